@@ -1,0 +1,28 @@
+/*
+ * log.h — the core's logger: levels, timestamps, optional JSON lines, a log
+ * file that SIGHUP reopens. Thread-safe; one write(2) per line.
+ */
+#ifndef PARLEY_LOG_H
+#define PARLEY_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <parley/common.h>
+
+/* Opens the log: `path` NULL means stderr only. */
+int parley_log_open(const char *path, bool json_lines);
+void parley_log_reopen(void);           /* SIGHUP: reopen the file */
+void parley_log_close(void);
+void parley_log_set_level(parley_log_level level);
+parley_log_level parley_log_get_level(void);
+void parley_log(parley_log_level level, const char *module, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+void parley_log_v(parley_log_level level, const char *module, const char *format, va_list args);
+
+#define PLOG_ERR(...)   parley_log(PARLEY_LOG_ERROR, PARLEY_LOG_MODULE, __VA_ARGS__)
+#define PLOG_WARN(...)  parley_log(PARLEY_LOG_WARN, PARLEY_LOG_MODULE, __VA_ARGS__)
+#define PLOG_INFO(...)  parley_log(PARLEY_LOG_INFO, PARLEY_LOG_MODULE, __VA_ARGS__)
+#define PLOG_VERB(...)  parley_log(PARLEY_LOG_VERB, PARLEY_LOG_MODULE, __VA_ARGS__)
+#define PLOG_DEBUG(...) parley_log(PARLEY_LOG_DEBUG, PARLEY_LOG_MODULE, __VA_ARGS__)
+
+#endif

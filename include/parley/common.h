@@ -1,0 +1,89 @@
+/*
+ * parley/common.h — what every Parley module sees: version macros, log
+ * levels, the media packet views and the JSON ownership rules.
+ *
+ * Ownership rules for every header in include/parley/ (written once, here):
+ *  1. A json_t passed INTO a function is borrowed. The callee never steals
+ *     the caller's reference; a callee that keeps it takes its own
+ *     (json_incref) and drops it later.
+ *  2. A json_t RETURNED from a function (or stored into an out-field named
+ *     `content`) is a new reference that the caller now owns and must
+ *     json_decref.
+ *  3. Strings passed in are borrowed and valid only for the call; copy them
+ *     to keep them. Strings returned as `const char *` belong to the callee
+ *     and stay valid as the callee documents (usually: for the module's life).
+ *  4. Packet buffers handed to a callback are valid only for that call. A
+ *     callee may modify a buffer it is handed as `char *` in place, never
+ *     free it.
+ *
+ * Threading rules:
+ *  - Every handle (one PeerConnection) is pinned to one event loop thread.
+ *    Media callbacks for a handle (incoming_rtp/rtcp/data, setup_media,
+ *    hangup_media, slow_link) and timers started for it run on that thread.
+ *  - handle_message runs on a bounded worker pool and must not block.
+ *  - Every function in a core table may be called from any thread.
+ */
+#ifndef PARLEY_COMMON_H
+#define PARLEY_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PARLEY_VERSION_STRING "0.1.0"
+#define PARLEY_VERSION 100 /* major*10000 + minor*100 + patch */
+
+/* Log levels, in increasing verbosity (as syslog-style numbers). */
+typedef enum parley_log_level {
+	PARLEY_LOG_FATAL = 1,
+	PARLEY_LOG_ERROR = 2,
+	PARLEY_LOG_WARN = 3,
+	PARLEY_LOG_INFO = 4,
+	PARLEY_LOG_VERB = 5,
+	PARLEY_LOG_DEBUG = 6,
+} parley_log_level;
+
+/* One plaintext RTP packet on the media path (after SRTP unprotect, or
+ * before SRTP protect). `buffer` holds the whole packet, header included. */
+typedef struct parley_rtp_packet {
+	char *buffer;
+	uint16_t length;
+	uint8_t mindex;   /* index of the m-line this packet belongs to */
+	bool video;
+	uint8_t simulcast_layer; /* 0 = lowest / only; set by the core from rid or ssrc */
+	int16_t audio_level;     /* ssrc-audio-level in -dBov (0..127), or -1 when absent */
+	bool voice_activity;     /* the V bit of ssrc-audio-level */
+	uint32_t transport_seq;  /* transport-wide-cc sequence or 0 when absent */
+} parley_rtp_packet;
+
+/* One plaintext RTCP compound packet. */
+typedef struct parley_rtcp_packet {
+	char *buffer;
+	uint16_t length;
+	uint8_t mindex;
+	bool video;
+} parley_rtcp_packet;
+
+/* One data-channel message. */
+typedef struct parley_data_packet {
+	char *buffer;
+	uint16_t length;
+	const char *label;
+	bool binary;
+} parley_data_packet;
+
+/* Timer callback: return true to keep a repeating timer, false to stop it. */
+typedef bool (*parley_timer_fn)(void *user_data);
+
+/* Opaque timer handle returned by a core table's timer_start. */
+typedef struct parley_timer parley_timer;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,163 @@
+/*
+ * parley/plugin.h — the plugin ABI: what a media or signaling plugin exports
+ * and the table of core services it receives at init.
+ *
+ * A plugin is a shared object exporting one symbol, PARLEY_PLUGIN_ENTRY, a
+ * function returning a pointer to its `const parley_plugin` vtable (filled
+ * with designated initializers). The core checks api_version and
+ * struct_size before calling anything else, and refuses, with one log line,
+ * a module built for an incompatible ABI. A plugin needs nothing but this
+ * header (and GLib/Jansson): every core service comes through the
+ * `parley_plugin_core` table handed to init. Build it with
+ * -Wl,--no-undefined to prove it.
+ *
+ * Ownership and threading: see parley/common.h. In addition:
+ *  - `parley_plugin_session` is allocated by the core. It is valid from
+ *    create_session until destroy_session returns; a plugin that uses it
+ *    later (another thread, a queued job) takes core->handle_ref first and
+ *    drops it with core->handle_unref.
+ *  - handle_message fills `result`: OK with `content` (a new reference the
+ *    core takes) answers the request at once ("success" + plugindata);
+ *    OK_WAIT makes the core answer "ack" and the plugin sends its answer
+ *    later with core->push_event; ERROR answers error 462 with `text`.
+ *  - Events for the Socket.IO endpoint: a plugin event whose data is
+ *    {"event": "<name>", "data": <payload>} is emitted to a Socket.IO
+ *    client as socket.emit("<name>", payload).
+ *
+ * Versioning: fields are only ever appended. A newer core loads an older
+ * plugin (it reads struct_size and treats missing callbacks as NULL); a
+ * plugin whose api_version differs in the major number is refused.
+ */
+#ifndef PARLEY_PLUGIN_H
+#define PARLEY_PLUGIN_H
+
+#include <parley/common.h>
+#include <parley/http.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PARLEY_PLUGIN_API_VERSION 1
+#define PARLEY_PLUGIN_ENTRY "parley_plugin_entry"
+
+/* One handle (one attachment of a client to a plugin) as a plugin sees it. */
+typedef struct parley_plugin_session {
+	void *core_handle;   /* the core's, opaque: never touch it */
+	void *plugin_handle; /* the plugin's per-handle state, set in create_session */
+} parley_plugin_session;
+
+typedef enum parley_plugin_result_kind {
+	PARLEY_PLUGIN_OK = 0,
+	PARLEY_PLUGIN_OK_WAIT = 1,
+	PARLEY_PLUGIN_ERROR = 2,
+} parley_plugin_result_kind;
+
+typedef struct parley_plugin_result {
+	parley_plugin_result_kind kind;
+	json_t *content; /* OK: the answer (new reference, taken by the core) */
+	char text[256];  /* OK_WAIT: optional hint; ERROR: the reason */
+} parley_plugin_result;
+
+typedef struct parley_plugin parley_plugin;
+
+/* Services the core offers a plugin. Every function may be called from any
+ * thread unless noted. */
+typedef struct parley_plugin_core {
+	uint32_t api_version;
+	uint32_t struct_size;
+
+	/* Sends an event to the client owning `session`: {"janus":"event",
+	 * "plugindata":{"plugin":package,"data":message}, "jsep":jsep}.
+	 * `transaction` may be NULL; `jsep` may be NULL. Borrowed. 0 or an
+	 * error code (458/459 when the session or handle is gone). */
+	int (*push_event)(parley_plugin_session *session, const parley_plugin *plugin,
+	                  const char *transaction, json_t *message, json_t *jsep);
+	/* Hands an event to the event handlers (borrowed). */
+	void (*notify_event)(const parley_plugin *plugin, parley_plugin_session *session, json_t *event);
+	bool (*events_enabled)(void);
+
+	/* Lifetime of a parley_plugin_session beyond destroy_session. */
+	void (*handle_ref)(parley_plugin_session *session);
+	void (*handle_unref)(parley_plugin_session *session);
+	/* Detaches the handle from the plugin's side (the client gets "detached"). */
+	void (*end_session)(parley_plugin_session *session);
+
+	/* Media (no-ops that return -1 when the handle has no PeerConnection). */
+	int (*relay_rtp)(parley_plugin_session *session, parley_rtp_packet *packet);
+	int (*relay_rtcp)(parley_plugin_session *session, parley_rtcp_packet *packet);
+	int (*relay_data)(parley_plugin_session *session, parley_data_packet *packet);
+	int (*send_pli)(parley_plugin_session *session, int mindex);
+	int (*send_remb)(parley_plugin_session *session, uint32_t bitrate);
+	int (*close_pc)(parley_plugin_session *session);
+
+	/* Timers. With a session, the timer runs on that handle's event loop;
+	 * with NULL, on the first loop. `fn` returns true to fire again.
+	 * `destroy` (may be NULL) is called with user_data once the timer can
+	 * no longer fire. timer_stop may be called from any thread, also from
+	 * inside `fn`. */
+	parley_timer *(*timer_start)(parley_plugin_session *session, unsigned interval_ms,
+	                             parley_timer_fn fn, void *user_data, void (*destroy)(void *));
+	void (*timer_stop)(parley_timer *timer);
+
+	/* Configuration: the value of `key` in [section] of the module's
+	 * configuration (<configs_folder>/<package>.conf), after environment
+	 * overrides; NULL when unset. The string lives as long as the process. */
+	const char *(*config_get)(const char *package, const char *section, const char *key);
+	/* A folder where the module may keep files (SQLite databases). */
+	const char *(*state_dir)(void);
+	void (*log)(parley_log_level level, const char *module, const char *format, ...)
+		__attribute__((format(printf, 3, 4)));
+
+	/* Signed tokens: true when `token` is a valid, unexpired signed token
+	 * that grants access to `plugin`. */
+	bool (*auth_token_allows)(const parley_plugin *plugin, const char *token);
+} parley_plugin_core;
+
+struct parley_plugin {
+	uint32_t api_version; /* PARLEY_PLUGIN_API_VERSION */
+	uint32_t struct_size; /* sizeof(parley_plugin) */
+	const char *package;  /* "parley.plugin.<name>" */
+	const char *name;
+	const char *description;
+	const char *author;
+	const char *version_string;
+	int version;
+
+	/* 0 on success; anything else and the plugin is not loaded. */
+	int (*init)(const parley_plugin_core *core);
+	void (*destroy)(void);
+
+	/* A client attached: 0 or an error code. */
+	int (*create_session)(parley_plugin_session *session);
+	/* Borrowed message and jsep (jsep may be NULL). Runs on a worker. */
+	void (*handle_message)(parley_plugin_session *session, const char *transaction,
+	                       json_t *message, json_t *jsep, parley_plugin_result *result);
+	/* Admin message_plugin: the answer (new reference), or NULL. */
+	json_t *(*handle_admin_message)(json_t *message);
+	/* The handle goes away: 0 or an error code. */
+	int (*destroy_session)(parley_plugin_session *session);
+	/* What admin handle_info shows for this handle (new reference) or NULL. */
+	json_t *(*query_session)(parley_plugin_session *session);
+
+	/* Plain-HTTP routes under `http_prefix` (e.g. "/api/meetings/"); NULL
+	 * when the plugin serves none. Returns 0 when it answered. */
+	const char *http_prefix;
+	int (*handle_http)(const parley_http_request *request, parley_http_response *response);
+
+	/* Media callbacks (all optional), on the handle's event loop. */
+	void (*setup_media)(parley_plugin_session *session);
+	void (*incoming_rtp)(parley_plugin_session *session, parley_rtp_packet *packet);
+	void (*incoming_rtcp)(parley_plugin_session *session, parley_rtcp_packet *packet);
+	void (*incoming_data)(parley_plugin_session *session, parley_data_packet *packet);
+	void (*slow_link)(parley_plugin_session *session, int mindex, bool video, bool uplink);
+	void (*hangup_media)(parley_plugin_session *session);
+};
+
+/* The one symbol a plugin exports. */
+typedef const parley_plugin *(*parley_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,101 @@
+/*
+ * parley/transport.h — the transport ABI: a module that carries the
+ * Janus-compatible JSON API (and plain-HTTP routes) between clients and the
+ * core.
+ *
+ * A transport exports PARLEY_TRANSPORT_ENTRY returning its `const
+ * parley_transport` vtable, and reaches the core only through the
+ * `parley_transport_core` table handed to init. Ownership and threading:
+ * see parley/common.h. In addition:
+ *  - A `parley_conn` is one client connection as the core sees it (a
+ *    WebSocket, or for HTTP a per-session mailbox). The transport creates it
+ *    with conn_new (refcount 1, owned by the transport), tells the core with
+ *    conn_closed when the client went away, and drops its reference with
+ *    conn_unref. `free_data` runs when the last reference goes.
+ *  - incoming_request borrows `message`. The core answers every request
+ *    exactly once through send_message with the same `request_ctx`
+ *    (possibly later, from another thread); events carry request_ctx NULL.
+ *    The transport keeps request_ctx valid until that answer arrives.
+ *  - send_message borrows `message` and may be called from any thread.
+ */
+#ifndef PARLEY_TRANSPORT_H
+#define PARLEY_TRANSPORT_H
+
+#include <parley/common.h>
+#include <parley/http.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PARLEY_TRANSPORT_API_VERSION 1
+#define PARLEY_TRANSPORT_ENTRY "parley_transport_entry"
+
+typedef struct parley_conn parley_conn;
+typedef struct parley_transport parley_transport;
+
+typedef struct parley_transport_core {
+	uint32_t api_version;
+	uint32_t struct_size;
+
+	parley_conn *(*conn_new)(const parley_transport *transport, void *transport_data,
+	                         void (*free_data)(void *transport_data));
+	void *(*conn_data)(parley_conn *conn);
+	void (*conn_ref)(parley_conn *conn);
+	void (*conn_unref)(parley_conn *conn);
+	/* The client is gone: its sessions end (or wait reclaim_session_timeout). */
+	void (*conn_closed)(parley_conn *conn);
+
+	/* One parsed request (borrowed). `admin` selects the admin API. */
+	void (*incoming_request)(parley_conn *conn, void *request_ctx, bool admin, json_t *message);
+	/* An error answer in the API's shape (new reference), for requests the
+	 * transport rejects itself (454 bad JSON, 457 bad path, 403 ...). */
+	json_t *(*error_reply)(uint64_t session_id, const char *transaction, int code, const char *reason);
+	/* A long-poll or other sign of life for a session: 0, or 458. */
+	int (*session_touch)(uint64_t session_id);
+
+	/* Plain-HTTP routes served by the core (/health, /metrics,
+	 * /api/server-info) and by plugins (their http_prefix). 0 when
+	 * answered, -1 when no route matches. */
+	int (*handle_http)(const parley_http_request *request, parley_http_response *response);
+
+	void (*notify_event)(const parley_transport *transport, parley_conn *conn, json_t *event);
+	bool (*events_enabled)(void);
+
+	const char *(*config_get)(const char *package, const char *section, const char *key);
+	const char *(*state_dir)(void);
+	void (*log)(parley_log_level level, const char *module, const char *format, ...)
+		__attribute__((format(printf, 3, 4)));
+} parley_transport_core;
+
+struct parley_transport {
+	uint32_t api_version; /* PARLEY_TRANSPORT_API_VERSION */
+	uint32_t struct_size; /* sizeof(parley_transport) */
+	const char *package;  /* "parley.transport.<name>" */
+	const char *name;
+	const char *description;
+	const char *author;
+	const char *version_string;
+	int version;
+
+	int (*init)(const parley_transport_core *core);
+	void (*destroy)(void);
+
+	bool (*is_janus_api_enabled)(void);
+	bool (*is_admin_api_enabled)(void);
+
+	/* An answer (request_ctx != NULL) or an event (request_ctx == NULL). */
+	int (*send_message)(parley_conn *conn, void *request_ctx, bool admin, json_t *message);
+	void (*session_created)(parley_conn *conn, uint64_t session_id);
+	/* The session ended (destroyed, timed out, or claimed by another conn). */
+	void (*session_over)(parley_conn *conn, uint64_t session_id, bool timeout, bool claimed);
+	/* Admin query_transport: the answer (new reference). */
+	json_t *(*query_transport)(json_t *request);
+};
+
+typedef const parley_transport *(*parley_transport_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

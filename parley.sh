@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# parley.sh — set up a Debian 12 machine, build Parley, and run it or test it.
+#   ./parley.sh run    install what is needed, build, start parleyd on loopback
+#   ./parley.sh test   install what is needed, build, run the whole test suite
+#                      (normal build, then ASan+UBSan build, then valgrind)
+# Runs as root, or uses sudo for apt-get. Builds out of tree in build/ and
+# build-sanitizers/. Set PARLEY_SKIP_INSTALL=1 to skip the apt/npm step.
+set -euo pipefail
+top=$(cd "$(dirname "$0")" && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# Debian packages: build dependencies, then what the tests drive.
+BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config libglib2.0-dev
+ libnice-dev libsrtp2-dev libssl-dev libwebsockets-dev libjansson-dev libcmocka-dev
+ libhiredis-dev libsqlite3-dev"
+TEST_PACKAGES="curl valgrind nodejs npm python3 python3-aiortc chromium redis-server
+ libjs-janus-gateway iproute2 util-linux clang"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_packages() {
+	[ "${PARLEY_SKIP_INSTALL:-0}" = 1 ] && return 0
+	local missing=()
+	for p in $*; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	# A newer Node.js than Debian's may already be installed; keep it.
+	if command -v node >/dev/null && command -v npm >/dev/null; then
+		missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+	fi
+	local want=()
+	for p in "${missing[@]}"; do [ -n "$p" ] && want+=("$p"); done
+	[ ${#want[@]} -eq 0 ] && return 0
+	echo "== installing: ${want[*]}"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+}
+
+install_node_modules() {
+	[ "${PARLEY_SKIP_INSTALL:-0}" = 1 ] && return 0
+	[ -f tests/e2e/package.json ] || return 0
+	if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package.json -nt tests/e2e/node_modules ]; then
+		echo "== installing npm packages for the e2e suite"
+		(cd tests/e2e && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+		touch tests/e2e/node_modules
+	fi
+}
+
+# build DIR [configure flags...]
+build() {
+	local dir=$1; shift
+	[ -x configure ] && [ configure -nt configure.ac ] || ./autogen.sh
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ] || [ configure -nt "$dir/config.status" ]; then
+		(cd "$dir" && ../configure --prefix="$top/$dir/stage" "$@" >/dev/null)
+	fi
+	make -C "$dir" -j"$jobs" >/dev/null
+	make -C "$dir" install >/dev/null
+}
+
+cmd_run() {
+	install_packages "$BUILD_PACKAGES"
+	build build
+	echo "== starting parleyd (Ctrl-C stops it)"
+	exec build/stage/bin/parleyd --configs-folder build/stage/etc/parley "$@"
+}
+
+cmd_test() {
+	install_packages "$BUILD_PACKAGES $TEST_PACKAGES"
+	install_node_modules
+	build build
+	local totals; totals=$(mktemp)
+	echo "=== suite: normal build"
+	PARLEY_TOTALS=$totals make -C build -j"$jobs" check || true
+	if [ "${PARLEY_SKIP_SANITIZERS:-0}" != 1 ]; then
+		echo "=== suite: ASan + UBSan build"
+		build build-sanitizers --enable-sanitizers
+		PARLEY_TOTALS=$totals ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			make -C build-sanitizers -j"$jobs" check || true
+	fi
+	# Every stage appended "passed failed" to $totals; one closing line for all.
+	local p f
+	p=$(awk '{s+=$1} END {print s+0}' "$totals"); f=$(awk '{s+=$2} END {print s+0}' "$totals")
+	rm -f "$totals"
+	echo "$p passed, $f failed"
+	[ "$f" -eq 0 ] && [ "$p" -gt 0 ]
+}
+
+case "${1:-}" in
+	run) shift; cmd_run "$@" ;;
+	test) shift; cmd_test "$@" ;;
+	*) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac

@@ -1,0 +1,2 @@
+# Plugins: one folder each, each with its own local.mk.
+include plugins/echo/local.mk

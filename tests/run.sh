@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# tests/run.sh BUILDDIR SRCDIR — runs the whole suite: every cmocka unit test
+# (tests/unit/test_* in BUILDDIR, TAP output), then every end-to-end test
+# (tests/e2e/*.test.mjs with node's test runner, TAP output). Counts every
+# TAP result and ends with one line: "N passed, N failed".
+# Environment: PARLEY_TEST_FILTER (substring of test file names to run),
+# PARLEY_TEST_WRAPPER (e.g. "valgrind ..." for unit tests), PARLEY_SKIP_E2E=1.
+set -u
+builddir=${1:-$(pwd)}
+srcdir=${2:-$(cd "$(dirname "$0")/.." && pwd)}
+filter=${PARLEY_TEST_FILTER:-}
+logdir="$builddir/tests/logs"
+mkdir -p "$logdir"
+passed=0 failed=0 failures=()
+
+# count_tap NAME LOGFILE EXIT_CODE: adds the file's TAP results to the totals.
+count_tap() {
+	local name=$1 log=$2 rc=$3 ok notok
+	ok=$(grep -cE '^[[:space:]]*ok [0-9]+' "$log" || true)
+	notok=$(grep -cE '^[[:space:]]*not ok [0-9]+' "$log" || true)
+	# node's TAP nests subtests; count only the top level for node files.
+	if [ "${4:-}" = top ]; then
+		ok=$(grep -cE '^ok [0-9]+' "$log" || true)
+		notok=$(grep -cE '^not ok [0-9]+' "$log" || true)
+	fi
+	if [ "$rc" -ne 0 ] && [ "$notok" -eq 0 ]; then
+		notok=1   # crashed or failed without reporting: count it as a failure
+	fi
+	passed=$((passed + ok)); failed=$((failed + notok))
+	if [ "$notok" -ne 0 ]; then failures+=("$name (log: $log)"); fi
+	printf '%-50s %3d passed, %d failed\n' "$name" "$ok" "$notok"
+}
+
+echo "== unit tests"
+for t in "$builddir"/tests/unit/test_*; do
+	[ -x "$t" ] && [ -f "$t" ] || continue
+	case "$t" in *.o|*.log) continue;; esac
+	name=$(basename "$t")
+	[ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
+	log="$logdir/$name.log"
+	( cd "$builddir" && PARLEY_BUILDDIR="$builddir" PARLEY_SRCDIR="$srcdir" \
+	  CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 ${PARLEY_TEST_WRAPPER:-} "$t" ) >"$log" 2>&1
+	count_tap "$name" "$log" $?
+done
+
+if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
+	echo "== end-to-end tests"
+	for t in "$srcdir"/tests/e2e/*.test.mjs; do
+		[ -f "$t" ] || continue
+		name=$(basename "$t")
+		[ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
+		log="$logdir/$name.log"
+		( cd "$srcdir/tests/e2e" && PARLEY_BUILDDIR="$builddir" PARLEY_SRCDIR="$srcdir" \
+		  timeout 600 node --test --test-reporter=tap "$t" ) >"$log" 2>&1
+		count_tap "$name" "$log" $? top
+	done
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "== failures"
+	for f in "${failures[@]}"; do echo "  $f"; done
+fi
+echo "$passed passed, $failed failed"
+[ -n "${PARLEY_TOTALS:-}" ] && echo "$passed $failed" >>"$PARLEY_TOTALS"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,3 @@
+# Transports: one folder each, each with its own local.mk.
+include transports/http/local.mk
+include transports/websocket/local.mk
