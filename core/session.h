@@ -1,0 +1,139 @@
+/*
+ * session.h — client connections, sessions and handles: their ids,
+ * lifetimes (reference counts), limits, the idle watchdog and reclaiming a
+ * session after its connection went away.
+ *
+ * Locking: one mutex guards the session table, every session's handle
+ * table, every session's connection pointer and every connection's session
+ * count. It is taken on the signaling path only, never per media packet.
+ * Reference counts are atomic. Functions returning a session or handle
+ * return a new reference the caller drops with the matching _unref.
+ */
+#ifndef PARLEY_SESSION_H
+#define PARLEY_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include <jansson.h>
+#include <parley/plugin.h>
+#include <parley/transport.h>
+#include "loops.h"
+
+/* One client connection (owned by its transport, see parley/transport.h). */
+struct parley_conn {
+	const parley_transport *transport;
+	void *data;
+	void (*free_data)(void *data);
+	gint refcount;
+	gint closed;
+	unsigned sessions; /* sessions it owns; under the table lock */
+};
+
+typedef struct parley_session {
+	uint64_t id;
+	gint refcount;
+	gint destroyed;           /* set once, under the table lock */
+	parley_conn *conn;        /* owning connection (a reference); under the lock */
+	gint64 created;           /* monotonic µs */
+	gint64 last_activity;     /* monotonic µs; atomic access */
+	gint64 reclaim_deadline;  /* monotonic µs when a closed conn's session ends; 0 = none */
+	GHashTable *handles;      /* &handle->id → handle (holds a reference); under the lock */
+} parley_session;
+
+typedef struct parley_handle {
+	parley_plugin_session psession; /* what the plugin sees; core_handle = this */
+	uint64_t id;
+	gint refcount;
+	gint destroyed;
+	parley_session *session;  /* a reference */
+	const parley_plugin *plugin;
+	parley_loop *loop;        /* pinned event loop (one slot of parley_loops_pick) */
+	char *opaque_id;          /* or NULL */
+	gint64 created;           /* monotonic µs */
+	GMutex lock;              /* guards candidates and pc_active */
+	json_t *candidates;       /* trickled candidates kept until media exists */
+	bool pc_active;           /* a PeerConnection exists (set by the media layer) */
+} parley_handle;
+
+/* Why a session ends: decides what its client is told. */
+typedef enum parley_session_end {
+	PARLEY_SESSION_END_REQUEST,   /* destroy request: handles get "detached" */
+	PARLEY_SESSION_END_TIMEOUT,   /* idle: the client gets "timeout" */
+	PARLEY_SESSION_END_CONN_GONE, /* the connection closed: nobody to tell */
+	PARLEY_SESSION_END_ADMIN,     /* admin destroy_session: "detached" per handle */
+	PARLEY_SESSION_END_SHUTDOWN,  /* the server stops: "hangup" + "detached" */
+} parley_session_end;
+
+typedef struct parley_session_settings {
+	unsigned session_timeout;         /* s, 0 = never */
+	unsigned reclaim_session_timeout; /* s, 0 = destroy at once when the conn closes */
+	unsigned max_sessions;            /* 0 = unlimited */
+	unsigned max_sessions_per_connection;
+	unsigned max_handles_per_session;
+	unsigned max_candidates_per_handle; /* 0 = unlimited */
+} parley_session_settings;
+
+/* Settings (copied); may be called again at any time. */
+void parley_sessions_configure(const parley_session_settings *settings);
+void parley_sessions_settings(parley_session_settings *out);
+void parley_sessions_set_timeout(unsigned seconds);
+/* Starts the 1 s watchdog on parley_loops_first(). */
+int parley_sessions_start(void);
+void parley_sessions_stop(void);
+/* One watchdog pass (what the timer runs each second). Returns how many
+ * sessions it ended. */
+unsigned parley_sessions_watchdog_pass(void);
+/* Ends every session (shutdown). */
+void parley_sessions_destroy_all(parley_session_end why);
+
+/* Connections. */
+parley_conn *parley_conn_new(const parley_transport *transport, void *data, void (*free_data)(void *));
+void parley_conn_ref(parley_conn *conn);
+void parley_conn_unref(parley_conn *conn);
+void parley_conn_closed(parley_conn *conn);
+/* Sends `message` (borrowed) through the conn's transport; events
+ * (request_ctx NULL) to a closed conn are dropped. */
+int parley_conn_send(parley_conn *conn, void *request_ctx, bool admin, json_t *message);
+
+/* Sessions. create returns 0 and a reference in *out, or an API error code
+ * (468 id in use, 490 limit reached) with a reason. requested_id 0 = random. */
+int parley_session_create(parley_conn *conn, uint64_t requested_id, parley_session **out,
+                          char *reason, size_t reason_size);
+parley_session *parley_session_find(uint64_t id);
+void parley_session_ref(parley_session *session);
+void parley_session_unref(parley_session *session);
+void parley_session_touch(parley_session *session);
+/* The owning conn (a reference) or NULL. */
+parley_conn *parley_session_conn(parley_session *session);
+/* Sends an event (borrowed) to the session's connection. */
+int parley_session_notify(parley_session *session, json_t *event);
+void parley_session_destroy(parley_session *session, parley_session_end why);
+/* Moves the session to `conn`: 0, or 490 when conn's limit is reached. */
+int parley_session_claim(parley_session *session, parley_conn *conn, char *reason, size_t reason_size);
+json_t *parley_sessions_list(void);                   /* [ids] (new reference) */
+json_t *parley_session_handle_ids(parley_session *s); /* [ids] (new reference) */
+unsigned parley_sessions_count(void);
+unsigned parley_handles_count(void);
+
+/* Handles. create calls plugin->create_session: 0 and a reference in *out,
+ * or 490 (limit) / 461 (plugin refused) / 458 (session ending). */
+int parley_handle_create(parley_session *session, const parley_plugin *plugin, const char *opaque_id,
+                         parley_handle **out, char *reason, size_t reason_size);
+parley_handle *parley_handle_find(parley_session *session, uint64_t id);
+parley_handle *parley_handle_from_plugin(parley_plugin_session *psession);
+void parley_handle_ref(parley_handle *handle);
+void parley_handle_unref(parley_handle *handle);
+/* Detaches: plugin->destroy_session, then the "detached" event when
+ * `notify`. Returns the plugin's result (0 or its error code). */
+int parley_handle_destroy(parley_handle *handle, bool notify);
+/* Ends the handle's PeerConnection when there is one: plugin hangup_media
+ * and a "hangup" event. Returns true when there was one. */
+bool parley_handle_hangup(parley_handle *handle, const char *reason);
+/* Keeps a trickled candidate (borrowed): 0 or 490 over the limit. */
+int parley_handle_add_candidate(parley_handle *handle, json_t *candidate);
+
+/* A random id in [1, 2^53) (safe for JavaScript clients). */
+uint64_t parley_random_id(void);
+
+#endif
