@@ -18,6 +18,11 @@ parley_log_level parley_log_get_level(void);
 void parley_log(parley_log_level level, const char *module, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 void parley_log_v(parley_log_level level, const char *module, const char *format, va_list args);
+/* "fatal", "error", "warn", "info", "verb", "debug" ("none" for 0). */
+const char *parley_log_level_name(parley_log_level level);
+/* Parses a level given as a number 0-6 or a name (case-insensitive, also
+ * "warning", "verbose"): 0 and *out set, or -1 when `text` is neither. */
+int parley_log_level_parse(const char *text, parley_log_level *out);
 
 #define PLOG_ERR(...)   parley_log(PARLEY_LOG_ERROR, PARLEY_LOG_MODULE, __VA_ARGS__)
 #define PLOG_WARN(...)  parley_log(PARLEY_LOG_WARN, PARLEY_LOG_MODULE, __VA_ARGS__)

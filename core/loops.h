@@ -20,10 +20,18 @@ void parley_loops_release(parley_loop *loop); /* gives the slot back */
 parley_loop *parley_loops_first(void);
 GMainContext *parley_loop_context(parley_loop *loop);
 unsigned parley_loop_id(parley_loop *loop);
-json_t *parley_loops_info(void);          /* admin loops_info (new reference) */
+GThread *parley_loop_thread(parley_loop *loop);
+json_t *parley_loops_info(void);          /* admin loops_info (new reference):
+                                           * [{"id","handles","thread","tid"}] */
 
 parley_timer *parley_timer_start(parley_loop *loop, unsigned interval_ms, parley_timer_fn fn,
                                  void *user_data, void (*destroy)(void *));
+/* Timers: `loop` NULL = the first loop. `fn` runs on the loop's thread and
+ * returns true to fire again; `destroy` (may be NULL) gets user_data once the
+ * timer can no longer fire. NULL when no loop runs (then destroy is not
+ * called). The handle is an id that is never reused: parley_timer_stop is
+ * safe from any thread, inside `fn`, and after the timer ended (no-op). */
 void parley_timer_stop(parley_timer *timer);
+bool parley_timer_active(parley_timer *timer);   /* not yet ended */
 
 #endif

@@ -1,0 +1,349 @@
+/*
+ * config.c — the settings of the core and of every module. Owns three
+ * layers of values, looked up in order:
+ *   1. command-line overrides (parley_config_set),
+ *   2. environment variables (the one table below, read at load),
+ *   3. the INI files of the configs folder (parley.conf is module "parley",
+ *      <package>.conf is module <package>),
+ * and the caller's fallback after that. Each layer is a hash table from
+ * "module\x1fsection\x1fkey" to a string. Strings handed out stay valid until
+ * parley_config_free: a value replaced by parley_config_set is parked, not
+ * freed. Lookups take one mutex, so they work from any thread.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "config.h"
+#include "log.h"
+
+#define PARLEY_LOG_MODULE "config"
+
+#ifndef PARLEY_LOCALSTATEDIR
+#define PARLEY_LOCALSTATEDIR "/var/lib/parley"
+#endif
+
+/* One key an environment variable sets. */
+typedef struct env_target {
+	const char *module;
+	const char *section;
+	const char *key;
+} env_target;
+
+/* One environment variable and every key it sets. When several variables
+ * set the same key, the one listed first wins (so CORS_ORIGINS beats
+ * FRONTEND_URL, ANNOUNCED_IP beats MEDIASOUP_ANNOUNCED_IP). An empty
+ * variable counts as unset. */
+typedef struct env_override {
+	const char *variable;
+	env_target targets[3];
+} env_override;
+
+#define HTTP "parley.transport.http"
+#define WS "parley.transport.websocket"
+#define MEETING "parley.plugin.meeting"
+#define REDIS "parley.transport.redis"
+
+static const env_override env_overrides[] = {
+	{"PORT", {{WS, "general", "port"}}},
+	{"HTTP_PORT", {{HTTP, "general", "port"}}},
+	{"HTTPS_PORT", {{HTTP, "general", "secure_port"}}},
+	{"SSL_CERT_PATH", {{HTTP, "general", "cert_pem"}, {WS, "general", "cert_pem"}}},
+	{"SSL_KEY_PATH", {{HTTP, "general", "cert_key"}, {WS, "general", "cert_key"}}},
+	{"CORS_ORIGINS", {{HTTP, "general", "cors_origins"}, {WS, "general", "cors_origins"}}},
+	{"FRONTEND_URL", {{HTTP, "general", "cors_origins"}, {WS, "general", "cors_origins"}}},
+	{"API_SECRET", {{"parley", "auth", "api_secret"}}},
+	{"ADMIN_SECRET", {{"parley", "auth", "admin_secret"}}},
+	{"LOG_LEVEL", {{"parley", "general", "log_level"}}},
+	{"ANNOUNCED_IP", {{"parley", "media", "announced_ip"}}},
+	{"MEDIASOUP_ANNOUNCED_IP", {{"parley", "media", "announced_ip"}}},
+	{"MEDIASOUP_ANNOUNCED_DOMAIN", {{"parley", "media", "announced_domain"}}},
+	{"MEDIASOUP_LISTEN_IP", {{"parley", "media", "listen_ip"}}},
+	{"RTC_MIN_PORT", {{"parley", "media", "rtc_min_port"}}},
+	{"MEDIASOUP_MIN_PORT", {{"parley", "media", "rtc_min_port"}}},
+	{"RTC_MAX_PORT", {{"parley", "media", "rtc_max_port"}}},
+	{"MEDIASOUP_MAX_PORT", {{"parley", "media", "rtc_max_port"}}},
+	{"MEDIASOUP_NUM_WORKERS", {{"parley", "general", "event_loops"}}},
+	{"STUN_SERVERS", {{MEETING, "ice", "stun_servers"}}},
+	{"TURN_SERVER", {{MEETING, "ice", "turn_server"}}},
+	{"TURN_USERNAME", {{MEETING, "ice", "turn_username"}}},
+	{"TURN_PASSWORD", {{MEETING, "ice", "turn_password"}}},
+	{"TURN_SECRET", {{MEETING, "ice", "turn_secret"}}},
+	{"MEETING_TTL", {{MEETING, "general", "meeting_ttl"}}},
+	{"MAX_PARTICIPANTS", {{MEETING, "general", "max_participants"}}},
+	{"SOCKET_PING_TIMEOUT", {{WS, "socketio", "ping_timeout"}}},
+	{"REDIS_URL", {{REDIS, "general", "url"}, {MEETING, "cluster", "redis_url"}}},
+	{"REDIS_KEY_PREFIX", {{REDIS, "general", "key_prefix"}, {MEETING, "cluster", "key_prefix"}}},
+};
+
+/* Accepted spellings of booleans. */
+static const struct {
+	const char *text;
+	bool value;
+} bool_words[] = {
+	{"true", true}, {"yes", true}, {"on", true}, {"1", true},
+	{"false", false}, {"no", false}, {"off", false}, {"0", false},
+};
+
+static struct {
+	GMutex lock;
+	GHashTable *cli;    /* full key -> value (owned) */
+	GHashTable *env;
+	GHashTable *file;
+	GPtrArray *parked;  /* replaced values, freed at parley_config_free */
+	char *folder;
+	char *state_dir_made; /* the state_dir already created */
+} config;
+
+static char *full_key(const char *module, const char *section, const char *key)
+{
+	return g_strdup_printf("%s\x1f%s\x1f%s", module, section, key);
+}
+
+static GHashTable *new_layer(void)
+{
+	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* Creates the layers on first use (called with the lock held). */
+static void ensure_layers(void)
+{
+	if (config.cli == NULL)
+		config.cli = new_layer();
+	if (config.env == NULL)
+		config.env = new_layer();
+	if (config.file == NULL)
+		config.file = new_layer();
+	if (config.parked == NULL)
+		config.parked = g_ptr_array_new_with_free_func(g_free);
+}
+
+/* Stores `value` (taken) under the key; an older value is parked so strings
+ * already handed out stay valid. */
+static void layer_put(GHashTable *layer, char *fkey, char *value)
+{
+	char *old = g_hash_table_lookup(layer, fkey);
+	if (old != NULL)
+		g_ptr_array_add(config.parked, old);
+	g_hash_table_replace(layer, fkey, value);
+}
+
+static void layer_free(GHashTable **layer)
+{
+	if (*layer == NULL)
+		return;
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, *layer);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_free(v);
+	g_hash_table_destroy(*layer);
+	*layer = NULL;
+}
+
+/* Reads one INI file into the file layer under `module`. */
+static int load_file(const char *path, const char *module)
+{
+	GKeyFile *kf = g_key_file_new();
+	GError *error = NULL;
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error)) {
+		PLOG_ERR("cannot read %s: %s", path, error->message);
+		g_error_free(error);
+		g_key_file_free(kf);
+		return -1;
+	}
+	gsize ngroups = 0;
+	char **groups = g_key_file_get_groups(kf, &ngroups);
+	for (gsize g = 0; g < ngroups; g++) {
+		gsize nkeys = 0;
+		char **keys = g_key_file_get_keys(kf, groups[g], &nkeys, NULL);
+		for (gsize k = 0; keys && k < nkeys; k++) {
+			char *value = g_key_file_get_string(kf, groups[g], keys[k], &error);
+			if (value == NULL) {
+				PLOG_WARN("%s: [%s] %s ignored: %s", path, groups[g], keys[k], error->message);
+				g_clear_error(&error);
+				continue;
+			}
+			g_strstrip(value);
+			layer_put(config.file, full_key(module, groups[g], keys[k]), value);
+		}
+		g_strfreev(keys);
+	}
+	g_strfreev(groups);
+	g_key_file_free(kf);
+	PLOG_VERB("read %s (module %s)", path, module);
+	return 0;
+}
+
+static int compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads every *.conf in `folder`; a missing folder is not an error. */
+static int load_folder(const char *folder)
+{
+	GError *error = NULL;
+	GDir *dir = g_dir_open(folder, 0, &error);
+	if (dir == NULL) {
+		PLOG_WARN("configs folder %s: %s (using defaults)", folder, error->message);
+		g_error_free(error);
+		return 0;
+	}
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	const char *name;
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		if (g_str_has_suffix(name, ".conf") && strlen(name) > strlen(".conf"))
+			g_ptr_array_add(names, g_strdup(name));
+	}
+	g_dir_close(dir);
+	g_ptr_array_sort(names, compare_names);
+	int rc = 0;
+	for (guint i = 0; i < names->len; i++) {
+		const char *file = g_ptr_array_index(names, i);
+		char *module = g_strndup(file, strlen(file) - strlen(".conf"));
+		char *path = g_build_filename(folder, file, NULL);
+		if (g_file_test(path, G_FILE_TEST_IS_REGULAR) && load_file(path, module) != 0)
+			rc = -1;
+		g_free(path);
+		g_free(module);
+	}
+	g_ptr_array_unref(names);
+	return rc;
+}
+
+/* Fills the environment layer from env_overrides. */
+static void load_environment(void)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(env_overrides); i++) {
+		const env_override *o = &env_overrides[i];
+		const char *value = g_getenv(o->variable);
+		if (value == NULL || *value == '\0')
+			continue;
+		for (size_t t = 0; t < G_N_ELEMENTS(o->targets) && o->targets[t].module; t++) {
+			const env_target *target = &o->targets[t];
+			char *fkey = full_key(target->module, target->section, target->key);
+			if (g_hash_table_contains(config.env, fkey)) {
+				g_free(fkey);   /* an earlier variable already set it */
+				continue;
+			}
+			layer_put(config.env, fkey, g_strstrip(g_strdup(value)));
+			PLOG_VERB("%s sets %s [%s] %s", o->variable, target->module, target->section, target->key);
+		}
+	}
+}
+
+int parley_config_load(const char *folder)
+{
+	g_mutex_lock(&config.lock);
+	ensure_layers();
+	g_free(config.folder);
+	config.folder = g_strdup(folder ? folder : ".");
+	int rc = load_folder(config.folder);
+	load_environment();
+	g_mutex_unlock(&config.lock);
+	return rc;
+}
+
+void parley_config_free(void)
+{
+	g_mutex_lock(&config.lock);
+	layer_free(&config.cli);
+	layer_free(&config.env);
+	layer_free(&config.file);
+	if (config.parked)
+		g_ptr_array_unref(config.parked);
+	config.parked = NULL;
+	g_clear_pointer(&config.folder, g_free);
+	g_clear_pointer(&config.state_dir_made, g_free);
+	g_mutex_unlock(&config.lock);
+}
+
+void parley_config_set(const char *module, const char *section, const char *key, const char *value)
+{
+	if (module == NULL || section == NULL || key == NULL || value == NULL)
+		return;
+	g_mutex_lock(&config.lock);
+	ensure_layers();
+	layer_put(config.cli, full_key(module, section, key), g_strdup(value));
+	g_mutex_unlock(&config.lock);
+}
+
+const char *parley_config_get(const char *module, const char *section, const char *key)
+{
+	if (module == NULL || section == NULL || key == NULL)
+		return NULL;
+	char *fkey = full_key(module, section, key);
+	const char *value = NULL;
+	g_mutex_lock(&config.lock);
+	GHashTable *layers[] = {config.cli, config.env, config.file};
+	for (size_t i = 0; i < G_N_ELEMENTS(layers) && value == NULL; i++) {
+		if (layers[i] != NULL)
+			value = g_hash_table_lookup(layers[i], fkey);
+	}
+	g_mutex_unlock(&config.lock);
+	g_free(fkey);
+	return value;
+}
+
+const char *parley_config_get_string(const char *module, const char *section, const char *key, const char *fallback)
+{
+	const char *value = parley_config_get(module, section, key);
+	return value != NULL && *value != '\0' ? value : fallback;
+}
+
+long parley_config_get_int(const char *module, const char *section, const char *key, long fallback)
+{
+	const char *value = parley_config_get(module, section, key);
+	if (value == NULL || *value == '\0')
+		return fallback;
+	char *end = NULL;
+	errno = 0;
+	long n = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0') {
+		PLOG_WARN("%s [%s] %s = \"%s\" is not an integer: using %ld", module, section, key, value, fallback);
+		return fallback;
+	}
+	return n;
+}
+
+bool parley_config_get_bool(const char *module, const char *section, const char *key, bool fallback)
+{
+	const char *value = parley_config_get(module, section, key);
+	if (value == NULL || *value == '\0')
+		return fallback;
+	for (size_t i = 0; i < G_N_ELEMENTS(bool_words); i++) {
+		if (g_ascii_strcasecmp(value, bool_words[i].text) == 0)
+			return bool_words[i].value;
+	}
+	PLOG_WARN("%s [%s] %s = \"%s\" is not a boolean (true/false, yes/no, on/off, 1/0): using %s",
+	          module, section, key, value, fallback ? "true" : "false");
+	return fallback;
+}
+
+const char *parley_config_folder(void)
+{
+	g_mutex_lock(&config.lock);
+	const char *folder = config.folder;
+	g_mutex_unlock(&config.lock);
+	return folder;
+}
+
+const char *parley_config_state_dir(void)
+{
+	const char *dir = parley_config_get_string("parley", "general", "state_dir", PARLEY_LOCALSTATEDIR);
+	g_mutex_lock(&config.lock);
+	if (g_strcmp0(config.state_dir_made, dir) != 0) {
+		if (g_mkdir_with_parents(dir, 0750) != 0) {
+			int err = errno;
+			PLOG_ERR("cannot create state_dir %s: %s", dir, g_strerror(err));
+		} else {
+			g_free(config.state_dir_made);
+			config.state_dir_made = g_strdup(dir);
+		}
+	}
+	g_mutex_unlock(&config.lock);
+	return dir;
+}
