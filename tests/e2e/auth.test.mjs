@@ -1,0 +1,83 @@
+// auth.test.mjs — api_secret, stored tokens (token_auth, managed over the
+// admin API, with per-token plugin lists) and HMAC-SHA256 signed tokens
+// ("<expiry>,parley,<plugin>[,…]:<base64 signature>" keyed by token_secret).
+// Each mode runs on its own server.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { ownServerTest } from './lib/harness.mjs';
+import { ADMIN_SECRET } from './lib/server.mjs';
+import { HttpJanus, WsJanus, assertError, assertReply } from './lib/janus.mjs';
+
+const TOKEN_SECRET = 'e2e-token-secret';
+
+/** A signed token: expiry (unix s), realm "parley", plugins, HMAC over the part before ':'. */
+function signedToken(expiry, plugins, secret = TOKEN_SECRET, realm = 'parley') {
+	const data = [String(expiry), realm, ...plugins].join(',');
+	const sig = crypto.createHmac('sha256', secret).update(data).digest('base64');
+	return `${data}:${sig}`;
+}
+
+ownServerTest('auth: api_secret — missing or wrong → 403, right → success (HTTP and WS)', async (own) => {
+	const srv = await own({ config: { parley: { auth: { api_secret: 's3cret' } } } });
+	const h = new HttpJanus(srv.httpUrl);
+	assertError(await h.request({ janus: 'create' }), 403, 'create without apisecret');
+	assertError(await h.request({ janus: 'create', apisecret: 'wrong' }), 403, 'create with a wrong apisecret');
+	const s = await h.createSession({ apisecret: 's3cret' });
+	assertError(await h.request({ janus: 'attach', plugin: 'parley.plugin.echo' }, { path: `/${s}` }), 403, 'attach without apisecret');
+	await h.attach(s, 'parley.plugin.echo', { apisecret: 's3cret' });
+	const info = await h.request({ janus: 'info' });
+	assert.equal(info.api_secret, true, 'info must say api_secret: true');
+	// Long-poll with the wrong secret in the query is refused too.
+	assertError(await h.poll(s, { query: 'apisecret=wrong', timeoutMs: 5000 }), 403, 'long-poll with a wrong apisecret');
+
+	const w = await WsJanus.connect(srv.wsUrl);
+	assertError(await w.request({ janus: 'create', apisecret: 'nope' }), 403, 'ws create with a wrong apisecret');
+	const ws = await w.createSession({ apisecret: 's3cret' });
+	assertReply(await w.request({ janus: 'destroy', session_id: ws, apisecret: 's3cret' }), 'success', 'ws destroy');
+	await w.close();
+	assertReply(await h.request({ janus: 'destroy', apisecret: 's3cret' }, { path: `/${s}` }), 'success', 'destroy');
+});
+
+ownServerTest('auth: stored tokens — added over admin, per-plugin, removed → 403', async (own) => {
+	const srv = await own({ config: { parley: { auth: { token_auth: 'true' } } } });
+	const h = new HttpJanus(srv.httpUrl);
+	const admin = new HttpJanus(srv.httpUrl, { base: '/admin', extra: { admin_secret: ADMIN_SECRET } });
+	assertError(await h.request({ janus: 'create' }), 403, 'create without token');
+	assertError(await h.request({ janus: 'create', token: 'unknown-token' }), 403, 'create with an unknown token');
+	assertReply(await admin.request({ janus: 'add_token', token: 'echo-ok', plugins: ['parley.plugin.echo'] }), 'success', 'add_token echo-ok');
+	assertReply(await admin.request({ janus: 'add_token', token: 'other-only', plugins: ['parley.plugin.other'] }), 'success', 'add_token other-only');
+	const info = await h.request({ janus: 'info' });
+	assert.equal(info.auth_token, true, 'info must say auth_token: true');
+	const s = await h.createSession({ token: 'echo-ok' });
+	await h.attach(s, 'parley.plugin.echo', { token: 'echo-ok' });
+	const s2 = await h.createSession({ token: 'other-only' });
+	assertError(await h.request({ janus: 'attach', plugin: 'parley.plugin.echo', token: 'other-only' }, { path: `/${s2}` }),
+		405, 'attach echo with a token that does not allow it');
+	assertReply(await admin.request({ janus: 'remove_token', token: 'echo-ok' }), 'success', 'remove_token');
+	assertError(await h.request({ janus: 'create', token: 'echo-ok' }), 403, 'create with a removed token');
+});
+
+ownServerTest('auth: signed tokens — valid, expired, bad signature, other plugin', async (own) => {
+	const srv = await own({ config: { parley: { auth: { token_secret: TOKEN_SECRET } } } });
+	const h = new HttpJanus(srv.httpUrl);
+	const now = Math.floor(Date.now() / 1000);
+	const good = signedToken(now + 600, ['parley.plugin.echo']);
+	const s = await h.createSession({ token: good });
+	await h.attach(s, 'parley.plugin.echo', { token: good });
+	assertReply(await h.request({ janus: 'destroy', token: good }, { path: `/${s}` }), 'success', 'destroy with a signed token');
+
+	assertError(await h.request({ janus: 'create' }), 403, 'create without a token');
+	assertError(await h.request({ janus: 'create', token: signedToken(now - 10, ['parley.plugin.echo']) }), 403, 'expired token');
+	assertError(await h.request({ janus: 'create', token: signedToken(now + 600, ['parley.plugin.echo'], 'another-key') }), 403, 'token signed with another key');
+	assertError(await h.request({ janus: 'create', token: signedToken(now + 600, ['parley.plugin.echo'], TOKEN_SECRET, 'elsewhere') }), 403, 'token of another realm');
+	const tampered = good.replace(`${now + 600}`, `${now + 6000}`);
+	assertError(await h.request({ janus: 'create', token: tampered }), 403, 'token with a changed expiry');
+	assertError(await h.request({ janus: 'create', token: 'garbage-without-colon' }), 403, 'malformed token');
+
+	const other = signedToken(now + 600, ['parley.plugin.other']);
+	const s2 = await h.createSession({ token: other });
+	assertError(await h.request({ janus: 'attach', plugin: 'parley.plugin.echo', token: other }, { path: `/${s2}` }),
+		405, 'attach echo with a token signed for another plugin');
+	// Still serving.
+	assertReply(await h.request({ janus: 'ping' }), 'pong', 'ping after auth failures');
+});
