@@ -1,0 +1,672 @@
+/*
+ * api.c — the Janus-compatible client API: the request envelope, one
+ * declarative rule table per verb, dispatch by a verb table, the replies
+ * (success / ack / error / server_info / pong), plugin messages on a bounded
+ * worker pool, and plugin events pushed to clients. Every request is
+ * answered exactly once through its transport's send_message.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+#include "api.h"
+#include "auth.h"
+#include "config.h"
+#include "errors.h"
+#include "log.h"
+#include "registry.h"
+#include "session.h"
+#include "validate.h"
+
+#define PARLEY_LOG_MODULE "api"
+#define MAX_MODULES 64
+
+/* ---- state ------------------------------------------------------------------ */
+
+static gint accepting = 1;
+static GMutex pool_lock;
+static GThreadPool *pool;       /* plugin handle_message jobs; under pool_lock */
+static unsigned pool_workers;
+static unsigned max_queued = 1024;
+
+/* Counters for /metrics: requests per verb (last slot: unknown verbs) and
+ * errors per code (403..499 → index code - 400). */
+#define VERB_SLOTS 16
+static gint request_counts[VERB_SLOTS];
+static gint error_counts[100];
+
+bool parley_api_accepting_sessions(void)
+{
+	return g_atomic_int_get(&accepting) != 0;
+}
+
+void parley_api_set_accepting_sessions(bool accept)
+{
+	g_atomic_int_set(&accepting, accept ? 1 : 0);
+}
+
+unsigned parley_api_workers(void)
+{
+	return pool_workers;
+}
+
+unsigned parley_api_session_count(void)
+{
+	return parley_sessions_count();
+}
+
+unsigned parley_api_handle_count(void)
+{
+	return parley_handles_count();
+}
+
+/* ---- replies -------------------------------------------------------------------- */
+
+json_t *parley_api_error_reply(uint64_t session_id, const char *transaction, int code, const char *reason)
+{
+	if (code >= 400 && code < 500)
+		g_atomic_int_inc(&error_counts[code - 400]);
+	json_t *reply = json_pack("{ss}", "janus", "error");
+	if (session_id)
+		json_object_set_new(reply, "session_id", json_integer((json_int_t)session_id));
+	json_object_set_new(reply, "transaction", transaction ? json_string(transaction) : json_null());
+	json_object_set_new(reply, "error", json_pack("{siss}", "code", code, "reason",
+	                                                reason ? reason : parley_error_reason(code)));
+	return reply;
+}
+
+/* One request being answered. */
+typedef struct api_request {
+	parley_conn *conn;
+	void *ctx;
+	json_t *message;          /* borrowed */
+	const char *transaction;
+	const char *verb;
+	uint64_t session_id, handle_id;
+	parley_session *session;  /* reference, when the verb needs one */
+	parley_handle *handle;    /* reference, when the verb needs one */
+	int error;
+	char reason[256];
+} api_request;
+
+static json_t *fail(api_request *req, int code, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Records an error for the request; handlers `return fail(...)`. */
+static json_t *fail(api_request *req, int code, const char *format, ...)
+{
+	req->error = code;
+	if (format) {
+		va_list args;
+		va_start(args, format);
+		vsnprintf(req->reason, sizeof(req->reason), format, args);
+		va_end(args);
+	} else {
+		snprintf(req->reason, sizeof(req->reason), "%s", parley_error_reason(code));
+	}
+	return NULL;
+}
+
+/* {"janus": kind, "session_id"?, "transaction"} (new reference). */
+static json_t *reply_new(const api_request *req, const char *kind)
+{
+	json_t *reply = json_pack("{ss}", "janus", kind);
+	if (req->session_id)
+		json_object_set_new(reply, "session_id", json_integer((json_int_t)req->session_id));
+	json_object_set_new(reply, "transaction", json_string(req->transaction));
+	return reply;
+}
+
+static json_t *reply_with_id(const api_request *req, uint64_t id)
+{
+	json_t *reply = reply_new(req, "success");
+	json_object_set_new(reply, "data", json_pack("{sI}", "id", (json_int_t)id));
+	return reply;
+}
+
+/* ---- info ------------------------------------------------------------------------ */
+
+static json_t *module_entry(const char *name, const char *author, const char *description,
+                            const char *version_string, int version)
+{
+	return json_pack("{ss ss ss ss si}", "name", name ? name : "", "author", author ? author : "",
+	                 "description", description ? description : "",
+	                 "version_string", version_string ? version_string : "", "version", version);
+}
+
+json_t *parley_api_server_info(void)
+{
+	const char *name = parley_config_get_string("parley", "general", "server_name", "parley");
+	parley_session_settings s;
+	parley_sessions_settings(&s);
+	json_t *info = json_pack("{ss si ss ss ss sb sI sI sb sb sb}",
+		"name", name, "version", PARLEY_VERSION, "version_string", PARLEY_VERSION_STRING,
+		"author", "The Parley authors",
+		"server-name", name,
+		"data_channels", 0,
+		"session-timeout", (json_int_t)s.session_timeout,
+		"reclaim-session-timeout", (json_int_t)s.reclaim_session_timeout,
+		"accepting-new-sessions", parley_api_accepting_sessions(),
+		"api_secret", parley_auth_api_secret_enabled(),
+		"auth_token", parley_auth_token_enabled());
+
+	const parley_plugin *plugins[MAX_MODULES];
+	json_t *list = json_object();
+	unsigned n = parley_registry_plugins(plugins, MAX_MODULES);
+	for (unsigned i = 0; i < n; i++)
+		json_object_set_new(list, plugins[i]->package,
+			module_entry(plugins[i]->name, plugins[i]->author, plugins[i]->description,
+			             plugins[i]->version_string, plugins[i]->version));
+	json_object_set_new(info, "plugins", list);
+
+	const parley_transport *transports[MAX_MODULES];
+	list = json_object();
+	n = parley_registry_transports(transports, MAX_MODULES);
+	for (unsigned i = 0; i < n; i++)
+		json_object_set_new(list, transports[i]->package,
+			module_entry(transports[i]->name, transports[i]->author, transports[i]->description,
+			             transports[i]->version_string, transports[i]->version));
+	json_object_set_new(info, "transports", list);
+
+	const parley_handler *handlers[MAX_MODULES];
+	list = json_object();
+	n = parley_registry_handlers(handlers, MAX_MODULES);
+	for (unsigned i = 0; i < n; i++)
+		json_object_set_new(list, handlers[i]->package,
+			module_entry(handlers[i]->name, handlers[i]->author, handlers[i]->description,
+			             handlers[i]->version_string, handlers[i]->version));
+	json_object_set_new(info, "events", list);
+	return info;
+}
+
+/* ---- rule tables -------------------------------------------------------------------- */
+
+static const parley_rule envelope_rules[] = {
+	{ "transaction", PARLEY_JSON_STRING, PARLEY_RULE_REQUIRED },
+	{ "janus", PARLEY_JSON_STRING, PARLEY_RULE_REQUIRED },
+	{ "session_id", PARLEY_JSON_INTEGER, PARLEY_RULE_NONNEGATIVE },
+	{ "handle_id", PARLEY_JSON_INTEGER, PARLEY_RULE_NONNEGATIVE },
+	{ "apisecret", PARLEY_JSON_STRING, 0 },
+	{ "token", PARLEY_JSON_STRING, 0 },
+	{ NULL },
+};
+static const parley_rule create_rules[] = {
+	{ "id", PARLEY_JSON_INTEGER, PARLEY_RULE_POSITIVE },
+	{ NULL },
+};
+static const parley_rule attach_rules[] = {
+	{ "plugin", PARLEY_JSON_STRING, PARLEY_RULE_REQUIRED | PARLEY_RULE_NONEMPTY },
+	{ "opaque_id", PARLEY_JSON_STRING, 0 },
+	{ NULL },
+};
+static const parley_rule message_rules[] = {
+	{ "body", PARLEY_JSON_OBJECT, PARLEY_RULE_REQUIRED },
+	{ "jsep", PARLEY_JSON_OBJECT, 0 },
+	{ NULL },
+};
+static const parley_rule jsep_rules[] = {
+	{ "type", PARLEY_JSON_STRING, PARLEY_RULE_REQUIRED },
+	{ "sdp", PARLEY_JSON_STRING, PARLEY_RULE_REQUIRED },
+	{ "trickle", PARLEY_JSON_BOOLEAN, 0 },
+	{ "e2ee", PARLEY_JSON_BOOLEAN, 0 },
+	{ NULL },
+};
+static const parley_rule trickle_rules[] = {
+	{ "candidate", PARLEY_JSON_OBJECT, 0 },
+	{ "candidates", PARLEY_JSON_ARRAY, 0 },
+	{ NULL },
+};
+static const parley_rule candidate_rules[] = {
+	{ "candidate", PARLEY_JSON_STRING, 0 },
+	{ "sdpMid", PARLEY_JSON_STRING, 0 },
+	{ "sdpMLineIndex", PARLEY_JSON_INTEGER, PARLEY_RULE_NONNEGATIVE },
+	{ "completed", PARLEY_JSON_BOOLEAN, 0 },
+	{ NULL },
+};
+
+/* ---- verb handlers -------------------------------------------------------------------- */
+
+static json_t *do_info(api_request *req)
+{
+	json_t *reply = parley_api_server_info();
+	json_object_set_new(reply, "janus", json_string("server_info"));
+	json_object_set_new(reply, "transaction", json_string(req->transaction));
+	return reply;
+}
+
+static json_t *do_ping(api_request *req)
+{
+	return reply_new(req, "pong");
+}
+
+static json_t *do_create(api_request *req)
+{
+	if (!parley_api_accepting_sessions())
+		return fail(req, PARLEY_ERROR_NOT_ACCEPTING_SESSIONS, NULL);
+	json_t *id = json_object_get(req->message, "id");
+	parley_session *session = NULL;
+	int code = parley_session_create(req->conn, id ? (uint64_t)json_integer_value(id) : 0, &session,
+	                                 req->reason, sizeof(req->reason));
+	if (code)
+		return fail(req, code, "%s", req->reason);
+	json_t *reply = reply_with_id(req, session->id);
+	parley_session_unref(session);
+	return reply;
+}
+
+static json_t *do_attach(api_request *req)
+{
+	const char *name = json_string_value(json_object_get(req->message, "plugin"));
+	const parley_plugin *plugin = parley_registry_plugin(name);
+	if (!plugin)
+		return fail(req, PARLEY_ERROR_PLUGIN_NOT_FOUND, "No such plugin '%s'", name);
+	const char *token = json_string_value(json_object_get(req->message, "token"));
+	if (!parley_auth_allows_plugin(token, plugin->package))
+		return fail(req, PARLEY_ERROR_UNAUTHORIZED_PLUGIN, "Provided token can't access plugin '%s'", name);
+	const char *opaque = json_string_value(json_object_get(req->message, "opaque_id"));
+	parley_handle *handle = NULL;
+	int code = parley_handle_create(req->session, plugin, opaque, &handle, req->reason, sizeof(req->reason));
+	if (code)
+		return fail(req, code, "%s", req->reason);
+	json_t *reply = reply_with_id(req, handle->id);
+	parley_handle_unref(handle);
+	return reply;
+}
+
+/* A JSEP's shape: 0 or an error recorded on the request. */
+static int check_jsep(api_request *req, json_t *jsep)
+{
+	int code = parley_validate(jsep, jsep_rules, req->reason, sizeof(req->reason));
+	if (code) {
+		char inner[256];
+		snprintf(inner, sizeof(inner), "%s", req->reason);
+		fail(req, code, "JSEP error: %s", inner);
+		return code;
+	}
+	const char *type = json_string_value(json_object_get(jsep, "type"));
+	if (strcmp(type, "offer") != 0 && strcmp(type, "answer") != 0) {
+		fail(req, PARLEY_ERROR_JSEP_UNKNOWN_TYPE, "JSEP error: unknown message type '%s'", type);
+		return req->error;
+	}
+	const char *sdp = json_string_value(json_object_get(jsep, "sdp"));
+	if (strncmp(sdp, "v=0", 3) != 0) {
+		fail(req, PARLEY_ERROR_JSEP_INVALID_SDP, "JSEP error: invalid SDP (it must start with v=0)");
+		return req->error;
+	}
+	return 0;
+}
+
+typedef struct message_job {
+	parley_conn *conn;
+	void *ctx;
+	parley_handle *handle;
+	char *transaction;
+	json_t *body;
+	json_t *jsep;
+} message_job;
+
+static void message_job_free(message_job *job)
+{
+	parley_conn_unref(job->conn);
+	parley_handle_unref(job->handle);
+	g_free(job->transaction);
+	json_decref(job->body);
+	json_decref(job->jsep);
+	g_free(job);
+}
+
+/* Runs on a worker: hands the message to the plugin and answers. */
+static void run_message_job(gpointer data, gpointer unused)
+{
+	message_job *job = data;
+	parley_handle *h = job->handle;
+	uint64_t session_id = h->session->id;
+	json_t *reply;
+	if (g_atomic_int_get(&h->destroyed)) {
+		char reason[96];
+		snprintf(reason, sizeof(reason), "No such handle %" G_GUINT64_FORMAT, h->id);
+		reply = parley_api_error_reply(session_id, job->transaction, PARLEY_ERROR_HANDLE_NOT_FOUND, reason);
+	} else {
+		parley_plugin_result result = { .kind = PARLEY_PLUGIN_ERROR };
+		h->plugin->handle_message(&h->psession, job->transaction, job->body, job->jsep, &result);
+		if (result.kind == PARLEY_PLUGIN_OK) {
+			reply = json_pack("{sssIsssI}", "janus", "success", "session_id", (json_int_t)session_id,
+			                  "transaction", job->transaction, "sender", (json_int_t)h->id);
+			json_object_set_new(reply, "plugindata", json_pack("{ssso}", "plugin", h->plugin->package,
+				"data", result.content ? result.content : json_object()));
+			result.content = NULL;
+		} else if (result.kind == PARLEY_PLUGIN_OK_WAIT) {
+			reply = json_pack("{sssIss}", "janus", "ack", "session_id", (json_int_t)session_id,
+			                  "transaction", job->transaction);
+			if (result.text[0])
+				json_object_set_new(reply, "hint", json_string(result.text));
+		} else {
+			reply = parley_api_error_reply(session_id, job->transaction, PARLEY_ERROR_PLUGIN_MESSAGE,
+			                               result.text[0] ? result.text : NULL);
+		}
+		json_decref(result.content);
+	}
+	parley_conn_send(job->conn, job->ctx, false, reply);
+	json_decref(reply);
+	message_job_free(job);
+}
+
+static json_t *do_message(api_request *req)
+{
+	parley_handle *h = req->handle;
+	if (!h->plugin->handle_message)
+		return fail(req, PARLEY_ERROR_PLUGIN_MESSAGE, "Plugin %s doesn't take messages", h->plugin->package);
+	json_t *jsep = json_object_get(req->message, "jsep");
+	if (jsep && check_jsep(req, jsep))
+		return NULL;
+	message_job *job = g_new0(message_job, 1);
+	parley_conn_ref(req->conn);
+	job->conn = req->conn;
+	job->ctx = req->ctx;
+	parley_handle_ref(h);
+	job->handle = h;
+	job->transaction = g_strdup(req->transaction);
+	job->body = json_incref(json_object_get(req->message, "body"));
+	job->jsep = json_incref(jsep);
+
+	g_mutex_lock(&pool_lock);
+	if (!pool)
+		fail(req, PARLEY_ERROR_UNKNOWN, "The server is not running plugin workers");
+	else if (g_thread_pool_unprocessed(pool) >= max_queued)
+		fail(req, PARLEY_ERROR_UNKNOWN, "Too many queued plugin messages (limit [limits] max_queued_messages = %u)",
+		     max_queued);
+	else
+		g_thread_pool_push(pool, job, NULL);
+	g_mutex_unlock(&pool_lock);
+	if (req->error)
+		message_job_free(job);
+	return NULL; /* answered by the worker, or the error recorded above */
+}
+
+/* One trickled candidate: 0 or an error recorded on the request. */
+static int take_candidate(api_request *req, json_t *candidate)
+{
+	int code = parley_validate(candidate, candidate_rules, req->reason, sizeof(req->reason));
+	if (code) {
+		char inner[256];
+		snprintf(inner, sizeof(inner), "%s", req->reason);
+		fail(req, code, "Trickle error: %s", inner);
+		return code;
+	}
+	if (!json_is_true(json_object_get(candidate, "completed"))) {
+		if (!json_object_get(candidate, "candidate")) {
+			fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT, "Missing mandatory element (candidate.candidate)");
+			return req->error;
+		}
+		if (!json_object_get(candidate, "sdpMid") && !json_object_get(candidate, "sdpMLineIndex")) {
+			fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT, "Missing mandatory element (sdpMid|sdpMLineIndex)");
+			return req->error;
+		}
+	}
+	if (parley_handle_add_candidate(req->handle, candidate)) {
+		fail(req, PARLEY_ERROR_UNKNOWN, "Too many trickled candidates for this handle");
+		return req->error;
+	}
+	return 0;
+}
+
+static json_t *do_trickle(api_request *req)
+{
+	json_t *one = json_object_get(req->message, "candidate");
+	json_t *many = json_object_get(req->message, "candidates");
+	if (!one && !many)
+		return fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT, "Missing mandatory element (candidate|candidates)");
+	if (one && take_candidate(req, one))
+		return NULL;
+	size_t i;
+	json_t *candidate;
+	json_array_foreach(many, i, candidate)
+		if (take_candidate(req, candidate))
+			return NULL;
+	return reply_new(req, "ack");
+}
+
+static json_t *do_keepalive(api_request *req)
+{
+	return reply_new(req, "ack");
+}
+
+static json_t *do_detach(api_request *req)
+{
+	int rc = parley_handle_destroy(req->handle, true);
+	if (rc)
+		return fail(req, PARLEY_ERROR_PLUGIN_DETACH, "Couldn't detach from plugin: error '%d'", rc);
+	return reply_new(req, "success");
+}
+
+static json_t *do_hangup(api_request *req)
+{
+	parley_handle_hangup(req->handle, "Janus API");
+	return reply_new(req, "success");
+}
+
+static json_t *do_destroy(api_request *req)
+{
+	parley_session_destroy(req->session, PARLEY_SESSION_END_REQUEST);
+	return reply_new(req, "success");
+}
+
+static json_t *do_claim(api_request *req)
+{
+	int code = parley_session_claim(req->session, req->conn, req->reason, sizeof(req->reason));
+	if (code)
+		return fail(req, code, "%s", req->reason);
+	return reply_new(req, "success");
+}
+
+/* ---- dispatch ---------------------------------------------------------------------------- */
+
+typedef enum path_rule {
+	PATH_ABSENT,   /* must not be given */
+	PATH_OPTIONAL, /* ignored when given */
+	PATH_REQUIRED, /* must be given and exist */
+} path_rule;
+
+typedef struct api_verb {
+	const char *name;
+	path_rule session;
+	path_rule handle;
+	bool needs_auth;
+	const parley_rule *rules;
+	json_t *(*handler)(api_request *req);
+} api_verb;
+
+static const api_verb verbs[] = {
+	{ "info", PATH_OPTIONAL, PATH_OPTIONAL, false, NULL, do_info },
+	{ "ping", PATH_OPTIONAL, PATH_OPTIONAL, false, NULL, do_ping },
+	{ "create", PATH_ABSENT, PATH_ABSENT, true, create_rules, do_create },
+	{ "attach", PATH_REQUIRED, PATH_ABSENT, true, attach_rules, do_attach },
+	{ "keepalive", PATH_REQUIRED, PATH_OPTIONAL, true, NULL, do_keepalive },
+	{ "destroy", PATH_REQUIRED, PATH_ABSENT, true, NULL, do_destroy },
+	{ "claim", PATH_REQUIRED, PATH_ABSENT, true, NULL, do_claim },
+	{ "message", PATH_REQUIRED, PATH_REQUIRED, true, message_rules, do_message },
+	{ "trickle", PATH_REQUIRED, PATH_REQUIRED, true, trickle_rules, do_trickle },
+	{ "detach", PATH_REQUIRED, PATH_REQUIRED, true, NULL, do_detach },
+	{ "hangup", PATH_REQUIRED, PATH_REQUIRED, true, NULL, do_hangup },
+};
+#define VERB_COUNT (sizeof(verbs) / sizeof(verbs[0]))
+G_STATIC_ASSERT(VERB_COUNT < VERB_SLOTS);
+
+static const api_verb *find_verb(const char *name, unsigned *index)
+{
+	for (unsigned i = 0; i < VERB_COUNT; i++)
+		if (strcmp(verbs[i].name, name) == 0) {
+			*index = i;
+			return &verbs[i];
+		}
+	*index = VERB_SLOTS - 1;
+	return NULL;
+}
+
+static bool path_ok(path_rule rule, uint64_t id)
+{
+	return rule == PATH_OPTIONAL || (rule == PATH_ABSENT) == (id == 0);
+}
+
+/* Validates, authorizes and finds what the verb needs; then runs it. */
+static json_t *dispatch(api_request *req)
+{
+	int code = parley_validate(req->message, envelope_rules, req->reason, sizeof(req->reason));
+	req->transaction = json_string_value(json_object_get(req->message, "transaction"));
+	if (code)
+		return fail(req, code, "%s", req->reason);
+	req->verb = json_string_value(json_object_get(req->message, "janus"));
+	req->session_id = (uint64_t)json_integer_value(json_object_get(req->message, "session_id"));
+	req->handle_id = (uint64_t)json_integer_value(json_object_get(req->message, "handle_id"));
+
+	unsigned index;
+	const api_verb *verb = find_verb(req->verb, &index);
+	g_atomic_int_inc(&request_counts[index]);
+	if (!verb)
+		return fail(req, PARLEY_ERROR_UNKNOWN_REQUEST, "Unknown request '%s'", req->verb);
+	if (!path_ok(verb->session, req->session_id) || !path_ok(verb->handle, req->handle_id) ||
+	    (req->handle_id && !req->session_id))
+		return fail(req, PARLEY_ERROR_INVALID_REQUEST_PATH, "Unhandled request '%s' at this path", req->verb);
+	if (verb->needs_auth &&
+	    parley_auth_check_request(json_string_value(json_object_get(req->message, "apisecret")),
+	                              json_string_value(json_object_get(req->message, "token"))))
+		return fail(req, PARLEY_ERROR_UNAUTHORIZED, NULL);
+	if (verb->rules && (code = parley_validate(req->message, verb->rules, req->reason, sizeof(req->reason))))
+		return fail(req, code, "%s", req->reason);
+	if (verb->session == PATH_REQUIRED) {
+		req->session = parley_session_find(req->session_id);
+		if (!req->session)
+			return fail(req, PARLEY_ERROR_SESSION_NOT_FOUND, "No such session %" G_GUINT64_FORMAT, req->session_id);
+		parley_session_touch(req->session);
+	}
+	if (verb->handle == PATH_REQUIRED) {
+		req->handle = parley_handle_find(req->session, req->handle_id);
+		if (!req->handle)
+			return fail(req, PARLEY_ERROR_HANDLE_NOT_FOUND, "No such handle %" G_GUINT64_FORMAT " in session %"
+			            G_GUINT64_FORMAT, req->handle_id, req->session_id);
+	}
+	return verb->handler(req);
+}
+
+void parley_api_incoming(parley_conn *conn, void *request_ctx, bool admin, json_t *message)
+{
+	if (admin) {
+		parley_admin_incoming(conn, request_ctx, message);
+		return;
+	}
+	api_request req = { .conn = conn, .ctx = request_ctx, .message = message };
+	json_t *reply = dispatch(&req);
+	if (!reply && req.error)
+		reply = parley_api_error_reply(req.session_id, req.transaction, req.error, req.reason);
+	if (reply) {
+		parley_conn_send(conn, request_ctx, false, reply);
+		json_decref(reply);
+	}
+	parley_handle_unref(req.handle);
+	parley_session_unref(req.session);
+}
+
+/* ---- plugin events --------------------------------------------------------------------------- */
+
+int parley_api_push_event(parley_plugin_session *psession, const parley_plugin *plugin,
+                          const char *transaction, json_t *message, json_t *jsep)
+{
+	parley_handle *h = parley_handle_from_plugin(psession);
+	if (!h || g_atomic_int_get(&h->destroyed))
+		return PARLEY_ERROR_HANDLE_NOT_FOUND;
+	if (g_atomic_int_get(&h->session->destroyed))
+		return PARLEY_ERROR_SESSION_NOT_FOUND;
+	if (!json_is_object(message))
+		return PARLEY_ERROR_INVALID_JSON_OBJECT;
+	json_t *event = json_pack("{sssIsI}", "janus", "event", "session_id", (json_int_t)h->session->id,
+	                          "sender", (json_int_t)h->id);
+	if (transaction)
+		json_object_set_new(event, "transaction", json_string(transaction));
+	json_object_set_new(event, "plugindata", json_pack("{sssO}", "plugin",
+		(plugin ? plugin : h->plugin)->package, "data", message));
+	if (jsep)
+		json_object_set(event, "jsep", jsep);
+	int rc = parley_session_notify(h->session, event);
+	json_decref(event);
+	return rc < 0 ? PARLEY_ERROR_SESSION_NOT_FOUND : 0;
+}
+
+/* ---- metrics ------------------------------------------------------------------------------------- */
+
+char *parley_api_metrics_text(void)
+{
+	GString *out = g_string_new("# HELP parley_requests_total Client API requests by verb.\n"
+	                            "# TYPE parley_requests_total counter\n");
+	for (unsigned i = 0; i < VERB_COUNT; i++)
+		g_string_append_printf(out, "parley_requests_total{verb=\"%s\"} %d\n", verbs[i].name,
+		                       g_atomic_int_get(&request_counts[i]));
+	g_string_append_printf(out, "parley_requests_total{verb=\"unknown\"} %d\n",
+	                       g_atomic_int_get(&request_counts[VERB_SLOTS - 1]));
+	g_string_append(out, "# HELP parley_errors_total Error answers by code.\n"
+	                     "# TYPE parley_errors_total counter\n");
+	for (int code = 0; code < 100; code++) {
+		int n = g_atomic_int_get(&error_counts[code]);
+		if (n)
+			g_string_append_printf(out, "parley_errors_total{code=\"%d\"} %d\n", 400 + code, n);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* ---- start and stop ------------------------------------------------------------------------------ */
+
+static unsigned config_unsigned(const char *section, const char *key, long fallback)
+{
+	long v = parley_config_get_int("parley", section, key, fallback);
+	return v < 0 ? 0 : (unsigned)v;
+}
+
+int parley_api_start(unsigned workers)
+{
+	if (!workers)
+		workers = config_unsigned("general", "workers", 4);
+	if (!workers)
+		workers = 4;
+	parley_session_settings s = {
+		.session_timeout = config_unsigned("general", "session_timeout", 60),
+		.reclaim_session_timeout = config_unsigned("general", "reclaim_session_timeout", 0),
+		.max_sessions = config_unsigned("limits", "max_sessions", 0),
+		.max_sessions_per_connection = config_unsigned("limits", "max_sessions_per_connection", 0),
+		.max_handles_per_session = config_unsigned("limits", "max_handles_per_session", 0),
+		.max_candidates_per_handle = config_unsigned("limits", "max_candidates_per_handle", 256),
+	};
+	parley_sessions_configure(&s);
+	max_queued = config_unsigned("limits", "max_queued_messages", 1024);
+	if (!max_queued)
+		max_queued = 1024;
+	parley_auth_configure(NULL);
+	parley_api_set_accepting_sessions(true);
+
+	GError *error = NULL;
+	g_mutex_lock(&pool_lock);
+	if (!pool)
+		pool = g_thread_pool_new(run_message_job, NULL, (gint)workers, FALSE, &error);
+	g_mutex_unlock(&pool_lock);
+	if (error) {
+		PLOG_ERR("cannot start %u plugin workers: %s", workers, error->message);
+		g_error_free(error);
+		return -1;
+	}
+	pool_workers = workers;
+	if (parley_sessions_start() != 0)
+		return -1;
+	PLOG_INFO("API ready: %u workers, session timeout %u s", workers, s.session_timeout);
+	return 0;
+}
+
+void parley_api_shutdown(void)
+{
+	parley_api_set_accepting_sessions(false);
+	g_mutex_lock(&pool_lock);
+	GThreadPool *p = pool;
+	pool = NULL;
+	g_mutex_unlock(&pool_lock);
+	if (p)
+		g_thread_pool_free(p, FALSE, TRUE); /* answers every queued message */
+	parley_sessions_stop();
+	parley_sessions_destroy_all(PARLEY_SESSION_END_SHUTDOWN);
+}
