@@ -1,4 +1,4 @@
-// echo.js — window.runEcho(server): one round of the Janus API through
+// echo.js — window.runEcho(server, plugin): one round of the Janus API through
 // janus.js. Resolves with what happened, rejects with the first error.
 // Every step is bounded by a timer so a silent server cannot hang the page.
 /* global Janus */
@@ -17,7 +17,7 @@ function step(name, ms, fn) {
 	});
 }
 
-window.runEcho = async function runEcho(server) {
+window.runEcho = async function runEcho(server, plugin = 'parley.plugin.echo') {
 	const result = { server };
 	await step('init', 5000, (ok) => Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies(), callback: ok }));
 	let events = [];
@@ -33,7 +33,7 @@ window.runEcho = async function runEcho(server) {
 	});
 	result.sessionId = janus.getSessionId();
 	const handle = await step('attach', 8000, (ok, fail) => janus.attach({
-		plugin: 'parley.plugin.echo',
+		plugin,
 		opaqueId: 'janusjs-e2e',
 		success: ok,
 		error: fail,
