@@ -1,0 +1,210 @@
+/*
+ * status.c — the plain-HTTP routes the core serves through any transport:
+ * GET /health, GET /api/server-info, GET /metrics (Prometheus text), and
+ * every path under a loaded plugin's http_prefix, handed to that plugin.
+ * Routes are a table; a path no route matches returns -1 so the transport
+ * answers 404.
+ */
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib.h>
+#include "api.h"
+#include "config.h"
+#include "events.h"
+#include "loops.h"
+#include "registry.h"
+
+#define MAX_MODULES 64
+#define JSON_TYPE "application/json"
+#define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* ---- process figures ---------------------------------------------------------- */
+
+/* Resident set size in bytes (0 when /proc is unreadable). */
+static guint64 resident_bytes(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return (guint64)resident * (guint64)sysconf(_SC_PAGESIZE);
+}
+
+/* Seconds since the process started, from /proc (0 when unreadable). */
+static guint64 uptime_seconds(void)
+{
+	char *stat = NULL, *uptime = NULL;
+	guint64 result = 0;
+	if (g_file_get_contents("/proc/self/stat", &stat, NULL, NULL) &&
+	    g_file_get_contents("/proc/uptime", &uptime, NULL, NULL)) {
+		/* Field 22 (starttime) counts after the ")" that ends the command name. */
+		const char *p = strrchr(stat, ')');
+		unsigned long long start_ticks = 0;
+		int field = 2;
+		for (; p && *p && field < 22; p++)
+			if (*p == ' ')
+				field++;
+		if (p && sscanf(p, "%llu", &start_ticks) == 1) {
+			double since_boot = g_ascii_strtod(uptime, NULL);
+			double started = (double)start_ticks / (double)sysconf(_SC_CLK_TCK);
+			if (since_boot > started)
+				result = (guint64)(since_boot - started);
+		}
+	}
+	g_free(stat);
+	g_free(uptime);
+	return result;
+}
+
+static char *megabytes(size_t bytes)
+{
+	return g_strdup_printf("%.2fMB", (double)bytes / (1024.0 * 1024.0));
+}
+
+/* ---- responses ----------------------------------------------------------------------- */
+
+static void respond_json(parley_http_response *response, int status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	response->status = status;
+	response->content_type = JSON_TYPE;
+	response->body = g_strdup(text ? text : "{}");
+	response->body_length = strlen(response->body);
+	free(text);
+	json_decref(body);
+}
+
+static int serve_health(const parley_http_request *request, parley_http_response *response)
+{
+	struct mallinfo2 heap = mallinfo2();
+	char *used = megabytes(heap.uordblks + heap.hblkhd);
+	char *total = megabytes(heap.arena + heap.hblkhd);
+	json_t *body = json_pack("{ss sI sI sI sI sI s{ss ss sI}}",
+		"status", "healthy",
+		"uptime", (json_int_t)uptime_seconds(),
+		"sessions", (json_int_t)parley_api_session_count(),
+		"handles", (json_int_t)parley_api_handle_count(),
+		"eventLoops", (json_int_t)parley_loops_count(),
+		"workers", (json_int_t)parley_api_workers(),
+		"memory", "used", used, "total", total, "rss", (json_int_t)resident_bytes());
+	g_free(used);
+	g_free(total);
+	respond_json(response, 200, body);
+	return 0;
+}
+
+static json_t *config_string_or_null(const char *key)
+{
+	const char *value = parley_config_get("parley", "media", key);
+	return value && *value ? json_string(value) : json_null();
+}
+
+static int serve_server_info(const parley_http_request *request, parley_http_response *response)
+{
+	json_t *body = json_object();
+	json_object_set_new(body, "announcedIp", config_string_or_null("announced_ip"));
+	json_object_set_new(body, "announcedDomain", config_string_or_null("announced_domain"));
+	json_object_set_new(body, "rtcPorts", json_pack("{sIsI}",
+		"min", (json_int_t)parley_config_get_int("parley", "media", "rtc_min_port", 40000),
+		"max", (json_int_t)parley_config_get_int("parley", "media", "rtc_max_port", 49999)));
+	respond_json(response, 200, body);
+	return 0;
+}
+
+static void gauge(GString *out, const char *name, const char *help, const char *type, guint64 value)
+{
+	g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" G_GUINT64_FORMAT "\n",
+	                       name, help, name, type, name, value);
+}
+
+static int serve_metrics(const parley_http_request *request, parley_http_response *response)
+{
+	GString *out = g_string_new(NULL);
+	gauge(out, "parley_sessions", "Active sessions.", "gauge", parley_api_session_count());
+	gauge(out, "parley_handles", "Active handles.", "gauge", parley_api_handle_count());
+	char *api = parley_api_metrics_text();
+	g_string_append(out, api);
+	g_free(api);
+	gauge(out, "parley_events_emitted_total", "Events put on the event bus.", "counter", parley_events_emitted());
+	gauge(out, "parley_events_dropped_total", "Events dropped because the bus queue was full.", "counter",
+	      parley_events_dropped());
+	gauge(out, "parley_process_resident_memory_bytes", "Resident set size.", "gauge", resident_bytes());
+	gauge(out, "parley_uptime_seconds", "Seconds since the process started.", "gauge", uptime_seconds());
+
+	const parley_handler *handlers[MAX_MODULES];
+	unsigned n = parley_registry_handlers(handlers, MAX_MODULES);
+	for (unsigned i = 0; i < n; i++) {
+		if (!handlers[i]->metrics)
+			continue;
+		char *text = handlers[i]->metrics();
+		if (text) {
+			g_string_append(out, text);
+			if (out->len && out->str[out->len - 1] != '\n')
+				g_string_append_c(out, '\n');
+		}
+		g_free(text);
+	}
+	response->status = 200;
+	response->content_type = METRICS_TYPE;
+	response->body_length = out->len;
+	response->body = g_string_free(out, FALSE);
+	return 0;
+}
+
+/* ---- routing ----------------------------------------------------------------------------- */
+
+typedef struct status_route {
+	const char *path;
+	int (*serve)(const parley_http_request *request, parley_http_response *response);
+} status_route;
+
+static const status_route routes[] = {
+	{ "/health", serve_health },
+	{ "/api/server-info", serve_server_info },
+	{ "/metrics", serve_metrics },
+};
+
+static bool is_read(const char *method)
+{
+	return method && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
+}
+
+static int route_to_plugin(const parley_http_request *request, parley_http_response *response)
+{
+	const parley_plugin *plugins[MAX_MODULES];
+	unsigned n = parley_registry_plugins(plugins, MAX_MODULES);
+	for (unsigned i = 0; i < n; i++) {
+		const char *prefix = plugins[i]->http_prefix;
+		if (!prefix || !*prefix || !plugins[i]->handle_http)
+			continue;
+		size_t len = strlen(prefix);
+		/* "/api/meetings/" also owns "/api/meetings" itself. */
+		bool match = strncmp(request->path, prefix, len) == 0 ||
+		             (prefix[len - 1] == '/' && strlen(request->path) == len - 1 &&
+		              strncmp(request->path, prefix, len - 1) == 0);
+		if (match)
+			return plugins[i]->handle_http(request, response) == 0 ? 0 : -1;
+	}
+	return -1;
+}
+
+int parley_status_handle_http(const parley_http_request *request, parley_http_response *response)
+{
+	if (!request || !request->path || !response)
+		return -1;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strcmp(request->path, routes[i].path) != 0)
+			continue;
+		if (!is_read(request->method)) {
+			respond_json(response, 405, json_pack("{ss}", "error", "Method not allowed"));
+			return 0;
+		}
+		return routes[i].serve(request, response);
+	}
+	return route_to_plugin(request, response);
+}

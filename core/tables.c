@@ -1,0 +1,222 @@
+/*
+ * tables.c — the three tables of core services handed to modules at init
+ * (plugins, transports, event handlers). Each is a static const struct
+ * filled with designated initializers, with api_version and struct_size
+ * set; every entry forwards to the core module that owns the service.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include "api.h"
+#include "auth.h"
+#include "config.h"
+#include "errors.h"
+#include "events.h"
+#include "log.h"
+#include "loops.h"
+#include "session.h"
+
+/* ---- shared entries ------------------------------------------------------- */
+
+static void module_log(parley_log_level level, const char *module, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void module_log(parley_log_level level, const char *module, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	parley_log_v(level, module, format, args);
+	va_end(args);
+}
+
+static const char *config_get(const char *package, const char *section, const char *key)
+{
+	return parley_config_get(package, section, key);
+}
+
+static const char *state_dir(void)
+{
+	return parley_config_state_dir();
+}
+
+static void timer_stop(parley_timer *timer)
+{
+	parley_timer_stop(timer);
+}
+
+/* ---- plugins ------------------------------------------------------------------- */
+
+static void plugin_notify_event(const parley_plugin *plugin, parley_plugin_session *psession, json_t *event)
+{
+	if (!event || !parley_events_wanted(PARLEY_EVENT_PLUGIN))
+		return;
+	parley_handle *h = parley_handle_from_plugin(psession);
+	json_t *wrapped = json_pack("{sssssO}", "name", "plugin", "plugin", plugin ? plugin->package : "",
+	                            "data", event);
+	parley_events_emit(PARLEY_EVENT_PLUGIN, h ? h->session->id : 0, h ? h->id : 0, wrapped);
+	json_decref(wrapped);
+}
+
+static bool plugin_events_enabled(void)
+{
+	return parley_events_wanted(PARLEY_EVENT_PLUGIN);
+}
+
+static void handle_ref(parley_plugin_session *psession)
+{
+	parley_handle_ref(parley_handle_from_plugin(psession));
+}
+
+static void handle_unref(parley_plugin_session *psession)
+{
+	parley_handle_unref(parley_handle_from_plugin(psession));
+}
+
+static void end_session(parley_plugin_session *psession)
+{
+	parley_handle *h = parley_handle_from_plugin(psession);
+	if (h)
+		parley_handle_destroy(h, true);
+}
+
+/* Media services: a handle has no PeerConnection until the media layer
+ * exists, so each reports failure. */
+static int relay_rtp(parley_plugin_session *s, parley_rtp_packet *p) { return -1; }
+static int relay_rtcp(parley_plugin_session *s, parley_rtcp_packet *p) { return -1; }
+static int relay_data(parley_plugin_session *s, parley_data_packet *p) { return -1; }
+static int send_pli(parley_plugin_session *s, int mindex) { return -1; }
+static int send_remb(parley_plugin_session *s, uint32_t bitrate) { return -1; }
+static int close_pc(parley_plugin_session *s) { return -1; }
+
+static parley_timer *plugin_timer_start(parley_plugin_session *psession, unsigned interval_ms,
+                                        parley_timer_fn fn, void *user_data, void (*destroy)(void *))
+{
+	parley_handle *h = parley_handle_from_plugin(psession);
+	if (h && g_atomic_int_get(&h->destroyed))
+		return NULL;
+	parley_loop *loop = h && h->loop ? h->loop : parley_loops_first();
+	return parley_timer_start(loop, interval_ms, fn, user_data, destroy);
+}
+
+static bool auth_token_allows(const parley_plugin *plugin, const char *token)
+{
+	if (!plugin || !token)
+		return false;
+	if (parley_auth_signed_token_valid(token, plugin->package))
+		return true;
+	return parley_auth_stored_tokens_enabled() && parley_auth_token_stored(token) &&
+	       parley_auth_allows_plugin(token, plugin->package);
+}
+
+static const parley_plugin_core plugin_core = {
+	.api_version = PARLEY_PLUGIN_API_VERSION,
+	.struct_size = sizeof(parley_plugin_core),
+	.push_event = parley_api_push_event,
+	.notify_event = plugin_notify_event,
+	.events_enabled = plugin_events_enabled,
+	.handle_ref = handle_ref,
+	.handle_unref = handle_unref,
+	.end_session = end_session,
+	.relay_rtp = relay_rtp,
+	.relay_rtcp = relay_rtcp,
+	.relay_data = relay_data,
+	.send_pli = send_pli,
+	.send_remb = send_remb,
+	.close_pc = close_pc,
+	.timer_start = plugin_timer_start,
+	.timer_stop = timer_stop,
+	.config_get = config_get,
+	.state_dir = state_dir,
+	.log = module_log,
+	.auth_token_allows = auth_token_allows,
+};
+
+const parley_plugin_core *parley_plugin_core_table(void)
+{
+	return &plugin_core;
+}
+
+/* ---- transports ------------------------------------------------------------------ */
+
+static void *conn_data(parley_conn *conn)
+{
+	return conn ? conn->data : NULL;
+}
+
+static void transport_incoming(parley_conn *conn, void *request_ctx, bool admin, json_t *message)
+{
+	parley_api_incoming(conn, request_ctx, admin, message);
+}
+
+static int session_touch(uint64_t session_id)
+{
+	parley_session *s = parley_session_find(session_id);
+	if (!s)
+		return PARLEY_ERROR_SESSION_NOT_FOUND;
+	parley_session_touch(s);
+	parley_session_unref(s);
+	return 0;
+}
+
+static void transport_notify_event(const parley_transport *transport, parley_conn *conn, json_t *event)
+{
+	if (!event || !parley_events_wanted(PARLEY_EVENT_TRANSPORT))
+		return;
+	char id[32];
+	snprintf(id, sizeof(id), "%p", (void *)conn);
+	json_t *wrapped = json_pack("{sssssssO}", "name", "transport",
+	                            "transport", transport ? transport->package : "", "id", id, "data", event);
+	parley_events_emit(PARLEY_EVENT_TRANSPORT, 0, 0, wrapped);
+	json_decref(wrapped);
+}
+
+static bool transport_events_enabled(void)
+{
+	return parley_events_wanted(PARLEY_EVENT_TRANSPORT);
+}
+
+static const parley_transport_core transport_core = {
+	.api_version = PARLEY_TRANSPORT_API_VERSION,
+	.struct_size = sizeof(parley_transport_core),
+	.conn_new = parley_conn_new,
+	.conn_data = conn_data,
+	.conn_ref = parley_conn_ref,
+	.conn_unref = parley_conn_unref,
+	.conn_closed = parley_conn_closed,
+	.incoming_request = transport_incoming,
+	.error_reply = parley_api_error_reply,
+	.session_touch = session_touch,
+	.handle_http = parley_status_handle_http,
+	.notify_event = transport_notify_event,
+	.events_enabled = transport_events_enabled,
+	.config_get = config_get,
+	.state_dir = state_dir,
+	.log = module_log,
+};
+
+const parley_transport_core *parley_transport_core_table(void)
+{
+	return &transport_core;
+}
+
+/* ---- event handlers ---------------------------------------------------------------- */
+
+static parley_timer *handler_timer_start(void *unused_must_be_null, unsigned interval_ms,
+                                         parley_timer_fn fn, void *user_data, void (*destroy)(void *))
+{
+	return parley_timer_start(parley_loops_first(), interval_ms, fn, user_data, destroy);
+}
+
+static const parley_handler_core handler_core = {
+	.api_version = PARLEY_HANDLER_API_VERSION,
+	.struct_size = sizeof(parley_handler_core),
+	.config_get = config_get,
+	.state_dir = state_dir,
+	.log = module_log,
+	.timer_start = handler_timer_start,
+	.timer_stop = timer_stop,
+};
+
+const parley_handler_core *parley_handler_core_table(void)
+{
+	return &handler_core;
+}
