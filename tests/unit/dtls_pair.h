@@ -128,7 +128,7 @@ static bool both_connected(dtls_pair *p)
 	return p->client.connected && p->server.connected;
 }
 
-static bool any_failed(dtls_pair *p)
+static G_GNUC_UNUSED bool any_failed(dtls_pair *p)
 {
 	return p->client.failed_code != 0 || p->server.failed_code != 0;
 }
