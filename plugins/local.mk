@@ -1,2 +1,3 @@
 # Plugins: one folder each, each with its own local.mk.
 include plugins/echo/local.mk
+include plugins/meeting/local.mk

@@ -1,0 +1,270 @@
+/*
+ * plugins/meeting/context.c — the plugin's state around the logic:
+ * configuration (every key read through core->config_get), the context
+ * (store, database, rate limiter, attached handles), random ids, the clock
+ * and the outbox that pushes events after the state lock is released.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "meeting.h"
+
+#define LOG(ctx, level, ...) \
+	do { if ((ctx)->core != NULL && (ctx)->core->log != NULL) \
+		(ctx)->core->log(level, PARLEY_MEETING_PACKAGE, __VA_ARGS__); } while (0)
+
+/* An integer setting within [min, max], or the fallback (with a warning
+ * when the value is set but unusable). */
+static long conf_int(const parley_plugin_core *core, const char *section, const char *key,
+                     long fallback, long min, long max)
+{
+	const char *text = core != NULL && core->config_get != NULL ?
+	                   core->config_get(PARLEY_MEETING_PACKAGE, section, key) : NULL;
+	if (text == NULL || text[0] == '\0')
+		return fallback;
+	char *end = NULL;
+	errno = 0;
+	long value = strtol(text, &end, 10);
+	while (end != NULL && (*end == ' ' || *end == '\t'))
+		end++;
+	if (errno != 0 || end == text || *end != '\0' || value < min || value > max) {
+		if (core->log != NULL)
+			core->log(PARLEY_LOG_WARN, PARLEY_MEETING_PACKAGE,
+			          "[%s] %s = '%s' is not a number in %ld..%ld; using %ld",
+			          section, key, text, min, max, fallback);
+		return fallback;
+	}
+	return value;
+}
+
+static const char *conf_str(const parley_plugin_core *core, const char *section, const char *key)
+{
+	return core != NULL && core->config_get != NULL ?
+	       core->config_get(PARLEY_MEETING_PACKAGE, section, key) : NULL;
+}
+
+void parley_meeting_config_load(parley_meeting_config *cfg, const parley_plugin_core *core)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_participants_limit = (int)conf_int(core, "general", "max_participants_limit", 1000, 1, 100000);
+	cfg->default_max_participants = (int)conf_int(core, "general", "max_participants",
+	                                              PARLEY_MEETING_DEFAULT_MAX_PARTICIPANTS, 1,
+	                                              cfg->max_participants_limit);
+	cfg->meeting_ttl = conf_int(core, "general", "meeting_ttl", 14400, 0, 31L * 86400);
+	cfg->ttl_check_interval = (unsigned)conf_int(core, "general", "ttl_check_interval", 30, 1, 3600);
+	cfg->max_chat_length = (size_t)conf_int(core, "general", "max_chat_length", 5000, 1, 1 << 20);
+	cfg->max_body_size = (size_t)conf_int(core, "http", "max_body_size", 65536, 256, 16 << 20);
+	cfg->rate_limit = (unsigned)conf_int(core, "http", "rate_limit", 100, 0, 1000000);
+	const char *db_path = conf_str(core, "general", "db_path");
+	if (db_path != NULL && db_path[0] != '\0') {
+		cfg->db_path = g_strdup(db_path);
+	} else {
+		const char *dir = core != NULL && core->state_dir != NULL ? core->state_dir() : NULL;
+		cfg->db_path = g_build_filename(dir != NULL ? dir : ".", "meetings.db", NULL);
+	}
+	parley_meeting_ice_config_init(&cfg->ice, conf_str(core, "ice", "stun_servers"),
+	                               conf_str(core, "ice", "turn_server"),
+	                               conf_str(core, "ice", "turn_username"),
+	                               conf_str(core, "ice", "turn_password"),
+	                               conf_str(core, "ice", "turn_secret"),
+	                               (unsigned)conf_int(core, "ice", "turn_ttl",
+	                                                  PARLEY_MEETING_TURN_TTL_DEFAULT, 60, 30L * 86400));
+}
+
+void parley_meeting_config_clear(parley_meeting_config *cfg)
+{
+	g_free(cfg->db_path);
+	parley_meeting_ice_config_clear(&cfg->ice);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+int64_t parley_meeting_clock_now(void)
+{
+	return g_get_real_time() / 1000;
+}
+
+void parley_meeting_random_id(char *out, size_t length)
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+	unsigned char bytes[64];
+	if (length > sizeof(bytes))
+		length = sizeof(bytes);
+	if (getrandom(bytes, length, 0) != (ssize_t)length)
+		for (size_t i = 0; i < length; i++)
+			bytes[i] = (unsigned char)g_random_int();
+	for (size_t i = 0; i < length; i++)
+		out[i] = alphabet[bytes[i] & 63];
+	out[length] = '\0';
+}
+
+parley_meeting_ctx *parley_meeting_ctx_new(const parley_plugin_core *core, const parley_plugin *plugin,
+                                           parley_meeting_config *cfg, char **error)
+{
+	char *dir = g_path_get_dirname(cfg->db_path);
+	if (strcmp(cfg->db_path, ":memory:") != 0 && g_mkdir_with_parents(dir, 0750) != 0) {
+		if (error != NULL)
+			*error = g_strdup_printf("cannot create %s: %s", dir, g_strerror(errno));
+		g_free(dir);
+		return NULL;
+	}
+	g_free(dir);
+	parley_meeting_db *db = parley_meeting_db_open(cfg->db_path, error);
+	if (db == NULL)
+		return NULL;
+	parley_meeting_ctx *ctx = g_new0(parley_meeting_ctx, 1);
+	ctx->core = core;
+	ctx->plugin = plugin;
+	ctx->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	ctx->db = db;
+	ctx->store = parley_meeting_store_memory_new();
+	ctx->ratelimit = parley_meeting_ratelimit_new(ctx->cfg.rate_limit, 0);
+	g_mutex_init(&ctx->lock);
+	ctx->handles = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	ctx->sessions = g_hash_table_new(g_direct_hash, g_direct_equal);
+	ctx->now_ms = parley_meeting_clock_now;
+	return ctx;
+}
+
+void parley_meeting_ctx_free(parley_meeting_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	g_hash_table_destroy(ctx->sessions);
+	g_hash_table_destroy(ctx->handles);
+	ctx->store->ops->destroy(ctx->store);
+	parley_meeting_db_close(ctx->db);
+	parley_meeting_ratelimit_free(ctx->ratelimit);
+	parley_meeting_config_clear(&ctx->cfg);
+	g_mutex_clear(&ctx->lock);
+	g_free(ctx);
+}
+
+parley_meeting_handle *parley_meeting_handle_attach(parley_meeting_ctx *ctx, parley_plugin_session *session)
+{
+	parley_meeting_handle *h = g_new0(parley_meeting_handle, 1);
+	h->session = session;
+	g_mutex_lock(&ctx->lock);
+	do {
+		parley_meeting_random_id(h->peer_id, PARLEY_MEETING_PEER_ID_LEN);
+	} while (g_hash_table_contains(ctx->handles, h->peer_id));
+	g_hash_table_insert(ctx->handles, h->peer_id, h);
+	g_hash_table_insert(ctx->sessions, session, h);
+	g_mutex_unlock(&ctx->lock);
+	return h;
+}
+
+int parley_meeting_handle_detach(parley_meeting_ctx *ctx, parley_plugin_session *session)
+{
+	parley_meeting_outbox box;
+	parley_meeting_outbox_init(&box);
+	g_mutex_lock(&ctx->lock);
+	parley_meeting_handle *handle = g_hash_table_lookup(ctx->sessions, session);
+	if (handle == NULL) {
+		g_mutex_unlock(&ctx->lock);
+		parley_meeting_outbox_flush(ctx, &box);
+		return -1;
+	}
+	parley_meeting_participant *p = ctx->store->ops->get_by_peer(ctx->store, handle->peer_id);
+	if (p != NULL) {
+		LOG(ctx, PARLEY_LOG_VERB, "%s left %s (connection closed)", p->user_id, p->room_id);
+		parley_meeting_leave_locked(ctx, &box, p);
+		parley_meeting_participant_free(p);
+	}
+	g_hash_table_remove(ctx->sessions, session);
+	g_hash_table_remove(ctx->handles, handle->peer_id); /* frees the handle */
+	g_mutex_unlock(&ctx->lock);
+	parley_meeting_outbox_flush(ctx, &box);
+	return 0;
+}
+
+json_t *parley_meeting_handle_query(parley_meeting_ctx *ctx, parley_plugin_session *session)
+{
+	json_t *info = NULL; /* new reference, returned */
+	g_mutex_lock(&ctx->lock);
+	parley_meeting_handle *handle = g_hash_table_lookup(ctx->sessions, session);
+	if (handle != NULL) {
+		parley_meeting_participant *p = ctx->store->ops->get_by_peer(ctx->store, handle->peer_id);
+		info = json_pack("{s:s}", "peerId", handle->peer_id);
+		if (p != NULL) {
+			json_object_set_new(info, "roomId", json_string(p->room_id));
+			json_object_set_new(info, "userId", json_string(p->user_id));
+			json_object_set_new(info, "status", json_string(p->presence == PARLEY_MEETING_JOINED ?
+			                                                "joined" : "waiting"));
+		}
+		parley_meeting_participant_free(p);
+	}
+	g_mutex_unlock(&ctx->lock);
+	return info;
+}
+
+/* One queued event. */
+typedef struct outbox_item {
+	parley_plugin_session *session; /* referenced with core->handle_ref */
+	char *transaction;
+	json_t *message; /* owned */
+} outbox_item;
+
+void parley_meeting_outbox_init(parley_meeting_outbox *box)
+{
+	box->items = g_array_new(FALSE, FALSE, sizeof(outbox_item));
+}
+
+void parley_meeting_outbox_emit_new(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
+                                    const char *peer_id, const char *transaction,
+                                    const char *name, json_t *payload)
+{
+	parley_meeting_handle *h = peer_id != NULL ? g_hash_table_lookup(ctx->handles, peer_id) : NULL;
+	if (h == NULL || payload == NULL) {
+		json_decref(payload);
+		return;
+	}
+	if (ctx->core->handle_ref != NULL)
+		ctx->core->handle_ref(h->session);
+	outbox_item item = {
+		.session = h->session,
+		.transaction = g_strdup(transaction),
+		/* new reference owned by the item; steals payload */
+		.message = json_pack("{s:s, s:o}", "event", name, "data", payload),
+	};
+	g_array_append_val(box->items, item);
+}
+
+void parley_meeting_outbox_broadcast(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
+                                     const char *room_id, const char *except_peer,
+                                     const char *name, json_t *payload)
+{
+	GPtrArray *members = ctx->store->ops->list(ctx->store, room_id, PARLEY_MEETING_JOINED);
+	for (guint i = 0; i < members->len; i++) {
+		parley_meeting_participant *p = members->pdata[i];
+		if (except_peer != NULL && p->peer_id != NULL && strcmp(p->peer_id, except_peer) == 0)
+			continue;
+		/* each recipient gets its own copy, stolen by emit_new */
+		parley_meeting_outbox_emit_new(ctx, box, p->peer_id, NULL, name, json_deep_copy(payload));
+	}
+	g_ptr_array_unref(members);
+}
+
+void parley_meeting_outbox_error(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
+                                 const char *peer_id, const char *transaction, const char *error)
+{
+	parley_meeting_outbox_emit_new(ctx, box, peer_id, transaction, "meeting-error",
+	                               json_pack("{s:s}", "error", error));
+}
+
+void parley_meeting_outbox_flush(parley_meeting_ctx *ctx, parley_meeting_outbox *box)
+{
+	for (guint i = 0; i < box->items->len; i++) {
+		outbox_item *item = &g_array_index(box->items, outbox_item, i);
+		if (ctx->core->push_event != NULL)
+			ctx->core->push_event(item->session, ctx->plugin, item->transaction, item->message, NULL);
+		if (ctx->core->handle_unref != NULL)
+			ctx->core->handle_unref(item->session);
+		json_decref(item->message);
+		g_free(item->transaction);
+	}
+	g_array_free(box->items, TRUE);
+	box->items = NULL;
+}
