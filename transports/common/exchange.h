@@ -1,0 +1,128 @@
+/*
+ * transports/common/exchange.h — one plain-HTTP request/response on a
+ * libwebsockets connection, shared by the HTTP and WebSocket transports.
+ *
+ * Owns: reading the request line and the headers the core cares about,
+ * collecting a bounded body, CORS (allow-list or "*"), the security headers
+ * every response carries, writing a buffered response in two writable
+ * steps (headers, then body), serving static files with a safe path join,
+ * and handing a request to core->handle_http.
+ *
+ * Threading: every function here runs on the transport's lws service thread
+ * (the exchange lives in the connection's per-session data). Nothing here
+ * keeps a json_t: functions taking one borrow it.
+ *
+ * These symbols are hidden: each module carries its own private copy.
+ */
+#ifndef PARLEY_TRANSPORT_EXCHANGE_H
+#define PARLEY_TRANSPORT_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <glib.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <parley/transport.h>
+
+#define PARLEY_TX_HIDDEN __attribute__((visibility("hidden")))
+
+/* The settings an exchange needs from its transport (borrowed, read-only). */
+typedef struct parley_tx_settings {
+	const char *cors_origins; /* NULL: no CORS headers; "*" or a comma list */
+	size_t max_body;          /* request bodies larger than this get 413 */
+	bool secure;              /* HTTPS: adds Strict-Transport-Security */
+} parley_tx_settings;
+
+typedef enum parley_tx_phase {
+	PARLEY_TX_IDLE = 0,    /* no request yet / reset */
+	PARLEY_TX_READING,     /* headers parsed, body being collected */
+	PARLEY_TX_WAITING,     /* request complete, answer not decided yet */
+	PARLEY_TX_HEADERS,     /* response ready: headers go out next */
+	PARLEY_TX_BODY,        /* headers sent: body goes out next */
+	PARLEY_TX_FILE,        /* lws is streaming a static file */
+	PARLEY_TX_DONE,        /* transaction completed */
+} parley_tx_phase;
+
+typedef struct parley_tx_exchange {
+	parley_tx_phase phase;
+	const char *method;      /* static: "GET", "POST", ... */
+	int method_index;        /* LWSHUMETH_* */
+	char *path;              /* g_malloc: the URI path (lws url-decodes it) */
+	char *query;             /* g_malloc: args joined with '&', or NULL */
+	char *origin;            /* g_malloc or NULL */
+	char *authorization;     /* g_malloc or NULL */
+	char remote_ip[64];
+	long content_length;     /* -1 when absent */
+	GByteArray *body;        /* collected body (never beyond max_body) */
+	bool too_large;
+	/* the response */
+	int status;
+	const char *content_type;
+	unsigned char *out;      /* g_malloc: LWS_PRE headroom + body */
+	size_t out_length;       /* body length (after the headroom) */
+	bool close_after;        /* close the connection once answered */
+	bool extra_cors_preflight; /* answer carries the preflight headers */
+} parley_tx_exchange;
+
+/* Starts a request from LWS_CALLBACK_HTTP (`in` is the URI path). Frees
+ * whatever the previous transaction on this connection left. Returns false
+ * when the method is not one lws reports (the caller answers 405). */
+PARLEY_TX_HIDDEN bool parley_tx_begin(parley_tx_exchange *ex, struct lws *wsi, const char *in);
+/* True when a body is expected (Content-Length > 0). */
+PARLEY_TX_HIDDEN bool parley_tx_expects_body(const parley_tx_exchange *ex);
+/* Appends a body chunk; false (and too_large set) once max_body is passed. */
+PARLEY_TX_HIDDEN bool parley_tx_body_append(parley_tx_exchange *ex, const void *data, size_t len,
+                                            size_t max_body);
+/* Frees everything the exchange holds and zeroes it. */
+PARLEY_TX_HIDDEN void parley_tx_reset(parley_tx_exchange *ex);
+
+/* Queues a response (body copied) and asks for a writable callback. */
+PARLEY_TX_HIDDEN void parley_tx_respond(parley_tx_exchange *ex, struct lws *wsi, int status,
+                                        const char *content_type, const char *body, size_t length);
+/* Same, with a JSON body (borrowed). */
+PARLEY_TX_HIDDEN void parley_tx_respond_json(parley_tx_exchange *ex, struct lws *wsi, int status,
+                                             json_t *body);
+/* {"error": message, "status": status} with that HTTP status. */
+PARLEY_TX_HIDDEN void parley_tx_respond_error(parley_tx_exchange *ex, struct lws *wsi, int status,
+                                              const char *message);
+/* The answer to an OPTIONS preflight: 204 with CORS headers when the
+ * Origin is allowed, 403 otherwise. */
+PARLEY_TX_HIDDEN void parley_tx_respond_preflight(parley_tx_exchange *ex, struct lws *wsi,
+                                                  const parley_tx_settings *settings);
+
+/* From LWS_CALLBACK_HTTP_WRITEABLE: writes the next step. Returns -1 when
+ * the connection must close, 0 otherwise. */
+PARLEY_TX_HIDDEN int parley_tx_writable(parley_tx_exchange *ex, struct lws *wsi,
+                                        const parley_tx_settings *settings);
+
+/* Offers the request to core->handle_http. 0 when the core answered (the
+ * response is queued), -1 when no core or plugin route matches. */
+PARLEY_TX_HIDDEN int parley_tx_route_to_core(parley_tx_exchange *ex, struct lws *wsi,
+                                             const parley_transport_core *core);
+
+/* Serves ex->path from `folder` (GET/HEAD only). 0: serving started or
+ * answered, 1: no such file (nothing sent), -1: close the connection. */
+PARLEY_TX_HIDDEN int parley_tx_serve_static(parley_tx_exchange *ex, struct lws *wsi, const char *folder,
+                                            const parley_tx_settings *settings);
+
+/* True when `origin` may use the API: no list configured, "*", or listed. */
+PARLEY_TX_HIDDEN bool parley_tx_origin_allowed(const char *cors_origins, const char *origin);
+
+/* Serializes `message` (borrowed) into a g_malloc'ed buffer with LWS_PRE
+ * bytes of headroom; the text starts at buffer + LWS_PRE. NULL on failure. */
+PARLEY_TX_HIDDEN unsigned char *parley_tx_json_buffer(json_t *message, size_t *length);
+
+/* Routes lws's own log lines (errors and warnings) to core->log. */
+PARLEY_TX_HIDDEN void parley_tx_log_to_core(const parley_transport_core *core);
+
+/* Config helpers for module `package`, section [general]. */
+PARLEY_TX_HIDDEN const char *parley_tx_conf_string(const parley_transport_core *core, const char *package,
+                                                   const char *key, const char *fallback);
+PARLEY_TX_HIDDEN long parley_tx_conf_int(const parley_transport_core *core, const char *package,
+                                         const char *key, long fallback);
+PARLEY_TX_HIDDEN bool parley_tx_conf_bool(const parley_transport_core *core, const char *package,
+                                          const char *key, bool fallback);
+/* max_message_size from the core's [limits], else 262144. */
+PARLEY_TX_HIDDEN size_t parley_tx_default_max_message(const parley_transport_core *core);
+
+#endif

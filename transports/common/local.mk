@@ -1,0 +1,7 @@
+# Code shared by the HTTP and WebSocket transports: one plain-HTTP exchange
+# on a libwebsockets connection (body limits, CORS, security headers, static
+# files, core routes). A convenience library linked into both modules.
+noinst_LTLIBRARIES += transports/common/libparleytransport.la
+transports_common_libparleytransport_la_SOURCES = \
+	transports/common/exchange.c transports/common/exchange.h
+transports_common_libparleytransport_la_CFLAGS = $(AM_CFLAGS) $(LWS_CFLAGS) -fvisibility=hidden

@@ -1,0 +1,337 @@
+/*
+ * transports/websocket/websocket.c — the WebSocket transport
+ * (parley.transport.websocket): the module vtable, its configuration, one
+ * libwebsockets context (ws and/or wss vhost) serviced by one thread, the
+ * protocol table, and the plain-HTTP routes on the same port (every request
+ * that is not an upgrade goes to core->handle_http, else 404 JSON), with the
+ * shared CORS, security headers and body limits (common/exchange.c).
+ * The Janus subprotocols live in clients.c.
+ */
+#include "websocket.h"
+
+#include <string.h>
+
+ws_state parley_ws;
+
+#define LOG(level, ...) parley_ws.core->log(level, WS_PACKAGE, __VA_ARGS__)
+
+static const ws_flavour janus_flavour = { "janus-protocol", false };
+static const ws_flavour admin_flavour = { "janus-admin-protocol", true };
+
+/* ---- plain HTTP on the WebSocket port ------------------------------------- */
+
+static const parley_tx_settings *settings_of(struct lws *wsi)
+{
+	const parley_tx_settings *settings = lws_get_vhost_user(lws_get_vhost(wsi));
+	return settings != NULL ? settings : &parley_ws.plain_settings;
+}
+
+static int http_dispatch(parley_tx_exchange *ex, struct lws *wsi)
+{
+	ex->phase = PARLEY_TX_WAITING;
+	if(parley_tx_route_to_core(ex, wsi, parley_ws.core) != 0)
+		parley_tx_respond_error(ex, wsi, 404, "not found");
+	return 0;
+}
+
+static int on_http(parley_tx_exchange *ex, struct lws *wsi, const char *in)
+{
+	const parley_tx_settings *settings = settings_of(wsi);
+	__atomic_add_fetch(&parley_ws.http_requests, 1, __ATOMIC_RELAXED);
+	if(!parley_tx_begin(ex, wsi, in)) {
+		ex->close_after = true;
+		parley_tx_respond_error(ex, wsi, 405, "method not allowed");
+		return 0;
+	}
+	if(ex->method_index == LWSHUMETH_OPTIONS) {
+		parley_tx_respond_preflight(ex, wsi, settings);
+		return 0;
+	}
+	if(ex->content_length > 0 && (size_t)ex->content_length > settings->max_body) {
+		char message[96];
+		snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", settings->max_body);
+		ex->close_after = true;
+		parley_tx_respond_error(ex, wsi, 413, message);
+		return 0;
+	}
+	if(parley_tx_expects_body(ex))
+		return 0;
+	return http_dispatch(ex, wsi);
+}
+
+static int on_http_body(parley_tx_exchange *ex, struct lws *wsi, const void *in, size_t len)
+{
+	if(ex->phase != PARLEY_TX_READING)
+		return 0;
+	const parley_tx_settings *settings = settings_of(wsi);
+	if(!parley_tx_body_append(ex, in, len, settings->max_body)) {
+		char message[96];
+		snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", settings->max_body);
+		ex->close_after = true;
+		parley_tx_respond_error(ex, wsi, 413, message);
+	}
+	return 0;
+}
+
+/* Upgrades that name no subprotocol land on protocol 0, by path. The
+ * Socket.IO endpoint (Engine.IO 4 over WebSocket on /socket.io/) adds its
+ * entry here; until then such upgrades are refused. */
+static const struct {
+	const char *path_prefix;
+	lws_callback_function *callback;
+} upgrade_routes[] = {
+	{ NULL, NULL },
+};
+
+static int filter_plain_upgrade(struct lws *wsi)
+{
+	char path[256] = "";
+	if(lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) < 0)
+		return -1;
+	for(size_t i = 0; i < G_N_ELEMENTS(upgrade_routes); i++) {
+		if(upgrade_routes[i].path_prefix != NULL && g_str_has_prefix(path, upgrade_routes[i].path_prefix))
+			return upgrade_routes[i].callback(wsi, LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION, NULL, NULL, 0);
+	}
+	LOG(PARLEY_LOG_VERB, "refused a WebSocket on %s without a known subprotocol", path);
+	return -1;
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	parley_tx_exchange *ex = user;
+	switch(reason) {
+	case LWS_CALLBACK_HTTP:
+		return on_http(ex, wsi, in);
+	case LWS_CALLBACK_HTTP_BODY:
+		return on_http_body(ex, wsi, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		return ex->phase == PARLEY_TX_READING ? http_dispatch(ex, wsi) : 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return ex != NULL ? parley_tx_writable(ex, wsi, settings_of(wsi)) : 0;
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if(ex != NULL)
+			parley_tx_reset(ex);
+		break;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return filter_plain_upgrade(wsi);
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		parley_ws_clients_wakeup();
+		return 0;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/* Protocol 0 serves plain HTTP (and upgrades without a subprotocol); the
+ * others are chosen by Sec-WebSocket-Protocol. */
+static const struct lws_protocols protocols[] = {
+	{ "http", http_callback, sizeof(parley_tx_exchange), 0, 0, NULL, 0 },
+	{ "janus-protocol", parley_ws_janus_callback, sizeof(ws_pss), 0, 1, (void *)&janus_flavour, 0 },
+	{ "janus-admin-protocol", parley_ws_janus_callback, sizeof(ws_pss), 0, 2, (void *)&admin_flavour, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+static gpointer service_thread(gpointer data)
+{
+	while(!g_atomic_int_get(&parley_ws.stopping)) {
+		if(lws_service(parley_ws.context, 0) < 0)
+			break;
+	}
+	return NULL;
+}
+
+static char *conf_dup(const char *key, const char *fallback)
+{
+	return g_strdup(parley_tx_conf_string(parley_ws.core, WS_PACKAGE, key, fallback));
+}
+
+static void read_config(void)
+{
+	const parley_transport_core *core = parley_ws.core;
+	size_t max_message = parley_tx_default_max_message(core);
+	parley_ws.interface = conf_dup("interface", "127.0.0.1");
+	parley_ws.port = parley_tx_conf_int(core, WS_PACKAGE, "port", 8188);
+	parley_ws.secure_port = parley_tx_conf_int(core, WS_PACKAGE, "secure_port", 0);
+	parley_ws.cert_pem = conf_dup("cert_pem", NULL);
+	parley_ws.cert_key = conf_dup("cert_key", NULL);
+	parley_ws.cors_origins = conf_dup("cors_origins", NULL);
+	parley_ws.admin_enabled = parley_tx_conf_bool(core, WS_PACKAGE, "admin_enabled", true);
+	parley_ws.max_frame = (size_t)parley_tx_conf_int(core, WS_PACKAGE, "max_frame", (long)max_message);
+	if(parley_ws.max_frame == 0)
+		parley_ws.max_frame = max_message;
+	parley_ws.max_body = (size_t)parley_tx_conf_int(core, WS_PACKAGE, "max_body", (long)max_message);
+	if(parley_ws.max_body == 0)
+		parley_ws.max_body = max_message;
+	parley_ws.max_queue = parley_tx_conf_int(core, WS_PACKAGE, "max_queue", 1000);
+	if(parley_ws.max_queue < 1)
+		parley_ws.max_queue = 1;
+	parley_ws.ping_interval = parley_tx_conf_int(core, WS_PACKAGE, "ping_interval", 30);
+	if(parley_ws.ping_interval > 3600)
+		parley_ws.ping_interval = 3600;
+	parley_ws.plain_settings = (parley_tx_settings){
+		.cors_origins = parley_ws.cors_origins, .max_body = parley_ws.max_body, .secure = false,
+	};
+	parley_ws.tls_settings = parley_ws.plain_settings;
+	parley_ws.tls_settings.secure = true;
+	/* A ping after ping_interval idle seconds; no pong within as long
+	 * again (plus slack) hangs up. */
+	parley_ws.idle_policy.secs_since_valid_ping = (uint16_t)parley_ws.ping_interval;
+	parley_ws.idle_policy.secs_since_valid_hangup = (uint16_t)(parley_ws.ping_interval * 2 + 5);
+}
+
+static struct lws_vhost *create_vhost(const char *name, long port, bool tls)
+{
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = name;
+	info.port = (int)port;
+	info.iface = strcmp(parley_ws.interface, "0.0.0.0") == 0 || strcmp(parley_ws.interface, "*") == 0 ?
+	             NULL : parley_ws.interface;
+	info.protocols = protocols;
+	info.user = tls ? &parley_ws.tls_settings : &parley_ws.plain_settings;
+	info.alpn = "http/1.1";
+	if(parley_ws.ping_interval > 0)
+		info.retry_and_idle_policy = &parley_ws.idle_policy;
+	if(strchr(parley_ws.interface, ':') == NULL)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	if(tls) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = parley_ws.cert_pem;
+		info.ssl_private_key_filepath = parley_ws.cert_key;
+	}
+	struct lws_vhost *vhost = lws_create_vhost(parley_ws.context, &info);
+	if(vhost == NULL)
+		LOG(PARLEY_LOG_ERROR, "cannot listen on %s:%ld (%s)", parley_ws.interface, port, name);
+	return vhost;
+}
+
+static void ws_destroy(void);
+
+static int ws_init(const parley_transport_core *core)
+{
+	if(core == NULL || core->api_version != PARLEY_TRANSPORT_API_VERSION ||
+	   core->struct_size < sizeof(parley_transport_core))
+		return -1;
+	memset(&parley_ws, 0, sizeof(parley_ws));
+	parley_ws.core = core;
+	g_mutex_init(&parley_ws.lock);
+	g_queue_init(&parley_ws.ready);
+	read_config();
+	parley_tx_log_to_core(core);
+	bool tls = parley_ws.secure_port > 0 && parley_ws.cert_pem != NULL && parley_ws.cert_key != NULL;
+	if(parley_ws.secure_port > 0 && !tls)
+		LOG(PARLEY_LOG_WARN, "secure_port %ld ignored: cert_pem and cert_key are not both set",
+		    parley_ws.secure_port);
+	if(parley_ws.port == 0 && !tls) {
+		LOG(PARLEY_LOG_INFO, "WebSocket transport disabled (port 0 and no secure_port)");
+		return 0;
+	}
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | (tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
+	info.user = &parley_ws;
+	parley_ws.context = lws_create_context(&info);
+	if(parley_ws.context == NULL) {
+		LOG(PARLEY_LOG_ERROR, "cannot create the libwebsockets context");
+		ws_destroy();
+		return -1;
+	}
+	if((parley_ws.port > 0 && create_vhost("ws", parley_ws.port, false) == NULL) ||
+	   (tls && create_vhost("wss", parley_ws.secure_port, true) == NULL)) {
+		ws_destroy();
+		return -1;
+	}
+	parley_ws.thread = g_thread_new("parley-ws", service_thread, NULL);
+	if(parley_ws.port > 0)
+		LOG(PARLEY_LOG_INFO, "WebSocket transport listening on ws://%s:%ld/ (janus-protocol, janus-admin-protocol)",
+		    parley_ws.interface, parley_ws.port);
+	if(tls)
+		LOG(PARLEY_LOG_INFO, "WebSocket transport listening on wss://%s:%ld/ (janus-protocol, janus-admin-protocol)",
+		    parley_ws.interface, parley_ws.secure_port);
+	return 0;
+}
+
+static void ws_destroy(void)
+{
+	if(parley_ws.core == NULL)
+		return;
+	g_atomic_int_set(&parley_ws.stopping, 1);
+	if(parley_ws.context != NULL) {
+		lws_cancel_service(parley_ws.context);
+		if(parley_ws.thread != NULL)
+			g_thread_join(parley_ws.thread);
+		parley_ws.thread = NULL;
+		/* Closes every socket: each client's conn_closed + conn_unref. */
+		lws_context_destroy(parley_ws.context);
+		parley_ws.context = NULL;
+	}
+	parley_ws_clients_destroy();
+	g_free(parley_ws.interface);
+	g_free(parley_ws.cert_pem);
+	g_free(parley_ws.cert_key);
+	g_free(parley_ws.cors_origins);
+	parley_tx_log_to_core(NULL);
+	g_mutex_clear(&parley_ws.lock);
+	parley_ws.core = NULL;
+}
+
+static bool ws_janus_enabled(void)
+{
+	return parley_ws.context != NULL;
+}
+
+static bool ws_admin_enabled(void)
+{
+	return parley_ws.context != NULL && parley_ws.admin_enabled;
+}
+
+static void ws_session_created(parley_conn *conn, uint64_t session_id)
+{
+	/* Sessions follow the connection: nothing to map. */
+}
+
+static void ws_session_over(parley_conn *conn, uint64_t session_id, bool timeout, bool claimed)
+{
+}
+
+static json_t *ws_query_transport(json_t *request)
+{
+	return json_pack("{s:i, s:I, s:I, s:I, s:s, s:i, s:i, s:I, s:i, s:i, s:b, s:s?}",
+	                 "connections", g_atomic_int_get(&parley_ws.connections),
+	                 "messages_in", (json_int_t)__atomic_load_n(&parley_ws.messages_in, __ATOMIC_RELAXED),
+	                 "messages_out", (json_int_t)__atomic_load_n(&parley_ws.messages_out, __ATOMIC_RELAXED),
+	                 "http_requests", (json_int_t)__atomic_load_n(&parley_ws.http_requests, __ATOMIC_RELAXED),
+	                 "interface", parley_ws.interface ? parley_ws.interface : "",
+	                 "port", (int)parley_ws.port, "secure_port", (int)parley_ws.secure_port,
+	                 "max_frame", (json_int_t)parley_ws.max_frame, "max_queue", (int)parley_ws.max_queue,
+	                 "ping_interval", (int)parley_ws.ping_interval, "admin_enabled", parley_ws.admin_enabled,
+	                 "cors_origins", parley_ws.cors_origins);
+}
+
+const parley_transport parley_ws_transport = {
+	.api_version = PARLEY_TRANSPORT_API_VERSION,
+	.struct_size = sizeof(parley_transport),
+	.package = WS_PACKAGE,
+	.name = "websocket",
+	.description = "Janus API over WebSocket (janus-protocol, janus-admin-protocol) and plain-HTTP routes",
+	.author = "Parley",
+	.version_string = PARLEY_VERSION_STRING,
+	.version = PARLEY_VERSION,
+	.init = ws_init,
+	.destroy = ws_destroy,
+	.is_janus_api_enabled = ws_janus_enabled,
+	.is_admin_api_enabled = ws_admin_enabled,
+	.send_message = parley_ws_send_message,
+	.session_created = ws_session_created,
+	.session_over = ws_session_over,
+	.query_transport = ws_query_transport,
+};
+
+__attribute__((visibility("default"))) const parley_transport *parley_transport_entry(void)
+{
+	return &parley_ws_transport;
+}
