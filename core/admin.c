@@ -46,6 +46,13 @@ static json_t *fail(admin_request *req, int code, const char *format, ...)
 	return NULL;
 }
 
+/* Records an error whose reason is already in req->reason. */
+static json_t *keep_reason(admin_request *req, int code)
+{
+	req->error = code;
+	return NULL;
+}
+
 /* {"janus":"success","transaction",("session_id","handle_id")?} */
 static json_t *success(const admin_request *req)
 {
@@ -376,7 +383,7 @@ static json_t *dispatch(admin_request *req)
 	int code = parley_validate(req->message, envelope_rules, req->reason, sizeof(req->reason));
 	req->transaction = json_string_value(json_object_get(req->message, "transaction"));
 	if (code)
-		return fail(req, code, "%s", req->reason);
+		return keep_reason(req, code);
 	const char *name = string_of(req, "janus");
 	req->session_id = (uint64_t)json_integer_value(json_object_get(req->message, "session_id"));
 	req->handle_id = (uint64_t)json_integer_value(json_object_get(req->message, "handle_id"));
@@ -386,7 +393,7 @@ static json_t *dispatch(admin_request *req)
 	if (verb->needs_secret && parley_auth_check_admin(string_of(req, "admin_secret")))
 		return fail(req, PARLEY_ERROR_UNAUTHORIZED, "%s", parley_error_reason(PARLEY_ERROR_UNAUTHORIZED));
 	if (verb->rules && (code = parley_validate(req->message, verb->rules, req->reason, sizeof(req->reason))))
-		return fail(req, code, "%s", req->reason);
+		return keep_reason(req, code);
 	if (verb->needs_session) {
 		if (!req->session_id)
 			return fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT, "Missing mandatory element (session_id)");

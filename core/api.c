@@ -107,6 +107,13 @@ static json_t *fail(api_request *req, int code, const char *format, ...)
 	return NULL;
 }
 
+/* Records an error whose reason is already in req->reason. */
+static json_t *keep_reason(api_request *req, int code)
+{
+	req->error = code;
+	return NULL;
+}
+
 /* {"janus": kind, "session_id"?, "transaction"} (new reference). */
 static json_t *reply_new(const api_request *req, const char *kind)
 {
@@ -248,7 +255,7 @@ static json_t *do_create(api_request *req)
 	int code = parley_session_create(req->conn, id ? (uint64_t)json_integer_value(id) : 0, &session,
 	                                 req->reason, sizeof(req->reason));
 	if (code)
-		return fail(req, code, "%s", req->reason);
+		return keep_reason(req, code);
 	json_t *reply = reply_with_id(req, session->id);
 	parley_session_unref(session);
 	return reply;
@@ -267,7 +274,7 @@ static json_t *do_attach(api_request *req)
 	parley_handle *handle = NULL;
 	int code = parley_handle_create(req->session, plugin, opaque, &handle, req->reason, sizeof(req->reason));
 	if (code)
-		return fail(req, code, "%s", req->reason);
+		return keep_reason(req, code);
 	json_t *reply = reply_with_id(req, handle->id);
 	parley_handle_unref(handle);
 	return reply;
@@ -455,7 +462,7 @@ static json_t *do_claim(api_request *req)
 {
 	int code = parley_session_claim(req->session, req->conn, req->reason, sizeof(req->reason));
 	if (code)
-		return fail(req, code, "%s", req->reason);
+		return keep_reason(req, code);
 	return reply_new(req, "success");
 }
 
@@ -514,7 +521,7 @@ static json_t *dispatch(api_request *req)
 	int code = parley_validate(req->message, envelope_rules, req->reason, sizeof(req->reason));
 	req->transaction = json_string_value(json_object_get(req->message, "transaction"));
 	if (code)
-		return fail(req, code, "%s", req->reason);
+		return keep_reason(req, code);
 	req->verb = json_string_value(json_object_get(req->message, "janus"));
 	req->session_id = (uint64_t)json_integer_value(json_object_get(req->message, "session_id"));
 	req->handle_id = (uint64_t)json_integer_value(json_object_get(req->message, "handle_id"));
@@ -532,7 +539,7 @@ static json_t *dispatch(api_request *req)
 	                              json_string_value(json_object_get(req->message, "token"))))
 		return fail(req, PARLEY_ERROR_UNAUTHORIZED, NULL);
 	if (verb->rules && (code = parley_validate(req->message, verb->rules, req->reason, sizeof(req->reason))))
-		return fail(req, code, "%s", req->reason);
+		return keep_reason(req, code);
 	if (verb->session == PATH_REQUIRED) {
 		req->session = parley_session_find(req->session_id);
 		if (!req->session)
