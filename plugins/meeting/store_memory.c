@@ -13,7 +13,14 @@ typedef struct memory_store {
 	GMutex lock;
 	GHashTable *rooms; /* room id (owned) → GHashTable user id → record (owned) */
 	GHashTable *peers; /* peer id (borrowed from the record) → record (borrowed) */
+	uint64_t next_seq; /* insertion order, the tie-break of equal join times */
 } memory_store;
+
+/* A stored record: the participant plus its insertion number. */
+typedef struct memory_record {
+	parley_meeting_participant p; /* first: a record is also a participant */
+	uint64_t seq;
+} memory_record;
 
 parley_meeting_participant *parley_meeting_participant_copy(const parley_meeting_participant *p)
 {
@@ -73,8 +80,13 @@ static int memory_add(parley_meeting_store *store, const parley_meeting_particip
 	memory_store *m = as_memory(store);
 	if (p == NULL || p->room_id == NULL || p->user_id == NULL)
 		return -1;
-	parley_meeting_participant *copy = parley_meeting_participant_copy(p);
+	memory_record *record = g_new0(memory_record, 1);
+	parley_meeting_participant *tmp = parley_meeting_participant_copy(p);
+	record->p = *tmp;
+	g_free(tmp); /* the strings now belong to the record */
+	parley_meeting_participant *copy = &record->p;
 	g_mutex_lock(&m->lock);
+	record->seq = m->next_seq++;
 	remove_locked(m, p->room_id, p->user_id);
 	if (p->peer_id != NULL) {
 		parley_meeting_participant *old = g_hash_table_lookup(m->peers, p->peer_id);
@@ -137,11 +149,11 @@ static parley_meeting_participant *memory_get_by_peer(parley_meeting_store *stor
 
 static gint by_join_time(gconstpointer a, gconstpointer b)
 {
-	const parley_meeting_participant *pa = *(parley_meeting_participant *const *)a;
-	const parley_meeting_participant *pb = *(parley_meeting_participant *const *)b;
-	if (pa->joined_at != pb->joined_at)
-		return pa->joined_at < pb->joined_at ? -1 : 1;
-	return strcmp(pa->user_id, pb->user_id);
+	const memory_record *ra = *(memory_record *const *)a;
+	const memory_record *rb = *(memory_record *const *)b;
+	if (ra->p.joined_at != rb->p.joined_at)
+		return ra->p.joined_at < rb->p.joined_at ? -1 : 1;
+	return ra->seq < rb->seq ? -1 : ra->seq > rb->seq ? 1 : 0;
 }
 
 static GPtrArray *memory_list(parley_meeting_store *store, const char *room_id,
@@ -151,20 +163,22 @@ static GPtrArray *memory_list(parley_meeting_store *store, const char *room_id,
 	GPtrArray *out = g_ptr_array_new_with_free_func(participant_destroy);
 	if (room_id == NULL)
 		return out;
+	GPtrArray *records = g_ptr_array_new(); /* borrowed records, sorted then copied */
 	g_mutex_lock(&m->lock);
 	GHashTable *users = g_hash_table_lookup(m->rooms, room_id);
 	if (users != NULL) {
 		GHashTableIter it;
 		gpointer value;
 		g_hash_table_iter_init(&it, users);
-		while (g_hash_table_iter_next(&it, NULL, &value)) {
-			parley_meeting_participant *p = value;
-			if (p->presence == presence)
-				g_ptr_array_add(out, parley_meeting_participant_copy(p));
-		}
+		while (g_hash_table_iter_next(&it, NULL, &value))
+			if (((memory_record *)value)->p.presence == presence)
+				g_ptr_array_add(records, value);
 	}
+	g_ptr_array_sort(records, by_join_time);
+	for (guint i = 0; i < records->len; i++)
+		g_ptr_array_add(out, parley_meeting_participant_copy(records->pdata[i]));
 	g_mutex_unlock(&m->lock);
-	g_ptr_array_sort(out, by_join_time);
+	g_ptr_array_free(records, TRUE);
 	return out;
 }
 
