@@ -314,8 +314,12 @@ static void post_request(http_pss *pss, struct lws *wsi, bool admin, const janus
 
 static void get_info(http_pss *pss, struct lws *wsi, bool admin)
 {
-	char rid[64] = "";
-	if(lws_get_urlarg_by_name(wsi, "rid=", rid, sizeof(rid)) == NULL)
+	char arg[80];
+	const char *given = lws_get_urlarg_by_name(wsi, "rid=", arg, sizeof(arg));
+	char rid[80];
+	if(given != NULL && given[0] != '\0')
+		g_strlcpy(rid, given, sizeof(rid));
+	else
 		g_snprintf(rid, sizeof(rid), "info-%" G_GINT64_FORMAT, g_get_monotonic_time());
 	json_t *message = json_pack("{s:s, s:s}", "janus", "info", "transaction", rid);
 	http_mailbox *mailbox = mailbox_new();
@@ -328,10 +332,11 @@ static void get_info(http_pss *pss, struct lws *wsi, bool admin)
 
 static int longpoll_maxev(struct lws *wsi)
 {
-	char arg[16];
-	if(lws_get_urlarg_by_name(wsi, "maxev=", arg, sizeof(arg)) == NULL)
+	char arg[32];
+	const char *text = lws_get_urlarg_by_name(wsi, "maxev=", arg, sizeof(arg));
+	if(text == NULL)
 		return 1;
-	long value = strtol(arg, NULL, 10);
+	long value = strtol(text, NULL, 10);
 	if(value < 1)
 		return 1;
 	return value > parley_http.max_events ? (int)parley_http.max_events : (int)value;
