@@ -282,7 +282,7 @@ static void post_request(http_pss *pss, struct lws *wsi, bool admin, const janus
 {
 	parley_tx_exchange *ex = &pss->ex;
 	json_error_t error;
-	json_t *message = json_loadb((const char *)ex->body->data, ex->body->len, 0, &error);
+	json_t *message = json_loadb((const char *)ex->body->data, ex->body->len, JSON_DECODE_ANY, &error);
 	if(message == NULL) {
 		char reason[256];
 		snprintf(reason, sizeof(reason), "JSON error: on line %d: %s", error.line, error.text);

@@ -146,7 +146,7 @@ static void handle_message(ws_client *client, const char *text, size_t length)
 {
 	__atomic_add_fetch(&parley_ws.messages_in, 1, __ATOMIC_RELAXED);
 	json_error_t error;
-	json_t *message = json_loadb(text, length, 0, &error);
+	json_t *message = json_loadb(text, length, JSON_DECODE_ANY, &error);
 	if(message == NULL) {
 		char reason[256];
 		snprintf(reason, sizeof(reason), "JSON error: on line %d: %s", error.line, error.text);
