@@ -17,7 +17,7 @@ plugins_meeting_libmeeting_la_LIBADD = $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIB
 plugin_LTLIBRARIES += plugins/meeting/parley_plugin_meeting.la
 plugins_meeting_parley_plugin_meeting_la_SOURCES = plugins/meeting/plugin.c
 plugins_meeting_parley_plugin_meeting_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
-plugins_meeting_parley_plugin_meeting_la_LDFLAGS = $(MODULE_LDFLAGS)
+plugins_meeting_parley_plugin_meeting_la_LDFLAGS = $(MODULE_LDFLAGS) -export-symbols-regex '^parley_plugin_entry$$'
 plugins_meeting_parley_plugin_meeting_la_LIBADD = plugins/meeting/libmeeting.la $(MODULE_LIBS) $(SQLITE_LIBS)
 
 parleyconf_DATA += conf/parley.plugin.meeting.conf

@@ -116,7 +116,7 @@ static void fake_ctx_free(parley_meeting_ctx *ctx)
 }
 
 /* How many events named `name` (NULL = any) went to `session`. */
-static unsigned events_to(parley_plugin_session *session, const char *name)
+G_GNUC_UNUSED static unsigned events_to(parley_plugin_session *session, const char *name)
 {
 	unsigned n = 0;
 	for (guint i = 0; i < recorded->len; i++) {
@@ -128,7 +128,7 @@ static unsigned events_to(parley_plugin_session *session, const char *name)
 }
 
 /* The last event named `name` to `session` (borrowed data) or NULL. */
-static json_t *last_event(parley_plugin_session *session, const char *name)
+G_GNUC_UNUSED static json_t *last_event(parley_plugin_session *session, const char *name)
 {
 	for (guint i = recorded->len; i > 0; i--) {
 		recorded_event *e = recorded->pdata[i - 1];
@@ -138,7 +138,7 @@ static json_t *last_event(parley_plugin_session *session, const char *name)
 	return NULL;
 }
 
-static void forget_events(void)
+G_GNUC_UNUSED static void forget_events(void)
 {
 	g_ptr_array_set_size(recorded, 0);
 }
