@@ -113,7 +113,7 @@ static const parley_plugin meeting_plugin = {
 	.handle_message = meeting_handle_message,
 	.destroy_session = meeting_destroy_session,
 	.query_session = meeting_query_session,
-	.http_prefix = "/api/meetings",
+	.http_prefix = "/api/meetings/",
 	.handle_http = meeting_handle_http,
 };
 
