@@ -45,7 +45,17 @@ ownServerTest('auth: stored tokens — added over admin, per-plugin, removed →
 	assertError(await h.request({ janus: 'create' }), 403, 'create without token');
 	assertError(await h.request({ janus: 'create', token: 'unknown-token' }), 403, 'create with an unknown token');
 	assertReply(await admin.request({ janus: 'add_token', token: 'echo-ok', plugins: ['parley.plugin.echo'] }), 'success', 'add_token echo-ok');
-	assertReply(await admin.request({ janus: 'add_token', token: 'other-only', plugins: ['parley.plugin.other'] }), 'success', 'add_token other-only');
+	// Another loaded plugin, so the token is valid but does not allow echo.
+	assertReply(await admin.request({ janus: 'add_token', token: 'other-only', plugins: ['parley.plugin.meeting'] }), 'success', 'add_token other-only');
+	assert.equal((await admin.request({ janus: 'add_token', token: 'ghost', plugins: ['parley.plugin.ghost'] })).janus, 'error',
+		'add_token naming a plugin that is not loaded must fail');
+	const listed = await admin.request({ janus: 'list_tokens' });
+	assertReply(listed, 'success', 'list_tokens over HTTP');
+	assert.ok(JSON.stringify(listed).includes('echo-ok') && JSON.stringify(listed).includes('other-only'), `list_tokens: ${JSON.stringify(listed)}`);
+	const wsAdmin = await WsJanus.connect(srv.wsUrl, 'janus-admin-protocol', { extra: { admin_secret: ADMIN_SECRET } });
+	const wsListed = await wsAdmin.request({ janus: 'list_tokens' });
+	assert.ok(JSON.stringify(wsListed).includes('echo-ok'), `list_tokens over WebSocket: ${JSON.stringify(wsListed)}`);
+	await wsAdmin.close();
 	const info = await h.request({ janus: 'info' });
 	assert.equal(info.auth_token, true, 'info must say auth_token: true');
 	const s = await h.createSession({ token: 'echo-ok' });
@@ -55,6 +65,8 @@ ownServerTest('auth: stored tokens — added over admin, per-plugin, removed →
 		405, 'attach echo with a token that does not allow it');
 	assertReply(await admin.request({ janus: 'remove_token', token: 'echo-ok' }), 'success', 'remove_token');
 	assertError(await h.request({ janus: 'create', token: 'echo-ok' }), 403, 'create with a removed token');
+	const after = await admin.request({ janus: 'list_tokens' });
+	assert.ok(!JSON.stringify(after).includes('echo-ok'), `removed token still listed: ${JSON.stringify(after)}`);
 });
 
 ownServerTest('auth: signed tokens — valid, expired, bad signature, other plugin', async (own) => {

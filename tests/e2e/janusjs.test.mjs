@@ -35,7 +35,7 @@ const LAUNCH_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disab
 	'--disable-features=WebRtcHideLocalIpsWithMdns'];
 
 /** Opens the echo page in a fresh browser, runs runEcho(server) there. */
-async function runInBrowser(srv, server) {
+async function runInBrowser(srv, server, idleMs = 0) {
 	assert.deepEqual(missing, [], `needed files are missing: ${missing.join(', ')} ` +
 		'(apt-get install chromium libjs-janus-gateway libjs-webrtc-adapter)');
 	const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: 30000 });
@@ -49,7 +49,10 @@ async function runInBrowser(srv, server) {
 		const hasJanus = await page.evaluate(() => typeof window.Janus === 'function' && typeof window.runEcho === 'function');
 		assert.ok(hasJanus, `janus.js or echo.js did not load; console: ${consoleLines.join('\n')}`);
 		try {
-			return await page.evaluate((s) => window.runEcho(s), server);
+			const result = await page.evaluate(([s, idle]) => window.runEcho(s, 'parley.plugin.echo', idle), [server, idleMs]);
+			const errors = consoleLines.filter((l) => l.startsWith('[error]') || l.startsWith('[pageerror]'));
+			assert.deepEqual(errors, [], 'janus.js reported errors in the console');
+			return result;
 		} finally {
 			await page.close();
 		}
@@ -71,13 +74,16 @@ function checkResult(r) {
 	assert.equal(r.destroyed, true);
 }
 
-test('janus.js in Chromium over HTTP (long-poll): create, attach echo, message + event, destroy', async (srv) => {
-	const r = await runInBrowser(srv, `${srv.httpUrl}/janus`);
+test('janus.js in Chromium over HTTP (long-poll): create, attach echo, idle 12 s, message + event, destroy', async (srv) => {
+	// 12 s idle, shorter than the default longpoll_timeout (30 s): the
+	// long-poll must simply be held (a browser silently retries one dropped
+	// keep-alive request, so the idle spans more than one short drop).
+	const r = await runInBrowser(srv, `${srv.httpUrl}/janus`, 12000);
 	checkResult(r);
 }, { timeout: 60000 });
 
-test('janus.js in Chromium over WebSocket: create, attach echo, message + event, destroy', async (srv) => {
-	const r = await runInBrowser(srv, srv.wsUrl);
+test('janus.js in Chromium over WebSocket: create, attach echo, idle 7 s, message + event, destroy', async (srv) => {
+	const r = await runInBrowser(srv, srv.wsUrl, 7000);
 	checkResult(r);
 }, { timeout: 60000 });
 

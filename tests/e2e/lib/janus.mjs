@@ -10,6 +10,12 @@ import WebSocket from 'ws';
 export const tx = () => crypto.randomBytes(6).toString('hex');
 const show = (v) => JSON.stringify(v)?.slice(0, 800);
 
+/** Why a fetch failed, in words: our timeout, or the server closing. */
+function failure(e, t0, timeoutMs) {
+	if (e.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+	return `connection closed without an answer after ${Date.now() - t0} ms (${e.cause?.code || e.message})`;
+}
+
 /** Asserts a Janus error reply with `code`. */
 export function assertError(reply, code, what = '') {
 	assert.ok(reply && reply.janus === 'error' && reply.error && reply.error.code === code,
@@ -32,12 +38,20 @@ export class HttpJanus {
 	/** Raw POST: body is a string (sent as is) or an object (JSON). */
 	async post(path, body, { headers = {}, timeoutMs = 10000 } = {}) {
 		const text = typeof body === 'string' ? body : JSON.stringify(body);
-		const r = await fetch(this.baseUrl + path, {
-			method: 'POST', body: text,
-			headers: { 'content-type': 'application/json', ...headers },
-			signal: AbortSignal.timeout(timeoutMs),
-		});
-		const raw = await r.text();
+		let r, raw;
+		const t0 = Date.now();
+		try {
+			r = await fetch(this.baseUrl + path, {
+				method: 'POST', body: text,
+				headers: { 'content-type': 'application/json', ...headers },
+				signal: AbortSignal.timeout(timeoutMs),
+			});
+			raw = await r.text();
+		} catch (e) {
+			const err = new Error(`POST ${path} ${text.slice(0, 200)}: ${failure(e, t0, timeoutMs)}`);
+			err.cause = e;
+			throw err;
+		}
 		let json = null;
 		try { json = JSON.parse(raw); } catch { /* not JSON */ }
 		return { status: r.status, headers: r.headers, raw, json };
@@ -73,8 +87,14 @@ export class HttpJanus {
 		let url = `${this.baseUrl}${this.base}/${sessionId}?rid=${Date.now()}`;
 		if (maxev !== undefined) url += `&maxev=${maxev}`;
 		if (query) url += `&${query}`;
-		const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-		const raw = await r.text();
+		let r, raw;
+		const t0 = Date.now();
+		try {
+			r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+			raw = await r.text();
+		} catch (e) {
+			throw new Error(`GET ${url}: ${failure(e, t0, timeoutMs)}`);
+		}
 		let json = null;
 		try { json = JSON.parse(raw); } catch { /* not JSON */ }
 		assert.ok(json, `GET ${url}: reply is not JSON (HTTP ${r.status}): ${raw.slice(0, 300)}`);

@@ -105,7 +105,11 @@ export function writeConfigs(dir, overrides) {
 	}
 	for (const mod of modules) {
 		const sample = path.join(samples, `${mod}.conf`);
-		const sections = parseIni(fs.existsSync(sample) ? fs.readFileSync(sample, 'utf8') : '');
+		// GKeyFile comments start with '#'; a sample that uses ';' does not
+		// load (samples.test.mjs reports that). Normalised here so the rest
+		// of the suite can test everything else.
+		const text = fs.existsSync(sample) ? fs.readFileSync(sample, 'utf8') : '';
+		const sections = parseIni(text.replace(/^(\s*);/gm, '$1#'));
 		for (const [sec, keys] of Object.entries(overrides[mod] || {})) {
 			for (const [k, v] of Object.entries(keys)) setIni(sections, sec, k, v);
 		}
@@ -175,7 +179,7 @@ export class ParleyServer {
 			},
 		};
 		this.config = mergeConfig(base, this.opts.config);
-		this.configDir = writeConfigs(path.join(this.dir, 'conf'), this.config);
+		this.configDir = this.configDirOverride || writeConfigs(path.join(this.dir, 'conf'), this.config);
 		const env = { ...process.env };
 		for (const k of OVERRIDING_ENV) delete env[k];
 		Object.assign(env, this.opts.env || {});

@@ -1,4 +1,4 @@
-// echo.js — window.runEcho(server, plugin): one round of the Janus API through
+// echo.js — window.runEcho(server, plugin, idleMs): one round of the Janus API through
 // janus.js. Resolves with what happened, rejects with the first error.
 // Every step is bounded by a timer so a silent server cannot hang the page.
 /* global Janus */
@@ -17,15 +17,16 @@ function step(name, ms, fn) {
 	});
 }
 
-window.runEcho = async function runEcho(server, plugin = 'parley.plugin.echo') {
+window.runEcho = async function runEcho(server, plugin = 'parley.plugin.echo', idleMs = 0) {
 	const result = { server };
-	await step('init', 5000, (ok) => Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies(), callback: ok }));
+	await step('init', 5000, (ok) => Janus.init({ debug: ['warn', 'error'], dependencies: Janus.useDefaultDependencies(), callback: ok }));
 	let events = [];
 	let eventWaiter = null;
 	let janus = null;
 	await step('create', 8000, (ok, fail) => {
 		janus = new Janus({
 			server,
+			iceServers: [],
 			success: ok,
 			error: fail,
 			destroyed: () => logLine('destroyed callback'),
@@ -44,6 +45,9 @@ window.runEcho = async function runEcho(server, plugin = 'parley.plugin.echo') {
 	}));
 	result.handleId = handle.getId();
 	result.plugin = handle.getPlugin();
+	// Idle for a while: the transport must keep the session's long-polls
+	// (or the socket) alive meanwhile; janus.js logs an error otherwise.
+	if (idleMs > 0) await new Promise((r) => setTimeout(r, idleMs));
 	// Synchronous request: the plugin answers at once (success + plugindata).
 	result.pong = await step('message ping', 8000, (ok, fail) => handle.send({
 		message: { request: 'ping' }, success: ok, error: fail,
