@@ -1,0 +1,62 @@
+/*
+ * fuzz_rtp.c — libFuzzer target for the RTP header and extension parser,
+ * the in-place writers, RTX wrap/unwrap, the rewriter, the NACK history and
+ * keyframe detection on the payload.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "media/keyframe.h"
+#include "media/rtp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t buf[65536 + 64], out[65536 + 64];
+	static parley_rtp_history *hist;
+	if (!hist)
+		hist = parley_rtp_history_new(64, 1500);
+	if (size > 65536)
+		return 0;
+	memcpy(buf, data, size);
+	parley_rtp_info i;
+	(void)parley_rtp_is_rtp(buf, size);
+	if (parley_rtp_parse(buf, size, &i) < 0)
+		return 0;
+	if (i.payload_offset + i.payload_len + i.padding_len != size)
+		abort();
+	parley_rtp_ext_iter it;
+	parley_rtp_ext_iter_init(&it, buf, &i);
+	uint8_t id;
+	const uint8_t *d;
+	size_t l;
+	for (int n = 0; n < 512 && parley_rtp_ext_next(&it, &id, &d, &l) > 0; n++)
+		if (d < buf || d + l > buf + size)
+			abort();
+	for (uint8_t k = 1; k < 16; k++) {
+		bool v;
+		uint8_t lv;
+		uint16_t s;
+		uint32_t a;
+		parley_rtp_ext_audio_level(buf, &i, k, &v, &lv);
+		parley_rtp_ext_transport_seq(buf, &i, k, &s);
+		parley_rtp_ext_abs_send_time(buf, &i, k, &a);
+	}
+	parley_rtp_ext_rewrite_id(buf, &i, 1, 2);
+	for (int c = 0; c < PARLEY_KEYFRAME_CODEC_COUNT; c++)
+		parley_keyframe_is_key((parley_keyframe_codec)c, buf + i.payload_offset, i.payload_len);
+	parley_keyframe_vp8_desc vd;
+	parley_keyframe_vp8_parse(buf + i.payload_offset, i.payload_len, &vd);
+	parley_rtp_history_store(hist, buf, size, 0);
+	parley_rtp_history_get(hist, i.seq, 0, 0, &l);
+	int n = parley_rtp_rtx_wrap(buf, size, 97, 5, 1, out, sizeof(out));
+	if (n > 0 && parley_rtp_rtx_unwrap(out, (size_t)n, i.pt, i.ssrc) != (int)(i.header_len + i.payload_len))
+		abort();
+	static parley_rtp_rewriter rw;
+	if (!rw.clock_rate)
+		parley_rtp_rewriter_init(&rw, 7, 90000);
+	parley_rtp_rewrite(&rw, buf, &i, (int64_t)i.ts);
+	return 0;
+}

@@ -1,0 +1,34 @@
+# tests/fuzz: libFuzzer targets for the media parsers (only with
+# --enable-fuzzers, CC=clang) and, always, replay programs that run every
+# corpus file through the same entry points as part of the unit suite.
+EXTRA_DIST += tests/fuzz/corpus
+
+fuzz_media_sources = core/media/sdp_model.c core/media/sdp_parse.c core/media/sdp_write.c \
+	core/media/sdp_answer.c core/media/rtp.c core/media/rtp_history.c core/media/rtcp.c \
+	core/media/rtcp_fb.c core/media/rtcp_stats.c core/media/keyframe.c
+
+check_PROGRAMS += tests/unit/test_fuzz_replay_sdp tests/unit/test_fuzz_replay_rtp \
+	tests/unit/test_fuzz_replay_rtcp
+tests_unit_test_fuzz_replay_sdp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_sdp.c
+tests_unit_test_fuzz_replay_sdp_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"sdp\"
+tests_unit_test_fuzz_replay_sdp_LDADD = libparleymedia.la
+tests_unit_test_fuzz_replay_rtp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rtp.c
+tests_unit_test_fuzz_replay_rtp_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"rtp\"
+tests_unit_test_fuzz_replay_rtp_LDADD = libparleymedia.la
+tests_unit_test_fuzz_replay_rtcp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rtcp.c
+tests_unit_test_fuzz_replay_rtcp_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"rtcp\"
+tests_unit_test_fuzz_replay_rtcp_LDADD = libparleymedia.la
+
+if FUZZERS
+FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+noinst_PROGRAMS += tests/fuzz/fuzz_sdp tests/fuzz/fuzz_rtp tests/fuzz/fuzz_rtcp
+tests_fuzz_fuzz_sdp_SOURCES = tests/fuzz/fuzz_sdp.c $(fuzz_media_sources)
+tests_fuzz_fuzz_sdp_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_sdp_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rtp_SOURCES = tests/fuzz/fuzz_rtp.c $(fuzz_media_sources)
+tests_fuzz_fuzz_rtp_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rtp_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rtcp_SOURCES = tests/fuzz/fuzz_rtcp.c $(fuzz_media_sources)
+tests_fuzz_fuzz_rtcp_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rtcp_LDFLAGS = $(FUZZ_FLAGS)
+endif
