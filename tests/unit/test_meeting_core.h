@@ -3,7 +3,7 @@
  * the meeting plugin's unit tests: push_event keeps a copy of every event
  * ({"event":name,"data":payload}) with the session it went to, config_get
  * answers from a small table the test fills, handle_ref/unref are counted
- * so a test can check they balance. Included by one test file at a time.
+ * so a test can check they balance. Recording is thread-safe. Included by one test file at a time.
  */
 #ifndef TEST_MEETING_CORE_H
 #define TEST_MEETING_CORE_H
@@ -22,7 +22,8 @@ typedef struct recorded_event {
 	json_t *data; /* own reference */
 } recorded_event;
 
-static GPtrArray *recorded;          /* recorded_event* */
+static GPtrArray *recorded;          /* recorded_event*, under record_lock */
+static GMutex record_lock;
 static GHashTable *fake_config;      /* "section.key" → value */
 static int handle_refs;
 
@@ -41,12 +42,14 @@ static int fake_push_event(parley_plugin_session *session, const parley_plugin *
 	e->session = session;
 	e->name = g_strdup(json_string_value(json_object_get(message, "event")));
 	e->data = json_deep_copy(json_object_get(message, "data")); /* own copy */
+	g_mutex_lock(&record_lock);
 	g_ptr_array_add(recorded, e);
+	g_mutex_unlock(&record_lock);
 	return 0;
 }
 
-static void fake_handle_ref(parley_plugin_session *session) { handle_refs++; }
-static void fake_handle_unref(parley_plugin_session *session) { handle_refs--; }
+static void fake_handle_ref(parley_plugin_session *session) { g_atomic_int_inc(&handle_refs); }
+static void fake_handle_unref(parley_plugin_session *session) { g_atomic_int_add(&handle_refs, -1); }
 
 static const char *fake_config_get(const char *package, const char *section, const char *key)
 {

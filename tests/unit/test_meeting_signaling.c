@@ -426,6 +426,50 @@ static void ttl_ends_meetings(void **state)
 	fake_ctx_free(ctx);
 }
 
+typedef struct stress_arg {
+	parley_meeting_ctx *ctx;
+	int who;
+	const char *room;
+} stress_arg;
+
+/* One connection joining, toggling, chatting and leaving, over and over. */
+static gpointer stress_worker(gpointer data)
+{
+	stress_arg *a = data;
+	char user[16];
+	g_snprintf(user, sizeof(user), "user%d", a->who);
+	for (int i = 0; i < 150; i++) {
+		join(a->ctx, a->who, a->room, user);
+		send_json(a->ctx, a->who, "{\"request\":\"toggle-video\",\"roomId\":\"%s\",\"isEnabled\":true}", a->room);
+		send_json(a->ctx, a->who, "{\"request\":\"meeting-chat-message\",\"roomId\":\"%s\",\"message\":\"m\"}", a->room);
+		send_json(a->ctx, a->who, "{\"request\":\"leave-meeting\",\"roomId\":\"%s\"}", a->room);
+	}
+	return NULL;
+}
+
+static void concurrent_connections(void **state)
+{
+	parley_meeting_ctx *ctx = fake_ctx_new();
+	attach_all(ctx);
+	char *room = create_meeting(ctx, "{\"maxParticipants\":3}");
+	GThread *threads[5];
+	stress_arg args[5];
+	for (int i = 0; i < 5; i++) {
+		args[i] = (stress_arg){ ctx, i, room };
+		threads[i] = g_thread_new("stress", stress_worker, &args[i]);
+	}
+	for (int i = 0; i < 5; i++)
+		g_thread_join(threads[i]);
+	assert_int_equal(ctx->store->ops->count(ctx->store, room, PARLEY_MEETING_JOINED), 0);
+	parley_meeting_stats s;
+	parley_meeting_db_get_stats(ctx->db, room, &s);
+	assert_true(s.peak_participants <= 3); /* capacity held under contention */
+	assert_int_equal(s.joins, s.leaves);
+	assert_int_equal(handle_refs, 0);
+	g_free(room);
+	fake_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +480,7 @@ int main(void)
 		cmocka_unit_test(approval_waiting_room),
 		cmocka_unit_test(host_controls_and_rejoin),
 		cmocka_unit_test(ttl_ends_meetings),
+		cmocka_unit_test(concurrent_connections),
 	};
 	int rc = cmocka_run_group_tests_name("meeting_signaling", tests, NULL, NULL);
 	if (recorded != NULL)
