@@ -263,6 +263,13 @@ static void read_config(void)
 		parley_http.max_events = 1;
 	parley_http.keepalive_timeout = parley_tx_conf_int(core, HTTP_PACKAGE, "keepalive_timeout", 65);
 	parley_http.linger = parley_tx_conf_int(core, HTTP_PACKAGE, "event_linger", parley_http.longpoll_timeout);
+	const char *api_secret = core->config_get("parley", "auth", "api_secret");
+	const char *token_auth = core->config_get("parley", "auth", "token_auth");
+	const char *token_secret = core->config_get("parley", "auth", "token_secret");
+	parley_http.auth_configured = (api_secret != NULL && api_secret[0] != '\0') ||
+	                              (token_secret != NULL && token_secret[0] != '\0') ||
+	                              (token_auth != NULL && strchr("tTyY1", token_auth[0]) != NULL) ||
+	                              (token_auth != NULL && g_ascii_strcasecmp(token_auth, "on") == 0);
 	parley_http.plain_settings = (parley_tx_settings){
 		.cors_origins = parley_http.cors_origins, .max_body = parley_http.max_body, .secure = false,
 	};

@@ -48,6 +48,7 @@ typedef struct http_state {
 	long max_events;         /* queued events per mailbox */
 	long keepalive_timeout;  /* idle keep-alive connection, seconds */
 	long linger;             /* seconds undelivered events outlive their session */
+	bool auth_configured;    /* api_secret or tokens: long-polls prove credentials */
 	parley_tx_settings plain_settings, tls_settings;
 
 	struct lws_context *context;

@@ -42,6 +42,8 @@ struct http_req {
 	http_mailbox *mailbox;  /* holds a conn reference, or NULL */
 	bool longpoll;
 	int maxev;
+	uint64_t session_id;
+	http_req *probe_for;    /* a credential probe: the long-poll it unlocks (ref) */
 	/* under lock */
 	bool gone;
 	char *answer;           /* malloc'ed JSON text waiting to be written */
@@ -108,6 +110,8 @@ static void req_unref(http_req *req)
 	if(!g_atomic_int_dec_and_test(&req->refs))
 		return;
 	free(req->answer);
+	if(req->probe_for != NULL)
+		req_unref(req->probe_for);
 	if(req->mailbox != NULL)
 		parley_http.core->conn_unref(req->mailbox->conn);
 	g_free(req);
@@ -185,6 +189,14 @@ static void respond_error(http_pss *pss, struct lws *wsi, uint64_t session_id, c
 	respond_text(pss, wsi, error_text(session_id, transaction, code, reason));
 }
 
+/* The transaction waits for the core or for events: replace lws's short
+ * pending timeout by one past the longest legitimate wait. */
+static void wait_for_answer(http_pss *pss, struct lws *wsi)
+{
+	pss->ex.phase = PARLEY_TX_WAITING;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, (int)parley_http.longpoll_timeout + 30);
+}
+
 /* ---- parsing the path ---------------------------------------------------- */
 
 typedef struct janus_path {
@@ -239,7 +251,7 @@ static void submit(http_pss *pss, struct lws *wsi, http_mailbox *mailbox, bool a
 	http_req *req = req_new(wsi, mailbox);
 	g_atomic_int_inc(&req->refs); /* the core's, until it answers */
 	pss->req = req;
-	pss->ex.phase = PARLEY_TX_WAITING;
+	wait_for_answer(pss, wsi);
 	g_mutex_lock(&parley_http.lock);
 	mailbox->inflight++;
 	g_mutex_unlock(&parley_http.lock);
@@ -352,25 +364,14 @@ static void forget_lingering_locked(http_mailbox *mailbox, uint64_t session_id)
 	}
 }
 
-static void get_longpoll(http_pss *pss, struct lws *wsi, bool admin, const janus_path *path)
+/* Registers long-poll `req` on its mailbox (or answers at once with queued
+ * events, or with 458 for an ended session). Service thread. */
+static void longpoll_start(http_req *req, uint64_t session_id, bool lingering)
 {
-	uint64_t session_id = path->session_id;
-	bool lingering = false;
-	http_mailbox *mailbox = mailbox_of(session_id, &lingering);
-	if(!lingering && parley_http.core->session_touch(session_id) != 0) {
-		if(mailbox != NULL)
-			parley_http.core->conn_unref(mailbox->conn);
-		respond_error(pss, wsi, session_id, NULL, 458, "No such session");
-		return;
-	}
-	http_req *req = req_new(wsi, mailbox);
-	req->longpoll = true;
-	req->maxev = longpoll_maxev(wsi);
-	pss->req = req;
-	pss->ex.phase = PARLEY_TX_WAITING;
+	http_mailbox *mailbox = req->mailbox;
 	if(mailbox == NULL) {
 		/* The session lives on another transport: its events go there. */
-		lws_set_timer_usecs(wsi, parley_http.longpoll_timeout * LWS_US_PER_SEC);
+		lws_set_timer_usecs(req->wsi, parley_http.longpoll_timeout * LWS_US_PER_SEC);
 		return;
 	}
 	http_req *previous = NULL;
@@ -400,9 +401,96 @@ static void get_longpoll(http_pss *pss, struct lws *wsi, bool admin, const janus
 	else if(ended)
 		req_answer(req, error_text(session_id, NULL, 458, "No such session"));
 	else if(waiting)
-		lws_set_timer_usecs(wsi, parley_http.longpoll_timeout * LWS_US_PER_SEC);
+		lws_set_timer_usecs(req->wsi, parley_http.longpoll_timeout * LWS_US_PER_SEC);
 	if(lingering)
 		mailbox_maybe_release(mailbox);
+}
+
+/* With api_secret or tokens configured, a long-poll proves its
+ * credentials (apisecret=, token= in the query) with a keepalive request
+ * the core authenticates; the poll starts when the answer is an ack. */
+static void longpoll_check_auth(http_req *poll, struct lws *wsi, uint64_t session_id)
+{
+	static const char *const args[][2] = { { "apisecret=", "apisecret" }, { "token=", "token" } };
+	char transaction[48];
+	g_snprintf(transaction, sizeof(transaction), "longpoll-%" G_GINT64_FORMAT, g_get_monotonic_time());
+	json_t *message = json_pack("{s:s, s:I, s:s}", "janus", "keepalive", "session_id", (json_int_t)session_id,
+	                            "transaction", transaction);
+	for(size_t i = 0; i < G_N_ELEMENTS(args); i++) {
+		char arg[1024];
+		const char *value = lws_get_urlarg_by_name(wsi, args[i][0], arg, sizeof(arg));
+		if(value != NULL)
+			json_object_set_new(message, args[i][1], json_string(value));
+	}
+	http_mailbox *mailbox = poll->mailbox;
+	if(mailbox != NULL)
+		parley_http.core->conn_ref(mailbox->conn);
+	else
+		mailbox = mailbox_new();
+	if(mailbox == NULL) {
+		req_answer(poll, error_text(session_id, NULL, 490, "cannot create a connection"));
+		json_decref(message);
+		return;
+	}
+	http_req *probe = req_new(NULL, mailbox);
+	g_atomic_int_inc(&poll->refs); /* the probe's */
+	probe->probe_for = poll;
+	probe->session_id = session_id;
+	g_mutex_lock(&parley_http.lock);
+	mailbox->inflight++;
+	g_mutex_unlock(&parley_http.lock);
+	/* The probe's only reference is the core's, until it answers. */
+	parley_http.core->incoming_request(mailbox->conn, probe, false, message);
+	json_decref(message);
+}
+
+/* Service thread: the core answered a long-poll's credential probe. */
+static void longpoll_probe_answered(http_req *probe)
+{
+	http_req *poll = probe->probe_for;
+	probe->probe_for = NULL;
+	g_mutex_lock(&parley_http.lock);
+	char *answer = probe->answer;
+	probe->answer = NULL;
+	bool gone = poll->gone;
+	g_mutex_unlock(&parley_http.lock);
+	if(!gone && poll->wsi != NULL) {
+		json_t *reply = answer != NULL ? json_loads(answer, 0, NULL) : NULL;
+		const char *verdict = json_string_value(json_object_get(reply, "janus"));
+		if(verdict != NULL && strcmp(verdict, "ack") == 0) {
+			longpoll_start(poll, probe->session_id, false);
+		} else {
+			req_answer(poll, answer);
+			answer = NULL;
+		}
+		json_decref(reply);
+	}
+	free(answer);
+	req_unref(poll);
+}
+
+static void get_longpoll(http_pss *pss, struct lws *wsi, bool admin, const janus_path *path)
+{
+	uint64_t session_id = path->session_id;
+	bool lingering = false;
+	http_mailbox *mailbox = mailbox_of(session_id, &lingering);
+	bool probe = !lingering && parley_http.auth_configured;
+	if(!lingering && !probe && parley_http.core->session_touch(session_id) != 0) {
+		if(mailbox != NULL)
+			parley_http.core->conn_unref(mailbox->conn);
+		respond_error(pss, wsi, session_id, NULL, 458, "No such session");
+		return;
+	}
+	http_req *req = req_new(wsi, mailbox);
+	req->longpoll = true;
+	req->maxev = longpoll_maxev(wsi);
+	req->session_id = session_id;
+	pss->req = req;
+	wait_for_answer(pss, wsi);
+	if(probe)
+		longpoll_check_auth(req, wsi, session_id);
+	else
+		longpoll_start(req, session_id, lingering);
 }
 
 typedef void (*janus_route_fn)(http_pss *pss, struct lws *wsi, bool admin, const janus_path *path);
@@ -517,7 +605,9 @@ void parley_http_janus_wakeup(void)
 		g_mutex_unlock(&parley_http.lock);
 		if(req == NULL)
 			break;
-		if(req->wsi != NULL)
+		if(req->probe_for != NULL)
+			longpoll_probe_answered(req);
+		else if(req->wsi != NULL)
 			lws_callback_on_writable(req->wsi);
 		mailbox_maybe_release(req->mailbox);
 		req_unref(req);
