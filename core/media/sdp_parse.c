@@ -318,7 +318,9 @@ static int a_rtpmap(ctx *c, char *v)
 {
 	char *orig = v, *sv = NULL;
 	parley_sdp_format *f = v ? format_of(c, &v) : NULL;
-	if (!f || f->has_rtpmap) /* rtpmap for a pt not on the m-line: keep verbatim */
+	if (f && f->has_rtpmap)
+		return fail(c, "duplicate a=rtpmap for pt %d", f->pt);
+	if (!f) /* rtpmap for a pt not on the m-line: keep verbatim */
 		return orig ? keep(c, "rtpmap", orig) : fail(c, "a=rtpmap without a value");
 	char *enc = token(&v);
 	char *name = enc ? strtok_r(enc, "/", &sv) : NULL, *clock = name ? strtok_r(NULL, "/", &sv) : NULL;
@@ -338,7 +340,9 @@ static int a_fmtp(ctx *c, char *v)
 	char *orig = v;
 	parley_sdp_format *f = v ? format_of(c, &v) : NULL;
 	char *params = f ? rest(v) : NULL;
-	if (!f || f->fmtp || !params)
+	if (f && f->fmtp)
+		return fail(c, "duplicate a=fmtp for pt %d", f->pt);
+	if (!f || !params)
 		return orig ? keep(c, "fmtp", orig) : fail(c, "a=fmtp without a value");
 	parley_sdp_format_set_fmtp(f, params);
 	return set(c, &f->fmtp, params);

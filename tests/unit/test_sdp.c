@@ -371,6 +371,8 @@ static void test_errors_and_limits(void **state)
 	expect_error(HEAD "m=audio 9 RTP/AVP 0\r\na=extmap:1 urn:x\r\na=extmap:1 urn:y\r\n", NULL, "duplicate");
 	expect_error(HEAD "m=audio 9 RTP/AVP 0\r\na=candidate:1 1 udp 5 1.2.3.4\r\n", NULL, "too few");
 	expect_error(HEAD "m=audio 9 RTP/AVP 0\r\na=setup:sideways\r\n", NULL, "setup");
+	expect_error(HEAD "m=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:0 PCMA/8000\r\n", NULL, "duplicate a=rtpmap");
+	expect_error(HEAD "m=audio 9 RTP/AVP 0\r\na=fmtp:0 a=1\r\na=fmtp:0 b=2\r\n", NULL, "duplicate a=fmtp");
 	expect_error(HEAD "m=audio 9 RTP/AVP 0\r\na=ssrc:abc cname:x\r\n", NULL, "ssrc");
 	expect_error(HEAD "m=video 9 RTP/AVP 96\r\na=rid:q sideways\r\n", NULL, "rid");
 	expect_error(HEAD "m=audio 9 RTP/AVP 0\r\ns=again\r\n", NULL, "inside a media");
