@@ -287,12 +287,19 @@ int parley_tx_writable(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_
 	} else {
 		return 0;
 	}
+	/* lws frees the per-session data (and so `ex`) while completing the
+	 * transaction: release everything first, touch nothing after. */
+	bool close_after = ex->close_after;
+	parley_tx_reset(ex);
 	ex->phase = PARLEY_TX_DONE;
-	g_free(ex->out);
-	ex->out = NULL;
-	if(ex->close_after)
+	if(close_after)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+bool parley_tx_completes_next(const parley_tx_exchange *ex)
+{
+	return ex->phase == PARLEY_TX_BODY || (ex->phase == PARLEY_TX_HEADERS && ex->out_length == 0);
 }
 
 int parley_tx_route_to_core(parley_tx_exchange *ex, struct lws *wsi, const parley_transport_core *core)

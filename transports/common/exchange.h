@@ -91,7 +91,11 @@ PARLEY_TX_HIDDEN void parley_tx_respond_preflight(parley_tx_exchange *ex, struct
                                                   const parley_tx_settings *settings);
 
 /* From LWS_CALLBACK_HTTP_WRITEABLE: writes the next step. Returns -1 when
- * the connection must close, 0 otherwise. */
+ * the connection must close, 0 otherwise. When the step completes the
+ * transaction, lws may free the per-session data holding `ex`: the caller
+ * must not touch it after a call for which parley_tx_completes_next was
+ * true. */
+PARLEY_TX_HIDDEN bool parley_tx_completes_next(const parley_tx_exchange *ex);
 PARLEY_TX_HIDDEN int parley_tx_writable(parley_tx_exchange *ex, struct lws *wsi,
                                         const parley_tx_settings *settings);
 

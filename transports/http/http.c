@@ -147,10 +147,16 @@ static int on_body_complete(http_pss *pss, struct lws *wsi)
 static int on_writable(http_pss *pss, struct lws *wsi)
 {
 	parley_http_janus_writable(pss, wsi);
-	int rc = parley_tx_writable(&pss->ex, wsi, settings_of(wsi));
-	if(pss->ex.phase == PARLEY_TX_DONE)
+	if(parley_tx_completes_next(&pss->ex)) {
+		/* The answer is in the exchange: the request is done, and pss may
+		 * be freed by the write below. */
 		parley_http_janus_finish(pss);
-	return rc;
+		if(pss->counted) {
+			pss->counted = false;
+			parley_http.connections--;
+		}
+	}
+	return parley_tx_writable(&pss->ex, wsi, settings_of(wsi));
 }
 
 static void on_closed(http_pss *pss)
