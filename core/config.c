@@ -143,12 +143,36 @@ static void layer_free(GHashTable **layer)
 	*layer = NULL;
 }
 
+/* INI files may comment with ';' as well as '#': GKeyFile knows only '#',
+ * so a line whose first non-blank character is ';' becomes a '#' line. */
+static void convert_semicolon_comments(char *text)
+{
+	for (char *line = text; line != NULL && *line != '\0';) {
+		char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == ';')
+			*p = '#';
+		line = strchr(p, '\n');
+		if (line != NULL)
+			line++;
+	}
+}
+
 /* Reads one INI file into the file layer under `module`. */
 static int load_file(const char *path, const char *module)
 {
 	GKeyFile *kf = g_key_file_new();
 	GError *error = NULL;
-	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error)) {
+	char *text = NULL;
+	gsize length = 0;
+	bool ok = g_file_get_contents(path, &text, &length, &error);
+	if (ok) {
+		convert_semicolon_comments(text);
+		ok = g_key_file_load_from_data(kf, text, length, G_KEY_FILE_NONE, &error);
+	}
+	g_free(text);
+	if (!ok) {
 		PLOG_ERR("cannot read %s: %s", path, error->message);
 		g_error_free(error);
 		g_key_file_free(kf);

@@ -346,7 +346,7 @@ int parley_loader_load_folder(const char *folder, parley_module_kind kind, const
 	GError *error = NULL;
 	GDir *dir = g_dir_open(folder, 0, &error);
 	if (dir == NULL) {
-		PLOG_WARN("no %ss loaded: %s", spec->label, error->message);
+		PLOG_INFO("no %ss loaded: %s", spec->label, error->message);
 		g_error_free(error);
 		return 0;
 	}

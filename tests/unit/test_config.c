@@ -47,7 +47,8 @@ static int setup(void **state)
 	           "# core\n[general]\nserver_name = from-file\nevent_loops = 3\nlog_json = yes\n"
 	           "bad_int = 12abc\nbad_bool = maybe\nnegative = -7\n"
 	           "[auth]\napi_secret = file-secret\n");
-	write_file(HTTP ".conf", "[general]\nport = 9000\ncors_origins = http://file.example\n");
+	write_file(HTTP ".conf", "; comment with a semicolon\n[general]\n  ; indented too\nport = 9000\n"
+	           "cors_origins = http://file.example\n");
 	write_file("notes.txt", "[general]\nignored = yes\n");
 	return 0;
 }
