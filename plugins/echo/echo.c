@@ -70,14 +70,31 @@ static bool notify_events;
 
 /* ---- lifecycle ---- */
 
+/* A boolean from parley.plugin.echo.conf (after environment overrides). */
+static bool config_bool(const char *section, const char *key, bool fallback)
+{
+	static const char *const no[] = {"false", "no", "off", "0"};
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	const char *value = core->config_get(ECHO_PACKAGE, section, key);
+	for (size_t i = 0; value != NULL && i < G_N_ELEMENTS(no); i++) {
+		if (g_ascii_strcasecmp(value, no[i]) == 0)
+			return false;
+		if (g_ascii_strcasecmp(value, yes[i]) == 0)
+			return true;
+	}
+	if (value != NULL)
+		LOG(PARLEY_LOG_WARN, "[%s] %s = \"%s\" is not a boolean: using %s", section, key, value,
+		    fallback ? "true" : "false");
+	return fallback;
+}
+
 static int echo_init(const parley_plugin_core *table)
 {
 	if (table == NULL || table->api_version != PARLEY_PLUGIN_API_VERSION)
 		return -1;
 	core = table;
 	handles = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-	const char *notify = core->config_get(ECHO_PACKAGE, "general", "notify_events");
-	notify_events = notify == NULL || g_ascii_strcasecmp(notify, "false") != 0;
+	notify_events = config_bool("general", "notify_events", true);
 	LOG(PARLEY_LOG_VERB, "echo plugin ready (events %s)", notify_events ? "on" : "off");
 	return 0;
 }
