@@ -24,7 +24,8 @@ tests_modules_broken_size_la_LIBADD = $(MODULE_LIBS)
 
 RUNTIME_TEST_LIBS = libparleycore.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 
-check_PROGRAMS += tests/unit/test_config tests/unit/test_loader tests/unit/test_loops tests/unit/test_events
+check_PROGRAMS += tests/unit/test_config tests/unit/test_loader tests/unit/test_loops tests/unit/test_events \
+	tests/unit/test_example_plugin
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(RUNTIME_TEST_LIBS)
@@ -37,3 +38,7 @@ tests_unit_test_loops_LDADD = $(RUNTIME_TEST_LIBS)
 tests_unit_test_events_SOURCES = tests/unit/test_events.c
 tests_unit_test_events_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_events_LDADD = $(RUNTIME_TEST_LIBS)
+tests_unit_test_example_plugin_SOURCES = tests/unit/test_example_plugin.c
+tests_unit_test_example_plugin_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_example_plugin_LDADD = $(RUNTIME_TEST_LIBS)
+EXTRA_DIST += examples/plugin/hello.c examples/plugin/Makefile examples/plugin/README.md
