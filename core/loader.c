@@ -26,6 +26,14 @@
 #include "log.h"
 
 #define PARLEY_LOG_MODULE "loader"
+
+/* Under AddressSanitizer, unloaded modules stay mapped so that leak reports
+ * at exit can still name their functions. */
+#if defined(__SANITIZE_ADDRESS__)
+#define KEEP_MODULES_MAPPED 1
+#else
+#define KEEP_MODULES_MAPPED 0
+#endif
 #define MAX_MODULES 128
 
 /* End of the last field of version 1 of a vtable. */
@@ -396,7 +404,7 @@ void parley_loader_unload_all(void)
 	}
 	for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
 		for (unsigned i = counts[k]; i-- > 0;) {
-			if (taken[k][i].dl != NULL)
+			if (taken[k][i].dl != NULL && !KEEP_MODULES_MAPPED)
 				dlclose(taken[k][i].dl);
 			g_free(taken[k][i].path);
 		}
