@@ -45,6 +45,9 @@ done
 
 if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	echo "== end-to-end tests"
+	# parleyd's sanitizer reports (written by tests/e2e/lib/server.mjs) land here.
+	export PARLEY_SANITIZER_REPORTS="$logdir/sanitizer-reports.txt"
+	rm -f "$PARLEY_SANITIZER_REPORTS"
 	for t in "$srcdir"/tests/e2e/*.test.mjs; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t")
@@ -60,6 +63,13 @@ if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 		  timeout 600 "${netns[@]}" node --test --test-reporter=tap "$t" ) >"$log" 2>&1
 		count_tap "$name" "$log" $? top
 	done
+fi
+
+if [ -s "${PARLEY_SANITIZER_REPORTS:-/nonexistent}" ]; then
+	reports=$(grep -c '^=== sanitizer report' "$PARLEY_SANITIZER_REPORTS")
+	failed=$((failed + reports))
+	failures+=("$reports sanitizer report(s) from parleyd (log: $PARLEY_SANITIZER_REPORTS)")
+	printf '%-50s %3d passed, %d failed\n' "parleyd sanitizer reports" 0 "$reports"
 fi
 
 if [ ${#failures[@]} -gt 0 ]; then

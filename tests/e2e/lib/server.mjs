@@ -190,6 +190,7 @@ export class ParleyServer {
 		this.exited = new Promise((resolve) => {
 			this.proc.on('exit', (code, signal) => {
 				this.exit = { code, signal };
+				reportSanitizerFindings(this.log());
 				resolve(this.exit);
 			});
 			this.proc.on('error', (err) => {
@@ -267,6 +268,18 @@ export class ParleyServer {
 	cleanup() {
 		if (!process.env.PARLEY_E2E_KEEP) fs.rmSync(this.dir, { recursive: true, force: true });
 	}
+}
+
+// Sanitizer builds: every ASan/UBSan/LSan report a parleyd wrote (also at
+// exit, after the tests of a file have passed) is appended to the file named
+// by PARLEY_SANITIZER_REPORTS; tests/run.sh counts each one as a failure.
+const SANITIZER_MARKERS = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/;
+function reportSanitizerFindings(log) {
+	const file = process.env.PARLEY_SANITIZER_REPORTS;
+	if (!file || !SANITIZER_MARKERS.test(log)) return;
+	const start = log.search(SANITIZER_MARKERS);
+	fs.appendFileSync(file, `=== sanitizer report (${process.argv[1] || 'e2e'})\n` +
+		log.slice(Math.max(0, start - 200), start + 8000) + '\n');
 }
 
 export async function startServer(opts) {
