@@ -2,3 +2,4 @@
 include transports/common/local.mk
 include transports/http/local.mk
 include transports/websocket/local.mk
+include transports/redis/local.mk

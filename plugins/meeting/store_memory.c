@@ -58,9 +58,12 @@ static memory_store *as_memory(parley_meeting_store *store)
 	return (memory_store *)store;
 }
 
-/* Drops the record (room, user) with the lock held; true when it existed. */
-static bool remove_locked(memory_store *m, const char *room_id, const char *user_id)
+/* Drops the record (room, user) with the lock held; true when it existed.
+ * The ids may point into the record being dropped: they are copied first. */
+static bool remove_locked(memory_store *m, const char *room_id_in, const char *user_id_in)
 {
+	g_autofree char *room_id = g_strdup(room_id_in);
+	g_autofree char *user_id = g_strdup(user_id_in);
 	GHashTable *users = g_hash_table_lookup(m->rooms, room_id);
 	if (users == NULL)
 		return false;
