@@ -6,8 +6,13 @@
 //
 //   const mesh = new Mesh({ roomId, send, onTrack, onChange });
 //   mesh.setLocalStream(stream); mesh.setIceServers(list);
-//   mesh.connect(userId, true);                      // we offer
-//   mesh.onOffer(from, offer) / onAnswer(from, answer) / onCandidate(from, c);
+//   mesh.connect(userId, true, peerId);              // we offer
+//   mesh.onOffer(from, offer, fromPeerId) / onAnswer(from, answer) / onCandidate(from, c, fromPeerId);
+//   mesh.has(userId, peerId)                         // a connection to that very peer exists
+//
+// peerId names one connection of a user: a user who rejoins gets a new one,
+// and what belongs to the old one is dropped. An offer may arrive before the
+// participant-joined event of its sender; the connection it creates is kept.
 //   mesh.close(userId); mesh.closeAll();
 //   await mesh.replaceVideo(track);                  // screen share and back
 //   await mesh.stats();  → {userId: {framesDecoded, bytesReceived, state}}
@@ -31,10 +36,10 @@ export class Mesh {
 
 	/** A fresh connection to userId (an old one is closed first); when
 	 * `initiator`, an offer is made and relayed. */
-	connect(userId, initiator) {
+	connect(userId, initiator, peerId = null) {
 		this.close(userId);
 		const pc = new RTCPeerConnection({ iceServers: this.iceServers });
-		const peer = { pc, queue: [], stream: new MediaStream() };
+		const peer = { pc, peerId, queue: [], stream: new MediaStream() };
 		this.peers.set(userId, peer);
 		if (this.localStream) {
 			for (const track of this.localStream.getTracks()) {
@@ -69,8 +74,24 @@ export class Mesh {
 		await this.send('webrtc-offer', { roomId: this.roomId, targetUserId: userId, offer: { type: 'offer', sdp: peer.pc.localDescription.sdp } });
 	}
 
-	async onOffer(from, offer) {
-		const peer = this.peers.get(from) || this.connect(from, false);
+	has(userId, peerId) {
+		const peer = this.peers.get(userId);
+		return !!peer && !!peerId && peer.peerId === peerId;
+	}
+
+	/** The connection for a message from (userId, peerId): the current one,
+	 * or a fresh one when there is none or it belongs to an older peerId. */
+	peerFor(userId, peerId) {
+		const peer = this.peers.get(userId);
+		if (peer && (!peerId || !peer.peerId || peer.peerId === peerId)) {
+			peer.peerId ??= peerId || null;
+			return peer;
+		}
+		return this.connect(userId, false, peerId || null);
+	}
+
+	async onOffer(from, offer, fromPeerId) {
+		const peer = this.peerFor(from, fromPeerId);
 		await peer.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
 		await this.flush(peer);
 		const answer = await peer.pc.createAnswer();
@@ -88,8 +109,8 @@ export class Mesh {
 		await this.flush(peer);
 	}
 
-	async onCandidate(from, candidate) {
-		const peer = this.peers.get(from) || this.connect(from, false);
+	async onCandidate(from, candidate, fromPeerId) {
+		const peer = this.peerFor(from, fromPeerId);
 		if (!peer.pc.remoteDescription) {
 			if (peer.queue.length < 200) peer.queue.push(candidate);
 			return;

@@ -111,7 +111,10 @@ const isHost = () => state.meeting && state.meeting.hostId === state.userId;
 function addParticipant(p) {
 	state.participants[p.userId] = { ...p };
 	state.remotes[p.userId] = state.remotes[p.userId] || { framesDecoded: 0, state: 'new' };
-	tileOf(p.userId);
+	const tile = tileOf(p.userId);
+	tile.querySelector('.name').textContent = p.userName || p.userId;
+	const placeholder = tile.querySelector('.placeholder');
+	if (placeholder) placeholder.textContent = initials(p.userName || p.userId);
 	renderParticipants();
 }
 
@@ -130,7 +133,7 @@ const handlers = {
 	'existing-participants': (d) => {
 		for (const p of d.participants || []) {
 			addParticipant(p);
-			mesh.connect(p.userId, true);
+			mesh.connect(p.userId, true, p.peerId);
 		}
 	},
 	'joined-meeting': (d) => {
@@ -145,14 +148,18 @@ const handlers = {
 		renderParticipants();
 	},
 	'participant-joined': (d) => {
-		removeParticipant(d.userId); // a rejoin replaces the old connection
+		// Their offer may have come first: keep that connection. A rejoin
+		// (new peerId) replaces the old one.
+		if (!mesh.has(d.userId, d.peerId)) {
+			removeParticipant(d.userId);
+			mesh.connect(d.userId, false, d.peerId);
+		}
 		addParticipant(d);
-		mesh.connect(d.userId, false);
 		systemLine(`${d.userName || d.userId} joined.`);
 	},
-	'webrtc-offer': (d) => mesh.onOffer(d.fromUserId, d.offer),
+	'webrtc-offer': (d) => mesh.onOffer(d.fromUserId, d.offer, d.fromPeerId),
 	'webrtc-answer': (d) => mesh.onAnswer(d.fromUserId, d.answer),
-	'ice-candidate': (d) => mesh.onCandidate(d.fromUserId, d.candidate),
+	'ice-candidate': (d) => mesh.onCandidate(d.fromUserId, d.candidate, d.fromPeerId),
 	'participant-audio-changed': (d) => updateParticipant(d.userId, { isAudioEnabled: d.isAudioEnabled }),
 	'participant-video-changed': (d) => updateParticipant(d.userId, { isVideoEnabled: d.isVideoEnabled }),
 	'participant-screen-share-changed': (d) => updateParticipant(d.userId, { isScreenSharing: d.isScreenSharing }),

@@ -33,35 +33,55 @@ async function createMeeting(srv, hostId) {
 	return body.meeting.roomId;
 }
 
+/** Opens one page per user on meeting.html, each joined to roomId. */
+async function joinPages(browser, srv, roomId, users, transport) {
+	const server = transport === 'http' ? `${srv.httpUrl}/janus` : `${srv.wsUrl}/`;
+	const pages = [];
+	for (const [user, name] of users) {
+		const url = `${srv.httpUrl}/meeting.html?room=${roomId}&user=${user}&name=${encodeURIComponent(name)}` +
+			`&transport=${transport}&server=${encodeURIComponent(server)}&lowres=1`;
+		const page = await openPage(browser, url, user);
+		pages.push(page);
+		await waitInPage(page, () => window.meetingState?.joined || window.meetingState?.error,
+			null, { timeoutMs: 10000, what: `${user} joined`, describe });
+		const err = await page.evaluate(() => window.meetingState.error);
+		assert.equal(err, null, `${user} could not join: ${err}`);
+	}
+	return pages;
+}
+
+/** Waits until every page decodes video (> 10 frames) from every other user. */
+async function waitForMesh(pages, users, timeoutMs) {
+	const t0 = Date.now();
+	for (const [i, page] of pages.entries()) {
+		const others = users.filter((_, j) => j !== i).map(([u]) => u);
+		await waitInPage(page, (ids) => ids.every((u) => (window.meetingState.remotes[u]?.framesDecoded || 0) > 10),
+			others, { timeoutMs: Math.max(5000, timeoutMs - (Date.now() - t0)), what: `${users[i][0]} decoding video from ${others.join(' and ')}`, describe });
+	}
+	for (const page of pages) {
+		const s = await page.evaluate(describe);
+		for (const [uid, r] of Object.entries(s.remotes)) {
+			assert.equal(r.state, 'connected', `${uid} peer connection state`);
+		}
+	}
+}
+
+async function closeAll(browser, pages) {
+	for (const page of pages) {
+		await page.evaluate(() => window.meetingLeave()).catch(() => {});
+		await page.close().catch(() => {});
+	}
+	await browser.close();
+}
+
 test('three Chromium pages on meeting.html see and decode each other (mesh, WebSocket)', async (srv) => {
 	assertLoopbackOnly();
 	const roomId = await createMeeting(srv, 'ann');
 	const browser = await launchBrowser();
-	const pages = [];
+	let pages = [];
 	try {
-		for (const [user, name] of USERS) {
-			const url = `${srv.httpUrl}/meeting.html?room=${roomId}&user=${user}&name=${encodeURIComponent(name)}` +
-				`&transport=ws&server=${encodeURIComponent(`${srv.wsUrl}/`)}&lowres=1`;
-			const page = await openPage(browser, url, user);
-			pages.push(page);
-			await waitInPage(page, () => window.meetingState?.joined || window.meetingState?.error,
-				null, { timeoutMs: 10000, what: `${user} joined`, describe });
-			const err = await page.evaluate(() => window.meetingState.error);
-			assert.equal(err, null, `${user} could not join: ${err}`);
-		}
-		// Every page decodes video from both others.
-		const t0 = Date.now();
-		for (const [i, page] of pages.entries()) {
-			const others = USERS.filter((_, j) => j !== i).map(([u]) => u);
-			await waitInPage(page, (ids) => ids.every((u) => (window.meetingState.remotes[u]?.framesDecoded || 0) > 10),
-				others, { timeoutMs: Math.max(5000, 40000 - (Date.now() - t0)), what: `${USERS[i][0]} decoding video from ${others.join(' and ')}`, describe });
-		}
-		for (const page of pages) {
-			const s = await page.evaluate(describe);
-			for (const [uid, r] of Object.entries(s.remotes)) {
-				assert.equal(r.state, 'connected', `${uid} peer connection state`);
-			}
-		}
+		pages = await joinPages(browser, srv, roomId, USERS, 'ws');
+		await waitForMesh(pages, USERS, 40000);
 		// Chat reaches everyone; a mute shows on the others' lists.
 		await pages[1].evaluate(() => window.meetingRequest('meeting-chat-message', { message: 'hello from bob' }));
 		await pages[2].evaluate(() => window.meetingRequest('toggle-audio', { isEnabled: false }));
@@ -86,10 +106,28 @@ test('three Chromium pages on meeting.html see and decode each other (mesh, WebS
 		err.message += `\nbrowser console:\n${consoleOf(pages)}`;
 		throw err;
 	} finally {
-		for (const page of pages) {
-			await page.evaluate(() => window.meetingLeave()).catch(() => {});
-			await page.close().catch(() => {});
-		}
-		await browser.close();
+		await closeAll(browser, pages);
 	}
 }, { timeout: 90000 });
+
+test('two Chromium pages on meeting.html over the HTTP long-poll transport decode each other', async (srv) => {
+	assertLoopbackOnly();
+	const users = USERS.slice(0, 2);
+	const roomId = await createMeeting(srv, 'ann');
+	const browser = await launchBrowser();
+	let pages = [];
+	try {
+		pages = await joinPages(browser, srv, roomId, users, 'http');
+		await waitForMesh(pages, users, 30000);
+		// A tab closed without "Leave": its session is destroyed as the page
+		// goes away, and the other page drops it.
+		await pages[1].close();
+		await waitInPage(pages[0], () => !window.meetingState.participants.bob, null,
+			{ timeoutMs: 5000, what: 'bob gone', describe });
+	} catch (err) {
+		err.message += `\nbrowser console:\n${consoleOf(pages)}`;
+		throw err;
+	} finally {
+		await closeAll(browser, pages);
+	}
+}, { timeout: 60000 });
