@@ -3,6 +3,7 @@
 #   ./parley.sh run    install what is needed, build, start parleyd on loopback
 #   ./parley.sh test   install what is needed, build, run the whole test suite
 #                      (normal build, then ASan+UBSan build, then valgrind)
+# PARLEY_SKIP_SANITIZERS=1 / PARLEY_SKIP_VALGRIND=1 skip those stages.
 # Runs as root, or uses sudo for apt-get. Builds out of tree in build/ and
 # build-sanitizers/. Set PARLEY_SKIP_INSTALL=1 to skip the apt/npm step.
 set -euo pipefail
@@ -79,6 +80,14 @@ cmd_test() {
 		PARLEY_TOTALS=$totals ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			make -C build-sanitizers -j"$jobs" check || true
+	fi
+	if [ "${PARLEY_SKIP_VALGRIND:-0}" != 1 ]; then
+		# memcheck sees inside uninstrumented libraries (GLib, lws) where ASan cannot.
+		echo "=== suite: valgrind (every unit test; parleyd under memcheck for the API suites)"
+		local vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
+		PARLEY_TOTALS=$totals PARLEY_TEST_WRAPPER="$vg" PARLEY_PARLEYD_WRAPPER="$vg" \
+			PARLEY_TEST_FILTER='^test_|^api-|^admin\.|^timeout\.' \
+			"$top/tests/run.sh" "$top/build" "$top" || true
 	fi
 	# Every stage appended "passed failed" to $totals; one closing line for all.
 	local p f

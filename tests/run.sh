@@ -3,7 +3,7 @@
 # (tests/unit/test_* in BUILDDIR, TAP output), then every end-to-end test
 # (tests/e2e/*.test.mjs with node's test runner, TAP output). Counts every
 # TAP result and ends with one line: "N passed, N failed".
-# Environment: PARLEY_TEST_FILTER (substring of test file names to run),
+# Environment: PARLEY_TEST_FILTER (extended regex matched against test file names),
 # PARLEY_TEST_WRAPPER (e.g. "valgrind ..." for unit tests), PARLEY_SKIP_E2E=1.
 set -u
 builddir=${1:-$(pwd)}
@@ -36,7 +36,7 @@ for t in "$builddir"/tests/unit/test_*; do
 	[ -x "$t" ] && [ -f "$t" ] || continue
 	case "$t" in *.o|*.log) continue;; esac
 	name=$(basename "$t")
-	[ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
+	[ -n "$filter" ] && ! [[ "$name" =~ $filter ]] && continue
 	log="$logdir/$name.log"
 	( cd "$builddir" && PARLEY_BUILDDIR="$builddir" PARLEY_SRCDIR="$srcdir" \
 	  CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 ${PARLEY_TEST_WRAPPER:-} "$t" ) >"$log" 2>&1
@@ -51,7 +51,7 @@ if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	for t in "$srcdir"/tests/e2e/*.test.mjs; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t")
-		[ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
+		[ -n "$filter" ] && ! [[ "$name" =~ $filter ]] && continue
 		log="$logdir/$name.log"
 		# *-netns.test.mjs run in a network namespace with only lo (WebRTC
 		# must not pick another interface); unshare needs root, which CI is.

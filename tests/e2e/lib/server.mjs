@@ -184,8 +184,10 @@ export class ParleyServer {
 		for (const k of OVERRIDING_ENV) delete env[k];
 		Object.assign(env, this.opts.env || {});
 		const out = fs.openSync(this.logPath, 'a');
-		this.proc = spawn(PARLEYD, ['--configs-folder', this.configDir, ...(this.opts.args || [])],
-			{ env, stdio: ['ignore', out, out] });
+		// PARLEY_PARLEYD_WRAPPER runs parleyd under a tool, e.g. valgrind.
+		const wrapper = (process.env.PARLEY_PARLEYD_WRAPPER || '').split(' ').filter(Boolean);
+		const argv = [...wrapper, PARLEYD, '--configs-folder', this.configDir, ...(this.opts.args || [])];
+		this.proc = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', out, out] });
 		fs.closeSync(out);
 		this.exited = new Promise((resolve) => {
 			this.proc.on('exit', (code, signal) => {
@@ -198,7 +200,7 @@ export class ParleyServer {
 				resolve(this.exit);
 			});
 		});
-		await this.waitReady(this.opts.startTimeoutMs || 10000);
+		await this.waitReady(this.opts.startTimeoutMs || (process.env.PARLEY_PARLEYD_WRAPPER ? 30000 : 10000));
 		return this;
 	}
 
@@ -270,10 +272,10 @@ export class ParleyServer {
 	}
 }
 
-// Sanitizer builds: every ASan/UBSan/LSan report a parleyd wrote (also at
+// Sanitizer builds and valgrind runs: every ASan/UBSan/LSan/memcheck report a parleyd wrote (also at
 // exit, after the tests of a file have passed) is appended to the file named
 // by PARLEY_SANITIZER_REPORTS; tests/run.sh counts each one as a failure.
-const SANITIZER_MARKERS = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/;
+const SANITIZER_MARKERS = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|==\d+== (Invalid (read|write)|Conditional jump|Use of uninitialised|Syscall param|Mismatched free|\d+ bytes in \d+ blocks are definitely lost)/;
 function reportSanitizerFindings(log) {
 	const file = process.env.PARLEY_SANITIZER_REPORTS;
 	if (!file || !SANITIZER_MARKERS.test(log)) return;
