@@ -131,3 +131,34 @@ test('two Chromium pages on meeting.html over the HTTP long-poll transport decod
 		await closeAll(browser, pages);
 	}
 }, { timeout: 60000 });
+
+test('the lobby form creates a meeting over REST and joins it; the host sees it active', async (srv) => {
+	assertLoopbackOnly();
+	const browser = await launchBrowser();
+	let pages = [];
+	try {
+		const page = await openPage(browser, `${srv.httpUrl}/meeting.html?server=${encodeURIComponent(`${srv.wsUrl}/`)}&lowres=1`, 'lobby');
+		pages = [page];
+		await page.fill('#user-name', 'Dee Dijkstra');
+		await page.fill('#user-id', 'dee');
+		await page.fill('#title', 'Made in the lobby');
+		await page.click('#create-form button[type=submit]');
+		await waitInPage(page, () => window.meetingState?.joined || window.meetingState?.error, null,
+			{ timeoutMs: 10000, what: 'joined after create', describe });
+		const s = await page.evaluate(() => ({ roomId: window.meetingState.roomId, meeting: window.meetingState.meeting,
+			url: location.search, title: document.getElementById('meeting-title').textContent }));
+		assert.equal(s.meeting?.hostId, 'dee');
+		assert.equal(s.title, 'Made in the lobby');
+		assert.match(s.url, new RegExp(`room=${s.roomId}`), 'the page URL names the room (shareable)');
+		const r = await fetch(`${srv.httpUrl}/api/meetings/${s.roomId}`);
+		const body = await r.json();
+		assert.equal(body.meeting?.status, 'active');
+		assert.equal(body.meeting?.participantCount, 1);
+		assert.equal(body.meeting?.title, 'Made in the lobby');
+	} catch (err) {
+		err.message += `\nbrowser console:\n${consoleOf(pages)}`;
+		throw err;
+	} finally {
+		await closeAll(browser, pages);
+	}
+}, { timeout: 40000 });
