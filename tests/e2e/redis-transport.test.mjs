@@ -255,3 +255,22 @@ test('Redis unreachable at start: one clear error and no Redis transport, or ret
 		redis?.cleanup();
 	}
 });
+
+test('a request read by a consumer that died unacknowledged is claimed and answered', async () => {
+	await withRedisAndGateway(async ({ client }) => {
+		const reply = 'parley:reply:e2e-claim';
+		// A consumer of the group reads the request and vanishes without XACK.
+		const t = tx('info');
+		// Added and read as "ghost" in one transaction, so the gateway cannot read it first.
+		await client.call(['MULTI']);
+		await client.call(['XADD', 'parley:requests', '*', 'request', JSON.stringify({ janus: 'info', transaction: t }), 'reply_to', reply]);
+		await client.call(['XREADGROUP', 'GROUP', 'gateways', 'ghost', 'COUNT', '100', 'STREAMS', 'parley:requests', '>']);
+		await client.call(['EXEC']);
+		const pending = await client.call(['XPENDING', 'parley:requests', 'gateways', '-', '+', '10', 'ghost']);
+		assert.equal(pending.length, 1, 'the ghost consumer holds the entry');
+		const m = await waitReply(client, reply, byTx(t, 'server_info'), 8000, 'answer to the claimed entry');
+		assert.equal(m.janus, 'server_info');
+		for (let i = 0; i < 40 && (await client.call(['XPENDING', 'parley:requests', 'gateways']))[0] !== 0; i++) await sleep(25);
+		assert.equal((await client.call(['XPENDING', 'parley:requests', 'gateways']))[0], 0, 'acknowledged after the claim');
+	}, { claim_idle_ms: 300, claim_interval: 1 });
+});
