@@ -1,12 +1,30 @@
 # WebSocket transport: the Janus API over WebSocket (janus-protocol,
-# janus-admin-protocol) and the core's plain-HTTP routes on the same port.
+# janus-admin-protocol), the core's plain-HTTP routes on the same port, and
+# the Socket.IO endpoint (Engine.IO 4 polling + WebSocket on [socketio] path).
 transport_LTLIBRARIES += transports/websocket/parley_transport_websocket.la
 transports_websocket_parley_transport_websocket_la_SOURCES = \
 	transports/websocket/websocket.c transports/websocket/clients.c \
-	transports/websocket/websocket.h
+	transports/websocket/websocket.h \
+	transports/websocket/engineio_codec.c transports/websocket/engineio_codec.h \
+	transports/websocket/engineio.c transports/websocket/engineio_http.c transports/websocket/engineio.h \
+	transports/websocket/socketio_codec.c transports/websocket/socketio_codec.h \
+	transports/websocket/socketio.c transports/websocket/socketio.h
 transports_websocket_parley_transport_websocket_la_CFLAGS = $(AM_CFLAGS) $(LWS_CFLAGS) -fvisibility=hidden
 transports_websocket_parley_transport_websocket_la_LDFLAGS = $(MODULE_LDFLAGS)
 transports_websocket_parley_transport_websocket_la_LIBADD = transports/common/libparleytransport.la \
 	$(MODULE_LIBS) $(LWS_LIBS)
 parleyconf_DATA += conf/parley.transport.websocket.conf
 EXTRA_DIST += conf/parley.transport.websocket.conf
+
+# Unit tests of the Engine.IO and Socket.IO codecs (pure code, no lws).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_engineio tests/unit/test_socketio
+tests_unit_test_engineio_SOURCES = tests/unit/test_engineio.c \
+	transports/websocket/engineio_codec.c transports/websocket/engineio_codec.h
+tests_unit_test_engineio_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/transports/websocket
+tests_unit_test_engineio_LDADD = $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
+tests_unit_test_socketio_SOURCES = tests/unit/test_socketio.c \
+	transports/websocket/socketio_codec.c transports/websocket/socketio_codec.h
+tests_unit_test_socketio_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/transports/websocket
+tests_unit_test_socketio_LDADD = $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
+endif

@@ -5,9 +5,12 @@
  * protocol table, and the plain-HTTP routes on the same port (every request
  * that is not an upgrade goes to core->handle_http, else 404 JSON), with the
  * shared CORS, security headers and body limits (common/exchange.c).
- * The Janus subprotocols live in clients.c.
+ * The Janus subprotocols live in clients.c; the Socket.IO endpoint
+ * ([socketio] path: Engine.IO polling and upgrades) in engineio*.c and
+ * socketio*.c, reached through the hooks marked "Socket.IO" below.
  */
 #include "websocket.h"
+#include "socketio.h"
 
 #include <string.h>
 
@@ -29,6 +32,8 @@ static const parley_tx_settings *settings_of(struct lws *wsi)
 static int http_dispatch(parley_tx_exchange *ex, struct lws *wsi)
 {
 	ex->phase = PARLEY_TX_WAITING;
+	if(parley_eio_claims(ex->path)) /* Socket.IO: long-polling */
+		return parley_eio_http(ex, wsi);
 	if(parley_tx_route_to_core(ex, wsi, parley_ws.core) != 0)
 		parley_tx_respond_error(ex, wsi, 404, "not found");
 	return 0;
@@ -47,9 +52,10 @@ static int on_http(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 		parley_tx_respond_preflight(ex, wsi, settings);
 		return 0;
 	}
-	if(ex->content_length > 0 && (size_t)ex->content_length > settings->max_body) {
+	size_t max_body = parley_eio_body_limit(ex->path, settings->max_body); /* Socket.IO: max_payload */
+	if(ex->content_length > 0 && (size_t)ex->content_length > max_body) {
 		char message[96];
-		snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", settings->max_body);
+		snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", max_body);
 		ex->close_after = true;
 		parley_tx_respond_error(ex, wsi, 413, message);
 		return 0;
@@ -63,24 +69,24 @@ static int on_http_body(parley_tx_exchange *ex, struct lws *wsi, const void *in,
 {
 	if(ex->phase != PARLEY_TX_READING)
 		return 0;
-	const parley_tx_settings *settings = settings_of(wsi);
-	if(!parley_tx_body_append(ex, in, len, settings->max_body)) {
+	size_t max_body = parley_eio_body_limit(ex->path, settings_of(wsi)->max_body); /* Socket.IO: max_payload */
+	if(!parley_tx_body_append(ex, in, len, max_body)) {
 		char message[96];
-		snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", settings->max_body);
+		snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", max_body);
 		ex->close_after = true;
 		parley_tx_respond_error(ex, wsi, 413, message);
 	}
 	return 0;
 }
 
-/* Upgrades that name no subprotocol land on protocol 0, by path. The
- * Socket.IO endpoint (Engine.IO 4 over WebSocket on /socket.io/) adds its
- * entry here; until then such upgrades are refused. */
+/* Upgrades that name no subprotocol land on protocol 0, by path: the
+ * Socket.IO endpoint (Engine.IO 4 over WebSocket on [socketio] path). Its
+ * WebSocket callbacks on protocol 0 are forwarded by http_callback. */
 static const struct {
 	const char *path_prefix;
 	lws_callback_function *callback;
 } upgrade_routes[] = {
-	{ NULL, NULL },
+	{ parley_eio.path, parley_eio_ws_callback },
 };
 
 static int filter_plain_upgrade(struct lws *wsi)
@@ -89,7 +95,8 @@ static int filter_plain_upgrade(struct lws *wsi)
 	if(lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) < 0)
 		return -1;
 	for(size_t i = 0; i < G_N_ELEMENTS(upgrade_routes); i++) {
-		if(upgrade_routes[i].path_prefix != NULL && g_str_has_prefix(path, upgrade_routes[i].path_prefix))
+		if(upgrade_routes[i].path_prefix != NULL && upgrade_routes[i].path_prefix[0] != '\0' &&
+		   g_str_has_prefix(path, upgrade_routes[i].path_prefix))
 			return upgrade_routes[i].callback(wsi, LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION, NULL, NULL, 0);
 	}
 	LOG(PARLEY_LOG_VERB, "refused a WebSocket on %s without a known subprotocol", path);
@@ -110,6 +117,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		return ex != NULL ? parley_tx_writable(ex, wsi, settings_of(wsi)) : 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		parley_eio_http_closed(wsi); /* Socket.IO: a held poll */
 		if(ex != NULL)
 			parley_tx_reset(ex);
 		break;
@@ -117,7 +125,13 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		return filter_plain_upgrade(wsi);
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		parley_ws_clients_wakeup();
+		parley_sio_wakeup();
 		return 0;
+	case LWS_CALLBACK_ESTABLISHED: /* Socket.IO: upgrades accepted by filter_plain_upgrade */
+	case LWS_CALLBACK_RECEIVE:
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+	case LWS_CALLBACK_CLOSED:
+		return parley_eio_ws_callback(wsi, reason, user, in, len);
 	default:
 		break;
 	}
@@ -221,6 +235,7 @@ static int ws_init(const parley_transport_core *core)
 	g_mutex_init(&parley_ws.lock);
 	g_queue_init(&parley_ws.ready);
 	read_config();
+	parley_sio_init();
 	parley_tx_log_to_core(core);
 	bool tls = parley_ws.secure_port > 0 && parley_ws.cert_pem != NULL && parley_ws.cert_key != NULL;
 	if(parley_ws.secure_port > 0 && !tls)
@@ -270,6 +285,7 @@ static void ws_destroy(void)
 		parley_ws.context = NULL;
 	}
 	parley_ws_clients_destroy();
+	parley_sio_destroy();
 	g_free(parley_ws.interface);
 	g_free(parley_ws.cert_pem);
 	g_free(parley_ws.cert_key);
@@ -300,7 +316,7 @@ static void ws_session_over(parley_conn *conn, uint64_t session_id, bool timeout
 
 static json_t *ws_query_transport(json_t *request)
 {
-	return json_pack("{s:i, s:I, s:I, s:I, s:s, s:i, s:i, s:I, s:i, s:i, s:b, s:s?}",
+	return json_pack("{s:i, s:I, s:I, s:I, s:s, s:i, s:i, s:I, s:i, s:i, s:b, s:s?, s:o}",
 	                 "connections", g_atomic_int_get(&parley_ws.connections),
 	                 "messages_in", (json_int_t)__atomic_load_n(&parley_ws.messages_in, __ATOMIC_RELAXED),
 	                 "messages_out", (json_int_t)__atomic_load_n(&parley_ws.messages_out, __ATOMIC_RELAXED),
@@ -309,7 +325,7 @@ static json_t *ws_query_transport(json_t *request)
 	                 "port", (int)parley_ws.port, "secure_port", (int)parley_ws.secure_port,
 	                 "max_frame", (json_int_t)parley_ws.max_frame, "max_queue", (int)parley_ws.max_queue,
 	                 "ping_interval", (int)parley_ws.ping_interval, "admin_enabled", parley_ws.admin_enabled,
-	                 "cors_origins", parley_ws.cors_origins);
+	                 "cors_origins", parley_ws.cors_origins, "socketio", parley_sio_status());
 }
 
 const parley_transport parley_ws_transport = {
