@@ -10,6 +10,7 @@
 #include <sys/random.h>
 
 #include "meeting.h"
+#include "cluster.h"
 
 #define LOG(ctx, level, ...) \
 	do { if ((ctx)->core != NULL && (ctx)->core->log != NULL) \
@@ -149,6 +150,9 @@ parley_meeting_handle *parley_meeting_handle_attach(parley_meeting_ctx *ctx, par
 	g_mutex_lock(&ctx->lock);
 	do {
 		parley_meeting_random_id(h->peer_id, PARLEY_MEETING_PEER_ID_LEN);
+		/* cluster mode: the peer id names the instance holding the connection */
+		if (ctx->cluster != NULL)
+			memcpy(h->peer_id, parley_meeting_cluster_instance(ctx->cluster), PARLEY_MEETING_INSTANCE_ID_LEN);
 	} while (g_hash_table_contains(ctx->handles, h->peer_id));
 	g_hash_table_insert(ctx->handles, h->peer_id, h);
 	g_hash_table_insert(ctx->sessions, session, h);
@@ -200,12 +204,20 @@ json_t *parley_meeting_handle_query(parley_meeting_ctx *ctx, parley_plugin_sessi
 	return info;
 }
 
-/* One queued event. */
+/* One queued event: for a local session, or (cluster mode) a message to
+ * publish on another instance's or a meeting's channel. */
 typedef struct outbox_item {
-	parley_plugin_session *session; /* referenced with core->handle_ref */
+	parley_plugin_session *session; /* referenced with core->handle_ref; NULL for a channel item */
 	char *transaction;
 	json_t *message; /* owned */
+	char *channel;   /* cluster channel (without prefix), or NULL */
 } outbox_item;
+
+static void queue_channel_new(parley_meeting_outbox *box, char *channel, json_t *message)
+{
+	outbox_item item = { .channel = channel, .message = message };
+	g_array_append_val(box->items, item);
+}
 
 void parley_meeting_outbox_init(parley_meeting_outbox *box)
 {
@@ -217,6 +229,16 @@ void parley_meeting_outbox_emit_new(parley_meeting_ctx *ctx, parley_meeting_outb
                                     const char *name, json_t *payload)
 {
 	parley_meeting_handle *h = peer_id != NULL ? g_hash_table_lookup(ctx->handles, peer_id) : NULL;
+	if (h == NULL && payload != NULL && ctx->cluster != NULL &&
+	    strlen(peer_id) == PARLEY_MEETING_PEER_ID_LEN &&
+	    strncmp(peer_id, parley_meeting_cluster_instance(ctx->cluster), PARLEY_MEETING_INSTANCE_ID_LEN) != 0) {
+		/* a connection on another instance: through that instance's channel */
+		queue_channel_new(box, g_strdup_printf("instance:%.8s", peer_id),
+		                  json_pack("{s:s, s:s, s:s, s:s, s:o, s:s?}", "o",
+		                            parley_meeting_cluster_instance(ctx->cluster), "k", "peer", "p", peer_id,
+		                            "n", name, "d", payload, "t", transaction));
+		return;
+	}
 	if (h == NULL || payload == NULL) {
 		json_decref(payload);
 		return;
@@ -232,10 +254,36 @@ void parley_meeting_outbox_emit_new(parley_meeting_ctx *ctx, parley_meeting_outb
 	g_array_append_val(box->items, item);
 }
 
+void parley_meeting_outbox_deliver_local(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
+                                         const char *room_id, const char *except_peer,
+                                         const char *name, json_t *payload)
+{
+	if (room_id == NULL || name == NULL || payload == NULL)
+		return;
+	GPtrArray *members = ctx->store->ops->list(ctx->store, room_id, PARLEY_MEETING_JOINED);
+	for (guint i = 0; i < members->len; i++) {
+		parley_meeting_participant *p = members->pdata[i];
+		if ((except_peer != NULL && p->peer_id != NULL && strcmp(p->peer_id, except_peer) == 0) ||
+		    p->peer_id == NULL || !g_hash_table_contains(ctx->handles, p->peer_id))
+			continue;
+		parley_meeting_outbox_emit_new(ctx, box, p->peer_id, NULL, name, json_deep_copy(payload));
+	}
+	g_ptr_array_unref(members);
+}
+
 void parley_meeting_outbox_broadcast(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
                                      const char *room_id, const char *except_peer,
                                      const char *name, json_t *payload)
 {
+	if (ctx->cluster != NULL) {
+		/* this instance's members now, every other instance through the meeting channel */
+		parley_meeting_outbox_deliver_local(ctx, box, room_id, except_peer, name, payload);
+		queue_channel_new(box, g_strdup_printf("meeting:%s", room_id),
+		                  json_pack("{s:s, s:s, s:s, s:s?, s:s, s:O}", "o",
+		                            parley_meeting_cluster_instance(ctx->cluster), "k", "room", "r", room_id,
+		                            "x", except_peer, "n", name, "d", payload));
+		return;
+	}
 	GPtrArray *members = ctx->store->ops->list(ctx->store, room_id, PARLEY_MEETING_JOINED);
 	for (guint i = 0; i < members->len; i++) {
 		parley_meeting_participant *p = members->pdata[i];
@@ -258,6 +306,13 @@ void parley_meeting_outbox_flush(parley_meeting_ctx *ctx, parley_meeting_outbox 
 {
 	for (guint i = 0; i < box->items->len; i++) {
 		outbox_item *item = &g_array_index(box->items, outbox_item, i);
+		if (item->channel != NULL) {
+			if (ctx->cluster != NULL && item->message != NULL)
+				parley_meeting_cluster_publish(ctx->cluster, item->channel, item->message);
+			json_decref(item->message);
+			g_free(item->channel);
+			continue;
+		}
 		if (ctx->core->push_event != NULL)
 			ctx->core->push_event(item->session, ctx->plugin, item->transaction, item->message, NULL);
 		if (ctx->core->handle_unref != NULL)

@@ -59,6 +59,7 @@ typedef struct parley_meeting_ctx {
 	GHashTable *handles;     /* peer id (borrowed from the handle) → handle (owned) */
 	GHashTable *sessions;    /* core session → handle (borrowed from `handles`) */
 	int64_t (*now_ms)(void); /* the clock (replaceable in tests) */
+	struct parley_meeting_cluster *cluster; /* cluster mode (cluster.h), NULL = local */
 } parley_meeting_ctx;
 
 /* Events waiting to be pushed once ctx->lock is released. */
@@ -97,6 +98,11 @@ void parley_meeting_outbox_emit_new(parley_meeting_ctx *ctx, parley_meeting_outb
 void parley_meeting_outbox_broadcast(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
                                      const char *room_id, const char *except_peer,
                                      const char *name, json_t *payload);
+/* Cluster mode: the payload (borrowed) to this instance's joined members
+ * of the room except `except_peer`, without relaying it further. */
+void parley_meeting_outbox_deliver_local(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
+                                         const char *room_id, const char *except_peer,
+                                         const char *name, json_t *payload);
 /* Pushes everything (ctx->lock NOT held) and empties the box. */
 void parley_meeting_outbox_flush(parley_meeting_ctx *ctx, parley_meeting_outbox *box);
 void parley_meeting_outbox_error(parley_meeting_ctx *ctx, parley_meeting_outbox *box,

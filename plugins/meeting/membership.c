@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "meeting.h"
+#include "cluster.h"
 
 int64_t parley_meeting_expiry(const parley_meeting_ctx *ctx, const parley_meeting *m)
 {
@@ -50,13 +51,26 @@ void parley_meeting_admit_locked(parley_meeting_ctx *ctx, parley_meeting_outbox 
 	parley_meeting_participant joined = *p;
 	joined.presence = PARLEY_MEETING_JOINED;
 	joined.joined_at = now;
-	ctx->store->ops->add(ctx->store, &joined);
+	if (ctx->cluster == NULL) {
+		ctx->store->ops->add(ctx->store, &joined);
+	} else {
+		/* other instances admit at the same time: the capacity check and
+		 * the add are one atomic step in Redis */
+		int rc = parley_meeting_store_redis_add_capped(ctx->store, &joined, m->settings.max_participants);
+		if (rc != 0) {
+			parley_meeting_outbox_error(ctx, box, p->peer_id, transaction,
+			                            rc > 0 ? PARLEY_MEETING_ERR_FULL : PARLEY_MEETING_CLUSTER_UNAVAILABLE);
+			return;
+		}
+	}
 	if (m->status == PARLEY_MEETING_STATUS_WAITING) {
 		m->status = PARLEY_MEETING_STATUS_ACTIVE;
 		m->started_at = now;
 		m->expires_at = parley_meeting_expiry(ctx, m);
 		if (parley_meeting_db_update(ctx->db, m) != 0 && ctx->core->log != NULL)
 			ctx->core->log(PARLEY_LOG_ERROR, PARLEY_MEETING_PACKAGE, "cannot save start of %s", m->room_id);
+		if (ctx->cluster != NULL)
+			parley_meeting_row_push(parley_meeting_cluster_redis(ctx->cluster), m);
 	}
 	GPtrArray *members = ctx->store->ops->list(ctx->store, m->room_id, PARLEY_MEETING_JOINED);
 	parley_meeting_db_count_join(ctx->db, m->room_id, p->user_id, members->len, now);
@@ -134,6 +148,8 @@ int parley_meeting_end_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *bo
 	g_free(m->end_reason);
 	m->end_reason = g_strdup(reason);
 	int rc = parley_meeting_db_update(ctx->db, m);
+	if (ctx->cluster != NULL)
+		parley_meeting_row_push(parley_meeting_cluster_redis(ctx->cluster), m);
 	announce_end(ctx, box, m, PARLEY_MEETING_JOINED, reason);
 	announce_end(ctx, box, m, PARLEY_MEETING_WAITING, reason);
 	ctx->store->ops->clear_room(ctx->store, m->room_id);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "meeting.h"
+#include "cluster.h"
 
 #define INVALID(field) ("Invalid payload: " field)
 
@@ -71,6 +72,8 @@ static void on_join(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_
 		parley_meeting_outbox_error(ctx, box, handle->peer_id, transaction, error);
 		return;
 	}
+	if (ctx->cluster != NULL) /* the shared row wins over this instance's copy */
+		parley_meeting_row_pull(parley_meeting_cluster_redis(ctx->cluster), ctx->db, room_id);
 	parley_meeting *m = parley_meeting_db_get(ctx->db, room_id);
 	parley_meeting_participant *same_user = m != NULL ? ctx->store->ops->get(ctx->store, room_id, user_id) : NULL;
 	unsigned present = m != NULL ? ctx->store->ops->count(ctx->store, room_id, PARLEY_MEETING_JOINED) : 0;
@@ -325,6 +328,8 @@ int parley_meeting_signal(parley_meeting_ctx *ctx, parley_plugin_session *sessio
 			entry = &requests[i];
 	if (request == NULL) {
 		parley_meeting_outbox_error(ctx, &box, handle->peer_id, transaction, INVALID("request"));
+	} else if (ctx->cluster != NULL && !parley_meeting_cluster_available(ctx->cluster)) {
+		parley_meeting_outbox_error(ctx, &box, handle->peer_id, transaction, PARLEY_MEETING_CLUSTER_UNAVAILABLE);
 	} else if (entry == NULL) {
 		char *text = g_strdup_printf("Unknown request: %.64s", request);
 		parley_meeting_outbox_error(ctx, &box, handle->peer_id, transaction, text);
