@@ -18,6 +18,7 @@
 #include "registry.h"
 #include "session.h"
 #include "validate.h"
+#include "media/pc_core.h"
 
 #define PARLEY_LOG_MODULE "admin"
 
@@ -192,9 +193,11 @@ static json_t *do_handle_info(admin_request *req)
 	if (h->loop)
 		json_object_set_new(info, "loop-id", json_integer(parley_loop_id(h->loop)));
 	g_mutex_lock(&h->lock);
-	json_object_set_new(info, "webrtc", json_boolean(h->pc_active));
+	json_object_set_new(info, "pc-active", json_boolean(h->pc_active));
 	json_object_set_new(info, "pending-trickles", json_deep_copy(h->candidates));
 	g_mutex_unlock(&h->lock);
+	json_t *webrtc = parley_webrtc_info(h);
+	json_object_set_new(info, "webrtc", webrtc ? webrtc : json_null());
 	json_t *specific = h->plugin->query_session ? h->plugin->query_session(&h->psession) : NULL;
 	json_object_set_new(info, "plugin_specific", specific ? specific : json_object());
 	return success_with(req, "info", info);

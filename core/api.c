@@ -17,6 +17,7 @@
 #include "registry.h"
 #include "session.h"
 #include "validate.h"
+#include "media/pc_core.h"
 
 #define PARLEY_LOG_MODULE "api"
 #define MAX_MODULES 64
@@ -366,6 +367,11 @@ static json_t *do_message(api_request *req)
 	json_t *jsep = json_object_get(req->message, "jsep");
 	if (jsep && check_jsep(req, jsep))
 		return NULL;
+	/* The core takes the client's description (ICE, DTLS, streams) before
+	 * the plugin sees the jsep. */
+	int code;
+	if (jsep && (code = parley_webrtc_remote_jsep(h, jsep, req->reason, sizeof(req->reason))))
+		return keep_reason(req, code);
 	message_job *job = g_new0(message_job, 1);
 	parley_conn_ref(req->conn);
 	job->conn = req->conn;
@@ -410,6 +416,9 @@ static int take_candidate(api_request *req, json_t *candidate)
 			return req->error;
 		}
 	}
+	code = parley_webrtc_trickle(req->handle, candidate, req->reason, sizeof(req->reason));
+	if (code == 1)
+		return 0; /* handed to the PeerConnection */
 	if (parley_handle_add_candidate(req->handle, candidate)) {
 		fail(req, PARLEY_ERROR_UNKNOWN, "Too many trickled candidates for this handle");
 		return req->error;
@@ -591,10 +600,24 @@ int parley_api_push_event(parley_plugin_session *psession, const parley_plugin *
 		json_object_set_new(event, "transaction", json_string(transaction));
 	json_object_set_new(event, "plugindata", json_pack("{sssO}", "plugin",
 		(plugin ? plugin : h->plugin)->package, "data", message));
-	if (jsep)
-		json_object_set(event, "jsep", jsep);
+	if (jsep) {
+		/* Our ICE credentials, fingerprint and candidates go into the
+		 * plugin's description. */
+		int code = 0;
+		char reason[256];
+		json_t *merged = parley_webrtc_local_jsep(h, jsep, &code, reason, sizeof(reason));
+		if (!merged) {
+			PLOG_WARN("handle %" G_GUINT64_FORMAT ": %s's jsep refused: %s", h->id,
+			          (plugin ? plugin : h->plugin)->package, reason);
+			json_decref(event);
+			return code ? code : PARLEY_ERROR_JSEP_INVALID_SDP;
+		}
+		json_object_set_new(event, "jsep", merged);
+	}
 	int rc = parley_session_notify(h->session, event);
 	json_decref(event);
+	if (jsep && rc >= 0)
+		parley_webrtc_local_jsep_sent(h);
 	return rc < 0 ? PARLEY_ERROR_SESSION_NOT_FOUND : 0;
 }
 

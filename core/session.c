@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "events.h"
 #include "log.h"
+#include "media/pc_core.h"
 
 #define PARLEY_LOG_MODULE "session"
 #define ID_MASK ((UINT64_C(1) << 53) - 1)
@@ -601,6 +602,10 @@ static void send_handle_event(parley_handle *h, json_t *event)
 
 int parley_handle_destroy(parley_handle *h, bool notify)
 {
+	/* The PeerConnection ends first, so no media callback follows
+	 * destroy_session. */
+	if (!g_atomic_int_get(&h->destroyed))
+		parley_handle_hangup(h, "Detach");
 	if (!g_atomic_int_compare_and_exchange(&h->destroyed, 0, 1))
 		return 0;
 	g_mutex_lock(&table_lock);
@@ -630,6 +635,7 @@ bool parley_handle_hangup(parley_handle *h, const char *reason)
 	bool active = h->pc_active;
 	h->pc_active = false;
 	g_mutex_unlock(&h->lock);
+	parley_webrtc_close(h); /* close_notify, ICE stopped; a new jsep starts afresh */
 	if (!active)
 		return false;
 	if (h->plugin->hangup_media)

@@ -54,6 +54,7 @@ typedef struct parley_handle {
 	GMutex lock;              /* guards candidates and pc_active */
 	json_t *candidates;       /* trickled candidates kept until media exists */
 	bool pc_active;           /* a PeerConnection exists (set by the media layer) */
+	struct parley_pc *pc;     /* the PeerConnection (core/media/pc_core.c); under lock */
 } parley_handle;
 
 /* Why a session ends: decides what its client is told. */

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "loops.h"
 #include "session.h"
+#include "media/pc_core.h"
 
 /* ---- shared entries ------------------------------------------------------- */
 
@@ -78,14 +79,9 @@ static void end_session(parley_plugin_session *psession)
 		parley_handle_destroy(h, true);
 }
 
-/* Media services: a handle has no PeerConnection until the media layer
- * exists, so each reports failure. */
-static int relay_rtp(parley_plugin_session *s, parley_rtp_packet *p) { return -1; }
-static int relay_rtcp(parley_plugin_session *s, parley_rtcp_packet *p) { return -1; }
+/* Media services (core/media/pc_core.c); data channels are not supported
+ * yet, so relay_data reports failure. */
 static int relay_data(parley_plugin_session *s, parley_data_packet *p) { return -1; }
-static int send_pli(parley_plugin_session *s, int mindex) { return -1; }
-static int send_remb(parley_plugin_session *s, uint32_t bitrate) { return -1; }
-static int close_pc(parley_plugin_session *s) { return -1; }
 
 static parley_timer *plugin_timer_start(parley_plugin_session *psession, unsigned interval_ms,
                                         parley_timer_fn fn, void *user_data, void (*destroy)(void *))
@@ -116,18 +112,21 @@ static const parley_plugin_core plugin_core = {
 	.handle_ref = handle_ref,
 	.handle_unref = handle_unref,
 	.end_session = end_session,
-	.relay_rtp = relay_rtp,
-	.relay_rtcp = relay_rtcp,
+	.relay_rtp = parley_webrtc_relay_rtp,
+	.relay_rtcp = parley_webrtc_relay_rtcp,
 	.relay_data = relay_data,
-	.send_pli = send_pli,
-	.send_remb = send_remb,
-	.close_pc = close_pc,
+	.send_pli = parley_webrtc_send_pli,
+	.send_remb = parley_webrtc_send_remb,
+	.close_pc = parley_webrtc_close_pc,
 	.timer_start = plugin_timer_start,
 	.timer_stop = timer_stop,
 	.config_get = config_get,
 	.state_dir = state_dir,
 	.log = module_log,
 	.auth_token_allows = auth_token_allows,
+	.sdp_answer = parley_webrtc_sdp_answer,
+	.sdp_offer = parley_webrtc_sdp_offer,
+	.sdp_summary = parley_webrtc_sdp_summary,
 };
 
 const parley_plugin_core *parley_plugin_core_table(void)

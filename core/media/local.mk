@@ -7,7 +7,7 @@ libparleymedia_la_SOURCES = \
 	core/media/rtp.h core/media/rtp.c core/media/rtp_history.c \
 	core/media/rtcp.h core/media/rtcp_util.h core/media/rtcp.c core/media/rtcp_fb.c \
 	core/media/rtcp_stats.c core/media/keyframe.h core/media/keyframe.c \
-	$(media_transport_sources)
+	$(media_transport_sources) $(media_pc_sources)
 libparleymedia_la_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
 libparleymedia_la_LIBADD = $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
 
@@ -29,3 +29,4 @@ tests_unit_test_keyframe_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_keyframe_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
 endif
 include core/media/transport.mk
+include core/media/pc.mk

@@ -112,6 +112,36 @@ typedef struct parley_plugin_core {
 	/* Signed tokens: true when `token` is a valid, unexpired signed token
 	 * that grants access to `plugin`. */
 	bool (*auth_token_allows)(const parley_plugin *plugin, const char *token);
+
+	/* SDP helpers (plugins cannot link core code: text in, text or JSON
+	 * out). The SDP they return has no ICE/DTLS lines: the core merges its
+	 * own ICE credentials, fingerprint, a=setup, BUNDLE, rtcp-mux and
+	 * candidates when the jsep goes out through push_event (a jsep with
+	 * "restart": true renews our ICE credentials). A plugin checks
+	 * struct_size before using them (older cores lack them).
+	 *
+	 * sdp_answer: an answer to `offer` that keeps only what `options`
+	 * (borrowed, may be NULL) accepts: {"audio": {"codecs": ["opus"],
+	 * "direction": "sendrecv"} | false, "video": {"codecs": ["vp8", "vp9",
+	 * "h264"], "direction": ...} | false, "extensions": [uri, ...],
+	 * "simulcast": bool, "data": bool}. Defaults: opus, VP8, VP9, H264,
+	 * sendrecv, the mid/audio-level/abs-send-time/video-orientation/rid
+	 * extensions. Each sending m-line gets a random SSRC (and an RTX SSRC
+	 * for video). Returns g_malloc'd SDP, or NULL with `error` filled. */
+	char *(*sdp_answer)(const char *offer, json_t *options, char *error, size_t error_size);
+	/* sdp_offer: an offer from `description` (borrowed): {"media": [{"mid",
+	 * "kind": "audio"|"video"|"application", "codec": "vp8", "pt": 96,
+	 * "rtx_pt": 97 (or "codecs": [{"name","pt","rtx_pt","fmtp"}]), "ssrc",
+	 * "rtx_ssrc", "msid": "stream track", "direction", "extensions":
+	 * [uri | {"id","uri"}]}], "session_id", "version"}. g_malloc'd SDP, or
+	 * NULL with `error` filled. */
+	char *(*sdp_offer)(json_t *description, char *error, size_t error_size);
+	/* sdp_summary: {"media": [{"index","mid","type","direction","rejected",
+	 * "codecs": [{"pt","name","clock_rate","channels","fmtp","apt"}],
+	 * "ssrcs", "ssrc_groups", "rids": [{"id","direction"}], "extmap":
+	 * {uri: id}}], "ice_ufrag"} or {"error": text}; a new reference, NULL
+	 * when `sdp` is NULL. */
+	json_t *(*sdp_summary)(const char *sdp);
 } parley_plugin_core;
 
 struct parley_plugin {

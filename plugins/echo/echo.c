@@ -2,7 +2,15 @@
  * echo.c — parley.plugin.echo, the reference plugin: the smallest complete
  * Parley plugin, and the file to copy when writing a new one.
  *
- * What it does today (media arrives with the media work):
+ * What it does:
+ *  - a message with a jsep offer is answered with core->sdp_answer (opus,
+ *    VP8, VP9, H264; sendrecv) pushed back as the event's jsep; the core
+ *    adds ICE/DTLS and runs the PeerConnection;
+ *  - incoming_rtp is relayed back on the same handle (same m-line), unless
+ *    the client turned that kind off; a PLI from the client is turned into
+ *    a PLI towards it (it is both sender and receiver);
+ *  - setup_media sends a PLI at once and every 3 s during the first 15 s
+ *    of video, plus a REMB when a bitrate cap is set; hangup_media resets;
  *  - {"request":"ping"} is answered at once (synchronously) with
  *    {"echotest":"pong"};
  *  - any other message is answered asynchronously: the core replies "ack",
@@ -10,8 +18,7 @@
  *    back the fields the client sent;
  *  - "audio", "video" (booleans) and "bitrate" (a non-negative integer) in a
  *    message are stored on the handle and shown by admin handle_info;
- *  - a message with a jsep gets an error event: this plugin does not
- *    negotiate media yet;
+ *  - a jsep answer (the plugin never offers) gets an error event;
  *  - the admin API's message_plugin gets {"sessions": N}.
  *
  * How a plugin is put together:
@@ -27,6 +34,7 @@
  *  5. JSON: what we are handed is borrowed; what we return or store in
  *     result->content is a new reference (see parley/common.h).
  */
+#include <stddef.h>
 #include <string.h>
 #include <glib.h>
 #include <jansson.h>
@@ -43,7 +51,11 @@ enum echo_error {
 	ECHO_ERROR_INVALID_ELEMENT = 413,
 	ECHO_ERROR_NO_MEDIA = 414,
 	ECHO_ERROR_UNKNOWN_REQUEST = 415,
+	ECHO_ERROR_SDP = 416,
 };
+
+#define PLI_INTERVAL_MS 3000
+#define PLI_STARTUP_COUNT 5
 
 /* State kept per handle. */
 typedef struct echo_handle {
@@ -51,6 +63,11 @@ typedef struct echo_handle {
 	bool audio, video;
 	json_int_t bitrate;   /* 0 = no cap */
 	json_int_t messages;  /* how many messages this handle sent */
+	/* Read per packet on the handle's loop without the global lock. */
+	gint relay_audio, relay_video;
+	parley_timer *pli_timer;  /* start-up PLIs; under handles_lock */
+	unsigned plis_left;
+	json_int_t packets;       /* relayed back */
 } echo_handle;
 
 /* An asynchronous answer waiting for its turn on the handle's loop. */
@@ -58,6 +75,7 @@ typedef struct echo_job {
 	parley_plugin_session *session;  /* holds a handle_ref */
 	char *transaction;
 	json_t *event;                   /* owned */
+	json_t *jsep;                    /* owned, may be NULL */
 } echo_job;
 
 static const parley_plugin_core *core;
@@ -112,6 +130,7 @@ static int echo_create_session(parley_plugin_session *session)
 	echo_handle *handle = g_new0(echo_handle, 1);
 	handle->session = session;
 	handle->audio = handle->video = true;
+	handle->relay_audio = handle->relay_video = 1;
 	session->plugin_handle = handle;
 	g_mutex_lock(&handles_lock);
 	g_hash_table_insert(handles, session, handle);
@@ -122,7 +141,10 @@ static int echo_create_session(parley_plugin_session *session)
 static int echo_destroy_session(parley_plugin_session *session)
 {
 	g_mutex_lock(&handles_lock);
-	bool found = g_hash_table_remove(handles, session);
+	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
+	if (handle != NULL && handle->pli_timer != NULL)
+		core->timer_stop(handle->pli_timer);
+	bool found = handle != NULL && g_hash_table_remove(handles, session);
 	session->plugin_handle = NULL;
 	g_mutex_unlock(&handles_lock);
 	return found ? 0 : -1;
@@ -144,6 +166,7 @@ static const char *set_audio(echo_handle *handle, json_t *value)
 	if (!json_is_boolean(value))
 		return "audio must be a boolean";
 	handle->audio = json_is_true(value);
+	g_atomic_int_set(&handle->relay_audio, handle->audio);
 	return NULL;
 }
 
@@ -152,6 +175,7 @@ static const char *set_video(echo_handle *handle, json_t *value)
 	if (!json_is_boolean(value))
 		return "video must be a boolean";
 	handle->video = json_is_true(value);
+	g_atomic_int_set(&handle->relay_video, handle->video);
 	return NULL;
 }
 
@@ -202,6 +226,7 @@ static void job_free(void *data)
 {
 	echo_job *job = data;
 	json_decref(job->event);
+	json_decref(job->jsep);
 	g_free(job->transaction);
 	core->handle_unref(job->session);
 	g_free(job);
@@ -211,25 +236,51 @@ static void job_free(void *data)
 static bool job_run(void *data)
 {
 	echo_job *job = data;
-	int rc = core->push_event(job->session, &echo_plugin, job->transaction, job->event, NULL);
+	int rc = core->push_event(job->session, &echo_plugin, job->transaction, job->event, job->jsep);
 	if (rc != 0)
 		LOG(PARLEY_LOG_VERB, "event not delivered (%d): the handle is gone", rc);
 	return false;   /* one shot: job_free runs next */
 }
 
-/* Answers later with `event` (taken): on the handle's loop when a timer can
- * be started, else right away from this worker. */
-static void answer_later(parley_plugin_session *session, const char *transaction, json_t *event)
+/* Answers later with `event` and `jsep` (both taken; jsep may be NULL): on
+ * the handle's loop when a timer can be started, else right away from this
+ * worker. */
+static void answer_later(parley_plugin_session *session, const char *transaction, json_t *event, json_t *jsep)
 {
 	echo_job *job = g_new0(echo_job, 1);
 	core->handle_ref(session);
 	job->session = session;
 	job->transaction = g_strdup(transaction);
 	job->event = event;
+	job->jsep = jsep;
 	if (core->timer_start(session, 0, job_run, job, job_free) == NULL) {
 		job_run(job);
 		job_free(job);
 	}
+}
+
+/* Our answer to the client's offer (a new jsep), or NULL with `error`. */
+static json_t *answer_offer(json_t *jsep, char *error, size_t error_size)
+{
+	const char *type = json_string_value(json_object_get(jsep, "type"));
+	if (type == NULL || strcmp(type, "offer") != 0) {
+		g_strlcpy(error, "this plugin only answers offers", error_size);
+		return NULL;
+	}
+	if (core->struct_size < offsetof(parley_plugin_core, sdp_answer) + sizeof(core->sdp_answer) ||
+	    core->sdp_answer == NULL) {
+		g_strlcpy(error, "this core has no SDP helpers", error_size);
+		return NULL;
+	}
+	json_t *options = json_pack("{s:{s:[s]}, s:{s:[s,s,s]}}", "audio", "codecs", "opus",
+	                            "video", "codecs", "vp8", "vp9", "h264");
+	char *sdp = core->sdp_answer(json_string_value(json_object_get(jsep, "sdp")), options, error, error_size);
+	json_decref(options);
+	if (sdp == NULL)
+		return NULL;
+	json_t *answer = json_pack("{s:s, s:s}", "type", "answer", "sdp", sdp);
+	g_free(sdp);
+	return answer;
 }
 
 static void echo_handle_message(parley_plugin_session *session, const char *transaction,
@@ -259,13 +310,16 @@ static void echo_handle_message(parley_plugin_session *session, const char *tran
 	}
 
 	/* Everything else is asynchronous: "ack" now, an event later. */
-	json_t *event;
+	json_t *event, *answer = NULL;
 	const char *error = NULL;
+	char sdp_error[256] = "";
+	json_int_t bitrate = 0;
 	g_mutex_lock(&handles_lock);
 	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
 	if (handle != NULL) {
 		handle->messages++;
 		error = apply_settings(handle, message);
+		bitrate = json_object_get(message, "bitrate") ? handle->bitrate : -1;
 	}
 	g_mutex_unlock(&handles_lock);
 	if (handle == NULL) {
@@ -277,16 +331,112 @@ static void echo_handle_message(parley_plugin_session *session, const char *tran
 		event = error_event(ECHO_ERROR_UNKNOWN_REQUEST, "unknown request");
 	else if (error != NULL)
 		event = error_event(ECHO_ERROR_INVALID_ELEMENT, error);
-	else if (jsep != NULL)
-		event = error_event(ECHO_ERROR_NO_MEDIA, "this echo plugin does not negotiate media yet");
+	else if (jsep != NULL && (answer = answer_offer(jsep, sdp_error, sizeof(sdp_error))) == NULL)
+		event = error_event(ECHO_ERROR_SDP, sdp_error);
 	else {
 		event = json_pack("{s:s, s:s}", "echotest", "event", "result", "ok");
 		json_object_update_missing(event, message);   /* echo the client's fields */
 	}
+	if (error == NULL && bitrate > 0)
+		core->send_remb(session, (uint32_t)bitrate); /* -1 (no pc yet) is fine: sent again at setup */
 	if (notify_events && core->events_enabled())
 		core->notify_event(&echo_plugin, session, event);
 	result->kind = PARLEY_PLUGIN_OK_WAIT;
-	answer_later(session, transaction, event);
+	answer_later(session, transaction, event, answer);
+}
+
+/* ---- media (on the handle's event loop) ---- */
+
+/* Start-up PLIs: the first frames decode only after a keyframe. */
+static bool pli_tick(void *data)
+{
+	parley_plugin_session *session = data;
+	core->send_pli(session, -1);
+	bool again = false;
+	g_mutex_lock(&handles_lock);
+	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
+	if (handle != NULL) {
+		again = handle->plis_left > 0;
+		if (again)
+			handle->plis_left--;
+		else
+			handle->pli_timer = NULL;
+	}
+	g_mutex_unlock(&handles_lock);
+	return again;
+}
+
+static void unref_session(void *data)
+{
+	core->handle_unref(data);
+}
+
+static void echo_setup_media(parley_plugin_session *session)
+{
+	LOG(PARLEY_LOG_VERB, "media is up");
+	core->send_pli(session, -1);
+	g_mutex_lock(&handles_lock);
+	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
+	json_int_t bitrate = handle ? handle->bitrate : 0;
+	if (handle != NULL && handle->pli_timer == NULL) {
+		handle->plis_left = PLI_STARTUP_COUNT;
+		core->handle_ref(session);
+		handle->pli_timer = core->timer_start(session, PLI_INTERVAL_MS, pli_tick, session, unref_session);
+		if (handle->pli_timer == NULL)
+			core->handle_unref(session);
+	}
+	g_mutex_unlock(&handles_lock);
+	if (bitrate > 0)
+		core->send_remb(session, (uint32_t)bitrate);
+}
+
+static void echo_incoming_rtp(parley_plugin_session *session, parley_rtp_packet *packet)
+{
+	echo_handle *handle = session->plugin_handle;
+	if (handle == NULL)
+		return;
+	if (!g_atomic_int_get(packet->video ? &handle->relay_video : &handle->relay_audio))
+		return;
+	if (core->relay_rtp(session, packet) == 0)
+		handle->packets++;
+}
+
+/* The client asks for a keyframe of what we send it, which is its own
+ * video: ask it for one. */
+static void echo_incoming_rtcp(parley_plugin_session *session, parley_rtcp_packet *packet)
+{
+	const uint8_t *p = (const uint8_t *)packet->buffer;
+	size_t left = packet->length;
+	while (left >= 4) {
+		size_t len = ((size_t)((p[2] << 8) | p[3]) + 1) * 4;
+		uint8_t fmt = p[0] & 0x1f;
+		if (len > left)
+			break;
+		if (p[1] == 206 && (fmt == 1 || fmt == 4)) {
+			core->send_pli(session, packet->mindex);
+			return;
+		}
+		p += len;
+		left -= len;
+	}
+}
+
+static void echo_hangup_media(parley_plugin_session *session)
+{
+	LOG(PARLEY_LOG_VERB, "media hung up: state reset");
+	g_mutex_lock(&handles_lock);
+	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
+	if (handle != NULL) {
+		if (handle->pli_timer != NULL)
+			core->timer_stop(handle->pli_timer);
+		handle->pli_timer = NULL;
+		handle->audio = handle->video = true;
+		handle->bitrate = 0;
+		handle->packets = 0;
+		g_atomic_int_set(&handle->relay_audio, 1);
+		g_atomic_int_set(&handle->relay_video, 1);
+	}
+	g_mutex_unlock(&handles_lock);
 }
 
 /* ---- admin ---- */
@@ -305,8 +455,9 @@ static json_t *echo_query_session(parley_plugin_session *session)
 	g_mutex_lock(&handles_lock);
 	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
 	if (handle != NULL)
-		info = json_pack("{s:b, s:b, s:I, s:I}", "audio", handle->audio, "video", handle->video,
-		                 "bitrate", handle->bitrate, "messages", handle->messages);
+		info = json_pack("{s:b, s:b, s:I, s:I, s:I}", "audio", handle->audio, "video", handle->video,
+		                 "bitrate", handle->bitrate, "messages", handle->messages,
+		                 "relayed", handle->packets);
 	g_mutex_unlock(&handles_lock);
 	return info;
 }
@@ -318,7 +469,7 @@ static const parley_plugin echo_plugin = {
 	.struct_size = sizeof(parley_plugin),
 	.package = ECHO_PACKAGE,
 	.name = "Echo",
-	.description = "Echoes messages back (and, with the media work, audio and video)",
+	.description = "Echoes audio, video and messages back",
 	.author = "Parley",
 	.version_string = ECHO_VERSION_STRING,
 	.version = ECHO_VERSION,
@@ -330,6 +481,11 @@ static const parley_plugin echo_plugin = {
 	.handle_admin_message = echo_handle_admin_message,
 	.destroy_session = echo_destroy_session,
 	.query_session = echo_query_session,
+
+	.setup_media = echo_setup_media,
+	.incoming_rtp = echo_incoming_rtp,
+	.incoming_rtcp = echo_incoming_rtcp,
+	.hangup_media = echo_hangup_media,
 };
 
 const parley_plugin *parley_plugin_entry(void);

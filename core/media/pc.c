@@ -1,0 +1,402 @@
+/*
+ * pc.c — PeerConnection lifetime and transport glue: the process
+ * certificate, creating the ICE agent and the DTLS session on the pc's
+ * loop, feeding ICE datagrams to DTLS or the media path (RFC 7983), SRTP
+ * keys once DTLS connects, failure → the owner's `failed` callback, clean
+ * close (close_notify, ICE stopped), and running calls on the loop.
+ */
+#include <string.h>
+#include <stdio.h>
+#include "pc_internal.h"
+
+/* ---- process certificate ---- */
+
+static GMutex global_lock;
+static int global_result = 1; /* 1 = not done yet */
+static char global_error[256];
+
+int parley_pc_global_setup(const char *cert_pem, const char *key_pem, char *err, size_t err_size)
+{
+	g_mutex_lock(&global_lock);
+	if (global_result == 1) {
+		GError *error = NULL;
+		global_result = parley_dtls_certificate_setup(cert_pem, key_pem, &error) == 0 ? 0 : PARLEY_PC_ERR_DTLS;
+		if (error) {
+			snprintf(global_error, sizeof(global_error), "%s", error->message);
+			g_error_free(error);
+		}
+		if (global_result == 0)
+			parley_srtp_init();
+	}
+	int rc = global_result;
+	if (rc && err)
+		snprintf(err, err_size, "DTLS certificate: %s", global_error);
+	g_mutex_unlock(&global_lock);
+	return rc;
+}
+
+const char *parley_pc_strerror(int code)
+{
+	static const char *const names[] = {
+		[0] = "ok", [1] = "invalid SDP", [2] = "not valid in this state", [3] = "ICE failure",
+		[4] = "DTLS failure", [5] = "invalid argument",
+	};
+	unsigned i = (unsigned)(-code);
+	return i < G_N_ELEMENTS(names) && names[i] ? names[i] : "unknown error";
+}
+
+/* ---- lifetime ---- */
+
+parley_pc *parley_pc_new(GMainContext *context, const parley_pc_settings *settings,
+                         const parley_pc_callbacks *callbacks, void *user_data)
+{
+	if (!context || !settings || !callbacks)
+		return NULL;
+	parley_pc *pc = g_new0(parley_pc, 1);
+	pc->refcount = 1;
+	pc->context = g_main_context_ref(context);
+	pc->settings = *settings;
+	pc->cb = *callbacks;
+	pc->user_data = user_data;
+	g_mutex_init(&pc->lock);
+	pc->cname_ssrc = g_random_int() | 1;
+	return pc;
+}
+
+GMainContext *parley_pc_context(parley_pc *pc)
+{
+	return pc->context;
+}
+
+void parley_pc_ref(parley_pc *pc)
+{
+	if (pc)
+		g_atomic_int_inc(&pc->refcount);
+}
+
+static void release_transport(parley_pc *pc)
+{
+	pc_media_stop_timer(pc);
+	if (pc->dtls) {
+		parley_dtls_free(pc->dtls);
+		pc->dtls = NULL;
+	}
+	g_mutex_lock(&pc->lock);
+	parley_srtp *srtp = pc->srtp;
+	pc->srtp = NULL;
+	g_mutex_unlock(&pc->lock);
+	parley_srtp_free(srtp);
+	if (pc->ice) {
+		parley_ice_agent_free(pc->ice);
+		pc->ice = NULL;
+	}
+}
+
+static void free_on_loop(void *data)
+{
+	parley_pc *pc = data;
+	release_transport(pc);
+	for (size_t i = 0; i < pc->n_streams; i++)
+		pc_stream_free(&pc->streams[i]);
+	for (size_t i = 0; i < pc->n_local_candidates; i++)
+		g_free(pc->local_candidates[i]);
+	g_free(pc->remote_ufrag);
+	g_free(pc->remote_pwd);
+	g_free(pc->remote_fp_hash);
+	g_free(pc->remote_fp);
+	g_mutex_clear(&pc->lock);
+	g_main_context_unref(pc->context);
+	g_free(pc);
+}
+
+static gboolean free_idle(gpointer data)
+{
+	free_on_loop(data);
+	return G_SOURCE_REMOVE;
+}
+
+void parley_pc_unref(parley_pc *pc)
+{
+	if (!pc || !g_atomic_int_dec_and_test(&pc->refcount))
+		return;
+	/* Never free an ICE agent from inside its own callback: always defer. */
+	GSource *idle = g_idle_source_new();
+	g_source_set_callback(idle, free_idle, pc, NULL);
+	g_source_attach(idle, pc->context);
+	g_source_unref(idle);
+}
+
+typedef struct invoke_call {
+	void (*fn)(void *data);
+	void *data;
+	GMutex lock;
+	GCond cond;
+	bool done;
+} invoke_call;
+
+static gboolean run_invoke(gpointer data)
+{
+	invoke_call *call = data;
+	call->fn(call->data);
+	g_mutex_lock(&call->lock);
+	call->done = true;
+	g_cond_signal(&call->cond);
+	g_mutex_unlock(&call->lock);
+	return G_SOURCE_REMOVE;
+}
+
+void parley_pc_invoke(parley_pc *pc, void (*fn)(void *data), void *data)
+{
+	if (g_main_context_is_owner(pc->context)) {
+		fn(data);
+		return;
+	}
+	invoke_call call = { .fn = fn, .data = data };
+	g_mutex_init(&call.lock);
+	g_cond_init(&call.cond);
+	GSource *source = g_idle_source_new();
+	g_source_set_priority(source, G_PRIORITY_HIGH);
+	g_source_set_callback(source, run_invoke, &call, NULL);
+	g_source_attach(source, pc->context);
+	g_source_unref(source);
+	g_mutex_lock(&call.lock);
+	while (!call.done)
+		g_cond_wait(&call.cond, &call.lock);
+	g_mutex_unlock(&call.lock);
+	g_mutex_clear(&call.lock);
+	g_cond_clear(&call.cond);
+}
+
+/* ---- failure and close ---- */
+
+void pc_fail(parley_pc *pc, const char *reason)
+{
+	if (pc->closed)
+		return;
+	pc->closed = true;
+	pc_media_stop_timer(pc);
+	if (pc->cb.failed)
+		pc->cb.failed(pc->user_data, reason);
+}
+
+void parley_pc_close(parley_pc *pc)
+{
+	pc->closed = true;
+	if (pc->dtls)
+		parley_dtls_close(pc->dtls);
+	release_transport(pc);
+	pc->webrtc_up = false;
+}
+
+bool parley_pc_is_closed(parley_pc *pc)
+{
+	return pc->closed;
+}
+
+bool parley_pc_has_remote(parley_pc *pc)
+{
+	return pc->have_remote;
+}
+
+/* ---- ICE ---- */
+
+static void on_ice_candidate(void *user_data, const char *candidate)
+{
+	parley_pc *pc = user_data;
+	if (pc->n_local_candidates < PC_MAX_CANDIDATES)
+		pc->local_candidates[pc->n_local_candidates++] = g_strdup(candidate);
+	if (pc->cb.local_candidate && pc->trickling)
+		pc->cb.local_candidate(pc->user_data, pc->bundle_mid, 0, candidate);
+}
+
+static void on_ice_gathering_done(void *user_data)
+{
+	parley_pc *pc = user_data;
+	pc->gathering_done = true;
+	if (pc->cb.local_candidate && pc->trickling)
+		pc->cb.local_candidate(pc->user_data, pc->bundle_mid, 0, NULL);
+}
+
+void parley_pc_replay_candidates(parley_pc *pc)
+{
+	if (pc->closed || pc->trickling || !pc->have_local || !pc->cb.local_candidate)
+		return;
+	pc->trickling = true;
+	for (size_t i = 0; i < pc->n_local_candidates; i++)
+		pc->cb.local_candidate(pc->user_data, pc->bundle_mid, 0, pc->local_candidates[i]);
+	if (pc->gathering_done)
+		pc->cb.local_candidate(pc->user_data, pc->bundle_mid, 0, NULL);
+}
+
+static void on_ice_state(void *user_data, parley_ice_state state)
+{
+	parley_pc *pc = user_data;
+	pc->ice_state = state;
+	if (state == PARLEY_ICE_STATE_FAILED) {
+		pc_fail(pc, "ICE failed");
+		return;
+	}
+	if ((state == PARLEY_ICE_STATE_CONNECTED || state == PARLEY_ICE_STATE_READY) && pc->dtls &&
+	    parley_dtls_get_state(pc->dtls) == PARLEY_DTLS_STATE_NEW)
+		parley_dtls_start(pc->dtls);
+}
+
+static void on_ice_receive(void *user_data, const uint8_t *data, size_t length)
+{
+	parley_pc *pc = user_data;
+	if (pc->closed || length == 0)
+		return;
+	switch (parley_dtls_classify(data, length)) {
+	case PARLEY_PACKET_DTLS:
+		if (pc->dtls)
+			parley_dtls_incoming(pc->dtls, data, length);
+		break;
+	case PARLEY_PACKET_RTP:
+	case PARLEY_PACKET_RTCP:
+		/* libnice hands us its receive buffer: unprotect in place. */
+		pc_media_incoming(pc, (uint8_t *)data, length);
+		break;
+	default:
+		break;
+	}
+}
+
+static const parley_ice_callbacks ice_callbacks = {
+	.candidate = on_ice_candidate,
+	.gathering_done = on_ice_gathering_done,
+	.state_changed = on_ice_state,
+	.receive = on_ice_receive,
+};
+
+void pc_send_datagram(parley_pc *pc, const uint8_t *data, size_t length)
+{
+	if (pc->ice)
+		parley_ice_agent_send(pc->ice, data, length);
+}
+
+int pc_ensure_transport(parley_pc *pc, bool controlling, char *err, size_t err_size)
+{
+	if (pc->ice)
+		return 0;
+	parley_ice_config config = pc->settings.ice;
+	config.controlling = controlling && !config.lite;
+	GError *error = NULL;
+	pc->ice = parley_ice_agent_new(pc->context, &config, &ice_callbacks, pc, &error);
+	if (!pc->ice || parley_ice_agent_gather(pc->ice, &error) != 0) {
+		snprintf(err, err_size, "ICE: %s", error ? error->message : "cannot create the agent");
+		g_clear_error(&error);
+		if (pc->ice)
+			parley_ice_agent_free(pc->ice);
+		pc->ice = NULL;
+		return PARLEY_PC_ERR_ICE;
+	}
+	return 0;
+}
+
+/* ---- DTLS ---- */
+
+static void on_dtls_send(void *user_data, const uint8_t *data, size_t length)
+{
+	pc_send_datagram(user_data, data, length);
+}
+
+static void on_dtls_connected(void *user_data, const parley_srtp_keys *keys)
+{
+	parley_pc *pc = user_data;
+	GError *error = NULL;
+	parley_srtp *srtp = parley_srtp_new(keys, pc->settings.replay_window, &error);
+	if (!srtp) {
+		g_clear_error(&error);
+		pc_fail(pc, "SRTP setup failed");
+		return;
+	}
+	g_mutex_lock(&pc->lock);
+	parley_srtp *old = pc->srtp;
+	pc->srtp = srtp;
+	g_mutex_unlock(&pc->lock);
+	parley_srtp_free(old);
+	if (!pc->webrtc_up) {
+		pc->webrtc_up = true;
+		pc_media_start_timer(pc);
+		if (pc->cb.webrtc_up)
+			pc->cb.webrtc_up(pc->user_data);
+	}
+}
+
+static void on_dtls_failed(void *user_data, int code, const char *reason)
+{
+	parley_pc *pc = user_data;
+	pc->dtls_failures++;
+	pc_fail(pc, code == PARLEY_DTLS_ERR_TIMEOUT ? "DTLS timeout" : "DTLS alert");
+}
+
+static void on_dtls_closed(void *user_data)
+{
+	pc_fail(user_data, "DTLS alert");
+}
+
+static const parley_dtls_callbacks dtls_callbacks = {
+	.send = on_dtls_send,
+	.connected = on_dtls_connected,
+	.failed = on_dtls_failed,
+	.closed = on_dtls_closed,
+};
+
+/* Creates the DTLS session once both our role and the peer's fingerprint
+ * are known; starts it when ICE is already connected. */
+int pc_start_dtls(parley_pc *pc, char *err, size_t err_size)
+{
+	if (pc->dtls || !pc->role_known || !pc->remote_fp)
+		return 0;
+	parley_dtls_options options = {
+		.role = pc->role,
+		.remote_fingerprint_hash = pc->remote_fp_hash,
+		.remote_fingerprint = pc->remote_fp,
+		.srtp_profiles = pc->settings.srtp_profiles,
+	};
+	GError *error = NULL;
+	pc->dtls = parley_dtls_new(pc->context, &options, &dtls_callbacks, pc, &error);
+	if (!pc->dtls) {
+		snprintf(err, err_size, "DTLS: %s", error ? error->message : "cannot create the session");
+		g_clear_error(&error);
+		return PARLEY_PC_ERR_DTLS;
+	}
+	if (pc->ice_state == PARLEY_ICE_STATE_CONNECTED || pc->ice_state == PARLEY_ICE_STATE_READY)
+		parley_dtls_start(pc->dtls);
+	return 0;
+}
+
+/* ---- admin ---- */
+
+static json_t *pair_json(const char *ip, uint16_t port, const char *type)
+{
+	char text[96];
+	snprintf(text, sizeof(text), "%s:%u [%s]", ip, port, type ? type : "?");
+	return json_string(text);
+}
+
+json_t *parley_pc_info(parley_pc *pc)
+{
+	json_t *info = json_object();
+	json_object_set_new(info, "ice", json_string(pc->ice ? parley_ice_state_name(pc->ice_state) : "none"));
+	json_object_set_new(info, "ice-role", json_string(pc->ice ? (parley_ice_agent_is_controlling(pc->ice)
+		? "controlling" : "controlled") : "none"));
+	parley_ice_pair pair;
+	if (pc->ice && parley_ice_agent_get_selected_pair(pc->ice, &pair) == 0) {
+		json_object_set_new(info, "selected-local", pair_json(pair.local_ip, pair.local_port, pair.local_type));
+		json_object_set_new(info, "selected-remote", pair_json(pair.remote_ip, pair.remote_port, pair.remote_type));
+	}
+	json_object_set_new(info, "dtls", json_string(pc->dtls ? parley_dtls_state_name(parley_dtls_get_state(pc->dtls))
+		: "none"));
+	json_object_set_new(info, "dtls-role", json_string(!pc->role_known ? "none"
+		: pc->role == PARLEY_DTLS_ROLE_CLIENT ? "client" : "server"));
+	json_object_set_new(info, "srtp-profile", json_string(pc->dtls
+		? parley_srtp_profile_name(parley_dtls_get_srtp_profile(pc->dtls)) : "none"));
+	json_object_set_new(info, "closed", json_boolean(pc->closed));
+	json_t *streams = json_array();
+	for (size_t i = 0; i < pc->n_streams; i++)
+		if (pc->streams[i].active)
+			json_array_append_new(streams, pc_media_stream_info(pc, &pc->streams[i]));
+	json_object_set_new(info, "streams", streams);
+	return info;
+}

@@ -1,0 +1,117 @@
+/*
+ * pc.h — one WebRTC PeerConnection: ICE (ice.h) + DTLS-SRTP (dtls.h,
+ * srtp.h) + the negotiated streams of a BUNDLEd Unified Plan session, on one
+ * GMainContext (the handle's loop).
+ *
+ * Files: pc.c (lifetime, ICE/DTLS glue, marshalling onto the loop),
+ * pc_sdp.c (negotiation: remote descriptions in, our transport attributes
+ * merged into the description we send), pc_media.c (the datagram path:
+ * demux, SRTP, RTP/RTCP in and out, NACK, stats, periodic reports),
+ * pc_helpers.c (the SDP helpers plugins get: answer, offer, summary),
+ * pc_core.c (the core side: one pc per handle, Janus events, plugin
+ * callbacks; part of libparleycore).
+ *
+ * Threading: functions marked [loop] run on the pc's context thread (use
+ * parley_pc_invoke from elsewhere); functions marked [any] may be called
+ * from any thread: they take the pc's small send mutex. Callbacks run on
+ * the loop thread.
+ *
+ * Ownership: parley_pc is reference counted; the last unref frees it on its
+ * loop. Strings passed in are borrowed; strings returned are g_malloc'd.
+ */
+#ifndef PARLEY_MEDIA_PC_H
+#define PARLEY_MEDIA_PC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include <jansson.h>
+#include <parley/common.h>
+#include "ice.h"
+
+typedef enum parley_pc_error {
+	PARLEY_PC_OK = 0,
+	PARLEY_PC_ERR_SDP = -1,        /* the description does not parse or misses what WebRTC needs */
+	PARLEY_PC_ERR_STATE = -2,      /* an answer without an offer, or the pc is closed */
+	PARLEY_PC_ERR_ICE = -3,        /* the ICE agent could not be created or refused the credentials */
+	PARLEY_PC_ERR_DTLS = -4,       /* no certificate / DTLS session failure */
+	PARLEY_PC_ERR_INVALID = -5,    /* bad argument */
+} parley_pc_error;
+
+typedef struct parley_pc_settings {
+	parley_ice_config ice;        /* controlling is set by the pc; strings borrowed for the process */
+	unsigned srtp_profiles;       /* PARLEY_DTLS_SRTP_* bits; 0 = both, GCM first */
+	bool gcm_first;               /* order when both are offered (the DTLS layer always puts GCM first) */
+	unsigned nack_buffer_ms;      /* retransmission history age; 0 = 1000 */
+	unsigned replay_window;       /* SRTP replay window; 0 = 1024 */
+	unsigned gather_wait_ms;      /* how long a local description waits for gathering; 0 = 1000 */
+	unsigned max_nack_per_packet; /* missing packets asked for per gap; 0 = 16 */
+} parley_pc_settings;
+
+typedef struct parley_pc_callbacks {
+	/* A local candidate for trickle ("candidate:..."), or NULL when gathering is done. */
+	void (*local_candidate)(void *user_data, const char *mid, int mline, const char *candidate);
+	/* DTLS-SRTP is up. */
+	void (*webrtc_up)(void *user_data);
+	/* A stream started receiving, or stopped for more than a second. */
+	void (*media)(void *user_data, int mindex, const char *mid, bool video, bool receiving);
+	/* Loss burst: uplink = loss on what the peer sends us. */
+	void (*slow_link)(void *user_data, int mindex, const char *mid, bool video, bool uplink,
+	                  unsigned lost, unsigned nacks);
+	/* The pc died (ICE failed, DTLS alert, ...): the owner tears it down. */
+	void (*failed)(void *user_data, const char *reason);
+	void (*incoming_rtp)(void *user_data, parley_rtp_packet *packet);
+	void (*incoming_rtcp)(void *user_data, parley_rtcp_packet *packet);
+} parley_pc_callbacks;
+
+typedef struct parley_pc parley_pc;
+
+/* Process-wide: loads (cert_pem and key_pem) or generates the DTLS
+ * certificate once; later calls return the first result. */
+int parley_pc_global_setup(const char *cert_pem, const char *key_pem, char *err, size_t err_size);
+const char *parley_pc_strerror(int code);
+
+/* [any] A pc on `context`; settings and callbacks are copied. */
+parley_pc *parley_pc_new(GMainContext *context, const parley_pc_settings *settings,
+                         const parley_pc_callbacks *callbacks, void *user_data);
+void parley_pc_ref(parley_pc *pc);
+void parley_pc_unref(parley_pc *pc);
+GMainContext *parley_pc_context(parley_pc *pc);
+/* [any] Runs fn(data) on the pc's loop and waits for it (directly when
+ * already there). */
+void parley_pc_invoke(parley_pc *pc, void (*fn)(void *data), void *data);
+
+/* [loop] A remote description (offer or answer). Returns 0 or an error with
+ * a reason in err. An offer on an existing pc renegotiates; new ICE
+ * credentials restart ICE. */
+int parley_pc_set_remote_description(parley_pc *pc, bool offer, const char *sdp, char *err, size_t err_size);
+/* [loop] The description we send: `sdp` (from a plugin, without ICE/DTLS
+ * lines) with our ICE credentials, fingerprint, setup, BUNDLE, rtcp-mux and
+ * candidates merged in. An offer creates the ICE agent (controlling) when
+ * none exists; ice_restart renews our credentials. g_malloc'd or NULL. */
+char *parley_pc_local_description(parley_pc *pc, bool offer, const char *sdp, bool ice_restart,
+                                  char *err, size_t err_size);
+/* [loop] Sends every local candidate gathered so far through the
+ * local_candidate callback (then NULL when gathering is done); later ones
+ * follow as they come. Call after our description went out. */
+void parley_pc_replay_candidates(parley_pc *pc);
+/* [loop] A trickled remote candidate ("candidate:..."), or NULL = end of candidates. */
+int parley_pc_add_remote_candidate(parley_pc *pc, const char *candidate, char *err, size_t err_size);
+/* [loop] Ends the pc: close_notify, ICE stopped; no callback fires afterwards. */
+void parley_pc_close(parley_pc *pc);
+bool parley_pc_is_closed(parley_pc *pc);
+bool parley_pc_has_remote(parley_pc *pc);
+
+/* [any] Media out. relay_rtp rewrites the SSRC to the one we announced on
+ * the m-line (when we announced one), the payload type and extension ids
+ * when the destination negotiated others than the source's, keeps the
+ * packet for NACKs, protects into a scratch buffer and sends. 0 or -1. */
+int parley_pc_relay_rtp(parley_pc *pc, const parley_rtp_packet *packet);
+int parley_pc_relay_rtcp(parley_pc *pc, const parley_rtcp_packet *packet);
+int parley_pc_send_pli(parley_pc *pc, int mindex);   /* -1 = every video stream */
+int parley_pc_send_remb(parley_pc *pc, uint32_t bitrate);
+
+/* [any] Admin handle_info "webrtc" object (new reference). */
+json_t *parley_pc_info(parley_pc *pc);
+
+#endif

@@ -1,0 +1,19 @@
+# core/media PeerConnections: the pc itself (ICE + DTLS-SRTP + streams,
+# negotiation, media path, SDP helpers for plugins) in libparleymedia.la,
+# and its core side (one pc per handle, events, plugin callbacks) in
+# libparleycore.la, which therefore links libparleymedia.la. Unit tests:
+# negotiation against captured browser offers and two pcs over 127.0.0.1.
+media_pc_sources = \
+	core/media/pc.h core/media/pc_internal.h core/media/pc.c core/media/pc_sdp.c \
+	core/media/pc_media.c core/media/pc_helpers.h core/media/pc_helpers.c
+
+libparleycore_la_SOURCES += core/media/pc_core.h core/media/pc_core.c
+libparleycore_la_LIBADD += libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_pc
+tests_unit_test_pc_SOURCES = tests/unit/test_pc.c
+tests_unit_test_pc_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
+tests_unit_test_pc_LDADD = libparleycore.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(NICE_LIBS) \
+	$(SRTP_LIBS) $(SSL_LIBS)
+endif

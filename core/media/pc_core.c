@@ -1,0 +1,539 @@
+/*
+ * pc_core.c — PeerConnections as the core sees them: one parley_pc per
+ * handle, created on the first jsep on the handle's loop; the client's
+ * offers/answers and trickled candidates go in, the plugin's jsep goes out
+ * with our transport merged in (then our candidates as trickle events);
+ * pc callbacks become Janus events (webrtcup, media, slowlink, hangup),
+ * event-bus events and the plugin's media callbacks. Settings come from
+ * parley.conf [media], read once.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "pc_core.h"
+#include "pc.h"
+#include "pc_helpers.h"
+#include "config.h"
+#include "errors.h"
+#include "events.h"
+#include "log.h"
+#include "dtls.h"
+
+#define PARLEY_LOG_MODULE "webrtc"
+
+/* ---- settings from [media] ---- */
+
+static GOnce settings_once = G_ONCE_INIT;
+static parley_pc_settings media_settings;
+static char setup_error[256];
+static int setup_result;
+
+static const char *media_get(const char *key)
+{
+	const char *v = parley_config_get("parley", "media", key);
+	return v && *v ? v : NULL;
+}
+
+static unsigned media_uint(const char *key, long fallback, long max)
+{
+	long v = parley_config_get_int("parley", "media", key, fallback);
+	return v < 0 ? 0 : (unsigned)(v > max ? max : v);
+}
+
+/* "ip:port" → ip (kept) and port. */
+static const char *split_host_port(const char *value, unsigned *port)
+{
+	if (!value)
+		return NULL;
+	char *copy = g_strdup(value);
+	char *colon = strrchr(copy, ':');
+	if (colon && !strchr(colon + 1, ']')) {
+		*colon = '\0';
+		*port = (unsigned)g_ascii_strtoull(colon + 1, NULL, 10);
+	}
+	return copy;
+}
+
+static unsigned srtp_profiles_from(const char *list)
+{
+	if (!list)
+		return PARLEY_DTLS_SRTP_ALL;
+	unsigned bits = 0;
+	char **names = g_strsplit(list, ",", -1);
+	for (char **n = names; *n; n++) {
+		char *name = g_strstrip(*n);
+		if (!g_ascii_strcasecmp(name, "AEAD_AES_128_GCM") || !g_ascii_strcasecmp(name, "gcm"))
+			bits |= PARLEY_DTLS_SRTP_GCM;
+		else if (!g_ascii_strcasecmp(name, "AES_CM_128_HMAC_SHA1_80") || !g_ascii_strcasecmp(name, "cm"))
+			bits |= PARLEY_DTLS_SRTP_CM_SHA1_80;
+		else
+			PLOG_WARN("[media] srtp_profiles: unknown profile '%s' ignored", name);
+	}
+	g_strfreev(names);
+	return bits ? bits : PARLEY_DTLS_SRTP_ALL;
+}
+
+static gpointer load_settings(gpointer unused)
+{
+	parley_ice_config *ice = &media_settings.ice;
+	const char *interfaces = media_get("interfaces");
+	if (interfaces) {
+		char **list = g_strsplit(interfaces, ",", -1);
+		for (char **n = list; *n; n++)
+			g_strstrip(*n);
+		ice->interfaces = (const char *const *)list; /* kept for the process */
+	}
+	ice->announced_ip = media_get("announced_ip");
+	ice->min_port = media_uint("rtc_min_port", 40000, 65535);
+	ice->max_port = media_uint("rtc_max_port", 49999, 65535);
+	if (ice->min_port > ice->max_port) {
+		PLOG_WARN("[media] rtc_min_port > rtc_max_port: any port is used");
+		ice->min_port = ice->max_port = 0;
+	}
+	ice->stun_server = split_host_port(media_get("stun_server"), &ice->stun_port);
+	ice->turn_server = split_host_port(media_get("turn_server"), &ice->turn_port);
+	ice->turn_username = media_get("turn_user");
+	ice->turn_password = media_get("turn_pwd");
+	ice->lite = parley_config_get_bool("parley", "media", "ice_lite", false);
+	if (parley_config_get_bool("parley", "media", "ice_tcp", false))
+		PLOG_WARN("[media] ice_tcp: TCP candidates are not supported; UDP only");
+	media_settings.srtp_profiles = srtp_profiles_from(media_get("srtp_profiles"));
+	media_settings.nack_buffer_ms = media_uint("nack_buffer_ms", 1000, 10000);
+	media_settings.gather_wait_ms = media_uint("gather_wait_ms", 1000, 10000);
+	setup_result = parley_pc_global_setup(media_get("cert_pem"), media_get("cert_key"), setup_error,
+	                                      sizeof(setup_error));
+	if (setup_result)
+		PLOG_ERR("%s", setup_error);
+	else
+		PLOG_VERB("media ready: DTLS fingerprint %s", parley_dtls_certificate_fingerprint());
+	return NULL;
+}
+
+static int ensure_settings(char *reason, size_t reason_size)
+{
+	g_once(&settings_once, load_settings, NULL);
+	if (setup_result)
+		snprintf(reason, reason_size, "%s", setup_error);
+	return setup_result;
+}
+
+/* ---- events ---- */
+
+static void notify(parley_handle *h, const char *kind, json_t *event)
+{
+	json_object_set_new(event, "janus", json_string(kind));
+	json_object_set_new(event, "session_id", json_integer((json_int_t)h->session->id));
+	json_object_set_new(event, "sender", json_integer((json_int_t)h->id));
+	parley_session_notify(h->session, event);
+	json_decref(event);
+}
+
+static void bus(parley_handle *h, uint32_t type, json_t *event)
+{
+	if (parley_events_wanted(type))
+		parley_events_emit(type, h->session->id, h->id, event);
+	json_decref(event);
+}
+
+static bool handle_alive(parley_handle *h)
+{
+	return !g_atomic_int_get(&h->destroyed);
+}
+
+static void on_local_candidate(void *user_data, const char *mid, int mline, const char *candidate)
+{
+	parley_handle *h = user_data;
+	json_t *c = candidate
+		? json_pack("{ss si ss}", "sdpMid", mid, "sdpMLineIndex", mline, "candidate", candidate)
+		: json_pack("{sb}", "completed", true);
+	notify(h, "trickle", json_pack("{so}", "candidate", c));
+}
+
+static void on_webrtc_up(void *user_data)
+{
+	parley_handle *h = user_data;
+	PLOG_VERB("handle %" G_GUINT64_FORMAT ": WebRTC up", h->id);
+	notify(h, "webrtcup", json_object());
+	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss}", "connection", "webrtcup"));
+	if (handle_alive(h) && h->plugin->setup_media)
+		h->plugin->setup_media(&h->psession);
+}
+
+static void on_media(void *user_data, int mindex, const char *mid, bool video, bool receiving)
+{
+	parley_handle *h = user_data;
+	notify(h, "media", json_pack("{ss ss sb}", "mid", mid, "type", video ? "video" : "audio",
+	                             "receiving", receiving));
+	bus(h, PARLEY_EVENT_MEDIA, json_pack("{ss ss sb}", "mid", mid, "media", video ? "video" : "audio",
+	                                     "receiving", receiving));
+}
+
+static void on_slow_link(void *user_data, int mindex, const char *mid, bool video, bool uplink,
+                         unsigned lost, unsigned nacks)
+{
+	parley_handle *h = user_data;
+	notify(h, "slowlink", json_pack("{ss ss sb si si}", "mid", mid, "media", video ? "video" : "audio",
+	                                "uplink", uplink, "lost", (int)lost, "nacks", (int)nacks));
+	bus(h, PARLEY_EVENT_MEDIA, json_pack("{ss ss sb si}", "mid", mid, "media", video ? "video" : "audio",
+	                                     "slow_link", true, "lost", (int)lost));
+	if (handle_alive(h) && h->plugin->slow_link)
+		h->plugin->slow_link(&h->psession, mindex, video, uplink);
+}
+
+typedef struct hangup_job {
+	parley_handle *handle; /* a reference */
+	char *reason;
+} hangup_job;
+
+static gboolean run_hangup(gpointer data)
+{
+	hangup_job *job = data;
+	PLOG_INFO("handle %" G_GUINT64_FORMAT ": PeerConnection ended (%s)", job->handle->id, job->reason);
+	parley_handle_hangup(job->handle, job->reason);
+	parley_handle_unref(job->handle);
+	g_free(job->reason);
+	g_free(job);
+	return G_SOURCE_REMOVE;
+}
+
+/* The pc died: tear it down from a fresh dispatch (never inside ICE's own callback). */
+static void on_failed(void *user_data, const char *reason)
+{
+	parley_handle *h = user_data;
+	hangup_job *job = g_new0(hangup_job, 1);
+	parley_handle_ref(h);
+	job->handle = h;
+	job->reason = g_strdup(reason);
+	GSource *idle = g_idle_source_new();
+	g_source_set_callback(idle, run_hangup, job, NULL);
+	g_source_attach(idle, parley_loop_context(h->loop));
+	g_source_unref(idle);
+}
+
+static void on_incoming_rtp(void *user_data, parley_rtp_packet *packet)
+{
+	parley_handle *h = user_data;
+	if (handle_alive(h) && h->plugin->incoming_rtp)
+		h->plugin->incoming_rtp(&h->psession, packet);
+}
+
+static void on_incoming_rtcp(void *user_data, parley_rtcp_packet *packet)
+{
+	parley_handle *h = user_data;
+	if (handle_alive(h) && h->plugin->incoming_rtcp)
+		h->plugin->incoming_rtcp(&h->psession, packet);
+}
+
+static const parley_pc_callbacks pc_callbacks = {
+	.local_candidate = on_local_candidate,
+	.webrtc_up = on_webrtc_up,
+	.media = on_media,
+	.slow_link = on_slow_link,
+	.failed = on_failed,
+	.incoming_rtp = on_incoming_rtp,
+	.incoming_rtcp = on_incoming_rtcp,
+};
+
+/* ---- the handle's pc ---- */
+
+/* The handle's pc with a reference, or NULL. */
+static parley_pc *pc_of(parley_handle *h)
+{
+	g_mutex_lock(&h->lock);
+	parley_pc *pc = h->pc;
+	parley_pc_ref(pc);
+	g_mutex_unlock(&h->lock);
+	return pc;
+}
+
+/* The handle's pc (a reference), created when missing. */
+static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason_size)
+{
+	if (ensure_settings(reason, reason_size))
+		return NULL;
+	if (!h->loop) {
+		snprintf(reason, reason_size, "no event loop for this handle");
+		return NULL;
+	}
+	g_mutex_lock(&h->lock);
+	if (!h->pc) {
+		parley_handle_ref(h); /* dropped when the pc is closed */
+		h->pc = parley_pc_new(parley_loop_context(h->loop), &media_settings, &pc_callbacks, h);
+		h->pc_active = true;
+	}
+	parley_pc *pc = h->pc;
+	parley_pc_ref(pc);
+	g_mutex_unlock(&h->lock);
+	return pc;
+}
+
+typedef struct remote_call {
+	parley_pc *pc;
+	parley_handle *handle;
+	bool offer;
+	const char *sdp;
+	int rc;
+	char err[256];
+} remote_call;
+
+static void apply_pending_candidates(parley_handle *h, parley_pc *pc)
+{
+	g_mutex_lock(&h->lock);
+	json_t *pending = h->candidates;
+	h->candidates = json_array();
+	g_mutex_unlock(&h->lock);
+	size_t i;
+	json_t *c;
+	char err[128];
+	json_array_foreach(pending, i, c) {
+		const char *text = json_string_value(json_object_get(c, "candidate"));
+		if (text || json_is_true(json_object_get(c, "completed")))
+			parley_pc_add_remote_candidate(pc, text, err, sizeof(err));
+	}
+	json_decref(pending);
+}
+
+static void run_remote(void *data)
+{
+	remote_call *call = data;
+	call->rc = parley_pc_set_remote_description(call->pc, call->offer, call->sdp, call->err, sizeof(call->err));
+	if (call->rc == 0)
+		apply_pending_candidates(call->handle, call->pc);
+}
+
+int parley_webrtc_remote_jsep(parley_handle *h, json_t *jsep, char *reason, size_t reason_size)
+{
+	const char *type = json_string_value(json_object_get(jsep, "type"));
+	bool offer = type && !strcmp(type, "offer");
+	parley_pc *pc = offer ? pc_get_or_create(h, reason, reason_size) : pc_of(h);
+	if (!pc) {
+		if (offer)
+			return PARLEY_ERROR_UNKNOWN;
+		snprintf(reason, reason_size, "Unexpected ANSWER (did we offer?)");
+		return PARLEY_ERROR_UNEXPECTED_ANSWER;
+	}
+	remote_call call = { .pc = pc, .handle = h, .offer = offer,
+	                     .sdp = json_string_value(json_object_get(jsep, "sdp")) };
+	parley_pc_invoke(pc, run_remote, &call);
+	parley_pc_unref(pc);
+	if (call.rc == PARLEY_PC_ERR_STATE && !offer) {
+		snprintf(reason, reason_size, "Unexpected ANSWER: %s", call.err);
+		return PARLEY_ERROR_UNEXPECTED_ANSWER;
+	}
+	if (call.rc) {
+		snprintf(reason, reason_size, "JSEP error: invalid SDP (%s)", call.err);
+		return PARLEY_ERROR_JSEP_INVALID_SDP;
+	}
+	if (parley_events_wanted(PARLEY_EVENT_JSEP)) {
+		json_t *event = json_pack("{ss ss ss}", "owner", "remote", "type", type, "sdp", call.sdp);
+		parley_events_emit(PARLEY_EVENT_JSEP, h->session->id, h->id, event);
+		json_decref(event);
+	}
+	return 0;
+}
+
+typedef struct local_call {
+	parley_pc *pc;
+	bool offer, restart;
+	const char *sdp;
+	char *result;
+	char err[256];
+} local_call;
+
+static void run_local(void *data)
+{
+	local_call *call = data;
+	call->result = parley_pc_local_description(call->pc, call->offer, call->sdp, call->restart,
+	                                           call->err, sizeof(call->err));
+}
+
+json_t *parley_webrtc_local_jsep(parley_handle *h, json_t *jsep, int *code, char *reason, size_t reason_size)
+{
+	const char *type = json_string_value(json_object_get(jsep, "type"));
+	const char *sdp = json_string_value(json_object_get(jsep, "sdp"));
+	*code = PARLEY_ERROR_JSEP_INVALID_SDP;
+	if (!type || !sdp || (strcmp(type, "offer") && strcmp(type, "answer"))) {
+		snprintf(reason, reason_size, "jsep needs type offer|answer and sdp");
+		return NULL;
+	}
+	bool offer = !strcmp(type, "offer");
+	parley_pc *pc = offer ? pc_get_or_create(h, reason, reason_size) : pc_of(h);
+	if (!pc) {
+		if (!offer)
+			snprintf(reason, reason_size, "an answer with no offer from the client");
+		return NULL;
+	}
+	local_call call = { .pc = pc, .offer = offer, .sdp = sdp,
+	                    .restart = json_is_true(json_object_get(jsep, "restart")) ||
+	                               json_is_true(json_object_get(jsep, "iceRestart")) };
+	parley_pc_invoke(pc, run_local, &call);
+	parley_pc_unref(pc);
+	if (!call.result) {
+		snprintf(reason, reason_size, "%s", call.err);
+		return NULL;
+	}
+	json_t *out = json_pack("{ss ss}", "type", type, "sdp", call.result);
+	if (parley_events_wanted(PARLEY_EVENT_JSEP)) {
+		json_t *event = json_pack("{ss ss ss}", "owner", "local", "type", type, "sdp", call.result);
+		parley_events_emit(PARLEY_EVENT_JSEP, h->session->id, h->id, event);
+		json_decref(event);
+	}
+	g_free(call.result);
+	*code = 0;
+	return out;
+}
+
+static void run_replay(void *data)
+{
+	parley_pc_replay_candidates(data);
+}
+
+void parley_webrtc_local_jsep_sent(parley_handle *h)
+{
+	parley_pc *pc = pc_of(h);
+	if (!pc)
+		return;
+	parley_pc_invoke(pc, run_replay, pc);
+	parley_pc_unref(pc);
+}
+
+typedef struct trickle_call {
+	parley_pc *pc;
+	const char *candidate;
+	int rc;
+	char err[200];
+} trickle_call;
+
+static void run_trickle(void *data)
+{
+	trickle_call *call = data;
+	if (!parley_pc_has_remote(call->pc)) {
+		call->rc = 1; /* keep it until the description arrives */
+		return;
+	}
+	call->rc = parley_pc_add_remote_candidate(call->pc, call->candidate, call->err, sizeof(call->err));
+}
+
+int parley_webrtc_trickle(parley_handle *h, json_t *candidate, char *reason, size_t reason_size)
+{
+	parley_pc *pc = pc_of(h);
+	if (!pc)
+		return 0;
+	trickle_call call = { .pc = pc, .candidate = json_string_value(json_object_get(candidate, "candidate")) };
+	if (!call.candidate && !json_is_true(json_object_get(candidate, "completed"))) {
+		parley_pc_unref(pc);
+		return 1;
+	}
+	parley_pc_invoke(pc, run_trickle, &call);
+	parley_pc_unref(pc);
+	if (call.rc == 1)
+		return 0;
+	if (call.rc)
+		PLOG_VERB("handle %" G_GUINT64_FORMAT ": trickled candidate ignored (%s)", h->id, call.err);
+	return 1;
+}
+
+static void run_close(void *data)
+{
+	parley_pc_close(data);
+}
+
+bool parley_webrtc_close(parley_handle *h)
+{
+	g_mutex_lock(&h->lock);
+	parley_pc *pc = h->pc;
+	h->pc = NULL;
+	g_mutex_unlock(&h->lock);
+	if (!pc)
+		return false;
+	parley_pc_invoke(pc, run_close, pc);
+	parley_pc_unref(pc);
+	parley_handle_unref(h); /* the pc's */
+	return true;
+}
+
+typedef struct info_call {
+	parley_pc *pc;
+	json_t *info;
+} info_call;
+
+static void run_info(void *data)
+{
+	info_call *call = data;
+	call->info = parley_pc_info(call->pc);
+}
+
+json_t *parley_webrtc_info(parley_handle *h)
+{
+	parley_pc *pc = pc_of(h);
+	if (!pc)
+		return NULL;
+	info_call call = { .pc = pc };
+	parley_pc_invoke(pc, run_info, &call);
+	parley_pc_unref(pc);
+	return call.info;
+}
+
+/* ---- plugin table entries ---- */
+
+int parley_webrtc_relay_rtp(parley_plugin_session *session, parley_rtp_packet *packet)
+{
+	parley_handle *h = parley_handle_from_plugin(session);
+	if (!h)
+		return -1;
+	/* The pointer read takes the handle's lock only briefly; never per
+	 * publisher/subscriber pair. */
+	parley_pc *pc = pc_of(h);
+	int rc = pc ? parley_pc_relay_rtp(pc, packet) : -1;
+	parley_pc_unref(pc);
+	return rc;
+}
+
+int parley_webrtc_relay_rtcp(parley_plugin_session *session, parley_rtcp_packet *packet)
+{
+	parley_handle *h = parley_handle_from_plugin(session);
+	parley_pc *pc = h ? pc_of(h) : NULL;
+	int rc = pc ? parley_pc_relay_rtcp(pc, packet) : -1;
+	parley_pc_unref(pc);
+	return rc;
+}
+
+int parley_webrtc_send_pli(parley_plugin_session *session, int mindex)
+{
+	parley_handle *h = parley_handle_from_plugin(session);
+	parley_pc *pc = h ? pc_of(h) : NULL;
+	int rc = pc ? parley_pc_send_pli(pc, mindex) : -1;
+	parley_pc_unref(pc);
+	return rc;
+}
+
+int parley_webrtc_send_remb(parley_plugin_session *session, uint32_t bitrate)
+{
+	parley_handle *h = parley_handle_from_plugin(session);
+	parley_pc *pc = h ? pc_of(h) : NULL;
+	int rc = pc ? parley_pc_send_remb(pc, bitrate) : -1;
+	parley_pc_unref(pc);
+	return rc;
+}
+
+int parley_webrtc_close_pc(parley_plugin_session *session)
+{
+	parley_handle *h = parley_handle_from_plugin(session);
+	if (!h)
+		return -1;
+	return parley_handle_hangup(h, "Close PC") ? 0 : -1;
+}
+
+char *parley_webrtc_sdp_answer(const char *offer, json_t *options, char *error, size_t error_size)
+{
+	return parley_pc_helper_sdp_answer(offer, options, error, error_size);
+}
+
+char *parley_webrtc_sdp_offer(json_t *description, char *error, size_t error_size)
+{
+	return parley_pc_helper_sdp_offer(description, error, error_size);
+}
+
+json_t *parley_webrtc_sdp_summary(const char *sdp)
+{
+	return parley_pc_helper_sdp_summary(sdp);
+}

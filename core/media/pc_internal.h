@@ -1,0 +1,119 @@
+/*
+ * pc_internal.h — what pc.c, pc_sdp.c and pc_media.c share: the
+ * PeerConnection struct and its per-m-line streams.
+ *
+ * Locking: `lock` guards what [any] functions touch: the outbound SRTP
+ * context, the send scratch buffer, outgoing stream counters, the
+ * retransmission histories and the stream table's shape (replaced only on
+ * the loop, under the lock). Inbound state is touched on the loop only.
+ */
+#ifndef PARLEY_MEDIA_PC_INTERNAL_H
+#define PARLEY_MEDIA_PC_INTERNAL_H
+
+#include "pc.h"
+#include "dtls.h"
+#include "rtcp.h"
+#include "rtp.h"
+#include "sdp.h"
+#include "srtp.h"
+
+#define PC_MAX_STREAMS 16
+#define PC_MAX_SSRCS 4          /* per stream: simulcast layers */
+#define PC_MAX_CANDIDATES 32
+#define PC_SCRATCH 1600
+#define PC_MAX_NACK 64
+
+typedef struct pc_stream {
+	int mindex;
+	char mid[32];
+	bool video;
+	bool active;                 /* port != 0, audio/video */
+	bool we_send, we_receive;
+	/* remote (what the peer sends us) */
+	uint32_t remote_ssrc[PC_MAX_SSRCS];
+	uint32_t remote_rtx_ssrc[PC_MAX_SSRCS];
+	char rids[PC_MAX_SSRCS][16];
+	size_t n_rids;
+	int remote_pt_rtx_apt[128];  /* rtx pt → apt, -1 */
+	uint32_t clock_rate;
+	uint8_t ext_mid, ext_rid, ext_rrid, ext_audio_level, ext_twcc; /* remote ids */
+	/* local (what we send) */
+	uint32_t local_ssrc, local_rtx_ssrc;
+	int local_rtx_pt[128];       /* pt → our rtx pt, -1 */
+	uint8_t local_ext_mid;
+	uint16_t rtx_seq;
+	parley_rtp_history *history;
+	/* receive statistics (loop only) */
+	parley_rtcp_rx_stats rx[PC_MAX_SSRCS];
+	uint32_t last_sr_lsr[PC_MAX_SSRCS];
+	gint64 last_sr_time[PC_MAX_SSRCS];
+	bool rx_seen[PC_MAX_SSRCS];
+	uint16_t rx_highest[PC_MAX_SSRCS];
+	gint64 last_rx_us;
+	bool receiving;
+	uint32_t lost_prev;
+	uint64_t nacks_sent_prev;
+	/* counters */
+	uint64_t packets_in, bytes_in, packets_out, bytes_out;
+	uint64_t nacks_in, nacks_out, plis_in, plis_out, retransmitted;
+	/* send side (under lock) */
+	uint32_t sr_packets, sr_octets, last_out_ts;
+	gint64 last_out_time;
+	int64_t rtt_us;
+	uint32_t remote_lost;
+	uint32_t remote_jitter;
+} pc_stream;
+
+struct parley_pc {
+	gint refcount;
+	GMainContext *context;
+	parley_pc_settings settings;
+	parley_pc_callbacks cb;
+	void *user_data;
+	GMutex lock;
+
+	bool closed;
+	bool have_remote, have_local;
+	bool offerer;                /* we sent the last offer */
+	bool remote_ice_lite;
+	parley_ice_agent *ice;
+	parley_ice_state ice_state;
+	bool gathering_done;
+	bool trickling;               /* local candidates go out as they come */
+	char *local_candidates[PC_MAX_CANDIDATES];
+	size_t n_local_candidates;
+	char *remote_ufrag, *remote_pwd;
+	char *remote_fp_hash, *remote_fp;
+	parley_sdp_setup remote_setup;
+	parley_dtls *dtls;
+	parley_dtls_role role;
+	bool role_known;
+	parley_srtp *srtp;           /* inbound under loop, outbound under lock */
+	bool webrtc_up;
+	guint timer_id;
+	GSource *timer;
+	uint32_t cname_ssrc;         /* our RTCP sender SSRC */
+	char bundle_mid[32];
+
+	pc_stream streams[PC_MAX_STREAMS];
+	size_t n_streams;
+	uint8_t scratch[PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM];
+	uint8_t rtcp_scratch[PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM];
+	uint64_t dtls_failures;
+};
+
+/* pc.c */
+void pc_fail(parley_pc *pc, const char *reason);
+int pc_ensure_transport(parley_pc *pc, bool controlling, char *err, size_t err_size);
+int pc_start_dtls(parley_pc *pc, char *err, size_t err_size);
+void pc_send_datagram(parley_pc *pc, const uint8_t *data, size_t length);
+
+/* pc_media.c */
+void pc_media_incoming(parley_pc *pc, uint8_t *data, size_t length);
+void pc_media_start_timer(parley_pc *pc);
+void pc_media_stop_timer(parley_pc *pc);
+void pc_stream_reset_remote(pc_stream *s);
+void pc_stream_free(pc_stream *s);
+json_t *pc_media_stream_info(parley_pc *pc, pc_stream *s);
+
+#endif

@@ -1,0 +1,420 @@
+/*
+ * pc_sdp.c — PeerConnection negotiation. A remote description (offer or
+ * answer) gives the peer's ICE credentials, fingerprint, setup, candidates
+ * and, per m-line, mid, kind, direction, SSRCs, rids, RTX and extension ids:
+ * they (re)build the stream table. The description we send is a plugin's
+ * SDP with our ICE credentials, fingerprint, a=setup, rtcp-mux, BUNDLE and
+ * gathered candidates merged in; its SSRCs and RTX pts become what
+ * relay_rtp writes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pc_internal.h"
+#include "sdp_internal.h"
+
+__attribute__((format(printf, 3, 4)))
+static int sdp_fail(char *err, size_t err_size, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	vsnprintf(err, err_size, format, args);
+	va_end(args);
+	return PARLEY_PC_ERR_SDP;
+}
+
+/* The first m-line that carries media (not rejected). */
+static const parley_sdp_media *first_active(const parley_sdp *sdp)
+{
+	for (size_t i = 0; i < sdp->n_media; i++)
+		if (sdp->media[i].port != 0)
+			return &sdp->media[i];
+	return sdp->n_media ? &sdp->media[0] : NULL;
+}
+
+static void set_string(char **slot, const char *value)
+{
+	g_free(*slot);
+	*slot = g_strdup(value);
+}
+
+static bool direction_sends(parley_sdp_direction d)
+{
+	return d == PARLEY_SDP_SENDRECV || d == PARLEY_SDP_SENDONLY;
+}
+
+static bool direction_receives(parley_sdp_direction d)
+{
+	return d == PARLEY_SDP_SENDRECV || d == PARLEY_SDP_RECVONLY;
+}
+
+/* FID partner of `ssrc` in the m-line, 0 when none. */
+static uint32_t fid_partner(const parley_sdp_media *m, uint32_t ssrc)
+{
+	for (size_t g = 0; g < m->n_ssrc_groups; g++) {
+		const parley_sdp_ssrc_group *group = &m->ssrc_groups[g];
+		if (!strcmp(group->semantics, "FID") && group->n_ssrcs == 2 && group->ssrcs[0] == ssrc)
+			return group->ssrcs[1];
+	}
+	return 0;
+}
+
+static bool is_fid_secondary(const parley_sdp_media *m, uint32_t ssrc)
+{
+	for (size_t g = 0; g < m->n_ssrc_groups; g++) {
+		const parley_sdp_ssrc_group *group = &m->ssrc_groups[g];
+		if (!strcmp(group->semantics, "FID") && group->n_ssrcs == 2 && group->ssrcs[1] == ssrc)
+			return true;
+	}
+	return false;
+}
+
+/* The stream at `index`, reset when its mid or kind changed. Under lock. */
+static pc_stream *stream_at(parley_pc *pc, size_t index, const parley_sdp_media *m)
+{
+	pc_stream *s = &pc->streams[index];
+	bool video = m->type == PARLEY_SDP_MEDIA_VIDEO;
+	if (index >= pc->n_streams || strcmp(s->mid, m->mid ? m->mid : "") != 0 || s->video != video) {
+		pc_stream_free(s);
+		memset(s, 0, sizeof(*s));
+		s->mindex = (int)index;
+		g_strlcpy(s->mid, m->mid ? m->mid : "", sizeof(s->mid));
+		s->video = video;
+		for (int pt = 0; pt < 128; pt++)
+			s->local_rtx_pt[pt] = -1;
+		pc_stream_reset_remote(s);
+	}
+	if (index >= pc->n_streams)
+		pc->n_streams = index + 1;
+	return s;
+}
+
+/* Fills the remote half of each stream from the peer's description. */
+static void take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
+{
+	g_mutex_lock(&pc->lock);
+	for (size_t i = 0; i < sdp->n_media && i < PC_MAX_STREAMS; i++) {
+		const parley_sdp_media *m = &sdp->media[i];
+		pc_stream *s = stream_at(pc, i, m);
+		bool rtp = m->type == PARLEY_SDP_MEDIA_AUDIO || m->type == PARLEY_SDP_MEDIA_VIDEO;
+		s->active = rtp && m->port != 0;
+		parley_sdp_direction d = parley_sdp_media_direction(sdp, m);
+		s->we_receive = direction_sends(d);
+		s->we_send = direction_receives(d);
+		s->ext_mid = (uint8_t)parley_sdp_extmap_id(m, PARLEY_SDP_EXT_MID);
+		s->ext_rid = (uint8_t)parley_sdp_extmap_id(m, PARLEY_SDP_EXT_RID);
+		s->ext_rrid = (uint8_t)parley_sdp_extmap_id(m, PARLEY_SDP_EXT_REPAIRED_RID);
+		s->ext_audio_level = (uint8_t)parley_sdp_extmap_id(m, PARLEY_SDP_EXT_AUDIO_LEVEL);
+		s->ext_twcc = (uint8_t)parley_sdp_extmap_id(m, PARLEY_SDP_EXT_TRANSPORT_CC);
+		s->clock_rate = m->n_formats && m->formats[0].clock_rate ? m->formats[0].clock_rate
+			: (s->video ? 90000 : 48000);
+		for (int pt = 0; pt < 128; pt++)
+			s->remote_pt_rtx_apt[pt] = -1;
+		for (size_t f = 0; f < m->n_formats; f++)
+			if (m->formats[f].codec == PARLEY_SDP_CODEC_RTX && m->formats[f].pt >= 0 && m->formats[f].apt >= 0)
+				s->remote_pt_rtx_apt[m->formats[f].pt] = m->formats[f].apt;
+		/* SSRCs the peer announced (primary ones; FID partners as RTX). */
+		size_t n = 0;
+		memset(s->remote_ssrc, 0, sizeof(s->remote_ssrc));
+		memset(s->remote_rtx_ssrc, 0, sizeof(s->remote_rtx_ssrc));
+		for (size_t k = 0; k < m->n_ssrcs && n < PC_MAX_SSRCS; k++) {
+			uint32_t ssrc = m->ssrcs[k].ssrc;
+			if (is_fid_secondary(m, ssrc))
+				continue;
+			s->remote_ssrc[n] = ssrc;
+			s->remote_rtx_ssrc[n] = fid_partner(m, ssrc);
+			n++;
+		}
+		s->n_rids = 0;
+		for (size_t r = 0; r < m->n_rids && s->n_rids < PC_MAX_SSRCS; r++)
+			if (m->rids[r].send)
+				g_strlcpy(s->rids[s->n_rids++], m->rids[r].id, sizeof(s->rids[0]));
+		if (!s->history && s->active)
+			s->history = parley_rtp_history_new(s->video ? 1024 : 256, PC_SCRATCH);
+	}
+	g_mutex_unlock(&pc->lock);
+}
+
+/* Remote ICE credentials, fingerprint and setup; restart when the
+ * credentials changed. */
+static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offer, char *err, size_t err_size)
+{
+	const parley_sdp_media *m = first_active(sdp);
+	const char *ufrag = m && m->ice_ufrag ? m->ice_ufrag : sdp->ice_ufrag;
+	const char *pwd = m && m->ice_pwd ? m->ice_pwd : sdp->ice_pwd;
+	const char *hash = m && m->fingerprint.value ? m->fingerprint.hash : sdp->fingerprint.hash;
+	const char *fp = m && m->fingerprint.value ? m->fingerprint.value : sdp->fingerprint.value;
+	parley_sdp_setup setup = m && m->setup ? m->setup : sdp->setup;
+	if (!ufrag || !pwd)
+		return sdp_fail(err, err_size, "missing ICE credentials (a=ice-ufrag / a=ice-pwd)");
+	if (!fp || !hash)
+		return sdp_fail(err, err_size, "missing DTLS fingerprint (a=fingerprint)");
+	if (m && !m->rtcp_mux && m->port != 0)
+		return sdp_fail(err, err_size, "rtcp-mux is required");
+	bool restart = pc->remote_ufrag && (strcmp(pc->remote_ufrag, ufrag) || strcmp(pc->remote_pwd, pwd));
+	pc->remote_ice_lite = sdp->ice_lite;
+	int rc = pc_ensure_transport(pc, !offer || sdp->ice_lite, err, err_size);
+	if (rc)
+		return rc;
+	if (restart && offer) {
+		/* The peer restarts ICE: new credentials of ours too. */
+		for (size_t i = 0; i < pc->n_local_candidates; i++)
+			g_free(pc->local_candidates[i]);
+		pc->n_local_candidates = 0;
+		pc->gathering_done = false;
+		pc->have_local = false;
+		pc->trickling = false;
+		parley_ice_agent_restart(pc->ice);
+	}
+	set_string(&pc->remote_ufrag, ufrag);
+	set_string(&pc->remote_pwd, pwd);
+	if (parley_ice_agent_set_remote_credentials(pc->ice, ufrag, pwd) != 0)
+		return sdp_fail(err, err_size, "the ICE agent refused the remote credentials");
+	if (!pc->role_known) {
+		/* Answering actpass we take the passive (DTLS server) side. */
+		parley_dtls_role role = PARLEY_DTLS_ROLE_SERVER;
+		if (setup == PARLEY_SDP_SETUP_ACTIVE)
+			role = PARLEY_DTLS_ROLE_SERVER;
+		else if (setup == PARLEY_SDP_SETUP_PASSIVE)
+			role = PARLEY_DTLS_ROLE_CLIENT;
+		else if (setup == PARLEY_SDP_SETUP_ACTPASS && !offer)
+			return sdp_fail(err, err_size, "an answer may not say a=setup:actpass");
+		else if (setup == PARLEY_SDP_SETUP_HOLDCONN)
+			return sdp_fail(err, err_size, "a=setup:holdconn is not supported");
+		pc->role = role;
+		pc->role_known = true;
+	}
+	pc->remote_setup = setup;
+	set_string(&pc->remote_fp_hash, hash);
+	set_string(&pc->remote_fp, fp);
+	if (pc->dtls && parley_dtls_get_state(pc->dtls) != PARLEY_DTLS_STATE_CONNECTED)
+		parley_dtls_set_remote_fingerprint(pc->dtls, hash, fp);
+	/* Candidates: those of the BUNDLE transport (the first active m-line). */
+	for (size_t c = 0; m && c < m->n_candidates; c++) {
+		const parley_sdp_candidate *cand = &m->candidates[c];
+		if (cand->component != 1 || g_ascii_strcasecmp(cand->transport, "udp") != 0)
+			continue;
+		char line[512];
+		int n = snprintf(line, sizeof(line), "candidate:%s %u %s %llu %s %u typ %s", cand->foundation,
+		                 cand->component, cand->transport, (unsigned long long)cand->priority,
+		                 cand->address, cand->port, cand->type);
+		if (cand->raddr && n > 0 && (size_t)n < sizeof(line))
+			snprintf(line + n, sizeof(line) - (size_t)n, " raddr %s rport %d", cand->raddr,
+			         cand->rport >= 0 ? cand->rport : 0);
+		/* Unusable candidates (mDNS names, IPv6 off) are skipped, not fatal. */
+		parley_ice_agent_add_remote_candidate(pc->ice, line, NULL);
+	}
+	if (m && m->end_of_candidates)
+		parley_ice_agent_remote_gathering_done(pc->ice);
+	return 0;
+}
+
+int parley_pc_set_remote_description(parley_pc *pc, bool offer, const char *text, char *err, size_t err_size)
+{
+	if (!pc || !text)
+		return PARLEY_PC_ERR_INVALID;
+	if (pc->closed) {
+		snprintf(err, err_size, "the PeerConnection is closed");
+		return PARLEY_PC_ERR_STATE;
+	}
+	if (!offer && !pc->offerer) {
+		snprintf(err, err_size, "an answer arrived but no offer is pending");
+		return PARLEY_PC_ERR_STATE;
+	}
+	char perr[200] = "";
+	parley_sdp *sdp = parley_sdp_parse(text, strlen(text), NULL, perr, sizeof(perr));
+	if (!sdp)
+		return sdp_fail(err, err_size, "%s", perr);
+	int rc = 0;
+	if (sdp->n_media == 0)
+		rc = sdp_fail(err, err_size, "no m-lines");
+	else if (sdp->n_media > PC_MAX_STREAMS)
+		rc = sdp_fail(err, err_size, "too many m-lines (%zu, limit %d)", sdp->n_media, PC_MAX_STREAMS);
+	if (!rc)
+		rc = take_remote_transport(pc, sdp, offer, err, err_size);
+	if (!rc) {
+		take_remote_streams(pc, sdp);
+		pc->have_remote = true;
+		if (!offer)
+			pc->offerer = false;
+		rc = pc_start_dtls(pc, err, err_size);
+	}
+	parley_sdp_free(sdp);
+	return rc;
+}
+
+int parley_pc_add_remote_candidate(parley_pc *pc, const char *candidate, char *err, size_t err_size)
+{
+	if (pc->closed || !pc->ice) {
+		snprintf(err, err_size, "no ICE agent yet");
+		return PARLEY_PC_ERR_STATE;
+	}
+	if (!candidate) {
+		parley_ice_agent_remote_gathering_done(pc->ice);
+		return 0;
+	}
+	GError *error = NULL;
+	if (parley_ice_agent_add_remote_candidate(pc->ice, candidate, &error) != 0) {
+		snprintf(err, err_size, "%s", error ? error->message : "invalid candidate");
+		g_clear_error(&error);
+		return PARLEY_PC_ERR_ICE;
+	}
+	return 0;
+}
+
+/* ---- the description we send ---- */
+
+static void clear_candidates(parley_sdp_media *m)
+{
+	for (size_t i = 0; i < m->n_candidates; i++)
+		sdp_free_candidate(&m->candidates[i]);
+	free(m->candidates);
+	m->candidates = NULL;
+	m->n_candidates = 0;
+	m->end_of_candidates = false;
+}
+
+static void wait_for_gathering(parley_pc *pc)
+{
+	unsigned wait_ms = pc->settings.gather_wait_ms ? pc->settings.gather_wait_ms : 1000;
+	gint64 deadline = g_get_monotonic_time() + (gint64)wait_ms * 1000;
+	bool owner = g_main_context_is_owner(pc->context);
+	while (!pc->gathering_done && pc->ice && g_get_monotonic_time() < deadline) {
+		if (owner)
+			g_main_context_iteration(pc->context, FALSE);
+		g_usleep(2000);
+	}
+}
+
+/* Our SSRCs and RTX pts per m-line, for relay_rtp and NACK answers. */
+static void take_local_streams(parley_pc *pc, const parley_sdp *sdp)
+{
+	g_mutex_lock(&pc->lock);
+	for (size_t i = 0; i < sdp->n_media && i < PC_MAX_STREAMS; i++) {
+		const parley_sdp_media *m = &sdp->media[i];
+		pc_stream *s = stream_at(pc, i, m);
+		bool rtp = m->type == PARLEY_SDP_MEDIA_AUDIO || m->type == PARLEY_SDP_MEDIA_VIDEO;
+		if (!pc->have_remote || pc->offerer) {
+			s->active = rtp && m->port != 0;
+			parley_sdp_direction d = parley_sdp_media_direction(sdp, m);
+			s->we_send = direction_sends(d);
+			s->we_receive = direction_receives(d);
+			s->clock_rate = m->n_formats && m->formats[0].clock_rate ? m->formats[0].clock_rate
+				: (s->video ? 90000 : 48000);
+		}
+		s->local_ssrc = s->local_rtx_ssrc = 0;
+		for (size_t k = 0; k < m->n_ssrcs; k++)
+			if (!is_fid_secondary(m, m->ssrcs[k].ssrc)) {
+				s->local_ssrc = m->ssrcs[k].ssrc;
+				s->local_rtx_ssrc = fid_partner(m, s->local_ssrc);
+				break;
+			}
+		for (int pt = 0; pt < 128; pt++)
+			s->local_rtx_pt[pt] = -1;
+		for (size_t f = 0; f < m->n_formats; f++)
+			if (m->formats[f].codec == PARLEY_SDP_CODEC_RTX && m->formats[f].apt >= 0 && m->formats[f].apt < 128)
+				s->local_rtx_pt[m->formats[f].apt] = m->formats[f].pt;
+		s->local_ext_mid = (uint8_t)parley_sdp_extmap_id(m, PARLEY_SDP_EXT_MID);
+		if (!s->history && s->active)
+			s->history = parley_rtp_history_new(s->video ? 1024 : 256, PC_SCRATCH);
+	}
+	g_mutex_unlock(&pc->lock);
+}
+
+/* ICE/DTLS attributes on every m-line; candidates on every active one. */
+static int merge_transport(parley_pc *pc, parley_sdp *sdp, bool offer)
+{
+	const char *ufrag = NULL, *pwd = NULL;
+	parley_ice_agent_get_local_credentials(pc->ice, &ufrag, &pwd);
+	parley_sdp_setup setup = offer ? PARLEY_SDP_SETUP_ACTPASS
+		: pc->role == PARLEY_DTLS_ROLE_SERVER ? PARLEY_SDP_SETUP_PASSIVE : PARLEY_SDP_SETUP_ACTIVE;
+	sdp->ice_lite = pc->settings.ice.lite;
+	parley_sdp_set_string(&sdp->ice_ufrag, NULL);
+	parley_sdp_set_string(&sdp->ice_pwd, NULL);
+	parley_sdp_set_string(&sdp->fingerprint.hash, NULL);
+	parley_sdp_set_string(&sdp->fingerprint.value, NULL);
+	sdp->setup = PARLEY_SDP_SETUP_UNSET;
+	const char *mids[PC_MAX_STREAMS];
+	size_t n_mids = 0;
+	pc->bundle_mid[0] = '\0';
+	for (size_t i = 0; i < sdp->n_media; i++) {
+		parley_sdp_media *m = &sdp->media[i];
+		if (parley_sdp_set_string(&m->ice_ufrag, ufrag) < 0 || parley_sdp_set_string(&m->ice_pwd, pwd) < 0 ||
+		    parley_sdp_set_string(&m->ice_options, "trickle") < 0 ||
+		    parley_sdp_set_string(&m->fingerprint.hash, "sha-256") < 0 ||
+		    parley_sdp_set_string(&m->fingerprint.value, parley_dtls_certificate_fingerprint()) < 0)
+			return -1;
+		m->setup = setup;
+		m->rtcp_mux = true;
+		clear_candidates(m);
+		if (m->port == 0)
+			continue;
+		if (m->mid && n_mids < PC_MAX_STREAMS)
+			mids[n_mids++] = m->mid;
+		if (!pc->bundle_mid[0] && m->mid)
+			g_strlcpy(pc->bundle_mid, m->mid, sizeof(pc->bundle_mid));
+		for (size_t c = 0; c < pc->n_local_candidates; c++)
+			if (parley_sdp_add_attr(sdp, m, "candidate", pc->local_candidates[c] + strlen("candidate:")) < 0)
+				return -1;
+		if (pc->gathering_done && parley_sdp_add_attr(sdp, m, "end-of-candidates", NULL) < 0)
+			return -1;
+	}
+	bool has_bundle = false;
+	for (size_t g = 0; g < sdp->n_groups; g++)
+		has_bundle |= !strcmp(sdp->groups[g].semantics, "BUNDLE");
+	if (!has_bundle && n_mids && parley_sdp_add_group(sdp, "BUNDLE", mids, n_mids) < 0)
+		return -1;
+	return 0;
+}
+
+char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, bool ice_restart,
+                                  char *err, size_t err_size)
+{
+	if (!pc || !text)
+		return NULL;
+	if (pc->closed) {
+		snprintf(err, err_size, "the PeerConnection is closed");
+		return NULL;
+	}
+	if (!offer && !pc->have_remote) {
+		snprintf(err, err_size, "an answer needs the peer's offer first");
+		return NULL;
+	}
+	char perr[200] = "";
+	parley_sdp *sdp = parley_sdp_parse(text, strlen(text), NULL, perr, sizeof(perr));
+	if (!sdp) {
+		snprintf(err, err_size, "SDP from the plugin: %s", perr);
+		return NULL;
+	}
+	if (offer) {
+		if (pc_ensure_transport(pc, true, err, err_size)) {
+			parley_sdp_free(sdp);
+			return NULL;
+		}
+		if (ice_restart && pc->have_remote) {
+			for (size_t i = 0; i < pc->n_local_candidates; i++)
+				g_free(pc->local_candidates[i]);
+			pc->n_local_candidates = 0;
+			pc->gathering_done = false;
+			pc->trickling = false;
+			parley_ice_agent_restart(pc->ice);
+		}
+	}
+	wait_for_gathering(pc);
+	char *result = NULL;
+	if (merge_transport(pc, sdp, offer) < 0) {
+		snprintf(err, err_size, "out of memory or an SDP limit reached while merging");
+	} else {
+		take_local_streams(pc, sdp);
+		size_t len = 0;
+		char *written = parley_sdp_write(sdp, &len);
+		result = written ? g_strndup(written, len) : NULL;
+		free(written);
+		pc->have_local = true;
+		if (offer)
+			pc->offerer = true;
+	}
+	parley_sdp_free(sdp);
+	return result;
+}

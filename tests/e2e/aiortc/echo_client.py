@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+"""echo_client.py — an aiortc client of parley.plugin.echo over the Janus
+HTTP API (urllib in a worker thread; long-poll GETs for events).
+
+It sends a synthetic 320x240 video track and a 440 Hz audio track, offers,
+takes the answer from the "event" carrying the jsep, and counts what comes
+back. It prints one JSON object per line on stdout:
+  {"ready": true, "session": S, "handle": H}          once attached
+  {"stats": {...}}                                    every second
+  {"event": {...}}                                    every Janus event
+and exits after --seconds (0 = until killed) or once --frames video frames of
+the expected size and --audio audio frames came back (exit code 0), or 1 on
+failure.
+"""
+import argparse
+import asyncio
+import fractions
+import json
+import math
+import sys
+import time
+import urllib.request
+import uuid
+
+import numpy
+from av import AudioFrame, VideoFrame
+from aiortc import (MediaStreamTrack, RTCConfiguration, RTCPeerConnection,
+                    RTCSessionDescription)
+
+WIDTH, HEIGHT = 320, 240
+
+
+def out(obj):
+    print(json.dumps(obj), flush=True)
+
+
+class Video(MediaStreamTrack):
+    kind = "video"
+
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+        self.start = None
+
+    async def recv(self):
+        if self.start is None:
+            self.start = time.time()
+        self.n += 1
+        wait = self.start + self.n / 30 - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        img = numpy.zeros((HEIGHT, WIDTH, 3), numpy.uint8)
+        img[:, :, 1] = (self.n * 4) % 256
+        img[(self.n * 3) % HEIGHT, :, :] = 255
+        frame = VideoFrame.from_ndarray(img, format="bgr24")
+        frame.pts = self.n * 3000
+        frame.time_base = fractions.Fraction(1, 90000)
+        return frame
+
+
+class Audio(MediaStreamTrack):
+    kind = "audio"
+
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+        self.start = None
+
+    async def recv(self):
+        if self.start is None:
+            self.start = time.time()
+        samples = 960
+        wait = self.start + self.n * samples / 48000 - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        t = (numpy.arange(samples) + self.n * samples) / 48000
+        pcm = (numpy.sin(2 * math.pi * 440 * t) * 8000).astype(numpy.int16).reshape(1, -1)
+        frame = AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate = 48000
+        frame.pts = self.n * samples
+        frame.time_base = fractions.Fraction(1, 48000)
+        self.n += 1
+        return frame
+
+
+class Janus:
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+        self.session = None
+        self.handle = None
+
+    def _request(self, path, body=None, timeout=40):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method="POST" if body is not None else "GET",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return json.loads(r.read())
+
+    async def call(self, path, body=None, timeout=40):
+        return await asyncio.get_running_loop().run_in_executor(None, self._request, path, body, timeout)
+
+    async def create(self, plugin):
+        r = await self.call("/janus", {"janus": "create", "transaction": uuid.uuid4().hex})
+        self.session = r["data"]["id"]
+        r = await self.call(f"/janus/{self.session}", {"janus": "attach", "plugin": plugin,
+                                                      "transaction": uuid.uuid4().hex})
+        self.handle = r["data"]["id"]
+
+    async def message(self, body, jsep=None):
+        msg = {"janus": "message", "transaction": uuid.uuid4().hex, "body": body}
+        if jsep:
+            msg["jsep"] = jsep
+        return await self.call(f"/janus/{self.session}/{self.handle}", msg)
+
+    async def poll(self):
+        r = await self.call(f"/janus/{self.session}?maxev=10&rid={uuid.uuid4().hex}", None, timeout=40)
+        return r if isinstance(r, list) else [r]
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--plugin", default="parley.plugin.echo")
+    ap.add_argument("--frames", type=int, default=30)
+    ap.add_argument("--audio", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=30)
+    args = ap.parse_args()
+
+    janus = Janus(args.url)
+    await janus.create(args.plugin)
+    out({"ready": True, "session": janus.session, "handle": janus.handle})
+
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(Audio())
+    pc.addTrack(Video())
+    stats = {"video_frames": 0, "video_ok": 0, "audio_frames": 0, "width": 0, "height": 0,
+             "ice": "new", "answer": False}
+
+    async def consume(track):
+        while True:
+            try:
+                frame = await track.recv()
+            except Exception:
+                return
+            if track.kind == "video":
+                stats["video_frames"] += 1
+                stats["width"], stats["height"] = frame.width, frame.height
+                if frame.width == WIDTH and frame.height == HEIGHT:
+                    stats["video_ok"] += 1
+            else:
+                stats["audio_frames"] += 1
+
+    @pc.on("track")
+    def on_track(track):
+        asyncio.ensure_future(consume(track))
+
+    @pc.on("iceconnectionstatechange")
+    def on_ice():
+        stats["ice"] = pc.iceConnectionState
+
+    await pc.setLocalDescription(await pc.createOffer())
+    reply = await janus.message({"audio": True, "video": True},
+                                {"type": "offer", "sdp": pc.localDescription.sdp})
+    if reply.get("janus") not in ("ack", "success"):
+        out({"error": reply})
+        return 1
+
+    done = asyncio.Event()
+
+    async def events():
+        while not done.is_set():
+            try:
+                batch = await janus.poll()
+            except Exception as e:  # server gone or poll timeout
+                out({"poll_error": str(e)})
+                await asyncio.sleep(0.5)
+                continue
+            for ev in batch:
+                if ev.get("janus") == "keepalive":
+                    continue
+                out({"event": {k: ev[k] for k in ev if k != "jsep"}, "has_jsep": "jsep" in ev, "sdp": ev.get("jsep", {}).get("sdp")})
+                if ev.get("jsep", {}).get("type") == "answer":
+                    try:
+                        await pc.setRemoteDescription(RTCSessionDescription(ev["jsep"]["sdp"], "answer"))
+                        stats["answer"] = True
+                    except Exception as e:
+                        out({"error": "setRemoteDescription: %r" % e, "sdp": ev["jsep"]["sdp"]})
+
+    poller = asyncio.ensure_future(events())
+    deadline = time.time() + args.seconds if args.seconds > 0 else float("inf")
+    rc = 1
+    while time.time() < deadline:
+        await asyncio.sleep(1)
+        stats["ice"] = pc.iceConnectionState
+        stats["conn"] = pc.connectionState
+        out({"stats": stats})
+        if args.seconds > 0 and stats["video_ok"] >= args.frames and stats["audio_frames"] >= args.audio:
+            rc = 0
+            break
+    done.set()
+    poller.cancel()
+    await pc.close()
+    try:
+        await janus.call(f"/janus/{janus.session}", {"janus": "destroy", "transaction": uuid.uuid4().hex}, 5)
+    except Exception:
+        pass
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

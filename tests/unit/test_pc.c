@@ -1,0 +1,281 @@
+/*
+ * test_pc.c — PeerConnection unit tests: negotiation against captured
+ * Chromium offers (our answer carries our ICE credentials, fingerprint,
+ * setup, BUNDLE and candidates), error paths (invalid SDP, answer without
+ * offer), the plugin SDP helpers, and two in-process pcs (one offers with
+ * the helpers, the other answers) connecting over 127.0.0.1 with ICE + DTLS
+ * and exchanging RTP both ways.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include <glib.h>
+#include "media/pc.h"
+#include "media/pc_helpers.h"
+#include "media/dtls.h"
+
+static const char *const loopback[] = { "127.0.0.1", NULL };
+
+typedef struct end {
+	parley_pc *pc;
+	bool up, failed;
+	unsigned rtp_in, candidates;
+	bool completed;
+	uint32_t last_ssrc;
+} end;
+
+static void cb_candidate(void *u, const char *mid, int mline, const char *c)
+{
+	end *e = u;
+	if (c)
+		e->candidates++;
+	else
+		e->completed = true;
+}
+static void cb_up(void *u) { ((end *)u)->up = true; }
+static void cb_failed(void *u, const char *reason) { ((end *)u)->failed = true; }
+static void cb_rtp(void *u, parley_rtp_packet *p)
+{
+	end *e = u;
+	e->rtp_in++;
+	e->last_ssrc = ((uint32_t)(uint8_t)p->buffer[8] << 24) | ((uint32_t)(uint8_t)p->buffer[9] << 16) |
+	               ((uint32_t)(uint8_t)p->buffer[10] << 8) | (uint8_t)p->buffer[11];
+}
+
+static const parley_pc_callbacks callbacks = {
+	.local_candidate = cb_candidate, .webrtc_up = cb_up, .failed = cb_failed, .incoming_rtp = cb_rtp,
+};
+
+static parley_pc_settings settings(void)
+{
+	parley_pc_settings s = { .ice = { .interfaces = loopback, .connect_timeout_ms = 5000 } };
+	return s;
+}
+
+static char *read_data(const char *name)
+{
+	const char *src = getenv("PARLEY_SRCDIR");
+	char *path = g_strdup_printf("%s/tests/unit/data/sdp/%s", src ? src : "..", name);
+	char *text = NULL;
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		fail_msg("cannot read %s", path);
+	g_free(path);
+	return text;
+}
+
+static int setup(void **state)
+{
+	char err[256];
+	assert_int_equal(parley_pc_global_setup(NULL, NULL, err, sizeof(err)), 0);
+	GMainContext *context = g_main_context_new();
+	assert_true(g_main_context_acquire(context));
+	*state = context;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	GMainContext *context = *state;
+	for (int i = 0; i < 50; i++)
+		g_main_context_iteration(context, FALSE);
+	g_main_context_release(context);
+	g_main_context_unref(context);
+	return 0;
+}
+
+static void pump(GMainContext *context, bool (*done)(void *), void *data, int max_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)max_ms * 1000;
+	while (!done(data) && g_get_monotonic_time() < deadline)
+		if (!g_main_context_iteration(context, FALSE))
+			g_usleep(1000);
+}
+
+static void answer_chromium(void **state, const char *file)
+{
+	GMainContext *context = *state;
+	parley_pc_settings s = settings();
+	end e = { 0 };
+	e.pc = parley_pc_new(context, &s, &callbacks, &e);
+	char *offer = read_data(file);
+	char err[256] = "";
+	assert_int_equal(parley_pc_set_remote_description(e.pc, true, offer, err, sizeof(err)), 0);
+	char *plugin_answer = parley_pc_helper_sdp_answer(offer, NULL, err, sizeof(err));
+	assert_non_null(plugin_answer);
+	assert_null(strstr(plugin_answer, "a=ice-ufrag"));
+	char *answer = parley_pc_local_description(e.pc, false, plugin_answer, false, err, sizeof(err));
+	assert_non_null(answer);
+	assert_non_null(strstr(answer, "a=ice-ufrag:"));
+	assert_non_null(strstr(answer, "a=ice-pwd:"));
+	assert_non_null(strstr(answer, parley_dtls_certificate_fingerprint()));
+	assert_non_null(strstr(answer, "a=setup:passive"));
+	assert_non_null(strstr(answer, "a=group:BUNDLE"));
+	assert_non_null(strstr(answer, "a=rtcp-mux"));
+	assert_non_null(strstr(answer, "a=candidate:"));
+	assert_non_null(strstr(answer, " 127.0.0.1 "));
+	assert_non_null(strstr(answer, "a=end-of-candidates"));
+	/* The answer is itself valid SDP with our credentials. */
+	json_t *summary = parley_pc_helper_sdp_summary(answer);
+	assert_non_null(json_object_get(summary, "ice_ufrag"));
+	assert_true(json_array_size(json_object_get(summary, "media")) >= 2);
+	json_decref(summary);
+	parley_pc_replay_candidates(e.pc);
+	assert_true(e.candidates >= 1);
+	assert_true(e.completed);
+	parley_pc_close(e.pc);
+	parley_pc_unref(e.pc);
+	g_free(answer);
+	g_free(plugin_answer);
+	g_free(offer);
+}
+
+static void chromium_plain(void **state) { answer_chromium(state, "chromium-plain.sdp"); }
+static void chromium_simulcast(void **state) { answer_chromium(state, "chromium-simulcast.sdp"); }
+
+static void bad_descriptions(void **state)
+{
+	GMainContext *context = *state;
+	parley_pc_settings s = settings();
+	end e = { 0 };
+	e.pc = parley_pc_new(context, &s, &callbacks, &e);
+	char err[256] = "";
+	assert_int_equal(parley_pc_set_remote_description(e.pc, true, "v=0\r\nbogus\r\n", err, sizeof(err)),
+	                 PARLEY_PC_ERR_SDP);
+	assert_true(err[0] != '\0');
+	char *offer = read_data("chromium-plain.sdp");
+	assert_int_equal(parley_pc_set_remote_description(e.pc, false, offer, err, sizeof(err)), PARLEY_PC_ERR_STATE);
+	/* No fingerprint: refused with a reason. */
+	GString *broken = g_string_new(offer);
+	char *fp = strstr(broken->str, "a=fingerprint:");
+	while (fp) {
+		char *eol = strstr(fp, "\r\n");
+		g_string_erase(broken, fp - broken->str, eol - fp + 2);
+		fp = strstr(broken->str, "a=fingerprint:");
+	}
+	assert_int_equal(parley_pc_set_remote_description(e.pc, true, broken->str, err, sizeof(err)), PARLEY_PC_ERR_SDP);
+	assert_non_null(strstr(err, "fingerprint"));
+	g_string_free(broken, TRUE);
+	g_free(offer);
+	parley_pc_close(e.pc);
+	parley_pc_unref(e.pc);
+}
+
+static void helpers(void **state)
+{
+	char err[256] = "";
+	assert_null(parley_pc_helper_sdp_offer(json_pack("{s[]}", "media"), err, sizeof(err)));
+	json_t *bad = json_pack("{s[{ss ss}]}", "media", "mid", "0", "kind", "audio");
+	assert_null(parley_pc_helper_sdp_offer(bad, err, sizeof(err)));
+	assert_non_null(strstr(err, "pt"));
+	json_decref(bad);
+	json_t *summary = parley_pc_helper_sdp_summary("garbage");
+	assert_non_null(json_object_get(summary, "error"));
+	json_decref(summary);
+	char *offer = read_data("chromium-plain.sdp");
+	json_t *opts = json_pack("{s{s[s]} sb}", "audio", "codecs", "opus", "video", 0);
+	char *answer = parley_pc_helper_sdp_answer(offer, opts, err, sizeof(err));
+	assert_non_null(answer);
+	assert_non_null(strstr(answer, "opus/48000"));
+	assert_null(strstr(answer, "VP8/90000"));
+	assert_non_null(strstr(answer, "a=inactive"));
+	g_free(answer);
+	json_decref(opts);
+	g_free(offer);
+}
+
+static bool both_up(void *data)
+{
+	end *e = data;
+	return (e[0].up && e[1].up) || e[0].failed || e[1].failed;
+}
+
+static bool both_got_rtp(void *data)
+{
+	end *e = data;
+	return e[0].rtp_in >= 5 && e[1].rtp_in >= 5;
+}
+
+static void two_pcs(void **state)
+{
+	GMainContext *context = *state;
+	parley_pc_settings s = settings();
+	end e[2] = { 0 };
+	e[0].pc = parley_pc_new(context, &s, &callbacks, &e[0]);
+	e[1].pc = parley_pc_new(context, &s, &callbacks, &e[1]);
+	char err[256] = "";
+	json_t *description = json_pack("{s[{ss ss ss si si si} {ss ss ss si si si si}]}", "media",
+		"mid", "a", "kind", "audio", "codec", "opus", "pt", 111, "ssrc", 1111, "direction", 0,
+		"mid", "v", "kind", "video", "codec", "vp8", "pt", 96, "rtx_pt", 97, "ssrc", 2222, "rtx_ssrc", 2223);
+	json_object_set_new(json_array_get(json_object_get(description, "media"), 0), "direction",
+	                    json_string("sendrecv"));
+	json_object_set_new(json_array_get(json_object_get(description, "media"), 1), "direction",
+	                    json_string("sendrecv"));
+	json_object_set_new(json_array_get(json_object_get(description, "media"), 1), "extensions",
+	                    json_pack("[s]", "urn:ietf:params:rtp-hdrext:sdes:mid"));
+	char *plugin_offer = parley_pc_helper_sdp_offer(description, err, sizeof(err));
+	assert_non_null(plugin_offer);
+	char *offer = parley_pc_local_description(e[0].pc, true, plugin_offer, false, err, sizeof(err));
+	assert_non_null(offer);
+	assert_non_null(strstr(offer, "a=setup:actpass"));
+	assert_int_equal(parley_pc_set_remote_description(e[1].pc, true, offer, err, sizeof(err)), 0);
+	char *plugin_answer = parley_pc_helper_sdp_answer(offer, NULL, err, sizeof(err));
+	assert_non_null(plugin_answer);
+	char *answer = parley_pc_local_description(e[1].pc, false, plugin_answer, false, err, sizeof(err));
+	assert_non_null(answer);
+	assert_int_equal(parley_pc_set_remote_description(e[0].pc, false, answer, err, sizeof(err)), 0);
+	pump(context, both_up, e, 8000);
+	assert_false(e[0].failed);
+	assert_false(e[1].failed);
+	assert_true(e[0].up && e[1].up);
+
+	uint8_t packet[200];
+	for (int i = 0; i < 30 && !both_got_rtp(e); i++) {
+		for (int k = 0; k < 2; k++) {
+			memset(packet, 0, sizeof(packet));
+			packet[0] = 0x80;
+			packet[1] = 96;
+			packet[2] = 0;
+			packet[3] = (uint8_t)i;
+			packet[8] = 0xAB; /* the pc rewrites the SSRC to the announced one */
+			packet[12] = 0x90; /* VP8 descriptor-ish payload */
+			parley_rtp_packet p = { .buffer = (char *)packet, .length = 100, .mindex = 1, .video = true };
+			assert_int_equal(parley_pc_relay_rtp(e[k].pc, &p), 0);
+		}
+		for (int j = 0; j < 20; j++)
+			g_main_context_iteration(context, FALSE);
+		g_usleep(5000);
+	}
+	pump(context, both_got_rtp, e, 2000);
+	assert_true(e[0].rtp_in >= 5);
+	assert_true(e[1].rtp_in >= 5);
+	assert_int_equal(e[1].last_ssrc, 2222); /* what pc 0 announced */
+	json_t *info = parley_pc_info(e[0].pc);
+	assert_string_equal(json_string_value(json_object_get(info, "dtls")), "connected");
+	json_t *streams = json_object_get(info, "streams");
+	assert_int_equal(json_array_size(streams), 2);
+	assert_true(json_integer_value(json_object_get(json_array_get(streams, 1), "packets-out")) >= 5);
+	json_decref(info);
+	for (int k = 0; k < 2; k++) {
+		parley_pc_close(e[k].pc);
+		parley_pc_unref(e[k].pc);
+	}
+	g_free(answer);
+	g_free(plugin_answer);
+	g_free(offer);
+	g_free(plugin_offer);
+	json_decref(description);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(chromium_plain, setup, teardown),
+		cmocka_unit_test_setup_teardown(chromium_simulcast, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_descriptions, setup, teardown),
+		cmocka_unit_test_setup_teardown(helpers, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_pcs, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
