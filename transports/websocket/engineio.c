@@ -387,7 +387,7 @@ static int ws_established(struct lws *wsi)
 			return -1;
 	}
 	socket->ws = wsi;
-	socket->ws_close = false;
+	socket->ws_close = socket->ws_binary = false;
 	g_byte_array_set_size(socket->rx, 0);
 	socket->rx_overflow = false;
 	g_hash_table_insert(websockets, wsi, parley_eio_ref(socket));
@@ -409,13 +409,16 @@ static void ws_message(parley_eio_socket *socket, struct lws *wsi, const char *t
 
 static int ws_receive(parley_eio_socket *socket, struct lws *wsi, const void *in, size_t len)
 {
-	static const char binary_reason[] = "binary frames are not supported";
 	static const char large_reason[] = "message larger than maxPayload";
+	if(socket->ws_binary)
+		return 0;
 	if(lws_frame_is_binary(wsi)) {
+		/* What is queued (e.g. the Socket.IO layer's refusal of a binary
+		 * event) goes out first, then the socket closes with 1003. */
 		LOG(PARLEY_LOG_VERB, "Engine.IO session %s: binary frame refused, closing", socket->sid);
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)binary_reason,
-		                 sizeof(binary_reason) - 1);
-		return -1;
+		socket->ws_binary = true;
+		lws_callback_on_writable(wsi);
+		return 0;
 	}
 	if(socket->rx->len + len > (size_t)parley_eio.max_payload) {
 		LOG(PARLEY_LOG_VERB, "Engine.IO session %s: message over max_payload (%ld), closing", socket->sid,
@@ -455,9 +458,13 @@ static int ws_writable(parley_eio_socket *socket, struct lws *wsi)
 		socket->probe_reply = false;
 		return lws_write(wsi, probe + LWS_PRE, 6, LWS_WRITE_TEXT) < 0 ? -1 : 0;
 	}
-	if(socket->transport != PARLEY_EIO_TRANSPORT_WEBSOCKET)
-		return 0;
-	parley_eio_out *out = g_queue_pop_head(&socket->out);
+	parley_eio_out *out = socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET ? g_queue_pop_head(&socket->out) : NULL;
+	if(out == NULL && socket->ws_binary) {
+		static const char binary_reason[] = "binary frames are not supported";
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)binary_reason,
+		                 sizeof(binary_reason) - 1);
+		return -1;
+	}
 	if(out == NULL)
 		return 0;
 	int written = lws_write(wsi, out->buffer + LWS_PRE, out->length, LWS_WRITE_TEXT);
@@ -465,7 +472,7 @@ static int ws_writable(parley_eio_socket *socket, struct lws *wsi)
 	if(written < 0)
 		return -1;
 	__atomic_add_fetch(&parley_ws.messages_out, 1, __ATOMIC_RELAXED);
-	if(!g_queue_is_empty(&socket->out))
+	if(!g_queue_is_empty(&socket->out) || socket->ws_binary)
 		lws_callback_on_writable(wsi);
 	return 0;
 }

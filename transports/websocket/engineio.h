@@ -35,6 +35,7 @@ struct parley_eio_socket {
 	bool upgrading;                   /* a probing WebSocket answered 3probe */
 	bool probe_reply;                 /* "3probe" still to write on ws */
 	bool ws_close;                    /* close ws at its next writable */
+	bool ws_binary;                   /* a binary frame came: close once flushed */
 	struct lws *poll;                 /* the held long-polling GET */
 	parley_tx_exchange *poll_ex;
 	GQueue out;                       /* parley_eio_out */
