@@ -14,6 +14,8 @@ failure.
 """
 import argparse
 import asyncio
+import logging
+import os
 import fractions
 import json
 import math
@@ -28,6 +30,11 @@ from aiortc import (MediaStreamTrack, RTCConfiguration, RTCPeerConnection,
                     RTCSessionDescription)
 
 WIDTH, HEIGHT = 320, 240
+
+# aioice gathers on every interface except loopback; the tests run in a
+# network namespace that has only lo, so offer 127.0.0.1 explicitly.
+import aioice.ice  # noqa: E402
+aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
 
 
 def out(obj):
@@ -125,6 +132,8 @@ async def main():
     ap.add_argument("--audio", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=30)
     args = ap.parse_args()
+    if os.environ.get("ECHO_CLIENT_DEBUG"):
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
 
     janus = Janus(args.url)
     await janus.create(args.plugin)
@@ -197,6 +206,9 @@ async def main():
         if args.seconds > 0 and stats["video_ok"] >= args.frames and stats["audio_frames"] >= args.audio:
             rc = 0
             break
+    if os.environ.get("ECHO_CLIENT_DEBUG"):
+        for task in asyncio.all_tasks():
+            task.print_stack(limit=4, file=sys.stderr)
     done.set()
     poller.cancel()
     await pc.close()
