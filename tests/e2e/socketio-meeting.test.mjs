@@ -350,3 +350,21 @@ ownServerTest('short session_timeout: the Janus session lives as long as the soc
 		b.close();
 	}
 }, { timeout: 30000 });
+
+ownServerTest('long-polling from a browser origin: CORS for listed origins, 403 code 4 for others', async (own) => {
+	const srv = await own({
+		config: { 'parley.transport.websocket': { general: { cors_origins: 'http://app.example.test' } } },
+	});
+	const ok = await eioGet(srv, 'EIO=4&transport=polling', { headers: { origin: 'http://app.example.test' } });
+	assert.equal(ok.status, 200);
+	assert.equal(ok.headers.get('access-control-allow-origin'), 'http://app.example.test');
+	const sid = JSON.parse(ok.text.slice(1)).sid;
+	const post = await eioGet(srv, `EIO=4&transport=polling&sid=${sid}`,
+		{ method: 'POST', body: '40', headers: { origin: 'http://app.example.test', 'content-type': 'text/plain;charset=UTF-8' } });
+	assert.equal(post.status, 200);
+	assert.equal(post.text, 'ok');
+	assert.equal(post.headers.get('access-control-allow-origin'), 'http://app.example.test');
+	const refused = await eioGet(srv, 'EIO=4&transport=polling', { headers: { origin: 'http://evil.example.test' } });
+	assert.equal(refused.status, 403);
+	assert.deepEqual(JSON.parse(refused.text), { code: 4, message: 'Forbidden' });
+});
