@@ -1,3 +1,4 @@
 # Plugins: one folder each, each with its own local.mk.
 include plugins/echo/local.mk
 include plugins/meeting/local.mk
+include plugins/room/local.mk

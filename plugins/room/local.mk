@@ -1,0 +1,36 @@
+# The room plugin (parley.plugin.room, the SFU). Its logic is a convenience
+# library (libroom.la) linked into the loadable module and into the unit
+# tests, so tests drive exactly the code parleyd loads.
+room_logic_sources = \
+	plugins/room/config.c plugins/room/feedback.c plugins/room/forward.c plugins/room/media.c \
+	plugins/room/negotiate.c plugins/room/peers.c plugins/room/requests.c plugins/room/rewrite.c \
+	plugins/room/rooms.c plugins/room/simulcast.c plugins/room/snapshot.c plugins/room/speaker.c \
+	plugins/room/stats.c \
+	plugins/room/room.h plugins/room/rewrite.h plugins/room/simulcast.h
+
+noinst_LTLIBRARIES += plugins/room/libroom.la
+plugins_room_libroom_la_SOURCES = $(room_logic_sources)
+plugins_room_libroom_la_LIBADD = $(GLIB_LIBS) $(JANSSON_LIBS)
+
+plugin_LTLIBRARIES += plugins/room/parley_plugin_room.la
+plugins_room_parley_plugin_room_la_SOURCES = plugins/room/plugin.c
+plugins_room_parley_plugin_room_la_LDFLAGS = $(MODULE_LDFLAGS) -export-symbols-regex '^parley_plugin_entry$$'
+plugins_room_parley_plugin_room_la_LIBADD = plugins/room/libroom.la $(MODULE_LIBS)
+
+parleyconf_DATA += conf/parley.plugin.room.conf
+EXTRA_DIST += conf/parley.plugin.room.conf plugins/room/README.md tests/unit/test_room_core.h
+
+if HAVE_CMOCKA
+room_test_cflags = $(UNIT_CFLAGS) -I$(top_srcdir)/plugins/room
+room_test_libs = plugins/room/libroom.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
+check_PROGRAMS += tests/unit/test_room_rewrite tests/unit/test_room_simulcast tests/unit/test_room_lifecycle
+tests_unit_test_room_rewrite_SOURCES = tests/unit/test_room_rewrite.c
+tests_unit_test_room_rewrite_CFLAGS = $(room_test_cflags)
+tests_unit_test_room_rewrite_LDADD = $(room_test_libs)
+tests_unit_test_room_simulcast_SOURCES = tests/unit/test_room_simulcast.c
+tests_unit_test_room_simulcast_CFLAGS = $(room_test_cflags)
+tests_unit_test_room_simulcast_LDADD = $(room_test_libs)
+tests_unit_test_room_lifecycle_SOURCES = tests/unit/test_room_lifecycle.c tests/unit/test_room_core.h
+tests_unit_test_room_lifecycle_CFLAGS = $(room_test_cflags)
+tests_unit_test_room_lifecycle_LDADD = $(room_test_libs)
+endif

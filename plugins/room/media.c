@@ -1,0 +1,303 @@
+/*
+ * plugins/room/media.c — producers (streams a peer publishes) and
+ * consumers (a producer forwarded to one subscriber): their lifetimes, the
+ * snapshots the media path reads, keyframe requests, and the JSON views.
+ * The SDP side (publish answers, subscriber offers) is in negotiate.c.
+ */
+#include <string.h>
+
+#include "room.h"
+
+void parley_room_producer_ref(room_producer *p)
+{
+	g_atomic_int_inc(&p->refs);
+}
+
+void parley_room_producer_unref(room_producer *p)
+{
+	if (p == NULL || !g_atomic_int_dec_and_test(&p->refs))
+		return;
+	/* no snapshot lists it any more: no loop reads its consumer array */
+	parley_room_snapshot_clear(&p->consumers);
+	json_decref(p->metadata);
+	if (p->session != NULL && p->core != NULL && p->core->handle_unref != NULL)
+		p->core->handle_unref(p->session);
+	g_free(p);
+}
+
+void parley_room_consumer_ref(room_consumer *c)
+{
+	g_atomic_int_inc(&c->refs);
+}
+
+void parley_room_consumer_unref(room_consumer *c)
+{
+	if (c == NULL || !g_atomic_int_dec_and_test(&c->refs))
+		return;
+	if (c->session != NULL && c->core != NULL && c->core->handle_unref != NULL)
+		c->core->handle_unref(c->session);
+	parley_room_producer_unref(c->producer);
+	g_free(c);
+}
+
+gpointer parley_room_producer_copy(gpointer p)
+{
+	parley_room_producer_ref(p);
+	return p;
+}
+
+gpointer parley_room_consumer_copy(gpointer c)
+{
+	parley_room_consumer_ref(c);
+	return c;
+}
+
+static void consumer_unref_cb(gpointer c) { parley_room_consumer_unref(c); }
+
+room_producer *parley_room_producer_new(room_ctx *ctx, room_peer *peer, room_kind kind, int mindex, const char *mid)
+{
+	room_producer *p = g_new0(room_producer, 1);
+	p->refs = 1;
+	p->core = ctx->core;
+	do
+		parley_room_random_id(p->id, ROOM_OBJECT_ID_LEN);
+	while (g_hash_table_contains(ctx->producers, p->id));
+	g_strlcpy(p->peer_id, peer->id, sizeof(p->peer_id));
+	g_strlcpy(p->room_id, peer->room_id, sizeof(p->room_id));
+	g_strlcpy(p->mid, mid != NULL ? mid : "", sizeof(p->mid));
+	p->kind = kind;
+	p->mindex = mindex;
+	p->layers = 1;
+	p->metadata = json_object();
+	p->session = peer->main != NULL ? peer->main->session : NULL;
+	if (p->session != NULL && ctx->core->handle_ref != NULL)
+		ctx->core->handle_ref(p->session);
+	parley_room_snapshot_init(&p->consumers, consumer_unref_cb);
+	p->stats_ms = ctx->now_ms();
+	g_ptr_array_add(peer->producers, p);   /* the peer's reference */
+	g_hash_table_insert(ctx->producers, p->id, p);
+	return p;
+}
+
+room_producer *parley_room_producer_lookup_locked(room_ctx *ctx, const char *id)
+{
+	return id != NULL ? g_hash_table_lookup(ctx->producers, id) : NULL;
+}
+
+room_consumer *parley_room_consumer_lookup_locked(room_ctx *ctx, const char *id)
+{
+	return id != NULL ? g_hash_table_lookup(ctx->consumers, id) : NULL;
+}
+
+static room_peer *peer_of(room_ctx *ctx, const char *room_id, const char *peer_id)
+{
+	room_room *room = parley_room_lookup_locked(ctx, room_id);
+	return room != NULL ? g_hash_table_lookup(room->peers, peer_id) : NULL;
+}
+
+void parley_room_producer_republish_consumers_locked(room_ctx *ctx, room_producer *p)
+{
+	GPtrArray *array = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, ctx->consumers);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		room_consumer *c = value;
+		if (c->producer == p && !g_atomic_int_get(&c->closed))
+			g_ptr_array_add(array, parley_room_consumer_copy(c));
+	}
+	parley_room_snapshot_publish_array(&p->consumers, array);
+}
+
+void parley_room_publish_producer_snapshot_locked(room_ctx *ctx, room_handle *handle, room_peer *peer)
+{
+	(void)ctx;
+	int top = -1;
+	for (guint i = 0; peer != NULL && i < peer->producers->len; i++) {
+		room_producer *p = peer->producers->pdata[i];
+		if (p->mindex > top)
+			top = p->mindex;
+	}
+	room_snapshot_items *items = parley_room_snapshot_items_new((guint)(top + 1));
+	for (guint i = 0; peer != NULL && i < peer->producers->len; i++) {
+		room_producer *p = peer->producers->pdata[i];
+		if (p->mindex >= 0 && items->items[p->mindex] == NULL)
+			items->items[p->mindex] = parley_room_producer_copy(p);
+	}
+	parley_room_snapshot_publish(&handle->producers, items);
+}
+
+void parley_room_publish_consumer_snapshot_locked(room_ctx *ctx, room_handle *handle, room_peer *peer)
+{
+	(void)ctx;
+	guint n = peer != NULL ? handle->slots->len : 0;
+	room_snapshot_items *items = parley_room_snapshot_items_new(n);
+	for (guint i = 0; i < n; i++) {
+		room_slot *slot = &g_array_index(handle->slots, room_slot, i);
+		if (slot->consumer != NULL)
+			items->items[i] = parley_room_consumer_copy(slot->consumer);
+	}
+	parley_room_snapshot_publish(&handle->consumers, items);
+}
+
+void parley_room_request_keyframe(room_ctx *ctx, room_producer *p, int64_t now_us)
+{
+	if (p->kind != ROOM_KIND_VIDEO || p->session == NULL || ctx->core->send_pli == NULL)
+		return;
+	gint64 last = ROOM_LOAD64(&p->last_pli_us);
+	if (last != 0 && now_us - last < (int64_t)ctx->cfg.pli_interval_ms * 1000)
+		return;
+	if (!__atomic_compare_exchange_n(&p->last_pli_us, &last, now_us, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;   /* another loop asked at the same moment */
+	g_atomic_int_inc(&p->plis_sent);
+	ctx->core->send_pli(p->session, p->mindex);
+}
+
+room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, room_producer *p,
+                                          bool paused, room_error *code, const char **message)
+{
+	room_handle *sub = peer->subscriber;
+	if (sub == NULL) {
+		*code = ROOM_ERR_NOT_JOINED;
+		*message = "attach a subscriber handle first (request attachSubscriber)";
+		return NULL;
+	}
+	if (strcmp(p->room_id, peer->room_id) != 0 || g_atomic_int_get(&p->closed)) {
+		*code = ROOM_ERR_NOT_FOUND;
+		*message = "no such producer in this room";
+		return NULL;
+	}
+	for (guint i = 0; i < peer->consumers->len; i++) {
+		room_consumer *c = peer->consumers->pdata[i];
+		if (c->producer == p)
+			return c;   /* consuming it already */
+	}
+	/* an m-line of the same kind left inactive is reused, else a new one */
+	int index = -1;
+	for (guint i = 0; i < sub->slots->len; i++) {
+		room_slot *slot = &g_array_index(sub->slots, room_slot, i);
+		if (slot->consumer == NULL && slot->kind == p->kind) {
+			index = (int)i;
+			break;
+		}
+	}
+	if (index < 0) {
+		if (sub->slots->len >= ROOM_MAX_MLINES) {
+			*code = ROOM_ERR_FULL;
+			*message = "the subscriber's PeerConnection has too many m-lines";
+			return NULL;
+		}
+		room_slot fresh = {.kind = p->kind};
+		g_snprintf(fresh.mid, sizeof(fresh.mid), "%u", sub->slots->len);
+		g_array_append_val(sub->slots, fresh);
+		index = (int)sub->slots->len - 1;
+	}
+	room_slot *slot = &g_array_index(sub->slots, room_slot, index);
+	room_consumer *c = g_new0(room_consumer, 1);
+	c->refs = 1;
+	c->core = ctx->core;
+	do
+		parley_room_random_id(c->id, ROOM_OBJECT_ID_LEN);
+	while (g_hash_table_contains(ctx->consumers, c->id));
+	g_strlcpy(c->peer_id, peer->id, sizeof(c->peer_id));
+	c->producer = parley_room_producer_copy(p);
+	c->session = sub->session;
+	if (ctx->core->handle_ref != NULL)
+		ctx->core->handle_ref(c->session);
+	c->mindex = index;
+	g_strlcpy(c->mid, slot->mid, sizeof(c->mid));
+	c->out_ssrc = parley_room_random_u32();
+	c->paused = paused;
+	c->preferred_layer = -1;
+	c->preferred_temporal = -1;
+	c->layer = -1;
+	c->target_layer = -1;
+	c->stats_ms = ctx->now_ms();
+	parley_room_rewriter_init(&c->rw, c->out_ssrc, p->codec.clock_rate);
+	slot->consumer = parley_room_consumer_copy(c);
+	slot->codec = p->codec;
+	slot->ssrc = c->out_ssrc;
+	g_ptr_array_add(peer->consumers, c);   /* the peer's reference */
+	g_hash_table_insert(ctx->consumers, c->id, c);
+	parley_room_producer_republish_consumers_locked(ctx, p);
+	parley_room_publish_consumer_snapshot_locked(ctx, sub, peer);
+	parley_room_subscriber_offer_locked(ctx, box, peer);
+	return c;
+}
+
+void parley_room_consumer_close_locked(room_ctx *ctx, room_outbox *box, room_consumer *c)
+{
+	if (g_atomic_int_get(&c->closed))
+		return;
+	g_atomic_int_set(&c->closed, 1);
+	g_hash_table_remove(ctx->consumers, c->id);
+	parley_room_producer_republish_consumers_locked(ctx, c->producer);
+	room_peer *peer = peer_of(ctx, c->producer->room_id, c->peer_id);
+	if (peer == NULL) {
+		parley_room_consumer_unref(c);
+		return;
+	}
+	room_handle *sub = peer->subscriber;
+	if (sub != NULL && c->mindex >= 0 && (guint)c->mindex < sub->slots->len) {
+		room_slot *slot = &g_array_index(sub->slots, room_slot, c->mindex);
+		if (slot->consumer == c) {
+			slot->consumer = NULL;
+			parley_room_consumer_unref(c);
+			parley_room_publish_consumer_snapshot_locked(ctx, sub, peer);
+			parley_room_subscriber_offer_locked(ctx, box, peer);   /* the m-line goes inactive */
+		}
+	}
+	if (g_ptr_array_remove(peer->consumers, c))
+		parley_room_consumer_unref(c);
+}
+
+void parley_room_producer_close_locked(room_ctx *ctx, room_outbox *box, room_producer *p, bool notify)
+{
+	if (g_atomic_int_get(&p->closed))
+		return;
+	g_atomic_int_set(&p->closed, 1);
+	GList *consumers = g_hash_table_get_values(ctx->consumers);
+	for (GList *l = consumers; l != NULL; l = l->next) {
+		room_consumer *c = l->data;
+		if (c->producer == p)
+			parley_room_consumer_close_locked(ctx, box, c);
+	}
+	g_list_free(consumers);
+	g_hash_table_remove(ctx->producers, p->id);
+	room_room *room = parley_room_lookup_locked(ctx, p->room_id);
+	room_peer *owner = room != NULL ? g_hash_table_lookup(room->peers, p->peer_id) : NULL;
+	if (notify && room != NULL) {
+		json_t *closed = json_pack("{s:s, s:s}", "producerId", p->id, "peerId", p->peer_id);
+		parley_room_outbox_broadcast(ctx, box, room, NULL, "producerClosed", closed);
+		json_decref(closed);
+	}
+	if (owner != NULL && g_ptr_array_remove(owner->producers, p)) {
+		if (owner->main != NULL)
+			parley_room_publish_producer_snapshot_locked(ctx, owner->main, owner);
+		parley_room_producer_unref(p);
+	}
+}
+
+static const char *const kind_names[] = {[ROOM_KIND_AUDIO] = "audio", [ROOM_KIND_VIDEO] = "video"};
+
+json_t *parley_room_producer_to_json(const room_producer *p)
+{
+	json_t *metadata = json_deep_copy(p->metadata);
+	json_object_set_new(metadata, "source", json_string(p->source));
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:b, s:i, s:f}", "producerId", p->id, "peerId", p->peer_id,
+	                 "kind", kind_names[p->kind], "metadata", metadata, "mid", p->mid, "codec", p->codec.name,
+	                 "paused", g_atomic_int_get((gint *)&p->paused) != 0, "layers", (int)p->layers,
+	                 "bitrate", p->bitrate);
+}
+
+json_t *parley_room_consumer_to_json(const room_consumer *c)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:f, s:f, s:I, s:I}", "consumerId", c->id,
+	                 "producerId", c->producer->id, "peerId", c->producer->peer_id, "kind",
+	                 kind_names[c->producer->kind], "mid", c->mid, "paused",
+	                 g_atomic_int_get((gint *)&c->paused) != 0, "layer", g_atomic_int_get((gint *)&c->layer),
+	                 "preferredLayer", g_atomic_int_get((gint *)&c->preferred_layer), "bitrate", c->bitrate,
+	                 "loss", g_atomic_int_get((gint *)&c->loss) / 256.0, "packets",
+	                 (json_int_t)ROOM_LOAD64((gint64 *)&c->packets), "dropped",
+	                 (json_int_t)ROOM_LOAD64((gint64 *)&c->dropped));
+}

@@ -1,0 +1,324 @@
+/*
+ * plugins/room/negotiate.c — the SDP side of the room, through the core's
+ * SDP helpers: a publisher's offer becomes an answer (receive only, the
+ * configured codecs, simulcast when enabled) and one producer per sending
+ * m-line (new ones announced with newProducer, vanished ones closed); a
+ * subscriber's single downstream PeerConnection gets one m-line per
+ * consumer (send only; inactive once the consumer closes, reused for the
+ * next consumer of the same kind), re-offered whenever that set changes
+ * and no offer is outstanding.
+ *
+ * Forwarded packets carry our own header extensions (see forward.c), so
+ * every subscriber m-line offers the same ids: mid 1, audio level 2,
+ * abs-send-time 3.
+ */
+#include <string.h>
+
+#include "room.h"
+
+#define EXT_MID "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define EXT_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+#define EXT_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+#define EXT_RID "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+#define EXT_RRID "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+
+/* Payload types used towards subscribers, one per codec (BUNDLE-safe). */
+static const struct {
+	const char *name;
+	room_payload_codec payload;
+	int pt;
+	int rtx_pt;
+} codec_table[] = {
+	{"opus", ROOM_PAYLOAD_OTHER, 111, -1},
+	{"VP8", ROOM_PAYLOAD_VP8, 96, 97},
+	{"VP9", ROOM_PAYLOAD_VP9, 98, 99},
+	{"H264", ROOM_PAYLOAD_H264, 102, 103},
+	{"AV1", ROOM_PAYLOAD_AV1, 104, 105},
+};
+
+static int codec_index(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < G_N_ELEMENTS(codec_table); i++)
+		if (g_ascii_strcasecmp(codec_table[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static json_t *split_names(const char *list)
+{
+	json_t *names = json_array();
+	gchar **parts = g_strsplit(list, ",", -1);
+	for (gchar **p = parts; *p != NULL; p++) {
+		g_strstrip(*p);
+		if ((*p)[0] != '\0')
+			json_array_append_new(names, json_string(*p));
+	}
+	g_strfreev(parts);
+	return names;
+}
+
+/* The first real codec of a summary m-line (RTX/RED/FEC skipped). */
+static json_t *main_codec(json_t *media)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(media, "codecs"), i, c) {
+		if (codec_index(json_string_value(json_object_get(c, "name"))) >= 0)
+			return c;
+	}
+	return NULL;
+}
+
+static room_producer *producer_by_mid(room_peer *peer, const char *mid)
+{
+	for (guint i = 0; i < peer->producers->len; i++) {
+		room_producer *p = peer->producers->pdata[i];
+		if (strcmp(p->mid, mid) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* "camera"/"screen"/"mic" for a new m-line: the client's "sources" map
+ * ({mid: source}) first; else audio is mic, the first video camera and
+ * any further video screen. */
+static void pick_source(room_peer *peer, json_t *body, const char *mid, room_kind kind, char *out, size_t size)
+{
+	const char *given = json_string_value(json_object_get(json_object_get(body, "sources"), mid));
+	if (given != NULL && given[0] != '\0') {
+		g_strlcpy(out, given, size);
+		return;
+	}
+	if (kind == ROOM_KIND_AUDIO) {
+		g_strlcpy(out, "mic", size);
+		return;
+	}
+	bool camera = false;
+	for (guint i = 0; i < peer->producers->len; i++) {
+		room_producer *p = peer->producers->pdata[i];
+		if (p->kind == ROOM_KIND_VIDEO && strcmp(p->source, "camera") == 0)
+			camera = true;
+	}
+	g_strlcpy(out, camera ? "screen" : "camera", size);
+}
+
+static void fill_codec(room_producer *p, json_t *codec)
+{
+	const char *name = json_string_value(json_object_get(codec, "name"));
+	int index = codec_index(name);
+	g_strlcpy(p->codec.name, index >= 0 ? codec_table[index].name : "", sizeof(p->codec.name));
+	p->codec.codec = index >= 0 ? codec_table[index].payload : ROOM_PAYLOAD_OTHER;
+	p->codec.pt = (int)json_integer_value(json_object_get(codec, "pt"));
+	p->codec.clock_rate = (uint32_t)json_integer_value(json_object_get(codec, "clock_rate"));
+	p->codec.channels = (uint32_t)json_integer_value(json_object_get(codec, "channels"));
+	const char *fmtp = json_string_value(json_object_get(codec, "fmtp"));
+	g_strlcpy(p->codec.fmtp, fmtp != NULL ? fmtp : "", sizeof(p->codec.fmtp));
+	p->out_pt = (uint8_t)(index >= 0 ? codec_table[index].pt : p->codec.pt);
+	if (p->codec.clock_rate == 0)
+		p->codec.clock_rate = p->kind == ROOM_KIND_AUDIO ? 48000 : 90000;
+}
+
+int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *offer_sdp,
+                               json_t *body, json_t **answer_out, const char **message)
+{
+	*answer_out = NULL;
+	if (ctx->sdp.answer == NULL || ctx->sdp.summary == NULL) {
+		*message = "this core offers no SDP helpers: media is unavailable";
+		return ROOM_ERR_UNAVAILABLE;
+	}
+	room_room *room = parley_room_lookup_locked(ctx, peer->room_id);
+	json_t *options = json_pack("{s:{s:o, s:s}, s:{s:o, s:s}, s:[s, s, s, s, s], s:b, s:b}",
+	                            "audio", "codecs", split_names(ctx->cfg.audio_codecs), "direction", "recvonly",
+	                            "video", "codecs", split_names(ctx->cfg.video_codecs), "direction", "recvonly",
+	                            "extensions", EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME, EXT_RID, EXT_RRID,
+	                            "simulcast", ctx->cfg.simulcast, "data", false);
+	static __thread char error[256];   /* *message points here until the next call */
+	char *answer = ctx->sdp.answer(offer_sdp, options, error, sizeof(error));
+	json_decref(options);
+	if (answer == NULL) {
+		*message = error;
+		return ROOM_ERR_MEDIA;
+	}
+	json_t *offer_summary = ctx->sdp.summary(offer_sdp);
+	json_t *answer_summary = ctx->sdp.summary(answer);
+	json_t *offered = json_object_get(offer_summary, "media");
+	json_t *answered = json_object_get(answer_summary, "media");
+	if (!json_is_array(offered) || !json_is_array(answered) || json_array_size(offered) != json_array_size(answered)) {
+		json_decref(offer_summary);
+		json_decref(answer_summary);
+		g_free(answer);
+		*message = "the offer and its answer do not match";
+		return ROOM_ERR_MEDIA;
+	}
+	json_t *added = json_array();
+	GPtrArray *keep = g_ptr_array_new();
+	size_t i;
+	json_t *m;
+	json_array_foreach(answered, i, m) {
+		const char *type = json_string_value(json_object_get(m, "type"));
+		const char *direction = json_string_value(json_object_get(m, "direction"));
+		const char *mid = json_string_value(json_object_get(m, "mid"));
+		json_t *codec = main_codec(m);
+		if (mid == NULL || codec == NULL || json_is_true(json_object_get(m, "rejected")) ||
+		    g_strcmp0(direction, "recvonly") != 0 || i >= ROOM_MAX_MLINES)
+			continue;
+		room_kind kind = g_strcmp0(type, "audio") == 0 ? ROOM_KIND_AUDIO : ROOM_KIND_VIDEO;
+		if (g_strcmp0(type, "audio") != 0 && g_strcmp0(type, "video") != 0)
+			continue;
+		room_producer *p = producer_by_mid(peer, mid);
+		if (p != NULL && (p->kind != kind || p->mindex != (int)i)) {
+			parley_room_producer_close_locked(ctx, box, p, true);
+			p = NULL;
+		}
+		bool fresh = p == NULL;
+		if (fresh) {
+			p = parley_room_producer_new(ctx, peer, kind, (int)i, mid);
+			pick_source(peer, body, mid, kind, p->source, sizeof(p->source));
+			json_t *extra = json_object_get(json_object_get(body, "metadata"), mid);
+			if (json_is_object(extra))
+				json_object_update(p->metadata, extra);
+		}
+		fill_codec(p, codec);
+		json_t *extmap = json_object_get(m, "extmap");
+		p->ext_abs_send_time = (uint8_t)json_integer_value(json_object_get(extmap, EXT_ABS_SEND_TIME));
+		unsigned layers = 0;
+		size_t r;
+		json_t *rid;
+		json_array_foreach(json_object_get(json_array_get(offered, i), "rids"), r, rid) {
+			if (g_strcmp0(json_string_value(json_object_get(rid, "direction")), "send") == 0)
+				layers++;
+		}
+		if (!ctx->cfg.simulcast || kind == ROOM_KIND_AUDIO)
+			layers = 1;
+		p->layers = layers == 0 ? 1 : layers > ROOM_MAX_LAYERS ? ROOM_MAX_LAYERS : layers;
+		g_ptr_array_add(keep, p);
+		if (fresh)
+			json_array_append_new(added, parley_room_producer_to_json(p));
+	}
+	/* streams no longer sent are closed */
+	for (guint k = peer->producers->len; k > 0; k--) {
+		room_producer *p = peer->producers->pdata[k - 1];
+		if (!g_ptr_array_find(keep, p, NULL))
+			parley_room_producer_close_locked(ctx, box, p, true);
+	}
+	g_ptr_array_free(keep, TRUE);
+	json_decref(offer_summary);
+	json_decref(answer_summary);
+	if (peer->main != NULL)
+		parley_room_publish_producer_snapshot_locked(ctx, peer->main, peer);
+	json_array_foreach(added, i, m) {
+		json_t *announce = json_pack("{s:O, s:O, s:O, s:O}", "producerId", json_object_get(m, "producerId"),
+		                             "peerId", json_object_get(m, "peerId"), "kind", json_object_get(m, "kind"),
+		                             "metadata", json_object_get(m, "metadata"));
+		if (room != NULL)
+			parley_room_outbox_broadcast(ctx, box, room, peer->id, "newProducer", announce);
+		json_decref(announce);
+	}
+	json_decref(added);
+	*answer_out = json_pack("{s:s, s:s}", "type", "answer", "sdp", answer);
+	g_free(answer);
+	return 0;
+}
+
+static json_t *slot_description(room_slot *slot, const char *stream)
+{
+	room_consumer *c = slot->consumer;
+	int index = codec_index(slot->codec.name);
+	if (index < 0)
+		index = slot->kind == ROOM_KIND_AUDIO ? 0 : 1;
+	json_t *codec = json_pack("{s:s, s:i}", "name", codec_table[index].name, "pt", codec_table[index].pt);
+	if (codec_table[index].rtx_pt > 0)
+		json_object_set_new(codec, "rtx_pt", json_integer(codec_table[index].rtx_pt));
+	if (slot->codec.fmtp[0] != '\0')
+		json_object_set_new(codec, "fmtp", json_string(slot->codec.fmtp));
+	json_t *extensions = json_pack("[{s:i, s:s}]", "id", 1, "uri", EXT_MID);
+	if (slot->kind == ROOM_KIND_AUDIO)
+		json_array_append_new(extensions, json_pack("{s:i, s:s}", "id", 2, "uri", EXT_AUDIO_LEVEL));
+	json_array_append_new(extensions, json_pack("{s:i, s:s}", "id", 3, "uri", EXT_ABS_SEND_TIME));
+	json_t *m = json_pack("{s:s, s:s, s:s, s:[o], s:o}", "mid", slot->mid, "kind",
+	                      slot->kind == ROOM_KIND_AUDIO ? "audio" : "video", "direction",
+	                      c != NULL ? "sendonly" : "inactive", "codecs", codec, "extensions", extensions);
+	if (c != NULL) {
+		json_object_set_new(m, "ssrc", json_integer(slot->ssrc));
+		char *msid = g_strdup_printf("%s %s", stream != NULL ? stream : c->producer->peer_id, c->id);
+		json_object_set_new(m, "msid", json_string(msid));
+		g_free(msid);
+	}
+	return m;
+}
+
+void parley_room_subscriber_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer)
+{
+	room_handle *sub = peer->subscriber;
+	if (sub == NULL || sub->slots->len == 0)
+		return;
+	if (sub->offer_pending) {
+		sub->offer_again = true;
+		return;
+	}
+	if (ctx->sdp.offer == NULL) {
+		parley_room_outbox_emit_new(ctx, box, peer->main, "error",
+		                            json_pack("{s:i, s:s}", "code", ROOM_ERR_UNAVAILABLE, "message",
+		                                      "this core offers no SDP helpers: media is unavailable"));
+		return;
+	}
+	json_t *media = json_array();
+	json_t *consumers = json_array();
+	for (guint i = 0; i < sub->slots->len; i++) {
+		room_slot *slot = &g_array_index(sub->slots, room_slot, i);
+		room_consumer *c = slot->consumer;
+		json_array_append_new(media, slot_description(slot, c != NULL ? c->producer->peer_id : NULL));
+		if (c != NULL)
+			json_array_append_new(consumers, parley_room_consumer_to_json(c));
+	}
+	sub->offer_version++;
+	json_t *description = json_pack("{s:o, s:s, s:I}", "media", media, "session_id", peer->id, "version",
+	                                (json_int_t)sub->offer_version);
+	char error[256] = "";
+	char *sdp = ctx->sdp.offer(description, error, sizeof(error));
+	json_decref(description);
+	if (sdp == NULL) {
+		json_decref(consumers);
+		parley_room_outbox_emit_new(ctx, box, peer->main, "error",
+		                            json_pack("{s:i, s:s+}", "code", ROOM_ERR_MEDIA, "message",
+		                                      "cannot build the subscriber offer: ", error));
+		return;
+	}
+	sub->offer_pending = true;
+	sub->offer_again = false;
+	parley_room_outbox_jsep_new(ctx, box, sub, "subscriberOffer",
+	                            json_pack("{s:o, s:I}", "consumers", consumers, "version",
+	                                      (json_int_t)sub->offer_version),
+	                            json_pack("{s:s, s:s}", "type", "offer", "sdp", sdp));
+	g_free(sdp);
+}
+
+int parley_room_subscriber_answer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *sdp,
+                                         const char **message)
+{
+	room_handle *sub = peer->subscriber;
+	if (sub == NULL || !sub->offer_pending) {
+		*message = "no subscriber offer is waiting for an answer";
+		return ROOM_ERR_CONFLICT;
+	}
+	if (ctx->sdp.summary != NULL) {
+		json_t *summary = ctx->sdp.summary(sdp);
+		bool valid = json_is_array(json_object_get(summary, "media"));
+		json_decref(summary);
+		if (!valid) {
+			*message = "the answer is not valid SDP";
+			return ROOM_ERR_MEDIA;
+		}
+	}
+	sub->offer_pending = false;
+	if (sub->offer_again)
+		parley_room_subscriber_offer_locked(ctx, box, peer);
+	/* consumers that already run want a keyframe on their (re)negotiated m-line */
+	int64_t now_us = ctx->now_us();
+	for (guint i = 0; i < peer->consumers->len; i++) {
+		room_consumer *c = peer->consumers->pdata[i];
+		if (!g_atomic_int_get(&c->paused))
+			parley_room_request_keyframe(ctx, c->producer, now_us);
+	}
+	return 0;
+}

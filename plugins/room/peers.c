@@ -1,0 +1,289 @@
+/*
+ * plugins/room/peers.c — handles and peers: attaching/detaching handles
+ * (a client's main handle signals and publishes, its subscriber handle
+ * receives), joining a room (capacity, reconnect with the same peerId
+ * within the reconnect window), leaving, removal on heartbeat expiry, and
+ * the periodic sweep that also closes idle rooms.
+ */
+#include <string.h>
+
+#include "room.h"
+
+#define LOG(ctx, level, ...) \
+	do { if ((ctx)->core->log != NULL) (ctx)->core->log(level, PARLEY_ROOM_PACKAGE, __VA_ARGS__); } while (0)
+
+static void producer_unref_cb(gpointer p) { parley_room_producer_unref(p); }
+static void consumer_unref_cb(gpointer c) { parley_room_consumer_unref(c); }
+
+room_handle *parley_room_handle_attach(room_ctx *ctx, parley_plugin_session *session)
+{
+	room_handle *handle = g_new0(room_handle, 1);
+	handle->session = session;
+	parley_room_snapshot_init(&handle->producers, producer_unref_cb);
+	parley_room_snapshot_init(&handle->consumers, consumer_unref_cb);
+	handle->slots = g_array_new(FALSE, TRUE, sizeof(room_slot));
+	g_mutex_lock(&ctx->lock);
+	g_hash_table_insert(ctx->handles, session, handle);
+	g_mutex_unlock(&ctx->lock);
+	return handle;
+}
+
+room_handle *parley_room_handle_lookup_locked(room_ctx *ctx, parley_plugin_session *session)
+{
+	return session != NULL ? g_hash_table_lookup(ctx->handles, session) : NULL;
+}
+
+/* Drops every consumer of the peer (its subscriber pc is gone or resets). */
+static void close_consumers_locked(room_ctx *ctx, room_outbox *box, room_peer *peer)
+{
+	while (peer->consumers->len > 0)
+		parley_room_consumer_close_locked(ctx, box, peer->consumers->pdata[peer->consumers->len - 1]);
+}
+
+static void close_producers_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, bool notify)
+{
+	while (peer->producers->len > 0)
+		parley_room_producer_close_locked(ctx, box, peer->producers->pdata[peer->producers->len - 1], notify);
+}
+
+static void slots_clear(room_handle *handle)
+{
+	for (guint i = 0; i < handle->slots->len; i++) {
+		room_slot *slot = &g_array_index(handle->slots, room_slot, i);
+		if (slot->consumer != NULL)
+			parley_room_consumer_unref(slot->consumer);
+	}
+	g_array_set_size(handle->slots, 0);
+	handle->offer_pending = handle->offer_again = false;
+}
+
+int parley_room_handle_detach(room_ctx *ctx, parley_plugin_session *session)
+{
+	room_outbox box;
+	parley_room_outbox_init(&box);
+	g_mutex_lock(&ctx->lock);
+	room_handle *handle = parley_room_handle_lookup_locked(ctx, session);
+	if (handle == NULL) {
+		g_mutex_unlock(&ctx->lock);
+		parley_room_outbox_flush(ctx, &box);
+		return -1;
+	}
+	room_peer *peer = handle->peer;
+	if (peer != NULL && handle->role == ROOM_ROLE_SUBSCRIBER) {
+		peer->subscriber = NULL;   /* first: closing consumers offers nothing */
+		slots_clear(handle);
+		close_consumers_locked(ctx, &box, peer);
+	} else if (peer != NULL && handle->role == ROOM_ROLE_MAIN) {
+		parley_room_peer_disconnect_locked(ctx, &box, peer);
+	}
+	slots_clear(handle);
+	handle->peer = NULL;
+	handle->session = NULL;
+	g_hash_table_remove(ctx->handles, session);
+	g_mutex_unlock(&ctx->lock);
+	parley_room_outbox_flush(ctx, &box);
+	/* the core runs no media callback for this handle any more */
+	parley_room_snapshot_clear(&handle->producers);
+	parley_room_snapshot_clear(&handle->consumers);
+	g_array_free(handle->slots, TRUE);
+	g_free(handle);
+	return 0;
+}
+
+void parley_room_peer_touch_locked(room_ctx *ctx, room_peer *peer)
+{
+	peer->last_seen_ms = ctx->now_ms();
+}
+
+static room_peer *peer_new(room_ctx *ctx, room_room *room, json_t *metadata)
+{
+	room_peer *peer = g_new0(room_peer, 1);
+	do
+		parley_room_random_id(peer->id, ROOM_PEER_ID_LEN);
+	while (g_hash_table_contains(room->peers, peer->id));
+	peer->room_id = g_strdup(room->id);
+	peer->metadata = metadata != NULL ? json_deep_copy(metadata) : json_object();
+	peer->joined_ms = peer->last_seen_ms = ctx->now_ms();
+	peer->producers = g_ptr_array_new();
+	peer->consumers = g_ptr_array_new();
+	return peer;
+}
+
+room_peer *parley_room_peer_join_locked(room_ctx *ctx, room_outbox *box, room_room *room, room_handle *handle,
+                                        const char *peer_id, json_t *metadata, bool *reconnected,
+                                        room_error *code, const char **message)
+{
+	*reconnected = false;
+	if (handle->peer != NULL) {
+		*code = ROOM_ERR_CONFLICT;
+		*message = "this handle is in a room already";
+		return NULL;
+	}
+	if (handle->role == ROOM_ROLE_SUBSCRIBER) {
+		*code = ROOM_ERR_CONFLICT;
+		*message = "a subscriber handle cannot join; use the main handle";
+		return NULL;
+	}
+	room_peer *peer = peer_id != NULL ? g_hash_table_lookup(room->peers, peer_id) : NULL;
+	if (peer != NULL) {
+		/* the same peer back (after a drop, or before its old handle was noticed gone) */
+		if (peer->main != NULL) {
+			room_handle *old = peer->main;
+			parley_room_peer_disconnect_locked(ctx, box, peer);
+			old->peer = NULL;
+			old->role = ROOM_ROLE_NONE;
+			parley_room_outbox_emit_new(ctx, box, old, "error",
+			                            json_pack("{s:i, s:s}", "code", ROOM_ERR_CONFLICT, "message",
+			                                      "this peer joined again from another handle"));
+		}
+		if (metadata != NULL) {
+			json_decref(peer->metadata);
+			peer->metadata = json_deep_copy(metadata);
+		}
+		*reconnected = true;
+	} else {
+		if ((int)g_hash_table_size(room->peers) >= room->max_participants) {
+			*code = ROOM_ERR_FULL;
+			*message = "the room is full";
+			return NULL;
+		}
+		peer = peer_new(ctx, room, metadata);
+		g_hash_table_insert(room->peers, peer->id, peer);
+		json_t *joined = json_pack("{s:s, s:O}", "peerId", peer->id, "metadata", peer->metadata);
+		parley_room_outbox_broadcast(ctx, box, room, peer->id, "peerJoined", joined);
+		json_decref(joined);
+		LOG(ctx, PARLEY_LOG_VERB, "peer %s joined room %s (%u in)", peer->id, room->id,
+		    g_hash_table_size(room->peers));
+	}
+	peer->main = handle;
+	peer->disconnected_ms = 0;
+	handle->peer = peer;
+	handle->role = ROOM_ROLE_MAIN;
+	parley_room_peer_touch_locked(ctx, peer);
+	room->empty_since_ms = 0;
+	return peer;
+}
+
+void parley_room_peer_disconnect_locked(room_ctx *ctx, room_outbox *box, room_peer *peer)
+{
+	/* the publishing pc went with the handle: its streams end now */
+	close_producers_locked(ctx, box, peer, true);
+	if (peer->main != NULL) {
+		peer->main->peer = NULL;
+		parley_room_publish_producer_snapshot_locked(ctx, peer->main, NULL);
+	}
+	peer->main = NULL;
+	peer->disconnected_ms = ctx->now_ms();
+	if (ctx->cfg.reconnect_ms == 0) {
+		parley_room_peer_remove_locked(ctx, box, peer, "left");
+		return;
+	}
+	LOG(ctx, PARLEY_LOG_VERB, "peer %s disconnected; its place is kept for %" G_GINT64_FORMAT " ms", peer->id,
+	    (gint64)ctx->cfg.reconnect_ms);
+}
+
+void parley_room_peer_remove_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *reason)
+{
+	room_room *room = parley_room_lookup_locked(ctx, peer->room_id);
+	if (peer->subscriber != NULL) {
+		room_handle *sub = peer->subscriber;
+		peer->subscriber = NULL;   /* first: closing consumers offers nothing */
+		sub->peer = NULL;
+		sub->role = ROOM_ROLE_NONE;
+		slots_clear(sub);
+		parley_room_publish_consumer_snapshot_locked(ctx, sub, NULL);
+	}
+	close_consumers_locked(ctx, box, peer);
+	close_producers_locked(ctx, box, peer, reason != NULL);
+	if (peer->main != NULL) {
+		peer->main->peer = NULL;
+		parley_room_publish_producer_snapshot_locked(ctx, peer->main, NULL);
+	}
+	if (room != NULL) {
+		g_hash_table_remove(room->peers, peer->id);
+		if (reason != NULL) {
+			json_t *left = json_pack("{s:s, s:s}", "peerId", peer->id, "reason", reason);
+			parley_room_outbox_broadcast(ctx, box, room, NULL, "peerLeft", left);
+			json_decref(left);
+		}
+		if (g_hash_table_size(room->peers) == 0)
+			room->empty_since_ms = ctx->now_ms();
+		LOG(ctx, PARLEY_LOG_VERB, "peer %s left room %s (%s)", peer->id, room->id, reason ? reason : "closed");
+	}
+	g_ptr_array_free(peer->producers, TRUE);
+	g_ptr_array_free(peer->consumers, TRUE);
+	json_decref(peer->metadata);
+	g_free(peer->room_id);
+	g_free(peer);
+}
+
+json_t *parley_room_peer_to_json_locked(room_ctx *ctx, room_peer *peer, bool with_stats)
+{
+	json_t *producers = json_array();
+	for (guint i = 0; i < peer->producers->len; i++)
+		json_array_append_new(producers, parley_room_producer_to_json(peer->producers->pdata[i]));
+	json_t *out = json_pack("{s:s, s:O, s:b, s:I, s:o}", "peerId", peer->id, "metadata", peer->metadata,
+	                        "connected", peer->main != NULL, "joinedFor",
+	                        (json_int_t)((ctx->now_ms() - peer->joined_ms) / 1000), "producers", producers);
+	if (with_stats) {
+		json_t *consumers = json_array();
+		for (guint i = 0; i < peer->consumers->len; i++)
+			json_array_append_new(consumers, parley_room_consumer_to_json(peer->consumers->pdata[i]));
+		json_object_set_new(out, "consumers", consumers);
+		json_object_set_new(out, "lastSeen", json_integer((ctx->now_ms() - peer->last_seen_ms) / 1000));
+	}
+	return out;
+}
+
+/* Liveness from media: any packet on either handle since the last sweep. */
+static void notice_traffic(room_ctx *ctx, room_peer *peer, int64_t now_ms)
+{
+	gint64 traffic = 0;
+	if (peer->main != NULL)
+		traffic += ROOM_LOAD64(&peer->main->traffic);
+	if (peer->subscriber != NULL)
+		traffic += ROOM_LOAD64(&peer->subscriber->traffic);
+	if (traffic != peer->traffic_seen) {
+		peer->traffic_seen = traffic;
+		peer->last_seen_ms = now_ms;
+	}
+	(void)ctx;
+}
+
+unsigned parley_room_sweep(room_ctx *ctx, int64_t now_ms)
+{
+	unsigned gone = 0;
+	room_outbox box;
+	parley_room_outbox_init(&box);
+	g_mutex_lock(&ctx->lock);
+	GList *rooms = g_hash_table_get_values(ctx->rooms);
+	for (GList *r = rooms; r != NULL; r = r->next) {
+		room_room *room = r->data;
+		GList *peers = g_hash_table_get_values(room->peers);
+		for (GList *l = peers; l != NULL; l = l->next) {
+			room_peer *peer = l->data;
+			notice_traffic(ctx, peer, now_ms);
+			if (peer->disconnected_ms != 0 && now_ms - peer->disconnected_ms >= ctx->cfg.reconnect_ms) {
+				parley_room_peer_remove_locked(ctx, &box, peer, "disconnected");
+				gone++;
+			} else if (now_ms - peer->last_seen_ms >= ctx->cfg.peer_timeout_ms) {
+				if (peer->main != NULL)
+					parley_room_outbox_emit_new(ctx, &box, peer->main, "error",
+					                            json_pack("{s:i, s:s}", "code", 408, "message",
+					                                      "removed from the room: no heartbeat or traffic"));
+				parley_room_peer_remove_locked(ctx, &box, peer, "timeout");
+				gone++;
+			}
+		}
+		g_list_free(peers);
+		if (g_hash_table_size(room->peers) == 0 && room->origin != ROOM_ORIGIN_CONFIG &&
+		    room->empty_since_ms != 0 && now_ms - room->empty_since_ms >= ctx->cfg.room_idle_ms) {
+			parley_room_close_locked(ctx, &box, room, "idle");
+			gone++;
+		}
+	}
+	g_list_free(rooms);
+	g_mutex_unlock(&ctx->lock);
+	parley_room_outbox_flush(ctx, &box);
+	return gone;
+}

@@ -1,0 +1,127 @@
+/*
+ * plugins/room/rewrite.c — the rewriting context (see rewrite.h) and the
+ * RTP header view. A segment is a run of packets from one source SSRC
+ * forwarded without interruption; each segment keeps a fixed (seq, ts)
+ * delta, and a new segment starts right after the last packet sent: the
+ * sequence continues at last+1 and the timestamp advances by the wall
+ * time elapsed (at least one tick), so decoders see neither a gap nor a
+ * jump back.
+ */
+#include <string.h>
+
+#include "rewrite.h"
+
+int parley_room_rtp_parse(const uint8_t *buf, size_t len, room_rtp_view *view)
+{
+	if (buf == NULL || len < 12 || (buf[0] >> 6) != 2)
+		return -1;
+	size_t offset = 12 + 4u * (buf[0] & 0x0f);
+	if (offset > len)
+		return -1;
+	if (buf[0] & 0x10) {   /* header extension block */
+		if (offset + 4 > len)
+			return -1;
+		size_t words = ((size_t)buf[offset + 2] << 8) | buf[offset + 3];
+		offset += 4 + 4 * words;
+		if (offset > len)
+			return -1;
+	}
+	size_t padding = 0;
+	if (buf[0] & 0x20) {
+		padding = buf[len - 1];
+		if (padding == 0 || offset + padding > len)
+			return -1;
+	}
+	view->marker = (buf[1] & 0x80) != 0;
+	view->pt = buf[1] & 0x7f;
+	view->seq = (uint16_t)((buf[2] << 8) | buf[3]);
+	view->ts = ((uint32_t)buf[4] << 24) | ((uint32_t)buf[5] << 16) | ((uint32_t)buf[6] << 8) | buf[7];
+	view->ssrc = ((uint32_t)buf[8] << 24) | ((uint32_t)buf[9] << 16) | ((uint32_t)buf[10] << 8) | buf[11];
+	view->payload_offset = offset;
+	view->payload_len = len - offset - padding;
+	return 0;
+}
+
+void parley_room_rtp_write(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts)
+{
+	buf[2] = (uint8_t)(seq >> 8);
+	buf[3] = (uint8_t)seq;
+	buf[4] = (uint8_t)(ts >> 24);
+	buf[5] = (uint8_t)(ts >> 16);
+	buf[6] = (uint8_t)(ts >> 8);
+	buf[7] = (uint8_t)ts;
+	buf[8] = (uint8_t)(ssrc >> 24);
+	buf[9] = (uint8_t)(ssrc >> 16);
+	buf[10] = (uint8_t)(ssrc >> 8);
+	buf[11] = (uint8_t)ssrc;
+}
+
+void parley_room_rewriter_init(room_rewriter *rw, uint32_t out_ssrc, uint32_t clock_rate)
+{
+	memset(rw, 0, sizeof(*rw));
+	rw->out_ssrc = out_ssrc;
+	rw->clock_rate = clock_rate != 0 ? clock_rate : 90000;
+}
+
+void parley_room_rewriter_switch(room_rewriter *rw)
+{
+	rw->rebase = true;
+}
+
+/* Starts a segment at packet (seq, ts) so it follows the last one sent. */
+static void start_segment(room_rewriter *rw, uint32_t ssrc, uint16_t seq, uint32_t ts, int64_t now_us)
+{
+	if (!rw->started) {
+		/* the first segment keeps the source's numbering */
+		rw->seq_delta = 0;
+		rw->ts_delta = 0;
+		rw->started = true;
+	} else {
+		int64_t elapsed_us = now_us - rw->last_us;
+		if (elapsed_us < 0)
+			elapsed_us = 0;
+		uint64_t ticks = ((uint64_t)elapsed_us * rw->clock_rate + 500000u) / 1000000u;   /* nearest */
+		if (ticks == 0)
+			ticks = 1;
+		uint16_t next_seq = (uint16_t)(rw->last_out_seq + 1);
+		uint32_t next_ts = rw->last_out_ts + (uint32_t)ticks;
+		rw->seq_delta = (uint16_t)(next_seq - seq);
+		rw->ts_delta = next_ts - ts;
+	}
+	rw->src_ssrc = ssrc;
+	rw->base_in_seq = seq;
+	rw->highest_in_seq = seq;
+	rw->rebase = false;
+	rw->segments++;
+}
+
+room_rewrite_result parley_room_rewriter_map(room_rewriter *rw, uint32_t ssrc, uint16_t seq, uint32_t ts,
+                                             int64_t now_us, uint16_t *out_seq, uint32_t *out_ts)
+{
+	if (!rw->started || rw->rebase || ssrc != rw->src_ssrc)
+		start_segment(rw, ssrc, seq, ts, now_us);
+	else if (parley_room_seq_diff(seq, rw->base_in_seq) < 0)
+		return ROOM_REWRITE_OLD;   /* belongs to the previous segment */
+	uint16_t mapped_seq = (uint16_t)(seq + rw->seq_delta);
+	uint32_t mapped_ts = ts + rw->ts_delta;
+	if (parley_room_seq_diff(seq, rw->highest_in_seq) >= 0) {
+		rw->highest_in_seq = seq;
+		rw->last_out_seq = mapped_seq;
+		rw->last_out_ts = mapped_ts;
+		rw->last_us = now_us;
+	}
+	*out_seq = mapped_seq;
+	*out_ts = mapped_ts;
+	return ROOM_REWRITE_OK;
+}
+
+void parley_room_rewriter_drop(room_rewriter *rw, uint32_t ssrc, uint16_t seq)
+{
+	if (!rw->started || rw->rebase || ssrc != rw->src_ssrc)
+		return;   /* nothing sent in this segment yet: nothing to close */
+	if (parley_room_seq_diff(seq, rw->highest_in_seq) <= 0)
+		return;   /* late duplicate or reordered: numbering already moved on */
+	/* the packet vanishes: every later packet moves one number down */
+	rw->highest_in_seq = seq;
+	rw->seq_delta--;
+}

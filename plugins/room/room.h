@@ -1,0 +1,403 @@
+/*
+ * plugins/room/room.h — the room plugin's (parley.plugin.room, the SFU)
+ * shared types and the interfaces between its files:
+ *  - config.c: settings read through core->config_get;
+ *  - rooms.c: the context, rooms (create/destroy/list, config-file rooms,
+ *    idle close), the outbox that carries events out of the state lock;
+ *  - peers.c: peers (join, leave, reconnect window, heartbeat expiry) and
+ *    the periodic sweep;
+ *  - requests.c: the table of client requests and the admin requests;
+ *  - media.c: producers and consumers (publishing, subscribing, the
+ *    subscriber's offer), snapshots read by the media path;
+ *  - forward.c: the per-packet path (parse, rewrite, fan-out);
+ *  - rewrite.c: the rewriting context (ssrc/seq/ts continuity);
+ *  - simulcast.c: layer choice and codec payload inspection;
+ *  - feedback.c: RTCP from subscribers (PLI/FIR, REMB, RR) to publishers;
+ *  - speaker.c: audio levels → activeSpeaker;
+ *  - stats.c: bitrate/loss/layer views;
+ *  - snapshot.c: loop-reclaimed immutable arrays for the media path.
+ *
+ * Locking: ctx->lock serializes every control decision (rooms, peers,
+ * producers, consumers). The media path never takes it: it reads
+ * immutable snapshots (room_snapshot) owned by the handle whose loop reads
+ * them, plus atomics. Events are queued into an outbox while ctx->lock is
+ * held and pushed after it is released.
+ *
+ * Lifetimes: producers and consumers are reference counted (atomic). A
+ * snapshot holds a reference on every object it lists; retired snapshots
+ * are freed by the reading loop itself, so a reader never sees freed memory.
+ */
+#ifndef PARLEY_ROOM_H
+#define PARLEY_ROOM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include <jansson.h>
+#include <parley/plugin.h>
+
+#include "rewrite.h"
+#include "simulcast.h"
+
+#define PARLEY_ROOM_PACKAGE "parley.plugin.room"
+#define ROOM_ID_LEN 10
+#define ROOM_PEER_ID_LEN 16
+#define ROOM_OBJECT_ID_LEN 12      /* producer and consumer ids */
+#define ROOM_MAX_ID 64             /* client-chosen ids: bytes */
+#define ROOM_MAX_MLINES 64         /* m-lines per PeerConnection */
+#define ROOM_MAX_LAYERS 3          /* simulcast spatial layers */
+#define ROOM_SCRATCH 1600          /* largest RTP packet forwarded */
+
+/* Relaxed 64-bit counters shared between a loop and readers elsewhere. */
+#define ROOM_ADD64(ptr, v) __atomic_fetch_add((ptr), (v), __ATOMIC_RELAXED)
+#define ROOM_LOAD64(ptr) __atomic_load_n((ptr), __ATOMIC_RELAXED)
+#define ROOM_STORE64(ptr, v) __atomic_store_n((ptr), (v), __ATOMIC_RELAXED)
+
+/* Error codes in error events and refusals. */
+typedef enum room_error {
+	ROOM_ERR_INVALID = 400,        /* malformed request */
+	ROOM_ERR_UNAUTHORIZED = 401,   /* admin secret / not the owner */
+	ROOM_ERR_NOT_FOUND = 404,      /* room, peer, producer or consumer */
+	ROOM_ERR_UNKNOWN_REQUEST = 405,
+	ROOM_ERR_CONFLICT = 409,       /* exists already, joined already */
+	ROOM_ERR_NOT_JOINED = 412,     /* the handle is in no room */
+	ROOM_ERR_FULL = 429,           /* max_participants / max_rooms */
+	ROOM_ERR_MEDIA = 465,          /* SDP refused */
+	ROOM_ERR_UNAVAILABLE = 503,    /* the core offers no SDP helpers */
+} room_error;
+
+typedef struct room_config {
+	int max_participants;          /* [general] max_participants (7) */
+	int max_participants_limit;    /* [general] max_participants_limit (100) */
+	int max_rooms;                 /* [general] max_rooms (1000) */
+	bool implicit_rooms;           /* [general] implicit_rooms (true): joinRoom creates */
+	int64_t room_idle_ms;          /* [general] room_idle_timeout s (1800) */
+	int64_t peer_timeout_ms;       /* [general] peer_timeout s (60) */
+	int64_t reconnect_ms;          /* [general] reconnect_window s (30) */
+	unsigned sweep_interval_ms;    /* [general] sweep_interval s (5) */
+	size_t max_metadata;           /* [general] max_metadata bytes (4096) */
+	char *admin_key;               /* [general] admin_key: room creation needs it (NULL = open) */
+	unsigned pli_interval_ms;      /* [media] pli_interval_ms (500) */
+	uint32_t max_bitrate;          /* [media] max_bitrate bps (2500000): REMB cap to publishers */
+	uint32_t remb_interval_ms;     /* [media] remb_interval_ms (1000) */
+	bool simulcast;                /* [media] simulcast (true) */
+	bool auto_layers;              /* [media] auto_layers (true): layer from subscriber REMB */
+	uint32_t layer_bitrates[ROOM_MAX_LAYERS]; /* [media] layer_bitrates "150000,500000,1500000" */
+	unsigned speaker_interval_ms;  /* [media] speaker_interval_ms (500; 0 = off) */
+	int speaker_threshold;         /* [media] speaker_threshold -dBov (60): quieter is silence */
+	char *audio_codecs;            /* [media] audio_codecs ("opus") */
+	char *video_codecs;            /* [media] video_codecs ("vp8,h264,vp9") */
+	unsigned stats_interval_ms;    /* [media] stats_interval_ms (1000) */
+} room_config;
+
+void parley_room_config_load(room_config *cfg, const parley_plugin_core *core);
+void parley_room_config_clear(room_config *cfg);
+
+/* ---- snapshot.c: an immutable array swapped by writers, read by one loop ---- */
+typedef struct room_snapshot_items {
+	guint n;
+	gpointer items[];              /* each holds a reference (released by the unref fn) */
+} room_snapshot_items;
+
+typedef struct room_snapshot {
+	room_snapshot_items *current;  /* read with g_atomic_pointer_get */
+	GMutex lock;                   /* writers and reclamation only */
+	GSList *retired;               /* old arrays waiting for the reader's loop */
+	gint has_retired;
+	GDestroyNotify unref;          /* drops one item's reference */
+} room_snapshot;
+
+typedef gpointer (*room_ref_fn)(gpointer item);
+void parley_room_snapshot_init(room_snapshot *s, GDestroyNotify unref);
+/* The reader (only ever one loop): frees retired arrays first, then returns
+ * the current array (may be NULL). Valid until this loop reads again. */
+room_snapshot_items *parley_room_snapshot_read(room_snapshot *s);
+/* Writers (any thread): publishes a new array (taken). */
+void parley_room_snapshot_publish(room_snapshot *s, room_snapshot_items *items);
+room_snapshot_items *parley_room_snapshot_items_new(guint n);
+/* The current array's items copied into a GPtrArray with new references
+ * (writers building the next array). */
+GPtrArray *parley_room_snapshot_copy(room_snapshot *s, room_ref_fn ref);
+/* Publishes `array`'s items (references taken from the array). */
+void parley_room_snapshot_publish_array(room_snapshot *s, GPtrArray *array);
+/* When no reader can run any more: frees everything. */
+void parley_room_snapshot_clear(room_snapshot *s);
+
+/* ---- media objects ---- */
+typedef enum room_kind { ROOM_KIND_AUDIO = 0, ROOM_KIND_VIDEO = 1 } room_kind;
+
+/* The negotiated codec of a producer, reused in the subscribers' offers. */
+typedef struct room_codec_info {
+	char name[16];
+	room_payload_codec codec;      /* for video payload inspection */
+	int pt;
+	uint32_t clock_rate;
+	uint32_t channels;
+	char fmtp[256];
+} room_codec_info;
+
+typedef struct room_handle room_handle;
+typedef struct room_producer room_producer;
+
+typedef struct room_producer {
+	gint refs;
+	const parley_plugin_core *core;
+	char id[ROOM_OBJECT_ID_LEN + 1];
+	char peer_id[ROOM_PEER_ID_LEN + 1];
+	char room_id[ROOM_MAX_ID + 1];
+	room_kind kind;
+	char source[16];               /* "mic", "camera", "screen" */
+	json_t *metadata;              /* owned; under ctx->lock */
+	int mindex;
+	char mid[32];
+	room_codec_info codec;
+	unsigned layers;               /* simulcast encodings (1 = none) */
+	uint8_t ext_abs_send_time;     /* publisher's extension ids (0 = not negotiated) */
+	uint8_t out_pt;                /* payload type in the subscribers' offers */
+	parley_plugin_session *session;/* publisher's handle (handle_ref held) */
+	room_snapshot consumers;       /* room_consumer*, read on the publisher's loop */
+	gint paused;                   /* atomic */
+	gint closed;                   /* atomic */
+	/* media-path state: publisher's loop only */
+	uint8_t scratch[ROOM_SCRATCH];
+	int64_t layer_seen_us[ROOM_MAX_LAYERS];
+	int32_t layer_width[ROOM_MAX_LAYERS];   /* from VP8 keyframes, 0 = unknown */
+	int32_t layer_height[ROOM_MAX_LAYERS];
+	/* counters: written on the publisher's loop, read anywhere (atomic) */
+	gint64 packets, bytes;
+	gint64 layer_bytes[ROOM_MAX_LAYERS];
+	gint64 last_pli_us;            /* rate limiting, CAS from any loop */
+	gint plis_sent;
+	gint level_sum, level_count;   /* audio: -dBov sum over the speaker window */
+	/* stats (under the stats timer) */
+	double bitrate;                /* bps of the last stats window */
+	gint64 stats_bytes;
+	int64_t stats_ms;
+} room_producer;
+
+typedef struct room_consumer {
+	gint refs;
+	const parley_plugin_core *core;
+	char id[ROOM_OBJECT_ID_LEN + 1];
+	char peer_id[ROOM_PEER_ID_LEN + 1];   /* the subscriber */
+	room_producer *producer;       /* reference */
+	parley_plugin_session *session;/* subscriber's handle (handle_ref held) */
+	int mindex;                    /* m-line in the subscriber's pc */
+	char mid[32];
+	uint32_t out_ssrc;
+	gint paused;                   /* atomic: by the subscriber (starts paused) */
+	gint closed;                   /* atomic */
+	gint preferred_layer;          /* atomic: setPreferredLayers spatial (-1 = auto/highest) */
+	gint preferred_temporal;       /* atomic: -1 = all */
+	gint remb;                     /* atomic: subscriber's estimate for this stream, bps (0 = none) */
+	gint resync;                   /* atomic: next packet re-bases (resume) */
+	gint layer;                    /* atomic: the spatial layer forwarded now (-1 none) */
+	gint loss;                     /* atomic: fraction lost ×256 from the subscriber's RR */
+	/* publisher's loop only */
+	room_rewriter rw;
+	int target_layer;
+	int64_t last_switch_us;
+	/* counters */
+	gint64 packets, bytes, dropped;
+	gint64 stats_bytes;
+	int64_t stats_ms;
+	double bitrate;
+} room_consumer;
+
+void parley_room_producer_ref(room_producer *p);
+void parley_room_producer_unref(room_producer *p);
+void parley_room_consumer_ref(room_consumer *c);
+void parley_room_consumer_unref(room_consumer *c);
+/* room_ref_fn-shaped wrappers for snapshots. */
+gpointer parley_room_producer_copy(gpointer p);
+gpointer parley_room_consumer_copy(gpointer c);
+
+/* One slot (m-line) of a subscriber's downstream offer. */
+typedef struct room_slot {
+	char mid[32];
+	room_kind kind;
+	room_consumer *consumer;       /* reference, NULL = inactive */
+	room_codec_info codec;         /* last codec offered on this m-line */
+	uint32_t ssrc;
+} room_slot;
+
+typedef enum room_role { ROOM_ROLE_NONE = 0, ROOM_ROLE_MAIN, ROOM_ROLE_SUBSCRIBER } room_role;
+
+typedef struct room_peer room_peer;
+
+/* One attached handle. */
+struct room_handle {
+	parley_plugin_session *session;
+	room_role role;
+	room_peer *peer;               /* under ctx->lock; NULL = in no room */
+	room_snapshot producers;       /* main: room_producer* by position; read on its loop */
+	room_snapshot consumers;       /* subscriber: room_consumer* by position; read on its loop */
+	gint64 traffic;                /* atomic: packets received (liveness) */
+	/* negotiation (under ctx->lock) */
+	GArray *slots;                 /* subscriber: room_slot per offered m-line */
+	bool offer_pending;            /* an offer was sent, its answer not received yet */
+	bool offer_again;              /* something changed while an offer was pending */
+	uint64_t offer_version;
+	bool media_up;
+};
+
+struct room_peer {
+	char id[ROOM_PEER_ID_LEN + 1];
+	char *room_id;
+	json_t *metadata;              /* owned */
+	room_handle *main;             /* NULL while disconnected */
+	room_handle *subscriber;       /* NULL when none attached */
+	int64_t joined_ms;
+	int64_t last_seen_ms;          /* heartbeat, requests, traffic */
+	int64_t disconnected_ms;       /* 0 = connected */
+	gint64 traffic_seen;           /* main+subscriber traffic at the last sweep */
+	GPtrArray *producers;          /* room_producer* (references) */
+	GPtrArray *consumers;          /* room_consumer* (references) */
+};
+
+typedef enum room_origin { ROOM_ORIGIN_API = 0, ROOM_ORIGIN_CONFIG, ROOM_ORIGIN_IMPLICIT } room_origin;
+
+typedef struct room_room {
+	char *id;
+	json_t *metadata;              /* owned */
+	int max_participants;
+	room_origin origin;
+	int64_t created_ms;
+	int64_t empty_since_ms;        /* 0 = someone is in */
+	GHashTable *peers;             /* peer id → room_peer* (owned) */
+	char active_speaker[ROOM_PEER_ID_LEN + 1];
+} room_room;
+
+typedef struct room_outbox {
+	GArray *items;
+} room_outbox;
+
+/* SDP helpers the core may offer (filled from the core table when it has them). */
+typedef struct room_sdp_ops {
+	char *(*answer)(const char *offer, json_t *options, char *error, size_t error_size);
+	char *(*offer)(json_t *description, char *error, size_t error_size);
+	json_t *(*summary)(const char *sdp);
+} room_sdp_ops;
+
+typedef struct room_ctx {
+	const parley_plugin_core *core;
+	const parley_plugin *plugin;
+	room_config cfg;
+	room_sdp_ops sdp;
+	GMutex lock;
+	GHashTable *rooms;             /* id → room_room* (owned) */
+	GHashTable *handles;           /* session → room_handle* (owned) */
+	GHashTable *producers;         /* id → room_producer* (borrowed from the peers) */
+	GHashTable *consumers;         /* id → room_consumer* (borrowed from the peers) */
+	int64_t (*now_ms)(void);       /* clock (replaceable in tests) */
+	int64_t (*now_us)(void);
+	gint64 packets_forwarded;      /* atomic */
+} room_ctx;
+
+/* ---- rooms.c ---- */
+room_ctx *parley_room_ctx_new(const parley_plugin_core *core, const parley_plugin *plugin, room_config *cfg);
+void parley_room_ctx_free(room_ctx *ctx);
+int64_t parley_room_clock_ms(void);
+int64_t parley_room_clock_us(void);
+void parley_room_random_id(char *out, size_t length);
+uint32_t parley_room_random_u32(void);
+/* Rooms named in [general] rooms, with their [room.<id>] settings. */
+void parley_room_load_config_rooms(room_ctx *ctx);
+/* Under ctx->lock. NULL with code and message on refusal. */
+room_room *parley_room_create_locked(room_ctx *ctx, const char *id, json_t *metadata, int max_participants,
+                                     room_origin origin, room_error *code, const char **message);
+room_room *parley_room_lookup_locked(room_ctx *ctx, const char *id);
+/* Tells everyone roomClosed {reason}, removes every peer and frees the room. */
+void parley_room_close_locked(room_ctx *ctx, room_outbox *box, room_room *room, const char *reason);
+unsigned parley_room_count_peers_locked(room_ctx *ctx);
+
+void parley_room_outbox_init(room_outbox *box);
+/* Queues {"event":name,"data":payload (stolen)} for `handle` (NULL = dropped). */
+void parley_room_outbox_emit_new(room_ctx *ctx, room_outbox *box, room_handle *handle, const char *name,
+                                 json_t *payload);
+/* Queues an event with a jsep (both stolen). */
+void parley_room_outbox_jsep_new(room_ctx *ctx, room_outbox *box, room_handle *handle, const char *name,
+                                 json_t *payload, json_t *jsep);
+/* The same with the client's transaction (an answer to its request). */
+void parley_room_outbox_reply_new(room_ctx *ctx, room_outbox *box, room_handle *handle, const char *transaction,
+                                  const char *name, json_t *payload, json_t *jsep);
+/* Same payload (borrowed) to every connected peer of the room but `except`. */
+void parley_room_outbox_broadcast(room_ctx *ctx, room_outbox *box, room_room *room, const char *except,
+                                  const char *name, json_t *payload);
+/* Pushes everything (ctx->lock NOT held) and empties the box. */
+void parley_room_outbox_flush(room_ctx *ctx, room_outbox *box);
+
+/* ---- peers.c (all _locked with ctx->lock held) ---- */
+room_handle *parley_room_handle_attach(room_ctx *ctx, parley_plugin_session *session);
+/* The handle goes away: a main handle's peer enters the reconnect window. */
+int parley_room_handle_detach(room_ctx *ctx, parley_plugin_session *session);
+room_handle *parley_room_handle_lookup_locked(room_ctx *ctx, parley_plugin_session *session);
+/* Joins `handle` to `room` (peer_id NULL = new id; a known disconnected
+ * or same-room peer id = reconnect). NULL with code and message on refusal. */
+room_peer *parley_room_peer_join_locked(room_ctx *ctx, room_outbox *box, room_room *room, room_handle *handle,
+                                        const char *peer_id, json_t *metadata, bool *reconnected,
+                                        room_error *code, const char **message);
+/* Removes the peer and frees it; others get peerLeft {peerId, reason}
+ * unless reason is NULL (the whole room is closing). */
+void parley_room_peer_remove_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *reason);
+/* The handle's peer lost its main handle: its producers close, it waits
+ * for the reconnect window. */
+void parley_room_peer_disconnect_locked(room_ctx *ctx, room_outbox *box, room_peer *peer);
+void parley_room_peer_touch_locked(room_ctx *ctx, room_peer *peer);
+json_t *parley_room_peer_to_json_locked(room_ctx *ctx, room_peer *peer, bool with_stats);
+/* Expired peers and idle rooms at `now_ms`; returns how many objects went. */
+unsigned parley_room_sweep(room_ctx *ctx, int64_t now_ms);
+
+/* ---- media.c and negotiate.c (all _locked with ctx->lock held) ---- */
+/* A producer on the peer's main handle at m-line `mindex` (the peer's list
+ * holds the returned reference; ctx->producers indexes it). */
+room_producer *parley_room_producer_new(room_ctx *ctx, room_peer *peer, room_kind kind, int mindex, const char *mid);
+/* A publish offer on the peer's main handle: producers created/closed,
+ * the answer queued. 0 or a room_error with *message. */
+int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *offer_sdp,
+                               json_t *body, json_t **answer_out, const char **message);
+void parley_room_producer_close_locked(room_ctx *ctx, room_outbox *box, room_producer *p, bool notify);
+room_producer *parley_room_producer_lookup_locked(room_ctx *ctx, const char *id);
+/* Subscribes the peer to producer `p`; the subscriber handle gets an offer. */
+room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, room_producer *p,
+                                          bool paused, room_error *code, const char **message);
+void parley_room_consumer_close_locked(room_ctx *ctx, room_outbox *box, room_consumer *c);
+room_consumer *parley_room_consumer_lookup_locked(room_ctx *ctx, const char *id);
+/* (Re)sends the subscriber's offer when needed and none is pending. */
+void parley_room_subscriber_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer);
+/* The subscriber's answer arrived. 0 or a room_error. */
+int parley_room_subscriber_answer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *sdp,
+                                         const char **message);
+/* Republishes the snapshots read by the media path after a change. */
+void parley_room_publish_producer_snapshot_locked(room_ctx *ctx, room_handle *handle, room_peer *peer);
+void parley_room_publish_consumer_snapshot_locked(room_ctx *ctx, room_handle *handle, room_peer *peer);
+void parley_room_producer_republish_consumers_locked(room_ctx *ctx, room_producer *p);
+json_t *parley_room_producer_to_json(const room_producer *p);
+json_t *parley_room_consumer_to_json(const room_consumer *c);
+void parley_room_request_keyframe(room_ctx *ctx, room_producer *p, int64_t now_us);
+
+/* ---- forward.c (publisher's / subscriber's loop) ---- */
+void parley_room_incoming_rtp(room_ctx *ctx, room_handle *handle, parley_rtp_packet *packet);
+void parley_room_incoming_rtcp(room_ctx *ctx, room_handle *handle, parley_rtcp_packet *packet);
+
+/* ---- speaker.c ---- */
+/* Called by the speaker timer: picks each room's loudest peer over the last
+ * window and queues activeSpeaker when it changed. */
+void parley_room_speaker_tick(room_ctx *ctx);
+/* One audio packet's level (-dBov, 0 loudest .. 127 silence). */
+void parley_room_speaker_sample(room_producer *p, int level, bool voice);
+
+/* ---- stats.c ---- */
+void parley_room_stats_tick(room_ctx *ctx, int64_t now_ms);
+json_t *parley_room_room_stats_locked(room_ctx *ctx, room_room *room);
+json_t *parley_room_room_info_locked(room_ctx *ctx, room_room *room, bool with_stats);
+/* Aggregated REMB for every publisher (min of subscribers, capped). */
+void parley_room_remb_tick(room_ctx *ctx);
+
+/* ---- requests.c ---- */
+/* Handles one client request; fills `result` (OK with content, or ERROR). */
+void parley_room_handle_request(room_ctx *ctx, parley_plugin_session *session, const char *transaction,
+                                json_t *body, json_t *jsep, parley_plugin_result *result);
+json_t *parley_room_handle_admin(room_ctx *ctx, json_t *body);
+
+#endif
