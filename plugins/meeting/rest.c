@@ -89,7 +89,9 @@ static bool apply_fields(rest_call *call, parley_meeting *m, bool creating)
 	int64_t scheduled_at = 0;
 	json_t *settings = json_object_get(call->body, "settings"); /* borrowed */
 	const char *bad = NULL;
-	if (!parley_meeting_rules_string(call->body, "title", creating, PARLEY_MEETING_TITLE_MAX, &title))
+	/* A title is required on create and may never be emptied by an update. */
+	if (!parley_meeting_rules_string(call->body, "title", creating, PARLEY_MEETING_TITLE_MAX, &title) ||
+	    (title != NULL && title[0] == '\0'))
 		bad = "title";
 	else if (!parley_meeting_rules_string(call->body, "description", false, PARLEY_MEETING_DESCRIPTION_MAX,
 	                                      &description))
