@@ -300,7 +300,9 @@ export class Session extends Emitter {
 		if (reply.janus !== 'success' || typeof reply.data?.id !== 'number') throw janusError(reply, 'create');
 		this.id = reply.data.id;
 		this.transport.onEvent = (msg) => this.dispatch(msg);
-		this.transport.onClose = (why) => this.close(why);
+		// The event stream ends on its own during destroy (HTTP: the held
+		// long-poll is answered "no such session"): that is the destroy.
+		this.transport.onClose = (why) => this.close(this.destroying ? 'destroyed' : why);
 		this.transport.startEvents(this.id, (this.opts.longpollMs || 60000));
 		this.keepalive = setInterval(() => {
 			this.request({ janus: 'keepalive' }).catch((e) => this.emit('error', e));
@@ -328,6 +330,7 @@ export class Session extends Emitter {
 
 	async destroy() {
 		if (this.closed) return;
+		this.destroying = true;
 		try {
 			const reply = await this.request({ janus: 'destroy' });
 			if (reply.janus !== 'success') throw janusError(reply, 'destroy');

@@ -4,6 +4,8 @@
 // framesDecoded grows and audio samples are received, over the HTTP
 // long-poll transport and over WebSocket. Runs in a network namespace with
 // only lo (tests/run.sh starts *-netns files under `unshare --net`).
+// Also html/parley.js on its own (no media): sessions, handles, synchronous
+// and asynchronous plugin answers, errors, detach and destroy on both transports.
 import assert from 'node:assert/strict';
 import { serverSuite } from './lib/harness.mjs';
 import { HTML_DIR, assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
@@ -65,3 +67,63 @@ test('Chromium on echo.html gets its own video and audio back over HTTP long-pol
 test('Chromium on echo.html gets its own video and audio back over WebSocket', async (srv) => {
 	await echoRoundTrip(srv, 'ws');
 }, { timeout: 60000 });
+
+// The client itself, without media: what echo.html and meeting.html build on.
+async function clientRound(server) {
+	const { Parley } = await import('/parley.js');
+	const out = {};
+	const session = await Parley.connect(server, { keepaliveMs: 1000 });
+	out.sessionId = session.id;
+	const handle = await session.attach('parley.plugin.echo');
+	out.handleId = handle.id;
+	out.pong = await handle.send({ request: 'ping' });
+	const event = new Promise((resolve) => handle.on('message', (data) => resolve(data)));
+	out.ack = await handle.send({ audio: false, note: 'hi' });
+	out.event = await Promise.race([event, new Promise((r) => setTimeout(() => r('no event within 5 s'), 5000))]);
+	await new Promise((r) => setTimeout(r, 2500)); // keepalives go out meanwhile
+	out.unknown = await session.attach('parley.plugin.nosuch').then(() => 'attached?!', (e) => ({ code: e.code, message: e.message }));
+	let detached = false;
+	handle.on('detached', () => { detached = true; });
+	await handle.detach();
+	out.detached = detached;
+	out.afterDetach = await handle.send({ request: 'ping' }).then(() => 'answered?!', (e) => e.code);
+	let closed = null;
+	session.on('closed', (why) => { closed = why; });
+	await session.destroy();
+	out.closed = closed;
+	out.afterDestroy = await session.attach('parley.plugin.echo').then(() => 'attached?!', (e) => e.message);
+	out.badUrl = await Parley.connect('ftp://nowhere').then(() => 'connected?!', (e) => e.message);
+	return out;
+}
+
+for (const transport of ['http', 'ws']) {
+	test(`parley.js in Chromium over ${transport}: session, attach, sync and async messages, errors, detach, destroy`, async (srv) => {
+		const browser = await launchBrowser();
+		let page = null;
+		try {
+			page = await openPage(browser, `${srv.httpUrl}/index.html`, `client-${transport}`);
+			const server = transport === 'http' ? `${srv.httpUrl}/janus` : `${srv.wsUrl}/`;
+			const r = await page.evaluate(clientRound, server);
+			assert.equal(typeof r.sessionId, 'number');
+			assert.equal(typeof r.handleId, 'number');
+			assert.deepEqual(r.pong, { kind: 'success', data: { echotest: 'pong' }, jsep: null });
+			assert.deepEqual(r.ack, { kind: 'ack' });
+			assert.equal(r.event?.echotest, 'event', `async event: ${JSON.stringify(r.event)}`);
+			assert.equal(r.event?.result, 'ok');
+			assert.equal(r.event?.note, 'hi');
+			assert.equal(typeof r.unknown?.code, 'number', `unknown plugin: ${JSON.stringify(r.unknown)}`);
+			assert.match(r.unknown.message, /attach parley\.plugin\.nosuch/);
+			assert.equal(r.detached, true);
+			assert.equal(typeof r.afterDetach, 'number', `a message on a detached handle: ${r.afterDetach}`);
+			assert.equal(r.closed, 'destroyed');
+			assert.match(r.afterDestroy, /closed/);
+			assert.match(r.badUrl, /neither a ws/);
+		} catch (err) {
+			err.message += `\nbrowser console:\n${page ? consoleOf([page]) : ''}`;
+			throw err;
+		} finally {
+			if (page) await page.close().catch(() => {});
+			await browser.close();
+		}
+	}, { timeout: 40000 });
+}
