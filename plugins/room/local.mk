@@ -23,7 +23,8 @@ EXTRA_DIST += conf/parley.plugin.room.conf plugins/room/README.md tests/unit/tes
 if HAVE_CMOCKA
 room_test_cflags = $(UNIT_CFLAGS) -I$(top_srcdir)/plugins/room
 room_test_libs = plugins/room/libroom.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
-check_PROGRAMS += tests/unit/test_room_rewrite tests/unit/test_room_simulcast tests/unit/test_room_lifecycle
+check_PROGRAMS += tests/unit/test_room_rewrite tests/unit/test_room_simulcast tests/unit/test_room_lifecycle \
+	tests/unit/test_room_forward
 tests_unit_test_room_rewrite_SOURCES = tests/unit/test_room_rewrite.c
 tests_unit_test_room_rewrite_CFLAGS = $(room_test_cflags)
 tests_unit_test_room_rewrite_LDADD = $(room_test_libs)
@@ -33,4 +34,9 @@ tests_unit_test_room_simulcast_LDADD = $(room_test_libs)
 tests_unit_test_room_lifecycle_SOURCES = tests/unit/test_room_lifecycle.c tests/unit/test_room_core.h
 tests_unit_test_room_lifecycle_CFLAGS = $(room_test_cflags)
 tests_unit_test_room_lifecycle_LDADD = $(room_test_libs)
+# the forwarding test runs the plugin against the core's real SDP helpers
+tests_unit_test_room_forward_SOURCES = tests/unit/test_room_forward.c tests/unit/test_room_core.h
+tests_unit_test_room_forward_CFLAGS = $(room_test_cflags) -I$(top_srcdir)/core/media
+tests_unit_test_room_forward_LDADD = plugins/room/libroom.la libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) \
+	$(JANSSON_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)
 endif

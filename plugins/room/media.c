@@ -95,6 +95,29 @@ static room_peer *peer_of(room_ctx *ctx, const char *room_id, const char *peer_i
 	return room != NULL ? g_hash_table_lookup(room->peers, peer_id) : NULL;
 }
 
+static bool reclaim_now(void *data)
+{
+	parley_room_snapshot_reclaim(&((room_producer *)data)->consumers);
+	return false;
+}
+
+static void producer_unref_cb(void *data) { parley_room_producer_unref(data); }
+
+/* Retired consumer arrays hold references (consumer → producer: a cycle
+ * while they wait); a one-shot timer on the publisher's loop frees them
+ * even when no packet comes. Without a loop (no timers, or the handle is
+ * gone) no reader can run, so they go at once. */
+static void schedule_reclaim(room_ctx *ctx, room_producer *p)
+{
+	if (p->session != NULL && ctx->core->timer_start != NULL) {
+		parley_room_producer_ref(p);
+		if (ctx->core->timer_start(p->session, 0, reclaim_now, p, producer_unref_cb) != NULL)
+			return;
+		parley_room_producer_unref(p);
+	}
+	parley_room_snapshot_reclaim(&p->consumers);
+}
+
 void parley_room_producer_republish_consumers_locked(room_ctx *ctx, room_producer *p)
 {
 	GPtrArray *array = g_ptr_array_new();
@@ -107,6 +130,7 @@ void parley_room_producer_republish_consumers_locked(room_ctx *ctx, room_produce
 			g_ptr_array_add(array, parley_room_consumer_copy(c));
 	}
 	parley_room_snapshot_publish_array(&p->consumers, array);
+	schedule_reclaim(ctx, p);
 }
 
 void parley_room_publish_producer_snapshot_locked(room_ctx *ctx, room_handle *handle, room_peer *peer)
@@ -221,7 +245,7 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 	g_hash_table_insert(ctx->consumers, c->id, c);
 	parley_room_producer_republish_consumers_locked(ctx, p);
 	parley_room_publish_consumer_snapshot_locked(ctx, sub, peer);
-	parley_room_subscriber_offer_locked(ctx, box, peer);
+	(void)box;   /* the caller sends the offer once for a batch of consumers */
 	return c;
 }
 

@@ -272,7 +272,9 @@ void parley_room_subscriber_offer_locked(room_ctx *ctx, room_outbox *box, room_p
 			json_array_append_new(consumers, parley_room_consumer_to_json(c));
 	}
 	sub->offer_version++;
-	json_t *description = json_pack("{s:o, s:s, s:I}", "media", media, "session_id", peer->id, "version",
+	char session_id[16];   /* o= wants digits: stable per peer */
+	g_snprintf(session_id, sizeof(session_id), "%u", g_str_hash(peer->id) | 1u);
+	json_t *description = json_pack("{s:o, s:s, s:I}", "media", media, "session_id", session_id, "version",
 	                                (json_int_t)sub->offer_version);
 	char error[256] = "";
 	char *sdp = ctx->sdp.offer(description, error, sizeof(error));

@@ -329,6 +329,8 @@ static void req_consume(request *r)
 		json_array_append_new(consumers, parley_room_consumer_to_json(c));
 	}
 	json_decref(list);
+	/* one offer for everything added (also after a partial refusal) */
+	parley_room_subscriber_offer_locked(r->ctx, r->box, peer);
 	if (r->code != 0) {
 		json_decref(consumers);
 		return;

@@ -120,6 +120,8 @@ room_snapshot_items *parley_room_snapshot_items_new(guint n);
 GPtrArray *parley_room_snapshot_copy(room_snapshot *s, room_ref_fn ref);
 /* Publishes `array`'s items (references taken from the array). */
 void parley_room_snapshot_publish_array(room_snapshot *s, GPtrArray *array);
+/* Frees the retired arrays: only on the reader's loop, outside a read. */
+void parley_room_snapshot_reclaim(room_snapshot *s);
 /* When no reader can run any more: frees everything. */
 void parley_room_snapshot_clear(room_snapshot *s);
 
@@ -358,7 +360,8 @@ int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer,
                                json_t *body, json_t **answer_out, const char **message);
 void parley_room_producer_close_locked(room_ctx *ctx, room_outbox *box, room_producer *p, bool notify);
 room_producer *parley_room_producer_lookup_locked(room_ctx *ctx, const char *id);
-/* Subscribes the peer to producer `p`; the subscriber handle gets an offer. */
+/* Subscribes the peer to producer `p` (its m-line is ready; the caller then
+ * sends the subscriber offer with parley_room_subscriber_offer_locked). */
 room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, room_producer *p,
                                           bool paused, room_error *code, const char **message);
 void parley_room_consumer_close_locked(room_ctx *ctx, room_outbox *box, room_consumer *c);

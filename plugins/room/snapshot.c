@@ -34,7 +34,7 @@ static void items_free(room_snapshot *s, room_snapshot_items *items)
 	g_free(items);
 }
 
-static void reclaim(room_snapshot *s)
+void parley_room_snapshot_reclaim(room_snapshot *s)
 {
 	g_mutex_lock(&s->lock);
 	GSList *retired = s->retired;
@@ -49,7 +49,7 @@ static void reclaim(room_snapshot *s)
 room_snapshot_items *parley_room_snapshot_read(room_snapshot *s)
 {
 	if (G_UNLIKELY(g_atomic_int_get(&s->has_retired)))
-		reclaim(s);
+		parley_room_snapshot_reclaim(s);
 	return g_atomic_pointer_get(&s->current);
 }
 
@@ -86,7 +86,7 @@ void parley_room_snapshot_publish_array(room_snapshot *s, GPtrArray *array)
 
 void parley_room_snapshot_clear(room_snapshot *s)
 {
-	reclaim(s);
+	parley_room_snapshot_reclaim(s);
 	items_free(s, g_atomic_pointer_exchange(&s->current, NULL));
 	g_mutex_clear(&s->lock);
 }
