@@ -2,10 +2,13 @@
  * status.c — the plain-HTTP routes the core serves through any transport:
  * GET /health, GET /api/server-info, GET /metrics (Prometheus text), and
  * every path under a loaded plugin's http_prefix, handed to that plugin.
+ * Plugins with a query_status callback add their counters to /health and
+ * /metrics.
  * Routes are a table; a path no route matches returns -1 so the transport
  * answers 404.
  */
 #include <malloc.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,6 +69,98 @@ static char *megabytes(size_t bytes)
 	return g_strdup_printf("%.2fMB", (double)bytes / (1024.0 * 1024.0));
 }
 
+/* ---- plugin counters (query_status) -------------------------------------------- */
+
+/* The plugin's query_status callback when its vtable is recent enough. */
+static json_t *(*status_callback(const parley_plugin *plugin))(void)
+{
+	if (plugin->struct_size < offsetof(parley_plugin, query_status) + sizeof(plugin->query_status))
+		return NULL;
+	return plugin->query_status;
+}
+
+typedef void (*status_visit_fn)(const parley_plugin *plugin, const char *key, json_t *value, void *data);
+
+/* Calls `visit` for every number every loaded plugin reports. */
+static void plugin_status_each(status_visit_fn visit, void *data)
+{
+	const parley_plugin *plugins[MAX_MODULES];
+	unsigned n = parley_registry_plugins(plugins, MAX_MODULES);
+	for (unsigned i = 0; i < n; i++) {
+		json_t *(*query)(void) = status_callback(plugins[i]);
+		json_t *status = query ? query() : NULL;
+		const char *key;
+		json_t *value;
+		if (json_is_object(status))
+			json_object_foreach(status, key, value)
+				if (json_is_number(value) && *key)
+					visit(plugins[i], key, value, data);
+		json_decref(status);
+	}
+}
+
+/* /health: plugin numbers at the top level, summed across plugins; keys the
+ * core already answers are left alone. */
+static void merge_into_health(const parley_plugin *plugin, const char *key, json_t *value, void *data)
+{
+	json_t *body = data, *have = json_object_get(body, key);
+	(void)plugin;
+	if (have == NULL)
+		json_object_set(body, key, value);
+	else if (json_is_integer(have) && json_is_integer(value))
+		json_object_set_new(body, key, json_integer(json_integer_value(have) + json_integer_value(value)));
+	else if (json_is_number(have) && json_is_number(value) && !json_is_integer(have))
+		json_object_set_new(body, key, json_real(json_number_value(have) + json_number_value(value)));
+}
+
+/* /metrics: one series per key (name made of [a-zA-Z0-9_]), one sample per plugin. */
+static void collect_metric(const parley_plugin *plugin, const char *key, json_t *value, void *data)
+{
+	GTree *series = data;
+	GString *name = g_string_new("parley_plugin_");
+	for (const char *p = key; *p; p++)
+		g_string_append_c(name, g_ascii_isalnum(*p) ? *p : '_');
+	GString *samples = g_tree_lookup(series, name->str);
+	if (samples == NULL) {
+		samples = g_string_new(NULL);
+		g_tree_insert(series, g_strdup(name->str), samples);
+	}
+	char number[G_ASCII_DTOSTR_BUF_SIZE];
+	if (json_is_integer(value))
+		g_snprintf(number, sizeof(number), "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+	else
+		g_ascii_dtostr(number, sizeof(number), json_number_value(value));
+	g_string_append_printf(samples, "%s{plugin=\"%s\"} %s\n", name->str, plugin->package, number);
+	g_string_free(name, TRUE);
+}
+
+static gboolean write_series(gpointer key, gpointer value, gpointer data)
+{
+	const char *name = key;
+	GString *samples = value, *out = data;
+	g_string_append_printf(out, "# HELP %s A plugin's counter.\n# TYPE %s gauge\n%s", name, name, samples->str);
+	return FALSE;
+}
+
+static void free_samples(gpointer samples)
+{
+	g_string_free(samples, TRUE);
+}
+
+static gint compare_names(gconstpointer a, gconstpointer b, gpointer data)
+{
+	(void)data;
+	return strcmp(a, b);
+}
+
+static void append_plugin_metrics(GString *out)
+{
+	GTree *series = g_tree_new_full(compare_names, NULL, g_free, free_samples);
+	plugin_status_each(collect_metric, series);
+	g_tree_foreach(series, write_series, out);
+	g_tree_destroy(series);
+}
+
 /* ---- responses ----------------------------------------------------------------------- */
 
 static void respond_json(parley_http_response *response, int status, json_t *body)
@@ -94,6 +189,7 @@ static int serve_health(const parley_http_request *request, parley_http_response
 		"memory", "used", used, "total", total, "rss", (json_int_t)resident_bytes());
 	g_free(used);
 	g_free(total);
+	plugin_status_each(merge_into_health, body);
 	respond_json(response, 200, body);
 	return 0;
 }
@@ -135,6 +231,8 @@ static int serve_metrics(const parley_http_request *request, parley_http_respons
 	      parley_events_dropped());
 	gauge(out, "parley_process_resident_memory_bytes", "Resident set size.", "gauge", resident_bytes());
 	gauge(out, "parley_uptime_seconds", "Seconds since the process started.", "gauge", uptime_seconds());
+
+	append_plugin_metrics(out);
 
 	const parley_handler *handlers[MAX_MODULES];
 	unsigned n = parley_registry_handlers(handlers, MAX_MODULES);

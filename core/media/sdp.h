@@ -16,12 +16,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* m-lines per session description: enough for one subscriber PeerConnection
+ * carrying 50 peers x (audio + video) plus screen shares. The model is
+ * allocated per negotiation, never per packet. */
+#define PARLEY_SDP_MAX_MEDIA 128
+/* Text and line limits sized for that many m-lines (a browser's answer
+ * spends ~1-2 KB and ~30 lines per m-line). */
+#define PARLEY_SDP_MAX_LENGTH 262144
+#define PARLEY_SDP_MAX_LINES 8192
+
 /* Limits enforced by the parser (and the builders). 0 in a field = default. */
 typedef struct parley_sdp_limits {
-	size_t max_length;      /* whole text in bytes (65536) */
+	size_t max_length;      /* whole text in bytes (PARLEY_SDP_MAX_LENGTH) */
 	size_t max_line;        /* one line in bytes (4096) */
-	size_t max_lines;       /* lines in total (4096) */
-	size_t max_media;       /* m-lines (64) */
+	size_t max_lines;       /* lines in total (PARLEY_SDP_MAX_LINES) */
+	size_t max_media;       /* m-lines (PARLEY_SDP_MAX_MEDIA) */
 	size_t max_formats;     /* formats per m-line (64) */
 	size_t max_rtcp_fb;     /* rtcp-fb per format (16) */
 	size_t max_candidates;  /* candidates per m-line (64) */

@@ -16,7 +16,7 @@
 void parley_sdp_limits_default(parley_sdp_limits *l)
 {
 	static const parley_sdp_limits def = {
-		.max_length = 65536, .max_line = 4096, .max_lines = 4096, .max_media = 64,
+		.max_length = PARLEY_SDP_MAX_LENGTH, .max_line = 4096, .max_lines = PARLEY_SDP_MAX_LINES, .max_media = PARLEY_SDP_MAX_MEDIA,
 		.max_formats = 64, .max_rtcp_fb = 16, .max_candidates = 64, .max_attributes = 64,
 		.max_extmaps = 32, .max_ssrcs = 32, .max_rids = 16,
 	};

@@ -182,6 +182,14 @@ struct parley_plugin {
 	void (*incoming_data)(parley_plugin_session *session, parley_data_packet *packet);
 	void (*slow_link)(parley_plugin_session *session, int mindex, bool video, bool uplink);
 	void (*hangup_media)(parley_plugin_session *session);
+
+	/* Appended (optional): the plugin's counters for GET /health, e.g.
+	 * {"rooms": 3, "peers": 17} (a new reference the core takes, or NULL).
+	 * Numbers are merged into /health (summed when several plugins report
+	 * the same key) and shown in /metrics as parley_plugin_<key>{plugin=
+	 * "<package>"} gauges; other values are ignored. Any thread. The core
+	 * reads it only when struct_size covers it. */
+	json_t *(*query_status)(void);
 };
 
 /* The one symbol a plugin exports. */

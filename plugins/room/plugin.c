@@ -2,7 +2,7 @@
  * plugins/room/plugin.c — parley.plugin.room's face to the core: the
  * vtable, init/destroy (settings, config-file rooms, the SDP helpers when
  * the core offers them, the timers: sweep, active speaker, stats, REMB),
- * handle attach/detach, and the hand-off of messages, admin requests and
+ * handle attach/detach, the /health counters, and the hand-off of messages, admin requests and
  * media callbacks to requests.c, forward.c and feedback.c.
  */
 #include <stddef.h>
@@ -146,6 +146,19 @@ static json_t *room_query_session(parley_plugin_session *session)
 	return info;
 }
 
+/* GET /health and /metrics: rooms, peers and forwarded packets. */
+static json_t *room_query_status(void)
+{
+	if (room_context == NULL)
+		return NULL;
+	g_mutex_lock(&room_context->lock);
+	json_t *status = json_pack("{s:I, s:I, s:I}", "rooms", (json_int_t)g_hash_table_size(room_context->rooms),
+	                           "peers", (json_int_t)parley_room_count_peers_locked(room_context),
+	                           "packetsForwarded", (json_int_t)ROOM_LOAD64(&room_context->packets_forwarded));
+	g_mutex_unlock(&room_context->lock);
+	return status;
+}
+
 static void room_incoming_rtp(parley_plugin_session *session, parley_rtp_packet *packet)
 {
 	room_handle *handle = session != NULL ? session->plugin_handle : NULL;
@@ -237,6 +250,7 @@ static const parley_plugin room_plugin = {
 	.incoming_rtp = room_incoming_rtp,
 	.incoming_rtcp = room_incoming_rtcp,
 	.hangup_media = room_hangup_media,
+	.query_status = room_query_status,
 };
 
 const parley_plugin *parley_plugin_entry(void);

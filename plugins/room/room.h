@@ -44,7 +44,7 @@
 #define ROOM_PEER_ID_LEN 16
 #define ROOM_OBJECT_ID_LEN 12      /* producer and consumer ids */
 #define ROOM_MAX_ID 64             /* client-chosen ids: bytes */
-#define ROOM_MAX_MLINES 64         /* m-lines per PeerConnection */
+#define ROOM_MAX_MLINES 128        /* m-lines per PeerConnection (the core SDP model's PARLEY_SDP_MAX_MEDIA) */
 #define ROOM_MAX_LAYERS 3          /* simulcast spatial layers */
 #define ROOM_SCRATCH 1600          /* largest RTP packet forwarded */
 
