@@ -3,7 +3,9 @@
  * declarative rule table per verb, dispatch by a verb table, the replies
  * (success / ack / error / server_info / pong), plugin messages on a bounded
  * worker pool, and plugin events pushed to clients. Every request is
- * answered exactly once through its transport's send_message.
+ * answered exactly once through its transport's send_message. Events a
+ * plugin pushes for a handle from inside that handle's handle_message (same
+ * thread) are held and sent right after the answer (ack before event).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -323,12 +325,47 @@ static void message_job_free(message_job *job)
 	g_free(job);
 }
 
+/* Events a plugin pushes for the handle whose handle_message runs on this
+ * worker, from inside that call: they are held until the request's answer
+ * went out, so a client never sees an event before the ack (or success) of
+ * the request that caused it. The list lives on the worker's stack; its
+ * array is allocated only when such an event arrives. No lock: only this
+ * thread touches it. */
+typedef struct held_event {
+	json_t *event;   /* reference */
+	bool jsep;       /* carries our local description */
+} held_event;
+
+typedef struct held_events {
+	parley_handle *handle;
+	GArray *list;    /* held_event, NULL until the first one */
+} held_events;
+
+static __thread held_events *held_here;
+
+/* Sends what was held, in push order, and frees the list. */
+static void release_held_events(held_events *hold)
+{
+	if (!hold->list)
+		return;
+	for (guint i = 0; i < hold->list->len; i++) {
+		held_event *e = &g_array_index(hold->list, held_event, i);
+		int rc = parley_session_notify(hold->handle->session, e->event);
+		if (e->jsep && rc >= 0)
+			parley_webrtc_local_jsep_sent(hold->handle);
+		json_decref(e->event);
+	}
+	g_array_free(hold->list, TRUE);
+	hold->list = NULL;
+}
+
 /* Runs on a worker: hands the message to the plugin and answers. */
 static void run_message_job(gpointer data, gpointer unused)
 {
 	message_job *job = data;
 	parley_handle *h = job->handle;
 	uint64_t session_id = h->session->id;
+	held_events hold = { .handle = h, .list = NULL };
 	json_t *reply;
 	if (g_atomic_int_get(&h->destroyed)) {
 		char reason[96];
@@ -336,7 +373,9 @@ static void run_message_job(gpointer data, gpointer unused)
 		reply = parley_api_error_reply(session_id, job->transaction, PARLEY_ERROR_HANDLE_NOT_FOUND, reason);
 	} else {
 		parley_plugin_result result = { .kind = PARLEY_PLUGIN_ERROR };
+		held_here = &hold;
 		h->plugin->handle_message(&h->psession, job->transaction, job->body, job->jsep, &result);
+		held_here = NULL;
 		if (result.kind == PARLEY_PLUGIN_OK) {
 			reply = json_pack("{sssIsssI}", "janus", "success", "session_id", (json_int_t)session_id,
 			                  "transaction", job->transaction, "sender", (json_int_t)h->id);
@@ -356,6 +395,7 @@ static void run_message_job(gpointer data, gpointer unused)
 	}
 	parley_conn_send(job->conn, job->ctx, false, reply);
 	json_decref(reply);
+	release_held_events(&hold);
 	message_job_free(job);
 }
 
@@ -613,6 +653,16 @@ int parley_api_push_event(parley_plugin_session *psession, const parley_plugin *
 			return code ? code : PARLEY_ERROR_JSEP_INVALID_SDP;
 		}
 		json_object_set_new(event, "jsep", merged);
+	}
+	held_events *hold = held_here;
+	if (hold && hold->handle == h) {
+		/* Pushed from inside this handle's handle_message on this thread:
+		 * delivered right after the request's answer. */
+		if (!hold->list)
+			hold->list = g_array_new(FALSE, FALSE, sizeof(held_event));
+		held_event e = { .event = event, .jsep = jsep != NULL };
+		g_array_append_val(hold->list, e);
+		return 0;
 	}
 	int rc = parley_session_notify(h->session, event);
 	json_decref(event);

@@ -19,3 +19,7 @@ tests_unit_test_auth_LDADD = $(API_TEST_LIBS)
 tests_unit_test_api_SOURCES = tests/unit/test_api.c
 tests_unit_test_api_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_api_LDADD = $(API_TEST_LIBS)
+check_PROGRAMS += tests/unit/test_api_order
+tests_unit_test_api_order_SOURCES = tests/unit/test_api_order.c
+tests_unit_test_api_order_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_api_order_LDADD = $(API_TEST_LIBS)
