@@ -75,6 +75,11 @@ void parley_meeting_admit_locked(parley_meeting_ctx *ctx, parley_meeting_outbox 
 	GPtrArray *members = ctx->store->ops->list(ctx->store, m->room_id, PARLEY_MEETING_JOINED);
 	parley_meeting_db_count_join(ctx->db, m->room_id, p->user_id, members->len, now);
 
+	/* everyone else first: the joiner answers existing-participants with
+	 * offers, and each peer must know the joiner before its offer arrives */
+	json_t *announce = parley_meeting_participant_to_json(&joined); /* new, dropped below */
+	parley_meeting_outbox_broadcast(ctx, box, m->room_id, p->peer_id, "participant-joined", announce);
+	json_decref(announce);
 	/* the joiner: ICE servers, who is there, confirmation */
 	parley_meeting_outbox_emit_new(ctx, box, p->peer_id, transaction, "ice-servers",
 	                               json_pack("{s:o}", "iceServers",
@@ -95,10 +100,6 @@ void parley_meeting_admit_locked(parley_meeting_ctx *ctx, parley_meeting_outbox 
 	                                         "peerId", p->peer_id, "meeting",
 	                                         "title", m->title, "hostId", m->host_id,
 	                                         "settings", parley_meeting_settings_to_json(&m->settings)));
-	/* everyone else */
-	json_t *announce = parley_meeting_participant_to_json(&joined); /* new, dropped below */
-	parley_meeting_outbox_broadcast(ctx, box, m->room_id, p->peer_id, "participant-joined", announce);
-	json_decref(announce);
 	if (parley_meeting_rules_is_host(m, p->user_id))
 		show_waiting_to_host(ctx, box, m, p->peer_id);
 	if (ctx->core->log != NULL)
