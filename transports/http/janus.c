@@ -15,6 +15,7 @@
  *    gone; the late answer is then dropped.
  * The answer text is serialized on the caller's thread and written by the
  * service thread. Errors the transport detects use core->error_reply.
+ * Long-polls (GET base_path/<session>) live in longpoll.c.
  */
 #include "http.h"
 
@@ -25,29 +26,6 @@
 
 #define LOG(level, ...) parley_http.core->log(level, HTTP_PACKAGE, __VA_ARGS__)
 
-struct http_mailbox {
-	parley_conn *conn;
-	GQueue events;          /* char * (malloc'ed JSON text), under lock */
-	http_req *poll;         /* waiting long-poll (holds a ref), under lock */
-	unsigned sessions;      /* live sessions mapped to it, under lock */
-	unsigned lingering;     /* ended sessions with undelivered events, under lock */
-	unsigned inflight;      /* requests the core has not answered, under lock */
-	bool queued;            /* in parley_http.wake, under lock */
-	bool released;          /* the transport dropped its reference, under lock */
-};
-
-struct http_req {
-	gint refs;
-	struct lws *wsi;        /* service thread; NULL once the client is gone */
-	http_mailbox *mailbox;  /* holds a conn reference, or NULL */
-	bool longpoll;
-	int maxev;
-	uint64_t session_id;
-	http_req *probe_for;    /* a credential probe: the long-poll it unlocks (ref) */
-	/* under lock */
-	bool gone;
-	char *answer;           /* malloc'ed JSON text waiting to be written */
-};
 
 static void mailbox_free(void *data)
 {
@@ -59,7 +37,7 @@ static void mailbox_free(void *data)
 }
 
 /* A fresh mailbox: the transport's reference plus one for the caller. */
-static http_mailbox *mailbox_new(void)
+http_mailbox *parley_http_mailbox_new(void)
 {
 	http_mailbox *mailbox = g_new0(http_mailbox, 1);
 	g_queue_init(&mailbox->events);
@@ -76,7 +54,7 @@ static http_mailbox *mailbox_new(void)
 }
 
 /* Service thread: let the mailbox go when nothing needs it any more. */
-static void mailbox_maybe_release(http_mailbox *mailbox)
+void parley_http_mailbox_maybe_release(http_mailbox *mailbox)
 {
 	g_mutex_lock(&parley_http.lock);
 	bool release = !mailbox->released && mailbox->sessions == 0 && mailbox->lingering == 0 &&
@@ -96,7 +74,7 @@ static void mailbox_maybe_release(http_mailbox *mailbox)
 	}
 }
 
-static http_req *req_new(struct lws *wsi, http_mailbox *mailbox)
+http_req *parley_http_req_new(struct lws *wsi, http_mailbox *mailbox)
 {
 	http_req *req = g_new0(http_req, 1);
 	req->refs = 1;
@@ -105,20 +83,20 @@ static http_req *req_new(struct lws *wsi, http_mailbox *mailbox)
 	return req;
 }
 
-static void req_unref(http_req *req)
+void parley_http_req_unref(http_req *req)
 {
 	if(!g_atomic_int_dec_and_test(&req->refs))
 		return;
 	free(req->answer);
 	if(req->probe_for != NULL)
-		req_unref(req->probe_for);
+		parley_http_req_unref(req->probe_for);
 	if(req->mailbox != NULL)
 		parley_http.core->conn_unref(req->mailbox->conn);
 	g_free(req);
 }
 
 /* Service thread: hands `text` (malloc'ed, taken) to the waiting transaction. */
-static void req_answer(http_req *req, char *text)
+void parley_http_req_answer(http_req *req, char *text)
 {
 	g_mutex_lock(&parley_http.lock);
 	bool gone = req->gone;
@@ -142,12 +120,12 @@ static char *dump(json_t *message)
 	return text != NULL ? text : strdup("{\"janus\":\"error\"}");
 }
 
-static char *keepalive_text(int maxev)
+char *parley_http_keepalive_text(int maxev)
 {
 	return strdup(maxev > 1 ? "[{\"janus\":\"keepalive\"}]" : "{\"janus\":\"keepalive\"}");
 }
 
-static char *error_text(uint64_t session_id, const char *transaction, int code, const char *reason)
+char *parley_http_error_text(uint64_t session_id, const char *transaction, int code, const char *reason)
 {
 	json_t *error = parley_http.core->error_reply(session_id, transaction, code, reason);
 	char *text = dump(error);
@@ -157,7 +135,7 @@ static char *error_text(uint64_t session_id, const char *transaction, int code, 
 
 /* Under lock: up to `maxev` queued events as one object (maxev 1) or an
  * array (maxev > 1), or NULL when the queue is empty. */
-static char *take_events_locked(http_mailbox *mailbox, int maxev)
+char *parley_http_take_events_locked(http_mailbox *mailbox, int maxev)
 {
 	if(g_queue_is_empty(&mailbox->events))
 		return NULL;
@@ -183,27 +161,21 @@ static void respond_text(http_pss *pss, struct lws *wsi, char *text)
 	free(text);
 }
 
-static void respond_error(http_pss *pss, struct lws *wsi, uint64_t session_id, const char *transaction,
+void parley_http_respond_error(http_pss *pss, struct lws *wsi, uint64_t session_id, const char *transaction,
                           int code, const char *reason)
 {
-	respond_text(pss, wsi, error_text(session_id, transaction, code, reason));
+	respond_text(pss, wsi, parley_http_error_text(session_id, transaction, code, reason));
 }
 
 /* The transaction waits for the core or for events: replace lws's short
  * pending timeout by one past the longest legitimate wait. */
-static void wait_for_answer(http_pss *pss, struct lws *wsi)
+void parley_http_wait_for_answer(http_pss *pss, struct lws *wsi)
 {
 	pss->ex.phase = PARLEY_TX_WAITING;
 	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, (int)parley_http.longpoll_timeout + 30);
 }
 
 /* ---- parsing the path ---------------------------------------------------- */
-
-typedef struct janus_path {
-	int segments;           /* ids after the base path: 0, 1 or 2 */
-	bool info;              /* base_path/info */
-	uint64_t session_id, handle_id;
-} janus_path;
 
 static bool parse_id(const char *text, uint64_t *id)
 {
@@ -248,10 +220,10 @@ static bool parse_path(const char *path, const char *base, janus_path *out)
  * reference moves into the request). */
 static void submit(http_pss *pss, struct lws *wsi, http_mailbox *mailbox, bool admin, json_t *message)
 {
-	http_req *req = req_new(wsi, mailbox);
+	http_req *req = parley_http_req_new(wsi, mailbox);
 	g_atomic_int_inc(&req->refs); /* the core's, until it answers */
 	pss->req = req;
-	wait_for_answer(pss, wsi);
+	parley_http_wait_for_answer(pss, wsi);
 	g_mutex_lock(&parley_http.lock);
 	mailbox->inflight++;
 	g_mutex_unlock(&parley_http.lock);
@@ -260,7 +232,7 @@ static void submit(http_pss *pss, struct lws *wsi, http_mailbox *mailbox, bool a
 
 /* The mailbox of a live session (with a conn reference for the caller),
  * or NULL. Service thread only, so the mailbox cannot be released meanwhile. */
-static http_mailbox *mailbox_of(uint64_t session_id, bool *lingering)
+http_mailbox *parley_http_mailbox_of(uint64_t session_id, bool *lingering)
 {
 	g_mutex_lock(&parley_http.lock);
 	http_mailbox *mailbox = g_hash_table_lookup(parley_http.sessions, &session_id);
@@ -282,7 +254,7 @@ static bool merge_path_ids(http_pss *pss, struct lws *wsi, const janus_path *pat
 		if(given != NULL && (!json_is_integer(given) || (uint64_t)json_integer_value(given) != ids[i])) {
 			char reason[96];
 			snprintf(reason, sizeof(reason), "%s in the body does not match the path", keys[i]);
-			respond_error(pss, wsi, path->session_id, transaction, 457, reason);
+			parley_http_respond_error(pss, wsi, path->session_id, transaction, 457, reason);
 			return false;
 		}
 		json_object_set_new(message, keys[i], json_integer((json_int_t)ids[i]));
@@ -298,11 +270,11 @@ static void post_request(http_pss *pss, struct lws *wsi, bool admin, const janus
 	if(message == NULL) {
 		char reason[256];
 		snprintf(reason, sizeof(reason), "JSON error: on line %d: %s", error.line, error.text);
-		respond_error(pss, wsi, path->session_id, NULL, 454, reason);
+		parley_http_respond_error(pss, wsi, path->session_id, NULL, 454, reason);
 		return;
 	}
 	if(!json_is_object(message)) {
-		respond_error(pss, wsi, path->session_id, NULL, 455, "JSON error: not an object");
+		parley_http_respond_error(pss, wsi, path->session_id, NULL, 455, "JSON error: not an object");
 		json_decref(message);
 		return;
 	}
@@ -314,11 +286,11 @@ static void post_request(http_pss *pss, struct lws *wsi, bool admin, const janus
 	bool lingering = false;
 	http_mailbox *mailbox = NULL;
 	if(path->segments > 0 && !admin)
-		mailbox = mailbox_of(path->session_id, &lingering);
+		mailbox = parley_http_mailbox_of(path->session_id, &lingering);
 	if(mailbox == NULL)
-		mailbox = mailbox_new();
+		mailbox = parley_http_mailbox_new();
 	if(mailbox == NULL)
-		respond_error(pss, wsi, path->session_id, transaction, 490, "cannot create a connection");
+		parley_http_respond_error(pss, wsi, path->session_id, transaction, 490, "cannot create a connection");
 	else
 		submit(pss, wsi, mailbox, admin, message);
 	json_decref(message);
@@ -334,164 +306,14 @@ static void get_info(http_pss *pss, struct lws *wsi, bool admin)
 	else
 		g_snprintf(rid, sizeof(rid), "info-%" G_GINT64_FORMAT, g_get_monotonic_time());
 	json_t *message = json_pack("{s:s, s:s}", "janus", "info", "transaction", rid);
-	http_mailbox *mailbox = mailbox_new();
+	http_mailbox *mailbox = parley_http_mailbox_new();
 	if(mailbox == NULL)
-		respond_error(pss, wsi, 0, rid, 490, "cannot create a connection");
+		parley_http_respond_error(pss, wsi, 0, rid, 490, "cannot create a connection");
 	else
 		submit(pss, wsi, mailbox, admin, message);
 	json_decref(message);
 }
 
-static int longpoll_maxev(struct lws *wsi)
-{
-	char arg[32];
-	const char *text = lws_get_urlarg_by_name(wsi, "maxev=", arg, sizeof(arg));
-	if(text == NULL)
-		return 1;
-	long value = strtol(text, NULL, 10);
-	if(value < 1)
-		return 1;
-	return value > parley_http.max_events ? (int)parley_http.max_events : (int)value;
-}
-
-/* Drops the entry of an ended session whose events were delivered.
- * Under lock. */
-static void forget_lingering_locked(http_mailbox *mailbox, uint64_t session_id)
-{
-	if(g_hash_table_remove(parley_http.lingering, &session_id)) {
-		g_hash_table_remove(parley_http.sessions, &session_id);
-		mailbox->lingering--;
-	}
-}
-
-/* Registers long-poll `req` on its mailbox (or answers at once with queued
- * events, or with 458 for an ended session). Service thread. */
-static void longpoll_start(http_req *req, uint64_t session_id, bool lingering)
-{
-	http_mailbox *mailbox = req->mailbox;
-	if(mailbox == NULL) {
-		/* The session lives on another transport: its events go there. */
-		lws_set_timer_usecs(req->wsi, parley_http.longpoll_timeout * LWS_US_PER_SEC);
-		return;
-	}
-	http_req *previous = NULL;
-	bool waiting = false, ended = false;
-	g_mutex_lock(&parley_http.lock);
-	char *events = take_events_locked(mailbox, req->maxev);
-	if(lingering) {
-		ended = events == NULL;
-		if(g_queue_is_empty(&mailbox->events))
-			forget_lingering_locked(mailbox, session_id);
-	} else if(events == NULL) {
-		previous = mailbox->poll;
-		mailbox->poll = req;
-		g_atomic_int_inc(&req->refs); /* the slot's */
-		if(previous == NULL)
-			parley_http.longpolls++;
-		waiting = true;
-	}
-	g_mutex_unlock(&parley_http.lock);
-	if(previous != NULL) {
-		/* One long-poll per mailbox: the older one returns now. */
-		req_answer(previous, keepalive_text(previous->maxev));
-		req_unref(previous);
-	}
-	if(events != NULL)
-		req_answer(req, events);
-	else if(ended)
-		req_answer(req, error_text(session_id, NULL, 458, "No such session"));
-	else if(waiting)
-		lws_set_timer_usecs(req->wsi, parley_http.longpoll_timeout * LWS_US_PER_SEC);
-	if(lingering)
-		mailbox_maybe_release(mailbox);
-}
-
-/* With api_secret or tokens configured, a long-poll proves its
- * credentials (apisecret=, token= in the query) with a keepalive request
- * the core authenticates; the poll starts when the answer is an ack. */
-static void longpoll_check_auth(http_req *poll, struct lws *wsi, uint64_t session_id)
-{
-	static const char *const args[][2] = { { "apisecret=", "apisecret" }, { "token=", "token" } };
-	char transaction[48];
-	g_snprintf(transaction, sizeof(transaction), "longpoll-%" G_GINT64_FORMAT, g_get_monotonic_time());
-	json_t *message = json_pack("{s:s, s:I, s:s}", "janus", "keepalive", "session_id", (json_int_t)session_id,
-	                            "transaction", transaction);
-	for(size_t i = 0; i < G_N_ELEMENTS(args); i++) {
-		char arg[1024];
-		const char *value = lws_get_urlarg_by_name(wsi, args[i][0], arg, sizeof(arg));
-		if(value != NULL)
-			json_object_set_new(message, args[i][1], json_string(value));
-	}
-	http_mailbox *mailbox = poll->mailbox;
-	if(mailbox != NULL)
-		parley_http.core->conn_ref(mailbox->conn);
-	else
-		mailbox = mailbox_new();
-	if(mailbox == NULL) {
-		req_answer(poll, error_text(session_id, NULL, 490, "cannot create a connection"));
-		json_decref(message);
-		return;
-	}
-	http_req *probe = req_new(NULL, mailbox);
-	g_atomic_int_inc(&poll->refs); /* the probe's */
-	probe->probe_for = poll;
-	probe->session_id = session_id;
-	g_mutex_lock(&parley_http.lock);
-	mailbox->inflight++;
-	g_mutex_unlock(&parley_http.lock);
-	/* The probe's only reference is the core's, until it answers. */
-	parley_http.core->incoming_request(mailbox->conn, probe, false, message);
-	json_decref(message);
-}
-
-/* Service thread: the core answered a long-poll's credential probe. */
-static void longpoll_probe_answered(http_req *probe)
-{
-	http_req *poll = probe->probe_for;
-	probe->probe_for = NULL;
-	g_mutex_lock(&parley_http.lock);
-	char *answer = probe->answer;
-	probe->answer = NULL;
-	bool gone = poll->gone;
-	g_mutex_unlock(&parley_http.lock);
-	if(!gone && poll->wsi != NULL) {
-		json_t *reply = answer != NULL ? json_loads(answer, 0, NULL) : NULL;
-		const char *verdict = json_string_value(json_object_get(reply, "janus"));
-		if(verdict != NULL && strcmp(verdict, "ack") == 0) {
-			longpoll_start(poll, probe->session_id, false);
-		} else {
-			req_answer(poll, answer);
-			answer = NULL;
-		}
-		json_decref(reply);
-	}
-	free(answer);
-	req_unref(poll);
-}
-
-static void get_longpoll(http_pss *pss, struct lws *wsi, bool admin, const janus_path *path)
-{
-	uint64_t session_id = path->session_id;
-	bool lingering = false;
-	http_mailbox *mailbox = mailbox_of(session_id, &lingering);
-	bool probe = !lingering && parley_http.auth_configured;
-	if(!lingering && !probe && parley_http.core->session_touch(session_id) != 0) {
-		if(mailbox != NULL)
-			parley_http.core->conn_unref(mailbox->conn);
-		respond_error(pss, wsi, session_id, NULL, 458, "No such session");
-		return;
-	}
-	http_req *req = req_new(wsi, mailbox);
-	req->longpoll = true;
-	req->maxev = longpoll_maxev(wsi);
-	req->session_id = session_id;
-	pss->req = req;
-	wait_for_answer(pss, wsi);
-	if(probe)
-		longpoll_check_auth(req, wsi, session_id);
-	else
-		longpoll_start(req, session_id, lingering);
-}
 
 typedef void (*janus_route_fn)(http_pss *pss, struct lws *wsi, bool admin, const janus_path *path);
 
@@ -512,7 +334,7 @@ static const struct {
 	{ LWSHUMETH_POST, 1, false, true, post_request },
 	{ LWSHUMETH_POST, 2, false, true, post_request },
 	{ LWSHUMETH_GET, 0, true, true, route_info },
-	{ LWSHUMETH_GET, 1, false, false, get_longpoll },
+	{ LWSHUMETH_GET, 1, false, false, parley_http_longpoll_get },
 };
 
 void parley_http_janus_dispatch(http_pss *pss, struct lws *wsi, bool admin)
@@ -520,7 +342,7 @@ void parley_http_janus_dispatch(http_pss *pss, struct lws *wsi, bool admin)
 	parley_tx_exchange *ex = &pss->ex;
 	janus_path path;
 	if(!parse_path(ex->path, admin ? parley_http.admin_base_path : parley_http.base_path, &path)) {
-		char *text = error_text(0, NULL, 457, "Invalid path");
+		char *text = parley_http_error_text(0, NULL, 457, "Invalid path");
 		parley_tx_respond(ex, wsi, 404, "application/json", text, strlen(text));
 		free(text);
 		return;
@@ -534,7 +356,7 @@ void parley_http_janus_dispatch(http_pss *pss, struct lws *wsi, bool admin)
 	}
 	char reason[128];
 	snprintf(reason, sizeof(reason), "Method %s not allowed on %s", ex->method, ex->path);
-	char *text = error_text(path.session_id, NULL, 450, reason);
+	char *text = parley_http_error_text(path.session_id, NULL, 450, reason);
 	parley_tx_respond(ex, wsi, 405, "application/json", text, strlen(text));
 	free(text);
 }
@@ -552,25 +374,6 @@ void parley_http_janus_writable(http_pss *pss, struct lws *wsi)
 		respond_text(pss, wsi, text);
 }
 
-void parley_http_janus_timer(http_pss *pss, struct lws *wsi)
-{
-	http_req *req = pss->req;
-	if(req == NULL || !req->longpoll || pss->ex.phase != PARLEY_TX_WAITING)
-		return;
-	bool detached = false, answered = false;
-	g_mutex_lock(&parley_http.lock);
-	if(req->mailbox != NULL && req->mailbox->poll == req) {
-		req->mailbox->poll = NULL;
-		parley_http.longpolls--;
-		detached = true;
-	}
-	answered = req->answer != NULL;
-	g_mutex_unlock(&parley_http.lock);
-	if(detached || (req->mailbox == NULL && !answered))
-		req_answer(req, keepalive_text(req->maxev));
-	if(detached)
-		req_unref(req);
-}
 
 void parley_http_janus_finish(http_pss *pss)
 {
@@ -589,10 +392,10 @@ void parley_http_janus_finish(http_pss *pss)
 	g_mutex_unlock(&parley_http.lock);
 	req->wsi = NULL;
 	if(detached) {
-		req_unref(req);
-		mailbox_maybe_release(req->mailbox);
+		parley_http_req_unref(req);
+		parley_http_mailbox_maybe_release(req->mailbox);
 	}
-	req_unref(req);
+	parley_http_req_unref(req);
 }
 
 void parley_http_janus_wakeup(void)
@@ -606,64 +409,13 @@ void parley_http_janus_wakeup(void)
 		if(req == NULL)
 			break;
 		if(req->probe_for != NULL)
-			longpoll_probe_answered(req);
+			parley_http_longpoll_probe_answered(req);
 		else if(req->wsi != NULL)
 			lws_callback_on_writable(req->wsi);
-		mailbox_maybe_release(req->mailbox);
-		req_unref(req);
+		parley_http_mailbox_maybe_release(req->mailbox);
+		parley_http_req_unref(req);
 	}
-	for(int guard = 0; guard < 100000; guard++) {
-		g_mutex_lock(&parley_http.lock);
-		http_mailbox *mailbox = g_queue_pop_head(&parley_http.wake);
-		http_req *poll = NULL;
-		char *text = NULL;
-		if(mailbox != NULL) {
-			mailbox->queued = false;
-			poll = mailbox->poll;
-			if(poll != NULL) {
-				text = take_events_locked(mailbox, poll->maxev);
-				if(text != NULL || mailbox->sessions == 0) {
-					mailbox->poll = NULL;
-					parley_http.longpolls--;
-				} else {
-					poll = NULL;
-				}
-			}
-		}
-		g_mutex_unlock(&parley_http.lock);
-		if(mailbox == NULL)
-			break;
-		if(poll != NULL)
-			req_answer(poll, text != NULL ? text : error_text(0, NULL, 458, "No such session"));
-		mailbox_maybe_release(mailbox);
-		if(poll != NULL)
-			req_unref(poll);
-	}
-}
-
-void parley_http_janus_housekeeping(void)
-{
-	gint64 now = g_get_monotonic_time();
-	GPtrArray *expired = g_ptr_array_new();
-	g_mutex_lock(&parley_http.lock);
-	GHashTableIter iter;
-	gpointer key, value;
-	g_hash_table_iter_init(&iter, parley_http.lingering);
-	while(g_hash_table_iter_next(&iter, &key, &value)) {
-		if(*(gint64 *)value > now)
-			continue;
-		http_mailbox *mailbox = g_hash_table_lookup(parley_http.sessions, key);
-		if(mailbox != NULL) {
-			mailbox->lingering--;
-			g_ptr_array_add(expired, mailbox);
-		}
-		g_hash_table_remove(parley_http.sessions, key);
-		g_hash_table_iter_remove(&iter);
-	}
-	g_mutex_unlock(&parley_http.lock);
-	for(guint i = 0; i < expired->len; i++)
-		mailbox_maybe_release(expired->pdata[i]);
-	g_ptr_array_free(expired, TRUE);
+	parley_http_longpoll_wakeup();
 }
 
 int parley_http_send_message(parley_conn *conn, void *request_ctx, bool admin, json_t *message)
@@ -813,7 +565,7 @@ void parley_http_janus_destroy(void)
 	g_mutex_unlock(&parley_http.lock);
 	http_req *req;
 	while((req = g_queue_pop_head(&ready)) != NULL)
-		req_unref(req);
+		parley_http_req_unref(req);
 	for(guint i = 0; i < held->len; i++) {
 		http_mailbox *mailbox = held->pdata[i];
 		parley_http.core->conn_closed(mailbox->conn);
