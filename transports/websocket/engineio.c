@@ -22,6 +22,7 @@
 parley_eio_config parley_eio;
 
 static const parley_eio_handlers *handlers;
+static bool context_gone;      /* after lws_context_destroy: no lws call any more */
 static GHashTable *sessions;   /* sid → socket (a reference) */
 static GHashTable *websockets; /* wsi → socket (a reference) */
 
@@ -71,6 +72,7 @@ void parley_eio_init(const parley_eio_handlers *h)
 {
 	read_config();
 	handlers = h;
+	context_gone = false;
 	sessions = g_hash_table_new(g_str_hash, g_str_equal);
 	websockets = g_hash_table_new(g_direct_hash, g_direct_equal);
 }
@@ -81,6 +83,7 @@ void parley_eio_destroy(void)
 {
 	if(sessions == NULL)
 		return;
+	context_gone = true;
 	GList *open = g_hash_table_get_values(sessions);
 	for(GList *item = open; item != NULL; item = item->next)
 		parley_eio_ref(item->data);
@@ -232,7 +235,8 @@ void parley_eio_close(parley_eio_socket *socket, const char *reason)
 		return;
 	socket->closed = true;
 	g_hash_table_remove(sessions, socket->sid);
-	lws_sul_cancel(&socket->heartbeat);
+	if(!context_gone)
+		lws_sul_cancel(&socket->heartbeat);
 	parley_eio_out *out;
 	while((out = g_queue_pop_head(&socket->out)) != NULL)
 		out_free(out);
