@@ -9,6 +9,7 @@
 // (reference error codes, namespaces, acks, binary refusal, heartbeat).
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { io } from 'socket.io-client';
 import { serverSuite, ownServerTest } from './lib/harness.mjs';
 import {
 	MODES, POLLING_ONLY, sioUrl, createMeeting, endMeeting, connectClient, joinMeeting, quietFor, sleep,
@@ -367,4 +368,18 @@ ownServerTest('long-polling from a browser origin: CORS for listed origins, 403 
 	const refused = await eioGet(srv, 'EIO=4&transport=polling', { headers: { origin: 'http://evil.example.test' } });
 	assert.equal(refused.status, 403);
 	assert.deepEqual(JSON.parse(refused.text), { code: 4, message: 'Forbidden' });
+});
+
+ownServerTest('CONNECT maps to create + attach: core refusals become connect_error, auth carries apisecret', async (own) => {
+	const connectResult = (srv, extra) => new Promise((resolve) => {
+		const s = io(sioUrl(srv), { transports: ['websocket'], reconnection: false, forceNew: true, ...extra });
+		const t = setTimeout(() => { s.disconnect(); resolve('timeout'); }, 5000);
+		s.once('connect', () => { clearTimeout(t); s.disconnect(); resolve('connected'); });
+		s.once('connect_error', (e) => { clearTimeout(t); s.disconnect(); resolve(e.message); });
+	});
+	const secret = await own({ config: { parley: { auth: { api_secret: 's3cret' } } } });
+	assert.match(await connectResult(secret, {}), /unauthorized/i);
+	assert.equal(await connectResult(secret, { auth: { apisecret: 's3cret' } }), 'connected');
+	const noPlugin = await own({ config: { 'parley.transport.websocket': { socketio: { plugin: 'parley.plugin.nope' } } } });
+	assert.match(await connectResult(noPlugin, {}), /plugin/i);
 });
