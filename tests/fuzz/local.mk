@@ -1,7 +1,9 @@
-# tests/fuzz: libFuzzer targets for the media parsers (only with
-# --enable-fuzzers, CC=clang) and, always, replay programs that run every
-# corpus file through the same entry points as part of the unit suite.
-EXTRA_DIST += tests/fuzz/corpus
+# tests/fuzz: libFuzzer targets for the media parsers, the client JSON API
+# and the Redis transport's parser (only with --enable-fuzzers, CC=clang)
+# and, always, replay programs that run every corpus file through the same
+# entry points as part of the unit suite. tests/fuzz/run.sh runs each
+# libFuzzer target for a bounded time.
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run.sh
 
 fuzz_media_sources = core/media/sdp_model.c core/media/sdp_parse.c core/media/sdp_write.c \
 	core/media/sdp_answer.c core/media/rtp.c core/media/rtp_history.c core/media/rtcp.c \
@@ -19,6 +21,18 @@ tests_unit_test_fuzz_replay_rtcp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_r
 tests_unit_test_fuzz_replay_rtcp_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"rtcp\"
 tests_unit_test_fuzz_replay_rtcp_LDADD = libparleymedia.la
 
+# The client JSON API through the core (echo plugin loaded from the build)
+# and the Redis transport's entry and URL parser.
+check_PROGRAMS += tests/unit/test_fuzz_replay_json_api tests/unit/test_fuzz_replay_redis_parse
+tests_unit_test_fuzz_replay_json_api_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_json_api.c
+tests_unit_test_fuzz_replay_json_api_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"json_api\"
+tests_unit_test_fuzz_replay_json_api_LDADD = libparleycore.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
+tests_unit_test_fuzz_replay_redis_parse_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_redis_parse.c \
+	transports/redis/parse.c
+tests_unit_test_fuzz_replay_redis_parse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/redis \
+	-DPARLEY_FUZZ_CORPUS=\"redis_parse\"
+tests_unit_test_fuzz_replay_redis_parse_LDADD = $(GLIB_LIBS)
+
 if FUZZERS
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 noinst_PROGRAMS += tests/fuzz/fuzz_sdp tests/fuzz/fuzz_rtp tests/fuzz/fuzz_rtcp
@@ -31,4 +45,16 @@ tests_fuzz_fuzz_rtp_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rtcp_SOURCES = tests/fuzz/fuzz_rtcp.c $(fuzz_media_sources)
 tests_fuzz_fuzz_rtcp_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rtcp_LDFLAGS = $(FUZZ_FLAGS)
+# The core's sources instrumented; the media library as built.
+noinst_PROGRAMS += tests/fuzz/fuzz_json_api tests/fuzz/fuzz_redis_parse
+tests_fuzz_fuzz_json_api_SOURCES = tests/fuzz/fuzz_json_api.c $(libparleycore_la_SOURCES)
+tests_fuzz_fuzz_json_api_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_json_api_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_json_api_LDADD = libparleymedia.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS) \
+	$(NICE_LIBS) $(SRTP_LIBS)
+tests_fuzz_fuzz_redis_parse_SOURCES = tests/fuzz/fuzz_redis_parse.c transports/redis/parse.c
+tests_fuzz_fuzz_redis_parse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/redis
+tests_fuzz_fuzz_redis_parse_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_redis_parse_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_redis_parse_LDADD = $(GLIB_LIBS)
 endif
