@@ -5,7 +5,7 @@
 # negotiation against captured browser offers and two pcs over 127.0.0.1.
 media_pc_sources = \
 	core/media/pc.h core/media/pc_internal.h core/media/pc.c core/media/pc_sdp.c \
-	core/media/pc_media.c core/media/pc_helpers.h core/media/pc_helpers.c
+	core/media/pc_media.c core/media/pc_rewrite.c core/media/pc_helpers.h core/media/pc_helpers.c
 
 libparleycore_la_SOURCES += core/media/pc_core.h core/media/pc_core.c
 libparleycore_la_LIBADD += libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS)

@@ -22,6 +22,17 @@
 #define PC_MAX_CANDIDATES 32
 #define PC_SCRATCH 1600
 #define PC_MAX_NACK 64
+#define PC_MAX_FORMATS 32
+#define PC_EXT_NEGOTIATED_OTHER 0xff /* local_ext_kind: negotiated, a URI we do not interpret */
+
+/* One negotiated payload type, as relay_rtp matches it between m-lines. */
+typedef struct pc_format {
+	uint8_t pt;
+	uint8_t codec;               /* parley_sdp_codec */
+	uint8_t h264_profile;        /* profile_idc of profile-level-id, 0 when none */
+	int8_t h264_mode;            /* packetization-mode, -1 when none */
+	uint32_t clock_rate;
+} pc_format;
 
 typedef struct pc_stream {
 	int mindex;
@@ -37,10 +48,18 @@ typedef struct pc_stream {
 	int remote_pt_rtx_apt[128];  /* rtx pt → apt, -1 */
 	uint32_t clock_rate;
 	uint8_t ext_mid, ext_rid, ext_rrid, ext_audio_level, ext_twcc; /* remote ids */
+	uint8_t remote_ext_kind[256];  /* remote extension id → parley_sdp_ext */
+	pc_format remote_formats[PC_MAX_FORMATS];
+	size_t n_remote_formats;
 	/* local (what we send) */
 	uint32_t local_ssrc, local_rtx_ssrc;
 	int local_rtx_pt[128];       /* pt → our rtx pt, -1 */
 	uint8_t local_ext_mid;
+	uint8_t local_ext_id[PARLEY_SDP_EXT_COUNT]; /* our id per extension, 0 = not negotiated */
+	uint8_t local_ext_kind[256];   /* our id → parley_sdp_ext, PC_EXT_NEGOTIATED_OTHER, 0 = none */
+	bool local_known;              /* our description for this m-line went out */
+	pc_format local_formats[PC_MAX_FORMATS];
+	size_t n_local_formats;
 	uint16_t rtx_seq;
 	parley_rtp_history *history;
 	/* receive statistics (loop only) */
@@ -107,6 +126,12 @@ void pc_fail(parley_pc *pc, const char *reason);
 int pc_ensure_transport(parley_pc *pc, bool controlling, char *err, size_t err_size);
 int pc_start_dtls(parley_pc *pc, char *err, size_t err_size);
 void pc_send_datagram(parley_pc *pc, const uint8_t *data, size_t length);
+
+/* pc_rewrite.c */
+void pc_formats_from_sdp(const parley_sdp_media *m, pc_format *formats, size_t *n);
+size_t pc_rewrite_rtp(uint8_t *out, size_t capacity, const uint8_t *in, const parley_rtp_info *info,
+                      const pc_stream *src, const pc_stream *dst);
+int pc_bundle_extmaps(parley_sdp *sdp);
 
 /* pc_media.c */
 void pc_media_incoming(parley_pc *pc, uint8_t *data, size_t length);

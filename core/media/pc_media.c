@@ -63,21 +63,23 @@ int parley_pc_relay_rtp(parley_pc *pc, const parley_rtp_packet *packet)
 	pc_stream *s = packet->mindex < pc->n_streams ? &pc->streams[packet->mindex] : NULL;
 	if (s && s->active && s->we_send && can_send(pc)) {
 		uint8_t *buf = pc->scratch;
-		memcpy(buf, packet->buffer, packet->length);
 		parley_rtp_info info;
-		if (parley_rtp_parse(buf, packet->length, &info) == 0) {
+		size_t len = 0;
+		if (parley_rtp_parse((const uint8_t *)packet->buffer, packet->length, &info) == 0)
+			len = pc_rewrite_rtp(buf, PC_SCRATCH, (const uint8_t *)packet->buffer, &info, packet->source, s);
+		if (len > 0) {
 			if (s->local_ssrc)
 				parley_rtp_set_ssrc(buf, s->local_ssrc);
 			if (s->history)
-				parley_rtp_history_store(s->history, buf, packet->length, g_get_monotonic_time());
+				parley_rtp_history_store(s->history, buf, len, g_get_monotonic_time());
 			s->sr_packets++;
 			s->sr_octets += (uint32_t)info.payload_len;
 			s->last_out_ts = info.ts;
 			s->last_out_time = g_get_monotonic_time();
-			rc = send_protected_rtp(pc, buf, packet->length);
+			rc = send_protected_rtp(pc, buf, len);
 			if (rc == 0) {
 				s->packets_out++;
-				s->bytes_out += packet->length;
+				s->bytes_out += len;
 			}
 		}
 	}
@@ -319,7 +321,7 @@ static void incoming_rtp(parley_pc *pc, uint8_t *data, size_t length)
 	}
 	parley_rtp_packet packet = {
 		.buffer = (char *)data, .length = (uint16_t)plain, .mindex = (uint8_t)s->mindex,
-		.video = s->video, .simulcast_layer = (uint8_t)layer, .audio_level = -1,
+		.video = s->video, .simulcast_layer = (uint8_t)layer, .audio_level = -1, .source = s,
 	};
 	bool voice;
 	uint8_t level;

@@ -107,6 +107,11 @@ static void take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 		s->ext_rrid = (uint8_t)parley_sdp_extmap_id(m, PARLEY_SDP_EXT_REPAIRED_RID);
 		s->ext_audio_level = (uint8_t)parley_sdp_extmap_id(m, PARLEY_SDP_EXT_AUDIO_LEVEL);
 		s->ext_twcc = (uint8_t)parley_sdp_extmap_id(m, PARLEY_SDP_EXT_TRANSPORT_CC);
+		memset(s->remote_ext_kind, 0, sizeof(s->remote_ext_kind));
+		for (size_t e = 0; e < m->n_extmaps; e++)
+			if (m->extmaps[e].id > 0 && m->extmaps[e].id < 256)
+				s->remote_ext_kind[m->extmaps[e].id] = (uint8_t)m->extmaps[e].ext;
+		pc_formats_from_sdp(m, s->remote_formats, &s->n_remote_formats);
 		s->clock_rate = m->n_formats && m->formats[0].clock_rate ? m->formats[0].clock_rate
 			: (s->video ? 90000 : 48000);
 		for (int pt = 0; pt < 128; pt++)
@@ -316,6 +321,19 @@ static void take_local_streams(parley_pc *pc, const parley_sdp *sdp)
 			if (m->formats[f].codec == PARLEY_SDP_CODEC_RTX && m->formats[f].apt >= 0 && m->formats[f].apt < 128)
 				s->local_rtx_pt[m->formats[f].apt] = m->formats[f].pt;
 		s->local_ext_mid = (uint8_t)parley_sdp_extmap_id(m, PARLEY_SDP_EXT_MID);
+		memset(s->local_ext_id, 0, sizeof(s->local_ext_id));
+		memset(s->local_ext_kind, 0, sizeof(s->local_ext_kind));
+		for (size_t e = 0; e < m->n_extmaps; e++) {
+			const parley_sdp_extmap *x = &m->extmaps[e];
+			if (x->id == 0 || x->id > 255)
+				continue;
+			bool known = x->ext != PARLEY_SDP_EXT_UNKNOWN && x->ext < PARLEY_SDP_EXT_COUNT;
+			s->local_ext_kind[x->id] = known ? (uint8_t)x->ext : PC_EXT_NEGOTIATED_OTHER;
+			if (known && !s->local_ext_id[x->ext])
+				s->local_ext_id[x->ext] = (uint8_t)x->id;
+		}
+		pc_formats_from_sdp(m, s->local_formats, &s->n_local_formats);
+		s->local_known = true;
 		if (!s->history && s->active)
 			s->history = parley_rtp_history_new(s->video ? 1024 : 256, PC_SCRATCH);
 	}
@@ -403,6 +421,7 @@ char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, b
 	}
 	wait_for_gathering(pc);
 	char *result = NULL;
+	pc_bundle_extmaps(sdp);
 	if (merge_transport(pc, sdp, offer) < 0) {
 		snprintf(err, err_size, "out of memory or an SDP limit reached while merging");
 	} else {

@@ -59,6 +59,13 @@ typedef struct parley_rtp_packet {
 	int16_t audio_level;     /* ssrc-audio-level in -dBov (0..127), or -1 when absent */
 	bool voice_activity;     /* the V bit of ssrc-audio-level */
 	uint32_t transport_seq;  /* transport-wide-cc sequence or 0 when absent */
+	/* Opaque, set by the core on a packet it hands to incoming_rtp: the
+	 * m-line it arrived on, valid during that call. relay_rtp uses it to
+	 * map payload type and extension ids to the destination's negotiation.
+	 * A packet a plugin builds itself leaves it NULL (its ids are taken as
+	 * the destination's); a plugin that keeps a packet past the callback
+	 * sets it to NULL. */
+	const void *source;
 } parley_rtp_packet;
 
 /* One plaintext RTCP compound packet. */
