@@ -1,0 +1,16 @@
+# bench/loadgen: parley-loadgen, a WebRTC load generator over the Janus API
+# (WebSocket) built on Parley's own media library (ICE, DTLS-SRTP, SDP, RTP).
+# Not installed: run it from the build folder (bench/loadgen/parley-loadgen).
+noinst_PROGRAMS += bench/loadgen/parley-loadgen
+bench_loadgen_parley_loadgen_SOURCES = \
+	bench/loadgen/loadgen.h bench/loadgen/main.c bench/loadgen/report.c \
+	bench/loadgen/janus_ws.h bench/loadgen/janus_ws.c \
+	bench/loadgen/janus_api.h bench/loadgen/janus_api.c \
+	bench/loadgen/session.h bench/loadgen/session.c \
+	bench/loadgen/rtpgen.h bench/loadgen/rtpgen.c \
+	bench/loadgen/stats.h bench/loadgen/stats.c \
+	bench/loadgen/driver_echo.c bench/loadgen/driver_room.c bench/loadgen/driver_videoroom.c
+bench_loadgen_parley_loadgen_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/media
+bench_loadgen_parley_loadgen_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
+bench_loadgen_parley_loadgen_LDADD = libparleymedia.la $(GLIB_LIBS) $(JANSSON_LIBS) $(NICE_LIBS) \
+	$(SRTP_LIBS) $(SSL_LIBS)
