@@ -10,6 +10,8 @@
  */
 #include "http.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +117,12 @@ static int on_http(http_pss *pss, struct lws *wsi, const char *in)
 		snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", settings->max_body);
 		ex->close_after = true;
 		parley_tx_respond_error(ex, wsi, 413, message);
+		return 0;
+	}
+	if(ex->method_index == LWSHUMETH_POST && ex->content_length < 0) {
+		/* A chunked body would reach us as an empty one. */
+		ex->close_after = true;
+		parley_tx_respond_error(ex, wsi, 411, "a POST needs a Content-Length (chunked bodies are not accepted)");
 		return 0;
 	}
 	if(parley_tx_expects_body(ex))
@@ -319,6 +327,20 @@ static void free_config(void)
 	g_free(parley_http.cors_origins);
 }
 
+/* A certificate or key file that cannot be read: one clear line at start
+ * instead of a vhost that fails later. */
+static bool tls_file_readable(const char *key, const char *path)
+{
+	FILE *file = fopen(path, "r");
+	if(file != NULL) {
+		fclose(file);
+		return true;
+	}
+	LOG(PARLEY_LOG_ERROR, "%s %s: cannot be read (%s); the HTTP transport does not start",
+	    key, path, g_strerror(errno));
+	return false;
+}
+
 static void http_destroy(void);
 
 static int http_init(const parley_transport_core *core)
@@ -334,6 +356,11 @@ static int http_init(const parley_transport_core *core)
 	parley_http_janus_init();
 	parley_http.rate = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	bool tls = parley_http.secure_port > 0 && parley_http.cert_pem != NULL && parley_http.cert_key != NULL;
+	if(tls && (!tls_file_readable("cert_pem", parley_http.cert_pem) ||
+	           !tls_file_readable("cert_key", parley_http.cert_key))) {
+		http_destroy();
+		return -1;
+	}
 	if(parley_http.secure_port > 0 && !tls)
 		LOG(PARLEY_LOG_WARN, "secure_port %ld ignored: cert_pem and cert_key are not both set",
 		    parley_http.secure_port);

@@ -12,6 +12,8 @@
 #include "websocket.h"
 #include "socketio.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 ws_state parley_ws;
@@ -223,6 +225,20 @@ static struct lws_vhost *create_vhost(const char *name, long port, bool tls)
 	return vhost;
 }
 
+/* A certificate or key file that cannot be read: one clear line at start
+ * instead of a vhost that fails later. */
+static bool tls_file_readable(const char *key, const char *path)
+{
+	FILE *file = fopen(path, "r");
+	if(file != NULL) {
+		fclose(file);
+		return true;
+	}
+	LOG(PARLEY_LOG_ERROR, "%s %s: cannot be read (%s); the WebSocket transport does not start",
+	    key, path, g_strerror(errno));
+	return false;
+}
+
 static void ws_destroy(void);
 
 static int ws_init(const parley_transport_core *core)
@@ -238,6 +254,11 @@ static int ws_init(const parley_transport_core *core)
 	parley_sio_init();
 	parley_tx_log_to_core(core);
 	bool tls = parley_ws.secure_port > 0 && parley_ws.cert_pem != NULL && parley_ws.cert_key != NULL;
+	if(tls && (!tls_file_readable("cert_pem", parley_ws.cert_pem) ||
+	           !tls_file_readable("cert_key", parley_ws.cert_key))) {
+		ws_destroy();
+		return -1;
+	}
 	if(parley_ws.secure_port > 0 && !tls)
 		LOG(PARLEY_LOG_WARN, "secure_port %ld ignored: cert_pem and cert_key are not both set",
 		    parley_ws.secure_port);
