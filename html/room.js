@@ -1,0 +1,488 @@
+// room.js — the script of room.html: a participant of a parley.plugin.room
+// room. It joins on a main handle, publishes microphone + camera (and a
+// screen share as a further video m-line) on one PeerConnection through
+// "produce", and receives every other participant on a second handle's
+// subscriber PeerConnection whose offers come from the plugin
+// ("subscriberOffer"). It owns the grid of tiles, the buttons (mute,
+// camera, screen share, quality = setPreferredLayers, leave) and the
+// active-speaker highlight.
+//
+// For tests, window.roomState holds the state: peerId, peers, remote
+// figures per peer and producer ({kind, source, consumerId, framesDecoded,
+// frameWidth, frameHeight, audioSamples}), local send figures, events.
+// window.roomJoin(), roomLeave(), roomToggleMic(), roomToggleCamera(),
+// roomToggleScreen(), roomSetLayers(spatialLayer, {peerId?, source?}) drive it.
+import { Parley } from './parley.js';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const PLUGIN = 'parley.plugin.room';
+const transport = params.get('transport') === 'http' ? 'http' : 'ws';
+const server = params.get('server') || Parley.defaultServer(transport);
+const intParam = (name, def, min, max) => {
+	const v = Number.parseInt(params.get(name) ?? '', 10);
+	return Number.isFinite(v) && v >= min && v <= max ? v : def;
+};
+const capture = {
+	width: intParam('width', 320, 16, 1920),
+	height: intParam('height', 240, 16, 1080),
+	fps: intParam('fps', 15, 1, 60),
+};
+const simulcast = params.get('simulcast') === '1';
+const screenMode = params.get('screen') === 'canvas' ? 'canvas' : 'display';
+
+const state = window.roomState = {
+	roomId: params.get('room') || 'demo',
+	name: params.get('name') || `guest-${Parley.randomString(4)}`,
+	transport, server, simulcast, capture, screenMode,
+	status: 'idle', error: null, lastError: null, joined: false, reconnected: false,
+	peerId: null, sessionId: null, maxParticipants: null,
+	peers: {},        // peerId -> {metadata, producers: {producerId: {kind, source, paused}}}
+	remote: {},       // peerId -> {producerId: {kind, source, consumerId, mid, framesDecoded, ...}}
+	local: { mic: true, camera: true, screen: false, producers: [], framesEncoded: 0, layers: [] },
+	subscriber: { ice: 'new', offers: 0, version: 0 },
+	publisher: { ice: 'new' },
+	activeSpeaker: null, quality: -1, events: [],
+};
+
+let session = null, main = null, sub = null, pubPc = null, subPc = null, subPeer = null;
+let local = null, screen = null, screenTimer = null, statsTimer = null, heartbeatTimer = null;
+const consumersByMid = new Map(); // subscriber mid -> consumer {consumerId, producerId, peerId, kind}
+const tracks = { audio: null, camera: null, screen: null }; // our transceivers
+
+/* ---- page helpers ---- */
+
+function log(text) {
+	state.events.push(text);
+	if (state.events.length > 300) state.events.shift();
+	const el = $('log');
+	el.textContent += `${new Date().toISOString().slice(11, 23)} ${text}\n`;
+	if (el.textContent.length > 60000) el.textContent = el.textContent.slice(-40000);
+	el.scrollTop = el.scrollHeight;
+}
+
+function setStatus(text, kind = 'muted') {
+	state.status = text;
+	$('status').textContent = text;
+	$('status').className = `status ${kind}`;
+}
+
+function fail(err) {
+	state.error = err?.message || String(err);
+	log(`error: ${state.error}`);
+	setStatus(state.error, 'error');
+}
+
+function setJoined(joined) {
+	$('join').disabled = joined;
+	for (const id of ['leave', 'mic', 'camera', 'screen', 'quality']) $(id).disabled = !joined;
+	$('room-id').disabled = $('name').disabled = joined;
+}
+
+function request(handle, body, jsep) {
+	return handle.send(body, jsep).then((r) => r.data);
+}
+
+/* ---- participants and tiles ---- */
+
+function peerName(peerId) {
+	return state.peers[peerId]?.metadata?.name || peerId;
+}
+
+function tileId(peerId, source) {
+	return `tile-${peerId}-${source === 'screen' ? 'screen' : 'camera'}`;
+}
+
+function tileFor(peerId, source) {
+	const id = tileId(peerId, source);
+	let tile = document.getElementById(id);
+	if (!tile) {
+		tile = document.createElement('div');
+		tile.id = id;
+		tile.className = source === 'screen' ? 'tile screen' : 'tile';
+		tile.dataset.peerId = peerId;
+		const video = document.createElement('video');
+		video.autoplay = video.playsInline = true;
+		video.muted = true; // audio plays through the <audio> element
+		const label = document.createElement('span');
+		label.className = 'name';
+		label.textContent = source === 'screen' ? `${peerName(peerId)} (screen)` : peerName(peerId);
+		const meta = document.createElement('span');
+		meta.className = 'meta';
+		tile.append(video, label, meta);
+		if (source !== 'screen') {
+			const audio = document.createElement('audio');
+			audio.autoplay = true;
+			tile.append(audio);
+		}
+		$('grid').append(tile);
+		tile.classList.toggle('speaking', state.activeSpeaker === peerId);
+	}
+	return tile;
+}
+
+function removeTiles(peerId, source) {
+	for (const s of source ? [source] : ['camera', 'screen']) document.getElementById(tileId(peerId, s))?.remove();
+}
+
+function updateCount() {
+	$('count').textContent = `(${Object.keys(state.peers).length + (state.joined ? 1 : 0)})`;
+}
+
+function rememberProducer(p) {
+	const peer = state.peers[p.peerId] ??= { metadata: {}, producers: {} };
+	peer.producers[p.producerId] = { kind: p.kind, source: p.metadata?.source || (p.kind === 'audio' ? 'mic' : 'camera'), paused: !!p.paused };
+}
+
+function forgetProducer(peerId, producerId) {
+	const info = state.peers[peerId]?.producers[producerId];
+	if (state.peers[peerId]) delete state.peers[peerId].producers[producerId];
+	if (state.remote[peerId]) delete state.remote[peerId][producerId];
+	if (info?.source === 'screen') removeTiles(peerId, 'screen');
+}
+
+function forgetPeer(peerId) {
+	delete state.peers[peerId];
+	delete state.remote[peerId];
+	removeTiles(peerId);
+	updateCount();
+}
+
+/* ---- subscribing ---- */
+
+async function consume(producerIds) {
+	if (!producerIds.length || !main) return;
+	try {
+		const r = await request(main, { request: 'consume', producerIds, paused: false });
+		for (const c of r.consumers || []) log(`consuming ${c.kind} ${c.producerId} of ${peerName(c.peerId)} (${c.consumerId})`);
+	} catch (e) {
+		log(`consume failed: ${e.message}`);
+		state.lastError = e.message;
+	}
+}
+
+function onSubscriberOffer(data) {
+	state.subscriber.offers++;
+	state.subscriber.version = data.version;
+	consumersByMid.clear();
+	for (const c of data.consumers || []) consumersByMid.set(c.mid, c);
+}
+
+function onRemoteTrack(ev) {
+	const c = consumersByMid.get(ev.transceiver?.mid);
+	if (!c) {
+		log(`a track on mid ${ev.transceiver?.mid} that no consumer announced`);
+		return;
+	}
+	const source = state.peers[c.peerId]?.producers[c.producerId]?.source || (c.kind === 'audio' ? 'mic' : 'camera');
+	const tile = tileFor(c.peerId, source);
+	const el = tile.querySelector(c.kind === 'audio' ? 'audio' : 'video');
+	if (el) {
+		el.srcObject = new MediaStream([ev.track]);
+		el.play?.().catch(() => {});
+	}
+	const remote = state.remote[c.peerId] ??= {};
+	remote[c.producerId] = { ...(remote[c.producerId] || {}), kind: c.kind, source, consumerId: c.consumerId, mid: c.mid,
+		framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioSamples: 0, preferredLayer: -1 };
+}
+
+/* ---- plugin events on the main handle ---- */
+
+const events = {
+	peerJoined(d) {
+		state.peers[d.peerId] ??= { metadata: d.metadata || {}, producers: {} };
+		state.peers[d.peerId].metadata = d.metadata || {};
+		log(`${peerName(d.peerId)} joined`);
+		updateCount();
+	},
+	newProducer(d) {
+		rememberProducer(d);
+		log(`${peerName(d.peerId)} publishes ${d.kind} (${d.metadata?.source || '?'})`);
+		consume([d.producerId]);
+	},
+	producerClosed(d) {
+		log(`${peerName(d.peerId)} closed ${d.producerId}`);
+		forgetProducer(d.peerId, d.producerId);
+	},
+	producerPaused(d) {
+		const p = state.peers[d.peerId]?.producers[d.producerId];
+		if (p) p.paused = true;
+		log(`${peerName(d.peerId)} paused ${p?.kind || d.producerId}`);
+	},
+	producerResumed(d) {
+		const p = state.peers[d.peerId]?.producers[d.producerId];
+		if (p) p.paused = false;
+		log(`${peerName(d.peerId)} resumed ${p?.kind || d.producerId}`);
+	},
+	peerLeft(d) {
+		log(`${peerName(d.peerId)} left (${d.reason})`);
+		forgetPeer(d.peerId);
+	},
+	activeSpeaker(d) {
+		state.activeSpeaker = d.peerId;
+		for (const t of document.querySelectorAll('#grid .tile')) t.classList.toggle('speaking', t.dataset.peerId === d.peerId);
+	},
+	roomClosed(d) {
+		log(`room closed (${d.reason})`);
+		leave(`room closed: ${d.reason}`);
+	},
+	kicked() {
+		log('removed from the room by an administrator');
+		leave('kicked');
+	},
+	error(d) {
+		log(`plugin error ${d.code}: ${d.message}${d.request ? ` (${d.request})` : ''}`);
+		if (!d.request) state.lastError = `${d.code} ${d.message}`;
+	},
+	produced(d) {
+		state.local.producers = d.producers || [];
+	},
+};
+
+/* ---- publishing ---- */
+
+function videoEncodings() {
+	if (!simulcast) return [{ maxBitrate: 600000, maxFramerate: capture.fps }];
+	// lowest first: the plugin numbers layers from 0 in rid order
+	return [{ rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 200000, maxFramerate: capture.fps },
+		{ rid: 'h', scaleResolutionDownBy: 1, maxBitrate: 900000, maxFramerate: capture.fps }];
+}
+
+/** Offers what we send now (after adding or stopping a stream) and waits for the answer. */
+async function produce() {
+	const offer = await pubPc.createOffer();
+	await pubPc.setLocalDescription(offer);
+	const sources = {};
+	for (const [source, t] of Object.entries({ mic: tracks.audio, camera: tracks.camera, screen: tracks.screen })) {
+		if (t?.mid && t.direction !== 'inactive') sources[t.mid] = source;
+	}
+	const produced = new Promise((resolve, reject) => {
+		const timer = setTimeout(() => { off(); reject(new Error('no "produced" answer within 15 s')); }, 15000);
+		const off = main.on('message', (data, jsep) => {
+			if (data?.event === 'produced' && jsep) { clearTimeout(timer); off(); resolve(data.data); }
+			if (data?.event === 'error' && data.data?.request === 'produce') { clearTimeout(timer); off(); reject(new Error(data.data.message)); }
+		});
+	});
+	await main.send({ request: 'produce', sources }, pubPc.localDescription);
+	const result = await produced;
+	// parley.js applies the answer on its own: wait (bounded) until it did
+	for (let i = 0; i < 100 && pubPc.signalingState !== 'stable'; i++) await new Promise((r) => setTimeout(r, 50));
+	if (pubPc.signalingState !== 'stable') throw new Error(`the produce answer was not applied (${pubPc.signalingState})`);
+	return result;
+}
+
+function drawCanvasScreen() {
+	const canvas = document.createElement('canvas');
+	canvas.width = 640;
+	canvas.height = 360;
+	const ctx = canvas.getContext('2d');
+	let n = 0;
+	screenTimer = setInterval(() => {
+		n++;
+		ctx.fillStyle = `hsl(${(n * 7) % 360} 60% 40%)`;
+		ctx.fillRect(0, 0, canvas.width, canvas.height);
+		ctx.fillStyle = '#fff';
+		ctx.font = '40px sans-serif';
+		ctx.fillText(`${state.name} screen ${n}`, 20, 180);
+	}, 200);
+	return canvas.captureStream(5);
+}
+
+async function toggleScreen() {
+	if (!tracks.screen || tracks.screen.direction === 'inactive') {
+		screen = screenMode === 'canvas' ? drawCanvasScreen()
+			: await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 5 }, audio: false });
+		const track = screen.getVideoTracks()[0];
+		track.addEventListener('ended', () => { if (state.local.screen) toggleScreen().catch(fail); });
+		if (tracks.screen) {
+			await tracks.screen.sender.replaceTrack(track);
+			tracks.screen.direction = 'sendonly';
+		} else {
+			tracks.screen = pubPc.addTransceiver(track, { direction: 'sendonly', streams: [local],
+				sendEncodings: [{ maxBitrate: 400000, maxFramerate: 5 }] });
+		}
+		state.local.screen = true;
+		$('screen').textContent = 'Stop sharing';
+	} else {
+		tracks.screen.direction = 'inactive';
+		await tracks.screen.sender.replaceTrack(null);
+		for (const t of screen?.getTracks() || []) t.stop();
+		clearInterval(screenTimer);
+		screen = null;
+		state.local.screen = false;
+		$('screen').textContent = 'Share screen';
+	}
+	await produce();
+	log(state.local.screen ? 'sharing the screen' : 'screen share stopped');
+}
+
+function ownProducer(source) {
+	return state.local.producers.find((p) => p.metadata?.source === source);
+}
+
+async function toggleSource(source) {
+	const on = !state.local[source];
+	const producer = ownProducer(source);
+	const track = local?.getTracks().find((t) => t.kind === (source === 'mic' ? 'audio' : 'video'));
+	if (track) track.enabled = on;
+	if (producer) await request(main, { request: on ? 'resumeProducer' : 'pauseProducer', producerId: producer.producerId });
+	state.local[source] = on;
+	$(source).textContent = source === 'mic' ? (on ? 'Mute' : 'Unmute') : (on ? 'Camera off' : 'Camera on');
+	$(source).classList.toggle('off', !on);
+}
+
+/** setPreferredLayers on every video consumer matching `filter` ({peerId, source}). */
+async function setLayers(spatialLayer, filter = {}) {
+	state.quality = spatialLayer;
+	const done = [];
+	for (const [peerId, producers] of Object.entries(state.remote)) {
+		if (filter.peerId && filter.peerId !== peerId) continue;
+		for (const [producerId, r] of Object.entries(producers)) {
+			if (r.kind !== 'video' || (filter.source && filter.source !== r.source)) continue;
+			await request(main, { request: 'setPreferredLayers', consumerId: r.consumerId, spatialLayer });
+			r.preferredLayer = spatialLayer;
+			done.push(producerId);
+		}
+	}
+	log(`preferred layer ${spatialLayer} for ${done.length} stream(s)`);
+	return done;
+}
+
+/* ---- statistics ---- */
+
+async function pollStats() {
+	if (subPc) {
+		const report = await subPc.getStats();
+		report.forEach((s) => {
+			if (s.type !== 'inbound-rtp') return;
+			const c = consumersByMid.get(s.mid);
+			const r = c && state.remote[c.peerId]?.[c.producerId];
+			if (!r) return;
+			if (s.kind === 'video') {
+				r.framesDecoded = s.framesDecoded || 0;
+				r.frameWidth = s.frameWidth || 0;
+				r.frameHeight = s.frameHeight || 0;
+				const meta = document.querySelector(`#${CSS.escape(tileId(c.peerId, r.source))} .meta`);
+				if (meta) meta.textContent = `${r.frameWidth}x${r.frameHeight}`;
+			} else {
+				r.audioSamples = s.totalSamplesReceived || 0;
+			}
+			r.packetsLost = s.packetsLost || 0;
+		});
+		state.subscriber.ice = subPc.iceConnectionState;
+	}
+	if (pubPc) {
+		const report = await pubPc.getStats();
+		const layers = [];
+		let frames = 0;
+		report.forEach((s) => {
+			if (s.type === 'outbound-rtp' && s.kind === 'video') {
+				frames += s.framesEncoded || 0;
+				layers.push({ rid: s.rid || null, mid: s.mid, width: s.frameWidth || 0, height: s.frameHeight || 0 });
+			}
+		});
+		state.local.framesEncoded = frames;
+		state.local.layers = layers;
+		state.publisher.ice = pubPc.iceConnectionState;
+	}
+}
+
+/* ---- join and leave ---- */
+
+async function join() {
+	setJoined(true);
+	state.error = null;
+	state.roomId = $('room-id').value.trim() || state.roomId;
+	state.name = $('name').value.trim() || state.name;
+	try {
+		setStatus('Opening camera and microphone…');
+		local = await navigator.mediaDevices.getUserMedia({ audio: true,
+			video: { width: capture.width, height: capture.height, frameRate: capture.fps } });
+		$('local').srcObject = local;
+		setStatus(`Connecting to ${server}…`);
+		session = await Parley.connect(server, { keepaliveMs: 15000 });
+		state.sessionId = session.id;
+		session.on('closed', (why) => { log(`session closed: ${why}`); if (state.joined) { state.joined = false; setStatus(`Disconnected: ${why}`, 'error'); } });
+		main = await session.attach(PLUGIN);
+		main.on('message', (data) => {
+			const fn = data && events[data.event];
+			if (fn) fn(data.data || {});
+		});
+		const body = { request: 'joinRoom', roomId: state.roomId, metadata: { name: state.name } };
+		if (params.get('peerId')) body.peerId = params.get('peerId');
+		const joined = await request(main, body);
+		Object.assign(state, { peerId: joined.peerId, reconnected: !!joined.reconnected, maxParticipants: joined.maxParticipants });
+		for (const p of joined.peers || []) {
+			state.peers[p.peerId] = { metadata: p.metadata || {}, producers: {} };
+			for (const pr of p.producers || []) rememberProducer(pr);
+		}
+		log(`joined ${state.roomId} as ${state.peerId}${state.reconnected ? ' (reconnected)' : ''}; ${joined.peers.length} other(s)`);
+
+		// the subscriber PeerConnection: offers come from the plugin
+		sub = await session.attach(PLUGIN);
+		subPc = new RTCPeerConnection({ iceServers: [] });
+		subPc.addEventListener('track', onRemoteTrack);
+		sub.on('message', (data) => { if (data?.event === 'subscriberOffer') onSubscriberOffer(data.data || {}); });
+		subPeer = Parley.peer(sub, subPc);
+		subPeer.answerBody = { request: 'subscriberAnswer' };
+		await request(sub, { request: 'attachSubscriber', roomId: state.roomId, peerId: state.peerId });
+
+		// the publishing PeerConnection
+		pubPc = new RTCPeerConnection({ iceServers: [] });
+		Parley.peer(main, pubPc);
+		const audio = local.getAudioTracks()[0], video = local.getVideoTracks()[0];
+		if (audio) tracks.audio = pubPc.addTransceiver(audio, { direction: 'sendonly', streams: [local] });
+		if (video) tracks.camera = pubPc.addTransceiver(video, { direction: 'sendonly', streams: [local], sendEncodings: videoEncodings() });
+		await produce();
+		state.joined = true;
+		updateCount();
+		setStatus(`In ${state.roomId} as ${state.name}`, 'ok');
+		await consume(Object.values(state.peers).flatMap((p) => Object.keys(p.producers)));
+		statsTimer = setInterval(() => pollStats().catch((e) => log(`stats: ${e.message}`)), 1000);
+		heartbeatTimer = setInterval(() => request(main, { request: 'heartbeat' }).catch(() => {}), 20000);
+	} catch (e) {
+		fail(e);
+	}
+}
+
+async function leave(reason = 'left') {
+	const wasJoined = state.joined;
+	state.joined = false;
+	clearInterval(statsTimer);
+	clearInterval(heartbeatTimer);
+	clearInterval(screenTimer);
+	if (wasJoined && main && reason === 'left') await request(main, { request: 'leaveRoom' }).catch(() => {});
+	subPeer?.close();
+	pubPc?.close();
+	for (const s of [local, screen]) for (const t of s?.getTracks() || []) t.stop();
+	await session?.destroy().catch(() => {});
+	for (const id of Object.keys(state.peers)) forgetPeer(id);
+	session = main = sub = pubPc = subPc = subPeer = local = screen = null;
+	Object.assign(tracks, { audio: null, camera: null, screen: null });
+	consumersByMid.clear();
+	setJoined(false);
+	setStatus(`Not joined (${reason})`);
+}
+
+/* ---- wiring ---- */
+
+$('room-id').value = state.roomId;
+$('name').value = state.name;
+$('where').textContent = `${transport} · ${server}`;
+const guard = (fn) => () => fn().catch(fail);
+$('join').addEventListener('click', guard(join));
+$('leave').addEventListener('click', guard(() => leave('left')));
+$('mic').addEventListener('click', guard(() => toggleSource('mic')));
+$('camera').addEventListener('click', guard(() => toggleSource('camera')));
+$('screen').addEventListener('click', guard(toggleScreen));
+$('quality').addEventListener('change', guard(() => setLayers(Number($('quality').value))));
+
+Object.assign(window, {
+	roomJoin: join,
+	roomLeave: () => leave('left'),
+	roomToggleMic: () => toggleSource('mic'),
+	roomToggleCamera: () => toggleSource('camera'),
+	roomToggleScreen: toggleScreen,
+	roomSetLayers: setLayers,
+});
+if (params.get('autostart') !== '0') join();

@@ -1,0 +1,335 @@
+#!/usr/bin/python3
+"""room_clients.py — several aiortc participants of one parley.plugin.room
+room in one asyncio loop (one process: cheaper than one each), over the
+Janus HTTP API (urllib in worker threads; one long-poll per session).
+
+Each participant: a session with two handles (main and subscriber),
+joinRoom, attachSubscriber, one publishing PeerConnection (synthetic
+320x240 video at --fps and a 440 Hz tone, sendonly, "produce"), and one
+subscriber PeerConnection answering the plugin's "subscriberOffer"s; it
+consumes every producer it is told about (joinRoom's peers, newProducer).
+
+Output, one JSON object per line on stdout:
+  {"joined": i, "peerId": P}                          per participant
+  {"stats": {P: {"ice": .., "remote": {peerId: {producerId: {kind, frames,
+             width, height}}}}}}                      every second
+  {"log": text} / {"error": text}
+Commands on stdin, one per line: "kill I" (participant I vanishes: its
+PeerConnections close and its session stops polling, with no leave and no
+destroy), "leave I", "quit". Exits after --seconds (bounded, default 120).
+"""
+import argparse
+import asyncio
+import concurrent.futures
+import fractions
+import json
+import logging
+import math
+import os
+import sys
+import time
+import urllib.request
+import uuid
+
+import numpy
+from av import AudioFrame, VideoFrame
+from aiortc import (MediaStreamTrack, RTCConfiguration, RTCPeerConnection,
+                    RTCSessionDescription)
+
+# aioice gathers on every interface except loopback; the tests run in a
+# network namespace that has only lo, so offer 127.0.0.1 explicitly.
+import aioice.ice  # noqa: E402
+aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
+
+WIDTH, HEIGHT = 320, 240
+PLUGIN = "parley.plugin.room"
+EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=24)
+
+
+def out(obj):
+    print(json.dumps(obj), flush=True)
+
+
+class Video(MediaStreamTrack):
+    kind = "video"
+
+    def __init__(self, fps, shade):
+        super().__init__()
+        self.fps, self.shade, self.n, self.start = fps, shade, 0, None
+
+    async def recv(self):
+        if self.start is None:
+            self.start = time.time()
+        self.n += 1
+        wait = self.start + self.n / self.fps - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        img = numpy.zeros((HEIGHT, WIDTH, 3), numpy.uint8)
+        img[:, :, 0] = self.shade
+        img[(self.n * 3) % HEIGHT, :, :] = 255
+        frame = VideoFrame.from_ndarray(img, format="bgr24")
+        frame.pts = int(self.n * 90000 / self.fps)
+        frame.time_base = fractions.Fraction(1, 90000)
+        return frame
+
+
+class Audio(MediaStreamTrack):
+    kind = "audio"
+
+    def __init__(self):
+        super().__init__()
+        self.n, self.start = 0, None
+
+    async def recv(self):
+        if self.start is None:
+            self.start = time.time()
+        samples = 960
+        wait = self.start + self.n * samples / 48000 - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        t = (numpy.arange(samples) + self.n * samples) / 48000
+        pcm = (numpy.sin(2 * math.pi * 440 * t) * 6000).astype(numpy.int16).reshape(1, -1)
+        frame = AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate = 48000
+        frame.pts = self.n * samples
+        frame.time_base = fractions.Fraction(1, 48000)
+        self.n += 1
+        return frame
+
+
+class Janus:
+    """One Janus session over HTTP; events are dispatched by sender handle."""
+
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+        self.session = None
+        self.handlers = {}
+
+    def _request(self, path, body=None, timeout=40):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method="POST" if body is not None else "GET",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return json.loads(r.read())
+
+    async def call(self, path, body=None, timeout=40):
+        return await asyncio.get_running_loop().run_in_executor(EXECUTOR, self._request, path, body, timeout)
+
+    async def create(self):
+        r = await self.call("/janus", {"janus": "create", "transaction": uuid.uuid4().hex})
+        self.session = r["data"]["id"]
+
+    async def attach(self, on_event):
+        r = await self.call(f"/janus/{self.session}", {"janus": "attach", "plugin": PLUGIN,
+                                                      "transaction": uuid.uuid4().hex})
+        handle = r["data"]["id"]
+        self.handlers[handle] = on_event
+        return handle
+
+    async def message(self, handle, body, jsep=None):
+        msg = {"janus": "message", "transaction": uuid.uuid4().hex, "body": body}
+        if jsep:
+            msg["jsep"] = jsep
+        r = await self.call(f"/janus/{self.session}/{handle}", msg)
+        if r.get("janus") == "error":
+            raise RuntimeError("%s: %s" % (body.get("request"), r["error"].get("reason")))
+        return r.get("plugindata", {}).get("data")
+
+    async def poll_forever(self, alive):
+        failures = 0
+        while alive():
+            try:
+                batch = await self.call(f"/janus/{self.session}?maxev=10&rid={uuid.uuid4().hex}", None, 40)
+                failures = 0
+            except Exception as e:  # poll timeout or server gone
+                failures += 1
+                if failures > 20:
+                    out({"error": "long-poll keeps failing: %s" % e})
+                    return
+                await asyncio.sleep(0.5)
+                continue
+            for ev in batch if isinstance(batch, list) else [batch]:
+                fn = self.handlers.get(ev.get("sender"))
+                if fn and ev.get("janus") == "event" and alive():
+                    data = ev.get("plugindata", {}).get("data", {})
+                    try:
+                        await fn(data, ev.get("jsep"))
+                    except Exception as e:
+                        out({"error": "event %s: %r" % (data.get("event"), e)})
+
+
+class Participant:
+    def __init__(self, index, args):
+        self.index, self.args = index, args
+        self.janus = Janus(args.url)
+        self.peer_id = None
+        self.alive = True
+        self.consumers = {}       # mid -> consumer json
+        self.remote = {}          # peerId -> producerId -> figures
+        self.sub_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.pub_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.sub_pc.on("track", self.on_track)
+        self.produced = asyncio.get_running_loop().create_future()
+        self.tasks = []
+
+    async def start(self):
+        await self.janus.create()
+        self.main = await self.janus.attach(self.on_main_event)
+        self.sub = await self.janus.attach(self.on_sub_event)
+        self.tasks.append(asyncio.ensure_future(self.janus.poll_forever(lambda: self.alive)))
+        joined = await self.janus.message(self.main, {"request": "joinRoom", "roomId": self.args.room,
+                                                      "metadata": {"name": "aiortc-%d" % self.index}})
+        self.peer_id = joined["peerId"]
+        await self.janus.message(self.sub, {"request": "attachSubscriber", "roomId": self.args.room,
+                                            "peerId": self.peer_id})
+        audio = self.pub_pc.addTransceiver(Audio(), direction="sendonly")
+        video = self.pub_pc.addTransceiver(Video(self.args.fps, 40 * self.index % 256), direction="sendonly")
+        await self.pub_pc.setLocalDescription(await self.pub_pc.createOffer())
+        sources = {audio.mid: "mic", video.mid: "camera"}
+        await self.janus.message(self.main, {"request": "produce", "sources": sources},
+                                 {"type": "offer", "sdp": self.pub_pc.localDescription.sdp})
+        answer = await asyncio.wait_for(self.produced, 20)
+        await self.pub_pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+        out({"joined": self.index, "peerId": self.peer_id})
+        ids = [p["producerId"] for peer in joined.get("peers", []) for p in peer.get("producers", [])]
+        if ids:
+            await self.consume(ids)
+        self.tasks.append(asyncio.ensure_future(self.heartbeat()))
+
+    async def heartbeat(self):
+        while self.alive:
+            await asyncio.sleep(20)
+            if self.alive:
+                try:
+                    await self.janus.message(self.main, {"request": "heartbeat"})
+                    await self.janus.call(f"/janus/{self.janus.session}",
+                                          {"janus": "keepalive", "transaction": uuid.uuid4().hex}, 10)
+                except Exception as e:
+                    out({"log": "heartbeat %d: %s" % (self.index, e)})
+
+    async def consume(self, ids):
+        try:
+            await self.janus.message(self.main, {"request": "consume", "producerIds": ids, "paused": False})
+        except Exception as e:
+            out({"error": "consume %d: %s" % (self.index, e)})
+
+    async def on_main_event(self, data, jsep):
+        name, payload = data.get("event"), data.get("data", {})
+        if name == "produced" and jsep and not self.produced.done():
+            self.produced.set_result(jsep)
+        elif name == "newProducer":
+            await self.consume([payload["producerId"]])
+        elif name == "producerClosed":
+            self.remote.get(payload.get("peerId"), {}).pop(payload.get("producerId"), None)
+        elif name == "peerLeft":
+            self.remote.pop(payload.get("peerId"), None)
+        elif name == "error" and not payload.get("request"):
+            out({"error": "participant %d: %s" % (self.index, payload)})
+
+    async def on_sub_event(self, data, jsep):
+        if data.get("event") != "subscriberOffer" or not jsep:
+            return
+        for c in data.get("data", {}).get("consumers", []):
+            self.consumers[c["mid"]] = c
+        await self.sub_pc.setRemoteDescription(RTCSessionDescription(jsep["sdp"], "offer"))
+        await self.sub_pc.setLocalDescription(await self.sub_pc.createAnswer())
+        await self.janus.message(self.sub, {"request": "subscriberAnswer"},
+                                 {"type": "answer", "sdp": self.sub_pc.localDescription.sdp})
+
+    def on_track(self, track):
+        mid = next((t.mid for t in self.sub_pc.getTransceivers() if t.receiver.track is track), None)
+        c = self.consumers.get(mid)
+        if c is None:
+            out({"log": "participant %d: a track on mid %s no consumer announced" % (self.index, mid)})
+            return
+        fig = {"kind": c["kind"], "frames": 0, "width": 0, "height": 0, "consumerId": c["consumerId"]}
+        self.remote.setdefault(c["peerId"], {})[c["producerId"]] = fig
+        self.tasks.append(asyncio.ensure_future(self.count(track, fig)))
+
+    async def count(self, track, fig):
+        while self.alive:
+            try:
+                frame = await track.recv()
+            except Exception:
+                return
+            fig["frames"] += 1
+            if fig["kind"] == "video":
+                fig["width"], fig["height"] = frame.width, frame.height
+
+    def stats(self):
+        return {"index": self.index, "ice": self.sub_pc.iceConnectionState,
+                "pubIce": self.pub_pc.iceConnectionState, "remote": self.remote}
+
+    async def stop(self, graceful):
+        if not self.alive:
+            return
+        if graceful:
+            try:
+                await self.janus.message(self.main, {"request": "leaveRoom"})
+                await self.janus.call(f"/janus/{self.janus.session}",
+                                      {"janus": "destroy", "transaction": uuid.uuid4().hex}, 5)
+            except Exception:
+                pass
+        self.alive = False
+        await self.pub_pc.close()
+        await self.sub_pc.close()
+        for t in self.tasks:
+            t.cancel()
+
+
+async def commands(participants, done):
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while not done.is_set():
+        line = (await reader.readline()).decode().split()
+        if not line:
+            if reader.at_eof():
+                return
+            continue
+        if line[0] == "quit":
+            done.set()
+        elif line[0] in ("kill", "leave") and len(line) == 2 and line[1].isdigit() and int(line[1]) < len(participants):
+            await participants[int(line[1])].stop(graceful=line[0] == "leave")
+            out({"log": "participant %s: %s" % (line[1], line[0])})
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True, help="Janus HTTP base, e.g. http://127.0.0.1:8088")
+    ap.add_argument("--room", required=True)
+    ap.add_argument("--peers", type=int, default=4)
+    ap.add_argument("--fps", type=int, default=10)
+    ap.add_argument("--seconds", type=float, default=120)
+    args = ap.parse_args()
+    if not 1 <= args.peers <= 16 or not 1 <= args.fps <= 30 or not 0 < args.seconds <= 7200:
+        out({"error": "--peers 1..16, --fps 1..30, --seconds 0..7200"})
+        return 2
+    if os.environ.get("ROOM_CLIENTS_DEBUG"):
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    participants = [Participant(i, args) for i in range(args.peers)]
+    try:
+        for p in participants:
+            await p.start()
+    except Exception as e:
+        out({"error": "start: %r" % e})
+        for p in participants:
+            await p.stop(graceful=True)
+        return 1
+    done = asyncio.Event()
+    reader = asyncio.ensure_future(commands(participants, done))
+    deadline = time.time() + args.seconds
+    while time.time() < deadline and not done.is_set():
+        try:
+            await asyncio.wait_for(done.wait(), 1)
+        except asyncio.TimeoutError:
+            pass
+        out({"stats": {p.peer_id: p.stats() for p in participants if p.alive}})
+    reader.cancel()
+    for p in participants:
+        await p.stop(graceful=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,215 @@
+// room-media-netns.test.mjs — parley.plugin.room with real participants in
+// a network namespace with only lo: 3 headless Chromium pages on
+// html/room.html (320x240, WebSocket) and 4 python3-aiortc participants in
+// one process (tests/e2e/aiortc/room_clients.py, HTTP API). Every one
+// publishes audio + video and must decode frames from all 6 others; then a
+// page is closed without leaving and the others keep receiving; it comes
+// back with its peerId within the reconnect window and is in the room
+// again; a page shares a "screen" (a canvas captureStream: headless Chromium
+// has no desktop to capture) that reaches all others. The tests of this file
+// share one room and run in order.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { after } from 'node:test';
+import { serverSuite } from './lib/harness.mjs';
+import { HTML_DIR, assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
+import { SRCDIR } from './lib/server.mjs';
+
+const ROOM = 'seven';
+const PAGES = 3;
+const AIORTC = 4;
+const { test } = serverSuite({
+	config: {
+		'parley.transport.http': { general: { html_folder: HTML_DIR } },
+		parley: { media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1' } },
+	},
+});
+
+const world = { browser: null, pages: [], py: null, pyStats: {}, pyLog: [], srv: null };
+
+after(async () => {
+	for (const p of world.pages) await p?.close().catch(() => {});
+	await world.browser?.close().catch(() => {});
+	if (world.py && world.py.exitCode === null) {
+		world.py.stdin.write('quit\n');
+		const t = setTimeout(() => world.py.kill('SIGKILL'), 8000);
+		await new Promise((r) => world.py.once('exit', r));
+		clearTimeout(t);
+	}
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pageState = () => window.roomState && {
+	peerId: roomState.peerId, joined: roomState.joined, error: roomState.error, lastError: roomState.lastError,
+	reconnected: roomState.reconnected, sub: roomState.subscriber, pub: roomState.publisher,
+	remote: roomState.remote, events: roomState.events.slice(-12),
+};
+
+function pageUrl(srv, name, extra = '') {
+	return `${srv.httpUrl}/room.html?room=${ROOM}&name=${name}&transport=ws&server=${encodeURIComponent(`${srv.wsUrl}/`)}` +
+		`&width=320&height=240&fps=10&screen=canvas${extra}`;
+}
+
+function startAiortc(srv) {
+	const script = path.join(SRCDIR, 'tests/e2e/aiortc/room_clients.py');
+	const py = spawn('/usr/bin/python3', [script, '--url', srv.httpUrl, '--room', ROOM, '--peers', String(AIORTC),
+		'--fps', '8', '--seconds', '600'], { stdio: ['pipe', 'pipe', 'pipe'] });
+	readline.createInterface({ input: py.stdout }).on('line', (line) => {
+		let msg;
+		try { msg = JSON.parse(line); } catch { world.pyLog.push(line); return; }
+		if (msg.stats) world.pyStats = msg.stats;
+		else world.pyLog.push(line);
+		if (world.pyLog.length > 200) world.pyLog.shift();
+	});
+	readline.createInterface({ input: py.stderr }).on('line', (line) => {
+		world.pyLog.push(`stderr: ${line}`);
+		if (world.pyLog.length > 200) world.pyLog.shift();
+	});
+	return py;
+}
+
+/** peerId -> {producerId -> {kind, frames|framesDecoded, ...}} for every participant. */
+async function everyoneReceives() {
+	const views = {};
+	for (const page of world.pages) {
+		if (!page || page.isClosed()) continue;
+		const s = await page.evaluate(pageState);
+		if (s?.peerId) views[s.peerId] = Object.fromEntries(Object.entries(s.remote).map(([peer, producers]) =>
+			[peer, Object.values(producers).map((r) => ({ kind: r.kind, source: r.source,
+				frames: r.kind === 'video' ? r.framesDecoded : r.audioSamples, width: r.frameWidth }))]));
+	}
+	for (const [peerId, s] of Object.entries(world.pyStats)) {
+		views[peerId] = Object.fromEntries(Object.entries(s.remote).map(([peer, producers]) =>
+			[peer, Object.values(producers).map((r) => ({ kind: r.kind, source: 'camera', frames: r.frames, width: r.width }))]));
+	}
+	return views;
+}
+
+/** Waits until every participant in `who` got frames > `floor[peer][from]` of video and audio from every other in `who`. */
+async function waitAllReceive(who, { timeoutMs = 45000, floor = {}, what = 'everyone decodes everyone' } = {}) {
+	const deadline = Date.now() + timeoutMs;
+	let missing = [];
+	let views = {};
+	while (Date.now() < deadline) {
+		views = await everyoneReceives();
+		missing = [];
+		for (const me of who) {
+			for (const other of who) {
+				if (other === me) continue;
+				const got = views[me]?.[other] || [];
+				for (const kind of ['video', 'audio']) {
+					const frames = Math.max(0, ...got.filter((r) => r.kind === kind && r.source !== 'screen').map((r) => r.frames));
+					if (frames <= (floor[me]?.[other]?.[kind] ?? 0) + (kind === 'video' ? 5 : 0)) missing.push(`${me}<-${other} ${kind} (${frames})`);
+				}
+			}
+		}
+		if (!missing.length) return views;
+		await sleep(1000);
+	}
+	throw new Error(`${what}: not within ${timeoutMs} ms; missing ${missing.length}: ${missing.slice(0, 20).join(', ')}\n` +
+		`aiortc: ${world.pyLog.slice(-15).join('\n')}\nbrowsers:\n${consoleOf(world.pages.filter(Boolean), 30)}`);
+}
+
+function floorsOf(views) {
+	const out = {};
+	for (const [me, from] of Object.entries(views)) {
+		out[me] = {};
+		for (const [other, list] of Object.entries(from)) {
+			out[me][other] = {};
+			for (const kind of ['video', 'audio']) out[me][other][kind] = Math.max(0, ...list.filter((r) => r.kind === kind && r.source !== 'screen').map((r) => r.frames));
+		}
+	}
+	return out;
+}
+
+async function peerIds() {
+	const ids = [];
+	for (const page of world.pages) if (page && !page.isClosed()) ids.push(await page.evaluate(() => roomState.peerId));
+	return [...ids, ...Object.keys(world.pyStats)];
+}
+
+test('7 participants (3 Chromium pages, 4 aiortc) each decode video and audio from all 6 others', async (srv) => {
+	assertLoopbackOnly();
+	world.srv = srv;
+	world.browser = await launchBrowser();
+	for (let i = 0; i < PAGES; i++) {
+		const page = await openPage(world.browser, pageUrl(srv, `chromium-${i}`), `page${i}`);
+		world.pages.push(page);
+		await waitInPage(page, () => roomState.joined || roomState.error, null, { timeoutMs: 20000, what: 'joined', describe: pageState });
+		assert.equal(await page.evaluate(() => roomState.error), null);
+	}
+	world.py = startAiortc(srv);
+	const deadline = Date.now() + 60000;
+	while (Object.keys(world.pyStats).length < AIORTC && Date.now() < deadline && world.py.exitCode === null) await sleep(500);
+	assert.equal(Object.keys(world.pyStats).length, AIORTC, `aiortc participants not all joined:\n${world.pyLog.slice(-20).join('\n')}`);
+	const health = await (await fetch(`${srv.httpUrl}/health`)).json();
+	assert.equal(health.peers, PAGES + AIORTC, `/health: ${JSON.stringify(health)}`);
+	assert.ok(health.rooms >= 1);
+	const ids = await peerIds();
+	assert.equal(new Set(ids).size, 7);
+	await waitAllReceive(ids, { timeoutMs: 60000 });
+}, { timeout: 150000 });
+
+test('a page closed without leaving: the 6 others keep receiving each other', async () => {
+	assert.ok(world.pages.length === PAGES, 'the first test did not set up the room');
+	const gone = world.pages[PAGES - 1];
+	world.goneId = await gone.evaluate(() => roomState.peerId);
+	world.goneName = `chromium-${PAGES - 1}`;
+	await gone.close(); // no leaveRoom: the WebSocket just closes
+	world.pages[PAGES - 1] = null;
+	const ids = (await peerIds()).filter((id) => id !== world.goneId);
+	const floors = floorsOf(await everyoneReceives());
+	const views = await waitAllReceive(ids, { floor: floors, timeoutMs: 30000, what: 'the 6 others keep receiving' });
+	// its streams are gone from everyone's view
+	const deadline = Date.now() + 15000;
+	let still = [];
+	while (Date.now() < deadline) {
+		const now = await everyoneReceives();
+		still = ids.filter((id) => (now[id]?.[world.goneId] || []).length > 0);
+		if (!still.length) break;
+		await sleep(500);
+	}
+	assert.deepEqual(still, [], `still listing the closed page's streams: ${JSON.stringify(views).slice(0, 500)}`);
+}, { timeout: 60000 });
+
+test('the closed participant reconnects within 30 s with its peerId and is back in the room', async () => {
+	assert.ok(world.goneId, 'the previous test did not close a page');
+	const page = await openPage(world.browser, pageUrl(world.srv, world.goneName, `&peerId=${world.goneId}`), 'page-back');
+	world.pages[PAGES - 1] = page;
+	await waitInPage(page, () => roomState.joined || roomState.error, null, { timeoutMs: 20000, what: 'rejoined', describe: pageState });
+	const s = await page.evaluate(pageState);
+	assert.equal(s.error, null);
+	assert.equal(s.peerId, world.goneId);
+	assert.equal(s.reconnected, true, 'joinRoom did not report reconnected');
+	const ids = await peerIds();
+	assert.equal(ids.length, 7);
+	const floors = floorsOf(await everyoneReceives());
+	await waitAllReceive(ids, { floor: floors, timeoutMs: 45000, what: 'after the reconnect everyone decodes everyone' });
+}, { timeout: 90000 });
+
+test('a screen share from a Chromium page (canvas captureStream) reaches all 6 others', async () => {
+	const sharer = world.pages[0];
+	assert.ok(sharer, 'no page');
+	const sharerId = await sharer.evaluate(() => roomState.peerId);
+	await sharer.evaluate(() => window.roomToggleScreen());
+	const deadline = Date.now() + 40000;
+	let lacking = [];
+	while (Date.now() < deadline) {
+		const views = await everyoneReceives();
+		const others = (await peerIds()).filter((id) => id !== sharerId);
+		lacking = others.filter((id) => {
+			const list = views[id]?.[sharerId] || [];
+			const videos = list.filter((r) => r.kind === 'video');
+			// Chromium knows the source; aiortc sees a second video stream of that peer
+			return !(videos.some((r) => r.source === 'screen' && r.frames > 3) ||
+				(videos.length >= 2 && videos.filter((r) => r.frames > 3).length >= 2));
+		});
+		if (!lacking.length) break;
+		await sleep(1000);
+	}
+	assert.deepEqual(lacking, [], `the screen share did not reach: ${lacking.join(', ')}\n${world.pyLog.slice(-10).join('\n')}`);
+	await sharer.evaluate(() => window.roomToggleScreen());
+	assert.equal(await sharer.evaluate(() => roomState.local.screen), false);
+}, { timeout: 70000 });
