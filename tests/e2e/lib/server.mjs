@@ -33,8 +33,11 @@ const OVERRIDING_ENV = ['PORT', 'HTTP_PORT', 'HTTPS_PORT', 'SSL_CERT_PATH', 'SSL
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** A free TCP port on 127.0.0.1 (bind port 0, read it, close). */
-export function freePort() {
+/** A free TCP port on 127.0.0.1 (bind port 0, read it, close), never one
+ * this process handed out before: the kernel may give the same port to two
+ * binds in a row once the first is closed. */
+const portsGiven = new Set();
+function probePort() {
 	return new Promise((resolve, reject) => {
 		const srv = net.createServer();
 		srv.unref();
@@ -44,6 +47,16 @@ export function freePort() {
 			srv.close(() => resolve(port));
 		});
 	});
+}
+export async function freePort() {
+	for (let attempt = 0; attempt < 50; attempt++) {
+		const port = await probePort();
+		if (!portsGiven.has(port)) {
+			portsGiven.add(port);
+			return port;
+		}
+	}
+	throw new Error('no fresh free port on 127.0.0.1 after 50 attempts');
 }
 
 /** Parses INI text into an ordered list of sections [{name, lines:[...]}]. */
