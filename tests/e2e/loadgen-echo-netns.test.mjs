@@ -1,0 +1,157 @@
+// loadgen-echo-netns.test.mjs — the correctness proof of bench/loadgen
+// (parley-loadgen): it publishes synthetic Opus + VP8 to an echo plugin
+// over real ICE, DTLS and SRTP, and every packet must come back decrypted
+// and intact (count per stream, the sender's counter in order without gaps
+// or duplicates, every payload byte), checked by the generator itself
+// (--expect-intact) and again here from its JSON summary.
+//
+// Two gateways: parleyd's parley.plugin.echo, and Debian's janus 1.1.2
+// echotest (janus.plugin.echotest) when the janus binary is installed.
+// tests/run.sh runs this file in a network namespace with only lo. Janus
+// skips loopback interfaces when it gathers, so inside that namespace (and
+// only there) the Janus test adds a veth pair holding 127.0.0.2 (Janus) and
+// 127.0.0.3 (the generator), with route_localnet/accept_local so the
+// loopback-range addresses work across the pair: traffic never leaves the
+// namespace.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test as nodeTest } from 'node:test';
+import { serverSuite } from './lib/harness.mjs';
+import { BUILDDIR, SRCDIR, freePort } from './lib/server.mjs';
+
+const LOADGEN = path.join(BUILDDIR, 'bench/loadgen/parley-loadgen');
+const JANUS = process.env.JANUS_BIN || '/usr/sbin/janus';
+const JANUS_BIN = fs.existsSync(JANUS) ? JANUS : '/usr/bin/janus';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const { test } = serverSuite({
+	config: { parley: { media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1' } } },
+});
+
+/** Runs parley-loadgen (bounded); returns {code, summary, stderr}. */
+function runLoadgen(args, timeoutMs = 60000) {
+	assert.ok(fs.existsSync(LOADGEN), `${LOADGEN} is missing (make bench/loadgen/parley-loadgen)`);
+	return new Promise((resolve, reject) => {
+		const p = spawn(LOADGEN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+		let out = '', err = '';
+		p.stdout.on('data', (d) => { out += d; });
+		p.stderr.on('data', (d) => { err += d; if (err.length > 200000) err = err.slice(-100000); });
+		const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`parley-loadgen still running after ${timeoutMs} ms\n${err}`)); }, timeoutMs);
+		p.on('error', (e) => { clearTimeout(t); reject(e); });
+		p.on('exit', (code) => {
+			clearTimeout(t);
+			let summary = null;
+			try { summary = JSON.parse(out.split('\n')[0]); } catch { /* checked below */ }
+			resolve({ code, summary, stdout: out, stderr: err });
+		});
+	});
+}
+
+/** Every packet sent came back, intact: the generator's own check and ours. */
+function assertIntact(r, what) {
+	const s = r.summary;
+	assert.ok(s, `${what}: no JSON summary on stdout:\n${r.stdout}\n${r.stderr}`);
+	const show = JSON.stringify(s);
+	assert.equal(s.failure, undefined, `${what}: run failed: ${s.failure}`);
+	assert.equal(s.peers_connected, s.peers, `${what}: not every peer connected: ${show}`);
+	assert.ok(s.sent.audio_packets >= 50 && s.sent.video_packets >= 50, `${what}: too little media sent: ${show}`);
+	const sent = s.sent.audio_packets + s.sent.video_packets;
+	assert.equal(s.received.packets, sent, `${what}: sent ${sent}, received ${s.received.packets}: ${show}`);
+	assert.equal(s.received.unique, sent, `${what}: duplicates: ${show}`);
+	for (const k of ['lost', 'out_of_order', 'duplicates', 'corrupt', 'undecryptable', 'foreign']) {
+		assert.equal(s.received[k], 0, `${what}: received.${k} = ${s.received[k]}: ${show}`);
+	}
+	assert.ok(s.sent.keyframes >= 1 && s.join_to_first_keyframe_ms.count === s.peers, `${what}: keyframes not seen back: ${show}`);
+	assert.ok(s.delay_ms.samples === sent && s.delay_ms.p50 >= 0, `${what}: delays not measured: ${show}`);
+	assert.equal(s.echo_check?.intact, true, `${what}: ${s.echo_check?.detail}`);
+	assert.equal(r.code, 0, `${what}: exit code ${r.code}\n${r.stderr.slice(-3000)}`);
+}
+
+test('parley-loadgen: 2 peers through parley.plugin.echo get every packet back intact', async (srv, t) => {
+	const r = await runLoadgen(['--url', `${srv.wsUrl}/`, '--plugin', 'parley.plugin.echo', '--iface', '127.0.0.1',
+		'--publishers', '2', '--duration', '3', '--bitrate', '300', '--keyframe-interval', '1',
+		'--setup-timeout', '15', '--expect-intact', '--json-only']);
+	// The echo plugin answers 414 while it does not negotiate media yet.
+	if (r.summary?.failure && /plugin error 414/.test(r.summary.failure)) {
+		t.skip(`parley.plugin.echo does not negotiate media in this build: ${r.summary.failure}`);
+		return;
+	}
+	assertIntact(r, 'parley echo');
+}, { timeout: 90000 });
+
+nodeTest('parley-loadgen refuses bad options with exit code 2 and a reason', async () => {
+	for (const [args, reason] of [
+		[['--fps', '0'], /--fps must be in 1\.\.60/],
+		[['--bitrate', '999999'], /--bitrate must be in/],
+		[['--driver', 'nope'], /unknown --driver 'nope'/],
+		[['--srtp', 'rot13'], /--srtp must be all, gcm or cm/],
+		[['--no-audio', '--no-video'], /nothing to send/],
+		[['--url', 'http://127.0.0.1:1/'], /bad URL/],
+		[['--rooms', '3', '--publishers', '2'], /cannot exceed --publishers/],
+	]) {
+		const r = await runLoadgen(['--duration', '1', ...args], 10000);
+		const expected = reason.source.includes('bad URL') ? 1 : 2;
+		assert.equal(r.code, expected, `${args.join(' ')}: exit ${r.code}, stderr ${r.stderr}`);
+		assert.match(r.stderr, reason, `${args.join(' ')}: ${r.stderr}`);
+	}
+});
+
+/** The links of this network namespace (names). */
+function links() {
+	return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').filter(Boolean)
+		.map((l) => l.split(':')[1].trim().split('@')[0]);
+}
+
+/** Janus's config folder from bench/janus/: echotest + WebSocket on `port`, gathering on lgj0. */
+function janusConfig(port) {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loadgen-janus-'));
+	for (const f of fs.readdirSync(path.join(SRCDIR, 'bench/janus'))) {
+		let text = fs.readFileSync(path.join(SRCDIR, 'bench/janus', f), 'utf8');
+		text = text.replace(/ws_port = \d+/, `ws_port = ${port}`).replace(/ice_enforce_list = "[^"]*"/, 'ice_enforce_list = "lgj0"');
+		fs.writeFileSync(path.join(dir, f), text);
+	}
+	return dir;
+}
+
+nodeTest('parley-loadgen: 2 peers through janus.plugin.echotest get every packet back intact', { timeout: 90000 }, async (t) => {
+	if (!fs.existsSync(JANUS_BIN)) {
+		t.skip(`no janus binary at ${JANUS_BIN} (apt-get install janus)`);
+		return;
+	}
+	const names = links();
+	assert.deepEqual(names.filter((n) => n !== 'lo' && n !== 'lgj0' && n !== 'lgj1'), [],
+		`this test adds interfaces: it must run in a network namespace with only lo (tests/run.sh does); found ${names}`);
+	if (!names.includes('lgj0')) {
+		const sh = (cmd) => execFileSync('sh', ['-c', cmd], { stdio: 'pipe' });
+		sh('sysctl -qw net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.default.route_localnet=1 ' +
+			'net.ipv4.conf.all.accept_local=1 net.ipv4.conf.default.accept_local=1 ' +
+			'net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0');
+		sh('ip link add lgj0 type veth peer name lgj1 && ip addr add 127.0.0.2/32 dev lgj0 && ' +
+			'ip addr add 127.0.0.3/32 dev lgj1 && ip link set lgj0 up && ip link set lgj1 up');
+	}
+	const port = await freePort();
+	const dir = janusConfig(port);
+	const log = path.join(dir, 'janus.out');
+	const janus = spawn(JANUS_BIN, ['-F', dir], { stdio: ['ignore', fs.openSync(log, 'w'), fs.openSync(log, 'a')] });
+	try {
+		let up = false;
+		for (let i = 0; i < 50 && !up && janus.exitCode === null; i++) {
+			await sleep(200);
+			up = fs.readFileSync(log, 'utf8').includes('Websockets server started');
+		}
+		assert.ok(up, `janus did not start its WebSocket server:\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
+		const r = await runLoadgen(['--url', `ws://127.0.0.1:${port}/`, '--plugin', 'janus.plugin.echotest',
+			'--iface', '127.0.0.3', '--publishers', '2', '--duration', '3', '--bitrate', '300',
+			'--keyframe-interval', '1', '--setup-timeout', '15', '--expect-intact', '--json-only']);
+		assertIntact(r, 'janus echotest');
+	} finally {
+		janus.kill('SIGTERM');
+		const killer = setTimeout(() => janus.kill('SIGKILL'), 5000);
+		if (janus.exitCode === null) await new Promise((r) => janus.once('exit', r));
+		clearTimeout(killer);
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+});
