@@ -381,6 +381,11 @@ json_t *parley_pc_info(parley_pc *pc)
 	json_object_set_new(info, "ice", json_string(pc->ice ? parley_ice_state_name(pc->ice_state) : "none"));
 	json_object_set_new(info, "ice-role", json_string(pc->ice ? (parley_ice_agent_is_controlling(pc->ice)
 		? "controlling" : "controlled") : "none"));
+	const char *ufrag = NULL, *pwd = NULL;
+	if (pc->ice)
+		parley_ice_agent_get_local_credentials(pc->ice, &ufrag, &pwd);
+	json_object_set_new(info, "local-ufrag", ufrag ? json_string(ufrag) : json_null());
+	json_object_set_new(info, "remote-ufrag", pc->remote_ufrag ? json_string(pc->remote_ufrag) : json_null());
 	parley_ice_pair pair;
 	if (pc->ice && parley_ice_agent_get_selected_pair(pc->ice, &pair) == 0) {
 		json_object_set_new(info, "selected-local", pair_json(pair.local_ip, pair.local_port, pair.local_type));

@@ -18,7 +18,11 @@
  *    back the fields the client sent;
  *  - "audio", "video" (booleans) and "bitrate" (a non-negative integer) in a
  *    message are stored on the handle and shown by admin handle_info;
- *  - a jsep answer (the plugin never offers) gets an error event;
+ *  - {"restart": true} (no jsep) makes the plugin offer again what it last
+ *    answered, with "restart": true in the jsep: the core renews its ICE
+ *    credentials (an ICE restart from the server side); the client's jsep
+ *    answer to that offer is taken (the core refuses answers nobody asked
+ *    for with 469);
  *  - the admin API's message_plugin gets {"sessions": N}.
  *
  * How a plugin is put together:
@@ -68,6 +72,8 @@ typedef struct echo_handle {
 	parley_timer *pli_timer;  /* start-up PLIs; under handles_lock */
 	unsigned plis_left;
 	json_int_t packets;       /* relayed back */
+	char *sdp;                /* our last answer (without ICE/DTLS), for restarts; under handles_lock */
+	bool restart;             /* this message asks for an ICE restart; under handles_lock */
 } echo_handle;
 
 /* An asynchronous answer waiting for its turn on the handle's loop. */
@@ -106,12 +112,19 @@ static bool config_bool(const char *section, const char *key, bool fallback)
 	return fallback;
 }
 
+static void echo_handle_free(void *data)
+{
+	echo_handle *handle = data;
+	g_free(handle->sdp);
+	g_free(handle);
+}
+
 static int echo_init(const parley_plugin_core *table)
 {
 	if (table == NULL || table->api_version != PARLEY_PLUGIN_API_VERSION)
 		return -1;
 	core = table;
-	handles = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	handles = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, echo_handle_free);
 	notify_events = config_bool("general", "notify_events", true);
 	LOG(PARLEY_LOG_VERB, "echo plugin ready (events %s)", notify_events ? "on" : "off");
 	return 0;
@@ -187,6 +200,14 @@ static const char *set_bitrate(echo_handle *handle, json_t *value)
 	return NULL;
 }
 
+static const char *set_restart(echo_handle *handle, json_t *value)
+{
+	if (!json_is_boolean(value))
+		return "restart must be a boolean";
+	handle->restart = json_is_true(value);
+	return NULL;
+}
+
 static const struct {
 	const char *key;
 	setting_fn apply;
@@ -194,6 +215,7 @@ static const struct {
 	{"audio", set_audio},
 	{"video", set_video},
 	{"bitrate", set_bitrate},
+	{"restart", set_restart},
 };
 
 /* Applies every setting in `message` to the handle; NULL or the error. */
@@ -259,14 +281,10 @@ static void answer_later(parley_plugin_session *session, const char *transaction
 	}
 }
 
-/* Our answer to the client's offer (a new jsep), or NULL with `error`. */
-static json_t *answer_offer(json_t *jsep, char *error, size_t error_size)
+/* Our answer to the client's offer (a new jsep), or NULL with `error`.
+ * The answer's SDP is kept on the handle for a later restart offer. */
+static json_t *answer_offer(parley_plugin_session *session, json_t *jsep, char *error, size_t error_size)
 {
-	const char *type = json_string_value(json_object_get(jsep, "type"));
-	if (type == NULL || strcmp(type, "offer") != 0) {
-		g_strlcpy(error, "this plugin only answers offers", error_size);
-		return NULL;
-	}
 	if (core->struct_size < offsetof(parley_plugin_core, sdp_answer) + sizeof(core->sdp_answer) ||
 	    core->sdp_answer == NULL) {
 		g_strlcpy(error, "this core has no SDP helpers", error_size);
@@ -279,8 +297,46 @@ static json_t *answer_offer(json_t *jsep, char *error, size_t error_size)
 	if (sdp == NULL)
 		return NULL;
 	json_t *answer = json_pack("{s:s, s:s}", "type", "answer", "sdp", sdp);
+	g_mutex_lock(&handles_lock);
+	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
+	if (handle != NULL) {
+		g_free(handle->sdp);
+		handle->sdp = sdp;
+		sdp = NULL;
+	}
+	g_mutex_unlock(&handles_lock);
 	g_free(sdp);
 	return answer;
+}
+
+/* Our offer for an ICE restart: what we last answered, with "restart". */
+static json_t *restart_offer(parley_plugin_session *session, char *error, size_t error_size)
+{
+	g_mutex_lock(&handles_lock);
+	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
+	json_t *offer = handle != NULL && handle->sdp != NULL ? json_pack("{s:s, s:s, s:b}", "type", "offer", "sdp", handle->sdp,
+	                                        "restart", 1) : NULL;
+	g_mutex_unlock(&handles_lock);
+	if (offer == NULL)
+		g_strlcpy(error, "nothing to restart: no media negotiated yet", error_size);
+	return offer;
+}
+
+/* The jsep this message gets back (a new reference, or NULL): an answer to
+ * an offer, our offer on a restart request, nothing for the answer to our
+ * offer. `error` is set when the message cannot be honoured. */
+static json_t *negotiate(parley_plugin_session *session, json_t *jsep, bool restart, char *error, size_t error_size)
+{
+	const char *type = jsep != NULL ? json_string_value(json_object_get(jsep, "type")) : NULL;
+	if (jsep == NULL)
+		return restart ? restart_offer(session, error, error_size) : NULL;
+	if (type != NULL && strcmp(type, "answer") == 0)
+		return NULL;   /* the core checked that our offer was pending */
+	if (type == NULL || strcmp(type, "offer") != 0) {
+		g_strlcpy(error, "jsep type must be offer or answer", error_size);
+		return NULL;
+	}
+	return answer_offer(session, jsep, error, error_size);
 }
 
 static void echo_handle_message(parley_plugin_session *session, const char *transaction,
@@ -314,12 +370,16 @@ static void echo_handle_message(parley_plugin_session *session, const char *tran
 	const char *error = NULL;
 	char sdp_error[256] = "";
 	json_int_t bitrate = 0;
+	bool restart = false;
 	g_mutex_lock(&handles_lock);
 	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
 	if (handle != NULL) {
 		handle->messages++;
+		handle->restart = false;
 		error = apply_settings(handle, message);
 		bitrate = json_object_get(message, "bitrate") ? handle->bitrate : -1;
+		restart = handle->restart;
+		handle->restart = false;
 	}
 	g_mutex_unlock(&handles_lock);
 	if (handle == NULL) {
@@ -331,7 +391,8 @@ static void echo_handle_message(parley_plugin_session *session, const char *tran
 		event = error_event(ECHO_ERROR_UNKNOWN_REQUEST, "unknown request");
 	else if (error != NULL)
 		event = error_event(ECHO_ERROR_INVALID_ELEMENT, error);
-	else if (jsep != NULL && (answer = answer_offer(jsep, sdp_error, sizeof(sdp_error))) == NULL)
+	else if ((answer = negotiate(session, jsep, restart, sdp_error, sizeof(sdp_error))) == NULL &&
+	         sdp_error[0] != '\0')
 		event = error_event(ECHO_ERROR_SDP, sdp_error);
 	else {
 		event = json_pack("{s:s, s:s}", "echotest", "event", "result", "ok");
@@ -433,6 +494,7 @@ static void echo_hangup_media(parley_plugin_session *session)
 		handle->audio = handle->video = true;
 		handle->bitrate = 0;
 		handle->packets = 0;
+		g_clear_pointer(&handle->sdp, g_free);
 		g_atomic_int_set(&handle->relay_audio, 1);
 		g_atomic_int_set(&handle->relay_video, 1);
 	}

@@ -11,6 +11,10 @@ back. It prints one JSON object per line on stdout:
 and exits after --seconds (0 = until killed) or once --frames video frames of
 the expected size and --audio audio frames came back (exit code 0), or 1 on
 failure.
+
+A jsep offer from the gateway (renegotiation) is answered. Note: aiortc 1.4
+cannot restart ICE — RTCIceTransport.start() runs once and ignores new
+remote credentials — so the ICE-restart e2e variant drives Chromium.
 """
 import argparse
 import asyncio
@@ -143,7 +147,8 @@ async def main():
     pc.addTrack(Audio())
     pc.addTrack(Video())
     stats = {"video_frames": 0, "video_ok": 0, "audio_frames": 0, "width": 0, "height": 0,
-             "ice": "new", "answer": False}
+             "ice": "new", "answer": False, "renegotiations": 0,
+             "ufrags": []}
 
     async def consume(track):
         while True:
@@ -188,10 +193,26 @@ async def main():
                 if ev.get("janus") == "keepalive":
                     continue
                 out({"event": {k: ev[k] for k in ev if k != "jsep"}, "has_jsep": "jsep" in ev, "sdp": ev.get("jsep", {}).get("sdp")})
-                if ev.get("jsep", {}).get("type") == "answer":
+                if ev.get("jsep", {}).get("type") == "offer":
+                    # The gateway offers again (ICE restart): answer it.
+                    try:
+                        sdp = ev["jsep"]["sdp"]
+                        stats["ufrags"].append(next((l[12:] for l in sdp.split("\r\n")
+                                                     if l.startswith("a=ice-ufrag:")), None))
+                        await pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
+                        await pc.setLocalDescription(await pc.createAnswer())
+                        reply = await janus.message({}, {"type": "answer", "sdp": pc.localDescription.sdp})
+                        if reply.get("janus") not in ("ack", "success"):
+                            out({"error": reply})
+                        stats["renegotiations"] += 1
+                    except Exception as e:
+                        out({"error": "renegotiation: %r" % e, "sdp": ev["jsep"]["sdp"]})
+                elif ev.get("jsep", {}).get("type") == "answer":
                     try:
                         await pc.setRemoteDescription(RTCSessionDescription(ev["jsep"]["sdp"], "answer"))
                         stats["answer"] = True
+                        stats["ufrags"].append(next((l[12:] for l in ev["jsep"]["sdp"].split("\r\n")
+                                                     if l.startswith("a=ice-ufrag:")), None))
                     except Exception as e:
                         out({"error": "setRemoteDescription: %r" % e, "sdp": ev["jsep"]["sdp"]})
 
