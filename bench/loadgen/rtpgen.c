@@ -158,7 +158,8 @@ static size_t write_vp8_header(uint8_t *f, bool key, size_t frame_len)
 
 static void send_video_frame(loadgen_rtpgen *gen, int64_t now_us, uint32_t ts)
 {
-	bool key = gen->keyframe_wanted || gen->counters.frames == 0 ||
+	bool requested = gen->keyframe_wanted && now_us - gen->last_keyframe_us >= KEYFRAME_REQUEST_GAP_US;
+	bool key = requested || gen->counters.frames == 0 ||
 		now_us - gen->last_keyframe_us >= (int64_t)gen->config.keyframe_interval_s * G_USEC_PER_SEC;
 	size_t frame = gen->delta_frame_bytes * (key ? KEYFRAME_WEIGHT : 1);
 	size_t per_packet_max = LOADGEN_MAX_PAYLOAD - VP8_DESC_LEN;
@@ -226,8 +227,7 @@ void loadgen_rtpgen_tick(loadgen_rtpgen *gen, int64_t now_us)
 void loadgen_rtpgen_request_keyframe(loadgen_rtpgen *gen)
 {
 	gen->counters.keyframe_requests++;
-	if (g_get_monotonic_time() - gen->last_keyframe_us >= KEYFRAME_REQUEST_GAP_US)
-		gen->keyframe_wanted = true;
+	gen->keyframe_wanted = true;   /* served once KEYFRAME_REQUEST_GAP_US after the last one */
 }
 
 const loadgen_rtpgen_counters *loadgen_rtpgen_get_counters(const loadgen_rtpgen *gen)

@@ -77,7 +77,7 @@ void loadgen_rtpgen_free(loadgen_rtpgen *gen);
 /* Sends what is due at now_us (the first call starts the clocks). Catch-up
  * after a stall is bounded to a few packets. */
 void loadgen_rtpgen_tick(loadgen_rtpgen *gen, int64_t now_us);
-/* The next video frame is a keyframe (rate-limited to one per 500 ms). */
+/* A keyframe soon: the next frame at least 500 ms after the last keyframe. */
 void loadgen_rtpgen_request_keyframe(loadgen_rtpgen *gen);
 const loadgen_rtpgen_counters *loadgen_rtpgen_get_counters(const loadgen_rtpgen *gen);
 
