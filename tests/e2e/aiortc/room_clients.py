@@ -164,7 +164,8 @@ class Participant:
         self.janus = Janus(args.url)
         self.peer_id = None
         self.alive = True
-        self.consumers = {}       # mid -> consumer json
+        self.consumers = {}       # mid -> consumer json (of the last offer)
+        self.figs = {}            # mid -> figures of the stream it carries now
         self.remote = {}          # peerId -> producerId -> figures
         self.sub_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.pub_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -229,8 +230,14 @@ class Participant:
     async def on_sub_event(self, data, jsep):
         if data.get("event") != "subscriberOffer" or not jsep:
             return
-        for c in data.get("data", {}).get("consumers", []):
-            self.consumers[c["mid"]] = c
+        listed = {c["mid"]: c for c in data.get("data", {}).get("consumers", [])}
+        self.consumers = listed
+        # aiortc keeps an m-line's track when the plugin reuses the m-line
+        # for another stream (no new "track" event): count into new figures
+        for mid, c in listed.items():
+            fig = self.figs.get(mid)
+            if fig is not None and fig["consumerId"] != c["consumerId"]:
+                self.figs[mid] = self.new_fig(c)
         await self.sub_pc.setRemoteDescription(RTCSessionDescription(jsep["sdp"], "offer"))
         await self.sub_pc.setLocalDescription(await self.sub_pc.createAnswer())
         await self.janus.message(self.sub, {"request": "subscriberAnswer"},
@@ -242,16 +249,21 @@ class Participant:
         if c is None:
             out({"log": "participant %d: a track on mid %s no consumer announced" % (self.index, mid)})
             return
+        self.figs[mid] = self.new_fig(c)
+        self.tasks.append(asyncio.ensure_future(self.count(track, mid)))
+
+    def new_fig(self, c):
         fig = {"kind": c["kind"], "frames": 0, "width": 0, "height": 0, "consumerId": c["consumerId"]}
         self.remote.setdefault(c["peerId"], {})[c["producerId"]] = fig
-        self.tasks.append(asyncio.ensure_future(self.count(track, fig)))
+        return fig
 
-    async def count(self, track, fig):
+    async def count(self, track, mid):
         while self.alive:
             try:
                 frame = await track.recv()
             except Exception:
                 return
+            fig = self.figs[mid]
             fig["frames"] += 1
             if fig["kind"] == "video":
                 fig["width"], fig["height"] = frame.width, frame.height
