@@ -83,7 +83,30 @@ typedef struct parley_plugin_core {
 	/* Detaches the handle from the plugin's side (the client gets "detached"). */
 	void (*end_session)(parley_plugin_session *session);
 
-	/* Media (no-ops that return -1 when the handle has no PeerConnection). */
+	/* Media (no-ops that return -1 when the handle has no PeerConnection).
+	 *
+	 * relay_rtp sends `packet` (plaintext RTP, borrowed; copied before it
+	 * returns) on m-line packet->mindex of `session`'s PeerConnection. It
+	 * may be called from any thread (another handle's loop included). What
+	 * it changes, in its own copy, so the packet matches the destination's
+	 * negotiation:
+	 *  - SSRC: the one we announced on that m-line, when we announced one
+	 *    (a plugin that rewrites seq/ts keeps doing so itself);
+	 *  - header extensions: with packet->source set (a packet the core
+	 *    handed to incoming_rtp), each element is mapped by its meaning on
+	 *    the source m-line to the id the destination negotiated and dropped
+	 *    when the destination did not negotiate it; with source NULL (a
+	 *    packet the plugin built) ids are taken as the destination's and
+	 *    only unnegotiated ones are dropped. The mid extension carries the
+	 *    destination's mid. The block is one-byte when every element fits,
+	 *    else two-byte;
+	 *  - payload type: with packet->source set, the source pt's codec (H264:
+	 *    packetization-mode, then profile) becomes the destination's pt for
+	 *    that codec; a codec the destination did not negotiate is not sent
+	 *    (-1).
+	 * It then keeps the packet for NACKs (RTX when negotiated), protects and
+	 * sends it. 0 or -1 (no PeerConnection, not connected, malformed, codec
+	 * not negotiated). */
 	int (*relay_rtp)(parley_plugin_session *session, parley_rtp_packet *packet);
 	int (*relay_rtcp)(parley_plugin_session *session, parley_rtcp_packet *packet);
 	int (*relay_data)(parley_plugin_session *session, parley_data_packet *packet);
