@@ -78,24 +78,54 @@ static gboolean keepalive(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+static void event_trickle(janus_route *r, const char *kind, json_t *ev)
+{
+	loadgen_peer_trickle(r->peer, json_object_get(ev, "candidate"));
+}
+
+static void event_gone(janus_route *r, const char *kind, json_t *ev)
+{
+	if (!r->run->stopping)
+		loadgen_run_fail(r->run, "peer %u: the gateway sent %s (%s)", loadgen_peer_publisher_id(r->peer),
+		                 kind, json_string_value(json_object_get(ev, "reason")) ?: "no reason");
+}
+
+static void event_plugin(janus_route *r, const char *kind, json_t *ev)
+{
+	if (r->event)
+		r->event(r->run, r->peer, json_object_get(json_object_get(ev, "plugindata"), "data"),
+		         json_object_get(ev, "jsep"));
+}
+
+static void event_log(janus_route *r, const char *kind, json_t *ev)
+{
+	loadgen_log(r->run, 2, "peer %u: %s", loadgen_peer_publisher_id(r->peer), kind);
+}
+
+/* Transaction-less events on a handle; anything else is logged. */
+static const struct {
+	const char *kind;
+	void (*handle)(janus_route *r, const char *kind, json_t *ev);
+} handle_events[] = {
+	{ "trickle", event_trickle },
+	{ "hangup", event_gone },
+	{ "detached", event_gone },
+	{ "event", event_plugin },
+};
+
 static void on_handle_event(void *user_data, json_t *ev)
 {
 	janus_route *r = user_data;
 	const char *kind = json_string_value(json_object_get(ev, "janus"));
 	if (kind == NULL)
 		return;
-	if (strcmp(kind, "trickle") == 0) {
-		loadgen_peer_trickle(r->peer, json_object_get(ev, "candidate"));
-	} else if (strcmp(kind, "hangup") == 0 || strcmp(kind, "detached") == 0) {
-		if (!r->run->stopping)
-			loadgen_run_fail(r->run, "peer %u: the gateway sent %s (%s)", loadgen_peer_publisher_id(r->peer),
-			                 kind, json_string_value(json_object_get(ev, "reason")) ?: "no reason");
-	} else if (strcmp(kind, "event") == 0 && r->event) {
-		r->event(r->run, r->peer, json_object_get(json_object_get(ev, "plugindata"), "data"),
-		         json_object_get(ev, "jsep"));
-	} else {
-		loadgen_log(r->run, 2, "peer %u: %s", loadgen_peer_publisher_id(r->peer), kind);
+	for (size_t i = 0; i < G_N_ELEMENTS(handle_events); i++) {
+		if (strcmp(kind, handle_events[i].kind) == 0) {
+			handle_events[i].handle(r, kind, ev);
+			return;
+		}
 	}
+	event_log(r, kind, ev);
 }
 
 static void attached(void *user_data, json_t *reply, const char *why)
