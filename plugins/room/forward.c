@@ -206,6 +206,8 @@ void parley_room_incoming_rtp(room_ctx *ctx, room_handle *handle, parley_rtp_pac
 	p->layer_seen_us[f.layer] = f.now_us;
 	if (g_atomic_int_get(&p->paused))
 		return;
+	if (g_atomic_int_get(&p->pli_pending))
+		parley_room_request_keyframe(ctx, p, f.now_us);   /* a deferred request, once its interval ended */
 	if (p->kind == ROOM_KIND_AUDIO) {
 		if (packet->audio_level >= 0)
 			parley_room_speaker_sample(p, packet->audio_level, packet->voice_activity);

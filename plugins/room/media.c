@@ -169,10 +169,15 @@ void parley_room_request_keyframe(room_ctx *ctx, room_producer *p, int64_t now_u
 	if (p->kind != ROOM_KIND_VIDEO || p->session == NULL || ctx->core->send_pli == NULL)
 		return;
 	gint64 last = ROOM_LOAD64(&p->last_pli_us);
-	if (last != 0 && now_us - last < (int64_t)ctx->cfg.pli_interval_ms * 1000)
+	if (last != 0 && now_us - last < (int64_t)ctx->cfg.pli_interval_ms * 1000) {
+		/* not dropped: the publisher's next packet after the interval sends
+		 * it (a subscriber that never asks again still gets its keyframe) */
+		g_atomic_int_set(&p->pli_pending, 1);
 		return;
+	}
 	if (!__atomic_compare_exchange_n(&p->last_pli_us, &last, now_us, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return;   /* another loop asked at the same moment */
+	g_atomic_int_set(&p->pli_pending, 0);
 	g_atomic_int_inc(&p->plis_sent);
 	ctx->core->send_pli(p->session, p->mindex);
 }

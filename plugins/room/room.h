@@ -169,6 +169,7 @@ typedef struct room_producer {
 	gint64 packets, bytes;
 	gint64 layer_bytes[ROOM_MAX_LAYERS];
 	gint64 last_pli_us;            /* rate limiting, CAS from any loop */
+	gint pli_pending;              /* atomic: a request came inside the interval; sent when it ends */
 	gint plis_sent;
 	gint level_sum, level_count;   /* audio: -dBov sum over the speaker window */
 	/* stats (under the stats timer) */
