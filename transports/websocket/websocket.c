@@ -188,15 +188,20 @@ static void read_config(void)
 	parley_ws.ping_interval = parley_tx_conf_int(core, WS_PACKAGE, "ping_interval", 30);
 	if(parley_ws.ping_interval > 3600)
 		parley_ws.ping_interval = 3600;
+	parley_ws.ping_timeout = parley_tx_conf_int(core, WS_PACKAGE, "ping_timeout", parley_ws.ping_interval + 5);
+	if(parley_ws.ping_timeout < 1)
+		parley_ws.ping_timeout = 1;
+	if(parley_ws.ping_timeout > 3600)
+		parley_ws.ping_timeout = 3600;
 	parley_ws.plain_settings = (parley_tx_settings){
 		.cors_origins = parley_ws.cors_origins, .max_body = parley_ws.max_body, .secure = false,
 	};
 	parley_ws.tls_settings = parley_ws.plain_settings;
 	parley_ws.tls_settings.secure = true;
-	/* A ping after ping_interval idle seconds; no pong within as long
-	 * again (plus slack) hangs up. */
+	/* A ping after ping_interval idle seconds; no pong within ping_timeout
+	 * more seconds hangs up. */
 	parley_ws.idle_policy.secs_since_valid_ping = (uint16_t)parley_ws.ping_interval;
-	parley_ws.idle_policy.secs_since_valid_hangup = (uint16_t)(parley_ws.ping_interval * 2 + 5);
+	parley_ws.idle_policy.secs_since_valid_hangup = (uint16_t)(parley_ws.ping_interval + parley_ws.ping_timeout);
 }
 
 static struct lws_vhost *create_vhost(const char *name, long port, bool tls)

@@ -43,6 +43,7 @@ typedef struct ws_state {
 	size_t max_frame, max_body;
 	long max_queue;
 	long ping_interval;
+	long ping_timeout;      /* seconds a ping may wait for its pong */
 	parley_tx_settings plain_settings, tls_settings;
 	lws_retry_bo_t idle_policy;
 
