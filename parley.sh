@@ -2,8 +2,11 @@
 # parley.sh — set up a Debian 12 machine, build Parley, and run it or test it.
 #   ./parley.sh run    install what is needed, build, start parleyd on loopback
 #   ./parley.sh test   install what is needed, build, run the whole test suite
-#                      (normal build, then ASan+UBSan build, then valgrind)
-# PARLEY_SKIP_SANITIZERS=1 / PARLEY_SKIP_VALGRIND=1 skip those stages.
+#                      (normal build, then ASan+UBSan build, then valgrind,
+#                      then a bounded run of each libFuzzer target when clang
+#                      is installed: PARLEY_FUZZ_SECONDS each, default 20)
+# PARLEY_SKIP_SANITIZERS=1 / PARLEY_SKIP_VALGRIND=1 / PARLEY_SKIP_FUZZ=1 skip
+# those stages.
 # Runs as root, or uses sudo for apt-get. Builds out of tree in build/ and
 # build-sanitizers/. Set PARLEY_SKIP_INSTALL=1 to skip the apt/npm step.
 set -euo pipefail
@@ -89,6 +92,16 @@ cmd_test() {
 		PARLEY_TOTALS=$totals PARLEY_TEST_WRAPPER="$vg" PARLEY_PARLEYD_WRAPPER="$vg" \
 			PARLEY_TEST_FILTER='^test_|^api-|^admin\.|^timeout\.' \
 			"$top/tests/run.sh" "$top/build" "$top" || true
+	fi
+	if [ "${PARLEY_SKIP_FUZZ:-0}" != 1 ] && command -v clang >/dev/null; then
+		local seconds=${PARLEY_FUZZ_SECONDS:-20}
+		echo "=== suite: libFuzzer targets (${seconds} s each; clang build in build-fuzz)"
+		if CC=clang build build-fuzz --enable-fuzzers; then
+			PARLEY_TOTALS=$totals "$top/tests/fuzz/run.sh" "$top/build-fuzz" "$top" "$seconds" || true
+		else
+			echo "not ok - the --enable-fuzzers build failed"
+			echo "0 1" >>"$totals"
+		fi
 	fi
 	# Every stage appended "passed failed" to $totals; one closing line for all.
 	local p f

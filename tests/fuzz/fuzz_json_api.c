@@ -15,7 +15,8 @@
  * every event must be well-formed too. Anything else aborts.
  *
  * The echo plugin comes from $PARLEY_BUILDDIR/plugins/echo/.libs/, else
- * from the build folder two levels above this program.
+ * from the build folder two levels above this program. PARLEY_FUZZ_TRACE=1
+ * prints every request and its answer (to check what a seed reaches).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -121,6 +122,7 @@ static void check_answer(json_t *reply, const char *transaction)
 /* ---- set-up ----------------------------------------------------------------------- */
 
 static const parley_transport_core *core;
+static bool trace; /* PARLEY_FUZZ_TRACE set: print every request and its answer */
 
 static char *echo_path(void)
 {
@@ -159,7 +161,10 @@ static void start_core(void)
 		abort();
 	}
 	g_free(path);
+	/* As in the sample configuration: janus.js's plugin name reaches echo. */
+	parley_registry_set_aliases("janus.plugin.echotest=parley.plugin.echo");
 	core = parley_transport_core_table();
+	trace = getenv("PARLEY_FUZZ_TRACE") != NULL;
 	atexit(stop_core);
 }
 
@@ -225,6 +230,11 @@ static void run_line(walk *w, const char *text, size_t length)
 		abort();
 	}
 	check_answer(reply, transaction);
+	if (trace) {
+		char *shown = json_dumps(reply, JSON_COMPACT);
+		fprintf(stderr, "%.*s\n  -> %.300s\n", (int)(length > 300 ? 300 : length), text, shown ? shown : "?");
+		free(shown);
+	}
 	const char *kind = json_string_value(json_object_get(reply, "janus"));
 	json_int_t id = json_integer_value(json_object_get(json_object_get(reply, "data"), "id"));
 	if (creates && strcmp(kind, "success") == 0) {
