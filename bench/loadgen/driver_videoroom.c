@@ -233,9 +233,25 @@ static int vr_start(loadgen_run *run, GError **error)
 	return 0;
 }
 
+static void destroyed(loadgen_run *run, loadgen_peer *peer, json_t *data, json_t *jsep, const char *error)
+{
+}
+
 static void vr_stop(loadgen_run *run)
 {
-	/* Subscribers first, then publishers (the room goes with its last one). */
+	/* The rooms we created (asked through their creator, unanswered: the
+	 * run is over), then subscribers before publishers. */
+	vr_state *st = state_of(run);
+	for (guint i = 0; st && i < run->peers->len; i++) {
+		loadgen_peer *peer = run->peers->pdata[i];
+		loadgen_peer_janus *ids = loadgen_peer_janus_ids(peer);
+		if (loadgen_peer_get_mode(peer) != LOADGEN_PEER_PUBLISH || !st->rooms[ids->room_index].created ||
+		    ids->handle_id == 0 || (int)i >= st->n_rooms)
+			continue;
+		json_t *body = json_pack("{s:s, s:I}", "request", "destroy", "room", (json_int_t)st->rooms[ids->room_index].id);
+		loadgen_janus_message(run, peer, body, NULL, NULL, destroyed);
+		json_decref(body);
+	}
 	for (guint i = run->peers->len; i > 0; i--)
 		loadgen_janus_close(run, run->peers->pdata[i - 1]);
 }
