@@ -1,7 +1,7 @@
-# tests/fuzz: libFuzzer targets for the media parsers, the client JSON API
-# and the Redis transport's parser (only with --enable-fuzzers, CC=clang)
-# and, always, replay programs that run every corpus file through the same
-# entry points as part of the unit suite. tests/fuzz/run.sh runs each
+# tests/fuzz: libFuzzer targets for the media parsers, the client JSON API,
+# the Redis transport's parser and the Socket.IO codecs (only with
+# --enable-fuzzers, CC=clang) and, always, replay programs that run every
+# corpus file through the same entry points as part of the unit suite. tests/fuzz/run.sh runs each
 # libFuzzer target for a bounded time.
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run.sh
 
@@ -33,6 +33,19 @@ tests_unit_test_fuzz_replay_redis_parse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir
 	-DPARLEY_FUZZ_CORPUS=\"redis_parse\"
 tests_unit_test_fuzz_replay_redis_parse_LDADD = $(GLIB_LIBS)
 
+# The Socket.IO endpoint's codecs (Engine.IO 4 and Socket.IO 5).
+check_PROGRAMS += tests/unit/test_fuzz_replay_engineio tests/unit/test_fuzz_replay_socketio
+tests_unit_test_fuzz_replay_engineio_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_engineio.c \
+	transports/websocket/engineio_codec.c
+tests_unit_test_fuzz_replay_engineio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket \
+	-DPARLEY_FUZZ_CORPUS=\"engineio\"
+tests_unit_test_fuzz_replay_engineio_LDADD = $(GLIB_LIBS)
+tests_unit_test_fuzz_replay_socketio_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_socketio.c \
+	transports/websocket/socketio_codec.c
+tests_unit_test_fuzz_replay_socketio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket \
+	-DPARLEY_FUZZ_CORPUS=\"socketio\"
+tests_unit_test_fuzz_replay_socketio_LDADD = $(GLIB_LIBS) $(JANSSON_LIBS)
+
 if FUZZERS
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 noinst_PROGRAMS += tests/fuzz/fuzz_sdp tests/fuzz/fuzz_rtp tests/fuzz/fuzz_rtcp
@@ -57,4 +70,15 @@ tests_fuzz_fuzz_redis_parse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports
 tests_fuzz_fuzz_redis_parse_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_redis_parse_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_redis_parse_LDADD = $(GLIB_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz_engineio tests/fuzz/fuzz_socketio
+tests_fuzz_fuzz_engineio_SOURCES = tests/fuzz/fuzz_engineio.c transports/websocket/engineio_codec.c
+tests_fuzz_fuzz_engineio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket
+tests_fuzz_fuzz_engineio_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_engineio_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_engineio_LDADD = $(GLIB_LIBS)
+tests_fuzz_fuzz_socketio_SOURCES = tests/fuzz/fuzz_socketio.c transports/websocket/socketio_codec.c
+tests_fuzz_fuzz_socketio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket
+tests_fuzz_fuzz_socketio_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_socketio_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_socketio_LDADD = $(GLIB_LIBS) $(JANSSON_LIBS)
 endif
