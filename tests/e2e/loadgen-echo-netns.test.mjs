@@ -16,6 +16,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test as nodeTest } from 'node:test';
@@ -99,6 +100,17 @@ nodeTest('parley-loadgen refuses bad options with exit code 2 and a reason', asy
 	}
 });
 
+/** True when 127.0.0.1:port accepts a TCP connection (within 1 s). */
+function accepts(port) {
+	return new Promise((resolve) => {
+		const c = net.connect({ host: '127.0.0.1', port });
+		const done = (ok) => { clearTimeout(t); c.destroy(); resolve(ok); };
+		const t = setTimeout(() => done(false), 1000);
+		c.once('connect', () => done(true));
+		c.once('error', () => done(false));
+	});
+}
+
 /** The links of this network namespace (names). */
 function links() {
 	return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').filter(Boolean)
@@ -137,12 +149,14 @@ nodeTest('parley-loadgen: 2 peers through janus.plugin.echotest get every packet
 	const log = path.join(dir, 'janus.out');
 	const janus = spawn(JANUS_BIN, ['-F', dir], { stdio: ['ignore', fs.openSync(log, 'w'), fs.openSync(log, 'a')] });
 	try {
+		// Ready when its WebSocket port accepts (its stdout is block-buffered in a file).
 		let up = false;
-		for (let i = 0; i < 50 && !up && janus.exitCode === null; i++) {
+		for (let i = 0; i < 150 && !up && janus.exitCode === null; i++) {   // 30 s: a busy machine starts janus slowly
 			await sleep(200);
-			up = fs.readFileSync(log, 'utf8').includes('Websockets server started');
+			up = await accepts(port);
 		}
-		assert.ok(up, `janus did not start its WebSocket server:\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
+		assert.ok(up, `janus did not open port ${port} within 30 s (exit ${janus.exitCode}):\n` +
+			fs.readFileSync(log, 'utf8').slice(-3000));
 		const r = await runLoadgen(['--url', `ws://127.0.0.1:${port}/`, '--plugin', 'janus.plugin.echotest',
 			'--iface', '127.0.0.3', '--publishers', '2', '--duration', '3', '--bitrate', '300',
 			'--keyframe-interval', '1', '--setup-timeout', '15', '--expect-intact', '--json-only']);
