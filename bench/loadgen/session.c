@@ -23,6 +23,17 @@
 #define RTCP_PT_PSFB 206
 #define PSFB_PLI 1
 #define PSFB_FIR 4
+#define RR_INTERVAL_US 1000000     /* receivers report once a second, like browsers */
+#define MAX_RTP_SOURCES 16
+#define RECEIVER_SSRC_BASE 0x10000000u
+
+/* What a receiver reports per RTP source (RFC 3550 receiver report). */
+typedef struct rtp_source {
+	uint32_t ssrc;
+	parley_rtp_seq_ext seq;
+	uint64_t first, received;
+	uint64_t expected_prior, received_prior;
+} rtp_source;
 
 struct loadgen_peer {
 	loadgen_run *run;
@@ -41,6 +52,9 @@ struct loadgen_peer {
 	loadgen_rtpgen *gen;
 	loadgen_stats stats;
 	int64_t connected_us;
+	int64_t last_rr_us;
+	rtp_source sources[MAX_RTP_SOURCES];
+	unsigned n_sources;
 	uint8_t scratch[LOADGEN_PACKET_BUFFER + PARLEY_SRTP_MAX_TAIL_ROOM];
 };
 
@@ -304,11 +318,58 @@ static void handle_rtcp(loadgen_peer *peer, const uint8_t *data, size_t length)
 			loadgen_rtpgen_request_keyframe(peer->gen);
 }
 
+static void note_source(loadgen_peer *peer, const parley_rtp_info *info)
+{
+	rtp_source *src = NULL;
+	for (unsigned i = 0; i < peer->n_sources && src == NULL; i++)
+		if (peer->sources[i].ssrc == info->ssrc)
+			src = &peer->sources[i];
+	if (src == NULL) {
+		if (peer->n_sources == MAX_RTP_SOURCES)
+			return;
+		src = &peer->sources[peer->n_sources++];
+		memset(src, 0, sizeof(*src));
+		src->ssrc = info->ssrc;
+	}
+	uint64_t ext = parley_rtp_seq_extend(&src->seq, info->seq);
+	if (src->received++ == 0)
+		src->first = ext;
+}
+
+/* A receiver report on every source heard, once a second. */
+static void send_receiver_report(loadgen_peer *peer, int64_t now_us)
+{
+	peer->last_rr_us = now_us;
+	parley_rtcp_rr rr = { .ssrc = RECEIVER_SSRC_BASE + peer->publisher_id };
+	for (unsigned i = 0; i < peer->n_sources && rr.block_count < PARLEY_RTCP_MAX_BLOCKS; i++) {
+		rtp_source *src = &peer->sources[i];
+		uint64_t expected = src->seq.highest - src->first + 1;
+		uint64_t expected_interval = expected - src->expected_prior;
+		uint64_t received_interval = src->received - src->received_prior;
+		int64_t lost_interval = (int64_t)expected_interval - (int64_t)received_interval;
+		src->expected_prior = expected;
+		src->received_prior = src->received;
+		int64_t lost = (int64_t)expected - (int64_t)src->received;
+		rr.blocks[rr.block_count++] = (parley_rtcp_report_block){
+			.ssrc = src->ssrc, .highest_seq = (uint32_t)src->seq.highest,
+			.cumulative_lost = (int32_t)CLAMP(lost, -0x800000, 0x7FFFFF),
+			.fraction_lost = expected_interval && lost_interval > 0
+				? (uint8_t)MIN(255, (lost_interval << 8) / (int64_t)expected_interval) : 0,
+		};
+	}
+	uint8_t *buf = peer->scratch;
+	int len = parley_rtcp_build_rr(buf, LOADGEN_PACKET_BUFFER, &rr);
+	size_t out = 0;
+	if (len > 0 && parley_srtp_protect_rtcp(peer->srtp, buf, (size_t)len, sizeof(peer->scratch), &out) == PARLEY_SRTP_OK)
+		parley_ice_agent_send(peer->ice, buf, out);
+}
+
 static void handle_rtp(loadgen_peer *peer, uint8_t *data, size_t length)
 {
 	parley_rtp_info info;
 	if (parley_rtp_parse(data, length, &info) < 0 || info.payload_len == 0)
 		return;
+	note_source(peer, &info);
 	const uint8_t *payload = data + info.payload_offset;
 	loadgen_trailer t;
 	bool key = loadgen_trailer_read(payload, info.payload_len, &t) == 0 && t.kind == LOADGEN_KIND_VIDEO &&
@@ -355,8 +416,12 @@ static int send_rtp(void *user_data, uint8_t *packet, size_t length, size_t capa
 
 void loadgen_peer_tick(loadgen_peer *peer, int64_t now_us)
 {
-	if (peer->gen && peer->srtp && !peer->failed)
+	if (peer->srtp == NULL || peer->failed)
+		return;
+	if (peer->gen)
 		loadgen_rtpgen_tick(peer->gen, now_us);
+	if (peer->mode != LOADGEN_PEER_PUBLISH && now_us - peer->last_rr_us >= RR_INTERVAL_US)
+		send_receiver_report(peer, now_us);
 }
 
 /* ---- ICE ---- */
