@@ -100,6 +100,18 @@ nodeTest('parley-loadgen refuses bad options with exit code 2 and a reason', asy
 	}
 });
 
+test('parley-loadgen reports a gateway that is not there or does not speak WebSocket', async (srv) => {
+	const closed = await freePort();
+	for (const [url, reason] of [
+		[`ws://127.0.0.1:${closed}/`, /connect 127\.0\.0\.1:\d+: Connection refused/],
+		[`${srv.httpUrl.replace('http:', 'ws:')}/janus`, /upgrade refused: HTTP\/1\.1 \d{3}|connection closed during the upgrade|bad or missing Sec-WebSocket-Accept/],
+	]) {
+		const r = await runLoadgen(['--url', url, '--duration', '1'], 15000);
+		assert.equal(r.code, 1, `${url}: exit ${r.code}, stderr ${r.stderr}`);
+		assert.match(r.stderr, reason, `${url}: ${r.stderr}`);
+	}
+});
+
 /** True when 127.0.0.1:port accepts a TCP connection (within 1 s). */
 function accepts(port) {
 	return new Promise((resolve) => {
