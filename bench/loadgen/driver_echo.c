@@ -92,6 +92,7 @@ const loadgen_driver loadgen_driver_echo = {
 	.name = "echo",
 	.default_plugin = "parley.plugin.echo",
 	.summary = "every publisher talks to an echo plugin and receives its own media back",
+	.has_rooms = false,
 	.start = echo_start,
 	.stop = echo_stop,
 	.free = echo_free,

@@ -392,6 +392,7 @@ const loadgen_driver loadgen_driver_room = {
 	.name = "room",
 	.default_plugin = "parley.plugin.room",
 	.summary = "Parley's room plugin: produce on a main handle, consume through a subscriber handle",
+	.has_rooms = true,
 	.start = rm_start,
 	.stop = rm_stop,
 	.free = rm_free,

@@ -272,6 +272,7 @@ const loadgen_driver loadgen_driver_videoroom = {
 	.name = "videoroom",
 	.default_plugin = "janus.plugin.videoroom",
 	.summary = "Janus VideoRoom: publishers configure with an offer, subscribers join with feed and start",
+	.has_rooms = true,
 	.start = vr_start,
 	.stop = vr_stop,
 	.free = vr_free,

@@ -64,6 +64,7 @@ typedef struct loadgen_driver {
 	const char *name;
 	const char *default_plugin;
 	const char *summary;
+	bool has_rooms;             /* rooms, subscribers and --mesh mean something */
 	int (*start)(loadgen_run *run, GError **error);
 	void (*stop)(loadgen_run *run);
 	void (*free)(loadgen_run *run);

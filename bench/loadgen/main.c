@@ -231,6 +231,11 @@ static bool check_options(const loadgen_driver **driver, char *err, size_t size)
 		g_snprintf(err, size, "unknown --driver '%s' (echo, room, videoroom)", options.driver);
 		return false;
 	}
+	if (!(*driver)->has_rooms && (options.subscribers > 0 || options.mesh || options.rooms > 1)) {
+		g_snprintf(err, size, "the %s driver has no rooms or subscribers (--rooms, --subscribers, --mesh)",
+		           (*driver)->name);
+		return false;
+	}
 	return true;
 }
 
@@ -315,7 +320,7 @@ int main(int argc, char **argv)
 	}
 	loadgen_run run = {
 		.options = &options, .driver = driver, .plugin = options.plugin ? options.plugin : driver->default_plugin,
-		.context = g_main_context_default(), .peers = g_ptr_array_new(), .routes = g_ptr_array_new_with_free_func(g_free), .delays = loadgen_histogram_new(),
+		.context = g_main_context_default(), .peers = g_ptr_array_new(), .routes = g_ptr_array_new_with_free_func(g_free), .delays = loadgen_stats_histogram_new(),
 	};
 	run.loop = g_main_loop_new(run.context, FALSE);
 	int rc = run_all(&run);
@@ -325,7 +330,7 @@ int main(int argc, char **argv)
 	g_ptr_array_free(run.peers, TRUE);
 	g_ptr_array_free(run.routes, TRUE);
 	run.driver->free(&run);
-	loadgen_histogram_free(run.delays);
+	loadgen_stats_histogram_free(run.delays);
 	g_main_loop_unref(run.loop);
 	g_free(run.failure);
 	parley_dtls_certificate_cleanup();

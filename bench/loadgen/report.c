@@ -132,11 +132,11 @@ json_t *loadgen_report_json(loadgen_run *run)
 		"out_of_order", (json_int_t)all.out_of_order, "duplicates", (json_int_t)all.duplicates,
 		"corrupt", (json_int_t)all.corrupt, "undecryptable", (json_int_t)undecryptable,
 		"foreign", (json_int_t)foreign, "receivers_without_media", without_media));
-	int64_t p50 = loadgen_histogram_percentile(run->delays, 0.50);
-	int64_t p99 = loadgen_histogram_percentile(run->delays, 0.99);
+	int64_t p50 = loadgen_stats_histogram_percentile(run->delays, 0.50);
+	int64_t p99 = loadgen_stats_histogram_percentile(run->delays, 0.99);
 	json_object_set_new(j, "delay_ms", json_pack("{s:f, s:f, s:f, s:I}", "p50", p50 / 1000.0,
 		"p99", p99 / 1000.0, "max", all.delay_max_us / 1000.0,
-		"samples", (json_int_t)loadgen_histogram_count(run->delays)));
+		"samples", (json_int_t)loadgen_stats_histogram_count(run->delays)));
 	json_object_set_new(j, "join_to_first_packet_ms", percentiles_ms(first_packet));
 	json_object_set_new(j, "join_to_first_keyframe_ms", percentiles_ms(first_key));
 	json_object_set_new(j, "generator", json_pack("{s:f, s:f, s:i}", "cpu_seconds", cpu_s,

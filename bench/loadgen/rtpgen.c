@@ -58,7 +58,7 @@ static uint32_t get32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-int loadgen_trailer_read(const uint8_t *payload, size_t len, loadgen_trailer *t)
+int loadgen_rtpgen_trailer_read(const uint8_t *payload, size_t len, loadgen_trailer *t)
 {
 	if (payload == NULL || len < LOADGEN_TRAILER_LEN)
 		return -1;
@@ -76,7 +76,7 @@ int loadgen_trailer_read(const uint8_t *payload, size_t len, loadgen_trailer *t)
 	return 0;
 }
 
-bool loadgen_payload_intact(const uint8_t *payload, size_t len, const loadgen_trailer *t)
+bool loadgen_rtpgen_payload_intact(const uint8_t *payload, size_t len, const loadgen_trailer *t)
 {
 	size_t end = len - LOADGEN_TRAILER_LEN;
 	for (size_t i = t->header_len; i < end; i++)

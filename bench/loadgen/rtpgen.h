@@ -43,9 +43,9 @@ typedef struct loadgen_trailer {
 } loadgen_trailer;
 
 /* Reads the trailer of an RTP payload: 0, or -1 when it is not ours. */
-int loadgen_trailer_read(const uint8_t *payload, size_t len, loadgen_trailer *t);
+int loadgen_rtpgen_trailer_read(const uint8_t *payload, size_t len, loadgen_trailer *t);
 /* True when the pattern between the codec header and the trailer matches. */
-bool loadgen_payload_intact(const uint8_t *payload, size_t len, const loadgen_trailer *t);
+bool loadgen_rtpgen_payload_intact(const uint8_t *payload, size_t len, const loadgen_trailer *t);
 
 typedef struct loadgen_rtpgen_config {
 	uint32_t publisher;

@@ -372,7 +372,7 @@ static void handle_rtp(loadgen_peer *peer, uint8_t *data, size_t length)
 	note_source(peer, &info);
 	const uint8_t *payload = data + info.payload_offset;
 	loadgen_trailer t;
-	bool key = loadgen_trailer_read(payload, info.payload_len, &t) == 0 && t.kind == LOADGEN_KIND_VIDEO &&
+	bool key = loadgen_rtpgen_trailer_read(payload, info.payload_len, &t) == 0 && t.kind == LOADGEN_KIND_VIDEO &&
 		parley_keyframe_vp8(payload, info.payload_len);
 	loadgen_stats_packet(&peer->stats, peer->run->delays, payload, info.payload_len, key,
 	                     g_get_monotonic_time());

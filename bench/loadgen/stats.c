@@ -22,17 +22,17 @@ struct loadgen_histogram {
 	uint64_t buckets[BUCKETS];
 };
 
-loadgen_histogram *loadgen_histogram_new(void)
+loadgen_histogram *loadgen_stats_histogram_new(void)
 {
 	return g_new0(loadgen_histogram, 1);
 }
 
-void loadgen_histogram_free(loadgen_histogram *h)
+void loadgen_stats_histogram_free(loadgen_histogram *h)
 {
 	g_free(h);
 }
 
-void loadgen_histogram_add(loadgen_histogram *h, int64_t v)
+void loadgen_stats_histogram_add(loadgen_histogram *h, int64_t v)
 {
 	size_t i;
 	if (v < 0)
@@ -56,7 +56,7 @@ static int64_t bucket_upper(size_t i)
 	return COARSE_LIMIT_US;
 }
 
-int64_t loadgen_histogram_percentile(const loadgen_histogram *h, double fraction)
+int64_t loadgen_stats_histogram_percentile(const loadgen_histogram *h, double fraction)
 {
 	if (h == NULL || h->count == 0)
 		return -1;
@@ -72,7 +72,7 @@ int64_t loadgen_histogram_percentile(const loadgen_histogram *h, double fraction
 	return COARSE_LIMIT_US;
 }
 
-uint64_t loadgen_histogram_count(const loadgen_histogram *h)
+uint64_t loadgen_stats_histogram_count(const loadgen_histogram *h)
 {
 	return h ? h->count : 0;
 }
@@ -150,7 +150,7 @@ void loadgen_stats_packet(loadgen_stats *s, loadgen_histogram *delays, const uin
                           size_t len, bool is_key, int64_t now_us)
 {
 	loadgen_trailer t;
-	if (loadgen_trailer_read(payload, len, &t) < 0) {
+	if (loadgen_rtpgen_trailer_read(payload, len, &t) < 0) {
 		s->foreign++;
 		return;
 	}
@@ -161,14 +161,14 @@ void loadgen_stats_packet(loadgen_stats *s, loadgen_histogram *delays, const uin
 	st->received++;
 	if (fresh)
 		st->unique++;
-	if (!loadgen_payload_intact(payload, len, &t))
+	if (!loadgen_rtpgen_payload_intact(payload, len, &t))
 		st->corrupt++;
 	int64_t delay = now_us - t.send_us;
 	st->delay_sum_us += delay;
 	if (delay > st->delay_max_us)
 		st->delay_max_us = delay;
 	if (delays != NULL)
-		loadgen_histogram_add(delays, delay);
+		loadgen_stats_histogram_add(delays, delay);
 	if (s->first_packet_us == 0)
 		s->first_packet_us = now_us;
 	if (is_key && s->first_keyframe_us == 0)

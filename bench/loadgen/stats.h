@@ -45,12 +45,12 @@ typedef struct loadgen_stats {
 
 /* Delay histogram: 50 µs buckets up to 100 ms, 1 ms buckets up to 5 s. */
 typedef struct loadgen_histogram loadgen_histogram;
-loadgen_histogram *loadgen_histogram_new(void);
-void loadgen_histogram_free(loadgen_histogram *h);
-void loadgen_histogram_add(loadgen_histogram *h, int64_t value_us);
+loadgen_histogram *loadgen_stats_histogram_new(void);
+void loadgen_stats_histogram_free(loadgen_histogram *h);
+void loadgen_stats_histogram_add(loadgen_histogram *h, int64_t value_us);
 /* Value below which `fraction` (0..1) of the samples fall; -1 if empty. */
-int64_t loadgen_histogram_percentile(const loadgen_histogram *h, double fraction);
-uint64_t loadgen_histogram_count(const loadgen_histogram *h);
+int64_t loadgen_stats_histogram_percentile(const loadgen_histogram *h, double fraction);
+uint64_t loadgen_stats_histogram_count(const loadgen_histogram *h);
 
 /* One decrypted RTP payload with our trailer (video: is_key from the VP8
  * payload itself). Records delay into `delays` (may be NULL). */

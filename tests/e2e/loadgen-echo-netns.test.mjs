@@ -92,6 +92,8 @@ nodeTest('parley-loadgen refuses bad options with exit code 2 and a reason', asy
 		[['--no-audio', '--no-video'], /nothing to send/],
 		[['--url', 'http://127.0.0.1:1/'], /bad URL/],
 		[['--rooms', '3', '--publishers', '2'], /cannot exceed --publishers/],
+		[['--subscribers', '3'], /the echo driver has no rooms or subscribers/],
+		[['--driver', 'videoroom', '--publishers', '201'], /--publishers must be in 1\.\.200/],
 	]) {
 		const r = await runLoadgen(['--duration', '1', ...args], 10000);
 		const expected = reason.source.includes('bad URL') ? 1 : 2;

@@ -79,13 +79,13 @@ static void test_first_tick(void **state)
 		assert_int_equal(d.start, i == 1);
 		assert_int_equal(parley_keyframe_vp8(payload, info.payload_len), i == 1);
 		loadgen_trailer t;
-		assert_int_equal(loadgen_trailer_read(payload, info.payload_len, &t), 0);
+		assert_int_equal(loadgen_rtpgen_trailer_read(payload, info.payload_len, &t), 0);
 		assert_int_equal(t.kind, LOADGEN_KIND_VIDEO);
 		assert_int_equal(t.publisher, 7);
 		assert_int_equal(t.counter, i - 1);
 		assert_int_equal(t.send_us, 1000000);
 		assert_true(t.flags & LOADGEN_FLAG_KEYFRAME);
-		assert_true(loadgen_payload_intact(payload, info.payload_len, &t));
+		assert_true(loadgen_rtpgen_payload_intact(payload, info.payload_len, &t));
 	}
 	loadgen_rtpgen_free(gen);
 	free(c);
@@ -168,7 +168,7 @@ static void test_accounting(void **state)
 		loadgen_rtpgen_tick(gen, t);
 	assert_int_equal(c->n, 10);
 	loadgen_stats s = { 0 };
-	loadgen_histogram *h = loadgen_histogram_new();
+	loadgen_histogram *h = loadgen_stats_histogram_new();
 	/* 0 1 3 2 2 5 6 7 8 9 (4 lost, 2 late, 2 twice) and 9 corrupted */
 	static const size_t order[] = { 0, 1, 3, 2, 2, 5, 6, 7, 8 };
 	for (size_t i = 0; i < G_N_ELEMENTS(order); i++)
@@ -190,14 +190,14 @@ static void test_accounting(void **state)
 	assert_int_equal(st->highest_counter, 9);
 	assert_null(loadgen_stats_find(&s, 7, LOADGEN_KIND_VIDEO));
 	/* delays: 20 µs, 40 µs, ... and one of 3 ms */
-	assert_int_equal(loadgen_histogram_count(h), 10);
-	assert_true(loadgen_histogram_percentile(h, 0.5) <= 200);
-	assert_true(loadgen_histogram_percentile(h, 0.99) >= 3000);
+	assert_int_equal(loadgen_stats_histogram_count(h), 10);
+	assert_true(loadgen_stats_histogram_percentile(h, 0.5) <= 200);
+	assert_true(loadgen_stats_histogram_percentile(h, 0.99) >= 3000);
 	/* A payload without our trailer is foreign. */
 	static const uint8_t foreign[40] = { 1, 2, 3 };
 	loadgen_stats_packet(&s, h, foreign, sizeof(foreign), false, 0);
 	assert_int_equal(s.foreign, 1);
-	loadgen_histogram_free(h);
+	loadgen_stats_histogram_free(h);
 	loadgen_rtpgen_free(gen);
 	free(c);
 }
