@@ -25,7 +25,7 @@ tests_unit_test_fuzz_replay_rtcp_LDADD = libparleymedia.la
 # and the Redis transport's entry and URL parser.
 check_PROGRAMS += tests/unit/test_fuzz_replay_json_api tests/unit/test_fuzz_replay_redis_parse
 tests_unit_test_fuzz_replay_json_api_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_json_api.c
-tests_unit_test_fuzz_replay_json_api_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"json_api\"
+tests_unit_test_fuzz_replay_json_api_CPPFLAGS = $(AM_CPPFLAGS) $(SSL_CFLAGS) -DPARLEY_FUZZ_CORPUS=\"json_api\"
 tests_unit_test_fuzz_replay_json_api_LDADD = libparleycore.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 tests_unit_test_fuzz_replay_redis_parse_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_redis_parse.c \
 	transports/redis/parse.c
