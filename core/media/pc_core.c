@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <gio/gio.h>
 #include "pc_core.h"
 #include "pc.h"
 #include "pc_helpers.h"
@@ -72,10 +73,32 @@ static unsigned srtp_profiles_from(const char *list)
 	return bits ? bits : PARLEY_DTLS_SRTP_ALL;
 }
 
+/* The first IPv4 address of `name` (kept for the process), or NULL. */
+static const char *resolve_ipv4(const char *name)
+{
+	GResolver *resolver = g_resolver_get_default();
+	GError *error = NULL;
+	GList *addresses = g_resolver_lookup_by_name(resolver, name, NULL, &error);
+	char *found = NULL;
+	for (GList *a = addresses; a && !found; a = a->next)
+		if (g_inet_address_get_family(a->data) == G_SOCKET_FAMILY_IPV4)
+			found = g_inet_address_to_string(a->data);
+	if (!found)
+		PLOG_WARN("[media] announced_domain %s: %s", name, error ? error->message : "no IPv4 address");
+	else
+		PLOG_INFO("[media] announced_domain %s is %s", name, found);
+	g_clear_error(&error);
+	g_resolver_free_addresses(addresses);
+	g_object_unref(resolver);
+	return found;
+}
+
 static gpointer load_settings(gpointer unused)
 {
 	parley_ice_config *ice = &media_settings.ice;
 	const char *interfaces = media_get("interfaces");
+	if (!interfaces)
+		interfaces = media_get("listen_ip");
 	if (interfaces) {
 		char **list = g_strsplit(interfaces, ",", -1);
 		for (char **n = list; *n; n++)
@@ -83,6 +106,8 @@ static gpointer load_settings(gpointer unused)
 		ice->interfaces = (const char *const *)list; /* kept for the process */
 	}
 	ice->announced_ip = media_get("announced_ip");
+	if (!ice->announced_ip && media_get("announced_domain"))
+		ice->announced_ip = resolve_ipv4(media_get("announced_domain"));
 	ice->min_port = media_uint("rtc_min_port", 40000, 65535);
 	ice->max_port = media_uint("rtc_max_port", 49999, 65535);
 	if (ice->min_port > ice->max_port) {

@@ -12,6 +12,9 @@ and exits after --seconds (0 = until killed) or once --frames video frames of
 the expected size and --audio audio frames came back (exit code 0), or 1 on
 failure.
 
+--sessions N runs N independent sessions in this process (output lines then
+carry "index"); --kinds video sends video only (the bench uses both).
+
 A jsep offer from the gateway (renegotiation) is answered. Note: aiortc 1.4
 cannot restart ICE — RTCIceTransport.start() runs once and ignores new
 remote credentials — so the ICE-restart e2e variant drives Chromium.
@@ -128,24 +131,17 @@ class Janus:
         return r if isinstance(r, list) else [r]
 
 
-async def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--url", required=True)
-    ap.add_argument("--plugin", default="parley.plugin.echo")
-    ap.add_argument("--frames", type=int, default=30)
-    ap.add_argument("--audio", type=int, default=50)
-    ap.add_argument("--seconds", type=float, default=30)
-    args = ap.parse_args()
-    if os.environ.get("ECHO_CLIENT_DEBUG"):
-        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
-
+async def one(args, index):
+    tag = {"index": index} if args.sessions > 1 else {}
     janus = Janus(args.url)
     await janus.create(args.plugin)
-    out({"ready": True, "session": janus.session, "handle": janus.handle})
+    out({"ready": True, "session": janus.session, "handle": janus.handle, **tag})
 
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    pc.addTrack(Audio())
-    pc.addTrack(Video())
+    if "audio" in args.kinds:
+        pc.addTrack(Audio())
+    if "video" in args.kinds:
+        pc.addTrack(Video())
     stats = {"video_frames": 0, "video_ok": 0, "audio_frames": 0, "width": 0, "height": 0,
              "ice": "new", "answer": False, "renegotiations": 0,
              "ufrags": []}
@@ -223,8 +219,9 @@ async def main():
         await asyncio.sleep(1)
         stats["ice"] = pc.iceConnectionState
         stats["conn"] = pc.connectionState
-        out({"stats": stats})
-        if args.seconds > 0 and stats["video_ok"] >= args.frames and stats["audio_frames"] >= args.audio:
+        out({"stats": stats, **tag})
+        if args.seconds > 0 and stats["video_ok"] >= (args.frames if "video" in args.kinds else 0) and \
+                stats["audio_frames"] >= (args.audio if "audio" in args.kinds else 0):
             rc = 0
             break
     if os.environ.get("ECHO_CLIENT_DEBUG"):
@@ -239,6 +236,27 @@ async def main():
         pass
     return rc
 
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--plugin", default="parley.plugin.echo")
+    ap.add_argument("--frames", type=int, default=30)
+    ap.add_argument("--audio", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--sessions", type=int, default=1, help="PeerConnections run by this process")
+    ap.add_argument("--kinds", default="audio,video", help="tracks to send: audio, video or both")
+    args = ap.parse_args()
+    args.kinds = set(args.kinds.split(","))
+    if os.environ.get("ECHO_CLIENT_DEBUG"):
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+
+    if not 1 <= args.sessions <= 50:
+        out({"error": "--sessions must be 1..50"})
+        return 1
+    results = await asyncio.gather(*(one(args, i) for i in range(args.sessions)))
+    return max(results)
 
 if __name__ == "__main__":
     sys.exit(asyncio.run(main()))
