@@ -1,0 +1,330 @@
+#!/usr/bin/env bash
+# bench/compare.sh — Parley's room plugin and Janus 1.1.2's VideoRoom side by
+# side under the same load (bench/loadgen's parley-loadgen), and the table.
+#
+# Owns: installing janus when it is missing (apt-get), building Parley when
+# no build folder is given, one network namespace of its own (only lo plus a
+# veth pair lgj0 127.0.0.2 / lgj1 127.0.0.3: Janus skips loopback interfaces
+# when it gathers, so both gateways gather on lgj0 and the generator on
+# lgj1, the same path for both), the gateways' configuration (written from
+# bench/compare/ into a work folder: same SRTP profile, same video bitrate
+# cap), starting each gateway fresh for each scenario, one after the other,
+# the measurement (the gateway's utime+stime from /proc/<pid>/stat and the
+# veth counters over the generator's media window, VmRSS idle and at the
+# end of the window) and stopping everything by PID and deleting the
+# namespace on every exit path (trap). The arithmetic and the table are in
+# bench/compare/summarize.py.
+#
+#   bench/compare.sh [--quick] [--builddir DIR] [--duration S] [--bitrate KBPS]
+#                    [--srtp gcm|cm] [--scenarios a,b] [--gateways parley,janus]
+#                    [--json FILE] [--keep]
+# Prints the table (markdown) on stdout, progress on stderr, one JSON line per
+# run (and per ratio) into --json FILE. Exit 0 when every run completed, 1
+# when a run failed or a gateway crashed, 2 on bad options.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+here=$top/bench/compare
+
+# name | loadgen shape | participants (people: publishers + viewers)
+SCENARIOS=(
+	"fanout10|-p 1 -s 10|11"
+	"fanout30|-p 1 -s 30|31"
+	"fanout100|-p 1 -s 100|101"
+	"room7|-p 7 --mesh|7"
+	"rooms20x4|-p 80 -r 20 --mesh|80"
+)
+# gateway | loadgen driver | WebSocket port inside the namespace
+GATEWAY_TABLE=("parley|room|8188" "janus|videoroom|8189")
+
+quick=0 builddir='' duration=15 bitrate=500 srtp=gcm only_scenarios='' only_gateways='parley,janus'
+json_file='' keep=0
+MAX_DURATION=120 SETUP_TIMEOUT=40 READY_TIMEOUT_S=30 STOP_GRACE_S=5
+
+die() { echo "compare.sh: $*" >&2; exit 2; }
+log() { echo "[compare] $*" >&2; }
+usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+		--quick) quick=1 ;;
+		--builddir) builddir=${2:?--builddir needs a folder}; shift ;;
+		--duration) duration=${2:?--duration needs seconds}; shift ;;
+		--bitrate) bitrate=${2:?--bitrate needs kbit/s}; shift ;;
+		--srtp) srtp=${2:?--srtp needs gcm or cm}; shift ;;
+		--scenarios) only_scenarios=${2:?--scenarios needs names}; shift ;;
+		--gateways) only_gateways=${2:?--gateways needs names}; shift ;;
+		--json) json_file=${2:?--json needs a file}; shift ;;
+		--keep) keep=1 ;;
+		-h|--help) usage; exit 0 ;;
+		*) die "unknown option '$1' (--help)" ;;
+	esac
+	shift
+done
+[[ "$duration" =~ ^[0-9]+$ ]] && [ "$duration" -ge 2 ] && [ "$duration" -le $MAX_DURATION ] ||
+	die "--duration must be 2..$MAX_DURATION seconds (got '$duration')"
+[[ "$bitrate" =~ ^[0-9]+$ ]] && [ "$bitrate" -ge 16 ] && [ "$bitrate" -le 20000 ] ||
+	die "--bitrate must be 16..20000 kbit/s (got '$bitrate')"
+case "$srtp" in
+	gcm) srtp_profile=AEAD_AES_128_GCM ;;
+	cm) srtp_profile=AES_CM_128_HMAC_SHA1_80 ;;
+	*) die "--srtp must be gcm or cm (got '$srtp')" ;;
+esac
+if [ "$quick" = 1 ]; then
+	[ -z "$only_scenarios" ] && only_scenarios=fanout10
+	duration=4
+fi
+selected=()
+for s in "${SCENARIOS[@]}"; do
+	name=${s%%|*}
+	if [ -z "$only_scenarios" ] || [[ ",$only_scenarios," == *",$name,"* ]]; then selected+=("$s"); fi
+done
+for want in ${only_scenarios//,/ }; do
+	printf '%s\n' "${SCENARIOS[@]}" | grep -q "^$want|" || die "unknown scenario '$want'"
+done
+[ ${#selected[@]} -gt 0 ] || die "no scenario selected"
+for want in ${only_gateways//,/ }; do
+	case "$want" in parley|janus) ;; *) die "unknown gateway '$want' (parley, janus)" ;; esac
+done
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespace, veth pair, sysctls)"
+
+# ---- what it needs ----
+
+janus_bin=$(command -v janus || true)
+if [[ ",$only_gateways," == *",janus,"* ]] && [ -z "$janus_bin" ]; then
+	log "installing janus (apt-get)"
+	apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends janus >&2 ||
+		{ echo "compare.sh: apt-get install janus failed" >&2; exit 1; }
+	janus_bin=$(command -v janus) || { echo "compare.sh: janus still missing" >&2; exit 1; }
+fi
+for tool in ip python3 timeout; do
+	command -v $tool >/dev/null || { echo "compare.sh: $tool is missing" >&2; exit 1; }
+done
+
+# The same steps as ./parley.sh's build: out of tree in build/, installed
+# into build/stage (parleyd reads its modules from there).
+build_parley() {
+	local dir=$1
+	( cd "$top" && { [ -x configure ] && [ configure -nt configure.ac ] || ./autogen.sh >/dev/null; } &&
+	  mkdir -p "$dir" && cd "$dir" &&
+	  { [ -f Makefile ] || ../configure --prefix="$dir/stage" >/dev/null; } &&
+	  make -j2 >/dev/null && make install >/dev/null ) >&2
+}
+if [ -z "$builddir" ]; then
+	builddir=$top/build
+	if [ ! -x "$builddir/stage/bin/parleyd" ] || [ ! -x "$builddir/bench/loadgen/parley-loadgen" ]; then
+		log "building Parley in $builddir"
+		build_parley "$builddir" || { echo "compare.sh: the build failed" >&2; exit 1; }
+	fi
+fi
+builddir=$(cd "$builddir" 2>/dev/null && pwd) || die "--builddir: no such folder"
+parleyd=$builddir/stage/bin/parleyd
+loadgen=$builddir/bench/loadgen/parley-loadgen
+[ -x "$parleyd" ] || die "$parleyd is missing (make install in $builddir)"
+[ -x "$loadgen" ] || die "$loadgen is missing (make in $builddir)"
+
+declare -A bin=([parley]=$parleyd [janus]=${janus_bin:-janus})
+commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+clk_tck=$(getconf CLK_TCK)
+work=$(mktemp -d /tmp/parley-compare.XXXXXX)
+[ -n "$json_file" ] || json_file=$work/results.jsonl
+: >"$json_file" || die "cannot write $json_file"
+ns=parleycmp$$
+
+# ---- cleanup: everything by PID, the namespace, on every exit ----
+
+gateway_pid='' loadgen_pid=''
+stop_pid() {   # stop_pid PID: SIGTERM, SIGKILL after the grace; sets stop_status
+	local pid=$1 i
+	stop_status=0
+	[ -n "$pid" ] || return 0
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < STOP_GRACE_S * 10; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && { log "pid $pid ignored SIGTERM for ${STOP_GRACE_S}s: SIGKILL"; kill -KILL "$pid" 2>/dev/null; }
+	fi
+	wait "$pid" 2>/dev/null
+	stop_status=$?
+}
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stop_pid "$loadgen_pid"
+	stop_pid "$gateway_pid"
+	ip netns del "$ns" 2>/dev/null
+	if [ "$keep" = 1 ] || [ "$rc" -ne 0 ]; then log "logs kept in $work"; else
+		case "$json_file" in "$work"/*) ;; *) rm -rf "$work" ;; esac
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- the namespace ----
+
+in_ns() { ip netns exec "$ns" "$@"; }
+ip netns add "$ns" || { echo "compare.sh: ip netns add failed" >&2; exit 1; }
+in_ns sh -c '
+	ip link set lo up &&
+	sysctl -qw net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.default.route_localnet=1 \
+		net.ipv4.conf.all.accept_local=1 net.ipv4.conf.default.accept_local=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 &&
+	ip link add lgj0 type veth peer name lgj1 &&
+	ip addr add 127.0.0.2/32 dev lgj0 && ip addr add 127.0.0.3/32 dev lgj1 &&
+	ip link set lgj0 up && ip link set lgj1 up' ||
+	{ echo "compare.sh: setting up namespace $ns failed" >&2; exit 1; }
+
+# ---- samples of the gateway process ----
+
+cpu_ticks() {   # utime + stime of every thread, in clock ticks
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	stat=${stat##*) }
+	set -- $stat
+	echo $(( ${12} + ${13} ))
+}
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+tx_packets() {   # packets the gateway side of the veth pair sent
+	awk '{sub(/:/, " ")} $1 == "lgj0" {print $11}' "/proc/$1/net/dev" 2>/dev/null || echo 0
+}
+port_open() { in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# ---- gateways ----
+
+write_config() {   # write_config GATEWAY PORT DIR
+	local gw=$1 port=$2 dir=$3 f
+	mkdir -p "$dir"
+	for f in "$here"/$gw.*; do
+		sed -e "s/@WS_PORT@/$port/" -e "s/@SRTP_PROFILE@/$srtp_profile/" \
+		    -e "s/@MAX_BITRATE@/$((bitrate * 2 * 1000))/" "$f" >"$dir/$(basename "$f")"
+	done
+}
+start_gateway() {   # start_gateway GATEWAY PORT DIR: sets gateway_pid, waits for its port
+	local gw=$1 port=$2 dir=$3 i
+	if port_open "$port"; then
+		log "port $port is already taken in $ns: a gateway did not stop"
+		return 1
+	fi
+	case "$gw" in
+		# ip execs the gateway: $! is the gateway's own PID.
+		parley) ip netns exec "$ns" "$parleyd" -F "$dir" >"$dir/gateway.log" 2>&1 & ;;
+		janus) ip netns exec "$ns" "$janus_bin" -F "$dir" >"$dir/gateway.log" 2>&1 & ;;
+	esac
+	gateway_pid=$!
+	for ((i = 0; i < READY_TIMEOUT_S * 5; i++)); do
+		kill -0 "$gateway_pid" 2>/dev/null || break
+		if port_open "$port"; then
+			[ "$(readlink "/proc/$gateway_pid/exe")" = "$(readlink -f "${bin[$gw]}")" ] && return 0
+			log "pid $gateway_pid is not $gw (${bin[$gw]})"
+			return 1
+		fi
+		sleep 0.2
+	done
+	log "$gw did not open port $port within ${READY_TIMEOUT_S}s; its log:"
+	tail -20 "$dir/gateway.log" >&2
+	return 1
+}
+
+# ---- one run ----
+
+run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
+	local gw=$1 driver=$2 port=$3 scen=$4 shape=$5 people=$6
+	local dir=$work/$gw-$scen lg_json lg_err i
+	local cpu0=0 cpu1=0 cpu2=0 tx0=0 tx1=0 tx2=0 tx3=0 rss_idle=0 rss_end=0 window=0 crashed=0 gw_exit=0 failure=''
+	local t1 t2
+	write_config "$gw" "$port" "$dir"
+	lg_json=$dir/loadgen.json lg_err=$dir/loadgen.log
+	log "$scen on $gw ($driver: $shape, ${duration}s)"
+	if ! start_gateway "$gw" "$port" "$dir"; then
+		failure="$gw did not start"
+	else
+		sleep 1
+		rss_idle=$(rss_kb "$gateway_pid") tx0=$(tx_packets "$gateway_pid") cpu0=$(cpu_ticks "$gateway_pid")
+		# shellcheck disable=SC2086
+		ip netns exec "$ns" timeout $((SETUP_TIMEOUT + duration + 30)) "$loadgen" --url "ws://127.0.0.1:$port/" --iface 127.0.0.3 \
+			-d "$driver" $shape -t "$duration" -b "$bitrate" --srtp "$srtp" --setup-timeout "$SETUP_TIMEOUT" \
+			-v 1 --json-only >"$lg_json" 2>"$lg_err" &
+		loadgen_pid=$!
+		# The window: from the generator's "all N peers connected" to its end.
+		for ((i = 0; i < (SETUP_TIMEOUT + 5) * 20; i++)); do
+			grep -qs 'peers connected after' "$lg_err" && break
+			kill -0 "$loadgen_pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		if grep -qs 'peers connected after' "$lg_err"; then
+			t1=$(date +%s%N) cpu1=$(cpu_ticks "$gateway_pid") tx1=$(tx_packets "$gateway_pid")
+			sleep "$duration"
+			t2=$(date +%s%N) cpu2=$(cpu_ticks "$gateway_pid") tx2=$(tx_packets "$gateway_pid")
+			rss_end=$(rss_kb "$gateway_pid")
+			window=$(awk -v a="$t1" -v b="$t2" 'BEGIN {printf "%.3f", (b - a) / 1e9}')
+		fi
+		wait "$loadgen_pid"
+		loadgen_pid=''
+		tx3=$(tx_packets "$gateway_pid")
+		kill -0 "$gateway_pid" 2>/dev/null || crashed=1
+		stop_pid "$gateway_pid"
+		gw_exit=$stop_status
+		gateway_pid=''
+		# 0 after SIGTERM, or 143 when the shell reports the TERM itself;
+		# anything else (SIGSEGV 139, SIGABRT 134, ...) is a crash.
+		case "$gw_exit" in 0|143) ;; 137) log "$gw needed SIGKILL" ;; *) crashed=1 ;; esac
+		[ "$crashed" = 1 ] && { log "$gw exited with $gw_exit; its log:"; tail -20 "$dir/gateway.log" >&2; }
+	fi
+	python3 "$here/summarize.py" record --gateway "$gw" --scenario "$scen" --loadgen "$lg_json" \
+		--participants "$people" --clk-tck "$clk_tck" --cpu0 "$cpu0" --cpu1 "$cpu1" --cpu2 "$cpu2" \
+		--tx0 "$tx0" --tx1 "$tx1" --tx2 "$tx2" --tx3 "$tx3" --rss-idle "$rss_idle" --rss-end "${rss_end:-0}" \
+		--window-s "$window" --crashed "$crashed" --gateway-exit "$gw_exit" --commit "$commit" \
+		--date "$date_utc" --failure "$failure" >>"$json_file"
+	tail -1 "$json_file" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("[compare]   ->", "FAILED: %s" % r["failure"] if r["failure"] else "%s µs/pkt, %s pkts in %.1f s, loss %s %%, SRTP %s" % (r["cpu_us_per_packet"], r["forwarded_window"], r["window_s"], r["loss_pct"], r["srtp_profile"]))' >&2
+}
+
+# What the negotiation looks like on each gateway: one publisher and one
+# viewer for a second, the generator logging every description.
+sdp_probe() {   # sdp_probe GATEWAY DRIVER PORT
+	local gw=$1 driver=$2 port=$3 dir=$work/$1-sdp
+	write_config "$gw" "$port" "$dir"
+	start_gateway "$gw" "$port" "$dir" || return 1
+	in_ns timeout 30 "$loadgen" --url "ws://127.0.0.1:$port/" --iface 127.0.0.3 -d "$driver" -p 1 -s 1 -t 2 \
+		-b "$bitrate" --srtp "$srtp" --setup-timeout 15 -v 3 --json-only >"$dir/loadgen.json" 2>"$dir/loadgen.log"
+	stop_pid "$gateway_pid"
+	gateway_pid=''
+	python3 "$here/summarize.py" sdp --gateway "$gw" "$dir/loadgen.log" >>"$json_file"
+}
+
+log "machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), kernel $(uname -r); commit $commit"
+log "parleyd $parleyd; janus ${janus_bin:-none}; SRTP $srtp_profile offered; video ${bitrate} kbit/s, cap $((bitrate * 2)) kbit/s"
+status=0
+for g in "${GATEWAY_TABLE[@]}"; do
+	IFS='|' read -r gw driver port <<<"$g"
+	[[ ",$only_gateways," == *",$gw,"* ]] || continue
+	sdp_probe "$gw" "$driver" "$port" || { log "$gw: SDP probe failed"; status=1; }
+done
+for s in "${selected[@]}"; do
+	IFS='|' read -r scen shape people <<<"$s"
+	for g in "${GATEWAY_TABLE[@]}"; do
+		IFS='|' read -r gw driver port <<<"$g"
+		[[ ",$only_gateways," == *",$gw,"* ]] || continue
+		run_one "$gw" "$driver" "$port" "$scen" "$shape" "$people"
+	done
+done
+
+echo "Parley $commit vs janus $("${janus_bin:-janus}" --version 2>/dev/null | sed -n "s/.*(\(.*\)).*/\1/p" | head -1), $date_utc," \
+	"$(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), kernel $(uname -r)," \
+	"${duration}s windows, VP8 ${bitrate} kbit/s + Opus, SRTP $srtp_profile"
+echo
+python3 "$here/summarize.py" table "$json_file" --json-out "$json_file"
+echo
+grep '"kind":"sdp"' "$json_file" | python3 -c '
+import json, sys
+for line in sys.stdin:
+	r = json.loads(line)
+	print("SDP %s: %s, fingerprint %s, codecs %s, rtcp-fb %s; DTLS-SRTP %s (%d peers)" % (r["gateway"],
+		"/".join(r["transport"]), "/".join(r["fingerprint"]), " ".join(r["codecs"]), ", ".join(r["rtcp_fb"]),
+		"/".join(r["srtp_profiles"]) or "none", r["peers_connected"]))'
+echo "JSON lines: $json_file"
+python3 "$here/summarize.py" check "$json_file" || status=1
+exit $status
