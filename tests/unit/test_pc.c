@@ -165,7 +165,9 @@ static void bad_descriptions(void **state)
 static void helpers(void **state)
 {
 	char err[256] = "";
-	assert_null(parley_pc_helper_sdp_offer(json_pack("{s[]}", "media"), err, sizeof(err)));
+	json_t *empty = json_pack("{s[]}", "media");
+	assert_null(parley_pc_helper_sdp_offer(empty, err, sizeof(err)));
+	json_decref(empty);
 	json_t *bad = json_pack("{s[{ss ss}]}", "media", "mid", "0", "kind", "audio");
 	assert_null(parley_pc_helper_sdp_offer(bad, err, sizeof(err)));
 	assert_non_null(strstr(err, "pt"));
