@@ -359,10 +359,9 @@ static void release_held_events(held_events *hold)
 	hold->list = NULL;
 }
 
-/* Runs on a worker: hands the message to the plugin and answers. */
-static void run_message_job(gpointer data, gpointer unused)
+/* Hands one message to the plugin and answers it; frees the job. */
+static void run_one_message(message_job *job)
 {
-	message_job *job = data;
 	parley_handle *h = job->handle;
 	uint64_t session_id = h->session->id;
 	held_events hold = { .handle = h, .list = NULL };
@@ -399,6 +398,45 @@ static void run_message_job(gpointer data, gpointer unused)
 	message_job_free(job);
 }
 
+/* Runs on a worker: the job, then every message of the same handle that
+ * queued up behind it, in order. A handle's messages never run on two
+ * workers at once, so a plugin sees them in the order the client sent them. */
+static void run_message_job(gpointer data, gpointer unused)
+{
+	message_job *job = data;
+	parley_handle *h = job->handle;
+	parley_handle_ref(h);
+	while (job) {
+		run_one_message(job);
+		g_mutex_lock(&h->lock);
+		job = g_queue_pop_head(&h->pending_messages);
+		if (!job)
+			h->message_running = false;
+		g_mutex_unlock(&h->lock);
+	}
+	parley_handle_unref(h);
+}
+
+/* This handle's running message was refused before it reached a worker:
+ * start the next queued one on a worker of its own, or clear the turn. */
+static void hand_over_turn(parley_handle *h)
+{
+	g_mutex_lock(&h->lock);
+	message_job *next = g_queue_pop_head(&h->pending_messages);
+	if (!next)
+		h->message_running = false;
+	g_mutex_unlock(&h->lock);
+	if (!next)
+		return;
+	g_mutex_lock(&pool_lock);
+	bool pushed = pool != NULL;
+	if (pushed)
+		g_thread_pool_push(pool, next, NULL);
+	g_mutex_unlock(&pool_lock);
+	if (!pushed)
+		run_message_job(next, NULL); /* no workers any more: answer it here */
+}
+
 static json_t *do_message(api_request *req)
 {
 	parley_handle *h = req->handle;
@@ -422,6 +460,26 @@ static json_t *do_message(api_request *req)
 	job->body = json_incref(json_object_get(req->message, "body"));
 	job->jsep = json_incref(jsep);
 
+	/* Behind a message of the same handle still running: wait in its queue. */
+	bool queued = false;
+	g_mutex_lock(&h->lock);
+	if (h->message_running && g_queue_get_length(&h->pending_messages) >= max_queued) {
+		fail(req, PARLEY_ERROR_UNKNOWN, "Too many queued plugin messages for this handle "
+		     "(limit [limits] max_queued_messages = %u)", max_queued);
+	} else if (h->message_running) {
+		g_queue_push_tail(&h->pending_messages, job);
+		queued = true;
+	} else {
+		h->message_running = true;
+	}
+	g_mutex_unlock(&h->lock);
+	if (req->error) {
+		message_job_free(job);
+		return NULL;
+	}
+	if (queued)
+		return NULL; /* the worker running this handle answers it in turn */
+
 	g_mutex_lock(&pool_lock);
 	if (!pool)
 		fail(req, PARLEY_ERROR_UNKNOWN, "The server is not running plugin workers");
@@ -431,8 +489,11 @@ static json_t *do_message(api_request *req)
 	else
 		g_thread_pool_push(pool, job, NULL);
 	g_mutex_unlock(&pool_lock);
-	if (req->error)
+	if (req->error) {
+		/* Refused: give the turn to whatever queued up behind it meanwhile. */
 		message_job_free(job);
+		hand_over_turn(h);
+	}
 	return NULL; /* answered by the worker, or the error recorded above */
 }
 

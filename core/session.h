@@ -55,6 +55,10 @@ typedef struct parley_handle {
 	json_t *candidates;       /* trickled candidates kept until media exists */
 	bool pc_active;           /* a PeerConnection exists (set by the media layer) */
 	struct parley_pc *pc;     /* the PeerConnection (core/media/pc_core.c); under lock */
+	/* Plugin messages run one at a time per handle, in arrival order
+	 * (core/api.c): under lock. */
+	bool message_running;     /* a worker is running this handle's messages */
+	GQueue pending_messages;  /* message jobs waiting behind it */
 } parley_handle;
 
 /* Why a session ends: decides what its client is told. */
