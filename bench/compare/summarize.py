@@ -134,13 +134,16 @@ def cmd_table(a):
 			r = by_gw.get(gw)
 			if r is None:
 				continue
-			cells = [scenario, gw] + [fmt(r.get(k), f) for k, _, f, _ in COLUMNS]
+			ok = not r.get('failure')
+			cells = [scenario, gw] + [fmt(r.get(k) if ok or k == 'peers_connected' else None, f) for k, _, f, _ in COLUMNS]
 			cells += [r.get('srtp_profile') or '–', str(r.get('crashed', 0))]
 			if r.get('failure'):
 				cells[-1] += ' (FAILED: ' + str(r['failure'])[:60] + ')'
 			lines.append('| ' + ' | '.join(cells) + ' |')
 		if 'parley' in by_gw and 'janus' in by_gw:
 			p, j = by_gw['parley'], by_gw['janus']
+			if p.get('failure') or j.get('failure'):
+				continue
 			cells = [scenario, '**parley/janus**']
 			ratios = {}
 			for k, _, _, compared in COLUMNS:

@@ -1,0 +1,97 @@
+// bench-compare.test.mjs — bench/compare.sh itself, end to end, in its short
+// form: `bench/compare.sh --quick` (one 1→10 fan-out of a few seconds on
+// Parley's room plugin, then on Janus's VideoRoom, after one SDP probe on
+// each). The script makes and deletes its own network namespace (so this is
+// not a *-netns test), installs janus when it is missing, and starts and
+// stops both gateways by PID. Checked here: exit 0, the table has a row for
+// each gateway and a Parley/Janus ratio row, and its JSON lines show both
+// gateways forwarded packets to every subscriber, negotiated the same SRTP
+// profile (seen by the SDP probe too), lost no peer and did not crash.
+// Needs root (namespace, veth pair, sysctls), as CI is.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { BUILDDIR, SRCDIR } from './lib/server.mjs';
+
+const SCRIPT = path.join(SRCDIR, 'bench/compare.sh');
+const LIMIT_MS = 110000;
+
+/** Runs the script (bounded); resolves {code, stdout, stderr}. */
+function runScript(args) {
+	return new Promise((resolve, reject) => {
+		const p = spawn(SCRIPT, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+		let out = '', err = '';
+		p.stdout.on('data', (d) => { out += d; });
+		p.stderr.on('data', (d) => { err += d; if (err.length > 200000) err = err.slice(-100000); });
+		// SIGTERM first: the script's trap stops the gateways and deletes its namespace.
+		const t = setTimeout(() => { p.kill('SIGTERM'); reject(new Error(`compare.sh still running after ${LIMIT_MS} ms\n${err}`)); }, LIMIT_MS);
+		p.on('error', (e) => { clearTimeout(t); reject(e); });
+		p.on('exit', (code) => { clearTimeout(t); resolve({ code, stdout: out, stderr: err }); });
+	});
+}
+
+test('bench/compare.sh --quick: both gateways forward to every subscriber with the same SRTP profile, no crash', { timeout: LIMIT_MS + 10000 }, async (t) => {
+	if (process.getuid && process.getuid() !== 0) {
+		t.skip('compare.sh needs root (network namespace, veth pair)');
+		return;
+	}
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-compare-'));
+	const json = path.join(dir, 'results.jsonl');
+	try {
+		const r = await runScript(['--quick', '--builddir', BUILDDIR, '--json', json]);
+		const show = `stdout:\n${r.stdout}\nstderr:\n${r.stderr.slice(-4000)}`;
+		assert.equal(r.code, 0, `exit ${r.code}\n${show}`);
+
+		// The table: a row per gateway and the ratio row.
+		const rows = r.stdout.split('\n').filter((l) => l.startsWith('| fanout10 |'));
+		for (const gw of ['parley', 'janus', '**parley/janus**']) {
+			assert.ok(rows.some((l) => l.split('|')[2].trim() === gw), `no ${gw} row in the table\n${show}`);
+		}
+
+		const lines = fs.readFileSync(json, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+		const runs = lines.filter((l) => l.kind === 'run');
+		assert.deepEqual(runs.map((l) => l.gateway).sort(), ['janus', 'parley'], `runs: ${JSON.stringify(runs)}`);
+		for (const run of runs) {
+			const what = `${run.gateway}: ${JSON.stringify(run)}`;
+			assert.equal(run.failure, null, what);
+			assert.equal(run.crashed, 0, what);
+			assert.equal(run.peers, 11, what);
+			assert.equal(run.peers_connected, 11, what);
+			assert.equal(run.receivers_without_media, 0, what);
+			assert.ok(run.received_packets > 1000 && run.forwarded_window > 500, what);
+			assert.ok(run.window_s >= 3, what);
+			assert.ok(run.cpu_us_per_packet === null || run.cpu_us_per_packet >= 0, what);
+			assert.equal(run.corrupt, 0, what);
+			assert.equal(run.undecryptable, 0, what);
+			assert.equal(run.srtp_profile, 'AEAD_AES_128_GCM', what);
+		}
+		const ratio = lines.find((l) => l.kind === 'ratio');
+		assert.ok(ratio && ratio.srtp_profile === 'AEAD_AES_128_GCM', `ratio line: ${JSON.stringify(ratio)}`);
+		const sdp = lines.filter((l) => l.kind === 'sdp');
+		assert.equal(sdp.length, 2, `SDP probes: ${JSON.stringify(sdp)}`);
+		for (const s of sdp) {
+			assert.deepEqual(s.transport, ['UDP/TLS/RTP/SAVPF'], JSON.stringify(s));
+			assert.deepEqual(s.srtp_profiles, ['AEAD_AES_128_GCM'], JSON.stringify(s));
+		}
+	} finally {
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+});
+
+test('bench/compare.sh refuses bad options with exit code 2 and a reason', { timeout: 30000 }, async () => {
+	for (const [args, reason] of [
+		[['--duration', '0'], /--duration must be 2\.\.120/],
+		[['--srtp', 'rot13'], /--srtp must be gcm or cm/],
+		[['--scenarios', 'nope'], /unknown scenario 'nope'/],
+		[['--gateways', 'mediasoup'], /unknown gateway 'mediasoup'/],
+		[['--bitrate', '5'], /--bitrate must be 16\.\.20000/],
+		[['--frobnicate'], /unknown option '--frobnicate'/],
+	]) {
+		const r = await runScript(args);
+		assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
+		assert.match(r.stderr, reason, `${args.join(' ')}: ${r.stderr}`);
+	}
+});
