@@ -1,7 +1,8 @@
 // ws-limits.test.mjs — the WebSocket transport's liveness and back-pressure
 // limits and the HTTP transport's rate limit, each with its own parleyd:
 //  - a client that stops answering pings is closed within ping_interval +
-//    ping_timeout, and its session ends with it (reclaim_session_timeout 0);
+//    ping_timeout, and its session ends with it (reclaim_session_timeout 0)
+//    or waits to be claimed (reclaim_session_timeout > 0);
 //    a client that answers stays connected over the same time;
 //  - a client that never reads while events pile up is closed with 1008
 //    once max_queue messages wait, and the server keeps serving others;
@@ -77,6 +78,27 @@ ownServerTest('ws: a client that stops answering pings is closed within ping_int
 	assertError(reply, 458, 'keepalive on the closed client\'s session');
 	assertReply(await answerTo(lively, { janus: 'ping', transaction: tx() }), 'pong', 'ping');
 	lively.close();
+}, { timeout: 30000 });
+
+ownServerTest('ws: with reclaim_session_timeout, the session of a client closed for missing pongs waits to be claimed', async (own) => {
+	const srv = await own({
+		config: {
+			parley: { general: { reclaim_session_timeout: 20 } },
+			'parley.transport.websocket': { general: { ping_interval: PING_INTERVAL, ping_timeout: PING_TIMEOUT } },
+		},
+	});
+	const silent = await rawClient(srv.wsUrl, { autoPong: false });
+	const created = await answerTo(silent, { janus: 'create', transaction: tx() });
+	assertReply(created, 'success', 'create');
+	const bound = (PING_INTERVAL + PING_TIMEOUT) * 1000 + 2500;
+	const closed = await Promise.race([silent.closed, sleep(bound).then(() => null)]);
+	assert.ok(closed, `the silent client is still open after ${bound} ms`);
+	const other = await rawClient(srv.wsUrl);
+	const claimed = await answerTo(other, { janus: 'claim', session_id: created.data.id, transaction: tx() });
+	assertReply(claimed, 'success', 'claim of the waiting session');
+	assertReply(await answerTo(other, { janus: 'keepalive', session_id: created.data.id, transaction: tx() }),
+		'ack', 'keepalive on the claimed session');
+	other.close();
 }, { timeout: 30000 });
 
 ownServerTest('ws: a client that never reads is closed with 1008 after max_queue messages; others are served', async (own) => {
