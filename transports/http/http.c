@@ -370,7 +370,10 @@ static int http_init(const parley_transport_core *core)
 	}
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
-	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | (tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
+	/* OpenSSL initialises itself; only the TLS vhost asks for TLS. A
+	 * context with DO_SSL_GLOBAL_INIT would also tear OpenSSL's global state
+	 * down when destroyed, under the other transport's live TLS vhost. */
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.user = &parley_http;
 	parley_http.context = lws_create_context(&info);
 	if(parley_http.context == NULL) {
