@@ -17,10 +17,13 @@
 #
 #   bench/compare.sh [--quick] [--builddir DIR] [--duration S] [--bitrate KBPS]
 #                    [--srtp gcm|cm] [--scenarios a,b] [--gateways parley,janus]
-#                    [--json FILE] [--keep]
+#                    [--json FILE] [--keep] [--callgrind DIR]
 # Prints the table (markdown) on stdout, progress on stderr, one JSON line per
 # run (and per ratio) into --json FILE. Exit 0 when every run completed, 1
-# when a run failed or a gateway crashed, 2 on bad options.
+# when a run failed or a gateway crashed, 2 on bad options. --callgrind DIR
+# runs parleyd under valgrind's callgrind (Parley only, one profile per
+# scenario in DIR; the CPU figures of such a run mean nothing, the profile
+# says where the time goes: callgrind_annotate DIR/callgrind.<scenario>).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 here=$top/bench/compare
@@ -37,7 +40,7 @@ SCENARIOS=(
 GATEWAY_TABLE=("parley|room|8188" "janus|videoroom|8189")
 
 quick=0 builddir='' duration=15 bitrate=500 srtp=gcm only_scenarios='' only_gateways='parley,janus'
-json_file='' keep=0
+json_file='' keep=0 callgrind=
 MAX_DURATION=120 SETUP_TIMEOUT=40 READY_TIMEOUT_S=30 STOP_GRACE_S=5
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
@@ -55,6 +58,7 @@ while [ $# -gt 0 ]; do
 		--gateways) only_gateways=${2:?--gateways needs names}; shift ;;
 		--json) json_file=${2:?--json needs a file}; shift ;;
 		--keep) keep=1 ;;
+		--callgrind) callgrind=${2:?--callgrind needs a folder}; shift ;;
 		-h|--help) usage; exit 0 ;;
 		*) die "unknown option '$1' (--help)" ;;
 	esac
@@ -85,6 +89,11 @@ done
 for want in ${only_gateways//,/ }; do
 	case "$want" in parley|janus) ;; *) die "unknown gateway '$want' (parley, janus)" ;; esac
 done
+if [ -n "$callgrind" ]; then
+	command -v valgrind >/dev/null || die "--callgrind needs valgrind"
+	mkdir -p "$callgrind" && callgrind=$(cd "$callgrind" && pwd) || die "--callgrind: cannot make '$callgrind'"
+	only_gateways=parley STOP_GRACE_S=60 SETUP_TIMEOUT=90 READY_TIMEOUT_S=120
+fi
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespace, veth pair, sysctls)"
 
 # ---- what it needs ----
@@ -180,12 +189,12 @@ in_ns sh -c '
 
 # ---- samples of the gateway process ----
 
-cpu_ticks() {   # utime + stime of every thread, in clock ticks
+cpu_ticks() {   # utime + stime of every thread, in clock ticks ("user+system user")
 	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo "0 0"; return; }
 	stat=${stat##*) }
 	set -- $stat
-	echo $(( ${12} + ${13} ))
+	echo "$(( ${12} + ${13} )) ${12}"
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 tx_packets() {   # packets the gateway side of the veth pair sent
@@ -211,14 +220,15 @@ start_gateway() {   # start_gateway GATEWAY PORT DIR: sets gateway_pid, waits fo
 	fi
 	case "$gw" in
 		# ip execs the gateway: $! is the gateway's own PID.
-		parley) ip netns exec "$ns" "$parleyd" -F "$dir" >"$dir/gateway.log" 2>&1 & ;;
+		parley) ip netns exec "$ns" ${callgrind:+valgrind --tool=callgrind --callgrind-out-file="$callgrind/callgrind.$(basename "$dir")"} \
+			"$parleyd" -F "$dir" >"$dir/gateway.log" 2>&1 & ;;
 		janus) ip netns exec "$ns" "$janus_bin" -F "$dir" >"$dir/gateway.log" 2>&1 & ;;
 	esac
 	gateway_pid=$!
 	for ((i = 0; i < READY_TIMEOUT_S * 5; i++)); do
 		kill -0 "$gateway_pid" 2>/dev/null || break
 		if port_open "$port"; then
-			[ "$(readlink "/proc/$gateway_pid/exe")" = "$(readlink -f "${bin[$gw]}")" ] && return 0
+			[ -n "$callgrind" ] || [ "$(readlink "/proc/$gateway_pid/exe")" = "$(readlink -f "${bin[$gw]}")" ] && return 0
 			log "pid $gateway_pid is not $gw (${bin[$gw]})"
 			return 1
 		fi
@@ -235,7 +245,7 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 	local gw=$1 driver=$2 port=$3 scen=$4 shape=$5 people=$6
 	local dir=$work/$gw-$scen lg_json lg_err i
 	local cpu0=0 cpu1=0 cpu2=0 tx0=0 tx1=0 tx2=0 tx3=0 rss_idle=0 rss_end=0 window=0 crashed=0 gw_exit=0 failure=''
-	local t1 t2
+	local t1 t2 user1=0 user2=0
 	write_config "$gw" "$port" "$dir"
 	lg_json=$dir/loadgen.json lg_err=$dir/loadgen.log
 	log "$scen on $gw ($driver: $shape, ${duration}s)"
@@ -243,7 +253,8 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 		failure="$gw did not start"
 	else
 		sleep 1
-		rss_idle=$(rss_kb "$gateway_pid") tx0=$(tx_packets "$gateway_pid") cpu0=$(cpu_ticks "$gateway_pid")
+		rss_idle=$(rss_kb "$gateway_pid") tx0=$(tx_packets "$gateway_pid")
+		read -r cpu0 _ < <(cpu_ticks "$gateway_pid")
 		# shellcheck disable=SC2086
 		ip netns exec "$ns" timeout $((SETUP_TIMEOUT + duration + 30)) "$loadgen" --url "ws://127.0.0.1:$port/" --iface 127.0.0.3 \
 			-d "$driver" $shape -t "$duration" -b "$bitrate" --srtp "$srtp" --setup-timeout "$SETUP_TIMEOUT" \
@@ -256,9 +267,14 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 			sleep 0.05
 		done
 		if grep -qs 'peers connected after' "$lg_err"; then
-			t1=$(date +%s%N) cpu1=$(cpu_ticks "$gateway_pid") tx1=$(tx_packets "$gateway_pid")
+			[ -n "$callgrind" ] && callgrind_control -z "$gateway_pid" >/dev/null 2>&1
+			t1=$(date +%s%N) tx1=$(tx_packets "$gateway_pid")
+			read -r cpu1 user1 < <(cpu_ticks "$gateway_pid")
 			sleep "$duration"
-			t2=$(date +%s%N) cpu2=$(cpu_ticks "$gateway_pid") tx2=$(tx_packets "$gateway_pid")
+			t2=$(date +%s%N) tx2=$(tx_packets "$gateway_pid")
+			read -r cpu2 user2 < <(cpu_ticks "$gateway_pid")
+			# the profile of the window alone: callgrind.<gateway>-<scenario>.1
+			[ -n "$callgrind" ] && callgrind_control -d "$gateway_pid" >/dev/null 2>&1
 			rss_end=$(rss_kb "$gateway_pid")
 			window=$(awk -v a="$t1" -v b="$t2" 'BEGIN {printf "%.3f", (b - a) / 1e9}')
 		fi
@@ -275,7 +291,7 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 		[ "$crashed" = 1 ] && { log "$gw exited with $gw_exit; its log:"; tail -20 "$dir/gateway.log" >&2; }
 	fi
 	python3 "$here/summarize.py" record --gateway "$gw" --scenario "$scen" --loadgen "$lg_json" \
-		--participants "$people" --clk-tck "$clk_tck" --cpu0 "$cpu0" --cpu1 "$cpu1" --cpu2 "$cpu2" \
+		--participants "$people" --clk-tck "$clk_tck" --cpu0 "$cpu0" --cpu1 "$cpu1" --cpu2 "$cpu2" --user1 "$user1" --user2 "$user2" \
 		--tx0 "$tx0" --tx1 "$tx1" --tx2 "$tx2" --tx3 "$tx3" --rss-idle "$rss_idle" --rss-end "${rss_end:-0}" \
 		--window-s "$window" --crashed "$crashed" --gateway-exit "$gw_exit" --commit "$commit" \
 		--date "$date_utc" --failure "$failure" >>"$json_file"
@@ -298,6 +314,12 @@ sdp_probe() {   # sdp_probe GATEWAY DRIVER PORT
 log "machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), kernel $(uname -r); commit $commit"
 log "parleyd $parleyd; janus ${janus_bin:-none}; SRTP $srtp_profile offered; video ${bitrate} kbit/s, cap $((bitrate * 2)) kbit/s"
 status=0
+# The kernel's share of a forwarded packet on this path (bench/compare/udp_floor.c).
+if command -v cc >/dev/null && cc -std=gnu11 -O2 -pthread -o "$work/udp_floor" "$here/udp_floor.c" 2>"$work/udp_floor.log"; then
+	in_ns "$work/udp_floor" --bytes 1200 --count 100000 >>"$json_file" || log "udp_floor failed"
+else
+	log "udp_floor not built (no C compiler?): the kernel floor is not measured"
+fi
 for g in "${GATEWAY_TABLE[@]}"; do
 	IFS='|' read -r gw driver port <<<"$g"
 	[[ ",$only_gateways," == *",$gw,"* ]] || continue
@@ -325,6 +347,12 @@ for line in sys.stdin:
 	print("SDP %s: %s, fingerprint %s, codecs %s, rtcp-fb %s; DTLS-SRTP %s (%d peers)" % (r["gateway"],
 		"/".join(r["transport"]), "/".join(r["fingerprint"]), " ".join(r["codecs"]), ", ".join(r["rtcp_fb"]),
 		"/".join(r["srtp_profiles"]) or "none", r["peers_connected"]))'
+grep '"kind":"udp_floor"' "$json_file" | python3 -c '
+import json, sys
+for line in sys.stdin:
+	r = json.loads(line)
+	print("Kernel floor: %.2f CPU-µs per %d-byte UDP send from 127.0.0.2 to 127.0.0.3 over the veth pair (udp_floor)" % (r["cpu_us_per_send"], r["bytes"]))'
 echo "JSON lines: $json_file"
-python3 "$here/summarize.py" check "$json_file" || status=1
+[ -n "$callgrind" ] && echo "parleyd ran under callgrind: its CPU figures above are not comparable; profiles in $callgrind"
+python3 "$here/summarize.py" check "$json_file" --gateways "$only_gateways" || status=1
 exit $status

@@ -68,6 +68,7 @@ def cmd_record(a):
 		'window_s': round(a.window_s, 3),
 		'server_cpu_window_us': round(cpu_us),
 		'server_cpu_pct': round(100 * cpu_us / (a.window_s * 1e6), 1) if a.window_s > 0 else None,
+		'server_user_share': round((a.user2 - a.user1) / (a.cpu2 - a.cpu1), 2) if a.cpu2 > a.cpu1 else None,
 		'server_cpu_setup_us': round((a.cpu1 - a.cpu0) * 1e6 / a.clk_tck),
 		'received_packets': packets,
 		'forwarded_window': round(forwarded),
@@ -94,6 +95,7 @@ COLUMNS = (
 	('peers_connected', 'peers', '{:d}', False),
 	('forwarded_window', 'fwd pkts', '{:d}', False),
 	('server_cpu_pct', 'server CPU %', '{:.1f}', True),
+	('server_user_share', 'user share', '{:.2f}', False),
 	('cpu_us_per_packet', 'CPU-µs/pkt', '{:.2f}', True),
 	('rss_kb_per_participant', 'RSS KB/particip.', '{:.0f}', True),
 	('loss_pct', 'loss %', '{:.2f}', False),
@@ -210,7 +212,7 @@ def cmd_spread(a):
 def cmd_check(a):
 	records = [r for r in load(a.results) if r.get('kind') == 'run']
 	problems = []
-	for gw in GATEWAYS:
+	for gw in a.gateways.split(','):
 		mine = [r for r in records if r['gateway'] == gw]
 		if not mine:
 			problems.append(f'{gw}: no run')
@@ -238,7 +240,7 @@ def main():
 	r.add_argument('--loadgen', required=True)
 	r.add_argument('--participants', type=int, required=True)
 	r.add_argument('--clk-tck', type=int, default=100)
-	for k in ('cpu0', 'cpu1', 'cpu2', 'tx0', 'tx1', 'tx2', 'tx3', 'rss-idle', 'rss-end', 'crashed', 'gateway-exit'):
+	for k in ('cpu0', 'cpu1', 'cpu2', 'user1', 'user2', 'tx0', 'tx1', 'tx2', 'tx3', 'rss-idle', 'rss-end', 'crashed', 'gateway-exit'):
 		r.add_argument('--' + k, type=int, default=0)
 	r.add_argument('--window-s', type=float, default=0)
 	r.add_argument('--commit', default='')
@@ -254,6 +256,7 @@ def main():
 	sp.add_argument('results', nargs='+')
 	c = sub.add_parser('check')
 	c.add_argument('results')
+	c.add_argument('--gateways', default=','.join(GATEWAYS))
 	a = ap.parse_args()
 	{'record': cmd_record, 'table': cmd_table, 'sdp': cmd_sdp, 'spread': cmd_spread, 'check': cmd_check}[a.cmd](a)
 
