@@ -96,8 +96,10 @@ static void free_on_loop(void *data)
 {
 	parley_pc *pc = data;
 	release_transport(pc);
-	for (size_t i = 0; i < pc->n_streams; i++)
-		pc_stream_free(&pc->streams[i]);
+	for (size_t i = 0; i < pc->n_streams; i++) {
+		pc_stream_free(pc->streams[i]);
+		g_free(pc->streams[i]);
+	}
 	for (size_t i = 0; i < pc->n_local_candidates; i++)
 		g_free(pc->local_candidates[i]);
 	g_free(pc->remote_ufrag);
@@ -400,8 +402,8 @@ json_t *parley_pc_info(parley_pc *pc)
 	json_object_set_new(info, "closed", json_boolean(pc->closed));
 	json_t *streams = json_array();
 	for (size_t i = 0; i < pc->n_streams; i++)
-		if (pc->streams[i].active)
-			json_array_append_new(streams, pc_media_stream_info(pc, &pc->streams[i]));
+		if (pc->streams[i]->active)
+			json_array_append_new(streams, pc_media_stream_info(pc, pc->streams[i]));
 	json_object_set_new(info, "streams", streams);
 	return info;
 }

@@ -179,9 +179,69 @@ static const codec_default *codec_lookup(const char *name)
 	return NULL;
 }
 
+/* Per-m-line storage behind parley_sdp_offer_media's pointers: one heap
+ * array of these per offer (up to PARLEY_SDP_MAX_MEDIA, ~2 KB each, too big
+ * for a worker thread's stack at 128). */
+#define OFFER_MAX_CODECS 8
+#define OFFER_MAX_EXTENSIONS 14
+typedef struct offer_slot {
+	parley_sdp_offer_codec codecs[OFFER_MAX_CODECS];
+	uint16_t ext_ids[OFFER_MAX_EXTENSIONS];
+	const char *ext_uris[OFFER_MAX_EXTENSIONS];
+	char msid[2][64];
+} offer_slot;
+
+/* The codecs of one m-line into slot->codecs; 0 or -1 with error set. */
+static int offer_codecs(json_t *item, size_t index, parley_sdp_offer_media *om, offer_slot *slot,
+                        char *error, size_t error_size)
+{
+	json_t *list = json_object_get(item, "codecs");
+	json_t *single = NULL;
+	if (!list) {
+		single = json_object();
+		json_object_set(single, "name", json_object_get(item, "codec"));
+		json_object_set(single, "pt", json_object_get(item, "pt"));
+		if (json_object_get(item, "rtx_pt"))
+			json_object_set(single, "rtx_pt", json_object_get(item, "rtx_pt"));
+		list = json_pack("[o]", single);
+	} else if (!json_is_array(list) || json_array_size(list) > OFFER_MAX_CODECS) {
+		snprintf(error, error_size, "media[%zu]: codecs must be an array of at most %d", index, OFFER_MAX_CODECS);
+		return -1;
+	} else {
+		json_incref(list);
+	}
+	size_t i;
+	json_t *c;
+	int rc = 0;
+	json_array_foreach(list, i, c) {
+		const codec_default *d = codec_lookup(json_string_value(json_object_get(c, "name")));
+		json_t *pt = json_object_get(c, "pt"), *rtx = json_object_get(c, "rtx_pt");
+		if (!d || d->type != om->type || !json_is_integer(pt) || json_integer_value(pt) < 96 ||
+		    json_integer_value(pt) > 127 || (rtx && (!json_is_integer(rtx) || json_integer_value(rtx) < 96 ||
+		    json_integer_value(rtx) > 127))) {
+			snprintf(error, error_size, "media[%zu]: codec %zu needs a known name for its kind and a pt in 96..127",
+			         index, i);
+			rc = -1;
+			break;
+		}
+		const char *fmtp = json_string_value(json_object_get(c, "fmtp"));
+		slot->codecs[i] = (parley_sdp_offer_codec){
+			.name = d->name, .pt = (int)json_integer_value(pt), .clock_rate = d->clock_rate,
+			.channels = d->channels, .fmtp = fmtp ? fmtp : d->fmtp,
+			.rtcp_fb = om->type == PARLEY_SDP_MEDIA_VIDEO ? video_fb : NULL,
+			.n_rtcp_fb = om->type == PARLEY_SDP_MEDIA_VIDEO ? G_N_ELEMENTS(video_fb) : 0,
+			.rtx_pt = rtx ? (int)json_integer_value(rtx) : -1,
+		};
+		om->n_codecs = i + 1;
+	}
+	json_decref(list);
+	om->codecs = slot->codecs;
+	return rc;
+}
+
 /* One m-line of the description; 0 or -1 with error set. */
-static int offer_media(json_t *item, size_t index, parley_sdp_offer_media *om, parley_sdp_offer_codec *codecs,
-                       uint16_t *ext_ids, const char **ext_uris, char *error, size_t error_size)
+static int offer_media(json_t *item, size_t index, parley_sdp_offer_media *om, offer_slot *slot,
+                       char *error, size_t error_size)
 {
 	const char *kind = json_string_value(json_object_get(item, "kind"));
 	if (!kind)
@@ -197,73 +257,46 @@ static int offer_media(json_t *item, size_t index, parley_sdp_offer_media *om, p
 	om->direction = direction_from(json_string_value(json_object_get(item, "direction")));
 	if (om->type == PARLEY_SDP_MEDIA_APPLICATION)
 		return 0;
-	json_t *list = json_object_get(item, "codecs");
-	json_t *single = NULL;
-	if (!list) {
-		single = json_object();
-		json_object_set(single, "name", json_object_get(item, "codec"));
-		json_object_set(single, "pt", json_object_get(item, "pt"));
-		if (json_object_get(item, "rtx_pt"))
-			json_object_set(single, "rtx_pt", json_object_get(item, "rtx_pt"));
-		list = json_pack("[o]", single);
-	} else {
-		json_incref(list);
+	if (offer_codecs(item, index, om, slot, error, error_size) < 0)
+		return -1;
+	json_t *exts = json_object_get(item, "extensions");
+	if (exts && (!json_is_array(exts) || json_array_size(exts) > OFFER_MAX_EXTENSIONS)) {
+		snprintf(error, error_size, "media[%zu]: extensions must be an array of at most %d", index,
+		         OFFER_MAX_EXTENSIONS);
+		return -1;
 	}
 	size_t i;
-	json_t *c;
-	int rc = 0;
-	json_array_foreach(list, i, c) {
-		if (i >= 8)
-			break;
-		const codec_default *d = codec_lookup(json_string_value(json_object_get(c, "name")));
-		json_t *pt = json_object_get(c, "pt"), *rtx = json_object_get(c, "rtx_pt");
-		if (!d || d->type != om->type || !json_is_integer(pt) || json_integer_value(pt) < 96 ||
-		    json_integer_value(pt) > 127 || (rtx && (!json_is_integer(rtx) || json_integer_value(rtx) < 96 ||
-		    json_integer_value(rtx) > 127))) {
-			snprintf(error, error_size, "media[%zu]: codec %zu needs a known name for its kind and a pt in 96..127",
-			         index, i);
-			rc = -1;
-			break;
-		}
-		const char *fmtp = json_string_value(json_object_get(c, "fmtp"));
-		codecs[i] = (parley_sdp_offer_codec){
-			.name = d->name, .pt = (int)json_integer_value(pt), .clock_rate = d->clock_rate,
-			.channels = d->channels, .fmtp = fmtp ? fmtp : d->fmtp,
-			.rtcp_fb = om->type == PARLEY_SDP_MEDIA_VIDEO ? video_fb : NULL,
-			.n_rtcp_fb = om->type == PARLEY_SDP_MEDIA_VIDEO ? G_N_ELEMENTS(video_fb) : 0,
-			.rtx_pt = rtx ? (int)json_integer_value(rtx) : -1,
-		};
-		om->n_codecs = i + 1;
-	}
-	json_decref(list);
-	if (rc)
-		return rc;
-	om->codecs = codecs;
-	json_t *exts = json_object_get(item, "extensions");
 	json_t *e;
 	json_array_foreach(exts, i, e) {
-		if (i >= 14)
-			break;
 		json_t *id = json_object_get(e, "id"), *uri = json_object_get(e, "uri");
 		if (json_is_string(e)) {
-			ext_ids[i] = (uint16_t)(i + 1);
-			ext_uris[i] = json_string_value(e);
+			slot->ext_ids[i] = (uint16_t)(i + 1);
+			slot->ext_uris[i] = json_string_value(e);
 		} else if (json_is_integer(id) && json_integer_value(id) >= 1 && json_integer_value(id) <= 14 &&
 		           json_is_string(uri)) {
-			ext_ids[i] = (uint16_t)json_integer_value(id);
-			ext_uris[i] = json_string_value(uri);
+			slot->ext_ids[i] = (uint16_t)json_integer_value(id);
+			slot->ext_uris[i] = json_string_value(uri);
 		} else {
 			snprintf(error, error_size, "media[%zu]: extension %zu must be a URI or {id 1..14, uri}", index, i);
 			return -1;
 		}
 		om->n_extmaps = i + 1;
 	}
-	om->extmap_ids = ext_ids;
-	om->extmap_uris = ext_uris;
+	om->extmap_ids = slot->ext_ids;
+	om->extmap_uris = slot->ext_uris;
 	json_t *ssrc = json_object_get(item, "ssrc"), *rtx_ssrc = json_object_get(item, "rtx_ssrc");
 	om->track.ssrc = json_is_integer(ssrc) ? (uint32_t)json_integer_value(ssrc) : 0;
 	om->track.rtx_ssrc = json_is_integer(rtx_ssrc) ? (uint32_t)json_integer_value(rtx_ssrc) : 0;
 	om->track.cname = "parley";
+	const char *msid = json_string_value(json_object_get(item, "msid"));
+	if (msid && om->track.ssrc) {
+		const char *space = strchr(msid, ' ');
+		snprintf(slot->msid[0], sizeof(slot->msid[0]), "%.*s", space ? (int)(space - msid) : (int)strlen(msid),
+		         msid);
+		snprintf(slot->msid[1], sizeof(slot->msid[1]), "%s", space ? space + 1 : om->mid);
+		om->track.msid_stream = slot->msid[0];
+		om->track.msid_track = slot->msid[1];
+	}
 	return 0;
 }
 
@@ -271,45 +304,39 @@ char *parley_pc_helper_sdp_offer(json_t *description, char *error, size_t error_
 {
 	json_t *media = json_object_get(description, "media");
 	size_t n = json_array_size(media);
-	if (!json_is_array(media) || n == 0 || n > 16) {
-		snprintf(error, error_size, "description.media must be an array of 1..16 m-lines");
+	if (!json_is_array(media) || n == 0 || n > PARLEY_SDP_MAX_MEDIA) {
+		snprintf(error, error_size, "description.media must be an array of 1..%d m-lines", PARLEY_SDP_MAX_MEDIA);
 		return NULL;
 	}
-	parley_sdp_offer_media om[16];
-	parley_sdp_offer_codec codecs[16][8];
-	uint16_t ext_ids[16][14];
-	const char *ext_uris[16][14];
-	char msids[16][2][64];
-	memset(om, 0, sizeof(om));
-	for (size_t i = 0; i < n; i++) {
+	parley_sdp_offer_media *om = g_new0(parley_sdp_offer_media, n);
+	offer_slot *slots = g_new0(offer_slot, n);
+	char *text = NULL;
+	size_t i;
+	for (i = 0; i < n; i++) {
 		json_t *item = json_array_get(media, i);
-		if (!json_is_object(item) ||
-		    offer_media(item, i, &om[i], codecs[i], ext_ids[i], ext_uris[i], error, error_size) < 0) {
-			if (!json_is_object(item))
-				snprintf(error, error_size, "media[%zu] must be an object", i);
-			return NULL;
+		if (!json_is_object(item)) {
+			snprintf(error, error_size, "media[%zu] must be an object", i);
+			break;
 		}
-		const char *msid = json_string_value(json_object_get(item, "msid"));
-		if (msid && om[i].track.ssrc) {
-			const char *space = strchr(msid, ' ');
-			snprintf(msids[i][0], sizeof(msids[i][0]), "%.*s", space ? (int)(space - msid) : (int)strlen(msid), msid);
-			snprintf(msids[i][1], sizeof(msids[i][1]), "%s", space ? space + 1 : om[i].mid);
-			om[i].track.msid_stream = msids[i][0];
-			om[i].track.msid_track = msids[i][1];
+		if (offer_media(item, i, &om[i], &slots[i], error, error_size) < 0)
+			break;
+	}
+	if (i == n) {
+		json_t *version = json_object_get(description, "version");
+		parley_sdp_offer_options opts = {
+			.media = om, .n_media = n, .bundle = true, .rtcp_rsize = true,
+			.session_id = json_string_value(json_object_get(description, "session_id")),
+			.session_version = json_is_integer(version) ? (uint64_t)json_integer_value(version) : 1,
+			.transport = { .ice_ufrag = PLACEHOLDER, .ice_pwd = PLACEHOLDER, .fingerprint = PLACEHOLDER },
+		};
+		parley_sdp *offer = parley_sdp_build_offer(&opts, error, error_size);
+		if (offer) {
+			text = write_without_transport(offer);
+			parley_sdp_free(offer);
 		}
 	}
-	json_t *version = json_object_get(description, "version");
-	parley_sdp_offer_options opts = {
-		.media = om, .n_media = n, .bundle = true, .rtcp_rsize = true,
-		.session_id = json_string_value(json_object_get(description, "session_id")),
-		.session_version = json_is_integer(version) ? (uint64_t)json_integer_value(version) : 1,
-		.transport = { .ice_ufrag = PLACEHOLDER, .ice_pwd = PLACEHOLDER, .fingerprint = PLACEHOLDER },
-	};
-	parley_sdp *offer = parley_sdp_build_offer(&opts, error, error_size);
-	if (!offer)
-		return NULL;
-	char *text = write_without_transport(offer);
-	parley_sdp_free(offer);
+	g_free(slots);
+	g_free(om);
 	return text;
 }
 

@@ -17,7 +17,10 @@
 #include "sdp.h"
 #include "srtp.h"
 
-#define PC_MAX_STREAMS 16
+/* m-lines per PeerConnection: the SDP model's limit. Each stream is over
+ * 2 KB, so the table holds pointers and a stream is allocated when a
+ * description first names its m-line (never on the packet path). */
+#define PC_MAX_STREAMS PARLEY_SDP_MAX_MEDIA
 #define PC_MAX_SSRCS 4          /* per stream: simulcast layers */
 #define PC_MAX_CANDIDATES 32
 #define PC_SCRATCH 1600
@@ -114,7 +117,7 @@ struct parley_pc {
 	uint32_t cname_ssrc;         /* our RTCP sender SSRC */
 	char bundle_mid[32];
 
-	pc_stream streams[PC_MAX_STREAMS];
+	pc_stream *streams[PC_MAX_STREAMS]; /* [0, n_streams) allocated, stable until the pc is freed */
 	size_t n_streams;
 	uint8_t scratch[PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM];
 	uint8_t rtcp_scratch[PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM];

@@ -60,7 +60,7 @@ int parley_pc_relay_rtp(parley_pc *pc, const parley_rtp_packet *packet)
 		return -1;
 	int rc = -1;
 	g_mutex_lock(&pc->lock);
-	pc_stream *s = packet->mindex < pc->n_streams ? &pc->streams[packet->mindex] : NULL;
+	pc_stream *s = packet->mindex < pc->n_streams ? pc->streams[packet->mindex] : NULL;
 	if (s && s->active && s->we_send && can_send(pc)) {
 		uint8_t *buf = pc->scratch;
 		parley_rtp_info info;
@@ -119,7 +119,7 @@ int parley_pc_send_pli(parley_pc *pc, int mindex)
 	int sent = 0;
 	g_mutex_lock(&pc->lock);
 	for (size_t i = 0; i < pc->n_streams && can_send(pc); i++) {
-		pc_stream *s = &pc->streams[i];
+		pc_stream *s = pc->streams[i];
 		if (!s->active || !s->video || (mindex >= 0 && (size_t)mindex != i))
 			continue;
 		for (int l = 0; l < PC_MAX_SSRCS; l++) {
@@ -144,7 +144,7 @@ int parley_pc_send_remb(parley_pc *pc, uint32_t bitrate)
 	int rc = -1;
 	g_mutex_lock(&pc->lock);
 	for (size_t i = 0; i < pc->n_streams; i++) {
-		pc_stream *s = &pc->streams[i];
+		pc_stream *s = pc->streams[i];
 		for (int l = 0; s->active && s->video && l < PC_MAX_SSRCS; l++)
 			if (s->remote_ssrc[l] && remb.ssrc_count < PARLEY_RTCP_REMB_MAX_SSRCS)
 				remb.ssrcs[remb.ssrc_count++] = s->remote_ssrc[l];
@@ -185,7 +185,7 @@ static void retransmit(parley_pc *pc, pc_stream *s, uint16_t seq)
 static pc_stream *stream_by_remote_ssrc(parley_pc *pc, uint32_t ssrc, int *layer, bool *rtx)
 {
 	for (size_t i = 0; i < pc->n_streams; i++) {
-		pc_stream *s = &pc->streams[i];
+		pc_stream *s = pc->streams[i];
 		for (int l = 0; s->active && l < PC_MAX_SSRCS; l++) {
 			if (s->remote_ssrc[l] == ssrc) {
 				*layer = l;
@@ -205,8 +205,8 @@ static pc_stream *stream_by_remote_ssrc(parley_pc *pc, uint32_t ssrc, int *layer
 static pc_stream *stream_by_local_ssrc(parley_pc *pc, uint32_t ssrc)
 {
 	for (size_t i = 0; i < pc->n_streams; i++)
-		if (pc->streams[i].active && pc->streams[i].local_ssrc == ssrc)
-			return &pc->streams[i];
+		if (pc->streams[i]->active && pc->streams[i]->local_ssrc == ssrc)
+			return pc->streams[i];
 	return NULL;
 }
 
@@ -219,7 +219,7 @@ static pc_stream *learn_ssrc(parley_pc *pc, const uint8_t *buf, const parley_rtp
 	size_t vlen;
 	pc_stream *s = NULL;
 	for (size_t i = 0; i < pc->n_streams && !s; i++) {
-		pc_stream *c = &pc->streams[i];
+		pc_stream *c = pc->streams[i];
 		if (!c->active || !c->ext_mid)
 			continue;
 		if (parley_rtp_ext_find(buf, info, c->ext_mid, &value, &vlen) == 0 && vlen == strlen(c->mid) &&
@@ -502,7 +502,7 @@ static gboolean report_tick(gpointer data)
 		return G_SOURCE_CONTINUE;
 	gint64 now = g_get_monotonic_time();
 	for (size_t i = 0; i < pc->n_streams && !pc->closed; i++) {
-		pc_stream *s = &pc->streams[i];
+		pc_stream *s = pc->streams[i];
 		if (!s->active)
 			continue;
 		g_mutex_lock(&pc->lock);

@@ -73,7 +73,9 @@ static bool is_fid_secondary(const parley_sdp_media *m, uint32_t ssrc)
 /* The stream at `index`, reset when its mid or kind changed. Under lock. */
 static pc_stream *stream_at(parley_pc *pc, size_t index, const parley_sdp_media *m)
 {
-	pc_stream *s = &pc->streams[index];
+	if (!pc->streams[index])
+		pc->streams[index] = g_new0(pc_stream, 1);
+	pc_stream *s = pc->streams[index];
 	bool video = m->type == PARLEY_SDP_MEDIA_VIDEO;
 	if (index >= pc->n_streams || strcmp(s->mid, m->mid ? m->mid : "") != 0 || s->video != video) {
 		pc_stream_free(s);

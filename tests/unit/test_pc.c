@@ -4,7 +4,8 @@
  * setup, BUNDLE and candidates), error paths (invalid SDP, answer without
  * offer), the plugin SDP helpers, and two in-process pcs (one offers with
  * the helpers, the other answers) connecting over 127.0.0.1 with ICE + DTLS
- * and exchanging RTP both ways.
+ * and exchanging RTP both ways; a 100-m-line subscriber offer built by the
+ * helper, answered, and RTP relayed to its 100th stream.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "media/pc.h"
 #include "media/pc_helpers.h"
 #include "media/dtls.h"
+#include "media/sdp.h"
 
 static const char *const loopback[] = { "127.0.0.1", NULL };
 
@@ -24,6 +26,7 @@ typedef struct end {
 	unsigned rtp_in, candidates;
 	bool completed;
 	uint32_t last_ssrc;
+	int last_mindex;
 } end;
 
 static void cb_candidate(void *u, const char *mid, int mline, const char *c)
@@ -40,6 +43,7 @@ static void cb_rtp(void *u, parley_rtp_packet *p)
 {
 	end *e = u;
 	e->rtp_in++;
+	e->last_mindex = p->mindex;
 	e->last_ssrc = ((uint32_t)(uint8_t)p->buffer[8] << 24) | ((uint32_t)(uint8_t)p->buffer[9] << 16) |
 	               ((uint32_t)(uint8_t)p->buffer[10] << 8) | (uint8_t)p->buffer[11];
 }
@@ -270,6 +274,104 @@ static void two_pcs(void **state)
 	json_decref(description);
 }
 
+/* A subscriber-style offer: n sendonly m-lines, odd ones video. */
+static json_t *subscriber_description(size_t n)
+{
+	json_t *media = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char mid[8];
+		snprintf(mid, sizeof(mid), "%zu", i);
+		bool video = i % 2 == 1;
+		json_t *m = json_pack("{ss ss ss ss si si ss}", "mid", mid, "kind", video ? "video" : "audio",
+		                      "direction", "sendonly", "codec", video ? "VP8" : "opus", "pt", video ? 96 : 111,
+		                      "ssrc", (json_int_t)(10000 + i), "msid", "peer track");
+		json_object_set_new(m, "extensions", json_pack("[{si ss}]", "id", 1, "uri",
+		                                               "urn:ietf:params:rtp-hdrext:sdes:mid"));
+		json_array_append_new(media, m);
+	}
+	return json_pack("{so}", "media", media);
+}
+
+static bool got_rtp(void *data)
+{
+	return ((end *)data)->rtp_in >= 5;
+}
+
+static void hundred_mlines(void **state)
+{
+	GMainContext *context = *state;
+	char err[256] = "";
+	/* limits: 129 m-lines and 9 codecs are refused with a reason */
+	json_t *big = subscriber_description(PARLEY_SDP_MAX_MEDIA + 1);
+	assert_null(parley_pc_helper_sdp_offer(big, err, sizeof(err)));
+	assert_non_null(strstr(err, "1..128"));
+	json_decref(big);
+	json_t *codecs = json_array();
+	for (int i = 0; i < 9; i++)
+		json_array_append_new(codecs, json_pack("{ss si}", "name", "VP8", "pt", 96 + i));
+	json_t *many = json_pack("{s[{ss ss so}]}", "media", "mid", "0", "kind", "video", "codecs", codecs);
+	assert_null(parley_pc_helper_sdp_offer(many, err, sizeof(err)));
+	assert_non_null(strstr(err, "at most 8"));
+	json_decref(many);
+
+	parley_pc_settings s = settings();
+	end e[2] = { 0 };
+	e[0].pc = parley_pc_new(context, &s, &callbacks, &e[0]);
+	e[1].pc = parley_pc_new(context, &s, &callbacks, &e[1]);
+	json_t *description = subscriber_description(100);
+	char *plugin_offer = parley_pc_helper_sdp_offer(description, err, sizeof(err));
+	assert_non_null(plugin_offer);
+	char *offer = parley_pc_local_description(e[0].pc, true, plugin_offer, false, err, sizeof(err));
+	assert_non_null(offer);
+	assert_int_equal(parley_pc_set_remote_description(e[1].pc, true, offer, err, sizeof(err)), 0);
+	char *plugin_answer = parley_pc_helper_sdp_answer(offer, NULL, err, sizeof(err));
+	assert_non_null(plugin_answer);
+	char *answer = parley_pc_local_description(e[1].pc, false, plugin_answer, false, err, sizeof(err));
+	assert_non_null(answer);
+	json_t *summary = parley_pc_helper_sdp_summary(answer);
+	assert_int_equal(json_array_size(json_object_get(summary, "media")), 100);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(summary, "media"), 99),
+	                                                      "direction")), "recvonly");
+	json_decref(summary);
+	assert_int_equal(parley_pc_set_remote_description(e[0].pc, false, answer, err, sizeof(err)), 0);
+	pump(context, both_up, e, 8000);
+	assert_true(e[0].up && e[1].up);
+
+	uint8_t packet[200];
+	for (int i = 0; i < 30 && !got_rtp(&e[1]); i++) {
+		memset(packet, 0, sizeof(packet));
+		packet[0] = 0x80;
+		packet[1] = 96;
+		packet[3] = (uint8_t)i;
+		packet[8] = 0xCD;
+		packet[12] = 0x90;
+		parley_rtp_packet p = { .buffer = (char *)packet, .length = 100, .mindex = 99, .video = true };
+		assert_int_equal(parley_pc_relay_rtp(e[0].pc, &p), 0);
+		for (int j = 0; j < 20; j++)
+			g_main_context_iteration(context, FALSE);
+		g_usleep(5000);
+	}
+	pump(context, got_rtp, &e[1], 2000);
+	assert_true(e[1].rtp_in >= 5);
+	assert_int_equal(e[1].last_mindex, 99);
+	assert_int_equal(e[1].last_ssrc, 10099);
+	json_t *info = parley_pc_info(e[0].pc);
+	json_t *streams = json_object_get(info, "streams");
+	assert_int_equal(json_array_size(streams), 100);
+	assert_true(json_integer_value(json_object_get(json_array_get(streams, 99), "packets-out")) >= 5);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(streams, 98), "packets-out")), 0);
+	json_decref(info);
+	for (int k = 0; k < 2; k++) {
+		parley_pc_close(e[k].pc);
+		parley_pc_unref(e[k].pc);
+	}
+	g_free(answer);
+	g_free(plugin_answer);
+	g_free(offer);
+	g_free(plugin_offer);
+	json_decref(description);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_descriptions, setup, teardown),
 		cmocka_unit_test_setup_teardown(helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_pcs, setup, teardown),
+		cmocka_unit_test_setup_teardown(hundred_mlines, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,118 @@
+// room-large-netns.test.mjs — a room beyond 16 streams per subscriber:
+// parley-loadgen drives parley.plugin.room with 12 participants in one room
+// (--mesh: each publishes audio + VP8 and subscribes to the 11 others on
+// one subscriber PeerConnection, so 22 m-lines per subscriber offer), low
+// bitrate, 12 s of media. Every subscriber must receive every publisher's
+// audio and video with zero corrupt, foreign or undecryptable packets:
+// the generator counts packets, and during the media window the admin API's
+// handle_info shows 12 subscriber PeerConnections of 22 active streams, each
+// one forwarding packets.
+// The room's size comes from the plugin's configuration ([general]
+// max_participants = 40 for rooms that do not say, limit 60) and the
+// createRoom request (maxParticipants 12): "configurable to dozens".
+// tests/run.sh runs this file in a network namespace with only lo.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { serverSuite } from './lib/harness.mjs';
+import { ADMIN_SECRET, BUILDDIR } from './lib/server.mjs';
+import { HttpJanus } from './lib/janus.mjs';
+
+const LOADGEN = path.join(BUILDDIR, 'bench/loadgen/parley-loadgen');
+const PEERS = 12;
+
+const { test } = serverSuite({
+	config: {
+		parley: { media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1' } },
+		'parley.plugin.room': { general: { max_participants: '40', max_participants_limit: '60' } },
+	},
+});
+
+/** Runs parley-loadgen (bounded); resolves {code, summary, stdout, stderr}. */
+function runLoadgen(args, timeoutMs) {
+	assert.ok(fs.existsSync(LOADGEN), `${LOADGEN} is missing (make bench/loadgen/parley-loadgen)`);
+	return new Promise((resolve, reject) => {
+		const p = spawn(LOADGEN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+		let out = '', err = '';
+		p.stdout.on('data', (d) => { out += d; });
+		p.stderr.on('data', (d) => { err += d; if (err.length > 200000) err = err.slice(-100000); });
+		const t = setTimeout(() => {
+			p.kill('SIGKILL');
+			reject(new Error(`parley-loadgen still running after ${timeoutMs} ms\n${err.slice(-3000)}`));
+		}, timeoutMs);
+		p.on('error', (e) => { clearTimeout(t); reject(e); });
+		p.on('exit', (code) => {
+			clearTimeout(t);
+			let summary = null;
+			try { summary = JSON.parse(out.split('\n')[0]); } catch { /* checked by the caller */ }
+			resolve({ code, summary, stdout: out, stderr: err });
+		});
+	});
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Every array named "streams" in a handle_info answer. */
+function streamLists(v, out = []) {
+	if (Array.isArray(v)) v.forEach((x) => streamLists(x, out));
+	else if (v && typeof v === 'object') {
+		for (const [k, x] of Object.entries(v)) {
+			if (k === 'streams' && Array.isArray(x)) out.push(x);
+			else streamLists(x, out);
+		}
+	}
+	return out;
+}
+
+/** Per PeerConnection of every handle: [active streams, streams that sent packets]. */
+async function pcStreams(srv) {
+	const admin = new HttpJanus(srv.httpUrl, { base: '/admin', extra: { admin_secret: ADMIN_SECRET } });
+	const result = [];
+	const ls = await admin.request({ janus: 'list_sessions' });
+	for (const s of ls.sessions ?? []) {
+		const lh = await admin.request({ janus: 'list_handles' }, { path: `/${s}` });
+		for (const h of lh.handles ?? []) {
+			const hi = await admin.request({ janus: 'handle_info' }, { path: `/${s}/${h}` });
+			for (const list of streamLists(hi.info)) {
+				result.push([list.length, list.filter((x) => Number(x['packets-out']) > 0).length]);
+			}
+		}
+	}
+	return result;
+}
+
+test(`a ${PEERS}-peer mesh room: ${2 * (PEERS - 1)} m-lines per subscriber, everyone receives everyone intact`,
+	async (srv) => {
+		const run = runLoadgen(['--url', `${srv.wsUrl}/`, '--iface', '127.0.0.1', '--driver', 'room',
+			'--publishers', String(PEERS), '--mesh', '--duration', '12', '--bitrate', '64', '--fps', '10',
+			'--audio-bytes', '40', '--keyframe-interval', '2', '--setup-timeout', '40', '--json-only'], 120000);
+		// In the media window: 12 subscriber pcs, 22 active m-lines each, all forwarding.
+		const mlines = 2 * (PEERS - 1);
+		let subscribers = [];
+		for (let i = 0; i < 30; i++) {
+			await sleep(1000);
+			const pcs = await pcStreams(srv).catch(() => []);
+			subscribers = pcs.filter(([n]) => n === mlines);
+			if (subscribers.length === PEERS && subscribers.every(([n, sent]) => sent === n)) break;
+		}
+		const r = await run;
+		assert.equal(subscribers.length, PEERS, `subscriber pcs with ${mlines} m-lines: ${JSON.stringify(subscribers)}`);
+		for (const [n, sent] of subscribers) assert.equal(sent, n, `a subscriber pc forwarded on ${sent} of ${n} m-lines`);
+		const s = r.summary;
+		assert.ok(s, `no JSON summary on stdout (exit ${r.code}):\n${r.stdout}\n${r.stderr.slice(-4000)}`);
+		const show = JSON.stringify(s);
+		assert.equal(s.failure, undefined, `run failed: ${s.failure}\n${r.stderr.slice(-4000)}`);
+		assert.equal(s.peers_connected, s.peers, `not every peer connected: ${show}`);
+		assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr.slice(-3000)}`);
+		const rx = s.received;
+		for (const k of ['corrupt', 'undecryptable', 'foreign', 'duplicates']) {
+			assert.equal(rx[k], 0, `received.${k} = ${rx[k]}: ${show}`);
+		}
+		assert.equal(rx.receivers_without_media, 0, `a subscriber got nothing: ${show}`);
+		// every receiver got media and a keyframe; nothing lost once a stream started
+		assert.equal(s.join_to_first_keyframe_ms.count, PEERS, `receivers that saw a keyframe: ${show}`);
+		assert.ok(rx.packets >= 0.8 * (PEERS - 1) * (s.sent.audio_packets + s.sent.video_packets),
+			`received ${rx.packets} of ${PEERS - 1} x sent: ${show}`);
+		assert.ok(rx.unique > 0 && rx.loss_pct <= 2, `loss ${rx.loss_pct} %: ${show}`);
+	}, { timeout: 150000 });
