@@ -176,6 +176,7 @@ trap 'exit 130' INT TERM
 
 in_ns() { ip netns exec "$ns" "$@"; }
 ip netns add "$ns" || { echo "compare.sh: ip netns add failed" >&2; exit 1; }
+log "namespace $ns (veth lgj0 127.0.0.2 / lgj1 127.0.0.3), work folder $work"
 in_ns sh -c '
 	ip link set lo up &&
 	sysctl -qw net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.default.route_localnet=1 \
@@ -228,7 +229,10 @@ start_gateway() {   # start_gateway GATEWAY PORT DIR: sets gateway_pid, waits fo
 	for ((i = 0; i < READY_TIMEOUT_S * 5; i++)); do
 		kill -0 "$gateway_pid" 2>/dev/null || break
 		if port_open "$port"; then
-			[ -n "$callgrind" ] || [ "$(readlink "/proc/$gateway_pid/exe")" = "$(readlink -f "${bin[$gw]}")" ] && return 0
+			if [ -n "$callgrind" ] || [ "$(readlink "/proc/$gateway_pid/exe")" = "$(readlink -f "${bin[$gw]}")" ]; then
+				log "$gw pid $gateway_pid ready on port $port"
+				return 0
+			fi
 			log "pid $gateway_pid is not $gw (${bin[$gw]})"
 			return 1
 		fi
@@ -270,7 +274,7 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 			[ -n "$callgrind" ] && callgrind_control -z "$gateway_pid" >/dev/null 2>&1
 			t1=$(date +%s%N) tx1=$(tx_packets "$gateway_pid")
 			read -r cpu1 user1 < <(cpu_ticks "$gateway_pid")
-			sleep "$duration"
+			sleep "$duration" & wait $!   # a signal interrupts wait, not sleep
 			t2=$(date +%s%N) tx2=$(tx_packets "$gateway_pid")
 			read -r cpu2 user2 < <(cpu_ticks "$gateway_pid")
 			# the profile of the window alone: callgrind.<gateway>-<scenario>.1

@@ -9,7 +9,7 @@
 // profile (seen by the SDP probe too), lost no peer and did not crash.
 // Needs root (namespace, veth pair, sysctls), as CI is.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,6 +44,11 @@ test('bench/compare.sh --quick: both gateways forward to every subscriber with t
 		const r = await runScript(['--quick', '--builddir', BUILDDIR, '--json', json]);
 		const show = `stdout:\n${r.stdout}\nstderr:\n${r.stderr.slice(-4000)}`;
 		assert.equal(r.code, 0, `exit ${r.code}\n${show}`);
+		// The script's own namespace is gone once it has exited.
+		const ns = /namespace (parleycmp\d+)/.exec(r.stderr)?.[1];
+		assert.ok(ns, `no namespace named in the log\n${show}`);
+		const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+		assert.ok(!left.split('\n').some((l) => l.split(' ')[0] === ns), `namespace ${ns} left behind: ${left}`);
 
 		// The table: a row per gateway and the ratio row.
 		const rows = r.stdout.split('\n').filter((l) => l.startsWith('| fanout10 |'));
@@ -79,6 +84,41 @@ test('bench/compare.sh --quick: both gateways forward to every subscriber with t
 	} finally {
 		fs.rmSync(dir, { recursive: true, force: true });
 	}
+});
+
+test('bench/compare.sh stopped by SIGTERM mid-run stops its gateway and deletes its namespace', { timeout: 60000 }, async (t) => {
+	if (process.getuid && process.getuid() !== 0) {
+		t.skip('compare.sh needs root (network namespace, veth pair)');
+		return;
+	}
+	const p = spawn(SCRIPT, ['--quick', '--builddir', BUILDDIR, '--gateways', 'parley'], { stdio: ['ignore', 'ignore', 'pipe'] });
+	let err = '';
+	const seen = new Promise((resolve, reject) => {
+		const t = setTimeout(() => reject(new Error(`no gateway started within 40 s:\n${err}`)), 40000);
+		p.stderr.on('data', (d) => {
+			err += d;
+			// the run's gateway (after the SDP probe): stop the script while it measures
+			const m = /fanout10 on parley[\s\S]*parley pid (\d+) ready/.exec(err);
+			if (m) { clearTimeout(t); resolve(Number(m[1])); }
+		});
+	});
+	let pid;
+	try {
+		pid = await seen;
+	} finally {
+		p.kill('SIGTERM');
+	}
+	const code = await new Promise((resolve) => (p.exitCode !== null ? resolve(p.exitCode) : p.once('exit', (c, sig) => resolve(c ?? sig))));
+	assert.notEqual(code, 0, `exit ${code} after SIGTERM\n${err}`);
+	let alive = true;
+	try { process.kill(pid, 0); } catch { alive = false; }
+	assert.equal(alive, false, `parleyd ${pid} still running after the script exited\n${err}`);
+	const ns = /namespace (parleycmp\d+)/.exec(err)?.[1];
+	assert.ok(ns, err);
+	const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+	assert.ok(!left.split('\n').some((l) => l.split(' ')[0] === ns), `namespace ${ns} left behind: ${left}`);
+	const work = /work folder (\/tmp\/parley-compare\.\w+)/.exec(err)?.[1];
+	if (work) fs.rmSync(work, { recursive: true, force: true });   // kept (logs) after a signal
 });
 
 test('bench/compare.sh refuses bad options with exit code 2 and a reason', { timeout: 30000 }, async () => {
