@@ -165,7 +165,10 @@ cleanup() {
 	stop_pid "$gateway_pid"
 	ip netns del "$ns" 2>/dev/null
 	if [ "$keep" = 1 ] || [ "$rc" -ne 0 ]; then log "logs kept in $work"; else
-		case "$json_file" in "$work"/*) ;; *) rm -rf "$work" ;; esac
+		case "$json_file" in   # keep only the results when they live in the work folder
+			"$work"/*) find "$work" -mindepth 1 -maxdepth 1 ! -name "$(basename "$json_file")" -exec rm -rf {} + ;;
+			*) rm -rf "$work" ;;
+		esac
 	fi
 	exit "$rc"
 }
