@@ -132,7 +132,19 @@ loadgen=$builddir/bench/loadgen/parley-loadgen
 [ -x "$loadgen" ] || die "$loadgen is missing (make in $builddir)"
 
 declare -A bin=([parley]=$parleyd [janus]=${janus_bin:-janus})
-commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The commit of what was built: the build's source folder (its Makefile's
+# abs_top_srcdir), "+local changes" when its tree differs from that commit
+# in the gateway's code, or a .commit file left by `git archive` exports.
+built_src=$(sed -n 's/^abs_top_srcdir = //p' "$builddir/Makefile" 2>/dev/null)
+built_src=$(cd "${built_src:-$top}" 2>/dev/null && pwd) || built_src=$top
+if commit=$(git -C "$built_src" rev-parse --short HEAD 2>/dev/null); then
+	[ -n "$(git -C "$built_src" status --porcelain -- core plugins transports include 2>/dev/null)" ] &&
+		commit="$commit+local changes"
+elif [ -f "$built_src/.commit" ]; then
+	commit=$(cat "$built_src/.commit")
+else
+	commit=unknown
+fi
 date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 clk_tck=$(getconf CLK_TCK)
 work=$(mktemp -d /tmp/parley-compare.XXXXXX)
