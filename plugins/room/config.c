@@ -105,6 +105,7 @@ void parley_room_config_load(room_config *cfg, const parley_plugin_core *core)
 	cfg->audio_codecs = g_strdup(audio != NULL && audio[0] != '\0' ? audio : "opus");
 	cfg->video_codecs = g_strdup(video != NULL && video[0] != '\0' ? video : "vp8,h264,vp9");
 	cfg->stats_interval_ms = (unsigned)conf_int(core, "media", "stats_interval_ms", 1000, 100, 60000);
+	cfg->mline_budget = (unsigned)conf_int(core, "media", "subscriber_mlines", 32, 0, ROOM_MAX_MLINES);
 }
 
 void parley_room_config_clear(room_config *cfg)

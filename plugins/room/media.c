@@ -201,9 +201,13 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 		if (c->producer == p)
 			return c;   /* consuming it already */
 	}
-	/* an m-line of the same kind left inactive is reused, else a new one */
+	/* A fresh m-line while the subscriber has fewer than subscriber_mlines;
+	 * past that budget an inactive m-line of the same kind is recycled. A
+	 * recycled m-line carries a new SSRC, which browsers follow but some
+	 * clients do not (aiortc registers a transceiver's SSRCs for routing
+	 * once, at its first negotiation): see README.md, "m-line reuse". */
 	int index = -1;
-	for (guint i = 0; i < sub->slots->len; i++) {
+	for (guint i = 0; sub->slots->len >= ctx->cfg.mline_budget && i < sub->slots->len; i++) {
 		room_slot *slot = &g_array_index(sub->slots, room_slot, i);
 		if (slot->consumer == NULL && slot->kind == p->kind) {
 			index = (int)i;

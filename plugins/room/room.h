@@ -88,6 +88,7 @@ typedef struct room_config {
 	char *audio_codecs;            /* [media] audio_codecs ("opus") */
 	char *video_codecs;            /* [media] video_codecs ("vp8,h264,vp9") */
 	unsigned stats_interval_ms;    /* [media] stats_interval_ms (1000) */
+	unsigned mline_budget;         /* [media] subscriber_mlines (32): fresh m-lines until then, reuse after (0 = always reuse) */
 } room_config;
 
 void parley_room_config_load(room_config *cfg, const parley_plugin_core *core);

@@ -55,7 +55,7 @@ function pageUrl(srv, name, extra = '') {
 function startAiortc(srv) {
 	const script = path.join(SRCDIR, 'tests/e2e/aiortc/room_clients.py');
 	const py = spawn('/usr/bin/python3', [script, '--url', srv.httpUrl, '--room', ROOM, '--peers', String(AIORTC),
-		'--fps', '8', '--seconds', '600'], { stdio: ['pipe', 'pipe', 'pipe'] });
+		'--fps', '8', '--seconds', '600', '--trace-routing'], { stdio: ['pipe', 'pipe', 'pipe'] });
 	readline.createInterface({ input: py.stdout }).on('line', (line) => {
 		let msg;
 		try { msg = JSON.parse(line); } catch { world.pyLog.push(line); return; }

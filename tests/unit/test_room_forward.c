@@ -8,7 +8,9 @@
  * continuous sequence numbers across layer switches and producer
  * pause/resume, layer choice per subscriber (switch on keyframes only,
  * PLIs asked for), VP8 temporal layers dropped, REMB feedback; closing the
- * producer closes the consumers and re-offers.
+ * producer closes the consumers and re-offers. m-line recycling: below
+ * [media] subscriber_mlines a new stream gets a fresh m-line, at the budget
+ * an inactive one of its kind is reused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -342,10 +344,87 @@ static void test_publish_subscribe_forward(void **state)
 	assert_int_equal(handle_refs, 0);
 }
 
+/* B consumes A's video, A closes it, then B consumes C's video: the m-lines
+ * of B's next offer with [media] subscriber_mlines = budget (NULL: default). */
+static void run_recycling(const char *budget, size_t expect_mlines, const char *expect_mid1_direction)
+{
+	if (budget != NULL)
+		fake_config_set("media", "subscriber_mlines", budget);
+	room_ctx *ctx = fake_ctx_new();
+	ctx->sdp.answer = parley_pc_helper_sdp_answer;
+	ctx->sdp.offer = parley_pc_helper_sdp_offer;
+	ctx->sdp.summary = parley_pc_helper_sdp_summary;
+	for (int i = 0; i < N_SESSIONS; i++)
+		sessions[i].plugin_handle = parley_room_handle_attach(ctx, &sessions[i]);
+	parley_plugin_result_kind kind;
+	char *peers[N_SESSIONS] = {0};
+	for (int i = PUB; i <= SUB_C; i += (i == PUB ? 1 : 2)) {
+		json_t *joined = send_request(ctx, &sessions[i], "{\"request\":\"joinRoom\",\"roomId\":\"rc\"}", NULL);
+		peers[i] = g_strdup(json_string_value(json_object_get(joined, "peerId")));
+		json_decref(joined);
+	}
+	json_decref(request_with_jsep(ctx, SUB_B_DOWN, json_pack("{s:s, s:s, s:s}", "request", "attachSubscriber",
+	                                                         "roomId", "rc", "peerId", peers[SUB_B]), NULL, &kind));
+	assert_int_equal(kind, PARLEY_PLUGIN_OK);
+	char *video[2] = {NULL, NULL};
+	int publishers[2] = {PUB, SUB_C};
+	char *offer = read_sdp("chromium-plain.sdp");
+	assert_non_null(offer);
+	for (int k = 0; k < 2; k++) {
+		request_with_jsep(ctx, publishers[k], json_pack("{s:s}", "request", "produce"),
+		                  json_pack("{s:s, s:s}", "type", "offer", "sdp", offer), &kind);
+		assert_int_equal(kind, PARLEY_PLUGIN_OK_WAIT);
+		json_t *producers = json_object_get(last_event(&sessions[publishers[k]], "produced"), "producers");
+		for (size_t i = 0; i < json_array_size(producers); i++)
+			if (!g_strcmp0(json_string_value(json_object_get(json_array_get(producers, i), "kind")), "video"))
+				video[k] = g_strdup(json_string_value(json_object_get(json_array_get(producers, i),
+				                                                      "producerId")));
+		assert_non_null(video[k]);
+	}
+	g_free(offer);
+	json_decref(request_with_jsep(ctx, SUB_B, json_pack("{s:s, s:[s], s:b}", "request", "consume", "producerIds",
+	                                                    video[0], "paused", false), NULL, &kind));
+	assert_int_equal(kind, PARLEY_PLUGIN_OK);
+	answer_offer(ctx, SUB_B_DOWN);
+	json_decref(request_with_jsep(ctx, PUB, json_pack("{s:s, s:s}", "request", "closeProducer", "producerId",
+	                                                  video[0]), NULL, &kind));
+	assert_int_equal(kind, PARLEY_PLUGIN_OK);
+	answer_offer(ctx, SUB_B_DOWN);   /* the offer with m-line 0 inactive */
+	json_decref(request_with_jsep(ctx, SUB_B, json_pack("{s:s, s:[s], s:b}", "request", "consume", "producerIds",
+	                                                    video[1], "paused", false), NULL, &kind));
+	assert_int_equal(kind, PARLEY_PLUGIN_OK);
+	json_t *summary = parley_pc_helper_sdp_summary(json_string_value(json_object_get(
+		last_jsep(SUB_B_DOWN, "subscriberOffer"), "sdp")));
+	json_t *media = json_object_get(summary, "media");
+	assert_int_equal(json_array_size(media), expect_mlines);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(media, 0), "direction")),
+	                    expect_mid1_direction);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(media, expect_mlines - 1), "direction")),
+	                    "sendonly");
+	json_decref(summary);
+	for (int i = 0; i < N_SESSIONS; i++) {
+		g_free(peers[i]);
+		assert_int_equal(parley_room_handle_detach(ctx, &sessions[i]), 0);
+	}
+	g_free(video[0]);
+	g_free(video[1]);
+	fake_ctx_free(ctx);
+	assert_int_equal(handle_refs, 0);
+}
+
+static void test_mline_recycling(void **state)
+{
+	(void)state;
+	run_recycling(NULL, 2, "inactive");   /* below the budget: a fresh m-line, the old one stays inactive */
+	run_recycling("2", 2, "inactive");    /* budget 2, one m-line in use: still a fresh one */
+	run_recycling("0", 1, "sendonly");    /* budget 0 (always recycle): the inactive video m-line is reused */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_publish_subscribe_forward),
+		cmocka_unit_test(test_mline_recycling),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

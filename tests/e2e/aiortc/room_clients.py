@@ -17,6 +17,10 @@ Output, one JSON object per line on stdout:
 Commands on stdin, one per line: "kill I" (participant I vanishes: its
 PeerConnections close and its session stops polling, with no leave and no
 destroy), "leave I", "quit". Exits after --seconds (bounded, default 120).
+--trace-routing logs, once per SSRC, each RTP packet aiortc's RTP router
+drops ({"route": {...}}: the SSRC, payload type, the receivers registered
+for that payload type and whether the SSRC is known), the evidence for the
+m-line reuse rule of plugins/room/README.md.
 """
 import argparse
 import asyncio
@@ -306,6 +310,26 @@ async def commands(participants, done):
             out({"log": "participant %s: %s" % (line[1], line[0])})
 
 
+def trace_routing():
+    """Wraps aiortc's RtpRouter.route_rtp: reports each SSRC it drops, once."""
+    from aiortc.rtcdtlstransport import RtpRouter
+    original = RtpRouter.route_rtp
+    reported = set()
+
+    def route_rtp(self, packet):
+        receiver = original(self, packet)
+        if receiver is None and packet.ssrc not in reported:
+            reported.add(packet.ssrc)
+            pt_receivers = self.payload_type_table.get(packet.payload_type, set())
+            out({"route": {"dropped_ssrc": packet.ssrc, "pt": packet.payload_type,
+                           "receivers_for_pt": len(pt_receivers),
+                           "ssrc_known": packet.ssrc in self.ssrc_table,
+                           "registered_ssrcs": sorted(self.ssrc_table)[:64]}})
+        return receiver
+
+    RtpRouter.route_rtp = route_rtp
+
+
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True, help="Janus HTTP base, e.g. http://127.0.0.1:8088")
@@ -313,7 +337,10 @@ async def main():
     ap.add_argument("--peers", type=int, default=4)
     ap.add_argument("--fps", type=int, default=10)
     ap.add_argument("--seconds", type=float, default=120)
+    ap.add_argument("--trace-routing", action="store_true")
     args = ap.parse_args()
+    if args.trace_routing:
+        trace_routing()
     if not 1 <= args.peers <= 16 or not 1 <= args.fps <= 30 or not 0 < args.seconds <= 7200:
         out({"error": "--peers 1..16, --fps 1..30, --seconds 0..7200"})
         return 2
