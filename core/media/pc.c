@@ -328,6 +328,7 @@ static void on_dtls_connected(void *user_data, const parley_srtp_keys *keys)
 static void on_dtls_failed(void *user_data, int code, const char *reason)
 {
 	parley_pc *pc = user_data;
+	(void)reason;   /* the DTLS layer logs it; the event names the class */
 	pc->dtls_failures++;
 	pc_fail(pc, code == PARLEY_DTLS_ERR_TIMEOUT ? "DTLS timeout" : "DTLS alert");
 }
