@@ -6,6 +6,7 @@
 #include "exchange.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -85,16 +86,17 @@ static char *copy_header(struct lws *wsi, enum lws_token_indexes token)
 	return value;
 }
 
-/* The query string: lws keeps each '&'-separated argument as a fragment. */
-static char *copy_query(struct lws *wsi)
+/* lws keeps each '&'-separated argument as a fragment. */
+char *parley_tx_copy_query(struct lws *wsi, size_t fragment_size, int max_fragments)
 {
 	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
 	if(total <= 0)
 		return NULL;
 	GString *query = g_string_sized_new((gsize)total + 8);
-	char fragment[1024];
-	for(int i = 0; i < 64; i++) {
-		int n = lws_hdr_copy_fragment(wsi, fragment, sizeof(fragment), WSI_TOKEN_HTTP_URI_ARGS, i);
+	char fragment[PARLEY_TX_QUERY_FRAGMENT_MAX];
+	int size = (int)MIN(fragment_size, sizeof(fragment));
+	for(int i = 0; i < max_fragments; i++) {
+		int n = lws_hdr_copy_fragment(wsi, fragment, size, WSI_TOKEN_HTTP_URI_ARGS, i);
 		if(n < 0)
 			break;
 		if(query->len > 0)
@@ -130,7 +132,7 @@ bool parley_tx_begin(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 			ex->method = method_names[i].name;
 	}
 	ex->path = g_strdup(in != NULL && in[0] != '\0' ? in : "/");
-	ex->query = copy_query(wsi);
+	ex->query = parley_tx_copy_query(wsi, PARLEY_TX_QUERY_FRAGMENT_MAX, 64);
 	ex->origin = copy_header(wsi, WSI_TOKEN_ORIGIN);
 	ex->authorization = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
 	char *length = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
@@ -196,6 +198,20 @@ void parley_tx_respond_error(parley_tx_exchange *ex, struct lws *wsi, int status
 	json_t *body = json_pack("{s:s, s:i}", "error", message, "status", status);
 	parley_tx_respond_json(ex, wsi, status, body);
 	json_decref(body);
+}
+
+void parley_tx_respond_too_large(parley_tx_exchange *ex, struct lws *wsi, size_t max_body)
+{
+	char message[96];
+	snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", max_body);
+	ex->close_after = true;
+	parley_tx_respond_error(ex, wsi, 413, message);
+}
+
+const parley_tx_settings *parley_tx_settings_of(struct lws *wsi, const parley_tx_settings *fallback)
+{
+	const parley_tx_settings *settings = lws_get_vhost_user(lws_get_vhost(wsi));
+	return settings != NULL ? settings : fallback;
 }
 
 bool parley_tx_origin_allowed(const char *cors_origins, const char *origin)

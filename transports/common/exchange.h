@@ -85,6 +85,8 @@ PARLEY_TX_HIDDEN void parley_tx_respond_json(parley_tx_exchange *ex, struct lws 
 /* {"error": message, "status": status} with that HTTP status. */
 PARLEY_TX_HIDDEN void parley_tx_respond_error(parley_tx_exchange *ex, struct lws *wsi, int status,
                                               const char *message);
+/* 413 {"error": "request body too large (limit N bytes)"}, then close. */
+PARLEY_TX_HIDDEN void parley_tx_respond_too_large(parley_tx_exchange *ex, struct lws *wsi, size_t max_body);
 /* The answer to an OPTIONS preflight: 204 with CORS headers when the
  * Origin is allowed, 403 otherwise. */
 PARLEY_TX_HIDDEN void parley_tx_respond_preflight(parley_tx_exchange *ex, struct lws *wsi,
@@ -108,6 +110,16 @@ PARLEY_TX_HIDDEN int parley_tx_route_to_core(parley_tx_exchange *ex, struct lws 
  * answered, 1: no such file (nothing sent), -1: close the connection. */
 PARLEY_TX_HIDDEN int parley_tx_serve_static(parley_tx_exchange *ex, struct lws *wsi, const char *folder,
                                             const parley_tx_settings *settings);
+
+/* The settings a vhost was created with (its user data), else `fallback`. */
+PARLEY_TX_HIDDEN const parley_tx_settings *parley_tx_settings_of(struct lws *wsi,
+                                                                 const parley_tx_settings *fallback);
+
+/* The query string (g_malloc, or NULL when there is none): at most
+ * `max_fragments` '&'-separated arguments, each cut to fragment_size - 1
+ * bytes (fragment_size at most PARLEY_TX_QUERY_FRAGMENT_MAX). */
+#define PARLEY_TX_QUERY_FRAGMENT_MAX 1024
+PARLEY_TX_HIDDEN char *parley_tx_copy_query(struct lws *wsi, size_t fragment_size, int max_fragments);
 
 /* True when `origin` may use the API: no list configured, "*", or listed. */
 PARLEY_TX_HIDDEN bool parley_tx_origin_allowed(const char *cors_origins, const char *origin);

@@ -1,7 +1,9 @@
 # Code shared by the HTTP and WebSocket transports: one plain-HTTP exchange
 # on a libwebsockets connection (body limits, CORS, security headers, static
-# files, core routes). A convenience library linked into both modules.
+# files, core routes) and the listening side (context, vhosts, service loop).
+# A convenience library linked into both modules.
 noinst_LTLIBRARIES += transports/common/libparleytransport.la
 transports_common_libparleytransport_la_SOURCES = \
-	transports/common/exchange.c transports/common/exchange.h
+	transports/common/exchange.c transports/common/exchange.h \
+	transports/common/listener.c transports/common/listener.h
 transports_common_libparleytransport_la_CFLAGS = $(AM_CFLAGS) $(LWS_CFLAGS) -fvisibility=hidden

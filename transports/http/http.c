@@ -9,9 +9,8 @@
  * preflight, security headers (common/exchange.c) and query_transport.
  */
 #include "http.h"
+#include "../common/listener.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,8 +62,7 @@ static bool rate_limited(const char *ip)
 
 static const parley_tx_settings *settings_of(struct lws *wsi)
 {
-	const parley_tx_settings *settings = lws_get_vhost_user(lws_get_vhost(wsi));
-	return settings != NULL ? settings : &parley_http.plain_settings;
+	return parley_tx_settings_of(wsi, &parley_http.plain_settings);
 }
 
 /* The request and its body are complete: answer it. */
@@ -113,10 +111,7 @@ static int on_http(http_pss *pss, struct lws *wsi, const char *in)
 		return 0;
 	}
 	if(ex->content_length > 0 && (size_t)ex->content_length > settings->max_body) {
-		char message[96];
-		snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", settings->max_body);
-		ex->close_after = true;
-		parley_tx_respond_error(ex, wsi, 413, message);
+		parley_tx_respond_too_large(ex, wsi, settings->max_body);
 		return 0;
 	}
 	if(ex->method_index == LWSHUMETH_POST && ex->content_length < 0) {
@@ -136,12 +131,8 @@ static int on_body(http_pss *pss, struct lws *wsi, const void *in, size_t len)
 	if(ex->phase != PARLEY_TX_READING)
 		return 0;
 	const parley_tx_settings *settings = settings_of(wsi);
-	if(!parley_tx_body_append(ex, in, len, settings->max_body)) {
-		char message[96];
-		snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", settings->max_body);
-		ex->close_after = true;
-		parley_tx_respond_error(ex, wsi, 413, message);
-	}
+	if(!parley_tx_body_append(ex, in, len, settings->max_body))
+		parley_tx_respond_too_large(ex, wsi, settings->max_body);
 	return 0;
 }
 
@@ -223,10 +214,7 @@ static void housekeeping(lws_sorted_usec_list_t *sul)
 static gpointer service_thread(gpointer data)
 {
 	lws_sul_schedule(parley_http.context, 0, &parley_http.housekeeping, housekeeping, LWS_US_PER_SEC);
-	while(!g_atomic_int_get(&parley_http.stopping)) {
-		if(lws_service(parley_http.context, 0) < 0)
-			break;
-	}
+	parley_tx_service_loop(parley_http.context, &parley_http.stopping);
 	return NULL;
 }
 
@@ -291,31 +279,6 @@ static void read_config(void)
 	parley_http.tls_settings.secure = true;
 }
 
-static struct lws_vhost *create_vhost(const char *name, long port, bool tls)
-{
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof(info));
-	info.vhost_name = name;
-	info.port = (int)port;
-	info.iface = strcmp(parley_http.interface, "0.0.0.0") == 0 || strcmp(parley_http.interface, "*") == 0 ?
-	             NULL : parley_http.interface;
-	info.protocols = protocols;
-	info.user = tls ? &parley_http.tls_settings : &parley_http.plain_settings;
-	info.keepalive_timeout = (int)parley_http.keepalive_timeout;
-	info.alpn = "http/1.1";
-	if(strchr(parley_http.interface, ':') == NULL)
-		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-	if(tls) {
-		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-		info.ssl_cert_filepath = parley_http.cert_pem;
-		info.ssl_private_key_filepath = parley_http.cert_key;
-	}
-	struct lws_vhost *vhost = lws_create_vhost(parley_http.context, &info);
-	if(vhost == NULL)
-		LOG(PARLEY_LOG_ERROR, "cannot listen on %s:%ld (%s)", parley_http.interface, port, name);
-	return vhost;
-}
-
 static void free_config(void)
 {
 	g_free(parley_http.interface);
@@ -325,20 +288,6 @@ static void free_config(void)
 	g_free(parley_http.admin_base_path);
 	g_free(parley_http.html_folder);
 	g_free(parley_http.cors_origins);
-}
-
-/* A certificate or key file that cannot be read: one clear line at start
- * instead of a vhost that fails later. */
-static bool tls_file_readable(const char *key, const char *path)
-{
-	FILE *file = fopen(path, "r");
-	if(file != NULL) {
-		fclose(file);
-		return true;
-	}
-	LOG(PARLEY_LOG_ERROR, "%s %s: cannot be read (%s); the HTTP transport does not start",
-	    key, path, g_strerror(errno));
-	return false;
 }
 
 static void http_destroy(void);
@@ -355,34 +304,20 @@ static int http_init(const parley_transport_core *core)
 	parley_tx_log_to_core(core);
 	parley_http_janus_init();
 	parley_http.rate = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	bool tls = parley_http.secure_port > 0 && parley_http.cert_pem != NULL && parley_http.cert_key != NULL;
-	if(tls && (!tls_file_readable("cert_pem", parley_http.cert_pem) ||
-	           !tls_file_readable("cert_key", parley_http.cert_key))) {
-		http_destroy();
-		return -1;
-	}
-	if(parley_http.secure_port > 0 && !tls)
-		LOG(PARLEY_LOG_WARN, "secure_port %ld ignored: cert_pem and cert_key are not both set",
-		    parley_http.secure_port);
-	if(parley_http.port == 0 && !tls) {
-		LOG(PARLEY_LOG_INFO, "HTTP transport disabled (port 0 and no secure_port)");
+	const parley_tx_listener listener = {
+		.core = core, .package = HTTP_PACKAGE, .label = "HTTP", .interface = parley_http.interface,
+		.port = parley_http.port, .secure_port = parley_http.secure_port,
+		.cert_pem = parley_http.cert_pem, .cert_key = parley_http.cert_key,
+		.plain_name = "http", .tls_name = "https", .protocols = protocols,
+		.plain_settings = &parley_http.plain_settings, .tls_settings = &parley_http.tls_settings,
+		.keepalive_timeout = (int)parley_http.keepalive_timeout,
+	};
+	bool tls;
+	parley_tx_plan plan = parley_tx_listener_plan(&listener, &tls);
+	if(plan == PARLEY_TX_PLAN_DISABLED)
 		return 0;
-	}
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof(info));
-	/* OpenSSL initialises itself; only the TLS vhost asks for TLS. A
-	 * context with DO_SSL_GLOBAL_INIT would also tear OpenSSL's global state
-	 * down when destroyed, under the other transport's live TLS vhost. */
-	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-	info.user = &parley_http;
-	parley_http.context = lws_create_context(&info);
-	if(parley_http.context == NULL) {
-		LOG(PARLEY_LOG_ERROR, "cannot create the libwebsockets context");
-		http_destroy();
-		return -1;
-	}
-	if((parley_http.port > 0 && create_vhost("http", parley_http.port, false) == NULL) ||
-	   (tls && create_vhost("https", parley_http.secure_port, true) == NULL)) {
+	if(plan == PARLEY_TX_PLAN_FAILED ||
+	   parley_tx_listener_open(&listener, tls, &parley_http, &parley_http.context) != 0) {
 		http_destroy();
 		return -1;
 	}
@@ -403,15 +338,7 @@ static void http_destroy(void)
 {
 	if(parley_http.core == NULL)
 		return;
-	g_atomic_int_set(&parley_http.stopping, 1);
-	if(parley_http.context != NULL) {
-		lws_cancel_service(parley_http.context);
-		if(parley_http.thread != NULL)
-			g_thread_join(parley_http.thread);
-		parley_http.thread = NULL;
-		lws_context_destroy(parley_http.context);
-		parley_http.context = NULL;
-	}
+	parley_tx_listener_close(&parley_http.context, &parley_http.thread, &parley_http.stopping);
 	if(parley_http.sessions != NULL)
 		parley_http_janus_destroy();
 	if(parley_http.rate != NULL)

@@ -37,22 +37,10 @@ size_t parley_eio_body_limit(const char *path, size_t fallback)
 	return parley_eio_claims(path) ? (size_t)parley_eio.max_payload : fallback;
 }
 
+/* Engine.IO's handshake query is short: 32 arguments of up to 511 bytes. */
 char *parley_eio_copy_query(struct lws *wsi)
 {
-	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
-	if(total <= 0)
-		return NULL;
-	GString *query = g_string_sized_new((gsize)total + 8);
-	char fragment[512];
-	for(int i = 0; i < 32; i++) {
-		int n = lws_hdr_copy_fragment(wsi, fragment, sizeof(fragment), WSI_TOKEN_HTTP_URI_ARGS, i);
-		if(n < 0)
-			break;
-		if(query->len > 0)
-			g_string_append_c(query, '&');
-		g_string_append_len(query, fragment, n);
-	}
-	return g_string_free(query, query->len == 0);
+	return parley_tx_copy_query(wsi, 512, 32);
 }
 
 static void respond_error(parley_tx_exchange *ex, struct lws *wsi, parley_eio_error code)

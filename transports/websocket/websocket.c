@@ -11,9 +11,8 @@
  */
 #include "websocket.h"
 #include "socketio.h"
+#include "../common/listener.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 ws_state parley_ws;
@@ -27,8 +26,7 @@ static const ws_flavour admin_flavour = { "janus-admin-protocol", true };
 
 static const parley_tx_settings *settings_of(struct lws *wsi)
 {
-	const parley_tx_settings *settings = lws_get_vhost_user(lws_get_vhost(wsi));
-	return settings != NULL ? settings : &parley_ws.plain_settings;
+	return parley_tx_settings_of(wsi, &parley_ws.plain_settings);
 }
 
 static int http_dispatch(parley_tx_exchange *ex, struct lws *wsi)
@@ -56,10 +54,7 @@ static int on_http(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 	}
 	size_t max_body = parley_eio_body_limit(ex->path, settings->max_body); /* Socket.IO: max_payload */
 	if(ex->content_length > 0 && (size_t)ex->content_length > max_body) {
-		char message[96];
-		snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", max_body);
-		ex->close_after = true;
-		parley_tx_respond_error(ex, wsi, 413, message);
+		parley_tx_respond_too_large(ex, wsi, max_body);
 		return 0;
 	}
 	if(parley_tx_expects_body(ex))
@@ -72,12 +67,8 @@ static int on_http_body(parley_tx_exchange *ex, struct lws *wsi, const void *in,
 	if(ex->phase != PARLEY_TX_READING)
 		return 0;
 	size_t max_body = parley_eio_body_limit(ex->path, settings_of(wsi)->max_body); /* Socket.IO: max_payload */
-	if(!parley_tx_body_append(ex, in, len, max_body)) {
-		char message[96];
-		snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", max_body);
-		ex->close_after = true;
-		parley_tx_respond_error(ex, wsi, 413, message);
-	}
+	if(!parley_tx_body_append(ex, in, len, max_body))
+		parley_tx_respond_too_large(ex, wsi, max_body);
 	return 0;
 }
 
@@ -153,10 +144,7 @@ static const struct lws_protocols protocols[] = {
 
 static gpointer service_thread(gpointer data)
 {
-	while(!g_atomic_int_get(&parley_ws.stopping)) {
-		if(lws_service(parley_ws.context, 0) < 0)
-			break;
-	}
+	parley_tx_service_loop(parley_ws.context, &parley_ws.stopping);
 	return NULL;
 }
 
@@ -204,46 +192,6 @@ static void read_config(void)
 	parley_ws.idle_policy.secs_since_valid_hangup = (uint16_t)(parley_ws.ping_interval + parley_ws.ping_timeout);
 }
 
-static struct lws_vhost *create_vhost(const char *name, long port, bool tls)
-{
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof(info));
-	info.vhost_name = name;
-	info.port = (int)port;
-	info.iface = strcmp(parley_ws.interface, "0.0.0.0") == 0 || strcmp(parley_ws.interface, "*") == 0 ?
-	             NULL : parley_ws.interface;
-	info.protocols = protocols;
-	info.user = tls ? &parley_ws.tls_settings : &parley_ws.plain_settings;
-	info.alpn = "http/1.1";
-	if(parley_ws.ping_interval > 0)
-		info.retry_and_idle_policy = &parley_ws.idle_policy;
-	if(strchr(parley_ws.interface, ':') == NULL)
-		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-	if(tls) {
-		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-		info.ssl_cert_filepath = parley_ws.cert_pem;
-		info.ssl_private_key_filepath = parley_ws.cert_key;
-	}
-	struct lws_vhost *vhost = lws_create_vhost(parley_ws.context, &info);
-	if(vhost == NULL)
-		LOG(PARLEY_LOG_ERROR, "cannot listen on %s:%ld (%s)", parley_ws.interface, port, name);
-	return vhost;
-}
-
-/* A certificate or key file that cannot be read: one clear line at start
- * instead of a vhost that fails later. */
-static bool tls_file_readable(const char *key, const char *path)
-{
-	FILE *file = fopen(path, "r");
-	if(file != NULL) {
-		fclose(file);
-		return true;
-	}
-	LOG(PARLEY_LOG_ERROR, "%s %s: cannot be read (%s); the WebSocket transport does not start",
-	    key, path, g_strerror(errno));
-	return false;
-}
-
 static void ws_destroy(void);
 
 static int ws_init(const parley_transport_core *core)
@@ -258,34 +206,20 @@ static int ws_init(const parley_transport_core *core)
 	read_config();
 	parley_sio_init();
 	parley_tx_log_to_core(core);
-	bool tls = parley_ws.secure_port > 0 && parley_ws.cert_pem != NULL && parley_ws.cert_key != NULL;
-	if(tls && (!tls_file_readable("cert_pem", parley_ws.cert_pem) ||
-	           !tls_file_readable("cert_key", parley_ws.cert_key))) {
-		ws_destroy();
-		return -1;
-	}
-	if(parley_ws.secure_port > 0 && !tls)
-		LOG(PARLEY_LOG_WARN, "secure_port %ld ignored: cert_pem and cert_key are not both set",
-		    parley_ws.secure_port);
-	if(parley_ws.port == 0 && !tls) {
-		LOG(PARLEY_LOG_INFO, "WebSocket transport disabled (port 0 and no secure_port)");
+	const parley_tx_listener listener = {
+		.core = core, .package = WS_PACKAGE, .label = "WebSocket", .interface = parley_ws.interface,
+		.port = parley_ws.port, .secure_port = parley_ws.secure_port,
+		.cert_pem = parley_ws.cert_pem, .cert_key = parley_ws.cert_key,
+		.plain_name = "ws", .tls_name = "wss", .protocols = protocols,
+		.plain_settings = &parley_ws.plain_settings, .tls_settings = &parley_ws.tls_settings,
+		.idle_policy = parley_ws.ping_interval > 0 ? &parley_ws.idle_policy : NULL,
+	};
+	bool tls;
+	parley_tx_plan plan = parley_tx_listener_plan(&listener, &tls);
+	if(plan == PARLEY_TX_PLAN_DISABLED)
 		return 0;
-	}
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof(info));
-	/* OpenSSL initialises itself; only the TLS vhost asks for TLS. A
-	 * context with DO_SSL_GLOBAL_INIT would also tear OpenSSL's global state
-	 * down when destroyed, under the other transport's live TLS vhost. */
-	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-	info.user = &parley_ws;
-	parley_ws.context = lws_create_context(&info);
-	if(parley_ws.context == NULL) {
-		LOG(PARLEY_LOG_ERROR, "cannot create the libwebsockets context");
-		ws_destroy();
-		return -1;
-	}
-	if((parley_ws.port > 0 && create_vhost("ws", parley_ws.port, false) == NULL) ||
-	   (tls && create_vhost("wss", parley_ws.secure_port, true) == NULL)) {
+	if(plan == PARLEY_TX_PLAN_FAILED ||
+	   parley_tx_listener_open(&listener, tls, &parley_ws, &parley_ws.context) != 0) {
 		ws_destroy();
 		return -1;
 	}
@@ -303,16 +237,9 @@ static void ws_destroy(void)
 {
 	if(parley_ws.core == NULL)
 		return;
-	g_atomic_int_set(&parley_ws.stopping, 1);
-	if(parley_ws.context != NULL) {
-		lws_cancel_service(parley_ws.context);
-		if(parley_ws.thread != NULL)
-			g_thread_join(parley_ws.thread);
-		parley_ws.thread = NULL;
-		/* Closes every socket: each client's conn_closed + conn_unref. */
-		lws_context_destroy(parley_ws.context);
-		parley_ws.context = NULL;
-	}
+	/* Destroying the context closes every socket: each client's
+	 * conn_closed + conn_unref. */
+	parley_tx_listener_close(&parley_ws.context, &parley_ws.thread, &parley_ws.stopping);
 	parley_ws_clients_destroy();
 	parley_sio_destroy();
 	g_free(parley_ws.interface);
