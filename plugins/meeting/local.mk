@@ -24,7 +24,7 @@ plugins_meeting_parley_plugin_meeting_la_LIBADD = plugins/meeting/libmeeting.la 
 
 parleyconf_DATA += conf/parley.plugin.meeting.conf
 EXTRA_DIST += conf/parley.plugin.meeting.conf plugins/meeting/README.md \
-	tests/unit/test_meeting_core.h
+	tests/unit/test_meeting_core.h tests/unit/recording_core.h
 
 if HAVE_CMOCKA
 meeting_test_cflags = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) $(HIREDIS_CFLAGS) -I$(top_srcdir)/plugins/meeting
