@@ -171,24 +171,6 @@ static void relay(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_me
 	parley_meeting_participant_free(from);
 }
 
-static void on_offer(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting_handle *handle,
-                     const char *transaction, json_t *body)
-{
-	relay(ctx, box, handle, transaction, body, &relay_kinds[0]);
-}
-
-static void on_answer(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting_handle *handle,
-                      const char *transaction, json_t *body)
-{
-	relay(ctx, box, handle, transaction, body, &relay_kinds[1]);
-}
-
-static void on_candidate(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting_handle *handle,
-                         const char *transaction, json_t *body)
-{
-	relay(ctx, box, handle, transaction, body, &relay_kinds[2]);
-}
-
 /* One media toggle: request field, flag, event, event field, counter. */
 typedef struct toggle_kind {
 	const char *field;
@@ -239,24 +221,6 @@ static void toggle(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_m
 	parley_meeting_participant_free(p);
 }
 
-static void on_audio(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting_handle *handle,
-                     const char *transaction, json_t *body)
-{
-	toggle(ctx, box, handle, transaction, body, &toggle_kinds[0]);
-}
-
-static void on_video(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting_handle *handle,
-                     const char *transaction, json_t *body)
-{
-	toggle(ctx, box, handle, transaction, body, &toggle_kinds[1]);
-}
-
-static void on_screen(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting_handle *handle,
-                      const char *transaction, json_t *body)
-{
-	toggle(ctx, box, handle, transaction, body, &toggle_kinds[2]);
-}
-
 static void on_chat(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting_handle *handle,
                     const char *transaction, json_t *body)
 {
@@ -287,20 +251,24 @@ static void on_chat(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_
 	parley_meeting_participant_free(p);
 }
 
+/* A request: answered by `handler`, or (handler NULL) relayed to one peer
+ * as `relay` says, or a media toggle as `toggle` says. */
 typedef struct request_entry {
 	const char *request;
 	parley_meeting_request_fn handler;
+	const relay_kind *relay;
+	const toggle_kind *toggle;
 } request_entry;
 
 static const request_entry requests[] = {
 	{ "join-meeting", on_join },
 	{ "leave-meeting", on_leave },
-	{ "webrtc-offer", on_offer },
-	{ "webrtc-answer", on_answer },
-	{ "ice-candidate", on_candidate },
-	{ "toggle-audio", on_audio },
-	{ "toggle-video", on_video },
-	{ "toggle-screen-share", on_screen },
+	{ "webrtc-offer", NULL, &relay_kinds[0], NULL },
+	{ "webrtc-answer", NULL, &relay_kinds[1], NULL },
+	{ "ice-candidate", NULL, &relay_kinds[2], NULL },
+	{ "toggle-audio", NULL, NULL, &toggle_kinds[0] },
+	{ "toggle-video", NULL, NULL, &toggle_kinds[1] },
+	{ "toggle-screen-share", NULL, NULL, &toggle_kinds[2] },
 	{ "meeting-chat-message", on_chat },
 	{ "admit-participant", parley_meeting_host_admit },
 	{ "reject-participant", parley_meeting_host_reject },
@@ -334,8 +302,12 @@ int parley_meeting_signal(parley_meeting_ctx *ctx, parley_plugin_session *sessio
 		char *text = g_strdup_printf("Unknown request: %.64s", request);
 		parley_meeting_outbox_error(ctx, &box, handle->peer_id, transaction, text);
 		g_free(text);
-	} else {
+	} else if (entry->handler != NULL) {
 		entry->handler(ctx, &box, handle, transaction, body);
+	} else if (entry->relay != NULL) {
+		relay(ctx, &box, handle, transaction, body, entry->relay);
+	} else {
+		toggle(ctx, &box, handle, transaction, body, entry->toggle);
 	}
 	g_mutex_unlock(&ctx->lock);
 	parley_meeting_outbox_flush(ctx, &box);
