@@ -216,6 +216,10 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 tx_packets() {   # packets the gateway side of the veth pair sent
 	awk '{sub(/:/, " ")} $1 == "lgj0" {print $11}' "/proc/$1/net/dev" 2>/dev/null || echo 0
 }
+udp_drops() {   # UDP datagrams the namespace dropped for full receive buffers (every socket in it)
+	awk '$1 == "Udp:" {if (!n) {for (i = 2; i <= NF; i++) col[$i] = i; n = 1} else print $col["RcvbufErrors"]}' \
+		"/proc/$1/net/snmp" 2>/dev/null || echo 0
+}
 port_open() { in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
 # ---- gateways ----
@@ -264,7 +268,7 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 	local gw=$1 driver=$2 port=$3 scen=$4 shape=$5 people=$6
 	local dir=$work/$gw-$scen lg_json lg_err i
 	local cpu0=0 cpu1=0 cpu2=0 tx0=0 tx1=0 tx2=0 tx3=0 rss_idle=0 rss_end=0 window=0 crashed=0 gw_exit=0 failure=''
-	local t1 t2 user1=0 user2=0
+	local t1 t2 user1=0 user2=0 drops0=0 drops3=0
 	write_config "$gw" "$port" "$dir"
 	lg_json=$dir/loadgen.json lg_err=$dir/loadgen.log
 	log "$scen on $gw ($driver: $shape, ${duration}s)"
@@ -272,7 +276,7 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 		failure="$gw did not start"
 	else
 		sleep 1
-		rss_idle=$(rss_kb "$gateway_pid") tx0=$(tx_packets "$gateway_pid")
+		rss_idle=$(rss_kb "$gateway_pid") tx0=$(tx_packets "$gateway_pid") drops0=$(udp_drops "$gateway_pid")
 		read -r cpu0 _ < <(cpu_ticks "$gateway_pid")
 		# shellcheck disable=SC2086
 		ip netns exec "$ns" timeout $((SETUP_TIMEOUT + duration + 30)) "$loadgen" --url "ws://127.0.0.1:$port/" --iface 127.0.0.3 \
@@ -299,7 +303,7 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 		fi
 		wait "$loadgen_pid"
 		loadgen_pid=''
-		tx3=$(tx_packets "$gateway_pid")
+		tx3=$(tx_packets "$gateway_pid") drops3=$(udp_drops "$gateway_pid")
 		kill -0 "$gateway_pid" 2>/dev/null || crashed=1
 		stop_pid "$gateway_pid"
 		gw_exit=$stop_status
@@ -310,7 +314,7 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 		[ "$crashed" = 1 ] && { log "$gw exited with $gw_exit; its log:"; tail -20 "$dir/gateway.log" >&2; }
 	fi
 	python3 "$here/summarize.py" record --gateway "$gw" --scenario "$scen" --loadgen "$lg_json" \
-		--participants "$people" --clk-tck "$clk_tck" --cpu0 "$cpu0" --cpu1 "$cpu1" --cpu2 "$cpu2" --user1 "$user1" --user2 "$user2" \
+		--participants "$people" --clk-tck "$clk_tck" --cpu0 "$cpu0" --cpu1 "$cpu1" --cpu2 "$cpu2" --user1 "$user1" --user2 "$user2" --udp-drops $((drops3 - drops0)) \
 		--tx0 "$tx0" --tx1 "$tx1" --tx2 "$tx2" --tx3 "$tx3" --rss-idle "$rss_idle" --rss-end "${rss_end:-0}" \
 		--window-s "$window" --crashed "$crashed" --gateway-exit "$gw_exit" --commit "$commit" \
 		--date "$date_utc" --failure "$failure" >>"$json_file"

@@ -84,6 +84,7 @@ def cmd_record(a):
 		'join_keyframe_p50_ms': summary.get('join_to_first_keyframe_ms', {}).get('p50'),
 		'join_keyframe_p99_ms': summary.get('join_to_first_keyframe_ms', {}).get('p99'),
 		'generator_cpu_pct': summary.get('generator', {}).get('cpu_pct_of_core'),
+		'udp_rcvbuf_drops': a.udp_drops,
 		'crashed': a.crashed, 'gateway_exit': a.gateway_exit,
 		'failure': failure,
 	}
@@ -200,7 +201,7 @@ def cmd_spread(a):
 				match = [r for r in run if r['scenario'] == scenario and r['gateway'] == gw]
 				vals.append(number(match[0].get(k)) if match else None)
 			ok = [v for v in vals if v is not None]
-			if not ok:
+			if len(ok) < 2:
 				continue
 			lo, hi = min(ok), max(ok)
 			mid = (lo + hi) / 2
@@ -240,7 +241,7 @@ def main():
 	r.add_argument('--loadgen', required=True)
 	r.add_argument('--participants', type=int, required=True)
 	r.add_argument('--clk-tck', type=int, default=100)
-	for k in ('cpu0', 'cpu1', 'cpu2', 'user1', 'user2', 'tx0', 'tx1', 'tx2', 'tx3', 'rss-idle', 'rss-end', 'crashed', 'gateway-exit'):
+	for k in ('cpu0', 'cpu1', 'cpu2', 'user1', 'user2', 'udp-drops', 'tx0', 'tx1', 'tx2', 'tx3', 'rss-idle', 'rss-end', 'crashed', 'gateway-exit'):
 		r.add_argument('--' + k, type=int, default=0)
 	r.add_argument('--window-s', type=float, default=0)
 	r.add_argument('--commit', default='')
