@@ -17,13 +17,15 @@
 #
 #   bench/compare.sh [--quick] [--builddir DIR] [--duration S] [--bitrate KBPS]
 #                    [--srtp gcm|cm] [--scenarios a,b] [--gateways parley,janus]
-#                    [--json FILE] [--keep] [--callgrind DIR]
+#                    [--json FILE] [--keep] [--callgrind DIR] [--budget S]
 # Prints the table (markdown) on stdout, progress on stderr, one JSON line per
 # run (and per ratio) into --json FILE. Exit 0 when every run completed, 1
 # when a run failed or a gateway crashed, 2 on bad options. --callgrind DIR
 # runs parleyd under valgrind's callgrind (Parley only, one profile per
 # scenario in DIR; the CPU figures of such a run mean nothing, the profile
 # says where the time goes: callgrind_annotate DIR/callgrind.<scenario>).
+# --budget S (default 570, --quick 90): no run starts after S seconds; the
+# runs left out are reported as failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 here=$top/bench/compare
@@ -40,7 +42,7 @@ SCENARIOS=(
 GATEWAY_TABLE=("parley|room|8188" "janus|videoroom|8189")
 
 quick=0 builddir='' duration=15 bitrate=500 srtp=gcm only_scenarios='' only_gateways='parley,janus'
-json_file='' keep=0 callgrind=
+json_file='' keep=0 callgrind='' budget=''
 MAX_DURATION=120 SETUP_TIMEOUT=40 READY_TIMEOUT_S=30 STOP_GRACE_S=5
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
 		--gateways) only_gateways=${2:?--gateways needs names}; shift ;;
 		--json) json_file=${2:?--json needs a file}; shift ;;
 		--keep) keep=1 ;;
+		--budget) budget=${2:?--budget needs seconds}; shift ;;
 		--callgrind) callgrind=${2:?--callgrind needs a folder}; shift ;;
 		-h|--help) usage; exit 0 ;;
 		*) die "unknown option '$1' (--help)" ;;
@@ -76,7 +79,11 @@ esac
 if [ "$quick" = 1 ]; then
 	[ -z "$only_scenarios" ] && only_scenarios=fanout10
 	duration=4
+	: "${budget:=90}"
 fi
+: "${budget:=570}"
+[[ "$budget" =~ ^[0-9]+$ ]] && [ "$budget" -ge 10 ] && [ "$budget" -le 3600 ] ||
+	die "--budget must be 10..3600 seconds (got '$budget')"
 selected=()
 for s in "${SCENARIOS[@]}"; do
 	name=${s%%|*}
@@ -272,7 +279,10 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 	write_config "$gw" "$port" "$dir"
 	lg_json=$dir/loadgen.json lg_err=$dir/loadgen.log
 	log "$scen on $gw ($driver: $shape, ${duration}s)"
-	if ! start_gateway "$gw" "$port" "$dir"; then
+	if [ "$SECONDS" -ge "$budget" ]; then
+		failure="not run: the ${budget}s budget was spent"
+		log "$failure"
+	elif ! start_gateway "$gw" "$port" "$dir"; then
 		failure="$gw did not start"
 	else
 		sleep 1

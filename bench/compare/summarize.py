@@ -48,7 +48,7 @@ def cmd_record(a):
 		failure = f'no loadgen summary ({e})'
 	if not summary and failure is None:
 		failure = 'no loadgen summary'
-	failure = summary.get('failure') or failure or (a.failure or None)
+	failure = a.failure or summary.get('failure') or failure
 	received = summary.get('received', {})
 	packets = received.get('packets', 0)
 	tx_window = max(a.tx2 - a.tx1, 0)
