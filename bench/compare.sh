@@ -347,6 +347,7 @@ sdp_probe() {   # sdp_probe GATEWAY DRIVER PORT
 log "machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), kernel $(uname -r); commit $commit"
 log "parleyd $parleyd; janus ${janus_bin:-none}; SRTP $srtp_profile offered; video ${bitrate} kbit/s, cap $((bitrate * 2)) kbit/s"
 status=0
+SECONDS=0   # the budget counts the runs, not the install and the build
 # The kernel's share of a forwarded packet on this path (bench/compare/udp_floor.c).
 if command -v cc >/dev/null && cc -std=gnu11 -O2 -pthread -o "$work/udp_floor" "$here/udp_floor.c" 2>"$work/udp_floor.log"; then
 	in_ns "$work/udp_floor" --bytes 1200 --count 100000 >>"$json_file" || log "udp_floor failed"
