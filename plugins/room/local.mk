@@ -18,7 +18,8 @@ plugins_room_parley_plugin_room_la_LDFLAGS = $(MODULE_LDFLAGS) -export-symbols-r
 plugins_room_parley_plugin_room_la_LIBADD = plugins/room/libroom.la $(MODULE_LIBS)
 
 parleyconf_DATA += conf/parley.plugin.room.conf
-EXTRA_DIST += conf/parley.plugin.room.conf plugins/room/README.md tests/unit/test_room_core.h
+EXTRA_DIST += conf/parley.plugin.room.conf plugins/room/README.md tests/unit/test_room_core.h \
+	tests/unit/recording_core.h
 
 if HAVE_CMOCKA
 room_test_cflags = $(UNIT_CFLAGS) -I$(top_srcdir)/plugins/room
