@@ -138,7 +138,8 @@ static void take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 			if (m->rids[r].send)
 				g_strlcpy(s->rids[s->n_rids++], m->rids[r].id, sizeof(s->rids[0]));
 		if (!s->history && s->active)
-			s->history = parley_rtp_history_new(s->video ? 1024 : 256, PC_SCRATCH);
+			s->history = parley_rtp_history_new_for(s->video, pc->settings.nack_buffer_ms ?
+			                                         pc->settings.nack_buffer_ms : 1000, 0);
 	}
 	g_mutex_unlock(&pc->lock);
 }
@@ -337,7 +338,8 @@ static void take_local_streams(parley_pc *pc, const parley_sdp *sdp)
 		pc_formats_from_sdp(m, s->local_formats, &s->n_local_formats);
 		s->local_known = true;
 		if (!s->history && s->active)
-			s->history = parley_rtp_history_new(s->video ? 1024 : 256, PC_SCRATCH);
+			s->history = parley_rtp_history_new_for(s->video, pc->settings.nack_buffer_ms ?
+			                                         pc->settings.nack_buffer_ms : 1000, 0);
 	}
 	g_mutex_unlock(&pc->lock);
 }

@@ -144,19 +144,29 @@ int parley_rtp_rewrite(parley_rtp_rewriter *rw, uint8_t *buf, const parley_rtp_i
  * close the gap so the receiver sees no loss. */
 void parley_rtp_rewriter_drop(parley_rtp_rewriter *rw, const parley_rtp_info *info);
 
-/* NACK retransmission history: a ring of preallocated slots indexed by seq. */
+/* NACK retransmission history: a byte ring holding packets back to back
+ * plus a seq-indexed table of (position, length, arrival time). */
 typedef struct parley_rtp_history parley_rtp_history;
-/* slots is rounded up to a power of two (max 32768); slot_size is the
- * largest packet kept (bigger ones are not stored). */
-parley_rtp_history *parley_rtp_history_new(size_t slots, size_t slot_size);
+/* slots (index entries) is rounded up to a power of two (max 32768);
+ * ring_bytes is the byte ring's size (12 bytes .. 64 MiB) and bounds the
+ * largest packet kept. The ring is only reused when full. */
+parley_rtp_history *parley_rtp_history_new(size_t slots, size_t ring_bytes);
+/* Sized for a stream kind from nack_buffer_ms (> 0): audio 50 packets/s of
+ * at most 1 kB, video max_bitrate_bps (0 = 5 Mbit/s); the ring is reused
+ * once its oldest bytes are older than nack_buffer_ms, so only about the
+ * real bitrate x nack_buffer_ms of it is ever written. NULL on bad input. */
+parley_rtp_history *parley_rtp_history_new_for(bool video, unsigned nack_buffer_ms, unsigned max_bitrate_bps);
 void parley_rtp_history_free(parley_rtp_history *h);
-/* Copies a packet (plaintext RTP) into the slot for its seq. Returns 0 or -error. */
+/* Copies a packet (plaintext RTP) into the ring and indexes it by seq.
+ * Returns 0 or -error (-PARLEY_RTP_ENOSPACE when larger than the ring). */
 int parley_rtp_history_store(parley_rtp_history *h, const uint8_t *pkt, size_t len, int64_t now_us);
-/* Returns the stored packet for seq (pointer valid until the slot is reused),
- * or NULL when it was never stored, was overwritten, or is older than
- * max_age_us (0 = no age limit). */
+/* Returns the stored packet for seq (pointer valid until the next store),
+ * or NULL when it was never stored, was overwritten (in the ring or in the
+ * index), or is older than max_age_us (0 = no age limit). */
 const uint8_t *parley_rtp_history_get(parley_rtp_history *h, uint16_t seq, int64_t now_us,
 	int64_t max_age_us, size_t *len);
+/* Index entries and ring size in bytes. */
+size_t parley_rtp_history_ring_bytes(const parley_rtp_history *h);
 size_t parley_rtp_history_capacity(const parley_rtp_history *h);
 
 #endif

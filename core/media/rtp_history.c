@@ -1,9 +1,31 @@
 /*
- * rtp_history.c — the NACK retransmission history of one outgoing stream:
- * a fixed ring of preallocated packet slots indexed by sequence number
- * (seq mod slots). Allocation happens once in parley_rtp_history_new.
+ * rtp_history.c — the NACK retransmission history of one outgoing stream.
  *
- * Complexity: store and get are O(1) plus one copy of the packet on store.
+ * Layout: a byte ring (one contiguous buffer holding the stored packets back
+ * to back) plus a small index of entries seq → (position, length, arrival
+ * time), the index slot being seq mod its size. Both are allocated once, in
+ * parley_rtp_history_new / _new_for; store and get never allocate and take
+ * no lock (the caller's stream lock already covers them).
+ *
+ * Why a byte ring rather than fixed packet slots: packets range from ~60
+ * bytes (Opus) to ~1200 (video), so fixed 1600-byte slots waste most of
+ * their memory, and a slot count cannot follow a time budget. The ring is
+ * sized from nack_buffer_ms × a per-kind rate ceiling (audio: 50 packets/s of
+ * at most 1 kB; video: the maximum bitrate), with a floor and a ceiling.
+ *
+ * Positions are absolute byte counts (uint64_t): a lap of the ring starts at
+ * a multiple of the ring size. A packet never straddles the end of the ring;
+ * when it does not fit, the writer starts the next lap at offset 0. An entry
+ * whose bytes may have been overwritten (write position − entry position >
+ * ring size) or whose index slot was reused by a later seq simply misses.
+ *
+ * Resident memory: the writer also starts a new lap early once the oldest
+ * bytes of the current lap are older than the history's age (nack_buffer_ms),
+ * since nothing there can be asked for any more. So only about
+ * "actual bitrate × nack_buffer_ms" of the ring is ever written, and pages
+ * beyond that are never touched (the ring comes from malloc, not calloc).
+ *
+ * Complexity: store and get are O(1); store copies the packet once.
  */
 #include "rtp.h"
 
@@ -11,23 +33,38 @@
 #include <string.h>
 
 #define MAX_SLOTS 32768u
+#define MAX_RING_BYTES (64u * 1024 * 1024)
 
-typedef struct slot {
+/* Sizing policy of parley_rtp_history_new_for. */
+#define AUDIO_PPS 50u                  /* Opus at 20 ms */
+#define AUDIO_INDEX_PPS 100u           /* room for 10 ms packetisation */
+#define AUDIO_MAX_PACKET 1024u
+#define VIDEO_DEFAULT_BPS 5000000u     /* used when no maximum bitrate is given */
+#define VIDEO_INDEX_PPS 1000u          /* ~5 Mbit/s of 600-byte packets */
+#define RING_FLOOR (32u * 1024)
+#define RING_CEILING (16u * 1024 * 1024)
+#define INDEX_FLOOR 64u
+
+typedef struct entry {
 	int64_t time_us;
+	uint64_t pos;   /* absolute byte position of the packet's first byte */
 	uint16_t seq;
 	uint16_t len;   /* 0 = empty */
-} slot;
+} entry;
 
 struct parley_rtp_history {
-	size_t count;     /* power of two */
-	size_t slot_size;
-	slot *slots;
-	uint8_t *data;    /* count * slot_size bytes */
+	size_t count;          /* index slots, power of two */
+	size_t ring_size;      /* bytes */
+	int64_t wrap_age_us;   /* start a new lap once its first bytes are this old; 0 = only when full */
+	uint64_t write_pos;    /* absolute position of the next byte written */
+	int64_t lap_start_us;  /* arrival time of the first packet of the current lap */
+	entry *index;
+	uint8_t *ring;
 };
 
-parley_rtp_history *parley_rtp_history_new(size_t slots, size_t slot_size)
+static parley_rtp_history *history_create(size_t slots, size_t ring_bytes, int64_t wrap_age_us)
 {
-	if (slots == 0 || slots > MAX_SLOTS || slot_size < PARLEY_RTP_HEADER_MIN || slot_size > 65535)
+	if (slots == 0 || slots > MAX_SLOTS || ring_bytes < PARLEY_RTP_HEADER_MIN || ring_bytes > MAX_RING_BYTES)
 		return NULL;
 	size_t n = 1;
 	while (n < slots)
@@ -36,22 +73,46 @@ parley_rtp_history *parley_rtp_history_new(size_t slots, size_t slot_size)
 	if (!h)
 		return NULL;
 	h->count = n;
-	h->slot_size = slot_size;
-	h->slots = calloc(n, sizeof(slot));
-	h->data = malloc(n * slot_size);
-	if (!h->slots || !h->data) {
+	h->ring_size = ring_bytes;
+	h->wrap_age_us = wrap_age_us > 0 ? wrap_age_us : 0;
+	h->index = calloc(n, sizeof(entry));
+	h->ring = malloc(ring_bytes); /* untouched pages stay out of RSS */
+	if (!h->index || !h->ring) {
 		parley_rtp_history_free(h);
 		return NULL;
 	}
 	return h;
 }
 
+parley_rtp_history *parley_rtp_history_new(size_t slots, size_t ring_bytes)
+{
+	return history_create(slots, ring_bytes, 0);
+}
+
+static size_t clamp_size(uint64_t v, size_t lo, size_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : (size_t)v;
+}
+
+parley_rtp_history *parley_rtp_history_new_for(bool video, unsigned nack_buffer_ms, unsigned max_bitrate_bps)
+{
+	if (nack_buffer_ms == 0)
+		return NULL;
+	uint64_t ms = nack_buffer_ms;
+	uint64_t bytes_per_s = video ? (max_bitrate_bps ? max_bitrate_bps : VIDEO_DEFAULT_BPS) / 8u
+	                             : (uint64_t)AUDIO_PPS * AUDIO_MAX_PACKET;
+	uint64_t pps = video ? VIDEO_INDEX_PPS : AUDIO_INDEX_PPS;
+	size_t ring = clamp_size(bytes_per_s * ms / 1000u, RING_FLOOR, RING_CEILING);
+	size_t slots = clamp_size(pps * ms / 1000u, INDEX_FLOOR, MAX_SLOTS);
+	return history_create(slots, ring, (int64_t)ms * 1000);
+}
+
 void parley_rtp_history_free(parley_rtp_history *h)
 {
 	if (!h)
 		return;
-	free(h->slots);
-	free(h->data);
+	free(h->index);
+	free(h->ring);
 	free(h);
 }
 
@@ -60,18 +121,40 @@ size_t parley_rtp_history_capacity(const parley_rtp_history *h)
 	return h ? h->count : 0;
 }
 
+size_t parley_rtp_history_ring_bytes(const parley_rtp_history *h)
+{
+	return h ? h->ring_size : 0;
+}
+
+/* Moves the write position to offset 0 of the next lap. */
+static void next_lap(parley_rtp_history *h, int64_t now_us)
+{
+	uint64_t off = h->write_pos % h->ring_size;
+	if (off)
+		h->write_pos += h->ring_size - off;
+	h->lap_start_us = now_us;
+}
+
 int parley_rtp_history_store(parley_rtp_history *h, const uint8_t *pkt, size_t len, int64_t now_us)
 {
 	if (!h || !pkt || len < PARLEY_RTP_HEADER_MIN)
 		return -PARLEY_RTP_EINVAL;
-	if (len > h->slot_size)
+	if (len > h->ring_size || len > UINT16_MAX)
 		return -PARLEY_RTP_ENOSPACE;
+	uint64_t off = h->write_pos % h->ring_size;
+	if (off == 0)
+		h->lap_start_us = now_us;
+	else if (off + len > h->ring_size || (h->wrap_age_us && now_us - h->lap_start_us > h->wrap_age_us))
+		next_lap(h, now_us);
+	off = h->write_pos % h->ring_size;
+	memcpy(h->ring + off, pkt, len);
 	uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
-	size_t i = seq & (h->count - 1);
-	memcpy(h->data + i * h->slot_size, pkt, len);
-	h->slots[i].seq = seq;
-	h->slots[i].len = (uint16_t)len;
-	h->slots[i].time_us = now_us;
+	entry *e = &h->index[seq & (h->count - 1)];
+	e->seq = seq;
+	e->len = (uint16_t)len;
+	e->pos = h->write_pos;
+	e->time_us = now_us;
+	h->write_pos += len;
 	return 0;
 }
 
@@ -80,13 +163,16 @@ const uint8_t *parley_rtp_history_get(parley_rtp_history *h, uint16_t seq, int64
 {
 	if (!h)
 		return NULL;
-	size_t i = seq & (h->count - 1);
-	slot *s = &h->slots[i];
-	if (s->len == 0 || s->seq != seq)
+	const entry *e = &h->index[seq & (h->count - 1)];
+	if (e->len == 0 || e->seq != seq)
 		return NULL;
-	if (max_age_us > 0 && now_us - s->time_us > max_age_us)
+	/* The current lap has overwritten [lap start, write_pos); anything a full
+	 * ring or more behind the writer is gone. */
+	if (h->write_pos - e->pos > h->ring_size)
+		return NULL;
+	if (max_age_us > 0 && now_us - e->time_us > max_age_us)
 		return NULL;
 	if (len)
-		*len = s->len;
-	return h->data + i * h->slot_size;
+		*len = e->len;
+	return h->ring + e->pos % h->ring_size;
 }

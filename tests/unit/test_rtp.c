@@ -2,7 +2,8 @@
  * test_rtp.c — unit tests of core/media/rtp.c and rtp_history.c on
  * hand-built packets: header fields, one- and two-byte extensions, in-place
  * writers, RTX wrap/unwrap, sequence arithmetic, the seq/ts rewriter and the
- * NACK history ring across wraparound.
+ * NACK history (byte ring and index) across seq and ring wraparound,
+ * overwrite and expiry misses, and its sizing from nack_buffer_ms.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -224,10 +225,13 @@ static void test_rewriter(void **state)
 
 static void test_history(void **state)
 {
+	(void)state;
 	assert_null(parley_rtp_history_new(0, 1500));
-	parley_rtp_history *h = parley_rtp_history_new(100, 64);
+	assert_null(parley_rtp_history_new(16, 4));
+	parley_rtp_history *h = parley_rtp_history_new(100, 65536);
 	assert_non_null(h);
 	assert_int_equal(parley_rtp_history_capacity(h), 128);
+	assert_int_equal(parley_rtp_history_ring_bytes(h), 65536);
 	uint8_t p[40];
 	for (uint32_t k = 0; k < 300; k++) { /* 65436 .. 199 across the wrap */
 		uint16_t seq = (uint16_t)(65436 + k);
@@ -240,14 +244,123 @@ static void test_history(void **state)
 	assert_non_null(g);
 	assert_int_equal(len, 40);
 	assert_int_equal(g[20], (uint8_t)299);
-	g = parley_rtp_history_get(h, 72, 300000, 0, &len); /* oldest kept: k=172 */
+	g = parley_rtp_history_get(h, 72, 300000, 0, &len); /* oldest kept in the index: k=172 */
 	assert_non_null(g);
 	assert_int_equal(g[20], 172);
-	assert_null(parley_rtp_history_get(h, 71, 300000, 0, &len)); /* overwritten */
+	assert_null(parley_rtp_history_get(h, 71, 300000, 0, &len)); /* index slot reused */
 	assert_null(parley_rtp_history_get(h, 65535, 300000, 0, &len));
 	assert_null(parley_rtp_history_get(h, 72, 300000, 50000, &len)); /* too old */
-	uint8_t big[100] = { 0x80 };
+	assert_non_null(parley_rtp_history_get(h, 199, 300000, 50000, &len)); /* 1 ms old */
+	assert_int_equal(parley_rtp_history_store(h, p, 11, 0), -PARLEY_RTP_EINVAL);
+	parley_rtp_history_free(h);
+	h = parley_rtp_history_new(16, 100);
+	uint8_t big[101] = { 0x80 };
 	assert_int_equal(parley_rtp_history_store(h, big, sizeof(big), 0), -PARLEY_RTP_ENOSPACE);
+	assert_int_equal(parley_rtp_history_store(h, big, 100, 0), 0);
+	parley_rtp_history_free(h);
+}
+
+/* Packet k of the mix: 1200 bytes for even k, 60 for odd, payload bytes
+ * derived from k so that a stale or shifted copy cannot compare equal. */
+static size_t mix_packet(uint8_t *p, uint32_t k)
+{
+	size_t len = (k & 1) ? 60 : 1200;
+	mk(p, (uint16_t)(65500 + k), k * 3000, 7);
+	for (size_t i = 12; i < len; i++)
+		p[i] = (uint8_t)(k * 31 + i * 7);
+	return len;
+}
+
+/* A 4000-byte ring: one lap holds 1200,60,1200,60,1200,60 (3780 bytes), the
+ * next 1200 starts a new lap. Checks exact bytes, misses on overwritten
+ * bytes, seq wraparound (65500 + k) and ring wraparound. */
+static void test_history_byte_ring(void **state)
+{
+	(void)state;
+	parley_rtp_history *h = parley_rtp_history_new(256, 4000);
+	assert_non_null(h);
+	uint8_t p[1200], want[1200];
+	for (uint32_t k = 0; k < 100; k++) {
+		size_t len = mix_packet(p, k);
+		assert_int_equal(parley_rtp_history_store(h, p, len, (int64_t)k * 1000), 0);
+		unsigned hits = 0;
+		for (uint32_t j = 0; j <= k; j++) {
+			size_t got = 0;
+			const uint8_t *g = parley_rtp_history_get(h, (uint16_t)(65500 + j), (int64_t)k * 1000, 0, &got);
+			size_t wlen = mix_packet(want, j);
+			if (k - j < 3) /* the last three are always whole (≤ 2460 bytes) */
+				assert_non_null(g);
+			if (k - j >= 7) /* j..k is 8 packets, ≥ 5040 bytes: more than the ring */
+				assert_null(g);
+			if (!g)
+				continue;
+			hits++;
+			assert_int_equal(got, wlen);
+			assert_memory_equal(g, want, wlen);
+		}
+		/* laps are 6 packets: between 3 (a lap just started) and 6+ kept */
+		assert_true(hits >= (k < 3 ? k + 1 : 3));
+		assert_true(hits <= 7);
+	}
+	/* k=96 started lap 16 at offset 0 and 96..99 took [0, 2520): of the
+	 * previous lap (90..95), 93 at [2460, 2520) is gone, 94 at [2520, 3720)
+	 * is still whole. */
+	size_t got;
+	assert_null(parley_rtp_history_get(h, (uint16_t)(65500 + 93), 99000, 0, &got));
+	const uint8_t *g = parley_rtp_history_get(h, (uint16_t)(65500 + 94), 99000, 0, &got);
+	assert_non_null(g);
+	assert_int_equal(got, mix_packet(want, 94));
+	assert_memory_equal(g, want, got);
+	/* stored at 94 ms: expired for a 4 ms age at 99 ms, kept for 5 ms */
+	assert_null(parley_rtp_history_get(h, (uint16_t)(65500 + 94), 99000, 4000, &got));
+	assert_non_null(parley_rtp_history_get(h, (uint16_t)(65500 + 94), 99000, 5000, &got));
+	parley_rtp_history_free(h);
+}
+
+/* new_for sizes from nack_buffer_ms and reuses the ring once its oldest
+ * bytes are older than that, so a slow stream touches only a small part. */
+static void test_history_sized_by_time(void **state)
+{
+	(void)state;
+	assert_null(parley_rtp_history_new_for(false, 0, 0));
+	parley_rtp_history *h = parley_rtp_history_new_for(true, 1000, 0); /* 5 Mbit/s x 1 s */
+	assert_non_null(h);
+	assert_int_equal(parley_rtp_history_ring_bytes(h), 625000);
+	assert_int_equal(parley_rtp_history_capacity(h), 1024);
+	parley_rtp_history_free(h);
+	h = parley_rtp_history_new_for(true, 10000, 100000000); /* ceiling */
+	assert_int_equal(parley_rtp_history_ring_bytes(h), 16u * 1024 * 1024);
+	parley_rtp_history_free(h);
+	h = parley_rtp_history_new_for(false, 100, 0); /* floor */
+	assert_int_equal(parley_rtp_history_ring_bytes(h), 32u * 1024);
+	assert_int_equal(parley_rtp_history_capacity(h), 64);
+	/* 60-byte packets every 20 ms for 10 s (30 kB written): with a 100 ms
+	 * age the ring is reused after ~6 packets, never spreading past ~1 kB. */
+	uint8_t p[60];
+	const uint8_t *lo = NULL, *hi = NULL;
+	for (uint32_t k = 0; k < 500; k++) {
+		mk(p, (uint16_t)(65000 + k), k * 960, 3);
+		memset(p + 12, (int)(k & 0xff), sizeof(p) - 12);
+		int64_t now = (int64_t)k * 20000;
+		assert_int_equal(parley_rtp_history_store(h, p, sizeof(p), now), 0);
+		size_t got;
+		const uint8_t *g = parley_rtp_history_get(h, (uint16_t)(65000 + k), now, 100000, &got);
+		assert_non_null(g);
+		assert_int_equal(got, 60);
+		assert_memory_equal(g, p, 60);
+		if (!lo || g < lo)
+			lo = g;
+		if (!hi || g > hi)
+			hi = g;
+		if (k >= 4) { /* 80 ms old: still there */
+			g = parley_rtp_history_get(h, (uint16_t)(65000 + k - 4), now, 100000, &got);
+			assert_non_null(g);
+			assert_int_equal(g[12], (uint8_t)(k - 4));
+		}
+		if (k >= 6) /* 120 ms old: expired */
+			assert_null(parley_rtp_history_get(h, (uint16_t)(65000 + k - 6), now, 100000, &got));
+	}
+	assert_true(hi - lo < 1024);
 	parley_rtp_history_free(h);
 }
 
@@ -261,6 +374,8 @@ int main(void)
 		cmocka_unit_test(test_seq),
 		cmocka_unit_test(test_rewriter),
 		cmocka_unit_test(test_history),
+		cmocka_unit_test(test_history_byte_ring),
+		cmocka_unit_test(test_history_sized_by_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
