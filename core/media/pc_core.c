@@ -122,6 +122,11 @@ static gpointer load_settings(gpointer unused)
 	if (parley_config_get_bool("parley", "media", "ice_tcp", false))
 		PLOG_WARN("[media] ice_tcp: TCP candidates are not supported; UDP only");
 	media_settings.srtp_profiles = srtp_profiles_from(media_get("srtp_profiles"));
+	if (media_get("srtp_backend") && parley_srtp_backend_from_name(media_get("srtp_backend")) < 0)
+		PLOG_WARN("[media] srtp_backend: unknown \"%s\" (openssl or libsrtp); openssl is used",
+		          media_get("srtp_backend"));
+	else if (media_get("srtp_backend"))
+		parley_srtp_set_default_backend(parley_srtp_backend_from_name(media_get("srtp_backend")));
 	media_settings.nack_buffer_ms = media_uint("nack_buffer_ms", 1000, 10000);
 	media_settings.gather_wait_ms = media_uint("gather_wait_ms", 1000, 10000);
 	setup_result = parley_pc_global_setup(media_get("cert_pem"), media_get("cert_key"), setup_error,

@@ -2,9 +2,11 @@
  * srtp.c — owns the libsrtp2 side of the media path: the once-per-process
  * srtp_init, the inbound/outbound context pair of a PeerConnection, in-place
  * protect/unprotect of RTP and RTCP, and readable error strings for every
- * srtp_err_status_t.
+ * srtp_err_status_t; and the switch between that backend and the OpenSSL
+ * EVP one (srtp_evp.c).
  */
 #include "srtp.h"
+#include "srtp_evp.h"
 
 #include <limits.h>
 #include <string.h>
@@ -12,6 +14,9 @@
 
 struct parley_srtp {
 	parley_srtp_profile profile;
+	parley_srtp_backend backend;
+	parley_srtp_evp *evp_in;
+	parley_srtp_evp *evp_out;
 	srtp_t inbound;
 	srtp_t outbound;
 	size_t rtp_tail;
@@ -178,7 +183,49 @@ static srtp_err_status_t create_direction(srtp_t *out, const profile_info *info,
 	return status;
 }
 
+static const struct { parley_srtp_backend backend; const char *name; } backend_names[] = {
+	{ PARLEY_SRTP_BACKEND_OPENSSL, "openssl" },
+	{ PARLEY_SRTP_BACKEND_LIBSRTP, "libsrtp" },
+};
+
+static volatile gint default_backend = PARLEY_SRTP_BACKEND_OPENSSL;
+
+int parley_srtp_backend_from_name(const char *name)
+{
+	for (size_t i = 0; name && i < G_N_ELEMENTS(backend_names); i++)
+		if (g_ascii_strcasecmp(name, backend_names[i].name) == 0)
+			return backend_names[i].backend;
+	return -1;
+}
+
+const char *parley_srtp_backend_name(parley_srtp_backend backend)
+{
+	if (backend == PARLEY_SRTP_BACKEND_DEFAULT)
+		backend = g_atomic_int_get(&default_backend);
+	for (size_t i = 0; i < G_N_ELEMENTS(backend_names); i++)
+		if (backend_names[i].backend == backend)
+			return backend_names[i].name;
+	return "unknown";
+}
+
+void parley_srtp_set_default_backend(parley_srtp_backend backend)
+{
+	if (backend == PARLEY_SRTP_BACKEND_OPENSSL || backend == PARLEY_SRTP_BACKEND_LIBSRTP)
+		g_atomic_int_set(&default_backend, backend);
+}
+
+parley_srtp_backend parley_srtp_get_backend(const parley_srtp *srtp)
+{
+	return srtp ? srtp->backend : PARLEY_SRTP_BACKEND_DEFAULT;
+}
+
 parley_srtp *parley_srtp_new(const parley_srtp_keys *keys, unsigned replay_window, GError **error)
+{
+	return parley_srtp_new_backend(keys, replay_window, PARLEY_SRTP_BACKEND_DEFAULT, error);
+}
+
+parley_srtp *parley_srtp_new_backend(const parley_srtp_keys *keys, unsigned replay_window,
+                                     parley_srtp_backend backend, GError **error)
 {
 	const profile_info *info;
 	srtp_err_status_t status;
@@ -197,12 +244,34 @@ parley_srtp *parley_srtp_new(const parley_srtp_keys *keys, unsigned replay_windo
 		            PARLEY_SRTP_MIN_REPLAY_WINDOW, PARLEY_SRTP_MAX_REPLAY_WINDOW);
 		return NULL;
 	}
+	if (backend == PARLEY_SRTP_BACKEND_DEFAULT)
+		backend = g_atomic_int_get(&default_backend);
+	if (backend == PARLEY_SRTP_BACKEND_OPENSSL) {
+		srtp = g_new0(parley_srtp, 1);
+		srtp->profile = info->profile;
+		srtp->backend = backend;
+		srtp->rtp_tail = parley_srtp_tail_room(info->profile, false);
+		srtp->rtcp_tail = parley_srtp_tail_room(info->profile, true);
+		if (!(srtp->evp_in = parley_srtp_evp_new(info->profile, keys->remote_key, keys->remote_salt,
+		                                         replay_window, false, error)) ||
+		    !(srtp->evp_out = parley_srtp_evp_new(info->profile, keys->local_key, keys->local_salt,
+		                                          replay_window, true, error))) {
+			parley_srtp_free(srtp);
+			return NULL;
+		}
+		return srtp;
+	}
+	if (backend != PARLEY_SRTP_BACKEND_LIBSRTP) {
+		g_set_error(error, PARLEY_SRTP_ERROR, PARLEY_SRTP_ERR_INVALID, "unknown SRTP backend %d", (int)backend);
+		return NULL;
+	}
 	if (parley_srtp_init() != PARLEY_SRTP_OK) {
 		g_set_error(error, PARLEY_SRTP_ERROR, PARLEY_SRTP_ERR_INIT, "srtp_init failed");
 		return NULL;
 	}
 	srtp = g_new0(parley_srtp, 1);
 	srtp->profile = info->profile;
+	srtp->backend = backend;
 	srtp->rtp_tail = parley_srtp_tail_room(info->profile, false);
 	srtp->rtcp_tail = parley_srtp_tail_room(info->profile, true);
 	status = create_direction(&srtp->inbound, info, ssrc_any_inbound, keys->remote_key,
@@ -227,6 +296,8 @@ void parley_srtp_free(parley_srtp *srtp)
 		srtp_dealloc(srtp->inbound);
 	if (srtp->outbound)
 		srtp_dealloc(srtp->outbound);
+	parley_srtp_evp_free(srtp->evp_in);
+	parley_srtp_evp_free(srtp->evp_out);
 	g_free(srtp);
 }
 
@@ -238,19 +309,22 @@ parley_srtp_profile parley_srtp_get_profile(const parley_srtp *srtp)
 /* Shared checks and the call itself: `fn` is one of the four libsrtp
  * functions, `tail` the room it needs (0 when unprotecting). */
 typedef srtp_err_status_t (*srtp_fn)(srtp_t ctx, void *packet, int *length);
+typedef int (*evp_fn)(parley_srtp_evp *ctx, uint8_t *packet, size_t length, size_t *out_length);
 
-static int run_in_place(srtp_t ctx, srtp_fn fn, void *buffer, size_t length, size_t capacity,
-                        size_t tail, size_t minimum, size_t *out_length)
+static int run_in_place(srtp_t ctx, srtp_fn fn, parley_srtp_evp *evp, evp_fn efn, void *buffer, size_t length,
+                        size_t capacity, size_t tail, size_t minimum, size_t *out_length)
 {
 	int len;
 	srtp_err_status_t status;
 
-	if (!ctx || !buffer || !out_length)
+	if ((!ctx && !evp) || !buffer || !out_length)
 		return PARLEY_SRTP_ERR_INVALID;
 	if (length < minimum || length > INT_MAX - PARLEY_SRTP_MAX_TAIL_ROOM)
 		return PARLEY_SRTP_ERR_MALFORMED;
 	if (capacity < length || capacity - length < tail)
 		return PARLEY_SRTP_ERR_NO_ROOM;
+	if (evp)
+		return efn(evp, buffer, length, out_length);
 	len = (int)length;
 	status = fn(ctx, buffer, &len);
 	if (status != srtp_err_status_ok)
@@ -269,7 +343,7 @@ int parley_srtp_protect_rtp(parley_srtp *srtp, void *buffer, size_t length, size
 {
 	if (!srtp)
 		return PARLEY_SRTP_ERR_INVALID;
-	return run_in_place(srtp->outbound, srtp_protect, buffer, length, capacity, srtp->rtp_tail,
+	return run_in_place(srtp->outbound, srtp_protect, srtp->evp_out, parley_srtp_evp_protect_rtp, buffer, length, capacity, srtp->rtp_tail,
 	                    RTP_MIN, out_length);
 }
 
@@ -278,7 +352,7 @@ int parley_srtp_protect_rtcp(parley_srtp *srtp, void *buffer, size_t length, siz
 {
 	if (!srtp)
 		return PARLEY_SRTP_ERR_INVALID;
-	return run_in_place(srtp->outbound, srtp_protect_rtcp, buffer, length, capacity, srtp->rtcp_tail,
+	return run_in_place(srtp->outbound, srtp_protect_rtcp, srtp->evp_out, parley_srtp_evp_protect_rtcp, buffer, length, capacity, srtp->rtcp_tail,
 	                    RTCP_MIN, out_length);
 }
 
@@ -286,7 +360,7 @@ int parley_srtp_unprotect_rtp(parley_srtp *srtp, void *buffer, size_t length, si
 {
 	if (!srtp)
 		return PARLEY_SRTP_ERR_INVALID;
-	return run_in_place(srtp->inbound, srtp_unprotect, buffer, length, length, 0,
+	return run_in_place(srtp->inbound, srtp_unprotect, srtp->evp_in, parley_srtp_evp_unprotect_rtp, buffer, length, length, 0,
 	                    RTP_MIN + srtp->rtp_tail, out_length);
 }
 
@@ -294,6 +368,6 @@ int parley_srtp_unprotect_rtcp(parley_srtp *srtp, void *buffer, size_t length, s
 {
 	if (!srtp)
 		return PARLEY_SRTP_ERR_INVALID;
-	return run_in_place(srtp->inbound, srtp_unprotect_rtcp, buffer, length, length, 0,
+	return run_in_place(srtp->inbound, srtp_unprotect_rtcp, srtp->evp_in, parley_srtp_evp_unprotect_rtcp, buffer, length, length, 0,
 	                    RTCP_MIN + srtp->rtcp_tail, out_length);
 }

@@ -1,5 +1,6 @@
 /*
- * srtp.h — SRTP/SRTCP for one PeerConnection: a pair of libsrtp2 contexts
+ * srtp.h — SRTP/SRTCP for one PeerConnection: a pair of contexts (OpenSSL
+ * EVP or libsrtp2, see parley_srtp_backend)
  * (inbound for what the peer sends, outbound for what we send) created from
  * the keys a DTLS handshake exported. Profiles: AEAD_AES_128_GCM (preferred)
  * and AES_CM_128_HMAC_SHA1_80.
@@ -60,6 +61,16 @@ GQuark parley_srtp_error_quark(void);
 
 typedef struct parley_srtp parley_srtp;
 
+/* Who does the cryptography: OpenSSL EVP (srtp_evp.c, contexts made once,
+ * nothing allocated per packet) or libsrtp2. DEFAULT is the process-wide
+ * choice (openssl unless parley_srtp_set_default_backend says otherwise;
+ * [media] srtp_backend in the configuration). */
+typedef enum parley_srtp_backend {
+	PARLEY_SRTP_BACKEND_DEFAULT = 0,
+	PARLEY_SRTP_BACKEND_OPENSSL = 1,
+	PARLEY_SRTP_BACKEND_LIBSRTP = 2,
+} parley_srtp_backend;
+
 /* srtp_init, once per process (thread-safe; later calls return the first
  * result). parley_srtp_new calls it too. */
 int parley_srtp_init(void);
@@ -77,7 +88,16 @@ size_t parley_srtp_tail_room(parley_srtp_profile profile, bool rtcp);
  * (1024); otherwise PARLEY_SRTP_MIN..MAX_REPLAY_WINDOW. NULL + error set on
  * failure. Keys are copied; the caller may wipe its copy. */
 parley_srtp *parley_srtp_new(const parley_srtp_keys *keys, unsigned replay_window, GError **error);
+/* The same with an explicit backend. */
+parley_srtp *parley_srtp_new_backend(const parley_srtp_keys *keys, unsigned replay_window,
+                                     parley_srtp_backend backend, GError **error);
 void parley_srtp_free(parley_srtp *srtp);
+/* "openssl" / "libsrtp" -> backend; -1 for anything else (NULL included). */
+int parley_srtp_backend_from_name(const char *name);
+const char *parley_srtp_backend_name(parley_srtp_backend backend);
+/* Sets what DEFAULT means for contexts created afterwards. */
+void parley_srtp_set_default_backend(parley_srtp_backend backend);
+parley_srtp_backend parley_srtp_get_backend(const parley_srtp *srtp);
 parley_srtp_profile parley_srtp_get_profile(const parley_srtp *srtp);
 
 /* In place. `length` is the plaintext packet, `capacity` the buffer size;

@@ -4,7 +4,7 @@
 media_transport_sources = \
 	core/media/ice.h core/media/ice.c \
 	core/media/dtls.h core/media/dtls.c core/media/dtls_shared.h core/media/dtls_shared.c \
-	core/media/srtp.h core/media/srtp.c
+	core/media/srtp.h core/media/srtp.c core/media/srtp_evp.h core/media/srtp_evp.c
 
 EXTRA_DIST += tests/unit/dtls_pair.h
 

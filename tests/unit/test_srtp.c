@@ -2,7 +2,10 @@
  * test_srtp.c — SRTP/SRTCP contexts: protect/unprotect round trips for both
  * profiles with fixed keys and with keys from a real in-process DTLS
  * handshake; tampered and replayed packets rejected; the replay window
- * sized for video; tail room, short packets and bad parameters refused.
+ * sized for video; tail room, short packets and bad parameters refused —
+ * all of it once per backend (OpenSSL EVP, libsrtp2). Cross-tests: packets
+ * protected by one backend unprotect with the other, both profiles, RTP and
+ * RTCP, several SSRCs, a sequence wraparound that bumps the ROC.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -251,6 +254,92 @@ static void bad_inputs_refused(void **state)
 	assert_int_equal(parley_srtp_init(), 0);
 }
 
+/* Protected by `tx`, unprotected by `rx`: several SSRCs, 70000 packets
+ * each from seq 65000 (two ROC bumps), with RTCP, tamper and replay. */
+static void cross_direction(parley_srtp *tx, parley_srtp *rx)
+{
+	static const uint32_t ssrcs[] = { 0x11223344, 0xdeadbeef, 7 };
+	uint8_t packet[BUFFER], plain[BUFFER], copy[BUFFER];
+	size_t length, protected_length, out;
+
+	for (unsigned n = 0; n < 70000; n++) {
+		for (size_t k = 0; k < G_N_ELEMENTS(ssrcs); k++) {
+			uint16_t seq = (uint16_t)(65000 + n + k);
+			if (n % 5 && n > 5 && n < 69990)
+				continue;   /* every 5th packet, enough to follow the ROC */
+			length = make_rtp(packet, seq, ssrcs[k]);
+			memcpy(plain, packet, length);
+			assert_int_equal(parley_srtp_protect_rtp(tx, packet, length, sizeof(packet), &protected_length), 0);
+			memcpy(copy, packet, protected_length);
+			assert_int_equal(parley_srtp_unprotect_rtp(rx, packet, protected_length, &out), 0);
+			assert_int_equal(out, length);
+			assert_memory_equal(packet, plain, length);
+			if (n % 10000 == 0) {
+				assert_int_equal(parley_srtp_unprotect_rtp(rx, copy, protected_length, &out),
+				                 PARLEY_SRTP_ERR_REPLAY);
+			}
+		}
+	}
+	/* Tampered, fresh index: authentication fails. */
+	length = make_rtp(packet, 5000, ssrcs[1]);
+	assert_int_equal(parley_srtp_protect_rtp(tx, packet, length, sizeof(packet), &protected_length), 0);
+	packet[30] ^= 1;
+	assert_int_equal(parley_srtp_unprotect_rtp(rx, packet, protected_length, &out), PARLEY_SRTP_ERR_AUTH);
+	for (int i = 0; i < 20; i++) {
+		for (size_t k = 0; k < G_N_ELEMENTS(ssrcs); k++) {
+			length = make_rtcp_rr(packet, ssrcs[k]);
+			memcpy(plain, packet, length);
+			assert_int_equal(parley_srtp_protect_rtcp(tx, packet, length, sizeof(packet), &protected_length), 0);
+			memcpy(copy, packet, protected_length);
+			if (i == 7) {
+				packet[12] ^= 1;
+				assert_int_equal(parley_srtp_unprotect_rtcp(rx, packet, protected_length, &out),
+				                 PARLEY_SRTP_ERR_AUTH);
+				continue;
+			}
+			assert_int_equal(parley_srtp_unprotect_rtcp(rx, packet, protected_length, &out), 0);
+			assert_int_equal(out, length);
+			assert_memory_equal(packet, plain, length);
+			assert_int_equal(parley_srtp_unprotect_rtcp(rx, copy, protected_length, &out),
+			                 PARLEY_SRTP_ERR_REPLAY);
+		}
+	}
+}
+
+static void cross_backends(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(both_profiles); i++) {
+		parley_srtp_keys ka, kb;
+		fixed_keys(both_profiles[i], &ka, &kb);
+		parley_srtp *evp = parley_srtp_new_backend(&ka, 0, PARLEY_SRTP_BACKEND_OPENSSL, NULL);
+		parley_srtp *lib = parley_srtp_new_backend(&kb, 0, PARLEY_SRTP_BACKEND_LIBSRTP, NULL);
+		assert_non_null(evp);
+		assert_non_null(lib);
+		assert_int_equal(parley_srtp_get_backend(evp), PARLEY_SRTP_BACKEND_OPENSSL);
+		assert_int_equal(parley_srtp_get_backend(lib), PARLEY_SRTP_BACKEND_LIBSRTP);
+		cross_direction(evp, lib);
+		cross_direction(lib, evp);
+		parley_srtp_free(evp);
+		parley_srtp_free(lib);
+	}
+	assert_int_equal(parley_srtp_backend_from_name("openssl"), PARLEY_SRTP_BACKEND_OPENSSL);
+	assert_int_equal(parley_srtp_backend_from_name("libsrtp"), PARLEY_SRTP_BACKEND_LIBSRTP);
+	assert_int_equal(parley_srtp_backend_from_name("nss"), -1);
+	assert_int_equal(parley_srtp_backend_from_name(NULL), -1);
+}
+
+static int use_openssl(void **state)
+{
+	parley_srtp_set_default_backend(PARLEY_SRTP_BACKEND_OPENSSL);
+	return 0;
+}
+
+static int use_libsrtp(void **state)
+{
+	parley_srtp_set_default_backend(PARLEY_SRTP_BACKEND_LIBSRTP);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,5 +349,10 @@ int main(void)
 		cmocka_unit_test(replay_window_sized_for_video),
 		cmocka_unit_test(bad_inputs_refused),
 	};
-	return cmocka_run_group_tests_name("srtp", tests, NULL, NULL);
+	const struct CMUnitTest cross[] = {
+		cmocka_unit_test(cross_backends),
+	};
+	int failed = cmocka_run_group_tests_name("srtp-openssl", tests, use_openssl, NULL);
+	failed += cmocka_run_group_tests_name("srtp-libsrtp", tests, use_libsrtp, NULL);
+	return failed + cmocka_run_group_tests_name("srtp-cross", cross, NULL, NULL);
 }
