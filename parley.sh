@@ -68,6 +68,9 @@ cmd_run() {
 	install_packages "$BUILD_PACKAGES"
 	build build
 	echo "== starting parleyd (Ctrl-C stops it)"
+	# The staged HTTP transport serves the demo pages installed beside it.
+	sed -i "s|^#\?html_folder = .*|html_folder = $top/build/stage/share/parley/html|" \
+		build/stage/etc/parley/parley.transport.http.conf
 	exec build/stage/bin/parleyd --configs-folder build/stage/etc/parley "$@"
 }
 
