@@ -11,6 +11,11 @@
  * [general] shutdown_grace ms to flush before the modules are unloaded and
  * the process exits 0. A second SIGINT/SIGTERM exits at once. SIGHUP reopens
  * the log file.
+ *
+ * The whole shutdown is bounded: a watchdog thread started with it exits 0
+ * (after one log line naming the step that did not finish) when the drain,
+ * the flush and the unloading are not done shutdown_grace + FLUSH_MARGIN_MS
+ * after the signal, so a stuck module or connection never keeps the process.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -114,6 +119,52 @@ static struct {
 	long grace_ms;
 } daemon_state;
 
+/* The shutdown watchdog: `done` once the process is about to return. */
+static struct {
+	GMutex lock;
+	GCond cond;
+	bool done;
+	const char *step;      /* what the shutdown is doing; under lock */
+	GThread *thread;
+} watchdog;
+
+static void shutdown_step(const char *step)
+{
+	g_mutex_lock(&watchdog.lock);
+	watchdog.step = step;
+	g_mutex_unlock(&watchdog.lock);
+}
+
+static gpointer watchdog_run(gpointer unused)
+{
+	gint64 deadline = daemon_state.stop_started +
+	                  (gint64)(daemon_state.grace_ms + FLUSH_MARGIN_MS) * G_TIME_SPAN_MILLISECOND;
+	g_mutex_lock(&watchdog.lock);
+	while (!watchdog.done && g_cond_wait_until(&watchdog.cond, &watchdog.lock, deadline))
+		;
+	bool done = watchdog.done;
+	const char *step = watchdog.step;
+	g_mutex_unlock(&watchdog.lock);
+	if (!done) {
+		PLOG_WARN("shutdown still %s %ld ms after the signal (shutdown_grace %ld ms): abandoned, exiting",
+		          step, daemon_state.grace_ms + FLUSH_MARGIN_MS, daemon_state.grace_ms);
+		_exit(0);
+	}
+	return NULL;
+}
+
+static void watchdog_finish(void)
+{
+	if (!watchdog.thread)
+		return;
+	g_mutex_lock(&watchdog.lock);
+	watchdog.done = true;
+	g_cond_signal(&watchdog.cond);
+	g_mutex_unlock(&watchdog.lock);
+	g_thread_join(watchdog.thread);
+	watchdog.thread = NULL;
+}
+
 static void apply_command_line(void)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(cli_strings); i++) {
@@ -154,7 +205,10 @@ static gboolean on_stop_signal(gpointer data)
 	daemon_state.stopping = true;
 	daemon_state.stop_started = g_get_monotonic_time();
 	PLOG_INFO("%s: shutting down (grace %ld ms)", name, daemon_state.grace_ms);
+	watchdog.step = "telling the clients and ending the sessions";
+	watchdog.thread = g_thread_new("parley-shutdown", watchdog_run, NULL);
 	parley_api_shutdown();
+	shutdown_step("flushing the transports");
 	g_timeout_add(GRACE_TICK_MS, grace_tick, NULL);
 	return G_SOURCE_CONTINUE;
 }
@@ -288,7 +342,9 @@ int main(int argc, char **argv)
 	          parley_registry_handlers(NULL, 0), parley_loops_count());
 	g_main_loop_run(daemon_state.loop);
 
+	shutdown_step("stopping the event loops and unloading the modules");
 	stop_runtime();
+	watchdog_finish();
 	PLOG_INFO("bye");
 	g_main_loop_unref(daemon_state.loop);
 	parley_log_close();

@@ -3,7 +3,9 @@
  * certificate, creating the ICE agent and the DTLS session on the pc's
  * loop, feeding ICE datagrams to DTLS or the media path (RFC 7983), SRTP
  * keys once DTLS connects, failure → the owner's `failed` callback, clean
- * close (close_notify, ICE stopped), and running calls on the loop.
+ * close (close_notify, ICE stopped), and running calls on the loop (a
+ * waiting loop thread runs the calls aimed at its own loop: no cross-loop
+ * deadlock).
  */
 #include <string.h>
 #include <stdio.h>
@@ -128,22 +130,73 @@ void parley_pc_unref(parley_pc *pc)
 	g_source_unref(idle);
 }
 
+/* ---- running calls on the loop ----
+ *
+ * A caller off the pc's loop posts the call there and waits. When that
+ * caller is itself another loop's thread it must not simply block: the
+ * pc's loop may at the same moment be waiting for a call posted on the
+ * caller's loop (a plugin pushing a jsep from one loop to a handle on the
+ * other while the other does the same: each waits for the other forever).
+ * So every posted call is also listed, and a loop thread that waits runs
+ * the calls aimed at its own context meanwhile. Whoever claims a call first
+ * (its idle source or a waiting owner) runs it, exactly once. */
+
 typedef struct invoke_call {
+	gint refcount;         /* the waiter's and the idle source's */
+	GMainContext *context; /* where it must run */
 	void (*fn)(void *data);
 	void *data;
-	GMutex lock;
-	GCond cond;
-	bool done;
+	bool claimed, done;    /* under invoke_lock */
 } invoke_call;
+
+static GMutex invoke_lock;
+static GCond invoke_cond;      /* broadcast on every post and every completion */
+static GQueue invoke_pending;  /* unclaimed invoke_call *, under invoke_lock */
+
+static void invoke_call_unref(gpointer data)
+{
+	invoke_call *call = data;
+	if (g_atomic_int_dec_and_test(&call->refcount))
+		g_free(call);
+}
+
+/* Runs a claimed call on its context's thread and wakes the waiters. */
+static void invoke_run_claimed(invoke_call *call)
+{
+	call->fn(call->data);
+	g_mutex_lock(&invoke_lock);
+	call->done = true;
+	g_cond_broadcast(&invoke_cond);
+	g_mutex_unlock(&invoke_lock);
+}
+
+/* Under invoke_lock: the oldest unclaimed call aimed at context, now
+ * claimed; NULL when there is none. */
+static invoke_call *invoke_claim_for(GMainContext *context)
+{
+	for (GList *link = invoke_pending.head; link; link = link->next) {
+		invoke_call *call = link->data;
+		if (call->context == context) {
+			call->claimed = true;
+			g_queue_delete_link(&invoke_pending, link);
+			return call;
+		}
+	}
+	return NULL;
+}
 
 static gboolean run_invoke(gpointer data)
 {
 	invoke_call *call = data;
-	call->fn(call->data);
-	g_mutex_lock(&call->lock);
-	call->done = true;
-	g_cond_signal(&call->cond);
-	g_mutex_unlock(&call->lock);
+	g_mutex_lock(&invoke_lock);
+	bool mine = !call->claimed;
+	if (mine) {
+		call->claimed = true;
+		g_queue_remove(&invoke_pending, call);
+	}
+	g_mutex_unlock(&invoke_lock);
+	if (mine)
+		invoke_run_claimed(call);
 	return G_SOURCE_REMOVE;
 }
 
@@ -153,20 +206,38 @@ void parley_pc_invoke(parley_pc *pc, void (*fn)(void *data), void *data)
 		fn(data);
 		return;
 	}
-	invoke_call call = { .fn = fn, .data = data };
-	g_mutex_init(&call.lock);
-	g_cond_init(&call.cond);
+	/* The loop this thread runs, if any: calls aimed at it run here while we wait. */
+	GMainContext *own = g_main_context_get_thread_default();
+	if (own && !g_main_context_is_owner(own))
+		own = NULL;
+	invoke_call *call = g_new0(invoke_call, 1);
+	call->refcount = 2;
+	call->context = pc->context;
+	call->fn = fn;
+	call->data = data;
+	g_mutex_lock(&invoke_lock);
+	g_queue_push_tail(&invoke_pending, call);
+	g_cond_broadcast(&invoke_cond);
+	g_mutex_unlock(&invoke_lock);
 	GSource *source = g_idle_source_new();
 	g_source_set_priority(source, G_PRIORITY_HIGH);
-	g_source_set_callback(source, run_invoke, &call, NULL);
+	g_source_set_callback(source, run_invoke, call, invoke_call_unref);
 	g_source_attach(source, pc->context);
 	g_source_unref(source);
-	g_mutex_lock(&call.lock);
-	while (!call.done)
-		g_cond_wait(&call.cond, &call.lock);
-	g_mutex_unlock(&call.lock);
-	g_mutex_clear(&call.lock);
-	g_cond_clear(&call.cond);
+
+	g_mutex_lock(&invoke_lock);
+	while (!call->done) {
+		invoke_call *other = own ? invoke_claim_for(own) : NULL;
+		if (other) {
+			g_mutex_unlock(&invoke_lock);
+			invoke_run_claimed(other);
+			g_mutex_lock(&invoke_lock);
+			continue;
+		}
+		g_cond_wait(&invoke_cond, &invoke_lock);
+	}
+	g_mutex_unlock(&invoke_lock);
+	invoke_call_unref(call);
 }
 
 /* ---- failure and close ---- */
