@@ -1,11 +1,9 @@
 /*
  * api.c — the Janus-compatible client API: the request envelope, one
  * declarative rule table per verb, dispatch by a verb table, the replies
- * (success / ack / error / server_info / pong), plugin messages on a bounded
- * worker pool, and plugin events pushed to clients. Every request is
- * answered exactly once through its transport's send_message. Events a
- * plugin pushes for a handle from inside that handle's handle_message (same
- * thread) are held and sent right after the answer (ack before event).
+ * (success / ack / error / server_info / pong), and plugin events pushed to
+ * clients. Plugin messages go to the worker pool of messages.c. Every
+ * request is answered exactly once through its transport's send_message.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +14,7 @@
 #include "config.h"
 #include "errors.h"
 #include "log.h"
+#include "messages.h"
 #include "registry.h"
 #include "session.h"
 #include "validate.h"
@@ -27,10 +26,6 @@
 /* ---- state ------------------------------------------------------------------ */
 
 static gint accepting = 1;
-static GMutex pool_lock;
-static GThreadPool *pool;       /* plugin handle_message jobs; under pool_lock */
-static unsigned pool_workers;
-static unsigned max_queued = 1024;
 
 /* Counters for /metrics: requests per verb (last slot: unknown verbs) and
  * errors per code (403..499 → index code - 400). */
@@ -50,7 +45,7 @@ void parley_api_set_accepting_sessions(bool accept)
 
 unsigned parley_api_workers(void)
 {
-	return pool_workers;
+	return parley_messages_workers();
 }
 
 unsigned parley_api_session_count(void)
@@ -306,137 +301,6 @@ static int check_jsep(api_request *req, json_t *jsep)
 	return 0;
 }
 
-typedef struct message_job {
-	parley_conn *conn;
-	void *ctx;
-	parley_handle *handle;
-	char *transaction;
-	json_t *body;
-	json_t *jsep;
-} message_job;
-
-static void message_job_free(message_job *job)
-{
-	parley_conn_unref(job->conn);
-	parley_handle_unref(job->handle);
-	g_free(job->transaction);
-	json_decref(job->body);
-	json_decref(job->jsep);
-	g_free(job);
-}
-
-/* Events a plugin pushes for the handle whose handle_message runs on this
- * worker, from inside that call: they are held until the request's answer
- * went out, so a client never sees an event before the ack (or success) of
- * the request that caused it. The list lives on the worker's stack; its
- * array is allocated only when such an event arrives. No lock: only this
- * thread touches it. */
-typedef struct held_event {
-	json_t *event;   /* reference */
-	bool jsep;       /* carries our local description */
-} held_event;
-
-typedef struct held_events {
-	parley_handle *handle;
-	GArray *list;    /* held_event, NULL until the first one */
-} held_events;
-
-static __thread held_events *held_here;
-
-/* Sends what was held, in push order, and frees the list. */
-static void release_held_events(held_events *hold)
-{
-	if (!hold->list)
-		return;
-	for (guint i = 0; i < hold->list->len; i++) {
-		held_event *e = &g_array_index(hold->list, held_event, i);
-		int rc = parley_session_notify(hold->handle->session, e->event);
-		if (e->jsep && rc >= 0)
-			parley_webrtc_local_jsep_sent(hold->handle);
-		json_decref(e->event);
-	}
-	g_array_free(hold->list, TRUE);
-	hold->list = NULL;
-}
-
-/* Hands one message to the plugin and answers it; frees the job. */
-static void run_one_message(message_job *job)
-{
-	parley_handle *h = job->handle;
-	uint64_t session_id = h->session->id;
-	held_events hold = { .handle = h, .list = NULL };
-	json_t *reply;
-	if (g_atomic_int_get(&h->destroyed)) {
-		char reason[96];
-		snprintf(reason, sizeof(reason), "No such handle %" G_GUINT64_FORMAT, h->id);
-		reply = parley_api_error_reply(session_id, job->transaction, PARLEY_ERROR_HANDLE_NOT_FOUND, reason);
-	} else {
-		parley_plugin_result result = { .kind = PARLEY_PLUGIN_ERROR };
-		held_here = &hold;
-		h->plugin->handle_message(&h->psession, job->transaction, job->body, job->jsep, &result);
-		held_here = NULL;
-		if (result.kind == PARLEY_PLUGIN_OK) {
-			reply = json_pack("{sssIsssI}", "janus", "success", "session_id", (json_int_t)session_id,
-			                  "transaction", job->transaction, "sender", (json_int_t)h->id);
-			json_object_set_new(reply, "plugindata", json_pack("{ssso}", "plugin", h->plugin->package,
-				"data", result.content ? result.content : json_object()));
-			result.content = NULL;
-		} else if (result.kind == PARLEY_PLUGIN_OK_WAIT) {
-			reply = json_pack("{sssIss}", "janus", "ack", "session_id", (json_int_t)session_id,
-			                  "transaction", job->transaction);
-			if (result.text[0])
-				json_object_set_new(reply, "hint", json_string(result.text));
-		} else {
-			reply = parley_api_error_reply(session_id, job->transaction, PARLEY_ERROR_PLUGIN_MESSAGE,
-			                               result.text[0] ? result.text : NULL);
-		}
-		json_decref(result.content);
-	}
-	parley_conn_send(job->conn, job->ctx, false, reply);
-	json_decref(reply);
-	release_held_events(&hold);
-	message_job_free(job);
-}
-
-/* Runs on a worker: the job, then every message of the same handle that
- * queued up behind it, in order. A handle's messages never run on two
- * workers at once, so a plugin sees them in the order the client sent them. */
-static void run_message_job(gpointer data, gpointer unused)
-{
-	message_job *job = data;
-	parley_handle *h = job->handle;
-	parley_handle_ref(h);
-	while (job) {
-		run_one_message(job);
-		g_mutex_lock(&h->lock);
-		job = g_queue_pop_head(&h->pending_messages);
-		if (!job)
-			h->message_running = false;
-		g_mutex_unlock(&h->lock);
-	}
-	parley_handle_unref(h);
-}
-
-/* This handle's running message was refused before it reached a worker:
- * start the next queued one on a worker of its own, or clear the turn. */
-static void hand_over_turn(parley_handle *h)
-{
-	g_mutex_lock(&h->lock);
-	message_job *next = g_queue_pop_head(&h->pending_messages);
-	if (!next)
-		h->message_running = false;
-	g_mutex_unlock(&h->lock);
-	if (!next)
-		return;
-	g_mutex_lock(&pool_lock);
-	bool pushed = pool != NULL;
-	if (pushed)
-		g_thread_pool_push(pool, next, NULL);
-	g_mutex_unlock(&pool_lock);
-	if (!pushed)
-		run_message_job(next, NULL); /* no workers any more: answer it here */
-}
-
 static json_t *do_message(api_request *req)
 {
 	parley_handle *h = req->handle;
@@ -450,51 +314,12 @@ static json_t *do_message(api_request *req)
 	int code;
 	if (jsep && (code = parley_webrtc_remote_jsep(h, jsep, req->reason, sizeof(req->reason))))
 		return keep_reason(req, code);
-	message_job *job = g_new0(message_job, 1);
-	parley_conn_ref(req->conn);
-	job->conn = req->conn;
-	job->ctx = req->ctx;
-	parley_handle_ref(h);
-	job->handle = h;
-	job->transaction = g_strdup(req->transaction);
-	job->body = json_incref(json_object_get(req->message, "body"));
-	job->jsep = json_incref(jsep);
-
-	/* Behind a message of the same handle still running: wait in its queue. */
-	bool queued = false;
-	g_mutex_lock(&h->lock);
-	if (h->message_running && g_queue_get_length(&h->pending_messages) >= max_queued) {
-		fail(req, PARLEY_ERROR_UNKNOWN, "Too many queued plugin messages for this handle "
-		     "(limit [limits] max_queued_messages = %u)", max_queued);
-	} else if (h->message_running) {
-		g_queue_push_tail(&h->pending_messages, job);
-		queued = true;
-	} else {
-		h->message_running = true;
-	}
-	g_mutex_unlock(&h->lock);
-	if (req->error) {
-		message_job_free(job);
-		return NULL;
-	}
-	if (queued)
-		return NULL; /* the worker running this handle answers it in turn */
-
-	g_mutex_lock(&pool_lock);
-	if (!pool)
-		fail(req, PARLEY_ERROR_UNKNOWN, "The server is not running plugin workers");
-	else if (g_thread_pool_unprocessed(pool) >= max_queued)
-		fail(req, PARLEY_ERROR_UNKNOWN, "Too many queued plugin messages (limit [limits] max_queued_messages = %u)",
-		     max_queued);
-	else
-		g_thread_pool_push(pool, job, NULL);
-	g_mutex_unlock(&pool_lock);
-	if (req->error) {
-		/* Refused: give the turn to whatever queued up behind it meanwhile. */
-		message_job_free(job);
-		hand_over_turn(h);
-	}
-	return NULL; /* answered by the worker, or the error recorded above */
+	char reason[256];
+	int rc = parley_messages_submit(req->conn, req->ctx, h, req->transaction,
+	                                json_object_get(req->message, "body"), jsep, reason, sizeof(reason));
+	if (rc)
+		return fail(req, rc, "%s", reason);
+	return NULL; /* answered by a worker */
 }
 
 /* One trickled candidate: 0 or an error recorded on the request. */
@@ -715,16 +540,10 @@ int parley_api_push_event(parley_plugin_session *psession, const parley_plugin *
 		}
 		json_object_set_new(event, "jsep", merged);
 	}
-	held_events *hold = held_here;
-	if (hold && hold->handle == h) {
-		/* Pushed from inside this handle's handle_message on this thread:
-		 * delivered right after the request's answer. */
-		if (!hold->list)
-			hold->list = g_array_new(FALSE, FALSE, sizeof(held_event));
-		held_event e = { .event = event, .jsep = jsep != NULL };
-		g_array_append_val(hold->list, e);
+	/* Pushed from inside this handle's handle_message on this thread:
+	 * delivered right after the request's answer. */
+	if (parley_messages_hold(h, event, jsep != NULL))
 		return 0;
-	}
 	int rc = parley_session_notify(h->session, event);
 	json_decref(event);
 	if (jsep && rc >= 0)
@@ -776,23 +595,15 @@ int parley_api_start(unsigned workers)
 		.max_candidates_per_handle = config_unsigned("limits", "max_candidates_per_handle", 256),
 	};
 	parley_sessions_configure(&s);
-	max_queued = config_unsigned("limits", "max_queued_messages", 1024);
-	if (!max_queued)
-		max_queued = 1024;
 	parley_auth_configure(NULL);
 	parley_api_set_accepting_sessions(true);
 
-	GError *error = NULL;
-	g_mutex_lock(&pool_lock);
-	if (!pool)
-		pool = g_thread_pool_new(run_message_job, NULL, (gint)workers, FALSE, &error);
-	g_mutex_unlock(&pool_lock);
-	if (error) {
-		PLOG_ERR("cannot start %u plugin workers: %s", workers, error->message);
-		g_error_free(error);
+	char error[256];
+	if (parley_messages_start(workers, config_unsigned("limits", "max_queued_messages", 1024),
+	                          error, sizeof(error)) != 0) {
+		PLOG_ERR("cannot start %u plugin workers: %s", workers, error);
 		return -1;
 	}
-	pool_workers = workers;
 	if (parley_sessions_start() != 0)
 		return -1;
 	PLOG_INFO("API ready: %u workers, session timeout %u s", workers, s.session_timeout);
@@ -802,12 +613,7 @@ int parley_api_start(unsigned workers)
 void parley_api_shutdown(void)
 {
 	parley_api_set_accepting_sessions(false);
-	g_mutex_lock(&pool_lock);
-	GThreadPool *p = pool;
-	pool = NULL;
-	g_mutex_unlock(&pool_lock);
-	if (p)
-		g_thread_pool_free(p, FALSE, TRUE); /* answers every queued message */
+	parley_messages_stop();
 	parley_sessions_stop();
 	parley_sessions_destroy_all(PARLEY_SESSION_END_SHUTDOWN);
 }

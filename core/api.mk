@@ -1,7 +1,7 @@
 # The core's JSON API: sessions and handles, the client and admin APIs,
 # auth, error reasons, declarative validation, the module tables and the
 # plain-HTTP status routes. Also their unit tests.
-core_api_sources = core/api.c core/admin.c core/session.c core/validate.c core/errors.c \
+core_api_sources = core/api.c core/messages.c core/admin.c core/session.c core/validate.c core/errors.c \
 	core/auth.c core/tables.c core/status.c
 
 API_TEST_LIBS = libparleycore.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)

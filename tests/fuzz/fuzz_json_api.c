@@ -141,11 +141,13 @@ static char *echo_path(void)
 	return top;
 }
 
+/* The order of parleyd's own shutdown: the loops stop before the modules
+ * are unloaded, so no plugin timer can fire into unloaded code. */
 static void stop_core(void)
 {
 	parley_api_shutdown();
-	parley_loader_unload_all();
 	parley_loops_stop();
+	parley_loader_unload_all();
 }
 
 static void start_core(void)

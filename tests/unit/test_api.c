@@ -173,8 +173,8 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	parley_api_shutdown();
+	parley_loops_stop(); /* before unloading: no plugin timer may fire into unloaded code */
 	parley_loader_unload_all();
-	parley_loops_stop();
 	return 0;
 }
 

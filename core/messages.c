@@ -1,0 +1,251 @@
+/*
+ * messages.c — plugin messages on the bounded worker pool. A handle's
+ * messages run one at a time, in the order the client sent them (a queue per
+ * handle behind the one running); events a plugin pushes for that handle
+ * from inside its handle_message, on the same thread, are held and sent right
+ * after the request's answer (ack before event). Every message is answered
+ * exactly once through its connection.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+#include "api.h"
+#include "errors.h"
+#include "messages.h"
+#include "session.h"
+#include "media/pc_core.h"
+
+static GMutex pool_lock;
+static GThreadPool *pool;       /* under pool_lock */
+static unsigned pool_workers;
+static unsigned max_queued = 1024;
+
+typedef struct message_job {
+	parley_conn *conn;
+	void *ctx;
+	parley_handle *handle;
+	char *transaction;
+	json_t *body;
+	json_t *jsep;
+} message_job;
+
+static void message_job_free(message_job *job)
+{
+	parley_conn_unref(job->conn);
+	parley_handle_unref(job->handle);
+	g_free(job->transaction);
+	json_decref(job->body);
+	json_decref(job->jsep);
+	g_free(job);
+}
+
+/* Events a plugin pushes for the handle whose handle_message runs on this
+ * worker, from inside that call: they are held until the request's answer
+ * went out, so a client never sees an event before the ack (or success) of
+ * the request that caused it. The list lives on the worker's stack; its
+ * array is allocated only when such an event arrives. No lock: only this
+ * thread touches it. */
+typedef struct held_event {
+	json_t *event;   /* reference */
+	bool jsep;       /* carries our local description */
+} held_event;
+
+typedef struct held_events {
+	parley_handle *handle;
+	GArray *list;    /* held_event, NULL until the first one */
+} held_events;
+
+static __thread held_events *held_here;
+
+/* Sends what was held, in push order, and frees the list. */
+static void release_held_events(held_events *hold)
+{
+	if (!hold->list)
+		return;
+	for (guint i = 0; i < hold->list->len; i++) {
+		held_event *e = &g_array_index(hold->list, held_event, i);
+		int rc = parley_session_notify(hold->handle->session, e->event);
+		if (e->jsep && rc >= 0)
+			parley_webrtc_local_jsep_sent(hold->handle);
+		json_decref(e->event);
+	}
+	g_array_free(hold->list, TRUE);
+	hold->list = NULL;
+}
+
+/* Hands one message to the plugin and answers it; frees the job. */
+static void run_one_message(message_job *job)
+{
+	parley_handle *h = job->handle;
+	uint64_t session_id = h->session->id;
+	held_events hold = { .handle = h, .list = NULL };
+	json_t *reply;
+	if (g_atomic_int_get(&h->destroyed)) {
+		char reason[96];
+		snprintf(reason, sizeof(reason), "No such handle %" G_GUINT64_FORMAT, h->id);
+		reply = parley_api_error_reply(session_id, job->transaction, PARLEY_ERROR_HANDLE_NOT_FOUND, reason);
+	} else {
+		parley_plugin_result result = { .kind = PARLEY_PLUGIN_ERROR };
+		held_here = &hold;
+		h->plugin->handle_message(&h->psession, job->transaction, job->body, job->jsep, &result);
+		held_here = NULL;
+		if (result.kind == PARLEY_PLUGIN_OK) {
+			reply = json_pack("{sssIsssI}", "janus", "success", "session_id", (json_int_t)session_id,
+			                  "transaction", job->transaction, "sender", (json_int_t)h->id);
+			json_object_set_new(reply, "plugindata", json_pack("{ssso}", "plugin", h->plugin->package,
+				"data", result.content ? result.content : json_object()));
+			result.content = NULL;
+		} else if (result.kind == PARLEY_PLUGIN_OK_WAIT) {
+			reply = json_pack("{sssIss}", "janus", "ack", "session_id", (json_int_t)session_id,
+			                  "transaction", job->transaction);
+			if (result.text[0])
+				json_object_set_new(reply, "hint", json_string(result.text));
+		} else {
+			reply = parley_api_error_reply(session_id, job->transaction, PARLEY_ERROR_PLUGIN_MESSAGE,
+			                               result.text[0] ? result.text : NULL);
+		}
+		json_decref(result.content);
+	}
+	parley_conn_send(job->conn, job->ctx, false, reply);
+	json_decref(reply);
+	release_held_events(&hold);
+	message_job_free(job);
+}
+
+/* Runs on a worker: the job, then every message of the same handle that
+ * queued up behind it, in order. A handle's messages never run on two
+ * workers at once, so a plugin sees them in the order the client sent them. */
+static void run_message_job(gpointer data, gpointer unused)
+{
+	message_job *job = data;
+	parley_handle *h = job->handle;
+	parley_handle_ref(h);
+	while (job) {
+		run_one_message(job);
+		g_mutex_lock(&h->lock);
+		job = g_queue_pop_head(&h->pending_messages);
+		if (!job)
+			h->message_running = false;
+		g_mutex_unlock(&h->lock);
+	}
+	parley_handle_unref(h);
+}
+
+/* This handle's running message was refused before it reached a worker:
+ * start the next queued one on a worker of its own, or clear the turn. */
+static void hand_over_turn(parley_handle *h)
+{
+	g_mutex_lock(&h->lock);
+	message_job *next = g_queue_pop_head(&h->pending_messages);
+	if (!next)
+		h->message_running = false;
+	g_mutex_unlock(&h->lock);
+	if (!next)
+		return;
+	g_mutex_lock(&pool_lock);
+	bool pushed = pool != NULL;
+	if (pushed)
+		g_thread_pool_push(pool, next, NULL);
+	g_mutex_unlock(&pool_lock);
+	if (!pushed)
+		run_message_job(next, NULL); /* no workers any more: answer it here */
+}
+
+int parley_messages_submit(parley_conn *conn, void *ctx, parley_handle *h, const char *transaction,
+                           json_t *body, json_t *jsep, char *reason, size_t reason_size)
+{
+	message_job *job = g_new0(message_job, 1);
+	parley_conn_ref(conn);
+	job->conn = conn;
+	job->ctx = ctx;
+	parley_handle_ref(h);
+	job->handle = h;
+	job->transaction = g_strdup(transaction);
+	job->body = json_incref(body);
+	job->jsep = json_incref(jsep);
+
+	/* Behind a message of the same handle still running: wait in its queue. */
+	int code = 0;
+	bool queued = false;
+	g_mutex_lock(&h->lock);
+	if (h->message_running && g_queue_get_length(&h->pending_messages) >= max_queued) {
+		code = PARLEY_ERROR_UNKNOWN;
+		snprintf(reason, reason_size, "Too many queued plugin messages for this handle "
+		         "(limit [limits] max_queued_messages = %u)", max_queued);
+	} else if (h->message_running) {
+		g_queue_push_tail(&h->pending_messages, job);
+		queued = true;
+	} else {
+		h->message_running = true;
+	}
+	g_mutex_unlock(&h->lock);
+	if (code) {
+		message_job_free(job);
+		return code;
+	}
+	if (queued)
+		return 0; /* the worker running this handle answers it in turn */
+
+	g_mutex_lock(&pool_lock);
+	if (!pool) {
+		code = PARLEY_ERROR_UNKNOWN;
+		snprintf(reason, reason_size, "The server is not running plugin workers");
+	} else if (g_thread_pool_unprocessed(pool) >= max_queued) {
+		code = PARLEY_ERROR_UNKNOWN;
+		snprintf(reason, reason_size, "Too many queued plugin messages (limit [limits] max_queued_messages = %u)",
+		         max_queued);
+	} else {
+		g_thread_pool_push(pool, job, NULL);
+	}
+	g_mutex_unlock(&pool_lock);
+	if (code) {
+		/* Refused: give the turn to whatever queued up behind it meanwhile. */
+		message_job_free(job);
+		hand_over_turn(h);
+	}
+	return code;
+}
+
+bool parley_messages_hold(parley_handle *h, json_t *event, bool jsep)
+{
+	held_events *hold = held_here;
+	if (!hold || hold->handle != h)
+		return false;
+	if (!hold->list)
+		hold->list = g_array_new(FALSE, FALSE, sizeof(held_event));
+	held_event e = { .event = event, .jsep = jsep };
+	g_array_append_val(hold->list, e);
+	return true;
+}
+
+int parley_messages_start(unsigned workers, unsigned queue_limit, char *error_text, size_t error_size)
+{
+	GError *error = NULL;
+	max_queued = queue_limit ? queue_limit : 1024;
+	g_mutex_lock(&pool_lock);
+	if (!pool)
+		pool = g_thread_pool_new(run_message_job, NULL, (gint)workers, FALSE, &error);
+	g_mutex_unlock(&pool_lock);
+	if (error) {
+		snprintf(error_text, error_size, "%s", error->message);
+		g_error_free(error);
+		return -1;
+	}
+	pool_workers = workers;
+	return 0;
+}
+
+void parley_messages_stop(void)
+{
+	g_mutex_lock(&pool_lock);
+	GThreadPool *p = pool;
+	pool = NULL;
+	g_mutex_unlock(&pool_lock);
+	if (p)
+		g_thread_pool_free(p, FALSE, TRUE); /* answers every queued message */
+}
+
+unsigned parley_messages_workers(void)
+{
+	return pool_workers;
+}
