@@ -23,78 +23,16 @@ import argparse
 import asyncio
 import logging
 import os
-import fractions
 import json
-import math
 import sys
 import time
 import urllib.request
 import uuid
 
-import numpy
-from av import AudioFrame, VideoFrame
-from aiortc import (MediaStreamTrack, RTCConfiguration, RTCPeerConnection,
+from aiortc import (RTCConfiguration, RTCPeerConnection,
                     RTCSessionDescription)
 
-WIDTH, HEIGHT = 320, 240
-
-# aioice gathers on every interface except loopback; the tests run in a
-# network namespace that has only lo, so offer 127.0.0.1 explicitly.
-import aioice.ice  # noqa: E402
-aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
-
-
-def out(obj):
-    print(json.dumps(obj), flush=True)
-
-
-class Video(MediaStreamTrack):
-    kind = "video"
-
-    def __init__(self):
-        super().__init__()
-        self.n = 0
-        self.start = None
-
-    async def recv(self):
-        if self.start is None:
-            self.start = time.time()
-        self.n += 1
-        wait = self.start + self.n / 30 - time.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        img = numpy.zeros((HEIGHT, WIDTH, 3), numpy.uint8)
-        img[:, :, 1] = (self.n * 4) % 256
-        img[(self.n * 3) % HEIGHT, :, :] = 255
-        frame = VideoFrame.from_ndarray(img, format="bgr24")
-        frame.pts = self.n * 3000
-        frame.time_base = fractions.Fraction(1, 90000)
-        return frame
-
-
-class Audio(MediaStreamTrack):
-    kind = "audio"
-
-    def __init__(self):
-        super().__init__()
-        self.n = 0
-        self.start = None
-
-    async def recv(self):
-        if self.start is None:
-            self.start = time.time()
-        samples = 960
-        wait = self.start + self.n * samples / 48000 - time.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        t = (numpy.arange(samples) + self.n * samples) / 48000
-        pcm = (numpy.sin(2 * math.pi * 440 * t) * 8000).astype(numpy.int16).reshape(1, -1)
-        frame = AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
-        frame.sample_rate = 48000
-        frame.pts = self.n * samples
-        frame.time_base = fractions.Fraction(1, 48000)
-        self.n += 1
-        return frame
+from synthetic import HEIGHT, WIDTH, Audio, Video, out  # noqa: E402  (also: loopback-only ICE)
 
 
 class Janus:

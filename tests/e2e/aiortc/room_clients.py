@@ -25,80 +25,21 @@ m-line reuse rule of plugins/room/README.md.
 import argparse
 import asyncio
 import concurrent.futures
-import fractions
 import json
 import logging
-import math
 import os
 import sys
 import time
 import urllib.request
 import uuid
 
-import numpy
-from av import AudioFrame, VideoFrame
-from aiortc import (MediaStreamTrack, RTCConfiguration, RTCPeerConnection,
+from aiortc import (RTCConfiguration, RTCPeerConnection,
                     RTCSessionDescription)
 
-# aioice gathers on every interface except loopback; the tests run in a
-# network namespace that has only lo, so offer 127.0.0.1 explicitly.
-import aioice.ice  # noqa: E402
-aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
+from synthetic import Audio, Video, out  # noqa: E402  (also: loopback-only ICE)
 
-WIDTH, HEIGHT = 320, 240
 PLUGIN = "parley.plugin.room"
 EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=24)
-
-
-def out(obj):
-    print(json.dumps(obj), flush=True)
-
-
-class Video(MediaStreamTrack):
-    kind = "video"
-
-    def __init__(self, fps, shade):
-        super().__init__()
-        self.fps, self.shade, self.n, self.start = fps, shade, 0, None
-
-    async def recv(self):
-        if self.start is None:
-            self.start = time.time()
-        self.n += 1
-        wait = self.start + self.n / self.fps - time.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        img = numpy.zeros((HEIGHT, WIDTH, 3), numpy.uint8)
-        img[:, :, 0] = self.shade
-        img[(self.n * 3) % HEIGHT, :, :] = 255
-        frame = VideoFrame.from_ndarray(img, format="bgr24")
-        frame.pts = int(self.n * 90000 / self.fps)
-        frame.time_base = fractions.Fraction(1, 90000)
-        return frame
-
-
-class Audio(MediaStreamTrack):
-    kind = "audio"
-
-    def __init__(self):
-        super().__init__()
-        self.n, self.start = 0, None
-
-    async def recv(self):
-        if self.start is None:
-            self.start = time.time()
-        samples = 960
-        wait = self.start + self.n * samples / 48000 - time.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        t = (numpy.arange(samples) + self.n * samples) / 48000
-        pcm = (numpy.sin(2 * math.pi * 440 * t) * 6000).astype(numpy.int16).reshape(1, -1)
-        frame = AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
-        frame.sample_rate = 48000
-        frame.pts = self.n * samples
-        frame.time_base = fractions.Fraction(1, 48000)
-        self.n += 1
-        return frame
 
 
 class Janus:
@@ -187,7 +128,7 @@ class Participant:
         self.peer_id = joined["peerId"]
         await self.janus.message(self.sub, {"request": "attachSubscriber", "roomId": self.args.room,
                                             "peerId": self.peer_id})
-        audio = self.pub_pc.addTransceiver(Audio(), direction="sendonly")
+        audio = self.pub_pc.addTransceiver(Audio(6000), direction="sendonly")
         video = self.pub_pc.addTransceiver(Video(self.args.fps, 40 * self.index % 256), direction="sendonly")
         await self.pub_pc.setLocalDescription(await self.pub_pc.createOffer())
         sources = {audio.mid: "mic", video.mid: "camera"}

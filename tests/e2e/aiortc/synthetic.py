@@ -1,0 +1,79 @@
+"""synthetic.py — what the aiortc test clients share: loopback-only ICE
+gathering, one-JSON-object-per-line output, and synthetic media tracks
+(a moving-line 320x240 video and a 440 Hz tone).
+
+aioice gathers on every interface except loopback; the tests run in a
+network namespace that has only lo, so importing this module makes aioice
+offer 127.0.0.1 explicitly.
+"""
+import asyncio
+import fractions
+import json
+import math
+import time
+
+import aioice.ice
+import numpy
+from aiortc import MediaStreamTrack
+from av import AudioFrame, VideoFrame
+
+WIDTH, HEIGHT = 320, 240
+
+aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
+
+
+def out(obj):
+    print(json.dumps(obj), flush=True)
+
+
+class Video(MediaStreamTrack):
+    """WIDTHxHEIGHT at `fps`: a white line moving down; the background is
+    `shade` in the blue channel, or a green ramp when shade is None."""
+    kind = "video"
+
+    def __init__(self, fps=30, shade=None):
+        super().__init__()
+        self.fps, self.shade, self.n, self.start = fps, shade, 0, None
+
+    async def recv(self):
+        if self.start is None:
+            self.start = time.time()
+        self.n += 1
+        wait = self.start + self.n / self.fps - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        img = numpy.zeros((HEIGHT, WIDTH, 3), numpy.uint8)
+        if self.shade is None:
+            img[:, :, 1] = (self.n * 4) % 256
+        else:
+            img[:, :, 0] = self.shade
+        img[(self.n * 3) % HEIGHT, :, :] = 255
+        frame = VideoFrame.from_ndarray(img, format="bgr24")
+        frame.pts = int(self.n * 90000 / self.fps)
+        frame.time_base = fractions.Fraction(1, 90000)
+        return frame
+
+
+class Audio(MediaStreamTrack):
+    """A 440 Hz tone, 48 kHz mono, 20 ms frames."""
+    kind = "audio"
+
+    def __init__(self, amplitude=8000):
+        super().__init__()
+        self.amplitude, self.n, self.start = amplitude, 0, None
+
+    async def recv(self):
+        if self.start is None:
+            self.start = time.time()
+        samples = 960
+        wait = self.start + self.n * samples / 48000 - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        t = (numpy.arange(samples) + self.n * samples) / 48000
+        pcm = (numpy.sin(2 * math.pi * 440 * t) * self.amplitude).astype(numpy.int16).reshape(1, -1)
+        frame = AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate = 48000
+        frame.pts = self.n * samples
+        frame.time_base = fractions.Fraction(1, 48000)
+        self.n += 1
+        return frame
