@@ -68,8 +68,11 @@ json_t *parley_api_error_reply(uint64_t session_id, const char *transaction, int
 	if (session_id)
 		json_object_set_new(reply, "session_id", json_integer((json_int_t)session_id));
 	json_object_set_new(reply, "transaction", transaction ? json_string(transaction) : json_null());
-	json_object_set_new(reply, "error", json_pack("{siss}", "code", code, "reason",
-	                                                reason ? reason : parley_error_reason(code)));
+	/* A reason may quote the client's bytes (a JSON parser's "near '...'"):
+	 * keep it valid UTF-8, or Jansson would drop the whole error object. */
+	char *valid = g_utf8_make_valid(reason ? reason : parley_error_reason(code), -1);
+	json_object_set_new(reply, "error", json_pack("{siss}", "code", code, "reason", valid));
+	g_free(valid);
 	return reply;
 }
 

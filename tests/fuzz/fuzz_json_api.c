@@ -101,22 +101,30 @@ static const parley_transport recorder = {
 
 /* A well-formed answer to a request whose transaction is `transaction`
  * (NULL when it had none usable). */
+static void fail_answer(json_t *reply, const char *why)
+{
+	char *shown = json_dumps(reply, JSON_COMPACT);
+	fprintf(stderr, "fuzz_json_api: %s: %.500s\n", why, shown ? shown : "?");
+	free(shown);
+	abort();
+}
+
 static void check_answer(json_t *reply, const char *transaction)
 {
 	static const char *const kinds[] = { "success", "error", "ack", "pong", "server_info", NULL };
 	const char *kind = json_string_value(json_object_get(reply, "janus"));
 	if (!one_of(kind, kinds))
-		abort();
+		fail_answer(reply, "not an answer kind");
 	json_t *t = json_object_get(reply, "transaction");
 	if (transaction ? !json_is_string(t) || strcmp(json_string_value(t), transaction) != 0
 	                : t != NULL && !json_is_null(t))
-		abort();
+		fail_answer(reply, "wrong transaction");
 	if (strcmp(kind, "error") == 0) {
 		json_t *error = json_object_get(reply, "error");
 		json_int_t code = json_integer_value(json_object_get(error, "code"));
 		const char *reason = json_string_value(json_object_get(error, "reason"));
 		if (code < 400 || code > 499 || !reason || !reason[0])
-			abort();
+			fail_answer(reply, "error without a code in 400..499 and a reason");
 	}
 }
 
