@@ -32,6 +32,7 @@ here=$top/bench/compare
 
 # name | loadgen shape | participants (people: publishers + viewers)
 SCENARIOS=(
+	"fanout1|-p 1 -s 1|2"
 	"fanout10|-p 1 -s 10|11"
 	"fanout30|-p 1 -s 30|31"
 	"fanout100|-p 1 -s 100|101"

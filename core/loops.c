@@ -1,6 +1,7 @@
 /*
  * loops.c — the fixed pool of event-loop threads and the timers that run on
- * them. Each loop is one GMainContext iterated by one thread; a handle picks
+ * them. Each loop is one GMainContext iterated by one thread (with its UDP
+ * send batch, media/udp_batch.h, flushed per iteration); a handle picks
  * the least-loaded loop once and stays there.
  *
  * Timers: a parley_timer handle is an opaque, never-reused 64-bit id, not a
@@ -17,6 +18,7 @@
 #include <glib.h>
 
 #include "loops.h"
+#include "media/udp_batch.h"
 #include "log.h"
 
 #define PARLEY_LOG_MODULE "loops"
@@ -76,7 +78,9 @@ static gpointer loop_thread(gpointer data)
 	g_source_set_callback(idle, loop_announce_ready, loop, NULL);
 	g_source_attach(idle, loop->context);
 	g_source_unref(idle);
+	parley_udp_batch_attach(loop->context);
 	g_main_loop_run(loop->main_loop);
+	parley_udp_batch_detach();
 	g_main_context_pop_thread_default(loop->context);
 	return NULL;
 }

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "events.h"
 #include "loops.h"
+#include "media/udp_batch.h"
 #include "registry.h"
 
 #define MAX_MODULES 64
@@ -229,6 +230,15 @@ static int serve_metrics(const parley_http_request *request, parley_http_respons
 	gauge(out, "parley_events_emitted_total", "Events put on the event bus.", "counter", parley_events_emitted());
 	gauge(out, "parley_events_dropped_total", "Events dropped because the bus queue was full.", "counter",
 	      parley_events_dropped());
+	parley_udp_batch_stats udp;
+	parley_udp_batch_get_stats(&udp);
+	gauge(out, "parley_udp_batched_datagrams_total", "Media datagrams sent through the loops' send batches.",
+	      "counter", udp.datagrams);
+	gauge(out, "parley_udp_batch_sends_total", "sendmsg() calls that carried them.", "counter", udp.sends);
+	gauge(out, "parley_udp_gso_sends_total", "Of those, UDP GSO sends of more than one datagram.", "counter",
+	      udp.gso_sends);
+	gauge(out, "parley_udp_batch_dropped_total", "Batched datagrams the kernel refused.", "counter", udp.dropped);
+	gauge(out, "parley_udp_gso_enabled", "1 while UDP GSO is in use.", "gauge", udp.gso_enabled);
 	gauge(out, "parley_process_resident_memory_bytes", "Resident set size.", "gauge", resident_bytes());
 	gauge(out, "parley_uptime_seconds", "Seconds since the process started.", "gauge", uptime_seconds());
 

@@ -221,12 +221,37 @@ static void on_gathering_done(NiceAgent *nice, guint stream, gpointer data)
 		agent->cb.gathering_done(agent->user_data);
 }
 
+/* GLib blocks a source that cannot recurse for the time of its dispatch:
+ * it removes the source's descriptor from the context and adds it back,
+ * and each change writes the context's wakeup eventfd, so every datagram
+ * cost two write()s, a read() and one more empty loop iteration. The
+ * socket source that is delivering this datagram (libnice's, the current
+ * source) is marked as one that may recurse, which skips the block. Nothing
+ * iterates a loop's context from inside a receive callback, so it never
+ * actually recurses. */
+static void mark_socket_source_recursive(void)
+{
+	GSource *source = g_main_current_source();
+	if (source && !g_source_get_can_recurse(source))
+		g_source_set_can_recurse(source, TRUE);
+}
+
 static void on_receive(NiceAgent *nice, guint stream, guint component, guint length, gchar *buffer,
                        gpointer data)
 {
 	parley_ice_agent *agent = data;
+	mark_socket_source_recursive();
 	if (length > 0 && agent->cb.receive)
 		agent->cb.receive(agent->user_data, (const uint8_t *)buffer, length);
+}
+
+static void on_selected_pair(NiceAgent *nice, guint stream, guint component, NiceCandidate *local,
+                             NiceCandidate *remote, gpointer data)
+{
+	parley_ice_agent *agent = data;
+	(void)nice; (void)component; (void)local; (void)remote;
+	if (stream == agent->stream && agent->cb.selected_pair_changed)
+		agent->cb.selected_pair_changed(agent->user_data);
 }
 
 /* ---- creation ---- */
@@ -393,6 +418,7 @@ parley_ice_agent *parley_ice_agent_new(GMainContext *context, const parley_ice_c
 	g_signal_connect(agent->nice, "component-state-changed", G_CALLBACK(on_component_state), agent);
 	g_signal_connect(agent->nice, "new-candidate-full", G_CALLBACK(on_new_candidate), agent);
 	g_signal_connect(agent->nice, "candidate-gathering-done", G_CALLBACK(on_gathering_done), agent);
+	g_signal_connect(agent->nice, "new-selected-pair-full", G_CALLBACK(on_selected_pair), agent);
 	nice_agent_attach_recv(agent->nice, agent->stream, COMPONENT, agent->context, on_receive, agent);
 	remember_local_credentials(agent);
 	return agent;
@@ -600,4 +626,26 @@ int parley_ice_agent_get_selected_pair(parley_ice_agent *agent, parley_ice_pair 
 	pair->local_type = candidate_type_name(local->type);
 	pair->remote_type = candidate_type_name(remote->type);
 	return PARLEY_ICE_OK;
+}
+
+int parley_ice_agent_get_route(parley_ice_agent *agent, parley_udp_route *route)
+{
+	NiceCandidate *local = NULL, *remote = NULL;
+	if (!agent || !route)
+		return PARLEY_ICE_ERR_INVALID;
+	parley_udp_route_clear(route);
+	if (!nice_agent_get_selected_pair(agent->nice, agent->stream, COMPONENT, &local, &remote) ||
+	    local->type == NICE_CANDIDATE_TYPE_RELAYED || local->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+		return PARLEY_ICE_ERR_STATE;
+	GSocket *socket = nice_agent_get_selected_socket(agent->nice, agent->stream, COMPONENT);
+	if (!socket)
+		return PARLEY_ICE_ERR_STATE;
+	struct sockaddr_storage addr;
+	memset(&addr, 0, sizeof(addr));
+	nice_address_copy_to_sockaddr(&remote->addr, (struct sockaddr *)&addr);
+	socklen_t len = addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (addr.ss_family == AF_INET || addr.ss_family == AF_INET6)
+		parley_udp_route_set(route, socket, (struct sockaddr *)&addr, len);
+	g_object_unref(socket);
+	return route->socket ? PARLEY_ICE_OK : PARLEY_ICE_ERR_STATE;
 }

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <glib.h>
+#include "udp_batch.h"
 
 typedef enum parley_ice_error_code {
 	PARLEY_ICE_OK = 0,
@@ -91,6 +92,8 @@ typedef struct parley_ice_callbacks {
 	void (*state_changed)(void *user_data, parley_ice_state state);
 	/* One datagram from the peer (STUN is handled inside). */
 	void (*receive)(void *user_data, const uint8_t *data, size_t length);
+	/* A (new) pair was selected: parley_ice_agent_get_route() may differ. */
+	void (*selected_pair_changed)(void *user_data);
 } parley_ice_callbacks;
 
 typedef struct parley_ice_pair {
@@ -125,6 +128,11 @@ int parley_ice_agent_restart(parley_ice_agent *agent);
 int parley_ice_agent_send(parley_ice_agent *agent, const uint8_t *data, size_t length);
 parley_ice_state parley_ice_agent_get_state(const parley_ice_agent *agent);
 int parley_ice_agent_get_selected_pair(parley_ice_agent *agent, parley_ice_pair *pair);
+/* The selected pair as a plain UDP route, for sending beside libnice on
+ * its own socket: the route takes a socket reference (parley_udp_route_clear
+ * drops it). PARLEY_ICE_ERR_STATE before a pair is selected or when the
+ * pair is relayed (TURN wraps what it carries, so only libnice can send). */
+int parley_ice_agent_get_route(parley_ice_agent *agent, parley_udp_route *route);
 bool parley_ice_agent_is_controlling(const parley_ice_agent *agent);
 
 #endif

@@ -86,6 +86,7 @@ static void release_transport(parley_pc *pc)
 	g_mutex_lock(&pc->lock);
 	parley_srtp *srtp = pc->srtp;
 	pc->srtp = NULL;
+	parley_udp_route_clear(&pc->route);
 	g_mutex_unlock(&pc->lock);
 	parley_srtp_free(srtp);
 	if (pc->ice) {
@@ -301,10 +302,31 @@ void parley_pc_replay_candidates(parley_pc *pc)
 		pc->cb.local_candidate(pc->user_data, pc->bundle_mid, 0, NULL);
 }
 
+/* Takes the selected pair's socket and address for the media path, which
+ * then sends beside libnice (batched per loop iteration); a relayed pair
+ * has no such route and keeps going through libnice. */
+static void refresh_route(parley_pc *pc)
+{
+	parley_udp_route route = { 0 };
+	bool usable = pc->ice_state == PARLEY_ICE_STATE_CONNECTED || pc->ice_state == PARLEY_ICE_STATE_READY;
+	if (usable && pc->ice)
+		parley_ice_agent_get_route(pc->ice, &route);
+	g_mutex_lock(&pc->lock);
+	parley_udp_route_clear(&pc->route);
+	pc->route = route;    /* the reference moves with it */
+	g_mutex_unlock(&pc->lock);
+}
+
+static void on_ice_selected_pair(void *user_data)
+{
+	refresh_route(user_data);
+}
+
 static void on_ice_state(void *user_data, parley_ice_state state)
 {
 	parley_pc *pc = user_data;
 	pc->ice_state = state;
+	refresh_route(pc);
 	if (state == PARLEY_ICE_STATE_FAILED) {
 		pc_fail(pc, "ICE failed");
 		return;
@@ -339,6 +361,7 @@ static const parley_ice_callbacks ice_callbacks = {
 	.gathering_done = on_ice_gathering_done,
 	.state_changed = on_ice_state,
 	.receive = on_ice_receive,
+	.selected_pair_changed = on_ice_selected_pair,
 };
 
 void pc_send_datagram(parley_pc *pc, const uint8_t *data, size_t length)

@@ -111,6 +111,7 @@ struct parley_pc {
 	parley_dtls_role role;
 	bool role_known;
 	parley_srtp *srtp;           /* inbound under loop, outbound under lock */
+	parley_udp_route route;      /* the selected pair beside libnice; under lock */
 	bool webrtc_up;
 	guint timer_id;
 	GSource *timer;

@@ -5,7 +5,8 @@
  * video, the plugin's incoming_rtp; RTCP: SR/RR bookkeeping (RTT), NACK
  * answers from the retransmission ring, PLI/FIR/REMB/RR to the plugin.
  * Out: relay_rtp / relay_rtcp / PLI / REMB protected into preallocated
- * scratch buffers under the pc's send mutex. A 1 s timer sends SR/RR +
+ * buffers under the pc's send mutex: RTP into a slot of the loop thread's
+ * send batch (udp_batch.c) when the selected pair allows it, else scratch. A 1 s timer sends SR/RR +
  * SDES per stream and raises media on/off and slow-link events. Nothing
  * here allocates per packet.
  */
@@ -32,11 +33,23 @@ void pc_stream_free(pc_stream *s)
 
 /* ---- sending (callers hold pc->lock) ---- */
 
+/* Where the next outgoing RTP packet is written: a slot of this thread's
+ * send batch when the selected pair is a plain UDP route (sent when the
+ * loop iteration ends), else the pc's scratch (sent through libnice). */
+static uint8_t *rtp_out_buffer(parley_pc *pc)
+{
+	uint8_t *slot = pc->route.socket ? parley_udp_batch_slot(PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM) : NULL;
+	return slot ? slot : pc->scratch;
+}
+
+/* Protects buf (from rtp_out_buffer) in place and sends or queues it. */
 static int send_protected_rtp(parley_pc *pc, uint8_t *buf, size_t len)
 {
 	size_t out = 0;
 	if (!pc->srtp || parley_srtp_protect_rtp(pc->srtp, buf, len, PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM, &out) != 0)
 		return -1;
+	if (buf != pc->scratch)
+		return parley_udp_batch_commit(&pc->route, out);
 	return pc->ice && parley_ice_agent_send(pc->ice, buf, out) == 0 ? 0 : -1;
 }
 
@@ -62,7 +75,7 @@ int parley_pc_relay_rtp(parley_pc *pc, const parley_rtp_packet *packet)
 	g_mutex_lock(&pc->lock);
 	pc_stream *s = packet->mindex < pc->n_streams ? pc->streams[packet->mindex] : NULL;
 	if (s && s->active && s->we_send && can_send(pc)) {
-		uint8_t *buf = pc->scratch;
+		uint8_t *buf = rtp_out_buffer(pc);
 		parley_rtp_info info;
 		size_t len = 0;
 		if (parley_rtp_parse((const uint8_t *)packet->buffer, packet->length, &info) == 0)
@@ -168,15 +181,16 @@ static void retransmit(parley_pc *pc, pc_stream *s, uint16_t seq)
 	if (!stored || len > PC_SCRATCH - PARLEY_RTP_RTX_OSN_LEN)
 		return;
 	uint8_t pt = stored[1] & 0x7f;
+	uint8_t *buf = rtp_out_buffer(pc);
 	int out_len;
 	if (s->local_rtx_ssrc && s->local_rtx_pt[pt] >= 0)
 		out_len = parley_rtp_rtx_wrap(stored, len, (uint8_t)s->local_rtx_pt[pt], s->local_rtx_ssrc,
-		                              s->rtx_seq++, pc->scratch, PC_SCRATCH);
+		                              s->rtx_seq++, buf, PC_SCRATCH);
 	else {
-		memcpy(pc->scratch, stored, len);
+		memcpy(buf, stored, len);
 		out_len = (int)len;
 	}
-	if (out_len > 0 && send_protected_rtp(pc, pc->scratch, (size_t)out_len) == 0)
+	if (out_len > 0 && send_protected_rtp(pc, buf, (size_t)out_len) == 0)
 		s->retransmitted++;
 }
 

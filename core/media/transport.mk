@@ -1,15 +1,18 @@
 # core/media transport half: ICE (libnice), DTLS-SRTP (OpenSSL) and SRTP
-# (libsrtp2) building blocks, included by core/media/local.mk into
+# (libsrtp2) building blocks, the per-loop UDP send batch, included by core/media/local.mk into
 # libparleymedia.la; their unit tests and the SRTP cost measurement.
 media_transport_sources = \
-	core/media/ice.h core/media/ice.c \
+	core/media/ice.h core/media/ice.c core/media/udp_batch.h core/media/udp_batch.c \
 	core/media/dtls.h core/media/dtls.c core/media/dtls_shared.h core/media/dtls_shared.c \
 	core/media/srtp.h core/media/srtp.c core/media/srtp_evp.h core/media/srtp_evp.c
 
 EXTRA_DIST += tests/unit/dtls_pair.h
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_ice tests/unit/test_dtls tests/unit/test_srtp
+check_PROGRAMS += tests/unit/test_ice tests/unit/test_dtls tests/unit/test_srtp tests/unit/test_udp_batch
+tests_unit_test_udp_batch_SOURCES = tests/unit/test_udp_batch.c
+tests_unit_test_udp_batch_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS)
+tests_unit_test_udp_batch_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(NICE_LIBS)
 tests_unit_test_ice_SOURCES = tests/unit/test_ice.c
 tests_unit_test_ice_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
 tests_unit_test_ice_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)

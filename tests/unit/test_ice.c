@@ -4,7 +4,8 @@
  * credentials and trickled candidates, reach READY, send datagrams both
  * ways, restart ICE and reconnect; a peer that disappears ends in FAILED
  * within the configured bound; announced IP, port range, ICE-lite and bad
- * candidates/configurations.
+ * candidates/configurations; the selected pair's route carries a datagram
+ * sent beside libnice.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include "media/ice.h"
 
 static const char *const loopback[] = { "127.0.0.1", NULL };
@@ -121,6 +123,7 @@ static bool both_ready(pair *p)
 	return p->a.state == PARLEY_ICE_STATE_READY && p->b.state == PARLEY_ICE_STATE_READY;
 }
 static bool both_received(pair *p) { return p->a.received->len > 0 && p->b.received->len > 0; }
+static bool b_received(pair *p) { return p->b.received->len > 0; }
 static bool a_failed(pair *p) { return p->a.state == PARLEY_ICE_STATE_FAILED; }
 
 /* Credentials and every trickled candidate of `from` into `to`. */
@@ -159,6 +162,27 @@ static void exchange_datagrams(pair *p)
 	assert_string_equal(p->a.received->str, "\x80pong");
 }
 
+/* The selected pair as a plain UDP route: a datagram sent on it beside
+ * libnice (through a send batch flushed by the context) reaches b's agent. */
+static void route_reaches_peer(pair *p, uint16_t remote_port)
+{
+	parley_udp_route route = { 0 };
+	assert_int_equal(parley_ice_agent_get_route(p->a.agent, &route), PARLEY_ICE_OK);
+	assert_non_null(route.socket);
+	assert_int_equal(route.addr.ss_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&route.addr)->sin_port), remote_port);
+	assert_true(parley_udp_batch_attach(p->context));
+	uint8_t *slot = parley_udp_batch_slot(7);
+	assert_non_null(slot);
+	memcpy(slot, "\x80" "beside", 7);
+	assert_int_equal(parley_udp_batch_commit(&route, 7), 0);
+	parley_udp_route_clear(&route);     /* the batch keeps its own reference */
+	g_string_truncate(p->b.received, 0);
+	assert_true(pump(p, b_received, 3000));
+	assert_string_equal(p->b.received->str, "\x80" "beside");
+	parley_udp_batch_detach();
+}
+
 static void connect_send_and_restart(void **state)
 {
 	pair p;
@@ -179,6 +203,7 @@ static void connect_send_and_restart(void **state)
 	assert_string_equal(selected.remote_ip, "127.0.0.1");
 	assert_string_equal(selected.local_type, "host");
 	assert_true(selected.remote_port > 0);
+	route_reaches_peer(&p, selected.remote_port);
 
 	/* ICE restart on both sides: new credentials, same agents. */
 	parley_ice_agent_get_local_credentials(p.a.agent, &ufrag, &pwd);

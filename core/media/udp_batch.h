@@ -1,0 +1,77 @@
+/*
+ * udp_batch.h — the datagrams one event-loop thread sends while it handles
+ * one iteration of its context, held and sent together when the iteration
+ * ends (before the loop polls again). Datagrams to one destination on one
+ * socket leave in the order they were queued; a run of them of one size
+ * (the last may be shorter) goes out as a single UDP GSO send (UDP_SEGMENT),
+ * so the kernel's stack is crossed once per run instead of once per packet.
+ * Where GSO is refused (old kernel, no checksum offload on the device) the
+ * run is sent a datagram at a time and GSO stays off.
+ *
+ * Usage on a loop thread: parley_udp_batch_attach(context) once after the
+ * thread pushed its context, then per datagram parley_udp_batch_slot() to
+ * get a buffer, write the datagram in it, parley_udp_batch_commit() to queue
+ * it. A thread without a batch gets NULL from parley_udp_batch_slot() and
+ * sends its own way. parley_udp_batch_detach() sends what is queued and
+ * frees the batch; call it on the same thread before it ends.
+ *
+ * Ownership: a route's socket is the caller's; commit takes a reference of
+ * its own for the queued datagram, dropped after the send, so a socket
+ * closed by its owner between commit and flush is still the one used.
+ */
+#ifndef PARLEY_MEDIA_UDP_BATCH_H
+#define PARLEY_MEDIA_UDP_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <glib.h>
+
+typedef struct _GSocket GSocket;    /* GIO's, as libnice hands it out */
+
+/* The largest datagram a slot holds. */
+#define PARLEY_UDP_BATCH_SLOT_BYTES 1664
+
+/* Where a datagram goes: a UDP socket and the peer's address. */
+typedef struct parley_udp_route {
+	GSocket *socket;                  /* NULL = no route */
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+} parley_udp_route;
+
+/* Counters over every thread since start (relaxed atomics). */
+typedef struct parley_udp_batch_stats {
+	uint64_t datagrams;               /* committed */
+	uint64_t sends;                   /* sendmsg() calls made at flush */
+	uint64_t gso_sends;               /* of which carried more than one datagram */
+	uint64_t dropped;                 /* the kernel refused them (full buffer, unreachable) */
+	bool gso_enabled;
+} parley_udp_batch_stats;
+
+/* Gives the calling thread a batch flushed at each iteration of `context`
+ * (which this thread runs). Returns false when it already has one. */
+bool parley_udp_batch_attach(GMainContext *context);
+/* Sends what is queued and frees the calling thread's batch. */
+void parley_udp_batch_detach(void);
+
+/* A buffer of at least `bytes` for the next datagram of this thread, or
+ * NULL when the thread has no batch or bytes > PARLEY_UDP_BATCH_SLOT_BYTES.
+ * Valid until the next commit or flush of this thread. */
+uint8_t *parley_udp_batch_slot(size_t bytes);
+/* Queues the `length` bytes written in the slot for `route`; flushes first
+ * when the batch is full. Returns 0, or -1 (no batch, no route, bad length). */
+int parley_udp_batch_commit(const parley_udp_route *route, size_t length);
+/* Sends what this thread has queued now. */
+void parley_udp_batch_flush(void);
+
+/* Copies route's address from a sockaddr; takes a reference on socket. */
+void parley_udp_route_set(parley_udp_route *route, GSocket *socket, const struct sockaddr *addr, socklen_t len);
+/* Drops the route's socket reference; the route is empty after. */
+void parley_udp_route_clear(parley_udp_route *route);
+
+void parley_udp_batch_get_stats(parley_udp_batch_stats *stats);
+/* Tests: turn GSO off (or back on) for the whole process. */
+void parley_udp_batch_set_gso(bool enabled);
+
+#endif
