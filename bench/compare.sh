@@ -355,6 +355,21 @@ if command -v cc >/dev/null && cc -std=gnu11 -O2 -pthread -o "$work/udp_floor" "
 else
 	log "udp_floor not built (no C compiler?): the kernel floor is not measured"
 fi
+# The cheapest forwarder on this path, per fan-out scenario (bench/compare/fwd_floor.c):
+# poll + recv + a sendto per viewer, no ICE/SRTP; and the same with UDP GSO runs.
+if cc -std=gnu11 -O2 -pthread -o "$work/fwd_floor" "$here/fwd_floor.c" 2>"$work/fwd_floor.log"; then
+	for s in "${selected[@]}"; do
+		IFS='|' read -r scen shape people <<<"$s"
+		[[ $shape =~ ^-p\ 1\ -s\ ([0-9]+)$ ]] || continue
+		for gso in '' --gso; do
+			in_ns "$work/fwd_floor" --viewers "${BASH_REMATCH[1]}" --seconds $((duration < 8 ? duration : 8)) \
+				--video-kbps "$bitrate" $gso |
+				sed "s/^{/{\"scenario\":\"$scen\",/" >>"$json_file" || log "fwd_floor $scen failed"
+		done
+	done
+else
+	log "fwd_floor not built: the forwarding floor is not measured"
+fi
 for g in "${GATEWAY_TABLE[@]}"; do
 	IFS='|' read -r gw driver port <<<"$g"
 	[[ ",$only_gateways," == *",$gw,"* ]] || continue
@@ -387,6 +402,20 @@ import json, sys
 for line in sys.stdin:
 	r = json.loads(line)
 	print("Kernel floor: %.2f CPU-µs per %d-byte UDP send from 127.0.0.2 to 127.0.0.3 over the veth pair (udp_floor)" % (r["cpu_us_per_send"], r["bytes"]))'
+python3 - "$json_file" <<'PY'
+import json, sys
+floors, janus = {}, {}
+for line in open(sys.argv[1]):
+	r = json.loads(line)
+	if r.get("kind") == "fwd_floor":
+		floors.setdefault(r["scenario"], {})[r["gso"]] = r["cpu_us_per_fwd"]
+	elif r.get("kind") == "run" and r.get("gateway") == "janus" and r.get("cpu_us_per_packet"):
+		janus[r["scenario"]] = r["cpu_us_per_packet"]
+for scen, f in floors.items():
+	quarter = " (Janus ÷ 4 = %.2f)" % (janus[scen] / 4) if scen in janus else ""
+	print("Forwarding floor %s: %.2f CPU-µs per forwarded packet, %.2f with GSO runs (fwd_floor: poll, recv, a sendto per viewer; no ICE, no SRTP)%s"
+	      % (scen, f.get(False, 0), f.get(True, 0), quarter))
+PY
 echo "JSON lines: $json_file"
 [ -n "$callgrind" ] && echo "parleyd ran under callgrind: its CPU figures above are not comparable; profiles in $callgrind"
 python3 "$here/summarize.py" check "$json_file" --gateways "$only_gateways" || status=1

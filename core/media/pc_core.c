@@ -127,6 +127,8 @@ static gpointer load_settings(gpointer unused)
 		          media_get("srtp_backend"));
 	else if (media_get("srtp_backend"))
 		parley_srtp_set_default_backend(parley_srtp_backend_from_name(media_get("srtp_backend")));
+	parley_udp_batch_set_enabled(parley_config_get_bool("parley", "media", "send_batch", true));
+	parley_udp_batch_set_gso(parley_config_get_bool("parley", "media", "udp_gso", true));
 	media_settings.nack_buffer_ms = media_uint("nack_buffer_ms", 1000, 10000);
 	media_settings.gather_wait_ms = media_uint("gather_wait_ms", 1000, 10000);
 	setup_result = parley_pc_global_setup(media_get("cert_pem"), media_get("cert_key"), setup_error,

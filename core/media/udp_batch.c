@@ -46,6 +46,7 @@ typedef struct batch_source {
 
 static __thread parley_udp_batch *thread_batch;
 
+static gint batching_enabled = 1;
 static gint gso_enabled = 1;
 static guint64 count_datagrams, count_sends, count_gso_sends, count_dropped;
 
@@ -183,7 +184,7 @@ void parley_udp_batch_flush(void)
 uint8_t *parley_udp_batch_slot(size_t bytes)
 {
 	parley_udp_batch *b = thread_batch;
-	if (!b || bytes > PARLEY_UDP_BATCH_SLOT_BYTES)
+	if (!b || bytes > PARLEY_UDP_BATCH_SLOT_BYTES || !g_atomic_int_get(&batching_enabled))
 		return NULL;
 	if (b->count == BATCH_SLOTS)
 		batch_flush(b);
@@ -240,10 +241,8 @@ static GSourceFuncs batch_source_funcs = {
 
 bool parley_udp_batch_attach(GMainContext *context)
 {
-	if (thread_batch || g_strcmp0(g_getenv("PARLEY_UDP_BATCH"), "0") == 0)
+	if (thread_batch)
 		return false;
-	if (g_strcmp0(g_getenv("PARLEY_UDP_GSO"), "0") == 0)
-		parley_udp_batch_set_gso(false);
 	parley_udp_batch *b = g_new0(parley_udp_batch, 1);
 	GSource *source = g_source_new(&batch_source_funcs, sizeof(batch_source));
 	((batch_source *)source)->batch = b;
@@ -280,4 +279,9 @@ void parley_udp_batch_get_stats(parley_udp_batch_stats *stats)
 void parley_udp_batch_set_gso(bool enabled)
 {
 	g_atomic_int_set(&gso_enabled, enabled ? 1 : 0);
+}
+
+void parley_udp_batch_set_enabled(bool enabled)
+{
+	g_atomic_int_set(&batching_enabled, enabled ? 1 : 0);
 }

@@ -71,7 +71,11 @@ void parley_udp_route_set(parley_udp_route *route, GSocket *socket, const struct
 void parley_udp_route_clear(parley_udp_route *route);
 
 void parley_udp_batch_get_stats(parley_udp_batch_stats *stats);
-/* Tests: turn GSO off (or back on) for the whole process. */
+/* For the whole process ([media] send_batch, udp_gso): with batching off
+ * parley_udp_batch_slot() returns NULL everywhere (callers send their own
+ * way); with GSO off every queued datagram is its own sendmsg(). Both on
+ * by default. */
+void parley_udp_batch_set_enabled(bool enabled);
 void parley_udp_batch_set_gso(bool enabled);
 
 #endif

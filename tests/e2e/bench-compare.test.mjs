@@ -6,7 +6,9 @@
 // stops both gateways by PID. Checked here: exit 0, the table has a row for
 // each gateway and a Parley/Janus ratio row, and its JSON lines show both
 // gateways forwarded packets to every subscriber, negotiated the same SRTP
-// profile (seen by the SDP probe too), lost no peer and did not crash.
+// profile (seen by the SDP probe too), lost no peer and did not crash; the
+// forwarding floor (fwd_floor) of that fan-out is measured with and without
+// GSO and printed.
 // Needs root (namespace, veth pair, sysctls), as CI is.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -75,6 +77,15 @@ test('bench/compare.sh --quick: both gateways forward to every subscriber with t
 		}
 		const ratio = lines.find((l) => l.kind === 'ratio');
 		assert.ok(ratio && ratio.srtp_profile === 'AEAD_AES_128_GCM', `ratio line: ${JSON.stringify(ratio)}`);
+		// The forwarding floor of the 1→10 fan-out, without and with GSO runs.
+		const floors = lines.filter((l) => l.kind === 'fwd_floor');
+		assert.deepEqual(floors.map((l) => l.gso).sort(), [false, true], `fwd_floor: ${JSON.stringify(floors)}`);
+		for (const f of floors) {
+			assert.equal(f.scenario, 'fanout10', JSON.stringify(f));
+			assert.equal(f.viewers, 10, JSON.stringify(f));
+			assert.ok(f.forwarded === f.received * 10 && f.received > 100 && f.cpu_us_per_fwd > 0, JSON.stringify(f));
+		}
+		assert.match(r.stdout, /^Forwarding floor fanout10: [\d.]+ CPU-µs per forwarded packet/m, show);
 		const sdp = lines.filter((l) => l.kind === 'sdp');
 		assert.equal(sdp.length, 2, `SDP probes: ${JSON.stringify(sdp)}`);
 		for (const s of sdp) {

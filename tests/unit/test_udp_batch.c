@@ -4,8 +4,8 @@
  * destination and intact; runs of one size share one GSO send (and do not
  * when GSO is off); a run ends at a larger datagram or after a shorter one;
  * a socket dropped by its owner before the flush still sends; a full batch
- * flushes itself; detach sends what is left; no batch, no route and
- * oversized slots are refused.
+ * flushes itself; detach sends what is left; no batch, batching turned
+ * off, no route and oversized slots are refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -273,6 +273,17 @@ static gpointer slot_on_this_thread(gpointer data)
 	return parley_udp_batch_slot(10);
 }
 
+static void batching_turned_off_gives_no_slot(void **state)
+{
+	fixture *f = *state;
+	parley_udp_batch_set_enabled(false);
+	assert_null(parley_udp_batch_slot(10));
+	parley_udp_batch_set_enabled(true);
+	queue(&f->to_a, 0x500, 40);
+	iterate(f);
+	expect(&f->a, 0x500, 40);
+}
+
 static void other_thread_has_no_batch(void **state)
 {
 	(void)state;
@@ -291,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(full_batch_flushes_itself, setup, teardown),
 		cmocka_unit_test_setup_teardown(detach_sends_what_is_left, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(batching_turned_off_gives_no_slot, setup, teardown),
 		cmocka_unit_test(other_thread_has_no_batch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
