@@ -29,6 +29,7 @@
 #include "events.h"
 #include "log.h"
 #include "loops.h"
+#include "media/pc_core.h"
 #include "registry.h"
 
 #define PARLEY_LOG_MODULE "main"
@@ -323,6 +324,10 @@ int main(int argc, char **argv)
 		parley_loops_stop();
 		return 1;
 	}
+	/* Media (DTLS certificate, SRTP, [media]) at start rather than at the
+	 * first PeerConnection; a failure is logged there and refuses pcs. */
+	char media_error[256];
+	(void)parley_webrtc_setup(media_error, sizeof(media_error));
 	if (load_modules() == 0) {
 		PLOG_ERR("no transport loaded (transports_folder %s): nothing could reach this server, exiting",
 		         parley_config_get_string("parley", "general", "transports_folder", PARLEY_TRANSPORTDIR));

@@ -148,6 +148,11 @@ static int ensure_settings(char *reason, size_t reason_size)
 	return setup_result;
 }
 
+int parley_webrtc_setup(char *reason, size_t reason_size)
+{
+	return ensure_settings(reason, reason_size);
+}
+
 /* ---- events ---- */
 
 static void notify(parley_handle *h, const char *kind, json_t *event)

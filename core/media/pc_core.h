@@ -12,6 +12,10 @@
 #include <jansson.h>
 #include "session.h"
 
+/* Reads [media] and sets up DTLS (certificate) and SRTP once for the
+ * process; later calls return the first result. 0, or -1 with a reason.
+ * parleyd calls it at start; a PeerConnection made first would too. */
+int parley_webrtc_setup(char *reason, size_t reason_size);
 /* A client's jsep (borrowed, already shape-checked): offer or answer.
  * 0, or an API error code (465 invalid SDP, 469 unexpected answer, 490)
  * with a reason. */
