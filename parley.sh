@@ -18,7 +18,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config libglib2.0-dev
  libnice-dev libsrtp2-dev libssl-dev libwebsockets-dev libjansson-dev libcmocka-dev
  libhiredis-dev libsqlite3-dev"
-TEST_PACKAGES="curl valgrind nodejs npm python3 python3-aiortc chromium redis-server
+TEST_PACKAGES="curl valgrind nodejs npm python3 python3-aiortc chromium redis-server coturn
  libjs-janus-gateway libjs-webrtc-adapter iproute2 util-linux clang
  debhelper dpkg-dev fakeroot lintian"
 
