@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "floor.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
@@ -54,30 +55,6 @@ static struct sockaddr_in forwarder_addr;
 static const char *iface = "lgj0";
 static int video_packets = 2;           /* per frame */
 static size_t video_bytes = 1041;       /* per packet */
-
-static double thread_cpu_us(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_THREAD, &ru);
-	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
-}
-
-static int bound_socket(const char *ip, struct sockaddr_in *addr)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(addr, 0, sizeof(*addr));
-	addr->sin_family = AF_INET;
-	inet_pton(AF_INET, ip, &addr->sin_addr);
-	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) < 0) {
-		fprintf(stderr, "fwd_floor: bind %s: %s\n", ip, strerror(errno));
-		exit(1);
-	}
-	socklen_t len = sizeof(*addr);
-	getsockname(fd, (struct sockaddr *)addr, &len);
-	int big = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-	return fd;
-}
 
 static void pin_to_iface(int fd)
 {
@@ -134,7 +111,7 @@ static void *publish(void *arg)
 {
 	int seconds = *(int *)arg;
 	struct sockaddr_in self;
-	int fd = bound_socket("127.0.0.3", &self);
+	int fd = floor_bound_socket("fwd_floor", "127.0.0.3", &self, 4 << 20);
 	char payload[MAX_PACKET];
 	memset(payload, 0x5a, sizeof(payload));
 	struct timespec now, next_audio, next_video, end;
@@ -208,10 +185,10 @@ int main(int argc, char **argv)
 	size_t frame = (size_t)video_kbps * 1000 / 8 / 30;
 	video_packets = (int)((frame + MAX_PACKET - 1) / MAX_PACKET);
 	video_bytes = frame / (size_t)video_packets;
-	int in = bound_socket("127.0.0.2", &forwarder_addr);
+	int in = floor_bound_socket("fwd_floor", "127.0.0.2", &forwarder_addr, 4 << 20);
 	pin_to_iface(in);
 	for (int i = 0; i < n_viewers; i++)
-		viewer_fds[i] = bound_socket("127.0.0.3", &viewer_addrs[i]);
+		viewer_fds[i] = floor_bound_socket("fwd_floor", "127.0.0.3", &viewer_addrs[i], 4 << 20);
 	pthread_t drainer, publisher;
 	pthread_create(&drainer, NULL, drain, NULL);
 	pthread_create(&publisher, NULL, publish, &seconds);
@@ -219,7 +196,7 @@ int main(int argc, char **argv)
 	static char packets[MAX_PER_WAKE][2048];
 	size_t lengths[MAX_PER_WAKE];
 	long received = 0, forwarded = 0, wakes = 0;
-	double cpu0 = thread_cpu_us();
+	double cpu0 = floor_thread_cpu_us();
 	struct pollfd pfd = { .fd = in, .events = POLLIN };
 	while (!atomic_load(&done)) {
 		if (poll(&pfd, 1, 100) <= 0)
@@ -259,7 +236,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	double cpu = thread_cpu_us() - cpu0;
+	double cpu = floor_thread_cpu_us() - cpu0;
 	pthread_join(publisher, NULL);
 	pthread_join(drainer, NULL);
 	printf("{\"kind\":\"fwd_floor\",\"viewers\":%d,\"gso\":%s,\"seconds\":%d,\"video_kbps\":%d,\"received\":%ld,"

@@ -28,18 +28,12 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "floor.h"
 
 #define MAX_COUNT 10000000L
 #define MAX_BYTES 1400
 
 static atomic_bool done;
-
-static double thread_cpu_us(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_THREAD, &ru);
-	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
-}
 
 static void *drain(void *arg)
 {
@@ -50,21 +44,6 @@ static void *drain(void *arg)
 	while (!atomic_load(&done))
 		(void)recv(fd, buf, sizeof(buf), 0);
 	return NULL;
-}
-
-static int bound_socket(const char *ip, struct sockaddr_in *addr)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(addr, 0, sizeof(*addr));
-	addr->sin_family = AF_INET;
-	inet_pton(AF_INET, ip, &addr->sin_addr);
-	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) < 0) {
-		fprintf(stderr, "udp_floor: bind %s: %s\n", ip, strerror(errno));
-		exit(1);
-	}
-	socklen_t len = sizeof(*addr);
-	getsockname(fd, (struct sockaddr *)addr, &len);
-	return fd;
 }
 
 int main(int argc, char **argv)
@@ -93,8 +72,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct sockaddr_in from, to;
-	int tx = bound_socket("127.0.0.2", &from);
-	int rx = bound_socket("127.0.0.3", &to);
+	int tx = floor_bound_socket("udp_floor", "127.0.0.2", &from, 0);
+	int rx = floor_bound_socket("udp_floor", "127.0.0.3", &to, 0);
 	uint32_t index_be = htonl(ifindex);
 	if (setsockopt(tx, IPPROTO_IP, IP_UNICAST_IF, &index_be, sizeof(index_be)) < 0) {
 		fprintf(stderr, "udp_floor: IP_UNICAST_IF: %s\n", strerror(errno));
@@ -105,7 +84,7 @@ int main(int argc, char **argv)
 	char payload[MAX_BYTES];
 	memset(payload, 0xa5, sizeof(payload));
 	long failed = 0;
-	double cpu0 = thread_cpu_us();
+	double cpu0 = floor_thread_cpu_us();
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < count; i++) {
@@ -114,7 +93,7 @@ int main(int argc, char **argv)
 		if ((i & 63) == 63)   /* a subscriber's pace, roughly: let the reader keep up */
 			sched_yield();
 	}
-	double cpu = thread_cpu_us() - cpu0;
+	double cpu = floor_thread_cpu_us() - cpu0;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	atomic_store(&done, true);
 	pthread_join(reader, NULL);
