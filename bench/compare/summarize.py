@@ -58,7 +58,15 @@ def cmd_record(a):
 	# connect), the veth counter tells which share of what the gateway sent
 	# fell inside the window.
 	forwarded = packets * tx_window / tx_total if tx_total > 0 and a.window_s > 0 else 0
-	cpu_us = (a.cpu2 - a.cpu1) * 1e6 / a.clk_tck if a.window_s > 0 else 0
+	# Thread run times in ns (schedstat) when every thread lived through the
+	# window; clock ticks (10 ms steps) otherwise.
+	precise = a.cpu_ns2 > a.cpu_ns1 > 0
+	if a.window_s <= 0:
+		cpu_us = 0
+	elif precise:
+		cpu_us = (a.cpu_ns2 - a.cpu_ns1) / 1000
+	else:
+		cpu_us = (a.cpu2 - a.cpu1) * 1e6 / a.clk_tck
 	rss_delta = max(a.rss_end - a.rss_idle, 0)
 	rec = {
 		'kind': 'run', 'gateway': a.gateway, 'scenario': a.scenario, 'plugin': summary.get('plugin'),
@@ -67,6 +75,7 @@ def cmd_record(a):
 		'participants': a.participants, 'srtp_profile': summary.get('srtp_profile', 'none'),
 		'window_s': round(a.window_s, 3),
 		'server_cpu_window_us': round(cpu_us),
+		'server_cpu_source': 'schedstat' if precise else 'clock ticks',
 		'server_cpu_pct': round(100 * cpu_us / (a.window_s * 1e6), 1) if a.window_s > 0 else None,
 		'server_user_share': round((a.user2 - a.user1) / (a.cpu2 - a.cpu1), 2) if a.cpu2 > a.cpu1 else None,
 		'server_cpu_setup_us': round((a.cpu1 - a.cpu0) * 1e6 / a.clk_tck),
@@ -241,7 +250,7 @@ def main():
 	r.add_argument('--loadgen', required=True)
 	r.add_argument('--participants', type=int, required=True)
 	r.add_argument('--clk-tck', type=int, default=100)
-	for k in ('cpu0', 'cpu1', 'cpu2', 'user1', 'user2', 'udp-drops', 'tx0', 'tx1', 'tx2', 'tx3', 'rss-idle', 'rss-end', 'crashed', 'gateway-exit'):
+	for k in ('cpu0', 'cpu1', 'cpu2', 'cpu-ns1', 'cpu-ns2', 'user1', 'user2', 'udp-drops', 'tx0', 'tx1', 'tx2', 'tx3', 'rss-idle', 'rss-end', 'crashed', 'gateway-exit'):
 		r.add_argument('--' + k, type=int, default=0)
 	r.add_argument('--window-s', type=float, default=0)
 	r.add_argument('--commit', default='')
