@@ -220,13 +220,13 @@ cpu_ticks() {   # utime + stime of every thread, in clock ticks ("user+system us
 	set -- $stat
 	echo "$(( ${12} + ${13} )) ${12}"
 }
-cpu_ns() {   # time on CPU of every live thread in ns (schedstat), then the thread ids: "ns tid,tid,..."
-	local t ns total=0 tids=
+cpu_threads() {   # every live thread's time on CPU in ns (schedstat): "tid:ns,tid:ns,..."
+	local t ns out=
 	for t in "/proc/$1/task/"*; do
 		read -r ns _ <"$t/schedstat" 2>/dev/null || continue
-		total=$((total + ns)) tids+="${t##*/},"
+		out+="${t##*/}:$ns,"
 	done
-	echo "$total $tids"
+	echo "${out:-none}"
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 tx_packets() {   # packets the gateway side of the veth pair sent
@@ -284,7 +284,7 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 	local gw=$1 driver=$2 port=$3 scen=$4 shape=$5 people=$6
 	local dir=$work/$gw-$scen lg_json lg_err i
 	local cpu0=0 cpu1=0 cpu2=0 tx0=0 tx1=0 tx2=0 tx3=0 rss_idle=0 rss_end=0 window=0 crashed=0 gw_exit=0 failure=''
-	local t1 t2 user1=0 user2=0 drops0=0 drops3=0 ns1=0 ns2=0 tids1= tids2=
+	local t1 t2 user1=0 user2=0 drops0=0 drops3=0 threads1=none threads2=none
 	write_config "$gw" "$port" "$dir"
 	lg_json=$dir/loadgen.json lg_err=$dir/loadgen.log
 	log "$scen on $gw ($driver: $shape, ${duration}s)"
@@ -312,13 +312,11 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 			[ -n "$callgrind" ] && callgrind_control -z "$gateway_pid" >/dev/null 2>&1
 			t1=$(date +%s%N) tx1=$(tx_packets "$gateway_pid")
 			read -r cpu1 user1 < <(cpu_ticks "$gateway_pid")
-			read -r ns1 tids1 < <(cpu_ns "$gateway_pid")
+			threads1=$(cpu_threads "$gateway_pid")
 			sleep "$duration" & wait $!   # a signal interrupts wait, not sleep
 			t2=$(date +%s%N) tx2=$(tx_packets "$gateway_pid")
 			read -r cpu2 user2 < <(cpu_ticks "$gateway_pid")
-			read -r ns2 tids2 < <(cpu_ns "$gateway_pid")
-			# ns only when no thread came or went (a gone thread's time leaves the sum)
-			[ "$tids1" = "$tids2" ] || ns1=0 ns2=0
+			threads2=$(cpu_threads "$gateway_pid")
 			# the profile of the window alone: callgrind.<gateway>-<scenario>.1
 			[ -n "$callgrind" ] && callgrind_control -d "$gateway_pid" >/dev/null 2>&1
 			rss_end=$(rss_kb "$gateway_pid")
@@ -338,7 +336,7 @@ run_one() {   # run_one GATEWAY DRIVER PORT SCENARIO SHAPE PARTICIPANTS
 	fi
 	python3 "$here/summarize.py" record --gateway "$gw" --scenario "$scen" --loadgen "$lg_json" \
 		--participants "$people" --clk-tck "$clk_tck" --cpu0 "$cpu0" --cpu1 "$cpu1" --cpu2 "$cpu2" --user1 "$user1" --user2 "$user2" --udp-drops $((drops3 - drops0)) \
-		--cpu-ns1 "$ns1" --cpu-ns2 "$ns2" \
+		--cpu-threads1 "$threads1" --cpu-threads2 "$threads2" \
 		--tx0 "$tx0" --tx1 "$tx1" --tx2 "$tx2" --tx3 "$tx3" --rss-idle "$rss_idle" --rss-end "${rss_end:-0}" \
 		--window-s "$window" --crashed "$crashed" --gateway-exit "$gw_exit" --commit "$commit" \
 		--date "$date_utc" --failure "$failure" >>"$json_file"

@@ -37,6 +37,36 @@ def number(value):
 	return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def thread_times(text):
+	"""'tid:ns,tid:ns,...' (compare.sh's cpu_threads) -> {tid: ns}."""
+	out = {}
+	for item in (text or '').split(','):
+		tid, _, ns = item.partition(':')
+		if tid.isdigit() and ns.isdigit():
+			out[tid] = int(ns)
+	return out
+
+
+def window_cpu_us(a):
+	"""The gateway's CPU time in the window, its source, threads that ended.
+
+	Every thread alive at the end counts its schedstat time since the start
+	(all of it when it started in the window). A thread that ended in the
+	window takes its time with it: when clock ticks (which keep it) say more
+	than 20 ms beyond that, the ticks are used instead."""
+	if a.window_s <= 0:
+		return 0, 'none', 0
+	ticks_us = (a.cpu2 - a.cpu1) * 1e6 / a.clk_tck
+	before, after = thread_times(a.cpu_threads1), thread_times(a.cpu_threads2)
+	if not before or not after:
+		return ticks_us, 'clock ticks', 0
+	exited = len(set(before) - set(after))
+	ns_us = sum(ns - before.get(tid, 0) for tid, ns in after.items()) / 1000
+	if exited and ticks_us > ns_us + 20000:
+		return ticks_us, 'clock ticks', exited
+	return ns_us, 'schedstat', exited
+
+
 def cmd_record(a):
 	summary = {}
 	failure = None
@@ -58,15 +88,7 @@ def cmd_record(a):
 	# connect), the veth counter tells which share of what the gateway sent
 	# fell inside the window.
 	forwarded = packets * tx_window / tx_total if tx_total > 0 and a.window_s > 0 else 0
-	# Thread run times in ns (schedstat) when every thread lived through the
-	# window; clock ticks (10 ms steps) otherwise.
-	precise = a.cpu_ns2 > a.cpu_ns1 > 0
-	if a.window_s <= 0:
-		cpu_us = 0
-	elif precise:
-		cpu_us = (a.cpu_ns2 - a.cpu_ns1) / 1000
-	else:
-		cpu_us = (a.cpu2 - a.cpu1) * 1e6 / a.clk_tck
+	cpu_us, source, exited = window_cpu_us(a)
 	rss_delta = max(a.rss_end - a.rss_idle, 0)
 	rec = {
 		'kind': 'run', 'gateway': a.gateway, 'scenario': a.scenario, 'plugin': summary.get('plugin'),
@@ -75,7 +97,7 @@ def cmd_record(a):
 		'participants': a.participants, 'srtp_profile': summary.get('srtp_profile', 'none'),
 		'window_s': round(a.window_s, 3),
 		'server_cpu_window_us': round(cpu_us),
-		'server_cpu_source': 'schedstat' if precise else 'clock ticks',
+		'server_cpu_source': source, 'server_threads_exited': exited,
 		'server_cpu_pct': round(100 * cpu_us / (a.window_s * 1e6), 1) if a.window_s > 0 else None,
 		'server_user_share': round((a.user2 - a.user1) / (a.cpu2 - a.cpu1), 2) if a.cpu2 > a.cpu1 else None,
 		'server_cpu_setup_us': round((a.cpu1 - a.cpu0) * 1e6 / a.clk_tck),
@@ -250,7 +272,9 @@ def main():
 	r.add_argument('--loadgen', required=True)
 	r.add_argument('--participants', type=int, required=True)
 	r.add_argument('--clk-tck', type=int, default=100)
-	for k in ('cpu0', 'cpu1', 'cpu2', 'cpu-ns1', 'cpu-ns2', 'user1', 'user2', 'udp-drops', 'tx0', 'tx1', 'tx2', 'tx3', 'rss-idle', 'rss-end', 'crashed', 'gateway-exit'):
+	r.add_argument('--cpu-threads1', default='none')
+	r.add_argument('--cpu-threads2', default='none')
+	for k in ('cpu0', 'cpu1', 'cpu2', 'user1', 'user2', 'udp-drops', 'tx0', 'tx1', 'tx2', 'tx3', 'rss-idle', 'rss-end', 'crashed', 'gateway-exit'):
 		r.add_argument('--' + k, type=int, default=0)
 	r.add_argument('--window-s', type=float, default=0)
 	r.add_argument('--commit', default='')
