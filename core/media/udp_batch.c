@@ -173,12 +173,6 @@ static void batch_flush(parley_udp_batch *b)
 	b->count = 0;
 }
 
-void parley_udp_batch_flush(void)
-{
-	if (thread_batch)
-		batch_flush(thread_batch);
-}
-
 /* ---- queueing ---- */
 
 uint8_t *parley_udp_batch_slot(size_t bytes)

@@ -55,15 +55,14 @@ bool parley_udp_batch_attach(GMainContext *context);
 /* Sends what is queued and frees the calling thread's batch. */
 void parley_udp_batch_detach(void);
 
-/* A buffer of at least `bytes` for the next datagram of this thread, or
- * NULL when the thread has no batch or bytes > PARLEY_UDP_BATCH_SLOT_BYTES.
- * Valid until the next commit or flush of this thread. */
+/* A buffer of at least `bytes` for the next datagram of this thread (a
+ * full batch is sent first), or NULL when the thread has no batch, batching
+ * is off or bytes > PARLEY_UDP_BATCH_SLOT_BYTES. Valid until the next
+ * commit, or until this thread's loop iteration ends. */
 uint8_t *parley_udp_batch_slot(size_t bytes);
-/* Queues the `length` bytes written in the slot for `route`; flushes first
- * when the batch is full. Returns 0, or -1 (no batch, no route, bad length). */
+/* Queues the `length` bytes written in the slot for `route`. Returns 0, or
+ * -1 (no batch, no route, bad length, no slot taken). */
 int parley_udp_batch_commit(const parley_udp_route *route, size_t length);
-/* Sends what this thread has queued now. */
-void parley_udp_batch_flush(void);
 
 /* Copies route's address from a sockaddr; takes a reference on socket. */
 void parley_udp_route_set(parley_udp_route *route, GSocket *socket, const struct sockaddr *addr, socklen_t len);

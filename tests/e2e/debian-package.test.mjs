@@ -19,12 +19,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, SRCDIR, BUILDDIR } from './lib/server.mjs';
+import { freePort, SRCDIR, BUILDDIR, waitForHealth } from './lib/server.mjs';
 import { HttpJanus, assertReply } from './lib/janus.mjs';
 
 const BUILD_TIMEOUT_MS = 400000;
 const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-deb-'));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let packaged = null; // {root, multiarch, version} once step 1 passed
 
 after(() => {
@@ -151,22 +150,10 @@ test('debian: the extracted parleyd starts from the packaged samples, answers /h
 		try {
 			// Both transports answer GET /health within 10 s.
 			const urls = [`http://127.0.0.1:${httpPort}/health`, `http://127.0.0.1:${wsPort}/health`];
-			const ready = new Set();
-			const deadline = Date.now() + 10000;
-			while (ready.size < urls.length && Date.now() < deadline && !exit) {
-				for (const u of urls) {
-					if (ready.has(u)) continue;
-					try {
-						const r = await fetch(u, { signal: AbortSignal.timeout(1000) });
-						await r.arrayBuffer();
-						if (r.status === 200) ready.add(u);
-					} catch { /* not listening yet */ }
-				}
-				if (ready.size < urls.length) await sleep(100);
-			}
+			const { ready, last } = await waitForHealth(urls, 10000, () => exit !== null);
 			assert.equal(exit, null, `parleyd exited during start-up (${JSON.stringify(exit)}):\n${log()}`);
 			assert.equal(ready.size, urls.length,
-				`GET /health answered 200 on ${[...ready]} only, wanted ${urls}:\n${log()}`);
+				`GET /health answered 200 on ${[...ready]} only, wanted ${urls} (last: ${last}):\n${log()}`);
 
 			// The demo pages come from the extracted parley-demos.
 			const page = await fetch(`http://127.0.0.1:${httpPort}/index.html`, { signal: AbortSignal.timeout(5000) });

@@ -21,9 +21,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test as nodeTest } from 'node:test';
 import { serverSuite } from './lib/harness.mjs';
-import { BUILDDIR, SRCDIR, freePort } from './lib/server.mjs';
+import { runLoadgen } from './lib/loadgen.mjs';
+import { SRCDIR, freePort } from './lib/server.mjs';
 
-const LOADGEN = path.join(BUILDDIR, 'bench/loadgen/parley-loadgen');
 const JANUS = process.env.JANUS_BIN || '/usr/sbin/janus';
 const JANUS_BIN = fs.existsSync(JANUS) ? JANUS : '/usr/bin/janus';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -31,25 +31,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const { test } = serverSuite({
 	config: { parley: { media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1' } } },
 });
-
-/** Runs parley-loadgen (bounded); returns {code, summary, stderr}. */
-function runLoadgen(args, timeoutMs = 60000) {
-	assert.ok(fs.existsSync(LOADGEN), `${LOADGEN} is missing (make bench/loadgen/parley-loadgen)`);
-	return new Promise((resolve, reject) => {
-		const p = spawn(LOADGEN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-		let out = '', err = '';
-		p.stdout.on('data', (d) => { out += d; });
-		p.stderr.on('data', (d) => { err += d; if (err.length > 200000) err = err.slice(-100000); });
-		const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`parley-loadgen still running after ${timeoutMs} ms\n${err}`)); }, timeoutMs);
-		p.on('error', (e) => { clearTimeout(t); reject(e); });
-		p.on('exit', (code) => {
-			clearTimeout(t);
-			let summary = null;
-			try { summary = JSON.parse(out.split('\n')[0]); } catch { /* checked below */ }
-			resolve({ code, summary, stdout: out, stderr: err });
-		});
-	});
-}
 
 /** Every packet sent came back, intact: the generator's own check and ours. */
 function assertIntact(r, what) {

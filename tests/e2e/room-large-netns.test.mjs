@@ -12,14 +12,11 @@
 // createRoom request (maxParticipants 12): "configurable to dozens".
 // tests/run.sh runs this file in a network namespace with only lo.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { serverSuite } from './lib/harness.mjs';
-import { ADMIN_SECRET, BUILDDIR } from './lib/server.mjs';
+import { runLoadgen } from './lib/loadgen.mjs';
+import { ADMIN_SECRET } from './lib/server.mjs';
 import { HttpJanus } from './lib/janus.mjs';
 
-const LOADGEN = path.join(BUILDDIR, 'bench/loadgen/parley-loadgen');
 const PEERS = 12;
 
 const { test } = serverSuite({
@@ -28,28 +25,6 @@ const { test } = serverSuite({
 		'parley.plugin.room': { general: { max_participants: '40', max_participants_limit: '60' } },
 	},
 });
-
-/** Runs parley-loadgen (bounded); resolves {code, summary, stdout, stderr}. */
-function runLoadgen(args, timeoutMs) {
-	assert.ok(fs.existsSync(LOADGEN), `${LOADGEN} is missing (make bench/loadgen/parley-loadgen)`);
-	return new Promise((resolve, reject) => {
-		const p = spawn(LOADGEN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-		let out = '', err = '';
-		p.stdout.on('data', (d) => { out += d; });
-		p.stderr.on('data', (d) => { err += d; if (err.length > 200000) err = err.slice(-100000); });
-		const t = setTimeout(() => {
-			p.kill('SIGKILL');
-			reject(new Error(`parley-loadgen still running after ${timeoutMs} ms\n${err.slice(-3000)}`));
-		}, timeoutMs);
-		p.on('error', (e) => { clearTimeout(t); reject(e); });
-		p.on('exit', (code) => {
-			clearTimeout(t);
-			let summary = null;
-			try { summary = JSON.parse(out.split('\n')[0]); } catch { /* checked by the caller */ }
-			resolve({ code, summary, stdout: out, stderr: err });
-		});
-	});
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

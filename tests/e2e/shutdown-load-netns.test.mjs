@@ -8,13 +8,9 @@
 // than abandoned by the shutdown watchdog.
 // tests/run.sh runs this file in a network namespace with only lo.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { ownServerTest } from './lib/harness.mjs';
-import { BUILDDIR } from './lib/server.mjs';
+import { startLoadgen } from './lib/loadgen.mjs';
 
-const LOADGEN = path.join(BUILDDIR, 'bench/loadgen/parley-loadgen');
 const GRACE_MS = 2000;
 const SHAPE = ['--driver', 'room', '--publishers', '80', '--rooms', '20', '--mesh'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -28,29 +24,6 @@ const serverOptions = {
 		'parley.plugin.room': { general: { max_participants: '7' } },
 	},
 };
-
-/** Starts parley-loadgen (bounded); `done` resolves {code, summary, stderr}. */
-function startLoadgen(args, timeoutMs) {
-	assert.ok(fs.existsSync(LOADGEN), `${LOADGEN} is missing (make bench/loadgen/parley-loadgen)`);
-	const p = spawn(LOADGEN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-	let out = '', err = '';
-	p.stdout.on('data', (d) => { out += d; });
-	p.stderr.on('data', (d) => { err += d; if (err.length > 200000) err = err.slice(-100000); });
-	const done = new Promise((resolve, reject) => {
-		const t = setTimeout(() => {
-			p.kill('SIGKILL');
-			reject(new Error(`parley-loadgen still running after ${timeoutMs} ms\n${err.slice(-3000)}`));
-		}, timeoutMs);
-		p.on('error', (e) => { clearTimeout(t); reject(e); });
-		p.on('exit', (code) => {
-			clearTimeout(t);
-			let summary = null;
-			try { summary = JSON.parse(out.split('\n')[0]); } catch { /* checked by the caller */ }
-			resolve({ code, summary, stderr: err });
-		});
-	});
-	return { proc: p, done, stderr: () => err };
-}
 
 /** SIGTERM; resolves {exit, took} once parleyd ended or the bound passed (then SIGKILL). */
 async function terminate(srv, boundMs) {

@@ -23,33 +23,22 @@ import argparse
 import asyncio
 import logging
 import os
-import json
 import sys
 import time
-import urllib.request
 import uuid
 
 from aiortc import (RTCConfiguration, RTCPeerConnection,
                     RTCSessionDescription)
 
+from janus_http import JanusHttp  # noqa: E402
 from synthetic import HEIGHT, WIDTH, Audio, Video, out  # noqa: E402  (also: loopback-only ICE)
 
 
-class Janus:
+class Janus(JanusHttp):
     def __init__(self, url):
-        self.url = url.rstrip("/")
+        super().__init__(url)
         self.session = None
         self.handle = None
-
-    def _request(self, path, body=None, timeout=40):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method="POST" if body is not None else "GET",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return json.loads(r.read())
-
-    async def call(self, path, body=None, timeout=40):
-        return await asyncio.get_running_loop().run_in_executor(None, self._request, path, body, timeout)
 
     async def create(self, plugin):
         r = await self.call("/janus", {"janus": "create", "transaction": uuid.uuid4().hex})

@@ -25,40 +25,29 @@ m-line reuse rule of plugins/room/README.md.
 import argparse
 import asyncio
 import concurrent.futures
-import json
 import logging
 import os
 import sys
 import time
-import urllib.request
 import uuid
 
 from aiortc import (RTCConfiguration, RTCPeerConnection,
                     RTCSessionDescription)
 
+from janus_http import JanusHttp  # noqa: E402
 from synthetic import Audio, Video, out  # noqa: E402  (also: loopback-only ICE)
 
 PLUGIN = "parley.plugin.room"
 EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=24)
 
 
-class Janus:
+class Janus(JanusHttp):
     """One Janus session over HTTP; events are dispatched by sender handle."""
 
     def __init__(self, url):
-        self.url = url.rstrip("/")
+        super().__init__(url, EXECUTOR)
         self.session = None
         self.handlers = {}
-
-    def _request(self, path, body=None, timeout=40):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method="POST" if body is not None else "GET",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return json.loads(r.read())
-
-    async def call(self, path, body=None, timeout=40):
-        return await asyncio.get_running_loop().run_in_executor(EXECUTOR, self._request, path, body, timeout)
 
     async def create(self):
         r = await self.call("/janus", {"janus": "create", "transaction": uuid.uuid4().hex})

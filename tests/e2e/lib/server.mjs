@@ -48,6 +48,31 @@ function probePort() {
 		});
 	});
 }
+/** Polls GET on every url until each has answered 200, `hasExited()` turns
+ * true or `timeoutMs` passed: {ok, ready (a Set of urls), last (the latest
+ * failure seen)}. */
+export async function waitForHealth(urls, timeoutMs, hasExited = () => false) {
+	const deadline = Date.now() + timeoutMs;
+	const ready = new Set();
+	let last = '';
+	while (Date.now() < deadline && !hasExited()) {
+		for (const u of urls) {
+			if (ready.has(u)) continue;
+			try {
+				const r = await fetch(u, { signal: AbortSignal.timeout(1000) });
+				await r.arrayBuffer();
+				if (r.status === 200) ready.add(u);
+				else last = `${u} answered ${r.status}`;
+			} catch (e) {
+				last = `${u}: ${e.cause?.code || e.message}`;
+			}
+		}
+		if (ready.size === urls.length) return { ok: true, ready, last };
+		await sleep(100);
+	}
+	return { ok: false, ready, last };
+}
+
 export async function freePort() {
 	for (let attempt = 0; attempt < 50; attempt++) {
 		const port = await probePort();
@@ -219,29 +244,13 @@ export class ParleyServer {
 
 	/** Waits until both ports answer GET /health with a 200. */
 	async waitReady(timeoutMs) {
-		const deadline = Date.now() + timeoutMs;
 		const urls = [`${this.httpUrl}/health`, `http://127.0.0.1:${this.wsPort}/health`];
-		const ready = new Set();
-		let last = '';
-		while (Date.now() < deadline) {
-			if (this.exit) {
-				throw new Error(`parleyd exited during start-up (${JSON.stringify(this.exit)}); log:\n` +
-					this.log().slice(-4000));
-			}
-			for (const u of urls) {
-				if (ready.has(u)) continue;
-				try {
-					const r = await fetch(u, { signal: AbortSignal.timeout(1000) });
-					await r.arrayBuffer();
-					if (r.status === 200) ready.add(u);
-					else last = `${u} answered ${r.status}`;
-				} catch (e) {
-					last = `${u}: ${e.cause?.code || e.message}`;
-				}
-			}
-			if (ready.size === urls.length) return;
-			await sleep(100);
+		const { ok, last } = await waitForHealth(urls, timeoutMs, () => this.exit !== null);
+		if (this.exit) {
+			throw new Error(`parleyd exited during start-up (${JSON.stringify(this.exit)}); log:\n` +
+				this.log().slice(-4000));
 		}
+		if (ok) return;
 		const log = this.log().slice(-4000);
 		await this.stop();
 		throw new Error(`parleyd did not answer GET /health on both ports within ${timeoutMs} ms ` +
