@@ -18,6 +18,7 @@
 #include "events.h"
 #include "loops.h"
 #include "media/udp_batch.h"
+#include "media/pc.h"
 #include "registry.h"
 
 #define MAX_MODULES 64
@@ -239,6 +240,12 @@ static int serve_metrics(const parley_http_request *request, parley_http_respons
 	      udp.gso_sends);
 	gauge(out, "parley_udp_batch_dropped_total", "Batched datagrams the kernel refused.", "counter", udp.dropped);
 	gauge(out, "parley_udp_gso_enabled", "1 while UDP GSO is in use.", "gauge", udp.gso_enabled);
+	g_string_append(out, "# HELP parley_webrtc_connection_events_total PeerConnection connectivity events by kind "
+	                     "(disconnected, recovered, ice_restart, ice_failed, consent_expired, dtls_failed).\n"
+	                     "# TYPE parley_webrtc_connection_events_total counter\n");
+	for (parley_pc_event e = 0; e < PARLEY_PC_EVENT_COUNT; e++)
+		g_string_append_printf(out, "parley_webrtc_connection_events_total{event=\"%s\"} %" G_GUINT64_FORMAT "\n",
+		                       parley_pc_event_name(e), parley_pc_event_count(e));
 	gauge(out, "parley_process_resident_memory_bytes", "Resident set size.", "gauge", resident_bytes());
 	gauge(out, "parley_uptime_seconds", "Seconds since the process started.", "gauge", uptime_seconds());
 

@@ -1,7 +1,7 @@
 /*
  * ice.c — owns the libnice side of a PeerConnection: one NiceAgent with one
  * stream of one component, its configuration (mode, role, interfaces, port
- * range, STUN, TURN, check timing, consent freshness), candidate text in
+ * range, STUN, TURN, check timing, keepalive checks), candidate text in
  * and out, restarts, state mapping and the connect watchdog.
  */
 #include "ice.h"
@@ -357,7 +357,11 @@ parley_ice_agent *parley_ice_agent_new(GMainContext *context, const parley_ice_c
                                        const parley_ice_callbacks *callbacks, void *user_data,
                                        GError **error)
 {
-	NiceAgentOption options = NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS;
+	/* No NICE_AGENT_OPTION_CONSENT_FRESHNESS: libnice 0.1.21 would end the
+	 * pair 10 s after the last answered keepalive (one late answer ends a
+	 * call). Plain keepalive checks end it after 50 s unanswered; the pc
+	 * judges liveness itself, with RFC 7675's 30 s (pc_liveness.c). */
+	NiceAgentOption options = NICE_AGENT_OPTION_ICE_TRICKLE;
 	parley_ice_agent *agent;
 
 	if (!config || !callbacks) {

@@ -9,8 +9,8 @@
  * to an RTC port range, uses a STUN server and an optional TURN relay,
  * trickles candidates out as SDP "candidate:..." strings, takes remote ones
  * in (mDNS ".local" names refused), restarts ICE on request, reports state
- * changes, the selected pair, and datagrams; consent freshness and
- * keepalive checks end a vanished peer in FAILED within a bounded time.
+ * changes, the selected pair, and datagrams; keepalive checks end a
+ * vanished peer in FAILED within a bounded time (50 s).
  *
  * Threading: create, use and free an agent on its context's thread; all
  * callbacks run there. Do not free an agent from inside its own callback:
@@ -79,8 +79,9 @@ typedef struct parley_ice_config {
 	unsigned stun_max_retransmissions;
 	/* Checking must reach CONNECTED within this time once remote
 	 * credentials are known, else FAILED (0 = 30000 ms). Once connected,
-	 * RFC 7675 consent freshness (libnice) turns a silent peer into FAILED:
-	 * libnice 0.1.21 fixes that bound at about 10 s (not configurable). */
+	 * keepalive checks turn a peer that answers none for 50 s (libnice
+	 * 0.1.21's fixed bound) into FAILED; the pc's own liveness check
+	 * (pc_liveness.c) usually ends a silent peer sooner. */
 	unsigned connect_timeout_ms;
 	unsigned max_remote_candidates;   /* 0 = 64 */
 } parley_ice_config;

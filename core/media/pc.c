@@ -243,10 +243,39 @@ void parley_pc_invoke(parley_pc *pc, void (*fn)(void *data), void *data)
 
 /* ---- failure and close ---- */
 
-void pc_fail(parley_pc *pc, const char *reason)
+/* ---- connectivity events, process-wide (for /metrics) ---- */
+
+static const char *const event_names[PARLEY_PC_EVENT_COUNT] = {
+	[PARLEY_PC_EVENT_DISCONNECTED] = "disconnected",
+	[PARLEY_PC_EVENT_RECOVERED] = "recovered",
+	[PARLEY_PC_EVENT_ICE_RESTART] = "ice_restart",
+	[PARLEY_PC_EVENT_ICE_FAILED] = "ice_failed",
+	[PARLEY_PC_EVENT_CONSENT_EXPIRED] = "consent_expired",
+	[PARLEY_PC_EVENT_DTLS_FAILED] = "dtls_failed",
+};
+static guint64 event_counts[PARLEY_PC_EVENT_COUNT];
+
+const char *parley_pc_event_name(parley_pc_event event)
+{
+	return (unsigned)event < PARLEY_PC_EVENT_COUNT ? event_names[event] : "unknown";
+}
+
+guint64 parley_pc_event_count(parley_pc_event event)
+{
+	return (unsigned)event < PARLEY_PC_EVENT_COUNT ? __atomic_load_n(&event_counts[event], __ATOMIC_RELAXED) : 0;
+}
+
+void pc_count_event(parley_pc_event event)
+{
+	if ((unsigned)event < PARLEY_PC_EVENT_COUNT)
+		__atomic_add_fetch(&event_counts[event], 1, __ATOMIC_RELAXED);
+}
+
+void pc_fail(parley_pc *pc, parley_pc_event cause, const char *reason)
 {
 	if (pc->closed)
 		return;
+	pc_count_event(cause);
 	pc->closed = true;
 	pc_media_stop_timer(pc);
 	if (pc->cb.failed)
@@ -328,7 +357,13 @@ static void on_ice_state(void *user_data, parley_ice_state state)
 	pc->ice_state = state;
 	refresh_route(pc);
 	if (state == PARLEY_ICE_STATE_FAILED) {
-		pc_fail(pc, "ICE failed");
+		/* Once up, libnice fails a pair only when its keepalive checks went
+		 * unanswered for 50 s: consent is gone (pc_liveness.c usually says
+		 * so first). */
+		if (pc->webrtc_up)
+			pc_fail(pc, PARLEY_PC_EVENT_CONSENT_EXPIRED, "consent expired");
+		else
+			pc_fail(pc, PARLEY_PC_EVENT_ICE_FAILED, "ICE failed");
 		return;
 	}
 	if ((state == PARLEY_ICE_STATE_CONNECTED || state == PARLEY_ICE_STATE_READY) && pc->dtls &&
@@ -345,6 +380,7 @@ static void on_ice_receive(void *user_data, const uint8_t *data, size_t length)
 	case PARLEY_PACKET_DTLS:
 		if (pc->dtls)
 			parley_dtls_incoming(pc->dtls, data, length);
+		pc->heard++;   /* a DTLS record only our peer can send */
 		break;
 	case PARLEY_PACKET_RTP:
 	case PARLEY_PACKET_RTCP:
@@ -403,7 +439,7 @@ static void on_dtls_connected(void *user_data, const parley_srtp_keys *keys)
 	parley_srtp *srtp = parley_srtp_new(keys, pc->settings.replay_window, &error);
 	if (!srtp) {
 		g_clear_error(&error);
-		pc_fail(pc, "SRTP setup failed");
+		pc_fail(pc, PARLEY_PC_EVENT_DTLS_FAILED, "SRTP setup failed");
 		return;
 	}
 	g_mutex_lock(&pc->lock);
@@ -413,6 +449,7 @@ static void on_dtls_connected(void *user_data, const parley_srtp_keys *keys)
 	parley_srtp_free(old);
 	if (!pc->webrtc_up) {
 		pc->webrtc_up = true;
+		pc_liveness_restart(pc);
 		pc_media_start_timer(pc);
 		if (pc->cb.webrtc_up)
 			pc->cb.webrtc_up(pc->user_data);
@@ -424,12 +461,12 @@ static void on_dtls_failed(void *user_data, int code, const char *reason)
 	parley_pc *pc = user_data;
 	(void)reason;   /* the DTLS layer logs it; the event names the class */
 	pc->dtls_failures++;
-	pc_fail(pc, code == PARLEY_DTLS_ERR_TIMEOUT ? "DTLS timeout" : "DTLS alert");
+	pc_fail(pc, PARLEY_PC_EVENT_DTLS_FAILED, code == PARLEY_DTLS_ERR_TIMEOUT ? "DTLS timeout" : "DTLS alert");
 }
 
 static void on_dtls_closed(void *user_data)
 {
-	pc_fail(user_data, "DTLS alert");
+	pc_fail(user_data, PARLEY_PC_EVENT_DTLS_FAILED, "DTLS alert");
 }
 
 static const parley_dtls_callbacks dtls_callbacks = {
@@ -495,6 +532,10 @@ json_t *parley_pc_info(parley_pc *pc)
 	json_object_set_new(info, "srtp-profile", json_string(pc->dtls
 		? parley_srtp_profile_name(parley_dtls_get_srtp_profile(pc->dtls)) : "none"));
 	json_object_set_new(info, "closed", json_boolean(pc->closed));
+	json_object_set_new(info, "connection", json_pack("{ss sI sI sI}", "state",
+		pc->closed ? "closed" : !pc->webrtc_up ? "new" : pc->disconnected ? "disconnected" : "connected",
+		"disconnects", (json_int_t)pc->disconnects, "recoveries", (json_int_t)pc->recoveries,
+		"ice-restarts", (json_int_t)pc->ice_restarts));
 	json_t *streams = json_array();
 	for (size_t i = 0; i < pc->n_streams; i++)
 		if (pc->streams[i]->active)

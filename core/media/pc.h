@@ -46,6 +46,12 @@ typedef struct parley_pc_settings {
 	unsigned replay_window;       /* SRTP replay window; 0 = 1024 */
 	unsigned gather_wait_ms;      /* how long a local description waits for gathering; 0 = 1000 */
 	unsigned max_nack_per_packet; /* missing packets asked for per gap; 0 = 16 */
+	/* Liveness once DTLS is up (pc_liveness.c): nothing authenticated from
+	 * a peer that should be sending for disconnect_timeout_ms makes the pc
+	 * "disconnected" (0 = 5000); for consent_timeout_ms it ends with
+	 * "consent expired" (0 = 30000, RFC 7675's consent lifetime). */
+	unsigned disconnect_timeout_ms;
+	unsigned consent_timeout_ms;
 } parley_pc_settings;
 
 typedef struct parley_pc_callbacks {
@@ -58,7 +64,11 @@ typedef struct parley_pc_callbacks {
 	/* Loss burst: uplink = loss on what the peer sends us. */
 	void (*slow_link)(void *user_data, int mindex, const char *mid, bool video, bool uplink,
 	                  unsigned lost, unsigned nacks);
-	/* The pc died (ICE failed, DTLS alert, ...): the owner tears it down. */
+	/* The peer went quiet (connected = false) or came back (true); the pc
+	 * lives on and keeps sending. */
+	void (*connection)(void *user_data, bool connected);
+	/* The pc died (ICE failed, consent expired, DTLS alert, ...): the owner
+	 * tears it down. */
 	void (*failed)(void *user_data, const char *reason);
 	void (*incoming_rtp)(void *user_data, parley_rtp_packet *packet);
 	void (*incoming_rtcp)(void *user_data, parley_rtcp_packet *packet);
@@ -113,5 +123,18 @@ int parley_pc_send_remb(parley_pc *pc, uint32_t bitrate);
 
 /* [any] Admin handle_info "webrtc" object (new reference). */
 json_t *parley_pc_info(parley_pc *pc);
+
+/* Process-wide connectivity events of every pc, for /metrics. */
+typedef enum parley_pc_event {
+	PARLEY_PC_EVENT_DISCONNECTED,    /* the peer went quiet */
+	PARLEY_PC_EVENT_RECOVERED,       /* ... and came back */
+	PARLEY_PC_EVENT_ICE_RESTART,     /* new ICE credentials (ours or the peer's) */
+	PARLEY_PC_EVENT_ICE_FAILED,      /* checks never connected */
+	PARLEY_PC_EVENT_CONSENT_EXPIRED, /* silent for consent_timeout_ms, or no keepalive answered */
+	PARLEY_PC_EVENT_DTLS_FAILED,     /* handshake timeout, alert or SRTP setup */
+	PARLEY_PC_EVENT_COUNT
+} parley_pc_event;
+const char *parley_pc_event_name(parley_pc_event event);
+guint64 parley_pc_event_count(parley_pc_event event);
 
 #endif

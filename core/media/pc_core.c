@@ -7,6 +7,7 @@
  * event-bus events and the plugin's media callbacks. Settings come from
  * parley.conf [media], read once.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <gio/gio.h>
@@ -131,6 +132,15 @@ static gpointer load_settings(gpointer unused)
 	parley_udp_batch_set_gso(parley_config_get_bool("parley", "media", "udp_gso", true));
 	media_settings.nack_buffer_ms = media_uint("nack_buffer_ms", 1000, 10000);
 	media_settings.gather_wait_ms = media_uint("gather_wait_ms", 1000, 10000);
+	media_settings.disconnect_timeout_ms = media_uint("disconnect_timeout_ms", 5000, 60000);
+	media_settings.consent_timeout_ms = media_uint("consent_timeout_ms", 30000, 300000);
+	if (media_settings.disconnect_timeout_ms < 1000)
+		media_settings.disconnect_timeout_ms = 1000;
+	if (media_settings.consent_timeout_ms < media_settings.disconnect_timeout_ms + 1000) {
+		PLOG_WARN("[media] consent_timeout_ms must exceed disconnect_timeout_ms by 1000 at least: %u is used",
+		          media_settings.disconnect_timeout_ms + 1000);
+		media_settings.consent_timeout_ms = media_settings.disconnect_timeout_ms + 1000;
+	}
 	setup_result = parley_pc_global_setup(media_get("cert_pem"), media_get("cert_key"), setup_error,
 	                                      sizeof(setup_error));
 	if (setup_result)
@@ -216,6 +226,27 @@ static void on_slow_link(void *user_data, int mindex, const char *mid, bool vide
 		h->plugin->slow_link(&h->psession, mindex, video, uplink);
 }
 
+/* The plugin's connection_state callback when its vtable is recent enough. */
+static void (*connection_state_of(const parley_plugin *plugin))(parley_plugin_session *, parley_connection_state)
+{
+	if (plugin->struct_size < offsetof(parley_plugin, connection_state) + sizeof(plugin->connection_state))
+		return NULL;
+	return plugin->connection_state;
+}
+
+static void on_connection(void *user_data, bool connected)
+{
+	parley_handle *h = user_data;
+	if (connected)
+		PLOG_INFO("handle %" G_GUINT64_FORMAT ": the peer is back", h->id);
+	else
+		PLOG_INFO("handle %" G_GUINT64_FORMAT ": the peer went quiet (disconnected)", h->id);
+	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss}", "connection", connected ? "connected" : "disconnected"));
+	void (*callback)(parley_plugin_session *, parley_connection_state) = connection_state_of(h->plugin);
+	if (handle_alive(h) && callback)
+		callback(&h->psession, connected ? PARLEY_CONNECTION_CONNECTED : PARLEY_CONNECTION_DISCONNECTED);
+}
+
 typedef struct hangup_job {
 	parley_handle *handle; /* a reference */
 	char *reason;
@@ -265,6 +296,7 @@ static const parley_pc_callbacks pc_callbacks = {
 	.webrtc_up = on_webrtc_up,
 	.media = on_media,
 	.slow_link = on_slow_link,
+	.connection = on_connection,
 	.failed = on_failed,
 	.incoming_rtp = on_incoming_rtp,
 	.incoming_rtcp = on_incoming_rtcp,

@@ -97,6 +97,7 @@ struct parley_pc {
 	bool closed;
 	bool have_remote, have_local;
 	bool offerer;                /* we sent the last offer */
+	size_t offered_media;        /* m-lines in that offer (streams[i]->mid are its mids) */
 	bool remote_ice_lite;
 	parley_ice_agent *ice;
 	parley_ice_state ice_state;
@@ -123,10 +124,17 @@ struct parley_pc {
 	uint8_t scratch[PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM];
 	uint8_t rtcp_scratch[PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM];
 	uint64_t dtls_failures;
+	/* liveness (pc_liveness.c, loop only) */
+	uint64_t heard;              /* authenticated datagrams from the peer */
+	uint64_t heard_at_tick;      /* `heard` at the last tick */
+	gint64 last_heard_us;        /* when `heard` last moved (or nothing was expected) */
+	bool disconnected;
+	uint64_t disconnects, recoveries, ice_restarts;
 };
 
 /* pc.c */
-void pc_fail(parley_pc *pc, const char *reason);
+void pc_fail(parley_pc *pc, parley_pc_event cause, const char *reason);
+void pc_count_event(parley_pc_event event);
 int pc_ensure_transport(parley_pc *pc, bool controlling, char *err, size_t err_size);
 int pc_start_dtls(parley_pc *pc, char *err, size_t err_size);
 void pc_send_datagram(parley_pc *pc, const uint8_t *data, size_t length);
@@ -144,5 +152,9 @@ void pc_media_stop_timer(parley_pc *pc);
 void pc_stream_reset_remote(pc_stream *s);
 void pc_stream_free(pc_stream *s);
 json_t *pc_media_stream_info(parley_pc *pc, pc_stream *s);
+
+/* pc_liveness.c */
+void pc_liveness_tick(parley_pc *pc, gint64 now);
+void pc_liveness_restart(parley_pc *pc);
 
 #endif

@@ -300,6 +300,7 @@ static void incoming_rtp(parley_pc *pc, uint8_t *data, size_t length)
 	size_t plain = 0;
 	if (parley_srtp_unprotect_rtp(pc->srtp, data, length, &plain) != 0)
 		return;
+	pc->heard++;
 	parley_rtp_info info;
 	if (parley_rtp_parse(data, plain, &info) != 0)
 		return;
@@ -417,6 +418,7 @@ static void incoming_rtcp(parley_pc *pc, uint8_t *data, size_t length)
 	size_t plain = 0;
 	if (parley_srtp_unprotect_rtcp(pc->srtp, data, length, &plain) != 0)
 		return;
+	pc->heard++;
 	if (parley_rtcp_validate(data, plain, false) < 0)
 		return;
 	parley_rtcp_iter it;
@@ -525,6 +527,7 @@ static gboolean report_tick(gpointer data)
 		g_mutex_unlock(&pc->lock);
 		check_events(pc, s, now);
 	}
+	pc_liveness_tick(pc, now);
 	return G_SOURCE_CONTINUE;
 }
 

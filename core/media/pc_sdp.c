@@ -144,6 +144,41 @@ static void take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 	g_mutex_unlock(&pc->lock);
 }
 
+/* New local ICE credentials: candidates are gathered again and go out
+ * with the next description we send. */
+static void restart_ice(parley_pc *pc)
+{
+	for (size_t i = 0; i < pc->n_local_candidates; i++)
+		g_free(pc->local_candidates[i]);
+	pc->n_local_candidates = 0;
+	pc->gathering_done = false;
+	pc->have_local = false;
+	pc->trickling = false;
+	parley_ice_agent_restart(pc->ice);
+	pc->ice_restarts++;
+	pc_count_event(PARLEY_PC_EVENT_ICE_RESTART);
+	pc_liveness_restart(pc);
+}
+
+/* An answer must answer our last offer: as many m-lines, the same mids in
+ * the same order (a late answer to an offer since replaced does not). */
+static int check_answer_matches_offer(parley_pc *pc, const parley_sdp *sdp, char *err, size_t err_size)
+{
+	if (sdp->n_media != pc->offered_media) {
+		snprintf(err, err_size, "the answer has %zu m-lines, our offer had %zu", sdp->n_media, pc->offered_media);
+		return PARLEY_PC_ERR_STATE;
+	}
+	for (size_t i = 0; i < sdp->n_media && i < pc->n_streams; i++) {
+		const char *mid = sdp->media[i].mid;
+		if (mid && strcmp(mid, pc->streams[i]->mid) != 0) {
+			snprintf(err, err_size, "m-line %zu of the answer is mid %s, our offer said %s", i, mid,
+			         pc->streams[i]->mid);
+			return PARLEY_PC_ERR_STATE;
+		}
+	}
+	return 0;
+}
+
 /* Remote ICE credentials, fingerprint and setup; restart when the
  * credentials changed. */
 static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offer, char *err, size_t err_size)
@@ -165,16 +200,8 @@ static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offe
 	int rc = pc_ensure_transport(pc, !offer || sdp->ice_lite, err, err_size);
 	if (rc)
 		return rc;
-	if (restart && offer) {
-		/* The peer restarts ICE: new credentials of ours too. */
-		for (size_t i = 0; i < pc->n_local_candidates; i++)
-			g_free(pc->local_candidates[i]);
-		pc->n_local_candidates = 0;
-		pc->gathering_done = false;
-		pc->have_local = false;
-		pc->trickling = false;
-		parley_ice_agent_restart(pc->ice);
-	}
+	if (restart && offer)
+		restart_ice(pc);   /* the peer restarts ICE: new credentials of ours too */
 	set_string(&pc->remote_ufrag, ufrag);
 	set_string(&pc->remote_pwd, pwd);
 	if (parley_ice_agent_set_remote_credentials(pc->ice, ufrag, pwd) != 0)
@@ -239,6 +266,8 @@ int parley_pc_set_remote_description(parley_pc *pc, bool offer, const char *text
 		rc = sdp_fail(err, err_size, "no m-lines");
 	else if (sdp->n_media > PC_MAX_STREAMS)
 		rc = sdp_fail(err, err_size, "too many m-lines (%zu, limit %d)", sdp->n_media, PC_MAX_STREAMS);
+	else if (!offer)
+		rc = check_answer_matches_offer(pc, sdp, err, err_size);
 	if (!rc)
 		rc = take_remote_transport(pc, sdp, offer, err, err_size);
 	if (!rc) {
@@ -414,14 +443,8 @@ char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, b
 			parley_sdp_free(sdp);
 			return NULL;
 		}
-		if (ice_restart && pc->have_remote) {
-			for (size_t i = 0; i < pc->n_local_candidates; i++)
-				g_free(pc->local_candidates[i]);
-			pc->n_local_candidates = 0;
-			pc->gathering_done = false;
-			pc->trickling = false;
-			parley_ice_agent_restart(pc->ice);
-		}
+		if (ice_restart && pc->have_remote)
+			restart_ice(pc);
 	}
 	wait_for_gathering(pc);
 	char *result = NULL;
@@ -435,8 +458,10 @@ char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, b
 		result = written ? g_strndup(written, len) : NULL;
 		free(written);
 		pc->have_local = true;
-		if (offer)
+		if (offer) {
 			pc->offerer = true;
+			pc->offered_media = sdp->n_media;
+		}
 	}
 	parley_sdp_free(sdp);
 	return result;

@@ -41,6 +41,12 @@ extern "C" {
 #define PARLEY_PLUGIN_API_VERSION 1
 #define PARLEY_PLUGIN_ENTRY "parley_plugin_entry"
 
+/* A live PeerConnection's connectivity (see connection_state below). */
+typedef enum parley_connection_state {
+	PARLEY_CONNECTION_CONNECTED = 0,
+	PARLEY_CONNECTION_DISCONNECTED = 1,
+} parley_connection_state;
+
 /* One handle (one attachment of a client to a plugin) as a plugin sees it. */
 typedef struct parley_plugin_session {
 	void *core_handle;   /* the core's, opaque: never touch it */
@@ -213,6 +219,16 @@ struct parley_plugin {
 	 * "<package>"} gauges; other values are ignored. Any thread. The core
 	 * reads it only when struct_size covers it. */
 	json_t *(*query_status)(void);
+
+	/* Appended (optional): the PeerConnection's connectivity changed while
+	 * it lives. DISCONNECTED: nothing authenticated came from the peer for
+	 * [media] ice_disconnect_timeout although media was flowing (a frozen
+	 * or lossy client); media still goes out, and the call is not over.
+	 * CONNECTED: traffic came back after a DISCONNECTED. When consent
+	 * really expires the core hangs up as before (hangup_media, reason
+	 * "consent expired"). On the handle's event loop; the core reads it
+	 * only when struct_size covers it. */
+	void (*connection_state)(parley_plugin_session *session, parley_connection_state state);
 };
 
 /* The one symbol a plugin exports. */

@@ -3,7 +3,7 @@
  * controlling, one controlled, on a private GMainContext) trade
  * credentials and trickled candidates, reach READY, send datagrams both
  * ways, restart ICE and reconnect; a peer that disappears ends in FAILED
- * within the configured bound; announced IP, port range, ICE-lite and bad
+ * after libnice's keepalive bound (50 s), not at the first lost checks; announced IP, port range, ICE-lite and bad
  * candidates/configurations; the selected pair's route carries a datagram
  * sent beside libnice.
  */
@@ -239,9 +239,14 @@ static void vanished_peer_fails_within_bound(void **state)
 	end_clear(&p.b);
 	memset(&p.b, 0, sizeof(p.b));
 	start = g_get_monotonic_time();
-	/* Consent freshness (libnice 0.1.21: ~10 s, fixed) is the bound. */
-	assert_true(pump(&p, a_failed, 15000));
-	assert_true(g_get_monotonic_time() - start < 15000 * 1000);
+	/* A few unanswered keepalives are no verdict (libnice's consent
+	 * freshness would have failed the pair at 10 s); 50 s without an
+	 * answer (libnice 0.1.21's fixed keepalive bound, checks every 4-6 s)
+	 * is. The pc's own liveness check usually decides sooner. */
+	assert_false(pump(&p, a_failed, 20000));
+	assert_true(pump(&p, a_failed, 45000));
+	assert_true(g_get_monotonic_time() - start >= 45000 * 1000);
+	assert_true(g_get_monotonic_time() - start < 62000 * 1000);
 	g_print("# vanished peer: FAILED after %" G_GINT64_FORMAT " ms\n", (g_get_monotonic_time() - start) / 1000);
 	assert_int_equal(parley_ice_agent_send(p.a.agent, (const uint8_t *)"x", 1), PARLEY_ICE_ERR_STATE);
 	pair_clear(&p);
