@@ -8,7 +8,8 @@
  * ssrc/seq/ts through the consumer's rewriting context and build the
  * outgoing packet in the producer's scratch buffer: our payload type and
  * our header extensions (mid, audio level, abs-send-time copied from the
- * publisher), then core->relay_rtp to the subscriber's handle. Nothing is
+ * publisher), then core->relay_rtp to the subscriber's handle (skipped
+ * while the subscriber's pc is gone: held consumers). Nothing is
  * allocated and no lock is taken per packet.
  */
 #include <string.h>
@@ -150,7 +151,7 @@ static bool video_admits(room_ctx *ctx, room_producer *p, room_consumer *c, cons
 
 static void forward_one(room_ctx *ctx, room_producer *p, room_consumer *c, const packet_facts *f)
 {
-	if (g_atomic_int_get(&c->closed) || g_atomic_int_get(&c->paused))
+	if (g_atomic_int_get(&c->closed) || g_atomic_int_get(&c->paused) || g_atomic_int_get(&c->held))
 		return;
 	if (g_atomic_int_get(&c->resync)) {
 		g_atomic_int_set(&c->resync, 0);

@@ -2,7 +2,8 @@
 # library (libroom.la) linked into the loadable module and into the unit
 # tests, so tests drive exactly the code parleyd loads.
 room_logic_sources = \
-	plugins/room/config.c plugins/room/feedback.c plugins/room/forward.c plugins/room/media.c \
+	plugins/room/config.c plugins/room/connection.c plugins/room/feedback.c plugins/room/forward.c \
+	plugins/room/media.c \
 	plugins/room/negotiate.c plugins/room/peers.c plugins/room/requests.c plugins/room/rewrite.c \
 	plugins/room/rooms.c plugins/room/simulcast.c plugins/room/snapshot.c plugins/room/speaker.c \
 	plugins/room/stats.c \
@@ -25,7 +26,7 @@ if HAVE_CMOCKA
 room_test_cflags = $(UNIT_CFLAGS) -I$(top_srcdir)/plugins/room
 room_test_libs = plugins/room/libroom.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
 check_PROGRAMS += tests/unit/test_room_rewrite tests/unit/test_room_simulcast tests/unit/test_room_lifecycle \
-	tests/unit/test_room_forward
+	tests/unit/test_room_forward tests/unit/test_room_negotiate
 tests_unit_test_room_rewrite_SOURCES = tests/unit/test_room_rewrite.c
 tests_unit_test_room_rewrite_CFLAGS = $(room_test_cflags)
 tests_unit_test_room_rewrite_LDADD = $(room_test_libs)
@@ -35,6 +36,9 @@ tests_unit_test_room_simulcast_LDADD = $(room_test_libs)
 tests_unit_test_room_lifecycle_SOURCES = tests/unit/test_room_lifecycle.c tests/unit/test_room_core.h
 tests_unit_test_room_lifecycle_CFLAGS = $(room_test_cflags)
 tests_unit_test_room_lifecycle_LDADD = $(room_test_libs)
+tests_unit_test_room_negotiate_SOURCES = tests/unit/test_room_negotiate.c tests/unit/test_room_core.h
+tests_unit_test_room_negotiate_CFLAGS = $(room_test_cflags)
+tests_unit_test_room_negotiate_LDADD = $(room_test_libs)
 # the forwarding test runs the plugin against the core's real SDP helpers
 tests_unit_test_room_forward_SOURCES = tests/unit/test_room_forward.c tests/unit/test_room_core.h
 tests_unit_test_room_forward_CFLAGS = $(room_test_cflags) -I$(top_srcdir)/core/media

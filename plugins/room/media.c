@@ -241,6 +241,7 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 	g_strlcpy(c->mid, slot->mid, sizeof(c->mid));
 	c->out_ssrc = parley_room_random_u32();
 	c->paused = paused;
+	c->held = sub->pc_lost;   /* its pc ended: sent once restartIce made a new one */
 	c->preferred_layer = -1;
 	c->preferred_temporal = -1;
 	c->layer = -1;

@@ -8,6 +8,15 @@
  * next consumer of the same kind), re-offered whenever that set changes
  * and no offer is outstanding.
  *
+ * Subscriber offers are versioned (1, 2, ...); one is outstanding at a
+ * time and its answer must name it (or no version) and carry its mids in
+ * order. Changes while it waits go out together in the next offer; an
+ * offer unanswered for offer_timeout, or spoiled (the core's pc took an
+ * answer we refused), is replaced by the next change or the sweep.
+ * restartIce re-offers every m-line at once: with new ICE credentials on
+ * the live pc, or on a new pc after the old one ended (until then the
+ * subscriber's m-lines and consumers are kept and nothing is offered).
+ *
  * Forwarded packets carry our own header extensions (see forward.c), so
  * every subscriber m-line offers the same ids: mid 1, audio level 2,
  * abs-send-time 3.
@@ -15,6 +24,9 @@
 #include <string.h>
 
 #include "room.h"
+
+#define LOG(ctx, level, ...) \
+	do { if ((ctx)->core->log != NULL) (ctx)->core->log(level, PARLEY_ROOM_PACKAGE, __VA_ARGS__); } while (0)
 
 #define EXT_MID "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define EXT_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
@@ -118,6 +130,16 @@ static void fill_codec(room_producer *p, json_t *codec)
 		p->codec.clock_rate = p->kind == ROOM_KIND_AUDIO ? 48000 : 90000;
 }
 
+/* A publish offer with new ICE credentials on the same pc is an ICE restart. */
+static void note_publisher_credentials(room_peer *peer, const char *ufrag)
+{
+	if (ufrag == NULL || ufrag[0] == '\0')
+		return;
+	if (peer->publisher_ufrag[0] != '\0' && strcmp(peer->publisher_ufrag, ufrag) != 0)
+		parley_room_connection_restarted_locked(peer, ROOM_PC_PUBLISHER);
+	g_strlcpy(peer->publisher_ufrag, ufrag, sizeof(peer->publisher_ufrag));
+}
+
 int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *offer_sdp,
                                json_t *body, json_t **answer_out, const char **message)
 {
@@ -141,6 +163,7 @@ int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer,
 	}
 	json_t *offer_summary = ctx->sdp.summary(offer_sdp);
 	json_t *answer_summary = ctx->sdp.summary(answer);
+	note_publisher_credentials(peer, json_string_value(json_object_get(offer_summary, "ice_ufrag")));
 	json_t *offered = json_object_get(offer_summary, "media");
 	json_t *answered = json_object_get(answer_summary, "media");
 	if (!json_is_array(offered) || !json_is_array(answered) || json_array_size(offered) != json_array_size(answered)) {
@@ -247,21 +270,36 @@ static json_t *slot_description(room_slot *slot, const char *stream)
 	return m;
 }
 
-void parley_room_subscriber_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer)
+/* The mids of an SDP's m-lines in order (new reference), through the
+ * core's summary; NULL when the SDP does not parse or there is no summary. */
+static json_t *mids_of(room_ctx *ctx, const char *sdp)
+{
+	if (ctx->sdp.summary == NULL)
+		return NULL;
+	json_t *summary = ctx->sdp.summary(sdp);
+	json_t *media = json_object_get(summary, "media");
+	json_t *mids = NULL;
+	if (json_is_array(media)) {
+		mids = json_array();
+		size_t i;
+		json_t *m;
+		json_array_foreach(media, i, m) {
+			const char *mid = json_string_value(json_object_get(m, "mid"));
+			json_array_append_new(mids, json_string(mid != NULL ? mid : ""));
+		}
+	}
+	json_decref(summary);
+	return mids;
+}
+
+/* Builds an offer of every slot as the next version and queues it as
+ * subscriberOffer. `restart` marks a restartIce offer (data.restart);
+ * `ice_restart` asks the core for new ICE credentials on the live pc
+ * (jsep.restart). false with *message when the core's helper refused. */
+static bool send_offer(room_ctx *ctx, room_outbox *box, room_peer *peer, bool restart, bool ice_restart,
+                       const char **message)
 {
 	room_handle *sub = peer->subscriber;
-	if (sub == NULL || sub->slots->len == 0)
-		return;
-	if (sub->offer_pending) {
-		sub->offer_again = true;
-		return;
-	}
-	if (ctx->sdp.offer == NULL) {
-		parley_room_outbox_emit_new(ctx, box, peer->main, "error",
-		                            json_pack("{s:i, s:s}", "code", ROOM_ERR_UNAVAILABLE, "message",
-		                                      "this core offers no SDP helpers: media is unavailable"));
-		return;
-	}
 	json_t *media = json_array();
 	json_t *consumers = json_array();
 	for (guint i = 0; i < sub->slots->len; i++) {
@@ -271,48 +309,136 @@ void parley_room_subscriber_offer_locked(room_ctx *ctx, room_outbox *box, room_p
 		if (c != NULL)
 			json_array_append_new(consumers, parley_room_consumer_to_json(c));
 	}
-	sub->offer_version++;
+	uint64_t version = sub->offer_version + 1;
 	char session_id[16];   /* o= wants digits: stable per peer */
 	g_snprintf(session_id, sizeof(session_id), "%u", g_str_hash(peer->id) | 1u);
 	json_t *description = json_pack("{s:o, s:s, s:I}", "media", media, "session_id", session_id, "version",
-	                                (json_int_t)sub->offer_version);
-	char error[256] = "";
-	char *sdp = ctx->sdp.offer(description, error, sizeof(error));
+	                                (json_int_t)version);
+	static __thread char error[300];   /* *message points here until the next call */
+	char reason[256] = "";
+	char *sdp = ctx->sdp.offer(description, reason, sizeof(reason));
 	json_decref(description);
 	if (sdp == NULL) {
 		json_decref(consumers);
-		parley_room_outbox_emit_new(ctx, box, peer->main, "error",
-		                            json_pack("{s:i, s:s+}", "code", ROOM_ERR_MEDIA, "message",
-		                                      "cannot build the subscriber offer: ", error));
-		return;
+		g_snprintf(error, sizeof(error), "cannot build the subscriber offer: %s", reason);
+		*message = error;
+		return false;
 	}
+	sub->offer_version = version;
 	sub->offer_pending = true;
 	sub->offer_again = false;
-	parley_room_outbox_jsep_new(ctx, box, sub, "subscriberOffer",
-	                            json_pack("{s:o, s:I}", "consumers", consumers, "version",
-	                                      (json_int_t)sub->offer_version),
-	                            json_pack("{s:s, s:s}", "type", "offer", "sdp", sdp));
+	sub->offer_spoiled = false;
+	sub->offer_sent_ms = ctx->now_ms();
+	json_decref(sub->offered_mids);
+	sub->offered_mids = mids_of(ctx, sdp);
+	json_t *payload = json_pack("{s:o, s:I}", "consumers", consumers, "version", (json_int_t)version);
+	json_t *jsep = json_pack("{s:s, s:s}", "type", "offer", "sdp", sdp);
+	if (restart)
+		json_object_set_new(payload, "restart", json_true());
+	if (ice_restart)
+		json_object_set_new(jsep, "restart", json_true());
+	parley_room_outbox_jsep_new(ctx, box, sub, "subscriberOffer", payload, jsep);
 	g_free(sdp);
+	return true;
+}
+
+/* A change's offer; a refusal of the helpers goes to the main handle. */
+static void offer_change(room_ctx *ctx, room_outbox *box, room_peer *peer)
+{
+	const char *message = NULL;
+	if (ctx->sdp.offer == NULL) {
+		parley_room_outbox_emit_new(ctx, box, peer->main, "error",
+		                            json_pack("{s:i, s:s}", "code", ROOM_ERR_UNAVAILABLE, "message",
+		                                      "this core offers no SDP helpers: media is unavailable"));
+		return;
+	}
+	if (!send_offer(ctx, box, peer, false, false, &message))
+		parley_room_outbox_emit_new(ctx, box, peer->main, "error",
+		                            json_pack("{s:i, s:s}", "code", ROOM_ERR_MEDIA, "message", message));
+}
+
+/* May the pending offer be replaced? Unanswered for offer_timeout, or
+ * spoiled: the core's pc took an answer the plugin refused (stale or not
+ * matching), so an answer to the pending offer can no longer get through. */
+static bool pending_offer_replaceable(room_ctx *ctx, room_handle *sub, int64_t now_ms)
+{
+	return sub->offer_spoiled || now_ms - sub->offer_sent_ms >= ctx->cfg.offer_timeout_ms;
+}
+
+void parley_room_subscriber_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer)
+{
+	room_handle *sub = peer->subscriber;
+	if (sub == NULL || sub->slots->len == 0)
+		return;
+	if (sub->pc_lost) {
+		sub->offer_again = true;   /* restartIce offers everything */
+		return;
+	}
+	if (sub->offer_pending && !pending_offer_replaceable(ctx, sub, ctx->now_ms())) {
+		sub->offer_again = true;
+		return;
+	}
+	if (sub->offer_pending)
+		LOG(ctx, PARLEY_LOG_VERB, "peer %s: subscriber offer %" G_GUINT64_FORMAT " unanswered%s; a new one replaces it",
+		    peer->id, sub->offer_version, sub->offer_spoiled ? " (spoiled)" : " past offer_timeout");
+	offer_change(ctx, box, peer);
+}
+
+void parley_room_subscriber_check_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, int64_t now_ms)
+{
+	room_handle *sub = peer->subscriber;
+	if (sub == NULL || sub->pc_lost || !sub->offer_pending || sub->slots->len == 0)
+		return;
+	bool expired = now_ms - sub->offer_sent_ms >= ctx->cfg.offer_timeout_ms;
+	if (!sub->offer_spoiled && !(expired && sub->offer_again))
+		return;
+	LOG(ctx, PARLEY_LOG_VERB, "peer %s: subscriber offer %" G_GUINT64_FORMAT " %s; a new one replaces it", peer->id,
+	    sub->offer_version, sub->offer_spoiled ? "spoiled" : "unanswered past offer_timeout with changes waiting");
+	offer_change(ctx, box, peer);
 }
 
 int parley_room_subscriber_answer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *sdp,
-                                         const char **message)
+                                         json_int_t version, const char **message)
 {
+	static __thread char text[160];   /* *message points here until the next call */
 	room_handle *sub = peer->subscriber;
 	if (sub == NULL || !sub->offer_pending) {
 		*message = "no subscriber offer is waiting for an answer";
 		return ROOM_ERR_CONFLICT;
 	}
+	if (version >= 0 && (uint64_t)version < sub->offer_version) {
+		g_snprintf(text, sizeof(text), "stale answer to offer %" G_GINT64_FORMAT ", offer %" G_GUINT64_FORMAT
+		           " is outstanding", (gint64)version, sub->offer_version);
+		sub->offer_spoiled = true;
+		*message = text;
+		return ROOM_ERR_STALE;
+	}
+	if (version >= 0 && (uint64_t)version > sub->offer_version) {
+		g_snprintf(text, sizeof(text), "no offer %" G_GINT64_FORMAT " was sent, offer %" G_GUINT64_FORMAT
+		           " is outstanding", (gint64)version, sub->offer_version);
+		*message = text;
+		return ROOM_ERR_INVALID;
+	}
 	if (ctx->sdp.summary != NULL) {
-		json_t *summary = ctx->sdp.summary(sdp);
-		bool valid = json_is_array(json_object_get(summary, "media"));
-		json_decref(summary);
-		if (!valid) {
+		json_t *answered = mids_of(ctx, sdp);
+		if (answered == NULL) {
 			*message = "the answer is not valid SDP";
+			return ROOM_ERR_MEDIA;
+		}
+		bool matches = sub->offered_mids == NULL || json_equal(answered, sub->offered_mids);
+		json_decref(answered);
+		if (!matches) {
+			g_snprintf(text, sizeof(text), "the answer does not match offer %" G_GUINT64_FORMAT " (m-lines)",
+			           sub->offer_version);
+			sub->offer_spoiled = true;
+			*message = text;
 			return ROOM_ERR_MEDIA;
 		}
 	}
 	sub->offer_pending = false;
+	sub->offer_spoiled = false;
+	json_decref(sub->offered_mids);
+	sub->offered_mids = NULL;
 	if (sub->offer_again)
 		parley_room_subscriber_offer_locked(ctx, box, peer);
 	/* consumers that already run want a keyframe on their (re)negotiated m-line */
@@ -323,4 +449,69 @@ int parley_room_subscriber_answer_locked(room_ctx *ctx, room_outbox *box, room_p
 			parley_room_request_keyframe(ctx, c->producer, now_us);
 	}
 	return 0;
+}
+
+int parley_room_subscriber_restart_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, bool *offered,
+                                          const char **message)
+{
+	room_handle *sub = peer->subscriber;
+	*offered = false;
+	if (sub == NULL) {
+		*message = "the peer has no subscriber handle";
+		return ROOM_ERR_NOT_JOINED;
+	}
+	if (ctx->sdp.offer == NULL) {
+		*message = "this core offers no SDP helpers: media is unavailable";
+		return ROOM_ERR_UNAVAILABLE;
+	}
+	bool fresh_pc = sub->pc_lost;
+	if (sub->slots->len > 0) {
+		/* after a loss the core makes a new pc for this offer: no ICE restart there */
+		if (!send_offer(ctx, box, peer, true, !fresh_pc, message))
+			return ROOM_ERR_MEDIA;
+		*offered = true;
+	}
+	if (fresh_pc) {
+		sub->pc_lost = false;
+		for (guint i = 0; i < peer->consumers->len; i++) {
+			room_consumer *c = peer->consumers->pdata[i];
+			g_atomic_int_set(&c->resync, 1);
+			g_atomic_int_set(&c->held, 0);
+		}
+	}
+	parley_room_connection_restarted_locked(peer, ROOM_PC_SUBSCRIBER);
+	LOG(ctx, PARLEY_LOG_VERB, "peer %s: restartIce %s (offer %" G_GUINT64_FORMAT ", %u m-lines)", peer->id,
+	    fresh_pc ? "after the pc ended: a new pc" : "on the live pc", sub->offer_version, sub->slots->len);
+	return 0;
+}
+
+void parley_room_subscriber_pc_lost_locked(room_ctx *ctx, room_peer *peer)
+{
+	room_handle *sub = peer->subscriber;
+	if (sub == NULL)
+		return;
+	sub->pc_lost = true;
+	sub->offer_pending = false;
+	sub->offer_spoiled = false;
+	sub->offer_again = sub->slots->len > 0;
+	json_decref(sub->offered_mids);
+	sub->offered_mids = NULL;
+	/* the consumers and their m-lines stay for restartIce; nothing is sent meanwhile */
+	for (guint i = 0; i < peer->consumers->len; i++)
+		g_atomic_int_set(&((room_consumer *)peer->consumers->pdata[i])->held, 1);
+	LOG(ctx, PARLEY_LOG_VERB, "peer %s: the subscriber pc ended; %u m-lines and %u consumers wait for restartIce",
+	    peer->id, sub->slots->len, peer->consumers->len);
+}
+
+void parley_room_subscriber_reset(room_handle *handle)
+{
+	for (guint i = 0; i < handle->slots->len; i++) {
+		room_slot *slot = &g_array_index(handle->slots, room_slot, i);
+		if (slot->consumer != NULL)
+			parley_room_consumer_unref(slot->consumer);
+	}
+	g_array_set_size(handle->slots, 0);
+	handle->offer_pending = handle->offer_again = handle->offer_spoiled = handle->pc_lost = false;
+	json_decref(handle->offered_mids);
+	handle->offered_mids = NULL;
 }

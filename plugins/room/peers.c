@@ -3,7 +3,8 @@
  * (a client's main handle signals and publishes, its subscriber handle
  * receives), joining a room (capacity, reconnect with the same peerId
  * within the reconnect window), leaving, removal on heartbeat expiry, and
- * the periodic sweep that also closes idle rooms.
+ * the periodic sweep that also closes idle rooms and replaces subscriber
+ * offers left unanswered (offer_timeout) while changes wait.
  */
 #include <string.h>
 
@@ -48,13 +49,7 @@ static void close_producers_locked(room_ctx *ctx, room_outbox *box, room_peer *p
 
 static void slots_clear(room_handle *handle)
 {
-	for (guint i = 0; i < handle->slots->len; i++) {
-		room_slot *slot = &g_array_index(handle->slots, room_slot, i);
-		if (slot->consumer != NULL)
-			parley_room_consumer_unref(slot->consumer);
-	}
-	g_array_set_size(handle->slots, 0);
-	handle->offer_pending = handle->offer_again = false;
+	parley_room_subscriber_reset(handle);
 }
 
 int parley_room_handle_detach(room_ctx *ctx, parley_plugin_session *session)
@@ -174,6 +169,8 @@ void parley_room_peer_disconnect_locked(room_ctx *ctx, room_outbox *box, room_pe
 	}
 	peer->main = NULL;
 	peer->disconnected_ms = ctx->now_ms();
+	peer->publisher_ufrag[0] = '\0';   /* a new main handle publishes on a new pc */
+	peer->pcs[ROOM_PC_PUBLISHER].state = ROOM_PC_CLOSED;
 	if (ctx->cfg.reconnect_ms == 0) {
 		parley_room_peer_remove_locked(ctx, box, peer, "left");
 		return;
@@ -231,6 +228,7 @@ json_t *parley_room_peer_to_json_locked(room_ctx *ctx, room_peer *peer, bool wit
 			json_array_append_new(consumers, parley_room_consumer_to_json(peer->consumers->pdata[i]));
 		json_object_set_new(out, "consumers", consumers);
 		json_object_set_new(out, "lastSeen", json_integer((ctx->now_ms() - peer->last_seen_ms) / 1000));
+		json_object_set_new(out, "connection", parley_room_connection_to_json_locked(peer));
 	}
 	return out;
 }
@@ -273,6 +271,8 @@ unsigned parley_room_sweep(room_ctx *ctx, int64_t now_ms)
 					                                      "removed from the room: no heartbeat or traffic"));
 				parley_room_peer_remove_locked(ctx, &box, peer, "timeout");
 				gone++;
+			} else {
+				parley_room_subscriber_check_offer_locked(ctx, &box, peer, now_ms);
 			}
 		}
 		g_list_free(peers);

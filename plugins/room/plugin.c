@@ -3,7 +3,8 @@
  * vtable, init/destroy (settings, config-file rooms, the SDP helpers when
  * the core offers them, the timers: sweep, active speaker, stats, REMB),
  * handle attach/detach, the /health counters, and the hand-off of messages, admin requests and
- * media callbacks to requests.c, forward.c and feedback.c.
+ * media callbacks to requests.c, forward.c, feedback.c and connection.c (pc up, quiet/back,
+ * ended).
  */
 #include <stddef.h>
 #include <string.h>
@@ -176,57 +177,24 @@ static void room_incoming_rtcp(parley_plugin_session *session, parley_rtcp_packe
 /* DTLS is up: a subscriber's running consumers want a keyframe now. */
 static void room_setup_media(parley_plugin_session *session)
 {
-	if (room_context == NULL)
-		return;
-	g_mutex_lock(&room_context->lock);
-	room_handle *handle = parley_room_handle_lookup_locked(room_context, session);
-	if (handle != NULL) {
-		handle->media_up = true;
-		if (handle->role == ROOM_ROLE_SUBSCRIBER && handle->peer != NULL) {
-			int64_t now_us = room_context->now_us();
-			for (guint i = 0; i < handle->peer->consumers->len; i++) {
-				room_consumer *c = handle->peer->consumers->pdata[i];
-				parley_room_request_keyframe(room_context, c->producer, now_us);
-			}
-		}
-	}
-	g_mutex_unlock(&room_context->lock);
+	if (room_context != NULL)
+		parley_room_connection_up(room_context, session);
 }
 
-/* The pc went away: a publisher's streams end; a subscriber's consumers end. */
+/* The pc went quiet (DISCONNECTED) or came back (CONNECTED): counted per
+ * peer and side, and the peer's main handle gets connectionState. */
+static void room_connection_state(parley_plugin_session *session, parley_connection_state state)
+{
+	if (room_context != NULL)
+		parley_room_connection_changed(room_context, session, state);
+}
+
+/* The pc went away: a publisher's streams end; a subscriber keeps its
+ * consumers and m-lines and waits for restartIce. */
 static void room_hangup_media(parley_plugin_session *session)
 {
-	if (room_context == NULL)
-		return;
-	room_outbox box;
-	parley_room_outbox_init(&box);
-	g_mutex_lock(&room_context->lock);
-	room_handle *handle = parley_room_handle_lookup_locked(room_context, session);
-	if (handle != NULL && handle->peer != NULL) {
-		room_peer *peer = handle->peer;
-		handle->media_up = false;
-		if (handle->role == ROOM_ROLE_MAIN) {
-			while (peer->producers->len > 0)
-				parley_room_producer_close_locked(room_context, &box,
-				                                  peer->producers->pdata[peer->producers->len - 1], true);
-		} else if (handle->role == ROOM_ROLE_SUBSCRIBER) {
-			/* the m-lines went with the pc: forget them first, so closing
-			 * the consumers sends no new offer */
-			for (guint i = 0; i < handle->slots->len; i++) {
-				room_slot *slot = &g_array_index(handle->slots, room_slot, i);
-				if (slot->consumer != NULL)
-					parley_room_consumer_unref(slot->consumer);
-			}
-			g_array_set_size(handle->slots, 0);
-			handle->offer_pending = handle->offer_again = false;
-			parley_room_publish_consumer_snapshot_locked(room_context, handle, NULL);
-			while (peer->consumers->len > 0)
-				parley_room_consumer_close_locked(room_context, &box,
-				                                  peer->consumers->pdata[peer->consumers->len - 1]);
-		}
-	}
-	g_mutex_unlock(&room_context->lock);
-	parley_room_outbox_flush(room_context, &box);
+	if (room_context != NULL)
+		parley_room_connection_ended(room_context, session);
 }
 
 static const parley_plugin room_plugin = {
@@ -251,6 +219,7 @@ static const parley_plugin room_plugin = {
 	.incoming_rtcp = room_incoming_rtcp,
 	.hangup_media = room_hangup_media,
 	.query_status = room_query_status,
+	.connection_state = room_connection_state,
 };
 
 const parley_plugin *parley_plugin_entry(void);

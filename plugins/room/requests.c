@@ -5,7 +5,8 @@
  * is also the Socket.IO ack payload) or refuses with {code, message}: the
  * request gets an ERROR answer and the handle an "error" event. produce
  * and the subscriber's answer carry a jsep; produce answers with a
- * "produced" event holding the SDP answer.
+ * "produced" event holding the SDP answer. restartIce (subscriber handle)
+ * answers at once; its offer follows as a subscriberOffer event.
  */
 #include <string.h>
 
@@ -271,26 +272,65 @@ static void req_produce(request *r)
 	r->answered_later = true;
 }
 
-static void req_subscriber_answer(request *r)
+/* The peer behind a subscriber handle, or a refusal. */
+static room_peer *subscriber_peer(request *r)
 {
 	if (r->handle->role != ROOM_ROLE_SUBSCRIBER || r->handle->peer == NULL) {
 		refuse(r, ROOM_ERR_NOT_JOINED, "this is not a subscriber handle (attachSubscriber first)");
-		return;
+		return NULL;
 	}
+	return r->handle->peer;
+}
+
+/* jsep answer; version? (the subscriberOffer it answers; absent = the outstanding one) */
+static void req_subscriber_answer(request *r)
+{
+	room_peer *peer = subscriber_peer(r);
+	if (peer == NULL)
+		return;
 	const char *type = json_string_value(json_object_get(r->jsep, "type"));
 	const char *sdp = json_string_value(json_object_get(r->jsep, "sdp"));
 	if (type == NULL || strcmp(type, "answer") != 0 || sdp == NULL) {
 		refuse(r, ROOM_ERR_INVALID, "subscriberAnswer needs a jsep answer");
 		return;
 	}
+	json_t *version = json_object_get(r->body, "version");
+	if (version != NULL && !json_is_null(version) &&
+	    (!json_is_integer(version) || json_integer_value(version) < 0)) {
+		refuse(r, ROOM_ERR_INVALID, "version must be the integer version of the subscriberOffer answered");
+		return;
+	}
+	json_int_t answered = (json_int_t)r->handle->offer_version;
 	const char *message = NULL;
-	int code = parley_room_subscriber_answer_locked(r->ctx, r->box, r->handle->peer, sdp, &message);
+	int code = parley_room_subscriber_answer_locked(r->ctx, r->box, peer, sdp,
+	                                                json_is_integer(version) ? json_integer_value(version) : -1,
+	                                                &message);
 	if (code != 0) {
 		refuse(r, code, message);
 		return;
 	}
-	parley_room_peer_touch_locked(r->ctx, r->handle->peer);
-	r->answer = success();
+	parley_room_peer_touch_locked(r->ctx, peer);
+	r->answer = json_pack("{s:b, s:I}", "success", true, "version", answered);
+}
+
+/* The subscriber's client restarts ICE, or made a new RTCPeerConnection
+ * after the old one ended: every m-line is offered again. */
+static void req_restart_ice(request *r)
+{
+	room_peer *peer = subscriber_peer(r);
+	if (peer == NULL)
+		return;
+	bool offered = false;
+	const char *message = NULL;
+	int code = parley_room_subscriber_restart_locked(r->ctx, r->box, peer, &offered, &message);
+	if (code != 0) {
+		refuse(r, code, message);
+		return;
+	}
+	parley_room_peer_touch_locked(r->ctx, peer);
+	r->answer = json_pack("{s:b, s:b}", "success", true, "offered", offered);
+	if (offered)
+		json_object_set_new(r->answer, "version", json_integer((json_int_t)r->handle->offer_version));
 }
 
 static void req_consume(request *r)
@@ -572,6 +612,7 @@ static const struct {
 	{"attachSubscriber", req_attach_subscriber},
 	{"produce", req_produce},
 	{"subscriberAnswer", req_subscriber_answer},
+	{"restartIce", req_restart_ice},
 	{"consume", req_consume},
 	{"resumeConsumer", req_resume_consumer},
 	{"pauseConsumer", req_pause_consumer},

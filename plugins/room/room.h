@@ -7,8 +7,12 @@
  *  - peers.c: peers (join, leave, reconnect window, heartbeat expiry) and
  *    the periodic sweep;
  *  - requests.c: the table of client requests and the admin requests;
- *  - media.c: producers and consumers (publishing, subscribing, the
- *    subscriber's offer), snapshots read by the media path;
+ *  - media.c: producers and consumers (publishing, subscribing), snapshots
+ *    read by the media path;
+ *  - negotiate.c: publish answers; the subscriber's versioned offers and
+ *    answers, ICE restarts, the offer timeout;
+ *  - connection.c: what happens to a handle's PeerConnection (up, quiet,
+ *    back, ended): the subscriber's pc loss and the per-peer counters;
  *  - forward.c: the per-packet path (parse, rewrite, fan-out);
  *  - rewrite.c: the rewriting context (ssrc/seq/ts continuity);
  *  - simulcast.c: layer choice and codec payload inspection;
@@ -59,7 +63,8 @@ typedef enum room_error {
 	ROOM_ERR_UNAUTHORIZED = 401,   /* admin secret / not the owner */
 	ROOM_ERR_NOT_FOUND = 404,      /* room, peer, producer or consumer */
 	ROOM_ERR_UNKNOWN_REQUEST = 405,
-	ROOM_ERR_CONFLICT = 409,       /* exists already, joined already */
+	ROOM_ERR_CONFLICT = 409,       /* exists already, joined already, no offer outstanding */
+	ROOM_ERR_STALE = 410,          /* an answer to a subscriber offer since replaced */
 	ROOM_ERR_NOT_JOINED = 412,     /* the handle is in no room */
 	ROOM_ERR_FULL = 429,           /* max_participants / max_rooms */
 	ROOM_ERR_MEDIA = 465,          /* SDP refused */
@@ -75,6 +80,7 @@ typedef struct room_config {
 	int64_t peer_timeout_ms;       /* [general] peer_timeout s (60) */
 	int64_t reconnect_ms;          /* [general] reconnect_window s (30) */
 	unsigned sweep_interval_ms;    /* [general] sweep_interval s (5) */
+	int64_t offer_timeout_ms;      /* [general] offer_timeout s (10): an unanswered subscriber offer may be replaced */
 	size_t max_metadata;           /* [general] max_metadata bytes (4096) */
 	char *admin_key;               /* [general] admin_key: room creation needs it (NULL = open) */
 	unsigned pli_interval_ms;      /* [media] pli_interval_ms (500) */
@@ -197,6 +203,7 @@ typedef struct room_consumer {
 	gint resync;                   /* atomic: next packet re-bases (resume) */
 	gint layer;                    /* atomic: the spatial layer forwarded now (-1 none) */
 	gint loss;                     /* atomic: fraction lost ×256 from the subscriber's RR */
+	gint held;                     /* atomic: the subscriber's pc ended, nothing is sent until restartIce */
 	/* publisher's loop only */
 	room_rewriter rw;
 	int target_layer;
@@ -241,9 +248,32 @@ struct room_handle {
 	GArray *slots;                 /* subscriber: room_slot per offered m-line */
 	bool offer_pending;            /* an offer was sent, its answer not received yet */
 	bool offer_again;              /* something changed while an offer was pending */
-	uint64_t offer_version;
+	bool offer_spoiled;            /* the core took a refused answer for the pending offer: replace it at once */
+	bool pc_lost;                  /* subscriber: the pc ended; no offer until restartIce */
+	uint64_t offer_version;        /* version of the last offer sent */
+	int64_t offer_sent_ms;         /* when the pending offer went out */
+	json_t *offered_mids;          /* owned: the pending offer's mids, in m-line order (NULL = none) */
 	bool media_up;
 };
+
+/* Connectivity of one of a peer's PeerConnections (its publisher pc on
+ * the main handle or its subscriber pc), counted over the peer's life. */
+typedef enum room_pc_state {
+	ROOM_PC_NEW = 0,               /* no media yet */
+	ROOM_PC_CONNECTED,
+	ROOM_PC_DISCONNECTED,          /* quiet for the core's disconnect timeout; media still goes out */
+	ROOM_PC_CLOSED,                /* the pc ended (ICE failure, DTLS alert, hangup, consent expired) */
+} room_pc_state;
+
+typedef struct room_pc_health {
+	room_pc_state state;
+	unsigned disconnects;          /* CONNECTED → DISCONNECTED */
+	unsigned recoveries;           /* DISCONNECTED → CONNECTED */
+	unsigned pc_losses;            /* hangups of the pc */
+	unsigned restarts;             /* subscriber: restartIce; publisher: offers with new ICE credentials */
+} room_pc_health;
+
+typedef enum room_pc_side { ROOM_PC_PUBLISHER = 0, ROOM_PC_SUBSCRIBER = 1 } room_pc_side;
 
 struct room_peer {
 	char id[ROOM_PEER_ID_LEN + 1];
@@ -257,6 +287,8 @@ struct room_peer {
 	gint64 traffic_seen;           /* main+subscriber traffic at the last sweep */
 	GPtrArray *producers;          /* room_producer* (references) */
 	GPtrArray *consumers;          /* room_consumer* (references) */
+	room_pc_health pcs[2];         /* by room_pc_side */
+	char publisher_ufrag[64];      /* ICE ufrag of the last publish offer ("" = none yet) */
 };
 
 typedef enum room_origin { ROOM_ORIGIN_API = 0, ROOM_ORIGIN_CONFIG, ROOM_ORIGIN_IMPLICIT } room_origin;
@@ -368,11 +400,28 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
                                           bool paused, room_error *code, const char **message);
 void parley_room_consumer_close_locked(room_ctx *ctx, room_outbox *box, room_consumer *c);
 room_consumer *parley_room_consumer_lookup_locked(room_ctx *ctx, const char *id);
-/* (Re)sends the subscriber's offer when needed and none is pending. */
+/* (Re)sends the subscriber's offer after a change: not while its pc is
+ * lost, and while an offer is pending only once that one expired
+ * (offer_timeout) or was spoiled; otherwise the change waits for the
+ * answer (offer_again). */
 void parley_room_subscriber_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer);
-/* The subscriber's answer arrived. 0 or a room_error. */
+/* The subscriber's answer arrived; `version` is the offer it answers (-1 =
+ * the outstanding one). 0 or a room_error with *message. */
 int parley_room_subscriber_answer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *sdp,
-                                         const char **message);
+                                         json_int_t version, const char **message);
+/* restartIce: a full offer of every slot, replacing any pending one; on a
+ * live pc with new ICE credentials, after a pc loss on a fresh pc.
+ * *offered tells whether an offer went out (none without slots). 0 or a
+ * room_error with *message. */
+int parley_room_subscriber_restart_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, bool *offered,
+                                          const char **message);
+/* The subscriber's pc ended: slots and consumers stay, forwarding holds,
+ * nothing is offered until restartIce. */
+void parley_room_subscriber_pc_lost_locked(room_ctx *ctx, room_peer *peer);
+/* The sweep: an expired or spoiled pending offer with changes waiting is replaced. */
+void parley_room_subscriber_check_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, int64_t now_ms);
+/* Forgets the subscriber's negotiation (slots, pending offer, pc loss). */
+void parley_room_subscriber_reset(room_handle *handle);
 /* Republishes the snapshots read by the media path after a change. */
 void parley_room_publish_producer_snapshot_locked(room_ctx *ctx, room_handle *handle, room_peer *peer);
 void parley_room_publish_consumer_snapshot_locked(room_ctx *ctx, room_handle *handle, room_peer *peer);
@@ -380,6 +429,15 @@ void parley_room_producer_republish_consumers_locked(room_ctx *ctx, room_produce
 json_t *parley_room_producer_to_json(const room_producer *p);
 json_t *parley_room_consumer_to_json(const room_consumer *c);
 void parley_room_request_keyframe(room_ctx *ctx, room_producer *p, int64_t now_us);
+
+/* ---- connection.c: the PeerConnection callbacks of the core (locks itself) ---- */
+void parley_room_connection_up(room_ctx *ctx, parley_plugin_session *session);
+void parley_room_connection_changed(room_ctx *ctx, parley_plugin_session *session, parley_connection_state state);
+void parley_room_connection_ended(room_ctx *ctx, parley_plugin_session *session);
+/* Under ctx->lock: counts a restart of the peer's pc on `side`. */
+void parley_room_connection_restarted_locked(room_peer *peer, room_pc_side side);
+/* {"publisher": {state, disconnects, recoveries, pcLosses, restarts}, "subscriber": {...}} */
+json_t *parley_room_connection_to_json_locked(room_peer *peer);
 
 /* ---- forward.c (publisher's / subscriber's loop) ---- */
 void parley_room_incoming_rtp(room_ctx *ctx, room_handle *handle, parley_rtp_packet *packet);

@@ -1,0 +1,131 @@
+/*
+ * plugins/room/connection.c — what happens to the PeerConnection behind a
+ * handle, as the core reports it: up (DTLS done: the subscriber's running
+ * consumers want a keyframe), quiet and back (connection_state: counted,
+ * and the peer's main handle gets connectionState), ended (hangup_media: a
+ * publisher's streams close; a subscriber keeps its consumers and m-lines
+ * and waits for restartIce, see negotiate.c). The counters live in the
+ * peer, one room_pc_health per side (publisher pc on the main handle,
+ * subscriber pc), so a peer that comes back on a new main handle keeps
+ * them; getRoomInfo, admin info and handle_info show them.
+ */
+#include <string.h>
+
+#include "room.h"
+
+#define LOG(ctx, level, ...) \
+	do { if ((ctx)->core->log != NULL) (ctx)->core->log(level, PARLEY_ROOM_PACKAGE, __VA_ARGS__); } while (0)
+
+static const char *const side_names[] = {[ROOM_PC_PUBLISHER] = "publisher", [ROOM_PC_SUBSCRIBER] = "subscriber"};
+static const char *const state_names[] = {
+	[ROOM_PC_NEW] = "new",
+	[ROOM_PC_CONNECTED] = "connected",
+	[ROOM_PC_DISCONNECTED] = "disconnected",
+	[ROOM_PC_CLOSED] = "closed",
+};
+
+/* The joined handle behind `session` with its side, or NULL. */
+static room_handle *joined_handle_locked(room_ctx *ctx, parley_plugin_session *session, room_pc_side *side)
+{
+	room_handle *handle = parley_room_handle_lookup_locked(ctx, session);
+	if (handle == NULL || handle->peer == NULL || handle->role == ROOM_ROLE_NONE)
+		return NULL;
+	*side = handle->role == ROOM_ROLE_SUBSCRIBER ? ROOM_PC_SUBSCRIBER : ROOM_PC_PUBLISHER;
+	return handle;
+}
+
+void parley_room_connection_up(room_ctx *ctx, parley_plugin_session *session)
+{
+	room_pc_side side;
+	g_mutex_lock(&ctx->lock);
+	room_handle *handle = joined_handle_locked(ctx, session, &side);
+	if (handle != NULL) {
+		room_peer *peer = handle->peer;
+		handle->media_up = true;
+		peer->pcs[side].state = ROOM_PC_CONNECTED;
+		if (side == ROOM_PC_SUBSCRIBER) {
+			int64_t now_us = ctx->now_us();
+			for (guint i = 0; i < peer->consumers->len; i++) {
+				room_consumer *c = peer->consumers->pdata[i];
+				parley_room_request_keyframe(ctx, c->producer, now_us);
+			}
+		}
+	}
+	g_mutex_unlock(&ctx->lock);
+}
+
+void parley_room_connection_changed(room_ctx *ctx, parley_plugin_session *session, parley_connection_state state)
+{
+	room_outbox box;
+	parley_room_outbox_init(&box);
+	room_pc_side side;
+	g_mutex_lock(&ctx->lock);
+	room_handle *handle = joined_handle_locked(ctx, session, &side);
+	if (handle != NULL) {
+		room_peer *peer = handle->peer;
+		room_pc_health *health = &peer->pcs[side];
+		bool changed = false;
+		if (state == PARLEY_CONNECTION_DISCONNECTED && health->state != ROOM_PC_DISCONNECTED) {
+			health->disconnects++;
+			health->state = ROOM_PC_DISCONNECTED;
+			changed = true;
+		} else if (state == PARLEY_CONNECTION_CONNECTED && health->state == ROOM_PC_DISCONNECTED) {
+			health->recoveries++;
+			health->state = ROOM_PC_CONNECTED;
+			changed = true;
+		}
+		if (changed) {
+			LOG(ctx, PARLEY_LOG_VERB, "peer %s: the %s pc is %s (%u disconnects, %u recoveries)", peer->id,
+			    side_names[side], state_names[health->state], health->disconnects, health->recoveries);
+			parley_room_outbox_emit_new(ctx, &box, peer->main, "connectionState",
+			                            json_pack("{s:s, s:s}", "handle", side_names[side], "state",
+			                                      state_names[health->state]));
+		}
+	}
+	g_mutex_unlock(&ctx->lock);
+	parley_room_outbox_flush(ctx, &box);
+}
+
+void parley_room_connection_ended(room_ctx *ctx, parley_plugin_session *session)
+{
+	room_outbox box;
+	parley_room_outbox_init(&box);
+	room_pc_side side;
+	g_mutex_lock(&ctx->lock);
+	room_handle *handle = joined_handle_locked(ctx, session, &side);
+	if (handle != NULL) {
+		room_peer *peer = handle->peer;
+		handle->media_up = false;
+		peer->pcs[side].pc_losses++;
+		peer->pcs[side].state = ROOM_PC_CLOSED;
+		if (side == ROOM_PC_PUBLISHER) {
+			/* its streams went with the pc; the next publish offer makes a new one */
+			peer->publisher_ufrag[0] = '\0';
+			while (peer->producers->len > 0)
+				parley_room_producer_close_locked(ctx, &box, peer->producers->pdata[peer->producers->len - 1],
+				                                  true);
+		} else {
+			parley_room_subscriber_pc_lost_locked(ctx, peer);
+		}
+	}
+	g_mutex_unlock(&ctx->lock);
+	parley_room_outbox_flush(ctx, &box);
+}
+
+void parley_room_connection_restarted_locked(room_peer *peer, room_pc_side side)
+{
+	peer->pcs[side].restarts++;
+}
+
+json_t *parley_room_connection_to_json_locked(room_peer *peer)
+{
+	json_t *out = json_object();
+	for (size_t side = 0; side < G_N_ELEMENTS(peer->pcs); side++) {
+		const room_pc_health *h = &peer->pcs[side];
+		json_object_set_new(out, side_names[side],
+		                    json_pack("{s:s, s:i, s:i, s:i, s:i}", "state", state_names[h->state], "disconnects",
+		                              (int)h->disconnects, "recoveries", (int)h->recoveries, "pcLosses",
+		                              (int)h->pc_losses, "restarts", (int)h->restarts));
+	}
+	return out;
+}
