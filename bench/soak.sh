@@ -13,8 +13,10 @@
 # half the duration). Needs parleyd built and installed into
 # <builddir>/stage (default build/), tests/e2e/node_modules (npm install)
 # and /usr/bin/python3 with aiortc. Prints "t_s rss_kib peers
-# packets_forwarded" lines, then a summary; exit 0 when the run completed
-# (the verdict is printed, not turned into an exit code), 1 otherwise.
+# packets_forwarded disconnected recovered consent_expired ice_failed"
+# lines (the last four: PeerConnection connectivity events so far, from
+# /metrics), then a summary; exit 0 when the run completed (the verdicts
+# are printed, not turned into an exit code), 1 otherwise.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,6 +65,12 @@ const srv = await startServer({ config: {
 	parley: { general: { log_level: 3, event_loops: 0 }, media: { interfaces: "127.0.0.1", listen_ip: "127.0.0.1" } },
 } });
 let browser = null, py = null, code = 1;
+const events = async () => {
+	const text = await (await fetch(`${srv.httpUrl}/metrics`)).text();
+	const counts = {};
+	for (const m of text.matchAll(/^parley_webrtc_connection_events_total\{event="([a-z_]+)"\} (\d+)$/gm)) counts[m[1]] = Number(m[2]);
+	return counts;
+};
 const rss = () => Number((fs.readFileSync(`/proc/${srv.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/) || [])[1] || 0);
 try {
 	browser = await launchBrowser();
@@ -75,12 +83,13 @@ try {
 		"--peers", "4", "--fps", "10", "--seconds", String(Math.ceil(duration / 1000) + 120)], { stdio: ["pipe", "ignore", "inherit"] });
 	const samples = [];
 	const t0 = Date.now();
-	console.log("t_s rss_kib peers packets_forwarded");
+	console.log("t_s rss_kib peers packets_forwarded disconnected recovered consent_expired ice_failed");
 	while (Date.now() - t0 <= duration) {
 		const health = await (await fetch(`${srv.httpUrl}/health`)).json();
-		const s = { t: Math.round((Date.now() - t0) / 1000), rss: rss(), peers: health.peers, fwd: health.packetsForwarded };
+		const ev = await events();
+		const s = { t: Math.round((Date.now() - t0) / 1000), rss: rss(), peers: health.peers, fwd: health.packetsForwarded, ev };
 		samples.push(s);
-		console.log(`${s.t} ${s.rss} ${s.peers} ${s.fwd}`);
+		console.log(`${s.t} ${s.rss} ${s.peers} ${s.fwd} ${ev.disconnected ?? 0} ${ev.recovered ?? 0} ${ev.consent_expired ?? 0} ${ev.ice_failed ?? 0}`);
 		if (py.exitCode !== null) throw new Error(`the aiortc participants exited (${py.exitCode})`);
 		await sleep(interval);
 	}
@@ -93,6 +102,8 @@ try {
 		`first ${first.rss} KiB, last ${last.rss} KiB, peak ${peak} KiB, least-squares slope ${(slope * 3600 / 1024).toFixed(2)} MiB/h; ` +
 		`packets forwarded ${last.fwd}; peers at the end ${last.peers}`);
 	console.log(`verdict: ${Math.abs(slope * 3600) < 0.02 * mr ? "flat (slope < 2% of RSS per hour)" : "RSS moves after warm-up: look at the curve"}`);
+	const ended = (last.ev.consent_expired ?? 0) + (last.ev.ice_failed ?? 0) + (last.ev.dtls_failed ?? 0);
+	console.log(`connectivity: ${JSON.stringify(last.ev)}; ${ended === 0 ? "no PeerConnection ended" : `${ended} PeerConnection(s) ended`}`);
 	code = 0;
 } catch (e) {
 	console.error(`soak: ${e.message}`);

@@ -9,13 +9,10 @@
 // has no desktop to capture) that reaches all others. The tests of this file
 // share one room and run in order.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import readline from 'node:readline';
 import { after } from 'node:test';
 import { serverSuite } from './lib/harness.mjs';
 import { HTML_DIR, assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
-import { SRCDIR } from './lib/server.mjs';
+import { aiortcViews, floorsOf, sleep, startRoomClients, waitAllReceive as waitAll } from './lib/room_clients.mjs';
 
 const ROOM = 'seven';
 const PAGES = 3;
@@ -27,20 +24,13 @@ const { test } = serverSuite({
 	},
 });
 
-const world = { browser: null, pages: [], py: null, pyStats: {}, pyLog: [], srv: null };
+const world = { browser: null, pages: [], py: null, srv: null };
 
 after(async () => {
 	for (const p of world.pages) await p?.close().catch(() => {});
 	await world.browser?.close().catch(() => {});
-	if (world.py && world.py.exitCode === null) {
-		world.py.stdin.write('quit\n');
-		const t = setTimeout(() => world.py.kill('SIGKILL'), 8000);
-		await new Promise((r) => world.py.once('exit', r));
-		clearTimeout(t);
-	}
+	await world.py?.stop();
 });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pageState = () => window.roomState && {
 	peerId: roomState.peerId, joined: roomState.joined, error: roomState.error, lastError: roomState.lastError,
 	reconnected: roomState.reconnected, sub: roomState.subscriber, pub: roomState.publisher,
@@ -52,27 +42,9 @@ function pageUrl(srv, name, extra = '') {
 		`&width=320&height=240&fps=10&screen=canvas${extra}`;
 }
 
-function startAiortc(srv) {
-	const script = path.join(SRCDIR, 'tests/e2e/aiortc/room_clients.py');
-	const py = spawn('/usr/bin/python3', [script, '--url', srv.httpUrl, '--room', ROOM, '--peers', String(AIORTC),
-		'--fps', '8', '--seconds', '600', '--trace-routing'], { stdio: ['pipe', 'pipe', 'pipe'] });
-	readline.createInterface({ input: py.stdout }).on('line', (line) => {
-		let msg;
-		try { msg = JSON.parse(line); } catch { world.pyLog.push(line); return; }
-		if (msg.stats) world.pyStats = msg.stats;
-		else world.pyLog.push(line);
-		if (world.pyLog.length > 200) world.pyLog.shift();
-	});
-	readline.createInterface({ input: py.stderr }).on('line', (line) => {
-		world.pyLog.push(`stderr: ${line}`);
-		if (world.pyLog.length > 200) world.pyLog.shift();
-	});
-	return py;
-}
-
-/** peerId -> {producerId -> {kind, frames|framesDecoded, ...}} for every participant. */
+/** peerId -> {peerId -> [{kind, source, frames, width}]} for every participant. */
 async function everyoneReceives() {
-	const views = {};
+	const views = aiortcViews(world.py ? [world.py] : []);
 	for (const page of world.pages) {
 		if (!page || page.isClosed()) continue;
 		const s = await page.evaluate(pageState);
@@ -80,54 +52,20 @@ async function everyoneReceives() {
 			[peer, Object.values(producers).map((r) => ({ kind: r.kind, source: r.source,
 				frames: r.kind === 'video' ? r.framesDecoded : r.audioSamples, width: r.frameWidth }))]));
 	}
-	for (const [peerId, s] of Object.entries(world.pyStats)) {
-		views[peerId] = Object.fromEntries(Object.entries(s.remote).map(([peer, producers]) =>
-			[peer, Object.values(producers).map((r) => ({ kind: r.kind, source: 'camera', frames: r.frames, width: r.width }))]));
-	}
 	return views;
 }
 
-/** Waits until every participant in `who` got frames > `floor[peer][from]` of video and audio from every other in `who`. */
-async function waitAllReceive(who, { timeoutMs = 45000, floor = {}, what = 'everyone decodes everyone' } = {}) {
-	const deadline = Date.now() + timeoutMs;
-	let missing = [];
-	let views = {};
-	while (Date.now() < deadline) {
-		views = await everyoneReceives();
-		missing = [];
-		for (const me of who) {
-			for (const other of who) {
-				if (other === me) continue;
-				const got = views[me]?.[other] || [];
-				for (const kind of ['video', 'audio']) {
-					const frames = Math.max(0, ...got.filter((r) => r.kind === kind && r.source !== 'screen').map((r) => r.frames));
-					if (frames <= (floor[me]?.[other]?.[kind] ?? 0) + (kind === 'video' ? 5 : 0)) missing.push(`${me}<-${other} ${kind} (${frames})`);
-				}
-			}
-		}
-		if (!missing.length) return views;
-		await sleep(1000);
-	}
-	throw new Error(`${what}: not within ${timeoutMs} ms; missing ${missing.length}: ${missing.slice(0, 20).join(', ')}\n` +
-		`aiortc: ${world.pyLog.slice(-15).join('\n')}\nbrowsers:\n${consoleOf(world.pages.filter(Boolean), 30)}`);
-}
+const describe = () => `aiortc: ${world.py?.log.slice(-15).join('\n')}\naiortc ICE: ${JSON.stringify(Object.fromEntries(
+	Object.entries(world.py?.stats ?? {}).map(([id, s]) => [id, { sub: s.ice, pub: s.pubIce }])))}\n` +
+	`browsers:\n${consoleOf(world.pages.filter(Boolean), 30)}`;
 
-function floorsOf(views) {
-	const out = {};
-	for (const [me, from] of Object.entries(views)) {
-		out[me] = {};
-		for (const [other, list] of Object.entries(from)) {
-			out[me][other] = {};
-			for (const kind of ['video', 'audio']) out[me][other][kind] = Math.max(0, ...list.filter((r) => r.kind === kind && r.source !== 'screen').map((r) => r.frames));
-		}
-	}
-	return out;
-}
+/** Waits until every participant in `who` got frames above `floor` of video and audio from every other in `who`. */
+const waitAllReceive = (who, opts = {}) => waitAll(everyoneReceives, who, { describe, ...opts });
 
 async function peerIds() {
 	const ids = [];
 	for (const page of world.pages) if (page && !page.isClosed()) ids.push(await page.evaluate(() => roomState.peerId));
-	return [...ids, ...Object.keys(world.pyStats)];
+	return [...ids, ...Object.keys(world.py?.stats ?? {})];
 }
 
 test('7 participants (3 Chromium pages, 4 aiortc) each decode video and audio from all 6 others', async (srv) => {
@@ -140,10 +78,8 @@ test('7 participants (3 Chromium pages, 4 aiortc) each decode video and audio fr
 		await waitInPage(page, () => roomState.joined || roomState.error, null, { timeoutMs: 20000, what: 'joined', describe: pageState });
 		assert.equal(await page.evaluate(() => roomState.error), null);
 	}
-	world.py = startAiortc(srv);
-	const deadline = Date.now() + 60000;
-	while (Object.keys(world.pyStats).length < AIORTC && Date.now() < deadline && world.py.exitCode === null) await sleep(500);
-	assert.equal(Object.keys(world.pyStats).length, AIORTC, `aiortc participants not all joined:\n${world.pyLog.slice(-20).join('\n')}`);
+	world.py = startRoomClients(srv, { room: ROOM, peers: AIORTC, fps: 8, args: ['--trace-routing'] });
+	await world.py.joined(60000);
 	const health = await (await fetch(`${srv.httpUrl}/health`)).json();
 	assert.equal(health.peers, PAGES + AIORTC, `/health: ${JSON.stringify(health)}`);
 	assert.ok(health.rooms >= 1);
@@ -209,7 +145,7 @@ test('a screen share from a Chromium page (canvas captureStream) reaches all 6 o
 		if (!lacking.length) break;
 		await sleep(1000);
 	}
-	assert.deepEqual(lacking, [], `the screen share did not reach: ${lacking.join(', ')}\n${world.pyLog.slice(-10).join('\n')}`);
+	assert.deepEqual(lacking, [], `the screen share did not reach: ${lacking.join(', ')}\n${describe()}`);
 	await sharer.evaluate(() => window.roomToggleScreen());
 	assert.equal(await sharer.evaluate(() => roomState.local.screen), false);
 }, { timeout: 70000 });
