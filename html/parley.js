@@ -24,10 +24,28 @@
 // rejects with an Error carrying .code.
 //
 // Peer connection helper (a media session with the gateway itself):
-//   const peer = Parley.peer(handle, pc);   // trickles both ways, applies remote jsep
+//   const peer = Parley.peer(handle, pc, opts);   // trickles both ways, applies remote jsep
 //   await peer.offer({ audio: true, video: true });  // createOffer, send body + jsep
 //   // an offer coming from the plugin is answered with peer.answerBody (default {})
+//   peer.on('hangup' | 'renewed' | 'icefailed' | ..., cb);
 //   peer.close();
+// Remote offers and answers and our own offers run one at a time per peer:
+// back-to-back offers are applied in order (one that a newer offer replaced
+// before its answer went out is not answered), a remote offer while ours is
+// outstanding rolls ours back first, an answer that matches no offer of ours
+// is ignored with a warning. opts (all optional):
+//   answerBody   the body sent with our answers, or (data, jsep) => body
+//                (data: the plugin event that carried the offer)
+//   restartBody  a body that asks the plugin for a fresh offer, or why => body;
+//                sent when ICE fails (or stays disconnected iceGraceMs), after
+//                a renewal, and when the gateway refuses our answer with 469
+//                (Unexpected ANSWER): for pcs whose offers come from the plugin
+//   recreate     (oldPc, reason) => a fresh RTCPeerConnection: when the gateway
+//                hangs up the pc (a "hangup" event), the peer closes it and
+//                renews itself with the fresh one ('renewed' event)
+//   iceGraceMs   default 10000
+// An offering side restarts ICE with peer.restartIce(body) on 'icefailed'
+// and, after 'renewed', offers again on the fresh pc.
 //
 // Every wait is bounded: requests time out, a long-poll that keeps failing
 // ends the session with an 'error' event.
@@ -351,20 +369,97 @@ export class Session extends Emitter {
 
 /* ---- a PeerConnection with the gateway, wired to a handle ---- */
 
-class Peer {
-	constructor(handle, pc) {
+/** Ends a renegotiation step that belongs to a PeerConnection we no longer use. */
+class Stale extends Error {}
+
+/**
+ * One RTCPeerConnection negotiated over one handle. Everything that touches
+ * the pc's descriptions (a remote offer answered, a remote answer applied, an
+ * offer of ours) runs one at a time on `this.chain`, so two offers that come
+ * back to back are answered in order and never interleave. Events (on()):
+ *   'applying' (jsep, data)  a remote description is about to be applied
+ *   'answered' (body)        our answer to a remote offer was sent
+ *   'rollback' (why)         our outstanding offer was rolled back (glare)
+ *   'ignored'  (jsep, state) a remote answer that matched no offer of ours
+ *   'superseded' (data)      a remote offer replaced by a newer one before
+ *                            its answer went out: not answered
+ *   'hangup'   (reason)      the gateway ended the pc; it is closed here
+ *   'renewed'  (pc, reason)  a fresh pc replaced the old one (renew())
+ *   'icefailed'(state)       ICE failed, or stayed disconnected iceGraceMs
+ *   'restart'  (why)         restartBody was sent: 'ice', 'renewed' or
+ *                            'unexpected answer' (a 469 on our answer)
+ */
+class Peer extends Emitter {
+	constructor(handle, pc, opts = {}) {
+		super();
 		this.handle = handle;
+		this.answerBody = opts.answerBody ?? {};
+		this.restartBody = opts.restartBody ?? null;
+		this.recreate = opts.recreate ?? null;
+		this.iceGraceMs = opts.iceGraceMs ?? 10000;
+		this.closed = false;
+		this.generation = 0;
+		this.restarts = 0;
+		this.offs = [
+			handle.on('trickle', (c) => this.addRemoteCandidate(c)),
+			handle.on('message', (data, jsep) => {
+				if (jsep) this.applyRemote(jsep, data).catch((e) => console.error('parley.js: remote jsep refused', e));
+			}),
+			handle.on('hangup', (reason) => this.onHangup(reason)),
+		];
+		this.use(pc);
+	}
+
+	/** Takes `pc` as the current PeerConnection: a new generation and chain. */
+	use(pc) {
+		this.unwire?.();
 		this.pc = pc;
-		this.answerBody = {};
+		this.generation++;
+		this.chain = Promise.resolve();
+		this.remoteOffers = 0; // remote offers queued for this pc so far
 		this.early = []; // remote candidates that came before the remote description
-		this.offs = [];
-		pc.addEventListener('icecandidate', this.onLocalCandidate = (ev) => {
-			handle.trickle(ev.candidate).catch((e) => console.warn('parley.js: trickle failed', e.message));
+		this.stopIceTimer();
+		const onCandidate = (ev) => {
+			this.handle.trickle(ev.candidate).catch((e) => console.warn('parley.js: trickle failed', e.message));
+		};
+		const onIce = () => this.watchIce(pc);
+		pc.addEventListener('icecandidate', onCandidate);
+		pc.addEventListener('iceconnectionstatechange', onIce);
+		this.unwire = () => {
+			pc.removeEventListener('icecandidate', onCandidate);
+			pc.removeEventListener('iceconnectionstatechange', onIce);
+			this.unwire = null;
+		};
+	}
+
+	/** Runs `job(pc, gen)` after every earlier step of this pc; a step of a
+	 * pc that was replaced or closed meanwhile ends quietly with `false`. */
+	run(job) {
+		const gen = this.generation;
+		const step = this.chain.then(async () => {
+			try {
+				this.check(gen);
+				return await job(this.pc, gen);
+			} catch (e) {
+				if (e instanceof Stale || this.stale(gen)) return false;
+				throw e;
+			}
 		});
-		this.offs.push(handle.on('trickle', (c) => this.addRemoteCandidate(c)));
-		this.offs.push(handle.on('message', (data, jsep) => {
-			if (jsep) this.applyRemote(jsep).catch((e) => console.error('parley.js: remote jsep refused', e));
-		}));
+		this.chain = step.catch(() => {});
+		return step;
+	}
+
+	stale(gen) {
+		return this.closed || gen !== this.generation || this.pc.signalingState === 'closed';
+	}
+
+	check(gen) {
+		if (this.stale(gen)) throw new Stale('the PeerConnection was replaced or closed');
+	}
+
+	/** Resolves when every step queued so far has ended. */
+	idle() {
+		return this.chain;
 	}
 
 	async addRemoteCandidate(c) {
@@ -381,26 +476,211 @@ class Peer {
 		}
 	}
 
-	async applyRemote(jsep) {
-		await this.pc.setRemoteDescription({ type: jsep.type, sdp: jsep.sdp });
-		for (const c of this.early.splice(0)) await this.addRemoteCandidate(c);
-		if (jsep.type === 'offer') {
-			const answer = await this.pc.createAnswer();
-			await this.pc.setLocalDescription(answer);
-			await this.handle.send(this.answerBody, this.pc.localDescription);
+	async flushEarly(gen) {
+		for (const c of this.early.splice(0)) {
+			this.check(gen);
+			await this.addRemoteCandidate(c);
 		}
 	}
 
-	/** Creates an offer and sends it with `body`; the answer comes as an event. */
-	async offer(body = {}, options = {}) {
-		const offer = await this.pc.createOffer(options);
-		await this.pc.setLocalDescription(offer);
-		return this.handle.send(body, this.pc.localDescription);
+	/** Applies a remote offer (then answers it with answerBody) or answer.
+	 * Resolves true when applied, false when ignored or no longer ours. */
+	applyRemote(jsep, data = null) {
+		const seq = jsep.type === 'offer' ? ++this.remoteOffers : 0;
+		return this.run(async (pc, gen) => {
+			if (jsep.type === 'answer') return this.applyAnswer(pc, gen, jsep, data);
+			if (jsep.type === 'offer') return this.answerOffer(pc, gen, jsep, data, seq);
+			console.warn(`parley.js: a remote jsep of type "${jsep.type}": ignored`);
+			return false;
+		});
+	}
+
+	async applyAnswer(pc, gen, jsep, data) {
+		if (pc.signalingState !== 'have-local-offer') {
+			console.warn(`parley.js: a remote answer while the pc is "${pc.signalingState}" (no offer of ours outstanding): ignored`);
+			this.emit('ignored', jsep, pc.signalingState);
+			return false;
+		}
+		this.emit('applying', jsep, data);
+		await pc.setRemoteDescription({ type: 'answer', sdp: jsep.sdp });
+		await this.flushEarly(gen);
+		return true;
+	}
+
+	/* A remote offer followed by a newer one before its answer went out
+	 * is superseded: the gateway replaced it, an answer to it would be
+	 * stale (and a gateway may apply a stale answer before refusing it,
+	 * which then blocks the answer to the newer offer). */
+	superseded(seq, data) {
+		if (seq === this.remoteOffers) return false;
+		const version = data?.data?.version;
+		console.warn(`parley.js: a remote offer${version !== undefined ? ` (version ${version})` : ''} superseded by a newer one: not answered`);
+		this.emit('superseded', data);
+		return true;
+	}
+
+	async answerOffer(pc, gen, jsep, data, seq) {
+		if (this.superseded(seq, data)) return false;
+		if (pc.signalingState === 'have-local-offer') {
+			// glare: the gateway's offer wins, ours is taken back (its answer,
+			// should one still come, then finds the pc stable and is ignored)
+			await pc.setLocalDescription({ type: 'rollback' });
+			this.check(gen);
+			this.emit('rollback', 'remote offer');
+		} else if (pc.signalingState === 'have-remote-offer') {
+			// an earlier offer that was never answered (its answer failed)
+			await pc.setRemoteDescription({ type: 'rollback' });
+			this.check(gen);
+		}
+		this.emit('applying', jsep, data);
+		await pc.setRemoteDescription({ type: 'offer', sdp: jsep.sdp });
+		this.check(gen);
+		await this.flushEarly(gen);
+		const answer = await pc.createAnswer();
+		this.check(gen);
+		await pc.setLocalDescription(answer);
+		this.check(gen);
+		if (this.superseded(seq, data)) return false;
+		const body = typeof this.answerBody === 'function' ? this.answerBody(data, jsep) : this.answerBody;
+		try {
+			await this.handle.send(body, pc.localDescription);
+		} catch (e) {
+			// a stale answer: the plugin keeps its newer offer, which comes
+			// next on this chain; 469 "Unexpected ANSWER": the gateway's pc
+			// took an earlier answer, only a fresh offer gets it back
+			this.check(gen);
+			console.warn(`parley.js: our answer was refused: ${e.message}`);
+			if (e.code === 469) this.requestRestart('unexpected answer');
+			return false;
+		}
+		this.emit('answered', body);
+		return true;
+	}
+
+	/** Creates an offer and sends it with `body` (or body(pc), called once
+	 * the offer is the local description: mids are known then); the answer
+	 * comes as an event (or in a synchronous reply) and is applied on the
+	 * chain. Resolves with the reply, or false when the pc was replaced. */
+	offer(body = {}, options = {}) {
+		return this.run(async (pc, gen) => {
+			const offer = await pc.createOffer(options);
+			this.check(gen);
+			await pc.setLocalDescription(offer);
+			this.check(gen);
+			let reply;
+			try {
+				reply = await this.handle.send(typeof body === 'function' ? body(pc) : body, pc.localDescription);
+			} catch (e) {
+				if (!this.stale(gen) && pc.signalingState === 'have-local-offer') {
+					await pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+				}
+				throw e;
+			}
+			if (reply?.jsep?.type === 'answer') {
+				this.check(gen);
+				await this.applyAnswer(pc, gen, reply.jsep, reply.data);
+			}
+			return reply;
+		});
+	}
+
+	/** An offer with new ICE credentials (the gateway restarts ICE on its side). */
+	restartIce(body = {}) {
+		this.restarts++;
+		return this.offer(body, { iceRestart: true });
+	}
+
+	/** Sends restartBody: the plugin answers with a fresh offer. */
+	async requestRestart(why) {
+		if (!this.restartBody || this.closed) return false;
+		const body = typeof this.restartBody === 'function' ? this.restartBody(why) : this.restartBody;
+		this.restarts++;
+		this.emit('restart', why);
+		try {
+			await this.handle.send(body);
+			return true;
+		} catch (e) {
+			console.warn(`parley.js: restart request refused: ${e.message}`);
+			return false;
+		}
+	}
+
+	/* ICE trouble on a live pc: "failed" at once, "disconnected" after
+	 * iceGraceMs; while it lasts, another attempt every iceGraceMs. */
+	watchIce(pc) {
+		if (pc !== this.pc || this.closed) return;
+		const state = pc.iceConnectionState;
+		if (state === 'failed') {
+			if (this.iceTimerKind !== 'retry') this.iceTrouble(state);
+		} else if (state === 'disconnected') {
+			if (!this.iceTimer) this.startIceTimer('grace');
+		} else if (state !== 'checking') {
+			this.stopIceTimer();
+		}
+	}
+
+	iceTrouble(state) {
+		this.stopIceTimer();
+		this.startIceTimer('retry');
+		this.emit('icefailed', state);
+		this.requestRestart('ice');
+	}
+
+	startIceTimer(kind) {
+		const pc = this.pc;
+		this.iceTimerKind = kind;
+		this.iceTimer = setTimeout(() => {
+			this.iceTimer = this.iceTimerKind = null;
+			if (pc !== this.pc || this.closed) return;
+			if (pc.iceConnectionState === 'failed' || pc.iceConnectionState === 'disconnected'
+				|| (kind === 'retry' && pc.iceConnectionState === 'checking')) this.iceTrouble(pc.iceConnectionState);
+		}, this.iceGraceMs);
+	}
+
+	stopIceTimer() {
+		clearTimeout(this.iceTimer);
+		this.iceTimer = this.iceTimerKind = null;
+	}
+
+	/** The gateway ended the pc: close ours; with `recreate`, a fresh one
+	 * takes its place (not when the handle itself goes away). */
+	async onHangup(reason) {
+		if (this.closed) return;
+		const old = this.pc;
+		this.unwire?.();
+		this.stopIceTimer();
+		this.generation++; // steps of the old pc end quietly
+		old.close();
+		this.emit('hangup', reason);
+		if (!this.recreate || this.closed || this.handle.detached || reason === 'Detach' || reason === 'Shutdown') return;
+		let pc;
+		try {
+			pc = await this.recreate(old, reason);
+		} catch (e) {
+			console.error('parley.js: no fresh PeerConnection after a hangup', e);
+			return;
+		}
+		if (pc && !this.closed && this.pc === old) await this.renew(pc, reason);
+	}
+
+	/** Puts a fresh RTCPeerConnection in place of the current one (closed
+	 * here); with restartBody, asks the plugin for a full offer for it. */
+	async renew(pc, reason = 'renew') {
+		if (this.closed) throw new Error('renew: the peer is closed');
+		const old = this.pc;
+		this.use(pc);
+		if (old !== pc && old.signalingState !== 'closed') old.close();
+		this.emit('renewed', pc, reason);
+		await this.requestRestart('renewed');
+		return pc;
 	}
 
 	close() {
+		if (this.closed) return;
+		this.closed = true;
 		for (const off of this.offs) off();
-		this.pc.removeEventListener('icecandidate', this.onLocalCandidate);
+		this.unwire?.();
+		this.stopIceTimer();
 		this.pc.close();
 	}
 }
@@ -433,7 +713,7 @@ function defaultServer(transport = 'ws', loc = window.location) {
 
 export const Parley = {
 	connect,
-	peer: (handle, pc) => new Peer(handle, pc),
+	peer: (handle, pc, opts) => new Peer(handle, pc, opts),
 	defaultServer,
 	randomString,
 };

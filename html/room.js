@@ -7,9 +7,18 @@
 // camera, screen share, quality = setPreferredLayers, leave) and the
 // active-speaker highlight.
 //
+// When the gateway ends a PeerConnection (a "hangup" event on its handle),
+// a fresh one takes its place: the subscriber's asks the plugin for a full
+// offer ("restartIce"), the publisher's offers the same tracks again
+// ("produce"). When ICE fails on a live pc (or stays disconnected for
+// iceGraceMs, default 10 s), the subscriber asks for an ICE-restart offer
+// ("restartIce") and the publisher produces with an ICE-restart offer.
+//
 // For tests, window.roomState holds the state: peerId, peers, remote
 // figures per peer and producer ({kind, source, consumerId, framesDecoded,
-// frameWidth, frameHeight, audioSamples}), local send figures, events.
+// frameWidth, frameHeight, audioSamples}), local send figures, events,
+// restarts (ICE restarts on a live pc) and pcLosses (pcs the gateway ended),
+// also per side in subscriber and publisher.
 // window.roomJoin(), roomLeave(), roomToggleMic(), roomToggleCamera(),
 // roomToggleScreen(), roomSetLayers(spatialLayer, {peerId?, source?}) drive it.
 import { Parley } from './parley.js';
@@ -30,6 +39,7 @@ const capture = {
 };
 const simulcast = params.get('simulcast') === '1';
 const screenMode = params.get('screen') === 'canvas' ? 'canvas' : 'display';
+const iceGraceMs = intParam('iceGraceMs', 10000, 100, 120000);
 
 const state = window.roomState = {
 	roomId: params.get('room') || 'demo',
@@ -40,12 +50,14 @@ const state = window.roomState = {
 	peers: {},        // peerId -> {metadata, producers: {producerId: {kind, source, paused}}}
 	remote: {},       // peerId -> {producerId: {kind, source, consumerId, mid, framesDecoded, ...}}
 	local: { mic: true, camera: true, screen: false, producers: [], framesEncoded: 0, layers: [] },
-	subscriber: { ice: 'new', offers: 0, version: 0 },
-	publisher: { ice: 'new' },
+	subscriber: { ice: 'new', offers: 0, version: 0, answered: 0, answeredVersion: null, restarts: 0, pcLosses: 0 },
+	publisher: { ice: 'new', produces: 0, restarts: 0, pcLosses: 0 },
+	restarts: 0, pcLosses: 0,
 	activeSpeaker: null, quality: -1, events: [],
 };
 
-let session = null, main = null, sub = null, pubPc = null, subPc = null, subPeer = null;
+let session = null, main = null, sub = null, pubPc = null, subPc = null, subPeer = null, pubPeer = null;
+let produceQueue = Promise.resolve(), pubRestarting = false;
 let local = null, screen = null, screenTimer = null, statsTimer = null, heartbeatTimer = null;
 const consumersByMid = new Map(); // subscriber mid -> consumer {consumerId, producerId, peerId, kind}
 const tracks = { audio: null, camera: null, screen: null }; // our transceivers
@@ -164,8 +176,52 @@ async function consume(producerIds) {
 function onSubscriberOffer(data) {
 	state.subscriber.offers++;
 	state.subscriber.version = data.version;
+	if (data.restart) log(`subscriber offer ${data.version}: ICE restart`);
+}
+
+/** The m-lines of the offer about to be applied (its tracks follow). */
+function onSubscriberApplying(jsep, data) {
+	if (jsep.type !== 'offer' || data?.event !== 'subscriberOffer') return;
 	consumersByMid.clear();
-	for (const c of data.consumers || []) consumersByMid.set(c.mid, c);
+	for (const c of data.data?.consumers || []) consumersByMid.set(c.mid, c);
+}
+
+/** Our answer names the offer it answers: the plugin refuses a stale one. */
+function subscriberAnswerBody(data) {
+	const version = data?.data?.version;
+	return version === undefined ? { request: 'subscriberAnswer' } : { request: 'subscriberAnswer', version };
+}
+
+function newSubscriberPc() {
+	subPc = new RTCPeerConnection({ iceServers: [] });
+	subPc.addEventListener('track', onRemoteTrack);
+	return subPc;
+}
+
+function lostPc(side, reason) {
+	if (!state.joined) return;
+	state.pcLosses++;
+	state[side].pcLosses++;
+	log(`the gateway ended the ${side} PeerConnection (${reason}): a fresh one`);
+}
+
+function watchSubscriber(peer) {
+	peer.on('applying', onSubscriberApplying);
+	peer.on('answered', (body) => {
+		state.subscriber.answered++;
+		state.subscriber.answeredVersion = body.version ?? null;
+	});
+	peer.on('hangup', (reason) => lostPc('subscriber', reason));
+	peer.on('renewed', () => { state.subscriber.ice = 'new'; });
+	peer.on('restart', (why) => {
+		if (why !== 'ice') {
+			log(`subscriber: asking for a fresh offer (${why})`);
+			return;
+		}
+		state.restarts++;
+		state.subscriber.restarts++;
+		log(`subscriber ICE ${peer.pc.iceConnectionState}: asking for an ICE restart`);
+	});
 }
 
 function onRemoteTrack(ev) {
@@ -237,6 +293,11 @@ const events = {
 	produced(d) {
 		state.local.producers = d.producers || [];
 	},
+	connectionState(d) {
+		// the gateway's view of our pcs: it heard nothing for a while, or again
+		if (d.handle === 'publisher' || d.handle === 'subscriber') state[d.handle].gateway = d.state;
+		log(`gateway: ${d.handle} ${d.state}`);
+	},
 };
 
 /* ---- publishing ---- */
@@ -248,27 +309,87 @@ function videoEncodings() {
 		{ rid: 'h', scaleResolutionDownBy: 1, maxBitrate: 900000, maxFramerate: capture.fps }];
 }
 
-/** Offers what we send now (after adding or stopping a stream) and waits for the answer. */
-async function produce() {
-	const offer = await pubPc.createOffer();
-	await pubPc.setLocalDescription(offer);
-	const sources = {};
-	for (const [source, t] of Object.entries({ mic: tracks.audio, camera: tracks.camera, screen: tracks.screen })) {
-		if (t?.mid && t.direction !== 'inactive') sources[t.mid] = source;
-	}
+/** The publishing PeerConnection with what we send now: microphone,
+ * camera and the screen while it is shared (also after a hangup). */
+function newPublisherPc() {
+	pubPc = new RTCPeerConnection({ iceServers: [] });
+	const audio = local?.getAudioTracks()[0], video = local?.getVideoTracks()[0];
+	const shared = state.local.screen ? screen?.getVideoTracks()[0] : null;
+	tracks.audio = audio ? pubPc.addTransceiver(audio, { direction: 'sendonly', streams: [local] }) : null;
+	tracks.camera = video ? pubPc.addTransceiver(video, { direction: 'sendonly', streams: [local], sendEncodings: videoEncodings() }) : null;
+	tracks.screen = shared ? pubPc.addTransceiver(shared, { direction: 'sendonly', streams: [local], sendEncodings: screenEncodings() }) : null;
+	return pubPc;
+}
+
+function screenEncodings() {
+	return [{ maxBitrate: 400000, maxFramerate: 5 }];
+}
+
+/** Offers what we send now (after adding or stopping a stream, after a
+ * fresh pc, or with new ICE credentials) and waits for the answer; one
+ * produce at a time. */
+function produce(opts = {}) {
+	const run = produceQueue.then(() => produceNow(opts));
+	produceQueue = run.catch(() => {});
+	return run;
+}
+
+async function produceNow({ iceRestart = false } = {}) {
+	const peer = pubPeer;
+	let offs = [];
 	const produced = new Promise((resolve, reject) => {
-		const timer = setTimeout(() => { off(); reject(new Error('no "produced" answer within 15 s')); }, 15000);
-		const off = main.on('message', (data, jsep) => {
-			if (data?.event === 'produced' && jsep) { clearTimeout(timer); off(); resolve(data.data); }
-			if (data?.event === 'error' && data.data?.request === 'produce') { clearTimeout(timer); off(); reject(new Error(data.data.message)); }
-		});
+		const timer = setTimeout(() => { done(); reject(new Error('no "produced" answer within 15 s')); }, 15000);
+		const done = () => { clearTimeout(timer); for (const off of offs) off(); };
+		offs = [main.on('message', (data, jsep) => {
+			if (data?.event === 'produced' && jsep) { done(); resolve(data.data); }
+			if (data?.event === 'error' && data.data?.request === 'produce') { done(); reject(new Error(data.data.message)); }
+		}), peer.on('hangup', () => { done(); reject(new Error('the publishing PeerConnection was hung up')); })];
 	});
-	await main.send({ request: 'produce', sources }, pubPc.localDescription);
+	produced.catch(() => {});
+	const body = (pc) => {
+		const sources = {};
+		for (const [source, t] of Object.entries({ mic: tracks.audio, camera: tracks.camera, screen: tracks.screen })) {
+			if (t?.mid && t.direction !== 'inactive' && pc.getTransceivers().includes(t)) sources[t.mid] = source;
+		}
+		return { request: 'produce', sources };
+	};
+	const sent = await (iceRestart ? peer.restartIce(body) : peer.offer(body));
+	if (sent === false) throw new Error('the publishing PeerConnection was replaced');
 	const result = await produced;
-	// parley.js applies the answer on its own: wait (bounded) until it did
-	for (let i = 0; i < 100 && pubPc.signalingState !== 'stable'; i++) await new Promise((r) => setTimeout(r, 50));
-	if (pubPc.signalingState !== 'stable') throw new Error(`the produce answer was not applied (${pubPc.signalingState})`);
+	// parley.js applies the answer on its chain: wait until it did
+	await peer.idle();
+	if (peer.pc.signalingState !== 'stable') throw new Error(`the produce answer was not applied (${peer.pc.signalingState})`);
+	state.publisher.produces++;
 	return result;
+}
+
+/** After a fresh publishing pc: produce everything again (the gateway
+ * closed our producers), muted sources paused as before. */
+async function republish() {
+	await produce();
+	for (const source of ['mic', 'camera']) {
+		const producer = ownProducer(source);
+		if (!state.local[source] && producer) await request(main, { request: 'pauseProducer', producerId: producer.producerId });
+	}
+	log('publishing again on a fresh PeerConnection');
+}
+
+function watchPublisher(peer) {
+	peer.on('hangup', (reason) => lostPc('publisher', reason));
+	peer.on('renewed', () => {
+		state.publisher.ice = 'new';
+		if (state.joined) republish().catch((e) => { state.lastError = e.message; log(`publishing again failed: ${e.message}`); });
+	});
+	peer.on('icefailed', (ice) => {
+		if (!state.joined || pubRestarting) return;
+		pubRestarting = true;
+		state.restarts++;
+		state.publisher.restarts++;
+		log(`publisher ICE ${ice}: an ICE-restart offer`);
+		produce({ iceRestart: true })
+			.catch((e) => { state.lastError = e.message; log(`ICE restart failed: ${e.message}`); })
+			.finally(() => { pubRestarting = false; });
+	});
 }
 
 function drawCanvasScreen() {
@@ -299,7 +420,7 @@ async function toggleScreen() {
 			tracks.screen.direction = 'sendonly';
 		} else {
 			tracks.screen = pubPc.addTransceiver(track, { direction: 'sendonly', streams: [local],
-				sendEncodings: [{ maxBitrate: 400000, maxFramerate: 5 }] });
+				sendEncodings: screenEncodings() });
 		}
 		state.local.screen = true;
 		$('screen').textContent = 'Stop sharing';
@@ -420,19 +541,15 @@ async function join() {
 
 		// the subscriber PeerConnection: offers come from the plugin
 		sub = await session.attach(PLUGIN);
-		subPc = new RTCPeerConnection({ iceServers: [] });
-		subPc.addEventListener('track', onRemoteTrack);
 		sub.on('message', (data) => { if (data?.event === 'subscriberOffer') onSubscriberOffer(data.data || {}); });
-		subPeer = Parley.peer(sub, subPc);
-		subPeer.answerBody = { request: 'subscriberAnswer' };
+		subPeer = Parley.peer(sub, newSubscriberPc(), { answerBody: subscriberAnswerBody,
+			restartBody: { request: 'restartIce' }, recreate: newSubscriberPc, iceGraceMs });
+		watchSubscriber(subPeer);
 		await request(sub, { request: 'attachSubscriber', roomId: state.roomId, peerId: state.peerId });
 
 		// the publishing PeerConnection
-		pubPc = new RTCPeerConnection({ iceServers: [] });
-		Parley.peer(main, pubPc);
-		const audio = local.getAudioTracks()[0], video = local.getVideoTracks()[0];
-		if (audio) tracks.audio = pubPc.addTransceiver(audio, { direction: 'sendonly', streams: [local] });
-		if (video) tracks.camera = pubPc.addTransceiver(video, { direction: 'sendonly', streams: [local], sendEncodings: videoEncodings() });
+		pubPeer = Parley.peer(main, newPublisherPc(), { recreate: newPublisherPc, iceGraceMs });
+		watchPublisher(pubPeer);
 		await produce();
 		state.joined = true;
 		updateCount();
@@ -451,13 +568,18 @@ async function leave(reason = 'left') {
 	clearInterval(statsTimer);
 	clearInterval(heartbeatTimer);
 	clearInterval(screenTimer);
-	if (wasJoined && main && reason === 'left') await request(main, { request: 'leaveRoom' }).catch(() => {});
+	// our pcs first: a hangup the gateway sends while we leave renews nothing
 	subPeer?.close();
+	pubPeer?.close();
 	pubPc?.close();
+	if (wasJoined && main && reason === 'left') await request(main, { request: 'leaveRoom' }).catch(() => {});
 	for (const s of [local, screen]) for (const t of s?.getTracks() || []) t.stop();
 	await session?.destroy().catch(() => {});
 	for (const id of Object.keys(state.peers)) forgetPeer(id);
-	session = main = sub = pubPc = subPc = subPeer = local = screen = null;
+	session = main = sub = pubPc = subPc = subPeer = pubPeer = local = screen = null;
+	pubRestarting = false;
+	state.local.screen = false;
+	$('screen').textContent = 'Share screen';
 	Object.assign(tracks, { audio: null, camera: null, screen: null });
 	consumersByMid.clear();
 	setJoined(false);

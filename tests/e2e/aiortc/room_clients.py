@@ -6,13 +6,25 @@ Janus HTTP API (urllib in worker threads; one long-poll per session).
 Each participant: a session with two handles (main and subscriber),
 joinRoom, attachSubscriber, one publishing PeerConnection (synthetic
 320x240 video at --fps and a 440 Hz tone, sendonly, "produce"), and one
-subscriber PeerConnection answering the plugin's "subscriberOffer"s; it
-consumes every producer it is told about (joinRoom's peers, newProducer).
+subscriber PeerConnection answering the plugin's "subscriberOffer"s (each
+answer names the offer's version; an offer followed by a newer one in the
+same long-poll answer is skipped; an answer the core refuses with 469
+"Unexpected ANSWER" is followed by "restartIce"); it consumes every
+producer it is told about (joinRoom's peers, newProducer).
+
+When the gateway ends a PeerConnection (a Janus "hangup" event on its
+handle), a fresh one takes its place: the subscriber's asks the plugin for a
+full offer ("restartIce"), the publisher's produces fresh synthetic tracks
+again. aiortc cannot restart ICE on a live pc, so a pc whose ICE state
+becomes "failed" is handed to the same path: a Janus "hangup" request on
+its handle ends the gateway's side (whose "hangup" event then renews it),
+and the client renews it itself when no such event comes within 5 s.
 
 Output, one JSON object per line on stdout:
   {"joined": i, "peerId": P}                          per participant
-  {"stats": {P: {"ice": .., "remote": {peerId: {producerId: {kind, frames,
-             width, height}}}}}}                      every second
+  {"stats": {P: {"ice": .., "pubIce": .., "pcLosses": {"sub": n, "pub": n},
+             "iceFailures": n, "remote": {peerId: {producerId: {kind,
+             frames, width, height}}}}}}              every second
   {"log": text} / {"error": text}
 Commands on stdin, one per line: "kill I" (participant I vanishes: its
 PeerConnections close and its session stops polling, with no leave and no
@@ -39,6 +51,24 @@ from synthetic import Audio, Video, out  # noqa: E402  (also: loopback-only ICE)
 
 PLUGIN = "parley.plugin.room"
 EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=24)
+GONE = ("Detach", "Shutdown")  # hangup reasons of a handle that goes away: nothing to renew
+
+
+class JanusError(RuntimeError):
+    """A Janus error answer; code is the Janus error code (469: the core's
+    pc took no answer now, 462: the plugin refused, "<code> <text>")."""
+
+    def __init__(self, text, code):
+        super().__init__(text)
+        self.code = code
+
+
+def superseded(ev, later):
+    """A subscriberOffer followed, in the same batch, by a newer one for the
+    same handle: the plugin replaced it, an answer to it would be stale."""
+    def is_offer(e):
+        return e.get("janus") == "event" and e.get("plugindata", {}).get("data", {}).get("event") == "subscriberOffer"
+    return is_offer(ev) and any(is_offer(e) and e.get("sender") == ev.get("sender") for e in later)
 
 
 class Janus(JanusHttp):
@@ -47,18 +77,25 @@ class Janus(JanusHttp):
     def __init__(self, url):
         super().__init__(url, EXECUTOR)
         self.session = None
-        self.handlers = {}
+        self.handlers = {}   # handle -> async fn(data, jsep): plugin events
+        self.hangups = {}    # handle -> async fn(reason): the gateway ended its pc
 
     async def create(self):
         r = await self.call("/janus", {"janus": "create", "transaction": uuid.uuid4().hex})
         self.session = r["data"]["id"]
 
-    async def attach(self, on_event):
+    async def attach(self, on_event, on_hangup=None):
         r = await self.call(f"/janus/{self.session}", {"janus": "attach", "plugin": PLUGIN,
                                                       "transaction": uuid.uuid4().hex})
         handle = r["data"]["id"]
         self.handlers[handle] = on_event
+        if on_hangup:
+            self.hangups[handle] = on_hangup
         return handle
+
+    async def hangup(self, handle):
+        """Asks the gateway to end the handle's PeerConnection."""
+        await self.call(f"/janus/{self.session}/{handle}", {"janus": "hangup", "transaction": uuid.uuid4().hex}, 10)
 
     async def message(self, handle, body, jsep=None):
         msg = {"janus": "message", "transaction": uuid.uuid4().hex, "body": body}
@@ -66,7 +103,7 @@ class Janus(JanusHttp):
             msg["jsep"] = jsep
         r = await self.call(f"/janus/{self.session}/{handle}", msg)
         if r.get("janus") == "error":
-            raise RuntimeError("%s: %s" % (body.get("request"), r["error"].get("reason")))
+            raise JanusError("%s: %s" % (body.get("request"), r["error"].get("reason")), r["error"].get("code"))
         return r.get("plugindata", {}).get("data")
 
     async def poll_forever(self, alive):
@@ -82,14 +119,25 @@ class Janus(JanusHttp):
                     return
                 await asyncio.sleep(0.5)
                 continue
-            for ev in batch if isinstance(batch, list) else [batch]:
-                fn = self.handlers.get(ev.get("sender"))
-                if fn and ev.get("janus") == "event" and alive():
+            # one event at a time, in order: a handler runs to its end first
+            events = batch if isinstance(batch, list) else [batch]
+            for i, ev in enumerate(events):
+                if not alive():
+                    break
+                sender, kind = ev.get("sender"), ev.get("janus")
+                if superseded(ev, events[i + 1:]):
+                    continue
+                if kind == "event" and sender in self.handlers:
                     data = ev.get("plugindata", {}).get("data", {})
                     try:
-                        await fn(data, ev.get("jsep"))
+                        await self.handlers[sender](data, ev.get("jsep"))
                     except Exception as e:
                         out({"error": "event %s: %r" % (data.get("event"), e)})
+                elif kind == "hangup" and sender in self.hangups:
+                    try:
+                        await self.hangups[sender](ev.get("reason", ""))
+                    except Exception as e:
+                        out({"error": "hangup: %r" % e})
 
 
 class Participant:
@@ -98,33 +146,42 @@ class Participant:
         self.janus = Janus(args.url)
         self.peer_id = None
         self.alive = True
+        self.leaving = False      # set by stop(): pcs are not renewed any more
         self.consumers = {}       # mid -> consumer json (of the last offer)
         self.figs = {}            # mid -> figures of the stream it carries now
         self.remote = {}          # peerId -> producerId -> figures
-        self.sub_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.pub_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.sub_pc.on("track", self.on_track)
-        self.produced = asyncio.get_running_loop().create_future()
+        self.pc_losses = {"sub": 0, "pub": 0}
+        self.ice_failures = 0
+        self.sub_lock = asyncio.Lock()   # the subscriber pc: offers, renewal
+        self.pub_lock = asyncio.Lock()   # the publishing pc: produce, renewal
+        self.sub_pc = self.new_sub_pc()
+        self.pub_pc = self.new_pub_pc()
+        self.produced = None
         self.tasks = []
+
+    def new_sub_pc(self):
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        pc.on("track", lambda track: self.on_track(pc, track))
+        pc.on("iceconnectionstatechange", lambda: self.on_ice_state(pc, "sub"))
+        return pc
+
+    def new_pub_pc(self):
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        pc.on("iceconnectionstatechange", lambda: self.on_ice_state(pc, "pub"))
+        return pc
 
     async def start(self):
         await self.janus.create()
-        self.main = await self.janus.attach(self.on_main_event)
-        self.sub = await self.janus.attach(self.on_sub_event)
+        self.main = await self.janus.attach(self.on_main_event, self.on_main_hangup)
+        self.sub = await self.janus.attach(self.on_sub_event, self.on_sub_hangup)
         self.tasks.append(asyncio.ensure_future(self.janus.poll_forever(lambda: self.alive)))
         joined = await self.janus.message(self.main, {"request": "joinRoom", "roomId": self.args.room,
                                                       "metadata": {"name": "aiortc-%d" % self.index}})
         self.peer_id = joined["peerId"]
         await self.janus.message(self.sub, {"request": "attachSubscriber", "roomId": self.args.room,
                                             "peerId": self.peer_id})
-        audio = self.pub_pc.addTransceiver(Audio(6000), direction="sendonly")
-        video = self.pub_pc.addTransceiver(Video(self.args.fps, 40 * self.index % 256), direction="sendonly")
-        await self.pub_pc.setLocalDescription(await self.pub_pc.createOffer())
-        sources = {audio.mid: "mic", video.mid: "camera"}
-        await self.janus.message(self.main, {"request": "produce", "sources": sources},
-                                 {"type": "offer", "sdp": self.pub_pc.localDescription.sdp})
-        answer = await asyncio.wait_for(self.produced, 20)
-        await self.pub_pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+        async with self.pub_lock:
+            await self.produce(self.pub_pc)
         out({"joined": self.index, "peerId": self.peer_id})
         ids = [p["producerId"] for peer in joined.get("peers", []) for p in peer.get("producers", [])]
         if ids:
@@ -148,9 +205,80 @@ class Participant:
         except Exception as e:
             out({"error": "consume %d: %s" % (self.index, e)})
 
+    async def produce(self, pc):
+        """Fresh synthetic tracks on `pc`, offered with "produce"; returns
+        once the answer is applied. The answer comes as a "produced" event
+        from the long-poll: never called from an event handler."""
+        audio = pc.addTransceiver(Audio(6000), direction="sendonly")
+        video = pc.addTransceiver(Video(self.args.fps, 40 * self.index % 256), direction="sendonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        sources = {audio.mid: "mic", video.mid: "camera"}
+        self.produced = asyncio.get_running_loop().create_future()
+        await self.janus.message(self.main, {"request": "produce", "sources": sources},
+                                 {"type": "offer", "sdp": pc.localDescription.sdp})
+        answer = await asyncio.wait_for(self.produced, 20)
+        if pc is self.pub_pc:
+            await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+
+    async def renew_pub(self, old, reason):
+        """The publishing pc `old` is gone: a fresh one produces again."""
+        async with self.pub_lock:
+            if old is not self.pub_pc or not self.alive or self.leaving:
+                return
+            self.pc_losses["pub"] += 1
+            out({"log": "participant %d: publishing pc ended (%s): a fresh one" % (self.index, reason)})
+            self.pub_pc = self.new_pub_pc()
+            await old.close()
+            try:
+                await self.produce(self.pub_pc)
+            except Exception as e:
+                out({"error": "participant %d: produce again: %r" % (self.index, e)})
+
+    async def renew_sub(self, old, reason):
+        """The subscriber pc `old` is gone: a fresh one, and the plugin sends
+        a full offer for it."""
+        async with self.sub_lock:
+            if old is not self.sub_pc or not self.alive or self.leaving:
+                return
+            self.pc_losses["sub"] += 1
+            out({"log": "participant %d: subscriber pc ended (%s): a fresh one" % (self.index, reason)})
+            self.sub_pc = self.new_sub_pc()
+            await old.close()
+            await self.janus.message(self.sub, {"request": "restartIce"})
+
+    async def on_main_hangup(self, reason):
+        if reason in GONE:
+            return
+        # produce waits for an event of this very long-poll: not inline
+        self.tasks.append(asyncio.ensure_future(self.renew_pub(self.pub_pc, reason)))
+
+    async def on_sub_hangup(self, reason):
+        if reason not in GONE:
+            await self.renew_sub(self.sub_pc, reason)
+
+    def on_ice_state(self, pc, which):
+        if pc.iceConnectionState == "failed" and self.alive and not self.leaving and pc in (self.sub_pc, self.pub_pc):
+            self.tasks.append(asyncio.ensure_future(self.ice_failed(pc, which)))
+
+    async def ice_failed(self, pc, which):
+        """ICE failed on a live pc: the gateway's side is ended too (its
+        hangup event renews ours); without that event within 5 s, ours is
+        renewed here."""
+        self.ice_failures += 1
+        out({"log": "participant %d: %s ICE failed" % (self.index, which)})
+        try:
+            await self.janus.hangup(self.sub if which == "sub" else self.main)
+        except Exception as e:
+            out({"log": "participant %d: hangup request: %s" % (self.index, e)})
+        await asyncio.sleep(5)
+        if which == "sub":
+            await self.renew_sub(pc, "ICE failed")
+        else:
+            await self.renew_pub(pc, "ICE failed")
+
     async def on_main_event(self, data, jsep):
         name, payload = data.get("event"), data.get("data", {})
-        if name == "produced" and jsep and not self.produced.done():
+        if name == "produced" and jsep and self.produced and not self.produced.done():
             self.produced.set_result(jsep)
         elif name == "newProducer":
             await self.consume([payload["producerId"]])
@@ -164,38 +292,54 @@ class Participant:
     async def on_sub_event(self, data, jsep):
         if data.get("event") != "subscriberOffer" or not jsep:
             return
-        listed = {c["mid"]: c for c in data.get("data", {}).get("consumers", [])}
-        self.consumers = listed
-        # aiortc keeps an m-line's track when the plugin reuses the m-line
-        # for another stream (no new "track" event): count into new figures
-        for mid, c in listed.items():
-            fig = self.figs.get(mid)
-            if fig is not None and fig["consumerId"] != c["consumerId"]:
-                self.figs[mid] = self.new_fig(c)
-        await self.sub_pc.setRemoteDescription(RTCSessionDescription(jsep["sdp"], "offer"))
-        await self.sub_pc.setLocalDescription(await self.sub_pc.createAnswer())
-        await self.janus.message(self.sub, {"request": "subscriberAnswer"},
-                                 {"type": "answer", "sdp": self.sub_pc.localDescription.sdp})
+        offer = data.get("data", {})
+        async with self.sub_lock:
+            pc = self.sub_pc
+            listed = {c["mid"]: c for c in offer.get("consumers", [])}
+            self.consumers = listed
+            # aiortc keeps an m-line's track when the plugin reuses the m-line
+            # for another stream (no new "track" event): count into new figures
+            for mid, c in listed.items():
+                fig = self.figs.get(mid)
+                if fig is not None and fig["consumerId"] != c["consumerId"]:
+                    self.figs[mid] = self.new_fig(c)
+            await pc.setRemoteDescription(RTCSessionDescription(jsep["sdp"], "offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+            body = {"request": "subscriberAnswer"}
+            if offer.get("version") is not None:
+                body["version"] = offer["version"]
+            try:
+                await self.janus.message(self.sub, body, {"type": "answer", "sdp": pc.localDescription.sdp})
+            except JanusError as e:
+                # stale (410): the newer offer follows; 469: the core's pc took
+                # an earlier answer, only a fresh offer gets it back
+                out({"log": "participant %d: answer %s refused: %s" % (self.index, offer.get("version"), e)})
+                if e.code == 469:
+                    await self.janus.message(self.sub, {"request": "restartIce"})
 
-    def on_track(self, track):
-        mid = next((t.mid for t in self.sub_pc.getTransceivers() if t.receiver.track is track), None)
+    def on_track(self, pc, track):
+        if pc is not self.sub_pc:
+            return
+        mid = next((t.mid for t in pc.getTransceivers() if t.receiver.track is track), None)
         c = self.consumers.get(mid)
         if c is None:
             out({"log": "participant %d: a track on mid %s no consumer announced" % (self.index, mid)})
             return
         self.figs[mid] = self.new_fig(c)
-        self.tasks.append(asyncio.ensure_future(self.count(track, mid)))
+        self.tasks.append(asyncio.ensure_future(self.count(pc, track, mid)))
 
     def new_fig(self, c):
         fig = {"kind": c["kind"], "frames": 0, "width": 0, "height": 0, "consumerId": c["consumerId"]}
         self.remote.setdefault(c["peerId"], {})[c["producerId"]] = fig
         return fig
 
-    async def count(self, track, mid):
+    async def count(self, pc, track, mid):
         while self.alive:
             try:
                 frame = await track.recv()
             except Exception:
+                return
+            if pc is not self.sub_pc:
                 return
             fig = self.figs[mid]
             fig["frames"] += 1
@@ -204,11 +348,13 @@ class Participant:
 
     def stats(self):
         return {"index": self.index, "ice": self.sub_pc.iceConnectionState,
-                "pubIce": self.pub_pc.iceConnectionState, "remote": self.remote}
+                "pubIce": self.pub_pc.iceConnectionState, "pcLosses": self.pc_losses,
+                "iceFailures": self.ice_failures, "remote": self.remote}
 
     async def stop(self, graceful):
         if not self.alive:
             return
+        self.leaving = True
         if graceful:
             try:
                 await self.janus.message(self.main, {"request": "leaveRoom"})
