@@ -1,12 +1,15 @@
 // room-freeze-netns.test.mjs — a participant that freezes does not take the
 // call down, in a network namespace with only lo: 7 python3-aiortc
-// participants of one parley.plugin.room room (6 in one process, 1 in
-// another) all decode each other; the lone one is frozen for 15 s (SIGSTOP:
-// it answers no check, sends no report, reads nothing), the 6 others keep
-// decoding each other the whole time, the gateway counts its
+// participants of one parley.plugin.room room (3 + 3 in two processes, 1
+// in a third) all decode each other; the lone one is frozen for 15 s
+// (SIGSTOP: it answers no check, sends no report, reads nothing), the 6
+// others keep decoding each other the whole time, the gateway counts its
 // PeerConnections "disconnected" and ends none; after SIGCONT it decodes
 // the 6 others again and they decode it, with the same peerId and no new
-// join. The tests of this file share one room and run in order.
+// join. Then the gateway ends its subscriber PeerConnection (as when
+// consent expires): it makes a fresh one, asks for restartIce and decodes
+// everyone again, still without rejoining. The tests of this file share
+// one room and run in order.
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { serverSuite } from './lib/harness.mjs';
@@ -20,19 +23,19 @@ const { test } = serverSuite({
 	config: { parley: { media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1' } } },
 });
 
-const world = { many: null, lone: null, loneId: null };
-const views = async () => aiortcViews([world.many, world.lone].filter(Boolean));
-const describe = () => `aiortc (6):\n${world.many?.log.slice(-10).join('\n')}\naiortc (lone):\n${world.lone?.log.slice(-10).join('\n')}`;
+const world = { many: [], lone: null, loneId: null };
+const groups = () => [...world.many, world.lone].filter(Boolean);
+const views = async () => aiortcViews(groups());
+const describe = () => groups().map((g, i) => `aiortc ${i}:\n${g.log.slice(-10).join('\n')}\n`).join('');
 
 after(async () => {
-	await world.many?.stop();
-	await world.lone?.stop();
+	for (const g of groups()) await g.stop();
 });
 
-test('7 aiortc participants (6 + 1 in its own process) each decode video and audio from all 6 others', async (srv) => {
+test('7 aiortc participants (3 + 3 + 1 in its own process) each decode video and audio from all 6 others', async (srv) => {
 	assertLoopbackOnly();
-	world.many = startRoomClients(srv, { room: ROOM, peers: 6, fps: 6 });
-	await world.many.joined(60000);
+	world.many = [startRoomClients(srv, { room: ROOM, peers: 3, fps: 6 }), startRoomClients(srv, { room: ROOM, peers: 3, fps: 6 })];
+	for (const g of world.many) await g.joined(60000);
 	world.lone = startRoomClients(srv, { room: ROOM, peers: 1, fps: 6 });
 	await world.lone.joined(30000);
 	world.loneId = Object.keys(world.lone.stats)[0];
@@ -44,7 +47,7 @@ test('7 aiortc participants (6 + 1 in its own process) each decode video and aud
 test('one frozen for 15 s: the 6 others keep decoding each other, no PeerConnection ends', async (srv) => {
 	assert.ok(world.loneId, 'the first test did not set up the room');
 	const before = await connectionEvents(srv);
-	const others = Object.keys(world.many.stats);
+	const others = world.many.flatMap((g) => Object.keys(g.stats));
 	world.lone.signal('SIGSTOP');
 	const frozenAt = Date.now();
 	// every 5 s of the freeze, each of the 6 got more video and audio from each other of the 6
@@ -82,4 +85,21 @@ test('thawed, it decodes all 6 others again and they decode it, without rejoinin
 	assert.equal(now.ice_failed ?? 0, 0, `a PeerConnection failed: ${JSON.stringify(now)}`);
 	const health = await (await fetch(`${srv.httpUrl}/health`)).json();
 	assert.equal(health.peers, 7, `/health: ${JSON.stringify(health)}`);
+}, { timeout: 60000 });
+
+test('its subscriber PeerConnection ended by the gateway: a fresh one and restartIce bring every stream back', async (srv) => {
+	assert.ok(world.loneId, 'the first test did not set up the room');
+	const before = await connectionEvents(srv);
+	const floor = floorsOf(await views());
+	world.lone.proc.stdin.write('hangup-sub 0\n');
+	const ids = Object.keys(await views());
+	// its new subscriber pc counts from 0: everyone above the floor, it above 0
+	const fresh = { ...floor, [world.loneId]: {} };
+	await waitAllReceive(views, ids, { floor: fresh, timeoutMs: 30000, what: 'after restartIce everyone decodes everyone', describe });
+	assert.equal(world.lone.joinedLines, 1, 'the participant joined again');
+	assert.ok(world.lone.log.some((l) => l.includes('subscriber pc ended')), `no renewal logged:\n${describe()}`);
+	const now = await connectionEvents(srv);
+	assert.equal(now.consent_expired ?? 0, before.consent_expired ?? 0);
+	const info = await (await fetch(`${srv.httpUrl}/health`)).json();
+	assert.equal(info.peers, 7);
 }, { timeout: 60000 });

@@ -28,7 +28,10 @@ Output, one JSON object per line on stdout:
   {"log": text} / {"error": text}
 Commands on stdin, one per line: "kill I" (participant I vanishes: its
 PeerConnections close and its session stops polling, with no leave and no
-destroy), "leave I", "quit". Exits after --seconds (bounded, default 120).
+destroy), "leave I", "hangup-sub I" / "hangup-pub I" (the gateway is asked
+to end that PeerConnection, as when consent expires: the participant renews
+it as after any lost pc), "quit". Exits after --seconds (bounded, default
+120).
 --trace-routing logs, once per SSRC, each RTP packet aiortc's RTP router
 drops ({"route": {...}}: the SSRC, payload type, the receivers registered
 for that payload type and whether the SSRC is known), the evidence for the
@@ -383,6 +386,13 @@ async def commands(participants, done):
             done.set()
         elif line[0] in ("kill", "leave") and len(line) == 2 and line[1].isdigit() and int(line[1]) < len(participants):
             await participants[int(line[1])].stop(graceful=line[0] == "leave")
+            out({"log": "participant %s: %s" % (line[1], line[0])})
+        elif line[0] in ("hangup-sub", "hangup-pub") and len(line) == 2 and line[1].isdigit() \
+                and int(line[1]) < len(participants):
+            # the gateway ends that pc (as when consent expires); the hangup
+            # event that follows renews it like any other lost pc
+            p = participants[int(line[1])]
+            await p.janus.hangup(p.sub if line[0] == "hangup-sub" else p.main)
             out({"log": "participant %s: %s" % (line[1], line[0])})
 
 
