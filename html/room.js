@@ -59,6 +59,7 @@ const state = window.roomState = {
 let session = null, main = null, sub = null, pubPc = null, subPc = null, subPeer = null, pubPeer = null;
 let produceQueue = Promise.resolve(), pubRestarting = false;
 let local = null, screen = null, screenTimer = null, statsTimer = null, heartbeatTimer = null;
+let consuming = false;   /* set once everything known at join is consumed; later producers consume on newProducer */
 const consumersByMid = new Map(); // subscriber mid -> consumer {consumerId, producerId, peerId, kind}
 const tracks = { audio: null, camera: null, screen: null }; // our transceivers
 
@@ -254,7 +255,8 @@ const events = {
 	newProducer(d) {
 		rememberProducer(d);
 		log(`${peerName(d.peerId)} publishes ${d.kind} (${d.metadata?.source || '?'})`);
-		consume([d.producerId]);
+		// before the first consume of everything known, it is among them
+		if (consuming) consume([d.producerId]);
 	},
 	producerClosed(d) {
 		log(`${peerName(d.peerId)} closed ${d.producerId}`);
@@ -554,6 +556,7 @@ async function join() {
 		state.joined = true;
 		updateCount();
 		setStatus(`In ${state.roomId} as ${state.name}`, 'ok');
+		consuming = true;
 		await consume(Object.values(state.peers).flatMap((p) => Object.keys(p.producers)));
 		statsTimer = setInterval(() => pollStats().catch((e) => log(`stats: ${e.message}`)), 1000);
 		heartbeatTimer = setInterval(() => request(main, { request: 'heartbeat' }).catch(() => {}), 20000);

@@ -35,7 +35,8 @@ it as after any lost pc), "quit". Exits after --seconds (bounded, default
 --trace-routing logs, once per SSRC, each RTP packet aiortc's RTP router
 drops ({"route": {...}}: the SSRC, payload type, the receivers registered
 for that payload type and whether the SSRC is known), the evidence for the
-m-line reuse rule of plugins/room/README.md.
+m-line reuse rule of plugins/room/README.md, and each subscriber offer it
+applies (version, consumers, m-lines).
 """
 import argparse
 import asyncio
@@ -53,6 +54,7 @@ from janus_http import JanusHttp  # noqa: E402
 from synthetic import Audio, Video, out  # noqa: E402  (also: loopback-only ICE)
 
 PLUGIN = "parley.plugin.room"
+TRACE = False             # --trace-routing: also log each subscriber offer applied
 EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=24)
 GONE = ("Detach", "Shutdown")  # hangup reasons of a handle that goes away: nothing to renew
 
@@ -160,6 +162,7 @@ class Participant:
         self.sub_pc = self.new_sub_pc()
         self.pub_pc = self.new_pub_pc()
         self.produced = None
+        self.subscribed = asyncio.Event()  # attachSubscriber done: consume may go out
         self.tasks = []
 
     def new_sub_pc(self):
@@ -183,6 +186,7 @@ class Participant:
         self.peer_id = joined["peerId"]
         await self.janus.message(self.sub, {"request": "attachSubscriber", "roomId": self.args.room,
                                             "peerId": self.peer_id})
+        self.subscribed.set()
         async with self.pub_lock:
             await self.produce(self.pub_pc)
         out({"joined": self.index, "peerId": self.peer_id})
@@ -203,6 +207,8 @@ class Participant:
                     out({"log": "heartbeat %d: %s" % (self.index, e)})
 
     async def consume(self, ids):
+        # a newProducer can arrive between joinRoom and attachSubscriber
+        await self.subscribed.wait()
         try:
             await self.janus.message(self.main, {"request": "consume", "producerIds": ids, "paused": False})
         except Exception as e:
@@ -306,6 +312,9 @@ class Participant:
                 fig = self.figs.get(mid)
                 if fig is not None and fig["consumerId"] != c["consumerId"]:
                     self.figs[mid] = self.new_fig(c)
+            if TRACE:
+                out({"log": "participant %d: offer %s, %d consumers, %d m-lines" % (
+                    self.index, offer.get("version"), len(listed), jsep["sdp"].count("\r\nm="))})
             await pc.setRemoteDescription(RTCSessionDescription(jsep["sdp"], "offer"))
             await pc.setLocalDescription(await pc.createAnswer())
             body = {"request": "subscriberAnswer"}
@@ -426,6 +435,8 @@ async def main():
     ap.add_argument("--trace-routing", action="store_true")
     args = ap.parse_args()
     if args.trace_routing:
+        global TRACE
+        TRACE = True
         trace_routing()
     if not 1 <= args.peers <= 16 or not 1 <= args.fps <= 30 or not 0 < args.seconds <= 7200:
         out({"error": "--peers 1..16, --fps 1..30, --seconds 0..7200"})
