@@ -66,6 +66,9 @@ test('GET /metrics is Prometheus text with the core counters', async (srv) => {
 		assert.match(text, new RegExp(`^# TYPE ${name} (gauge|counter)`, 'm'), `/metrics: # TYPE line for ${name}`);
 	}
 	assert.match(text, /^parley_requests_total\{verb="ping"\} \d+/m, '/metrics: requests by verb');
+	for (const event of ['disconnected', 'recovered', 'ice_restart', 'ice_failed', 'consent_expired', 'dtls_failed'])
+		assert.match(text, new RegExp(`^parley_webrtc_connection_events_total\\{event="${event}"\\} \\d+$`, 'm'),
+			`/metrics: PeerConnection events (${event})`);
 	// Every non-comment line is "name{labels} value".
 	for (const line of text.split('\n')) {
 		if (!line || line.startsWith('#')) continue;
