@@ -159,8 +159,15 @@ static void forward_one(room_ctx *ctx, room_producer *p, room_consumer *c, const
 		if (p->kind == ROOM_KIND_VIDEO)
 			g_atomic_int_set(&c->layer, -1);   /* restart on a keyframe */
 	}
-	if (p->kind == ROOM_KIND_VIDEO && !video_admits(ctx, p, c, f))
-		return;
+	if (p->kind == ROOM_KIND_VIDEO) {
+		gint64 again = ROOM_LOAD64(&c->keyframe_again_us);
+		if (again != 0 && f->now_us >= again) {
+			ROOM_STORE64(&c->keyframe_again_us, 0);
+			parley_room_request_keyframe(ctx, p, f->now_us);
+		}
+		if (!video_admits(ctx, p, c, f))
+			return;
+	}
 	uint16_t seq;
 	uint32_t ts;
 	if (parley_room_rewriter_map(&c->rw, f->view.ssrc, f->view.seq, f->view.ts, f->now_us, &seq, &ts) !=

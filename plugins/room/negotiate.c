@@ -441,12 +441,18 @@ int parley_room_subscriber_answer_locked(room_ctx *ctx, room_outbox *box, room_p
 	sub->offered_mids = NULL;
 	if (sub->offer_again)
 		parley_room_subscriber_offer_locked(ctx, box, peer);
-	/* consumers that already run want a keyframe on their (re)negotiated m-line */
+	/* consumers that already run want a keyframe on their (re)negotiated
+	 * m-line, and one more a second later: a client may start its receiver
+	 * only after it sent the answer (aiortc does), and the first keyframe
+	 * then finds no receiver and is lost, while nothing makes such a
+	 * client ask for another */
 	int64_t now_us = ctx->now_us();
 	for (guint i = 0; i < peer->consumers->len; i++) {
 		room_consumer *c = peer->consumers->pdata[i];
-		if (!g_atomic_int_get(&c->paused))
-			parley_room_request_keyframe(ctx, c->producer, now_us);
+		if (g_atomic_int_get(&c->paused))
+			continue;
+		parley_room_request_keyframe(ctx, c->producer, now_us);
+		ROOM_STORE64(&c->keyframe_again_us, now_us + ROOM_KEYFRAME_AGAIN_US);
 	}
 	return 0;
 }

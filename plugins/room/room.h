@@ -51,6 +51,7 @@
 #define ROOM_MAX_MLINES 128        /* m-lines per PeerConnection (the core SDP model's PARLEY_SDP_MAX_MEDIA) */
 #define ROOM_MAX_LAYERS 3          /* simulcast spatial layers */
 #define ROOM_SCRATCH 1600          /* largest RTP packet forwarded */
+#define ROOM_KEYFRAME_AGAIN_US 1000000 /* after an answer, the follow-up keyframe request */
 
 /* Relaxed 64-bit counters shared between a loop and readers elsewhere. */
 #define ROOM_ADD64(ptr, v) __atomic_fetch_add((ptr), (v), __ATOMIC_RELAXED)
@@ -204,6 +205,8 @@ typedef struct room_consumer {
 	gint layer;                    /* atomic: the spatial layer forwarded now (-1 none) */
 	gint loss;                     /* atomic: fraction lost ×256 from the subscriber's RR */
 	gint held;                     /* atomic: the subscriber's pc ended, nothing is sent until restartIce */
+	gint64 keyframe_again_us;      /* atomic: ask the publisher for one more keyframe then, 0 = no (a
+	                                * subscriber may set its receiver up after the first one passed) */
 	/* publisher's loop only */
 	room_rewriter rw;
 	int target_layer;

@@ -95,6 +95,7 @@ static void add_producers(room_ctx *ctx, int who)
 		room_producer *p = parley_room_producer_new(ctx, peer, k == 0 ? ROOM_KIND_AUDIO : ROOM_KIND_VIDEO, k,
 		                                            k == 0 ? "0" : "1");
 		g_strlcpy(p->codec.name, k == 0 ? "opus" : "VP8", sizeof(p->codec.name));
+		p->codec.codec = k == 0 ? ROOM_PAYLOAD_OTHER : ROOM_PAYLOAD_VP8;
 		p->codec.clock_rate = k == 0 ? 48000 : 90000;
 		p->out_pt = k == 0 ? 111 : 96;
 		g_strlcpy(p->source, k == 0 ? "mic" : "camera", sizeof(p->source));
@@ -444,6 +445,43 @@ static unsigned relayed_to_subscriber(void)
 	return n;
 }
 
+static void publish_video(room_ctx *ctx, bool keyframe)
+{
+	static uint16_t seq = 500;
+	/* VP8: payload descriptor (S=1), frame tag (P=0: keyframe), start code, 320x240 */
+	uint8_t buf[30] = {0x80, 96, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 0x20, 0, 0, 0, 0x56, 0x78,
+	                   0x10, keyframe ? 0x00 : 0x01, 0x00, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00};
+	seq++;
+	parley_rtp_packet packet = {.buffer = (char *)buf, .length = 30, .mindex = 1, .video = true, .audio_level = -1};
+	parley_room_incoming_rtp(ctx, handle_of(ctx, PUB1), &packet);
+}
+
+/* After an answer: a keyframe request at once, and one more a second later
+ * (a client that starts its receiver after answering lost the first). */
+static void test_keyframe_again_after_an_answer(void **state)
+{
+	(void)state;
+	room_ctx *ctx = room_new();
+	consume(ctx, producer_ids[PUB1][1], NULL);
+	fake_now_ms += 5000;   /* past the publisher's PLI interval */
+	int before = plis_sent;
+	assert_int_equal(answer(ctx, 1, NULL), 0);
+	assert_int_equal(plis_sent, before + 1);
+	/* the keyframe passes (the client may drop it), then delta frames flow */
+	fake_now_ms += 100;
+	publish_video(ctx, true);
+	fake_now_ms += 500;
+	publish_video(ctx, false);
+	assert_int_equal(plis_sent, before + 1);
+	fake_now_ms += 500;
+	publish_video(ctx, false);
+	assert_int_equal(plis_sent, before + 2);
+	fake_now_ms += 2000;
+	publish_video(ctx, false);
+	assert_int_equal(plis_sent, before + 2);   /* once, not every second */
+	room_free(ctx);
+}
+
 static void test_pc_lost_then_restart(void **state)
 {
 	(void)state;
@@ -663,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_stale_answer_after_restart),
 		cmocka_unit_test(test_mismatching_answers),
 		cmocka_unit_test(test_pc_lost_then_restart),
+		cmocka_unit_test(test_keyframe_again_after_an_answer),
 		cmocka_unit_test(test_restart_on_a_live_pc),
 		cmocka_unit_test(test_offer_timeout),
 		cmocka_unit_test(test_connection_counters),

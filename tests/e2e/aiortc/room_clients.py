@@ -337,7 +337,9 @@ class Participant:
         if c is None:
             out({"log": "participant %d: a track on mid %s no consumer announced" % (self.index, mid)})
             return
-        self.figs[mid] = self.new_fig(c)
+        # a renewed pc carries the same consumers: their counts go on
+        known = self.remote.get(c["peerId"], {}).get(c["producerId"])
+        self.figs[mid] = known if known and known["consumerId"] == c["consumerId"] else self.new_fig(c)
         self.tasks.append(asyncio.ensure_future(self.count(pc, track, mid)))
 
     def new_fig(self, c):
