@@ -98,6 +98,7 @@ struct parley_pc {
 	bool have_remote, have_local;
 	bool offerer;                /* we sent the last offer */
 	size_t offered_media;        /* m-lines in that offer (streams[i]->mid are its mids) */
+	bool last_local_offer;       /* our last description was an offer (answered or not) */
 	bool remote_ice_lite;
 	parley_ice_agent *ice;
 	parley_ice_state ice_state;

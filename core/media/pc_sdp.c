@@ -253,7 +253,10 @@ int parley_pc_set_remote_description(parley_pc *pc, bool offer, const char *text
 		snprintf(err, err_size, "the PeerConnection is closed");
 		return PARLEY_PC_ERR_STATE;
 	}
-	if (!offer && !pc->offerer) {
+	/* An answer answers our last offer. A second answer to it (the first
+	 * was a late answer to an offer it replaced, the same shape) is taken
+	 * too: it is the one that describes the peer now. */
+	if (!offer && !pc->offerer && !pc->last_local_offer) {
 		snprintf(err, err_size, "an answer arrived but no offer is pending");
 		return PARLEY_PC_ERR_STATE;
 	}
@@ -458,6 +461,7 @@ char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, b
 		result = written ? g_strndup(written, len) : NULL;
 		free(written);
 		pc->have_local = true;
+		pc->last_local_offer = offer;
 		if (offer) {
 			pc->offerer = true;
 			pc->offered_media = sdp->n_media;

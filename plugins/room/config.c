@@ -89,7 +89,7 @@ void parley_room_config_load(room_config *cfg, const parley_plugin_core *core)
 	cfg->peer_timeout_ms = conf_int(core, "general", "peer_timeout", 60, 1, 86400) * 1000;
 	cfg->reconnect_ms = conf_int(core, "general", "reconnect_window", 30, 0, 3600) * 1000;
 	cfg->sweep_interval_ms = (unsigned)conf_int(core, "general", "sweep_interval", 5, 1, 3600) * 1000;
-	cfg->offer_timeout_ms = conf_int(core, "general", "offer_timeout", 10, 1, 3600) * 1000;
+	cfg->offer_timeout_ms = conf_int(core, "general", "offer_timeout", 30, 1, 3600) * 1000;
 	cfg->max_metadata = (size_t)conf_int(core, "general", "max_metadata", 4096, 16, 1 << 20);
 	const char *key = conf_str(core, "general", "admin_key");
 	cfg->admin_key = key != NULL && key[0] != '\0' ? g_strdup(key) : NULL;

@@ -409,7 +409,8 @@ int parley_room_subscriber_answer_locked(room_ctx *ctx, room_outbox *box, room_p
 	if (version >= 0 && (uint64_t)version < sub->offer_version) {
 		g_snprintf(text, sizeof(text), "stale answer to offer %" G_GINT64_FORMAT ", offer %" G_GUINT64_FORMAT
 		           " is outstanding", (gint64)version, sub->offer_version);
-		sub->offer_spoiled = true;
+		/* not spoiled: the core takes the answer to the outstanding offer
+		 * even after it applied this one */
 		*message = text;
 		return ROOM_ERR_STALE;
 	}

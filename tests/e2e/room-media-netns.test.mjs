@@ -55,7 +55,8 @@ async function everyoneReceives() {
 	return views;
 }
 
-const describe = () => world.py.map((g, i) => `aiortc ${i}: ${g.log.slice(-12).join('\n')}\naiortc ${i} ICE: ${JSON.stringify(
+const describe = () => world.py.map((g, i) => `aiortc ${i}: ${g.log.slice(-12).join('\n')}\naiortc ${i} routing: ${
+	g.log.filter((l) => l.includes('"route"')).slice(-6).join('\n')}\naiortc ${i} ICE: ${JSON.stringify(
 	Object.fromEntries(Object.entries(g.stats).map(([id, s]) => [id, { sub: s.ice, pub: s.pubIce }])))}\n`).join('') +
 	`browsers:\n${consoleOf(world.pages.filter(Boolean), 30)}`;
 
