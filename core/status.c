@@ -73,14 +73,6 @@ static char *megabytes(size_t bytes)
 
 /* ---- plugin counters (query_status) -------------------------------------------- */
 
-/* The plugin's query_status callback when its vtable is recent enough. */
-static json_t *(*status_callback(const parley_plugin *plugin))(void)
-{
-	if (plugin->struct_size < offsetof(parley_plugin, query_status) + sizeof(plugin->query_status))
-		return NULL;
-	return plugin->query_status;
-}
-
 typedef void (*status_visit_fn)(const parley_plugin *plugin, const char *key, json_t *value, void *data);
 
 /* Calls `visit` for every number every loaded plugin reports. */
@@ -89,7 +81,7 @@ static void plugin_status_each(status_visit_fn visit, void *data)
 	const parley_plugin *plugins[MAX_MODULES];
 	unsigned n = parley_registry_plugins(plugins, MAX_MODULES);
 	for (unsigned i = 0; i < n; i++) {
-		json_t *(*query)(void) = status_callback(plugins[i]);
+		json_t *(*query)(void) = PARLEY_PLUGIN_FIELD(plugins[i], query_status);
 		json_t *status = query ? query() : NULL;
 		const char *key;
 		json_t *value;

@@ -7,7 +7,6 @@
  * event-bus events and the plugin's media callbacks. Settings come from
  * parley.conf [media], read once.
  */
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <gio/gio.h>
@@ -226,14 +225,6 @@ static void on_slow_link(void *user_data, int mindex, const char *mid, bool vide
 		h->plugin->slow_link(&h->psession, mindex, video, uplink);
 }
 
-/* The plugin's connection_state callback when its vtable is recent enough. */
-static void (*connection_state_of(const parley_plugin *plugin))(parley_plugin_session *, parley_connection_state)
-{
-	if (plugin->struct_size < offsetof(parley_plugin, connection_state) + sizeof(plugin->connection_state))
-		return NULL;
-	return plugin->connection_state;
-}
-
 static void on_connection(void *user_data, bool connected)
 {
 	parley_handle *h = user_data;
@@ -242,7 +233,8 @@ static void on_connection(void *user_data, bool connected)
 	else
 		PLOG_INFO("handle %" G_GUINT64_FORMAT ": the peer went quiet (disconnected)", h->id);
 	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss}", "connection", connected ? "connected" : "disconnected"));
-	void (*callback)(parley_plugin_session *, parley_connection_state) = connection_state_of(h->plugin);
+	void (*callback)(parley_plugin_session *, parley_connection_state) =
+		PARLEY_PLUGIN_FIELD(h->plugin, connection_state);
 	if (handle_alive(h) && callback)
 		callback(&h->psession, connected ? PARLEY_CONNECTION_CONNECTED : PARLEY_CONNECTION_DISCONNECTED);
 }

@@ -256,7 +256,7 @@ int parley_pc_set_remote_description(parley_pc *pc, bool offer, const char *text
 	/* An answer answers our last offer. A second answer to it (the first
 	 * was a late answer to an offer it replaced, the same shape) is taken
 	 * too: it is the one that describes the peer now. */
-	if (!offer && !pc->offerer && !pc->last_local_offer) {
+	if (!offer && !pc->last_local_offer) {
 		snprintf(err, err_size, "an answer arrived but no offer is pending");
 		return PARLEY_PC_ERR_STATE;
 	}

@@ -25,8 +25,9 @@
  *    client as socket.emit("<name>", payload).
  *
  * Versioning: fields are only ever appended. A newer core loads an older
- * plugin (it reads struct_size and treats missing callbacks as NULL); a
- * plugin whose api_version differs in the major number is refused.
+ * plugin (it reads struct_size and treats missing callbacks as NULL:
+ * PARLEY_PLUGIN_FIELD below); a plugin whose api_version differs in the
+ * major number is refused.
  */
 #ifndef PARLEY_PLUGIN_H
 #define PARLEY_PLUGIN_H
@@ -222,7 +223,7 @@ struct parley_plugin {
 
 	/* Appended (optional): the PeerConnection's connectivity changed while
 	 * it lives. DISCONNECTED: nothing authenticated came from the peer for
-	 * [media] ice_disconnect_timeout although media was flowing (a frozen
+	 * [media] disconnect_timeout_ms although media was flowing (a frozen
 	 * or lossy client); media still goes out, and the call is not over.
 	 * CONNECTED: traffic came back after a DISCONNECTED. When consent
 	 * really expires the core hangs up as before (hangup_media, reason
@@ -230,6 +231,12 @@ struct parley_plugin {
 	 * only when struct_size covers it. */
 	void (*connection_state)(parley_plugin_session *session, parley_connection_state state);
 };
+
+/* An appended vtable field of `plugin`, or NULL when the plugin was built
+ * before the field existed (its struct_size does not cover it). */
+#define PARLEY_PLUGIN_FIELD(plugin, field)                                                         \
+	((plugin)->struct_size >= offsetof(parley_plugin, field) + sizeof((plugin)->field) ? (plugin)->field \
+	                                                                                    : NULL)
 
 /* The one symbol a plugin exports. */
 typedef const parley_plugin *(*parley_plugin_entry_fn)(void);

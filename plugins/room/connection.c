@@ -13,8 +13,6 @@
 
 #include "room.h"
 
-#define LOG(ctx, level, ...) \
-	do { if ((ctx)->core->log != NULL) (ctx)->core->log(level, PARLEY_ROOM_PACKAGE, __VA_ARGS__); } while (0)
 
 static const char *const side_names[] = {[ROOM_PC_PUBLISHER] = "publisher", [ROOM_PC_SUBSCRIBER] = "subscriber"};
 static const char *const state_names[] = {
@@ -75,7 +73,7 @@ void parley_room_connection_changed(room_ctx *ctx, parley_plugin_session *sessio
 			changed = true;
 		}
 		if (changed) {
-			LOG(ctx, PARLEY_LOG_VERB, "peer %s: the %s pc is %s (%u disconnects, %u recoveries)", peer->id,
+			ROOM_LOG(ctx, PARLEY_LOG_VERB, "peer %s: the %s pc is %s (%u disconnects, %u recoveries)", peer->id,
 			    side_names[side], state_names[health->state], health->disconnects, health->recoveries);
 			parley_room_outbox_emit_new(ctx, &box, peer->main, "connectionState",
 			                            json_pack("{s:s, s:s}", "handle", side_names[side], "state",

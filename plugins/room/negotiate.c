@@ -25,8 +25,6 @@
 
 #include "room.h"
 
-#define LOG(ctx, level, ...) \
-	do { if ((ctx)->core->log != NULL) (ctx)->core->log(level, PARLEY_ROOM_PACKAGE, __VA_ARGS__); } while (0)
 
 #define EXT_MID "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define EXT_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
@@ -379,22 +377,16 @@ void parley_room_subscriber_offer_locked(room_ctx *ctx, room_outbox *box, room_p
 		return;
 	}
 	if (sub->offer_pending)
-		LOG(ctx, PARLEY_LOG_VERB, "peer %s: subscriber offer %" G_GUINT64_FORMAT " unanswered%s; a new one replaces it",
+		ROOM_LOG(ctx, PARLEY_LOG_VERB, "peer %s: subscriber offer %" G_GUINT64_FORMAT " unanswered%s; a new one replaces it",
 		    peer->id, sub->offer_version, sub->offer_spoiled ? " (spoiled)" : " past offer_timeout");
 	offer_change(ctx, box, peer);
 }
 
-void parley_room_subscriber_check_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, int64_t now_ms)
+void parley_room_subscriber_check_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer)
 {
 	room_handle *sub = peer->subscriber;
-	if (sub == NULL || sub->pc_lost || !sub->offer_pending || sub->slots->len == 0)
-		return;
-	bool expired = now_ms - sub->offer_sent_ms >= ctx->cfg.offer_timeout_ms;
-	if (!sub->offer_spoiled && !(expired && sub->offer_again))
-		return;
-	LOG(ctx, PARLEY_LOG_VERB, "peer %s: subscriber offer %" G_GUINT64_FORMAT " %s; a new one replaces it", peer->id,
-	    sub->offer_version, sub->offer_spoiled ? "spoiled" : "unanswered past offer_timeout with changes waiting");
-	offer_change(ctx, box, peer);
+	if (sub != NULL && sub->offer_pending && (sub->offer_again || sub->offer_spoiled))
+		parley_room_subscriber_offer_locked(ctx, box, peer);   /* replaces it when it may */
 }
 
 int parley_room_subscriber_answer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *sdp,
@@ -487,7 +479,7 @@ int parley_room_subscriber_restart_locked(room_ctx *ctx, room_outbox *box, room_
 		}
 	}
 	parley_room_connection_restarted_locked(peer, ROOM_PC_SUBSCRIBER);
-	LOG(ctx, PARLEY_LOG_VERB, "peer %s: restartIce %s (offer %" G_GUINT64_FORMAT ", %u m-lines)", peer->id,
+	ROOM_LOG(ctx, PARLEY_LOG_VERB, "peer %s: restartIce %s (offer %" G_GUINT64_FORMAT ", %u m-lines)", peer->id,
 	    fresh_pc ? "after the pc ended: a new pc" : "on the live pc", sub->offer_version, sub->slots->len);
 	return 0;
 }
@@ -506,7 +498,7 @@ void parley_room_subscriber_pc_lost_locked(room_ctx *ctx, room_peer *peer)
 	/* the consumers and their m-lines stay for restartIce; nothing is sent meanwhile */
 	for (guint i = 0; i < peer->consumers->len; i++)
 		g_atomic_int_set(&((room_consumer *)peer->consumers->pdata[i])->held, 1);
-	LOG(ctx, PARLEY_LOG_VERB, "peer %s: the subscriber pc ended; %u m-lines and %u consumers wait for restartIce",
+	ROOM_LOG(ctx, PARLEY_LOG_VERB, "peer %s: the subscriber pc ended; %u m-lines and %u consumers wait for restartIce",
 	    peer->id, sub->slots->len, peer->consumers->len);
 }
 

@@ -10,8 +10,6 @@
 
 #include "room.h"
 
-#define LOG(ctx, level, ...) \
-	do { if ((ctx)->core->log != NULL) (ctx)->core->log(level, PARLEY_ROOM_PACKAGE, __VA_ARGS__); } while (0)
 
 static void producer_unref_cb(gpointer p) { parley_room_producer_unref(p); }
 static void consumer_unref_cb(gpointer c) { parley_room_consumer_unref(c); }
@@ -147,7 +145,7 @@ room_peer *parley_room_peer_join_locked(room_ctx *ctx, room_outbox *box, room_ro
 		json_t *joined = json_pack("{s:s, s:O}", "peerId", peer->id, "metadata", peer->metadata);
 		parley_room_outbox_broadcast(ctx, box, room, peer->id, "peerJoined", joined);
 		json_decref(joined);
-		LOG(ctx, PARLEY_LOG_VERB, "peer %s joined room %s (%u in)", peer->id, room->id,
+		ROOM_LOG(ctx, PARLEY_LOG_VERB, "peer %s joined room %s (%u in)", peer->id, room->id,
 		    g_hash_table_size(room->peers));
 	}
 	peer->main = handle;
@@ -175,7 +173,7 @@ void parley_room_peer_disconnect_locked(room_ctx *ctx, room_outbox *box, room_pe
 		parley_room_peer_remove_locked(ctx, box, peer, "left");
 		return;
 	}
-	LOG(ctx, PARLEY_LOG_VERB, "peer %s disconnected; its place is kept for %" G_GINT64_FORMAT " ms", peer->id,
+	ROOM_LOG(ctx, PARLEY_LOG_VERB, "peer %s disconnected; its place is kept for %" G_GINT64_FORMAT " ms", peer->id,
 	    (gint64)ctx->cfg.reconnect_ms);
 }
 
@@ -205,7 +203,7 @@ void parley_room_peer_remove_locked(room_ctx *ctx, room_outbox *box, room_peer *
 		}
 		if (g_hash_table_size(room->peers) == 0)
 			room->empty_since_ms = ctx->now_ms();
-		LOG(ctx, PARLEY_LOG_VERB, "peer %s left room %s (%s)", peer->id, room->id, reason ? reason : "closed");
+		ROOM_LOG(ctx, PARLEY_LOG_VERB, "peer %s left room %s (%s)", peer->id, room->id, reason ? reason : "closed");
 	}
 	g_ptr_array_free(peer->producers, TRUE);
 	g_ptr_array_free(peer->consumers, TRUE);
@@ -272,7 +270,7 @@ unsigned parley_room_sweep(room_ctx *ctx, int64_t now_ms)
 				parley_room_peer_remove_locked(ctx, &box, peer, "timeout");
 				gone++;
 			} else {
-				parley_room_subscriber_check_offer_locked(ctx, &box, peer, now_ms);
+				parley_room_subscriber_check_offer_locked(ctx, &box, peer);
 			}
 		}
 		g_list_free(peers);

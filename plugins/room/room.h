@@ -54,6 +54,9 @@
 #define ROOM_KEYFRAME_AGAIN_US 1000000 /* after an answer, the follow-up keyframe request */
 
 /* Relaxed 64-bit counters shared between a loop and readers elsewhere. */
+/* One log line through the core, when it offers logging. */
+#define ROOM_LOG(ctx, level, ...) \
+	do { if ((ctx)->core->log != NULL) (ctx)->core->log(level, PARLEY_ROOM_PACKAGE, __VA_ARGS__); } while (0)
 #define ROOM_ADD64(ptr, v) __atomic_fetch_add((ptr), (v), __ATOMIC_RELAXED)
 #define ROOM_LOAD64(ptr) __atomic_load_n((ptr), __ATOMIC_RELAXED)
 #define ROOM_STORE64(ptr, v) __atomic_store_n((ptr), (v), __ATOMIC_RELAXED)
@@ -421,8 +424,8 @@ int parley_room_subscriber_restart_locked(room_ctx *ctx, room_outbox *box, room_
 /* The subscriber's pc ended: slots and consumers stay, forwarding holds,
  * nothing is offered until restartIce. */
 void parley_room_subscriber_pc_lost_locked(room_ctx *ctx, room_peer *peer);
-/* The sweep: an expired or spoiled pending offer with changes waiting is replaced. */
-void parley_room_subscriber_check_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, int64_t now_ms);
+/* The sweep: a spoiled pending offer, or an expired one with changes waiting, is replaced. */
+void parley_room_subscriber_check_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer);
 /* Forgets the subscriber's negotiation (slots, pending offer, pc loss). */
 void parley_room_subscriber_reset(room_handle *handle);
 /* Republishes the snapshots read by the media path after a change. */
