@@ -11,9 +11,10 @@
 //    flowing. aiortc 1.4 cannot restart ICE (its RTCIceTransport.start runs
 //    once and ignores new remote credentials), so this variant drives
 //    Chromium on html/echo.html;
-//  - a client that vanishes (kill -9 of the python) is cleaned up: ICE
-//    consent fails and the handle's PeerConnection is gone (handle_info
-//    webrtc null) within 15 s; leaks show up in the sanitizer stage.
+//  - a client that vanishes (kill -9 of the python) is cleaned up: with
+//    [media] consent_timeout_ms = 8000 here its consent expires and the
+//    handle's PeerConnection is gone (handle_info webrtc null) within 15 s,
+//    not before 6 s; leaks show up in the sanitizer stage.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -28,7 +29,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const { test } = serverSuite({
 	config: {
-		parley: { media: { interfaces: 'lo' } },
+		parley: { media: { interfaces: 'lo', disconnect_timeout_ms: 2000, consent_timeout_ms: 8000 } },
 		'parley.transport.http': { general: { html_folder: HTML_DIR } },
 	},
 });
@@ -182,8 +183,10 @@ test('a vanished aiortc client (kill -9) is hung up and its PeerConnection torn 
 		}, 15000, 'handle_info without a PeerConnection (webrtc null) or the handle gone');
 		const took = Date.now() - t0;
 		assert.ok(info.janus === 'error' || info.info.webrtc === null);
-		assert.match(srv.logSince(mark), /PeerConnection ended \((ICE failed|DTLS alert|DTLS timeout)\)/,
+		assert.ok(took >= 6000, `torn down ${took} ms after the kill: before consent_timeout_ms (8000) could expire`);
+		assert.match(srv.logSince(mark), /PeerConnection ended \(consent expired\)/,
 			'the server says why the PeerConnection ended');
+		assert.match(srv.logSince(mark), /the peer went quiet \(disconnected\)/, 'it was disconnected first');
 		process.stderr.write(`# vanished client cleaned up ${took} ms after kill -9\n`);
 	} finally {
 		if (!client.exit) client.proc.kill('SIGKILL');
