@@ -314,8 +314,16 @@ static json_t *do_message(api_request *req)
 		return NULL;
 	/* The core takes the client's description (ICE, DTLS, streams) before
 	 * the plugin sees the jsep. */
-	int code;
-	if (jsep && (code = parley_webrtc_remote_jsep(h, jsep, req->reason, sizeof(req->reason))))
+	int code = 0;
+	if (jsep) {
+		gint64 start = g_get_monotonic_time();
+		code = parley_webrtc_remote_jsep(h, jsep, req->reason, sizeof(req->reason));
+		gint64 took = g_get_monotonic_time() - start;
+		if (took > G_USEC_PER_SEC / 2)
+			PLOG_WARN("handle %" G_GUINT64_FORMAT ": taking the client's %s took %" G_GINT64_FORMAT " ms",
+			          h->id, json_string_value(json_object_get(jsep, "type")), took / 1000);
+	}
+	if (code)
 		return keep_reason(req, code);
 	char reason[256];
 	int rc = parley_messages_submit(req->conn, req->ctx, h, req->transaction,

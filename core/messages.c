@@ -11,9 +11,15 @@
 #include <glib.h>
 #include "api.h"
 #include "errors.h"
+#include "log.h"
 #include "messages.h"
 #include "session.h"
 #include "media/pc_core.h"
+
+#define PARLEY_LOG_MODULE "messages"
+/* A message answered later than this after it arrived is logged with where
+ * the time went (waiting for its turn or a worker, or the plugin). */
+#define SLOW_MESSAGE_US (1 * G_USEC_PER_SEC)
 
 static GMutex pool_lock;
 static GThreadPool *pool;       /* under pool_lock */
@@ -27,6 +33,7 @@ typedef struct message_job {
 	char *transaction;
 	json_t *body;
 	json_t *jsep;
+	gint64 submitted;  /* monotonic µs */
 } message_job;
 
 static void message_job_free(message_job *job)
@@ -80,6 +87,7 @@ static void run_one_message(message_job *job)
 	uint64_t session_id = h->session->id;
 	held_events hold = { .handle = h, .list = NULL };
 	json_t *reply;
+	gint64 started = g_get_monotonic_time();
 	if (g_atomic_int_get(&h->destroyed)) {
 		char reason[96];
 		snprintf(reason, sizeof(reason), "No such handle %" G_GUINT64_FORMAT, h->id);
@@ -109,6 +117,12 @@ static void run_one_message(message_job *job)
 	parley_conn_send(job->conn, job->ctx, false, reply);
 	json_decref(reply);
 	release_held_events(&hold);
+	gint64 ended = g_get_monotonic_time();
+	if (ended - job->submitted > SLOW_MESSAGE_US)
+		PLOG_WARN("handle %" G_GUINT64_FORMAT ": a %s message answered after %" G_GINT64_FORMAT " ms "
+		          "(%" G_GINT64_FORMAT " ms waiting for its turn, %" G_GINT64_FORMAT " ms in the plugin)",
+		          h->id, h->plugin->package, (ended - job->submitted) / 1000,
+		          (started - job->submitted) / 1000, (ended - started) / 1000);
 	message_job_free(job);
 }
 
@@ -163,6 +177,7 @@ int parley_messages_submit(parley_conn *conn, void *ctx, parley_handle *h, const
 	job->transaction = g_strdup(transaction);
 	job->body = json_incref(body);
 	job->jsep = json_incref(jsep);
+	job->submitted = g_get_monotonic_time();
 
 	/* Behind a message of the same handle still running: wait in its queue. */
 	int code = 0;

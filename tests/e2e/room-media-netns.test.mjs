@@ -11,6 +11,8 @@
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { serverSuite } from './lib/harness.mjs';
+import { HttpJanus } from './lib/janus.mjs';
+import { ADMIN_SECRET } from './lib/server.mjs';
 import { HTML_DIR, assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
 import { aiortcViews, floorsOf, sleep, startRoomClients, waitAllReceive as waitAll } from './lib/room_clients.mjs';
 
@@ -59,6 +61,23 @@ const describe = () => world.py.map((g, i) => `aiortc ${i}: ${g.log.slice(-12).j
 	g.log.filter((l) => l.includes('"route"')).slice(-6).join('\n')}\naiortc ${i} ICE: ${JSON.stringify(
 	Object.fromEntries(Object.entries(g.stats).map(([id, s]) => [id, { sub: s.ice, pub: s.pubIce }])))}\n`).join('') +
 	`browsers:\n${consoleOf(world.pages.filter(Boolean), 30)}`;
+
+/** What the gateway forwards from `fromPeer` to each of `to` (admin room
+ * info): consumer kind, mid, packets, dropped, paused, layer — tells "not
+ * forwarded" from "forwarded but not decoded" when a stream is missing. */
+async function gatewayView(fromPeer, to) {
+	try {
+		const admin = new HttpJanus(world.srv.httpUrl, { base: '/admin', extra: { admin_secret: ADMIN_SECRET } });
+		const r = await admin.request({ janus: 'message_plugin', plugin: 'parley.plugin.room', request: { request: 'info', roomId: ROOM } });
+		const peers = r.response?.peers || [];
+		const sent = peers.find((p) => p.peerId === fromPeer)?.producers || [];
+		return `gateway: ${fromPeer} produces ${JSON.stringify(sent.map((p) => [p.kind, p.metadata?.source, p.mid, p.packets, p.plis]))}\n` +
+			peers.filter((p) => to.includes(p.peerId)).map((p) => `${p.peerId} consumes ${JSON.stringify(
+				p.consumers.filter((c) => c.peerId === fromPeer).map((c) => [c.kind, c.mid, c.packets, c.dropped, c.paused, c.layer]))}`).join('\n');
+	} catch (e) {
+		return `gateway: room info failed: ${e.message}`;
+	}
+}
 
 /** Waits until every participant in `who` got frames above `floor` of video and audio from every other in `who`. */
 const waitAllReceive = (who, opts = {}) => waitAll(everyoneReceives, who, { describe, ...opts });
@@ -151,7 +170,8 @@ test('a screen share from a Chromium page (canvas captureStream) reaches all 6 o
 		if (!lacking.length) break;
 		await sleep(1000);
 	}
-	assert.deepEqual(lacking, [], `the screen share did not reach: ${lacking.join(', ')}\n${describe()}`);
+	if (lacking.length)
+		assert.deepEqual(lacking, [], `the screen share did not reach: ${lacking.join(', ')}\n${await gatewayView(sharerId, lacking)}\n${describe()}`);
 	await sharer.evaluate(() => window.roomToggleScreen());
 	assert.equal(await sharer.evaluate(() => roomState.local.screen), false);
 }, { timeout: 70000 });
