@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/soak.sh — a soak run of parley.plugin.room: one 7-peer room (3
 # headless Chromium pages on html/room.html at 320x240 + 4 python3-aiortc
-# participants in one process) for a given duration, parleyd's RSS sampled
+# participants in two processes) for a given duration, parleyd's RSS sampled
 # every --interval seconds and printed as a curve, with a verdict on growth
 # after warm-up. Runs in a network namespace with only lo (re-executes
 # itself under `unshare --net` when other interfaces are up; needs root).
@@ -79,8 +79,10 @@ try {
 		const page = await openPage(browser, `${srv.httpUrl}/room.html?room=soak&name=chromium-${i}&transport=ws&server=${ws}&width=320&height=240&fps=10`, `page${i}`);
 		await waitInPage(page, () => roomState.joined || roomState.error, null, { timeoutMs: 30000, what: "joined" });
 	}
-	py = spawn("/usr/bin/python3", [`${e2e}/aiortc/room_clients.py`, "--url", srv.httpUrl, "--room", "soak",
-		"--peers", "4", "--fps", "10", "--seconds", String(Math.ceil(duration / 1000) + 120)], { stdio: ["pipe", "ignore", "inherit"] });
+	// two processes of two: one asyncio loop decoding for four participants
+	// answers ICE consent checks late enough for aiortc to end its own pcs
+	py = [0, 1].map(() => spawn("/usr/bin/python3", [`${e2e}/aiortc/room_clients.py`, "--url", srv.httpUrl, "--room", "soak",
+		"--peers", "2", "--fps", "10", "--seconds", String(Math.ceil(duration / 1000) + 120)], { stdio: ["pipe", "ignore", "inherit"] }));
 	const samples = [];
 	const t0 = Date.now();
 	console.log("t_s rss_kib peers packets_forwarded disconnected recovered consent_expired ice_failed");
@@ -90,7 +92,7 @@ try {
 		const s = { t: Math.round((Date.now() - t0) / 1000), rss: rss(), peers: health.peers, fwd: health.packetsForwarded, ev };
 		samples.push(s);
 		console.log(`${s.t} ${s.rss} ${s.peers} ${s.fwd} ${ev.disconnected ?? 0} ${ev.recovered ?? 0} ${ev.consent_expired ?? 0} ${ev.ice_failed ?? 0}`);
-		if (py.exitCode !== null) throw new Error(`the aiortc participants exited (${py.exitCode})`);
+		for (const p of py) if (p.exitCode !== null) throw new Error(`aiortc participants exited (${p.exitCode})`);
 		await sleep(interval);
 	}
 	const judged = samples.filter((s) => s.t * 1000 >= warmup);
@@ -108,7 +110,12 @@ try {
 } catch (e) {
 	console.error(`soak: ${e.message}`);
 } finally {
-	if (py && py.exitCode === null) { py.stdin.write("quit\n"); await Promise.race([new Promise((r) => py.once("exit", r)), sleep(8000)]); if (py.exitCode === null) py.kill("SIGKILL"); }
+	for (const p of py || []) {
+		if (p.exitCode !== null) continue;
+		p.stdin.write("quit\n");
+		await Promise.race([new Promise((r) => p.once("exit", r)), sleep(8000)]);
+		if (p.exitCode === null) p.kill("SIGKILL");
+	}
 	await browser?.close().catch(() => {});
 	await srv.stop();
 	srv.cleanup();

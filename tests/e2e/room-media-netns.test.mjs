@@ -157,8 +157,9 @@ test('a screen share from a Chromium page (canvas captureStream) reaches all 6 o
 	await sharer.evaluate(() => window.roomToggleScreen());
 	const deadline = Date.now() + 40000;
 	let lacking = [];
+	let views = {};
 	while (Date.now() < deadline) {
-		const views = await everyoneReceives();
+		views = await everyoneReceives();
 		const others = (await peerIds()).filter((id) => id !== sharerId);
 		lacking = others.filter((id) => {
 			const list = views[id]?.[sharerId] || [];
@@ -171,7 +172,8 @@ test('a screen share from a Chromium page (canvas captureStream) reaches all 6 o
 		await sleep(1000);
 	}
 	if (lacking.length)
-		assert.deepEqual(lacking, [], `the screen share did not reach: ${lacking.join(', ')}\n${await gatewayView(sharerId, lacking)}\n${describe()}`);
+		assert.deepEqual(lacking, [], `the screen share did not reach: ${lacking.join(', ')}\nthey decode from ${sharerId}: ${
+			JSON.stringify(Object.fromEntries(lacking.map((id) => [id, views[id]?.[sharerId]])))}\n${await gatewayView(sharerId, lacking)}\n${describe()}`);
 	await sharer.evaluate(() => window.roomToggleScreen());
 	assert.equal(await sharer.evaluate(() => roomState.local.screen), false);
 }, { timeout: 70000 });

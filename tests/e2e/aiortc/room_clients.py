@@ -20,11 +20,16 @@ becomes "failed" is handed to the same path: a Janus "hangup" request on
 its handle ends the gateway's side (whose "hangup" event then renews it),
 and the client renews it itself when no such event comes within 5 s.
 
+A video stream whose packets keep coming while nothing decodes for 3 s gets
+a fresh jitter buffer and a PLI, as a browser's receiver would do
+(unstick_video: aiortc itself waits for 128 more packets).
+
 Output, one JSON object per line on stdout:
   {"joined": i, "peerId": P}                          per participant
   {"stats": {P: {"ice": .., "pubIce": .., "pcLosses": {"sub": n, "pub": n},
              "iceFailures": n, "remote": {peerId: {producerId: {kind,
-             frames, width, height}}}}}}              every second
+             frames, width, height, packets?, lost?, unstuck?}}}}}}
+                                                      every second
   {"log": text} / {"error": text}
 Commands on stdin, one per line: "kill I" (participant I vanishes: its
 PeerConnections close and its session stops polling, with no leave and no
@@ -49,6 +54,7 @@ import uuid
 
 from aiortc import (RTCConfiguration, RTCPeerConnection,
                     RTCSessionDescription)
+from aiortc.jitterbuffer import JitterBuffer
 
 from janus_http import JanusHttp  # noqa: E402
 from synthetic import Audio, Video, out  # noqa: E402  (also: loopback-only ICE)
@@ -56,6 +62,7 @@ from synthetic import Audio, Video, out  # noqa: E402  (also: loopback-only ICE)
 PLUGIN = "parley.plugin.room"
 TRACE = False             # --trace-routing: also log each subscriber offer applied
 EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=24)
+STALL_SECONDS = 3.0       # a video stream whose packets come while nothing decodes this long is unstuck
 GONE = ("Detach", "Shutdown")  # hangup reasons of a handle that goes away: nothing to renew
 
 
@@ -154,6 +161,7 @@ class Participant:
         self.leaving = False      # set by stop(): pcs are not renewed any more
         self.consumers = {}       # mid -> consumer json (of the last offer)
         self.figs = {}            # mid -> figures of the stream it carries now
+        self.watch = {}           # mid -> {"frames", "packets", "since"}: see unstick_video()
         self.remote = {}          # peerId -> producerId -> figures
         self.pc_losses = {"sub": 0, "pub": 0}
         self.ice_failures = 0
@@ -360,6 +368,40 @@ class Participant:
             if fig["kind"] == "video":
                 fig["width"], fig["height"] = frame.width, frame.height
 
+    def unstick_video(self):
+        """Once a second: receive figures of each video stream, and what a
+        browser does for a stream it cannot decode. aiortc 1.4 keeps every
+        frame behind one lost packet (a retransmission that never came) in its
+        jitter buffer until 128 more packets arrived — half a minute of a 5 fps
+        screen share — and only then asks for a keyframe; Chromium drops the
+        frame it cannot complete and asks at once. When packets keep coming and
+        no frame decoded for STALL_SECONDS: a fresh jitter buffer and a PLI."""
+        now = time.monotonic()
+        for t in self.sub_pc.getTransceivers():
+            fig = self.figs.get(t.mid)
+            if fig is None or fig["kind"] != "video":
+                continue
+            r = t.receiver
+            rtx = getattr(r, "_RTCRtpReceiver__rtx_ssrc", {})
+            streams = {ssrc: st for ssrc, st in getattr(r, "_RTCRtpReceiver__remote_streams", {}).items()
+                       if ssrc not in rtx}
+            fig["packets"] = sum(st.packets_received for st in streams.values())
+            fig["lost"] = sum(st.packets_lost for st in streams.values())
+            w = self.watch.get(t.mid)
+            if w is None or w["frames"] != fig["frames"] or fig["packets"] < w["packets"]:
+                self.watch[t.mid] = {"frames": fig["frames"], "packets": fig["packets"], "since": now}
+                continue
+            if now - w["since"] < STALL_SECONDS or fig["packets"] == w["packets"] or not streams:
+                continue
+            out({"log": "participant %d: mid %s: %d packets (%d lost) and no frame for %.0f s: "
+                        "a fresh jitter buffer and a PLI" % (self.index, t.mid, fig["packets"] - w["packets"],
+                                                              fig["lost"], now - w["since"])})
+            r._RTCRtpReceiver__jitter_buffer = JitterBuffer(capacity=128, is_video=True)
+            for ssrc in streams:
+                asyncio.ensure_future(r._send_rtcp_pli(ssrc))
+            fig["unstuck"] = fig.get("unstuck", 0) + 1
+            self.watch[t.mid] = {"frames": fig["frames"], "packets": fig["packets"], "since": now}
+
     def stats(self):
         return {"index": self.index, "ice": self.sub_pc.iceConnectionState,
                 "pubIce": self.pub_pc.iceConnectionState, "pcLosses": self.pc_losses,
@@ -462,6 +504,9 @@ async def main():
             await asyncio.wait_for(done.wait(), 1)
         except asyncio.TimeoutError:
             pass
+        for p in participants:
+            if p.alive:
+                p.unstick_video()
         out({"stats": {p.peer_id: p.stats() for p in participants if p.alive}})
     reader.cancel()
     for p in participants:

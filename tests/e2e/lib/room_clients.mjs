@@ -56,7 +56,8 @@ export function aiortcViews(groups) {
 	for (const g of groups) {
 		for (const [peerId, s] of Object.entries(g.stats)) {
 			views[peerId] = Object.fromEntries(Object.entries(s.remote).map(([peer, producers]) =>
-				[peer, Object.values(producers).map((r) => ({ kind: r.kind, source: 'camera', frames: r.frames, width: r.width }))]));
+				[peer, Object.values(producers).map((r) => ({ kind: r.kind, source: 'camera', frames: r.frames, width: r.width,
+				packets: r.packets, lost: r.lost, unstuck: r.unstuck }))]));
 		}
 	}
 	return views;
