@@ -1,14 +1,13 @@
 /*
  * admin.c — the admin API: the same envelope as the client API with
- * "admin_secret", one rule table and one handler per request, dispatched by
- * a table. Inspects and ends sessions and handles, changes settings at run
- * time (log level, session timeout, accepting sessions), manages stored
- * tokens and forwards requests to plugins, transports and event handlers.
+ * "admin_secret", one rule table and one handler per request, and the verb
+ * table request.c dispatches by. Inspects and ends sessions and handles,
+ * changes settings at run time (log level, session timeout, accepting
+ * sessions), manages stored tokens and forwards requests to plugins,
+ * transports and event handlers.
  */
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
 #include <glib.h>
+#include "admin.h"
 #include "api.h"
 #include "auth.h"
 #include "errors.h"
@@ -16,46 +15,15 @@
 #include "log.h"
 #include "loops.h"
 #include "registry.h"
+#include "request.h"
 #include "session.h"
 #include "validate.h"
-#include "media/pc_core.h"
+#include "webrtc.h"
 
 #define PARLEY_LOG_MODULE "admin"
 
-typedef struct admin_request {
-	parley_conn *conn;
-	void *ctx;
-	json_t *message; /* borrowed */
-	const char *transaction;
-	uint64_t session_id, handle_id;
-	parley_session *session;
-	parley_handle *handle;
-	int error;
-	char reason[256];
-} admin_request;
-
-static json_t *fail(admin_request *req, int code, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static json_t *fail(admin_request *req, int code, const char *format, ...)
-{
-	req->error = code;
-	va_list args;
-	va_start(args, format);
-	vsnprintf(req->reason, sizeof(req->reason), format, args);
-	va_end(args);
-	return NULL;
-}
-
-/* Records an error whose reason is already in req->reason. */
-static json_t *keep_reason(admin_request *req, int code)
-{
-	req->error = code;
-	return NULL;
-}
-
 /* {"janus":"success","transaction",("session_id","handle_id")?} */
-static json_t *success(const admin_request *req)
+static json_t *success(const parley_request *req)
 {
 	json_t *reply = json_pack("{ssss}", "janus", "success", "transaction", req->transaction);
 	if (req->session)
@@ -66,14 +34,14 @@ static json_t *success(const admin_request *req)
 }
 
 /* success() with one more member (`value` is stolen). */
-static json_t *success_with(const admin_request *req, const char *key, json_t *value)
+static json_t *success_with(const parley_request *req, const char *key, json_t *value)
 {
 	json_t *reply = success(req);
 	json_object_set_new(reply, key, value);
 	return reply;
 }
 
-static const char *string_of(const admin_request *req, const char *key)
+static const char *string_of(const parley_request *req, const char *key)
 {
 	return json_string_value(json_object_get(req->message, key));
 }
@@ -127,20 +95,17 @@ static const parley_rule token_rules[] = {
 
 /* ---- handlers ----------------------------------------------------------------- */
 
-static json_t *do_info(admin_request *req)
+static json_t *do_info(parley_request *req)
 {
-	json_t *reply = parley_api_server_info();
-	json_object_set_new(reply, "janus", json_string("server_info"));
-	json_object_set_new(reply, "transaction", json_string(req->transaction));
-	return reply;
+	return parley_api_server_info_reply(req->transaction);
 }
 
-static json_t *do_ping(admin_request *req)
+static json_t *do_ping(parley_request *req)
 {
 	return json_pack("{ssss}", "janus", "pong", "transaction", req->transaction);
 }
 
-static json_t *do_get_status(admin_request *req)
+static json_t *do_get_status(parley_request *req)
 {
 	parley_session_settings s;
 	parley_sessions_settings(&s);
@@ -167,17 +132,17 @@ static json_t *do_get_status(admin_request *req)
 	return success_with(req, "status", status);
 }
 
-static json_t *do_list_sessions(admin_request *req)
+static json_t *do_list_sessions(parley_request *req)
 {
 	return success_with(req, "sessions", parley_sessions_list());
 }
 
-static json_t *do_list_handles(admin_request *req)
+static json_t *do_list_handles(parley_request *req)
 {
 	return success_with(req, "handles", parley_session_handle_ids(req->session));
 }
 
-static json_t *do_handle_info(admin_request *req)
+static json_t *do_handle_info(parley_request *req)
 {
 	parley_handle *h = req->handle;
 	json_t *info = json_pack("{sI sI sI sI sI ss sb sI}",
@@ -192,113 +157,114 @@ static json_t *do_handle_info(admin_request *req)
 	json_object_set_new(info, "opaque_id", h->opaque_id ? json_string(h->opaque_id) : json_null());
 	if (h->loop)
 		json_object_set_new(info, "loop-id", json_integer(parley_loop_id(h->loop)));
-	g_mutex_lock(&h->lock);
-	json_object_set_new(info, "pc-active", json_boolean(h->pc_active));
-	json_object_set_new(info, "pending-trickles", json_deep_copy(h->candidates));
-	g_mutex_unlock(&h->lock);
-	json_t *webrtc = parley_webrtc_info(h);
-	json_object_set_new(info, "webrtc", webrtc ? webrtc : json_null());
+	parley_webrtc_add_info(h, info);
 	json_t *specific = h->plugin->query_session ? h->plugin->query_session(&h->psession) : NULL;
 	json_object_set_new(info, "plugin_specific", specific ? specific : json_object());
 	return success_with(req, "info", info);
 }
 
-static json_t *do_destroy_session(admin_request *req)
+static json_t *do_destroy_session(parley_request *req)
 {
 	parley_session_destroy(req->session, PARLEY_SESSION_END_ADMIN);
 	return success(req);
 }
 
-static json_t *do_detach_handle(admin_request *req)
+static json_t *do_detach_handle(parley_request *req)
 {
 	int rc = parley_handle_destroy(req->handle, true);
 	if (rc)
-		return fail(req, PARLEY_ERROR_PLUGIN_DETACH, "Couldn't detach from plugin: error '%d'", rc);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_DETACH,
+		                           "Couldn't detach from plugin: error '%d'", rc);
 	return success(req);
 }
 
-static json_t *do_hangup_webrtc(admin_request *req)
+static json_t *do_hangup_webrtc(parley_request *req)
 {
-	parley_handle_hangup(req->handle, "Admin API");
+	parley_webrtc_hangup(req->handle, "Admin API");
 	return success(req);
 }
 
-static json_t *do_set_log_level(admin_request *req)
+static json_t *do_set_log_level(parley_request *req)
 {
 	json_int_t level = json_integer_value(json_object_get(req->message, "level"));
 	if (level > 7)
-		return fail(req, PARLEY_ERROR_INVALID_ELEMENT_TYPE, "Invalid element type (level should be between 0 and 7)");
+		return parley_request_fail(req, PARLEY_ERROR_INVALID_ELEMENT_TYPE,
+		                           "Invalid element type (level should be between 0 and 7)");
 	parley_log_set_level((parley_log_level)(level > PARLEY_LOG_DEBUG ? PARLEY_LOG_DEBUG : level));
 	return success_with(req, "level", json_integer((json_int_t)parley_log_get_level()));
 }
 
-static json_t *do_set_session_timeout(admin_request *req)
+static json_t *do_set_session_timeout(parley_request *req)
 {
 	json_int_t timeout = json_integer_value(json_object_get(req->message, "timeout"));
 	if (timeout > G_MAXUINT32 / 2)
-		return fail(req, PARLEY_ERROR_INVALID_ELEMENT_TYPE, "Invalid element type (timeout is too large)");
+		return parley_request_fail(req, PARLEY_ERROR_INVALID_ELEMENT_TYPE,
+		                           "Invalid element type (timeout is too large)");
 	parley_sessions_set_timeout((unsigned)timeout);
 	return success_with(req, "timeout", json_integer(timeout));
 }
 
-static json_t *do_accept_new_sessions(admin_request *req)
+static json_t *do_accept_new_sessions(parley_request *req)
 {
 	bool accept = json_is_true(json_object_get(req->message, "accept"));
 	parley_api_set_accepting_sessions(accept);
 	return success_with(req, "accept", json_boolean(accept));
 }
 
-static json_t *do_message_plugin(admin_request *req)
+static json_t *do_message_plugin(parley_request *req)
 {
 	const char *name = string_of(req, "plugin");
 	const parley_plugin *plugin = parley_registry_plugin(name);
 	if (!plugin)
-		return fail(req, PARLEY_ERROR_PLUGIN_NOT_FOUND, "No such plugin '%s'", name);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_NOT_FOUND, "No such plugin '%s'", name);
 	if (!plugin->handle_admin_message)
-		return fail(req, PARLEY_ERROR_PLUGIN_MESSAGE, "Plugin '%s' takes no admin messages", name);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_MESSAGE,
+		                           "Plugin '%s' takes no admin messages", name);
 	json_t *response = plugin->handle_admin_message(json_object_get(req->message, "request"));
 	if (!response)
-		return fail(req, PARLEY_ERROR_PLUGIN_MESSAGE, "Plugin '%s' gave no response", name);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_MESSAGE, "Plugin '%s' gave no response", name);
 	return success_with(req, "response", response);
 }
 
-static json_t *do_query_transport(admin_request *req)
+static json_t *do_query_transport(parley_request *req)
 {
 	const char *name = string_of(req, "transport");
 	const parley_transport *transport = parley_registry_transport(name);
 	if (!transport)
-		return fail(req, PARLEY_ERROR_PLUGIN_NOT_FOUND, "No such transport '%s'", name);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_NOT_FOUND, "No such transport '%s'", name);
 	if (!transport->query_transport)
-		return fail(req, PARLEY_ERROR_PLUGIN_MESSAGE, "Transport '%s' takes no queries", name);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_MESSAGE, "Transport '%s' takes no queries", name);
 	json_t *response = transport->query_transport(json_object_get(req->message, "request"));
 	if (!response)
-		return fail(req, PARLEY_ERROR_PLUGIN_MESSAGE, "Transport '%s' gave no response", name);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_MESSAGE, "Transport '%s' gave no response", name);
 	return success_with(req, "response", response);
 }
 
-static json_t *do_query_eventhandler(admin_request *req)
+static json_t *do_query_eventhandler(parley_request *req)
 {
 	const char *name = string_of(req, "handler");
 	const parley_handler *handler = parley_registry_handler(name);
 	if (!handler)
-		return fail(req, PARLEY_ERROR_PLUGIN_NOT_FOUND, "No such event handler '%s'", name);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_NOT_FOUND, "No such event handler '%s'", name);
 	if (!handler->handle_request)
-		return fail(req, PARLEY_ERROR_PLUGIN_MESSAGE, "Event handler '%s' takes no queries", name);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_MESSAGE,
+		                           "Event handler '%s' takes no queries", name);
 	json_t *response = handler->handle_request(json_object_get(req->message, "request"));
 	if (!response)
-		return fail(req, PARLEY_ERROR_PLUGIN_MESSAGE, "Event handler '%s' gave no response", name);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_MESSAGE,
+		                           "Event handler '%s' gave no response", name);
 	return success_with(req, "response", response);
 }
 
-static bool stored_tokens_off(admin_request *req)
+static bool stored_tokens_off(parley_request *req)
 {
 	if (parley_auth_stored_tokens_enabled())
 		return false;
-	fail(req, PARLEY_ERROR_UNKNOWN, "Stored-token authentication is disabled ([auth] token_auth)");
+	parley_request_fail(req, PARLEY_ERROR_UNKNOWN, "Stored-token authentication is disabled ([auth] token_auth)");
 	return true;
 }
 
-static json_t *do_add_token(admin_request *req)
+static json_t *do_add_token(parley_request *req)
 {
 	if (stored_tokens_off(req))
 		return NULL;
@@ -307,9 +273,11 @@ static json_t *do_add_token(admin_request *req)
 	json_t *name;
 	json_array_foreach(plugins, i, name) {
 		if (!json_is_string(name))
-			return fail(req, PARLEY_ERROR_INVALID_ELEMENT_TYPE, "Invalid element type (plugins should be strings)");
+			return parley_request_fail(req, PARLEY_ERROR_INVALID_ELEMENT_TYPE,
+			                           "Invalid element type (plugins should be strings)");
 		if (!parley_registry_plugin(json_string_value(name)))
-			return fail(req, PARLEY_ERROR_PLUGIN_NOT_FOUND, "No such plugin '%s'", json_string_value(name));
+			return parley_request_fail(req, PARLEY_ERROR_PLUGIN_NOT_FOUND,
+			                           "No such plugin '%s'", json_string_value(name));
 	}
 	const char *token = string_of(req, "token");
 	parley_auth_token_add(token, plugins);
@@ -317,24 +285,24 @@ static json_t *do_add_token(admin_request *req)
 	return success_with(req, "data", json_pack("{so}", "plugins", allowed ? allowed : json_array()));
 }
 
-static json_t *do_list_tokens(admin_request *req)
+static json_t *do_list_tokens(parley_request *req)
 {
 	if (stored_tokens_off(req))
 		return NULL;
 	return success_with(req, "data", json_pack("{so}", "tokens", parley_auth_token_list()));
 }
 
-static json_t *do_remove_token(admin_request *req)
+static json_t *do_remove_token(parley_request *req)
 {
 	if (stored_tokens_off(req))
 		return NULL;
 	const char *token = string_of(req, "token");
 	if (parley_auth_token_remove(token))
-		return fail(req, PARLEY_ERROR_TOKEN_NOT_FOUND, "Token '%s' not found", token);
+		return parley_request_fail(req, PARLEY_ERROR_TOKEN_NOT_FOUND, "Token '%s' not found", token);
 	return success(req);
 }
 
-static json_t *do_loops_info(admin_request *req)
+static json_t *do_loops_info(parley_request *req)
 {
 	json_t *loops = parley_loops_info();
 	return success_with(req, "loops", loops ? loops : json_array());
@@ -342,90 +310,54 @@ static json_t *do_loops_info(admin_request *req)
 
 /* ---- dispatch -------------------------------------------------------------------- */
 
-typedef struct admin_verb {
-	const char *name;
-	bool needs_secret;
-	bool needs_session;
-	bool needs_handle;
-	const parley_rule *rules;
-	json_t *(*handler)(admin_request *req);
-} admin_verb;
-
-static const admin_verb verbs[] = {
-	{ "info", false, false, false, NULL, do_info },
-	{ "ping", false, false, false, NULL, do_ping },
-	{ "get_status", true, false, false, NULL, do_get_status },
-	{ "list_sessions", true, false, false, NULL, do_list_sessions },
-	{ "list_handles", true, true, false, NULL, do_list_handles },
-	{ "handle_info", true, true, true, NULL, do_handle_info },
-	{ "destroy_session", true, true, false, NULL, do_destroy_session },
-	{ "detach_handle", true, true, true, NULL, do_detach_handle },
-	{ "hangup_webrtc", true, true, true, NULL, do_hangup_webrtc },
-	{ "set_log_level", true, false, false, level_rules, do_set_log_level },
-	{ "set_session_timeout", true, false, false, timeout_rules, do_set_session_timeout },
-	{ "accept_new_sessions", true, false, false, accept_rules, do_accept_new_sessions },
-	{ "message_plugin", true, false, false, plugin_message_rules, do_message_plugin },
-	{ "query_transport", true, false, false, transport_query_rules, do_query_transport },
-	{ "query_eventhandler", true, false, false, handler_query_rules, do_query_eventhandler },
-	{ "add_token", true, false, false, add_token_rules, do_add_token },
-	{ "list_tokens", true, false, false, NULL, do_list_tokens },
-	{ "remove_token", true, false, false, token_rules, do_remove_token },
-	{ "loops_info", true, false, false, NULL, do_loops_info },
+static const parley_request_verb verbs[] = {
+	{ "info", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, false, NULL, do_info },
+	{ "ping", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, false, NULL, do_ping },
+	{ "get_status", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, NULL, do_get_status },
+	{ "list_sessions", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, NULL, do_list_sessions },
+	{ "list_handles", PARLEY_PATH_REQUIRED, PARLEY_PATH_OPTIONAL, true, NULL, do_list_handles },
+	{ "handle_info", PARLEY_PATH_REQUIRED, PARLEY_PATH_REQUIRED, true, NULL, do_handle_info },
+	{ "destroy_session", PARLEY_PATH_REQUIRED, PARLEY_PATH_OPTIONAL, true, NULL, do_destroy_session },
+	{ "detach_handle", PARLEY_PATH_REQUIRED, PARLEY_PATH_REQUIRED, true, NULL, do_detach_handle },
+	{ "hangup_webrtc", PARLEY_PATH_REQUIRED, PARLEY_PATH_REQUIRED, true, NULL, do_hangup_webrtc },
+	{ "set_log_level", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, level_rules, do_set_log_level },
+	{ "set_session_timeout", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, timeout_rules,
+	  do_set_session_timeout },
+	{ "accept_new_sessions", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, accept_rules,
+	  do_accept_new_sessions },
+	{ "message_plugin", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, plugin_message_rules, do_message_plugin },
+	{ "query_transport", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, transport_query_rules,
+	  do_query_transport },
+	{ "query_eventhandler", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, handler_query_rules,
+	  do_query_eventhandler },
+	{ "add_token", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, add_token_rules, do_add_token },
+	{ "list_tokens", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, NULL, do_list_tokens },
+	{ "remove_token", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, token_rules, do_remove_token },
+	{ "loops_info", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, NULL, do_loops_info },
 };
 
-static const admin_verb *find_verb(const char *name)
+static int authorize(json_t *message)
 {
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, name) == 0)
-			return &verbs[i];
-	return NULL;
+	return parley_auth_check_admin(json_string_value(json_object_get(message, "admin_secret")));
 }
 
-static json_t *dispatch(admin_request *req)
-{
-	int code = parley_validate(req->message, envelope_rules, req->reason, sizeof(req->reason));
-	req->transaction = json_string_value(json_object_get(req->message, "transaction"));
-	if (code)
-		return keep_reason(req, code);
-	const char *name = string_of(req, "janus");
-	req->session_id = (uint64_t)json_integer_value(json_object_get(req->message, "session_id"));
-	req->handle_id = (uint64_t)json_integer_value(json_object_get(req->message, "handle_id"));
-	const admin_verb *verb = find_verb(name);
-	if (!verb)
-		return fail(req, PARLEY_ERROR_UNKNOWN_REQUEST, "Unknown request '%s'", name);
-	if (verb->needs_secret && parley_auth_check_admin(string_of(req, "admin_secret")))
-		return fail(req, PARLEY_ERROR_UNAUTHORIZED, "%s", parley_error_reason(PARLEY_ERROR_UNAUTHORIZED));
-	if (verb->rules && (code = parley_validate(req->message, verb->rules, req->reason, sizeof(req->reason))))
-		return keep_reason(req, code);
-	if (verb->needs_session) {
-		if (!req->session_id)
-			return fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT, "Missing mandatory element (session_id)");
-		req->session = parley_session_find(req->session_id);
-		if (!req->session)
-			return fail(req, PARLEY_ERROR_SESSION_NOT_FOUND, "No such session %" G_GUINT64_FORMAT, req->session_id);
-	}
-	if (verb->needs_handle) {
-		if (!req->handle_id)
-			return fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT, "Missing mandatory element (handle_id)");
-		req->handle = parley_handle_find(req->session, req->handle_id);
-		if (!req->handle)
-			return fail(req, PARLEY_ERROR_HANDLE_NOT_FOUND, "No such handle %" G_GUINT64_FORMAT " in session %"
-			            G_GUINT64_FORMAT, req->handle_id, req->session_id);
-	}
-	return verb->handler(req);
-}
+/* Extra ids are ignored; the session is not touched (an admin looking does
+ * not keep it alive). */
+static const parley_request_api admin_api = {
+	.envelope = envelope_rules,
+	.verbs = verbs,
+	.verb_count = G_N_ELEMENTS(verbs),
+	.authorize = authorize,
+};
 
 void parley_admin_incoming(parley_conn *conn, void *request_ctx, json_t *message)
 {
-	admin_request req = { .conn = conn, .ctx = request_ctx, .message = message };
-	json_t *reply = dispatch(&req);
+	parley_request req = { .conn = conn, .ctx = request_ctx, .message = message };
+	json_t *reply = parley_request_dispatch(&admin_api, &req);
 	if (!reply)
-		reply = parley_api_error_reply(0, req.transaction, req.error ? req.error : PARLEY_ERROR_UNKNOWN,
-		                               req.error ? req.reason : NULL);
+		reply = parley_request_error_reply(0, req.transaction, req.error ? req.error : PARLEY_ERROR_UNKNOWN,
+		                                   req.error ? req.reason : NULL);
 	if (req.session_id && req.error != PARLEY_ERROR_SESSION_NOT_FOUND && !json_object_get(reply, "session_id"))
 		json_object_set_new(reply, "session_id", json_integer((json_int_t)req.session_id));
-	parley_conn_send(conn, request_ctx, true, reply);
-	json_decref(reply);
-	parley_handle_unref(req.handle);
-	parley_session_unref(req.session);
+	parley_request_finish(&req, true, reply);
 }

@@ -1,11 +1,11 @@
 /*
- * api.c — the Janus-compatible client API: the request envelope, one
- * declarative rule table per verb, dispatch by a verb table, the replies
- * (success / ack / error / server_info / pong), and plugin events pushed to
- * clients. Plugin messages go to the worker pool of messages.c. Every
- * request is answered exactly once through its transport's send_message.
+ * api.c — the Janus-compatible client API: one declarative rule table per
+ * verb and the verb table request.c dispatches by, the replies (success /
+ * ack / server_info / pong; errors are request.c's), and plugin events
+ * pushed to clients. Plugin messages go to the worker pool of messages.c.
+ * Every request is answered exactly once through its transport's
+ * send_message.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
@@ -16,9 +16,10 @@
 #include "log.h"
 #include "messages.h"
 #include "registry.h"
+#include "request.h"
 #include "session.h"
 #include "validate.h"
-#include "media/pc_core.h"
+#include "webrtc.h"
 
 #define PARLEY_LOG_MODULE "api"
 #define MAX_MODULES 64
@@ -27,11 +28,9 @@
 
 static gint accepting = 1;
 
-/* Counters for /metrics: requests per verb (last slot: unknown verbs) and
- * errors per code (403..499 → index code - 400). */
+/* Requests per verb for /metrics (the last slot: unknown verbs). */
 #define VERB_SLOTS 16
 static gint request_counts[VERB_SLOTS];
-static gint error_counts[100];
 
 bool parley_api_accepting_sessions(void)
 {
@@ -60,63 +59,8 @@ unsigned parley_api_handle_count(void)
 
 /* ---- replies -------------------------------------------------------------------- */
 
-json_t *parley_api_error_reply(uint64_t session_id, const char *transaction, int code, const char *reason)
-{
-	if (code >= 400 && code < 500)
-		g_atomic_int_inc(&error_counts[code - 400]);
-	json_t *reply = json_pack("{ss}", "janus", "error");
-	if (session_id)
-		json_object_set_new(reply, "session_id", json_integer((json_int_t)session_id));
-	json_object_set_new(reply, "transaction", transaction ? json_string(transaction) : json_null());
-	/* A reason may quote the client's bytes (a JSON parser's "near '...'"):
-	 * keep it valid UTF-8, or Jansson would drop the whole error object. */
-	char *valid = g_utf8_make_valid(reason ? reason : parley_error_reason(code), -1);
-	json_object_set_new(reply, "error", json_pack("{siss}", "code", code, "reason", valid));
-	g_free(valid);
-	return reply;
-}
-
-/* One request being answered. */
-typedef struct api_request {
-	parley_conn *conn;
-	void *ctx;
-	json_t *message;          /* borrowed */
-	const char *transaction;
-	const char *verb;
-	uint64_t session_id, handle_id;
-	parley_session *session;  /* reference, when the verb needs one */
-	parley_handle *handle;    /* reference, when the verb needs one */
-	int error;
-	char reason[256];
-} api_request;
-
-static json_t *fail(api_request *req, int code, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Records an error for the request; handlers `return fail(...)`. */
-static json_t *fail(api_request *req, int code, const char *format, ...)
-{
-	req->error = code;
-	if (format) {
-		va_list args;
-		va_start(args, format);
-		vsnprintf(req->reason, sizeof(req->reason), format, args);
-		va_end(args);
-	} else {
-		snprintf(req->reason, sizeof(req->reason), "%s", parley_error_reason(code));
-	}
-	return NULL;
-}
-
-/* Records an error whose reason is already in req->reason. */
-static json_t *keep_reason(api_request *req, int code)
-{
-	req->error = code;
-	return NULL;
-}
-
 /* {"janus": kind, "session_id"?, "transaction"} (new reference). */
-static json_t *reply_new(const api_request *req, const char *kind)
+static json_t *reply_new(const parley_request *req, const char *kind)
 {
 	json_t *reply = json_pack("{ss}", "janus", kind);
 	if (req->session_id)
@@ -125,7 +69,7 @@ static json_t *reply_new(const api_request *req, const char *kind)
 	return reply;
 }
 
-static json_t *reply_with_id(const api_request *req, uint64_t id)
+static json_t *reply_with_id(const parley_request *req, uint64_t id)
 {
 	json_t *reply = reply_new(req, "success");
 	json_object_set_new(reply, "data", json_pack("{sI}", "id", (json_int_t)id));
@@ -142,7 +86,7 @@ static json_t *module_entry(const char *name, const char *author, const char *de
 	                 "version_string", version_string ? version_string : "", "version", version);
 }
 
-json_t *parley_api_server_info(void)
+json_t *parley_api_server_info_reply(const char *transaction)
 {
 	const char *name = parley_config_get_string("parley", "general", "server_name", "parley");
 	parley_session_settings s;
@@ -184,6 +128,8 @@ json_t *parley_api_server_info(void)
 			module_entry(handlers[i]->name, handlers[i]->author, handlers[i]->description,
 			             handlers[i]->version_string, handlers[i]->version));
 	json_object_set_new(info, "events", list);
+	json_object_set_new(info, "janus", json_string("server_info"));
+	json_object_set_new(info, "transaction", json_string(transaction));
 	return info;
 }
 
@@ -234,81 +180,81 @@ static const parley_rule candidate_rules[] = {
 
 /* ---- verb handlers -------------------------------------------------------------------- */
 
-static json_t *do_info(api_request *req)
+static json_t *do_info(parley_request *req)
 {
-	json_t *reply = parley_api_server_info();
-	json_object_set_new(reply, "janus", json_string("server_info"));
-	json_object_set_new(reply, "transaction", json_string(req->transaction));
-	return reply;
+	return parley_api_server_info_reply(req->transaction);
 }
 
-static json_t *do_ping(api_request *req)
+static json_t *do_ping(parley_request *req)
 {
 	return reply_new(req, "pong");
 }
 
-static json_t *do_create(api_request *req)
+static json_t *do_create(parley_request *req)
 {
 	if (!parley_api_accepting_sessions())
-		return fail(req, PARLEY_ERROR_NOT_ACCEPTING_SESSIONS, NULL);
+		return parley_request_fail(req, PARLEY_ERROR_NOT_ACCEPTING_SESSIONS, NULL);
 	json_t *id = json_object_get(req->message, "id");
 	parley_session *session = NULL;
 	int code = parley_session_create(req->conn, id ? (uint64_t)json_integer_value(id) : 0, &session,
 	                                 req->reason, sizeof(req->reason));
 	if (code)
-		return keep_reason(req, code);
+		return parley_request_keep_reason(req, code);
 	json_t *reply = reply_with_id(req, session->id);
 	parley_session_unref(session);
 	return reply;
 }
 
-static json_t *do_attach(api_request *req)
+static json_t *do_attach(parley_request *req)
 {
 	const char *name = json_string_value(json_object_get(req->message, "plugin"));
 	const parley_plugin *plugin = parley_registry_plugin(name);
 	if (!plugin)
-		return fail(req, PARLEY_ERROR_PLUGIN_NOT_FOUND, "No such plugin '%s'", name);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_NOT_FOUND, "No such plugin '%s'", name);
 	const char *token = json_string_value(json_object_get(req->message, "token"));
 	if (!parley_auth_allows_plugin(token, plugin->package))
-		return fail(req, PARLEY_ERROR_UNAUTHORIZED_PLUGIN, "Provided token can't access plugin '%s'", name);
+		return parley_request_fail(req, PARLEY_ERROR_UNAUTHORIZED_PLUGIN,
+		                           "Provided token can't access plugin '%s'", name);
 	const char *opaque = json_string_value(json_object_get(req->message, "opaque_id"));
 	parley_handle *handle = NULL;
 	int code = parley_handle_create(req->session, plugin, opaque, &handle, req->reason, sizeof(req->reason));
 	if (code)
-		return keep_reason(req, code);
+		return parley_request_keep_reason(req, code);
 	json_t *reply = reply_with_id(req, handle->id);
 	parley_handle_unref(handle);
 	return reply;
 }
 
 /* A JSEP's shape: 0 or an error recorded on the request. */
-static int check_jsep(api_request *req, json_t *jsep)
+static int check_jsep(parley_request *req, json_t *jsep)
 {
 	int code = parley_validate(jsep, jsep_rules, req->reason, sizeof(req->reason));
 	if (code) {
 		char inner[256];
 		snprintf(inner, sizeof(inner), "%s", req->reason);
-		fail(req, code, "JSEP error: %s", inner);
+		parley_request_fail(req, code, "JSEP error: %s", inner);
 		return code;
 	}
 	const char *type = json_string_value(json_object_get(jsep, "type"));
 	if (strcmp(type, "offer") != 0 && strcmp(type, "answer") != 0) {
-		fail(req, PARLEY_ERROR_JSEP_UNKNOWN_TYPE, "JSEP error: unknown message type '%s'", type);
+		parley_request_fail(req, PARLEY_ERROR_JSEP_UNKNOWN_TYPE, "JSEP error: unknown message type '%s'", type);
 		return req->error;
 	}
 	const char *sdp = json_string_value(json_object_get(jsep, "sdp"));
 	if (strncmp(sdp, "v=0", 3) != 0) {
-		fail(req, PARLEY_ERROR_JSEP_INVALID_SDP, "JSEP error: invalid SDP (it must start with v=0)");
+		parley_request_fail(req, PARLEY_ERROR_JSEP_INVALID_SDP,
+		                    "JSEP error: invalid SDP (it must start with v=0)");
 		return req->error;
 	}
 	return 0;
 }
 
-static json_t *do_message(api_request *req)
+static json_t *do_message(parley_request *req)
 {
 	parley_handle *h = req->handle;
 	if (!h->plugin->handle_message)
-		return fail(req, PARLEY_ERROR_PLUGIN_MESSAGE, "Plugin %s doesn't take messages", h->plugin->package);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_MESSAGE,
+		                           "Plugin %s doesn't take messages", h->plugin->package);
 	json_t *jsep = json_object_get(req->message, "jsep");
 	if (jsep && check_jsep(req, jsep))
 		return NULL;
@@ -324,51 +270,54 @@ static json_t *do_message(api_request *req)
 			          h->id, json_string_value(json_object_get(jsep, "type")), took / 1000);
 	}
 	if (code)
-		return keep_reason(req, code);
+		return parley_request_keep_reason(req, code);
 	char reason[256];
 	int rc = parley_messages_submit(req->conn, req->ctx, h, req->transaction,
 	                                json_object_get(req->message, "body"), jsep, reason, sizeof(reason));
 	if (rc)
-		return fail(req, rc, "%s", reason);
+		return parley_request_fail(req, rc, "%s", reason);
 	return NULL; /* answered by a worker */
 }
 
 /* One trickled candidate: 0 or an error recorded on the request. */
-static int take_candidate(api_request *req, json_t *candidate)
+static int take_candidate(parley_request *req, json_t *candidate)
 {
 	int code = parley_validate(candidate, candidate_rules, req->reason, sizeof(req->reason));
 	if (code) {
 		char inner[256];
 		snprintf(inner, sizeof(inner), "%s", req->reason);
-		fail(req, code, "Trickle error: %s", inner);
+		parley_request_fail(req, code, "Trickle error: %s", inner);
 		return code;
 	}
 	if (!json_is_true(json_object_get(candidate, "completed"))) {
 		if (!json_object_get(candidate, "candidate")) {
-			fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT, "Missing mandatory element (candidate.candidate)");
+			parley_request_fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT,
+			                    "Missing mandatory element (candidate.candidate)");
 			return req->error;
 		}
 		if (!json_object_get(candidate, "sdpMid") && !json_object_get(candidate, "sdpMLineIndex")) {
-			fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT, "Missing mandatory element (sdpMid|sdpMLineIndex)");
+			parley_request_fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT,
+			                    "Missing mandatory element (sdpMid|sdpMLineIndex)");
 			return req->error;
 		}
 	}
 	code = parley_webrtc_trickle(req->handle, candidate, req->reason, sizeof(req->reason));
 	if (code == 1)
 		return 0; /* handed to the PeerConnection */
-	if (parley_handle_add_candidate(req->handle, candidate)) {
-		fail(req, PARLEY_ERROR_UNKNOWN, "Too many trickled candidates for this handle");
+	if (parley_webrtc_keep_candidate(req->handle, candidate)) {
+		parley_request_fail(req, PARLEY_ERROR_UNKNOWN, "Too many trickled candidates for this handle");
 		return req->error;
 	}
 	return 0;
 }
 
-static json_t *do_trickle(api_request *req)
+static json_t *do_trickle(parley_request *req)
 {
 	json_t *one = json_object_get(req->message, "candidate");
 	json_t *many = json_object_get(req->message, "candidates");
 	if (!one && !many)
-		return fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT, "Missing mandatory element (candidate|candidates)");
+		return parley_request_fail(req, PARLEY_ERROR_MISSING_MANDATORY_ELEMENT,
+		                           "Missing mandatory element (candidate|candidates)");
 	if (one && take_candidate(req, one))
 		return NULL;
 	size_t i;
@@ -379,144 +328,81 @@ static json_t *do_trickle(api_request *req)
 	return reply_new(req, "ack");
 }
 
-static json_t *do_keepalive(api_request *req)
+static json_t *do_keepalive(parley_request *req)
 {
 	return reply_new(req, "ack");
 }
 
-static json_t *do_detach(api_request *req)
+static json_t *do_detach(parley_request *req)
 {
 	int rc = parley_handle_destroy(req->handle, true);
 	if (rc)
-		return fail(req, PARLEY_ERROR_PLUGIN_DETACH, "Couldn't detach from plugin: error '%d'", rc);
+		return parley_request_fail(req, PARLEY_ERROR_PLUGIN_DETACH,
+		                           "Couldn't detach from plugin: error '%d'", rc);
 	return reply_new(req, "success");
 }
 
-static json_t *do_hangup(api_request *req)
+static json_t *do_hangup(parley_request *req)
 {
-	parley_handle_hangup(req->handle, "Janus API");
+	parley_webrtc_hangup(req->handle, "Janus API");
 	return reply_new(req, "success");
 }
 
-static json_t *do_destroy(api_request *req)
+static json_t *do_destroy(parley_request *req)
 {
 	parley_session_destroy(req->session, PARLEY_SESSION_END_REQUEST);
 	return reply_new(req, "success");
 }
 
-static json_t *do_claim(api_request *req)
+static json_t *do_claim(parley_request *req)
 {
 	int code = parley_session_claim(req->session, req->conn, req->reason, sizeof(req->reason));
 	if (code)
-		return keep_reason(req, code);
+		return parley_request_keep_reason(req, code);
 	return reply_new(req, "success");
 }
 
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
-typedef enum path_rule {
-	PATH_ABSENT,   /* must not be given */
-	PATH_OPTIONAL, /* ignored when given */
-	PATH_REQUIRED, /* must be given and exist */
-} path_rule;
-
-typedef struct api_verb {
-	const char *name;
-	path_rule session;
-	path_rule handle;
-	bool needs_auth;
-	const parley_rule *rules;
-	json_t *(*handler)(api_request *req);
-} api_verb;
-
-static const api_verb verbs[] = {
-	{ "info", PATH_OPTIONAL, PATH_OPTIONAL, false, NULL, do_info },
-	{ "ping", PATH_OPTIONAL, PATH_OPTIONAL, false, NULL, do_ping },
-	{ "create", PATH_ABSENT, PATH_ABSENT, true, create_rules, do_create },
-	{ "attach", PATH_REQUIRED, PATH_ABSENT, true, attach_rules, do_attach },
-	{ "keepalive", PATH_REQUIRED, PATH_OPTIONAL, true, NULL, do_keepalive },
-	{ "destroy", PATH_REQUIRED, PATH_ABSENT, true, NULL, do_destroy },
-	{ "claim", PATH_REQUIRED, PATH_ABSENT, true, NULL, do_claim },
-	{ "message", PATH_REQUIRED, PATH_REQUIRED, true, message_rules, do_message },
-	{ "trickle", PATH_REQUIRED, PATH_REQUIRED, true, trickle_rules, do_trickle },
-	{ "detach", PATH_REQUIRED, PATH_REQUIRED, true, NULL, do_detach },
-	{ "hangup", PATH_REQUIRED, PATH_REQUIRED, true, NULL, do_hangup },
+static const parley_request_verb verbs[] = {
+	{ "info", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, false, NULL, do_info },
+	{ "ping", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, false, NULL, do_ping },
+	{ "create", PARLEY_PATH_ABSENT, PARLEY_PATH_ABSENT, true, create_rules, do_create },
+	{ "attach", PARLEY_PATH_REQUIRED, PARLEY_PATH_ABSENT, true, attach_rules, do_attach },
+	{ "keepalive", PARLEY_PATH_REQUIRED, PARLEY_PATH_OPTIONAL, true, NULL, do_keepalive },
+	{ "destroy", PARLEY_PATH_REQUIRED, PARLEY_PATH_ABSENT, true, NULL, do_destroy },
+	{ "claim", PARLEY_PATH_REQUIRED, PARLEY_PATH_ABSENT, true, NULL, do_claim },
+	{ "message", PARLEY_PATH_REQUIRED, PARLEY_PATH_REQUIRED, true, message_rules, do_message },
+	{ "trickle", PARLEY_PATH_REQUIRED, PARLEY_PATH_REQUIRED, true, trickle_rules, do_trickle },
+	{ "detach", PARLEY_PATH_REQUIRED, PARLEY_PATH_REQUIRED, true, NULL, do_detach },
+	{ "hangup", PARLEY_PATH_REQUIRED, PARLEY_PATH_REQUIRED, true, NULL, do_hangup },
 };
 #define VERB_COUNT (sizeof(verbs) / sizeof(verbs[0]))
 G_STATIC_ASSERT(VERB_COUNT < VERB_SLOTS);
 
-static const api_verb *find_verb(const char *name, unsigned *index)
+static int authorize(json_t *message)
 {
-	for (unsigned i = 0; i < VERB_COUNT; i++)
-		if (strcmp(verbs[i].name, name) == 0) {
-			*index = i;
-			return &verbs[i];
-		}
-	*index = VERB_SLOTS - 1;
-	return NULL;
+	return parley_auth_check_request(json_string_value(json_object_get(message, "apisecret")),
+	                                 json_string_value(json_object_get(message, "token")));
 }
 
-static bool path_ok(path_rule rule, uint64_t id)
-{
-	return rule == PATH_OPTIONAL || (rule == PATH_ABSENT) == (id == 0);
-}
+static const parley_request_api client_api = {
+	.envelope = envelope_rules,
+	.verbs = verbs,
+	.verb_count = VERB_COUNT,
+	.authorize = authorize,
+	.strict_path = true,
+	.touch_session = true,
+	.counts = request_counts,
+};
 
-/* Validates, authorizes and finds what the verb needs; then runs it. */
-static json_t *dispatch(api_request *req)
+void parley_api_incoming(parley_conn *conn, void *request_ctx, json_t *message)
 {
-	int code = parley_validate(req->message, envelope_rules, req->reason, sizeof(req->reason));
-	req->transaction = json_string_value(json_object_get(req->message, "transaction"));
-	if (code)
-		return keep_reason(req, code);
-	req->verb = json_string_value(json_object_get(req->message, "janus"));
-	req->session_id = (uint64_t)json_integer_value(json_object_get(req->message, "session_id"));
-	req->handle_id = (uint64_t)json_integer_value(json_object_get(req->message, "handle_id"));
-
-	unsigned index;
-	const api_verb *verb = find_verb(req->verb, &index);
-	g_atomic_int_inc(&request_counts[index]);
-	if (!verb)
-		return fail(req, PARLEY_ERROR_UNKNOWN_REQUEST, "Unknown request '%s'", req->verb);
-	if (!path_ok(verb->session, req->session_id) || !path_ok(verb->handle, req->handle_id) ||
-	    (req->handle_id && !req->session_id))
-		return fail(req, PARLEY_ERROR_INVALID_REQUEST_PATH, "Unhandled request '%s' at this path", req->verb);
-	if (verb->needs_auth &&
-	    parley_auth_check_request(json_string_value(json_object_get(req->message, "apisecret")),
-	                              json_string_value(json_object_get(req->message, "token"))))
-		return fail(req, PARLEY_ERROR_UNAUTHORIZED, NULL);
-	if (verb->rules && (code = parley_validate(req->message, verb->rules, req->reason, sizeof(req->reason))))
-		return keep_reason(req, code);
-	if (verb->session == PATH_REQUIRED) {
-		req->session = parley_session_find(req->session_id);
-		if (!req->session)
-			return fail(req, PARLEY_ERROR_SESSION_NOT_FOUND, "No such session %" G_GUINT64_FORMAT, req->session_id);
-		parley_session_touch(req->session);
-	}
-	if (verb->handle == PATH_REQUIRED) {
-		req->handle = parley_handle_find(req->session, req->handle_id);
-		if (!req->handle)
-			return fail(req, PARLEY_ERROR_HANDLE_NOT_FOUND, "No such handle %" G_GUINT64_FORMAT " in session %"
-			            G_GUINT64_FORMAT, req->handle_id, req->session_id);
-	}
-	return verb->handler(req);
-}
-
-void parley_api_incoming(parley_conn *conn, void *request_ctx, bool admin, json_t *message)
-{
-	if (admin) {
-		parley_admin_incoming(conn, request_ctx, message);
-		return;
-	}
-	api_request req = { .conn = conn, .ctx = request_ctx, .message = message };
-	json_t *reply = dispatch(&req);
+	parley_request req = { .conn = conn, .ctx = request_ctx, .message = message };
+	json_t *reply = parley_request_dispatch(&client_api, &req);
 	if (!reply && req.error)
-		reply = parley_api_error_reply(req.session_id, req.transaction, req.error, req.reason);
-	if (reply) {
-		parley_conn_send(conn, request_ctx, false, reply);
-		json_decref(reply);
-	}
-	parley_handle_unref(req.handle);
-	parley_session_unref(req.session);
+		reply = parley_request_error_reply(req.session_id, req.transaction, req.error, req.reason);
+	parley_request_finish(&req, false, reply); /* no reply: a worker answers */
 }
 
 /* ---- plugin events --------------------------------------------------------------------------- */
@@ -525,7 +411,7 @@ int parley_api_push_event(parley_plugin_session *psession, const parley_plugin *
                           const char *transaction, json_t *message, json_t *jsep)
 {
 	parley_handle *h = parley_handle_from_plugin(psession);
-	if (!h || g_atomic_int_get(&h->destroyed))
+	if (!h || g_atomic_int_get(&h->life.destroyed))
 		return PARLEY_ERROR_HANDLE_NOT_FOUND;
 	if (g_atomic_int_get(&h->session->destroyed))
 		return PARLEY_ERROR_SESSION_NOT_FOUND;
@@ -572,14 +458,8 @@ char *parley_api_metrics_text(void)
 		g_string_append_printf(out, "parley_requests_total{verb=\"%s\"} %d\n", verbs[i].name,
 		                       g_atomic_int_get(&request_counts[i]));
 	g_string_append_printf(out, "parley_requests_total{verb=\"unknown\"} %d\n",
-	                       g_atomic_int_get(&request_counts[VERB_SLOTS - 1]));
-	g_string_append(out, "# HELP parley_errors_total Error answers by code.\n"
-	                     "# TYPE parley_errors_total counter\n");
-	for (int code = 0; code < 100; code++) {
-		int n = g_atomic_int_get(&error_counts[code]);
-		if (n)
-			g_string_append_printf(out, "parley_errors_total{code=\"%d\"} %d\n", 400 + code, n);
-	}
+	                       g_atomic_int_get(&request_counts[VERB_COUNT]));
+	parley_request_append_error_metrics(out);
 	return g_string_free(out, FALSE);
 }
 
@@ -606,6 +486,7 @@ int parley_api_start(unsigned workers)
 		.max_candidates_per_handle = config_unsigned("limits", "max_candidates_per_handle", 256),
 	};
 	parley_sessions_configure(&s);
+	parley_handles_set_hangup(parley_webrtc_hangup);
 	parley_auth_configure(NULL);
 	parley_api_set_accepting_sessions(true);
 

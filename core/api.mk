@@ -1,8 +1,9 @@
-# The core's JSON API: sessions and handles, the client and admin APIs,
+# The core's JSON API: sessions and handles (with their PeerConnections,
+# webrtc.c), the client and admin APIs and the request envelope they share,
 # auth, error reasons, declarative validation, the module tables and the
 # plain-HTTP status routes. Also their unit tests.
-core_api_sources = core/api.c core/messages.c core/admin.c core/session.c core/validate.c core/errors.c \
-	core/auth.c core/tables.c core/status.c
+core_api_sources = core/api.c core/messages.c core/admin.c core/request.c core/session.c core/webrtc.c \
+	core/validate.c core/errors.c core/auth.c core/tables.c core/status.c
 
 API_TEST_LIBS = libparleycore.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 

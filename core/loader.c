@@ -1,27 +1,22 @@
 /*
  * loader.c — loads plugins, transports and event handlers from shared
- * objects, and keeps the registry of the modules it accepted.
+ * objects into the registry (registry.c), and unloads them at the end.
  *
  * A file is accepted only when: dlopen(RTLD_NOW|RTLD_LOCAL) works, it
  * exports its kind's entry symbol, the entry returns a vtable whose
  * api_version equals the core's, whose struct_size covers every version-1
  * field, whose required callbacks are set, whose package is not taken, and
- * whose init returns 0. Any other outcome is one log line naming the file
- * and the reason, then dlclose: never a crash. The three kinds differ only
- * in the `kind_specs` table.
- *
- * The registry is a fixed array per kind with an atomic count: entries are
- * written before the count is published, so lookups from any thread take no
- * lock. Aliases ("janus.plugin.echotest=parley.plugin.echo") are set at
- * start-up and read under a small lock.
+ * whose init (given the core table of its kind, parley_loader_set_tables)
+ * returns 0. Any other outcome is one log line naming the file and the
+ * reason, then dlclose: never a crash. The three kinds differ only in the
+ * `kind_specs` table. Loads are serialised by one lock.
  */
 #include <dlfcn.h>
 #include <stddef.h>
 #include <string.h>
 #include <glib.h>
 
-#include "registry.h"
-#include "api.h"
+#include "loader.h"
 #include "config.h"
 #include "log.h"
 
@@ -34,19 +29,9 @@
 #else
 #define KEEP_MODULES_MAPPED 0
 #endif
-#define MAX_MODULES 128
 
 /* End of the last field of version 1 of a vtable. */
 #define V1_SIZE(type, last) (offsetof(type, last) + sizeof(((type *)0)->last))
-
-/* What the loader reads from any vtable, whatever its kind. */
-typedef struct module_head {
-	uint32_t api_version;
-	uint32_t struct_size;
-	const char *package;
-	const char *name;
-	const char *version_string;
-} module_head;
 
 /* One required member of a vtable: a callback or a string. */
 typedef struct required_field {
@@ -75,17 +60,29 @@ static const required_field handler_required[] = {
 	{NULL, 0},
 };
 
-static int init_plugin(const void *vt)
+static GMutex load_lock;                          /* serialises loads and unloads */
+static const void *core_tables[PARLEY_MODULE_KINDS];  /* per kind; under load_lock */
+
+void parley_loader_set_tables(const parley_loader_tables *tables)
 {
-	return ((const parley_plugin *)vt)->init(parley_plugin_core_table());
+	g_mutex_lock(&load_lock);
+	core_tables[PARLEY_MODULE_PLUGIN] = tables ? tables->plugin : NULL;
+	core_tables[PARLEY_MODULE_TRANSPORT] = tables ? tables->transport : NULL;
+	core_tables[PARLEY_MODULE_HANDLER] = tables ? tables->handler : NULL;
+	g_mutex_unlock(&load_lock);
 }
-static int init_transport(const void *vt)
+
+static int init_plugin(const void *vt, const void *core)
 {
-	return ((const parley_transport *)vt)->init(parley_transport_core_table());
+	return ((const parley_plugin *)vt)->init(core);
 }
-static int init_handler(const void *vt)
+static int init_transport(const void *vt, const void *core)
 {
-	return ((const parley_handler *)vt)->init(parley_handler_core_table());
+	return ((const parley_transport *)vt)->init(core);
+}
+static int init_handler(const void *vt, const void *core)
+{
+	return ((const parley_handler *)vt)->init(core);
 }
 static void destroy_plugin(const void *vt)
 {
@@ -116,7 +113,7 @@ typedef struct kind_spec {
 	uint32_t api_version;
 	size_t min_size;
 	const required_field *required;
-	int (*init)(const void *vtable);
+	int (*init)(const void *vtable, const void *core_table);
 	void (*destroy)(const void *vtable);
 	const char *(*extra_check)(const void *vtable);
 } kind_spec;
@@ -132,90 +129,12 @@ static const kind_spec kind_specs[] = {
 	                           V1_SIZE(parley_handler, metrics), handler_required,
 	                           init_handler, destroy_handler, NULL},
 };
-
-typedef struct module_entry {
-	const void *vtable;
-	void *dl;
-	char *path;
-} module_entry;
-
-static struct {
-	module_entry entries[MAX_MODULES];
-	gint count;   /* atomic: published after the entry is written */
-} registry[G_N_ELEMENTS(kind_specs)];
-
-static GMutex load_lock;       /* serialises writers */
-static GMutex alias_lock;
-static GHashTable *aliases;    /* alias -> package (both owned) */
-
-/* The header fields every vtable starts with: api_version, struct_size,
- * package, name, description, author, version_string, in that order. */
-typedef struct vtable_prefix {
-	uint32_t api_version;
-	uint32_t struct_size;
-	const char *package;
-	const char *name;
-	const char *description;
-	const char *author;
-	const char *version_string;
-} vtable_prefix;
-
-G_STATIC_ASSERT(offsetof(parley_plugin, version_string) == offsetof(vtable_prefix, version_string));
-G_STATIC_ASSERT(offsetof(parley_transport, version_string) == offsetof(vtable_prefix, version_string));
-G_STATIC_ASSERT(offsetof(parley_handler, version_string) == offsetof(vtable_prefix, version_string));
-
-static module_head read_head(const void *vtable)
-{
-	const vtable_prefix *p = vtable;
-	module_head head = {.api_version = p->api_version, .struct_size = p->struct_size};
-	if (head.struct_size >= sizeof(vtable_prefix)) {
-		head.package = p->package;
-		head.name = p->name;
-		head.version_string = p->version_string;
-	}
-	return head;
-}
+G_STATIC_ASSERT(G_N_ELEMENTS(kind_specs) == PARLEY_MODULE_KINDS);
 
 static bool field_missing(const void *vtable, const required_field *field)
 {
 	const void *const *slot = (const void *const *)((const char *)vtable + field->offset);
 	return *slot == NULL;
-}
-
-static const char *package_of(parley_module_kind kind, unsigned index)
-{
-	return read_head(registry[kind].entries[index].vtable).package;
-}
-
-static bool package_taken(const char *package)
-{
-	for (size_t k = 0; k < G_N_ELEMENTS(kind_specs); k++) {
-		unsigned count = (unsigned)g_atomic_int_get(&registry[k].count);
-		for (unsigned i = 0; i < count; i++) {
-			if (strcmp(package_of((parley_module_kind)k, i), package) == 0)
-				return true;
-		}
-	}
-	return false;
-}
-
-int parley_registry_add(parley_module_kind kind, const void *vtable, void *dl, const char *path)
-{
-	if ((size_t)kind >= G_N_ELEMENTS(kind_specs) || vtable == NULL)
-		return -1;
-	const char *package = read_head(vtable).package;
-	if (package == NULL)
-		return -1;
-	g_mutex_lock(&load_lock);
-	int rc = -1;
-	unsigned count = (unsigned)g_atomic_int_get(&registry[kind].count);
-	if (count < MAX_MODULES && !package_taken(package)) {
-		registry[kind].entries[count] = (module_entry){vtable, dl, g_strdup(path)};
-		g_atomic_int_set(&registry[kind].count, (gint)count + 1);
-		rc = 0;
-	}
-	g_mutex_unlock(&load_lock);
-	return rc;
 }
 
 /* True when `file` (a base name) or `package` is in the comma list. */
@@ -244,7 +163,7 @@ static bool is_disabled(const char *disabled, const char *file, const char *pack
 /* Checks a vtable; NULL when acceptable, else the reason (static or in buf). */
 static const char *check_vtable(const kind_spec *spec, const void *vtable, char *buf, size_t size)
 {
-	module_head head = read_head(vtable);
+	parley_module_head head = parley_registry_read_head(vtable);
 	if (head.api_version != spec->api_version) {
 		g_snprintf(buf, size, "api_version %u, this core speaks %u", head.api_version, spec->api_version);
 		return buf;
@@ -293,33 +212,35 @@ static int load_one(const char *path, parley_module_kind kind, const char *disab
 	}
 	if (why == NULL)
 		why = check_vtable(spec, vtable, reason, sizeof(reason));
-	const char *package = why == NULL ? read_head(vtable).package : NULL;
+	const char *package = why == NULL ? parley_registry_read_head(vtable).package : NULL;
 	if (why == NULL && is_disabled(disabled, NULL, package)) {
 		PLOG_INFO("skipped %s %s (%s is disabled)", spec->label, path, package);
 		dlclose(dl);
 		return 0;
 	}
 	g_mutex_lock(&load_lock);
-	if (why == NULL && package_taken(package)) {
+	const void *core_table = core_tables[kind];
+	if (why == NULL && core_table == NULL)
+		why = "no core table to hand it (parley_loader_set_tables was not called)";
+	if (why == NULL && parley_registry_has_package(package)) {
 		g_snprintf(reason, sizeof(reason), "package %s is already loaded", package);
 		why = reason;
 	}
+	if (why == NULL && parley_registry_count(kind) >= PARLEY_REGISTRY_MAX) {
+		g_snprintf(reason, sizeof(reason), "more than %d %ss", PARLEY_REGISTRY_MAX, spec->label);
+		why = reason;
+	}
 	if (why == NULL) {
-		int rc = spec->init(vtable);
+		int rc = spec->init(vtable, core_table);
 		if (rc != 0) {
 			g_snprintf(reason, sizeof(reason), "init of %s failed (%d)", package, rc);
 			why = reason;
 		}
 	}
-	unsigned count = (unsigned)g_atomic_int_get(&registry[kind].count);
-	if (why == NULL && count >= MAX_MODULES) {
+	if (why == NULL && parley_registry_add(kind, vtable, dl, path) != 0) {
 		spec->destroy(vtable);
-		g_snprintf(reason, sizeof(reason), "more than %d %ss", MAX_MODULES, spec->label);
+		g_snprintf(reason, sizeof(reason), "package %s could not be registered", package);
 		why = reason;
-	}
-	if (why == NULL) {
-		registry[kind].entries[count] = (module_entry){vtable, dl, g_strdup(path)};
-		g_atomic_int_set(&registry[kind].count, (gint)count + 1);
 	}
 	g_mutex_unlock(&load_lock);
 
@@ -328,7 +249,7 @@ static int load_one(const char *path, parley_module_kind kind, const char *disab
 		dlclose(dl);
 		return -1;
 	}
-	module_head head = read_head(vtable);
+	parley_module_head head = parley_registry_read_head(vtable);
 	PLOG_INFO("loaded %s %s %s (%s) from %s", spec->label, head.package,
 	          head.version_string ? head.version_string : "", head.name ? head.name : "", path);
 	return 1;
@@ -386,19 +307,17 @@ void parley_loader_unload_all(void)
 {
 	static const parley_module_kind order[] = {PARLEY_MODULE_HANDLER, PARLEY_MODULE_TRANSPORT,
 	                                           PARLEY_MODULE_PLUGIN};
-	module_entry taken[G_N_ELEMENTS(order)][MAX_MODULES];
+	parley_registry_entry taken[G_N_ELEMENTS(order)][PARLEY_REGISTRY_MAX];
 	unsigned counts[G_N_ELEMENTS(order)];
 	g_mutex_lock(&load_lock);
-	for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
-		counts[k] = (unsigned)g_atomic_int_get(&registry[order[k]].count);
-		memcpy(taken[k], registry[order[k]].entries, counts[k] * sizeof(module_entry));
-		g_atomic_int_set(&registry[order[k]].count, 0);
-	}
+	for (size_t k = 0; k < G_N_ELEMENTS(order); k++)
+		counts[k] = parley_registry_take_all(order[k], taken[k]);
 	g_mutex_unlock(&load_lock);
 	/* destroy every module (newest first within a kind), then dlclose */
 	for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
 		for (unsigned i = counts[k]; i-- > 0;) {
-			PLOG_VERB("unloading %s %s", kind_specs[order[k]].label, read_head(taken[k][i].vtable).package);
+			PLOG_VERB("unloading %s %s", kind_specs[order[k]].label,
+			          parley_registry_read_head(taken[k][i].vtable).package);
 			kind_specs[order[k]].destroy(taken[k][i].vtable);
 		}
 	}
@@ -410,97 +329,4 @@ void parley_loader_unload_all(void)
 		}
 	}
 	parley_registry_set_aliases(NULL);
-}
-
-int parley_registry_set_aliases(const char *list)
-{
-	GHashTable *table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	char **items = list ? g_strsplit(list, ",", -1) : NULL;
-	for (char **it = items; it && *it; it++) {
-		char *item = g_strstrip(*it);
-		if (*item == '\0')
-			continue;
-		char *eq = strchr(item, '=');
-		if (eq == NULL || eq == item || eq[1] == '\0') {
-			PLOG_WARN("[plugins] aliases: \"%s\" is not alias=package, ignored", item);
-			continue;
-		}
-		*eq = '\0';
-		char *alias = g_strstrip(item), *package = g_strstrip(eq + 1);
-		if (parley_registry_plugin(package) == NULL)
-			PLOG_WARN("[plugins] aliases: %s points to %s, which is not loaded", alias, package);
-		g_hash_table_replace(table, g_strdup(alias), g_strdup(package));
-	}
-	g_strfreev(items);
-	int n = (int)g_hash_table_size(table);
-	g_mutex_lock(&alias_lock);
-	GHashTable *old = aliases;
-	aliases = n > 0 ? table : NULL;
-	g_mutex_unlock(&alias_lock);
-	if (old)
-		g_hash_table_destroy(old);
-	if (n == 0)
-		g_hash_table_destroy(table);
-	return n;
-}
-
-static const void *find_package(parley_module_kind kind, const char *package)
-{
-	if (package == NULL)
-		return NULL;
-	unsigned count = (unsigned)g_atomic_int_get(&registry[kind].count);
-	for (unsigned i = 0; i < count; i++) {
-		if (strcmp(package_of(kind, i), package) == 0)
-			return registry[kind].entries[i].vtable;
-	}
-	return NULL;
-}
-
-static unsigned list_kind(parley_module_kind kind, const void **out, unsigned max)
-{
-	unsigned count = (unsigned)g_atomic_int_get(&registry[kind].count);
-	if (out == NULL)
-		return count;
-	unsigned n = count < max ? count : max;
-	for (unsigned i = 0; i < n; i++)
-		out[i] = registry[kind].entries[i].vtable;
-	return n;
-}
-
-const parley_plugin *parley_registry_plugin(const char *package_or_alias)
-{
-	const parley_plugin *plugin = find_package(PARLEY_MODULE_PLUGIN, package_or_alias);
-	if (plugin != NULL || package_or_alias == NULL)
-		return plugin;
-	g_mutex_lock(&alias_lock);
-	const char *package = aliases ? g_hash_table_lookup(aliases, package_or_alias) : NULL;
-	if (package != NULL)
-		plugin = find_package(PARLEY_MODULE_PLUGIN, package);
-	g_mutex_unlock(&alias_lock);
-	return plugin;
-}
-
-unsigned parley_registry_plugins(const parley_plugin **out, unsigned max)
-{
-	return list_kind(PARLEY_MODULE_PLUGIN, (const void **)out, max);
-}
-
-const parley_transport *parley_registry_transport(const char *package)
-{
-	return find_package(PARLEY_MODULE_TRANSPORT, package);
-}
-
-unsigned parley_registry_transports(const parley_transport **out, unsigned max)
-{
-	return list_kind(PARLEY_MODULE_TRANSPORT, (const void **)out, max);
-}
-
-const parley_handler *parley_registry_handler(const char *package)
-{
-	return find_package(PARLEY_MODULE_HANDLER, package);
-}
-
-unsigned parley_registry_handlers(const parley_handler **out, unsigned max)
-{
-	return list_kind(PARLEY_MODULE_HANDLER, (const void **)out, max);
 }

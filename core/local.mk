@@ -1,11 +1,12 @@
 # The core: everything but the loadable modules. Built as a convenience
 # library (libparleycore.la) so unit tests link exactly what parleyd runs.
-# runtime.mk lists the runtime (config, log, loops, loader, events, main);
-# api.mk lists the JSON API, sessions, auth, admin and the module tables.
+# runtime.mk lists the runtime (config, log, loops, loader, registry,
+# events, main); api.mk lists the JSON API, sessions and their WebRTC side
+# (which links libparleymedia.la), auth, admin and the module tables.
 noinst_LTLIBRARIES += libparleycore.la
 libparleycore_la_SOURCES = $(core_runtime_sources) $(core_api_sources)
 libparleycore_la_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
-libparleycore_la_LIBADD = $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
+libparleycore_la_LIBADD = libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 
 bin_PROGRAMS += parleyd
 parleyd_SOURCES = core/main.c

@@ -2,8 +2,9 @@
  * main.c — parleyd: the command line, the start-up order and the shutdown.
  *
  * Start-up: configuration (files, environment, then command-line flags on
- * top), logging, event loops, event bus, the JSON API's worker pool, then
- * plugins, transports and event handlers. No transport loaded is fatal.
+ * top), logging, event loops, event bus, the JSON API's worker pool, media,
+ * then plugins, transports and event handlers, each given its table of core
+ * services (tables.c) through the loader. No transport loaded is fatal.
  *
  * Signals (through the main GMainLoop, so handlers run as ordinary code):
  * SIGINT/SIGTERM start a graceful shutdown — the API tells every client
@@ -27,10 +28,11 @@
 #include "api.h"
 #include "config.h"
 #include "events.h"
+#include "loader.h"
 #include "log.h"
 #include "loops.h"
-#include "media/pc_core.h"
-#include "registry.h"
+#include "tables.h"
+#include "webrtc.h"
 
 #define PARLEY_LOG_MODULE "main"
 
@@ -271,6 +273,7 @@ static long read_count(const char *section, const char *key, long fallback, long
 
 static unsigned load_modules(void)
 {
+	parley_loader_set_tables(parley_tables_all());
 	unsigned transports = 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(module_folders); i++) {
 		const char *folder = parley_config_get_string("parley", "general", module_folders[i].folder_key,

@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
-#include "api.h"
 #include "errors.h"
 #include "log.h"
 #include "messages.h"
+#include "request.h"
 #include "session.h"
-#include "media/pc_core.h"
+#include "webrtc.h"
 
 #define PARLEY_LOG_MODULE "messages"
 /* A message answered later than this after it arrived is logged with where
@@ -88,10 +88,10 @@ static void run_one_message(message_job *job)
 	held_events hold = { .handle = h, .list = NULL };
 	json_t *reply;
 	gint64 started = g_get_monotonic_time();
-	if (g_atomic_int_get(&h->destroyed)) {
+	if (g_atomic_int_get(&h->life.destroyed)) {
 		char reason[96];
 		snprintf(reason, sizeof(reason), "No such handle %" G_GUINT64_FORMAT, h->id);
-		reply = parley_api_error_reply(session_id, job->transaction, PARLEY_ERROR_HANDLE_NOT_FOUND, reason);
+		reply = parley_request_error_reply(session_id, job->transaction, PARLEY_ERROR_HANDLE_NOT_FOUND, reason);
 	} else {
 		parley_plugin_result result = { .kind = PARLEY_PLUGIN_ERROR };
 		held_here = &hold;
@@ -109,7 +109,7 @@ static void run_one_message(message_job *job)
 			if (result.text[0])
 				json_object_set_new(reply, "hint", json_string(result.text));
 		} else {
-			reply = parley_api_error_reply(session_id, job->transaction, PARLEY_ERROR_PLUGIN_MESSAGE,
+			reply = parley_request_error_reply(session_id, job->transaction, PARLEY_ERROR_PLUGIN_MESSAGE,
 			                               result.text[0] ? result.text : NULL);
 		}
 		json_decref(result.content);
@@ -137,9 +137,9 @@ static void run_message_job(gpointer data, gpointer unused)
 	while (job) {
 		run_one_message(job);
 		g_mutex_lock(&h->lock);
-		job = g_queue_pop_head(&h->pending_messages);
+		job = g_queue_pop_head(&h->messages.pending);
 		if (!job)
-			h->message_running = false;
+			h->messages.running = false;
 		g_mutex_unlock(&h->lock);
 	}
 	parley_handle_unref(h);
@@ -150,9 +150,9 @@ static void run_message_job(gpointer data, gpointer unused)
 static void hand_over_turn(parley_handle *h)
 {
 	g_mutex_lock(&h->lock);
-	message_job *next = g_queue_pop_head(&h->pending_messages);
+	message_job *next = g_queue_pop_head(&h->messages.pending);
 	if (!next)
-		h->message_running = false;
+		h->messages.running = false;
 	g_mutex_unlock(&h->lock);
 	if (!next)
 		return;
@@ -183,15 +183,15 @@ int parley_messages_submit(parley_conn *conn, void *ctx, parley_handle *h, const
 	int code = 0;
 	bool queued = false;
 	g_mutex_lock(&h->lock);
-	if (h->message_running && g_queue_get_length(&h->pending_messages) >= max_queued) {
+	if (h->messages.running && g_queue_get_length(&h->messages.pending) >= max_queued) {
 		code = PARLEY_ERROR_UNKNOWN;
 		snprintf(reason, reason_size, "Too many queued plugin messages for this handle "
 		         "(limit [limits] max_queued_messages = %u)", max_queued);
-	} else if (h->message_running) {
-		g_queue_push_tail(&h->pending_messages, job);
+	} else if (h->messages.running) {
+		g_queue_push_tail(&h->messages.pending, job);
 		queued = true;
 	} else {
-		h->message_running = true;
+		h->messages.running = true;
 	}
 	g_mutex_unlock(&h->lock);
 	if (code) {

@@ -1,7 +1,8 @@
 /*
- * registry.h — the modules the loader accepted: plugins (with their config
- * aliases), transports and event handlers. Filled at start-up, read-only
- * afterwards, so lookups take no lock.
+ * registry.h — the modules the core accepted (registry.c): plugins (with
+ * their config aliases), transports and event handlers. Filled at start-up
+ * by the loader (loader.h) or, in tests, directly; read-only afterwards, so
+ * lookups take no lock.
  */
 #ifndef PARLEY_REGISTRY_H
 #define PARLEY_REGISTRY_H
@@ -15,21 +16,42 @@ typedef enum parley_module_kind {
 	PARLEY_MODULE_TRANSPORT,
 	PARLEY_MODULE_HANDLER,
 } parley_module_kind;
+#define PARLEY_MODULE_KINDS 3
 
-/* Loads every *.so in `folder` of `kind`, skipping names in the
- * comma-separated `disabled` list (file names or packages). Each refusal is
- * one log line. Returns how many were loaded. */
-int parley_loader_load_folder(const char *folder, parley_module_kind kind, const char *disabled);
-/* Loads one file; 0 or -1 with one log line. */
-int parley_loader_load_file(const char *path, parley_module_kind kind);
-/* Calls destroy on every module (handlers, transports, plugins) and dlcloses. */
-void parley_loader_unload_all(void);
+/* Modules per kind. */
+#define PARLEY_REGISTRY_MAX 128
+
+/* What every vtable starts with, whatever its kind (the strings are NULL
+ * when struct_size is too small to hold them). */
+typedef struct parley_module_head {
+	uint32_t api_version;
+	uint32_t struct_size;
+	const char *package;
+	const char *name;
+	const char *version_string;
+} parley_module_head;
+
+parley_module_head parley_registry_read_head(const void *vtable);
+
+/* One registered module: its vtable, its dlopen handle (or NULL) and the
+ * file it came from (owned, or NULL). */
+typedef struct parley_registry_entry {
+	const void *vtable;
+	void *dl;
+	char *path;
+} parley_registry_entry;
 
 /* Registers a module that is already validated and initialised (the
- * loader's job; tests use it for in-process modules). `dl` is its dlopen
- * handle or NULL; `path` may be NULL. 0, or -1 when the package is taken or
- * the registry is full. */
+ * loader's job; tests use it for in-process modules). `path` is copied.
+ * 0, or -1 when the package is taken or the kind is full. */
 int parley_registry_add(parley_module_kind kind, const void *vtable, void *dl, const char *path);
+/* True when a module of any kind has this package. */
+bool parley_registry_has_package(const char *package);
+/* How many modules of `kind` are registered. */
+unsigned parley_registry_count(parley_module_kind kind);
+/* Empties `kind`: copies its entries, oldest first, into `out` (room for
+ * PARLEY_REGISTRY_MAX) and returns how many; the caller owns their paths. */
+unsigned parley_registry_take_all(parley_module_kind kind, parley_registry_entry *out);
 /* Parses [plugins] aliases ("alias=package,alias2=package2"); replaces the
  * previous list. Returns how many aliases were accepted. */
 int parley_registry_set_aliases(const char *list);

@@ -2,7 +2,7 @@
 # and registry, the event bus (core/main.c is parleyd's own, see local.mk).
 # Also the runtime's unit tests and the deliberately broken modules the
 # loader test refuses.
-core_runtime_sources = core/config.c core/log.c core/loops.c core/loader.c core/events.c
+core_runtime_sources = core/config.c core/log.c core/loops.c core/loader.c core/registry.c core/events.c
 
 # Broken modules: built only for `make check`; -rpath makes libtool build a
 # shared object (.libs/*.so) that is never installed.

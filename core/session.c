@@ -10,7 +10,6 @@
 #include "errors.h"
 #include "events.h"
 #include "log.h"
-#include "media/pc_core.h"
 
 #define PARLEY_LOG_MODULE "session"
 #define ID_MASK ((UINT64_C(1) << 53) - 1)
@@ -20,6 +19,7 @@ static GHashTable *sessions; /* &session->id → session (holds a reference) */
 static gint handle_count;
 static parley_session_settings settings = { .session_timeout = 60 };
 static parley_timer *watchdog;
+static bool (*media_hangup)(parley_handle *h, const char *reason); /* atomic access */
 
 /* ---- ids and settings ------------------------------------------------- */
 
@@ -60,6 +60,19 @@ void parley_sessions_set_timeout(unsigned seconds)
 	g_mutex_lock(&table_lock);
 	settings.session_timeout = seconds;
 	g_mutex_unlock(&table_lock);
+}
+
+void parley_handles_set_hangup(bool (*hangup)(parley_handle *handle, const char *reason))
+{
+	__atomic_store_n(&media_hangup, hangup, __ATOMIC_RELEASE);
+}
+
+/* Ends the handle's media, when it has any (see parley_handles_set_hangup). */
+static void hang_up(parley_handle *h, const char *reason)
+{
+	bool (*hangup)(parley_handle *, const char *) = __atomic_load_n(&media_hangup, __ATOMIC_ACQUIRE);
+	if (hangup)
+		hangup(h, reason);
 }
 
 static gint64 now_us(void)
@@ -283,7 +296,7 @@ void parley_session_destroy(parley_session *s, parley_session_end why)
 	g_hash_table_iter_init(&iter, s->handles);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		parley_handle *h = value;
-		g_atomic_int_inc(&h->refcount);
+		g_atomic_int_inc(&h->life.refcount);
 		g_ptr_array_add(handles, h);
 	}
 	g_mutex_unlock(&table_lock);
@@ -293,7 +306,7 @@ void parley_session_destroy(parley_session *s, parley_session_end why)
 	for (guint i = 0; i < handles->len; i++) {
 		parley_handle *h = g_ptr_array_index(handles, i);
 		if (why == PARLEY_SESSION_END_SHUTDOWN)
-			parley_handle_hangup(h, "Shutdown");
+			hang_up(h, "Shutdown");
 		parley_handle_destroy(h, tell_handles);
 		parley_handle_unref(h);
 	}
@@ -502,7 +515,7 @@ static void emit_handle_event(parley_handle *h, const char *name)
 static void free_handle(parley_handle *h)
 {
 	g_free(h->opaque_id);
-	json_decref(h->candidates);
+	json_decref(h->webrtc.candidates);
 	g_mutex_clear(&h->lock);
 	parley_session_unref(h->session);
 	g_free(h);
@@ -514,11 +527,11 @@ int parley_handle_create(parley_session *s, const parley_plugin *plugin, const c
 	*out = NULL;
 	parley_handle *h = g_new0(parley_handle, 1);
 	h->psession.core_handle = h;
-	h->refcount = 2; /* the session table's and the caller's */
+	h->life.refcount = 2; /* the session table's and the caller's */
 	h->plugin = plugin;
 	h->opaque_id = g_strdup(opaque_id);
 	h->created = now_us();
-	h->candidates = json_array();
+	h->webrtc.candidates = json_array();
 	g_mutex_init(&h->lock);
 	parley_session_ref(s);
 	h->session = s;
@@ -547,7 +560,7 @@ int parley_handle_create(parley_session *s, const parley_plugin *plugin, const c
 	g_atomic_int_inc(&handle_count);
 	int rc = plugin->create_session ? plugin->create_session(&h->psession) : 0;
 	if (rc != 0) {
-		g_atomic_int_set(&h->destroyed, 1);
+		g_atomic_int_set(&h->life.destroyed, 1);
 		g_mutex_lock(&table_lock);
 		g_hash_table_remove(s->handles, &h->id);
 		g_mutex_unlock(&table_lock);
@@ -570,7 +583,7 @@ parley_handle *parley_handle_find(parley_session *s, uint64_t id)
 	g_mutex_lock(&table_lock);
 	parley_handle *h = g_hash_table_lookup(s->handles, &id);
 	if (h)
-		g_atomic_int_inc(&h->refcount);
+		g_atomic_int_inc(&h->life.refcount);
 	g_mutex_unlock(&table_lock);
 	return h;
 }
@@ -583,12 +596,12 @@ parley_handle *parley_handle_from_plugin(parley_plugin_session *psession)
 void parley_handle_ref(parley_handle *h)
 {
 	if (h)
-		g_atomic_int_inc(&h->refcount);
+		g_atomic_int_inc(&h->life.refcount);
 }
 
 void parley_handle_unref(parley_handle *h)
 {
-	if (h && g_atomic_int_dec_and_test(&h->refcount))
+	if (h && g_atomic_int_dec_and_test(&h->life.refcount))
 		free_handle(h);
 }
 
@@ -604,9 +617,9 @@ int parley_handle_destroy(parley_handle *h, bool notify)
 {
 	/* The PeerConnection ends first, so no media callback follows
 	 * destroy_session. */
-	if (!g_atomic_int_get(&h->destroyed))
-		parley_handle_hangup(h, "Detach");
-	if (!g_atomic_int_compare_and_exchange(&h->destroyed, 0, 1))
+	if (!g_atomic_int_get(&h->life.destroyed))
+		hang_up(h, "Detach");
+	if (!g_atomic_int_compare_and_exchange(&h->life.destroyed, 0, 1))
 		return 0;
 	g_mutex_lock(&table_lock);
 	bool in_table = g_hash_table_lookup(h->session->handles, &h->id) == h;
@@ -626,33 +639,5 @@ int parley_handle_destroy(parley_handle *h, bool notify)
 	PLOG_VERB("handle %" G_GUINT64_FORMAT " detached", h->id);
 	if (in_table)
 		parley_handle_unref(h);
-	return rc;
-}
-
-bool parley_handle_hangup(parley_handle *h, const char *reason)
-{
-	g_mutex_lock(&h->lock);
-	bool active = h->pc_active;
-	h->pc_active = false;
-	g_mutex_unlock(&h->lock);
-	parley_webrtc_close(h); /* close_notify, ICE stopped; a new jsep starts afresh */
-	if (!active)
-		return false;
-	if (h->plugin->hangup_media)
-		h->plugin->hangup_media(&h->psession);
-	send_handle_event(h, json_pack("{ssss}", "janus", "hangup", "reason", reason ? reason : "Hangup"));
-	return true;
-}
-
-int parley_handle_add_candidate(parley_handle *h, json_t *candidate)
-{
-	int rc = 0;
-	g_mutex_lock(&h->lock);
-	unsigned max = settings.max_candidates_per_handle;
-	if (max && json_array_size(h->candidates) >= max)
-		rc = PARLEY_ERROR_UNKNOWN;
-	else
-		json_array_append(h->candidates, candidate);
-	g_mutex_unlock(&h->lock);
 	return rc;
 }

@@ -1,13 +1,16 @@
 /*
- * session.h — client connections, sessions and handles: their ids,
- * lifetimes (reference counts), limits, the idle watchdog and reclaiming a
- * session after its connection went away.
+ * session.h — client connections, sessions and handles (session.c): their
+ * ids, lifetimes (reference counts), limits, the idle watchdog and
+ * reclaiming a session after its connection went away.
  *
- * Locking: one mutex guards the session table, every session's handle
- * table, every session's connection pointer and every connection's session
- * count. It is taken on the signaling path only, never per media packet.
- * Reference counts are atomic. Functions returning a session or handle
- * return a new reference the caller drops with the matching _unref.
+ * Locking: one mutex (the table lock, in session.c) guards the session
+ * table, every session's handle table, connection pointer, destroyed flag
+ * and reclaim deadline, every connection's session count, and the
+ * settings. It is taken on the signaling path only, never per media
+ * packet. Reference counts are atomic. A handle's own lock guards its
+ * message queue and its WebRTC state (see parley_handle). Functions
+ * returning a session or handle return a new reference the caller drops
+ * with the matching _unref.
  */
 #ifndef PARLEY_SESSION_H
 #define PARLEY_SESSION_H
@@ -26,7 +29,7 @@ struct parley_conn {
 	void *data;
 	void (*free_data)(void *data);
 	gint refcount;
-	gint closed;
+	gint closed;       /* set once, atomically, by parley_conn_closed */
 	unsigned sessions; /* sessions it owns; under the table lock */
 };
 
@@ -34,31 +37,52 @@ typedef struct parley_session {
 	uint64_t id;
 	gint refcount;
 	gint destroyed;           /* set once, under the table lock */
-	parley_conn *conn;        /* owning connection (a reference); under the lock */
+	parley_conn *conn;        /* owning connection (a reference) or NULL; under the table lock */
 	gint64 created;           /* monotonic µs */
 	gint64 last_activity;     /* monotonic µs; atomic access */
-	gint64 reclaim_deadline;  /* monotonic µs when a closed conn's session ends; 0 = none */
-	GHashTable *handles;      /* &handle->id → handle (holds a reference); under the lock */
+	gint64 reclaim_deadline;  /* monotonic µs when a closed conn's session ends; 0 = none; under the table lock */
+	GHashTable *handles;      /* &handle->id → handle (holds a reference); under the table lock */
 } parley_session;
 
 typedef struct parley_handle {
 	parley_plugin_session psession; /* what the plugin sees; core_handle = this */
+
+	/* Who the handle is. Owner: core/session.c, which sets these in
+	 * parley_handle_create (loop right after the handle entered its
+	 * session's table) and never changes them: read without a lock. */
 	uint64_t id;
-	gint refcount;
-	gint destroyed;
 	parley_session *session;  /* a reference */
 	const parley_plugin *plugin;
-	parley_loop *loop;        /* pinned event loop (one slot of parley_loops_pick) */
+	parley_loop *loop;        /* pinned event loop (one slot of parley_loops_pick), or NULL */
 	char *opaque_id;          /* or NULL */
 	gint64 created;           /* monotonic µs */
-	GMutex lock;              /* guards candidates and pc_active */
-	json_t *candidates;       /* trickled candidates kept until media exists */
-	bool pc_active;           /* a PeerConnection exists (set by the media layer) */
-	struct parley_pc *pc;     /* the PeerConnection (core/media/pc_core.c); under lock */
-	/* Plugin messages run one at a time per handle, in arrival order
-	 * (core/api.c): under lock. */
-	bool message_running;     /* a worker is running this handle's messages */
-	GQueue pending_messages;  /* message jobs waiting behind it */
+
+	/* Its lifetime. Owner: core/session.c; atomic, no lock (others only
+	 * read destroyed). */
+	struct {
+		gint refcount;
+		gint destroyed;   /* set once: parley_handle_destroy, or a plugin refusing the attach */
+	} life;
+
+	/* Guards `messages` and `webrtc` below. core/session.c initialises
+	 * and clears it with the handle. */
+	GMutex lock;
+
+	/* Plugin messages run one at a time per handle, in arrival order.
+	 * Owner: core/messages.c; under lock. */
+	struct {
+		bool running;     /* a worker is running this handle's messages */
+		GQueue pending;   /* message jobs waiting behind it (each holds a handle reference) */
+	} messages;
+
+	/* The handle's PeerConnection. Owner: core/webrtc.c; under lock.
+	 * core/session.c makes the candidates array with the handle and frees
+	 * what is left in it with the handle. */
+	struct {
+		struct parley_pc *pc; /* or NULL; holds a handle reference until it is closed */
+		bool active;          /* a pc was made since the last hangup, which will tell the plugin and the client */
+		json_t *candidates;   /* trickled candidates kept until the pc has the client's description */
+	} webrtc;
 } parley_handle;
 
 /* Why a session ends: decides what its client is told. */
@@ -102,7 +126,8 @@ void parley_conn_closed(parley_conn *conn);
 int parley_conn_send(parley_conn *conn, void *request_ctx, bool admin, json_t *message);
 
 /* Sessions. create returns 0 and a reference in *out, or an API error code
- * (468 id in use, 490 limit reached) with a reason. requested_id 0 = random. */
+ * (467 id not below 2^53, 468 id in use, 490 limit reached) with a reason.
+ * requested_id 0 = random. */
 int parley_session_create(parley_conn *conn, uint64_t requested_id, parley_session **out,
                           char *reason, size_t reason_size);
 parley_session *parley_session_find(uint64_t id);
@@ -114,7 +139,8 @@ parley_conn *parley_session_conn(parley_session *session);
 /* Sends an event (borrowed) to the session's connection. */
 int parley_session_notify(parley_session *session, json_t *event);
 void parley_session_destroy(parley_session *session, parley_session_end why);
-/* Moves the session to `conn`: 0, or 490 when conn's limit is reached. */
+/* Moves the session to `conn`: 0, 458 when the session is ending, or 490
+ * when conn's limit is reached. */
 int parley_session_claim(parley_session *session, parley_conn *conn, char *reason, size_t reason_size);
 json_t *parley_sessions_list(void);                   /* [ids] (new reference) */
 json_t *parley_session_handle_ids(parley_session *s); /* [ids] (new reference) */
@@ -129,14 +155,19 @@ parley_handle *parley_handle_find(parley_session *session, uint64_t id);
 parley_handle *parley_handle_from_plugin(parley_plugin_session *psession);
 void parley_handle_ref(parley_handle *handle);
 void parley_handle_unref(parley_handle *handle);
-/* Detaches: plugin->destroy_session, then the "detached" event when
- * `notify`. Returns the plugin's result (0 or its error code). */
+/* Detaches: ends the handle's media (the hangup below), then
+ * plugin->destroy_session, then the "detached" event when `notify`.
+ * Returns the plugin's result (0 or its error code); 0 when the handle was
+ * already destroyed. */
 int parley_handle_destroy(parley_handle *handle, bool notify);
-/* Ends the handle's PeerConnection when there is one: plugin hangup_media
- * and a "hangup" event. Returns true when there was one. */
-bool parley_handle_hangup(parley_handle *handle, const char *reason);
-/* Keeps a trickled candidate (borrowed): 0 or 490 over the limit. */
-int parley_handle_add_candidate(parley_handle *handle, json_t *candidate);
+
+/* How the session layer ends a handle's media: `hangup` closes the
+ * handle's PeerConnection, tells the plugin (hangup_media) and the client
+ * ("hangup") and returns true when there was one. It runs before a
+ * plugin's destroy_session, and for every handle when the server stops.
+ * parley_api_start installs core/webrtc.c's parley_webrtc_hangup; until
+ * then (unit tests of sessions alone) no handle has media. */
+void parley_handles_set_hangup(bool (*hangup)(parley_handle *handle, const char *reason));
 
 /* A random id in [1, 2^53) (safe for JavaScript clients). */
 uint64_t parley_random_id(void);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib.h>
+#include "status.h"
 #include "api.h"
 #include "config.h"
 #include "events.h"

@@ -3,9 +3,12 @@
  * (plugins, transports, event handlers). Each is a static const struct
  * filled with designated initializers, with api_version and struct_size
  * set; every entry forwards to the core module that owns the service.
+ * parleyd hands them to the loader (parley_tables_all).
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include "tables.h"
+#include "admin.h"
 #include "api.h"
 #include "auth.h"
 #include "config.h"
@@ -13,8 +16,10 @@
 #include "events.h"
 #include "log.h"
 #include "loops.h"
+#include "request.h"
 #include "session.h"
-#include "media/pc_core.h"
+#include "status.h"
+#include "webrtc.h"
 
 /* ---- shared entries ------------------------------------------------------- */
 
@@ -79,7 +84,7 @@ static void end_session(parley_plugin_session *psession)
 		parley_handle_destroy(h, true);
 }
 
-/* Media services (core/media/pc_core.c); data channels are not supported
+/* Media services (core/webrtc.c); data channels are not supported
  * yet, so relay_data reports failure. */
 static int relay_data(parley_plugin_session *s, parley_data_packet *p) { return -1; }
 
@@ -87,7 +92,7 @@ static parley_timer *plugin_timer_start(parley_plugin_session *psession, unsigne
                                         parley_timer_fn fn, void *user_data, void (*destroy)(void *))
 {
 	parley_handle *h = parley_handle_from_plugin(psession);
-	if (h && g_atomic_int_get(&h->destroyed))
+	if (h && g_atomic_int_get(&h->life.destroyed))
 		return NULL;
 	parley_loop *loop = h && h->loop ? h->loop : parley_loops_first();
 	return parley_timer_start(loop, interval_ms, fn, user_data, destroy);
@@ -129,11 +134,6 @@ static const parley_plugin_core plugin_core = {
 	.sdp_summary = parley_webrtc_sdp_summary,
 };
 
-const parley_plugin_core *parley_plugin_core_table(void)
-{
-	return &plugin_core;
-}
-
 /* ---- transports ------------------------------------------------------------------ */
 
 static void *conn_data(parley_conn *conn)
@@ -143,7 +143,10 @@ static void *conn_data(parley_conn *conn)
 
 static void transport_incoming(parley_conn *conn, void *request_ctx, bool admin, json_t *message)
 {
-	parley_api_incoming(conn, request_ctx, admin, message);
+	if (admin)
+		parley_admin_incoming(conn, request_ctx, message);
+	else
+		parley_api_incoming(conn, request_ctx, message);
 }
 
 static int session_touch(uint64_t session_id)
@@ -182,7 +185,7 @@ static const parley_transport_core transport_core = {
 	.conn_unref = parley_conn_unref,
 	.conn_closed = parley_conn_closed,
 	.incoming_request = transport_incoming,
-	.error_reply = parley_api_error_reply,
+	.error_reply = parley_request_error_reply,
 	.session_touch = session_touch,
 	.handle_http = parley_status_handle_http,
 	.notify_event = transport_notify_event,
@@ -191,11 +194,6 @@ static const parley_transport_core transport_core = {
 	.state_dir = state_dir,
 	.log = module_log,
 };
-
-const parley_transport_core *parley_transport_core_table(void)
-{
-	return &transport_core;
-}
 
 /* ---- event handlers ---------------------------------------------------------------- */
 
@@ -215,7 +213,15 @@ static const parley_handler_core handler_core = {
 	.timer_stop = timer_stop,
 };
 
-const parley_handler_core *parley_handler_core_table(void)
+/* ---- all three ------------------------------------------------------------------------ */
+
+static const parley_loader_tables all_tables = {
+	.plugin = &plugin_core,
+	.transport = &transport_core,
+	.handler = &handler_core,
+};
+
+const parley_loader_tables *parley_tables_all(void)
 {
-	return &handler_core;
+	return &all_tables;
 }

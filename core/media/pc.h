@@ -7,9 +7,10 @@
  * pc_sdp.c (negotiation: remote descriptions in, our transport attributes
  * merged into the description we send), pc_media.c (the datagram path:
  * demux, SRTP, RTP/RTCP in and out, NACK, stats, periodic reports),
- * pc_helpers.c (the SDP helpers plugins get: answer, offer, summary),
- * pc_core.c (the core side: one pc per handle, Janus events, plugin
- * callbacks; part of libparleycore).
+ * pc_liveness.c (is the peer still there), pc_rewrite.c (what relay_rtp
+ * changes in a packet), pc_helpers.c (the SDP helpers plugins get: answer,
+ * offer, summary). The core side (one pc per handle, Janus events, plugin
+ * callbacks) is core/webrtc.c, in libparleycore.
  *
  * Threading: functions marked [loop] run on the pc's context thread (use
  * parley_pc_invoke from elsewhere); functions marked [any] may be called

@@ -1,7 +1,6 @@
 # core/media PeerConnections: the pc itself (ICE + DTLS-SRTP + streams,
-# negotiation, media path, SDP helpers for plugins) in libparleymedia.la,
-# and its core side (one pc per handle, events, plugin callbacks) in
-# libparleycore.la, which therefore links libparleymedia.la. Unit tests:
+# negotiation, media path, SDP helpers for plugins) in libparleymedia.la
+# (its core side, one pc per handle, is core/webrtc.c). Unit tests:
 # negotiation against captured browser offers and two pcs over 127.0.0.1;
 # relay_rtp rewriting (test_pc_rewrite); liveness of a frozen peer and
 # answers that do not answer our offer (test_pc_liveness).
@@ -9,9 +8,6 @@ media_pc_sources = \
 	core/media/pc.h core/media/pc_internal.h core/media/pc.c core/media/pc_sdp.c \
 	core/media/pc_media.c core/media/pc_liveness.c core/media/pc_rewrite.c core/media/pc_helpers.h \
 	core/media/pc_helpers.c
-
-libparleycore_la_SOURCES += core/media/pc_core.h core/media/pc_core.c
-libparleycore_la_LIBADD += libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_pc

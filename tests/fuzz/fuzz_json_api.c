@@ -28,9 +28,10 @@
 #include <openssl/crypto.h>
 
 #include "api.h"
+#include "loader.h"
 #include "log.h"
 #include "loops.h"
-#include "registry.h"
+#include "tables.h"
 
 #define MAX_LINES 16
 #define ANSWER_WAIT_US (8 * G_USEC_PER_SEC) /* generous: valgrind runs the replay too */
@@ -170,6 +171,7 @@ static void start_core(void)
 		fprintf(stderr, "fuzz_json_api: cannot start the core\n");
 		abort();
 	}
+	parley_loader_set_tables(parley_tables_all());
 	char *path = echo_path();
 	if (!path || parley_loader_load_file(path, PARLEY_MODULE_PLUGIN) != 0) {
 		fprintf(stderr, "fuzz_json_api: cannot load the echo plugin (%s); set PARLEY_BUILDDIR\n",
@@ -179,7 +181,7 @@ static void start_core(void)
 	g_free(path);
 	/* As in the sample configuration: janus.js's plugin name reaches echo. */
 	parley_registry_set_aliases("janus.plugin.echotest=parley.plugin.echo");
-	core = parley_transport_core_table();
+	core = parley_tables_all()->transport;
 	trace = getenv("PARLEY_FUZZ_TRACE") != NULL;
 	atexit(stop_core);
 }

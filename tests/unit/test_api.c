@@ -16,9 +16,10 @@
 #include "api.h"
 #include "auth.h"
 #include "errors.h"
+#include "loader.h"
 #include "loops.h"
-#include "registry.h"
 #include "session.h"
+#include "tables.h"
 
 /* ---- a transport that records answers and events ---------------------------- */
 
@@ -158,7 +159,8 @@ static int group_setup(void **state)
 	events = g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
 	if (parley_loops_start(1) || parley_api_start(2))
 		return -1;
-	core = parley_transport_core_table();
+	parley_loader_set_tables(parley_tables_all());
+	core = parley_tables_all()->transport;
 	const char *builddir = getenv("PARLEY_BUILDDIR");
 	if (builddir) {
 		char *path = g_build_filename(builddir, "plugins", "echo", ".libs", "parley_plugin_echo.so", NULL);
@@ -530,11 +532,11 @@ static void error_reply_for_transports(void **state)
 	assert_null(json_object_get(e, "session_id"));
 	assert_true(json_is_null(json_object_get(e, "transaction")));
 	json_decref(e);
-	const parley_plugin_core *p = parley_plugin_core_table();
+	const parley_plugin_core *p = parley_tables_all()->plugin;
 	assert_int_equal(p->api_version, PARLEY_PLUGIN_API_VERSION);
 	assert_int_equal(p->struct_size, sizeof(parley_plugin_core));
 	assert_int_equal(p->relay_rtp(NULL, NULL), -1);
-	assert_int_equal(parley_handler_core_table()->struct_size, sizeof(parley_handler_core));
+	assert_int_equal(parley_tables_all()->handler->struct_size, sizeof(parley_handler_core));
 }
 
 int main(void)

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "loops.h"
 #include "registry.h"
+#include "tables.h"
 
 /* ---- a transport that records everything in order ---------------------------- */
 
@@ -190,10 +191,10 @@ static int group_setup(void **state)
 	seen = g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
 	if (parley_loops_start(1) || parley_api_start(2))
 		return -1;
-	if (order_plugin.init(parley_plugin_core_table()) ||
+	if (order_plugin.init(parley_tables_all()->plugin) ||
 	    parley_registry_add(PARLEY_MODULE_PLUGIN, &order_plugin, NULL, NULL))
 		return -1;
-	core = parley_transport_core_table();
+	core = parley_tables_all()->transport;
 	conn = core->conn_new(&recorder, NULL, NULL);
 	session_id = answered_id(send_request(json_pack("{ssss}", "janus", "create", "transaction", "c")));
 	handle_a = attach();

@@ -15,10 +15,10 @@
 #include <cmocka.h>
 #include <glib.h>
 
-#include "api.h"
 #include "config.h"
+#include "loader.h"
 #include "log.h"
-#include "registry.h"
+#include "tables.h"
 
 static char *workdir;
 
@@ -71,6 +71,7 @@ static void builds_with_pkg_config_and_loads(void **state)
 	g_free(err);
 
 	char *so = g_build_filename(workdir, "hello.so", NULL);
+	parley_loader_set_tables(parley_tables_all());
 	assert_int_equal(parley_loader_load_file(so, PARLEY_MODULE_PLUGIN), 0);
 	const parley_plugin *hello = parley_registry_plugin("parley.plugin.hello");
 	assert_non_null(hello);

@@ -4,8 +4,8 @@
  * answers; the deliberately broken modules (tests/modules: no entry symbol,
  * wrong api_version, failing init, too-small struct_size), a non-ELF file,
  * an empty file and a module of the wrong kind are each refused with one log
- * line naming the file, without a crash; duplicates, disable lists, aliases
- * and unloading.
+ * line naming the file, without a crash; duplicates, disable lists, aliases,
+ * a load before the core tables were handed over, and unloading.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,9 +21,10 @@
 #include "api.h"
 #include "config.h"
 #include "events.h"
+#include "loader.h"
 #include "log.h"
 #include "loops.h"
-#include "registry.h"
+#include "tables.h"
 
 #define ECHO "parley.plugin.echo"
 
@@ -76,6 +77,7 @@ static int group_setup(void **state)
 	parley_log_set_level(PARLEY_LOG_INFO);
 	if (parley_log_open(log_path, false) != 0 || parley_loops_start(1) != 0 || parley_events_start(16) != 0)
 		return -1;
+	parley_loader_set_tables(parley_tables_all());
 	return parley_api_start(1);
 }
 
@@ -250,6 +252,20 @@ static void aliases_resolve_to_packages(void **state)
 	g_free(echo);
 }
 
+/* Without the core tables (parley_loader_set_tables) nothing can be
+ * initialised: refused with one line, and loadable again once they are. */
+static void refused_without_core_tables(void **state)
+{
+	char *echo = echo_path();
+	parley_loader_set_tables(NULL);
+	assert_int_equal(parley_loader_load_file(echo, PARLEY_MODULE_PLUGIN), -1);
+	assert_int_equal(log_lines_with(echo, "no core table"), 1);
+	assert_int_equal(parley_registry_plugins(NULL, 0), 0);
+	parley_loader_set_tables(parley_tables_all());
+	assert_int_equal(parley_loader_load_file(echo, PARLEY_MODULE_PLUGIN), 0);
+	g_free(echo);
+}
+
 static void unload_empties_the_registry(void **state)
 {
 	char *echo = echo_path();
@@ -274,6 +290,7 @@ int main(void)
 		cmocka_unit_test_teardown(folder_loads_only_the_good_module, unload),
 		cmocka_unit_test_teardown(disable_list_by_file_or_package, unload),
 		cmocka_unit_test_teardown(aliases_resolve_to_packages, unload),
+		cmocka_unit_test_teardown(refused_without_core_tables, unload),
 		cmocka_unit_test_teardown(unload_empties_the_registry, unload),
 	};
 	return cmocka_run_group_tests_name("loader", tests, group_setup, group_teardown);

@@ -13,6 +13,7 @@
 #include "session.h"
 #include "errors.h"
 #include "loops.h"
+#include "webrtc.h"
 
 /* ---- a transport that records what the core sends ---------------------------- */
 
@@ -247,11 +248,12 @@ static void limits_are_enforced(void **state)
 	assert_null(h2);
 	assert_int_equal(created, 1);
 
-	/* Trickled candidates are bounded too (4 in configure()). */
+	/* Trickled candidates a handle keeps (core/webrtc.c) are bounded too
+	 * (4 in configure()). */
 	json_t *candidate = json_pack("{ss}", "candidate", "candidate:1 1 udp 1 127.0.0.1 9 typ host");
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(parley_handle_add_candidate(h, candidate), 0);
-	assert_int_equal(parley_handle_add_candidate(h, candidate), PARLEY_ERROR_UNKNOWN);
+		assert_int_equal(parley_webrtc_keep_candidate(h, candidate), 0);
+	assert_int_equal(parley_webrtc_keep_candidate(h, candidate), PARLEY_ERROR_UNKNOWN);
 	json_decref(candidate);
 
 	parley_handle_unref(h);
@@ -300,7 +302,7 @@ static void handles_attach_and_detach(void **state)
 	assert_int_equal(parley_handle_create(s, &counter_plugin, NULL, &h, reason, sizeof(reason)), 0);
 	parley_session_destroy(s, PARLEY_SESSION_END_REQUEST);
 	assert_int_equal(destroyed, 2);
-	assert_true(h->destroyed);
+	assert_true(h->life.destroyed);
 	assert_int_equal(parley_handle_create(s, &counter_plugin, NULL, &found, reason, sizeof(reason)),
 	                 PARLEY_ERROR_SESSION_NOT_FOUND);
 	parley_handle_unref(h);
@@ -330,7 +332,7 @@ static void watchdog_pass_ends_idle_sessions(void **state)
 	assert_non_null(over);
 	assert_true(over->timeout);
 	assert_int_equal(destroyed, 1);
-	assert_true(h->destroyed);
+	assert_true(h->life.destroyed);
 
 	/* Timeout 0 = never. */
 	configure(0, 0, 0, 0, 0);

@@ -1,12 +1,13 @@
 /*
- * pc_core.h — the core side of PeerConnections (pc_core.c, built into
- * libparleycore): one parley_pc per handle on the handle's loop, the JSEP
- * and trickle paths of the client API, the Janus events (webrtcup, media,
+ * webrtc.h — the WebRTC side of handles (webrtc.c): one PeerConnection
+ * (core/media/pc.h) per handle on the handle's loop, the JSEP and trickle
+ * paths of the client API, hangups, the Janus events (webrtcup, media,
  * slowlink, hangup, trickle), the plugin's media callbacks, and the media
  * entries of the plugin core table. Settings come from parley.conf [media].
+ * It owns each handle's `webrtc` fields (session.h).
  */
-#ifndef PARLEY_MEDIA_PC_CORE_H
-#define PARLEY_MEDIA_PC_CORE_H
+#ifndef PARLEY_WEBRTC_H
+#define PARLEY_WEBRTC_H
 
 #include <stdbool.h>
 #include <jansson.h>
@@ -26,13 +27,21 @@ json_t *parley_webrtc_local_jsep(parley_handle *handle, json_t *jsep, int *code,
 /* After the event carrying our jsep went out: the server candidates as
  * trickle events, then completed. */
 void parley_webrtc_local_jsep_sent(parley_handle *handle);
-/* A trickled candidate (borrowed): 1 = handed to the pc, 0 = no pc yet
- * (the caller keeps it), or an API error code. */
+/* A trickled candidate (borrowed): 1 = handed to the pc, 0 = the pc cannot
+ * take it yet (none, or no client description): keep it with
+ * parley_webrtc_keep_candidate. */
 int parley_webrtc_trickle(parley_handle *handle, json_t *candidate, char *reason, size_t reason_size);
-/* Closes and drops the handle's pc (no event); true when there was one. */
-bool parley_webrtc_close(parley_handle *handle);
-/* Admin handle_info "webrtc" (new reference) or NULL without a pc. */
-json_t *parley_webrtc_info(parley_handle *handle);
+/* Keeps a trickled candidate (borrowed) until the pc has the client's
+ * description: 0, or 490 over [limits] max_candidates_per_handle. */
+int parley_webrtc_keep_candidate(parley_handle *handle, json_t *candidate);
+/* Ends the handle's PeerConnection: closes it (close_notify, ICE stopped;
+ * a new jsep starts afresh) and, when one was made since the last hangup,
+ * calls the plugin's hangup_media and sends the "hangup" event. Returns
+ * true when there was one. */
+bool parley_webrtc_hangup(parley_handle *handle, const char *reason);
+/* Admin handle_info: adds "pc-active", "pending-trickles" and "webrtc"
+ * (the pc's state, or null without a pc) to `info`. */
+void parley_webrtc_add_info(parley_handle *handle, json_t *info);
 
 /* Plugin table entries. */
 int parley_webrtc_relay_rtp(parley_plugin_session *session, parley_rtp_packet *packet);

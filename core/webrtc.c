@@ -1,23 +1,24 @@
 /*
- * pc_core.c — PeerConnections as the core sees them: one parley_pc per
+ * webrtc.c — PeerConnections as the core sees them: one parley_pc per
  * handle, created on the first jsep on the handle's loop; the client's
  * offers/answers and trickled candidates go in, the plugin's jsep goes out
  * with our transport merged in (then our candidates as trickle events);
  * pc callbacks become Janus events (webrtcup, media, slowlink, hangup),
- * event-bus events and the plugin's media callbacks. Settings come from
- * parley.conf [media], read once.
+ * event-bus events and the plugin's media callbacks; a hangup closes the
+ * pc. Owns each handle's `webrtc` fields, under the handle's lock.
+ * Settings come from parley.conf [media], read once.
  */
 #include <stdio.h>
 #include <string.h>
 #include <gio/gio.h>
-#include "pc_core.h"
-#include "pc.h"
-#include "pc_helpers.h"
+#include "webrtc.h"
 #include "config.h"
 #include "errors.h"
 #include "events.h"
 #include "log.h"
-#include "dtls.h"
+#include "media/dtls.h"
+#include "media/pc.h"
+#include "media/pc_helpers.h"
 
 #define PARLEY_LOG_MODULE "webrtc"
 
@@ -182,7 +183,7 @@ static void bus(parley_handle *h, uint32_t type, json_t *event)
 
 static bool handle_alive(parley_handle *h)
 {
-	return !g_atomic_int_get(&h->destroyed);
+	return !g_atomic_int_get(&h->life.destroyed);
 }
 
 static void on_local_candidate(void *user_data, const char *mid, int mline, const char *candidate)
@@ -248,7 +249,7 @@ static gboolean run_hangup(gpointer data)
 {
 	hangup_job *job = data;
 	PLOG_INFO("handle %" G_GUINT64_FORMAT ": PeerConnection ended (%s)", job->handle->id, job->reason);
-	parley_handle_hangup(job->handle, job->reason);
+	parley_webrtc_hangup(job->handle, job->reason);
 	parley_handle_unref(job->handle);
 	g_free(job->reason);
 	g_free(job);
@@ -300,7 +301,7 @@ static const parley_pc_callbacks pc_callbacks = {
 static parley_pc *pc_of(parley_handle *h)
 {
 	g_mutex_lock(&h->lock);
-	parley_pc *pc = h->pc;
+	parley_pc *pc = h->webrtc.pc;
 	parley_pc_ref(pc);
 	g_mutex_unlock(&h->lock);
 	return pc;
@@ -316,12 +317,12 @@ static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason
 		return NULL;
 	}
 	g_mutex_lock(&h->lock);
-	if (!h->pc) {
+	if (!h->webrtc.pc) {
 		parley_handle_ref(h); /* dropped when the pc is closed */
-		h->pc = parley_pc_new(parley_loop_context(h->loop), &media_settings, &pc_callbacks, h);
-		h->pc_active = true;
+		h->webrtc.pc = parley_pc_new(parley_loop_context(h->loop), &media_settings, &pc_callbacks, h);
+		h->webrtc.active = true;
 	}
-	parley_pc *pc = h->pc;
+	parley_pc *pc = h->webrtc.pc;
 	parley_pc_ref(pc);
 	g_mutex_unlock(&h->lock);
 	return pc;
@@ -339,8 +340,8 @@ typedef struct remote_call {
 static void apply_pending_candidates(parley_handle *h, parley_pc *pc)
 {
 	g_mutex_lock(&h->lock);
-	json_t *pending = h->candidates;
-	h->candidates = json_array();
+	json_t *pending = h->webrtc.candidates;
+	h->webrtc.candidates = json_array();
 	g_mutex_unlock(&h->lock);
 	size_t i;
 	json_t *c;
@@ -498,11 +499,12 @@ static void run_close(void *data)
 	parley_pc_close(data);
 }
 
-bool parley_webrtc_close(parley_handle *h)
+/* Closes and drops the handle's pc (no event); true when there was one. */
+static bool close_pc(parley_handle *h)
 {
 	g_mutex_lock(&h->lock);
-	parley_pc *pc = h->pc;
-	h->pc = NULL;
+	parley_pc *pc = h->webrtc.pc;
+	h->webrtc.pc = NULL;
 	g_mutex_unlock(&h->lock);
 	if (!pc)
 		return false;
@@ -510,6 +512,36 @@ bool parley_webrtc_close(parley_handle *h)
 	parley_pc_unref(pc);
 	parley_handle_unref(h); /* the pc's */
 	return true;
+}
+
+bool parley_webrtc_hangup(parley_handle *h, const char *reason)
+{
+	g_mutex_lock(&h->lock);
+	bool active = h->webrtc.active;
+	h->webrtc.active = false;
+	g_mutex_unlock(&h->lock);
+	close_pc(h); /* close_notify, ICE stopped; a new jsep starts afresh */
+	if (!active)
+		return false;
+	if (h->plugin->hangup_media)
+		h->plugin->hangup_media(&h->psession);
+	notify(h, "hangup", json_pack("{ssss}", "janus", "hangup", "reason", reason ? reason : "Hangup"));
+	return true;
+}
+
+int parley_webrtc_keep_candidate(parley_handle *h, json_t *candidate)
+{
+	parley_session_settings limits;
+	parley_sessions_settings(&limits);
+	unsigned max = limits.max_candidates_per_handle;
+	int rc = 0;
+	g_mutex_lock(&h->lock);
+	if (max && json_array_size(h->webrtc.candidates) >= max)
+		rc = PARLEY_ERROR_UNKNOWN;
+	else
+		json_array_append(h->webrtc.candidates, candidate);
+	g_mutex_unlock(&h->lock);
+	return rc;
 }
 
 typedef struct info_call {
@@ -523,15 +555,19 @@ static void run_info(void *data)
 	call->info = parley_pc_info(call->pc);
 }
 
-json_t *parley_webrtc_info(parley_handle *h)
+void parley_webrtc_add_info(parley_handle *h, json_t *info)
 {
+	g_mutex_lock(&h->lock);
+	json_object_set_new(info, "pc-active", json_boolean(h->webrtc.active));
+	json_object_set_new(info, "pending-trickles", json_deep_copy(h->webrtc.candidates));
+	g_mutex_unlock(&h->lock);
 	parley_pc *pc = pc_of(h);
-	if (!pc)
-		return NULL;
 	info_call call = { .pc = pc };
-	parley_pc_invoke(pc, run_info, &call);
-	parley_pc_unref(pc);
-	return call.info;
+	if (pc) {
+		parley_pc_invoke(pc, run_info, &call);
+		parley_pc_unref(pc);
+	}
+	json_object_set_new(info, "webrtc", call.info ? call.info : json_null());
 }
 
 /* ---- plugin table entries ---- */
@@ -581,7 +617,7 @@ int parley_webrtc_close_pc(parley_plugin_session *session)
 	parley_handle *h = parley_handle_from_plugin(session);
 	if (!h)
 		return -1;
-	return parley_handle_hangup(h, "Close PC") ? 0 : -1;
+	return parley_webrtc_hangup(h, "Close PC") ? 0 : -1;
 }
 
 char *parley_webrtc_sdp_answer(const char *offer, json_t *options, char *error, size_t error_size)
