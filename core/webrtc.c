@@ -572,14 +572,17 @@ void parley_webrtc_add_info(parley_handle *h, json_t *info)
 
 /* ---- plugin table entries ---- */
 
-int parley_webrtc_relay_rtp(parley_plugin_session *session, parley_rtp_packet *packet)
+/* The pc of a plugin's session with a reference, or NULL. The pointer read
+ * takes the handle's lock only briefly; never per publisher/subscriber pair. */
+static parley_pc *pc_of_plugin_session(parley_plugin_session *session)
 {
 	parley_handle *h = parley_handle_from_plugin(session);
-	if (!h)
-		return -1;
-	/* The pointer read takes the handle's lock only briefly; never per
-	 * publisher/subscriber pair. */
-	parley_pc *pc = pc_of(h);
+	return h ? pc_of(h) : NULL;
+}
+
+int parley_webrtc_relay_rtp(parley_plugin_session *session, parley_rtp_packet *packet)
+{
+	parley_pc *pc = pc_of_plugin_session(session);
 	int rc = pc ? parley_pc_relay_rtp(pc, packet) : -1;
 	parley_pc_unref(pc);
 	return rc;
@@ -587,8 +590,7 @@ int parley_webrtc_relay_rtp(parley_plugin_session *session, parley_rtp_packet *p
 
 int parley_webrtc_relay_rtcp(parley_plugin_session *session, parley_rtcp_packet *packet)
 {
-	parley_handle *h = parley_handle_from_plugin(session);
-	parley_pc *pc = h ? pc_of(h) : NULL;
+	parley_pc *pc = pc_of_plugin_session(session);
 	int rc = pc ? parley_pc_relay_rtcp(pc, packet) : -1;
 	parley_pc_unref(pc);
 	return rc;
@@ -596,8 +598,7 @@ int parley_webrtc_relay_rtcp(parley_plugin_session *session, parley_rtcp_packet 
 
 int parley_webrtc_send_pli(parley_plugin_session *session, int mindex)
 {
-	parley_handle *h = parley_handle_from_plugin(session);
-	parley_pc *pc = h ? pc_of(h) : NULL;
+	parley_pc *pc = pc_of_plugin_session(session);
 	int rc = pc ? parley_pc_send_pli(pc, mindex) : -1;
 	parley_pc_unref(pc);
 	return rc;
@@ -605,8 +606,7 @@ int parley_webrtc_send_pli(parley_plugin_session *session, int mindex)
 
 int parley_webrtc_send_remb(parley_plugin_session *session, uint32_t bitrate)
 {
-	parley_handle *h = parley_handle_from_plugin(session);
-	parley_pc *pc = h ? pc_of(h) : NULL;
+	parley_pc *pc = pc_of_plugin_session(session);
 	int rc = pc ? parley_pc_send_remb(pc, bitrate) : -1;
 	parley_pc_unref(pc);
 	return rc;
