@@ -13,7 +13,7 @@
 #include "registry.h"
 #include "log.h"
 
-#define PARLEY_LOG_MODULE "loader"
+#define PARLEY_LOG_MODULE "loader" /* alias warnings are part of loading the plugins */
 
 static struct {
 	parley_registry_entry entries[PARLEY_REGISTRY_MAX];

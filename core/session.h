@@ -80,7 +80,7 @@ typedef struct parley_handle {
 	 * what is left in it with the handle. */
 	struct {
 		struct parley_pc *pc; /* or NULL; holds a handle reference until it is closed */
-		bool active;          /* a pc was made since the last hangup, which will tell the plugin and the client */
+		bool active;          /* a pc was made since the last hangup: the next one tells plugin and client */
 		json_t *candidates;   /* trickled candidates kept until the pc has the client's description */
 	} webrtc;
 } parley_handle;
