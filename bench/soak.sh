@@ -62,7 +62,7 @@ const warmup = Number(process.env.SOAK_WARMUP) * 1000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const srv = await startServer({ config: {
 	"parley.transport.http": { general: { html_folder: HTML_DIR } },
-	parley: { general: { log_level: 3, event_loops: 0 }, media: { interfaces: "127.0.0.1", listen_ip: "127.0.0.1" } },
+	parley: { general: { log_level: 4, event_loops: 0 }, media: { interfaces: "127.0.0.1", listen_ip: "127.0.0.1" } },
 } });
 let browser = null, py = null, code = 1;
 const events = async () => {
@@ -82,7 +82,25 @@ try {
 	// two processes of two: one asyncio loop decoding for four participants
 	// answers ICE consent checks late enough for aiortc to end its own pcs
 	py = [0, 1].map(() => spawn("/usr/bin/python3", [`${e2e}/aiortc/room_clients.py`, "--url", srv.httpUrl, "--room", "soak",
-		"--peers", "2", "--fps", "10", "--seconds", String(Math.ceil(duration / 1000) + 120)], { stdio: ["pipe", "ignore", "inherit"] }));
+		"--peers", "2", "--fps", "10", "--seconds", String(Math.ceil(duration / 1000) + 120)], { stdio: ["pipe", "pipe", "inherit"] }));
+	// the clients own view: ICE failures they saw themselves (aioice ends a pc
+	// whose consent checks go unanswered 0.5 s, 6 times), their renewed pcs
+	const clients = {};
+	for (const p of py) {
+		let rest = "";
+		p.stdout.on("data", (chunk) => {
+			const lines = (rest + chunk).split("\n");
+			rest = lines.pop();
+			for (const line of lines) {
+				let m;
+				try { m = JSON.parse(line); } catch { continue; }
+				if (m.stats) for (const [id, st] of Object.entries(m.stats)) clients[id] = st;
+				else if (m.log && /ICE failed|ended|fresh/.test(m.log)) console.log(`client: ${m.log}`);
+			}
+		});
+	}
+	const clientTotals = () => Object.values(clients).reduce((a, st) => ({ iceFailures: a.iceFailures + (st.iceFailures || 0),
+		renewed: a.renewed + (st.pcLosses?.sub || 0) + (st.pcLosses?.pub || 0) }), { iceFailures: 0, renewed: 0 });
 	const samples = [];
 	const t0 = Date.now();
 	console.log("t_s rss_kib peers packets_forwarded disconnected recovered consent_expired ice_failed");
@@ -106,6 +124,10 @@ try {
 	console.log(`verdict: ${Math.abs(slope * 3600) < 0.02 * mr ? "flat (slope < 2% of RSS per hour)" : "RSS moves after warm-up: look at the curve"}`);
 	const ended = (last.ev.consent_expired ?? 0) + (last.ev.ice_failed ?? 0) + (last.ev.dtls_failed ?? 0);
 	console.log(`connectivity: ${JSON.stringify(last.ev)}; ${ended === 0 ? "no PeerConnection ended" : `${ended} PeerConnection(s) ended`}`);
+	console.log(`aiortc side: ${JSON.stringify(clientTotals())} (ICE failures the clients saw themselves, pcs they renewed)`);
+	const ends = fs.readFileSync(srv.logPath, "utf8").split("\n").filter((l) => /PeerConnection ended|consent|went quiet|is back/.test(l));
+	console.log(`parleyd: ${ends.filter((l) => /went quiet/.test(l)).length} "went quiet", ${ends.filter((l) => /is back/.test(l)).length} "is back"; pcs ended:`);
+	for (const l of ends.filter((l) => /PeerConnection ended/.test(l))) console.log(`  ${l}`);
 	code = 0;
 } catch (e) {
 	console.error(`soak: ${e.message}`);
