@@ -89,7 +89,7 @@ static void start_segment(room_rewriter *rw, uint32_t ssrc, uint16_t seq, uint32
 		rw->ts_delta = next_ts - ts;
 	}
 	rw->src_ssrc = ssrc;
-	rw->base_in_seq = seq;
+	rw->span = 0;
 	rw->highest_in_seq = seq;
 	rw->rebase = false;
 	rw->segments++;
@@ -100,11 +100,17 @@ room_rewrite_result parley_room_rewriter_map(room_rewriter *rw, uint32_t ssrc, u
 {
 	if (!rw->started || rw->rebase || ssrc != rw->src_ssrc)
 		start_segment(rw, ssrc, seq, ts, now_us);
-	else if (parley_room_seq_diff(seq, rw->base_in_seq) < 0)
-		return ROOM_REWRITE_OLD;   /* belongs to the previous segment */
+	/* Measured from the highest seq (a 16-bit distance is only meaningful
+	 * near it): before the segment's first packet = the previous segment.
+	 * Never against the first seq itself, which 32768 packets later reads
+	 * as "behind" and would refuse every packet from then on. */
+	int16_t ahead = parley_room_seq_diff(seq, rw->highest_in_seq);
+	if (ahead < 0 && (uint64_t)(-(int32_t)ahead) > rw->span)
+		return ROOM_REWRITE_OLD;
 	uint16_t mapped_seq = (uint16_t)(seq + rw->seq_delta);
 	uint32_t mapped_ts = ts + rw->ts_delta;
-	if (parley_room_seq_diff(seq, rw->highest_in_seq) >= 0) {
+	if (ahead >= 0) {
+		rw->span += (uint64_t)ahead;
 		rw->highest_in_seq = seq;
 		rw->last_out_seq = mapped_seq;
 		rw->last_out_ts = mapped_ts;
@@ -122,6 +128,7 @@ void parley_room_rewriter_drop(room_rewriter *rw, uint32_t ssrc, uint16_t seq)
 	if (parley_room_seq_diff(seq, rw->highest_in_seq) <= 0)
 		return;   /* late duplicate or reordered: numbering already moved on */
 	/* the packet vanishes: every later packet moves one number down */
+	rw->span += (uint64_t)parley_room_seq_diff(seq, rw->highest_in_seq);
 	rw->highest_in_seq = seq;
 	rw->seq_delta--;
 }

@@ -36,7 +36,7 @@ typedef struct room_rewriter {
 	uint32_t src_ssrc;
 	uint16_t seq_delta;            /* out = in + delta (mod 2^16) */
 	uint32_t ts_delta;
-	uint16_t base_in_seq;          /* first input seq of the current segment */
+	uint64_t span;                 /* input seqs from the segment's first to its highest (unwrapped) */
 	uint16_t highest_in_seq;
 	uint16_t last_out_seq;
 	uint32_t last_out_ts;

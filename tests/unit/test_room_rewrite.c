@@ -1,8 +1,9 @@
 /*
  * tests/unit/test_room_rewrite.c — the room plugin's rewriting context:
  * outgoing seq/ts stay continuous across pause/resume, simulcast layer and
- * source switches, dropped temporal-layer packets, 16-bit wraparound, and
- * packets older than the current segment are refused; plus the RTP header
+ * source switches, dropped temporal-layer packets, 16-bit wraparound, a
+ * segment longer than 32768 packets, and packets older than the current
+ * segment are refused; plus the RTP header
  * view (extensions, padding, malformed input).
  */
 #include <stdarg.h>
@@ -126,6 +127,31 @@ static void test_wraparound(void **state)
 	assert_true((int32_t)(ts - prev_ts) > 0);
 }
 
+/* A call longer than 32768 packets of one segment (11 minutes of 50 pps
+ * audio) keeps being forwarded, and late packets far into it still map. */
+static void test_long_segment_keeps_forwarding(void **state)
+{
+	(void)state;
+	room_rewriter rw;
+	parley_room_rewriter_init(&rw, 1, 48000);
+	uint16_t seq, prev = 0;
+	uint32_t ts;
+	for (uint32_t i = 0; i < 200000; i++) {
+		map(&rw, 4, (uint16_t)(1000 + i), i * 960, (int64_t)i * 20000, &seq, &ts);
+		if (i > 0)
+			assert_int_equal((uint16_t)(seq - prev), 1);
+		prev = seq;
+	}
+	uint16_t late;
+	map(&rw, 4, (uint16_t)(1000 + 199990), 199990 * 960, 200000LL * 20000, &late, &ts);
+	assert_int_equal((uint16_t)(seq - late), 9);
+	/* after a switch, the previous segment's packets are refused again */
+	parley_room_rewriter_switch(&rw);
+	map(&rw, 4, (uint16_t)(1000 + 200100), 200100 * 960, 200101LL * 20000, &seq, &ts);
+	assert_int_equal(parley_room_rewriter_map(&rw, 4, (uint16_t)(1000 + 200099), 200099 * 960, 200101LL * 20000,
+	                                          &late, &ts), ROOM_REWRITE_OLD);
+}
+
 static void test_dropped_packets_leave_no_gap(void **state)
 {
 	(void)state;
@@ -189,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_source_switch_is_continuous),
 		cmocka_unit_test(test_old_packet_after_switch_is_refused),
 		cmocka_unit_test(test_wraparound),
+		cmocka_unit_test(test_long_segment_keeps_forwarding),
 		cmocka_unit_test(test_dropped_packets_leave_no_gap),
 		cmocka_unit_test(test_rtp_view),
 	};
