@@ -64,12 +64,34 @@ const srv = await startServer({ config: {
 	"parley.transport.http": { general: { html_folder: HTML_DIR } },
 	parley: { general: { log_level: 4, event_loops: 0 }, media: { interfaces: "127.0.0.1", listen_ip: "127.0.0.1" } },
 } });
-let browser = null, py = null, code = 1;
+let browser = null, py = null, code = 1, summarised = false;
 const events = async () => {
 	const text = await (await fetch(`${srv.httpUrl}/metrics`)).text();
 	const counts = {};
 	for (const m of text.matchAll(/^parley_webrtc_connection_events_total\{event="([a-z_]+)"\} (\d+)$/gm)) counts[m[1]] = Number(m[2]);
 	return counts;
+};
+// UDP datagrams the kernel dropped because the receive buffer of a socket was
+// full, summed over the sockets a set of processes hold (the last column
+// of /proc/net/udp): where packets were lost inside this namespace, and by whom
+const udpDrops = (pids) => {
+	const inodes = new Set();
+	for (const pid of pids) {
+		try {
+			for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+				const m = (() => { try { return fs.readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ""; } })().match(/^socket:\[(\d+)\]$/);
+				if (m) inodes.add(m[1]);
+			}
+		} catch { /* the process is gone */ }
+	}
+	let drops = 0;
+	for (const table of ["/proc/net/udp", "/proc/net/udp6"]) {
+		for (const row of fs.readFileSync(table, "utf8").trim().split("\n").slice(1)) {
+			const f = row.trim().split(/\s+/);
+			if (inodes.has(f[9])) drops += Number(f[f.length - 1]);
+		}
+	}
+	return drops;
 };
 const rss = () => Number((fs.readFileSync(`/proc/${srv.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/) || [])[1] || 0);
 try {
@@ -95,7 +117,7 @@ try {
 				let m;
 				try { m = JSON.parse(line); } catch { continue; }
 				if (m.stats) for (const [id, st] of Object.entries(m.stats)) clients[id] = st;
-				else if (m.log && /ICE failed|ended|fresh/.test(m.log)) console.log(`client: ${m.log}`);
+				else if (m.log && !summarised && /ICE failed|ended|fresh/.test(m.log)) console.log(`client: ${m.log}`);
 			}
 		});
 	}
@@ -113,6 +135,7 @@ try {
 		for (const p of py) if (p.exitCode !== null) throw new Error(`aiortc participants exited (${p.exitCode})`);
 		await sleep(interval);
 	}
+	summarised = true;
 	const judged = samples.filter((s) => s.t * 1000 >= warmup);
 	const first = judged[0], last = judged[judged.length - 1];
 	const n = judged.length, mt = judged.reduce((a, s) => a + s.t, 0) / n, mr = judged.reduce((a, s) => a + s.rss, 0) / n;
@@ -122,9 +145,16 @@ try {
 		`first ${first.rss} KiB, last ${last.rss} KiB, peak ${peak} KiB, least-squares slope ${(slope * 3600 / 1024).toFixed(2)} MiB/h; ` +
 		`packets forwarded ${last.fwd}; peers at the end ${last.peers}`);
 	console.log(`verdict: ${Math.abs(slope * 3600) < 0.02 * mr ? "flat (slope < 2% of RSS per hour)" : "RSS moves after warm-up: look at the curve"}`);
+	// forwarding must hold too: packets/s over the first and the last fifth after warm-up
+	const fifth = Math.max(1, Math.floor(judged.length / 5));
+	const rate = (a, b) => (b.fwd - a.fwd) / Math.max(1, b.t - a.t);
+	const early = rate(judged[0], judged[fifth]), late = rate(judged[n - 1 - fifth], judged[n - 1]);
+	console.log(`forwarding: ${early.toFixed(0)} packets/s early, ${late.toFixed(0)} packets/s late: ` +
+		`${late >= 0.8 * early ? "steady" : "it fell: streams stopped being forwarded"}`);
 	const ended = (last.ev.consent_expired ?? 0) + (last.ev.ice_failed ?? 0) + (last.ev.dtls_failed ?? 0);
 	console.log(`connectivity: ${JSON.stringify(last.ev)}; ${ended === 0 ? "no PeerConnection ended" : `${ended} PeerConnection(s) ended`}`);
 	console.log(`aiortc side: ${JSON.stringify(clientTotals())} (ICE failures the clients saw themselves, pcs they renewed)`);
+	console.log(`udp receive-buffer drops: parleyd ${udpDrops([srv.pid])}, aiortc clients ${udpDrops(py.map((p) => p.pid))}`);
 	const ends = fs.readFileSync(srv.logPath, "utf8").split("\n").filter((l) => /PeerConnection ended|consent|went quiet|is back/.test(l));
 	console.log(`parleyd: ${ends.filter((l) => /went quiet/.test(l)).length} "went quiet", ${ends.filter((l) => /is back/.test(l)).length} "is back"; pcs ended:`);
 	for (const l of ends.filter((l) => /PeerConnection ended/.test(l))) console.log(`  ${l}`);
