@@ -230,6 +230,12 @@ struct parley_plugin {
 	 * "consent expired"). On the handle's event loop; the core reads it
 	 * only when struct_size covers it. */
 	void (*connection_state)(parley_plugin_session *session, parley_connection_state state);
+
+	/* Appended (optional): the environment variables that set this
+	 * plugin's settings (see parley_env_override in parley/common.h),
+	 * ending with {NULL}. The core reads them before init when struct_size
+	 * covers it. */
+	const parley_env_override *env_overrides;
 };
 
 /* An appended vtable field of `plugin`, or NULL when the plugin was built
