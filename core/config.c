@@ -2,7 +2,8 @@
  * config.c — the settings of the core and of every module. Owns three
  * layers of values, looked up in order:
  *   1. command-line overrides (parley_config_set),
- *   2. environment variables (the one table below, read at load),
+ *   2. environment variables (the core's own list below, read at load; a
+ *      module's list, from its vtable, read when the loader loads it),
  *   3. the INI files of the configs folder (parley.conf is module "parley",
  *      <package>.conf is module <package>),
  * and the caller's fallback after that. Each layer is a hash table from
@@ -25,57 +26,23 @@
 #define PARLEY_LOCALSTATEDIR "/var/lib/parley"
 #endif
 
-/* One key an environment variable sets. */
-typedef struct env_target {
-	const char *module;
-	const char *section;
-	const char *key;
-} env_target;
-
-/* One environment variable and every key it sets. When several variables
- * set the same key, the one listed first wins (so CORS_ORIGINS beats
- * FRONTEND_URL, ANNOUNCED_IP beats MEDIASOUP_ANNOUNCED_IP). An empty
- * variable counts as unset. */
-typedef struct env_override {
-	const char *variable;
-	env_target targets[3];
-} env_override;
-
-#define HTTP "parley.transport.http"
-#define WS "parley.transport.websocket"
-#define MEETING "parley.plugin.meeting"
-#define REDIS "parley.transport.redis"
-
-static const env_override env_overrides[] = {
-	{"PORT", {{WS, "general", "port"}}},
-	{"HTTP_PORT", {{HTTP, "general", "port"}}},
-	{"HTTPS_PORT", {{HTTP, "general", "secure_port"}}},
-	{"SSL_CERT_PATH", {{HTTP, "general", "cert_pem"}, {WS, "general", "cert_pem"}}},
-	{"SSL_KEY_PATH", {{HTTP, "general", "cert_key"}, {WS, "general", "cert_key"}}},
-	{"CORS_ORIGINS", {{HTTP, "general", "cors_origins"}, {WS, "general", "cors_origins"}}},
-	{"FRONTEND_URL", {{HTTP, "general", "cors_origins"}, {WS, "general", "cors_origins"}}},
-	{"API_SECRET", {{"parley", "auth", "api_secret"}}},
-	{"ADMIN_SECRET", {{"parley", "auth", "admin_secret"}}},
-	{"LOG_LEVEL", {{"parley", "general", "log_level"}}},
-	{"ANNOUNCED_IP", {{"parley", "media", "announced_ip"}}},
-	{"MEDIASOUP_ANNOUNCED_IP", {{"parley", "media", "announced_ip"}}},
-	{"MEDIASOUP_ANNOUNCED_DOMAIN", {{"parley", "media", "announced_domain"}}},
-	{"MEDIASOUP_LISTEN_IP", {{"parley", "media", "listen_ip"}}},
-	{"RTC_MIN_PORT", {{"parley", "media", "rtc_min_port"}}},
-	{"MEDIASOUP_MIN_PORT", {{"parley", "media", "rtc_min_port"}}},
-	{"RTC_MAX_PORT", {{"parley", "media", "rtc_max_port"}}},
-	{"MEDIASOUP_MAX_PORT", {{"parley", "media", "rtc_max_port"}}},
-	{"MEDIASOUP_NUM_WORKERS", {{"parley", "general", "event_loops"}}},
-	{"STUN_SERVERS", {{MEETING, "ice", "stun_servers"}}},
-	{"TURN_SERVER", {{MEETING, "ice", "turn_server"}}},
-	{"TURN_USERNAME", {{MEETING, "ice", "turn_username"}}},
-	{"TURN_PASSWORD", {{MEETING, "ice", "turn_password"}}},
-	{"TURN_SECRET", {{MEETING, "ice", "turn_secret"}}},
-	{"MEETING_TTL", {{MEETING, "general", "meeting_ttl"}}},
-	{"MAX_PARTICIPANTS", {{MEETING, "general", "max_participants"}}},
-	{"SOCKET_PING_TIMEOUT", {{WS, "socketio", "ping_timeout"}}},
-	{"REDIS_URL", {{REDIS, "general", "url"}, {MEETING, "cluster", "redis_url"}}},
-	{"REDIS_KEY_PREFIX", {{REDIS, "general", "key_prefix"}, {MEETING, "cluster", "key_prefix"}}},
+/* The core's own environment variables (the modules declare theirs in
+ * their vtables). When several set the same key, the one listed first wins
+ * (ANNOUNCED_IP beats MEDIASOUP_ANNOUNCED_IP). */
+static const parley_env_override core_env_overrides[] = {
+	{"API_SECRET", "auth", "api_secret"},
+	{"ADMIN_SECRET", "auth", "admin_secret"},
+	{"LOG_LEVEL", "general", "log_level"},
+	{"ANNOUNCED_IP", "media", "announced_ip"},
+	{"MEDIASOUP_ANNOUNCED_IP", "media", "announced_ip"},
+	{"MEDIASOUP_ANNOUNCED_DOMAIN", "media", "announced_domain"},
+	{"MEDIASOUP_LISTEN_IP", "media", "listen_ip"},
+	{"RTC_MIN_PORT", "media", "rtc_min_port"},
+	{"MEDIASOUP_MIN_PORT", "media", "rtc_min_port"},
+	{"RTC_MAX_PORT", "media", "rtc_max_port"},
+	{"MEDIASOUP_MAX_PORT", "media", "rtc_max_port"},
+	{"MEDIASOUP_NUM_WORKERS", "general", "event_loops"},
+	{NULL},
 };
 
 /* Accepted spellings of booleans. */
@@ -238,25 +205,31 @@ static int load_folder(const char *folder)
 	return rc;
 }
 
-/* Fills the environment layer from env_overrides. */
-static void load_environment(void)
+/* Fills the environment layer from `overrides` (called with the lock held). */
+static void load_environment(const char *module, const parley_env_override *overrides)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(env_overrides); i++) {
-		const env_override *o = &env_overrides[i];
+	for (const parley_env_override *o = overrides; o != NULL && o->variable != NULL; o++) {
 		const char *value = g_getenv(o->variable);
-		if (value == NULL || *value == '\0')
+		if (o->section == NULL || o->key == NULL || value == NULL || *value == '\0')
 			continue;
-		for (size_t t = 0; t < G_N_ELEMENTS(o->targets) && o->targets[t].module; t++) {
-			const env_target *target = &o->targets[t];
-			char *fkey = full_key(target->module, target->section, target->key);
-			if (g_hash_table_contains(config.env, fkey)) {
-				g_free(fkey);   /* an earlier variable already set it */
-				continue;
-			}
-			layer_put(config.env, fkey, g_strstrip(g_strdup(value)));
-			PLOG_VERB("%s sets %s [%s] %s", o->variable, target->module, target->section, target->key);
+		char *fkey = full_key(module, o->section, o->key);
+		if (g_hash_table_contains(config.env, fkey)) {
+			g_free(fkey);   /* an earlier variable already set it */
+			continue;
 		}
+		layer_put(config.env, fkey, g_strstrip(g_strdup(value)));
+		PLOG_VERB("%s sets %s [%s] %s", o->variable, module, o->section, o->key);
 	}
+}
+
+void parley_config_read_environment(const char *module, const parley_env_override *overrides)
+{
+	if (module == NULL || overrides == NULL)
+		return;
+	g_mutex_lock(&config.lock);
+	ensure_layers();
+	load_environment(module, overrides);
+	g_mutex_unlock(&config.lock);
 }
 
 int parley_config_load(const char *folder)
@@ -266,7 +239,7 @@ int parley_config_load(const char *folder)
 	g_free(config.folder);
 	config.folder = g_strdup(folder ? folder : ".");
 	int rc = load_folder(config.folder);
-	load_environment();
+	load_environment("parley", core_env_overrides);
 	g_mutex_unlock(&config.lock);
 	return rc;
 }

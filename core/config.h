@@ -4,17 +4,24 @@
  * that override them, and command-line flags that override both.
  *
  * Precedence (highest first): command line > environment > file > default.
- * The table of environment variables lives in config.c and is documented in
- * conf/parley.conf.in. Module "parley" is the core itself.
+ * Module "parley" is the core itself: its environment variables are listed
+ * in config.c (documented in conf/parley.conf.in); every other module
+ * declares its own in its vtable (env_overrides, parley/common.h), read by
+ * the loader through parley_config_read_environment.
  */
 #ifndef PARLEY_CONFIG_H
 #define PARLEY_CONFIG_H
 
 #include <stdbool.h>
+#include <parley/common.h>
 
 /* Reads every *.conf in `folder` (missing folder or files: defaults). */
 int parley_config_load(const char *folder);
 void parley_config_free(void);
+/* The variables of `overrides` (a list ending with {NULL}, borrowed) that
+ * are set and not empty become values of `module`'s keys in the
+ * environment layer; a key an earlier variable set keeps that value. */
+void parley_config_read_environment(const char *module, const parley_env_override *overrides);
 /* A command-line override (copied). */
 void parley_config_set(const char *module, const char *section, const char *key, const char *value);
 /* The effective value, or NULL. Lives until parley_config_free. */

@@ -7,7 +7,8 @@
  * api_version equals the core's, whose struct_size covers every version-1
  * field, whose required callbacks are set, whose package is not taken, and
  * whose init (given the core table of its kind, parley_loader_set_tables)
- * returns 0. Any other outcome is one log line naming the file and the
+ * returns 0 (the environment variables the module declares are read just
+ * before). Any other outcome is one log line naming the file and the
  * reason, then dlclose: never a crash. The three kinds differ only in the
  * `kind_specs` table. Loads are serialised by one lock.
  */
@@ -96,6 +97,15 @@ static void destroy_handler(const void *vt)
 {
 	((const parley_handler *)vt)->destroy();
 }
+/* The environment variables a module declares (appended vtable fields). */
+static const parley_env_override *plugin_env_overrides(const void *vt)
+{
+	return PARLEY_PLUGIN_FIELD((const parley_plugin *)vt, env_overrides);
+}
+static const parley_env_override *transport_env_overrides(const void *vt)
+{
+	return PARLEY_TRANSPORT_FIELD((const parley_transport *)vt, env_overrides);
+}
 /* A plugin with an http_prefix must serve it. */
 static const char *extra_plugin_check(const void *vt)
 {
@@ -116,15 +126,16 @@ typedef struct kind_spec {
 	int (*init)(const void *vtable, const void *core_table);
 	void (*destroy)(const void *vtable);
 	const char *(*extra_check)(const void *vtable);
+	const parley_env_override *(*env_overrides)(const void *vtable);   /* NULL: the kind has none */
 } kind_spec;
 
 static const kind_spec kind_specs[] = {
 	[PARLEY_MODULE_PLUGIN] = {"plugin", PARLEY_PLUGIN_ENTRY, PARLEY_PLUGIN_API_VERSION,
 	                          V1_SIZE(parley_plugin, hangup_media), plugin_required,
-	                          init_plugin, destroy_plugin, extra_plugin_check},
+	                          init_plugin, destroy_plugin, extra_plugin_check, plugin_env_overrides},
 	[PARLEY_MODULE_TRANSPORT] = {"transport", PARLEY_TRANSPORT_ENTRY, PARLEY_TRANSPORT_API_VERSION,
 	                             V1_SIZE(parley_transport, query_transport), transport_required,
-	                             init_transport, destroy_transport, NULL},
+	                             init_transport, destroy_transport, NULL, transport_env_overrides},
 	[PARLEY_MODULE_HANDLER] = {"handler", PARLEY_HANDLER_ENTRY, PARLEY_HANDLER_API_VERSION,
 	                           V1_SIZE(parley_handler, metrics), handler_required,
 	                           init_handler, destroy_handler, NULL},
@@ -231,6 +242,8 @@ static int load_one(const char *path, parley_module_kind kind, const char *disab
 		why = reason;
 	}
 	if (why == NULL) {
+		if (spec->env_overrides != NULL)
+			parley_config_read_environment(package, spec->env_overrides(vtable));
 		int rc = spec->init(vtable, core_table);
 		if (rc != 0) {
 			g_snprintf(reason, sizeof(reason), "init of %s failed (%d)", package, rc);

@@ -5,11 +5,13 @@
 # (which links libparleymedia.la), auth, admin and the module tables.
 noinst_LTLIBRARIES += libparleycore.la
 libparleycore_la_SOURCES = $(core_runtime_sources) $(core_api_sources)
+libparleycore_la_CPPFLAGS = $(CORE_CPPFLAGS)
 libparleycore_la_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
 libparleycore_la_LIBADD = libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 
 bin_PROGRAMS += parleyd
 parleyd_SOURCES = core/main.c
+parleyd_CPPFLAGS = $(CORE_CPPFLAGS)
 parleyd_LDADD = libparleycore.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 
 include core/runtime.mk

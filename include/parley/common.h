@@ -90,6 +90,21 @@ typedef bool (*parley_timer_fn)(void *user_data);
 /* Opaque timer handle returned by a core table's timer_start. */
 typedef struct parley_timer parley_timer;
 
+/* One environment variable that sets one of the module's own settings, e.g.
+ * {"PORT", "general", "port"}. A module lists the variables it reads in its
+ * vtable (env_overrides: an array ending with {NULL}); the core reads them
+ * when it loads the module, before init, so config_get answers with them.
+ * They rank above the module's file and below parleyd's command line; an
+ * empty variable counts as unset; when two variables of the list set the
+ * same key, the one listed first wins. A module names only its own keys:
+ * every module that reads a variable lists it (REDIS_URL is in both the
+ * Redis transport's list and the meeting plugin's). */
+typedef struct parley_env_override {
+	const char *variable;
+	const char *section;
+	const char *key;
+} parley_env_override;
+
 #ifdef __cplusplus
 }
 #endif

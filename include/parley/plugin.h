@@ -32,6 +32,8 @@
 #ifndef PARLEY_PLUGIN_H
 #define PARLEY_PLUGIN_H
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <parley/common.h>
 #include <parley/http.h>
 
@@ -65,6 +67,34 @@ typedef struct parley_plugin_result {
 	json_t *content; /* OK: the answer (new reference, taken by the core) */
 	char text[256];  /* OK_WAIT: optional hint; ERROR: the reason */
 } parley_plugin_result;
+
+/* The one error convention of plugins, the core's own: a refusal is a
+ * code and a reason. A function that can fail returns 0 or the code (one
+ * that returns a pointer returns NULL) and writes both into a
+ * parley_plugin_error its caller owns, usually on the caller's stack; the
+ * reason is never a static, thread-local or heap buffer. The codes are the
+ * plugin's protocol's (what its clients see); handle_message turns one into
+ * an ERROR result. */
+typedef struct parley_plugin_error {
+	int code;          /* 0 = no error */
+	char reason[512];
+} parley_plugin_error;
+
+/* Fills `error` (NULL: ignored) with `code` and the formatted reason, and
+ * returns `code`, so a refusal reads `return parley_plugin_error_set(...)`. */
+static inline int parley_plugin_error_set(parley_plugin_error *error, int code, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline int parley_plugin_error_set(parley_plugin_error *error, int code, const char *format, ...)
+{
+	if (error != NULL) {
+		va_list args;
+		va_start(args, format);
+		error->code = code;
+		vsnprintf(error->reason, sizeof(error->reason), format, args);
+		va_end(args);
+	}
+	return code;
+}
 
 typedef struct parley_plugin parley_plugin;
 
@@ -230,6 +260,12 @@ struct parley_plugin {
 	 * "consent expired"). On the handle's event loop; the core reads it
 	 * only when struct_size covers it. */
 	void (*connection_state)(parley_plugin_session *session, parley_connection_state state);
+
+	/* Appended (optional): the environment variables that set this
+	 * plugin's settings (see parley_env_override in parley/common.h),
+	 * ending with {NULL}. The core reads them before init when struct_size
+	 * covers it. */
+	const parley_env_override *env_overrides;
 };
 
 /* An appended vtable field of `plugin`, or NULL when the plugin was built

@@ -17,6 +17,9 @@
  *    (possibly later, from another thread); events carry request_ctx NULL.
  *    The transport keeps request_ctx valid until that answer arrives.
  *  - send_message borrows `message` and may be called from any thread.
+ *
+ * Versioning as in parley/plugin.h: fields are only appended, and the core
+ * reads an appended one only when struct_size covers it.
  */
 #ifndef PARLEY_TRANSPORT_H
 #define PARLEY_TRANSPORT_H
@@ -91,7 +94,20 @@ struct parley_transport {
 	void (*session_over)(parley_conn *conn, uint64_t session_id, bool timeout, bool claimed);
 	/* Admin query_transport: the answer (new reference). */
 	json_t *(*query_transport)(json_t *request);
+
+	/* Appended (optional): the environment variables that set this
+	 * transport's settings (see parley_env_override in parley/common.h),
+	 * ending with {NULL}. The core reads them before init when struct_size
+	 * covers it (PARLEY_TRANSPORT_FIELD). */
+	const parley_env_override *env_overrides;
 };
+
+/* An appended vtable field of `transport`, or NULL when the transport was
+ * built before the field existed (its struct_size does not cover it). */
+#define PARLEY_TRANSPORT_FIELD(transport, field)                                                   \
+	((transport)->struct_size >= offsetof(parley_transport, field) + sizeof((transport)->field)   \
+	         ? (transport)->field                                                               \
+	         : NULL)
 
 typedef const parley_transport *(*parley_transport_entry_fn)(void);
 

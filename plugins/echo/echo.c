@@ -171,41 +171,42 @@ static json_t *error_event(int code, const char *text)
 }
 
 /* The settings a message may carry, checked and stored on the handle. Each
- * returns NULL when accepted or the error text. Called with handles_lock. */
-typedef const char *(*setting_fn)(echo_handle *handle, json_t *value);
+ * returns 0 when accepted, else the code of *error. Called with
+ * handles_lock. */
+typedef int (*setting_fn)(echo_handle *handle, json_t *value, parley_plugin_error *error);
 
-static const char *set_audio(echo_handle *handle, json_t *value)
+static int set_audio(echo_handle *handle, json_t *value, parley_plugin_error *error)
 {
 	if (!json_is_boolean(value))
-		return "audio must be a boolean";
+		return parley_plugin_error_set(error, ECHO_ERROR_INVALID_ELEMENT, "audio must be a boolean");
 	handle->audio = json_is_true(value);
 	g_atomic_int_set(&handle->relay_audio, handle->audio);
-	return NULL;
+	return 0;
 }
 
-static const char *set_video(echo_handle *handle, json_t *value)
+static int set_video(echo_handle *handle, json_t *value, parley_plugin_error *error)
 {
 	if (!json_is_boolean(value))
-		return "video must be a boolean";
+		return parley_plugin_error_set(error, ECHO_ERROR_INVALID_ELEMENT, "video must be a boolean");
 	handle->video = json_is_true(value);
 	g_atomic_int_set(&handle->relay_video, handle->video);
-	return NULL;
+	return 0;
 }
 
-static const char *set_bitrate(echo_handle *handle, json_t *value)
+static int set_bitrate(echo_handle *handle, json_t *value, parley_plugin_error *error)
 {
 	if (!json_is_integer(value) || json_integer_value(value) < 0)
-		return "bitrate must be a non-negative integer";
+		return parley_plugin_error_set(error, ECHO_ERROR_INVALID_ELEMENT, "bitrate must be a non-negative integer");
 	handle->bitrate = json_integer_value(value);
-	return NULL;
+	return 0;
 }
 
-static const char *set_restart(echo_handle *handle, json_t *value)
+static int set_restart(echo_handle *handle, json_t *value, parley_plugin_error *error)
 {
 	if (!json_is_boolean(value))
-		return "restart must be a boolean";
+		return parley_plugin_error_set(error, ECHO_ERROR_INVALID_ELEMENT, "restart must be a boolean");
 	handle->restart = json_is_true(value);
-	return NULL;
+	return 0;
 }
 
 static const struct {
@@ -218,16 +219,17 @@ static const struct {
 	{"restart", set_restart},
 };
 
-/* Applies every setting in `message` to the handle; NULL or the error. */
-static const char *apply_settings(echo_handle *handle, json_t *message)
+/* Applies every setting in `message` to the handle: 0, or the code of
+ * *error for the first one refused. */
+static int apply_settings(echo_handle *handle, json_t *message, parley_plugin_error *error)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(settings); i++) {
 		json_t *value = json_object_get(message, settings[i].key);
-		const char *error = value ? settings[i].apply(handle, value) : NULL;
-		if (error != NULL)
-			return error;
+		int code = value ? settings[i].apply(handle, value, error) : 0;
+		if (code != 0)
+			return code;
 	}
-	return NULL;
+	return 0;
 }
 
 /* Synchronous requests: answered in result->content. */
@@ -281,21 +283,24 @@ static void answer_later(parley_plugin_session *session, const char *transaction
 	}
 }
 
-/* Our answer to the client's offer (a new jsep), or NULL with `error`.
+/* Our answer to the client's offer (a new jsep), or NULL with *error.
  * The answer's SDP is kept on the handle for a later restart offer. */
-static json_t *answer_offer(parley_plugin_session *session, json_t *jsep, char *error, size_t error_size)
+static json_t *answer_offer(parley_plugin_session *session, json_t *jsep, parley_plugin_error *error)
 {
 	if (core->struct_size < offsetof(parley_plugin_core, sdp_answer) + sizeof(core->sdp_answer) ||
 	    core->sdp_answer == NULL) {
-		g_strlcpy(error, "this core has no SDP helpers", error_size);
+		parley_plugin_error_set(error, ECHO_ERROR_SDP, "this core has no SDP helpers");
 		return NULL;
 	}
 	json_t *options = json_pack("{s:{s:[s]}, s:{s:[s,s,s]}}", "audio", "codecs", "opus",
 	                            "video", "codecs", "vp8", "vp9", "h264");
-	char *sdp = core->sdp_answer(json_string_value(json_object_get(jsep, "sdp")), options, error, error_size);
+	char reason[256] = "";
+	char *sdp = core->sdp_answer(json_string_value(json_object_get(jsep, "sdp")), options, reason, sizeof(reason));
 	json_decref(options);
-	if (sdp == NULL)
+	if (sdp == NULL) {
+		parley_plugin_error_set(error, ECHO_ERROR_SDP, "%s", reason);
 		return NULL;
+	}
 	json_t *answer = json_pack("{s:s, s:s}", "type", "answer", "sdp", sdp);
 	g_mutex_lock(&handles_lock);
 	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
@@ -310,7 +315,7 @@ static json_t *answer_offer(parley_plugin_session *session, json_t *jsep, char *
 }
 
 /* Our offer for an ICE restart: what we last answered, with "restart". */
-static json_t *restart_offer(parley_plugin_session *session, char *error, size_t error_size)
+static json_t *restart_offer(parley_plugin_session *session, parley_plugin_error *error)
 {
 	g_mutex_lock(&handles_lock);
 	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
@@ -318,25 +323,25 @@ static json_t *restart_offer(parley_plugin_session *session, char *error, size_t
 	                                        "restart", 1) : NULL;
 	g_mutex_unlock(&handles_lock);
 	if (offer == NULL)
-		g_strlcpy(error, "nothing to restart: no media negotiated yet", error_size);
+		parley_plugin_error_set(error, ECHO_ERROR_SDP, "nothing to restart: no media negotiated yet");
 	return offer;
 }
 
 /* The jsep this message gets back (a new reference, or NULL): an answer to
  * an offer, our offer on a restart request, nothing for the answer to our
- * offer. `error` is set when the message cannot be honoured. */
-static json_t *negotiate(parley_plugin_session *session, json_t *jsep, bool restart, char *error, size_t error_size)
+ * offer. *error is set when the message cannot be honoured. */
+static json_t *negotiate(parley_plugin_session *session, json_t *jsep, bool restart, parley_plugin_error *error)
 {
 	const char *type = jsep != NULL ? json_string_value(json_object_get(jsep, "type")) : NULL;
 	if (jsep == NULL)
-		return restart ? restart_offer(session, error, error_size) : NULL;
+		return restart ? restart_offer(session, error) : NULL;
 	if (type != NULL && strcmp(type, "answer") == 0)
 		return NULL;   /* the core checked that our offer was pending */
 	if (type == NULL || strcmp(type, "offer") != 0) {
-		g_strlcpy(error, "jsep type must be offer or answer", error_size);
+		parley_plugin_error_set(error, ECHO_ERROR_SDP, "jsep type must be offer or answer");
 		return NULL;
 	}
-	return answer_offer(session, jsep, error, error_size);
+	return answer_offer(session, jsep, error);
 }
 
 static void echo_handle_message(parley_plugin_session *session, const char *transaction,
@@ -367,8 +372,7 @@ static void echo_handle_message(parley_plugin_session *session, const char *tran
 
 	/* Everything else is asynchronous: "ack" now, an event later. */
 	json_t *event, *answer = NULL;
-	const char *error = NULL;
-	char sdp_error[256] = "";
+	parley_plugin_error error = {0};
 	json_int_t bitrate = 0;
 	bool restart = false;
 	g_mutex_lock(&handles_lock);
@@ -376,7 +380,7 @@ static void echo_handle_message(parley_plugin_session *session, const char *tran
 	if (handle != NULL) {
 		handle->messages++;
 		handle->restart = false;
-		error = apply_settings(handle, message);
+		apply_settings(handle, message, &error);
 		bitrate = json_object_get(message, "bitrate") ? handle->bitrate : -1;
 		restart = handle->restart;
 		handle->restart = false;
@@ -387,18 +391,16 @@ static void echo_handle_message(parley_plugin_session *session, const char *tran
 		g_strlcpy(result->text, "no such handle", sizeof(result->text));
 		return;
 	}
+	bool settings_ok = error.code == 0;
 	if (request != NULL)
 		event = error_event(ECHO_ERROR_UNKNOWN_REQUEST, "unknown request");
-	else if (error != NULL)
-		event = error_event(ECHO_ERROR_INVALID_ELEMENT, error);
-	else if ((answer = negotiate(session, jsep, restart, sdp_error, sizeof(sdp_error))) == NULL &&
-	         sdp_error[0] != '\0')
-		event = error_event(ECHO_ERROR_SDP, sdp_error);
+	else if (!settings_ok || ((answer = negotiate(session, jsep, restart, &error)) == NULL && error.code != 0))
+		event = error_event(error.code, error.reason);
 	else {
 		event = json_pack("{s:s, s:s}", "echotest", "event", "result", "ok");
 		json_object_update_missing(event, message);   /* echo the client's fields */
 	}
-	if (error == NULL && bitrate > 0)
+	if (settings_ok && bitrate > 0)
 		core->send_remb(session, (uint32_t)bitrate); /* -1 (no pc yet) is fine: sent again at setup */
 	if (notify_events && core->events_enabled())
 		core->notify_event(&echo_plugin, session, event);

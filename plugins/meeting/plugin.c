@@ -292,6 +292,21 @@ static int meeting_handle_http(const parley_http_request *request, parley_http_r
 	return h.rc;
 }
 
+/* The environment variables of this plugin's settings (the seed service's
+ * names; REDIS_URL and REDIS_KEY_PREFIX also set the Redis transport's). */
+static const parley_env_override meeting_env_overrides[] = {
+	{"STUN_SERVERS", "ice", "stun_servers"},
+	{"TURN_SERVER", "ice", "turn_server"},
+	{"TURN_USERNAME", "ice", "turn_username"},
+	{"TURN_PASSWORD", "ice", "turn_password"},
+	{"TURN_SECRET", "ice", "turn_secret"},
+	{"MEETING_TTL", "general", "meeting_ttl"},
+	{"MAX_PARTICIPANTS", "general", "max_participants"},
+	{"REDIS_URL", "cluster", "redis_url"},
+	{"REDIS_KEY_PREFIX", "cluster", "key_prefix"},
+	{NULL},
+};
+
 static const parley_plugin meeting_plugin = {
 	.api_version = PARLEY_PLUGIN_API_VERSION,
 	.struct_size = sizeof(parley_plugin),
@@ -310,6 +325,7 @@ static const parley_plugin meeting_plugin = {
 	.query_session = meeting_query_session,
 	.http_prefix = "/api/meetings/",
 	.handle_http = meeting_handle_http,
+	.env_overrides = meeting_env_overrides,
 };
 
 const parley_plugin *parley_plugin_entry(void);

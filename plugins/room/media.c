@@ -183,17 +183,16 @@ void parley_room_request_keyframe(room_ctx *ctx, room_producer *p, int64_t now_u
 }
 
 room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, room_producer *p,
-                                          bool paused, room_error *code, const char **message)
+                                          bool paused, parley_plugin_error *error)
 {
 	room_handle *sub = peer->subscriber;
 	if (sub == NULL) {
-		*code = ROOM_ERR_NOT_JOINED;
-		*message = "attach a subscriber handle first (request attachSubscriber)";
+		parley_plugin_error_set(error, ROOM_ERR_NOT_JOINED,
+		                        "attach a subscriber handle first (request attachSubscriber)");
 		return NULL;
 	}
 	if (strcmp(p->room_id, peer->room_id) != 0 || g_atomic_int_get(&p->closed)) {
-		*code = ROOM_ERR_NOT_FOUND;
-		*message = "no such producer in this room";
+		parley_plugin_error_set(error, ROOM_ERR_NOT_FOUND, "no such producer in this room");
 		return NULL;
 	}
 	for (guint i = 0; i < peer->consumers->len; i++) {
@@ -216,8 +215,7 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 	}
 	if (index < 0) {
 		if (sub->slots->len >= ROOM_MAX_MLINES) {
-			*code = ROOM_ERR_FULL;
-			*message = "the subscriber's PeerConnection has too many m-lines";
+			parley_plugin_error_set(error, ROOM_ERR_FULL, "the subscriber's PeerConnection has too many m-lines");
 			return NULL;
 		}
 		room_slot fresh = {.kind = p->kind};

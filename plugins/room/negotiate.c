@@ -31,6 +31,7 @@
 #define EXT_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 #define EXT_RID "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 #define EXT_RRID "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+#define NO_SDP_HELPERS "this core offers no SDP helpers: media is unavailable"
 
 /* Payload types used towards subscribers, one per codec (BUNDLE-safe). */
 static const struct {
@@ -139,26 +140,22 @@ static void note_publisher_credentials(room_peer *peer, const char *ufrag)
 }
 
 int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *offer_sdp,
-                               json_t *body, json_t **answer_out, const char **message)
+                               json_t *body, json_t **answer_out, parley_plugin_error *error)
 {
 	*answer_out = NULL;
-	if (ctx->sdp.answer == NULL || ctx->sdp.summary == NULL) {
-		*message = "this core offers no SDP helpers: media is unavailable";
-		return ROOM_ERR_UNAVAILABLE;
-	}
+	if (ctx->sdp.answer == NULL || ctx->sdp.summary == NULL)
+		return parley_plugin_error_set(error, ROOM_ERR_UNAVAILABLE, NO_SDP_HELPERS);
 	room_room *room = parley_room_lookup_locked(ctx, peer->room_id);
 	json_t *options = json_pack("{s:{s:o, s:s}, s:{s:o, s:s}, s:[s, s, s, s, s], s:b, s:b}",
 	                            "audio", "codecs", split_names(ctx->cfg.audio_codecs), "direction", "recvonly",
 	                            "video", "codecs", split_names(ctx->cfg.video_codecs), "direction", "recvonly",
 	                            "extensions", EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME, EXT_RID, EXT_RRID,
 	                            "simulcast", ctx->cfg.simulcast, "data", false);
-	static __thread char error[256];   /* *message points here until the next call */
-	char *answer = ctx->sdp.answer(offer_sdp, options, error, sizeof(error));
+	char reason[256] = "";
+	char *answer = ctx->sdp.answer(offer_sdp, options, reason, sizeof(reason));
 	json_decref(options);
-	if (answer == NULL) {
-		*message = error;
-		return ROOM_ERR_MEDIA;
-	}
+	if (answer == NULL)
+		return parley_plugin_error_set(error, ROOM_ERR_MEDIA, "%s", reason);
 	json_t *offer_summary = ctx->sdp.summary(offer_sdp);
 	json_t *answer_summary = ctx->sdp.summary(answer);
 	note_publisher_credentials(peer, json_string_value(json_object_get(offer_summary, "ice_ufrag")));
@@ -168,8 +165,7 @@ int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer,
 		json_decref(offer_summary);
 		json_decref(answer_summary);
 		g_free(answer);
-		*message = "the offer and its answer do not match";
-		return ROOM_ERR_MEDIA;
+		return parley_plugin_error_set(error, ROOM_ERR_MEDIA, "the offer and its answer do not match");
 	}
 	json_t *added = json_array();
 	GPtrArray *keep = g_ptr_array_new();
@@ -293,9 +289,10 @@ static json_t *mids_of(room_ctx *ctx, const char *sdp)
 /* Builds an offer of every slot as the next version and queues it as
  * subscriberOffer. `restart` marks a restartIce offer (data.restart);
  * `ice_restart` asks the core for new ICE credentials on the live pc
- * (jsep.restart). false with *message when the core's helper refused. */
-static bool send_offer(room_ctx *ctx, room_outbox *box, room_peer *peer, bool restart, bool ice_restart,
-                       const char **message)
+ * (jsep.restart). 0, or ROOM_ERR_MEDIA in *error when the core's helper
+ * refused. */
+static int send_offer(room_ctx *ctx, room_outbox *box, room_peer *peer, bool restart, bool ice_restart,
+                      parley_plugin_error *error)
 {
 	room_handle *sub = peer->subscriber;
 	json_t *media = json_array();
@@ -312,15 +309,12 @@ static bool send_offer(room_ctx *ctx, room_outbox *box, room_peer *peer, bool re
 	g_snprintf(session_id, sizeof(session_id), "%u", g_str_hash(peer->id) | 1u);
 	json_t *description = json_pack("{s:o, s:s, s:I}", "media", media, "session_id", session_id, "version",
 	                                (json_int_t)version);
-	static __thread char error[300];   /* *message points here until the next call */
 	char reason[256] = "";
 	char *sdp = ctx->sdp.offer(description, reason, sizeof(reason));
 	json_decref(description);
 	if (sdp == NULL) {
 		json_decref(consumers);
-		g_snprintf(error, sizeof(error), "cannot build the subscriber offer: %s", reason);
-		*message = error;
-		return false;
+		return parley_plugin_error_set(error, ROOM_ERR_MEDIA, "cannot build the subscriber offer: %s", reason);
 	}
 	sub->offer_version = version;
 	sub->offer_pending = true;
@@ -337,22 +331,20 @@ static bool send_offer(room_ctx *ctx, room_outbox *box, room_peer *peer, bool re
 		json_object_set_new(jsep, "restart", json_true());
 	parley_room_outbox_jsep_new(ctx, box, sub, "subscriberOffer", payload, jsep);
 	g_free(sdp);
-	return true;
+	return 0;
 }
 
 /* A change's offer; a refusal of the helpers goes to the main handle. */
 static void offer_change(room_ctx *ctx, room_outbox *box, room_peer *peer)
 {
-	const char *message = NULL;
-	if (ctx->sdp.offer == NULL) {
+	parley_plugin_error error = {0};
+	if (ctx->sdp.offer == NULL)
+		parley_plugin_error_set(&error, ROOM_ERR_UNAVAILABLE, NO_SDP_HELPERS);
+	else
+		send_offer(ctx, box, peer, false, false, &error);
+	if (error.code != 0)
 		parley_room_outbox_emit_new(ctx, box, peer->main, "error",
-		                            json_pack("{s:i, s:s}", "code", ROOM_ERR_UNAVAILABLE, "message",
-		                                      "this core offers no SDP helpers: media is unavailable"));
-		return;
-	}
-	if (!send_offer(ctx, box, peer, false, false, &message))
-		parley_room_outbox_emit_new(ctx, box, peer->main, "error",
-		                            json_pack("{s:i, s:s}", "code", ROOM_ERR_MEDIA, "message", message));
+		                            json_pack("{s:i, s:s}", "code", error.code, "message", error.reason));
 }
 
 /* May the pending offer be replaced? Unanswered for offer_timeout, or
@@ -390,42 +382,32 @@ void parley_room_subscriber_check_offer_locked(room_ctx *ctx, room_outbox *box, 
 }
 
 int parley_room_subscriber_answer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *sdp,
-                                         json_int_t version, const char **message)
+                                         json_int_t version, parley_plugin_error *error)
 {
-	static __thread char text[160];   /* *message points here until the next call */
 	room_handle *sub = peer->subscriber;
-	if (sub == NULL || !sub->offer_pending) {
-		*message = "no subscriber offer is waiting for an answer";
-		return ROOM_ERR_CONFLICT;
-	}
-	if (version >= 0 && (uint64_t)version < sub->offer_version) {
-		g_snprintf(text, sizeof(text), "stale answer to offer %" G_GINT64_FORMAT ", offer %" G_GUINT64_FORMAT
-		           " is outstanding", (gint64)version, sub->offer_version);
-		/* not spoiled: the core takes the answer to the outstanding offer
-		 * even after it applied this one */
-		*message = text;
-		return ROOM_ERR_STALE;
-	}
-	if (version >= 0 && (uint64_t)version > sub->offer_version) {
-		g_snprintf(text, sizeof(text), "no offer %" G_GINT64_FORMAT " was sent, offer %" G_GUINT64_FORMAT
-		           " is outstanding", (gint64)version, sub->offer_version);
-		*message = text;
-		return ROOM_ERR_INVALID;
-	}
+	if (sub == NULL || !sub->offer_pending)
+		return parley_plugin_error_set(error, ROOM_ERR_CONFLICT, "no subscriber offer is waiting for an answer");
+	/* a stale answer does not spoil the offer: the core takes the answer
+	 * to the outstanding offer even after it applied this one */
+	if (version >= 0 && (uint64_t)version < sub->offer_version)
+		return parley_plugin_error_set(error, ROOM_ERR_STALE,
+		                               "stale answer to offer %" G_GINT64_FORMAT ", offer %" G_GUINT64_FORMAT
+		                               " is outstanding", (gint64)version, sub->offer_version);
+	if (version >= 0 && (uint64_t)version > sub->offer_version)
+		return parley_plugin_error_set(error, ROOM_ERR_INVALID,
+		                               "no offer %" G_GINT64_FORMAT " was sent, offer %" G_GUINT64_FORMAT
+		                               " is outstanding", (gint64)version, sub->offer_version);
 	if (ctx->sdp.summary != NULL) {
 		json_t *answered = mids_of(ctx, sdp);
-		if (answered == NULL) {
-			*message = "the answer is not valid SDP";
-			return ROOM_ERR_MEDIA;
-		}
+		if (answered == NULL)
+			return parley_plugin_error_set(error, ROOM_ERR_MEDIA, "the answer is not valid SDP");
 		bool matches = sub->offered_mids == NULL || json_equal(answered, sub->offered_mids);
 		json_decref(answered);
 		if (!matches) {
-			g_snprintf(text, sizeof(text), "the answer does not match offer %" G_GUINT64_FORMAT " (m-lines)",
-			           sub->offer_version);
 			sub->offer_spoiled = true;
-			*message = text;
-			return ROOM_ERR_MEDIA;
+			return parley_plugin_error_set(error, ROOM_ERR_MEDIA,
+			                               "the answer does not match offer %" G_GUINT64_FORMAT " (m-lines)",
+			                               sub->offer_version);
 		}
 	}
 	sub->offer_pending = false;
@@ -451,23 +433,20 @@ int parley_room_subscriber_answer_locked(room_ctx *ctx, room_outbox *box, room_p
 }
 
 int parley_room_subscriber_restart_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, bool *offered,
-                                          const char **message)
+                                          parley_plugin_error *error)
 {
 	room_handle *sub = peer->subscriber;
 	*offered = false;
-	if (sub == NULL) {
-		*message = "the peer has no subscriber handle";
-		return ROOM_ERR_NOT_JOINED;
-	}
-	if (ctx->sdp.offer == NULL) {
-		*message = "this core offers no SDP helpers: media is unavailable";
-		return ROOM_ERR_UNAVAILABLE;
-	}
+	if (sub == NULL)
+		return parley_plugin_error_set(error, ROOM_ERR_NOT_JOINED, "the peer has no subscriber handle");
+	if (ctx->sdp.offer == NULL)
+		return parley_plugin_error_set(error, ROOM_ERR_UNAVAILABLE, NO_SDP_HELPERS);
 	bool fresh_pc = sub->pc_lost;
 	if (sub->slots->len > 0) {
 		/* after a loss the core makes a new pc for this offer: no ICE restart there */
-		if (!send_offer(ctx, box, peer, true, !fresh_pc, message))
-			return ROOM_ERR_MEDIA;
+		int code = send_offer(ctx, box, peer, true, !fresh_pc, error);
+		if (code != 0)
+			return code;
 		*offered = true;
 	}
 	if (fresh_pc) {

@@ -104,17 +104,15 @@ static room_peer *peer_new(room_ctx *ctx, room_room *room, json_t *metadata)
 
 room_peer *parley_room_peer_join_locked(room_ctx *ctx, room_outbox *box, room_room *room, room_handle *handle,
                                         const char *peer_id, json_t *metadata, bool *reconnected,
-                                        room_error *code, const char **message)
+                                        parley_plugin_error *error)
 {
 	*reconnected = false;
 	if (handle->peer != NULL) {
-		*code = ROOM_ERR_CONFLICT;
-		*message = "this handle is in a room already";
+		parley_plugin_error_set(error, ROOM_ERR_CONFLICT, "this handle is in a room already");
 		return NULL;
 	}
 	if (handle->role == ROOM_ROLE_SUBSCRIBER) {
-		*code = ROOM_ERR_CONFLICT;
-		*message = "a subscriber handle cannot join; use the main handle";
+		parley_plugin_error_set(error, ROOM_ERR_CONFLICT, "a subscriber handle cannot join; use the main handle");
 		return NULL;
 	}
 	room_peer *peer = peer_id != NULL ? g_hash_table_lookup(room->peers, peer_id) : NULL;
@@ -136,8 +134,7 @@ room_peer *parley_room_peer_join_locked(room_ctx *ctx, room_outbox *box, room_ro
 		*reconnected = true;
 	} else {
 		if ((int)g_hash_table_size(room->peers) >= room->max_participants) {
-			*code = ROOM_ERR_FULL;
-			*message = "the room is full";
+			parley_plugin_error_set(error, ROOM_ERR_FULL, "the room is full");
 			return NULL;
 		}
 		peer = peer_new(ctx, room, metadata);

@@ -21,14 +21,12 @@ typedef struct request {
 	json_t *jsep;
 	json_t *answer;             /* synchronous answer (owned) */
 	bool answered_later;        /* an event carries the answer */
-	room_error code;            /* 0 = accepted */
-	const char *message;
+	parley_plugin_error error;  /* code 0 = accepted */
 } request;
 
 static void refuse(request *r, room_error code, const char *message)
 {
-	r->code = code;
-	r->message = message;
+	parley_plugin_error_set(&r->error, code, "%s", message);
 }
 
 static json_t *success(void)
@@ -135,14 +133,10 @@ static json_t *others_json(request *r, room_room *room, room_peer *self)
 static void join(request *r, room_room *room, const char *peer_id, json_t *metadata)
 {
 	bool reconnected = false;
-	room_error code = 0;
-	const char *message = NULL;
 	room_peer *peer = parley_room_peer_join_locked(r->ctx, r->box, room, r->handle, peer_id, metadata,
-	                                               &reconnected, &code, &message);
-	if (peer == NULL) {
-		refuse(r, code, message);
+	                                               &reconnected, &r->error);
+	if (peer == NULL)
 		return;
-	}
 	r->answer = json_pack("{s:s, s:s, s:o, s:b, s:i}", "roomId", room->id, "peerId", peer->id, "peers",
 	                      others_json(r, room, peer), "reconnected", reconnected, "maxParticipants",
 	                      room->max_participants);
@@ -174,14 +168,10 @@ static void req_create_room(request *r)
 		refuse(r, ROOM_ERR_INVALID, "maxParticipants is out of range");
 		return;
 	}
-	room_error code = 0;
-	const char *message = NULL;
 	room_room *room = parley_room_create_locked(r->ctx, room_id, metadata, (int)max_value, ROOM_ORIGIN_API,
-	                                            &code, &message);
-	if (room == NULL) {
-		refuse(r, code, message);
+	                                            &r->error);
+	if (room == NULL)
 		return;
-	}
 	if (json_is_false(join_too)) {
 		r->answer = json_pack("{s:s}", "roomId", room->id);
 		return;
@@ -203,13 +193,9 @@ static void req_join_room(request *r)
 		return;
 	}
 	if (room == NULL) {
-		room_error code = 0;
-		const char *message = NULL;
-		room = parley_room_create_locked(r->ctx, room_id, NULL, 0, ROOM_ORIGIN_IMPLICIT, &code, &message);
-		if (room == NULL) {
-			refuse(r, code, message);
+		room = parley_room_create_locked(r->ctx, room_id, NULL, 0, ROOM_ORIGIN_IMPLICIT, &r->error);
+		if (room == NULL)
 			return;
-		}
 	}
 	join(r, room, peer_id, metadata);
 }
@@ -258,12 +244,8 @@ static void req_produce(request *r)
 		return;
 	}
 	json_t *answer = NULL;
-	const char *message = NULL;
-	int code = parley_room_publish_locked(r->ctx, r->box, peer, sdp, r->body, &answer, &message);
-	if (code != 0) {
-		refuse(r, code, message);
+	if (parley_room_publish_locked(r->ctx, r->box, peer, sdp, r->body, &answer, &r->error) != 0)
 		return;
-	}
 	json_t *producers = json_array();
 	for (guint i = 0; i < peer->producers->len; i++)
 		json_array_append_new(producers, parley_room_producer_to_json(peer->producers->pdata[i]));
@@ -301,14 +283,10 @@ static void req_subscriber_answer(request *r)
 		return;
 	}
 	json_int_t answered = (json_int_t)r->handle->offer_version;
-	const char *message = NULL;
-	int code = parley_room_subscriber_answer_locked(r->ctx, r->box, peer, sdp,
-	                                                json_is_integer(version) ? json_integer_value(version) : -1,
-	                                                &message);
-	if (code != 0) {
-		refuse(r, code, message);
+	if (parley_room_subscriber_answer_locked(r->ctx, r->box, peer, sdp,
+	                                         json_is_integer(version) ? json_integer_value(version) : -1,
+	                                         &r->error) != 0)
 		return;
-	}
 	parley_room_peer_touch_locked(r->ctx, peer);
 	r->answer = json_pack("{s:b, s:I}", "success", true, "version", answered);
 }
@@ -321,12 +299,8 @@ static void req_restart_ice(request *r)
 	if (peer == NULL)
 		return;
 	bool offered = false;
-	const char *message = NULL;
-	int code = parley_room_subscriber_restart_locked(r->ctx, r->box, peer, &offered, &message);
-	if (code != 0) {
-		refuse(r, code, message);
+	if (parley_room_subscriber_restart_locked(r->ctx, r->box, peer, &offered, &r->error) != 0)
 		return;
-	}
 	parley_room_peer_touch_locked(r->ctx, peer);
 	r->answer = json_pack("{s:b, s:b}", "success", true, "offered", offered);
 	if (offered)
@@ -358,20 +332,16 @@ static void req_consume(request *r)
 			refuse(r, ROOM_ERR_NOT_FOUND, "no such producer in this room");
 			break;
 		}
-		room_error code = 0;
-		const char *message = NULL;
 		room_consumer *c = parley_room_consume_locked(r->ctx, r->box, peer, p, paused == NULL || json_is_true(paused),
-		                                              &code, &message);
-		if (c == NULL) {
-			refuse(r, code, message);
+		                                              &r->error);
+		if (c == NULL)
 			break;
-		}
 		json_array_append_new(consumers, parley_room_consumer_to_json(c));
 	}
 	json_decref(list);
 	/* one offer for everything added (also after a partial refusal) */
 	parley_room_subscriber_offer_locked(r->ctx, r->box, peer);
-	if (r->code != 0) {
+	if (r->error.code != 0) {
 		json_decref(consumers);
 		return;
 	}
@@ -667,18 +637,18 @@ void parley_room_handle_request(room_ctx *ctx, parley_plugin_session *session, c
 		refuse(&r, ROOM_ERR_UNKNOWN_REQUEST, "unknown request");
 	else
 		handler(&r);
-	if (r.code != 0) {
+	if (r.error.code != 0) {
 		json_decref(r.answer);
 		r.answer = NULL;
-		set_error(result, r.code, r.message);
+		set_error(result, r.error.code, r.error.reason);
 		if (r.handle != NULL)
 			parley_room_outbox_reply_new(ctx, &box, r.handle, transaction, "error",
-			                             json_pack("{s:i, s:s, s:s}", "code", r.code, "message", r.message,
-			                                       "request", name), NULL);
+			                             json_pack("{s:i, s:s, s:s}", "code", r.error.code, "message",
+			                                       r.error.reason, "request", name), NULL);
 	}
 	g_mutex_unlock(&ctx->lock);
 	parley_room_outbox_flush(ctx, &box);
-	if (r.code != 0)
+	if (r.error.code != 0)
 		return;
 	if (r.answered_later) {
 		result->kind = PARLEY_PLUGIN_OK_WAIT;

@@ -345,9 +345,9 @@ void parley_room_random_id(char *out, size_t length);
 uint32_t parley_room_random_u32(void);
 /* Rooms named in [general] rooms, with their [room.<id>] settings. */
 void parley_room_load_config_rooms(room_ctx *ctx);
-/* Under ctx->lock. NULL with code and message on refusal. */
+/* Under ctx->lock. NULL with *error on refusal. */
 room_room *parley_room_create_locked(room_ctx *ctx, const char *id, json_t *metadata, int max_participants,
-                                     room_origin origin, room_error *code, const char **message);
+                                     room_origin origin, parley_plugin_error *error);
 room_room *parley_room_lookup_locked(room_ctx *ctx, const char *id);
 /* Tells everyone roomClosed {reason}, removes every peer and frees the room. */
 void parley_room_close_locked(room_ctx *ctx, room_outbox *box, room_room *room, const char *reason);
@@ -375,10 +375,10 @@ room_handle *parley_room_handle_attach(room_ctx *ctx, parley_plugin_session *ses
 int parley_room_handle_detach(room_ctx *ctx, parley_plugin_session *session);
 room_handle *parley_room_handle_lookup_locked(room_ctx *ctx, parley_plugin_session *session);
 /* Joins `handle` to `room` (peer_id NULL = new id; a known disconnected
- * or same-room peer id = reconnect). NULL with code and message on refusal. */
+ * or same-room peer id = reconnect). NULL with *error on refusal. */
 room_peer *parley_room_peer_join_locked(room_ctx *ctx, room_outbox *box, room_room *room, room_handle *handle,
                                         const char *peer_id, json_t *metadata, bool *reconnected,
-                                        room_error *code, const char **message);
+                                        parley_plugin_error *error);
 /* Removes the peer and frees it; others get peerLeft {peerId, reason}
  * unless reason is NULL (the whole room is closing). */
 void parley_room_peer_remove_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *reason);
@@ -395,15 +395,15 @@ unsigned parley_room_sweep(room_ctx *ctx, int64_t now_ms);
  * holds the returned reference; ctx->producers indexes it). */
 room_producer *parley_room_producer_new(room_ctx *ctx, room_peer *peer, room_kind kind, int mindex, const char *mid);
 /* A publish offer on the peer's main handle: producers created/closed,
- * the answer queued. 0 or a room_error with *message. */
+ * the answer queued. 0 or the code of *error. */
 int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *offer_sdp,
-                               json_t *body, json_t **answer_out, const char **message);
+                               json_t *body, json_t **answer_out, parley_plugin_error *error);
 void parley_room_producer_close_locked(room_ctx *ctx, room_outbox *box, room_producer *p, bool notify);
 room_producer *parley_room_producer_lookup_locked(room_ctx *ctx, const char *id);
 /* Subscribes the peer to producer `p` (its m-line is ready; the caller then
  * sends the subscriber offer with parley_room_subscriber_offer_locked). */
 room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, room_producer *p,
-                                          bool paused, room_error *code, const char **message);
+                                          bool paused, parley_plugin_error *error);
 void parley_room_consumer_close_locked(room_ctx *ctx, room_outbox *box, room_consumer *c);
 room_consumer *parley_room_consumer_lookup_locked(room_ctx *ctx, const char *id);
 /* (Re)sends the subscriber's offer after a change: not while its pc is
@@ -412,15 +412,15 @@ room_consumer *parley_room_consumer_lookup_locked(room_ctx *ctx, const char *id)
  * answer (offer_again). */
 void parley_room_subscriber_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer);
 /* The subscriber's answer arrived; `version` is the offer it answers (-1 =
- * the outstanding one). 0 or a room_error with *message. */
+ * the outstanding one). 0 or the code of *error. */
 int parley_room_subscriber_answer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *sdp,
-                                         json_int_t version, const char **message);
+                                         json_int_t version, parley_plugin_error *error);
 /* restartIce: a full offer of every slot, replacing any pending one; on a
  * live pc with new ICE credentials, after a pc loss on a fresh pc.
- * *offered tells whether an offer went out (none without slots). 0 or a
- * room_error with *message. */
+ * *offered tells whether an offer went out (none without slots). 0 or the
+ * code of *error. */
 int parley_room_subscriber_restart_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, bool *offered,
-                                          const char **message);
+                                          parley_plugin_error *error);
 /* The subscriber's pc ended: slots and consumers stay, forwarding holds,
  * nothing is offered until restartIce. */
 void parley_room_subscriber_pc_lost_locked(room_ctx *ctx, room_peer *peer);

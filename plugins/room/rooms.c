@@ -119,27 +119,24 @@ room_room *parley_room_lookup_locked(room_ctx *ctx, const char *id)
 }
 
 room_room *parley_room_create_locked(room_ctx *ctx, const char *id, json_t *metadata, int max_participants,
-                                     room_origin origin, room_error *code, const char **message)
+                                     room_origin origin, parley_plugin_error *error)
 {
 	char generated[ROOM_ID_LEN + 1];
 	if (id != NULL && !id_is_valid(id)) {
-		*code = ROOM_ERR_INVALID;
-		*message = "roomId must be 1-64 characters of letters, digits, '-' and '_'";
+		parley_plugin_error_set(error, ROOM_ERR_INVALID,
+		                        "roomId must be 1-64 characters of letters, digits, '-' and '_'");
 		return NULL;
 	}
 	if (max_participants < 0 || max_participants > ctx->cfg.max_participants_limit) {
-		*code = ROOM_ERR_INVALID;
-		*message = "maxParticipants is out of range";
+		parley_plugin_error_set(error, ROOM_ERR_INVALID, "maxParticipants is out of range");
 		return NULL;
 	}
 	if (id != NULL && g_hash_table_contains(ctx->rooms, id)) {
-		*code = ROOM_ERR_CONFLICT;
-		*message = "a room with this id exists";
+		parley_plugin_error_set(error, ROOM_ERR_CONFLICT, "a room with this id exists");
 		return NULL;
 	}
 	if ((int)g_hash_table_size(ctx->rooms) >= ctx->cfg.max_rooms) {
-		*code = ROOM_ERR_FULL;
-		*message = "too many rooms";
+		parley_plugin_error_set(error, ROOM_ERR_FULL, "too many rooms");
 		return NULL;
 	}
 	if (id == NULL) {
@@ -222,12 +219,10 @@ void parley_room_load_config_rooms(room_ctx *ctx)
 		json_t *metadata = json_object();
 		if (description != NULL)
 			json_object_set_new(metadata, "description", json_string(description));
-		room_error code;
-		const char *message = NULL;
-		if (parley_room_create_locked(ctx, *id, metadata, max_participants, ROOM_ORIGIN_CONFIG, &code,
-		                              &message) == NULL)
+		parley_plugin_error error = {0};
+		if (parley_room_create_locked(ctx, *id, metadata, max_participants, ROOM_ORIGIN_CONFIG, &error) == NULL)
 			ctx->core->log(PARLEY_LOG_WARN, PARLEY_ROOM_PACKAGE, "room '%s' from the configuration: %s", *id,
-			               message);
+			               error.reason);
 		json_decref(metadata);
 	}
 	g_mutex_unlock(&ctx->lock);

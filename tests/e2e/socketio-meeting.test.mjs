@@ -383,3 +383,13 @@ ownServerTest('CONNECT maps to create + attach: core refusals become connect_err
 	const noPlugin = await own({ config: { 'parley.transport.websocket': { socketio: { plugin: 'parley.plugin.nope' } } } });
 	assert.match(await connectResult(noPlugin, {}), /plugin/i);
 });
+
+ownServerTest('without [socketio] plugin the endpoint is off, said once in the log', async (own) => {
+	const srv = await own({ config: { 'parley.transport.websocket': { socketio: { plugin: null } } } });
+	const handshake = await eioGet(srv, 'EIO=4&transport=polling');
+	assert.equal(handshake.status, 404, `the handshake answered ${handshake.status}: ${handshake.text}`);
+	const said = srv.log().split('\n').filter((l) => /Socket\.IO endpoint is off: \[socketio\] plugin/.test(l));
+	assert.equal(said.length, 1, said.join('\n'));
+	// the rest of the port still answers
+	assert.equal((await fetch(`${sioUrl(srv)}/health`)).status, 200);
+});

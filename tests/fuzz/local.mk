@@ -12,20 +12,20 @@ fuzz_media_sources = core/media/sdp_model.c core/media/sdp_parse.c core/media/sd
 check_PROGRAMS += tests/unit/test_fuzz_replay_sdp tests/unit/test_fuzz_replay_rtp \
 	tests/unit/test_fuzz_replay_rtcp
 tests_unit_test_fuzz_replay_sdp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_sdp.c
-tests_unit_test_fuzz_replay_sdp_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"sdp\"
+tests_unit_test_fuzz_replay_sdp_CPPFLAGS = $(CORE_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"sdp\"
 tests_unit_test_fuzz_replay_sdp_LDADD = libparleymedia.la
 tests_unit_test_fuzz_replay_rtp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rtp.c
-tests_unit_test_fuzz_replay_rtp_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"rtp\"
+tests_unit_test_fuzz_replay_rtp_CPPFLAGS = $(CORE_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"rtp\"
 tests_unit_test_fuzz_replay_rtp_LDADD = libparleymedia.la
 tests_unit_test_fuzz_replay_rtcp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rtcp.c
-tests_unit_test_fuzz_replay_rtcp_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"rtcp\"
+tests_unit_test_fuzz_replay_rtcp_CPPFLAGS = $(CORE_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"rtcp\"
 tests_unit_test_fuzz_replay_rtcp_LDADD = libparleymedia.la
 
 # The client JSON API through the core (echo plugin loaded from the build)
 # and the Redis transport's entry and URL parser.
 check_PROGRAMS += tests/unit/test_fuzz_replay_json_api tests/unit/test_fuzz_replay_redis_parse
 tests_unit_test_fuzz_replay_json_api_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_json_api.c
-tests_unit_test_fuzz_replay_json_api_CPPFLAGS = $(AM_CPPFLAGS) $(SSL_CFLAGS) -DPARLEY_FUZZ_CORPUS=\"json_api\"
+tests_unit_test_fuzz_replay_json_api_CPPFLAGS = $(CORE_CPPFLAGS) $(SSL_CFLAGS) -DPARLEY_FUZZ_CORPUS=\"json_api\"
 tests_unit_test_fuzz_replay_json_api_LDADD = libparleycore.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 tests_unit_test_fuzz_replay_redis_parse_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_redis_parse.c \
 	transports/redis/parse.c
@@ -50,17 +50,21 @@ if FUZZERS
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 noinst_PROGRAMS += tests/fuzz/fuzz_sdp tests/fuzz/fuzz_rtp tests/fuzz/fuzz_rtcp
 tests_fuzz_fuzz_sdp_SOURCES = tests/fuzz/fuzz_sdp.c $(fuzz_media_sources)
+tests_fuzz_fuzz_sdp_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_fuzz_fuzz_sdp_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_sdp_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rtp_SOURCES = tests/fuzz/fuzz_rtp.c $(fuzz_media_sources)
+tests_fuzz_fuzz_rtp_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_fuzz_fuzz_rtp_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rtp_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rtcp_SOURCES = tests/fuzz/fuzz_rtcp.c $(fuzz_media_sources)
+tests_fuzz_fuzz_rtcp_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_fuzz_fuzz_rtcp_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rtcp_LDFLAGS = $(FUZZ_FLAGS)
 # The core's sources instrumented; the media library as built.
 noinst_PROGRAMS += tests/fuzz/fuzz_json_api tests/fuzz/fuzz_redis_parse
 tests_fuzz_fuzz_json_api_SOURCES = tests/fuzz/fuzz_json_api.c $(libparleycore_la_SOURCES)
+tests_fuzz_fuzz_json_api_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_fuzz_fuzz_json_api_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_json_api_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_json_api_LDADD = libparleymedia.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS) \

@@ -1,8 +1,9 @@
 /*
  * test_config.c — configuration layers: file values, environment overrides
- * (multi-key variables, first-listed wins, FRONTEND_URL only without
- * CORS_ORIGINS), command-line overrides on top, integer and boolean parsing,
- * value lifetime, state_dir creation and bad files.
+ * (the core's own list; a module's declared list read into that module's
+ * keys only; first-listed wins, FRONTEND_URL only without CORS_ORIGINS; a
+ * variable two modules declare), command-line overrides on top, integer and
+ * boolean parsing, value lifetime, state_dir creation and bad files.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,37 @@
 
 #define HTTP "parley.transport.http"
 #define WS "parley.transport.websocket"
+#define REDIS "parley.transport.redis"
+#define MEETING "parley.plugin.meeting"
+
+static char *folder;
+
+/* Lists as modules declare them in their vtables (env_overrides). */
+static const parley_env_override http_list[] = {
+	{"HTTP_PORT", "general", "port"},
+	{"SSL_CERT_PATH", "general", "cert_pem"}, {"SSL_KEY_PATH", "general", "cert_key"},
+	{"CORS_ORIGINS", "general", "cors_origins"}, {"FRONTEND_URL", "general", "cors_origins"},
+	{NULL},
+};
+static const parley_env_override ws_list[] = {
+	{"PORT", "general", "port"},
+	{"SSL_CERT_PATH", "general", "cert_pem"}, {"SSL_KEY_PATH", "general", "cert_key"},
+	{"CORS_ORIGINS", "general", "cors_origins"}, {"FRONTEND_URL", "general", "cors_origins"},
+	{NULL},
+};
+static const parley_env_override redis_list[] = {{"REDIS_URL", "general", "url"}, {NULL}};
+static const parley_env_override meeting_list[] = {{"REDIS_URL", "cluster", "redis_url"}, {NULL}};
+
+/* parley_config_load, then what the loader does for each module it loads. */
+static int load_with_modules(void)
+{
+	int rc = parley_config_load(folder);
+	parley_config_read_environment(HTTP, http_list);
+	parley_config_read_environment(WS, ws_list);
+	parley_config_read_environment(REDIS, redis_list);
+	parley_config_read_environment(MEETING, meeting_list);
+	return rc;
+}
 
 /* Every variable the tests touch, cleared before each test. */
 static const char *const variables[] = {
@@ -27,8 +59,6 @@ static const char *const variables[] = {
 	"API_SECRET", "LOG_LEVEL", "ANNOUNCED_IP", "MEDIASOUP_ANNOUNCED_IP", "RTC_MIN_PORT",
 	"MEDIASOUP_MIN_PORT", "REDIS_URL", "MEDIASOUP_NUM_WORKERS",
 };
-
-static char *folder;
 
 static void write_file(const char *name, const char *text)
 {
@@ -102,7 +132,7 @@ static void environment_beats_file_and_cli_beats_both(void **state)
 {
 	g_setenv("API_SECRET", "env-secret", TRUE);
 	g_setenv("HTTP_PORT", "9100", TRUE);
-	assert_int_equal(parley_config_load(folder), 0);
+	assert_int_equal(load_with_modules(), 0);
 	assert_string_equal(parley_config_get("parley", "auth", "api_secret"), "env-secret");
 	assert_string_equal(parley_config_get(HTTP, "general", "port"), "9100");
 	parley_config_set(HTTP, "general", "port", "9200");
@@ -119,33 +149,57 @@ static void one_variable_sets_several_keys(void **state)
 	g_setenv("SSL_CERT_PATH", "/tmp/cert.pem", TRUE);
 	g_setenv("REDIS_URL", "redis://127.0.0.1:6390", TRUE);
 	g_setenv("PORT", "3000", TRUE);
-	assert_int_equal(parley_config_load(folder), 0);
+	assert_int_equal(load_with_modules(), 0);
 	assert_string_equal(parley_config_get(HTTP, "general", "cert_pem"), "/tmp/cert.pem");
 	assert_string_equal(parley_config_get(WS, "general", "cert_pem"), "/tmp/cert.pem");
-	assert_string_equal(parley_config_get("parley.transport.redis", "general", "url"), "redis://127.0.0.1:6390");
-	assert_string_equal(parley_config_get("parley.plugin.meeting", "cluster", "redis_url"),
-	                    "redis://127.0.0.1:6390");
+	assert_string_equal(parley_config_get(REDIS, "general", "url"), "redis://127.0.0.1:6390");
+	assert_string_equal(parley_config_get(MEETING, "cluster", "redis_url"), "redis://127.0.0.1:6390");
 	assert_string_equal(parley_config_get(WS, "general", "port"), "3000");
 	assert_null(parley_config_get(HTTP, "general", "cert_key"));
+	/* a module's variable sets only that module's key */
+	assert_null(parley_config_get(HTTP, "general", "url"));
+	assert_null(parley_config_get(REDIS, "cluster", "redis_url"));
+	assert_null(parley_config_get("parley", "general", "port"));
+}
+
+static void module_variables_wait_for_the_module(void **state)
+{
+	g_setenv("PORT", "3000", TRUE);
+	g_setenv("LOG_LEVEL", "debug", TRUE);
+	assert_int_equal(parley_config_load(folder), 0);
+	/* the core's own variables are read at load; a module's when it is loaded */
+	assert_string_equal(parley_config_get("parley", "general", "log_level"), "debug");
+	assert_null(parley_config_get(WS, "general", "port"));
+	parley_config_read_environment(WS, ws_list);
+	assert_string_equal(parley_config_get(WS, "general", "port"), "3000");
+	/* the command line still wins over it */
+	parley_config_set(WS, "general", "port", "3001");
+	assert_string_equal(parley_config_get(WS, "general", "port"), "3001");
+	/* NULL lists and entries without a key are ignored */
+	static const parley_env_override odd[] = {{"PORT", NULL, "port"}, {"PORT", "general", NULL}, {NULL}};
+	parley_config_read_environment(WS, NULL);
+	parley_config_read_environment(NULL, ws_list);
+	parley_config_read_environment("parley.plugin.odd", odd);
+	assert_null(parley_config_get("parley.plugin.odd", "general", "port"));
 }
 
 static void frontend_url_only_without_cors_origins(void **state)
 {
 	g_setenv("FRONTEND_URL", "http://front.example", TRUE);
-	assert_int_equal(parley_config_load(folder), 0);
+	assert_int_equal(load_with_modules(), 0);
 	assert_string_equal(parley_config_get(HTTP, "general", "cors_origins"), "http://front.example");
 	assert_string_equal(parley_config_get(WS, "general", "cors_origins"), "http://front.example");
 	parley_config_free();
 
 	g_setenv("CORS_ORIGINS", "http://a.example,http://b.example", TRUE);
-	assert_int_equal(parley_config_load(folder), 0);
+	assert_int_equal(load_with_modules(), 0);
 	assert_string_equal(parley_config_get(HTTP, "general", "cors_origins"), "http://a.example,http://b.example");
 	assert_string_equal(parley_config_get(WS, "general", "cors_origins"), "http://a.example,http://b.example");
 	parley_config_free();
 
 	/* an empty CORS_ORIGINS counts as unset */
 	g_setenv("CORS_ORIGINS", "", TRUE);
-	assert_int_equal(parley_config_load(folder), 0);
+	assert_int_equal(load_with_modules(), 0);
 	assert_string_equal(parley_config_get(HTTP, "general", "cors_origins"), "http://front.example");
 }
 
@@ -273,6 +327,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ints_and_bools_parse_strictly, setup, teardown),
 		cmocka_unit_test_setup_teardown(environment_beats_file_and_cli_beats_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(one_variable_sets_several_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(module_variables_wait_for_the_module, setup, teardown),
 		cmocka_unit_test_setup_teardown(frontend_url_only_without_cors_origins, setup, teardown),
 		cmocka_unit_test_setup_teardown(first_listed_variable_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(values_live_until_free, setup, teardown),

@@ -5,7 +5,9 @@
  * wrong api_version, failing init, too-small struct_size), a non-ELF file,
  * an empty file and a module of the wrong kind are each refused with one log
  * line naming the file, without a crash; duplicates, disable lists, aliases,
- * a load before the core tables were handed over, and unloading.
+ * a load before the core tables were handed over, and unloading. A
+ * module's environment variables are read before its init, and every
+ * documented variable is declared by the module it sets.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dlfcn.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 
@@ -266,6 +269,86 @@ static void refused_without_core_tables(void **state)
 	g_free(echo);
 }
 
+static void module_environment_is_read_before_init(void **state)
+{
+	char *path = built("tests/modules", "env_plugin.so");
+	g_unsetenv("PARLEY_TEST_GREETING");
+	assert_int_equal(parley_loader_load_file(path, PARLEY_MODULE_PLUGIN), -1);
+	assert_int_equal(log_lines_with(path, "init of parley.plugin.test_env failed"), 1);
+	g_setenv("PARLEY_TEST_GREETING", "hello", TRUE);
+	assert_int_equal(parley_loader_load_file(path, PARLEY_MODULE_PLUGIN), 0);
+	assert_string_equal(parley_config_get("parley.plugin.test_env", "general", "greeting"), "hello");
+	/* it sets only the key of the module that declares it */
+	assert_null(parley_config_get("parley", "general", "greeting"));
+	g_unsetenv("PARLEY_TEST_GREETING");
+	g_free(path);
+}
+
+/* The environment variables documented in README.md, the modules' READMEs
+ * and their sample configurations, each declared by the module it sets. */
+#define HTTP_SO "transports/http", "parley_transport_http.so", PARLEY_MODULE_TRANSPORT
+#define WS_SO "transports/websocket", "parley_transport_websocket.so", PARLEY_MODULE_TRANSPORT
+#define REDIS_SO "transports/redis", "parley_transport_redis.so", PARLEY_MODULE_TRANSPORT
+#define MEETING_SO "plugins/meeting", "parley_plugin_meeting.so", PARLEY_MODULE_PLUGIN
+static void documented_variables_are_declared(void **state)
+{
+	static const struct {
+		const char *folder, *file;
+		parley_module_kind kind;
+		const char *variable, *section, *key;
+	} documented[] = {
+		{HTTP_SO, "HTTP_PORT", "general", "port"},
+		{HTTP_SO, "HTTPS_PORT", "general", "secure_port"},
+		{HTTP_SO, "SSL_CERT_PATH", "general", "cert_pem"},
+		{HTTP_SO, "SSL_KEY_PATH", "general", "cert_key"},
+		{HTTP_SO, "CORS_ORIGINS", "general", "cors_origins"},
+		{HTTP_SO, "FRONTEND_URL", "general", "cors_origins"},
+		{WS_SO, "PORT", "general", "port"},
+		{WS_SO, "SSL_CERT_PATH", "general", "cert_pem"},
+		{WS_SO, "SSL_KEY_PATH", "general", "cert_key"},
+		{WS_SO, "CORS_ORIGINS", "general", "cors_origins"},
+		{WS_SO, "FRONTEND_URL", "general", "cors_origins"},
+		{WS_SO, "SOCKET_PING_TIMEOUT", "socketio", "ping_timeout"},
+		{REDIS_SO, "REDIS_URL", "general", "url"},
+		{REDIS_SO, "REDIS_KEY_PREFIX", "general", "key_prefix"},
+		{MEETING_SO, "STUN_SERVERS", "ice", "stun_servers"},
+		{MEETING_SO, "TURN_SERVER", "ice", "turn_server"},
+		{MEETING_SO, "TURN_USERNAME", "ice", "turn_username"},
+		{MEETING_SO, "TURN_PASSWORD", "ice", "turn_password"},
+		{MEETING_SO, "TURN_SECRET", "ice", "turn_secret"},
+		{MEETING_SO, "MEETING_TTL", "general", "meeting_ttl"},
+		{MEETING_SO, "MAX_PARTICIPANTS", "general", "max_participants"},
+		{MEETING_SO, "REDIS_URL", "cluster", "redis_url"},
+		{MEETING_SO, "REDIS_KEY_PREFIX", "cluster", "key_prefix"},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(documented); i++) {
+		char *path = built(documented[i].folder, documented[i].file);
+		if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+			/* only the Redis transport is optional (built with hiredis) */
+			assert_string_equal(documented[i].folder, "transports/redis");
+			g_free(path);
+			continue;
+		}
+		void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		assert_non_null(dl);
+		bool plugin = documented[i].kind == PARLEY_MODULE_PLUGIN;
+		void *entry = dlsym(dl, plugin ? PARLEY_PLUGIN_ENTRY : PARLEY_TRANSPORT_ENTRY);
+		assert_non_null(entry);
+		const parley_env_override *list =
+			plugin ? PARLEY_PLUGIN_FIELD(((parley_plugin_entry_fn)entry)(), env_overrides)
+			       : PARLEY_TRANSPORT_FIELD(((parley_transport_entry_fn)entry)(), env_overrides);
+		bool found = false;
+		for (const parley_env_override *o = list; o != NULL && o->variable != NULL && !found; o++)
+			found = strcmp(o->variable, documented[i].variable) == 0 &&
+			        strcmp(o->section, documented[i].section) == 0 && strcmp(o->key, documented[i].key) == 0;
+		if (!found)
+			fail_msg("%s does not declare %s for [%s] %s", documented[i].file, documented[i].variable,
+			         documented[i].section, documented[i].key);
+		dlclose(dl);
+		g_free(path);
+	}
+}
+
 static void unload_empties_the_registry(void **state)
 {
 	char *echo = echo_path();
@@ -291,6 +374,8 @@ int main(void)
 		cmocka_unit_test_teardown(disable_list_by_file_or_package, unload),
 		cmocka_unit_test_teardown(aliases_resolve_to_packages, unload),
 		cmocka_unit_test_teardown(refused_without_core_tables, unload),
+		cmocka_unit_test_teardown(module_environment_is_read_before_init, unload),
+		cmocka_unit_test_teardown(documented_variables_are_declared, unload),
 		cmocka_unit_test_teardown(unload_empties_the_registry, unload),
 	};
 	return cmocka_run_group_tests_name("loader", tests, group_setup, group_teardown);

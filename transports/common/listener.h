@@ -19,6 +19,13 @@
 
 #include "exchange.h"
 
+/* Entries of a web transport's env_overrides (parley/common.h): the
+ * variables of the [general] keys both transports read alike. CORS_ORIGINS
+ * comes before FRONTEND_URL, so it wins when both are set. */
+#define PARLEY_TX_ENV_OVERRIDES                                                                    \
+	{"SSL_CERT_PATH", "general", "cert_pem"}, {"SSL_KEY_PATH", "general", "cert_key"},          \
+	{"CORS_ORIGINS", "general", "cors_origins"}, {"FRONTEND_URL", "general", "cors_origins"}
+
 /* What a transport listens with (everything borrowed, read during the call). */
 typedef struct parley_tx_listener {
 	const parley_transport_core *core;

@@ -381,6 +381,14 @@ static json_t *http_query_transport(json_t *request)
 	                 "cors_origins", parley_http.cors_origins);
 }
 
+/* The environment variables of this transport's settings. */
+static const parley_env_override http_env_overrides[] = {
+	{"HTTP_PORT", "general", "port"},
+	{"HTTPS_PORT", "general", "secure_port"},
+	PARLEY_TX_ENV_OVERRIDES,
+	{NULL},
+};
+
 const parley_transport parley_http_transport = {
 	.api_version = PARLEY_TRANSPORT_API_VERSION,
 	.struct_size = sizeof(parley_transport),
@@ -398,6 +406,7 @@ const parley_transport parley_http_transport = {
 	.session_created = parley_http_session_created,
 	.session_over = parley_http_session_over,
 	.query_transport = http_query_transport,
+	.env_overrides = http_env_overrides,
 };
 
 __attribute__((visibility("default"))) const parley_transport *parley_transport_entry(void)

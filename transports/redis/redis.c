@@ -288,6 +288,14 @@ static json_t *rd_query_transport(json_t *request)
 	                 "reconnects", COUNTER(reconnects), "max_inflight", (json_int_t)parley_rd.max_inflight);
 }
 
+/* The environment variables of this transport's settings (the meeting
+ * plugin reads the same two for its cluster mode). */
+static const parley_env_override rd_env_overrides[] = {
+	{"REDIS_URL", "general", "url"},
+	{"REDIS_KEY_PREFIX", "general", "key_prefix"},
+	{NULL},
+};
+
 const parley_transport parley_rd_transport = {
 	.api_version = PARLEY_TRANSPORT_API_VERSION,
 	.struct_size = sizeof(parley_transport),
@@ -305,6 +313,7 @@ const parley_transport parley_rd_transport = {
 	.session_created = parley_rd_session_created,
 	.session_over = parley_rd_session_over,
 	.query_transport = rd_query_transport,
+	.env_overrides = rd_env_overrides,
 };
 
 __attribute__((visibility("default"))) const parley_transport *parley_transport_entry(void)

@@ -502,12 +502,20 @@ static const parley_eio_handlers engine_handlers = {
 	.closed = engine_closed,
 };
 
+/* The plugin Socket.IO clients attach to comes from [socketio] plugin only:
+ * without it the endpoint is off. */
 void parley_sio_init(void)
 {
 	g_queue_init(&ready);
-	const char *plugin = parley_ws.core->config_get(WS_PACKAGE, "socketio", "plugin");
-	plugin_package = g_strdup(plugin != NULL && plugin[0] != '\0' ? plugin : "parley.plugin.meeting");
 	parley_eio_init(&engine_handlers);
+	const char *plugin = parley_ws.core->config_get(WS_PACKAGE, "socketio", "plugin");
+	if(plugin != NULL && plugin[0] != '\0') {
+		plugin_package = g_strdup(plugin);
+	} else if(parley_eio.enabled) {
+		parley_eio.enabled = false;
+		LOG(PARLEY_LOG_WARN, "the Socket.IO endpoint is off: [socketio] plugin (the plugin its clients "
+		    "attach to) is not set");
+	}
 }
 
 void parley_sio_destroy(void)

@@ -284,6 +284,14 @@ static json_t *ws_query_transport(json_t *request)
 	                 "cors_origins", parley_ws.cors_origins, "socketio", parley_sio_status());
 }
 
+/* The environment variables of this transport's settings. */
+static const parley_env_override ws_env_overrides[] = {
+	{"PORT", "general", "port"},
+	PARLEY_TX_ENV_OVERRIDES,
+	{"SOCKET_PING_TIMEOUT", "socketio", "ping_timeout"},
+	{NULL},
+};
+
 const parley_transport parley_ws_transport = {
 	.api_version = PARLEY_TRANSPORT_API_VERSION,
 	.struct_size = sizeof(parley_transport),
@@ -301,6 +309,7 @@ const parley_transport parley_ws_transport = {
 	.session_created = ws_session_created,
 	.session_over = ws_session_over,
 	.query_transport = ws_query_transport,
+	.env_overrides = ws_env_overrides,
 };
 
 __attribute__((visibility("default"))) const parley_transport *parley_transport_entry(void)
