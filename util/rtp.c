@@ -219,11 +219,11 @@ int parley_util_rtp_ext_audio_level(const uint8_t *buf, const parley_util_rtp_in
 {
 	const uint8_t *d;
 	int r = ext_value(buf, info, id, 1, &d);
-	if (r < 0)
-		return r;
-	*voice = d[0] & 0x80;
-	*level = d[0] & 0x7f;
-	return 0;
+	if (r == 0) {
+		*voice = d[0] & 0x80;
+		*level = d[0] & 0x7f;
+	}
+	return r;
 }
 
 int parley_util_rtp_ext_transport_seq(const uint8_t *buf, const parley_util_rtp_info *info, uint8_t id,
@@ -231,10 +231,9 @@ int parley_util_rtp_ext_transport_seq(const uint8_t *buf, const parley_util_rtp_
 {
 	const uint8_t *d;
 	int r = ext_value(buf, info, id, 2, &d);
-	if (r < 0)
-		return r;
-	*seq = parley_util_rtp_read16(d);
-	return 0;
+	if (r == 0)
+		*seq = parley_util_rtp_read16(d);
+	return r;
 }
 
 int parley_util_rtp_ext_abs_send_time(const uint8_t *buf, const parley_util_rtp_info *info, uint8_t id,
@@ -242,8 +241,7 @@ int parley_util_rtp_ext_abs_send_time(const uint8_t *buf, const parley_util_rtp_
 {
 	const uint8_t *d;
 	int r = ext_value(buf, info, id, 3, &d);
-	if (r < 0)
-		return r;
-	*value24 = (uint32_t)d[0] << 16 | (uint32_t)d[1] << 8 | d[2];
-	return 0;
+	if (r == 0)
+		*value24 = (uint32_t)d[0] << 16 | (uint32_t)d[1] << 8 | d[2];
+	return r;
 }

@@ -7,7 +7,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
+#include <glib.h>
 
 #include "util/redis_url.h"
 
@@ -15,11 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
-	if (text == NULL)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
+	char *text = g_strndup((const char *)data, size);
 	parley_util_redis_url url;
 	char error[128] = "";
 	if (parley_util_redis_url_parse(text, &url, error, sizeof(error)) == 0) {
@@ -30,6 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (error[0] == '\0' || url.host != NULL || url.user != NULL || url.password != NULL) {
 		abort();
 	}
-	free(text);
+	g_free(text);
 	return 0;
 }
