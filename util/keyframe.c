@@ -14,7 +14,8 @@ typedef void (*inspect_fn)(const uint8_t *payload, size_t len, parley_util_keyfr
 
 /* ---- VP8 ---- */
 
-int parley_util_keyframe_vp8_parse(const uint8_t *p, size_t len, parley_util_keyframe_vp8_desc *d)
+/* The descriptor parser, inline so the per-packet inspection pays no call. */
+static inline int vp8_descriptor(const uint8_t *p, size_t len, parley_util_keyframe_vp8_desc *d)
 {
 	*d = (parley_util_keyframe_vp8_desc){ 0 };
 	if (!p || len < 1)
@@ -71,10 +72,15 @@ int parley_util_keyframe_vp8_parse(const uint8_t *p, size_t len, parley_util_key
 	return 0;
 }
 
+int parley_util_keyframe_vp8_parse(const uint8_t *p, size_t len, parley_util_keyframe_vp8_desc *d)
+{
+	return vp8_descriptor(p, len, d);
+}
+
 static void inspect_vp8(const uint8_t *p, size_t len, parley_util_keyframe_facts *facts)
 {
 	parley_util_keyframe_vp8_desc d;
-	if (parley_util_keyframe_vp8_parse(p, len, &d) < 0)
+	if (vp8_descriptor(p, len, &d) < 0)
 		return;
 	if (d.has_tid) {
 		facts->temporal = d.tid;

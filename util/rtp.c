@@ -96,56 +96,75 @@ int parley_util_rtp_parse(const uint8_t *buf, size_t len, parley_util_rtp_info *
 
 /* ---- header extensions ---------------------------------------------- */
 
+/* The elements of a one-byte (0xBEDE) or two-byte (0x100x) block; false
+ * for any other profile, whose contents we do not interpret. */
+static inline bool ext_block(const uint8_t *buf, const parley_util_rtp_info *info, const uint8_t **data,
+	size_t *len, bool *two_byte)
+{
+	if (!info->extension || info->ext_len == 0)
+		return false;
+	if (info->ext_profile == 0xBEDE)
+		*two_byte = false;
+	else if ((info->ext_profile & 0xFFF0) == 0x1000)
+		*two_byte = true;
+	else
+		return false;
+	*data = buf + info->ext_offset;
+	*len = info->ext_len;
+	return true;
+}
+
+/* The element at or after data[*pos] (padding bytes skipped): 1 with its
+ * id and value and *pos past it, 0 at the end of the block, negative when
+ * an element runs past the block. */
+static inline int ext_element(const uint8_t *data, size_t len, bool two_byte, size_t *pos, uint8_t *id,
+	const uint8_t **value, size_t *value_len)
+{
+	size_t p = *pos;
+	while (p < len && data[p] == 0)
+		p++;
+	*pos = p;
+	if (p >= len)
+		return 0;
+	size_t l, hdr;
+	uint8_t eid;
+	if (!two_byte) {
+		eid = data[p] >> 4;
+		if (eid == 15) { /* reserved: stop processing (RFC 8285 §4.2) */
+			*pos = len;
+			return 0;
+		}
+		l = (data[p] & 0x0f) + 1u;
+		hdr = 1;
+	} else {
+		if (p + 2 > len)
+			return -PARLEY_UTIL_RTP_EEXTENSION;
+		eid = data[p];
+		l = data[p + 1];
+		hdr = 2;
+	}
+	if (p + hdr + l > len)
+		return -PARLEY_UTIL_RTP_EEXTENSION;
+	*id = eid;
+	*value = data + p + hdr;
+	*value_len = l;
+	*pos = p + hdr + l;
+	return 1;
+}
+
 void parley_util_rtp_ext_iter_init(parley_util_rtp_ext_iter *it, const uint8_t *buf,
 	const parley_util_rtp_info *info)
 {
 	memset(it, 0, sizeof(*it));
-	if (!info->extension || info->ext_len == 0)
-		return;
-	if (info->ext_profile == 0xBEDE)
-		it->two_byte = false;
-	else if ((info->ext_profile & 0xFFF0) == 0x1000)
-		it->two_byte = true;
-	else
-		return; /* a profile we do not interpret: no elements */
-	it->data = buf + info->ext_offset;
-	it->len = info->ext_len;
+	if (!ext_block(buf, info, &it->data, &it->len, &it->two_byte))
+		it->data = NULL;
 }
 
 int parley_util_rtp_ext_next(parley_util_rtp_ext_iter *it, uint8_t *id, const uint8_t **data, size_t *len)
 {
-	while (it->data && it->pos < it->len) {
-		uint8_t b = it->data[it->pos];
-		if (b == 0) { /* padding byte */
-			it->pos++;
-			continue;
-		}
-		size_t l, hdr;
-		uint8_t eid;
-		if (!it->two_byte) {
-			eid = b >> 4;
-			if (eid == 15) { /* reserved: stop processing (RFC 8285 §4.2) */
-				it->pos = it->len;
-				return 0;
-			}
-			l = (b & 0x0f) + 1u;
-			hdr = 1;
-		} else {
-			if (it->pos + 2 > it->len)
-				return -PARLEY_UTIL_RTP_EEXTENSION;
-			eid = b;
-			l = it->data[it->pos + 1];
-			hdr = 2;
-		}
-		if (it->pos + hdr + l > it->len)
-			return -PARLEY_UTIL_RTP_EEXTENSION;
-		*id = eid;
-		*data = it->data + it->pos + hdr;
-		*len = l;
-		it->pos += hdr + l;
-		return 1;
-	}
-	return 0;
+	if (!it->data)
+		return 0;
+	return ext_element(it->data, it->len, it->two_byte, &it->pos, id, data, len);
 }
 
 int parley_util_rtp_ext_find(const uint8_t *buf, const parley_util_rtp_info *info, uint8_t id,
@@ -153,13 +172,15 @@ int parley_util_rtp_ext_find(const uint8_t *buf, const parley_util_rtp_info *inf
 {
 	if (!buf || !info || id == 0)
 		return -PARLEY_UTIL_RTP_EINVAL;
-	parley_util_rtp_ext_iter it;
-	parley_util_rtp_ext_iter_init(&it, buf, info);
+	const uint8_t *block;
+	size_t block_len, pos = 0, l;
+	bool two_byte;
+	if (!ext_block(buf, info, &block, &block_len, &two_byte))
+		return -PARLEY_UTIL_RTP_ENOTFOUND;
 	uint8_t eid;
 	const uint8_t *d;
-	size_t l;
 	int r;
-	while ((r = parley_util_rtp_ext_next(&it, &eid, &d, &l)) > 0) {
+	while ((r = ext_element(block, block_len, two_byte, &pos, &eid, &d, &l)) > 0) {
 		if (eid == id) {
 			*data = d;
 			*len = l;
