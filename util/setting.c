@@ -6,6 +6,7 @@
  */
 #include "util/setting.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,9 +93,14 @@ long parley_util_setting_read_int(const parley_util_setting_source *source, cons
 	const char *text = source->get(source->context, section, key);
 	long value = fallback;
 	if (parley_util_setting_int(text, min, max, &value) == PARLEY_UTIL_SETTING_INVALID) {
+		char range[64] = "";
+		if (max != LONG_MAX)
+			snprintf(range, sizeof(range), " from %ld to %ld", min, max);
+		else if (min != LONG_MIN)
+			snprintf(range, sizeof(range), " >= %ld", min);
 		char line[512];
-		snprintf(line, sizeof(line), "[%s] %s = '%s' is not a whole number from %ld to %ld: using %ld",
-		         section, key, text, min, max, fallback);
+		snprintf(line, sizeof(line), "[%s] %s = '%s' is not a whole number%s: using %ld", section, key, text,
+		         range, fallback);
 		source->warn(source->context, line);
 	}
 	return value;

@@ -15,12 +15,13 @@
  * for every module:
  *   [section] key = 'value' is not a boolean (true/false, ...): using true
  *   [section] key = 'value' is not a whole number from 1 to 10: using 5
+ * (the range is left out where it is the whole of a long, and reads
+ * ">= min" where only the minimum bounds it).
  */
 #ifndef PARLEY_UTIL_SETTING_H
 #define PARLEY_UTIL_SETTING_H
 
 #include <stdbool.h>
-
 
 typedef enum parley_util_setting_result {
 	PARLEY_UTIL_SETTING_INVALID = -1,   /* *value untouched: log it, keep the default */

@@ -124,6 +124,11 @@ static void test_read_through_a_source(void **state)
 	assert_string_equal(last_warning, "[general] bad_port = '80x' is not a whole number from 1 to 65535: using 7");
 	assert_int_equal(parley_util_setting_read_int(&source, "general", "too_big", 9, 1, 65535), 9);
 	assert_int_equal(warnings, 3);
+	/* the range is named only where it bounds the value */
+	parley_util_setting_read_int(&source, "general", "bad_port", 0, 0, LONG_MAX);
+	assert_string_equal(last_warning, "[general] bad_port = '80x' is not a whole number >= 0: using 0");
+	parley_util_setting_read_int(&source, "general", "bad_port", 0, LONG_MIN, LONG_MAX);
+	assert_string_equal(last_warning, "[general] bad_port = '80x' is not a whole number: using 0");
 }
 
 int main(void)
