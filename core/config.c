@@ -12,6 +12,7 @@
  * freed. Lookups take one mutex, so they work from any thread.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
@@ -19,6 +20,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "util/setting.h"
 
 #define PARLEY_LOG_MODULE "config"
 
@@ -43,15 +45,6 @@ static const parley_env_override core_env_overrides[] = {
 	{"MEDIASOUP_MAX_PORT", "media", "rtc_max_port"},
 	{"MEDIASOUP_NUM_WORKERS", "general", "event_loops"},
 	{NULL},
-};
-
-/* Accepted spellings of booleans. */
-static const struct {
-	const char *text;
-	bool value;
-} bool_words[] = {
-	{"true", true}, {"yes", true}, {"on", true}, {"1", true},
-	{"false", false}, {"no", false}, {"off", false}, {"0", false},
 };
 
 static struct {
@@ -291,33 +284,27 @@ const char *parley_config_get_string(const char *module, const char *section, co
 	return value != NULL && *value != '\0' ? value : fallback;
 }
 
+/* The core's settings as a source for util/setting.h: context is the module. */
+static const char *settings_get(const void *module, const char *section, const char *key)
+{
+	return parley_config_get(module, section, key);
+}
+
+static void settings_warn(const void *module, const char *line)
+{
+	PLOG_WARN("%s %s", (const char *)module, line);
+}
+
 long parley_config_get_int(const char *module, const char *section, const char *key, long fallback)
 {
-	const char *value = parley_config_get(module, section, key);
-	if (value == NULL || *value == '\0')
-		return fallback;
-	char *end = NULL;
-	errno = 0;
-	long n = strtol(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0') {
-		PLOG_WARN("%s [%s] %s = \"%s\" is not an integer: using %ld", module, section, key, value, fallback);
-		return fallback;
-	}
-	return n;
+	const parley_util_setting_source settings = {settings_get, settings_warn, module};
+	return parley_util_setting_read_int(&settings, section, key, fallback, LONG_MIN, LONG_MAX);
 }
 
 bool parley_config_get_bool(const char *module, const char *section, const char *key, bool fallback)
 {
-	const char *value = parley_config_get(module, section, key);
-	if (value == NULL || *value == '\0')
-		return fallback;
-	for (size_t i = 0; i < G_N_ELEMENTS(bool_words); i++) {
-		if (g_ascii_strcasecmp(value, bool_words[i].text) == 0)
-			return bool_words[i].value;
-	}
-	PLOG_WARN("%s [%s] %s = \"%s\" is not a boolean (true/false, yes/no, on/off, 1/0): using %s",
-	          module, section, key, value, fallback ? "true" : "false");
-	return fallback;
+	const parley_util_setting_source settings = {settings_get, settings_warn, module};
+	return parley_util_setting_read_bool(&settings, section, key, fallback);
 }
 
 const char *parley_config_folder(void)

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "log.h"
+#include "util/setting.h"
 
 /* Level names, indexed by level number. */
 static const char *const level_names[] = {
@@ -64,11 +65,8 @@ int parley_log_level_parse(const char *text, parley_log_level *out)
 	while (*text == ' ' || *text == '\t')
 		text++;
 	if (*text >= '0' && *text <= '9') {
-		char *end = NULL;
-		long n = strtol(text, &end, 10);
-		while (end && (*end == ' ' || *end == '\t'))
-			end++;
-		if (end == NULL || *end != '\0' || n < 0 || n > PARLEY_LOG_DEBUG)
+		long n = 0;
+		if (parley_util_setting_int(text, 0, PARLEY_LOG_DEBUG, &n) != PARLEY_UTIL_SETTING_SET)
 			return -1;
 		*out = (parley_log_level)n;
 		return 0;

@@ -11,11 +11,11 @@
 #include <string.h>
 #include "dtls.h"
 #include "ice.h"
-#include "keyframe.h"
 #include "rtcp.h"
 #include "rtp.h"
 #include "sdp.h"
 #include "srtp.h"
+#include "util/keyframe.h"
 
 #define AUDIO_PT 111
 #define VIDEO_PT 96
@@ -318,7 +318,7 @@ static void handle_rtcp(loadgen_peer *peer, const uint8_t *data, size_t length)
 			loadgen_rtpgen_request_keyframe(peer->gen);
 }
 
-static void note_source(loadgen_peer *peer, const parley_rtp_info *info)
+static void note_source(loadgen_peer *peer, const parley_util_rtp_info *info)
 {
 	rtp_source *src = NULL;
 	for (unsigned i = 0; i < peer->n_sources && src == NULL; i++)
@@ -366,14 +366,14 @@ static void send_receiver_report(loadgen_peer *peer, int64_t now_us)
 
 static void handle_rtp(loadgen_peer *peer, uint8_t *data, size_t length)
 {
-	parley_rtp_info info;
-	if (parley_rtp_parse(data, length, &info) < 0 || info.payload_len == 0)
+	parley_util_rtp_info info;
+	if (parley_util_rtp_parse(data, length, &info) < 0 || info.payload_len == 0)
 		return;
 	note_source(peer, &info);
 	const uint8_t *payload = data + info.payload_offset;
 	loadgen_trailer t;
 	bool key = loadgen_rtpgen_trailer_read(payload, info.payload_len, &t) == 0 && t.kind == LOADGEN_KIND_VIDEO &&
-		parley_keyframe_vp8(payload, info.payload_len);
+		parley_util_keyframe_is_key(PARLEY_UTIL_KEYFRAME_VP8, payload, info.payload_len);
 	loadgen_stats_packet(&peer->stats, peer->run->delays, payload, info.payload_len, key,
 	                     g_get_monotonic_time());
 }

@@ -6,16 +6,16 @@ libparleymedia_la_SOURCES = \
 	core/media/sdp_parse.c core/media/sdp_write.c core/media/sdp_answer.c \
 	core/media/rtp.h core/media/rtp.c core/media/rtp_history.c \
 	core/media/rtcp.h core/media/rtcp_util.h core/media/rtcp.c core/media/rtcp_fb.c \
-	core/media/rtcp_stats.c core/media/keyframe.h core/media/keyframe.c \
+	core/media/rtcp_stats.c \
 	$(media_transport_sources) $(media_pc_sources)
 libparleymedia_la_CPPFLAGS = $(CORE_CPPFLAGS)
 libparleymedia_la_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
-libparleymedia_la_LIBADD = $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
+libparleymedia_la_LIBADD = libparleyutil.la $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
 
 # Unit tests of the media parsers (data files under tests/unit/data/sdp).
 EXTRA_DIST += tests/unit/data/sdp
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_sdp tests/unit/test_rtp tests/unit/test_rtcp tests/unit/test_keyframe
+check_PROGRAMS += tests/unit/test_sdp tests/unit/test_rtp tests/unit/test_rtcp
 tests_unit_test_sdp_SOURCES = tests/unit/test_sdp.c
 tests_unit_test_sdp_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_unit_test_sdp_CFLAGS = $(UNIT_CFLAGS)
@@ -28,10 +28,6 @@ tests_unit_test_rtcp_SOURCES = tests/unit/test_rtcp.c
 tests_unit_test_rtcp_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_unit_test_rtcp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rtcp_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
-tests_unit_test_keyframe_SOURCES = tests/unit/test_keyframe.c
-tests_unit_test_keyframe_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_keyframe_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_keyframe_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
 endif
 include core/media/transport.mk
 include core/media/pc.mk

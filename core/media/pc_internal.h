@@ -142,7 +142,7 @@ void pc_send_datagram(parley_pc *pc, const uint8_t *data, size_t length);
 
 /* pc_rewrite.c */
 void pc_formats_from_sdp(const parley_sdp_media *m, pc_format *formats, size_t *n);
-size_t pc_rewrite_rtp(uint8_t *out, size_t capacity, const uint8_t *in, const parley_rtp_info *info,
+size_t pc_rewrite_rtp(uint8_t *out, size_t capacity, const uint8_t *in, const parley_util_rtp_info *info,
                       const pc_stream *src, const pc_stream *dst);
 int pc_bundle_extmaps(parley_sdp *sdp);
 

@@ -69,20 +69,20 @@ static bool can_send(parley_pc *pc)
 
 int parley_pc_relay_rtp(parley_pc *pc, const parley_rtp_packet *packet)
 {
-	if (!pc || !packet || !packet->buffer || packet->length < PARLEY_RTP_HEADER_MIN || packet->length > PC_SCRATCH)
+	if (!pc || !packet || !packet->buffer || packet->length < PARLEY_UTIL_RTP_HEADER_MIN || packet->length > PC_SCRATCH)
 		return -1;
 	int rc = -1;
 	g_mutex_lock(&pc->lock);
 	pc_stream *s = packet->mindex < pc->n_streams ? pc->streams[packet->mindex] : NULL;
 	if (s && s->active && s->we_send && can_send(pc)) {
 		uint8_t *buf = rtp_out_buffer(pc);
-		parley_rtp_info info;
+		parley_util_rtp_info info;
 		size_t len = 0;
-		if (parley_rtp_parse((const uint8_t *)packet->buffer, packet->length, &info) == 0)
+		if (parley_util_rtp_parse((const uint8_t *)packet->buffer, packet->length, &info) == 0)
 			len = pc_rewrite_rtp(buf, PC_SCRATCH, (const uint8_t *)packet->buffer, &info, packet->source, s);
 		if (len > 0) {
 			if (s->local_ssrc)
-				parley_rtp_set_ssrc(buf, s->local_ssrc);
+				parley_util_rtp_set_ssrc(buf, s->local_ssrc);
 			if (s->history)
 				parley_rtp_history_store(s->history, buf, len, g_get_monotonic_time());
 			s->sr_packets++;
@@ -225,7 +225,7 @@ static pc_stream *stream_by_local_ssrc(parley_pc *pc, uint32_t ssrc)
 }
 
 /* Learns an unknown SSRC from the mid / rid / repaired-rid extensions. */
-static pc_stream *learn_ssrc(parley_pc *pc, const uint8_t *buf, const parley_rtp_info *info, int *layer, bool *rtx)
+static pc_stream *learn_ssrc(parley_pc *pc, const uint8_t *buf, const parley_util_rtp_info *info, int *layer, bool *rtx)
 {
 	if (!info->extension)
 		return NULL;
@@ -236,7 +236,7 @@ static pc_stream *learn_ssrc(parley_pc *pc, const uint8_t *buf, const parley_rtp
 		pc_stream *c = pc->streams[i];
 		if (!c->active || !c->ext_mid)
 			continue;
-		if (parley_rtp_ext_find(buf, info, c->ext_mid, &value, &vlen) == 0 && vlen == strlen(c->mid) &&
+		if (parley_util_rtp_ext_find(buf, info, c->ext_mid, &value, &vlen) == 0 && vlen == strlen(c->mid) &&
 		    memcmp(value, c->mid, vlen) == 0)
 			s = c;
 	}
@@ -244,8 +244,8 @@ static pc_stream *learn_ssrc(parley_pc *pc, const uint8_t *buf, const parley_rtp
 		return NULL;
 	*rtx = false;
 	*layer = 0;
-	bool repaired = s->ext_rrid && parley_rtp_ext_find(buf, info, s->ext_rrid, &value, &vlen) == 0;
-	if (repaired || (s->ext_rid && parley_rtp_ext_find(buf, info, s->ext_rid, &value, &vlen) == 0)) {
+	bool repaired = s->ext_rrid && parley_util_rtp_ext_find(buf, info, s->ext_rrid, &value, &vlen) == 0;
+	if (repaired || (s->ext_rid && parley_util_rtp_ext_find(buf, info, s->ext_rid, &value, &vlen) == 0)) {
 		for (size_t r = 0; r < s->n_rids; r++)
 			if (strlen(s->rids[r]) == vlen && memcmp(s->rids[r], value, vlen) == 0)
 				*layer = (int)r;
@@ -274,7 +274,7 @@ static void nack_gap(parley_pc *pc, pc_stream *s, int layer, uint16_t seq)
 		s->rx_highest[layer] = seq;
 		return;
 	}
-	int16_t diff = parley_rtp_seq_diff(seq, s->rx_highest[layer]);
+	int16_t diff = parley_util_rtp_seq_diff(seq, s->rx_highest[layer]);
 	if (diff <= 0)
 		return;
 	s->rx_highest[layer] = seq;
@@ -301,8 +301,8 @@ static void incoming_rtp(parley_pc *pc, uint8_t *data, size_t length)
 	if (parley_srtp_unprotect_rtp(pc->srtp, data, length, &plain) != 0)
 		return;
 	pc->heard++;
-	parley_rtp_info info;
-	if (parley_rtp_parse(data, plain, &info) != 0)
+	parley_util_rtp_info info;
+	if (parley_util_rtp_parse(data, plain, &info) != 0)
 		return;
 	int layer = 0;
 	bool rtx = false;
@@ -316,7 +316,7 @@ static void incoming_rtp(parley_pc *pc, uint8_t *data, size_t length)
 		if (apt < 0 || !s->remote_ssrc[layer] || info.payload_len <= PARLEY_RTP_RTX_OSN_LEN)
 			return; /* padding-only probe or unknown mapping */
 		int n = parley_rtp_rtx_unwrap(data, plain, (uint8_t)apt, s->remote_ssrc[layer]);
-		if (n <= 0 || parley_rtp_parse(data, (size_t)n, &info) != 0)
+		if (n <= 0 || parley_util_rtp_parse(data, (size_t)n, &info) != 0)
 			return;
 		plain = (size_t)n;
 	} else if (info.payload_len == 0) {
@@ -340,12 +340,12 @@ static void incoming_rtp(parley_pc *pc, uint8_t *data, size_t length)
 	};
 	bool voice;
 	uint8_t level;
-	if (s->ext_audio_level && parley_rtp_ext_audio_level(data, &info, s->ext_audio_level, &voice, &level) == 0) {
+	if (s->ext_audio_level && parley_util_rtp_ext_audio_level(data, &info, s->ext_audio_level, &voice, &level) == 0) {
 		packet.audio_level = level;
 		packet.voice_activity = voice;
 	}
 	uint16_t tseq;
-	if (s->ext_twcc && parley_rtp_ext_transport_seq(data, &info, s->ext_twcc, &tseq) == 0)
+	if (s->ext_twcc && parley_util_rtp_ext_transport_seq(data, &info, s->ext_twcc, &tseq) == 0)
 		packet.transport_seq = tseq;
 	if (pc->cb.incoming_rtp && !pc->closed)
 		pc->cb.incoming_rtp(pc->user_data, &packet);
@@ -444,7 +444,7 @@ void pc_media_incoming(parley_pc *pc, uint8_t *data, size_t length)
 {
 	if (!pc->srtp || pc->closed)
 		return;
-	if (parley_rtp_is_rtp(data, length))
+	if (parley_util_rtp_is_rtp(data, length))
 		incoming_rtp(pc, data, length);
 	else
 		incoming_rtcp(pc, data, length);

@@ -81,16 +81,16 @@ typedef struct ext_out {
 
 /* The elements to write, mapped to the destination's ids. Returns the
  * count, or -1 on a malformed block. */
-static int collect_extensions(const uint8_t *in, const parley_rtp_info *info, const pc_stream *src,
+static int collect_extensions(const uint8_t *in, const parley_util_rtp_info *info, const pc_stream *src,
                               const pc_stream *dst, ext_out *out)
 {
-	parley_rtp_ext_iter it;
-	parley_rtp_ext_iter_init(&it, in, info);
+	parley_util_rtp_ext_iter it;
+	parley_util_rtp_ext_iter_init(&it, in, info);
 	uint8_t id;
 	const uint8_t *data;
 	size_t len;
 	int n = 0, r;
-	while ((r = parley_rtp_ext_next(&it, &id, &data, &len)) > 0) {
+	while ((r = parley_util_rtp_ext_next(&it, &id, &data, &len)) > 0) {
 		uint8_t kind, out_id;
 		if (src) {
 			kind = src->remote_ext_kind[id];
@@ -147,7 +147,7 @@ static size_t write_extensions(uint8_t *p, size_t room, const ext_out *ext, int 
 	return 4 + padded;
 }
 
-size_t pc_rewrite_rtp(uint8_t *out, size_t capacity, const uint8_t *in, const parley_rtp_info *info,
+size_t pc_rewrite_rtp(uint8_t *out, size_t capacity, const uint8_t *in, const parley_util_rtp_info *info,
                       const pc_stream *src, const pc_stream *dst)
 {
 	size_t fixed = 12 + 4u * info->csrc_count;
@@ -161,7 +161,7 @@ size_t pc_rewrite_rtp(uint8_t *out, size_t capacity, const uint8_t *in, const pa
 		if (f && pt < 0)
 			return 0; /* the destination did not negotiate this codec */
 		if (pt >= 0)
-			parley_rtp_set_pt(out, (uint8_t)pt);
+			parley_util_rtp_set_pt(out, (uint8_t)pt);
 	}
 	size_t ext_size = 0;
 	if (info->extension) {

@@ -64,7 +64,7 @@ struct parley_rtp_history {
 
 static parley_rtp_history *history_create(size_t slots, size_t ring_bytes, int64_t wrap_age_us)
 {
-	if (slots == 0 || slots > MAX_SLOTS || ring_bytes < PARLEY_RTP_HEADER_MIN || ring_bytes > MAX_RING_BYTES)
+	if (slots == 0 || slots > MAX_SLOTS || ring_bytes < PARLEY_UTIL_RTP_HEADER_MIN || ring_bytes > MAX_RING_BYTES)
 		return NULL;
 	size_t n = 1;
 	while (n < slots)
@@ -137,10 +137,10 @@ static void next_lap(parley_rtp_history *h, int64_t now_us)
 
 int parley_rtp_history_store(parley_rtp_history *h, const uint8_t *pkt, size_t len, int64_t now_us)
 {
-	if (!h || !pkt || len < PARLEY_RTP_HEADER_MIN)
-		return -PARLEY_RTP_EINVAL;
+	if (!h || !pkt || len < PARLEY_UTIL_RTP_HEADER_MIN)
+		return -PARLEY_UTIL_RTP_EINVAL;
 	if (len > h->ring_size || len > UINT16_MAX)
-		return -PARLEY_RTP_ENOSPACE;
+		return -PARLEY_UTIL_RTP_ENOSPACE;
 	uint64_t off = h->write_pos % h->ring_size;
 	if (off == 0)
 		h->lap_start_us = now_us;

@@ -44,6 +44,8 @@
 #include <jansson.h>
 #include <parley/plugin.h>
 
+#include "util/setting.h"
+
 #define ECHO_PACKAGE "parley.plugin.echo"
 #define ECHO_VERSION 1
 #define ECHO_VERSION_STRING "0.1.0"
@@ -94,23 +96,18 @@ static bool notify_events;
 
 /* ---- lifecycle ---- */
 
-/* A boolean from parley.plugin.echo.conf (after environment overrides). */
-static bool config_bool(const char *section, const char *key, bool fallback)
+/* parley.plugin.echo.conf (after environment overrides) for util/setting.h. */
+static const char *config_get(const void *context, const char *section, const char *key)
 {
-	static const char *const no[] = {"false", "no", "off", "0"};
-	static const char *const yes[] = {"true", "yes", "on", "1"};
-	const char *value = core->config_get(ECHO_PACKAGE, section, key);
-	for (size_t i = 0; value != NULL && i < G_N_ELEMENTS(no); i++) {
-		if (g_ascii_strcasecmp(value, no[i]) == 0)
-			return false;
-		if (g_ascii_strcasecmp(value, yes[i]) == 0)
-			return true;
-	}
-	if (value != NULL)
-		LOG(PARLEY_LOG_WARN, "[%s] %s = \"%s\" is not a boolean: using %s", section, key, value,
-		    fallback ? "true" : "false");
-	return fallback;
+	return core->config_get(ECHO_PACKAGE, section, key);
 }
+
+static void config_warn(const void *context, const char *line)
+{
+	LOG(PARLEY_LOG_WARN, "%s", line);
+}
+
+static const parley_util_setting_source config_source = {config_get, config_warn, NULL};
 
 static void echo_handle_free(void *data)
 {
@@ -125,7 +122,7 @@ static int echo_init(const parley_plugin_core *table)
 		return -1;
 	core = table;
 	handles = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, echo_handle_free);
-	notify_events = config_bool("general", "notify_events", true);
+	notify_events = parley_util_setting_read_bool(&config_source, "general", "notify_events", true);
 	LOG(PARLEY_LOG_VERB, "echo plugin ready (events %s)", notify_events ? "on" : "off");
 	return 0;
 }

@@ -167,7 +167,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 
 static void sub_connect(parley_meeting_cluster *c)
 {
-	redisAsyncContext *ac = redisAsyncConnect(c->redis->host, c->redis->port);
+	redisAsyncContext *ac = redisAsyncConnect(c->redis->url.host, c->redis->url.port);
 	if (ac == NULL)
 		return;
 	if (ac->err != 0) {
@@ -182,8 +182,11 @@ static void sub_connect(parley_meeting_cluster *c)
 	g_source_attach(s->source, c->context);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	if (c->redis->password != NULL)
-		redisAsyncCommand(ac, NULL, NULL, "AUTH %s", c->redis->password);
+	const parley_util_redis_url *url = &c->redis->url;
+	if (url->password != NULL && url->user != NULL)
+		redisAsyncCommand(ac, NULL, NULL, "AUTH %s %s", url->user, url->password);
+	else if (url->password != NULL)
+		redisAsyncCommand(ac, NULL, NULL, "AUTH %s", url->password);
 	c->sub = s;
 }
 
@@ -512,7 +515,7 @@ parley_meeting_cluster *parley_meeting_cluster_start(parley_meeting_ctx *ctx,
 	c->reaper = add_timer(c, MAX(c->lease_ttl * 1000 / 2, 100), reaper_tick);
 	c->thread = g_thread_new("meeting-cluster", run_thread, c);
 	LOG(c, PARLEY_LOG_INFO, "cluster: instance %s on Redis %s:%d, prefix '%s', lease %u s", r->instance,
-	    r->host, r->port, r->prefix, c->lease_ttl);
+	    r->url.host, r->url.port, r->prefix, c->lease_ttl);
 	return c;
 }
 

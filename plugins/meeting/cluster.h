@@ -28,6 +28,8 @@
 
 #include "meetings_db.h"
 #include "store.h"
+#include "util/redis_url.h"
+#include "util/setting.h"
 
 #define PARLEY_MEETING_INSTANCE_ID_LEN 8
 #define PARLEY_MEETING_CLUSTER_UNAVAILABLE "cluster store unavailable"
@@ -36,7 +38,7 @@ struct parley_meeting_ctx;
 
 typedef struct parley_meeting_cluster_config {
 	bool redis;              /* [cluster] mode = redis (else local) */
-	char *redis_url;         /* [cluster] redis_url (redis://[:password@]host[:port][/db]) */
+	char *redis_url;         /* [cluster] redis_url (util/redis_url.h) */
 	char *key_prefix;        /* [cluster] key_prefix ("meeting:") */
 	unsigned lease_ttl;      /* [cluster] lease_ttl, seconds (10) */
 	unsigned timeout_ms;     /* [cluster] command_timeout, ms (1000) */
@@ -47,18 +49,12 @@ typedef struct parley_meeting_cluster_config {
 typedef struct parley_meeting_redis {
 	GMutex lock;
 	redisContext *conn;  /* NULL while down */
-	char *host;
-	int port;
-	char *password;      /* may be NULL */
-	int db;
+	parley_util_redis_url url;  /* [cluster] redis_url */
 	char *prefix;
 	unsigned timeout_ms;
 	char instance[PARLEY_MEETING_INSTANCE_ID_LEN + 1];
 } parley_meeting_redis;
 
-/* Parses redis://[:password@]host[:port][/db]; false with *error set. */
-bool parley_meeting_redis_parse_url(const char *url, char **host, int *port, char **password, int *db,
-                                    char **error);
 /* A link for `instance` (NULL: a random id). Connects at once; when that
  * fails, NULL with *error unless `allow_down` (then the link starts down). */
 parley_meeting_redis *parley_meeting_redis_new(const char *url, const char *prefix, const char *instance,
@@ -105,8 +101,7 @@ int parley_meeting_row_pull(parley_meeting_redis *r, parley_meeting_db *db, cons
 /* ---- cluster.c: the cluster thread ---- */
 typedef struct parley_meeting_cluster parley_meeting_cluster;
 
-void parley_meeting_cluster_config_load(parley_meeting_cluster_config *cfg,
-                                        const char *(*get)(const char *section, const char *key));
+void parley_meeting_cluster_config_load(parley_meeting_cluster_config *cfg, const parley_util_setting_source *settings);
 void parley_meeting_cluster_config_clear(parley_meeting_cluster_config *cfg);
 /* Connects, installs the Redis store into ctx (ctx->store is replaced),
  * starts the thread. NULL with *error when Redis is unreachable. */

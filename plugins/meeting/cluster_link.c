@@ -1,11 +1,10 @@
 /*
  * plugins/meeting/cluster_link.c — the [cluster] settings and the Redis
- * command connection of cluster mode: URL parsing, connect with a timeout
- * (AUTH and SELECT when the URL asks), one command at a time under a mutex,
+ * command connection of cluster mode: connect with a timeout to the
+ * redis_url (util/redis_url.h; AUTH and SELECT when the URL asks), one command at a time under a mutex,
  * and dropping the connection on I/O errors so the cluster thread can
  * reconnect it. Blocking calls, made only on the plugin's cluster thread.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,41 +12,23 @@
 
 #include "cluster.h"
 
-static char *conf_dup(const char *(*get)(const char *, const char *), const char *key, const char *fallback)
+static char *conf_dup(const parley_util_setting_source *settings, const char *key, const char *fallback)
 {
-	const char *v = get != NULL ? get("cluster", key) : NULL;
+	const char *v = settings->get(settings->context, "cluster", key);
 	return g_strdup(v != NULL && v[0] != '\0' ? v : fallback);
 }
 
-static long conf_long(const char *(*get)(const char *, const char *), const char *key, long fallback,
-                      long min, long max)
-{
-	const char *v = get != NULL ? get("cluster", key) : NULL;
-	if (v == NULL || v[0] == '\0')
-		return fallback;
-	char *end = NULL;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
-		return fallback;
-	return n;
-}
-
-void parley_meeting_cluster_config_load(parley_meeting_cluster_config *cfg,
-                                        const char *(*get)(const char *section, const char *key))
+void parley_meeting_cluster_config_load(parley_meeting_cluster_config *cfg, const parley_util_setting_source *settings)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	char *mode = conf_dup(get, "mode", "local");
+	char *mode = conf_dup(settings, "mode", "local");
 	cfg->redis = g_ascii_strcasecmp(mode, "redis") == 0;
 	g_free(mode);
-	cfg->redis_url = conf_dup(get, "redis_url", "redis://127.0.0.1:6379");
-	cfg->key_prefix = conf_dup(get, "key_prefix", "meeting:");
-	cfg->lease_ttl = (unsigned)conf_long(get, "lease_ttl", 10, 2, 3600);
-	cfg->timeout_ms = (unsigned)conf_long(get, "command_timeout", 1000, 50, 60000);
-	char *fallback = conf_dup(get, "fallback_local", "false");
-	cfg->fallback_local = g_ascii_strcasecmp(fallback, "true") == 0 || strcmp(fallback, "1") == 0 ||
-	                      g_ascii_strcasecmp(fallback, "yes") == 0;
-	g_free(fallback);
+	cfg->redis_url = conf_dup(settings, "redis_url", "redis://127.0.0.1:6379");
+	cfg->key_prefix = conf_dup(settings, "key_prefix", "meeting:");
+	cfg->lease_ttl = (unsigned)parley_util_setting_read_int(settings, "cluster", "lease_ttl", 10, 2, 3600);
+	cfg->timeout_ms = (unsigned)parley_util_setting_read_int(settings, "cluster", "command_timeout", 1000, 50, 60000);
+	cfg->fallback_local = parley_util_setting_read_bool(settings, "cluster", "fallback_local", false);
 }
 
 void parley_meeting_cluster_config_clear(parley_meeting_cluster_config *cfg)
@@ -57,79 +38,36 @@ void parley_meeting_cluster_config_clear(parley_meeting_cluster_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-bool parley_meeting_redis_parse_url(const char *url, char **host, int *port, char **password, int *db,
-                                    char **error)
-{
-	*host = NULL;
-	*password = NULL;
-	*port = 6379;
-	*db = 0;
-	if (url == NULL || !g_str_has_prefix(url, "redis://")) {
-		*error = g_strdup_printf("redis_url '%s' is not redis://[:password@]host[:port][/db]",
-		                         url != NULL ? url : "");
-		return false;
-	}
-	const char *rest = url + strlen("redis://");
-	const char *at = strrchr(rest, '@');
-	if (at != NULL) {
-		const char *colon = memchr(rest, ':', (size_t)(at - rest));
-		const char *pw = colon != NULL ? colon + 1 : rest;
-		*password = g_strndup(pw, (size_t)(at - pw));
-		rest = at + 1;
-	}
-	const char *slash = strchr(rest, '/');
-	char *hostport = slash != NULL ? g_strndup(rest, (size_t)(slash - rest)) : g_strdup(rest);
-	char *colon = strrchr(hostport, ':');
-	bool ok = true;
-	if (colon != NULL) {
-		char *end = NULL;
-		long p = strtol(colon + 1, &end, 10);
-		ok = end != colon + 1 && *end == '\0' && p > 0 && p < 65536;
-		*port = (int)p;
-		*colon = '\0';
-	}
-	if (slash != NULL && slash[1] != '\0') {
-		char *end = NULL;
-		long d = strtol(slash + 1, &end, 10);
-		ok = ok && *end == '\0' && d >= 0 && d < 100000;
-		*db = (int)d;
-	}
-	if (!ok || hostport[0] == '\0') {
-		*error = g_strdup_printf("redis_url '%s' is not redis://[:password@]host[:port][/db]", url);
-		g_free(hostport);
-		g_free(*password);
-		*password = NULL;
-		return false;
-	}
-	*host = hostport;
-	return true;
-}
-
 /* Opens conn (lock held): true when connected and authenticated. */
 static bool connect_locked(parley_meeting_redis *r, char **error)
 {
 	struct timeval tv = { .tv_sec = r->timeout_ms / 1000, .tv_usec = (r->timeout_ms % 1000) * 1000 };
-	redisContext *c = redisConnectWithTimeout(r->host, r->port, tv);
+	redisContext *c = redisConnectWithTimeout(r->url.host, r->url.port, tv);
 	if (c == NULL || c->err != 0) {
 		if (error != NULL)
-			*error = g_strdup_printf("cannot connect to Redis at %s:%d: %s", r->host, r->port,
+			*error = g_strdup_printf("cannot connect to Redis at %s:%d: %s", r->url.host, r->url.port,
 			                         c != NULL ? c->errstr : "out of memory");
 		if (c != NULL)
 			redisFree(c);
 		return false;
 	}
 	redisSetTimeout(c, tv);
-	const char *steps[2][2] = { { "AUTH", r->password }, { "SELECT", NULL } };
+	const parley_util_redis_url *url = &r->url;
 	char dbtext[16];
-	g_snprintf(dbtext, sizeof(dbtext), "%d", r->db);
-	steps[1][1] = r->db != 0 ? dbtext : NULL;
-	for (int i = 0; i < 2; i++) {
-		if (steps[i][1] == NULL)
+	g_snprintf(dbtext, sizeof(dbtext), "%d", url->db);
+	const char *auth[3] = { "AUTH", url->user != NULL ? url->user : url->password, url->password };
+	const char *select[2] = { "SELECT", dbtext };
+	const struct { bool wanted; int argc; const char **argv; } steps[] = {
+		{ url->password != NULL, url->user != NULL ? 3 : 2, auth },
+		{ url->db != 0, 2, select },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
+		if (!steps[i].wanted)
 			continue;
-		redisReply *reply = redisCommand(c, "%s %s", steps[i][0], steps[i][1]);
+		redisReply *reply = redisCommandArgv(c, steps[i].argc, steps[i].argv, NULL);
 		bool ok = reply != NULL && reply->type != REDIS_REPLY_ERROR;
 		if (!ok && error != NULL)
-			*error = g_strdup_printf("Redis refused %s: %s", steps[i][0],
+			*error = g_strdup_printf("Redis refused %s: %s", steps[i].argv[0],
 			                         reply != NULL ? reply->str : c->errstr);
 		if (reply != NULL)
 			freeReplyObject(reply);
@@ -146,7 +84,11 @@ parley_meeting_redis *parley_meeting_redis_new(const char *url, const char *pref
                                                unsigned timeout_ms, bool allow_down, char **error)
 {
 	parley_meeting_redis *r = g_new0(parley_meeting_redis, 1);
-	if (!parley_meeting_redis_parse_url(url, &r->host, &r->port, &r->password, &r->db, error)) {
+	char reason[160];
+	if (parley_util_redis_url_parse(url, &r->url, reason, sizeof(reason)) != 0) {
+		if (error != NULL)
+			*error = g_strdup_printf("redis_url '%s' is not redis://[[user]:password@]host[:port][/db]: %s",
+			                         url != NULL ? url : "", reason);
 		g_free(r);
 		return NULL;
 	}
@@ -180,8 +122,7 @@ void parley_meeting_redis_free(parley_meeting_redis *r)
 		return;
 	if (r->conn != NULL)
 		redisFree(r->conn);
-	g_free(r->host);
-	g_free(r->password);
+	parley_util_redis_url_clear(&r->url);
 	g_free(r->prefix);
 	g_mutex_clear(&r->lock);
 	g_free(r);

@@ -16,61 +16,63 @@
 	do { if ((ctx)->core != NULL && (ctx)->core->log != NULL) \
 		(ctx)->core->log(level, PARLEY_MEETING_PACKAGE, __VA_ARGS__); } while (0)
 
-/* An integer setting within [min, max], or the fallback (with a warning
- * when the value is set but unusable). */
-static long conf_int(const parley_plugin_core *core, const char *section, const char *key,
-                     long fallback, long min, long max)
+static const char *settings_get(const void *context, const char *section, const char *key)
 {
-	const char *text = core != NULL && core->config_get != NULL ?
-	                   core->config_get(PARLEY_MEETING_PACKAGE, section, key) : NULL;
-	if (text == NULL || text[0] == '\0')
-		return fallback;
-	char *end = NULL;
-	errno = 0;
-	long value = strtol(text, &end, 10);
-	while (end != NULL && (*end == ' ' || *end == '\t'))
-		end++;
-	if (errno != 0 || end == text || *end != '\0' || value < min || value > max) {
-		if (core->log != NULL)
-			core->log(PARLEY_LOG_WARN, PARLEY_MEETING_PACKAGE,
-			          "[%s] %s = '%s' is not a number in %ld..%ld; using %ld",
-			          section, key, text, min, max, fallback);
-		return fallback;
-	}
-	return value;
+	const parley_plugin_core *core = context;
+	return core != NULL && core->config_get != NULL ? core->config_get(PARLEY_MEETING_PACKAGE, section, key) : NULL;
 }
 
-static const char *conf_str(const parley_plugin_core *core, const char *section, const char *key)
+static void settings_warn(const void *context, const char *line)
 {
-	return core != NULL && core->config_get != NULL ?
-	       core->config_get(PARLEY_MEETING_PACKAGE, section, key) : NULL;
+	const parley_plugin_core *core = context;
+	if (core != NULL && core->log != NULL)
+		core->log(PARLEY_LOG_WARN, PARLEY_MEETING_PACKAGE, "%s", line);
+}
+
+parley_util_setting_source parley_meeting_config_source(const parley_plugin_core *core)
+{
+	return (parley_util_setting_source){settings_get, settings_warn, core};
+}
+
+/* An integer setting within [min, max], or the fallback (with a warning
+ * when the value is set but unusable). */
+static long conf_int(const parley_util_setting_source *settings, const char *section, const char *key,
+                     long fallback, long min, long max)
+{
+	return parley_util_setting_read_int(settings, section, key, fallback, min, max);
+}
+
+static const char *conf_str(const parley_util_setting_source *settings, const char *section, const char *key)
+{
+	return settings->get(settings->context, section, key);
 }
 
 void parley_meeting_config_load(parley_meeting_config *cfg, const parley_plugin_core *core)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->max_participants_limit = (int)conf_int(core, "general", "max_participants_limit", 1000, 1, 100000);
-	cfg->default_max_participants = (int)conf_int(core, "general", "max_participants",
+	const parley_util_setting_source source = parley_meeting_config_source(core), *settings = &source;
+	cfg->max_participants_limit = (int)conf_int(settings, "general", "max_participants_limit", 1000, 1, 100000);
+	cfg->default_max_participants = (int)conf_int(settings, "general", "max_participants",
 	                                              PARLEY_MEETING_DEFAULT_MAX_PARTICIPANTS, 1,
 	                                              cfg->max_participants_limit);
-	cfg->meeting_ttl = conf_int(core, "general", "meeting_ttl", 14400, 0, 31L * 86400);
-	cfg->ttl_check_interval = (unsigned)conf_int(core, "general", "ttl_check_interval", 30, 1, 3600);
-	cfg->max_chat_length = (size_t)conf_int(core, "general", "max_chat_length", 5000, 1, 1 << 20);
-	cfg->max_body_size = (size_t)conf_int(core, "http", "max_body_size", 65536, 256, 16 << 20);
-	cfg->rate_limit = (unsigned)conf_int(core, "http", "rate_limit", 100, 0, 1000000);
-	const char *db_path = conf_str(core, "general", "db_path");
+	cfg->meeting_ttl = conf_int(settings, "general", "meeting_ttl", 14400, 0, 31L * 86400);
+	cfg->ttl_check_interval = (unsigned)conf_int(settings, "general", "ttl_check_interval", 30, 1, 3600);
+	cfg->max_chat_length = (size_t)conf_int(settings, "general", "max_chat_length", 5000, 1, 1 << 20);
+	cfg->max_body_size = (size_t)conf_int(settings, "http", "max_body_size", 65536, 256, 16 << 20);
+	cfg->rate_limit = (unsigned)conf_int(settings, "http", "rate_limit", 100, 0, 1000000);
+	const char *db_path = conf_str(settings, "general", "db_path");
 	if (db_path != NULL && db_path[0] != '\0') {
 		cfg->db_path = g_strdup(db_path);
 	} else {
 		const char *dir = core != NULL && core->state_dir != NULL ? core->state_dir() : NULL;
 		cfg->db_path = g_build_filename(dir != NULL ? dir : ".", "meetings.db", NULL);
 	}
-	parley_meeting_ice_config_init(&cfg->ice, conf_str(core, "ice", "stun_servers"),
-	                               conf_str(core, "ice", "turn_server"),
-	                               conf_str(core, "ice", "turn_username"),
-	                               conf_str(core, "ice", "turn_password"),
-	                               conf_str(core, "ice", "turn_secret"),
-	                               (unsigned)conf_int(core, "ice", "turn_ttl",
+	parley_meeting_ice_config_init(&cfg->ice, conf_str(settings, "ice", "stun_servers"),
+	                               conf_str(settings, "ice", "turn_server"),
+	                               conf_str(settings, "ice", "turn_username"),
+	                               conf_str(settings, "ice", "turn_password"),
+	                               conf_str(settings, "ice", "turn_secret"),
+	                               (unsigned)conf_int(settings, "ice", "turn_ttl",
 	                                                  PARLEY_MEETING_TURN_TTL_DEFAULT, 60, 30L * 86400));
 }
 

@@ -14,7 +14,7 @@ meeting_logic_sources = \
 noinst_LTLIBRARIES += plugins/meeting/libmeeting.la
 plugins_meeting_libmeeting_la_SOURCES = $(meeting_logic_sources)
 plugins_meeting_libmeeting_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(HIREDIS_CFLAGS)
-plugins_meeting_libmeeting_la_LIBADD = $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(HIREDIS_LIBS)
+plugins_meeting_libmeeting_la_LIBADD = libparleyutil.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(HIREDIS_LIBS)
 
 plugin_LTLIBRARIES += plugins/meeting/parley_plugin_meeting.la
 plugins_meeting_parley_plugin_meeting_la_SOURCES = plugins/meeting/plugin.c

@@ -25,6 +25,7 @@
 #include "ratelimit.h"
 #include "rules.h"
 #include "store.h"
+#include "util/setting.h"
 
 #define PARLEY_MEETING_PACKAGE "parley.plugin.meeting"
 #define PARLEY_MEETING_PEER_ID_LEN 16
@@ -70,6 +71,9 @@ typedef struct parley_meeting_outbox {
 /* ---- context.c ---- */
 /* Reads every setting through core->config_get (NULL values = defaults). */
 void parley_meeting_config_load(parley_meeting_config *cfg, const parley_plugin_core *core);
+/* The plugin's settings (parley.plugin.meeting.conf through core->config_get,
+ * warnings through core->log) as a source for util/setting.h. */
+parley_util_setting_source parley_meeting_config_source(const parley_plugin_core *core);
 void parley_meeting_config_clear(parley_meeting_config *cfg);
 /* A context over `cfg` (taken: cleared by ctx_free) with a fresh memory
  * store and the database opened at cfg->db_path. NULL (and *error) on error. */

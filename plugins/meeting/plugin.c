@@ -35,17 +35,13 @@ static bool sweep_now(void *user_data)
 	return true;
 }
 
-static const char *cluster_conf(const char *section, const char *key)
-{
-	return meeting_core->config_get != NULL ? meeting_core->config_get(PARLEY_MEETING_PACKAGE, section, key) : NULL;
-}
-
 /* Cluster mode when configured: 0, or -1 when Redis is unreachable and
  * fallback_local is off. */
 static int start_cluster(const parley_plugin_core *core)
 {
 	parley_meeting_cluster_config cc;
-	parley_meeting_cluster_config_load(&cc, cluster_conf);
+	const parley_util_setting_source settings = parley_meeting_config_source(core);
+	parley_meeting_cluster_config_load(&cc, &settings);
 	int rc = 0;
 	if (cc.redis) {
 		char *error = NULL;

@@ -16,52 +16,8 @@
 
 #include "room.h"
 
-/* The value of one-byte or two-byte header extension `id`, or NULL. */
-static const uint8_t *find_extension(const uint8_t *buf, size_t len, uint8_t id, size_t *value_len)
-{
-	if (id == 0 || !(buf[0] & 0x10))
-		return NULL;
-	size_t off = 12 + 4u * (buf[0] & 0x0f);
-	if (off + 4 > len)
-		return NULL;
-	uint16_t profile = (uint16_t)((buf[off] << 8) | buf[off + 1]);
-	size_t end = off + 4 + 4u * (size_t)((buf[off + 2] << 8) | buf[off + 3]);
-	if (end > len)
-		return NULL;
-	bool two_byte = (profile & 0xfff0) == 0x1000;
-	if (profile != 0xBEDE && !two_byte)
-		return NULL;
-	for (size_t pos = off + 4; pos < end;) {
-		if (buf[pos] == 0) {   /* padding */
-			pos++;
-			continue;
-		}
-		uint8_t element = two_byte ? buf[pos] : buf[pos] >> 4;
-		size_t n;
-		if (two_byte) {
-			if (pos + 2 > end)
-				return NULL;
-			n = buf[pos + 1];
-			pos += 2;
-		} else {
-			if (element == 15)
-				return NULL;
-			n = (buf[pos] & 0x0f) + 1u;
-			pos += 1;
-		}
-		if (pos + n > end)
-			return NULL;
-		if (element == id) {
-			*value_len = n;
-			return buf + pos;
-		}
-		pos += n;
-	}
-	return NULL;
-}
-
 /* Writes the outgoing packet into `out`; its length, or 0 when it does not fit. */
-static size_t build_packet(uint8_t *out, const uint8_t *in, const room_rtp_view *view, const room_consumer *c,
+static size_t build_packet(uint8_t *out, const uint8_t *in, const parley_util_rtp_info *view, const room_consumer *c,
                            uint8_t pt, uint16_t seq, uint32_t ts, const parley_rtp_packet *packet,
                            const uint8_t *abs_send_time)
 {
@@ -75,7 +31,9 @@ static size_t build_packet(uint8_t *out, const uint8_t *in, const room_rtp_view 
 		return 0;
 	out[0] = (uint8_t)(0x80 | 0x10 | (in[0] & 0x0f));   /* V=2, no padding, X, CC */
 	out[1] = (uint8_t)((in[1] & 0x80) | (pt & 0x7f));
-	parley_room_rtp_write(out, c->out_ssrc, seq, ts);
+	parley_util_rtp_set_seq(out, seq);
+	parley_util_rtp_set_ts(out, ts);
+	parley_util_rtp_set_ssrc(out, c->out_ssrc);
 	memcpy(out + 12, in + 12, csrc_len);
 	uint8_t *ext = out + 12 + csrc_len;
 	ext[0] = 0xBE;
@@ -103,11 +61,11 @@ static size_t build_packet(uint8_t *out, const uint8_t *in, const room_rtp_view 
 
 typedef struct packet_facts {
 	const uint8_t *buf;
-	room_rtp_view view;
+	parley_util_rtp_info view;
 	parley_rtp_packet *packet;
 	int layer;
 	unsigned active_mask;
-	room_payload_info info;
+	parley_util_keyframe_facts info;
 	const uint8_t *abs_send_time;
 	int64_t now_us;
 } packet_facts;
@@ -204,7 +162,7 @@ void parley_room_incoming_rtp(room_ctx *ctx, room_handle *handle, parley_rtp_pac
 	if (p == NULL || g_atomic_int_get(&p->closed))
 		return;
 	packet_facts f = {.buf = (const uint8_t *)packet->buffer, .packet = packet};
-	if (parley_room_rtp_parse(f.buf, packet->length, &f.view) != 0)
+	if (parley_util_rtp_parse(f.buf, packet->length, &f.view) != 0)
 		return;
 	f.layer = packet->simulcast_layer < p->layers ? packet->simulcast_layer : (int)p->layers - 1;
 	f.now_us = ctx->now_us();
@@ -220,7 +178,7 @@ void parley_room_incoming_rtp(room_ctx *ctx, room_handle *handle, parley_rtp_pac
 		if (packet->audio_level >= 0)
 			parley_room_speaker_sample(p, packet->audio_level, packet->voice_activity);
 	} else {
-		parley_room_payload_inspect(p->codec.codec, f.buf + f.view.payload_offset, f.view.payload_len, &f.info);
+		parley_util_keyframe_inspect(p->codec.codec, f.buf + f.view.payload_offset, f.view.payload_len, &f.info);
 		if (f.info.keyframe && f.info.width != 0) {
 			p->layer_width[f.layer] = f.info.width;
 			p->layer_height[f.layer] = f.info.height;
@@ -230,8 +188,8 @@ void parley_room_incoming_rtp(room_ctx *ctx, room_handle *handle, parley_rtp_pac
 				f.active_mask |= 1u << l;
 	}
 	size_t abs_len = 0;
-	f.abs_send_time = find_extension(f.buf, packet->length, p->ext_abs_send_time, &abs_len);
-	if (abs_len != 3)
+	if (parley_util_rtp_ext_find(f.buf, &f.view, p->ext_abs_send_time, &f.abs_send_time, &abs_len) != 0 ||
+	    abs_len != 3)
 		f.abs_send_time = NULL;
 	room_snapshot_items *consumers = parley_room_snapshot_read(&p->consumers);
 	for (guint i = 0; consumers != NULL && i < consumers->n; i++)

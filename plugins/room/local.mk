@@ -11,7 +11,7 @@ room_logic_sources = \
 
 noinst_LTLIBRARIES += plugins/room/libroom.la
 plugins_room_libroom_la_SOURCES = $(room_logic_sources)
-plugins_room_libroom_la_LIBADD = $(GLIB_LIBS) $(JANSSON_LIBS)
+plugins_room_libroom_la_LIBADD = libparleyutil.la $(GLIB_LIBS) $(JANSSON_LIBS)
 
 plugin_LTLIBRARIES += plugins/room/parley_plugin_room.la
 plugins_room_parley_plugin_room_la_SOURCES = plugins/room/plugin.c

@@ -36,15 +36,15 @@
 /* Payload types used towards subscribers, one per codec (BUNDLE-safe). */
 static const struct {
 	const char *name;
-	room_payload_codec payload;
+	parley_util_keyframe_codec payload;
 	int pt;
 	int rtx_pt;
 } codec_table[] = {
-	{"opus", ROOM_PAYLOAD_OTHER, 111, -1},
-	{"VP8", ROOM_PAYLOAD_VP8, 96, 97},
-	{"VP9", ROOM_PAYLOAD_VP9, 98, 99},
-	{"H264", ROOM_PAYLOAD_H264, 102, 103},
-	{"AV1", ROOM_PAYLOAD_AV1, 104, 105},
+	{"opus", PARLEY_UTIL_KEYFRAME_OTHER, 111, -1},
+	{"VP8", PARLEY_UTIL_KEYFRAME_VP8, 96, 97},
+	{"VP9", PARLEY_UTIL_KEYFRAME_VP9, 98, 99},
+	{"H264", PARLEY_UTIL_KEYFRAME_H264, 102, 103},
+	{"AV1", PARLEY_UTIL_KEYFRAME_AV1, 104, 105},
 };
 
 static int codec_index(const char *name)
@@ -118,7 +118,7 @@ static void fill_codec(room_producer *p, json_t *codec)
 	const char *name = json_string_value(json_object_get(codec, "name"));
 	int index = codec_index(name);
 	g_strlcpy(p->codec.name, index >= 0 ? codec_table[index].name : "", sizeof(p->codec.name));
-	p->codec.codec = index >= 0 ? codec_table[index].payload : ROOM_PAYLOAD_OTHER;
+	p->codec.codec = index >= 0 ? codec_table[index].payload : PARLEY_UTIL_KEYFRAME_OTHER;
 	p->codec.pt = (int)json_integer_value(json_object_get(codec, "pt"));
 	p->codec.clock_rate = (uint32_t)json_integer_value(json_object_get(codec, "clock_rate"));
 	p->codec.channels = (uint32_t)json_integer_value(json_object_get(codec, "channels"));

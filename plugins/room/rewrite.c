@@ -1,60 +1,15 @@
 /*
- * plugins/room/rewrite.c — the rewriting context (see rewrite.h) and the
- * RTP header view. A segment is a run of packets from one source SSRC
- * forwarded without interruption; each segment keeps a fixed (seq, ts)
- * delta, and a new segment starts right after the last packet sent: the
- * sequence continues at last+1 and the timestamp advances by the wall
- * time elapsed (at least one tick), so decoders see neither a gap nor a
- * jump back.
+ * plugins/room/rewrite.c — the rewriting context (see rewrite.h). A
+ * segment is a run of packets from one source SSRC forwarded without
+ * interruption; each segment keeps a fixed (seq, ts) delta, and a new
+ * segment starts right after the last packet sent: the sequence continues
+ * at last+1 and the timestamp advances by the wall time elapsed (at least
+ * one tick), so decoders see neither a gap nor a jump back.
  */
 #include <string.h>
 
 #include "rewrite.h"
-
-int parley_room_rtp_parse(const uint8_t *buf, size_t len, room_rtp_view *view)
-{
-	if (buf == NULL || len < 12 || (buf[0] >> 6) != 2)
-		return -1;
-	size_t offset = 12 + 4u * (buf[0] & 0x0f);
-	if (offset > len)
-		return -1;
-	if (buf[0] & 0x10) {   /* header extension block */
-		if (offset + 4 > len)
-			return -1;
-		size_t words = ((size_t)buf[offset + 2] << 8) | buf[offset + 3];
-		offset += 4 + 4 * words;
-		if (offset > len)
-			return -1;
-	}
-	size_t padding = 0;
-	if (buf[0] & 0x20) {
-		padding = buf[len - 1];
-		if (padding == 0 || offset + padding > len)
-			return -1;
-	}
-	view->marker = (buf[1] & 0x80) != 0;
-	view->pt = buf[1] & 0x7f;
-	view->seq = (uint16_t)((buf[2] << 8) | buf[3]);
-	view->ts = ((uint32_t)buf[4] << 24) | ((uint32_t)buf[5] << 16) | ((uint32_t)buf[6] << 8) | buf[7];
-	view->ssrc = ((uint32_t)buf[8] << 24) | ((uint32_t)buf[9] << 16) | ((uint32_t)buf[10] << 8) | buf[11];
-	view->payload_offset = offset;
-	view->payload_len = len - offset - padding;
-	return 0;
-}
-
-void parley_room_rtp_write(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts)
-{
-	buf[2] = (uint8_t)(seq >> 8);
-	buf[3] = (uint8_t)seq;
-	buf[4] = (uint8_t)(ts >> 24);
-	buf[5] = (uint8_t)(ts >> 16);
-	buf[6] = (uint8_t)(ts >> 8);
-	buf[7] = (uint8_t)ts;
-	buf[8] = (uint8_t)(ssrc >> 24);
-	buf[9] = (uint8_t)(ssrc >> 16);
-	buf[10] = (uint8_t)(ssrc >> 8);
-	buf[11] = (uint8_t)ssrc;
-}
+#include "util/rtp.h"
 
 void parley_room_rewriter_init(room_rewriter *rw, uint32_t out_ssrc, uint32_t clock_rate)
 {
@@ -104,7 +59,7 @@ room_rewrite_result parley_room_rewriter_map(room_rewriter *rw, uint32_t ssrc, u
 	 * near it): before the segment's first packet = the previous segment.
 	 * Never against the first seq itself, which 32768 packets later reads
 	 * as "behind" and would refuse every packet from then on. */
-	int16_t ahead = parley_room_seq_diff(seq, rw->highest_in_seq);
+	int16_t ahead = parley_util_rtp_seq_diff(seq, rw->highest_in_seq);
 	if (ahead < 0 && (uint64_t)(-(int32_t)ahead) > rw->span)
 		return ROOM_REWRITE_OLD;
 	uint16_t mapped_seq = (uint16_t)(seq + rw->seq_delta);
@@ -125,10 +80,10 @@ void parley_room_rewriter_drop(room_rewriter *rw, uint32_t ssrc, uint16_t seq)
 {
 	if (!rw->started || rw->rebase || ssrc != rw->src_ssrc)
 		return;   /* nothing sent in this segment yet: nothing to close */
-	if (parley_room_seq_diff(seq, rw->highest_in_seq) <= 0)
+	if (parley_util_rtp_seq_diff(seq, rw->highest_in_seq) <= 0)
 		return;   /* late duplicate or reordered: numbering already moved on */
 	/* the packet vanishes: every later packet moves one number down */
-	rw->span += (uint64_t)parley_room_seq_diff(seq, rw->highest_in_seq);
+	rw->span += (uint64_t)parley_util_rtp_seq_diff(seq, rw->highest_in_seq);
 	rw->highest_in_seq = seq;
 	rw->seq_delta--;
 }

@@ -2,9 +2,9 @@
  * plugins/room/rewrite.h — the room plugin's rewriting context: one per
  * consumer, it maps the publisher's (ssrc, seq, ts) onto one outgoing
  * stream that stays continuous for the subscriber across pauses, simulcast
- * layer switches, dropped temporal layers and sequence wraparound; plus the
- * minimal RTP header view the media path needs (the plugin cannot link the
- * core's RTP code). Pure functions: no allocation, no locks, no clock.
+ * layer switches, dropped temporal layers and sequence wraparound (the RTP
+ * header itself is read and written with util/rtp.h). Pure functions: no
+ * allocation, no locks, no clock.
  */
 #ifndef PARLEY_ROOM_REWRITE_H
 #define PARLEY_ROOM_REWRITE_H
@@ -12,21 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* A parsed RTP header: offsets into the caller's buffer. */
-typedef struct room_rtp_view {
-	bool marker;
-	uint8_t pt;
-	uint16_t seq;
-	uint32_t ts;
-	uint32_t ssrc;
-	size_t payload_offset;
-	size_t payload_len;            /* without padding */
-} room_rtp_view;
-
-/* 0, or -1 when buf[0..len) is not a well-formed RTP packet. */
-int parley_room_rtp_parse(const uint8_t *buf, size_t len, room_rtp_view *view);
-void parley_room_rtp_write(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts);
 
 typedef struct room_rewriter {
 	uint32_t out_ssrc;
@@ -58,7 +43,5 @@ room_rewrite_result parley_room_rewriter_map(room_rewriter *rw, uint32_t ssrc, u
 /* The caller drops this packet (a temporal layer above the target): later
  * packets close the gap so the subscriber sees no loss. */
 void parley_room_rewriter_drop(room_rewriter *rw, uint32_t ssrc, uint16_t seq);
-
-static inline int16_t parley_room_seq_diff(uint16_t a, uint16_t b) { return (int16_t)(uint16_t)(a - b); }
 
 #endif

@@ -15,7 +15,7 @@
  *    back, ended): the subscriber's pc loss and the per-peer counters;
  *  - forward.c: the per-packet path (parse, rewrite, fan-out);
  *  - rewrite.c: the rewriting context (ssrc/seq/ts continuity);
- *  - simulcast.c: layer choice and codec payload inspection;
+ *  - simulcast.c: layer choice (payload inspection: util/keyframe.h);
  *  - feedback.c: RTCP from subscribers (PLI/FIR, REMB, RR) to publishers;
  *  - speaker.c: audio levels → activeSpeaker;
  *  - stats.c: bitrate/loss/layer views;
@@ -42,6 +42,8 @@
 
 #include "rewrite.h"
 #include "simulcast.h"
+#include "util/keyframe.h"
+#include "util/rtp.h"
 
 #define PARLEY_ROOM_PACKAGE "parley.plugin.room"
 #define ROOM_ID_LEN 10
@@ -142,7 +144,7 @@ typedef enum room_kind { ROOM_KIND_AUDIO = 0, ROOM_KIND_VIDEO = 1 } room_kind;
 /* The negotiated codec of a producer, reused in the subscribers' offers. */
 typedef struct room_codec_info {
 	char name[16];
-	room_payload_codec codec;      /* for video payload inspection */
+	parley_util_keyframe_codec codec;  /* for video payload inspection */
 	int pt;
 	uint32_t clock_rate;
 	uint32_t channels;

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include "room.h"
+#include "util/setting.h"
 
 typedef struct outbox_item {
 	parley_plugin_session *session; /* handle_ref held */
@@ -205,22 +206,17 @@ void parley_room_load_config_rooms(room_ctx *ctx)
 		g_snprintf(section, sizeof(section), "room.%s", *id);
 		const char *max = ctx->core->config_get(PARLEY_ROOM_PACKAGE, section, "max_participants");
 		const char *description = ctx->core->config_get(PARLEY_ROOM_PACKAGE, section, "description");
-		int max_participants = 0;
-		if (max != NULL) {
-			char *end = NULL;
-			gint64 v = g_ascii_strtoll(max, &end, 10);
-			if (end == max || *end != '\0' || v < 1 || v > ctx->cfg.max_participants_limit)
-				ctx->core->log(PARLEY_LOG_WARN, PARLEY_ROOM_PACKAGE,
-				               "[%s] max_participants = '%s' is not in 1..%d; using the default", section, max,
-				               ctx->cfg.max_participants_limit);
-			else
-				max_participants = (int)v;
-		}
+		long max_participants = 0;   /* 0: the default */
+		if (parley_util_setting_int(max, 1, ctx->cfg.max_participants_limit, &max_participants) ==
+		    PARLEY_UTIL_SETTING_INVALID)
+			ctx->core->log(PARLEY_LOG_WARN, PARLEY_ROOM_PACKAGE,
+			               "[%s] max_participants = '%s' is not a whole number from 1 to %d: using the default",
+			               section, max, ctx->cfg.max_participants_limit);
 		json_t *metadata = json_object();
 		if (description != NULL)
 			json_object_set_new(metadata, "description", json_string(description));
 		parley_plugin_error error = {0};
-		if (parley_room_create_locked(ctx, *id, metadata, max_participants, ROOM_ORIGIN_CONFIG, &error) == NULL)
+		if (parley_room_create_locked(ctx, *id, metadata, (int)max_participants, ROOM_ORIGIN_CONFIG, &error) == NULL)
 			ctx->core->log(PARLEY_LOG_WARN, PARLEY_ROOM_PACKAGE, "room '%s' from the configuration: %s", *id,
 			               error.reason);
 		json_decref(metadata);

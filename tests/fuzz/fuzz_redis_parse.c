@@ -1,9 +1,9 @@
 /*
  * fuzz_redis_parse.c — libFuzzer target for the Redis transport's pure
- * parsers (transports/redis/parse.c). The input is NUL-separated: the first
- * part is a redis:// URL, the rest the flat [name, value, ...] list of one
- * stream entry (values may be empty). Whatever is accepted must be
- * consistent: a URL has a host, a port in 1..65535 and a database >= 0; an
+ * parsers (transports/redis/parse.c; its URL is util's, fuzz_redis_url.c).
+ * The input is NUL-separated: the first part is the key prefix for the key
+ * names, the rest the flat [name, value, ...] list of one stream entry
+ * (values may be empty). Whatever is accepted must be consistent: an
  * entry's reply_to lies inside the input, starts with the reply prefix and
  * is short enough; an accepted request lies inside the input and fits
  * max_request; a refusal carries a reason.
@@ -26,22 +26,9 @@ static bool inside(const char *p, size_t length, const char *start, size_t size)
 	return p >= start && length <= size && (size_t)(p - start) <= size - length;
 }
 
-static void check_url(const char *text)
-{
-	rd_url url;
-	char error[128] = "";
-	if (parley_redis_url_parse(text, &url, error, sizeof(error)) == 0) {
-		if (url.host == NULL || url.port < 1 || url.port > 65535 || url.db < 0)
-			abort();
-		parley_redis_url_clear(&url);
-	} else if (error[0] == '\0' || url.host != NULL || url.user != NULL || url.password != NULL) {
-		abort(); /* a refusal has a reason and leaves nothing allocated */
-	}
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* A NUL-terminated copy, so the URL part is a C string. */
+	/* A NUL-terminated copy, so the prefix part is a C string. */
 	char *copy = malloc(size + 1);
 	if (copy == NULL)
 		return 0;
@@ -51,9 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *items[MAX_ITEMS];
 	size_t lengths[MAX_ITEMS];
 	size_t count = 0;
-	size_t url_end = strnlen(copy, size);
-	check_url(copy);
-	for (size_t pos = url_end + 1; pos <= size && count < MAX_ITEMS;) {
+	size_t prefix_end = strnlen(copy, size);
+	for (size_t pos = prefix_end + 1; pos <= size && count < MAX_ITEMS;) {
 		const char *item = copy + pos;
 		size_t length = strnlen(item, size - pos);
 		items[count] = item;

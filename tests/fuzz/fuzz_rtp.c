@@ -1,14 +1,14 @@
 /*
- * fuzz_rtp.c — libFuzzer target for the RTP header and extension parser,
- * the in-place writers, RTX wrap/unwrap, the rewriter, the NACK history and
- * keyframe detection on the payload.
+ * fuzz_rtp.c — libFuzzer target for the RTP header and extension parser
+ * (util/rtp.c) and the core's RTP code on top of it: RTX wrap/unwrap, the
+ * rewriter and the NACK history. Keyframe detection: fuzz_keyframe.c.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "media/keyframe.h"
 #include "media/rtp.h"
+#include "util/rtp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,18 +21,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 65536)
 		return 0;
 	memcpy(buf, data, size);
-	parley_rtp_info i;
-	(void)parley_rtp_is_rtp(buf, size);
-	if (parley_rtp_parse(buf, size, &i) < 0)
+	parley_util_rtp_info i;
+	(void)parley_util_rtp_is_rtp(buf, size);
+	if (parley_util_rtp_parse(buf, size, &i) < 0)
 		return 0;
 	if (i.payload_offset + i.payload_len + i.padding_len != size)
 		abort();
-	parley_rtp_ext_iter it;
-	parley_rtp_ext_iter_init(&it, buf, &i);
+	parley_util_rtp_ext_iter it;
+	parley_util_rtp_ext_iter_init(&it, buf, &i);
 	uint8_t id;
 	const uint8_t *d;
 	size_t l;
-	for (int n = 0; n < 512 && parley_rtp_ext_next(&it, &id, &d, &l) > 0; n++)
+	for (int n = 0; n < 512 && parley_util_rtp_ext_next(&it, &id, &d, &l) > 0; n++)
 		if (d < buf || d + l > buf + size)
 			abort();
 	for (uint8_t k = 1; k < 16; k++) {
@@ -40,15 +40,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t lv;
 		uint16_t s;
 		uint32_t a;
-		parley_rtp_ext_audio_level(buf, &i, k, &v, &lv);
-		parley_rtp_ext_transport_seq(buf, &i, k, &s);
-		parley_rtp_ext_abs_send_time(buf, &i, k, &a);
+		parley_util_rtp_ext_audio_level(buf, &i, k, &v, &lv);
+		parley_util_rtp_ext_transport_seq(buf, &i, k, &s);
+		parley_util_rtp_ext_abs_send_time(buf, &i, k, &a);
 	}
-	parley_rtp_ext_rewrite_id(buf, &i, 1, 2);
-	for (int c = 0; c < PARLEY_KEYFRAME_CODEC_COUNT; c++)
-		parley_keyframe_is_key((parley_keyframe_codec)c, buf + i.payload_offset, i.payload_len);
-	parley_keyframe_vp8_desc vd;
-	parley_keyframe_vp8_parse(buf + i.payload_offset, i.payload_len, &vd);
+	for (uint8_t k = 1; k < 16; k++) {
+		size_t offset, len;
+		if (parley_util_rtp_ext_find(buf, &i, k, &d, &l) == 0 && (d < buf || d + l > buf + size))
+			abort();
+		if (parley_util_rtp_ext_value_offset(buf, &i, k, &offset, &len) == 0 && offset + len > size)
+			abort();
+	}
+	parley_util_rtp_ext_rewrite_id(buf, &i, 1, 2);
 	parley_rtp_history_store(hist, buf, size, 0);
 	parley_rtp_history_get(hist, i.seq, 0, 0, &l);
 	int n = parley_rtp_rtx_wrap(buf, size, 97, 5, 1, out, sizeof(out));

@@ -1,5 +1,6 @@
-# tests/fuzz: libFuzzer targets for the media parsers, the client JSON API,
-# the Redis transport's parser and the Socket.IO codecs (only with
+# tests/fuzz: libFuzzer targets for the media parsers (util's RTP header and
+# keyframe detection among them), the client JSON API, the Redis URL and the
+# Redis transport's entry parser and the Socket.IO codecs (only with
 # --enable-fuzzers, CC=clang) and, always, replay programs that run every
 # corpus file through the same entry points as part of the unit suite. tests/fuzz/run.sh runs each
 # libFuzzer target for a bounded time.
@@ -7,10 +8,10 @@ EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run.sh
 
 fuzz_media_sources = core/media/sdp_model.c core/media/sdp_parse.c core/media/sdp_write.c \
 	core/media/sdp_answer.c core/media/rtp.c core/media/rtp_history.c core/media/rtcp.c \
-	core/media/rtcp_fb.c core/media/rtcp_stats.c core/media/keyframe.c
+	core/media/rtcp_fb.c core/media/rtcp_stats.c util/rtp.c
 
 check_PROGRAMS += tests/unit/test_fuzz_replay_sdp tests/unit/test_fuzz_replay_rtp \
-	tests/unit/test_fuzz_replay_rtcp
+	tests/unit/test_fuzz_replay_rtcp tests/unit/test_fuzz_replay_keyframe
 tests_unit_test_fuzz_replay_sdp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_sdp.c
 tests_unit_test_fuzz_replay_sdp_CPPFLAGS = $(CORE_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"sdp\"
 tests_unit_test_fuzz_replay_sdp_LDADD = libparleymedia.la
@@ -20,10 +21,14 @@ tests_unit_test_fuzz_replay_rtp_LDADD = libparleymedia.la
 tests_unit_test_fuzz_replay_rtcp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rtcp.c
 tests_unit_test_fuzz_replay_rtcp_CPPFLAGS = $(CORE_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"rtcp\"
 tests_unit_test_fuzz_replay_rtcp_LDADD = libparleymedia.la
+tests_unit_test_fuzz_replay_keyframe_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_keyframe.c
+tests_unit_test_fuzz_replay_keyframe_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"keyframe\"
+tests_unit_test_fuzz_replay_keyframe_LDADD = libparleyutil.la
 
-# The client JSON API through the core (echo plugin loaded from the build)
-# and the Redis transport's entry and URL parser.
-check_PROGRAMS += tests/unit/test_fuzz_replay_json_api tests/unit/test_fuzz_replay_redis_parse
+# The client JSON API through the core (echo plugin loaded from the build),
+# the Redis URL and the Redis transport's entry parser.
+check_PROGRAMS += tests/unit/test_fuzz_replay_json_api tests/unit/test_fuzz_replay_redis_parse \
+	tests/unit/test_fuzz_replay_redis_url
 tests_unit_test_fuzz_replay_json_api_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_json_api.c
 tests_unit_test_fuzz_replay_json_api_CPPFLAGS = $(CORE_CPPFLAGS) $(SSL_CFLAGS) -DPARLEY_FUZZ_CORPUS=\"json_api\"
 tests_unit_test_fuzz_replay_json_api_LDADD = libparleycore.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
@@ -32,6 +37,9 @@ tests_unit_test_fuzz_replay_redis_parse_SOURCES = tests/fuzz/replay.c tests/fuzz
 tests_unit_test_fuzz_replay_redis_parse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/redis \
 	-DPARLEY_FUZZ_CORPUS=\"redis_parse\"
 tests_unit_test_fuzz_replay_redis_parse_LDADD = $(GLIB_LIBS)
+tests_unit_test_fuzz_replay_redis_url_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_redis_url.c
+tests_unit_test_fuzz_replay_redis_url_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"redis_url\"
+tests_unit_test_fuzz_replay_redis_url_LDADD = libparleyutil.la $(GLIB_LIBS)
 
 # The Socket.IO endpoint's codecs (Engine.IO 4 and Socket.IO 5).
 check_PROGRAMS += tests/unit/test_fuzz_replay_engineio tests/unit/test_fuzz_replay_socketio
@@ -48,7 +56,7 @@ tests_unit_test_fuzz_replay_socketio_LDADD = $(GLIB_LIBS) $(JANSSON_LIBS)
 
 if FUZZERS
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
-noinst_PROGRAMS += tests/fuzz/fuzz_sdp tests/fuzz/fuzz_rtp tests/fuzz/fuzz_rtcp
+noinst_PROGRAMS += tests/fuzz/fuzz_sdp tests/fuzz/fuzz_rtp tests/fuzz/fuzz_rtcp tests/fuzz/fuzz_keyframe
 tests_fuzz_fuzz_sdp_SOURCES = tests/fuzz/fuzz_sdp.c $(fuzz_media_sources)
 tests_fuzz_fuzz_sdp_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_fuzz_fuzz_sdp_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
@@ -61,8 +69,11 @@ tests_fuzz_fuzz_rtcp_SOURCES = tests/fuzz/fuzz_rtcp.c $(fuzz_media_sources)
 tests_fuzz_fuzz_rtcp_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_fuzz_fuzz_rtcp_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rtcp_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_keyframe_SOURCES = tests/fuzz/fuzz_keyframe.c util/keyframe.c
+tests_fuzz_fuzz_keyframe_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_keyframe_LDFLAGS = $(FUZZ_FLAGS)
 # The core's sources instrumented; the media library as built.
-noinst_PROGRAMS += tests/fuzz/fuzz_json_api tests/fuzz/fuzz_redis_parse
+noinst_PROGRAMS += tests/fuzz/fuzz_json_api tests/fuzz/fuzz_redis_parse tests/fuzz/fuzz_redis_url
 tests_fuzz_fuzz_json_api_SOURCES = tests/fuzz/fuzz_json_api.c $(libparleycore_la_SOURCES)
 tests_fuzz_fuzz_json_api_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_fuzz_fuzz_json_api_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(FUZZ_FLAGS)
@@ -74,6 +85,10 @@ tests_fuzz_fuzz_redis_parse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports
 tests_fuzz_fuzz_redis_parse_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_redis_parse_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_redis_parse_LDADD = $(GLIB_LIBS)
+tests_fuzz_fuzz_redis_url_SOURCES = tests/fuzz/fuzz_redis_url.c util/redis_url.c
+tests_fuzz_fuzz_redis_url_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_redis_url_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_redis_url_LDADD = $(GLIB_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz_engineio tests/fuzz/fuzz_socketio
 tests_fuzz_fuzz_engineio_SOURCES = tests/fuzz/fuzz_engineio.c transports/websocket/engineio_codec.c
 tests_fuzz_fuzz_engineio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket

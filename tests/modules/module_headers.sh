@@ -9,12 +9,15 @@
 #  2. with the core's command and the core header: it compiles (the header
 #     exists and the core reaches it, so case 3 fails for the right reason);
 #  3. with a module's command and the core header: it fails, because that
-#     header is not found.
+#     header is not found;
+#  4. no module or util source names a core header by its path from the
+#     top folder ("core/..."), which every target's -I$(top_srcdir) (there
+#     for "util/<name>.h") would otherwise let through.
 here=$(cd "$(dirname "$0")" && pwd)
 commands="$here/../modules/compile-commands"
-echo "1..3"
+echo "1..4"
 if [ ! -f "$commands" ]; then
-	for n in 1 2 3; do echo "not ok $n - $commands is missing"; done
+	for n in 1 2 3 4; do echo "not ok $n - $commands is missing"; done
 	exit 1
 fi
 builddir=$(sed -n 1p "$commands")
@@ -54,6 +57,15 @@ elif grep -Eq "session\.h(: No such file|' file not found)" "$out/module.log"; t
 else
 	echo "not ok 3 - the compile failed, but not because the core header is missing:"
 	sed 's/^/# /' "$out/module.log"
+	failed=1
+fi
+found=$(cd "$(sed -n 2p "$commands")" &&
+	grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](\.\./)*core/' plugins transports handlers util 2>/dev/null)
+if [ -z "$found" ]; then
+	echo "ok 4 - no module or util source includes a core header by its path"
+else
+	echo "not ok 4 - core headers included by path outside the core:"
+	echo "$found" | sed 's/^/# /'
 	failed=1
 fi
 exit $failed

@@ -2,7 +2,7 @@
  * test_loadgen.c — unit tests of parley-loadgen's media generator and
  * receive accounting (bench/loadgen/rtpgen.c, stats.c): RTP headers, VP8
  * packetization (descriptor with a 15-bit picture id, keyframe detection by
- * the media library, marker on the last packet, payload size), the average
+ * util/keyframe.c, marker on the last packet, payload size), the average
  * bitrate and keyframe interval over simulated time, keyframe requests, the
  * payload trailer and intactness check, and loss / out-of-order /
  * duplicate / corrupt accounting and the delay histogram.
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <glib.h>
 
-#include "keyframe.h"
+#include "util/keyframe.h"
 #include "rtp.h"
 #include "rtpgen.h"
 #include "stats.h"
@@ -53,15 +53,15 @@ static void test_first_tick(void **state)
 	assert_non_null(gen);
 	loadgen_rtpgen_tick(gen, 1000000);
 	assert_true(c->n >= 3);   /* one audio packet, a keyframe of several packets */
-	parley_rtp_info info;
-	assert_int_equal(parley_rtp_parse(c->pkt[0], c->len[0], &info), 0);
+	parley_util_rtp_info info;
+	assert_int_equal(parley_util_rtp_parse(c->pkt[0], c->len[0], &info), 0);
 	assert_int_equal(info.pt, 111);
 	assert_int_equal(info.ssrc, 1111);
 	assert_int_equal(info.payload_len, 80 + LOADGEN_TRAILER_LEN);
 	uint32_t ts = 0;
 	uint16_t seq = 0;
 	for (size_t i = 1; i < c->n; i++) {
-		assert_int_equal(parley_rtp_parse(c->pkt[i], c->len[i], &info), 0);
+		assert_int_equal(parley_util_rtp_parse(c->pkt[i], c->len[i], &info), 0);
 		const uint8_t *payload = c->pkt[i] + info.payload_offset;
 		assert_int_equal(info.pt, 96);
 		assert_int_equal(info.ssrc, 2222);
@@ -73,11 +73,11 @@ static void test_first_tick(void **state)
 		}
 		ts = info.ts;
 		seq = info.seq;
-		parley_keyframe_vp8_desc d;
-		assert_int_equal(parley_keyframe_vp8_parse(payload, info.payload_len, &d), 0);
+		parley_util_keyframe_vp8_desc d;
+		assert_int_equal(parley_util_keyframe_vp8_parse(payload, info.payload_len, &d), 0);
 		assert_true(d.has_picture_id && d.picture_id_long);
 		assert_int_equal(d.start, i == 1);
-		assert_int_equal(parley_keyframe_vp8(payload, info.payload_len), i == 1);
+		assert_int_equal(parley_util_keyframe_is_key(PARLEY_UTIL_KEYFRAME_VP8, payload, info.payload_len), i == 1);
 		loadgen_trailer t;
 		assert_int_equal(loadgen_rtpgen_trailer_read(payload, info.payload_len, &t), 0);
 		assert_int_equal(t.kind, LOADGEN_KIND_VIDEO);
@@ -153,8 +153,8 @@ static void test_bad_config(void **state)
 /* Feeds captured audio packet i (payload) to the stats at now_us. */
 static void feed(loadgen_stats *s, loadgen_histogram *h, capture *c, size_t i, int64_t now_us)
 {
-	parley_rtp_info info;
-	assert_int_equal(parley_rtp_parse(c->pkt[i], c->len[i], &info), 0);
+	parley_util_rtp_info info;
+	assert_int_equal(parley_util_rtp_parse(c->pkt[i], c->len[i], &info), 0);
 	loadgen_stats_packet(s, h, c->pkt[i] + info.payload_offset, info.payload_len, false, now_us);
 }
 

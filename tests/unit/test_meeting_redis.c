@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_meeting_redis.c — the cluster-mode pieces of the meeting
  * plugin against a real redis-server that the test starts on a free
- * loopback port and stops by PID: URL parsing, the clear error when Redis
+ * loopback port and stops by PID: a refused redis_url, the clear error when Redis
  * is unreachable, the Redis participant store (records, instance sets,
  * flags, presence, peer lookup, clearing), the atomic capacity check, the
  * reaper of a dead instance, reconciliation after Redis lost its data, and
@@ -108,30 +108,18 @@ static parley_meeting_participant make(const char *room, const char *user, const
 	return p;
 }
 
-static void urls(void **state)
+/* The URL grammar is util's (test_util_redis_url.c); a refusal names the setting. */
+static void a_bad_url_names_the_setting(void **state)
 {
 	(void)state;
-	char *host, *password, *error = NULL;
-	int port, db;
-	assert_true(parley_meeting_redis_parse_url("redis://:s3cret@10.0.0.1:6380/2", &host, &port, &password,
-	                                           &db, &error));
-	assert_string_equal(host, "10.0.0.1");
-	assert_int_equal(port, 6380);
-	assert_string_equal(password, "s3cret");
-	assert_int_equal(db, 2);
-	g_free(host);
-	g_free(password);
-	assert_true(parley_meeting_redis_parse_url("redis://cache", &host, &port, &password, &db, &error));
-	assert_string_equal(host, "cache");
-	assert_int_equal(port, 6379);
-	assert_null(password);
-	g_free(host);
-	const char *bad[] = { "http://x", "redis://", "redis://h:0", "redis://h:99999", "redis://h:1/x", NULL };
+	const char *bad[] = { "http://x", "redis://h:0", "redis://h:99999", "redis://h:1/x", "redis://pw@h", NULL };
 	for (int i = 0; bad[i] != NULL; i++) {
-		assert_false(parley_meeting_redis_parse_url(bad[i], &host, &port, &password, &db, &error));
+		char *error = NULL;
+		assert_null(parley_meeting_redis_new(bad[i], "t:", NULL, 300, true, &error));
+		assert_non_null(error);
 		assert_non_null(strstr(error, "redis_url"));
+		assert_non_null(strstr(error, bad[i]));
 		g_free(error);
-		error = NULL;
 	}
 }
 
@@ -392,7 +380,7 @@ static void meeting_rows_are_shared(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(urls),
+		cmocka_unit_test(a_bad_url_names_the_setting),
 		cmocka_unit_test(unreachable_is_a_clear_error),
 		cmocka_unit_test(records_in_hashes),
 		cmocka_unit_test(capacity_is_atomic),

@@ -67,8 +67,8 @@ static size_t sample_packet(uint8_t *buf, uint8_t pt)
 
 static size_t rewrite(uint8_t *out, const uint8_t *in, size_t len, const pc_stream *src, const pc_stream *dst)
 {
-	parley_rtp_info info;
-	assert_int_equal(parley_rtp_parse(in, len, &info), 0);
+	parley_util_rtp_info info;
+	assert_int_equal(parley_util_rtp_parse(in, len, &info), 0);
 	return pc_rewrite_rtp(out, PC_SCRATCH, in, &info, src, dst);
 }
 
@@ -89,8 +89,8 @@ static void maps_ids_and_pt_by_meaning(void **state)
 	};
 	assert_int_equal(n, sizeof(expected));
 	assert_memory_equal(out, expected, sizeof(expected));
-	parley_rtp_info info;
-	assert_int_equal(parley_rtp_parse(out, n, &info), 0);
+	parley_util_rtp_info info;
+	assert_int_equal(parley_util_rtp_parse(out, n, &info), 0);
 	assert_int_equal(info.payload_len, 4);
 }
 

@@ -1,6 +1,6 @@
 /*
- * tests/unit/test_redis_parse.c — the Redis transport's pure parts:
- * redis:// URLs, the fields of a request entry, key names.
+ * tests/unit/test_redis_parse.c — the Redis transport's pure parts: the
+ * fields of a request entry, key names (its URL: test_util_redis_url.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,56 +10,6 @@
 #include <cmocka.h>
 #include <glib.h>
 #include "parse.h"
-
-static void url_defaults(void **state)
-{
-	rd_url url;
-	char error[128];
-	assert_int_equal(parley_redis_url_parse("redis://example.org", &url, error, sizeof(error)), 0);
-	assert_string_equal(url.host, "example.org");
-	assert_int_equal(url.port, 6379);
-	assert_int_equal(url.db, 0);
-	assert_null(url.password);
-	assert_null(url.user);
-	parley_redis_url_clear(&url);
-	assert_int_equal(parley_redis_url_parse("redis://", &url, error, sizeof(error)), 0);
-	assert_string_equal(url.host, "127.0.0.1");
-	parley_redis_url_clear(&url);
-}
-
-static void url_full(void **state)
-{
-	rd_url url;
-	char error[128];
-	assert_int_equal(parley_redis_url_parse("redis://:s%40cret@10.0.0.2:6380/3", &url, error, sizeof(error)), 0);
-	assert_string_equal(url.host, "10.0.0.2");
-	assert_int_equal(url.port, 6380);
-	assert_int_equal(url.db, 3);
-	assert_string_equal(url.password, "s@cret");
-	assert_null(url.user);
-	parley_redis_url_clear(&url);
-	assert_int_equal(parley_redis_url_parse("redis://bob:pw@[::1]:7000", &url, error, sizeof(error)), 0);
-	assert_string_equal(url.host, "::1");
-	assert_int_equal(url.port, 7000);
-	assert_string_equal(url.user, "bob");
-	assert_string_equal(url.password, "pw");
-	parley_redis_url_clear(&url);
-}
-
-static void url_bad(void **state)
-{
-	static const char *const bad[] = {
-		"http://127.0.0.1", "redis://host:0", "redis://host:70000", "redis://host:12x",
-		"redis://host/abc", "redis://user@host", "redis://[::1", "redis://[::1]x", NULL,
-	};
-	for(size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
-		rd_url url;
-		char error[128] = "";
-		assert_int_equal(parley_redis_url_parse(bad[i], &url, error, sizeof(error)), -1);
-		assert_true(error[0] != '\0');
-		assert_null(url.host);
-	}
-}
 
 static rd_entry_status parse(const char *const *items, size_t count, const char *prefix, size_t max,
                              rd_entry_fields *out)
@@ -136,7 +86,6 @@ static void key_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(url_defaults), cmocka_unit_test(url_full), cmocka_unit_test(url_bad),
 		cmocka_unit_test(entry_ok), cmocka_unit_test(entry_no_reply), cmocka_unit_test(entry_bad),
 		cmocka_unit_test(key_names),
 	};

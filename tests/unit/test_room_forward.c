@@ -130,7 +130,7 @@ static void publish_packet(room_ctx *ctx, room_handle *h, int mindex, int layer,
 }
 
 /* The packets relayed to `who` since index `from`. */
-static unsigned relayed_to(int who, guint from, room_rtp_view *last, const uint8_t **last_data)
+static unsigned relayed_to(int who, guint from, parley_util_rtp_info *last, const uint8_t **last_data)
 {
 	unsigned n = 0;
 	for (guint i = from; i < relayed->len; i++) {
@@ -138,7 +138,7 @@ static unsigned relayed_to(int who, guint from, room_rtp_view *last, const uint8
 		if (r->session != &sessions[who])
 			continue;
 		n++;
-		assert_int_equal(parley_room_rtp_parse(r->data, r->length, last), 0);
+		assert_int_equal(parley_util_rtp_parse(r->data, r->length, last), 0);
 		*last_data = r->data;
 	}
 	return n;
@@ -216,7 +216,7 @@ static void test_publish_subscribe_forward(void **state)
 	/* audio flows at once to both, rewritten */
 	guint mark = relayed->len;
 	publish_packet(ctx, handles[PUB], 0, 0, false, -1);
-	room_rtp_view v;
+	parley_util_rtp_info v;
 	const uint8_t *data = NULL;
 	assert_int_equal(relayed_to(SUB_B_DOWN, mark, &v, &data), 1);
 	assert_int_equal(v.pt, 111);

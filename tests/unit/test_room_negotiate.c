@@ -95,7 +95,7 @@ static void add_producers(room_ctx *ctx, int who)
 		room_producer *p = parley_room_producer_new(ctx, peer, k == 0 ? ROOM_KIND_AUDIO : ROOM_KIND_VIDEO, k,
 		                                            k == 0 ? "0" : "1");
 		g_strlcpy(p->codec.name, k == 0 ? "opus" : "VP8", sizeof(p->codec.name));
-		p->codec.codec = k == 0 ? ROOM_PAYLOAD_OTHER : ROOM_PAYLOAD_VP8;
+		p->codec.codec = k == 0 ? PARLEY_UTIL_KEYFRAME_OTHER : PARLEY_UTIL_KEYFRAME_VP8;
 		p->codec.clock_rate = k == 0 ? 48000 : 90000;
 		p->out_pt = k == 0 ? 111 : 96;
 		g_strlcpy(p->source, k == 0 ? "mic" : "camera", sizeof(p->source));

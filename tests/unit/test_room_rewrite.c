@@ -3,8 +3,7 @@
  * outgoing seq/ts stay continuous across pause/resume, simulcast layer and
  * source switches, dropped temporal-layer packets, 16-bit wraparound, a
  * segment longer than 32768 packets, and packets older than the current
- * segment are refused; plus the RTP header
- * view (extensions, padding, malformed input).
+ * segment are refused (the RTP header itself: test_util_rtp.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,42 +170,6 @@ static void test_dropped_packets_leave_no_gap(void **state)
 	assert_int_equal((uint16_t)(next - seq), 1);
 }
 
-static void test_rtp_view(void **state)
-{
-	(void)state;
-	uint8_t pkt[64] = {0x90, 0xe0, 0x12, 0x34, 0, 0, 0x10, 0, 0xde, 0xad, 0xbe, 0xef,
-	                   0xbe, 0xde, 0x00, 0x01, 0x10, 0x41, 0x00, 0x00, 1, 2, 3, 4};
-	room_rtp_view v;
-	assert_int_equal(parley_room_rtp_parse(pkt, 24, &v), 0);
-	assert_true(v.marker);
-	assert_int_equal(v.pt, 96);
-	assert_int_equal(v.seq, 0x1234);
-	assert_int_equal(v.ts, 0x1000);
-	assert_int_equal(v.ssrc, 0xdeadbeef);
-	assert_int_equal(v.payload_offset, 20);
-	assert_int_equal(v.payload_len, 4);
-	parley_room_rtp_write(pkt, 0x01020304, 7, 9);
-	assert_int_equal(parley_room_rtp_parse(pkt, 24, &v), 0);
-	assert_int_equal(v.ssrc, 0x01020304);
-	assert_int_equal(v.seq, 7);
-	assert_int_equal(v.ts, 9);
-	/* padding */
-	pkt[0] |= 0x20;
-	pkt[23] = 2;
-	assert_int_equal(parley_room_rtp_parse(pkt, 24, &v), 0);
-	assert_int_equal(v.payload_len, 2);
-	pkt[23] = 0;
-	assert_int_equal(parley_room_rtp_parse(pkt, 24, &v), -1);
-	/* malformed: short, wrong version, extension past the end */
-	assert_int_equal(parley_room_rtp_parse(pkt, 11, &v), -1);
-	pkt[0] = 0x40;
-	assert_int_equal(parley_room_rtp_parse(pkt, 24, &v), -1);
-	pkt[0] = 0x90;
-	pkt[14] = 0x10;
-	assert_int_equal(parley_room_rtp_parse(pkt, 24, &v), -1);
-	assert_int_equal(parley_room_rtp_parse(NULL, 24, &v), -1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,7 +180,6 @@ int main(void)
 		cmocka_unit_test(test_wraparound),
 		cmocka_unit_test(test_long_segment_keeps_forwarding),
 		cmocka_unit_test(test_dropped_packets_leave_no_gap),
-		cmocka_unit_test(test_rtp_view),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,10 +6,13 @@
 #include "exchange.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+
+#include "util/setting.h"
 
 /* lws method index → method name (the core's parley_http_request.method). */
 static const struct {
@@ -445,48 +448,53 @@ const char *parley_tx_conf_string(const parley_transport_core *core, const char 
 	return value != NULL && value[0] != '\0' ? value : fallback;
 }
 
+/* A transport's settings as a source for util/setting.h. */
+typedef struct tx_settings {
+	const parley_transport_core *core;
+	const char *package;
+} tx_settings;
+
+static const char *tx_settings_get(const void *context, const char *section, const char *key)
+{
+	const tx_settings *settings = context;
+	return settings->core->config_get(settings->package, section, key);
+}
+
+static void tx_settings_warn(const void *context, const char *line)
+{
+	const tx_settings *settings = context;
+	settings->core->log(PARLEY_LOG_WARN, settings->package, "%s", line);
+}
+
+long parley_tx_setting_int(const parley_transport_core *core, const char *package, const char *section,
+                           const char *key, long fallback, long min, long max)
+{
+	const tx_settings context = { core, package };
+	const parley_util_setting_source source = { tx_settings_get, tx_settings_warn, &context };
+	return parley_util_setting_read_int(&source, section, key, fallback, min, max);
+}
+
+bool parley_tx_setting_bool(const parley_transport_core *core, const char *package, const char *section,
+                            const char *key, bool fallback)
+{
+	const tx_settings context = { core, package };
+	const parley_util_setting_source source = { tx_settings_get, tx_settings_warn, &context };
+	return parley_util_setting_read_bool(&source, section, key, fallback);
+}
+
 long parley_tx_conf_int(const parley_transport_core *core, const char *package, const char *key, long fallback)
 {
-	const char *value = core->config_get(package, "general", key);
-	if(value == NULL || value[0] == '\0')
-		return fallback;
-	char *end = NULL;
-	errno = 0;
-	long number = strtol(value, &end, 10);
-	if(errno != 0 || end == value || *end != '\0' || number < 0) {
-		core->log(PARLEY_LOG_WARN, package, "[general] %s = '%s' is not a number >= 0, using %ld",
-		          key, value, fallback);
-		return fallback;
-	}
-	return number;
+	return parley_tx_setting_int(core, package, "general", key, fallback, 0, LONG_MAX);
 }
 
 bool parley_tx_conf_bool(const parley_transport_core *core, const char *package, const char *key, bool fallback)
 {
-	const char *value = core->config_get(package, "general", key);
-	if(value == NULL || value[0] == '\0')
-		return fallback;
-	static const char *const yes[] = { "true", "yes", "1", "on" };
-	static const char *const no[] = { "false", "no", "0", "off" };
-	for(size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
-		if(g_ascii_strcasecmp(value, yes[i]) == 0)
-			return true;
-		if(g_ascii_strcasecmp(value, no[i]) == 0)
-			return false;
-	}
-	core->log(PARLEY_LOG_WARN, package, "[general] %s = '%s' is not a boolean, using %s", key, value,
-	          fallback ? "true" : "false");
-	return fallback;
+	return parley_tx_setting_bool(core, package, "general", key, fallback);
 }
 
 size_t parley_tx_default_max_message(const parley_transport_core *core)
 {
-	const char *value = core->config_get("parley", "limits", "max_message_size");
-	if(value != NULL) {
-		char *end = NULL;
-		long long number = strtoll(value, &end, 10);
-		if(end != value && *end == '\0' && number > 0)
-			return (size_t)number;
-	}
-	return 262144;
+	long number = 262144;   /* the core warns about its own unusable value */
+	parley_util_setting_int(core->config_get("parley", "limits", "max_message_size"), 1, LONG_MAX, &number);
+	return (size_t)number;
 }

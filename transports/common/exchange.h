@@ -131,13 +131,19 @@ PARLEY_TX_HIDDEN unsigned char *parley_tx_json_buffer(json_t *message, size_t *l
 /* Routes lws's own log lines (errors and warnings) to core->log. */
 PARLEY_TX_HIDDEN void parley_tx_log_to_core(const parley_transport_core *core);
 
-/* Config helpers for module `package`, section [general]. */
+/* Config helpers for module `package`, section [general] (util/setting.h:
+ * an unusable value logs one warning and keeps the fallback). */
 PARLEY_TX_HIDDEN const char *parley_tx_conf_string(const parley_transport_core *core, const char *package,
                                                    const char *key, const char *fallback);
 PARLEY_TX_HIDDEN long parley_tx_conf_int(const parley_transport_core *core, const char *package,
-                                         const char *key, long fallback);
+                                         const char *key, long fallback);   /* >= 0 */
 PARLEY_TX_HIDDEN bool parley_tx_conf_bool(const parley_transport_core *core, const char *package,
                                           const char *key, bool fallback);
+/* The same in any section, integers within [min, max]. */
+PARLEY_TX_HIDDEN long parley_tx_setting_int(const parley_transport_core *core, const char *package,
+                                            const char *section, const char *key, long fallback, long min, long max);
+PARLEY_TX_HIDDEN bool parley_tx_setting_bool(const parley_transport_core *core, const char *package,
+                                             const char *section, const char *key, bool fallback);
 /* max_message_size from the core's [limits], else 262144. */
 PARLEY_TX_HIDDEN size_t parley_tx_default_max_message(const parley_transport_core *core);
 

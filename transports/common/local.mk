@@ -1,9 +1,11 @@
 # Code shared by the HTTP and WebSocket transports: one plain-HTTP exchange
 # on a libwebsockets connection (body limits, CORS, security headers, static
 # files, core routes) and the listening side (context, vhosts, service loop).
-# A convenience library linked into both modules.
+# A convenience library linked into both modules (with util, whose setting
+# values it reads).
 noinst_LTLIBRARIES += transports/common/libparleytransport.la
 transports_common_libparleytransport_la_SOURCES = \
 	transports/common/exchange.c transports/common/exchange.h \
 	transports/common/listener.c transports/common/listener.h
 transports_common_libparleytransport_la_CFLAGS = $(AM_CFLAGS) $(LWS_CFLAGS) -fvisibility=hidden
+transports_common_libparleytransport_la_LIBADD = libparleyutil.la

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/setting.h"
+
 http_state parley_http;
 
 #define LOG(level, ...) parley_http.core->log(level, HTTP_PACKAGE, __VA_ARGS__)
@@ -268,10 +270,10 @@ static void read_config(void)
 	const char *api_secret = core->config_get("parley", "auth", "api_secret");
 	const char *token_auth = core->config_get("parley", "auth", "token_auth");
 	const char *token_secret = core->config_get("parley", "auth", "token_secret");
+	bool token_auth_on = false;   /* the core warns about its own unusable value */
+	parley_util_setting_bool(token_auth, &token_auth_on);
 	parley_http.auth_configured = (api_secret != NULL && api_secret[0] != '\0') ||
-	                              (token_secret != NULL && token_secret[0] != '\0') ||
-	                              (token_auth != NULL && strchr("tTyY1", token_auth[0]) != NULL) ||
-	                              (token_auth != NULL && g_ascii_strcasecmp(token_auth, "on") == 0);
+	                              (token_secret != NULL && token_secret[0] != '\0') || token_auth_on;
 	parley_http.plain_settings = (parley_tx_settings){
 		.cors_origins = parley_http.cors_origins, .max_body = parley_http.max_body, .secure = false,
 	};

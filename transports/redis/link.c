@@ -114,7 +114,7 @@ static int sync_command(redisContext *c, int argc, const char **argv, char *erro
 static int login_commands(const char *argv[3][3], int argc[3], char *db, size_t db_size)
 {
 	int n = 0;
-	const rd_url *url = &parley_rd.url;
+	const parley_util_redis_url *url = &parley_rd.url;
 	if(url->password != NULL) {
 		argv[n][0] = "AUTH";
 		if(url->user != NULL) {

@@ -9,7 +9,7 @@ transports_redis_parley_transport_redis_la_SOURCES = \
 	transports/redis/redis.h transports/redis/parse.h
 transports_redis_parley_transport_redis_la_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) -fvisibility=hidden
 transports_redis_parley_transport_redis_la_LDFLAGS = $(MODULE_LDFLAGS)
-transports_redis_parley_transport_redis_la_LIBADD = $(MODULE_LIBS) $(HIREDIS_LIBS)
+transports_redis_parley_transport_redis_la_LIBADD = libparleyutil.la $(MODULE_LIBS) $(HIREDIS_LIBS)
 parleyconf_DATA += conf/parley.transport.redis.conf
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_redis_parse

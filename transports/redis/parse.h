@@ -1,27 +1,14 @@
 /*
  * transports/redis/parse.h — the pure parts of the Redis transport, kept
- * apart so unit tests can reach them without a server: the redis:// URL,
- * the fields of one request entry, and the names of the keys the transport
- * uses. Nothing here touches Redis, the core or a thread.
+ * apart so unit tests can reach them without a server: the fields of one
+ * request entry and the names of the keys the transport uses (the URL is
+ * util/redis_url.h). Nothing here touches Redis, the core or a thread.
  */
 #ifndef PARLEY_TRANSPORT_REDIS_PARSE_H
 #define PARLEY_TRANSPORT_REDIS_PARSE_H
 
 #include <stdbool.h>
 #include <stddef.h>
-
-/* redis://[:password@]host[:port][/db] (also redis://user:password@...). */
-typedef struct rd_url {
-	char *host;      /* g_malloc */
-	int port;        /* default 6379 */
-	char *user;      /* g_malloc or NULL (Redis 6 ACL user; AUTH user password) */
-	char *password;  /* g_malloc or NULL */
-	int db;          /* default 0 */
-} rd_url;
-
-/* 0 and a filled *out, or -1 with a reason in `error`. */
-int parley_redis_url_parse(const char *text, rd_url *out, char *error, size_t error_size);
-void parley_redis_url_clear(rd_url *url);
 
 typedef enum rd_reply_mode {
 	RD_REPLY_STREAM = 0,  /* XADD to the reply_to stream */

@@ -11,9 +11,12 @@
  */
 #include "redis.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "util/setting.h"
 
 rd_state parley_rd;
 
@@ -30,39 +33,33 @@ static char *conf_string(const char *key, const char *fallback)
 	return g_strdup(value != NULL && *value ? value : fallback);
 }
 
-/* A number in [min, max]; anything else logs and uses the fallback. */
+static const char *source_get(const void *context, const char *section, const char *key)
+{
+	return parley_rd.core->config_get(RD_PACKAGE, section, key);
+}
+
+static void source_warn(const void *context, const char *line)
+{
+	RD_LOG(PARLEY_LOG_WARN, "%s", line);
+}
+
+static const parley_util_setting_source settings = {source_get, source_warn, NULL};
+
 static long conf_long(const char *key, long fallback, long min, long max)
 {
-	const char *value = conf(key);
-	if(value == NULL || *value == '\0')
-		return fallback;
-	char *end = NULL;
-	long number = strtol(value, &end, 10);
-	if(end == value || *end != '\0' || number < min || number > max) {
-		RD_LOG(PARLEY_LOG_WARN, "[general] %s = %s is not a number from %ld to %ld: using %ld", key, value,
-		       min, max, fallback);
-		return fallback;
-	}
-	return number;
+	return parley_util_setting_read_int(&settings, "general", key, fallback, min, max);
 }
 
 static bool conf_bool(const char *key, bool fallback)
 {
-	const char *value = conf(key);
-	if(value == NULL || *value == '\0')
-		return fallback;
-	static const char *const yes[] = { "true", "yes", "1", "on" };
-	for(size_t i = 0; i < G_N_ELEMENTS(yes); i++)
-		if(g_ascii_strcasecmp(value, yes[i]) == 0)
-			return true;
-	return false;
+	return parley_util_setting_read_bool(&settings, "general", key, fallback);
 }
 
 static int read_config(void)
 {
 	parley_rd.url_text = conf_string("url", "redis://127.0.0.1:6379");
 	char error[160];
-	if(parley_redis_url_parse(parley_rd.url_text, &parley_rd.url, error, sizeof(error)) != 0) {
+	if(parley_util_redis_url_parse(parley_rd.url_text, &parley_rd.url, error, sizeof(error)) != 0) {
 		RD_LOG(PARLEY_LOG_ERROR, "[general] url (REDIS_URL) is not a Redis URL: %s; the Redis transport is not loaded",
 		       error);
 		return -1;
@@ -89,8 +86,9 @@ static int read_config(void)
 	parley_rd.max_clients = conf_long("max_clients", 1024, 1, 1000000);
 	parley_rd.client_idle = conf_long("client_idle", 120, 1, 86400 * 30);
 	parley_rd.connect_timeout_ms = conf_long("connect_timeout_ms", 2000, 10, 600000);
-	const char *core_limit = parley_rd.core->config_get("parley", "limits", "max_message_size");
-	long core_max = core_limit != NULL && atol(core_limit) > 0 ? atol(core_limit) : 262144;
+	long core_max = 262144;   /* the core warns about its own unusable value */
+	parley_util_setting_int(parley_rd.core->config_get("parley", "limits", "max_message_size"), 1, LONG_MAX,
+	                        &core_max);
 	parley_rd.max_message = (size_t)conf_long("max_message_size", core_max, 64, 1L << 30);
 	parley_rd.key_requests = g_strdup_printf("%srequests", parley_rd.prefix);
 	parley_rd.key_admin = g_strdup_printf("%sadmin", parley_rd.prefix);
@@ -101,7 +99,7 @@ static int read_config(void)
 static void free_config(void)
 {
 	g_free(parley_rd.url_text);
-	parley_redis_url_clear(&parley_rd.url);
+	parley_util_redis_url_clear(&parley_rd.url);
 	g_free(parley_rd.prefix);
 	g_free(parley_rd.instance_id);
 	g_free(parley_rd.group);

@@ -20,6 +20,7 @@
 #include <hiredis/async.h>
 #include <parley/transport.h>
 #include "parse.h"
+#include "util/redis_url.h"
 
 #define RD_PACKAGE "parley.transport.redis"
 
@@ -79,7 +80,7 @@ typedef struct rd_state {
 	const parley_transport_core *core;
 	/* configuration */
 	char *url_text;
-	rd_url url;
+	parley_util_redis_url url;
 	char *prefix, *instance_id, *group, *reply_prefix;
 	bool start_without_redis, admin_enabled;
 	long block_ms, read_count, max_inflight, max_queue, reply_maxlen, session_ttl;

@@ -30,27 +30,13 @@ static GHashTable *websockets; /* wsi → socket (a reference) */
 
 static long conf_long(const char *key, long fallback, long min, long max)
 {
-	const char *value = parley_ws.core->config_get(WS_PACKAGE, "socketio", key);
-	if(value == NULL || value[0] == '\0')
-		return fallback;
-	char *end = NULL;
-	errno = 0;
-	long number = strtol(value, &end, 10);
-	if(errno != 0 || end == value || *end != '\0' || number < min || number > max) {
-		LOG(PARLEY_LOG_WARN, "[socketio] %s = '%s' is not a number in %ld..%ld, using %ld", key, value, min,
-		    max, fallback);
-		return fallback;
-	}
-	return number;
+	return parley_tx_setting_int(parley_ws.core, WS_PACKAGE, "socketio", key, fallback, min, max);
 }
 
 static void read_config(void)
 {
 	const parley_transport_core *core = parley_ws.core;
-	const char *enabled = core->config_get(WS_PACKAGE, "socketio", "enabled");
-	parley_eio.enabled = enabled == NULL || enabled[0] == '\0' ||
-	                     !(g_ascii_strcasecmp(enabled, "false") == 0 || g_ascii_strcasecmp(enabled, "no") == 0 ||
-	                       strcmp(enabled, "0") == 0 || g_ascii_strcasecmp(enabled, "off") == 0);
+	parley_eio.enabled = parley_tx_setting_bool(core, WS_PACKAGE, "socketio", "enabled", true);
 	const char *path = core->config_get(WS_PACKAGE, "socketio", "path");
 	if(path == NULL || path[0] != '/' || strlen(path) > sizeof(parley_eio.path) - 2) {
 		if(path != NULL && path[0] != '\0')
