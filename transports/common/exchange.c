@@ -19,12 +19,8 @@ static const struct {
 	int index;
 	const char *name;
 } method_names[] = {
-	{ LWSHUMETH_GET, "GET" },
-	{ LWSHUMETH_POST, "POST" },
-	{ LWSHUMETH_OPTIONS, "OPTIONS" },
-	{ LWSHUMETH_PUT, "PUT" },
-	{ LWSHUMETH_PATCH, "PATCH" },
-	{ LWSHUMETH_DELETE, "DELETE" },
+	{ LWSHUMETH_GET, "GET" },   { LWSHUMETH_POST, "POST" },   { LWSHUMETH_OPTIONS, "OPTIONS" },
+	{ LWSHUMETH_PUT, "PUT" },   { LWSHUMETH_PATCH, "PATCH" }, { LWSHUMETH_DELETE, "DELETE" },
 	{ LWSHUMETH_HEAD, "HEAD" },
 };
 
@@ -69,20 +65,19 @@ static const struct {
 
 /* Static pages may load their own scripts and styles and connect to the
  * gateway's other ports (WebSocket, HTTP API) on any scheme. */
-static const char static_csp[] =
-	"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-	"img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
-	"connect-src 'self' ws: wss: http: https:; frame-ancestors 'self'";
+static const char static_csp[] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+				 "img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
+				 "connect-src 'self' ws: wss: http: https:; frame-ancestors 'self'";
 /* API answers are data, never a document. */
 static const char api_csp[] = "default-src 'none'; frame-ancestors 'none'";
 
 static char *copy_header(struct lws *wsi, enum lws_token_indexes token)
 {
 	int length = lws_hdr_total_length(wsi, token);
-	if(length <= 0)
+	if (length <= 0)
 		return NULL;
 	char *value = g_malloc((size_t)length + 1);
-	if(lws_hdr_copy(wsi, value, length + 1, token) < 0) {
+	if (lws_hdr_copy(wsi, value, length + 1, token) < 0) {
 		g_free(value);
 		return NULL;
 	}
@@ -93,16 +88,16 @@ static char *copy_header(struct lws *wsi, enum lws_token_indexes token)
 char *parley_tx_copy_query(struct lws *wsi, size_t fragment_size, int max_fragments)
 {
 	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
-	if(total <= 0)
+	if (total <= 0)
 		return NULL;
 	GString *query = g_string_sized_new((gsize)total + 8);
 	char fragment[PARLEY_TX_QUERY_FRAGMENT_MAX];
 	int size = (int)MIN(fragment_size, sizeof(fragment));
-	for(int i = 0; i < max_fragments; i++) {
+	for (int i = 0; i < max_fragments; i++) {
 		int n = lws_hdr_copy_fragment(wsi, fragment, size, WSI_TOKEN_HTTP_URI_ARGS, i);
-		if(n < 0)
+		if (n < 0)
 			break;
-		if(query->len > 0)
+		if (query->len > 0)
 			g_string_append_c(query, '&');
 		g_string_append_len(query, fragment, n);
 	}
@@ -115,7 +110,7 @@ void parley_tx_reset(parley_tx_exchange *ex)
 	g_free(ex->query);
 	g_free(ex->origin);
 	g_free(ex->authorization);
-	if(ex->body != NULL)
+	if (ex->body != NULL)
 		g_byte_array_unref(ex->body);
 	g_free(ex->out);
 	memset(ex, 0, sizeof(*ex));
@@ -130,8 +125,8 @@ bool parley_tx_begin(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 	int uri_length = 0;
 	ex->method_index = lws_http_get_uri_and_method(wsi, &uri, &uri_length);
 	ex->method = NULL;
-	for(size_t i = 0; i < G_N_ELEMENTS(method_names); i++) {
-		if(method_names[i].index == ex->method_index)
+	for (size_t i = 0; i < G_N_ELEMENTS(method_names); i++) {
+		if (method_names[i].index == ex->method_index)
 			ex->method = method_names[i].name;
 	}
 	ex->path = g_strdup(in != NULL && in[0] != '\0' ? in : "/");
@@ -139,11 +134,11 @@ bool parley_tx_begin(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 	ex->origin = copy_header(wsi, WSI_TOKEN_ORIGIN);
 	ex->authorization = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
 	char *length = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-	if(length != NULL) {
+	if (length != NULL) {
 		char *end = NULL;
 		errno = 0;
 		long value = strtol(length, &end, 10);
-		if(errno == 0 && end != length && value >= 0)
+		if (errno == 0 && end != length && value >= 0)
 			ex->content_length = value;
 		g_free(length);
 	}
@@ -159,9 +154,9 @@ bool parley_tx_expects_body(const parley_tx_exchange *ex)
 
 bool parley_tx_body_append(parley_tx_exchange *ex, const void *data, size_t len, size_t max_body)
 {
-	if(ex->too_large)
+	if (ex->too_large)
 		return false;
-	if(ex->body->len + len > max_body) {
+	if (ex->body->len + len > max_body) {
 		ex->too_large = true;
 		return false;
 	}
@@ -169,12 +164,12 @@ bool parley_tx_body_append(parley_tx_exchange *ex, const void *data, size_t len,
 	return true;
 }
 
-void parley_tx_respond(parley_tx_exchange *ex, struct lws *wsi, int status, const char *content_type,
-                       const char *body, size_t length)
+void parley_tx_respond(parley_tx_exchange *ex, struct lws *wsi, int status, const char *content_type, const char *body,
+                       size_t length)
 {
 	g_free(ex->out);
 	ex->out = g_malloc(LWS_PRE + length + 1);
-	if(length > 0)
+	if (length > 0)
 		memcpy(ex->out + LWS_PRE, body, length);
 	ex->out[LWS_PRE + length] = '\0';
 	ex->out_length = length;
@@ -187,7 +182,7 @@ void parley_tx_respond(parley_tx_exchange *ex, struct lws *wsi, int status, cons
 void parley_tx_respond_json(parley_tx_exchange *ex, struct lws *wsi, int status, json_t *body)
 {
 	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
-	if(text == NULL) {
+	if (text == NULL) {
 		static const char fallback[] = "{\"error\":\"internal error\"}";
 		parley_tx_respond(ex, wsi, 500, "application/json", fallback, sizeof(fallback) - 1);
 		return;
@@ -219,11 +214,11 @@ const parley_tx_settings *parley_tx_settings_of(struct lws *wsi, const parley_tx
 
 bool parley_tx_origin_allowed(const char *cors_origins, const char *origin)
 {
-	if(cors_origins == NULL || origin == NULL)
+	if (cors_origins == NULL || origin == NULL)
 		return true;
 	gchar **allowed = g_strsplit(cors_origins, ",", -1);
 	bool found = false;
-	for(gchar **item = allowed; *item != NULL && !found; item++) {
+	for (gchar **item = allowed; *item != NULL && !found; item++) {
 		gchar *candidate = g_strstrip(*item);
 		found = strcmp(candidate, "*") == 0 || g_ascii_strcasecmp(candidate, origin) == 0;
 	}
@@ -233,8 +228,8 @@ bool parley_tx_origin_allowed(const char *cors_origins, const char *origin)
 
 void parley_tx_respond_preflight(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_settings *settings)
 {
-	if(settings->cors_origins == NULL || ex->origin == NULL ||
-	   !parley_tx_origin_allowed(settings->cors_origins, ex->origin)) {
+	if (settings->cors_origins == NULL || ex->origin == NULL ||
+	    !parley_tx_origin_allowed(settings->cors_origins, ex->origin)) {
 		parley_tx_respond_error(ex, wsi, 403, "origin not allowed");
 		return;
 	}
@@ -242,8 +237,7 @@ void parley_tx_respond_preflight(parley_tx_exchange *ex, struct lws *wsi, const 
 	parley_tx_respond(ex, wsi, 204, "text/plain", NULL, 0);
 }
 
-static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
-                      unsigned char *end)
+static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p, unsigned char *end)
 {
 	return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value,
 	                                   (int)strlen(value), p, end);
@@ -254,54 +248,56 @@ static int add_header(struct lws *wsi, const char *name, const char *value, unsi
 static int add_policy_headers(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_settings *settings,
                               bool static_page, unsigned char **p, unsigned char *end)
 {
-	for(size_t i = 0; i < G_N_ELEMENTS(security_headers); i++) {
-		if(add_header(wsi, security_headers[i].name, security_headers[i].value, p, end))
+	for (size_t i = 0; i < G_N_ELEMENTS(security_headers); i++) {
+		if (add_header(wsi, security_headers[i].name, security_headers[i].value, p, end))
 			return -1;
 	}
-	if(add_header(wsi, "content-security-policy:", static_page ? static_csp : api_csp, p, end))
+	if (add_header(wsi, "content-security-policy:", static_page ? static_csp : api_csp, p, end))
 		return -1;
-	if(settings->secure &&
-	   add_header(wsi, "strict-transport-security:", "max-age=31536000; includeSubDomains", p, end))
+	if (settings->secure &&
+	    add_header(wsi, "strict-transport-security:", "max-age=31536000; includeSubDomains", p, end))
 		return -1;
-	if(settings->cors_origins != NULL && ex->origin != NULL &&
-	   parley_tx_origin_allowed(settings->cors_origins, ex->origin)) {
+	if (settings->cors_origins != NULL && ex->origin != NULL &&
+	    parley_tx_origin_allowed(settings->cors_origins, ex->origin)) {
 		/* only a "*" entry accepts an origin no browser sends */
 		bool any = parley_tx_origin_allowed(settings->cors_origins, "\x01");
-		if(add_header(wsi, "access-control-allow-origin:", any ? "*" : ex->origin, p, end))
+		if (add_header(wsi, "access-control-allow-origin:", any ? "*" : ex->origin, p, end))
 			return -1;
-		if(!any && add_header(wsi, "vary:", "Origin", p, end))
+		if (!any && add_header(wsi, "vary:", "Origin", p, end))
 			return -1;
-		if(ex->extra_cors_preflight) {
-			if(add_header(wsi, "access-control-allow-methods:", "GET, POST, PUT, PATCH, DELETE, OPTIONS", p, end) ||
-			   add_header(wsi, "access-control-allow-headers:", "Content-Type, Authorization, X-Requested-With", p, end) ||
-			   add_header(wsi, "access-control-max-age:", "86400", p, end))
+		if (ex->extra_cors_preflight) {
+			if (add_header(wsi, "access-control-allow-methods:", "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+			               p, end) ||
+			    add_header(wsi, "access-control-allow-headers:",
+			               "Content-Type, Authorization, X-Requested-With", p, end) ||
+			    add_header(wsi, "access-control-max-age:", "86400", p, end))
 				return -1;
 		}
 	}
-	if(ex->close_after && add_header(wsi, "connection:", "close", p, end))
+	if (ex->close_after && add_header(wsi, "connection:", "close", p, end))
 		return -1;
 	return 0;
 }
 
 int parley_tx_writable(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_settings *settings)
 {
-	if(ex->phase == PARLEY_TX_HEADERS) {
+	if (ex->phase == PARLEY_TX_HEADERS) {
 		unsigned char buffer[LWS_PRE + 2048];
 		unsigned char *start = buffer + LWS_PRE, *p = start, *end = buffer + sizeof(buffer) - 1;
-		if(lws_add_http_common_headers(wsi, (unsigned int)ex->status, ex->content_type,
-		                               (lws_filepos_t)ex->out_length, &p, end))
+		if (lws_add_http_common_headers(wsi, (unsigned int)ex->status, ex->content_type,
+		                                (lws_filepos_t)ex->out_length, &p, end))
 			return -1;
-		if(add_policy_headers(ex, wsi, settings, false, &p, end))
+		if (add_policy_headers(ex, wsi, settings, false, &p, end))
 			return -1;
-		if(lws_finalize_write_http_header(wsi, start, &p, end))
+		if (lws_finalize_write_http_header(wsi, start, &p, end))
 			return -1;
 		ex->phase = PARLEY_TX_BODY;
-		if(ex->out_length > 0) {
+		if (ex->out_length > 0) {
 			lws_callback_on_writable(wsi);
 			return 0;
 		}
-	} else if(ex->phase == PARLEY_TX_BODY) {
-		if(lws_write(wsi, ex->out + LWS_PRE, ex->out_length, LWS_WRITE_HTTP_FINAL) < (int)ex->out_length)
+	} else if (ex->phase == PARLEY_TX_BODY) {
+		if (lws_write(wsi, ex->out + LWS_PRE, ex->out_length, LWS_WRITE_HTTP_FINAL) < (int)ex->out_length)
 			return -1;
 	} else {
 		return 0;
@@ -311,7 +307,7 @@ int parley_tx_writable(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_
 	bool close_after = ex->close_after;
 	parley_tx_reset(ex);
 	ex->phase = PARLEY_TX_DONE;
-	if(close_after)
+	if (close_after)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
@@ -334,13 +330,13 @@ int parley_tx_route_to_core(parley_tx_exchange *ex, struct lws *wsi, const parle
 		.authorization = ex->authorization,
 	};
 	parley_http_response response = { 0 };
-	if(core->handle_http(&request, &response) != 0) {
+	if (core->handle_http(&request, &response) != 0) {
 		g_free(response.body);
 		return -1;
 	}
 	parley_tx_respond(ex, wsi, response.status > 0 ? response.status : 200,
-	                  response.content_type != NULL ? response.content_type : "application/json",
-	                  response.body, response.body != NULL ? response.body_length : 0);
+	                  response.content_type != NULL ? response.content_type : "application/json", response.body,
+	                  response.body != NULL ? response.body_length : 0);
 	g_free(response.body);
 	return 0;
 }
@@ -348,9 +344,9 @@ int parley_tx_route_to_core(parley_tx_exchange *ex, struct lws *wsi, const parle
 static const char *content_type_for(const char *path)
 {
 	const char *dot = strrchr(path, '.');
-	if(dot != NULL && strchr(dot, '/') == NULL) {
-		for(size_t i = 0; i < G_N_ELEMENTS(content_types); i++) {
-			if(g_ascii_strcasecmp(dot, content_types[i].extension) == 0)
+	if (dot != NULL && strchr(dot, '/') == NULL) {
+		for (size_t i = 0; i < G_N_ELEMENTS(content_types); i++) {
+			if (g_ascii_strcasecmp(dot, content_types[i].extension) == 0)
 				return content_types[i].type;
 		}
 	}
@@ -361,18 +357,18 @@ static const char *content_type_for(const char *path)
  * A trailing '/' means index.html. NULL when the path is not acceptable. */
 static char *safe_join(const char *folder, const char *path)
 {
-	if(path[0] != '/')
+	if (path[0] != '/')
 		return NULL;
-	for(const char *c = path; *c != '\0'; c++) {
-		if((unsigned char)*c < 0x20 || *c == '\\')
+	for (const char *c = path; *c != '\0'; c++) {
+		if ((unsigned char)*c < 0x20 || *c == '\\')
 			return NULL;
 	}
 	gchar **parts = g_strsplit(path + 1, "/", -1);
 	bool ok = true;
-	for(gchar **part = parts; *part != NULL && ok; part++)
+	for (gchar **part = parts; *part != NULL && ok; part++)
 		ok = strcmp(*part, "..") != 0 && strcmp(*part, ".") != 0;
 	g_strfreev(parts);
-	if(!ok)
+	if (!ok)
 		return NULL;
 	size_t length = strlen(path);
 	return g_strconcat(folder, path, path[length - 1] == '/' ? "index.html" : "", NULL);
@@ -381,28 +377,28 @@ static char *safe_join(const char *folder, const char *path)
 int parley_tx_serve_static(parley_tx_exchange *ex, struct lws *wsi, const char *folder,
                            const parley_tx_settings *settings)
 {
-	if(folder == NULL || (ex->method_index != LWSHUMETH_GET && ex->method_index != LWSHUMETH_HEAD))
+	if (folder == NULL || (ex->method_index != LWSHUMETH_GET && ex->method_index != LWSHUMETH_HEAD))
 		return 1;
 	char *file = safe_join(folder, ex->path);
-	if(file == NULL)
+	if (file == NULL)
 		return 1;
 	struct stat st;
-	if(stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
 		g_free(file);
 		return 1;
 	}
 	unsigned char headers[1024];
 	unsigned char *p = headers, *end = headers + sizeof(headers) - 1;
-	if(add_policy_headers(ex, wsi, settings, true, &p, end)) {
+	if (add_policy_headers(ex, wsi, settings, true, &p, end)) {
 		g_free(file);
 		return -1;
 	}
 	ex->phase = PARLEY_TX_FILE;
 	int rc = lws_serve_http_file(wsi, file, content_type_for(file), (const char *)headers, (int)(p - headers));
 	g_free(file);
-	if(rc < 0)
+	if (rc < 0)
 		return -1;
-	if(rc > 0)
+	if (rc > 0)
 		ex->phase = PARLEY_TX_DONE;
 	return 0;
 }
@@ -410,10 +406,10 @@ int parley_tx_serve_static(parley_tx_exchange *ex, struct lws *wsi, const char *
 unsigned char *parley_tx_json_buffer(json_t *message, size_t *length)
 {
 	size_t size = json_dumpb(message, NULL, 0, JSON_COMPACT);
-	if(size == 0)
+	if (size == 0)
 		return NULL;
 	unsigned char *buffer = g_malloc(LWS_PRE + size + 1);
-	if(json_dumpb(message, (char *)buffer + LWS_PRE, size, JSON_COMPACT) != size) {
+	if (json_dumpb(message, (char *)buffer + LWS_PRE, size, JSON_COMPACT) != size) {
 		g_free(buffer);
 		return NULL;
 	}
@@ -427,10 +423,10 @@ static const parley_transport_core *log_core;
 static void emit_lws_line(int level, const char *line)
 {
 	const parley_transport_core *core = log_core;
-	if(core == NULL)
+	if (core == NULL)
 		return;
 	size_t length = strlen(line);
-	while(length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r'))
+	while (length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r'))
 		length--;
 	core->log(level == LLL_ERR ? PARLEY_LOG_ERROR : PARLEY_LOG_WARN, "lws", "%.*s", (int)length, line);
 }
@@ -466,8 +462,8 @@ static void tx_settings_warn(const void *context, const char *line)
 	settings->core->log(PARLEY_LOG_WARN, settings->package, "%s", line);
 }
 
-long parley_tx_setting_int(const parley_transport_core *core, const char *package, const char *section,
-                           const char *key, long fallback, long min, long max)
+long parley_tx_setting_int(const parley_transport_core *core, const char *package, const char *section, const char *key,
+                           long fallback, long min, long max)
 {
 	const tx_settings context = { core, package };
 	const parley_util_setting_source source = { tx_settings_get, tx_settings_warn, &context };
@@ -494,7 +490,7 @@ bool parley_tx_conf_bool(const parley_transport_core *core, const char *package,
 
 size_t parley_tx_default_max_message(const parley_transport_core *core)
 {
-	long number = 262144;   /* the core warns about its own unusable value */
+	long number = 262144; /* the core warns about its own unusable value */
 	parley_util_setting_int(core->config_get("parley", "limits", "max_message_size"), 1, LONG_MAX, &number);
 	return (size_t)number;
 }

@@ -34,33 +34,33 @@ typedef struct parley_tx_settings {
 } parley_tx_settings;
 
 typedef enum parley_tx_phase {
-	PARLEY_TX_IDLE = 0,    /* no request yet / reset */
-	PARLEY_TX_READING,     /* headers parsed, body being collected */
-	PARLEY_TX_WAITING,     /* request complete, answer not decided yet */
-	PARLEY_TX_HEADERS,     /* response ready: headers go out next */
-	PARLEY_TX_BODY,        /* headers sent: body goes out next */
-	PARLEY_TX_FILE,        /* lws is streaming a static file */
-	PARLEY_TX_DONE,        /* transaction completed */
+	PARLEY_TX_IDLE = 0, /* no request yet / reset */
+	PARLEY_TX_READING,  /* headers parsed, body being collected */
+	PARLEY_TX_WAITING,  /* request complete, answer not decided yet */
+	PARLEY_TX_HEADERS,  /* response ready: headers go out next */
+	PARLEY_TX_BODY,     /* headers sent: body goes out next */
+	PARLEY_TX_FILE,     /* lws is streaming a static file */
+	PARLEY_TX_DONE,     /* transaction completed */
 } parley_tx_phase;
 
 typedef struct parley_tx_exchange {
 	parley_tx_phase phase;
-	const char *method;      /* static: "GET", "POST", ... */
-	int method_index;        /* LWSHUMETH_* */
-	char *path;              /* g_malloc: the URI path (lws url-decodes it) */
-	char *query;             /* g_malloc: args joined with '&', or NULL */
-	char *origin;            /* g_malloc or NULL */
-	char *authorization;     /* g_malloc or NULL */
+	const char *method;  /* static: "GET", "POST", ... */
+	int method_index;    /* LWSHUMETH_* */
+	char *path;          /* g_malloc: the URI path (lws url-decodes it) */
+	char *query;         /* g_malloc: args joined with '&', or NULL */
+	char *origin;        /* g_malloc or NULL */
+	char *authorization; /* g_malloc or NULL */
 	char remote_ip[64];
-	long content_length;     /* -1 when absent */
-	GByteArray *body;        /* collected body (never beyond max_body) */
+	long content_length; /* -1 when absent */
+	GByteArray *body;    /* collected body (never beyond max_body) */
 	bool too_large;
 	/* the response */
 	int status;
 	const char *content_type;
-	unsigned char *out;      /* g_malloc: LWS_PRE headroom + body */
-	size_t out_length;       /* body length (after the headroom) */
-	bool close_after;        /* close the connection once answered */
+	unsigned char *out;        /* g_malloc: LWS_PRE headroom + body */
+	size_t out_length;         /* body length (after the headroom) */
+	bool close_after;          /* close the connection once answered */
 	bool extra_cors_preflight; /* answer carries the preflight headers */
 } parley_tx_exchange;
 
@@ -71,20 +71,17 @@ PARLEY_TX_HIDDEN bool parley_tx_begin(parley_tx_exchange *ex, struct lws *wsi, c
 /* True when a body is expected (Content-Length > 0). */
 PARLEY_TX_HIDDEN bool parley_tx_expects_body(const parley_tx_exchange *ex);
 /* Appends a body chunk; false (and too_large set) once max_body is passed. */
-PARLEY_TX_HIDDEN bool parley_tx_body_append(parley_tx_exchange *ex, const void *data, size_t len,
-                                            size_t max_body);
+PARLEY_TX_HIDDEN bool parley_tx_body_append(parley_tx_exchange *ex, const void *data, size_t len, size_t max_body);
 /* Frees everything the exchange holds and zeroes it. */
 PARLEY_TX_HIDDEN void parley_tx_reset(parley_tx_exchange *ex);
 
 /* Queues a response (body copied) and asks for a writable callback. */
-PARLEY_TX_HIDDEN void parley_tx_respond(parley_tx_exchange *ex, struct lws *wsi, int status,
-                                        const char *content_type, const char *body, size_t length);
+PARLEY_TX_HIDDEN void parley_tx_respond(parley_tx_exchange *ex, struct lws *wsi, int status, const char *content_type,
+                                        const char *body, size_t length);
 /* Same, with a JSON body (borrowed). */
-PARLEY_TX_HIDDEN void parley_tx_respond_json(parley_tx_exchange *ex, struct lws *wsi, int status,
-                                             json_t *body);
+PARLEY_TX_HIDDEN void parley_tx_respond_json(parley_tx_exchange *ex, struct lws *wsi, int status, json_t *body);
 /* {"error": message, "status": status} with that HTTP status. */
-PARLEY_TX_HIDDEN void parley_tx_respond_error(parley_tx_exchange *ex, struct lws *wsi, int status,
-                                              const char *message);
+PARLEY_TX_HIDDEN void parley_tx_respond_error(parley_tx_exchange *ex, struct lws *wsi, int status, const char *message);
 /* 413 {"error": "request body too large (limit N bytes)"}, then close. */
 PARLEY_TX_HIDDEN void parley_tx_respond_too_large(parley_tx_exchange *ex, struct lws *wsi, size_t max_body);
 /* The answer to an OPTIONS preflight: 204 with CORS headers when the
@@ -98,8 +95,7 @@ PARLEY_TX_HIDDEN void parley_tx_respond_preflight(parley_tx_exchange *ex, struct
  * must not touch it after a call for which parley_tx_completes_next was
  * true. */
 PARLEY_TX_HIDDEN bool parley_tx_completes_next(const parley_tx_exchange *ex);
-PARLEY_TX_HIDDEN int parley_tx_writable(parley_tx_exchange *ex, struct lws *wsi,
-                                        const parley_tx_settings *settings);
+PARLEY_TX_HIDDEN int parley_tx_writable(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_settings *settings);
 
 /* Offers the request to core->handle_http. 0 when the core answered (the
  * response is queued), -1 when no core or plugin route matches. */
@@ -112,8 +108,7 @@ PARLEY_TX_HIDDEN int parley_tx_serve_static(parley_tx_exchange *ex, struct lws *
                                             const parley_tx_settings *settings);
 
 /* The settings a vhost was created with (its user data), else `fallback`. */
-PARLEY_TX_HIDDEN const parley_tx_settings *parley_tx_settings_of(struct lws *wsi,
-                                                                 const parley_tx_settings *fallback);
+PARLEY_TX_HIDDEN const parley_tx_settings *parley_tx_settings_of(struct lws *wsi, const parley_tx_settings *fallback);
 
 /* The query string (g_malloc, or NULL when there is none): at most
  * `max_fragments` '&'-separated arguments, each cut to fragment_size - 1
@@ -135,13 +130,13 @@ PARLEY_TX_HIDDEN void parley_tx_log_to_core(const parley_transport_core *core);
  * an unusable value logs one warning and keeps the fallback). */
 PARLEY_TX_HIDDEN const char *parley_tx_conf_string(const parley_transport_core *core, const char *package,
                                                    const char *key, const char *fallback);
-PARLEY_TX_HIDDEN long parley_tx_conf_int(const parley_transport_core *core, const char *package,
-                                         const char *key, long fallback);   /* >= 0 */
-PARLEY_TX_HIDDEN bool parley_tx_conf_bool(const parley_transport_core *core, const char *package,
-                                          const char *key, bool fallback);
+PARLEY_TX_HIDDEN long parley_tx_conf_int(const parley_transport_core *core, const char *package, const char *key,
+                                         long fallback); /* >= 0 */
+PARLEY_TX_HIDDEN bool parley_tx_conf_bool(const parley_transport_core *core, const char *package, const char *key,
+                                          bool fallback);
 /* The same in any section, integers within [min, max]. */
-PARLEY_TX_HIDDEN long parley_tx_setting_int(const parley_transport_core *core, const char *package,
-                                            const char *section, const char *key, long fallback, long min, long max);
+PARLEY_TX_HIDDEN long parley_tx_setting_int(const parley_transport_core *core, const char *package, const char *section,
+                                            const char *key, long fallback, long min, long max);
 PARLEY_TX_HIDDEN bool parley_tx_setting_bool(const parley_transport_core *core, const char *package,
                                              const char *section, const char *key, bool fallback);
 /* max_message_size from the core's [limits], else 262144. */

@@ -16,33 +16,33 @@
 static bool tls_file_readable(const parley_tx_listener *listener, const char *key, const char *path)
 {
 	FILE *file = fopen(path, "r");
-	if(file != NULL) {
+	if (file != NULL) {
 		fclose(file);
 		return true;
 	}
-	LOG(listener, PARLEY_LOG_ERROR, "%s %s: cannot be read (%s); the %s transport does not start",
-	    key, path, g_strerror(errno), listener->label);
+	LOG(listener, PARLEY_LOG_ERROR, "%s %s: cannot be read (%s); the %s transport does not start", key, path,
+	    g_strerror(errno), listener->label);
 	return false;
 }
 
 parley_tx_plan parley_tx_listener_plan(const parley_tx_listener *listener, bool *tls)
 {
 	*tls = listener->secure_port > 0 && listener->cert_pem != NULL && listener->cert_key != NULL;
-	if(*tls && (!tls_file_readable(listener, "cert_pem", listener->cert_pem) ||
-	            !tls_file_readable(listener, "cert_key", listener->cert_key)))
+	if (*tls && (!tls_file_readable(listener, "cert_pem", listener->cert_pem) ||
+	             !tls_file_readable(listener, "cert_key", listener->cert_key)))
 		return PARLEY_TX_PLAN_FAILED;
-	if(listener->secure_port > 0 && !*tls)
+	if (listener->secure_port > 0 && !*tls)
 		LOG(listener, PARLEY_LOG_WARN, "secure_port %ld ignored: cert_pem and cert_key are not both set",
 		    listener->secure_port);
-	if(listener->port == 0 && !*tls) {
+	if (listener->port == 0 && !*tls) {
 		LOG(listener, PARLEY_LOG_INFO, "%s transport disabled (port 0 and no secure_port)", listener->label);
 		return PARLEY_TX_PLAN_DISABLED;
 	}
 	return PARLEY_TX_PLAN_LISTEN;
 }
 
-static struct lws_vhost *create_vhost(const parley_tx_listener *listener, struct lws_context *context,
-                                      const char *name, long port, bool tls)
+static struct lws_vhost *create_vhost(const parley_tx_listener *listener, struct lws_context *context, const char *name,
+                                      long port, bool tls)
 {
 	const char *interface = listener->interface;
 	struct lws_context_creation_info info;
@@ -56,15 +56,15 @@ static struct lws_vhost *create_vhost(const parley_tx_listener *listener, struct
 	info.keepalive_timeout = listener->keepalive_timeout;
 	info.alpn = "http/1.1";
 	info.retry_and_idle_policy = listener->idle_policy;
-	if(strchr(interface, ':') == NULL)
+	if (strchr(interface, ':') == NULL)
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-	if(tls) {
+	if (tls) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.ssl_cert_filepath = listener->cert_pem;
 		info.ssl_private_key_filepath = listener->cert_key;
 	}
 	struct lws_vhost *vhost = lws_create_vhost(context, &info);
-	if(vhost == NULL)
+	if (vhost == NULL)
 		LOG(listener, PARLEY_LOG_ERROR, "cannot listen on %s:%ld (%s)", interface, port, name);
 	return vhost;
 }
@@ -80,20 +80,21 @@ int parley_tx_listener_open(const parley_tx_listener *listener, bool tls, void *
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.user = context_user;
 	*context = lws_create_context(&info);
-	if(*context == NULL) {
+	if (*context == NULL) {
 		LOG(listener, PARLEY_LOG_ERROR, "cannot create the libwebsockets context");
 		return -1;
 	}
-	if((listener->port > 0 && create_vhost(listener, *context, listener->plain_name, listener->port, false) == NULL) ||
-	   (tls && create_vhost(listener, *context, listener->tls_name, listener->secure_port, true) == NULL))
+	if ((listener->port > 0 &&
+	     create_vhost(listener, *context, listener->plain_name, listener->port, false) == NULL) ||
+	    (tls && create_vhost(listener, *context, listener->tls_name, listener->secure_port, true) == NULL))
 		return -1;
 	return 0;
 }
 
 void parley_tx_service_loop(struct lws_context *context, gint *stopping)
 {
-	while(!g_atomic_int_get(stopping)) {
-		if(lws_service(context, 0) < 0)
+	while (!g_atomic_int_get(stopping)) {
+		if (lws_service(context, 0) < 0)
 			break;
 	}
 }
@@ -101,10 +102,10 @@ void parley_tx_service_loop(struct lws_context *context, gint *stopping)
 void parley_tx_listener_close(struct lws_context **context, GThread **thread, gint *stopping)
 {
 	g_atomic_int_set(stopping, 1);
-	if(*context == NULL)
+	if (*context == NULL)
 		return;
 	lws_cancel_service(*context);
-	if(*thread != NULL)
+	if (*thread != NULL)
 		g_thread_join(*thread);
 	*thread = NULL;
 	lws_context_destroy(*context);

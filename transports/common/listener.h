@@ -22,34 +22,37 @@
 /* Entries of a web transport's env_overrides (parley/common.h): the
  * variables of the [general] keys both transports read alike. CORS_ORIGINS
  * comes before FRONTEND_URL, so it wins when both are set. */
-#define PARLEY_TX_ENV_OVERRIDES                                                                    \
-	{"SSL_CERT_PATH", "general", "cert_pem"}, {"SSL_KEY_PATH", "general", "cert_key"},          \
-	{"CORS_ORIGINS", "general", "cors_origins"}, {"FRONTEND_URL", "general", "cors_origins"}
+#define PARLEY_TX_ENV_OVERRIDES                                                                \
+	{ "SSL_CERT_PATH", "general", "cert_pem" }, { "SSL_KEY_PATH", "general", "cert_key" }, \
+		{ "CORS_ORIGINS", "general", "cors_origins" },                                 \
+	{                                                                                      \
+		"FRONTEND_URL", "general", "cors_origins"                                      \
+	}
 
 /* What a transport listens with (everything borrowed, read during the call). */
 typedef struct parley_tx_listener {
 	const parley_transport_core *core;
-	const char *package;          /* module whose name log lines carry */
-	const char *label;            /* "HTTP", "WebSocket": for log lines */
-	const char *interface;        /* "0.0.0.0" or "*": every address */
-	long port;                    /* 0: no plain vhost */
-	long secure_port;             /* 0: no TLS vhost */
-	const char *cert_pem;         /* TLS needs both files */
+	const char *package;   /* module whose name log lines carry */
+	const char *label;     /* "HTTP", "WebSocket": for log lines */
+	const char *interface; /* "0.0.0.0" or "*": every address */
+	long port;             /* 0: no plain vhost */
+	long secure_port;      /* 0: no TLS vhost */
+	const char *cert_pem;  /* TLS needs both files */
 	const char *cert_key;
-	const char *plain_name;       /* vhost names, e.g. "http" and "https" */
+	const char *plain_name; /* vhost names, e.g. "http" and "https" */
 	const char *tls_name;
 	const struct lws_protocols *protocols;
 	/* vhost user data: what parley_tx_* functions find with lws_get_vhost_user */
 	const parley_tx_settings *plain_settings;
 	const parley_tx_settings *tls_settings;
-	int keepalive_timeout;        /* 0: libwebsockets' default */
+	int keepalive_timeout;             /* 0: libwebsockets' default */
 	const lws_retry_bo_t *idle_policy; /* NULL: none */
 } parley_tx_listener;
 
 typedef enum parley_tx_plan {
-	PARLEY_TX_PLAN_FAILED = -1,   /* a certificate file cannot be read (logged) */
-	PARLEY_TX_PLAN_DISABLED = 0,  /* port 0 and no usable secure_port (logged) */
-	PARLEY_TX_PLAN_LISTEN = 1,    /* open it; *tls says whether with TLS */
+	PARLEY_TX_PLAN_FAILED = -1,  /* a certificate file cannot be read (logged) */
+	PARLEY_TX_PLAN_DISABLED = 0, /* port 0 and no usable secure_port (logged) */
+	PARLEY_TX_PLAN_LISTEN = 1,   /* open it; *tls says whether with TLS */
 } parley_tx_plan;
 
 /* Reads the listener's ports and certificates: whether to listen, and

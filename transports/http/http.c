@@ -35,9 +35,9 @@ static bool path_under(const char *path, const char *base)
 
 static int route_kind(const char *path)
 {
-	if(parley_http.base_path[0] != '\0' && path_under(path, parley_http.base_path))
+	if (parley_http.base_path[0] != '\0' && path_under(path, parley_http.base_path))
 		return HTTP_ROUTE_JANUS;
-	if(parley_http.admin_enabled && path_under(path, parley_http.admin_base_path))
+	if (parley_http.admin_enabled && path_under(path, parley_http.admin_base_path))
 		return HTTP_ROUTE_ADMIN;
 	return HTTP_ROUTE_OTHER;
 }
@@ -45,17 +45,17 @@ static int route_kind(const char *path)
 /* True when this request goes over the per-IP budget for this second. */
 static bool rate_limited(const char *ip)
 {
-	if(parley_http.rate_limit <= 0)
+	if (parley_http.rate_limit <= 0)
 		return false;
 	gint64 second = g_get_monotonic_time() / G_USEC_PER_SEC;
 	rate_slot *slot = g_hash_table_lookup(parley_http.rate, ip);
-	if(slot == NULL) {
-		if(g_hash_table_size(parley_http.rate) >= 65536)
+	if (slot == NULL) {
+		if (g_hash_table_size(parley_http.rate) >= 65536)
 			g_hash_table_remove_all(parley_http.rate);
 		slot = g_new0(rate_slot, 1);
 		g_hash_table_insert(parley_http.rate, g_strdup(ip), slot);
 	}
-	if(slot->second != second) {
+	if (slot->second != second) {
 		slot->second = second;
 		slot->count = 0;
 	}
@@ -72,16 +72,16 @@ static int dispatch(http_pss *pss, struct lws *wsi)
 {
 	parley_tx_exchange *ex = &pss->ex;
 	ex->phase = PARLEY_TX_WAITING;
-	if(pss->kind != HTTP_ROUTE_OTHER) {
+	if (pss->kind != HTTP_ROUTE_OTHER) {
 		parley_http_janus_dispatch(pss, wsi, pss->kind == HTTP_ROUTE_ADMIN);
 		return 0;
 	}
-	if(parley_tx_route_to_core(ex, wsi, parley_http.core) == 0)
+	if (parley_tx_route_to_core(ex, wsi, parley_http.core) == 0)
 		return 0;
 	int rc = parley_tx_serve_static(ex, wsi, parley_http.html_folder, settings_of(wsi));
-	if(rc < 0)
+	if (rc < 0)
 		return -1;
-	if(rc > 0)
+	if (rc > 0)
 		parley_tx_respond_error(ex, wsi, 404, "not found");
 	return 0;
 }
@@ -92,37 +92,38 @@ static int on_http(http_pss *pss, struct lws *wsi, const char *in)
 	parley_tx_exchange *ex = &pss->ex;
 	const parley_tx_settings *settings = settings_of(wsi);
 	bool known = parley_tx_begin(ex, wsi, in);
-	if(!pss->counted) {
+	if (!pss->counted) {
 		pss->counted = true;
 		parley_http.connections++;
 	}
 	parley_http.requests++;
 	pss->kind = route_kind(ex->path);
-	if(!known) {
+	if (!known) {
 		ex->close_after = true;
 		parley_tx_respond_error(ex, wsi, 405, "method not allowed");
 		return 0;
 	}
-	if(ex->method_index == LWSHUMETH_OPTIONS) {
+	if (ex->method_index == LWSHUMETH_OPTIONS) {
 		parley_tx_respond_preflight(ex, wsi, settings);
 		return 0;
 	}
-	if(rate_limited(ex->remote_ip)) {
+	if (rate_limited(ex->remote_ip)) {
 		ex->close_after = parley_tx_expects_body(ex);
 		parley_tx_respond_error(ex, wsi, 429, "too many requests");
 		return 0;
 	}
-	if(ex->content_length > 0 && (size_t)ex->content_length > settings->max_body) {
+	if (ex->content_length > 0 && (size_t)ex->content_length > settings->max_body) {
 		parley_tx_respond_too_large(ex, wsi, settings->max_body);
 		return 0;
 	}
-	if(ex->method_index == LWSHUMETH_POST && ex->content_length < 0) {
+	if (ex->method_index == LWSHUMETH_POST && ex->content_length < 0) {
 		/* A chunked body would reach us as an empty one. */
 		ex->close_after = true;
-		parley_tx_respond_error(ex, wsi, 411, "a POST needs a Content-Length (chunked bodies are not accepted)");
+		parley_tx_respond_error(ex, wsi, 411,
+		                        "a POST needs a Content-Length (chunked bodies are not accepted)");
 		return 0;
 	}
-	if(parley_tx_expects_body(ex))
+	if (parley_tx_expects_body(ex))
 		return 0; /* wait for LWS_CALLBACK_HTTP_BODY_COMPLETION */
 	return dispatch(pss, wsi);
 }
@@ -130,17 +131,17 @@ static int on_http(http_pss *pss, struct lws *wsi, const char *in)
 static int on_body(http_pss *pss, struct lws *wsi, const void *in, size_t len)
 {
 	parley_tx_exchange *ex = &pss->ex;
-	if(ex->phase != PARLEY_TX_READING)
+	if (ex->phase != PARLEY_TX_READING)
 		return 0;
 	const parley_tx_settings *settings = settings_of(wsi);
-	if(!parley_tx_body_append(ex, in, len, settings->max_body))
+	if (!parley_tx_body_append(ex, in, len, settings->max_body))
 		parley_tx_respond_too_large(ex, wsi, settings->max_body);
 	return 0;
 }
 
 static int on_body_complete(http_pss *pss, struct lws *wsi)
 {
-	if(pss->ex.phase != PARLEY_TX_READING)
+	if (pss->ex.phase != PARLEY_TX_READING)
 		return 0;
 	return dispatch(pss, wsi);
 }
@@ -148,11 +149,11 @@ static int on_body_complete(http_pss *pss, struct lws *wsi)
 static int on_writable(http_pss *pss, struct lws *wsi)
 {
 	parley_http_janus_writable(pss, wsi);
-	if(parley_tx_completes_next(&pss->ex)) {
+	if (parley_tx_completes_next(&pss->ex)) {
 		/* The answer is in the exchange: the request is done, and pss may
 		 * be freed by the write below. */
 		parley_http_janus_finish(pss);
-		if(pss->counted) {
+		if (pss->counted) {
 			pss->counted = false;
 			parley_http.connections--;
 		}
@@ -164,7 +165,7 @@ static void on_closed(http_pss *pss)
 {
 	parley_http_janus_finish(pss);
 	parley_tx_reset(&pss->ex);
-	if(pss->counted) {
+	if (pss->counted) {
 		pss->counted = false;
 		parley_http.connections--;
 	}
@@ -173,29 +174,22 @@ static void on_closed(http_pss *pss)
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	http_pss *pss = user;
-	switch(reason) {
-	case LWS_CALLBACK_HTTP:
-		return on_http(pss, wsi, in);
-	case LWS_CALLBACK_HTTP_BODY:
-		return on_body(pss, wsi, in, len);
-	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		return on_body_complete(pss, wsi);
-	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return pss != NULL ? on_writable(pss, wsi) : 0;
+	switch (reason) {
+	case LWS_CALLBACK_HTTP: return on_http(pss, wsi, in);
+	case LWS_CALLBACK_HTTP_BODY: return on_body(pss, wsi, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION: return on_body_complete(pss, wsi);
+	case LWS_CALLBACK_HTTP_WRITEABLE: return pss != NULL ? on_writable(pss, wsi) : 0;
 	case LWS_CALLBACK_TIMER:
-		if(pss != NULL)
+		if (pss != NULL)
 			parley_http_janus_timer(pss, wsi);
 		return 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if(pss != NULL)
+		if (pss != NULL)
 			on_closed(pss);
 		break;
-	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		parley_http_janus_wakeup();
-		return 0;
-	default:
-		break;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: parley_http_janus_wakeup(); return 0;
+	default: break;
 	}
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
@@ -231,9 +225,9 @@ static char *normalized_path(const char *key, const char *fallback)
 	char *value = conf_dup(key, fallback);
 	g_strstrip(value);
 	size_t length = strlen(value);
-	while(length > 1 && value[length - 1] == '/')
+	while (length > 1 && value[length - 1] == '/')
 		value[--length] = '\0';
-	if(value[0] != '/') {
+	if (value[0] != '/') {
 		char *prefixed = g_strconcat("/", value, NULL);
 		g_free(value);
 		value = prefixed;
@@ -256,26 +250,28 @@ static void read_config(void)
 	parley_http.cors_origins = conf_dup("cors_origins", NULL);
 	parley_http.max_body = (size_t)parley_tx_conf_int(core, HTTP_PACKAGE, "max_body",
 	                                                  (long)parley_tx_default_max_message(core));
-	if(parley_http.max_body == 0)
+	if (parley_http.max_body == 0)
 		parley_http.max_body = parley_tx_default_max_message(core);
 	parley_http.longpoll_timeout = parley_tx_conf_int(core, HTTP_PACKAGE, "longpoll_timeout", 30);
-	if(parley_http.longpoll_timeout < 1)
+	if (parley_http.longpoll_timeout < 1)
 		parley_http.longpoll_timeout = 1;
 	parley_http.rate_limit = parley_tx_conf_int(core, HTTP_PACKAGE, "rate_limit", 0);
 	parley_http.max_events = parley_tx_conf_int(core, HTTP_PACKAGE, "max_events", 1000);
-	if(parley_http.max_events < 1)
+	if (parley_http.max_events < 1)
 		parley_http.max_events = 1;
 	parley_http.keepalive_timeout = parley_tx_conf_int(core, HTTP_PACKAGE, "keepalive_timeout", 65);
 	parley_http.linger = parley_tx_conf_int(core, HTTP_PACKAGE, "event_linger", parley_http.longpoll_timeout);
 	const char *api_secret = core->config_get("parley", "auth", "api_secret");
 	const char *token_auth = core->config_get("parley", "auth", "token_auth");
 	const char *token_secret = core->config_get("parley", "auth", "token_secret");
-	bool token_auth_on = false;   /* the core warns about its own unusable value */
+	bool token_auth_on = false; /* the core warns about its own unusable value */
 	parley_util_setting_bool(token_auth, &token_auth_on);
 	parley_http.auth_configured = (api_secret != NULL && api_secret[0] != '\0') ||
 	                              (token_secret != NULL && token_secret[0] != '\0') || token_auth_on;
 	parley_http.plain_settings = (parley_tx_settings){
-		.cors_origins = parley_http.cors_origins, .max_body = parley_http.max_body, .secure = false,
+		.cors_origins = parley_http.cors_origins,
+		.max_body = parley_http.max_body,
+		.secure = false,
 	};
 	parley_http.tls_settings = parley_http.plain_settings;
 	parley_http.tls_settings.secure = true;
@@ -296,8 +292,8 @@ static void http_destroy(void);
 
 static int http_init(const parley_transport_core *core)
 {
-	if(core == NULL || core->api_version != PARLEY_TRANSPORT_API_VERSION ||
-	   core->struct_size < sizeof(parley_transport_core))
+	if (core == NULL || core->api_version != PARLEY_TRANSPORT_API_VERSION ||
+	    core->struct_size < sizeof(parley_transport_core))
 		return -1;
 	memset(&parley_http, 0, sizeof(parley_http));
 	parley_http.core = core;
@@ -307,30 +303,38 @@ static int http_init(const parley_transport_core *core)
 	parley_http_janus_init();
 	parley_http.rate = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	const parley_tx_listener listener = {
-		.core = core, .package = HTTP_PACKAGE, .label = "HTTP", .interface = parley_http.interface,
-		.port = parley_http.port, .secure_port = parley_http.secure_port,
-		.cert_pem = parley_http.cert_pem, .cert_key = parley_http.cert_key,
-		.plain_name = "http", .tls_name = "https", .protocols = protocols,
-		.plain_settings = &parley_http.plain_settings, .tls_settings = &parley_http.tls_settings,
+		.core = core,
+		.package = HTTP_PACKAGE,
+		.label = "HTTP",
+		.interface = parley_http.interface,
+		.port = parley_http.port,
+		.secure_port = parley_http.secure_port,
+		.cert_pem = parley_http.cert_pem,
+		.cert_key = parley_http.cert_key,
+		.plain_name = "http",
+		.tls_name = "https",
+		.protocols = protocols,
+		.plain_settings = &parley_http.plain_settings,
+		.tls_settings = &parley_http.tls_settings,
 		.keepalive_timeout = (int)parley_http.keepalive_timeout,
 	};
 	bool tls;
 	parley_tx_plan plan = parley_tx_listener_plan(&listener, &tls);
-	if(plan == PARLEY_TX_PLAN_DISABLED)
+	if (plan == PARLEY_TX_PLAN_DISABLED)
 		return 0;
-	if(plan == PARLEY_TX_PLAN_FAILED ||
-	   parley_tx_listener_open(&listener, tls, &parley_http, &parley_http.context) != 0) {
+	if (plan == PARLEY_TX_PLAN_FAILED ||
+	    parley_tx_listener_open(&listener, tls, &parley_http, &parley_http.context) != 0) {
 		http_destroy();
 		return -1;
 	}
 	parley_http.thread = g_thread_new("parley-http", service_thread, NULL);
 	char admin[128] = "";
-	if(parley_http.admin_enabled)
+	if (parley_http.admin_enabled)
 		g_snprintf(admin, sizeof(admin), " (admin %s)", parley_http.admin_base_path);
-	if(parley_http.port > 0)
+	if (parley_http.port > 0)
 		LOG(PARLEY_LOG_INFO, "HTTP transport listening on http://%s:%ld%s%s", parley_http.interface,
 		    parley_http.port, parley_http.base_path, admin);
-	if(tls)
+	if (tls)
 		LOG(PARLEY_LOG_INFO, "HTTP transport listening on https://%s:%ld%s%s", parley_http.interface,
 		    parley_http.secure_port, parley_http.base_path, admin);
 	return 0;
@@ -338,12 +342,12 @@ static int http_init(const parley_transport_core *core)
 
 static void http_destroy(void)
 {
-	if(parley_http.core == NULL)
+	if (parley_http.core == NULL)
 		return;
 	parley_tx_listener_close(&parley_http.context, &parley_http.thread, &parley_http.stopping);
-	if(parley_http.sessions != NULL)
+	if (parley_http.sessions != NULL)
 		parley_http_janus_destroy();
-	if(parley_http.rate != NULL)
+	if (parley_http.rate != NULL)
 		g_hash_table_destroy(parley_http.rate);
 	parley_http.rate = NULL;
 	free_config();
@@ -368,27 +372,25 @@ static json_t *http_query_transport(json_t *request)
 	unsigned mailboxes = parley_http.mailboxes, longpolls = parley_http.longpolls;
 	unsigned sessions = parley_http.sessions != NULL ? g_hash_table_size(parley_http.sessions) : 0;
 	g_mutex_unlock(&parley_http.lock);
-	return json_pack("{s:i, s:i, s:i, s:i, s:I, s:s, s:i, s:i, s:s, s:s, s:b, s:I, s:i, s:i, s:s?}",
-	                 "connections", (int)g_atomic_int_get((gint *)&parley_http.connections),
-	                 "mailboxes", (int)mailboxes, "longpolls", (int)longpolls, "sessions", (int)sessions,
-	                 "requests", (json_int_t)parley_http.requests,
-	                 "interface", parley_http.interface ? parley_http.interface : "",
-	                 "port", (int)parley_http.port, "secure_port", (int)parley_http.secure_port,
-	                 "base_path", parley_http.base_path ? parley_http.base_path : "",
-	                 "admin_base_path", parley_http.admin_base_path ? parley_http.admin_base_path : "",
-	                 "admin_enabled", parley_http.admin_enabled,
-	                 "max_body", (json_int_t)parley_http.max_body,
-	                 "longpoll_timeout", (int)parley_http.longpoll_timeout,
-	                 "rate_limit", (int)parley_http.rate_limit,
-	                 "cors_origins", parley_http.cors_origins);
+	return json_pack("{s:i, s:i, s:i, s:i, s:I, s:s, s:i, s:i, s:s, s:s, s:b, s:I, s:i, s:i, s:s?}", "connections",
+	                 (int)g_atomic_int_get((gint *)&parley_http.connections), "mailboxes", (int)mailboxes,
+	                 "longpolls", (int)longpolls, "sessions", (int)sessions, "requests",
+	                 (json_int_t)parley_http.requests, "interface",
+	                 parley_http.interface ? parley_http.interface : "", "port", (int)parley_http.port,
+	                 "secure_port", (int)parley_http.secure_port, "base_path",
+	                 parley_http.base_path ? parley_http.base_path : "", "admin_base_path",
+	                 parley_http.admin_base_path ? parley_http.admin_base_path : "", "admin_enabled",
+	                 parley_http.admin_enabled, "max_body", (json_int_t)parley_http.max_body, "longpoll_timeout",
+	                 (int)parley_http.longpoll_timeout, "rate_limit", (int)parley_http.rate_limit, "cors_origins",
+	                 parley_http.cors_origins);
 }
 
 /* The environment variables of this transport's settings. */
 static const parley_env_override http_env_overrides[] = {
-	{"HTTP_PORT", "general", "port"},
-	{"HTTPS_PORT", "general", "secure_port"},
+	{ "HTTP_PORT", "general", "port" },
+	{ "HTTPS_PORT", "general", "secure_port" },
 	PARLEY_TX_ENV_OVERRIDES,
-	{NULL},
+	{ NULL },
 };
 
 const parley_transport parley_http_transport = {

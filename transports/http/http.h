@@ -26,12 +26,16 @@ typedef struct http_req http_req;
 /* Per-connection data (lws allocates and zeroes it; service thread only). */
 typedef struct http_pss {
 	parley_tx_exchange ex;
-	int kind;              /* HTTP_ROUTE_* chosen from the path */
-	http_req *req;         /* the Janus request this transaction waits on */
-	bool counted;          /* counted in http_state.connections */
+	int kind;      /* HTTP_ROUTE_* chosen from the path */
+	http_req *req; /* the Janus request this transaction waits on */
+	bool counted;  /* counted in http_state.connections */
 } http_pss;
 
-enum { HTTP_ROUTE_OTHER = 0, HTTP_ROUTE_JANUS, HTTP_ROUTE_ADMIN };
+enum {
+	HTTP_ROUTE_OTHER = 0,
+	HTTP_ROUTE_JANUS,
+	HTTP_ROUTE_ADMIN
+};
 
 typedef struct http_state {
 	const parley_transport_core *core;
@@ -44,12 +48,12 @@ typedef struct http_state {
 	char *html_folder;
 	char *cors_origins;
 	size_t max_body;
-	long longpoll_timeout;   /* seconds */
-	long rate_limit;         /* requests per second per IP, 0 = off */
-	long max_events;         /* queued events per mailbox */
-	long keepalive_timeout;  /* idle keep-alive connection, seconds */
-	long linger;             /* seconds undelivered events outlive their session */
-	bool auth_configured;    /* api_secret or tokens: long-polls prove credentials */
+	long longpoll_timeout;  /* seconds */
+	long rate_limit;        /* requests per second per IP, 0 = off */
+	long max_events;        /* queued events per mailbox */
+	long keepalive_timeout; /* idle keep-alive connection, seconds */
+	long linger;            /* seconds undelivered events outlive their session */
+	bool auth_configured;   /* api_secret or tokens: long-polls prove credentials */
 	parley_tx_settings plain_settings, tls_settings;
 
 	struct lws_context *context;
@@ -59,14 +63,14 @@ typedef struct http_state {
 
 	/* under lock */
 	GMutex lock;
-	GHashTable *sessions;    /* uint64 session id → http_mailbox */
-	GHashTable *lingering;   /* uint64 session id → gint64 expiry (monotonic µs) */
-	GQueue ready;            /* http_req answered by the core (each holds a ref) */
-	GQueue wake;             /* http_mailbox with events or news for a long-poll */
+	GHashTable *sessions;  /* uint64 session id → http_mailbox */
+	GHashTable *lingering; /* uint64 session id → gint64 expiry (monotonic µs) */
+	GQueue ready;          /* http_req answered by the core (each holds a ref) */
+	GQueue wake;           /* http_mailbox with events or news for a long-poll */
 	unsigned mailboxes, longpolls;
 
 	/* service thread only */
-	GHashTable *rate;        /* remote ip → rate_slot */
+	GHashTable *rate; /* remote ip → rate_slot */
 	unsigned connections;
 	guint64 requests;
 } http_state;
@@ -80,31 +84,31 @@ extern const parley_transport parley_http_transport;
  * request_ctx handed to the core (see janus.c). */
 struct http_mailbox {
 	parley_conn *conn;
-	GQueue events;          /* char * (malloc'ed JSON text), under lock */
-	http_req *poll;         /* waiting long-poll (holds a ref), under lock */
-	unsigned sessions;      /* live sessions mapped to it, under lock */
-	unsigned lingering;     /* ended sessions with undelivered events, under lock */
-	unsigned inflight;      /* requests the core has not answered, under lock */
-	bool queued;            /* in parley_http.wake, under lock */
-	bool released;          /* the transport dropped its reference, under lock */
+	GQueue events;      /* char * (malloc'ed JSON text), under lock */
+	http_req *poll;     /* waiting long-poll (holds a ref), under lock */
+	unsigned sessions;  /* live sessions mapped to it, under lock */
+	unsigned lingering; /* ended sessions with undelivered events, under lock */
+	unsigned inflight;  /* requests the core has not answered, under lock */
+	bool queued;        /* in parley_http.wake, under lock */
+	bool released;      /* the transport dropped its reference, under lock */
 };
 
 struct http_req {
 	gint refs;
-	struct lws *wsi;        /* service thread; NULL once the client is gone */
-	http_mailbox *mailbox;  /* holds a conn reference, or NULL */
+	struct lws *wsi;       /* service thread; NULL once the client is gone */
+	http_mailbox *mailbox; /* holds a conn reference, or NULL */
 	bool longpoll;
 	int maxev;
 	uint64_t session_id;
-	http_req *probe_for;    /* a credential probe: the long-poll it unlocks (ref) */
+	http_req *probe_for; /* a credential probe: the long-poll it unlocks (ref) */
 	/* under lock */
 	bool gone;
-	char *answer;           /* malloc'ed JSON text waiting to be written */
+	char *answer; /* malloc'ed JSON text waiting to be written */
 };
 
 typedef struct janus_path {
-	int segments;           /* ids after the base path: 0, 1 or 2 */
-	bool info;              /* base_path/info */
+	int segments; /* ids after the base path: 0, 1 or 2 */
+	bool info;    /* base_path/info */
 	uint64_t session_id, handle_id;
 } janus_path;
 
@@ -125,8 +129,8 @@ char *parley_http_error_text(uint64_t session_id, const char *transaction, int c
 /* Under lock: up to `maxev` queued events (one object, or an array when
  * maxev > 1), or NULL when none. */
 char *parley_http_take_events_locked(http_mailbox *mailbox, int maxev);
-void parley_http_respond_error(http_pss *pss, struct lws *wsi, uint64_t session_id, const char *transaction,
-                               int code, const char *reason);
+void parley_http_respond_error(http_pss *pss, struct lws *wsi, uint64_t session_id, const char *transaction, int code,
+                               const char *reason);
 /* The transaction waits for the core or for events. */
 void parley_http_wait_for_answer(http_pss *pss, struct lws *wsi);
 

@@ -31,7 +31,7 @@ static void mailbox_free(void *data)
 {
 	http_mailbox *mailbox = data;
 	char *text;
-	while((text = g_queue_pop_head(&mailbox->events)) != NULL)
+	while ((text = g_queue_pop_head(&mailbox->events)) != NULL)
 		free(text);
 	g_free(mailbox);
 }
@@ -42,7 +42,7 @@ http_mailbox *parley_http_mailbox_new(void)
 	http_mailbox *mailbox = g_new0(http_mailbox, 1);
 	g_queue_init(&mailbox->events);
 	mailbox->conn = parley_http.core->conn_new(&parley_http_transport, mailbox, mailbox_free);
-	if(mailbox->conn == NULL) {
+	if (mailbox->conn == NULL) {
 		g_free(mailbox);
 		return NULL;
 	}
@@ -59,16 +59,16 @@ void parley_http_mailbox_maybe_release(http_mailbox *mailbox)
 	g_mutex_lock(&parley_http.lock);
 	bool release = !mailbox->released && mailbox->sessions == 0 && mailbox->lingering == 0 &&
 	               mailbox->inflight == 0 && mailbox->poll == NULL;
-	if(release) {
+	if (release) {
 		mailbox->released = true;
-		if(mailbox->queued) {
+		if (mailbox->queued) {
 			g_queue_remove(&parley_http.wake, mailbox);
 			mailbox->queued = false;
 		}
 		parley_http.mailboxes--;
 	}
 	g_mutex_unlock(&parley_http.lock);
-	if(release) {
+	if (release) {
 		parley_http.core->conn_closed(mailbox->conn);
 		parley_http.core->conn_unref(mailbox->conn);
 	}
@@ -85,12 +85,12 @@ http_req *parley_http_req_new(struct lws *wsi, http_mailbox *mailbox)
 
 void parley_http_req_unref(http_req *req)
 {
-	if(!g_atomic_int_dec_and_test(&req->refs))
+	if (!g_atomic_int_dec_and_test(&req->refs))
 		return;
 	free(req->answer);
-	if(req->probe_for != NULL)
+	if (req->probe_for != NULL)
 		parley_http_req_unref(req->probe_for);
-	if(req->mailbox != NULL)
+	if (req->mailbox != NULL)
 		parley_http.core->conn_unref(req->mailbox->conn);
 	g_free(req);
 }
@@ -100,15 +100,15 @@ void parley_http_req_answer(http_req *req, char *text)
 {
 	g_mutex_lock(&parley_http.lock);
 	bool gone = req->gone;
-	if(!gone) {
+	if (!gone) {
 		free(req->answer);
 		req->answer = text;
 		text = NULL;
 	}
 	g_mutex_unlock(&parley_http.lock);
 	free(text);
-	if(!gone && req->wsi != NULL) {
-		if(req->longpoll)
+	if (!gone && req->wsi != NULL) {
+		if (req->longpoll)
 			lws_set_timer_usecs(req->wsi, LWS_SET_TIMER_USEC_CANCEL);
 		lws_callback_on_writable(req->wsi);
 	}
@@ -137,14 +137,14 @@ char *parley_http_error_text(uint64_t session_id, const char *transaction, int c
  * array (maxev > 1), or NULL when the queue is empty. */
 char *parley_http_take_events_locked(http_mailbox *mailbox, int maxev)
 {
-	if(g_queue_is_empty(&mailbox->events))
+	if (g_queue_is_empty(&mailbox->events))
 		return NULL;
-	if(maxev <= 1)
+	if (maxev <= 1)
 		return g_queue_pop_head(&mailbox->events);
 	GString *list = g_string_new("[");
-	for(int i = 0; i < maxev && !g_queue_is_empty(&mailbox->events); i++) {
+	for (int i = 0; i < maxev && !g_queue_is_empty(&mailbox->events); i++) {
 		char *text = g_queue_pop_head(&mailbox->events);
-		if(i > 0)
+		if (i > 0)
 			g_string_append_c(list, ',');
 		g_string_append(list, text);
 		free(text);
@@ -161,8 +161,8 @@ static void respond_text(http_pss *pss, struct lws *wsi, char *text)
 	free(text);
 }
 
-void parley_http_respond_error(http_pss *pss, struct lws *wsi, uint64_t session_id, const char *transaction,
-                          int code, const char *reason)
+void parley_http_respond_error(http_pss *pss, struct lws *wsi, uint64_t session_id, const char *transaction, int code,
+                               const char *reason)
 {
 	respond_text(pss, wsi, parley_http_error_text(session_id, transaction, code, reason));
 }
@@ -179,12 +179,12 @@ void parley_http_wait_for_answer(http_pss *pss, struct lws *wsi)
 
 static bool parse_id(const char *text, uint64_t *id)
 {
-	if(text[0] < '1' || text[0] > '9')
+	if (text[0] < '1' || text[0] > '9')
 		return false;
 	char *end = NULL;
 	errno = 0;
 	unsigned long long value = strtoull(text, &end, 10);
-	if(errno != 0 || *end != '\0')
+	if (errno != 0 || *end != '\0')
 		return false;
 	*id = value;
 	return true;
@@ -196,14 +196,14 @@ static bool parse_path(const char *path, const char *base, janus_path *out)
 	const char *rest = path + strlen(base);
 	gchar **parts = g_strsplit(rest, "/", -1);
 	bool ok = true;
-	for(gchar **part = parts; *part != NULL && ok; part++) {
-		if((*part)[0] == '\0')
-			continue;   /* leading or trailing '/' */
-		if(out->segments == 0 && strcmp(*part, "info") == 0 && !out->info) {
+	for (gchar **part = parts; *part != NULL && ok; part++) {
+		if ((*part)[0] == '\0')
+			continue; /* leading or trailing '/' */
+		if (out->segments == 0 && strcmp(*part, "info") == 0 && !out->info) {
 			out->info = true;
 			continue;
 		}
-		if(out->info || out->segments >= 2) {
+		if (out->info || out->segments >= 2) {
 			ok = false;
 			break;
 		}
@@ -238,7 +238,7 @@ http_mailbox *parley_http_mailbox_of(uint64_t session_id, bool *lingering)
 	http_mailbox *mailbox = g_hash_table_lookup(parley_http.sessions, &session_id);
 	*lingering = g_hash_table_contains(parley_http.lingering, &session_id);
 	g_mutex_unlock(&parley_http.lock);
-	if(mailbox != NULL)
+	if (mailbox != NULL)
 		parley_http.core->conn_ref(mailbox->conn);
 	return mailbox;
 }
@@ -249,9 +249,9 @@ static bool merge_path_ids(http_pss *pss, struct lws *wsi, const janus_path *pat
 {
 	static const char *const keys[] = { "session_id", "handle_id" };
 	const uint64_t ids[] = { path->session_id, path->handle_id };
-	for(int i = 0; i < path->segments; i++) {
+	for (int i = 0; i < path->segments; i++) {
 		json_t *given = json_object_get(message, keys[i]);
-		if(given != NULL && (!json_is_integer(given) || (uint64_t)json_integer_value(given) != ids[i])) {
+		if (given != NULL && (!json_is_integer(given) || (uint64_t)json_integer_value(given) != ids[i])) {
 			char reason[96];
 			snprintf(reason, sizeof(reason), "%s in the body does not match the path", keys[i]);
 			parley_http_respond_error(pss, wsi, path->session_id, transaction, 457, reason);
@@ -267,29 +267,29 @@ static void post_request(http_pss *pss, struct lws *wsi, bool admin, const janus
 	parley_tx_exchange *ex = &pss->ex;
 	json_error_t error;
 	json_t *message = json_loadb((const char *)ex->body->data, ex->body->len, JSON_DECODE_ANY, &error);
-	if(message == NULL) {
+	if (message == NULL) {
 		char reason[256];
 		snprintf(reason, sizeof(reason), "JSON error: on line %d: %s", error.line, error.text);
 		parley_http_respond_error(pss, wsi, path->session_id, NULL, 454, reason);
 		return;
 	}
-	if(!json_is_object(message)) {
+	if (!json_is_object(message)) {
 		parley_http_respond_error(pss, wsi, path->session_id, NULL, 455, "JSON error: not an object");
 		json_decref(message);
 		return;
 	}
 	const char *transaction = json_string_value(json_object_get(message, "transaction"));
-	if(!merge_path_ids(pss, wsi, path, message, transaction)) {
+	if (!merge_path_ids(pss, wsi, path, message, transaction)) {
 		json_decref(message);
 		return;
 	}
 	bool lingering = false;
 	http_mailbox *mailbox = NULL;
-	if(path->segments > 0 && !admin)
+	if (path->segments > 0 && !admin)
 		mailbox = parley_http_mailbox_of(path->session_id, &lingering);
-	if(mailbox == NULL)
+	if (mailbox == NULL)
 		mailbox = parley_http_mailbox_new();
-	if(mailbox == NULL)
+	if (mailbox == NULL)
 		parley_http_respond_error(pss, wsi, path->session_id, transaction, 490, "cannot create a connection");
 	else
 		submit(pss, wsi, mailbox, admin, message);
@@ -301,13 +301,13 @@ static void get_info(http_pss *pss, struct lws *wsi, bool admin)
 	char arg[80];
 	const char *given = lws_get_urlarg_by_name(wsi, "rid=", arg, sizeof(arg));
 	char rid[80];
-	if(given != NULL && given[0] != '\0')
+	if (given != NULL && given[0] != '\0')
 		g_strlcpy(rid, given, sizeof(rid));
 	else
 		g_snprintf(rid, sizeof(rid), "info-%" G_GINT64_FORMAT, g_get_monotonic_time());
 	json_t *message = json_pack("{s:s, s:s}", "janus", "info", "transaction", rid);
 	http_mailbox *mailbox = parley_http_mailbox_new();
-	if(mailbox == NULL)
+	if (mailbox == NULL)
 		parley_http_respond_error(pss, wsi, 0, rid, 490, "cannot create a connection");
 	else
 		submit(pss, wsi, mailbox, admin, message);
@@ -341,15 +341,15 @@ void parley_http_janus_dispatch(http_pss *pss, struct lws *wsi, bool admin)
 {
 	parley_tx_exchange *ex = &pss->ex;
 	janus_path path;
-	if(!parse_path(ex->path, admin ? parley_http.admin_base_path : parley_http.base_path, &path)) {
+	if (!parse_path(ex->path, admin ? parley_http.admin_base_path : parley_http.base_path, &path)) {
 		char *text = parley_http_error_text(0, NULL, 457, "Invalid path");
 		parley_tx_respond(ex, wsi, 404, "application/json", text, strlen(text));
 		free(text);
 		return;
 	}
-	for(size_t i = 0; i < G_N_ELEMENTS(janus_routes); i++) {
-		if(janus_routes[i].method == ex->method_index && janus_routes[i].segments == path.segments &&
-		   janus_routes[i].info == path.info && (!admin || janus_routes[i].admin)) {
+	for (size_t i = 0; i < G_N_ELEMENTS(janus_routes); i++) {
+		if (janus_routes[i].method == ex->method_index && janus_routes[i].segments == path.segments &&
+		    janus_routes[i].info == path.info && (!admin || janus_routes[i].admin)) {
 			janus_routes[i].handler(pss, wsi, admin, &path);
 			return;
 		}
@@ -364,13 +364,13 @@ void parley_http_janus_dispatch(http_pss *pss, struct lws *wsi, bool admin)
 void parley_http_janus_writable(http_pss *pss, struct lws *wsi)
 {
 	http_req *req = pss->req;
-	if(req == NULL || pss->ex.phase != PARLEY_TX_WAITING)
+	if (req == NULL || pss->ex.phase != PARLEY_TX_WAITING)
 		return;
 	g_mutex_lock(&parley_http.lock);
 	char *text = req->answer;
 	req->answer = NULL;
 	g_mutex_unlock(&parley_http.lock);
-	if(text != NULL)
+	if (text != NULL)
 		respond_text(pss, wsi, text);
 }
 
@@ -378,20 +378,20 @@ void parley_http_janus_writable(http_pss *pss, struct lws *wsi)
 void parley_http_janus_finish(http_pss *pss)
 {
 	http_req *req = pss->req;
-	if(req == NULL)
+	if (req == NULL)
 		return;
 	pss->req = NULL;
 	bool detached = false;
 	g_mutex_lock(&parley_http.lock);
 	req->gone = true;
-	if(req->mailbox != NULL && req->mailbox->poll == req) {
+	if (req->mailbox != NULL && req->mailbox->poll == req) {
 		req->mailbox->poll = NULL;
 		parley_http.longpolls--;
 		detached = true;
 	}
 	g_mutex_unlock(&parley_http.lock);
 	req->wsi = NULL;
-	if(detached) {
+	if (detached) {
 		parley_http_req_unref(req);
 		parley_http_mailbox_maybe_release(req->mailbox);
 	}
@@ -400,17 +400,17 @@ void parley_http_janus_finish(http_pss *pss)
 
 void parley_http_janus_wakeup(void)
 {
-	for(int guard = 0; guard < 100000; guard++) {
+	for (int guard = 0; guard < 100000; guard++) {
 		g_mutex_lock(&parley_http.lock);
 		http_req *req = g_queue_pop_head(&parley_http.ready);
-		if(req != NULL)
+		if (req != NULL)
 			req->mailbox->inflight--;
 		g_mutex_unlock(&parley_http.lock);
-		if(req == NULL)
+		if (req == NULL)
 			break;
-		if(req->probe_for != NULL)
+		if (req->probe_for != NULL)
 			parley_http_longpoll_probe_answered(req);
-		else if(req->wsi != NULL)
+		else if (req->wsi != NULL)
 			lws_callback_on_writable(req->wsi);
 		parley_http_mailbox_maybe_release(req->mailbox);
 		parley_http_req_unref(req);
@@ -420,13 +420,13 @@ void parley_http_janus_wakeup(void)
 
 int parley_http_send_message(parley_conn *conn, void *request_ctx, bool admin, json_t *message)
 {
-	if(parley_http.context == NULL || g_atomic_int_get(&parley_http.stopping) || message == NULL)
+	if (parley_http.context == NULL || g_atomic_int_get(&parley_http.stopping) || message == NULL)
 		return -1;
 	char *text = dump(message);
-	if(request_ctx != NULL) {
+	if (request_ctx != NULL) {
 		http_req *req = request_ctx;
 		g_mutex_lock(&parley_http.lock);
-		if(!req->gone) {
+		if (!req->gone) {
 			free(req->answer);
 			req->answer = text;
 			text = NULL;
@@ -438,31 +438,32 @@ int parley_http_send_message(parley_conn *conn, void *request_ctx, bool admin, j
 		return 0;
 	}
 	http_mailbox *mailbox = parley_http.core->conn_data(conn);
-	if(mailbox == NULL) {
+	if (mailbox == NULL) {
 		free(text);
 		return -1;
 	}
 	unsigned dropped = 0;
 	g_mutex_lock(&parley_http.lock);
-	if(mailbox->released) {
+	if (mailbox->released) {
 		g_mutex_unlock(&parley_http.lock);
 		free(text);
 		return -1;
 	}
 	g_queue_push_tail(&mailbox->events, text);
-	while(g_queue_get_length(&mailbox->events) > (guint)parley_http.max_events) {
+	while (g_queue_get_length(&mailbox->events) > (guint)parley_http.max_events) {
 		free(g_queue_pop_head(&mailbox->events));
 		dropped++;
 	}
 	bool wake = mailbox->poll != NULL && !mailbox->queued;
-	if(wake) {
+	if (wake) {
 		mailbox->queued = true;
 		g_queue_push_tail(&parley_http.wake, mailbox);
 	}
 	g_mutex_unlock(&parley_http.lock);
-	if(dropped > 0)
-		LOG(PARLEY_LOG_WARN, "event queue full (max_events %ld): dropped the oldest event", parley_http.max_events);
-	if(wake)
+	if (dropped > 0)
+		LOG(PARLEY_LOG_WARN, "event queue full (max_events %ld): dropped the oldest event",
+		    parley_http.max_events);
+	if (wake)
 		lws_cancel_service(parley_http.context);
 	return 0;
 }
@@ -470,17 +471,17 @@ int parley_http_send_message(parley_conn *conn, void *request_ctx, bool admin, j
 void parley_http_session_created(parley_conn *conn, uint64_t session_id)
 {
 	http_mailbox *mailbox = parley_http.core->conn_data(conn);
-	if(mailbox == NULL)
+	if (mailbox == NULL)
 		return;
 	g_mutex_lock(&parley_http.lock);
-	if(mailbox->released) {
+	if (mailbox->released) {
 		g_mutex_unlock(&parley_http.lock);
 		LOG(PARLEY_LOG_WARN, "session %" PRIu64 " created on a released connection", session_id);
 		return;
 	}
 	http_mailbox *previous = g_hash_table_lookup(parley_http.sessions, &session_id);
-	if(previous != mailbox) {
-		if(previous != NULL && previous->sessions > 0)
+	if (previous != mailbox) {
+		if (previous != NULL && previous->sessions > 0)
 			previous->sessions--;
 		uint64_t *key = g_new(uint64_t, 1);
 		*key = session_id;
@@ -493,14 +494,14 @@ void parley_http_session_created(parley_conn *conn, uint64_t session_id)
 void parley_http_session_over(parley_conn *conn, uint64_t session_id, bool timeout, bool claimed)
 {
 	http_mailbox *mailbox = parley_http.core->conn_data(conn);
-	if(mailbox == NULL)
+	if (mailbox == NULL)
 		return;
 	bool wake = false;
 	g_mutex_lock(&parley_http.lock);
-	if(g_hash_table_lookup(parley_http.sessions, &session_id) == mailbox && !mailbox->released &&
-	   !g_hash_table_contains(parley_http.lingering, &session_id)) {
+	if (g_hash_table_lookup(parley_http.sessions, &session_id) == mailbox && !mailbox->released &&
+	    !g_hash_table_contains(parley_http.lingering, &session_id)) {
 		mailbox->sessions--;
-		if(!g_queue_is_empty(&mailbox->events) && mailbox->poll == NULL && !claimed) {
+		if (!g_queue_is_empty(&mailbox->events) && mailbox->poll == NULL && !claimed) {
 			/* Keep the events (the "timeout" among them) for the next long-poll. */
 			uint64_t *key = g_new(uint64_t, 1);
 			gint64 *expiry = g_new(gint64, 1);
@@ -511,14 +512,14 @@ void parley_http_session_over(parley_conn *conn, uint64_t session_id, bool timeo
 		} else {
 			g_hash_table_remove(parley_http.sessions, &session_id);
 		}
-		if(!mailbox->queued) {
+		if (!mailbox->queued) {
 			mailbox->queued = true;
 			g_queue_push_tail(&parley_http.wake, mailbox);
 			wake = true;
 		}
 	}
 	g_mutex_unlock(&parley_http.lock);
-	if(wake && parley_http.context != NULL)
+	if (wake && parley_http.context != NULL)
 		lws_cancel_service(parley_http.context);
 }
 
@@ -550,9 +551,9 @@ void parley_http_janus_destroy(void)
 	GHashTableIter iter;
 	gpointer key, value;
 	g_hash_table_iter_init(&iter, parley_http.sessions);
-	while(g_hash_table_iter_next(&iter, &key, &value)) {
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
 		http_mailbox *mailbox = value;
-		if(!mailbox->released) {
+		if (!mailbox->released) {
 			mailbox->released = true;
 			g_ptr_array_add(held, mailbox);
 		}
@@ -564,9 +565,9 @@ void parley_http_janus_destroy(void)
 	g_queue_clear(&parley_http.wake);
 	g_mutex_unlock(&parley_http.lock);
 	http_req *req;
-	while((req = g_queue_pop_head(&ready)) != NULL)
+	while ((req = g_queue_pop_head(&ready)) != NULL)
 		parley_http_req_unref(req);
-	for(guint i = 0; i < held->len; i++) {
+	for (guint i = 0; i < held->len; i++) {
 		http_mailbox *mailbox = held->pdata[i];
 		parley_http.core->conn_closed(mailbox->conn);
 		parley_http.core->conn_unref(mailbox->conn);

@@ -16,10 +16,10 @@ static int longpoll_maxev(struct lws *wsi)
 {
 	char arg[32];
 	const char *text = lws_get_urlarg_by_name(wsi, "maxev=", arg, sizeof(arg));
-	if(text == NULL)
+	if (text == NULL)
 		return 1;
 	long value = strtol(text, NULL, 10);
-	if(value < 1)
+	if (value < 1)
 		return 1;
 	return value > parley_http.max_events ? (int)parley_http.max_events : (int)value;
 }
@@ -28,7 +28,7 @@ static int longpoll_maxev(struct lws *wsi)
  * Under lock. */
 static void forget_lingering_locked(http_mailbox *mailbox, uint64_t session_id)
 {
-	if(g_hash_table_remove(parley_http.lingering, &session_id)) {
+	if (g_hash_table_remove(parley_http.lingering, &session_id)) {
 		g_hash_table_remove(parley_http.sessions, &session_id);
 		mailbox->lingering--;
 	}
@@ -39,7 +39,7 @@ static void forget_lingering_locked(http_mailbox *mailbox, uint64_t session_id)
 static void longpoll_start(http_req *req, uint64_t session_id, bool lingering)
 {
 	http_mailbox *mailbox = req->mailbox;
-	if(mailbox == NULL) {
+	if (mailbox == NULL) {
 		/* The session lives on another transport: its events go there. */
 		lws_set_timer_usecs(req->wsi, parley_http.longpoll_timeout * LWS_US_PER_SEC);
 		return;
@@ -48,31 +48,31 @@ static void longpoll_start(http_req *req, uint64_t session_id, bool lingering)
 	bool waiting = false, ended = false;
 	g_mutex_lock(&parley_http.lock);
 	char *events = parley_http_take_events_locked(mailbox, req->maxev);
-	if(lingering) {
+	if (lingering) {
 		ended = events == NULL;
-		if(g_queue_is_empty(&mailbox->events))
+		if (g_queue_is_empty(&mailbox->events))
 			forget_lingering_locked(mailbox, session_id);
-	} else if(events == NULL) {
+	} else if (events == NULL) {
 		previous = mailbox->poll;
 		mailbox->poll = req;
 		g_atomic_int_inc(&req->refs); /* the slot's */
-		if(previous == NULL)
+		if (previous == NULL)
 			parley_http.longpolls++;
 		waiting = true;
 	}
 	g_mutex_unlock(&parley_http.lock);
-	if(previous != NULL) {
+	if (previous != NULL) {
 		/* One long-poll per mailbox: the older one returns now. */
 		parley_http_req_answer(previous, parley_http_keepalive_text(previous->maxev));
 		parley_http_req_unref(previous);
 	}
-	if(events != NULL)
+	if (events != NULL)
 		parley_http_req_answer(req, events);
-	else if(ended)
+	else if (ended)
 		parley_http_req_answer(req, parley_http_error_text(session_id, NULL, 458, "No such session"));
-	else if(waiting)
+	else if (waiting)
 		lws_set_timer_usecs(req->wsi, parley_http.longpoll_timeout * LWS_US_PER_SEC);
-	if(lingering)
+	if (lingering)
 		parley_http_mailbox_maybe_release(mailbox);
 }
 
@@ -86,19 +86,20 @@ static void longpoll_check_auth(http_req *poll, struct lws *wsi, uint64_t sessio
 	g_snprintf(transaction, sizeof(transaction), "longpoll-%" G_GINT64_FORMAT, g_get_monotonic_time());
 	json_t *message = json_pack("{s:s, s:I, s:s}", "janus", "keepalive", "session_id", (json_int_t)session_id,
 	                            "transaction", transaction);
-	for(size_t i = 0; i < G_N_ELEMENTS(args); i++) {
+	for (size_t i = 0; i < G_N_ELEMENTS(args); i++) {
 		char arg[1024];
 		const char *value = lws_get_urlarg_by_name(wsi, args[i][0], arg, sizeof(arg));
-		if(value != NULL)
+		if (value != NULL)
 			json_object_set_new(message, args[i][1], json_string(value));
 	}
 	http_mailbox *mailbox = poll->mailbox;
-	if(mailbox != NULL)
+	if (mailbox != NULL)
 		parley_http.core->conn_ref(mailbox->conn);
 	else
 		mailbox = parley_http_mailbox_new();
-	if(mailbox == NULL) {
-		parley_http_req_answer(poll, parley_http_error_text(session_id, NULL, 490, "cannot create a connection"));
+	if (mailbox == NULL) {
+		parley_http_req_answer(poll,
+		                       parley_http_error_text(session_id, NULL, 490, "cannot create a connection"));
 		json_decref(message);
 		return;
 	}
@@ -124,10 +125,10 @@ void parley_http_longpoll_probe_answered(http_req *probe)
 	probe->answer = NULL;
 	bool gone = poll->gone;
 	g_mutex_unlock(&parley_http.lock);
-	if(!gone && poll->wsi != NULL) {
+	if (!gone && poll->wsi != NULL) {
 		json_t *reply = answer != NULL ? json_loads(answer, 0, NULL) : NULL;
 		const char *verdict = json_string_value(json_object_get(reply, "janus"));
-		if(verdict != NULL && strcmp(verdict, "ack") == 0) {
+		if (verdict != NULL && strcmp(verdict, "ack") == 0) {
 			longpoll_start(poll, probe->session_id, false);
 		} else {
 			parley_http_req_answer(poll, answer);
@@ -145,8 +146,8 @@ void parley_http_longpoll_get(http_pss *pss, struct lws *wsi, bool admin, const 
 	bool lingering = false;
 	http_mailbox *mailbox = parley_http_mailbox_of(session_id, &lingering);
 	bool probe = !lingering && parley_http.auth_configured;
-	if(!lingering && !probe && parley_http.core->session_touch(session_id) != 0) {
-		if(mailbox != NULL)
+	if (!lingering && !probe && parley_http.core->session_touch(session_id) != 0) {
+		if (mailbox != NULL)
 			parley_http.core->conn_unref(mailbox->conn);
 		parley_http_respond_error(pss, wsi, session_id, NULL, 458, "No such session");
 		return;
@@ -157,7 +158,7 @@ void parley_http_longpoll_get(http_pss *pss, struct lws *wsi, bool admin, const 
 	req->session_id = session_id;
 	pss->req = req;
 	parley_http_wait_for_answer(pss, wsi);
-	if(probe)
+	if (probe)
 		longpoll_check_auth(req, wsi, session_id);
 	else
 		longpoll_start(req, session_id, lingering);
@@ -166,20 +167,20 @@ void parley_http_longpoll_get(http_pss *pss, struct lws *wsi, bool admin, const 
 void parley_http_janus_timer(http_pss *pss, struct lws *wsi)
 {
 	http_req *req = pss->req;
-	if(req == NULL || !req->longpoll || pss->ex.phase != PARLEY_TX_WAITING)
+	if (req == NULL || !req->longpoll || pss->ex.phase != PARLEY_TX_WAITING)
 		return;
 	bool detached = false, answered = false;
 	g_mutex_lock(&parley_http.lock);
-	if(req->mailbox != NULL && req->mailbox->poll == req) {
+	if (req->mailbox != NULL && req->mailbox->poll == req) {
 		req->mailbox->poll = NULL;
 		parley_http.longpolls--;
 		detached = true;
 	}
 	answered = req->answer != NULL;
 	g_mutex_unlock(&parley_http.lock);
-	if(detached || (req->mailbox == NULL && !answered))
+	if (detached || (req->mailbox == NULL && !answered))
 		parley_http_req_answer(req, parley_http_keepalive_text(req->maxev));
-	if(detached)
+	if (detached)
 		parley_http_req_unref(req);
 }
 
@@ -187,17 +188,17 @@ void parley_http_janus_timer(http_pss *pss, struct lws *wsi)
  * last session. Service thread. */
 void parley_http_longpoll_wakeup(void)
 {
-	for(int guard = 0; guard < 100000; guard++) {
+	for (int guard = 0; guard < 100000; guard++) {
 		g_mutex_lock(&parley_http.lock);
 		http_mailbox *mailbox = g_queue_pop_head(&parley_http.wake);
 		http_req *poll = NULL;
 		char *text = NULL;
-		if(mailbox != NULL) {
+		if (mailbox != NULL) {
 			mailbox->queued = false;
 			poll = mailbox->poll;
-			if(poll != NULL) {
+			if (poll != NULL) {
 				text = parley_http_take_events_locked(mailbox, poll->maxev);
-				if(text != NULL || mailbox->sessions == 0) {
+				if (text != NULL || mailbox->sessions == 0) {
 					mailbox->poll = NULL;
 					parley_http.longpolls--;
 				} else {
@@ -206,12 +207,14 @@ void parley_http_longpoll_wakeup(void)
 			}
 		}
 		g_mutex_unlock(&parley_http.lock);
-		if(mailbox == NULL)
+		if (mailbox == NULL)
 			break;
-		if(poll != NULL)
-			parley_http_req_answer(poll, text != NULL ? text : parley_http_error_text(0, NULL, 458, "No such session"));
+		if (poll != NULL)
+			parley_http_req_answer(poll, text != NULL
+			                                     ? text
+			                                     : parley_http_error_text(0, NULL, 458, "No such session"));
 		parley_http_mailbox_maybe_release(mailbox);
-		if(poll != NULL)
+		if (poll != NULL)
 			parley_http_req_unref(poll);
 	}
 }
@@ -224,11 +227,11 @@ void parley_http_janus_housekeeping(void)
 	GHashTableIter iter;
 	gpointer key, value;
 	g_hash_table_iter_init(&iter, parley_http.lingering);
-	while(g_hash_table_iter_next(&iter, &key, &value)) {
-		if(*(gint64 *)value > now)
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		if (*(gint64 *)value > now)
 			continue;
 		http_mailbox *mailbox = g_hash_table_lookup(parley_http.sessions, key);
-		if(mailbox != NULL) {
+		if (mailbox != NULL) {
 			mailbox->lingering--;
 			g_ptr_array_add(expired, mailbox);
 		}
@@ -236,7 +239,7 @@ void parley_http_janus_housekeeping(void)
 		g_hash_table_iter_remove(&iter);
 	}
 	g_mutex_unlock(&parley_http.lock);
-	for(guint i = 0; i < expired->len; i++)
+	for (guint i = 0; i < expired->len; i++)
 		parley_http_mailbox_maybe_release(expired->pdata[i]);
 	g_ptr_array_free(expired, TRUE);
 }

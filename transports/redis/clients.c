@@ -25,7 +25,7 @@ static gboolean on_ops(gpointer data)
 
 static int queue_op(rd_op *op)
 {
-	if(g_atomic_int_get(&parley_rd.stopping) || parley_rd.context == NULL) {
+	if (g_atomic_int_get(&parley_rd.stopping) || parley_rd.context == NULL) {
 		g_free(op->text);
 		g_free(op);
 		return -1;
@@ -34,20 +34,20 @@ static int queue_op(rd_op *op)
 	bool wake = false;
 	g_mutex_lock(&parley_rd.lock);
 	g_queue_push_tail(&parley_rd.ops, op);
-	if(!parley_rd.ops_scheduled)
+	if (!parley_rd.ops_scheduled)
 		parley_rd.ops_scheduled = wake = true;
 	g_mutex_unlock(&parley_rd.lock);
-	if(wake)
+	if (wake)
 		parley_rd_on_loop(on_ops, NULL);
 	return 0;
 }
 
 int parley_rd_send_message(parley_conn *conn, void *request_ctx, bool admin, json_t *message)
 {
-	if(conn == NULL || message == NULL)
+	if (conn == NULL || message == NULL)
 		return -1;
 	char *text = json_dumps(message, JSON_COMPACT);
-	if(text == NULL)
+	if (text == NULL)
 		return -1;
 	rd_op *op = g_new0(rd_op, 1);
 	op->kind = request_ctx != NULL ? RD_OP_REPLY : RD_OP_EVENT;
@@ -79,7 +79,7 @@ void parley_rd_session_over(parley_conn *conn, uint64_t session_id, bool timeout
 
 void parley_rd_out_free(rd_out *out)
 {
-	if(out == NULL)
+	if (out == NULL)
 		return;
 	parley_rd_ctx_free(out->ack);
 	g_free(out->target);
@@ -89,15 +89,17 @@ void parley_rd_out_free(rd_out *out)
 
 static void backlog_push(rd_out *out, bool front)
 {
-	if(g_queue_get_length(&parley_rd.backlog) >= (guint)parley_rd.max_queue) {
+	if (g_queue_get_length(&parley_rd.backlog) >= (guint)parley_rd.max_queue) {
 		rd_out *oldest = g_queue_pop_head(&parley_rd.backlog);
 		guint64 dropped = __atomic_add_fetch(&parley_rd.dropped, 1, __ATOMIC_RELAXED);
-		if(dropped == 1 || dropped % 100 == 0)
-			RD_LOG(PARLEY_LOG_WARN, "Redis unavailable and %ld messages waiting ([general] max_queue): "
-			       "dropped the oldest (%" G_GUINT64_FORMAT " dropped so far)", parley_rd.max_queue, dropped);
+		if (dropped == 1 || dropped % 100 == 0)
+			RD_LOG(PARLEY_LOG_WARN,
+			       "Redis unavailable and %ld messages waiting ([general] max_queue): "
+			       "dropped the oldest (%" G_GUINT64_FORMAT " dropped so far)",
+			       parley_rd.max_queue, dropped);
 		parley_rd_out_free(oldest);
 	}
-	if(front)
+	if (front)
 		g_queue_push_head(&parley_rd.backlog, out);
 	else
 		g_queue_push_tail(&parley_rd.backlog, out);
@@ -107,21 +109,21 @@ static void on_written(redisAsyncContext *ac, void *r, void *privdata)
 {
 	rd_out *out = privdata;
 	redisReply *reply = r;
-	if(reply == NULL) {
+	if (reply == NULL) {
 		/* The link went away before Redis confirmed: write it again later. */
-		if(g_atomic_int_get(&parley_rd.stopping))
+		if (g_atomic_int_get(&parley_rd.stopping))
 			parley_rd_out_free(out);
 		else
 			backlog_push(out, true);
 		return;
 	}
-	if(reply->type == REDIS_REPLY_ERROR) {
+	if (reply->type == REDIS_REPLY_ERROR) {
 		RD_LOG(PARLEY_LOG_WARN, "cannot write to %s: %s (message dropped)", out->target, reply->str);
 		__atomic_add_fetch(&parley_rd.dropped, 1, __ATOMIC_RELAXED);
 	} else {
 		__atomic_add_fetch(out->event ? &parley_rd.events_out : &parley_rd.replies_out, 1, __ATOMIC_RELAXED);
 	}
-	if(out->ack != NULL) {
+	if (out->ack != NULL) {
 		const char *argv[] = { "XACK", out->ack->stream, parley_rd.group, out->ack->id };
 		parley_rd_command(&parley_rd.writer, NULL, NULL, 4, argv, NULL);
 	}
@@ -130,12 +132,12 @@ static void on_written(redisAsyncContext *ac, void *r, void *privdata)
 
 void parley_rd_out_send(rd_out *out)
 {
-	if(!g_atomic_int_get(&parley_rd.online)) {
+	if (!g_atomic_int_get(&parley_rd.online)) {
 		backlog_push(out, false);
 		return;
 	}
 	int rc;
-	if(out->mode == RD_REPLY_PUBLISH) {
+	if (out->mode == RD_REPLY_PUBLISH) {
 		const char *argv[] = { "PUBLISH", out->target, out->text };
 		rc = parley_rd_command(&parley_rd.writer, on_written, out, 3, argv, NULL);
 	} else {
@@ -144,16 +146,16 @@ void parley_rd_out_send(rd_out *out)
 		const char *argv[] = { "XADD", out->target, "MAXLEN", "~", maxlen, "*", "message", out->text };
 		rc = parley_rd_command(&parley_rd.writer, on_written, out, G_N_ELEMENTS(argv), argv, NULL);
 	}
-	if(rc != 0)
+	if (rc != 0)
 		backlog_push(out, false);
 }
 
 void parley_rd_backlog_flush(void)
 {
 	guint n = g_queue_get_length(&parley_rd.backlog);
-	if(n > 0)
+	if (n > 0)
 		RD_LOG(PARLEY_LOG_INFO, "writing %u message(s) kept while Redis was away", n);
-	for(guint i = 0; i < n && g_atomic_int_get(&parley_rd.online); i++)
+	for (guint i = 0; i < n && g_atomic_int_get(&parley_rd.online); i++)
 		parley_rd_out_send(g_queue_pop_head(&parley_rd.backlog));
 }
 
@@ -171,8 +173,8 @@ rd_client *parley_rd_client_for(const char *reply_to, rd_reply_mode mode)
 {
 	char *key = g_strdup_printf("%c:%s", mode == RD_REPLY_PUBLISH ? 'p' : 's', reply_to);
 	rd_client *client = g_hash_table_lookup(parley_rd.clients, key);
-	if(client == NULL) {
-		if(g_hash_table_size(parley_rd.clients) >= (guint)parley_rd.max_clients) {
+	if (client == NULL) {
+		if (g_hash_table_size(parley_rd.clients) >= (guint)parley_rd.max_clients) {
 			g_free(key);
 			return NULL;
 		}
@@ -182,7 +184,7 @@ rd_client *parley_rd_client_for(const char *reply_to, rd_reply_mode mode)
 		client->reply_to = g_strdup(reply_to);
 		client->mode = mode;
 		client->conn = parley_rd.core->conn_new(&parley_rd_transport, client, client_free);
-		if(client->conn == NULL) {
+		if (client->conn == NULL) {
 			client_free(client);
 			return NULL;
 		}
@@ -209,14 +211,14 @@ void parley_rd_clients_sweep(void)
 	gpointer value;
 	GSList *idle = NULL;
 	g_hash_table_iter_init(&iter, parley_rd.clients);
-	while(g_hash_table_iter_next(&iter, NULL, &value)) {
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		rd_client *client = value;
-		if(client->sessions == 0 && now - client->last_used > parley_rd.client_idle * G_USEC_PER_SEC) {
+		if (client->sessions == 0 && now - client->last_used > parley_rd.client_idle * G_USEC_PER_SEC) {
 			g_hash_table_iter_steal(&iter);
 			idle = g_slist_prepend(idle, client);
 		}
 	}
-	for(GSList *l = idle; l != NULL; l = l->next)
+	for (GSList *l = idle; l != NULL; l = l->next)
 		close_client(l->data);
 	g_slist_free(idle);
 }
@@ -245,12 +247,12 @@ void parley_rd_session_touch(uint64_t session_id)
 
 void parley_rd_sessions_refresh(void)
 {
-	if(!g_atomic_int_get(&parley_rd.online))
+	if (!g_atomic_int_get(&parley_rd.online))
 		return;
 	GHashTableIter iter;
 	gpointer key;
 	g_hash_table_iter_init(&iter, parley_rd.sessions);
-	while(g_hash_table_iter_next(&iter, &key, NULL))
+	while (g_hash_table_iter_next(&iter, &key, NULL))
 		set_session_key(*(uint64_t *)key);
 }
 
@@ -258,7 +260,7 @@ static void session_created(rd_client *client, uint64_t session_id)
 {
 	uint64_t *id = g_new(uint64_t, 1);
 	*id = session_id;
-	if(!g_hash_table_contains(parley_rd.sessions, id))
+	if (!g_hash_table_contains(parley_rd.sessions, id))
 		client->sessions++;
 	g_hash_table_replace(parley_rd.sessions, id, client);
 	client->last_used = g_get_monotonic_time();
@@ -267,9 +269,9 @@ static void session_created(rd_client *client, uint64_t session_id)
 
 static void session_over(rd_client *client, uint64_t session_id)
 {
-	if(g_hash_table_lookup(parley_rd.sessions, &session_id) == client) {
+	if (g_hash_table_lookup(parley_rd.sessions, &session_id) == client) {
 		g_hash_table_remove(parley_rd.sessions, &session_id);
-		if(client->sessions > 0)
+		if (client->sessions > 0)
 			client->sessions--;
 	}
 	client->last_used = g_get_monotonic_time();
@@ -296,22 +298,22 @@ static void out_for(rd_op *op, const char *target, rd_reply_mode mode, rd_ctx *a
 static void op_apply(rd_op *op)
 {
 	rd_client *client = parley_rd.core->conn_data(op->conn);
-	switch(op->kind) {
+	switch (op->kind) {
 	case RD_OP_REPLY:
-		if(g_hash_table_remove(parley_rd.pending, op->ctx->tag) && parley_rd.inflight > 0)
+		if (g_hash_table_remove(parley_rd.pending, op->ctx->tag) && parley_rd.inflight > 0)
 			parley_rd.inflight--;
 		out_for(op, op->ctx->reply_to, op->ctx->mode, op->ctx);
 		break;
 	case RD_OP_EVENT:
-		if(client != NULL)
+		if (client != NULL)
 			out_for(op, client->reply_to, client->mode, NULL);
 		break;
 	case RD_OP_SESSION_CREATED:
-		if(client != NULL)
+		if (client != NULL)
 			session_created(client, op->session_id);
 		break;
 	case RD_OP_SESSION_OVER:
-		if(client != NULL)
+		if (client != NULL)
 			session_over(client, op->session_id);
 		break;
 	}
@@ -332,7 +334,7 @@ void parley_rd_ops_run(void)
 	parley_rd.ops_scheduled = false;
 	g_mutex_unlock(&parley_rd.lock);
 	rd_op *op;
-	while((op = g_queue_pop_head(&ops)) != NULL) {
+	while ((op = g_queue_pop_head(&ops)) != NULL) {
 		op_apply(op);
 		op_free(op);
 	}
@@ -344,7 +346,7 @@ void parley_rd_clients_destroy(void)
 	/* Closing a conn may end sessions: their ops are dropped below. */
 	GList *clients = g_hash_table_get_values(parley_rd.clients);
 	g_hash_table_steal_all(parley_rd.clients);
-	for(GList *l = clients; l != NULL; l = l->next)
+	for (GList *l = clients; l != NULL; l = l->next)
 		close_client(l->data);
 	g_list_free(clients);
 	g_mutex_lock(&parley_rd.lock);
@@ -352,12 +354,12 @@ void parley_rd_clients_destroy(void)
 	g_queue_init(&parley_rd.ops);
 	g_mutex_unlock(&parley_rd.lock);
 	rd_op *op;
-	while((op = g_queue_pop_head(&ops)) != NULL) {
-		if(op->kind == RD_OP_REPLY && !g_hash_table_contains(parley_rd.pending, op->ctx->tag))
+	while ((op = g_queue_pop_head(&ops)) != NULL) {
+		if (op->kind == RD_OP_REPLY && !g_hash_table_contains(parley_rd.pending, op->ctx->tag))
 			parley_rd_ctx_free(op->ctx); /* answered but never applied */
 		op_free(op);
 	}
 	rd_out *out;
-	while((out = g_queue_pop_head(&parley_rd.backlog)) != NULL)
+	while ((out = g_queue_pop_head(&parley_rd.backlog)) != NULL)
 		parley_rd_out_free(out);
 }

@@ -43,7 +43,7 @@ static void source_warn(const void *context, const char *line)
 	RD_LOG(PARLEY_LOG_WARN, "%s", line);
 }
 
-static const parley_util_setting_source settings = {source_get, source_warn, NULL};
+static const parley_util_setting_source settings = { source_get, source_warn, NULL };
 
 static long conf_long(const char *key, long fallback, long min, long max)
 {
@@ -59,9 +59,9 @@ static int read_config(void)
 {
 	parley_rd.url_text = conf_string("url", "redis://127.0.0.1:6379");
 	char error[160];
-	if(parley_util_redis_url_parse(parley_rd.url_text, &parley_rd.url, error, sizeof(error)) != 0) {
-		RD_LOG(PARLEY_LOG_ERROR, "[general] url (REDIS_URL) is not a Redis URL: %s; the Redis transport is not loaded",
-		       error);
+	if (parley_util_redis_url_parse(parley_rd.url_text, &parley_rd.url, error, sizeof(error)) != 0) {
+		RD_LOG(PARLEY_LOG_ERROR,
+		       "[general] url (REDIS_URL) is not a Redis URL: %s; the Redis transport is not loaded", error);
 		return -1;
 	}
 	parley_rd.prefix = conf_string("key_prefix", "parley:");
@@ -86,7 +86,7 @@ static int read_config(void)
 	parley_rd.max_clients = conf_long("max_clients", 1024, 1, 1000000);
 	parley_rd.client_idle = conf_long("client_idle", 120, 1, 86400 * 30);
 	parley_rd.connect_timeout_ms = conf_long("connect_timeout_ms", 2000, 10, 600000);
-	long core_max = 262144;   /* the core warns about its own unusable value */
+	long core_max = 262144; /* the core warns about its own unusable value */
 	parley_util_setting_int(parley_rd.core->config_get("parley", "limits", "max_message_size"), 1, LONG_MAX,
 	                        &core_max);
 	parley_rd.max_message = (size_t)conf_long("max_message_size", core_max, 64, 1L << 30);
@@ -123,11 +123,11 @@ static gboolean on_tick(gpointer data)
 {
 	static guint64 seconds;
 	seconds++;
-	if(seconds % (guint64)parley_rd.claim_interval == 0)
+	if (seconds % (guint64)parley_rd.claim_interval == 0)
 		parley_rd_streams_claim();
-	if(seconds % (guint64)MAX(1, parley_rd.session_ttl / 3) == 0)
+	if (seconds % (guint64)MAX(1, parley_rd.session_ttl / 3) == 0)
 		parley_rd_sessions_refresh();
-	if(seconds % 5 == 0)
+	if (seconds % 5 == 0)
 		parley_rd_clients_sweep();
 	parley_rd_streams_read();
 	return G_SOURCE_CONTINUE;
@@ -157,7 +157,7 @@ static gint64 stop_deadline;
 
 static gboolean on_stop_poll(gpointer data)
 {
-	if(parley_rd.writer.ac == NULL || g_get_monotonic_time() > stop_deadline) {
+	if (parley_rd.writer.ac == NULL || g_get_monotonic_time() > stop_deadline) {
 		parley_rd_link_stop();
 		g_main_loop_quit(parley_rd.loop);
 		return G_SOURCE_REMOVE;
@@ -169,18 +169,18 @@ static gboolean on_stop(gpointer data)
 {
 	parley_rd_ops_run();
 	stop_deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
-	if(parley_rd.read_retry_timer != NULL) {
+	if (parley_rd.read_retry_timer != NULL) {
 		g_source_destroy(parley_rd.read_retry_timer);
 		g_source_unref(parley_rd.read_retry_timer);
 		parley_rd.read_retry_timer = NULL;
 	}
-	if(parley_rd.reader.ac != NULL) {
+	if (parley_rd.reader.ac != NULL) {
 		redisAsyncContext *reader = parley_rd.reader.ac;
 		parley_rd.reader.ac = NULL;
 		parley_rd.reader.ready = false;
 		redisAsyncFree(reader);
 	}
-	if(parley_rd.writer.ac != NULL)
+	if (parley_rd.writer.ac != NULL)
 		redisAsyncDisconnect(parley_rd.writer.ac);
 	GSource *poll = g_timeout_source_new(10);
 	g_source_set_callback(poll, on_stop_poll, NULL, NULL);
@@ -195,20 +195,21 @@ static void rd_destroy(void);
 
 static int rd_init(const parley_transport_core *core)
 {
-	if(core == NULL || core->api_version != PARLEY_TRANSPORT_API_VERSION ||
-	   core->struct_size < sizeof(parley_transport_core))
+	if (core == NULL || core->api_version != PARLEY_TRANSPORT_API_VERSION ||
+	    core->struct_size < sizeof(parley_transport_core))
 		return -1;
 	memset(&parley_rd, 0, sizeof(parley_rd));
 	parley_rd.core = core;
-	if(read_config() != 0) {
+	if (read_config() != 0) {
 		free_config();
 		parley_rd.core = NULL;
 		return -1;
 	}
 	char error[256];
-	if(parley_rd_link_probe(error, sizeof(error)) != 0) {
-		if(!parley_rd.start_without_redis) {
-			RD_LOG(PARLEY_LOG_ERROR, "cannot reach Redis at %s:%d (%s): the Redis transport is not loaded "
+	if (parley_rd_link_probe(error, sizeof(error)) != 0) {
+		if (!parley_rd.start_without_redis) {
+			RD_LOG(PARLEY_LOG_ERROR,
+			       "cannot reach Redis at %s:%d (%s): the Redis transport is not loaded "
 			       "(set [general] start_without_redis = true to start and keep retrying)",
 			       parley_rd.url.host, parley_rd.url.port, error);
 			free_config();
@@ -235,7 +236,7 @@ static int rd_init(const parley_transport_core *core)
 
 static void rd_destroy(void)
 {
-	if(parley_rd.core == NULL || parley_rd.thread == NULL)
+	if (parley_rd.core == NULL || parley_rd.thread == NULL)
 		return;
 	g_atomic_int_set(&parley_rd.stopping, 1);
 	parley_rd_on_loop(on_stop, NULL);
@@ -246,7 +247,7 @@ static void rd_destroy(void)
 	GHashTableIter iter;
 	gpointer value;
 	g_hash_table_iter_init(&iter, parley_rd.pending);
-	while(g_hash_table_iter_next(&iter, NULL, &value))
+	while (g_hash_table_iter_next(&iter, NULL, &value))
 		parley_rd_ctx_free(value);
 	g_hash_table_destroy(parley_rd.pending);
 	g_hash_table_destroy(parley_rd.clients);
@@ -269,29 +270,27 @@ static bool rd_admin_enabled(void)
 	return parley_rd.thread != NULL && parley_rd.admin_enabled;
 }
 
-#define COUNTER(name) (json_int_t)__atomic_load_n(&parley_rd.name, __ATOMIC_RELAXED)
+#define COUNTER(name) (json_int_t) __atomic_load_n(&parley_rd.name, __ATOMIC_RELAXED)
 
 static json_t *rd_query_transport(json_t *request)
 {
 	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-	                 "connected", g_atomic_int_get(&parley_rd.online) != 0,
-	                 "host", parley_rd.url.host, "key_prefix", parley_rd.prefix,
-	                 "instance_id", parley_rd.instance_id, "group", parley_rd.group,
-	                 "requests_stream", parley_rd.key_requests,
-	                 "admin_stream", parley_rd.admin_enabled ? parley_rd.key_admin : NULL,
-	                 "port", (json_int_t)parley_rd.url.port,
-	                 "requests_in", COUNTER(requests_in), "replies_out", COUNTER(replies_out),
-	                 "events_out", COUNTER(events_out), "forwarded", COUNTER(forwarded),
-	                 "claimed", COUNTER(claimed), "dropped", COUNTER(dropped),
-	                 "reconnects", COUNTER(reconnects), "max_inflight", (json_int_t)parley_rd.max_inflight);
+	                 "connected", g_atomic_int_get(&parley_rd.online) != 0, "host", parley_rd.url.host,
+	                 "key_prefix", parley_rd.prefix, "instance_id", parley_rd.instance_id, "group", parley_rd.group,
+	                 "requests_stream", parley_rd.key_requests, "admin_stream",
+	                 parley_rd.admin_enabled ? parley_rd.key_admin : NULL, "port", (json_int_t)parley_rd.url.port,
+	                 "requests_in", COUNTER(requests_in), "replies_out", COUNTER(replies_out), "events_out",
+	                 COUNTER(events_out), "forwarded", COUNTER(forwarded), "claimed", COUNTER(claimed), "dropped",
+	                 COUNTER(dropped), "reconnects", COUNTER(reconnects), "max_inflight",
+	                 (json_int_t)parley_rd.max_inflight);
 }
 
 /* The environment variables of this transport's settings (the meeting
  * plugin reads the same two for its cluster mode). */
 static const parley_env_override rd_env_overrides[] = {
-	{"REDIS_URL", "general", "url"},
-	{"REDIS_KEY_PREFIX", "general", "key_prefix"},
-	{NULL},
+	{ "REDIS_URL", "general", "url" },
+	{ "REDIS_KEY_PREFIX", "general", "key_prefix" },
+	{ NULL },
 };
 
 const parley_transport parley_rd_transport = {

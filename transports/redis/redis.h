@@ -28,23 +28,23 @@
  * other command goes on the writer so a blocked read delays nothing. */
 typedef struct rd_link {
 	const char *name;
-	redisAsyncContext *ac;  /* loop; NULL while down */
-	bool ready;             /* connected (AUTH and SELECT queued first) */
+	redisAsyncContext *ac; /* loop; NULL while down */
+	bool ready;            /* connected (AUTH and SELECT queued first) */
 } rd_link;
 
 /* One reply_to destination: the transport_data of its parley_conn. */
 typedef struct rd_client {
 	parley_conn *conn;
-	char *key;              /* mode + reply_to: the clients table key */
+	char *key; /* mode + reply_to: the clients table key */
 	char *reply_to;
 	rd_reply_mode mode;
-	unsigned sessions;      /* loop */
-	gint64 last_used;       /* loop, monotonic µs */
+	unsigned sessions; /* loop */
+	gint64 last_used;  /* loop, monotonic µs */
 } rd_client;
 
 /* One request handed to the core: the core's request_ctx. */
 typedef struct rd_ctx {
-	char *tag;              /* "stream id": the pending table key */
+	char *tag; /* "stream id": the pending table key */
 	char *stream;
 	char *id;
 	char *reply_to;
@@ -53,10 +53,10 @@ typedef struct rd_ctx {
 
 /* One message waiting for (or written to) Redis. */
 typedef struct rd_out {
-	char *target;           /* stream or channel */
+	char *target; /* stream or channel */
 	rd_reply_mode mode;
 	char *text;
-	rd_ctx *ack;            /* XACK this request once written (owned) or NULL */
+	rd_ctx *ack; /* XACK this request once written (owned) or NULL */
 	bool event;
 } rd_out;
 
@@ -70,9 +70,9 @@ typedef enum rd_op_kind {
 /* A call from a core thread, applied on the loop. */
 typedef struct rd_op {
 	rd_op_kind kind;
-	parley_conn *conn;      /* a reference */
-	rd_ctx *ctx;            /* RD_OP_REPLY */
-	char *text;             /* RD_OP_REPLY, RD_OP_EVENT */
+	parley_conn *conn; /* a reference */
+	rd_ctx *ctx;       /* RD_OP_REPLY */
+	char *text;        /* RD_OP_REPLY, RD_OP_EVENT */
 	uint64_t session_id;
 } rd_op;
 
@@ -94,21 +94,21 @@ typedef struct rd_state {
 	GMainLoop *loop;
 	GThread *thread;
 	gint stopping;
-	gint online;            /* both links up and the groups exist (atomic for readers) */
+	gint online; /* both links up and the groups exist (atomic for readers) */
 	rd_link reader, writer;
-	long backoff_ms;        /* loop */
+	long backoff_ms;                             /* loop */
 	GSource *reconnect_timer, *read_retry_timer; /* loop */
-	bool reading;           /* loop: an XREADGROUP is outstanding */
-	unsigned inflight;      /* loop: requests handed to the core, not answered */
-	GHashTable *pending;    /* loop: tag → rd_ctx being answered */
-	GHashTable *clients;    /* loop: key → rd_client (holds the conn reference) */
-	GHashTable *sessions;   /* loop: &id → rd_client (borrowed) */
-	GQueue backlog;         /* loop: rd_out waiting for the writer */
+	bool reading;                                /* loop: an XREADGROUP is outstanding */
+	unsigned inflight;                           /* loop: requests handed to the core, not answered */
+	GHashTable *pending;                         /* loop: tag → rd_ctx being answered */
+	GHashTable *clients;                         /* loop: key → rd_client (holds the conn reference) */
+	GHashTable *sessions;                        /* loop: &id → rd_client (borrowed) */
+	GQueue backlog;                              /* loop: rd_out waiting for the writer */
 
 	/* calls from core threads */
 	GMutex lock;
-	GQueue ops;             /* rd_op; under lock */
-	bool ops_scheduled;     /* under lock */
+	GQueue ops;         /* rd_op; under lock */
+	bool ops_scheduled; /* under lock */
 
 	/* counters (atomic) */
 	guint64 requests_in, replies_out, events_out, forwarded, dropped, claimed, reconnects;
@@ -124,8 +124,8 @@ void parley_rd_on_loop(GSourceFunc fn, void *data); /* runs fn once on the loop 
 
 /* link.c */
 int parley_rd_link_probe(char *error, size_t error_size); /* blocking check at start */
-void parley_rd_link_start(void);      /* loop: connect both links */
-void parley_rd_link_stop(void);       /* loop: free both links */
+void parley_rd_link_start(void);                          /* loop: connect both links */
+void parley_rd_link_stop(void);                           /* loop: free both links */
 /* loop: a command on a link (argv lengths by strlen when `lengths` is NULL).
  * 0 when queued; -1 when the link is down (fn is NOT called then). */
 int parley_rd_command(rd_link *link, redisCallbackFn *fn, void *privdata, int argc, const char **argv,
@@ -133,9 +133,9 @@ int parley_rd_command(rd_link *link, redisCallbackFn *fn, void *privdata, int ar
 void parley_rd_link_lost(const char *why); /* loop: drop both links, reconnect later */
 
 /* streams.c (loop) */
-void parley_rd_streams_online(void);  /* links up: ensure groups, then read */
-void parley_rd_streams_read(void);    /* issue the next XREADGROUP if room */
-void parley_rd_streams_claim(void);   /* one XAUTOCLAIM pass */
+void parley_rd_streams_online(void); /* links up: ensure groups, then read */
+void parley_rd_streams_read(void);   /* issue the next XREADGROUP if room */
+void parley_rd_streams_claim(void);  /* one XAUTOCLAIM pass */
 void parley_rd_ctx_free(rd_ctx *ctx);
 
 /* clients.c */
@@ -143,13 +143,13 @@ int parley_rd_send_message(parley_conn *conn, void *request_ctx, bool admin, jso
 void parley_rd_session_created(parley_conn *conn, uint64_t session_id);
 void parley_rd_session_over(parley_conn *conn, uint64_t session_id, bool timeout, bool claimed);
 rd_client *parley_rd_client_for(const char *reply_to, rd_reply_mode mode); /* loop; NULL at the limit */
-void parley_rd_out_send(rd_out *out);  /* loop: write now or keep in the backlog */
+void parley_rd_out_send(rd_out *out);                                      /* loop: write now or keep in the backlog */
 void parley_rd_out_free(rd_out *out);
-void parley_rd_backlog_flush(void);    /* loop, once online */
-void parley_rd_sessions_refresh(void); /* loop: SET every local session key with its TTL */
+void parley_rd_backlog_flush(void);                /* loop, once online */
+void parley_rd_sessions_refresh(void);             /* loop: SET every local session key with its TTL */
 void parley_rd_session_touch(uint64_t session_id); /* loop: EXPIRE the key */
-void parley_rd_clients_sweep(void);    /* loop: close idle reply_to conns */
-void parley_rd_clients_destroy(void);  /* after the loop stopped */
-void parley_rd_ops_run(void);          /* loop: apply queued ops */
+void parley_rd_clients_sweep(void);                /* loop: close idle reply_to conns */
+void parley_rd_clients_destroy(void);              /* after the loop stopped */
+void parley_rd_ops_run(void);                      /* loop: apply queued ops */
 
 #endif

@@ -32,7 +32,7 @@ static rd_ctx *ctx_new(const char *stream, const char *id, const char *reply_to,
 
 void parley_rd_ctx_free(rd_ctx *ctx)
 {
-	if(ctx == NULL)
+	if (ctx == NULL)
 		return;
 	g_free(ctx->tag);
 	g_free(ctx->stream);
@@ -51,7 +51,7 @@ static void ctx_begin(rd_ctx *ctx)
 /* No longer being worked on (the answer, if any, is now an rd_out). */
 static void ctx_end(rd_ctx *ctx)
 {
-	if(g_hash_table_remove(parley_rd.pending, ctx->tag) && parley_rd.inflight > 0)
+	if (g_hash_table_remove(parley_rd.pending, ctx->tag) && parley_rd.inflight > 0)
 		parley_rd.inflight--;
 }
 
@@ -72,7 +72,7 @@ static void answer_error(rd_ctx *ctx, const char *transaction, int code, const c
 	out->text = json_dumps(error, JSON_COMPACT);
 	out->ack = ctx;
 	json_decref(error);
-	if(out->text == NULL) {
+	if (out->text == NULL) {
 		parley_rd_out_free(out);
 		return;
 	}
@@ -90,13 +90,13 @@ static bool session_is_local(uint64_t session_id)
 static void dispatch(rd_ctx *ctx, bool admin, json_t *message, uint64_t session_id)
 {
 	rd_client *client = parley_rd_client_for(ctx->reply_to, ctx->mode);
-	if(client == NULL) {
+	if (client == NULL) {
 		answer_error(ctx, json_string_value(json_object_get(message, "transaction")), 490,
 		             "too many reply_to destinations on this instance ([general] max_clients)");
 		return;
 	}
 	__atomic_add_fetch(&parley_rd.requests_in, 1, __ATOMIC_RELAXED);
-	if(session_id != 0 && session_is_local(session_id))
+	if (session_id != 0 && session_is_local(session_id))
 		parley_rd_session_touch(session_id);
 	parley_rd.core->incoming_request(client->conn, ctx, admin, message);
 }
@@ -105,8 +105,8 @@ static void dispatch(rd_ctx *ctx, bool admin, json_t *message, uint64_t session_
 
 typedef struct rd_lookup {
 	rd_ctx *ctx;
-	json_t *message;        /* a reference */
-	char *request;          /* the entry's request text */
+	json_t *message; /* a reference */
+	char *request;   /* the entry's request text */
 	bool admin;
 	unsigned hops;
 	uint64_t session_id;
@@ -124,11 +124,11 @@ static void on_forwarded(redisAsyncContext *ac, void *r, void *privdata)
 	rd_lookup *lookup = privdata;
 	redisReply *reply = r;
 	rd_ctx *ctx = lookup->ctx;
-	if(reply == NULL) {
+	if (reply == NULL) {
 		/* Link lost: not acknowledged, so a claim pass brings it back. */
 		ctx_end(ctx);
 		parley_rd_ctx_free(ctx);
-	} else if(reply->type == REDIS_REPLY_ERROR) {
+	} else if (reply->type == REDIS_REPLY_ERROR) {
 		char reason[256];
 		snprintf(reason, sizeof(reason), "cannot forward to the instance owning the session: %s", reply->str);
 		answer_error(ctx, json_string_value(json_object_get(lookup->message, "transaction")), 490, reason);
@@ -147,12 +147,22 @@ static void forward(rd_lookup *lookup, const char *owner)
 	char *stream = parley_redis_instance_stream(parley_rd.prefix, owner);
 	char hops[16];
 	snprintf(hops, sizeof(hops), "%u", lookup->hops + 1);
-	const char *argv[] = { "XADD", stream, "*", "request", lookup->request, "reply_to", lookup->ctx->reply_to,
-	                       "reply_mode", lookup->ctx->mode == RD_REPLY_PUBLISH ? "publish" : "stream",
-	                       "admin", lookup->admin ? "1" : "0", "hops", hops };
-	RD_LOG(PARLEY_LOG_DEBUG, "forwarding %s (session %" G_GUINT64_FORMAT ") to instance %s",
-	       lookup->ctx->tag, lookup->session_id, owner);
-	if(parley_rd_command(&parley_rd.writer, on_forwarded, lookup, G_N_ELEMENTS(argv), argv, NULL) != 0)
+	const char *argv[] = { "XADD",
+		               stream,
+		               "*",
+		               "request",
+		               lookup->request,
+		               "reply_to",
+		               lookup->ctx->reply_to,
+		               "reply_mode",
+		               lookup->ctx->mode == RD_REPLY_PUBLISH ? "publish" : "stream",
+		               "admin",
+		               lookup->admin ? "1" : "0",
+		               "hops",
+		               hops };
+	RD_LOG(PARLEY_LOG_DEBUG, "forwarding %s (session %" G_GUINT64_FORMAT ") to instance %s", lookup->ctx->tag,
+	       lookup->session_id, owner);
+	if (parley_rd_command(&parley_rd.writer, on_forwarded, lookup, G_N_ELEMENTS(argv), argv, NULL) != 0)
 		on_forwarded(NULL, NULL, lookup);
 	g_free(stream);
 }
@@ -161,11 +171,11 @@ static void on_owner(redisAsyncContext *ac, void *r, void *privdata)
 {
 	rd_lookup *lookup = privdata;
 	redisReply *reply = r;
-	if(reply == NULL) {
+	if (reply == NULL) {
 		on_forwarded(NULL, NULL, lookup);
 		return;
 	}
-	if(reply->type == REDIS_REPLY_STRING && strcmp(reply->str, parley_rd.instance_id) != 0) {
+	if (reply->type == REDIS_REPLY_STRING && strcmp(reply->str, parley_rd.instance_id) != 0) {
 		forward(lookup, reply->str);
 		return;
 	}
@@ -174,8 +184,8 @@ static void on_owner(redisAsyncContext *ac, void *r, void *privdata)
 	lookup_free(lookup);
 }
 
-static void look_up_owner(rd_ctx *ctx, bool admin, json_t *message, const char *request, size_t length,
-                          unsigned hops, uint64_t session_id)
+static void look_up_owner(rd_ctx *ctx, bool admin, json_t *message, const char *request, size_t length, unsigned hops,
+                          uint64_t session_id)
 {
 	rd_lookup *lookup = g_new0(rd_lookup, 1);
 	lookup->ctx = ctx;
@@ -186,7 +196,7 @@ static void look_up_owner(rd_ctx *ctx, bool admin, json_t *message, const char *
 	lookup->session_id = session_id;
 	char *key = parley_redis_session_key(parley_rd.prefix, (unsigned long long)session_id);
 	const char *argv[] = { "GET", key };
-	if(parley_rd_command(&parley_rd.writer, on_owner, lookup, 2, argv, NULL) != 0)
+	if (parley_rd_command(&parley_rd.writer, on_owner, lookup, 2, argv, NULL) != 0)
 		on_forwarded(NULL, NULL, lookup);
 	g_free(key);
 }
@@ -197,15 +207,15 @@ static void look_up_owner(rd_ctx *ctx, bool admin, json_t *message, const char *
 
 static void handle_entry(const char *stream, const redisReply *entry)
 {
-	if(entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 || entry->element[0]->type != REDIS_REPLY_STRING)
+	if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 || entry->element[0]->type != REDIS_REPLY_STRING)
 		return;
 	const char *id = entry->element[0]->str;
 	const redisReply *fields = entry->element[1];
 	char tag[640];
 	snprintf(tag, sizeof(tag), "%s %s", stream, id);
-	if(g_hash_table_contains(parley_rd.pending, tag))
+	if (g_hash_table_contains(parley_rd.pending, tag))
 		return;
-	if(fields->type != REDIS_REPLY_ARRAY || fields->elements > MAX_FIELDS) {
+	if (fields->type != REDIS_REPLY_ARRAY || fields->elements > MAX_FIELDS) {
 		RD_LOG(PARLEY_LOG_WARN, "dropped entry %s on %s: %s", id, stream,
 		       fields->type != REDIS_REPLY_ARRAY ? "no fields" : "too many fields");
 		__atomic_add_fetch(&parley_rd.dropped, 1, __ATOMIC_RELAXED);
@@ -215,7 +225,7 @@ static void handle_entry(const char *stream, const redisReply *entry)
 	const char *items[MAX_FIELDS];
 	size_t lengths[MAX_FIELDS];
 	size_t count = 0;
-	for(size_t i = 0; i < fields->elements; i++) {
+	for (size_t i = 0; i < fields->elements; i++) {
 		const redisReply *item = fields->element[i];
 		items[count] = item->type == REDIS_REPLY_STRING ? item->str : "";
 		lengths[count++] = item->type == REDIS_REPLY_STRING ? item->len : 0;
@@ -223,7 +233,7 @@ static void handle_entry(const char *stream, const redisReply *entry)
 	rd_entry_fields f;
 	rd_entry_status status = parley_redis_entry_parse(items, lengths, count, parley_rd.reply_prefix,
 	                                                  parley_rd.max_message, &f);
-	if(status == RD_ENTRY_NO_REPLY) {
+	if (status == RD_ENTRY_NO_REPLY) {
 		RD_LOG(PARLEY_LOG_WARN, "dropped entry %s on %s: %s", id, stream, f.reason);
 		__atomic_add_fetch(&parley_rd.dropped, 1, __ATOMIC_RELAXED);
 		ack(stream, id);
@@ -231,34 +241,35 @@ static void handle_entry(const char *stream, const redisReply *entry)
 	}
 	rd_ctx *ctx = ctx_new(stream, id, f.reply_to, f.reply_to_length, f.mode);
 	ctx_begin(ctx);
-	if(status == RD_ENTRY_BAD) {
+	if (status == RD_ENTRY_BAD) {
 		answer_error(ctx, NULL, f.code, f.reason);
 		return;
 	}
 	json_error_t error;
 	json_t *message = json_loadb(f.request, f.request_length, JSON_DECODE_ANY, &error);
-	if(message == NULL) {
+	if (message == NULL) {
 		char reason[256];
 		snprintf(reason, sizeof(reason), "JSON error: on line %d: %s", error.line, error.text);
 		answer_error(ctx, NULL, 454, reason);
 		return;
 	}
-	if(!json_is_object(message)) {
+	if (!json_is_object(message)) {
 		answer_error(ctx, NULL, 455, "JSON error: not an object");
 		json_decref(message);
 		return;
 	}
 	bool on_instance = strcmp(stream, parley_rd.key_instance) == 0;
 	bool admin = strcmp(stream, parley_rd.key_admin) == 0 || (on_instance && f.admin);
-	if(admin && !parley_rd.admin_enabled) {
+	if (admin && !parley_rd.admin_enabled) {
 		answer_error(ctx, json_string_value(json_object_get(message, "transaction")), 403,
 		             "the admin API is disabled on this instance ([general] admin_enabled)");
 		json_decref(message);
 		return;
 	}
 	json_t *sid = json_object_get(message, "session_id");
-	uint64_t session_id = json_is_integer(sid) && json_integer_value(sid) > 0 ? (uint64_t)json_integer_value(sid) : 0;
-	if(!on_instance && f.hops == 0 && session_id != 0 && !session_is_local(session_id))
+	uint64_t session_id = json_is_integer(sid) && json_integer_value(sid) > 0 ? (uint64_t)json_integer_value(sid)
+	                                                                          : 0;
+	if (!on_instance && f.hops == 0 && session_id != 0 && !session_is_local(session_id))
 		look_up_owner(ctx, admin, message, f.request, f.request_length, f.hops, session_id);
 	else
 		dispatch(ctx, admin, message, session_id);
@@ -268,12 +279,12 @@ static void handle_entry(const char *stream, const redisReply *entry)
 /* [stream, [entry ...]] lists of an XREADGROUP answer. */
 static void handle_streams(const redisReply *reply)
 {
-	for(size_t s = 0; s < reply->elements; s++) {
+	for (size_t s = 0; s < reply->elements; s++) {
 		const redisReply *item = reply->element[s];
-		if(item->type != REDIS_REPLY_ARRAY || item->elements < 2 || item->element[0]->type != REDIS_REPLY_STRING ||
-		   item->element[1]->type != REDIS_REPLY_ARRAY)
+		if (item->type != REDIS_REPLY_ARRAY || item->elements < 2 ||
+		    item->element[0]->type != REDIS_REPLY_STRING || item->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
-		for(size_t e = 0; e < item->element[1]->elements; e++)
+		for (size_t e = 0; e < item->element[1]->elements; e++)
 			handle_entry(item->element[0]->str, item->element[1]->element[e]);
 	}
 }
@@ -285,7 +296,7 @@ static size_t stream_keys(const char **keys)
 	size_t n = 0;
 	keys[n++] = parley_rd.key_requests;
 	keys[n++] = parley_rd.key_instance;
-	if(parley_rd.admin_enabled)
+	if (parley_rd.admin_enabled)
 		keys[n++] = parley_rd.key_admin;
 	return n;
 }
@@ -302,7 +313,7 @@ static gboolean on_read_retry(gpointer data)
 
 static void retry_read_later(void)
 {
-	if(parley_rd.read_retry_timer != NULL)
+	if (parley_rd.read_retry_timer != NULL)
 		return;
 	parley_rd.read_retry_timer = g_timeout_source_new(1000);
 	g_source_set_callback(parley_rd.read_retry_timer, on_read_retry, NULL, NULL);
@@ -313,11 +324,12 @@ static void on_read(redisAsyncContext *ac, void *r, void *privdata)
 {
 	redisReply *reply = r;
 	parley_rd.reading = false;
-	if(reply == NULL)
+	if (reply == NULL)
 		return; /* the link went away: reconnecting reads again */
-	if(reply->type == REDIS_REPLY_ERROR) {
-		if(g_str_has_prefix(reply->str, "NOGROUP")) {
-			RD_LOG(PARLEY_LOG_WARN, "the consumer groups are gone (Redis restarted empty?): creating them again");
+	if (reply->type == REDIS_REPLY_ERROR) {
+		if (g_str_has_prefix(reply->str, "NOGROUP")) {
+			RD_LOG(PARLEY_LOG_WARN,
+			       "the consumer groups are gone (Redis restarted empty?): creating them again");
 			ensure_groups();
 		} else {
 			RD_LOG(PARLEY_LOG_ERROR, "XREADGROUP failed: %s (retrying in 1 s)", reply->str);
@@ -325,18 +337,18 @@ static void on_read(redisAsyncContext *ac, void *r, void *privdata)
 		}
 		return;
 	}
-	if(reply->type == REDIS_REPLY_ARRAY)
+	if (reply->type == REDIS_REPLY_ARRAY)
 		handle_streams(reply);
 	parley_rd_streams_read();
 }
 
 void parley_rd_streams_read(void)
 {
-	if(!g_atomic_int_get(&parley_rd.online) || parley_rd.reading || g_atomic_int_get(&parley_rd.stopping) ||
-	   parley_rd.read_retry_timer != NULL)
+	if (!g_atomic_int_get(&parley_rd.online) || parley_rd.reading || g_atomic_int_get(&parley_rd.stopping) ||
+	    parley_rd.read_retry_timer != NULL)
 		return;
 	long room = parley_rd.max_inflight - (long)parley_rd.inflight;
-	if(room <= 0)
+	if (room <= 0)
 		return; /* an answer going out calls back here */
 	char count[24], block[24];
 	snprintf(count, sizeof(count), "%ld", MIN(room, parley_rd.read_count));
@@ -344,13 +356,13 @@ void parley_rd_streams_read(void)
 	const char *keys[3];
 	size_t n = stream_keys(keys);
 	const char *argv[16] = { "XREADGROUP", "GROUP", parley_rd.group, parley_rd.instance_id, "COUNT", count,
-	                         "BLOCK", block, "STREAMS" };
+		                 "BLOCK",      block,   "STREAMS" };
 	int argc = 9;
-	for(size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		argv[argc++] = keys[i];
-	for(size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		argv[argc++] = ">";
-	if(parley_rd_command(&parley_rd.reader, on_read, NULL, argc, argv, NULL) == 0)
+	if (parley_rd_command(&parley_rd.reader, on_read, NULL, argc, argv, NULL) == 0)
 		parley_rd.reading = true;
 }
 
@@ -358,39 +370,39 @@ static void on_claim(redisAsyncContext *ac, void *r, void *privdata)
 {
 	const char *stream = privdata; /* one of the key_* strings */
 	redisReply *reply = r;
-	if(reply == NULL)
+	if (reply == NULL)
 		return;
-	if(reply->type == REDIS_REPLY_ERROR) {
-		if(!g_str_has_prefix(reply->str, "NOGROUP"))
+	if (reply->type == REDIS_REPLY_ERROR) {
+		if (!g_str_has_prefix(reply->str, "NOGROUP"))
 			RD_LOG(PARLEY_LOG_WARN, "XAUTOCLAIM on %s failed: %s", stream, reply->str);
 		return;
 	}
-	if(reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 || reply->element[1]->type != REDIS_REPLY_ARRAY)
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 || reply->element[1]->type != REDIS_REPLY_ARRAY)
 		return;
 	const redisReply *entries = reply->element[1];
-	if(entries->elements > 0) {
+	if (entries->elements > 0) {
 		RD_LOG(PARLEY_LOG_INFO, "claimed %zu unacknowledged request(s) on %s", entries->elements, stream);
 		__atomic_add_fetch(&parley_rd.claimed, entries->elements, __ATOMIC_RELAXED);
 	}
-	for(size_t e = 0; e < entries->elements; e++)
+	for (size_t e = 0; e < entries->elements; e++)
 		handle_entry(stream, entries->element[e]);
 }
 
 void parley_rd_streams_claim(void)
 {
-	if(!g_atomic_int_get(&parley_rd.online))
+	if (!g_atomic_int_get(&parley_rd.online))
 		return;
 	long room = parley_rd.max_inflight - (long)parley_rd.inflight;
-	if(room <= 0)
+	if (room <= 0)
 		return;
 	char idle[24], count[24];
 	snprintf(idle, sizeof(idle), "%ld", parley_rd.claim_idle_ms);
 	snprintf(count, sizeof(count), "%ld", MIN(room, parley_rd.read_count));
 	const char *keys[3];
 	size_t n = stream_keys(keys);
-	for(size_t i = 0; i < n; i++) {
-		const char *argv[] = { "XAUTOCLAIM", keys[i], parley_rd.group, parley_rd.instance_id, idle, "0-0",
-		                       "COUNT", count };
+	for (size_t i = 0; i < n; i++) {
+		const char *argv[] = { "XAUTOCLAIM", keys[i], parley_rd.group, parley_rd.instance_id,
+			               idle,         "0-0",   "COUNT",         count };
 		parley_rd_command(&parley_rd.writer, on_claim, (void *)keys[i], G_N_ELEMENTS(argv), argv, NULL);
 	}
 }
@@ -398,15 +410,15 @@ void parley_rd_streams_claim(void)
 static void on_group(redisAsyncContext *ac, void *r, void *privdata)
 {
 	redisReply *reply = r;
-	if(reply == NULL)
+	if (reply == NULL)
 		return;
-	if(reply->type == REDIS_REPLY_ERROR && !g_str_has_prefix(reply->str, "BUSYGROUP"))
+	if (reply->type == REDIS_REPLY_ERROR && !g_str_has_prefix(reply->str, "BUSYGROUP"))
 		RD_LOG(PARLEY_LOG_ERROR, "cannot create the consumer group: %s", reply->str);
-	if(privdata == NULL)
+	if (privdata == NULL)
 		return; /* not the last one */
 	bool was_online = g_atomic_int_get(&parley_rd.online);
 	g_atomic_int_set(&parley_rd.online, 1);
-	if(!was_online) {
+	if (!was_online) {
 		RD_LOG(PARLEY_LOG_INFO, "connected to Redis at %s:%d (db %d): requests on %s, %s%s%s; instance %s",
 		       parley_rd.url.host, parley_rd.url.port, parley_rd.url.db, parley_rd.key_requests,
 		       parley_rd.key_instance, parley_rd.admin_enabled ? ", " : "",
@@ -423,7 +435,7 @@ static void ensure_groups(void)
 {
 	const char *keys[3];
 	size_t n = stream_keys(keys);
-	for(size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const char *argv[] = { "XGROUP", "CREATE", keys[i], parley_rd.group, "0", "MKSTREAM" };
 		parley_rd_command(&parley_rd.writer, on_group, i + 1 == n ? (void *)keys[i] : NULL, 6, argv, NULL);
 	}

@@ -20,22 +20,22 @@
 #define LOG(level, ...) parley_ws.core->log(level, WS_PACKAGE, __VA_ARGS__)
 
 typedef struct ws_out {
-	unsigned char *buffer;  /* LWS_PRE headroom + text */
+	unsigned char *buffer; /* LWS_PRE headroom + text */
 	size_t length;
 } ws_out;
 
 struct ws_client {
 	parley_conn *conn;
 	const ws_flavour *flavour;
-	struct lws *wsi;        /* service thread; NULL once closed */
+	struct lws *wsi; /* service thread; NULL once closed */
 	char remote_ip[64];
 	/* service thread */
 	GByteArray *rx;
 	bool rx_overflow;
 	/* under lock */
-	GQueue out;             /* ws_out */
+	GQueue out; /* ws_out */
 	bool closed;
-	bool scheduled;         /* in parley_ws.ready */
+	bool scheduled; /* in parley_ws.ready */
 	bool too_slow;
 	bool close_after_flush; /* 1009 after the error reply went out */
 };
@@ -50,9 +50,9 @@ static void client_free(void *data)
 {
 	ws_client *client = data;
 	ws_out *out;
-	while((out = g_queue_pop_head(&client->out)) != NULL)
+	while ((out = g_queue_pop_head(&client->out)) != NULL)
 		out_free(out);
-	if(client->rx != NULL)
+	if (client->rx != NULL)
 		g_byte_array_unref(client->rx);
 	g_free(client);
 }
@@ -62,7 +62,7 @@ static int client_queue(ws_client *client, json_t *message)
 {
 	size_t length = 0;
 	unsigned char *buffer = parley_tx_json_buffer(message, &length);
-	if(buffer == NULL)
+	if (buffer == NULL)
 		return -1;
 	ws_out *out = g_new(ws_out, 1);
 	out->buffer = buffer;
@@ -70,24 +70,24 @@ static int client_queue(ws_client *client, json_t *message)
 	parley_ws.core->conn_ref(client->conn); /* for the ready list, if needed */
 	bool schedule = false, dropped = false, slow_now = false;
 	g_mutex_lock(&parley_ws.lock);
-	if(client->closed || client->too_slow) {
+	if (client->closed || client->too_slow) {
 		dropped = true;
-	} else if(g_queue_get_length(&client->out) >= (guint)parley_ws.max_queue) {
+	} else if (g_queue_get_length(&client->out) >= (guint)parley_ws.max_queue) {
 		client->too_slow = slow_now = dropped = true;
 	} else {
 		g_queue_push_tail(&client->out, out);
 	}
-	if((!dropped || slow_now) && !client->scheduled && !client->closed) {
+	if ((!dropped || slow_now) && !client->scheduled && !client->closed) {
 		client->scheduled = schedule = true;
 		g_queue_push_tail(&parley_ws.ready, client);
 	}
 	g_mutex_unlock(&parley_ws.lock);
-	if(dropped)
+	if (dropped)
 		out_free(out);
-	if(slow_now)
+	if (slow_now)
 		LOG(PARLEY_LOG_WARN, "client %s too slow (%ld messages pending): closing", client->remote_ip,
 		    parley_ws.max_queue);
-	if(!schedule)
+	if (!schedule)
 		parley_ws.core->conn_unref(client->conn);
 	else
 		lws_cancel_service(parley_ws.context);
@@ -96,25 +96,25 @@ static int client_queue(ws_client *client, json_t *message)
 
 int parley_ws_send_message(parley_conn *conn, void *request_ctx, bool admin, json_t *message)
 {
-	if(parley_ws.context == NULL || g_atomic_int_get(&parley_ws.stopping) || message == NULL)
+	if (parley_ws.context == NULL || g_atomic_int_get(&parley_ws.stopping) || message == NULL)
 		return -1;
 	ws_client *client = parley_ws.core->conn_data(conn);
-	if(client == NULL)
+	if (client == NULL)
 		return -1;
 	return client_queue(client, message);
 }
 
 void parley_ws_clients_wakeup(void)
 {
-	for(int guard = 0; guard < 100000; guard++) {
+	for (int guard = 0; guard < 100000; guard++) {
 		g_mutex_lock(&parley_ws.lock);
 		ws_client *client = g_queue_pop_head(&parley_ws.ready);
-		if(client != NULL)
+		if (client != NULL)
 			client->scheduled = false;
 		g_mutex_unlock(&parley_ws.lock);
-		if(client == NULL)
+		if (client == NULL)
 			break;
-		if(client->wsi != NULL)
+		if (client->wsi != NULL)
 			lws_callback_on_writable(client->wsi);
 		parley_ws.core->conn_unref(client->conn);
 	}
@@ -127,7 +127,7 @@ void parley_ws_clients_destroy(void)
 	g_queue_init(&parley_ws.ready);
 	g_mutex_unlock(&parley_ws.lock);
 	ws_client *client;
-	while((client = g_queue_pop_head(&ready)) != NULL)
+	while ((client = g_queue_pop_head(&ready)) != NULL)
 		parley_ws.core->conn_unref(client->conn);
 }
 
@@ -135,7 +135,7 @@ void parley_ws_clients_destroy(void)
 static void reply_error(ws_client *client, const char *transaction, int code, const char *reason)
 {
 	json_t *error = parley_ws.core->error_reply(0, transaction, code, reason);
-	if(error != NULL) {
+	if (error != NULL) {
 		client_queue(client, error);
 		json_decref(error);
 	}
@@ -147,13 +147,13 @@ static void handle_message(ws_client *client, const char *text, size_t length)
 	__atomic_add_fetch(&parley_ws.messages_in, 1, __ATOMIC_RELAXED);
 	json_error_t error;
 	json_t *message = json_loadb(text, length, JSON_DECODE_ANY, &error);
-	if(message == NULL) {
+	if (message == NULL) {
 		char reason[256];
 		snprintf(reason, sizeof(reason), "JSON error: on line %d: %s", error.line, error.text);
 		reply_error(client, NULL, 454, reason);
 		return;
 	}
-	if(!json_is_object(message)) {
+	if (!json_is_object(message)) {
 		reply_error(client, NULL, 455, "JSON error: not an object");
 		json_decref(message);
 		return;
@@ -165,9 +165,9 @@ static void handle_message(ws_client *client, const char *text, size_t length)
 static void on_receive(ws_client *client, struct lws *wsi, const void *in, size_t len)
 {
 	bool last = lws_is_final_fragment(wsi);
-	if(client->rx_overflow)
+	if (client->rx_overflow)
 		return;
-	if(client->rx->len + len > parley_ws.max_frame) {
+	if (client->rx->len + len > parley_ws.max_frame) {
 		client->rx_overflow = true;
 		g_byte_array_set_size(client->rx, 0);
 		char reason[96];
@@ -179,12 +179,12 @@ static void on_receive(ws_client *client, struct lws *wsi, const void *in, size_
 		lws_callback_on_writable(wsi);
 		return;
 	}
-	if(!last || lws_remaining_packet_payload(wsi) > 0) {
+	if (!last || lws_remaining_packet_payload(wsi) > 0) {
 		g_byte_array_append(client->rx, in, (guint)len);
 		return;
 	}
-	if(client->rx->len == 0) {
-		handle_message(client, in, len);   /* common case: one fragment */
+	if (client->rx->len == 0) {
+		handle_message(client, in, len); /* common case: one fragment */
 	} else {
 		g_byte_array_append(client->rx, in, (guint)len);
 		handle_message(client, (const char *)client->rx->data, client->rx->len);
@@ -199,24 +199,24 @@ static int on_writable(ws_client *client, struct lws *wsi)
 	bool more = !g_queue_is_empty(&client->out);
 	bool too_slow = client->too_slow, close_now = client->close_after_flush && out == NULL;
 	g_mutex_unlock(&parley_ws.lock);
-	if(too_slow) {
+	if (too_slow) {
 		static const char reason[] = "too slow";
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)reason, sizeof(reason) - 1);
 		return -1;
 	}
-	if(close_now) {
+	if (close_now) {
 		static const char reason[] = "message too large";
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)reason, sizeof(reason) - 1);
 		return -1;
 	}
-	if(out == NULL)
+	if (out == NULL)
 		return 0;
 	int written = lws_write(wsi, out->buffer + LWS_PRE, out->length, LWS_WRITE_TEXT);
 	out_free(out);
-	if(written < 0)
+	if (written < 0)
 		return -1;
 	__atomic_add_fetch(&parley_ws.messages_out, 1, __ATOMIC_RELAXED);
-	if(more || client->close_after_flush)
+	if (more || client->close_after_flush)
 		lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -230,7 +230,7 @@ static int on_established(ws_pss *pss, struct lws *wsi)
 	g_queue_init(&client->out);
 	lws_get_peer_simple(wsi, client->remote_ip, sizeof(client->remote_ip));
 	client->conn = parley_ws.core->conn_new(&parley_ws_transport, client, client_free);
-	if(client->conn == NULL) {
+	if (client->conn == NULL) {
 		client_free(client);
 		return -1;
 	}
@@ -243,13 +243,13 @@ static int on_established(ws_pss *pss, struct lws *wsi)
 static void on_closed(ws_pss *pss)
 {
 	ws_client *client = pss->client;
-	if(client == NULL)
+	if (client == NULL)
 		return;
 	pss->client = NULL;
 	g_mutex_lock(&parley_ws.lock);
 	client->closed = true;
 	ws_out *out;
-	while((out = g_queue_pop_head(&client->out)) != NULL)
+	while ((out = g_queue_pop_head(&client->out)) != NULL)
 		out_free(out);
 	g_mutex_unlock(&parley_ws.lock);
 	client->wsi = NULL;
@@ -263,15 +263,15 @@ static void on_closed(ws_pss *pss)
 static int filter_connection(struct lws *wsi)
 {
 	const ws_flavour *flavour = lws_get_protocol(wsi)->user;
-	if(flavour->admin && !parley_ws.admin_enabled)
+	if (flavour->admin && !parley_ws.admin_enabled)
 		return -1;
 	int length = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
-	if(length <= 0 || parley_ws.cors_origins == NULL)
+	if (length <= 0 || parley_ws.cors_origins == NULL)
 		return 0;
 	char *origin = g_malloc((size_t)length + 1);
 	bool allowed = lws_hdr_copy(wsi, origin, length + 1, WSI_TOKEN_ORIGIN) >= 0 &&
 	               parley_tx_origin_allowed(parley_ws.cors_origins, origin);
-	if(!allowed)
+	if (!allowed)
 		LOG(PARLEY_LOG_WARN, "refused a WebSocket from origin %s", origin);
 	g_free(origin);
 	return allowed ? 0 : -1;
@@ -280,24 +280,16 @@ static int filter_connection(struct lws *wsi)
 int parley_ws_janus_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	ws_pss *pss = user;
-	switch(reason) {
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return filter_connection(wsi);
-	case LWS_CALLBACK_ESTABLISHED:
-		return on_established(pss, wsi);
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: return filter_connection(wsi);
+	case LWS_CALLBACK_ESTABLISHED: return on_established(pss, wsi);
 	case LWS_CALLBACK_RECEIVE:
-		if(pss->client != NULL)
+		if (pss->client != NULL)
 			on_receive(pss->client, wsi, in, len);
 		return 0;
-	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return pss->client != NULL ? on_writable(pss->client, wsi) : 0;
-	case LWS_CALLBACK_CLOSED:
-		on_closed(pss);
-		return 0;
-	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		parley_ws_clients_wakeup();
-		return 0;
-	default:
-		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE: return pss->client != NULL ? on_writable(pss->client, wsi) : 0;
+	case LWS_CALLBACK_CLOSED: on_closed(pss); return 0;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: parley_ws_clients_wakeup(); return 0;
+	default: return 0;
 	}
 }

@@ -38,14 +38,15 @@ static void read_config(void)
 	const parley_transport_core *core = parley_ws.core;
 	parley_eio.enabled = parley_tx_setting_bool(core, WS_PACKAGE, "socketio", "enabled", true);
 	const char *path = core->config_get(WS_PACKAGE, "socketio", "path");
-	if(path == NULL || path[0] != '/' || strlen(path) > sizeof(parley_eio.path) - 2) {
-		if(path != NULL && path[0] != '\0')
-			LOG(PARLEY_LOG_WARN, "[socketio] path = '%s' must start with '/' (at most %zu bytes): using /socket.io/",
-			    path, sizeof(parley_eio.path) - 2);
+	if (path == NULL || path[0] != '/' || strlen(path) > sizeof(parley_eio.path) - 2) {
+		if (path != NULL && path[0] != '\0')
+			LOG(PARLEY_LOG_WARN,
+			    "[socketio] path = '%s' must start with '/' (at most %zu bytes): using /socket.io/", path,
+			    sizeof(parley_eio.path) - 2);
 		path = "/socket.io/";
 	}
 	g_strlcpy(parley_eio.path, path, sizeof(parley_eio.path));
-	if(!g_str_has_suffix(parley_eio.path, "/"))
+	if (!g_str_has_suffix(parley_eio.path, "/"))
 		g_strlcat(parley_eio.path, "/", sizeof(parley_eio.path));
 	parley_eio.ping_interval = conf_long("ping_interval", 25000, 100, 3600000);
 	parley_eio.ping_timeout = conf_long("ping_timeout", 20000, 100, 3600000);
@@ -67,13 +68,13 @@ void parley_eio_init(const parley_eio_handlers *h)
  * entries; sessions still open are closed here. */
 void parley_eio_destroy(void)
 {
-	if(sessions == NULL)
+	if (sessions == NULL)
 		return;
 	context_gone = true;
 	GList *open = g_hash_table_get_values(sessions);
-	for(GList *item = open; item != NULL; item = item->next)
+	for (GList *item = open; item != NULL; item = item->next)
 		parley_eio_ref(item->data);
-	for(GList *item = open; item != NULL; item = item->next) {
+	for (GList *item = open; item != NULL; item = item->next) {
 		parley_eio_socket *socket = item->data;
 		socket->poll = NULL;
 		socket->ws = NULL;
@@ -107,10 +108,10 @@ static void out_free(parley_eio_out *out)
 
 void parley_eio_unref(parley_eio_socket *socket)
 {
-	if(socket == NULL || !g_atomic_int_dec_and_test(&socket->refs))
+	if (socket == NULL || !g_atomic_int_dec_and_test(&socket->refs))
 		return;
 	parley_eio_out *out;
-	while((out = g_queue_pop_head(&socket->out)) != NULL)
+	while ((out = g_queue_pop_head(&socket->out)) != NULL)
 		out_free(out);
 	g_byte_array_unref(socket->rx);
 	g_free(socket);
@@ -125,9 +126,9 @@ parley_eio_socket *parley_eio_find(const char *sid)
  * client lets more than max_queue packets pile up. */
 static bool enqueue(parley_eio_socket *socket, parley_eio_type type, const char *data, size_t length)
 {
-	if(socket->closed)
+	if (socket->closed)
 		return false;
-	if(g_queue_get_length(&socket->out) >= (guint)parley_eio.max_queue) {
+	if (g_queue_get_length(&socket->out) >= (guint)parley_eio.max_queue) {
 		LOG(PARLEY_LOG_WARN, "Engine.IO client %s (%s) too slow: %ld packets pending, closing", socket->sid,
 		    socket->remote_ip, parley_eio.max_queue);
 		parley_eio_close(socket, "too slow");
@@ -137,7 +138,7 @@ static bool enqueue(parley_eio_socket *socket, parley_eio_type type, const char 
 	out->length = length + 1;
 	out->buffer = g_malloc(LWS_PRE + out->length + 1);
 	out->buffer[LWS_PRE] = (unsigned char)('0' + (int)type);
-	if(length > 0)
+	if (length > 0)
 		memcpy(out->buffer + LWS_PRE + 1, data, length);
 	out->buffer[LWS_PRE + out->length] = '\0';
 	g_queue_push_tail(&socket->out, out);
@@ -146,28 +147,28 @@ static bool enqueue(parley_eio_socket *socket, parley_eio_type type, const char 
 
 void parley_eio_flush(parley_eio_socket *socket)
 {
-	if(socket->closed)
+	if (socket->closed)
 		return;
-	if(socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET) {
-		if(socket->ws != NULL && !g_queue_is_empty(&socket->out))
+	if (socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET) {
+		if (socket->ws != NULL && !g_queue_is_empty(&socket->out))
 			lws_callback_on_writable(socket->ws);
-	} else if(socket->poll != NULL && (socket->upgrading || !g_queue_is_empty(&socket->out))) {
+	} else if (socket->poll != NULL && (socket->upgrading || !g_queue_is_empty(&socket->out))) {
 		parley_eio_http_answer_poll(socket, true);
 	}
 }
 
 void parley_eio_send(parley_eio_socket *socket, const char *data, size_t length)
 {
-	if(enqueue(socket, PARLEY_EIO_MESSAGE, data, length))
+	if (enqueue(socket, PARLEY_EIO_MESSAGE, data, length))
 		parley_eio_flush(socket);
 }
 
 static void heartbeat_due(lws_sorted_usec_list_t *sul)
 {
 	parley_eio_socket *socket = lws_container_of(sul, parley_eio_socket, heartbeat);
-	if(socket->closed)
+	if (socket->closed)
 		return;
-	if(socket->awaiting_pong) {
+	if (socket->awaiting_pong) {
 		LOG(PARLEY_LOG_VERB, "Engine.IO client %s (%s): no pong within %ld ms, closing", socket->sid,
 		    socket->remote_ip, parley_eio.ping_timeout);
 		parley_eio_close(socket, "ping timeout");
@@ -176,7 +177,7 @@ static void heartbeat_due(lws_sorted_usec_list_t *sul)
 	socket->awaiting_pong = true;
 	lws_sul_schedule(parley_ws.context, 0, &socket->heartbeat, heartbeat_due,
 	                 (lws_usec_t)parley_eio.ping_timeout * LWS_US_PER_MS);
-	if(enqueue(socket, PARLEY_EIO_PING, NULL, 0))
+	if (enqueue(socket, PARLEY_EIO_PING, NULL, 0))
 		parley_eio_flush(socket);
 }
 
@@ -189,7 +190,7 @@ static void heartbeat_restart(parley_eio_socket *socket)
 
 parley_eio_socket *parley_eio_open(parley_eio_transport transport, const char *remote_ip)
 {
-	if(parley_eio.max_clients > 0 && g_hash_table_size(sessions) >= (guint)parley_eio.max_clients) {
+	if (parley_eio.max_clients > 0 && g_hash_table_size(sessions) >= (guint)parley_eio.max_clients) {
 		LOG(PARLEY_LOG_WARN, "refused an Engine.IO session from %s: max_clients (%ld) reached", remote_ip,
 		    parley_eio.max_clients);
 		return NULL;
@@ -198,7 +199,7 @@ parley_eio_socket *parley_eio_open(parley_eio_transport transport, const char *r
 	socket->refs = 1; /* the sid table's */
 	do {
 		parley_eio_new_sid(socket->sid);
-	} while(g_hash_table_contains(sessions, socket->sid));
+	} while (g_hash_table_contains(sessions, socket->sid));
 	g_strlcpy(socket->remote_ip, remote_ip != NULL ? remote_ip : "", sizeof(socket->remote_ip));
 	socket->transport = transport;
 	socket->rx = g_byte_array_new();
@@ -217,16 +218,16 @@ parley_eio_socket *parley_eio_open(parley_eio_transport transport, const char *r
 
 void parley_eio_close(parley_eio_socket *socket, const char *reason)
 {
-	if(socket->closed)
+	if (socket->closed)
 		return;
 	socket->closed = true;
 	g_hash_table_remove(sessions, socket->sid);
-	if(!context_gone)
+	if (!context_gone)
 		lws_sul_cancel(&socket->heartbeat);
 	parley_eio_out *out;
-	while((out = g_queue_pop_head(&socket->out)) != NULL)
+	while ((out = g_queue_pop_head(&socket->out)) != NULL)
 		out_free(out);
-	if(socket->poll != NULL) {
+	if (socket->poll != NULL) {
 		/* The held GET learns the session is over: a close packet. */
 		socket->closed = false;
 		enqueue(socket, PARLEY_EIO_CLOSE, NULL, 0);
@@ -234,7 +235,7 @@ void parley_eio_close(parley_eio_socket *socket, const char *reason)
 		parley_eio_http_answer_poll(socket, false);
 		socket->closed = true;
 	}
-	if(socket->ws != NULL) {
+	if (socket->ws != NULL) {
 		socket->ws_close = true;
 		lws_callback_on_writable(socket->ws);
 	}
@@ -253,8 +254,8 @@ static void on_close_packet(parley_eio_socket *socket, const parley_eio_packet *
 static void on_ping(parley_eio_socket *socket, const parley_eio_packet *packet, struct lws *via_ws)
 {
 	bool probe = packet->length == 5 && memcmp(packet->data, "probe", 5) == 0;
-	if(probe && via_ws != NULL) {
-		if(via_ws != socket->ws || socket->transport != PARLEY_EIO_TRANSPORT_POLLING)
+	if (probe && via_ws != NULL) {
+		if (via_ws != socket->ws || socket->transport != PARLEY_EIO_TRANSPORT_POLLING)
 			return;
 		socket->upgrading = true;
 		socket->probe_reply = true;
@@ -263,13 +264,13 @@ static void on_ping(parley_eio_socket *socket, const parley_eio_packet *packet, 
 		return;
 	}
 	/* Protocol 3 clients ping the server: answer in kind. */
-	if(enqueue(socket, PARLEY_EIO_PONG, packet->data, packet->length))
+	if (enqueue(socket, PARLEY_EIO_PONG, packet->data, packet->length))
 		parley_eio_flush(socket);
 }
 
 static void on_pong(parley_eio_socket *socket, const parley_eio_packet *packet, struct lws *via_ws)
 {
-	if(!socket->awaiting_pong)
+	if (!socket->awaiting_pong)
 		return;
 	heartbeat_restart(socket);
 	handlers->heartbeat(socket);
@@ -282,33 +283,27 @@ static void on_message(parley_eio_socket *socket, const parley_eio_packet *packe
 
 static void on_upgrade(parley_eio_socket *socket, const parley_eio_packet *packet, struct lws *via_ws)
 {
-	if(via_ws == NULL || via_ws != socket->ws || !socket->upgrading)
+	if (via_ws == NULL || via_ws != socket->ws || !socket->upgrading)
 		return;
 	socket->upgrading = false;
 	socket->transport = PARLEY_EIO_TRANSPORT_WEBSOCKET;
-	if(socket->poll != NULL)
+	if (socket->poll != NULL)
 		parley_eio_http_answer_poll(socket, true);
 	LOG(PARLEY_LOG_VERB, "Engine.IO session %s upgraded to websocket", socket->sid);
 	parley_eio_flush(socket);
 }
 
-static void on_ignored(parley_eio_socket *socket, const parley_eio_packet *packet, struct lws *via_ws)
-{
-}
+static void on_ignored(parley_eio_socket *socket, const parley_eio_packet *packet, struct lws *via_ws) {}
 
 static void (*const receivers[])(parley_eio_socket *, const parley_eio_packet *, struct lws *) = {
-	[PARLEY_EIO_OPEN] = on_ignored,
-	[PARLEY_EIO_CLOSE] = on_close_packet,
-	[PARLEY_EIO_PING] = on_ping,
-	[PARLEY_EIO_PONG] = on_pong,
-	[PARLEY_EIO_MESSAGE] = on_message,
-	[PARLEY_EIO_UPGRADE] = on_upgrade,
+	[PARLEY_EIO_OPEN] = on_ignored, [PARLEY_EIO_CLOSE] = on_close_packet, [PARLEY_EIO_PING] = on_ping,
+	[PARLEY_EIO_PONG] = on_pong,    [PARLEY_EIO_MESSAGE] = on_message,    [PARLEY_EIO_UPGRADE] = on_upgrade,
 	[PARLEY_EIO_NOOP] = on_ignored,
 };
 
 void parley_eio_receive(parley_eio_socket *socket, const parley_eio_packet *packet, struct lws *via_ws)
 {
-	if(socket->closed || (size_t)packet->type >= G_N_ELEMENTS(receivers))
+	if (socket->closed || (size_t)packet->type >= G_N_ELEMENTS(receivers))
 		return;
 	receivers[packet->type](socket, packet, via_ws);
 }
@@ -324,14 +319,14 @@ static parley_eio_socket *check_upgrade(struct lws *wsi, int *error)
 	parley_eio_query_parse(query, &q);
 	g_free(query);
 	*error = parley_eio_query_check(&q, true);
-	if(*error < 0 && q.transport != PARLEY_EIO_TRANSPORT_WEBSOCKET)
+	if (*error < 0 && q.transport != PARLEY_EIO_TRANSPORT_WEBSOCKET)
 		*error = PARLEY_EIO_ERR_BAD_REQUEST;
-	if(*error >= 0 || q.sid[0] == '\0')
+	if (*error >= 0 || q.sid[0] == '\0')
 		return NULL;
 	parley_eio_socket *socket = parley_eio_find(q.sid);
-	if(socket == NULL)
+	if (socket == NULL)
 		*error = PARLEY_EIO_ERR_UNKNOWN_SID;
-	else if(socket->transport != PARLEY_EIO_TRANSPORT_POLLING || socket->ws != NULL)
+	else if (socket->transport != PARLEY_EIO_TRANSPORT_POLLING || socket->ws != NULL)
 		*error = PARLEY_EIO_ERR_BAD_REQUEST;
 	return *error >= 0 ? NULL : socket;
 }
@@ -339,12 +334,12 @@ static parley_eio_socket *check_upgrade(struct lws *wsi, int *error)
 static bool origin_allowed(struct lws *wsi)
 {
 	int length = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
-	if(length <= 0 || parley_ws.cors_origins == NULL)
+	if (length <= 0 || parley_ws.cors_origins == NULL)
 		return true;
 	char *origin = g_malloc((size_t)length + 1);
 	bool allowed = lws_hdr_copy(wsi, origin, length + 1, WSI_TOKEN_ORIGIN) >= 0 &&
 	               parley_tx_origin_allowed(parley_ws.cors_origins, origin);
-	if(!allowed)
+	if (!allowed)
 		LOG(PARLEY_LOG_WARN, "refused an Engine.IO WebSocket from origin %s", origin);
 	g_free(origin);
 	return allowed;
@@ -353,10 +348,10 @@ static bool origin_allowed(struct lws *wsi)
 static int ws_filter(struct lws *wsi)
 {
 	int error;
-	if(!parley_eio.enabled || !origin_allowed(wsi))
+	if (!parley_eio.enabled || !origin_allowed(wsi))
 		return -1;
 	check_upgrade(wsi, &error);
-	if(error >= 0) {
+	if (error >= 0) {
 		LOG(PARLEY_LOG_VERB, "refused an Engine.IO WebSocket: %s", parley_eio_error_message(error));
 		return -1;
 	}
@@ -367,13 +362,13 @@ static int ws_established(struct lws *wsi)
 {
 	int error;
 	parley_eio_socket *socket = check_upgrade(wsi, &error);
-	if(error >= 0)
+	if (error >= 0)
 		return -1;
-	if(socket == NULL) {
+	if (socket == NULL) {
 		char ip[64] = "";
 		lws_get_peer_simple(wsi, ip, sizeof(ip));
 		socket = parley_eio_open(PARLEY_EIO_TRANSPORT_WEBSOCKET, ip);
-		if(socket == NULL)
+		if (socket == NULL)
 			return -1;
 	}
 	socket->ws = wsi;
@@ -389,8 +384,9 @@ static void ws_message(parley_eio_socket *socket, struct lws *wsi, const char *t
 {
 	parley_eio_packet packet;
 	parley_eio_decode_status status = parley_eio_decode_packet(text, length, &packet);
-	if(status != PARLEY_EIO_DECODE_OK) {
-		LOG(PARLEY_LOG_VERB, "Engine.IO session %s: undecodable packet (%d), closing", socket->sid, (int)status);
+	if (status != PARLEY_EIO_DECODE_OK) {
+		LOG(PARLEY_LOG_VERB, "Engine.IO session %s: undecodable packet (%d), closing", socket->sid,
+		    (int)status);
 		parley_eio_close(socket, "parse error");
 		return;
 	}
@@ -400,9 +396,9 @@ static void ws_message(parley_eio_socket *socket, struct lws *wsi, const char *t
 static int ws_receive(parley_eio_socket *socket, struct lws *wsi, const void *in, size_t len)
 {
 	static const char large_reason[] = "message larger than maxPayload";
-	if(socket->ws_binary)
+	if (socket->ws_binary)
 		return 0;
-	if(lws_frame_is_binary(wsi)) {
+	if (lws_frame_is_binary(wsi)) {
 		/* What is queued (e.g. the Socket.IO layer's refusal of a binary
 		 * event) goes out first, then the socket closes with 1003. */
 		LOG(PARLEY_LOG_VERB, "Engine.IO session %s: binary frame refused, closing", socket->sid);
@@ -410,19 +406,19 @@ static int ws_receive(parley_eio_socket *socket, struct lws *wsi, const void *in
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	if(socket->rx->len + len > (size_t)parley_eio.max_payload) {
+	if (socket->rx->len + len > (size_t)parley_eio.max_payload) {
 		LOG(PARLEY_LOG_VERB, "Engine.IO session %s: message over max_payload (%ld), closing", socket->sid,
 		    parley_eio.max_payload);
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)large_reason,
 		                 sizeof(large_reason) - 1);
 		return -1;
 	}
-	if(!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0) {
+	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0) {
 		g_byte_array_append(socket->rx, in, (guint)len);
 		return 0;
 	}
 	parley_eio_ref(socket);
-	if(socket->rx->len == 0) {
+	if (socket->rx->len == 0) {
 		ws_message(socket, wsi, in, len);
 	} else {
 		g_byte_array_append(socket->rx, in, (guint)len);
@@ -437,32 +433,33 @@ static int ws_receive(parley_eio_socket *socket, struct lws *wsi, const void *in
 
 static int ws_writable(parley_eio_socket *socket, struct lws *wsi)
 {
-	if(socket->closed || socket->ws != wsi || socket->ws_close) {
+	if (socket->closed || socket->ws != wsi || socket->ws_close) {
 		static const char reason[] = "session closed";
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)reason, sizeof(reason) - 1);
 		return -1;
 	}
-	if(socket->probe_reply) {
+	if (socket->probe_reply) {
 		unsigned char probe[LWS_PRE + 8];
 		memcpy(probe + LWS_PRE, "3probe", 6);
 		socket->probe_reply = false;
 		return lws_write(wsi, probe + LWS_PRE, 6, LWS_WRITE_TEXT) < 0 ? -1 : 0;
 	}
-	parley_eio_out *out = socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET ? g_queue_pop_head(&socket->out) : NULL;
-	if(out == NULL && socket->ws_binary) {
+	parley_eio_out *out = socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET ? g_queue_pop_head(&socket->out)
+	                                                                          : NULL;
+	if (out == NULL && socket->ws_binary) {
 		static const char binary_reason[] = "binary frames are not supported";
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)binary_reason,
 		                 sizeof(binary_reason) - 1);
 		return -1;
 	}
-	if(out == NULL)
+	if (out == NULL)
 		return 0;
 	int written = lws_write(wsi, out->buffer + LWS_PRE, out->length, LWS_WRITE_TEXT);
 	out_free(out);
-	if(written < 0)
+	if (written < 0)
 		return -1;
 	__atomic_add_fetch(&parley_ws.messages_out, 1, __ATOMIC_RELAXED);
-	if(!g_queue_is_empty(&socket->out) || socket->ws_binary)
+	if (!g_queue_is_empty(&socket->out) || socket->ws_binary)
 		lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -470,11 +467,11 @@ static int ws_writable(parley_eio_socket *socket, struct lws *wsi)
 static void ws_closed(struct lws *wsi)
 {
 	parley_eio_socket *socket = NULL;
-	if(!g_hash_table_steal_extended(websockets, wsi, NULL, (gpointer *)&socket))
+	if (!g_hash_table_steal_extended(websockets, wsi, NULL, (gpointer *)&socket))
 		return;
-	if(socket->ws == wsi) {
+	if (socket->ws == wsi) {
 		socket->ws = NULL;
-		if(socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET)
+		if (socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET)
 			parley_eio_close(socket, "transport close");
 		else
 			socket->upgrading = socket->probe_reply = false; /* the probe failed: stay on polling */
@@ -485,11 +482,9 @@ static void ws_closed(struct lws *wsi)
 int parley_eio_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	parley_eio_socket *socket;
-	switch(reason) {
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return ws_filter(wsi);
-	case LWS_CALLBACK_ESTABLISHED:
-		return ws_established(wsi);
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: return ws_filter(wsi);
+	case LWS_CALLBACK_ESTABLISHED: return ws_established(wsi);
 	case LWS_CALLBACK_RECEIVE:
 		socket = g_hash_table_lookup(websockets, wsi);
 		__atomic_add_fetch(&parley_ws.messages_in, 1, __ATOMIC_RELAXED);
@@ -497,10 +492,7 @@ int parley_eio_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		socket = g_hash_table_lookup(websockets, wsi);
 		return socket != NULL ? ws_writable(socket, wsi) : -1;
-	case LWS_CALLBACK_CLOSED:
-		ws_closed(wsi);
-		return 0;
-	default:
-		return 0;
+	case LWS_CALLBACK_CLOSED: ws_closed(wsi); return 0;
+	default: return 0;
 	}
 }

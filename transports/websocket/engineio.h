@@ -30,21 +30,21 @@ struct parley_eio_socket {
 	gint refs;
 	char sid[PARLEY_EIO_SID_LENGTH + 1];
 	char remote_ip[64];
-	parley_eio_transport transport;   /* the one packets go out on */
-	struct lws *ws;                   /* the WebSocket (active or probing) */
-	bool upgrading;                   /* a probing WebSocket answered 3probe */
-	bool probe_reply;                 /* "3probe" still to write on ws */
-	bool ws_close;                    /* close ws at its next writable */
-	bool ws_binary;                   /* a binary frame came: close once flushed */
-	struct lws *poll;                 /* the held long-polling GET */
+	parley_eio_transport transport; /* the one packets go out on */
+	struct lws *ws;                 /* the WebSocket (active or probing) */
+	bool upgrading;                 /* a probing WebSocket answered 3probe */
+	bool probe_reply;               /* "3probe" still to write on ws */
+	bool ws_close;                  /* close ws at its next writable */
+	bool ws_binary;                 /* a binary frame came: close once flushed */
+	struct lws *poll;               /* the held long-polling GET */
 	parley_tx_exchange *poll_ex;
-	GQueue out;                       /* parley_eio_out */
+	GQueue out; /* parley_eio_out */
 	lws_sorted_usec_list_t heartbeat;
 	bool awaiting_pong;
 	bool closed;
-	GByteArray *rx;                   /* WebSocket message reassembly */
+	GByteArray *rx; /* WebSocket message reassembly */
 	bool rx_overflow;
-	void *user;                       /* the layer above's (socketio.c) */
+	void *user; /* the layer above's (socketio.c) */
 };
 
 typedef struct parley_eio_config {
@@ -60,7 +60,7 @@ typedef struct parley_eio_config {
 typedef struct parley_eio_handlers {
 	void (*opened)(parley_eio_socket *socket);
 	void (*message)(parley_eio_socket *socket, const char *data, size_t length);
-	void (*heartbeat)(parley_eio_socket *socket);    /* a pong arrived */
+	void (*heartbeat)(parley_eio_socket *socket); /* a pong arrived */
 	void (*closed)(parley_eio_socket *socket, const char *reason);
 } parley_eio_handlers;
 

@@ -37,20 +37,20 @@ typedef struct parley_eio_packet {
 
 typedef enum parley_eio_decode_status {
 	PARLEY_EIO_DECODE_OK = 0,
-	PARLEY_EIO_DECODE_EMPTY,      /* a packet without even a type */
-	PARLEY_EIO_DECODE_BAD_TYPE,   /* not a digit 0..6 */
-	PARLEY_EIO_DECODE_BINARY,     /* "b..." (base64 binary): not supported */
-	PARLEY_EIO_DECODE_TOO_MANY,   /* more packets than the caller allows */
+	PARLEY_EIO_DECODE_EMPTY,    /* a packet without even a type */
+	PARLEY_EIO_DECODE_BAD_TYPE, /* not a digit 0..6 */
+	PARLEY_EIO_DECODE_BINARY,   /* "b..." (base64 binary): not supported */
+	PARLEY_EIO_DECODE_TOO_MANY, /* more packets than the caller allows */
 } parley_eio_decode_status;
 
 /* The reference server's error codes (HTTP 400 unless said otherwise). */
 typedef enum parley_eio_error {
-	PARLEY_EIO_ERR_UNKNOWN_TRANSPORT = 0,     /* "Transport unknown" */
-	PARLEY_EIO_ERR_UNKNOWN_SID = 1,           /* "Session ID unknown" */
-	PARLEY_EIO_ERR_BAD_HANDSHAKE_METHOD = 2,  /* "Bad handshake method" */
-	PARLEY_EIO_ERR_BAD_REQUEST = 3,           /* "Bad request" */
-	PARLEY_EIO_ERR_FORBIDDEN = 4,             /* "Forbidden" (HTTP 403) */
-	PARLEY_EIO_ERR_UNSUPPORTED_VERSION = 5,   /* "Unsupported protocol version" */
+	PARLEY_EIO_ERR_UNKNOWN_TRANSPORT = 0,    /* "Transport unknown" */
+	PARLEY_EIO_ERR_UNKNOWN_SID = 1,          /* "Session ID unknown" */
+	PARLEY_EIO_ERR_BAD_HANDSHAKE_METHOD = 2, /* "Bad handshake method" */
+	PARLEY_EIO_ERR_BAD_REQUEST = 3,          /* "Bad request" */
+	PARLEY_EIO_ERR_FORBIDDEN = 4,            /* "Forbidden" (HTTP 403) */
+	PARLEY_EIO_ERR_UNSUPPORTED_VERSION = 5,  /* "Unsupported protocol version" */
 } parley_eio_error;
 
 typedef enum parley_eio_transport {
@@ -61,9 +61,9 @@ typedef enum parley_eio_transport {
 
 /* The query of an Engine.IO request. */
 typedef struct parley_eio_query {
-	char eio[8];                 /* "4" expected; "" when absent */
+	char eio[8]; /* "4" expected; "" when absent */
 	parley_eio_transport transport;
-	char transport_name[16];     /* as sent, truncated */
+	char transport_name[16];              /* as sent, truncated */
 	char sid[PARLEY_EIO_SID_LENGTH + 12]; /* "" when absent */
 	bool sid_too_long;
 } parley_eio_query;

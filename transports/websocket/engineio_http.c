@@ -24,7 +24,7 @@ static GHashTable *polls; /* wsi → socket (a reference) */
 
 bool parley_eio_claims(const char *path)
 {
-	if(!parley_eio.enabled || path == NULL)
+	if (!parley_eio.enabled || path == NULL)
 		return false;
 	/* "/socket.io/" and "/socket.io" both name the endpoint. */
 	size_t length = strlen(parley_eio.path);
@@ -53,25 +53,25 @@ static void respond_error(parley_tx_exchange *ex, struct lws *wsi, parley_eio_er
 static void forget_poll(struct lws *wsi)
 {
 	parley_eio_socket *socket = NULL;
-	if(polls != NULL && g_hash_table_steal_extended(polls, wsi, NULL, (gpointer *)&socket))
+	if (polls != NULL && g_hash_table_steal_extended(polls, wsi, NULL, (gpointer *)&socket))
 		parley_eio_unref(socket);
 }
 
 void parley_eio_http_answer_poll(parley_eio_socket *socket, bool noop_if_empty)
 {
-	if(socket->poll == NULL)
+	if (socket->poll == NULL)
 		return;
 	GString *payload = g_string_sized_new(256);
-	if(socket->transport == PARLEY_EIO_TRANSPORT_POLLING && !socket->upgrading) {
+	if (socket->transport == PARLEY_EIO_TRANSPORT_POLLING && !socket->upgrading) {
 		parley_eio_out *out;
-		while((out = g_queue_pop_head(&socket->out)) != NULL) {
+		while ((out = g_queue_pop_head(&socket->out)) != NULL) {
 			parley_eio_payload_append(payload, (const char *)out->buffer + LWS_PRE, out->length);
 			g_free(out->buffer);
 			g_free(out);
 		}
 	}
-	if(payload->len == 0) {
-		if(!noop_if_empty) {
+	if (payload->len == 0) {
+		if (!noop_if_empty) {
 			g_string_free(payload, TRUE);
 			return;
 		}
@@ -90,11 +90,11 @@ void parley_eio_http_answer_poll(parley_eio_socket *socket, bool noop_if_empty)
 void parley_eio_http_closed(struct lws *wsi)
 {
 	parley_eio_socket *socket = polls != NULL ? g_hash_table_lookup(polls, wsi) : NULL;
-	if(socket == NULL)
+	if (socket == NULL)
 		return;
 	parley_eio_ref(socket);
 	forget_poll(wsi);
-	if(socket->poll == wsi) {
+	if (socket->poll == wsi) {
 		socket->poll = NULL;
 		socket->poll_ex = NULL;
 		parley_eio_close(socket, "poll connection closed prematurely");
@@ -104,7 +104,7 @@ void parley_eio_http_closed(struct lws *wsi)
 
 static void hold_poll(parley_eio_socket *socket, parley_tx_exchange *ex, struct lws *wsi)
 {
-	if(polls == NULL)
+	if (polls == NULL)
 		polls = g_hash_table_new(g_direct_hash, g_direct_equal);
 	socket->poll = wsi;
 	socket->poll_ex = ex;
@@ -117,11 +117,11 @@ static void hold_poll(parley_eio_socket *socket, parley_tx_exchange *ex, struct 
 
 static void on_get(parley_eio_socket *socket, parley_tx_exchange *ex, struct lws *wsi)
 {
-	if(socket->transport != PARLEY_EIO_TRANSPORT_POLLING) {
+	if (socket->transport != PARLEY_EIO_TRANSPORT_POLLING) {
 		respond_error(ex, wsi, PARLEY_EIO_ERR_BAD_REQUEST);
 		return;
 	}
-	if(socket->poll != NULL) {
+	if (socket->poll != NULL) {
 		LOG(PARLEY_LOG_VERB, "Engine.IO session %s: overlapping GET, closing", socket->sid);
 		respond_error(ex, wsi, PARLEY_EIO_ERR_BAD_REQUEST);
 		parley_eio_close(socket, "overlapping poll");
@@ -136,7 +136,7 @@ static void on_post(parley_eio_socket *socket, parley_tx_exchange *ex, struct lw
 	parley_eio_packet *packets = g_new(parley_eio_packet, MAX_PAYLOAD_PACKETS);
 	parley_eio_decode_status status = parley_eio_decode_payload((const char *)ex->body->data, ex->body->len,
 	                                                            packets, MAX_PAYLOAD_PACKETS, &count);
-	if(status != PARLEY_EIO_DECODE_OK) {
+	if (status != PARLEY_EIO_DECODE_OK) {
 		LOG(PARLEY_LOG_VERB, "Engine.IO session %s: %s payload, closing", socket->sid,
 		    status == PARLEY_EIO_DECODE_BINARY ? "binary (unsupported)" : "undecodable");
 		respond_error(ex, wsi, PARLEY_EIO_ERR_BAD_REQUEST);
@@ -144,7 +144,7 @@ static void on_post(parley_eio_socket *socket, parley_tx_exchange *ex, struct lw
 		g_free(packets);
 		return;
 	}
-	for(size_t i = 0; i < count && !socket->closed; i++)
+	for (size_t i = 0; i < count && !socket->closed; i++)
 		parley_eio_receive(socket, &packets[i], NULL);
 	g_free(packets);
 	__atomic_add_fetch(&parley_ws.messages_in, 1, __ATOMIC_RELAXED);
@@ -156,17 +156,17 @@ int parley_eio_http(parley_tx_exchange *ex, struct lws *wsi)
 	parley_eio_query query;
 	parley_eio_query_parse(ex->query, &query);
 	bool is_get = ex->method_index == LWSHUMETH_GET, is_post = ex->method_index == LWSHUMETH_POST;
-	if(parley_ws.cors_origins != NULL && ex->origin != NULL &&
-	   !parley_tx_origin_allowed(parley_ws.cors_origins, ex->origin)) {
+	if (parley_ws.cors_origins != NULL && ex->origin != NULL &&
+	    !parley_tx_origin_allowed(parley_ws.cors_origins, ex->origin)) {
 		respond_error(ex, wsi, PARLEY_EIO_ERR_FORBIDDEN);
 		return 0;
 	}
 	int error = parley_eio_query_check(&query, is_get);
-	if(error < 0 && (query.transport != PARLEY_EIO_TRANSPORT_POLLING || !(is_get || is_post)))
+	if (error < 0 && (query.transport != PARLEY_EIO_TRANSPORT_POLLING || !(is_get || is_post)))
 		error = PARLEY_EIO_ERR_BAD_REQUEST; /* websocket needs an upgrade; polling is GET/POST */
-	if(error < 0 && query.sid[0] == '\0') {
+	if (error < 0 && query.sid[0] == '\0') {
 		parley_eio_socket *socket = parley_eio_open(PARLEY_EIO_TRANSPORT_POLLING, ex->remote_ip);
-		if(socket == NULL) {
+		if (socket == NULL) {
 			static const char full[] = "{\"code\":3,\"message\":\"Too many sessions (max_clients)\"}";
 			parley_tx_respond(ex, wsi, 503, "application/json", full, sizeof(full) - 1);
 			return 0;
@@ -175,14 +175,14 @@ int parley_eio_http(parley_tx_exchange *ex, struct lws *wsi)
 		return 0;
 	}
 	parley_eio_socket *socket = error < 0 ? parley_eio_find(query.sid) : NULL;
-	if(error < 0 && socket == NULL)
+	if (error < 0 && socket == NULL)
 		error = PARLEY_EIO_ERR_UNKNOWN_SID;
-	if(error >= 0) {
+	if (error >= 0) {
 		respond_error(ex, wsi, (parley_eio_error)error);
 		return 0;
 	}
 	parley_eio_ref(socket);
-	if(is_get)
+	if (is_get)
 		on_get(socket, ex, wsi);
 	else
 		on_post(socket, ex, wsi);

@@ -43,22 +43,22 @@ typedef enum sio_kind {
 } sio_kind;
 
 typedef enum sio_state {
-	SIO_IDLE = 0,   /* not connected to "/" */
+	SIO_IDLE = 0, /* not connected to "/" */
 	SIO_CREATING,
 	SIO_ATTACHING,
 	SIO_CONNECTED,
 } sio_state;
 
 typedef struct sio_item {
-	void *ctx;        /* NULL: an event */
-	json_t *message;  /* a reference, or NULL */
+	void *ctx;       /* NULL: an event */
+	json_t *message; /* a reference, or NULL */
 } sio_item;
 
 typedef struct sio_client {
 	parley_conn *conn;
 	parley_eio_socket *engine; /* a reference */
 	/* under parley_ws.lock */
-	GQueue inbox;              /* sio_item */
+	GQueue inbox; /* sio_item */
 	bool scheduled, closed;
 	/* service thread */
 	sio_state state;
@@ -101,7 +101,7 @@ static void client_free(void *data)
 {
 	sio_client *client = data;
 	sio_item *item;
-	while((item = g_queue_pop_head(&client->inbox)) != NULL)
+	while ((item = g_queue_pop_head(&client->inbox)) != NULL)
 		item_free(item);
 	g_free(client->apisecret);
 	g_free(client->token);
@@ -114,7 +114,7 @@ static void send_packet(sio_client *client, parley_sio_type type, const char *ns
 {
 	size_t length = 0;
 	char *text = parley_sio_encode(type, nsp, ack_id, data, &length);
-	if(text == NULL) {
+	if (text == NULL) {
 		LOG(PARLEY_LOG_WARN, "Socket.IO %s: cannot encode a packet", client->sid);
 		return;
 	}
@@ -142,13 +142,13 @@ static void request(sio_client *client, sio_kind kind, int64_t ack_id, json_t *r
 	char transaction[40];
 	snprintf(transaction, sizeof(transaction), "sio-%s-%" G_GUINT64_FORMAT, client->sid, ++client->transactions);
 	json_object_set_new(request, "transaction", json_string(transaction));
-	if(client->session_id != 0)
+	if (client->session_id != 0)
 		json_object_set_new(request, "session_id", json_integer((json_int_t)client->session_id));
-	if(client->handle_id != 0 && kind == SIO_KIND_MESSAGE)
+	if (client->handle_id != 0 && kind == SIO_KIND_MESSAGE)
 		json_object_set_new(request, "handle_id", json_integer((json_int_t)client->handle_id));
-	if(client->apisecret != NULL)
+	if (client->apisecret != NULL)
 		json_object_set_new(request, "apisecret", json_string(client->apisecret));
-	if(client->token != NULL)
+	if (client->token != NULL)
 		json_object_set_new(request, "token", json_string(client->token));
 	parley_ws.core->incoming_request(client->conn, make_ctx(kind, ack_id), false, request);
 	json_decref(request);
@@ -157,7 +157,7 @@ static void request(sio_client *client, sio_kind kind, int64_t ack_id, json_t *r
 /* Leaves "/": the Janus session (and so the plugin handle) ends. */
 static void end_namespace(sio_client *client)
 {
-	if(client->session_id != 0)
+	if (client->session_id != 0)
 		request(client, SIO_KIND_DESTROY, -1, json_pack("{ss}", "janus", "destroy"));
 	client->state = SIO_IDLE;
 	client->session_id = client->handle_id = 0;
@@ -175,7 +175,7 @@ static void set_auth(sio_client *client, json_t *auth)
 
 static void on_connect(sio_client *client, parley_sio_packet *packet)
 {
-	if(client->state != SIO_IDLE)
+	if (client->state != SIO_IDLE)
 		return; /* already connected or connecting */
 	set_auth(client, packet->data);
 	client->state = SIO_CREATING;
@@ -189,8 +189,8 @@ static void on_disconnect(sio_client *client, parley_sio_packet *packet)
 
 static void on_event(sio_client *client, parley_sio_packet *packet)
 {
-	if(client->state != SIO_CONNECTED) {
-		if(packet->ack_id >= 0) {
+	if (client->state != SIO_CONNECTED) {
+		if (packet->ack_id >= 0) {
 			json_t *args = json_pack("[{ss}]", "error", "not connected");
 			send_packet(client, PARLEY_SIO_ACK, "/", packet->ack_id, args);
 			json_decref(args);
@@ -200,11 +200,11 @@ static void on_event(sio_client *client, parley_sio_packet *packet)
 	const char *name = json_string_value(json_array_get(packet->data, 0));
 	json_t *data = json_array_get(packet->data, 1);
 	json_t *body;
-	if(json_is_object(data)) {
+	if (json_is_object(data)) {
 		body = json_copy(data);
 	} else {
 		body = json_object();
-		if(data != NULL)
+		if (data != NULL)
 			json_object_set(body, "data", data);
 	}
 	json_object_set_new(body, "request", json_string(name));
@@ -212,26 +212,24 @@ static void on_event(sio_client *client, parley_sio_packet *packet)
 	request(client, SIO_KIND_MESSAGE, packet->ack_id, message);
 }
 
-static void on_ignored_packet(sio_client *client, parley_sio_packet *packet)
-{
-}
+static void on_ignored_packet(sio_client *client, parley_sio_packet *packet) {}
 
 static void (*const packet_handlers[])(sio_client *, parley_sio_packet *) = {
 	[PARLEY_SIO_CONNECT] = on_connect,
 	[PARLEY_SIO_DISCONNECT] = on_disconnect,
 	[PARLEY_SIO_EVENT] = on_event,
-	[PARLEY_SIO_ACK] = on_ignored_packet,          /* the server asks for no acks */
+	[PARLEY_SIO_ACK] = on_ignored_packet,           /* the server asks for no acks */
 	[PARLEY_SIO_CONNECT_ERROR] = on_ignored_packet, /* server → client only */
 };
 
 static void engine_message(parley_eio_socket *engine, const char *data, size_t length)
 {
 	sio_client *client = engine->user;
-	if(client == NULL)
+	if (client == NULL)
 		return;
 	parley_sio_packet packet;
 	parley_sio_decode_status status = parley_sio_decode(data, length, &packet);
-	if(status != PARLEY_SIO_DECODE_OK) {
+	if (status != PARLEY_SIO_DECODE_OK) {
 		const char *what = parley_sio_decode_error(status);
 		LOG(PARLEY_LOG_VERB, "Socket.IO %s: refused a packet (%s)", client->sid, what);
 		char message[96];
@@ -240,9 +238,9 @@ static void engine_message(parley_eio_socket *engine, const char *data, size_t l
 		end_namespace(client);
 		return;
 	}
-	if(strcmp(packet.nsp, "/") != 0) {
+	if (strcmp(packet.nsp, "/") != 0) {
 		connect_error(client, packet.nsp, "Invalid namespace");
-	} else if((size_t)packet.type < G_N_ELEMENTS(packet_handlers) && packet_handlers[packet.type] != NULL) {
+	} else if ((size_t)packet.type < G_N_ELEMENTS(packet_handlers) && packet_handlers[packet.type] != NULL) {
 		packet_handlers[packet.type](client, &packet);
 	}
 	parley_sio_packet_clear(&packet);
@@ -267,9 +265,9 @@ static const char *error_reason(json_t *message, int *code)
 static void on_create_answer(sio_client *client, int64_t ack_id, json_t *message)
 {
 	int code;
-	if(client->state != SIO_CREATING)
+	if (client->state != SIO_CREATING)
 		return;
-	if(strcmp(verb_of(message), "success") != 0) {
+	if (strcmp(verb_of(message), "success") != 0) {
 		client->state = SIO_IDLE;
 		connect_error(client, "/", error_reason(message, &code));
 		return;
@@ -282,9 +280,9 @@ static void on_create_answer(sio_client *client, int64_t ack_id, json_t *message
 static void on_attach_answer(sio_client *client, int64_t ack_id, json_t *message)
 {
 	int code;
-	if(client->state != SIO_ATTACHING)
+	if (client->state != SIO_ATTACHING)
 		return;
-	if(strcmp(verb_of(message), "success") != 0) {
+	if (strcmp(verb_of(message), "success") != 0) {
 		connect_error(client, "/", error_reason(message, &code));
 		end_namespace(client);
 		return;
@@ -301,14 +299,14 @@ static void on_message_answer(sio_client *client, int64_t ack_id, json_t *messag
 	const char *verb = verb_of(message);
 	int code = 0;
 	json_t *args = NULL;
-	if(strcmp(verb, "success") == 0) {
+	if (strcmp(verb, "success") == 0) {
 		json_t *data = json_object_get(json_object_get(message, "plugindata"), "data");
 		args = json_pack("[O]", data != NULL ? data : json_object());
-	} else if(strcmp(verb, "ack") == 0) {
+	} else if (strcmp(verb, "ack") == 0) {
 		args = json_array();
 	} else {
 		const char *reason = error_reason(message, &code);
-		if(ack_id < 0) {
+		if (ack_id < 0) {
 			json_t *event = json_pack("{si ss}", "code", code, "reason", reason);
 			emit(client, "request-error", event);
 			json_decref(event);
@@ -316,18 +314,16 @@ static void on_message_answer(sio_client *client, int64_t ack_id, json_t *messag
 		}
 		args = json_pack("[{ss si}]", "error", reason, "code", code);
 	}
-	if(ack_id >= 0)
+	if (ack_id >= 0)
 		send_packet(client, PARLEY_SIO_ACK, "/", ack_id, args);
 	json_decref(args);
 }
 
-static void on_destroy_answer(sio_client *client, int64_t ack_id, json_t *message)
-{
-}
+static void on_destroy_answer(sio_client *client, int64_t ack_id, json_t *message) {}
 
 static void on_session_over(sio_client *client, int64_t ack_id, json_t *message)
 {
-	if(client->state == SIO_IDLE)
+	if (client->state == SIO_IDLE)
 		return;
 	client->state = SIO_IDLE;
 	client->session_id = client->handle_id = 0;
@@ -335,55 +331,53 @@ static void on_session_over(sio_client *client, int64_t ack_id, json_t *message)
 }
 
 static void (*const answer_handlers[])(sio_client *, int64_t, json_t *) = {
-	[SIO_KIND_CREATE] = on_create_answer,
-	[SIO_KIND_ATTACH] = on_attach_answer,
-	[SIO_KIND_MESSAGE] = on_message_answer,
-	[SIO_KIND_DESTROY] = on_destroy_answer,
+	[SIO_KIND_CREATE] = on_create_answer,      [SIO_KIND_ATTACH] = on_attach_answer,
+	[SIO_KIND_MESSAGE] = on_message_answer,    [SIO_KIND_DESTROY] = on_destroy_answer,
 	[SIO_KIND_SESSION_OVER] = on_session_over,
 };
 
 static void on_event_message(sio_client *client, json_t *message)
 {
-	if(client->state != SIO_CONNECTED || strcmp(verb_of(message), "event") != 0)
+	if (client->state != SIO_CONNECTED || strcmp(verb_of(message), "event") != 0)
 		return; /* hangup, detached, media ...: nothing to tell a signaling client */
 	json_t *data = json_object_get(json_object_get(message, "plugindata"), "data");
 	const char *name = json_string_value(json_object_get(data, "event"));
-	if(name != NULL)
+	if (name != NULL)
 		emit(client, name, json_object_get(data, "data"));
-	else if(data != NULL)
+	else if (data != NULL)
 		emit(client, "plugin-event", data);
 }
 
 static void handle_item(sio_client *client, sio_item *item)
 {
-	if(item->ctx == NULL) {
+	if (item->ctx == NULL) {
 		on_event_message(client, item->message);
 		return;
 	}
 	sio_kind kind = ctx_kind(item->ctx);
-	if((size_t)kind < G_N_ELEMENTS(answer_handlers) && answer_handlers[kind] != NULL)
+	if ((size_t)kind < G_N_ELEMENTS(answer_handlers) && answer_handlers[kind] != NULL)
 		answer_handlers[kind](client, ctx_ack_id(item->ctx), item->message);
 }
 
 void parley_sio_wakeup(void)
 {
-	for(int guard = 0; guard < 100000; guard++) {
+	for (int guard = 0; guard < 100000; guard++) {
 		g_mutex_lock(&parley_ws.lock);
 		sio_client *client = g_queue_pop_head(&ready);
 		GQueue items = G_QUEUE_INIT;
 		bool closed = false;
-		if(client != NULL) {
+		if (client != NULL) {
 			client->scheduled = false;
 			items = client->inbox;
 			g_queue_init(&client->inbox);
 			closed = client->closed;
 		}
 		g_mutex_unlock(&parley_ws.lock);
-		if(client == NULL)
+		if (client == NULL)
 			break;
 		sio_item *item;
-		while((item = g_queue_pop_head(&items)) != NULL) {
-			if(!closed && !client->engine->closed)
+		while ((item = g_queue_pop_head(&items)) != NULL) {
+			if (!closed && !client->engine->closed)
 				handle_item(client, item);
 			item_free(item);
 		}
@@ -400,18 +394,18 @@ static int push_item(sio_client *client, void *ctx, json_t *message)
 	parley_ws.core->conn_ref(client->conn);
 	bool queued = false, schedule = false;
 	g_mutex_lock(&parley_ws.lock);
-	if(!client->closed) {
+	if (!client->closed) {
 		g_queue_push_tail(&client->inbox, item);
 		queued = true;
-		if(!client->scheduled) {
+		if (!client->scheduled) {
 			client->scheduled = schedule = true;
 			g_queue_push_tail(&ready, client);
 		}
 	}
 	g_mutex_unlock(&parley_ws.lock);
-	if(!queued)
+	if (!queued)
 		item_free(item);
-	if(schedule)
+	if (schedule)
 		lws_cancel_service(parley_ws.context);
 	else
 		parley_ws.core->conn_unref(client->conn);
@@ -420,10 +414,10 @@ static int push_item(sio_client *client, void *ctx, json_t *message)
 
 static int sio_send_message(parley_conn *conn, void *request_ctx, bool admin, json_t *message)
 {
-	if(parley_ws.context == NULL || g_atomic_int_get(&parley_ws.stopping) || message == NULL)
+	if (parley_ws.context == NULL || g_atomic_int_get(&parley_ws.stopping) || message == NULL)
 		return -1;
 	sio_client *client = parley_ws.core->conn_data(conn);
-	if(client == NULL)
+	if (client == NULL)
 		return -1;
 	__atomic_add_fetch(&parley_ws.messages_out, request_ctx == NULL ? 1 : 0, __ATOMIC_RELAXED);
 	return push_item(client, request_ctx, message);
@@ -432,13 +426,11 @@ static int sio_send_message(parley_conn *conn, void *request_ctx, bool admin, js
 static void sio_session_over(parley_conn *conn, uint64_t session_id, bool timeout, bool claimed)
 {
 	sio_client *client = parley_ws.core->conn_data(conn);
-	if(client != NULL && parley_ws.context != NULL)
+	if (client != NULL && parley_ws.context != NULL)
 		push_item(client, make_ctx(SIO_KIND_SESSION_OVER, -1), NULL);
 }
 
-static void sio_session_created(parley_conn *conn, uint64_t session_id)
-{
-}
+static void sio_session_created(parley_conn *conn, uint64_t session_id) {}
 
 /* The vtable of Socket.IO conns: the core answers through it. It is never
  * loaded as a module (the WebSocket transport's vtable is). */
@@ -465,7 +457,7 @@ static void engine_opened(parley_eio_socket *engine)
 	parley_eio_new_sid(client->sid);
 	client->engine = parley_eio_ref(engine);
 	client->conn = parley_ws.core->conn_new(&parley_sio_transport, client, client_free);
-	if(client->conn == NULL) {
+	if (client->conn == NULL) {
 		client_free(client);
 		return;
 	}
@@ -476,14 +468,14 @@ static void engine_opened(parley_eio_socket *engine)
 static void engine_heartbeat(parley_eio_socket *engine)
 {
 	sio_client *client = engine->user;
-	if(client != NULL && client->session_id != 0)
+	if (client != NULL && client->session_id != 0)
 		parley_ws.core->session_touch(client->session_id);
 }
 
 static void engine_closed(parley_eio_socket *engine, const char *reason)
 {
 	sio_client *client = engine->user;
-	if(client == NULL)
+	if (client == NULL)
 		return;
 	engine->user = NULL;
 	g_mutex_lock(&parley_ws.lock);
@@ -509,12 +501,12 @@ void parley_sio_init(void)
 	g_queue_init(&ready);
 	parley_eio_init(&engine_handlers);
 	const char *plugin = parley_ws.core->config_get(WS_PACKAGE, "socketio", "plugin");
-	if(plugin != NULL && plugin[0] != '\0') {
+	if (plugin != NULL && plugin[0] != '\0') {
 		plugin_package = g_strdup(plugin);
-	} else if(parley_eio.enabled) {
+	} else if (parley_eio.enabled) {
 		parley_eio.enabled = false;
 		LOG(PARLEY_LOG_WARN, "the Socket.IO endpoint is off: [socketio] plugin (the plugin its clients "
-		    "attach to) is not set");
+		                     "attach to) is not set");
 	}
 }
 
@@ -526,7 +518,7 @@ void parley_sio_destroy(void)
 	g_queue_init(&ready);
 	g_mutex_unlock(&parley_ws.lock);
 	sio_client *client;
-	while((client = g_queue_pop_head(&pending)) != NULL)
+	while ((client = g_queue_pop_head(&pending)) != NULL)
 		parley_ws.core->conn_unref(client->conn);
 	g_free(plugin_package);
 	plugin_package = NULL;
@@ -534,10 +526,9 @@ void parley_sio_destroy(void)
 
 json_t *parley_sio_status(void)
 {
-	return json_pack("{sb ss ss sI sI sI sI si}", "enabled", parley_eio.enabled, "path", parley_eio.path,
-	                 "plugin", plugin_package != NULL ? plugin_package : "",
-	                 "ping_interval", (json_int_t)parley_eio.ping_interval,
-	                 "ping_timeout", (json_int_t)parley_eio.ping_timeout,
-	                 "max_payload", (json_int_t)parley_eio.max_payload,
-	                 "max_clients", (json_int_t)parley_eio.max_clients, "sessions", (int)parley_eio_count());
+	return json_pack("{sb ss ss sI sI sI sI si}", "enabled", parley_eio.enabled, "path", parley_eio.path, "plugin",
+	                 plugin_package != NULL ? plugin_package : "", "ping_interval",
+	                 (json_int_t)parley_eio.ping_interval, "ping_timeout", (json_int_t)parley_eio.ping_timeout,
+	                 "max_payload", (json_int_t)parley_eio.max_payload, "max_clients",
+	                 (json_int_t)parley_eio.max_clients, "sessions", (int)parley_eio_count());
 }

@@ -54,7 +54,7 @@ static bool (*const payload_checks[])(const parley_sio_packet *) = {
 
 const char *parley_sio_decode_error(parley_sio_decode_status status)
 {
-	if((size_t)status < G_N_ELEMENTS(decode_errors) && decode_errors[status] != NULL)
+	if ((size_t)status < G_N_ELEMENTS(decode_errors) && decode_errors[status] != NULL)
 		return decode_errors[status];
 	return "invalid packet";
 }
@@ -77,44 +77,44 @@ parley_sio_decode_status parley_sio_decode(const char *text, size_t length, parl
 {
 	memset(packet, 0, sizeof(*packet));
 	packet->ack_id = -1;
-	if(text == NULL || length == 0)
+	if (text == NULL || length == 0)
 		return PARLEY_SIO_DECODE_EMPTY;
-	if(text[0] < '0' || text[0] > '6')
+	if (text[0] < '0' || text[0] > '6')
 		return PARLEY_SIO_DECODE_BAD_TYPE;
 	packet->type = (parley_sio_type)(text[0] - '0');
-	if(packet->type == PARLEY_SIO_BINARY_EVENT || packet->type == PARLEY_SIO_BINARY_ACK)
+	if (packet->type == PARLEY_SIO_BINARY_EVENT || packet->type == PARLEY_SIO_BINARY_ACK)
 		return PARLEY_SIO_DECODE_BINARY;
 	size_t i = 1;
-	if(i < length && text[i] == '/') {
+	if (i < length && text[i] == '/') {
 		size_t start = i;
-		while(i < length && text[i] != ',')
+		while (i < length && text[i] != ',')
 			i++;
 		size_t nsp_length = i - start;
-		if(nsp_length > PARLEY_SIO_MAX_NAMESPACE || memchr(text + start, '\0', nsp_length) != NULL)
+		if (nsp_length > PARLEY_SIO_MAX_NAMESPACE || memchr(text + start, '\0', nsp_length) != NULL)
 			return PARLEY_SIO_DECODE_BAD_NAMESPACE;
 		packet->nsp = g_strndup(text + start, nsp_length);
-		if(i < length)
+		if (i < length)
 			i++; /* the ',' */
 	} else {
 		packet->nsp = g_strdup("/");
 	}
-	if(i < length && text[i] >= '0' && text[i] <= '9') {
+	if (i < length && text[i] >= '0' && text[i] <= '9') {
 		int64_t id = 0;
-		while(i < length && text[i] >= '0' && text[i] <= '9') {
+		while (i < length && text[i] >= '0' && text[i] <= '9') {
 			id = id * 10 + (text[i] - '0');
-			if(id > PARLEY_SIO_MAX_ACK_ID)
+			if (id > PARLEY_SIO_MAX_ACK_ID)
 				return fail(packet, PARLEY_SIO_DECODE_BAD_ACK_ID);
 			i++;
 		}
 		packet->ack_id = id;
 	}
-	if(i < length) {
+	if (i < length) {
 		json_error_t error;
 		packet->data = json_loadb(text + i, length - i, JSON_DECODE_ANY, &error);
-		if(packet->data == NULL)
+		if (packet->data == NULL)
 			return fail(packet, PARLEY_SIO_DECODE_BAD_JSON);
 	}
-	if(!payload_checks[packet->type](packet))
+	if (!payload_checks[packet->type](packet))
 		return fail(packet, PARLEY_SIO_DECODE_BAD_PAYLOAD);
 	return PARLEY_SIO_DECODE_OK;
 }
@@ -123,15 +123,15 @@ char *parley_sio_encode(parley_sio_type type, const char *nsp, int64_t ack_id, j
 {
 	GString *out = g_string_sized_new(64);
 	g_string_append_c(out, (char)('0' + (int)type));
-	if(nsp != NULL && strcmp(nsp, "/") != 0) {
+	if (nsp != NULL && strcmp(nsp, "/") != 0) {
 		g_string_append(out, nsp);
 		g_string_append_c(out, ',');
 	}
-	if(ack_id >= 0)
+	if (ack_id >= 0)
 		g_string_append_printf(out, "%" G_GINT64_FORMAT, (gint64)ack_id);
-	if(data != NULL) {
+	if (data != NULL) {
 		size_t size = json_dumpb(data, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
-		if(size == 0) {
+		if (size == 0) {
 			g_string_free(out, TRUE);
 			return NULL;
 		}

@@ -33,20 +33,20 @@ typedef enum parley_sio_type {
 
 typedef struct parley_sio_packet {
 	parley_sio_type type;
-	char *nsp;        /* g_malloc: "/" when the packet names none */
-	int64_t ack_id;   /* -1 when absent */
-	json_t *data;     /* new reference, or NULL when absent */
+	char *nsp;      /* g_malloc: "/" when the packet names none */
+	int64_t ack_id; /* -1 when absent */
+	json_t *data;   /* new reference, or NULL when absent */
 } parley_sio_packet;
 
 typedef enum parley_sio_decode_status {
 	PARLEY_SIO_DECODE_OK = 0,
 	PARLEY_SIO_DECODE_EMPTY,
 	PARLEY_SIO_DECODE_BAD_TYPE,
-	PARLEY_SIO_DECODE_BINARY,       /* binary event/ack: not supported */
-	PARLEY_SIO_DECODE_BAD_NAMESPACE,/* unterminated or too long */
-	PARLEY_SIO_DECODE_BAD_ACK_ID,   /* too large */
+	PARLEY_SIO_DECODE_BINARY,        /* binary event/ack: not supported */
+	PARLEY_SIO_DECODE_BAD_NAMESPACE, /* unterminated or too long */
+	PARLEY_SIO_DECODE_BAD_ACK_ID,    /* too large */
 	PARLEY_SIO_DECODE_BAD_JSON,
-	PARLEY_SIO_DECODE_BAD_PAYLOAD,  /* JSON of the wrong shape for the type */
+	PARLEY_SIO_DECODE_BAD_PAYLOAD, /* JSON of the wrong shape for the type */
 } parley_sio_decode_status;
 
 /* Decodes one packet (the data of an Engine.IO message). On failure

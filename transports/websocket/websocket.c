@@ -32,9 +32,9 @@ static const parley_tx_settings *settings_of(struct lws *wsi)
 static int http_dispatch(parley_tx_exchange *ex, struct lws *wsi)
 {
 	ex->phase = PARLEY_TX_WAITING;
-	if(parley_eio_claims(ex->path)) /* Socket.IO: long-polling */
+	if (parley_eio_claims(ex->path)) /* Socket.IO: long-polling */
 		return parley_eio_http(ex, wsi);
-	if(parley_tx_route_to_core(ex, wsi, parley_ws.core) != 0)
+	if (parley_tx_route_to_core(ex, wsi, parley_ws.core) != 0)
 		parley_tx_respond_error(ex, wsi, 404, "not found");
 	return 0;
 }
@@ -43,31 +43,31 @@ static int on_http(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 {
 	const parley_tx_settings *settings = settings_of(wsi);
 	__atomic_add_fetch(&parley_ws.http_requests, 1, __ATOMIC_RELAXED);
-	if(!parley_tx_begin(ex, wsi, in)) {
+	if (!parley_tx_begin(ex, wsi, in)) {
 		ex->close_after = true;
 		parley_tx_respond_error(ex, wsi, 405, "method not allowed");
 		return 0;
 	}
-	if(ex->method_index == LWSHUMETH_OPTIONS) {
+	if (ex->method_index == LWSHUMETH_OPTIONS) {
 		parley_tx_respond_preflight(ex, wsi, settings);
 		return 0;
 	}
 	size_t max_body = parley_eio_body_limit(ex->path, settings->max_body); /* Socket.IO: max_payload */
-	if(ex->content_length > 0 && (size_t)ex->content_length > max_body) {
+	if (ex->content_length > 0 && (size_t)ex->content_length > max_body) {
 		parley_tx_respond_too_large(ex, wsi, max_body);
 		return 0;
 	}
-	if(parley_tx_expects_body(ex))
+	if (parley_tx_expects_body(ex))
 		return 0;
 	return http_dispatch(ex, wsi);
 }
 
 static int on_http_body(parley_tx_exchange *ex, struct lws *wsi, const void *in, size_t len)
 {
-	if(ex->phase != PARLEY_TX_READING)
+	if (ex->phase != PARLEY_TX_READING)
 		return 0;
 	size_t max_body = parley_eio_body_limit(ex->path, settings_of(wsi)->max_body); /* Socket.IO: max_payload */
-	if(!parley_tx_body_append(ex, in, len, max_body))
+	if (!parley_tx_body_append(ex, in, len, max_body))
 		parley_tx_respond_too_large(ex, wsi, max_body);
 	return 0;
 }
@@ -85,11 +85,11 @@ static const struct {
 static int filter_plain_upgrade(struct lws *wsi)
 {
 	char path[256] = "";
-	if(lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) < 0)
+	if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) < 0)
 		return -1;
-	for(size_t i = 0; i < G_N_ELEMENTS(upgrade_routes); i++) {
-		if(upgrade_routes[i].path_prefix != NULL && upgrade_routes[i].path_prefix[0] != '\0' &&
-		   g_str_has_prefix(path, upgrade_routes[i].path_prefix))
+	for (size_t i = 0; i < G_N_ELEMENTS(upgrade_routes); i++) {
+		if (upgrade_routes[i].path_prefix != NULL && upgrade_routes[i].path_prefix[0] != '\0' &&
+		    g_str_has_prefix(path, upgrade_routes[i].path_prefix))
 			return upgrade_routes[i].callback(wsi, LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION, NULL, NULL, 0);
 	}
 	LOG(PARLEY_LOG_VERB, "refused a WebSocket on %s without a known subprotocol", path);
@@ -99,23 +99,18 @@ static int filter_plain_upgrade(struct lws *wsi)
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	parley_tx_exchange *ex = user;
-	switch(reason) {
-	case LWS_CALLBACK_HTTP:
-		return on_http(ex, wsi, in);
-	case LWS_CALLBACK_HTTP_BODY:
-		return on_http_body(ex, wsi, in, len);
-	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		return ex->phase == PARLEY_TX_READING ? http_dispatch(ex, wsi) : 0;
-	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return ex != NULL ? parley_tx_writable(ex, wsi, settings_of(wsi)) : 0;
+	switch (reason) {
+	case LWS_CALLBACK_HTTP: return on_http(ex, wsi, in);
+	case LWS_CALLBACK_HTTP_BODY: return on_http_body(ex, wsi, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION: return ex->phase == PARLEY_TX_READING ? http_dispatch(ex, wsi) : 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE: return ex != NULL ? parley_tx_writable(ex, wsi, settings_of(wsi)) : 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		parley_eio_http_closed(wsi); /* Socket.IO: a held poll */
-		if(ex != NULL)
+		if (ex != NULL)
 			parley_tx_reset(ex);
 		break;
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return filter_plain_upgrade(wsi);
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: return filter_plain_upgrade(wsi);
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		parley_ws_clients_wakeup();
 		parley_sio_wakeup();
@@ -123,10 +118,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_ESTABLISHED: /* Socket.IO: upgrades accepted by filter_plain_upgrade */
 	case LWS_CALLBACK_RECEIVE:
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-	case LWS_CALLBACK_CLOSED:
-		return parley_eio_ws_callback(wsi, reason, user, in, len);
-	default:
-		break;
+	case LWS_CALLBACK_CLOSED: return parley_eio_ws_callback(wsi, reason, user, in, len);
+	default: break;
 	}
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
@@ -165,24 +158,26 @@ static void read_config(void)
 	parley_ws.cors_origins = conf_dup("cors_origins", NULL);
 	parley_ws.admin_enabled = parley_tx_conf_bool(core, WS_PACKAGE, "admin_enabled", true);
 	parley_ws.max_frame = (size_t)parley_tx_conf_int(core, WS_PACKAGE, "max_frame", (long)max_message);
-	if(parley_ws.max_frame == 0)
+	if (parley_ws.max_frame == 0)
 		parley_ws.max_frame = max_message;
 	parley_ws.max_body = (size_t)parley_tx_conf_int(core, WS_PACKAGE, "max_body", (long)max_message);
-	if(parley_ws.max_body == 0)
+	if (parley_ws.max_body == 0)
 		parley_ws.max_body = max_message;
 	parley_ws.max_queue = parley_tx_conf_int(core, WS_PACKAGE, "max_queue", 1000);
-	if(parley_ws.max_queue < 1)
+	if (parley_ws.max_queue < 1)
 		parley_ws.max_queue = 1;
 	parley_ws.ping_interval = parley_tx_conf_int(core, WS_PACKAGE, "ping_interval", 30);
-	if(parley_ws.ping_interval > 3600)
+	if (parley_ws.ping_interval > 3600)
 		parley_ws.ping_interval = 3600;
 	parley_ws.ping_timeout = parley_tx_conf_int(core, WS_PACKAGE, "ping_timeout", parley_ws.ping_interval + 5);
-	if(parley_ws.ping_timeout < 1)
+	if (parley_ws.ping_timeout < 1)
 		parley_ws.ping_timeout = 1;
-	if(parley_ws.ping_timeout > 3600)
+	if (parley_ws.ping_timeout > 3600)
 		parley_ws.ping_timeout = 3600;
 	parley_ws.plain_settings = (parley_tx_settings){
-		.cors_origins = parley_ws.cors_origins, .max_body = parley_ws.max_body, .secure = false,
+		.cors_origins = parley_ws.cors_origins,
+		.max_body = parley_ws.max_body,
+		.secure = false,
 	};
 	parley_ws.tls_settings = parley_ws.plain_settings;
 	parley_ws.tls_settings.secure = true;
@@ -196,8 +191,8 @@ static void ws_destroy(void);
 
 static int ws_init(const parley_transport_core *core)
 {
-	if(core == NULL || core->api_version != PARLEY_TRANSPORT_API_VERSION ||
-	   core->struct_size < sizeof(parley_transport_core))
+	if (core == NULL || core->api_version != PARLEY_TRANSPORT_API_VERSION ||
+	    core->struct_size < sizeof(parley_transport_core))
 		return -1;
 	memset(&parley_ws, 0, sizeof(parley_ws));
 	parley_ws.core = core;
@@ -207,35 +202,45 @@ static int ws_init(const parley_transport_core *core)
 	parley_sio_init();
 	parley_tx_log_to_core(core);
 	const parley_tx_listener listener = {
-		.core = core, .package = WS_PACKAGE, .label = "WebSocket", .interface = parley_ws.interface,
-		.port = parley_ws.port, .secure_port = parley_ws.secure_port,
-		.cert_pem = parley_ws.cert_pem, .cert_key = parley_ws.cert_key,
-		.plain_name = "ws", .tls_name = "wss", .protocols = protocols,
-		.plain_settings = &parley_ws.plain_settings, .tls_settings = &parley_ws.tls_settings,
+		.core = core,
+		.package = WS_PACKAGE,
+		.label = "WebSocket",
+		.interface = parley_ws.interface,
+		.port = parley_ws.port,
+		.secure_port = parley_ws.secure_port,
+		.cert_pem = parley_ws.cert_pem,
+		.cert_key = parley_ws.cert_key,
+		.plain_name = "ws",
+		.tls_name = "wss",
+		.protocols = protocols,
+		.plain_settings = &parley_ws.plain_settings,
+		.tls_settings = &parley_ws.tls_settings,
 		.idle_policy = parley_ws.ping_interval > 0 ? &parley_ws.idle_policy : NULL,
 	};
 	bool tls;
 	parley_tx_plan plan = parley_tx_listener_plan(&listener, &tls);
-	if(plan == PARLEY_TX_PLAN_DISABLED)
+	if (plan == PARLEY_TX_PLAN_DISABLED)
 		return 0;
-	if(plan == PARLEY_TX_PLAN_FAILED ||
-	   parley_tx_listener_open(&listener, tls, &parley_ws, &parley_ws.context) != 0) {
+	if (plan == PARLEY_TX_PLAN_FAILED ||
+	    parley_tx_listener_open(&listener, tls, &parley_ws, &parley_ws.context) != 0) {
 		ws_destroy();
 		return -1;
 	}
 	parley_ws.thread = g_thread_new("parley-ws", service_thread, NULL);
-	if(parley_ws.port > 0)
-		LOG(PARLEY_LOG_INFO, "WebSocket transport listening on ws://%s:%ld/ (janus-protocol, janus-admin-protocol)",
+	if (parley_ws.port > 0)
+		LOG(PARLEY_LOG_INFO,
+		    "WebSocket transport listening on ws://%s:%ld/ (janus-protocol, janus-admin-protocol)",
 		    parley_ws.interface, parley_ws.port);
-	if(tls)
-		LOG(PARLEY_LOG_INFO, "WebSocket transport listening on wss://%s:%ld/ (janus-protocol, janus-admin-protocol)",
+	if (tls)
+		LOG(PARLEY_LOG_INFO,
+		    "WebSocket transport listening on wss://%s:%ld/ (janus-protocol, janus-admin-protocol)",
 		    parley_ws.interface, parley_ws.secure_port);
 	return 0;
 }
 
 static void ws_destroy(void)
 {
-	if(parley_ws.core == NULL)
+	if (parley_ws.core == NULL)
 		return;
 	/* Destroying the context closes every socket: each client's
 	 * conn_closed + conn_unref. */
@@ -266,30 +271,28 @@ static void ws_session_created(parley_conn *conn, uint64_t session_id)
 	/* Sessions follow the connection: nothing to map. */
 }
 
-static void ws_session_over(parley_conn *conn, uint64_t session_id, bool timeout, bool claimed)
-{
-}
+static void ws_session_over(parley_conn *conn, uint64_t session_id, bool timeout, bool claimed) {}
 
 static json_t *ws_query_transport(json_t *request)
 {
-	return json_pack("{s:i, s:I, s:I, s:I, s:s, s:i, s:i, s:I, s:i, s:i, s:b, s:s?, s:o}",
-	                 "connections", g_atomic_int_get(&parley_ws.connections),
-	                 "messages_in", (json_int_t)__atomic_load_n(&parley_ws.messages_in, __ATOMIC_RELAXED),
-	                 "messages_out", (json_int_t)__atomic_load_n(&parley_ws.messages_out, __ATOMIC_RELAXED),
-	                 "http_requests", (json_int_t)__atomic_load_n(&parley_ws.http_requests, __ATOMIC_RELAXED),
-	                 "interface", parley_ws.interface ? parley_ws.interface : "",
-	                 "port", (int)parley_ws.port, "secure_port", (int)parley_ws.secure_port,
-	                 "max_frame", (json_int_t)parley_ws.max_frame, "max_queue", (int)parley_ws.max_queue,
-	                 "ping_interval", (int)parley_ws.ping_interval, "admin_enabled", parley_ws.admin_enabled,
-	                 "cors_origins", parley_ws.cors_origins, "socketio", parley_sio_status());
+	return json_pack("{s:i, s:I, s:I, s:I, s:s, s:i, s:i, s:I, s:i, s:i, s:b, s:s?, s:o}", "connections",
+	                 g_atomic_int_get(&parley_ws.connections), "messages_in",
+	                 (json_int_t)__atomic_load_n(&parley_ws.messages_in, __ATOMIC_RELAXED), "messages_out",
+	                 (json_int_t)__atomic_load_n(&parley_ws.messages_out, __ATOMIC_RELAXED), "http_requests",
+	                 (json_int_t)__atomic_load_n(&parley_ws.http_requests, __ATOMIC_RELAXED), "interface",
+	                 parley_ws.interface ? parley_ws.interface : "", "port", (int)parley_ws.port, "secure_port",
+	                 (int)parley_ws.secure_port, "max_frame", (json_int_t)parley_ws.max_frame, "max_queue",
+	                 (int)parley_ws.max_queue, "ping_interval", (int)parley_ws.ping_interval, "admin_enabled",
+	                 parley_ws.admin_enabled, "cors_origins", parley_ws.cors_origins, "socketio",
+	                 parley_sio_status());
 }
 
 /* The environment variables of this transport's settings. */
 static const parley_env_override ws_env_overrides[] = {
-	{"PORT", "general", "port"},
+	{ "PORT", "general", "port" },
 	PARLEY_TX_ENV_OVERRIDES,
-	{"SOCKET_PING_TIMEOUT", "socketio", "ping_timeout"},
-	{NULL},
+	{ "SOCKET_PING_TIMEOUT", "socketio", "ping_timeout" },
+	{ NULL },
 };
 
 const parley_transport parley_ws_transport = {

@@ -43,7 +43,7 @@ typedef struct ws_state {
 	size_t max_frame, max_body;
 	long max_queue;
 	long ping_interval;
-	long ping_timeout;      /* seconds a ping may wait for its pong */
+	long ping_timeout; /* seconds a ping may wait for its pong */
 	parley_tx_settings plain_settings, tls_settings;
 	lws_retry_bo_t idle_policy;
 
@@ -53,7 +53,7 @@ typedef struct ws_state {
 
 	/* under lock */
 	GMutex lock;
-	GQueue ready;           /* ws_client with output to write (each holds a conn ref) */
+	GQueue ready; /* ws_client with output to write (each holds a conn ref) */
 
 	/* counters (atomic) */
 	gint connections;
@@ -64,8 +64,7 @@ extern ws_state parley_ws;
 extern const parley_transport parley_ws_transport;
 
 /* clients.c: the callback of janus-protocol and janus-admin-protocol. */
-int parley_ws_janus_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                             size_t len);
+int parley_ws_janus_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 /* LWS_CALLBACK_EVENT_WAIT_CANCELLED: ask for writable on clients with output. */
 void parley_ws_clients_wakeup(void);
 /* After the service thread stopped: drop the queued wake-ups. */
