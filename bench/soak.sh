@@ -57,6 +57,7 @@ import fs from "node:fs";
 const e2e = process.env.SOAK_E2E;
 const { startServer } = await import(`${e2e}/lib/server.mjs`);
 const { HTML_DIR, launchBrowser, openPage, waitInPage } = await import(`${e2e}/lib/browser.mjs`);
+const { udpReceiveDrops } = await import(`${e2e}/lib/room_clients.mjs`);
 const duration = Number(process.env.SOAK_DURATION) * 1000, interval = Number(process.env.SOAK_INTERVAL) * 1000;
 const warmup = Number(process.env.SOAK_WARMUP) * 1000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -70,28 +71,6 @@ const events = async () => {
 	const counts = {};
 	for (const m of text.matchAll(/^parley_webrtc_connection_events_total\{event="([a-z_]+)"\} (\d+)$/gm)) counts[m[1]] = Number(m[2]);
 	return counts;
-};
-// UDP datagrams the kernel dropped because the receive buffer of a socket was
-// full, summed over the sockets a set of processes hold (the last column
-// of /proc/net/udp): where packets were lost inside this namespace, and by whom
-const udpDrops = (pids) => {
-	const inodes = new Set();
-	for (const pid of pids) {
-		try {
-			for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-				const m = (() => { try { return fs.readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ""; } })().match(/^socket:\[(\d+)\]$/);
-				if (m) inodes.add(m[1]);
-			}
-		} catch { /* the process is gone */ }
-	}
-	let drops = 0;
-	for (const table of ["/proc/net/udp", "/proc/net/udp6"]) {
-		for (const row of fs.readFileSync(table, "utf8").trim().split("\n").slice(1)) {
-			const f = row.trim().split(/\s+/);
-			if (inodes.has(f[9])) drops += Number(f[f.length - 1]);
-		}
-	}
-	return drops;
 };
 const rss = () => Number((fs.readFileSync(`/proc/${srv.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/) || [])[1] || 0);
 try {
@@ -154,7 +133,7 @@ try {
 	const ended = (last.ev.consent_expired ?? 0) + (last.ev.ice_failed ?? 0) + (last.ev.dtls_failed ?? 0);
 	console.log(`connectivity: ${JSON.stringify(last.ev)}; ${ended === 0 ? "no PeerConnection ended" : `${ended} PeerConnection(s) ended`}`);
 	console.log(`aiortc side: ${JSON.stringify(clientTotals())} (ICE failures the clients saw themselves, pcs they renewed)`);
-	console.log(`udp receive-buffer drops: parleyd ${udpDrops([srv.pid])}, aiortc clients ${udpDrops(py.map((p) => p.pid))}`);
+	console.log(`udp receive-buffer drops: parleyd ${udpReceiveDrops([srv.pid])}, aiortc clients ${udpReceiveDrops(py.map((p) => p.pid))}`);
 	const ends = fs.readFileSync(srv.logPath, "utf8").split("\n").filter((l) => /PeerConnection ended|consent|went quiet|is back/.test(l));
 	console.log(`parleyd: ${ends.filter((l) => /went quiet/.test(l)).length} "went quiet", ${ends.filter((l) => /is back/.test(l)).length} "is back"; pcs ended:`);
 	for (const l of ends.filter((l) => /PeerConnection ended/.test(l))) console.log(`  ${l}`);

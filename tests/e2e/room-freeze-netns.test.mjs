@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { serverSuite } from './lib/harness.mjs';
 import { assertLoopbackOnly } from './lib/browser.mjs';
-import { aiortcViews, connectionEvents, floorsOf, missingStreams, sleep, startRoomClients, waitAllReceive }
+import { aiortcViews, connectionEvents, floorsOf, missingStreams, sleep, startRoomClients, udpReceiveDrops, waitAllReceive }
 	from './lib/room_clients.mjs';
 
 const ROOM = 'frozen';
@@ -23,10 +23,13 @@ const { test } = serverSuite({
 	config: { parley: { media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1' } } },
 });
 
-const world = { many: [], lone: null, loneId: null };
+const world = { many: [], lone: null, loneId: null, gatewayPid: null };
 const groups = () => [...world.many, world.lone].filter(Boolean);
 const views = async () => aiortcViews(groups());
-const describe = () => groups().map((g, i) => `aiortc ${i}:\n${g.log.slice(-10).join('\n')}\n`).join('');
+// on failure: each process's last lines, and where packets were dropped
+const describe = () => groups().map((g, i) => `aiortc ${i}:\n${g.log.slice(-10).join('\n')}\n`).join('') +
+	`udp receive-buffer drops: parleyd ${udpReceiveDrops([world.gatewayPid])}, ` +
+	groups().map((g, i) => `aiortc ${i} ${udpReceiveDrops([g.proc.pid])}`).join(', ') + '\n';
 
 after(async () => {
 	for (const g of groups()) await g.stop();
@@ -34,6 +37,7 @@ after(async () => {
 
 test('7 aiortc participants (3 + 3 + 1 in its own process) each decode video and audio from all 6 others', async (srv) => {
 	assertLoopbackOnly();
+	world.gatewayPid = srv.pid;
 	world.many = [startRoomClients(srv, { room: ROOM, peers: 3, fps: 6 }), startRoomClients(srv, { room: ROOM, peers: 3, fps: 6 })];
 	for (const g of world.many) await g.joined(60000);
 	world.lone = startRoomClients(srv, { room: ROOM, peers: 1, fps: 6 });

@@ -8,6 +8,7 @@
 //   group.stats   // peerId -> {index, ice, pubIce, remote: {peerId: {producerId: figures}}}
 //   await group.stop();
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { SRCDIR } from './server.mjs';
@@ -114,4 +115,30 @@ export async function connectionEvents(srv) {
 	for (const m of text.matchAll(/^parley_webrtc_connection_events_total\{event="([a-z_]+)"\} (\d+)$/gm))
 		counts[m[1]] = Number(m[2]);
 	return counts;
+}
+
+/** UDP datagrams the kernel dropped because the receive buffer of a socket
+ * was full, summed over the sockets the processes `pids` hold (the last
+ * column of /proc/net/udp{,6}, matched by socket inode): where packets were
+ * lost inside a loopback-only namespace, and by whom. */
+export function udpReceiveDrops(pids) {
+	const inodes = new Set();
+	for (const pid of pids) {
+		let fds = [];
+		try { fds = fs.readdirSync(`/proc/${pid}/fd`); } catch { continue; }
+		for (const fd of fds) {
+			let link = '';
+			try { link = fs.readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { continue; }
+			const m = link.match(/^socket:\[(\d+)\]$/);
+			if (m) inodes.add(m[1]);
+		}
+	}
+	let drops = 0;
+	for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+		for (const row of fs.readFileSync(table, 'utf8').trim().split('\n').slice(1)) {
+			const f = row.trim().split(/\s+/);
+			if (inodes.has(f[9])) drops += Number(f[f.length - 1]);
+		}
+	}
+	return drops;
 }
