@@ -418,25 +418,36 @@ void parley_http_janus_wakeup(void)
 	parley_http_longpoll_wakeup();
 }
 
+/* The core's answer to `req`: queued for the service thread, which sends it
+ * and drops the core's reference. Taken while the transport stops too (the
+ * queue is then emptied by parley_http_janus_destroy), so that a request
+ * answered during shutdown gives back its request and its mailbox. */
+static int answer_request(http_req *req, json_t *message)
+{
+	if (parley_http.core == NULL || message == NULL)
+		return -1;
+	char *text = dump(message);
+	g_mutex_lock(&parley_http.lock);
+	if (!req->gone) {
+		free(req->answer);
+		req->answer = text;
+		text = NULL;
+	}
+	g_queue_push_tail(&parley_http.ready, req);
+	g_mutex_unlock(&parley_http.lock);
+	free(text);
+	if (!g_atomic_int_get(&parley_http.stopping) && parley_http.context != NULL)
+		lws_cancel_service(parley_http.context);
+	return 0;
+}
+
 int parley_http_send_message(parley_conn *conn, void *request_ctx, bool admin, json_t *message)
 {
+	if (request_ctx != NULL)
+		return answer_request(request_ctx, message);
 	if (parley_http.context == NULL || g_atomic_int_get(&parley_http.stopping) || message == NULL)
 		return -1;
 	char *text = dump(message);
-	if (request_ctx != NULL) {
-		http_req *req = request_ctx;
-		g_mutex_lock(&parley_http.lock);
-		if (!req->gone) {
-			free(req->answer);
-			req->answer = text;
-			text = NULL;
-		}
-		g_queue_push_tail(&parley_http.ready, req);
-		g_mutex_unlock(&parley_http.lock);
-		free(text);
-		lws_cancel_service(parley_http.context);
-		return 0;
-	}
 	http_mailbox *mailbox = parley_http.core->conn_data(conn);
 	if (mailbox == NULL) {
 		free(text);
@@ -563,10 +574,16 @@ void parley_http_janus_destroy(void)
 	GQueue ready = parley_http.ready;
 	g_queue_init(&parley_http.ready);
 	g_queue_clear(&parley_http.wake);
+	for (GList *item = ready.head; item != NULL; item = item->next) {
+		http_req *answered = item->data;
+		answered->mailbox->inflight--;
+	}
 	g_mutex_unlock(&parley_http.lock);
 	http_req *req;
-	while ((req = g_queue_pop_head(&ready)) != NULL)
+	while ((req = g_queue_pop_head(&ready)) != NULL) {
+		parley_http_mailbox_maybe_release(req->mailbox);
 		parley_http_req_unref(req);
+	}
 	for (guint i = 0; i < held->len; i++) {
 		http_mailbox *mailbox = held->pdata[i];
 		parley_http.core->conn_closed(mailbox->conn);
