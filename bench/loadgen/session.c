@@ -164,13 +164,15 @@ static parley_sdp *build_offer(loadgen_peer *peer, const parley_sdp_transport *t
 			.track = { .ssrc = peer->publisher_id * 2 + 1000, .cname = stream, .msid_stream = stream,
 			           .msid_track = audio_track },
 		};
-	if (!o->no_video)
+	if (!o->no_video) {
+		const char *mid = n ? "1" : "0";
 		media[n++] = (parley_sdp_offer_media){
-			.type = PARLEY_SDP_MEDIA_VIDEO, .mid = n ? "1" : "0", .direction = dir, .codecs = &vp8,
+			.type = PARLEY_SDP_MEDIA_VIDEO, .mid = mid, .direction = dir, .codecs = &vp8,
 			.n_codecs = 1,
 			.track = { .ssrc = peer->publisher_id * 2 + 1001, .cname = stream, .msid_stream = stream,
 			           .msid_track = video_track },
 		};
+	}
 	parley_sdp_offer_options opts = {
 		.media = media, .n_media = n, .bundle = true, .session_id = session_id, .session_version = 1,
 		.transport = *t,

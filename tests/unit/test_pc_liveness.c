@@ -135,6 +135,18 @@ static void run(end *e, bool frozen, int ms, uint16_t *seq)
 	run_until(e, frozen, ms, seq, NULL);
 }
 
+/* Freezes pc 1 right after it sends pc 0 a PLI, so that the time since its
+ * last datagram is known (its receiver reports come on their own schedule,
+ * up to a report interval before the freeze), and runs pc 0 as run_until
+ * does. Returns the ms from that last datagram. */
+static gint64 freeze_after_last_word(end *e, int ms, uint16_t *seq, bool (*done)(const end *e))
+{
+	gint64 last_word = g_get_monotonic_time();
+	assert_int_equal(parley_pc_send_pli(e[1].pc, -1), 0);
+	run_until(e, true, ms, seq, done);
+	return (g_get_monotonic_time() - last_word) / 1000;
+}
+
 static bool disconnected_once(const end *e)
 {
 	return e[0].disconnects >= 1;
@@ -188,9 +200,10 @@ static void frozen_peer(void **state)
 	                    "connected");
 	json_decref(info);
 
-	/* frozen: disconnected after 1.5 s (not before), still alive */
-	gint64 quiet_ms = run_until(e, true, 10000, &seq, disconnected_once);
-	assert_true(quiet_ms >= 1400);
+	/* frozen: disconnected 1.5 s after the last datagram from pc 1 (not
+	 * before), still alive */
+	gint64 quiet_ms = freeze_after_last_word(e, 10000, &seq, disconnected_once);
+	assert_true(quiet_ms >= 1500);
 	assert_int_equal(e[0].disconnects, 1);
 	assert_false(e[0].failed);
 	info = parley_pc_info(e[0].pc);
@@ -207,12 +220,13 @@ static void frozen_peer(void **state)
 	assert_int_equal(parley_pc_event_count(PARLEY_PC_EVENT_DISCONNECTED), disconnected_before + 1);
 	assert_int_equal(parley_pc_event_count(PARLEY_PC_EVENT_RECOVERED), recovered_before + 1);
 
-	/* frozen for good: consent expires at 4 s, not before (the upper bound
-	 * is the loop's: a loaded machine runs the tick late) */
-	gint64 lasted_ms = run_until(e, true, 15000, &seq, NULL);
+	/* frozen for good: consent expires 4 s after pc 1's last datagram, not
+	 * before (the upper bound is the loop's: a loaded machine runs the tick
+	 * late) */
+	gint64 lasted_ms = freeze_after_last_word(e, 15000, &seq, NULL);
 	assert_true(e[0].failed);
 	assert_string_equal(e[0].reason, "consent expired");
-	assert_true(lasted_ms >= 3500);
+	assert_true(lasted_ms >= 4000);
 	assert_int_equal(e[0].disconnects, 2);
 	assert_int_equal(parley_pc_event_count(PARLEY_PC_EVENT_CONSENT_EXPIRED), expired_before + 1);
 	assert_false(e[1].failed);
