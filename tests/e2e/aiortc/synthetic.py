@@ -4,12 +4,14 @@ gathering, one-JSON-object-per-line output, and synthetic media tracks
 
 aioice gathers on every interface except loopback; the tests run in a
 network namespace that has only lo, so importing this module makes aioice
-offer 127.0.0.1 explicitly.
+offer 127.0.0.1 explicitly; it also gives every ICE socket a larger
+receive buffer (below).
 """
 import asyncio
 import fractions
 import json
 import math
+import socket
 import time
 
 import aioice.ice
@@ -20,6 +22,37 @@ from av import AudioFrame, VideoFrame
 WIDTH, HEIGHT = 320, 240
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
+
+# A bigger receive buffer on every ICE socket: these clients decode many
+# streams in Python on the same 2 cores as the gateway, and a burst of CPU
+# starvation overflowed the buffer aioice asks for (256 KiB, capped by
+# rmem_max: 208 KiB on a stock Debian): the kernel's drop counters showed
+# the loss in the clients' sockets, none in parleyd's. Set after aioice
+# gathered (it sets its own size then); SO_RCVBUFFORCE passes rmem_max when
+# run as root, as the netns tests are.
+RECEIVE_BUFFER = 4 * 1024 * 1024
+_gather_candidates = aioice.ice.Connection.gather_candidates
+
+
+def _force_receive_buffer(sock):
+    for option in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
+        try:
+            if option is not None:
+                sock.setsockopt(socket.SOL_SOCKET, option, RECEIVE_BUFFER)
+                return
+        except OSError:
+            continue
+
+
+async def _gather_candidates_with_buffer(self):
+    await _gather_candidates(self)
+    for protocol in self._protocols:
+        sock = protocol.transport.get_extra_info("socket") if protocol.transport else None
+        if sock is not None:
+            _force_receive_buffer(sock)
+
+
+aioice.ice.Connection.gather_candidates = _gather_candidates_with_buffer
 
 
 def out(obj):
