@@ -3,6 +3,8 @@
 # libparleymedia.la; their unit tests and the SRTP cost measurement.
 media_transport_sources = \
 	core/media/ice.h core/media/ice.c core/media/udp_batch.h core/media/udp_batch.c \
+	core/media/lite.h core/media/lite_internal.h core/media/lite.c core/media/lite_stun.c \
+	core/media/lite_mux.c core/media/lite_demux.c \
 	core/media/dtls.h core/media/dtls.c core/media/dtls_shared.h core/media/dtls_shared.c \
 	core/media/srtp.h core/media/srtp.c core/media/srtp_evp.h core/media/srtp_evp.c
 
