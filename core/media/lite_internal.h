@@ -17,7 +17,7 @@
 #include <stun/stunagent.h>
 
 #define LITE_MAX_LOOPS 64 /* one ufrag character names the loop */
-#define LITE_MAX_PATHS 4  /* 5-tuples a transport remembers */
+#define LITE_MAX_PATHS 8 /* 5-tuples a transport remembers (the oldest unselected goes) */
 #define LITE_UFRAG_LEN 16
 #define LITE_PWD_LEN 24
 #define LITE_DATAGRAM 2048 /* receive buffer per datagram */
