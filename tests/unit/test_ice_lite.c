@@ -353,9 +353,12 @@ static void demux_by_ufrag_then_address(void **state)
 	parley_lite_get_local_credentials(a.lite, &ufrag_a, &pwd_a);
 	parley_lite_get_local_credentials(b.lite, &ufrag_b, &pwd_b);
 	assert_int_equal(check(f, &cb, ufrag_a, pwd_b, true, false), 401);
-	/* Freed: its ufrag and 5-tuple are gone. */
+	/* Freed: its ufrag and 5-tuple are gone (its strings with it: copies). */
+	char gone_ufrag[64], gone_pwd[64];
+	g_strlcpy(gone_ufrag, ufrag_a, sizeof(gone_ufrag));
+	g_strlcpy(gone_pwd, pwd_a, sizeof(gone_pwd));
 	parley_lite_free(a.lite);
-	assert_int_equal(check(f, &ca, ufrag_a, pwd_a, true, false), -1);
+	assert_int_equal(check(f, &ca, gone_ufrag, gone_pwd, true, false), -1);
 	client_send(&ca, "late", 4);
 	spin(f, 50);
 	assert_int_equal(b.received, 1);
