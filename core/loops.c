@@ -239,6 +239,14 @@ parley_loop *parley_loops_first(void)
 	return loop;
 }
 
+GMainContext *parley_loops_context_at(unsigned index)
+{
+	g_mutex_lock(&pool.lock);
+	GMainContext *context = index < pool.count ? pool.loops[index]->context : NULL;
+	g_mutex_unlock(&pool.lock);
+	return context;
+}
+
 GMainContext *parley_loop_context(parley_loop *loop)
 {
 	return loop ? loop->context : NULL;

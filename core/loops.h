@@ -19,6 +19,7 @@ parley_loop *parley_loops_pick(void);      /* the least-loaded loop; the caller 
 void parley_loops_release(parley_loop *loop); /* gives the slot back */
 parley_loop *parley_loops_first(void);
 GMainContext *parley_loop_context(parley_loop *loop);
+GMainContext *parley_loops_context_at(unsigned index); /* NULL past the last loop */
 unsigned parley_loop_id(parley_loop *loop);
 GThread *parley_loop_thread(parley_loop *loop);
 json_t *parley_loops_info(void);          /* admin loops_info (new reference):

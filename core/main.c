@@ -290,6 +290,7 @@ static void stop_runtime(void)
 {
 	parley_events_stop();
 	parley_loops_stop();
+	parley_webrtc_stop();
 	parley_loader_unload_all();
 }
 

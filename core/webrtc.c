@@ -16,7 +16,9 @@
 #include "errors.h"
 #include "events.h"
 #include "log.h"
+#include "loops.h"
 #include "media/dtls.h"
+#include "media/lite.h"
 #include "media/pc.h"
 #include "media/pc_helpers.h"
 
@@ -94,6 +96,36 @@ static const char *resolve_ipv4(const char *name)
 	return found;
 }
 
+/* [media] ice_lite: our ICE-lite transport, one socket per loop on
+ * udp_port. When it cannot start, PeerConnections keep libnice (full ICE). */
+static void start_lite(parley_ice_config *ice)
+{
+	GMainContext *contexts[64];
+	size_t n = 0;
+	for (GMainContext *c; n < G_N_ELEMENTS(contexts) && (c = parley_loops_context_at((unsigned)n)); n++)
+		contexts[n] = c;
+	parley_lite_config config = {
+		.port = media_uint("udp_port", 0, 65535),
+		.interfaces = ice->interfaces,
+		.announced_ip = ice->announced_ip,
+		.consent_timeout_ms = media_uint("ice_consent_timeout_ms", 30000, 600000),
+	};
+	if (config.consent_timeout_ms < 1000)
+		config.consent_timeout_ms = 1000;
+	if (config.port == 0)
+		PLOG_WARN("[media] ice_lite without udp_port: an ephemeral port is used");
+	GError *error = NULL;
+	if (parley_lite_start(contexts, n, &config, &error) != 0) {
+		PLOG_ERR("[media] ice_lite: %s; libnice (full ICE) is used instead",
+		         error ? error->message : "cannot start");
+		g_clear_error(&error);
+		ice->lite = false;
+		return;
+	}
+	PLOG_INFO("[media] ICE-lite on UDP port %u, %zu loop socket(s), consent timeout %u ms", parley_lite_port(), n,
+	          config.consent_timeout_ms);
+}
+
 static gpointer load_settings(gpointer unused)
 {
 	parley_ice_config *ice = &media_settings.ice;
@@ -120,6 +152,8 @@ static gpointer load_settings(gpointer unused)
 	ice->turn_username = media_get("turn_user");
 	ice->turn_password = media_get("turn_pwd");
 	ice->lite = parley_config_get_bool("parley", "media", "ice_lite", false);
+	if (ice->lite)
+		start_lite(ice);
 	if (parley_config_get_bool("parley", "media", "ice_tcp", false))
 		PLOG_WARN("[media] ice_tcp: TCP candidates are not supported; UDP only");
 	media_settings.srtp_profiles = srtp_profiles_from(media_get("srtp_profiles"));
@@ -161,6 +195,11 @@ static int ensure_settings(char *reason, size_t reason_size)
 int parley_webrtc_setup(char *reason, size_t reason_size)
 {
 	return ensure_settings(reason, reason_size);
+}
+
+void parley_webrtc_stop(void)
+{
+	parley_lite_stop();
 }
 
 /* ---- events ---- */

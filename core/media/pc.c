@@ -90,7 +90,7 @@ static void release_transport(parley_pc *pc)
 	g_mutex_unlock(&pc->lock);
 	parley_srtp_free(srtp);
 	if (pc->ice) {
-		parley_ice_agent_free(pc->ice);
+		pc->ice_ops->free(pc->ice);
 		pc->ice = NULL;
 	}
 }
@@ -339,7 +339,7 @@ static void refresh_route(parley_pc *pc)
 	parley_udp_route route = { 0 };
 	bool usable = pc->ice_state == PARLEY_ICE_STATE_CONNECTED || pc->ice_state == PARLEY_ICE_STATE_READY;
 	if (usable && pc->ice)
-		parley_ice_agent_get_route(pc->ice, &route);
+		pc->ice_ops->get_route(pc->ice, &route);
 	g_mutex_lock(&pc->lock);
 	parley_udp_route_clear(&pc->route);
 	pc->route = route;    /* the reference moves with it */
@@ -403,7 +403,7 @@ static const parley_ice_callbacks ice_callbacks = {
 void pc_send_datagram(parley_pc *pc, const uint8_t *data, size_t length)
 {
 	if (pc->ice)
-		parley_ice_agent_send(pc->ice, data, length);
+		pc->ice_ops->send(pc->ice, data, length);
 }
 
 int pc_ensure_transport(parley_pc *pc, bool controlling, char *err, size_t err_size)
@@ -412,13 +412,15 @@ int pc_ensure_transport(parley_pc *pc, bool controlling, char *err, size_t err_s
 		return 0;
 	parley_ice_config config = pc->settings.ice;
 	config.controlling = controlling && !config.lite;
+	/* ice_lite selects our own lite transport on the loop's shared socket. */
+	pc->ice_ops = config.lite ? &pc_transport_lite : &pc_transport_nice;
 	GError *error = NULL;
-	pc->ice = parley_ice_agent_new(pc->context, &config, &ice_callbacks, pc, &error);
-	if (!pc->ice || parley_ice_agent_gather(pc->ice, &error) != 0) {
+	pc->ice = pc->ice_ops->create(pc->context, &config, &ice_callbacks, pc, &error);
+	if (!pc->ice || pc->ice_ops->gather(pc->ice, &error) != 0) {
 		snprintf(err, err_size, "ICE: %s", error ? error->message : "cannot create the agent");
 		g_clear_error(&error);
 		if (pc->ice)
-			parley_ice_agent_free(pc->ice);
+			pc->ice_ops->free(pc->ice);
 		pc->ice = NULL;
 		return PARLEY_PC_ERR_ICE;
 	}
@@ -513,15 +515,15 @@ json_t *parley_pc_info(parley_pc *pc)
 {
 	json_t *info = json_object();
 	json_object_set_new(info, "ice", json_string(pc->ice ? parley_ice_state_name(pc->ice_state) : "none"));
-	json_object_set_new(info, "ice-role", json_string(pc->ice ? (parley_ice_agent_is_controlling(pc->ice)
+	json_object_set_new(info, "ice-role", json_string(pc->ice ? (pc->ice_ops->is_controlling(pc->ice)
 		? "controlling" : "controlled") : "none"));
 	const char *ufrag = NULL, *pwd = NULL;
 	if (pc->ice)
-		parley_ice_agent_get_local_credentials(pc->ice, &ufrag, &pwd);
+		pc->ice_ops->get_local_credentials(pc->ice, &ufrag, &pwd);
 	json_object_set_new(info, "local-ufrag", ufrag ? json_string(ufrag) : json_null());
 	json_object_set_new(info, "remote-ufrag", pc->remote_ufrag ? json_string(pc->remote_ufrag) : json_null());
 	parley_ice_pair pair;
-	if (pc->ice && parley_ice_agent_get_selected_pair(pc->ice, &pair) == 0) {
+	if (pc->ice && pc->ice_ops->get_selected_pair(pc->ice, &pair) == 0) {
 		json_object_set_new(info, "selected-local", pair_json(pair.local_ip, pair.local_port, pair.local_type));
 		json_object_set_new(info, "selected-remote", pair_json(pair.remote_ip, pair.remote_port, pair.remote_type));
 	}

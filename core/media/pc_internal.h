@@ -17,6 +17,30 @@
 #include "sdp.h"
 #include "srtp.h"
 
+/* The seam between a pc and its ICE transport: libnice's agent (ice.c) or
+ * the ICE-lite transport (lite.c) fill one table each (pc_transport.c);
+ * both report through parley_ice_callbacks, so the pc has no per-transport
+ * branch. `t` is the object create() returned. */
+typedef struct pc_transport_ops {
+	const char *name;
+	void *(*create)(GMainContext *context, const parley_ice_config *config, const parley_ice_callbacks *cb,
+	                void *user_data, GError **error);
+	void (*free)(void *t);
+	int (*gather)(void *t, GError **error);
+	void (*get_local_credentials)(void *t, const char **ufrag, const char **pwd);
+	int (*set_remote_credentials)(void *t, const char *ufrag, const char *pwd);
+	int (*add_remote_candidate)(void *t, const char *candidate, GError **error);
+	void (*remote_gathering_done)(void *t);
+	int (*restart)(void *t);
+	int (*send)(void *t, const uint8_t *data, size_t length);
+	int (*get_selected_pair)(void *t, parley_ice_pair *pair);
+	int (*get_route)(void *t, parley_udp_route *route);
+	bool (*is_controlling)(void *t);
+} pc_transport_ops;
+
+extern const pc_transport_ops pc_transport_nice;   /* libnice, full or its lite mode */
+extern const pc_transport_ops pc_transport_lite;   /* our ICE-lite on the loop's shared socket */
+
 /* m-lines per PeerConnection: the SDP model's limit. Each stream is over
  * 2 KB, so the table holds pointers and a stream is allocated when a
  * description first names its m-line (never on the packet path). */
@@ -100,7 +124,8 @@ struct parley_pc {
 	size_t offered_media;        /* m-lines in that offer (streams[i]->mid are its mids) */
 	bool last_local_offer;       /* our last description was an offer (answered or not) */
 	bool remote_ice_lite;
-	parley_ice_agent *ice;
+	void *ice;                   /* the transport, driven through ice_ops */
+	const pc_transport_ops *ice_ops;
 	parley_ice_state ice_state;
 	bool gathering_done;
 	bool trickling;               /* local candidates go out as they come */

@@ -50,7 +50,7 @@ static int send_protected_rtp(parley_pc *pc, uint8_t *buf, size_t len)
 		return -1;
 	if (buf != pc->scratch)
 		return parley_udp_batch_commit(&pc->route, out);
-	return pc->ice && parley_ice_agent_send(pc->ice, buf, out) == 0 ? 0 : -1;
+	return pc->ice && pc->ice_ops->send(pc->ice, buf, out) == 0 ? 0 : -1;
 }
 
 static int send_protected_rtcp(parley_pc *pc, uint8_t *buf, size_t len)
@@ -58,7 +58,7 @@ static int send_protected_rtcp(parley_pc *pc, uint8_t *buf, size_t len)
 	size_t out = 0;
 	if (!pc->srtp || parley_srtp_protect_rtcp(pc->srtp, buf, len, PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM, &out) != 0)
 		return -1;
-	return pc->ice && parley_ice_agent_send(pc->ice, buf, out) == 0 ? 0 : -1;
+	return pc->ice && pc->ice_ops->send(pc->ice, buf, out) == 0 ? 0 : -1;
 }
 
 static bool can_send(parley_pc *pc)

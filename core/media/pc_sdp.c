@@ -154,7 +154,7 @@ static void restart_ice(parley_pc *pc)
 	pc->gathering_done = false;
 	pc->have_local = false;
 	pc->trickling = false;
-	parley_ice_agent_restart(pc->ice);
+	pc->ice_ops->restart(pc->ice);
 	pc->ice_restarts++;
 	pc_count_event(PARLEY_PC_EVENT_ICE_RESTART);
 	pc_liveness_restart(pc);
@@ -204,7 +204,7 @@ static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offe
 		restart_ice(pc);   /* the peer restarts ICE: new credentials of ours too */
 	set_string(&pc->remote_ufrag, ufrag);
 	set_string(&pc->remote_pwd, pwd);
-	if (parley_ice_agent_set_remote_credentials(pc->ice, ufrag, pwd) != 0)
+	if (pc->ice_ops->set_remote_credentials(pc->ice, ufrag, pwd) != 0)
 		return sdp_fail(err, err_size, "the ICE agent refused the remote credentials");
 	if (!pc->role_known) {
 		/* Answering actpass we take the passive (DTLS server) side. */
@@ -238,10 +238,10 @@ static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offe
 			snprintf(line + n, sizeof(line) - (size_t)n, " raddr %s rport %d", cand->raddr,
 			         cand->rport >= 0 ? cand->rport : 0);
 		/* Unusable candidates (mDNS names, IPv6 off) are skipped, not fatal. */
-		parley_ice_agent_add_remote_candidate(pc->ice, line, NULL);
+		pc->ice_ops->add_remote_candidate(pc->ice, line, NULL);
 	}
 	if (m && m->end_of_candidates)
-		parley_ice_agent_remote_gathering_done(pc->ice);
+		pc->ice_ops->remote_gathering_done(pc->ice);
 	return 0;
 }
 
@@ -291,11 +291,11 @@ int parley_pc_add_remote_candidate(parley_pc *pc, const char *candidate, char *e
 		return PARLEY_PC_ERR_STATE;
 	}
 	if (!candidate) {
-		parley_ice_agent_remote_gathering_done(pc->ice);
+		pc->ice_ops->remote_gathering_done(pc->ice);
 		return 0;
 	}
 	GError *error = NULL;
-	if (parley_ice_agent_add_remote_candidate(pc->ice, candidate, &error) != 0) {
+	if (pc->ice_ops->add_remote_candidate(pc->ice, candidate, &error) != 0) {
 		snprintf(err, err_size, "%s", error ? error->message : "invalid candidate");
 		g_clear_error(&error);
 		return PARLEY_PC_ERR_ICE;
@@ -380,7 +380,7 @@ static void take_local_streams(parley_pc *pc, const parley_sdp *sdp)
 static int merge_transport(parley_pc *pc, parley_sdp *sdp, bool offer)
 {
 	const char *ufrag = NULL, *pwd = NULL;
-	parley_ice_agent_get_local_credentials(pc->ice, &ufrag, &pwd);
+	pc->ice_ops->get_local_credentials(pc->ice, &ufrag, &pwd);
 	parley_sdp_setup setup = offer ? PARLEY_SDP_SETUP_ACTPASS
 		: pc->role == PARLEY_DTLS_ROLE_SERVER ? PARLEY_SDP_SETUP_PASSIVE : PARLEY_SDP_SETUP_ACTIVE;
 	sdp->ice_lite = pc->settings.ice.lite;

@@ -3,6 +3,8 @@
 # libparleymedia.la; their unit tests and the SRTP cost measurement.
 media_transport_sources = \
 	core/media/ice.h core/media/ice.c core/media/udp_batch.h core/media/udp_batch.c \
+	core/media/lite.h core/media/lite_internal.h core/media/lite.c core/media/lite_stun.c \
+	core/media/lite_mux.c core/media/lite_demux.c \
 	core/media/dtls.h core/media/dtls.c core/media/dtls_shared.h core/media/dtls_shared.c \
 	core/media/srtp.h core/media/srtp.c core/media/srtp_evp.h core/media/srtp_evp.c
 
@@ -10,6 +12,13 @@ EXTRA_DIST += tests/unit/dtls_pair.h
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_ice tests/unit/test_dtls tests/unit/test_srtp tests/unit/test_udp_batch
+# ICE-lite: raw STUN peers and a libnice-driven pc against a lite pc.
+check_PROGRAMS += tests/unit/test_ice_lite
+tests_unit_test_ice_lite_SOURCES = tests/unit/test_ice_lite.c
+tests_unit_test_ice_lite_CPPFLAGS = $(CORE_CPPFLAGS)
+tests_unit_test_ice_lite_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
+tests_unit_test_ice_lite_LDADD = libparleycore.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(NICE_LIBS) \
+	$(SRTP_LIBS) $(SSL_LIBS)
 tests_unit_test_udp_batch_SOURCES = tests/unit/test_udp_batch.c
 tests_unit_test_udp_batch_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_unit_test_udp_batch_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS)

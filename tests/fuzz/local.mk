@@ -25,6 +25,12 @@ tests_unit_test_fuzz_replay_keyframe_SOURCES = tests/fuzz/replay.c tests/fuzz/fu
 tests_unit_test_fuzz_replay_keyframe_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"keyframe\"
 tests_unit_test_fuzz_replay_keyframe_LDADD = libparleyutil.la
 
+# The ICE-lite datagram entry (STUN checks, demultiplexing, hand-over).
+check_PROGRAMS += tests/unit/test_fuzz_replay_lite
+tests_unit_test_fuzz_replay_lite_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_lite.c
+tests_unit_test_fuzz_replay_lite_CPPFLAGS = $(CORE_CPPFLAGS) $(NICE_CFLAGS) -DPARLEY_FUZZ_CORPUS=\"lite\"
+tests_unit_test_fuzz_replay_lite_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)
+
 # The client JSON API through the core (echo plugin loaded from the build),
 # the Redis URL and the Redis transport's entry parser.
 check_PROGRAMS += tests/unit/test_fuzz_replay_json_api tests/unit/test_fuzz_replay_redis_parse \
@@ -89,6 +95,14 @@ tests_fuzz_fuzz_redis_url_SOURCES = tests/fuzz/fuzz_redis_url.c util/redis_url.c
 tests_fuzz_fuzz_redis_url_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_redis_url_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_redis_url_LDADD = $(GLIB_LIBS)
+# The ICE-lite sources instrumented; the rest of the media library as built.
+noinst_PROGRAMS += tests/fuzz/fuzz_lite
+tests_fuzz_fuzz_lite_SOURCES = tests/fuzz/fuzz_lite.c core/media/lite.c core/media/lite_stun.c \
+	core/media/lite_mux.c core/media/lite_demux.c
+tests_fuzz_fuzz_lite_CPPFLAGS = $(CORE_CPPFLAGS)
+tests_fuzz_fuzz_lite_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SSL_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_lite_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_lite_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz_engineio tests/fuzz/fuzz_socketio
 tests_fuzz_fuzz_engineio_SOURCES = tests/fuzz/fuzz_engineio.c transports/websocket/engineio_codec.c
 tests_fuzz_fuzz_engineio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket

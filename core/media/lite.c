@@ -1,0 +1,302 @@
+/*
+ * lite.c — owns one PeerConnection's ICE-lite transport: its credentials
+ * (current, and the previous ones after a restart until the peer uses the
+ * new), the host candidates it announces, the 5-tuples valid binding
+ * requests proved, the selected one (USE-CANDIDATE; a later one on another
+ * 5-tuple switches), the connect and consent timers, and sending on the
+ * loop's socket. Runs on its loop's thread only.
+ */
+#include "lite_internal.h"
+
+#include <string.h>
+#include <stdio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/rand.h>
+
+#define DEFAULT_TIMEOUT_MS 30000
+#define TICK_MS 250
+
+static const char ice_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
+
+struct parley_lite {
+	lite_loop *loop;
+	parley_ice_callbacks cb;
+	void *user_data;
+	lite_cred cred[2]; /* [0] current, [1] the previous one until [0] is used */
+	lite_path paths[LITE_MAX_PATHS];
+	int selected;      /* index in paths, -1 = none */
+	gint64 consent_us; /* the last valid request on the selected path */
+	parley_ice_state state;
+	unsigned connect_ms, consent_ms;
+	gint64 checking_since_us; /* remote credentials came, not yet connected; 0 = not checking */
+	GSource *timer;
+};
+
+static void random_chars(char *out, size_t n)
+{
+	uint8_t bytes[64];
+	if (n > sizeof(bytes) || RAND_bytes(bytes, (int)n) != 1)
+		for (size_t i = 0; i < n && i < sizeof(bytes); i++)
+			bytes[i] = (uint8_t)g_random_int();
+	for (size_t i = 0; i < n; i++)
+		out[i] = ice_chars[bytes[i] % 64];
+	out[n] = '\0';
+}
+
+/* A new ufrag naming our loop first, and a password (RFC 8445: at least
+ * 24 bits of randomness for the ufrag, 128 for the password). */
+static void new_cred(parley_lite *lite, lite_cred *cred)
+{
+	memset(cred, 0, sizeof(*cred));
+	random_chars(cred->ufrag, LITE_UFRAG_LEN);
+	cred->ufrag[0] = lite_loop_tag(lite->loop);
+	random_chars(cred->pwd, LITE_PWD_LEN);
+	cred->owner = lite;
+	lite_loop_list_cred(lite->loop, cred);
+}
+
+static void set_state(parley_lite *lite, parley_ice_state state)
+{
+	lite->state = state;
+	if (lite->cb.state_changed)
+		lite->cb.state_changed(lite->user_data, state);
+}
+
+static gboolean tick(gpointer data)
+{
+	parley_lite *lite = data;
+	gint64 now = g_get_monotonic_time();
+	bool expired = lite->state == PARLEY_ICE_STATE_CONNECTED &&
+	               now - lite->consent_us > (gint64)lite->consent_ms * 1000;
+	bool timed_out = lite->state != PARLEY_ICE_STATE_CONNECTED && lite->checking_since_us &&
+	                 now - lite->checking_since_us > (gint64)lite->connect_ms * 1000;
+	if (!expired && !timed_out)
+		return G_SOURCE_CONTINUE;
+	g_source_unref(lite->timer);
+	lite->timer = NULL;
+	set_state(lite, PARLEY_ICE_STATE_FAILED); /* last: the owner may free us */
+	return G_SOURCE_REMOVE;
+}
+
+parley_lite *parley_lite_new(GMainContext *context, const parley_ice_config *config,
+                             const parley_ice_callbacks *callbacks, void *user_data, GError **error)
+{
+	lite_loop *loop = context && callbacks ? lite_loop_for(context) : NULL;
+	if (!loop) {
+		g_set_error(error, PARLEY_ICE_ERROR, PARLEY_ICE_ERR_STATE,
+		            "ICE-lite is not started on this loop (no [media] udp_port socket)");
+		return NULL;
+	}
+	parley_lite *lite = g_new0(parley_lite, 1);
+	lite->loop = loop;
+	lite->cb = *callbacks;
+	lite->user_data = user_data;
+	lite->selected = -1;
+	lite->connect_ms = config && config->connect_timeout_ms ? config->connect_timeout_ms : DEFAULT_TIMEOUT_MS;
+	lite->consent_ms = lite_consent_timeout_ms();
+	new_cred(lite, &lite->cred[0]);
+	lite->timer = g_timeout_source_new(TICK_MS);
+	g_source_set_callback(lite->timer, tick, lite, NULL);
+	g_source_attach(lite->timer, context);
+	return lite;
+}
+
+void parley_lite_free(parley_lite *lite)
+{
+	if (!lite)
+		return;
+	for (int i = 0; i < 2; i++)
+		lite_loop_unlist_cred(lite->loop, &lite->cred[i]);
+	for (int i = 0; i < LITE_MAX_PATHS; i++)
+		lite_loop_unlist_path(lite->loop, &lite->paths[i]);
+	if (lite->timer) {
+		g_source_destroy(lite->timer);
+		g_source_unref(lite->timer);
+	}
+	g_free(lite);
+}
+
+int parley_lite_gather(parley_lite *lite)
+{
+	const char *const *addresses = lite_loop_addresses(lite->loop);
+	for (unsigned i = 0; addresses && addresses[i]; i++) {
+		/* RFC 8445 §5.1.2.1: type preference 126 (host), local preference by order. */
+		uint32_t priority = (126u << 24) | ((65535u - i) << 8) | 255u;
+		char line[160];
+		snprintf(line, sizeof(line), "candidate:%u 1 udp %u %s %u typ host", i + 1, priority, addresses[i],
+		         lite_loop_port());
+		if (lite->cb.candidate)
+			lite->cb.candidate(lite->user_data, line);
+	}
+	if (lite->cb.gathering_done)
+		lite->cb.gathering_done(lite->user_data);
+	return PARLEY_ICE_OK;
+}
+
+void parley_lite_get_local_credentials(parley_lite *lite, const char **ufrag, const char **pwd)
+{
+	*ufrag = lite->cred[0].ufrag;
+	*pwd = lite->cred[0].pwd;
+}
+
+int parley_lite_set_remote_credentials(parley_lite *lite, const char *ufrag, const char *pwd)
+{
+	(void)ufrag;
+	(void)pwd;
+	if (lite->state == PARLEY_ICE_STATE_FAILED)
+		return PARLEY_ICE_ERR_STATE;
+	if (lite->state != PARLEY_ICE_STATE_CONNECTED && !lite->checking_since_us)
+		lite->checking_since_us = g_get_monotonic_time();
+	if (lite->state == PARLEY_ICE_STATE_NEW)
+		set_state(lite, PARLEY_ICE_STATE_CHECKING);
+	return PARLEY_ICE_OK;
+}
+
+int parley_lite_restart(parley_lite *lite)
+{
+	/* The peer may still check with the current credentials until it
+	 * has our new ones: they stay valid until the new ones are used. */
+	lite_loop_unlist_cred(lite->loop, &lite->cred[1]);
+	lite_loop_unlist_cred(lite->loop, &lite->cred[0]);
+	lite->cred[1] = lite->cred[0];
+	lite_loop_list_cred(lite->loop, &lite->cred[1]);
+	new_cred(lite, &lite->cred[0]);
+	return parley_lite_gather(lite);
+}
+
+int parley_lite_send(parley_lite *lite, const uint8_t *data, size_t length)
+{
+	if (!lite || lite->selected < 0)
+		return PARLEY_ICE_ERR_STATE;
+	const lite_path *path = &lite->paths[lite->selected];
+	return lite_loop_send(lite->loop, (const struct sockaddr *)&path->addr, path->addr_len, data, length) == 0
+	               ? PARLEY_ICE_OK
+	               : PARLEY_ICE_ERR_SEND;
+}
+
+parley_ice_state parley_lite_get_state(const parley_lite *lite)
+{
+	return lite->state;
+}
+
+static void address_text(const struct sockaddr_storage *addr, char *ip, size_t size, uint16_t *port)
+{
+	if (addr->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, (socklen_t)size);
+		*port = ntohs(in6->sin6_port);
+	} else {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
+		inet_ntop(AF_INET, &in->sin_addr, ip, (socklen_t)size);
+		*port = ntohs(in->sin_port);
+	}
+}
+
+int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair)
+{
+	if (!lite || !pair || lite->selected < 0)
+		return PARLEY_ICE_ERR_STATE;
+	const lite_path *path = &lite->paths[lite->selected];
+	memset(pair, 0, sizeof(*pair));
+	/* Local: the first announced address of the path's family. */
+	const char *const *addresses = lite_loop_addresses(lite->loop);
+	for (size_t i = 0; addresses && addresses[i]; i++)
+		if ((strchr(addresses[i], ':') != NULL) == (path->addr.ss_family == AF_INET6)) {
+			g_strlcpy(pair->local_ip, addresses[i], sizeof(pair->local_ip));
+			break;
+		}
+	pair->local_port = (uint16_t)lite_loop_port();
+	pair->local_type = "host";
+	address_text(&path->addr, pair->remote_ip, sizeof(pair->remote_ip), &pair->remote_port);
+	pair->remote_type = "prflx"; /* learnt from its check, not from a candidate */
+	return PARLEY_ICE_OK;
+}
+
+int parley_lite_get_route(parley_lite *lite, parley_udp_route *route)
+{
+	if (!lite || !route)
+		return PARLEY_ICE_ERR_INVALID;
+	parley_udp_route_clear(route);
+	if (lite->selected < 0)
+		return PARLEY_ICE_ERR_STATE;
+	const lite_path *path = &lite->paths[lite->selected];
+	GSocket *socket = lite_loop_socket(lite->loop, path->addr.ss_family);
+	parley_udp_route_set(route, socket, (const struct sockaddr *)&path->addr, path->addr_len);
+	return route->socket ? PARLEY_ICE_OK : PARLEY_ICE_ERR_STATE;
+}
+
+/* ---- from the loop's datagram path ---- */
+
+static lite_path *path_for(parley_lite *lite, const lite_key *key)
+{
+	lite_path *spare = NULL;
+	for (int i = 0; i < LITE_MAX_PATHS; i++) {
+		lite_path *p = &lite->paths[i];
+		if (p->used && memcmp(&p->key, key, sizeof(*key)) == 0)
+			return p;
+		/* An unused slot, else the least recently checked one not selected. */
+		if (i != lite->selected &&
+		    (!spare || (spare->used && (!p->used || p->last_request_us < spare->last_request_us))))
+			spare = p;
+	}
+	return spare;
+}
+
+void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const struct sockaddr *from, socklen_t from_len,
+                     bool use_candidate)
+{
+	if (lite->state == PARLEY_ICE_STATE_FAILED || from_len > sizeof(struct sockaddr_storage))
+		return;
+	if (cred == &lite->cred[0])
+		lite_loop_unlist_cred(lite->loop, &lite->cred[1]); /* the restart is complete */
+	lite_key key;
+	lite_key_from(&key, from);
+	lite_path *path = path_for(lite, &key);
+	if (!path->used || memcmp(&path->key, &key, sizeof(key)) != 0) {
+		lite_loop_unlist_path(lite->loop, path);
+		memset(path, 0, sizeof(*path));
+		path->key = key;
+		memcpy(&path->addr, from, from_len);
+		path->addr_len = from_len;
+		path->owner = lite;
+		path->used = true;
+		path->via = via;
+		lite_loop_list_path(lite->loop, path);
+	} else if (path->via != via) {
+		/* The kernel now delivers this 5-tuple to another loop's socket. */
+		lite_loop_unlist_path(lite->loop, path);
+		path->via = via;
+		lite_loop_list_path(lite->loop, path);
+	}
+	gint64 now = g_get_monotonic_time();
+	path->last_request_us = now;
+	int index = (int)(path - lite->paths);
+	if (index == lite->selected)
+		lite->consent_us = now;
+	if (!use_candidate || (index == lite->selected && lite->state == PARLEY_ICE_STATE_CONNECTED))
+		return;
+	bool first = lite->state != PARLEY_ICE_STATE_CONNECTED;
+	lite->selected = index;
+	lite->consent_us = now;
+	lite->checking_since_us = 0;
+	/* Last: the callbacks may end the transport. */
+	if (first)
+		set_state(lite, PARLEY_ICE_STATE_CONNECTED);
+	else if (lite->cb.selected_pair_changed)
+		lite->cb.selected_pair_changed(lite->user_data);
+}
+
+void lite_on_datagram(parley_lite *lite, uint8_t *data, size_t length)
+{
+	if (lite->state != PARLEY_ICE_STATE_FAILED && lite->cb.receive)
+		lite->cb.receive(lite->user_data, data, length);
+}
+
+void lite_on_path_taken(parley_lite *lite, lite_path *path)
+{
+	path->used = false;
+	path->listed = false;
+	if (lite->selected == (int)(path - lite->paths))
+		lite->selected = -1; /* its consent runs out unless another path is nominated */
+}

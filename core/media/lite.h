@@ -1,0 +1,86 @@
+/*
+ * lite.h — ICE-lite (RFC 8445 §2.5) for PeerConnections, with consent
+ * freshness (RFC 7675), beside the libnice agent of ice.h.
+ *
+ * The process has one UDP socket per event loop (per address family), all
+ * bound on the same port with SO_REUSEPORT, read with recvmmsg by one
+ * GSource per loop. A binding request is routed by the first part of its
+ * USERNAME (our ufrag) to its transport; every other datagram by its
+ * remote address+port, learnt from a valid binding request. The kernel
+ * spreads the sockets' traffic by a hash of the addresses, not by loop, so
+ * a datagram may arrive on another loop than its PeerConnection's: that
+ * loop hands it over through a lock-free ring (the ufrag's first character
+ * names the owning loop; the owner tells the receiving loop where to send
+ * the rest of that 5-tuple's datagrams).
+ *
+ * A parley_lite is one PeerConnection's transport: our credentials (the
+ * previous ones stay valid after a restart until the peer uses the new
+ * ones), the paths the peer proved, the selected one (the latest valid
+ * request with USE-CANDIDATE) and its consent. It reports through the same
+ * parley_ice_callbacks as the libnice agent: state CONNECTED once a path is
+ * selected, FAILED when the selected path had no valid request for the
+ * consent timeout or none was selected within the connect timeout.
+ *
+ * Threading: parley_lite_start before any transport, parley_lite_stop after
+ * the last one is freed (and with the loops no longer dispatching); a
+ * transport is created, used and freed on its context's thread, callbacks
+ * run there. Free it from a callback only by deferring.
+ */
+#ifndef PARLEY_MEDIA_LITE_H
+#define PARLEY_MEDIA_LITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+#include "ice.h"
+#include "udp_batch.h"
+
+typedef struct parley_lite_config {
+	unsigned port; /* 0 = one ephemeral port, shared by every loop */
+	/* NULL-terminated interface names or IP literals whose addresses are
+	 * announced (and decide which families get a socket); NULL or empty =
+	 * every non-loopback address of the host. */
+	const char *const *interfaces;
+	const char *announced_ip;    /* IP literal announced instead of the interfaces' */
+	unsigned consent_timeout_ms; /* 0 = 30000 (RFC 7675) */
+} parley_lite_config;
+
+typedef struct parley_lite_stats {
+	uint64_t datagrams;   /* received */
+	uint64_t requests;    /* valid binding requests */
+	uint64_t rejected;    /* binding requests answered with an error */
+	uint64_t dropped;     /* not STUN, not from a known 5-tuple, or unusable */
+	uint64_t handed_over; /* passed to another loop */
+} parley_lite_stats;
+
+/* Opens the sockets of every loop (contexts[0..n)); fails when the port is
+ * taken, no address is usable or n is 0 or above 64. */
+int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite_config *config, GError **error);
+void parley_lite_stop(void);
+bool parley_lite_running(void);
+unsigned parley_lite_port(void);
+void parley_lite_get_stats(parley_lite_stats *stats);
+
+typedef struct parley_lite parley_lite;
+
+/* A transport on `context` (one of the started loops). From config only
+ * connect_timeout_ms is used (0 = 30000). */
+parley_lite *parley_lite_new(GMainContext *context, const parley_ice_config *config,
+                             const parley_ice_callbacks *callbacks, void *user_data, GError **error);
+void parley_lite_free(parley_lite *lite);
+/* Announces the host candidates and gathering_done, synchronously. */
+int parley_lite_gather(parley_lite *lite);
+void parley_lite_get_local_credentials(parley_lite *lite, const char **ufrag, const char **pwd);
+/* Only starts the connect timer: a lite agent checks nothing itself and
+ * takes requests from peers that never sent their credentials. */
+int parley_lite_set_remote_credentials(parley_lite *lite, const char *ufrag, const char *pwd);
+/* New local credentials; the candidates are announced again. */
+int parley_lite_restart(parley_lite *lite);
+int parley_lite_send(parley_lite *lite, const uint8_t *data, size_t length);
+parley_ice_state parley_lite_get_state(const parley_lite *lite);
+int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair);
+/* The loop's socket and the selected path, for the send batch. */
+int parley_lite_get_route(parley_lite *lite, parley_udp_route *route);
+
+#endif

@@ -1,0 +1,326 @@
+/*
+ * lite_demux.c — owns the ICE-lite datagram path of one loop: recvmmsg
+ * batches from the loop's sockets, the demultiplexing (a STUN request by
+ * the ufrag it names, the rest by remote address+port), answering binding
+ * requests, the hand-over of a datagram that reached the wrong loop to its
+ * owner's inbox ring (and the eventfd that wakes it), and the tables the
+ * transports list their credentials and paths in. Everything here runs on
+ * the loop's thread except the producer side of another loop's ring.
+ */
+#include "lite_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <gio/gio.h>
+
+#define ROUNDS 8 /* recvmmsg batches per socket per dispatch, then other sources run */
+
+/* ---- keys ---- */
+
+void lite_key_from(lite_key *key, const struct sockaddr *addr)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = addr->sa_family;
+	if (addr->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
+		key->port = in->sin_port;
+		memcpy(key->addr, &in->sin_addr, 4);
+	} else if (addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
+		key->port = in6->sin6_port;
+		memcpy(key->addr, &in6->sin6_addr, 16);
+	}
+}
+
+guint lite_key_hash(gconstpointer key)
+{
+	const uint8_t *b = key;
+	guint h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < sizeof(lite_key); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+gboolean lite_key_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, sizeof(lite_key)) == 0;
+}
+
+/* ---- tables (the owning loop's thread) ---- */
+
+void lite_loop_list_cred(lite_loop *loop, lite_cred *cred)
+{
+	g_hash_table_replace(loop->by_ufrag, cred->ufrag, cred);
+	cred->listed = true;
+}
+
+void lite_loop_unlist_cred(lite_loop *loop, lite_cred *cred)
+{
+	if (cred->listed && g_hash_table_lookup(loop->by_ufrag, cred->ufrag) == cred)
+		g_hash_table_remove(loop->by_ufrag, cred->ufrag);
+	cred->listed = false;
+}
+
+void lite_loop_list_path(lite_loop *loop, lite_path *path)
+{
+	lite_path *old = g_hash_table_lookup(loop->by_addr, &path->key);
+	if (old && old != path) {
+		g_hash_table_remove(loop->by_addr, &old->key);
+		old->listed = false;
+		lite_on_path_taken(old->owner, old);
+	}
+	g_hash_table_replace(loop->by_addr, &path->key, path);
+	path->listed = true;
+	if (path->via != loop->index)
+		lite_loop_forward(loop, path->via, &path->key, true);
+}
+
+void lite_loop_unlist_path(lite_loop *loop, lite_path *path)
+{
+	if (path->listed && g_hash_table_lookup(loop->by_addr, &path->key) == path)
+		g_hash_table_remove(loop->by_addr, &path->key);
+	if (path->listed && path->via != loop->index)
+		lite_loop_forward(loop, path->via, &path->key, false);
+	path->listed = false;
+}
+
+typedef struct forward_message {
+	GMainContext *context; /* of the loop the message is for */
+	unsigned target, owner;
+	lite_key key;
+	bool add;
+} forward_message;
+
+static gboolean apply_forward(gpointer data)
+{
+	forward_message *m = data;
+	lite_loop *loop = lite_loop_at(m->target);
+	if (!loop || loop->context != m->context)
+		return G_SOURCE_REMOVE; /* stopped meanwhile */
+	if (m->add) {
+		g_hash_table_replace(loop->forwards, g_memdup2(&m->key, sizeof(m->key)),
+		                     GUINT_TO_POINTER(m->owner + 1));
+	} else if (GPOINTER_TO_UINT(g_hash_table_lookup(loop->forwards, &m->key)) == m->owner + 1) {
+		g_hash_table_remove(loop->forwards, &m->key);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/* Control path (once per learnt or forgotten path, not per datagram). */
+void lite_loop_forward(lite_loop *loop, unsigned via, const lite_key *key, bool add)
+{
+	lite_loop *target = lite_loop_at(via);
+	if (!target || target == loop)
+		return;
+	forward_message *m = g_new0(forward_message, 1);
+	m->context = target->context;
+	m->target = via;
+	m->owner = loop->index;
+	m->key = *key;
+	m->add = add;
+	g_main_context_invoke_full(target->context, G_PRIORITY_DEFAULT, apply_forward, m, g_free);
+}
+
+/* ---- sending ---- */
+
+int lite_loop_send(lite_loop *loop, const struct sockaddr *to, socklen_t to_len, const uint8_t *data, size_t length)
+{
+	GSocket *socket = lite_loop_socket(loop, to->sa_family);
+	if (!socket)
+		return -1;
+	ssize_t n = sendto(g_socket_get_fd(socket), data, length, MSG_DONTWAIT | MSG_NOSIGNAL, to, to_len);
+	return n == (ssize_t)length ? 0 : -1;
+}
+
+/* ---- hand-over between loops ---- */
+
+/* Copies a datagram into the owner's ring from this loop (the only
+ * producer of that ring); the owner is woken when this batch is done. */
+static void hand_over(lite_loop *loop, unsigned owner, const struct sockaddr *from, socklen_t from_len,
+                      const uint8_t *data, size_t length)
+{
+	lite_loop *dst = lite_loop_at(owner);
+	if (!dst || owner >= 64 || length > LITE_DATAGRAM || from_len > sizeof(struct sockaddr_storage)) {
+		lite_count(&lite_stat_dropped, 1);
+		return;
+	}
+	lite_ring *ring = __atomic_load_n(&dst->inbox[loop->index], __ATOMIC_ACQUIRE);
+	if (!ring) {
+		/* Once per pair of loops, the first time one hands over to the other. */
+		ring = g_new0(lite_ring, 1);
+		__atomic_store_n(&dst->inbox[loop->index], ring, __ATOMIC_RELEASE);
+	}
+	unsigned tail = ring->tail;
+	unsigned head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	if (tail - head >= LITE_RING_SLOTS) {
+		lite_count(&lite_stat_dropped, 1);
+		return;
+	}
+	lite_ring_slot *slot = &ring->slots[tail % LITE_RING_SLOTS];
+	slot->length = (uint16_t)length;
+	slot->from_len = from_len;
+	memcpy(&slot->from, from, from_len);
+	memcpy(slot->data, data, length);
+	__atomic_store_n(&ring->tail, tail + 1, __ATOMIC_RELEASE);
+	loop->wake_pending |= (uint64_t)1 << owner;
+	lite_count(&lite_stat_handed, 1);
+}
+
+static void wake_owners(lite_loop *loop)
+{
+	uint64_t pending = loop->wake_pending;
+	loop->wake_pending = 0;
+	for (unsigned i = 0; pending; i++, pending >>= 1) {
+		lite_loop *dst = (pending & 1) ? lite_loop_at(i) : NULL;
+		uint64_t one = 1;
+		/* EAGAIN: the counter is already far from zero, the owner will wake. */
+		if (dst && write(dst->wake_fd, &one, sizeof(one)) < 0)
+			continue;
+	}
+}
+
+static void drain_inbox(lite_loop *loop)
+{
+	uint64_t value;
+	if (read(loop->wake_fd, &value, sizeof(value)) < 0 && errno != EAGAIN)
+		return;
+	for (unsigned i = 0; i < LITE_MAX_LOOPS; i++) {
+		lite_ring *ring = __atomic_load_n(&loop->inbox[i], __ATOMIC_ACQUIRE);
+		if (!ring)
+			continue;
+		unsigned head = ring->head;
+		unsigned tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+		for (; head != tail; head++) {
+			lite_ring_slot *slot = &ring->slots[head % LITE_RING_SLOTS];
+			lite_loop_datagram(loop, i, (const struct sockaddr *)&slot->from, slot->from_len, slot->data,
+			                   slot->length);
+			__atomic_store_n(&ring->head, head + 1, __ATOMIC_RELEASE);
+		}
+	}
+}
+
+/* ---- demultiplexing ---- */
+
+static lite_cred *lookup_cred(void *data, const char *ufrag)
+{
+	lite_loop *loop = data;
+	return g_hash_table_lookup(loop->by_ufrag, ufrag);
+}
+
+static void handle_stun(lite_loop *loop, unsigned via, const struct sockaddr *from, socklen_t from_len,
+                        const uint8_t *data, size_t length)
+{
+	lite_stun_result result;
+	lite_stun_handle(&loop->stun, data, length, from, from_len, lookup_cred, loop, loop->reply, &result);
+	if (result.verdict != LITE_STUN_DROP && result.reply_len)
+		lite_loop_send(loop, from, from_len, loop->reply, result.reply_len);
+	if (result.verdict == LITE_STUN_VALID) {
+		lite_count(&lite_stat_requests, 1);
+		/* Last: the transport's callbacks may end it. */
+		lite_on_request(result.cred->owner, result.cred, via, from, from_len, result.use_candidate);
+		return;
+	}
+	lite_count(result.verdict == LITE_STUN_ERROR ? &lite_stat_rejected : &lite_stat_dropped, 1);
+}
+
+void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *from, socklen_t from_len, uint8_t *data,
+                        size_t length)
+{
+	lite_count(&lite_stat_datagrams, 1);
+	if (!from || (from->sa_family != AF_INET && from->sa_family != AF_INET6) || length == 0) {
+		lite_count(&lite_stat_dropped, 1);
+		return;
+	}
+	bool received_here = via == loop->index;
+	if (lite_stun_is_stun(data, length)) {
+		char ufrag[LITE_UFRAG_LEN + 1];
+		int owner = lite_stun_ufrag(data, length, ufrag, sizeof(ufrag)) ? lite_loop_of_ufrag(ufrag) : -1;
+		if (owner == (int)loop->index)
+			handle_stun(loop, via, from, from_len, data, length);
+		else if (owner >= 0 && received_here)
+			hand_over(loop, (unsigned)owner, from, from_len, data, length);
+		else
+			lite_count(&lite_stat_dropped, 1);
+		return;
+	}
+	lite_key key;
+	lite_key_from(&key, from);
+	lite_path *path = g_hash_table_lookup(loop->by_addr, &key);
+	if (path) {
+		lite_on_datagram(path->owner, data, length);
+		return;
+	}
+	gpointer owner = received_here ? g_hash_table_lookup(loop->forwards, &key) : NULL;
+	if (owner)
+		hand_over(loop, GPOINTER_TO_UINT(owner) - 1, from, from_len, data, length);
+	else
+		lite_count(&lite_stat_dropped, 1);
+}
+
+static void read_socket(lite_loop *loop, GSocket *socket)
+{
+	int fd = g_socket_get_fd(socket);
+	for (int round = 0; round < ROUNDS; round++) {
+		for (unsigned i = 0; i < LITE_BATCH; i++) {
+			loop->iov[i].iov_base = loop->bufs[i];
+			loop->iov[i].iov_len = LITE_DATAGRAM;
+			memset(&loop->msgs[i].msg_hdr, 0, sizeof(loop->msgs[i].msg_hdr));
+			loop->msgs[i].msg_hdr.msg_name = &loop->from[i];
+			loop->msgs[i].msg_hdr.msg_namelen = sizeof(loop->from[i]);
+			loop->msgs[i].msg_hdr.msg_iov = &loop->iov[i];
+			loop->msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		int n = recvmmsg(fd, loop->msgs, LITE_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++) {
+			if (loop->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				lite_count(&lite_stat_dropped, 1);
+				continue;
+			}
+			lite_loop_datagram(loop, loop->index, (const struct sockaddr *)&loop->from[i],
+			                   loop->msgs[i].msg_hdr.msg_namelen, loop->bufs[i], loop->msgs[i].msg_len);
+		}
+		if (n < LITE_BATCH)
+			return;
+	}
+}
+
+/* ---- the loop's source ---- */
+
+typedef struct loop_source {
+	GSource base;
+	lite_loop *loop;
+} loop_source;
+
+static gboolean source_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+{
+	(void)callback;
+	(void)data;
+	lite_loop *loop = ((loop_source *)source)->loop;
+	for (int f = 0; f < 2; f++)
+		if (loop->tags[f] && (g_source_query_unix_fd(source, loop->tags[f]) & G_IO_IN))
+			read_socket(loop, loop->sockets[f]);
+	if (g_source_query_unix_fd(source, loop->wake_tag) & G_IO_IN)
+		drain_inbox(loop);
+	wake_owners(loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs source_funcs = {
+	.dispatch = source_dispatch,
+};
+
+GSource *lite_loop_source_new(lite_loop *loop)
+{
+	GSource *source = g_source_new(&source_funcs, sizeof(loop_source));
+	((loop_source *)source)->loop = loop;
+	g_source_set_name(source, "parley-ice-lite");
+	for (int f = 0; f < 2; f++)
+		if (loop->sockets[f])
+			loop->tags[f] = g_source_add_unix_fd(source, g_socket_get_fd(loop->sockets[f]), G_IO_IN);
+	loop->wake_tag = g_source_add_unix_fd(source, loop->wake_fd, G_IO_IN);
+	return source;
+}

@@ -1,0 +1,175 @@
+/*
+ * lite_internal.h — what lite_stun.c (STUN checks and answers), lite_mux.c
+ * (the per-loop sockets, tables and hand-over rings) and lite.c (one
+ * PeerConnection's transport) share.
+ *
+ * Ownership: a loop's tables point into the transports (credentials and
+ * paths are fields of parley_lite, listed and unlisted by lite.c on the
+ * loop's thread); the forward table owns its keys. Nothing is allocated per
+ * datagram: receive buffers, ring slots and reply buffers are fixed.
+ */
+#ifndef PARLEY_MEDIA_LITE_INTERNAL_H
+#define PARLEY_MEDIA_LITE_INTERNAL_H
+
+#include "lite.h"
+
+#include <sys/socket.h>
+#include <stun/stunagent.h>
+
+#define LITE_MAX_LOOPS 64 /* one ufrag character names the loop */
+#define LITE_MAX_PATHS 8 /* 5-tuples a transport remembers (the oldest unselected goes) */
+#define LITE_UFRAG_LEN 16
+#define LITE_PWD_LEN 24
+#define LITE_DATAGRAM 2048 /* receive buffer per datagram */
+#define LITE_REPLY 256     /* a binding answer */
+
+/* A remote transport address as a hash key (zeroed before filling). */
+typedef struct lite_key {
+	uint16_t family;
+	uint16_t port; /* network order */
+	uint8_t addr[16];
+} lite_key;
+
+typedef struct lite_cred {
+	char ufrag[LITE_UFRAG_LEN + 1];
+	char pwd[LITE_PWD_LEN + 1];
+	parley_lite *owner;
+	bool listed; /* in the loop's ufrag table */
+} lite_cred;
+
+typedef struct lite_path {
+	lite_key key;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	parley_lite *owner;
+	unsigned via;           /* the loop whose socket the peer's datagrams reach */
+	gint64 last_request_us; /* the last valid binding request on it */
+	bool used, listed;
+} lite_path;
+
+#define LITE_BATCH 32       /* datagrams per recvmmsg */
+#define LITE_RING_SLOTS 128 /* hand-over slots per (sender, receiver) pair of loops */
+
+/* One datagram handed from the loop that received it to its owner's. */
+typedef struct lite_ring_slot {
+	uint16_t length;
+	socklen_t from_len;
+	struct sockaddr_storage from;
+	uint8_t data[LITE_DATAGRAM];
+} lite_ring_slot;
+
+/* Single producer (the sending loop), single consumer (the owner): head
+ * and tail are only ever advanced by their side, with release stores. */
+typedef struct lite_ring {
+	unsigned head, tail;
+	lite_ring_slot slots[LITE_RING_SLOTS];
+} lite_ring;
+
+/* One event loop's share (lite_mux.c sets it up, lite_demux.c runs it). */
+typedef struct lite_loop {
+	unsigned index;
+	GMainContext *context;
+	GSource *source;
+	GSocket *sockets[2]; /* [0] IPv4, [1] IPv6; NULL when that family is not configured */
+	gpointer tags[2];
+	int wake_fd; /* eventfd: another loop filled our inbox */
+	gpointer wake_tag;
+	GHashTable *by_ufrag; /* char * (in a lite_cred) → lite_cred *, not owned */
+	GHashTable *by_addr;  /* lite_key * (in a lite_path) → lite_path *, not owned */
+	GHashTable *forwards; /* lite_key * (owned) → owner loop index + 1 */
+	StunAgent stun;
+	lite_ring *inbox[LITE_MAX_LOOPS]; /* [sender]: created once by that sender, freed at stop */
+	uint64_t wake_pending;            /* loops to wake when this batch is done */
+	struct mmsghdr msgs[LITE_BATCH];
+	struct iovec iov[LITE_BATCH];
+	struct sockaddr_storage from[LITE_BATCH];
+	uint8_t bufs[LITE_BATCH][LITE_DATAGRAM];
+	uint8_t reply[LITE_REPLY];
+} lite_loop;
+
+/* ---- lite_stun.c ---- */
+
+typedef enum lite_stun_verdict {
+	LITE_STUN_DROP = 0, /* not an answerable request: nothing is sent */
+	LITE_STUN_ERROR,    /* answered with an error (reply holds it) */
+	LITE_STUN_VALID,    /* authenticated: reply holds the success answer */
+} lite_stun_verdict;
+
+typedef struct lite_stun_result {
+	lite_stun_verdict verdict;
+	int error_code;  /* 400, 401, 420, 487 with LITE_STUN_ERROR */
+	lite_cred *cred; /* whose password matched (or whose ufrag was named) */
+	bool use_candidate;
+	size_t reply_len;
+	const char *why; /* for a drop or an error: a short reason */
+} lite_stun_result;
+
+/* Our ufrag (before ':') → its credentials, NULL when unknown. */
+typedef lite_cred *(*lite_cred_lookup)(void *data, const char *ufrag);
+
+void lite_stun_agent_init(StunAgent *agent);
+/* A STUN message by RFC 7983's first byte, the magic cookie and a length
+ * that matches the datagram. */
+bool lite_stun_is_stun(const uint8_t *data, size_t length);
+/* Copies the first part of USERNAME (no check of integrity) into ufrag;
+ * false when there is none or it is longer than cap - 1. */
+bool lite_stun_ufrag(const uint8_t *data, size_t length, char *ufrag, size_t cap);
+/* Checks a binding request (FINGERPRINT, MESSAGE-INTEGRITY with the
+ * password of the ufrag it names, attributes, role) and writes the answer
+ * into reply (LITE_REPLY bytes). */
+void lite_stun_handle(StunAgent *agent, const uint8_t *data, size_t length, const struct sockaddr *from,
+                      socklen_t from_len, lite_cred_lookup lookup, void *lookup_data, uint8_t *reply,
+                      lite_stun_result *result);
+
+/* ---- lite_mux.c ---- */
+
+lite_loop *lite_loop_for(GMainContext *context);
+/* The started loop of that index, NULL past the last (fixed while running). */
+lite_loop *lite_loop_at(unsigned index);
+unsigned lite_loop_count(void);
+/* The loop index a ufrag's first character names, -1 when none. */
+int lite_loop_of_ufrag(const char *ufrag);
+void lite_count(uint64_t *counter, uint64_t n);
+extern uint64_t lite_stat_datagrams, lite_stat_requests, lite_stat_rejected, lite_stat_dropped, lite_stat_handed;
+
+/* ---- lite_demux.c ---- */
+
+/* The loop's GSource: reads its sockets and its inbox. */
+GSource *lite_loop_source_new(lite_loop *loop);
+void lite_key_from(lite_key *key, const struct sockaddr *addr);
+guint lite_key_hash(gconstpointer key);
+gboolean lite_key_equal(gconstpointer a, gconstpointer b);
+
+unsigned lite_loop_index(const lite_loop *loop);
+/* One character of the ufrag alphabet naming the loop. */
+char lite_loop_tag(const lite_loop *loop);
+/* The announced host addresses ("ip" strings) and the shared port. */
+const char *const *lite_loop_addresses(const lite_loop *loop);
+unsigned lite_loop_port(void);
+unsigned lite_consent_timeout_ms(void);
+void lite_loop_list_cred(lite_loop *loop, lite_cred *cred);
+void lite_loop_unlist_cred(lite_loop *loop, lite_cred *cred);
+/* Puts path in the 5-tuple table (taking the key from another transport's
+ * path that held it) and tells the receiving loop when it is not this one. */
+void lite_loop_list_path(lite_loop *loop, lite_path *path);
+void lite_loop_unlist_path(lite_loop *loop, lite_path *path);
+/* Tells loop `via` that path's datagrams belong here (or no longer). */
+void lite_loop_forward(lite_loop *loop, unsigned via, const lite_key *key, bool add);
+/* The socket for sending to a family, NULL when none. */
+GSocket *lite_loop_socket(lite_loop *loop, int family);
+int lite_loop_send(lite_loop *loop, const struct sockaddr *to, socklen_t to_len, const uint8_t *data, size_t length);
+/* One datagram as received on loop `via` (the fuzz target's entry). */
+void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *from, socklen_t from_len, uint8_t *data,
+                        size_t length);
+
+/* ---- lite.c ---- */
+
+/* A valid binding request reached `cred`'s transport from `from`. */
+void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const struct sockaddr *from, socklen_t from_len,
+                     bool use_candidate);
+/* Another datagram from a path of this transport. */
+void lite_on_datagram(parley_lite *lite, uint8_t *data, size_t length);
+/* Another transport took one of this transport's 5-tuples. */
+void lite_on_path_taken(parley_lite *lite, lite_path *path);
+
+#endif
