@@ -13,10 +13,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include <glib.h>
-#include "media/pc.h"
-#include "media/pc_helpers.h"
-#include "media/dtls.h"
-#include "media/sdp.h"
+#include "core/media/pc.h"
+#include "core/media/pc_helpers.h"
+#include "core/media/dtls.h"
+#include "core/media/sdp.h"
 
 static const char *const loopback[] = { "127.0.0.1", NULL };
 
