@@ -19,4 +19,4 @@ conf/systemd/parley.service: $(top_srcdir)/conf/parley.service Makefile
 	$(AM_V_GEN)$(MKDIR_P) conf/systemd && $(conf_substitute) $(top_srcdir)/conf/parley.service >$@.tmp && mv $@.tmp $@
 
 CLEANFILES += conf/parley.conf conf/systemd/parley.service
-EXTRA_DIST += conf/parley.conf.in conf/parley.service conf/parley.plugin.echo.conf
+EXTRA_DIST += conf/parley.conf.in conf/parley.service

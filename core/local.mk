@@ -16,3 +16,20 @@ parleyd_LDADD = libparleycore.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 
 include core/runtime.mk
 include core/api.mk
+
+# The unit tests of the runtime and of the JSON API; each links the whole
+# core (so do core/media/pc.mk's).
+CORE_TEST_LIBS = libparleycore.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
+check_PROGRAMS += tests/unit/test_config tests/unit/test_loader tests/unit/test_loops tests/unit/test_events \
+	tests/unit/test_example_plugin tests/unit/test_validate tests/unit/test_session tests/unit/test_auth \
+	tests/unit/test_api tests/unit/test_api_order
+tests_unit_test_config_LDADD = $(CORE_TEST_LIBS)
+tests_unit_test_loader_LDADD = $(CORE_TEST_LIBS)
+tests_unit_test_loops_LDADD = $(CORE_TEST_LIBS)
+tests_unit_test_events_LDADD = $(CORE_TEST_LIBS)
+tests_unit_test_example_plugin_LDADD = $(CORE_TEST_LIBS)
+tests_unit_test_validate_LDADD = $(CORE_TEST_LIBS)
+tests_unit_test_session_LDADD = $(CORE_TEST_LIBS)
+tests_unit_test_auth_LDADD = $(CORE_TEST_LIBS)
+tests_unit_test_api_LDADD = $(CORE_TEST_LIBS)
+tests_unit_test_api_order_LDADD = $(CORE_TEST_LIBS)

@@ -20,16 +20,9 @@ EXTRA_DIST += util/README.md
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_util_rtp tests/unit/test_util_keyframe tests/unit/test_util_setting \
 	tests/unit/test_util_redis_url
-tests_unit_test_util_rtp_SOURCES = tests/unit/test_util_rtp.c
-tests_unit_test_util_rtp_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_util_rtp_LDADD = libparleyutil.la $(UNIT_LIBS) $(GLIB_LIBS)
-tests_unit_test_util_keyframe_SOURCES = tests/unit/test_util_keyframe.c
-tests_unit_test_util_keyframe_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_util_keyframe_LDADD = libparleyutil.la $(UNIT_LIBS) $(GLIB_LIBS)
-tests_unit_test_util_setting_SOURCES = tests/unit/test_util_setting.c
-tests_unit_test_util_setting_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_util_setting_LDADD = libparleyutil.la $(UNIT_LIBS) $(GLIB_LIBS)
-tests_unit_test_util_redis_url_SOURCES = tests/unit/test_util_redis_url.c
-tests_unit_test_util_redis_url_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_util_redis_url_LDADD = libparleyutil.la $(UNIT_LIBS) $(GLIB_LIBS)
+util_test_libs = libparleyutil.la $(UNIT_LIBS) $(GLIB_LIBS)
+tests_unit_test_util_rtp_LDADD = $(util_test_libs)
+tests_unit_test_util_keyframe_LDADD = $(util_test_libs)
+tests_unit_test_util_setting_LDADD = $(util_test_libs)
+tests_unit_test_util_redis_url_LDADD = $(util_test_libs)
 endif

@@ -20,7 +20,7 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_loadgen
 tests_unit_test_loadgen_SOURCES = tests/unit/test_loadgen.c bench/loadgen/rtpgen.c bench/loadgen/stats.c
 tests_unit_test_loadgen_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/media -I$(top_srcdir)/bench/loadgen
-tests_unit_test_loadgen_CFLAGS = $(UNIT_CFLAGS) $(SRTP_CFLAGS)
+tests_unit_test_loadgen_CFLAGS = $(AM_CFLAGS) $(SRTP_CFLAGS)
 tests_unit_test_loadgen_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(NICE_LIBS) \
 	$(SRTP_LIBS) $(SSL_LIBS)
 endif

@@ -12,22 +12,16 @@ libparleymedia_la_CPPFLAGS = $(CORE_CPPFLAGS)
 libparleymedia_la_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
 libparleymedia_la_LIBADD = libparleyutil.la $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
 
+# What the media library's unit tests (here and transport.mk) link.
+MEDIA_TEST_LIBS = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)
+
 # Unit tests of the media parsers (data files under tests/unit/data/sdp).
 EXTRA_DIST += tests/unit/data/sdp
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_sdp tests/unit/test_rtp tests/unit/test_rtcp
-tests_unit_test_sdp_SOURCES = tests/unit/test_sdp.c
-tests_unit_test_sdp_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_sdp_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_sdp_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
-tests_unit_test_rtp_SOURCES = tests/unit/test_rtp.c
-tests_unit_test_rtp_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_rtp_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_rtp_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
-tests_unit_test_rtcp_SOURCES = tests/unit/test_rtcp.c
-tests_unit_test_rtcp_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_rtcp_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_rtcp_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
+tests_unit_test_sdp_LDADD = $(MEDIA_TEST_LIBS)
+tests_unit_test_rtp_LDADD = $(MEDIA_TEST_LIBS)
+tests_unit_test_rtcp_LDADD = $(MEDIA_TEST_LIBS)
 endif
 include core/media/transport.mk
 include core/media/pc.mk

@@ -10,22 +10,8 @@ media_pc_sources = \
 	core/media/pc_helpers.c core/media/pc_transport.c
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_pc
-tests_unit_test_pc_SOURCES = tests/unit/test_pc.c
-tests_unit_test_pc_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_pc_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
-tests_unit_test_pc_LDADD = libparleycore.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(NICE_LIBS) \
-	$(SRTP_LIBS) $(SSL_LIBS)
-check_PROGRAMS += tests/unit/test_pc_rewrite
-tests_unit_test_pc_rewrite_SOURCES = tests/unit/test_pc_rewrite.c
-tests_unit_test_pc_rewrite_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_pc_rewrite_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
-tests_unit_test_pc_rewrite_LDADD = libparleycore.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(NICE_LIBS) \
-	$(SRTP_LIBS) $(SSL_LIBS)
-check_PROGRAMS += tests/unit/test_pc_liveness
-tests_unit_test_pc_liveness_SOURCES = tests/unit/test_pc_liveness.c
-tests_unit_test_pc_liveness_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_pc_liveness_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
-tests_unit_test_pc_liveness_LDADD = libparleycore.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(NICE_LIBS) \
-	$(SRTP_LIBS) $(SSL_LIBS)
+check_PROGRAMS += tests/unit/test_pc tests/unit/test_pc_rewrite tests/unit/test_pc_liveness
+tests_unit_test_pc_LDADD = $(CORE_TEST_LIBS) $(NICE_LIBS) $(SRTP_LIBS)
+tests_unit_test_pc_rewrite_LDADD = $(CORE_TEST_LIBS) $(NICE_LIBS) $(SRTP_LIBS)
+tests_unit_test_pc_liveness_LDADD = $(CORE_TEST_LIBS) $(NICE_LIBS) $(SRTP_LIBS)
 endif

@@ -12,29 +12,15 @@ EXTRA_DIST += tests/unit/dtls_pair.h
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_ice tests/unit/test_dtls tests/unit/test_srtp tests/unit/test_udp_batch
+tests_unit_test_udp_batch_LDADD = $(MEDIA_TEST_LIBS)
+tests_unit_test_ice_LDADD = $(MEDIA_TEST_LIBS)
+# test_dtls makes its certificates with OpenSSL itself
+tests_unit_test_dtls_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
+tests_unit_test_dtls_LDADD = $(MEDIA_TEST_LIBS)
+tests_unit_test_srtp_LDADD = $(MEDIA_TEST_LIBS)
 # ICE-lite: raw STUN peers and a libnice-driven pc against a lite pc.
 check_PROGRAMS += tests/unit/test_ice_lite
-tests_unit_test_ice_lite_SOURCES = tests/unit/test_ice_lite.c
-tests_unit_test_ice_lite_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_ice_lite_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
-tests_unit_test_ice_lite_LDADD = libparleycore.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(NICE_LIBS) \
-	$(SRTP_LIBS) $(SSL_LIBS)
-tests_unit_test_udp_batch_SOURCES = tests/unit/test_udp_batch.c
-tests_unit_test_udp_batch_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_udp_batch_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS)
-tests_unit_test_udp_batch_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(NICE_LIBS)
-tests_unit_test_ice_SOURCES = tests/unit/test_ice.c
-tests_unit_test_ice_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_ice_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
-tests_unit_test_ice_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)
-tests_unit_test_dtls_SOURCES = tests/unit/test_dtls.c
-tests_unit_test_dtls_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_dtls_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
-tests_unit_test_dtls_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)
-tests_unit_test_srtp_SOURCES = tests/unit/test_srtp.c
-tests_unit_test_srtp_CPPFLAGS = $(CORE_CPPFLAGS)
-tests_unit_test_srtp_CFLAGS = $(UNIT_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
-tests_unit_test_srtp_LDADD = libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)
+tests_unit_test_ice_lite_LDADD = $(CORE_TEST_LIBS) $(NICE_LIBS) $(SRTP_LIBS)
 endif
 
 # Not a test: protect/unprotect cost per 1200-byte packet, both profiles.

@@ -162,17 +162,22 @@ parley_meeting_handle *parley_meeting_handle_attach(parley_meeting_ctx *ctx, par
 	return h;
 }
 
-int parley_meeting_handle_detach(parley_meeting_ctx *ctx, parley_plugin_session *session)
+parley_meeting_handle *parley_meeting_handle_lock(parley_meeting_ctx *ctx, parley_plugin_session *session)
 {
-	parley_meeting_outbox box;
-	parley_meeting_outbox_init(&box);
 	g_mutex_lock(&ctx->lock);
 	parley_meeting_handle *handle = g_hash_table_lookup(ctx->sessions, session);
-	if (handle == NULL) {
+	if (handle == NULL)
 		g_mutex_unlock(&ctx->lock);
-		parley_meeting_outbox_flush(ctx, &box);
+	return handle;
+}
+
+int parley_meeting_handle_detach(parley_meeting_ctx *ctx, parley_plugin_session *session)
+{
+	parley_meeting_handle *handle = parley_meeting_handle_lock(ctx, session);
+	if (handle == NULL)
 		return -1;
-	}
+	parley_meeting_outbox box;
+	parley_meeting_outbox_init(&box);
 	parley_meeting_participant *p = ctx->store->ops->get_by_peer(ctx->store, handle->peer_id);
 	if (p != NULL) {
 		LOG(ctx, PARLEY_LOG_VERB, "%s left %s (connection closed)", p->user_id, p->room_id);

@@ -22,35 +22,21 @@ plugins_meeting_parley_plugin_meeting_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) 
 plugins_meeting_parley_plugin_meeting_la_LDFLAGS = $(MODULE_LDFLAGS) -export-symbols-regex '^parley_plugin_entry$$'
 plugins_meeting_parley_plugin_meeting_la_LIBADD = plugins/meeting/libmeeting.la $(MODULE_LIBS) $(SQLITE_LIBS) $(HIREDIS_LIBS)
 
-parleyconf_DATA += conf/parley.plugin.meeting.conf
-EXTRA_DIST += conf/parley.plugin.meeting.conf plugins/meeting/README.md \
-	tests/unit/test_meeting_core.h tests/unit/recording_core.h
+dist_parleyconf_DATA += conf/parley.plugin.meeting.conf
+EXTRA_DIST += plugins/meeting/README.md tests/unit/test_meeting_core.h tests/unit/recording_core.h
 
 if HAVE_CMOCKA
-meeting_test_cflags = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) $(HIREDIS_CFLAGS) -I$(top_srcdir)/plugins/meeting
 meeting_test_libs = plugins/meeting/libmeeting.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(HIREDIS_LIBS)
 check_PROGRAMS += tests/unit/test_meeting_store tests/unit/test_meeting_rules \
 	tests/unit/test_meeting_ice tests/unit/test_meeting_db tests/unit/test_meeting_rest \
 	tests/unit/test_meeting_signaling tests/unit/test_meeting_redis
-tests_unit_test_meeting_redis_SOURCES = tests/unit/test_meeting_redis.c
-tests_unit_test_meeting_redis_CFLAGS = $(meeting_test_cflags)
-tests_unit_test_meeting_redis_LDADD = $(meeting_test_libs)
-tests_unit_test_meeting_store_SOURCES = tests/unit/test_meeting_store.c
-tests_unit_test_meeting_store_CFLAGS = $(meeting_test_cflags)
 tests_unit_test_meeting_store_LDADD = $(meeting_test_libs)
-tests_unit_test_meeting_rules_SOURCES = tests/unit/test_meeting_rules.c
-tests_unit_test_meeting_rules_CFLAGS = $(meeting_test_cflags)
 tests_unit_test_meeting_rules_LDADD = $(meeting_test_libs)
-tests_unit_test_meeting_ice_SOURCES = tests/unit/test_meeting_ice.c
-tests_unit_test_meeting_ice_CFLAGS = $(meeting_test_cflags)
 tests_unit_test_meeting_ice_LDADD = $(meeting_test_libs)
-tests_unit_test_meeting_db_SOURCES = tests/unit/test_meeting_db.c
-tests_unit_test_meeting_db_CFLAGS = $(meeting_test_cflags)
 tests_unit_test_meeting_db_LDADD = $(meeting_test_libs)
-tests_unit_test_meeting_rest_SOURCES = tests/unit/test_meeting_rest.c tests/unit/test_meeting_core.h
-tests_unit_test_meeting_rest_CFLAGS = $(meeting_test_cflags)
 tests_unit_test_meeting_rest_LDADD = $(meeting_test_libs)
-tests_unit_test_meeting_signaling_SOURCES = tests/unit/test_meeting_signaling.c tests/unit/test_meeting_core.h
-tests_unit_test_meeting_signaling_CFLAGS = $(meeting_test_cflags)
 tests_unit_test_meeting_signaling_LDADD = $(meeting_test_libs)
+# the cluster's header includes hiredis
+tests_unit_test_meeting_redis_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS)
+tests_unit_test_meeting_redis_LDADD = $(meeting_test_libs)
 endif

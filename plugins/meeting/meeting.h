@@ -85,6 +85,9 @@ parley_meeting_handle *parley_meeting_handle_attach(parley_meeting_ctx *ctx, par
 /* Leaves whatever meeting the session's handle is in (others get
  * participant-left), then forgets the handle. -1 when unknown. */
 int parley_meeting_handle_detach(parley_meeting_ctx *ctx, parley_plugin_session *session);
+/* Takes ctx->lock and returns the session's handle; NULL (the lock given
+ * back) when the session is not attached. */
+parley_meeting_handle *parley_meeting_handle_lock(parley_meeting_ctx *ctx, parley_plugin_session *session);
 /* Admin view of the session's handle (new reference) or NULL when unknown. */
 json_t *parley_meeting_handle_query(parley_meeting_ctx *ctx, parley_plugin_session *session);
 int64_t parley_meeting_clock_now(void);

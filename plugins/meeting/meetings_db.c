@@ -256,6 +256,23 @@ static parley_meeting *row_to_meeting(sqlite3_stmt *s)
 	return m;
 }
 
+/* Statement `which` with the room id as its first parameter (lock held). */
+static sqlite3_stmt *room_statement(parley_meeting_db *db, int which, const char *room_id)
+{
+	sqlite3_stmt *s = statement(db, which);
+	sqlite3_bind_text(s, 1, room_id, -1, SQLITE_TRANSIENT);
+	return s;
+}
+
+/* Runs a one-row-id statement to completion (lock held). */
+static int run_for_room(parley_meeting_db *db, int which, const char *room_id)
+{
+	sqlite3_stmt *s = room_statement(db, which, room_id);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int parley_meeting_db_insert(parley_meeting_db *db, const parley_meeting *m)
 {
 	g_mutex_lock(&db->lock);
@@ -263,13 +280,9 @@ int parley_meeting_db_insert(parley_meeting_db *db, const parley_meeting *m)
 	bind_meeting(s, m);
 	int rc = sqlite3_step(s);
 	int result = rc == SQLITE_DONE ? 0 : rc == SQLITE_CONSTRAINT ? 1 : -1;
-	if (result == 0) {
-		s = statement(db, Q_STATS_ENSURE);
-		sqlite3_bind_text(s, 1, m->room_id, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			result = -1;
-	}
 	sqlite3_reset(s);
+	if (result == 0)
+		result = run_for_room(db, Q_STATS_ENSURE, m->room_id);
 	g_mutex_unlock(&db->lock);
 	return result;
 }
@@ -292,8 +305,7 @@ parley_meeting *parley_meeting_db_get(parley_meeting_db *db, const char *room_id
 	if (room_id == NULL)
 		return NULL;
 	g_mutex_lock(&db->lock);
-	sqlite3_stmt *s = statement(db, Q_GET);
-	sqlite3_bind_text(s, 1, room_id, -1, SQLITE_TRANSIENT);
+	sqlite3_stmt *s = room_statement(db, Q_GET, room_id);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		m = row_to_meeting(s);
 	sqlite3_reset(s);
@@ -338,31 +350,19 @@ GPtrArray *parley_meeting_db_list_expired(parley_meeting_db *db, int64_t now_ms)
 	return out;
 }
 
-/* Runs a one-row-id statement to completion (lock held). */
-static int run_for_room(parley_meeting_db *db, int which, const char *room_id)
-{
-	sqlite3_stmt *s = statement(db, which);
-	sqlite3_bind_text(s, 1, room_id, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 int parley_meeting_db_count_join(parley_meeting_db *db, const char *room_id, const char *user_id,
                                  int64_t current, int64_t now_ms)
 {
 	g_mutex_lock(&db->lock);
 	int rc = run_for_room(db, Q_STATS_ENSURE, room_id);
-	sqlite3_stmt *s = statement(db, Q_USER_SEEN);
-	sqlite3_bind_text(s, 1, room_id, -1, SQLITE_TRANSIENT);
+	sqlite3_stmt *s = room_statement(db, Q_USER_SEEN, room_id);
 	sqlite3_bind_text(s, 2, user_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, now_ms);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = -1;
 	int first_time = sqlite3_changes(db->sql) > 0;
 	sqlite3_reset(s);
-	s = statement(db, Q_JOIN);
-	sqlite3_bind_text(s, 1, room_id, -1, SQLITE_TRANSIENT);
+	s = room_statement(db, Q_JOIN, room_id);
 	sqlite3_bind_int(s, 2, first_time);
 	sqlite3_bind_int64(s, 3, current);
 	if (sqlite3_step(s) != SQLITE_DONE)
@@ -386,8 +386,7 @@ int parley_meeting_db_get_stats(parley_meeting_db *db, const char *room_id, parl
 {
 	memset(out, 0, sizeof(*out));
 	g_mutex_lock(&db->lock);
-	sqlite3_stmt *s = statement(db, Q_STATS_GET);
-	sqlite3_bind_text(s, 1, room_id, -1, SQLITE_TRANSIENT);
+	sqlite3_stmt *s = room_statement(db, Q_STATS_GET, room_id);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		out->peak_participants = sqlite3_column_int64(s, 0);

@@ -280,15 +280,11 @@ static const request_entry requests[] = {
 int parley_meeting_signal(parley_meeting_ctx *ctx, parley_plugin_session *session,
                           const char *transaction, json_t *body)
 {
+	parley_meeting_handle *handle = parley_meeting_handle_lock(ctx, session);
+	if (handle == NULL)
+		return -1;
 	parley_meeting_outbox box;
 	parley_meeting_outbox_init(&box);
-	g_mutex_lock(&ctx->lock);
-	parley_meeting_handle *handle = g_hash_table_lookup(ctx->sessions, session);
-	if (handle == NULL) {
-		g_mutex_unlock(&ctx->lock);
-		parley_meeting_outbox_flush(ctx, &box);
-		return -1;
-	}
 	const char *request = json_is_object(body) ? json_string_value(json_object_get(body, "request")) : NULL;
 	const request_entry *entry = NULL;
 	for (size_t i = 0; request != NULL && i < G_N_ELEMENTS(requests) && entry == NULL; i++)

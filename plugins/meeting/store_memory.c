@@ -159,15 +159,11 @@ static gint by_join_time(gconstpointer a, gconstpointer b)
 	return ra->seq < rb->seq ? -1 : ra->seq > rb->seq ? 1 : 0;
 }
 
-static GPtrArray *memory_list(parley_meeting_store *store, const char *room_id,
-                              parley_meeting_presence presence)
+/* The records of `room_id` with `presence`, borrowed: the caller holds
+ * m->lock while it uses them and frees the array. */
+static GPtrArray *records_locked(memory_store *m, const char *room_id, parley_meeting_presence presence)
 {
-	memory_store *m = as_memory(store);
-	GPtrArray *out = g_ptr_array_new_with_free_func(participant_destroy);
-	if (room_id == NULL)
-		return out;
-	GPtrArray *records = g_ptr_array_new(); /* borrowed records, sorted then copied */
-	g_mutex_lock(&m->lock);
+	GPtrArray *records = g_ptr_array_new();
 	GHashTable *users = g_hash_table_lookup(m->rooms, room_id);
 	if (users != NULL) {
 		GHashTableIter it;
@@ -177,6 +173,18 @@ static GPtrArray *memory_list(parley_meeting_store *store, const char *room_id,
 			if (((memory_record *)value)->p.presence == presence)
 				g_ptr_array_add(records, value);
 	}
+	return records;
+}
+
+static GPtrArray *memory_list(parley_meeting_store *store, const char *room_id,
+                              parley_meeting_presence presence)
+{
+	memory_store *m = as_memory(store);
+	GPtrArray *out = g_ptr_array_new_with_free_func(participant_destroy);
+	if (room_id == NULL)
+		return out;
+	g_mutex_lock(&m->lock);
+	GPtrArray *records = records_locked(m, room_id, presence); /* sorted then copied */
 	g_ptr_array_sort(records, by_join_time);
 	for (guint i = 0; i < records->len; i++)
 		g_ptr_array_add(out, parley_meeting_participant_copy(records->pdata[i]));
@@ -223,20 +231,13 @@ static unsigned memory_count(parley_meeting_store *store, const char *room_id,
                              parley_meeting_presence presence)
 {
 	memory_store *m = as_memory(store);
-	unsigned n = 0;
 	if (room_id == NULL)
 		return 0;
 	g_mutex_lock(&m->lock);
-	GHashTable *users = g_hash_table_lookup(m->rooms, room_id);
-	if (users != NULL) {
-		GHashTableIter it;
-		gpointer value;
-		g_hash_table_iter_init(&it, users);
-		while (g_hash_table_iter_next(&it, NULL, &value))
-			if (((parley_meeting_participant *)value)->presence == presence)
-				n++;
-	}
+	GPtrArray *records = records_locked(m, room_id, presence);
 	g_mutex_unlock(&m->lock);
+	unsigned n = records->len;
+	g_ptr_array_free(records, TRUE);
 	return n;
 }
 

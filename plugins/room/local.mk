@@ -18,30 +18,18 @@ plugins_room_parley_plugin_room_la_SOURCES = plugins/room/plugin.c
 plugins_room_parley_plugin_room_la_LDFLAGS = $(MODULE_LDFLAGS) -export-symbols-regex '^parley_plugin_entry$$'
 plugins_room_parley_plugin_room_la_LIBADD = plugins/room/libroom.la $(MODULE_LIBS)
 
-parleyconf_DATA += conf/parley.plugin.room.conf
-EXTRA_DIST += conf/parley.plugin.room.conf plugins/room/README.md tests/unit/test_room_core.h \
-	tests/unit/recording_core.h
+dist_parleyconf_DATA += conf/parley.plugin.room.conf
+EXTRA_DIST += plugins/room/README.md tests/unit/test_room_core.h tests/unit/recording_core.h
 
 if HAVE_CMOCKA
-room_test_cflags = $(UNIT_CFLAGS) -I$(top_srcdir)/plugins/room
 room_test_libs = plugins/room/libroom.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
 check_PROGRAMS += tests/unit/test_room_rewrite tests/unit/test_room_simulcast tests/unit/test_room_lifecycle \
 	tests/unit/test_room_forward tests/unit/test_room_negotiate
-tests_unit_test_room_rewrite_SOURCES = tests/unit/test_room_rewrite.c
-tests_unit_test_room_rewrite_CFLAGS = $(room_test_cflags)
 tests_unit_test_room_rewrite_LDADD = $(room_test_libs)
-tests_unit_test_room_simulcast_SOURCES = tests/unit/test_room_simulcast.c
-tests_unit_test_room_simulcast_CFLAGS = $(room_test_cflags)
 tests_unit_test_room_simulcast_LDADD = $(room_test_libs)
-tests_unit_test_room_lifecycle_SOURCES = tests/unit/test_room_lifecycle.c tests/unit/test_room_core.h
-tests_unit_test_room_lifecycle_CFLAGS = $(room_test_cflags)
 tests_unit_test_room_lifecycle_LDADD = $(room_test_libs)
-tests_unit_test_room_negotiate_SOURCES = tests/unit/test_room_negotiate.c tests/unit/test_room_core.h
-tests_unit_test_room_negotiate_CFLAGS = $(room_test_cflags)
 tests_unit_test_room_negotiate_LDADD = $(room_test_libs)
 # the forwarding test runs the plugin against the core's real SDP helpers
-tests_unit_test_room_forward_SOURCES = tests/unit/test_room_forward.c tests/unit/test_room_core.h
-tests_unit_test_room_forward_CFLAGS = $(room_test_cflags) -I$(top_srcdir)/core/media
 tests_unit_test_room_forward_LDADD = plugins/room/libroom.la libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) \
 	$(JANSSON_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)
 endif

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "engineio_codec.h"
+#include "transports/websocket/engineio_codec.h"
 
 #define MAX_PACKETS 32
 

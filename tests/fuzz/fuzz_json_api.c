@@ -27,11 +27,11 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "api.h"
-#include "loader.h"
-#include "log.h"
-#include "loops.h"
-#include "tables.h"
+#include "core/api.h"
+#include "core/loader.h"
+#include "core/log.h"
+#include "core/loops.h"
+#include "core/tables.h"
 
 #define MAX_LINES 16
 #define ANSWER_WAIT_US (8 * G_USEC_PER_SEC) /* generous: valgrind runs the replay too */

@@ -22,7 +22,7 @@
 #include <netinet/in.h>
 #include <stun/usages/ice.h>
 
-#include "media/lite_internal.h"
+#include "core/media/lite_internal.h"
 
 #define UFRAG "aFuzzUfrag"
 #define PWD "fuzz-password-fuzz-password"

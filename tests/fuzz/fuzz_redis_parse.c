@@ -13,7 +13,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "parse.h"
+#include "transports/redis/parse.h"
 
 #define MAX_ITEMS 64
 #define REPLY_PREFIX "parley:"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "media/rtcp.h"
+#include "core/media/rtcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

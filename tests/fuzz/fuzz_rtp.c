@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "media/rtp.h"
+#include "core/media/rtp.h"
 #include "util/rtp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -11,7 +11,7 @@
 #include <glib.h>
 #include <jansson.h>
 
-#include "socketio_codec.h"
+#include "transports/websocket/socketio_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

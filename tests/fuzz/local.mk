@@ -2,8 +2,9 @@
 # keyframe detection among them), the client JSON API, the Redis URL and the
 # Redis transport's entry parser and the Socket.IO codecs (only with
 # --enable-fuzzers, CC=clang) and, always, replay programs that run every
-# corpus file through the same entry points as part of the unit suite. tests/fuzz/run.sh runs each
-# libFuzzer target for a bounded time.
+# corpus file through the same entry points as part of the unit suite
+# (test_fuzz_replay_<corpus> replays tests/fuzz/corpus/<corpus>).
+# tests/fuzz/run.sh runs each libFuzzer target for a bounded time.
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run.sh
 
 fuzz_media_sources = core/media/sdp_model.c core/media/sdp_parse.c core/media/sdp_write.c \
@@ -13,22 +14,17 @@ fuzz_media_sources = core/media/sdp_model.c core/media/sdp_parse.c core/media/sd
 check_PROGRAMS += tests/unit/test_fuzz_replay_sdp tests/unit/test_fuzz_replay_rtp \
 	tests/unit/test_fuzz_replay_rtcp tests/unit/test_fuzz_replay_keyframe
 tests_unit_test_fuzz_replay_sdp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_sdp.c
-tests_unit_test_fuzz_replay_sdp_CPPFLAGS = $(CORE_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"sdp\"
 tests_unit_test_fuzz_replay_sdp_LDADD = libparleymedia.la
 tests_unit_test_fuzz_replay_rtp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rtp.c
-tests_unit_test_fuzz_replay_rtp_CPPFLAGS = $(CORE_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"rtp\"
 tests_unit_test_fuzz_replay_rtp_LDADD = libparleymedia.la
 tests_unit_test_fuzz_replay_rtcp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rtcp.c
-tests_unit_test_fuzz_replay_rtcp_CPPFLAGS = $(CORE_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"rtcp\"
 tests_unit_test_fuzz_replay_rtcp_LDADD = libparleymedia.la
 tests_unit_test_fuzz_replay_keyframe_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_keyframe.c
-tests_unit_test_fuzz_replay_keyframe_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"keyframe\"
 tests_unit_test_fuzz_replay_keyframe_LDADD = libparleyutil.la
 
 # The ICE-lite datagram entry (STUN checks, demultiplexing, hand-over).
 check_PROGRAMS += tests/unit/test_fuzz_replay_lite
 tests_unit_test_fuzz_replay_lite_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_lite.c
-tests_unit_test_fuzz_replay_lite_CPPFLAGS = $(CORE_CPPFLAGS) $(NICE_CFLAGS) -DPARLEY_FUZZ_CORPUS=\"lite\"
 tests_unit_test_fuzz_replay_lite_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)
 
 # The client JSON API through the core (echo plugin loaded from the build),
@@ -36,28 +32,21 @@ tests_unit_test_fuzz_replay_lite_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_L
 check_PROGRAMS += tests/unit/test_fuzz_replay_json_api tests/unit/test_fuzz_replay_redis_parse \
 	tests/unit/test_fuzz_replay_redis_url
 tests_unit_test_fuzz_replay_json_api_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_json_api.c
-tests_unit_test_fuzz_replay_json_api_CPPFLAGS = $(CORE_CPPFLAGS) $(SSL_CFLAGS) -DPARLEY_FUZZ_CORPUS=\"json_api\"
+tests_unit_test_fuzz_replay_json_api_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
 tests_unit_test_fuzz_replay_json_api_LDADD = libparleycore.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 tests_unit_test_fuzz_replay_redis_parse_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_redis_parse.c \
 	transports/redis/parse.c
-tests_unit_test_fuzz_replay_redis_parse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/redis \
-	-DPARLEY_FUZZ_CORPUS=\"redis_parse\"
 tests_unit_test_fuzz_replay_redis_parse_LDADD = $(GLIB_LIBS)
 tests_unit_test_fuzz_replay_redis_url_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_redis_url.c
-tests_unit_test_fuzz_replay_redis_url_CPPFLAGS = $(AM_CPPFLAGS) -DPARLEY_FUZZ_CORPUS=\"redis_url\"
 tests_unit_test_fuzz_replay_redis_url_LDADD = libparleyutil.la $(GLIB_LIBS)
 
 # The Socket.IO endpoint's codecs (Engine.IO 4 and Socket.IO 5).
 check_PROGRAMS += tests/unit/test_fuzz_replay_engineio tests/unit/test_fuzz_replay_socketio
 tests_unit_test_fuzz_replay_engineio_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_engineio.c \
 	transports/websocket/engineio_codec.c
-tests_unit_test_fuzz_replay_engineio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket \
-	-DPARLEY_FUZZ_CORPUS=\"engineio\"
 tests_unit_test_fuzz_replay_engineio_LDADD = $(GLIB_LIBS)
 tests_unit_test_fuzz_replay_socketio_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_socketio.c \
 	transports/websocket/socketio_codec.c
-tests_unit_test_fuzz_replay_socketio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket \
-	-DPARLEY_FUZZ_CORPUS=\"socketio\"
 tests_unit_test_fuzz_replay_socketio_LDADD = $(GLIB_LIBS) $(JANSSON_LIBS)
 
 if FUZZERS
@@ -99,7 +88,6 @@ tests_fuzz_fuzz_redis_url_LDADD = $(GLIB_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz_lite
 tests_fuzz_fuzz_lite_SOURCES = tests/fuzz/fuzz_lite.c core/media/lite.c core/media/lite_stun.c \
 	core/media/lite_mux.c core/media/lite_demux.c
-tests_fuzz_fuzz_lite_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_fuzz_fuzz_lite_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SSL_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_lite_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_lite_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)

@@ -1,8 +1,9 @@
 /*
  * replay.c — replays a fuzz corpus without libFuzzer: feeds every file of
- * $PARLEY_SRCDIR/tests/fuzz/corpus/<PARLEY_FUZZ_CORPUS>/ (or the folder
- * given as argv[1]) through the target's LLVMFuzzerTestOneInput and prints
- * one TAP result per file. A crash or sanitizer report fails the run.
+ * $PARLEY_SRCDIR/tests/fuzz/corpus/<corpus>/ (or the folder given as
+ * argv[1]) through the target's LLVMFuzzerTestOneInput and prints one TAP
+ * result per file. A crash or sanitizer report fails the run. The program
+ * is named test_fuzz_replay_<corpus>.
  */
 #include <dirent.h>
 #include <stdbool.h>
@@ -12,9 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef PARLEY_FUZZ_CORPUS
-#error "PARLEY_FUZZ_CORPUS must name the corpus folder"
-#endif
+#define REPLAY_PREFIX "test_fuzz_replay_"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,10 +23,17 @@ int main(int argc, char **argv)
 {
 	char dir[2048];
 	const char *src = getenv("PARLEY_SRCDIR");
+	const char *name = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 : argv[0];
+	const char *corpus = strstr(name, REPLAY_PREFIX); /* libtool may add "lt-" */
+	if (corpus == NULL) {
+		printf("1..1\nnot ok 1 - %s is not named " REPLAY_PREFIX "<corpus>\n", argv[0]);
+		return 1;
+	}
+	corpus += strlen(REPLAY_PREFIX);
 	if (argc > 1)
 		snprintf(dir, sizeof(dir), "%s", argv[1]);
 	else
-		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s", src ? src : ".", PARLEY_FUZZ_CORPUS);
+		snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s", src ? src : ".", corpus);
 	DIR *d = opendir(dir);
 	if (!d) {
 		printf("1..1\nnot ok 1 - cannot open corpus %s\n", dir);
@@ -61,9 +67,9 @@ int main(int argc, char **argv)
 		if (ok) {
 			fflush(stdout);
 			LLVMFuzzerTestOneInput(buf, len);
-			printf("ok %zu - %s/%s\n", i + 1, PARLEY_FUZZ_CORPUS, names[i]);
+			printf("ok %zu - %s/%s\n", i + 1, corpus, names[i]);
 		} else {
-			printf("not ok %zu - %s/%s unreadable\n", i + 1, PARLEY_FUZZ_CORPUS, names[i]);
+			printf("not ok %zu - %s/%s unreadable\n", i + 1, corpus, names[i]);
 			failed++;
 		}
 		free(buf);

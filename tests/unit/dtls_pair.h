@@ -9,7 +9,7 @@
 
 #include <glib.h>
 #include <string.h>
-#include "media/dtls.h"
+#include "core/media/dtls.h"
 
 typedef struct dtls_end {
 	parley_dtls *dtls;

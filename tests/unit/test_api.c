@@ -13,13 +13,13 @@
 #include <time.h>
 #include <cmocka.h>
 #include <glib.h>
-#include "api.h"
-#include "auth.h"
-#include "errors.h"
-#include "loader.h"
-#include "loops.h"
-#include "session.h"
-#include "tables.h"
+#include "core/api.h"
+#include "core/auth.h"
+#include "core/errors.h"
+#include "core/loader.h"
+#include "core/loops.h"
+#include "core/session.h"
+#include "core/tables.h"
 
 /* ---- a transport that records answers and events ---------------------------- */
 

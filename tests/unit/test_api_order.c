@@ -14,10 +14,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include <glib.h>
-#include "api.h"
-#include "loops.h"
-#include "registry.h"
-#include "tables.h"
+#include "core/api.h"
+#include "core/loops.h"
+#include "core/registry.h"
+#include "core/tables.h"
 
 /* ---- a transport that records everything in order ---------------------------- */
 

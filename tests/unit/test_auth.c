@@ -12,8 +12,8 @@
 #include <glib.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include "auth.h"
-#include "errors.h"
+#include "core/auth.h"
+#include "core/errors.h"
 
 #define SECRET "test-signing-key"
 

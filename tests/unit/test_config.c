@@ -16,8 +16,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "config.h"
-#include "log.h"
+#include "core/config.h"
+#include "core/log.h"
 
 #define HTTP "parley.transport.http"
 #define WS "parley.transport.websocket"

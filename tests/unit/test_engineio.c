@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "engineio_codec.h"
+#include "transports/websocket/engineio_codec.h"
 
 static void decodes_each_packet_type(void **state)
 {

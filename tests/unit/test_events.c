@@ -11,10 +11,10 @@
 #include <cmocka.h>
 #include <glib.h>
 
-#include "config.h"
-#include "events.h"
-#include "log.h"
-#include "registry.h"
+#include "core/config.h"
+#include "core/events.h"
+#include "core/log.h"
+#include "core/registry.h"
 
 #define WAIT_LIMIT_US (5 * G_USEC_PER_SEC)
 

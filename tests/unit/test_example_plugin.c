@@ -15,10 +15,10 @@
 #include <cmocka.h>
 #include <glib.h>
 
-#include "config.h"
-#include "loader.h"
-#include "log.h"
-#include "tables.h"
+#include "core/config.h"
+#include "core/loader.h"
+#include "core/log.h"
+#include "core/tables.h"
 
 static char *workdir;
 

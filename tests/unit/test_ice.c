@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include "media/ice.h"
+#include "core/media/ice.h"
 
 static const char *const loopback[] = { "127.0.0.1", NULL };
 

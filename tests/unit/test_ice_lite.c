@@ -24,9 +24,9 @@
 #include <glib.h>
 #include <stun/stunagent.h>
 #include <stun/usages/ice.h>
-#include "media/lite.h"
-#include "media/pc.h"
-#include "media/pc_helpers.h"
+#include "core/media/lite.h"
+#include "core/media/pc.h"
+#include "core/media/pc_helpers.h"
 
 static const char *const loopback[] = { "127.0.0.1", NULL };
 

@@ -21,13 +21,13 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "api.h"
-#include "config.h"
-#include "events.h"
-#include "loader.h"
-#include "log.h"
-#include "loops.h"
-#include "tables.h"
+#include "core/api.h"
+#include "core/config.h"
+#include "core/events.h"
+#include "core/loader.h"
+#include "core/log.h"
+#include "core/loops.h"
+#include "core/tables.h"
 
 #define ECHO "parley.plugin.echo"
 

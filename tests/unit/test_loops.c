@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <glib.h>
 
-#include "loops.h"
-#include "log.h"
+#include "core/loops.h"
+#include "core/log.h"
 
 #define WAIT_LIMIT_US (5 * G_USEC_PER_SEC)
 

@@ -11,7 +11,7 @@
 #define RECORDING_CORE_LOG_ENV "MEETING_TEST_LOG"
 #include "recording_core.h"
 
-#include "meeting.h"
+#include "plugins/meeting/meeting.h"
 
 static const char *fake_state_dir(void) { return "."; }
 

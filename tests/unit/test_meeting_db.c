@@ -11,8 +11,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "meetings_db.h"
-#include "rules.h"
+#include "plugins/meeting/meetings_db.h"
+#include "plugins/meeting/rules.h"
 
 static parley_meeting *make(const char *room, const char *host, int64_t created)
 {

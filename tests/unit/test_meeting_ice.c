@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <glib.h>
 
-#include "ice.h"
+#include "plugins/meeting/ice.h"
 
 static void credential_matches_openssl(void **state)
 {

@@ -21,7 +21,7 @@
 
 #include <glib/gstdio.h>
 
-#include "cluster.h"
+#include "plugins/meeting/cluster.h"
 
 static GPid redis_pid;
 static int redis_port;

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <glib.h>
 
-#include "rules.h"
+#include "plugins/meeting/rules.h"
 
 static void defaults(void **state)
 {

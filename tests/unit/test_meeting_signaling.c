@@ -74,6 +74,36 @@ static void expect_error(int who, const char *error)
 	assert_string_equal(json_string_value(json_object_get(e, "error")), error);
 }
 
+/* The fixture of the tests that start from a meeting the host, bob and
+ * carol (sessions 0, 1 and 2) have joined, their events so far forgotten. */
+typedef struct meeting_of_three {
+	parley_meeting_ctx *ctx;
+	char *room; /* g_free */
+} meeting_of_three;
+
+static int three_joined(void **state)
+{
+	meeting_of_three *three = g_new0(meeting_of_three, 1);
+	three->ctx = fake_ctx_new();
+	attach_all(three->ctx);
+	three->room = create_meeting(three->ctx, NULL);
+	join(three->ctx, 0, three->room, "host");
+	join(three->ctx, 1, three->room, "bob");
+	join(three->ctx, 2, three->room, "carol");
+	forget_events();
+	*state = three;
+	return 0;
+}
+
+static int three_done(void **state)
+{
+	meeting_of_three *three = *state;
+	g_free(three->room);
+	fake_ctx_free(three->ctx);
+	g_free(three);
+	return 0;
+}
+
 static void three_users_join(void **state)
 {
 	parley_meeting_ctx *ctx = fake_ctx_new();
@@ -124,13 +154,9 @@ static void three_users_join(void **state)
 
 static void relay_reaches_only_target(void **state)
 {
-	parley_meeting_ctx *ctx = fake_ctx_new();
-	attach_all(ctx);
-	char *room = create_meeting(ctx, NULL);
-	join(ctx, 0, room, "host");
-	join(ctx, 1, room, "bob");
-	join(ctx, 2, room, "carol");
-	forget_events();
+	meeting_of_three *three = *state;
+	parley_meeting_ctx *ctx = three->ctx;
+	const char *room = three->room;
 	send_json(ctx, 2, "{\"request\":\"webrtc-offer\",\"roomId\":\"%s\",\"targetUserId\":\"bob\","
 	          "\"offer\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}", room);
 	assert_int_equal(recorded->len, 1);
@@ -163,19 +189,13 @@ static void relay_reaches_only_target(void **state)
 	send_json(ctx, 1, "{\"request\":\"webrtc-offer\",\"roomId\":\"%s\",\"targetUserId\":\"bob\",\"offer\":{}}", room);
 	expect_error(1, PARLEY_MEETING_ERR_TARGET);
 	assert_int_equal(events_to(&sessions[2], NULL), 2); /* carol got nothing more */
-	g_free(room);
-	fake_ctx_free(ctx);
 }
 
 static void toggles_chat_and_leave(void **state)
 {
-	parley_meeting_ctx *ctx = fake_ctx_new();
-	attach_all(ctx);
-	char *room = create_meeting(ctx, NULL);
-	join(ctx, 0, room, "host");
-	join(ctx, 1, room, "bob");
-	join(ctx, 2, room, "carol");
-	forget_events();
+	meeting_of_three *three = *state;
+	parley_meeting_ctx *ctx = three->ctx;
+	const char *room = three->room;
 	send_json(ctx, 1, "{\"request\":\"toggle-audio\",\"roomId\":\"%s\",\"isEnabled\":false}", room);
 	send_json(ctx, 1, "{\"request\":\"toggle-video\",\"roomId\":\"%s\",\"isEnabled\":true}", room);
 	send_json(ctx, 1, "{\"request\":\"toggle-screen-share\",\"roomId\":\"%s\",\"isSharing\":true}", room);
@@ -234,8 +254,6 @@ static void toggles_chat_and_leave(void **state)
 	assert_int_equal(s.chat_messages, 1);
 	assert_int_equal(s.audio_toggles + s.video_toggles + s.screen_toggles, 3);
 	assert_int_equal(handle_refs, 0);
-	g_free(room);
-	fake_ctx_free(ctx);
 }
 
 static void join_errors(void **state)
@@ -344,13 +362,9 @@ static void approval_waiting_room(void **state)
 
 static void host_controls_and_rejoin(void **state)
 {
-	parley_meeting_ctx *ctx = fake_ctx_new();
-	attach_all(ctx);
-	char *room = create_meeting(ctx, NULL);
-	join(ctx, 0, room, "host");
-	join(ctx, 1, room, "bob");
-	join(ctx, 2, room, "carol");
-	forget_events();
+	meeting_of_three *three = *state;
+	parley_meeting_ctx *ctx = three->ctx;
+	const char *room = three->room;
 	send_json(ctx, 1, "{\"request\":\"mute-participant\",\"roomId\":\"%s\",\"userId\":\"carol\"}", room);
 	expect_error(1, PARLEY_MEETING_ERR_NOT_HOST);
 	send_json(ctx, 0, "{\"request\":\"mute-participant\",\"roomId\":\"%s\",\"userId\":\"carol\"}", room);
@@ -391,8 +405,6 @@ static void host_controls_and_rejoin(void **state)
 	assert_true(m->ended_at > 0);
 	parley_meeting_free(m);
 	assert_int_equal(handle_refs, 0);
-	g_free(room);
-	fake_ctx_free(ctx);
 }
 
 static void ttl_ends_meetings(void **state)
@@ -474,11 +486,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(three_users_join),
-		cmocka_unit_test(relay_reaches_only_target),
-		cmocka_unit_test(toggles_chat_and_leave),
+		cmocka_unit_test_setup_teardown(relay_reaches_only_target, three_joined, three_done),
+		cmocka_unit_test_setup_teardown(toggles_chat_and_leave, three_joined, three_done),
 		cmocka_unit_test(join_errors),
 		cmocka_unit_test(approval_waiting_room),
-		cmocka_unit_test(host_controls_and_rejoin),
+		cmocka_unit_test_setup_teardown(host_controls_and_rejoin, three_joined, three_done),
 		cmocka_unit_test(ttl_ends_meetings),
 		cmocka_unit_test(concurrent_connections),
 	};

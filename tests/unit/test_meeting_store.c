@@ -8,7 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "store.h"
+#include "plugins/meeting/store.h"
 
 static parley_meeting_participant make(const char *room, const char *user, const char *peer, int64_t at)
 {

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include <glib.h>
-#include "media/pc.h"
-#include "media/pc_helpers.h"
-#include "media/dtls.h"
-#include "media/sdp.h"
+#include "core/media/pc.h"
+#include "core/media/pc_helpers.h"
+#include "core/media/dtls.h"
+#include "core/media/sdp.h"
 
 static const char *const loopback[] = { "127.0.0.1", NULL };
 
@@ -203,14 +203,50 @@ static bool both_got_rtp(void *data)
 	return e[0].rtp_in >= 5 && e[1].rtp_in >= 5;
 }
 
+/* Two pcs and the descriptions they exchanged (g_malloc, freed by
+ * pair_close): pc 0 offers what the plugin asked for, pc 1 answers. */
+typedef struct pc_pair {
+	end e[2];
+	char *plugin_offer, *offer, *plugin_answer, *answer;
+} pc_pair;
+
+/* Negotiates `description` (borrowed) between two new pcs, then runs the
+ * loop until both are up or one failed. */
+static void pair_connect(GMainContext *context, pc_pair *pair, json_t *description)
+{
+	parley_pc_settings s = settings();
+	char err[256] = "";
+	end *e = pair->e;
+	e[0].pc = parley_pc_new(context, &s, &callbacks, &e[0]);
+	e[1].pc = parley_pc_new(context, &s, &callbacks, &e[1]);
+	pair->plugin_offer = parley_pc_helper_sdp_offer(description, err, sizeof(err));
+	assert_non_null(pair->plugin_offer);
+	pair->offer = parley_pc_local_description(e[0].pc, true, pair->plugin_offer, false, err, sizeof(err));
+	assert_non_null(pair->offer);
+	assert_int_equal(parley_pc_set_remote_description(e[1].pc, true, pair->offer, err, sizeof(err)), 0);
+	pair->plugin_answer = parley_pc_helper_sdp_answer(pair->offer, NULL, err, sizeof(err));
+	assert_non_null(pair->plugin_answer);
+	pair->answer = parley_pc_local_description(e[1].pc, false, pair->plugin_answer, false, err, sizeof(err));
+	assert_non_null(pair->answer);
+	assert_int_equal(parley_pc_set_remote_description(e[0].pc, false, pair->answer, err, sizeof(err)), 0);
+	pump(context, both_up, e, 8000);
+}
+
+static void pair_close(pc_pair *pair)
+{
+	for (int k = 0; k < 2; k++) {
+		parley_pc_close(pair->e[k].pc);
+		parley_pc_unref(pair->e[k].pc);
+	}
+	g_free(pair->answer);
+	g_free(pair->plugin_answer);
+	g_free(pair->offer);
+	g_free(pair->plugin_offer);
+}
+
 static void two_pcs(void **state)
 {
 	GMainContext *context = *state;
-	parley_pc_settings s = settings();
-	end e[2] = { 0 };
-	e[0].pc = parley_pc_new(context, &s, &callbacks, &e[0]);
-	e[1].pc = parley_pc_new(context, &s, &callbacks, &e[1]);
-	char err[256] = "";
 	json_t *description = json_pack("{s[{ss ss ss si si si} {ss ss ss si si si si}]}", "media",
 		"mid", "a", "kind", "audio", "codec", "opus", "pt", 111, "ssrc", 1111, "direction", 0,
 		"mid", "v", "kind", "video", "codec", "vp8", "pt", 96, "rtx_pt", 97, "ssrc", 2222, "rtx_ssrc", 2223);
@@ -220,18 +256,10 @@ static void two_pcs(void **state)
 	                    json_string("sendrecv"));
 	json_object_set_new(json_array_get(json_object_get(description, "media"), 1), "extensions",
 	                    json_pack("[s]", "urn:ietf:params:rtp-hdrext:sdes:mid"));
-	char *plugin_offer = parley_pc_helper_sdp_offer(description, err, sizeof(err));
-	assert_non_null(plugin_offer);
-	char *offer = parley_pc_local_description(e[0].pc, true, plugin_offer, false, err, sizeof(err));
-	assert_non_null(offer);
-	assert_non_null(strstr(offer, "a=setup:actpass"));
-	assert_int_equal(parley_pc_set_remote_description(e[1].pc, true, offer, err, sizeof(err)), 0);
-	char *plugin_answer = parley_pc_helper_sdp_answer(offer, NULL, err, sizeof(err));
-	assert_non_null(plugin_answer);
-	char *answer = parley_pc_local_description(e[1].pc, false, plugin_answer, false, err, sizeof(err));
-	assert_non_null(answer);
-	assert_int_equal(parley_pc_set_remote_description(e[0].pc, false, answer, err, sizeof(err)), 0);
-	pump(context, both_up, e, 8000);
+	pc_pair pair = { 0 };
+	end *e = pair.e;
+	pair_connect(context, &pair, description);
+	assert_non_null(strstr(pair.offer, "a=setup:actpass"));
 	assert_false(e[0].failed);
 	assert_false(e[1].failed);
 	assert_true(e[0].up && e[1].up);
@@ -263,14 +291,7 @@ static void two_pcs(void **state)
 	assert_int_equal(json_array_size(streams), 2);
 	assert_true(json_integer_value(json_object_get(json_array_get(streams, 1), "packets-out")) >= 5);
 	json_decref(info);
-	for (int k = 0; k < 2; k++) {
-		parley_pc_close(e[k].pc);
-		parley_pc_unref(e[k].pc);
-	}
-	g_free(answer);
-	g_free(plugin_answer);
-	g_free(offer);
-	g_free(plugin_offer);
+	pair_close(&pair);
 	json_decref(description);
 }
 
@@ -314,27 +335,15 @@ static void hundred_mlines(void **state)
 	assert_non_null(strstr(err, "at most 8"));
 	json_decref(many);
 
-	parley_pc_settings s = settings();
-	end e[2] = { 0 };
-	e[0].pc = parley_pc_new(context, &s, &callbacks, &e[0]);
-	e[1].pc = parley_pc_new(context, &s, &callbacks, &e[1]);
 	json_t *description = subscriber_description(100);
-	char *plugin_offer = parley_pc_helper_sdp_offer(description, err, sizeof(err));
-	assert_non_null(plugin_offer);
-	char *offer = parley_pc_local_description(e[0].pc, true, plugin_offer, false, err, sizeof(err));
-	assert_non_null(offer);
-	assert_int_equal(parley_pc_set_remote_description(e[1].pc, true, offer, err, sizeof(err)), 0);
-	char *plugin_answer = parley_pc_helper_sdp_answer(offer, NULL, err, sizeof(err));
-	assert_non_null(plugin_answer);
-	char *answer = parley_pc_local_description(e[1].pc, false, plugin_answer, false, err, sizeof(err));
-	assert_non_null(answer);
-	json_t *summary = parley_pc_helper_sdp_summary(answer);
+	pc_pair pair = { 0 };
+	end *e = pair.e;
+	pair_connect(context, &pair, description);
+	json_t *summary = parley_pc_helper_sdp_summary(pair.answer);
 	assert_int_equal(json_array_size(json_object_get(summary, "media")), 100);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(summary, "media"), 99),
 	                                                      "direction")), "recvonly");
 	json_decref(summary);
-	assert_int_equal(parley_pc_set_remote_description(e[0].pc, false, answer, err, sizeof(err)), 0);
-	pump(context, both_up, e, 8000);
 	assert_true(e[0].up && e[1].up);
 
 	uint8_t packet[200];
@@ -361,14 +370,7 @@ static void hundred_mlines(void **state)
 	assert_true(json_integer_value(json_object_get(json_array_get(streams, 99), "packets-out")) >= 5);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(streams, 98), "packets-out")), 0);
 	json_decref(info);
-	for (int k = 0; k < 2; k++) {
-		parley_pc_close(e[k].pc);
-		parley_pc_unref(e[k].pc);
-	}
-	g_free(answer);
-	g_free(plugin_answer);
-	g_free(offer);
-	g_free(plugin_offer);
+	pair_close(&pair);
 	json_decref(description);
 }
 

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include <glib.h>
-#include "media/pc.h"
-#include "media/pc_helpers.h"
+#include "core/media/pc.h"
+#include "core/media/pc_helpers.h"
 
 static const char *const loopback[] = { "127.0.0.1", NULL };
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <glib.h>
-#include "media/pc_internal.h"
+#include "core/media/pc_internal.h"
 
 /* A source m-line: the peer sends mid as id 1, audio-level as 2, opus as 111. */
 static void source_stream(pc_stream *s)

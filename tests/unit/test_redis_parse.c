@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <glib.h>
-#include "parse.h"
+#include "transports/redis/parse.h"
 
 static rd_entry_status parse(const char *const *items, size_t count, const char *prefix, size_t max,
                              rd_entry_fields *out)

@@ -12,7 +12,7 @@
 #define RECORDING_CORE_LOG_ENV "ROOM_TEST_LOG"
 #include "recording_core.h"
 
-#include "room.h"
+#include "plugins/room/room.h"
 
 typedef struct relayed_packet {
 	parley_plugin_session *session;

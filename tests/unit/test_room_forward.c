@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "test_room_core.h"
-#include "pc_helpers.h"
+#include "core/media/pc_helpers.h"
 
 enum { PUB = 0, SUB_B, SUB_B_DOWN, SUB_C, SUB_C_DOWN, N_SESSIONS };
 static parley_plugin_session sessions[N_SESSIONS];

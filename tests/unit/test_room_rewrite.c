@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "rewrite.h"
+#include "plugins/room/rewrite.h"
 
 #define US_PER_FRAME 33333   /* 30 fps */
 #define TS_PER_FRAME 3000    /* 90 kHz */

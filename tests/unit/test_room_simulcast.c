@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "simulcast.h"
+#include "plugins/room/simulcast.h"
 
 static const uint32_t bitrates[3] = {150000, 500000, 1500000};
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "media/rtcp.h"
+#include "core/media/rtcp.h"
 
 static parley_rtcp_header first(const uint8_t *b, size_t len)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "media/rtp.h"
+#include "core/media/rtp.h"
 #include "rtp_sample.h"
 
 static void test_rtx(void **state)

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "media/sdp.h"
+#include "core/media/sdp.h"
 
 static char *load(const char *name, size_t *len)
 {

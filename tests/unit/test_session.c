@@ -10,10 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include <glib.h>
-#include "session.h"
-#include "errors.h"
-#include "loops.h"
-#include "webrtc.h"
+#include "core/session.h"
+#include "core/errors.h"
+#include "core/loops.h"
+#include "core/webrtc.h"
 
 /* ---- a transport that records what the core sends ---------------------------- */
 

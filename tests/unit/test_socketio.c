@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "socketio_codec.h"
+#include "transports/websocket/socketio_codec.h"
 
 static parley_sio_decode_status decode(const char *text, parley_sio_packet *packet)
 {

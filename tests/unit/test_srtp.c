@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "dtls_pair.h"
-#include "media/srtp.h"
+#include "core/media/srtp.h"
 
 #define PAYLOAD 160
 #define BUFFER (12 + PAYLOAD + PARLEY_SRTP_MAX_TAIL_ROOM)

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <gio/gio.h>
 
-#include "media/udp_batch.h"
+#include "core/media/udp_batch.h"
 
 typedef struct receiver {
 	int fd;

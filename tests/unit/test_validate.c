@@ -8,8 +8,8 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "validate.h"
-#include "errors.h"
+#include "core/validate.h"
+#include "core/errors.h"
 
 static const parley_rule every_kind[] = {
 	{ "s", PARLEY_JSON_STRING, PARLEY_RULE_REQUIRED },

@@ -1,7 +1,7 @@
 /*
  * transports/common/listener.c — the listening side of an lws-based
- * transport (see listener.h): the listen/TLS decision, the context and its
- * vhosts, the service loop, and the orderly stop.
+ * transport (see listener.h): its settings, the listen/TLS decision, the
+ * context and its vhosts, the service thread and loop, and the orderly stop.
  */
 #include "listener.h"
 
@@ -10,6 +10,38 @@
 #include <string.h>
 
 #define LOG(listener, level, ...) (listener)->core->log(level, (listener)->package, __VA_ARGS__)
+
+void parley_tx_listen_conf_read(parley_tx_listen_conf *conf, const parley_transport_core *core, const char *package,
+                                long default_port)
+{
+	size_t max_message = parley_tx_default_max_message(core);
+	conf->interface = g_strdup(parley_tx_conf_string(core, package, "interface", "127.0.0.1"));
+	conf->port = parley_tx_conf_int(core, package, "port", default_port);
+	conf->secure_port = parley_tx_conf_int(core, package, "secure_port", 0);
+	conf->cert_pem = g_strdup(parley_tx_conf_string(core, package, "cert_pem", NULL));
+	conf->cert_key = g_strdup(parley_tx_conf_string(core, package, "cert_key", NULL));
+	conf->cors_origins = g_strdup(parley_tx_conf_string(core, package, "cors_origins", NULL));
+	conf->max_body = (size_t)parley_tx_conf_int(core, package, "max_body", (long)max_message);
+	if (conf->max_body == 0)
+		conf->max_body = max_message;
+	conf->admin_enabled = parley_tx_conf_bool(core, package, "admin_enabled", true);
+	conf->plain_settings = (parley_tx_settings){
+		.cors_origins = conf->cors_origins,
+		.max_body = conf->max_body,
+		.secure = false,
+	};
+	conf->tls_settings = conf->plain_settings;
+	conf->tls_settings.secure = true;
+}
+
+void parley_tx_listen_conf_free(parley_tx_listen_conf *conf)
+{
+	g_free(conf->interface);
+	g_free(conf->cert_pem);
+	g_free(conf->cert_key);
+	g_free(conf->cors_origins);
+	memset(conf, 0, sizeof(*conf));
+}
 
 /* A certificate or key file that cannot be read: one clear line at start
  * instead of a vhost that fails later. */
@@ -25,26 +57,36 @@ static bool tls_file_readable(const parley_tx_listener *listener, const char *ke
 	return false;
 }
 
-parley_tx_plan parley_tx_listener_plan(const parley_tx_listener *listener, bool *tls)
+typedef enum listen_plan {
+	PLAN_FAILED = -1,  /* a certificate file cannot be read (logged) */
+	PLAN_DISABLED = 0, /* port 0 and no usable secure_port (logged) */
+	PLAN_LISTEN = 1,   /* open it; *tls says whether with TLS */
+} listen_plan;
+
+/* Whether to listen, and whether with TLS (secure_port and both
+ * certificate files set, and the files readable). */
+static listen_plan plan_listening(const parley_tx_listener *listener, bool *tls)
 {
-	*tls = listener->secure_port > 0 && listener->cert_pem != NULL && listener->cert_key != NULL;
-	if (*tls && (!tls_file_readable(listener, "cert_pem", listener->cert_pem) ||
-	             !tls_file_readable(listener, "cert_key", listener->cert_key)))
-		return PARLEY_TX_PLAN_FAILED;
-	if (listener->secure_port > 0 && !*tls)
+	const parley_tx_listen_conf *conf = listener->conf;
+	*tls = conf->secure_port > 0 && conf->cert_pem != NULL && conf->cert_key != NULL;
+	if (*tls && (!tls_file_readable(listener, "cert_pem", conf->cert_pem) ||
+	             !tls_file_readable(listener, "cert_key", conf->cert_key)))
+		return PLAN_FAILED;
+	if (conf->secure_port > 0 && !*tls)
 		LOG(listener, PARLEY_LOG_WARN, "secure_port %ld ignored: cert_pem and cert_key are not both set",
-		    listener->secure_port);
-	if (listener->port == 0 && !*tls) {
+		    conf->secure_port);
+	if (conf->port == 0 && !*tls) {
 		LOG(listener, PARLEY_LOG_INFO, "%s transport disabled (port 0 and no secure_port)", listener->label);
-		return PARLEY_TX_PLAN_DISABLED;
+		return PLAN_DISABLED;
 	}
-	return PARLEY_TX_PLAN_LISTEN;
+	return PLAN_LISTEN;
 }
 
 static struct lws_vhost *create_vhost(const parley_tx_listener *listener, struct lws_context *context, const char *name,
                                       long port, bool tls)
 {
-	const char *interface = listener->interface;
+	const parley_tx_listen_conf *conf = listener->conf;
+	const char *interface = conf->interface;
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
 	info.vhost_name = name;
@@ -52,7 +94,7 @@ static struct lws_vhost *create_vhost(const parley_tx_listener *listener, struct
 	info.iface = strcmp(interface, "0.0.0.0") == 0 || strcmp(interface, "*") == 0 ? NULL : interface;
 	info.protocols = listener->protocols;
 	/* lws keeps the user pointer as it is: the settings are read, never written */
-	info.user = (void *)(tls ? listener->tls_settings : listener->plain_settings);
+	info.user = (void *)(tls ? &conf->tls_settings : &conf->plain_settings);
 	info.keepalive_timeout = listener->keepalive_timeout;
 	info.alpn = "http/1.1";
 	info.retry_and_idle_policy = listener->idle_policy;
@@ -60,8 +102,8 @@ static struct lws_vhost *create_vhost(const parley_tx_listener *listener, struct
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	if (tls) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-		info.ssl_cert_filepath = listener->cert_pem;
-		info.ssl_private_key_filepath = listener->cert_key;
+		info.ssl_cert_filepath = conf->cert_pem;
+		info.ssl_private_key_filepath = conf->cert_key;
 	}
 	struct lws_vhost *vhost = lws_create_vhost(context, &info);
 	if (vhost == NULL)
@@ -69,9 +111,9 @@ static struct lws_vhost *create_vhost(const parley_tx_listener *listener, struct
 	return vhost;
 }
 
-int parley_tx_listener_open(const parley_tx_listener *listener, bool tls, void *context_user,
-                            struct lws_context **context)
+static int open_context(const parley_tx_listener *listener, bool tls, void *context_user, struct lws_context **context)
 {
+	const parley_tx_listen_conf *conf = listener->conf;
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
 	/* OpenSSL initialises itself; only the TLS vhost asks for TLS. A
@@ -84,10 +126,32 @@ int parley_tx_listener_open(const parley_tx_listener *listener, bool tls, void *
 		LOG(listener, PARLEY_LOG_ERROR, "cannot create the libwebsockets context");
 		return -1;
 	}
-	if ((listener->port > 0 &&
-	     create_vhost(listener, *context, listener->plain_name, listener->port, false) == NULL) ||
-	    (tls && create_vhost(listener, *context, listener->tls_name, listener->secure_port, true) == NULL))
+	if ((conf->port > 0 && create_vhost(listener, *context, listener->plain_name, conf->port, false) == NULL) ||
+	    (tls && create_vhost(listener, *context, listener->tls_name, conf->secure_port, true) == NULL))
 		return -1;
+	return 0;
+}
+
+static void log_listening(const parley_tx_listener *listener, const char *scheme, long port)
+{
+	LOG(listener, PARLEY_LOG_INFO, "%s transport listening on %s://%s:%ld%s", listener->label, scheme,
+	    listener->conf->interface, port, listener->path);
+}
+
+int parley_tx_listener_start(const parley_tx_listener *listener, void *context_user, struct lws_context **context,
+                             GThread **thread)
+{
+	bool tls;
+	listen_plan plan = plan_listening(listener, &tls);
+	if (plan == PLAN_DISABLED)
+		return 0;
+	if (plan == PLAN_FAILED || open_context(listener, tls, context_user, context) != 0)
+		return -1;
+	*thread = g_thread_new(listener->thread_name, listener->service, NULL);
+	if (listener->conf->port > 0)
+		log_listening(listener, listener->plain_name, listener->conf->port);
+	if (tls)
+		log_listening(listener, listener->tls_name, listener->conf->secure_port);
 	return 0;
 }
 

@@ -2,15 +2,18 @@
  * transports/common/listener.h — the listening side of an lws-based
  * transport, shared by the HTTP and WebSocket transports.
  *
- * Owns: deciding from the configuration whether a transport listens at all
- * and whether it also listens with TLS (certificate files checked up front),
- * creating the libwebsockets context with explicit vhosts and its plain and
- * TLS vhosts, the service loop its thread runs, and stopping that thread and
- * destroying the context.
+ * Owns: the [general] settings both transports listen with (interface,
+ * ports, certificates, CORS origins, body limit, admin switch), deciding
+ * from them whether a transport listens at all and whether it also listens
+ * with TLS (certificate files checked up front), creating the
+ * libwebsockets context with explicit vhosts and its plain and TLS vhosts,
+ * starting the service thread and the loop it runs, and stopping that
+ * thread and destroying the context.
  *
- * Threading: plan/open/close run on the thread that calls the module's
- * init/destroy; parley_tx_service_loop runs on the transport's own service
- * thread. Nothing here allocates what the caller must free.
+ * Threading: reading the settings, start and close run on the thread that
+ * calls the module's init/destroy; parley_tx_service_loop runs on the
+ * transport's own service thread. The strings of a parley_tx_listen_conf
+ * are the only allocations: parley_tx_listen_conf_free releases them.
  *
  * These symbols are hidden: each module carries its own private copy.
  */
@@ -29,43 +32,57 @@
 		"FRONTEND_URL", "general", "cors_origins"                                      \
 	}
 
+/* The [general] settings a web transport listens with (read at init,
+ * constant until parley_tx_listen_conf_free). */
+typedef struct parley_tx_listen_conf {
+	char *interface;  /* g_malloc: "0.0.0.0" or "*": every address */
+	long port;        /* 0: no plain vhost */
+	long secure_port; /* 0: no TLS vhost */
+	char *cert_pem;   /* g_malloc or NULL: TLS needs both files */
+	char *cert_key;
+	char *cors_origins; /* g_malloc or NULL */
+	size_t max_body;
+	bool admin_enabled;
+	/* vhost user data: what parley_tx_* functions find with lws_get_vhost_user */
+	parley_tx_settings plain_settings, tls_settings;
+} parley_tx_listen_conf;
+
+/* Reads interface ("127.0.0.1"), port (`default_port`), secure_port (0),
+ * cert_pem, cert_key, cors_origins, max_body (max_message_size; 0 means
+ * that too) and admin_enabled (true) of module `package`, and fills both
+ * vhosts' settings from them. */
+PARLEY_TX_HIDDEN void parley_tx_listen_conf_read(parley_tx_listen_conf *conf, const parley_transport_core *core,
+                                                 const char *package, long default_port);
+/* Frees the strings and zeroes `conf`. */
+PARLEY_TX_HIDDEN void parley_tx_listen_conf_free(parley_tx_listen_conf *conf);
+
 /* What a transport listens with (everything borrowed, read during the call). */
 typedef struct parley_tx_listener {
 	const parley_transport_core *core;
-	const char *package;   /* module whose name log lines carry */
-	const char *label;     /* "HTTP", "WebSocket": for log lines */
-	const char *interface; /* "0.0.0.0" or "*": every address */
-	long port;             /* 0: no plain vhost */
-	long secure_port;      /* 0: no TLS vhost */
-	const char *cert_pem;  /* TLS needs both files */
-	const char *cert_key;
-	const char *plain_name; /* vhost names, e.g. "http" and "https" */
+	const char *package; /* module whose name log lines carry */
+	const char *label;   /* "HTTP", "WebSocket": for log lines */
+	const parley_tx_listen_conf *conf;
+	const char *plain_name; /* vhost names and URL schemes, e.g. "http" and "https" */
 	const char *tls_name;
+	const char *path; /* what "listening on" lines add after the port */
 	const struct lws_protocols *protocols;
-	/* vhost user data: what parley_tx_* functions find with lws_get_vhost_user */
-	const parley_tx_settings *plain_settings;
-	const parley_tx_settings *tls_settings;
+	const char *thread_name;
+	GThreadFunc service;               /* the service thread, called with NULL */
 	int keepalive_timeout;             /* 0: libwebsockets' default */
 	const lws_retry_bo_t *idle_policy; /* NULL: none */
 } parley_tx_listener;
 
-typedef enum parley_tx_plan {
-	PARLEY_TX_PLAN_FAILED = -1,  /* a certificate file cannot be read (logged) */
-	PARLEY_TX_PLAN_DISABLED = 0, /* port 0 and no usable secure_port (logged) */
-	PARLEY_TX_PLAN_LISTEN = 1,   /* open it; *tls says whether with TLS */
-} parley_tx_plan;
-
-/* Reads the listener's ports and certificates: whether to listen, and
- * whether with TLS (secure_port and both certificate files set, and the
- * files readable). A secure_port without both files is warned about. */
-PARLEY_TX_HIDDEN parley_tx_plan parley_tx_listener_plan(const parley_tx_listener *listener, bool *tls);
-
-/* Creates the context (stored into *context before any vhost, since other
- * threads look at it), then the plain vhost when port > 0 and the TLS one
- * when `tls`. -1 on failure, logged: the caller's destroy then closes
- * *context. `context_user` is the context's user pointer. */
-PARLEY_TX_HIDDEN int parley_tx_listener_open(const parley_tx_listener *listener, bool tls, void *context_user,
-                                             struct lws_context **context);
+/* Starts listening as the settings say: nothing (port 0 and no usable
+ * secure_port, logged), or the context (stored into *context before any
+ * vhost, since other threads look at it) with the plain vhost when port > 0
+ * and the TLS one when secure_port and both certificate files are set and
+ * readable (a secure_port without both files is warned about), then the
+ * service thread (*thread) and one "listening on" line per vhost.
+ * `context_user` is the context's user pointer. -1 when a certificate file
+ * cannot be read or lws fails, logged: the caller's destroy then closes
+ * *context. */
+PARLEY_TX_HIDDEN int parley_tx_listener_start(const parley_tx_listener *listener, void *context_user,
+                                              struct lws_context **context, GThread **thread);
 
 /* The service thread's loop: services `context` until *stopping is set or
  * lws reports an error. */

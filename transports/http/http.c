@@ -9,7 +9,6 @@
  * preflight, security headers (common/exchange.c) and query_transport.
  */
 #include "http.h"
-#include "../common/listener.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +36,7 @@ static int route_kind(const char *path)
 {
 	if (parley_http.base_path[0] != '\0' && path_under(path, parley_http.base_path))
 		return HTTP_ROUTE_JANUS;
-	if (parley_http.admin_enabled && path_under(path, parley_http.admin_base_path))
+	if (parley_http.conf.admin_enabled && path_under(path, parley_http.admin_base_path))
 		return HTTP_ROUTE_ADMIN;
 	return HTTP_ROUTE_OTHER;
 }
@@ -64,7 +63,7 @@ static bool rate_limited(const char *ip)
 
 static const parley_tx_settings *settings_of(struct lws *wsi)
 {
-	return parley_tx_settings_of(wsi, &parley_http.plain_settings);
+	return parley_tx_settings_of(wsi, &parley_http.conf.plain_settings);
 }
 
 /* The request and its body are complete: answer it. */
@@ -238,20 +237,10 @@ static char *normalized_path(const char *key, const char *fallback)
 static void read_config(void)
 {
 	const parley_transport_core *core = parley_http.core;
-	parley_http.interface = conf_dup("interface", "127.0.0.1");
-	parley_http.port = parley_tx_conf_int(core, HTTP_PACKAGE, "port", 8088);
-	parley_http.secure_port = parley_tx_conf_int(core, HTTP_PACKAGE, "secure_port", 0);
-	parley_http.cert_pem = conf_dup("cert_pem", NULL);
-	parley_http.cert_key = conf_dup("cert_key", NULL);
+	parley_tx_listen_conf_read(&parley_http.conf, core, HTTP_PACKAGE, 8088);
 	parley_http.base_path = normalized_path("base_path", "/janus");
 	parley_http.admin_base_path = normalized_path("admin_base_path", "/admin");
-	parley_http.admin_enabled = parley_tx_conf_bool(core, HTTP_PACKAGE, "admin_enabled", true);
 	parley_http.html_folder = conf_dup("html_folder", NULL);
-	parley_http.cors_origins = conf_dup("cors_origins", NULL);
-	parley_http.max_body = (size_t)parley_tx_conf_int(core, HTTP_PACKAGE, "max_body",
-	                                                  (long)parley_tx_default_max_message(core));
-	if (parley_http.max_body == 0)
-		parley_http.max_body = parley_tx_default_max_message(core);
 	parley_http.longpoll_timeout = parley_tx_conf_int(core, HTTP_PACKAGE, "longpoll_timeout", 30);
 	if (parley_http.longpoll_timeout < 1)
 		parley_http.longpoll_timeout = 1;
@@ -268,24 +257,14 @@ static void read_config(void)
 	parley_util_setting_bool(token_auth, &token_auth_on);
 	parley_http.auth_configured = (api_secret != NULL && api_secret[0] != '\0') ||
 	                              (token_secret != NULL && token_secret[0] != '\0') || token_auth_on;
-	parley_http.plain_settings = (parley_tx_settings){
-		.cors_origins = parley_http.cors_origins,
-		.max_body = parley_http.max_body,
-		.secure = false,
-	};
-	parley_http.tls_settings = parley_http.plain_settings;
-	parley_http.tls_settings.secure = true;
 }
 
 static void free_config(void)
 {
-	g_free(parley_http.interface);
-	g_free(parley_http.cert_pem);
-	g_free(parley_http.cert_key);
+	parley_tx_listen_conf_free(&parley_http.conf);
 	g_free(parley_http.base_path);
 	g_free(parley_http.admin_base_path);
 	g_free(parley_http.html_folder);
-	g_free(parley_http.cors_origins);
 }
 
 static void http_destroy(void);
@@ -302,42 +281,27 @@ static int http_init(const parley_transport_core *core)
 	parley_tx_log_to_core(core);
 	parley_http_janus_init();
 	parley_http.rate = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	char *path = parley_http.conf.admin_enabled
+	                     ? g_strdup_printf("%s (admin %s)", parley_http.base_path, parley_http.admin_base_path)
+	                     : g_strdup(parley_http.base_path);
 	const parley_tx_listener listener = {
 		.core = core,
 		.package = HTTP_PACKAGE,
 		.label = "HTTP",
-		.interface = parley_http.interface,
-		.port = parley_http.port,
-		.secure_port = parley_http.secure_port,
-		.cert_pem = parley_http.cert_pem,
-		.cert_key = parley_http.cert_key,
+		.conf = &parley_http.conf,
 		.plain_name = "http",
 		.tls_name = "https",
+		.path = path,
 		.protocols = protocols,
-		.plain_settings = &parley_http.plain_settings,
-		.tls_settings = &parley_http.tls_settings,
+		.thread_name = "parley-http",
+		.service = service_thread,
 		.keepalive_timeout = (int)parley_http.keepalive_timeout,
 	};
-	bool tls;
-	parley_tx_plan plan = parley_tx_listener_plan(&listener, &tls);
-	if (plan == PARLEY_TX_PLAN_DISABLED)
-		return 0;
-	if (plan == PARLEY_TX_PLAN_FAILED ||
-	    parley_tx_listener_open(&listener, tls, &parley_http, &parley_http.context) != 0) {
+	int started = parley_tx_listener_start(&listener, &parley_http, &parley_http.context, &parley_http.thread);
+	g_free(path);
+	if (started != 0)
 		http_destroy();
-		return -1;
-	}
-	parley_http.thread = g_thread_new("parley-http", service_thread, NULL);
-	char admin[128] = "";
-	if (parley_http.admin_enabled)
-		g_snprintf(admin, sizeof(admin), " (admin %s)", parley_http.admin_base_path);
-	if (parley_http.port > 0)
-		LOG(PARLEY_LOG_INFO, "HTTP transport listening on http://%s:%ld%s%s", parley_http.interface,
-		    parley_http.port, parley_http.base_path, admin);
-	if (tls)
-		LOG(PARLEY_LOG_INFO, "HTTP transport listening on https://%s:%ld%s%s", parley_http.interface,
-		    parley_http.secure_port, parley_http.base_path, admin);
-	return 0;
+	return started;
 }
 
 static void http_destroy(void)
@@ -363,7 +327,7 @@ static bool http_janus_enabled(void)
 
 static bool http_admin_enabled(void)
 {
-	return parley_http.context != NULL && parley_http.admin_enabled;
+	return parley_http.context != NULL && parley_http.conf.admin_enabled;
 }
 
 static json_t *http_query_transport(json_t *request)
@@ -376,13 +340,13 @@ static json_t *http_query_transport(json_t *request)
 	                 (int)g_atomic_int_get((gint *)&parley_http.connections), "mailboxes", (int)mailboxes,
 	                 "longpolls", (int)longpolls, "sessions", (int)sessions, "requests",
 	                 (json_int_t)parley_http.requests, "interface",
-	                 parley_http.interface ? parley_http.interface : "", "port", (int)parley_http.port,
-	                 "secure_port", (int)parley_http.secure_port, "base_path",
+	                 parley_http.conf.interface ? parley_http.conf.interface : "", "port",
+	                 (int)parley_http.conf.port, "secure_port", (int)parley_http.conf.secure_port, "base_path",
 	                 parley_http.base_path ? parley_http.base_path : "", "admin_base_path",
 	                 parley_http.admin_base_path ? parley_http.admin_base_path : "", "admin_enabled",
-	                 parley_http.admin_enabled, "max_body", (json_int_t)parley_http.max_body, "longpoll_timeout",
-	                 (int)parley_http.longpoll_timeout, "rate_limit", (int)parley_http.rate_limit, "cors_origins",
-	                 parley_http.cors_origins);
+	                 parley_http.conf.admin_enabled, "max_body", (json_int_t)parley_http.conf.max_body,
+	                 "longpoll_timeout", (int)parley_http.longpoll_timeout, "rate_limit",
+	                 (int)parley_http.rate_limit, "cors_origins", parley_http.conf.cors_origins);
 }
 
 /* The environment variables of this transport's settings. */

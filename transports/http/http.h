@@ -16,7 +16,7 @@
 #include <glib.h>
 #include <libwebsockets.h>
 #include <parley/transport.h>
-#include "../common/exchange.h"
+#include "../common/listener.h"
 
 #define HTTP_PACKAGE "parley.transport.http"
 
@@ -40,21 +40,15 @@ enum {
 typedef struct http_state {
 	const parley_transport_core *core;
 	/* configuration (read at init, constant afterwards) */
-	char *interface;
-	long port, secure_port;
-	char *cert_pem, *cert_key;
+	parley_tx_listen_conf conf;
 	char *base_path, *admin_base_path;
-	bool admin_enabled;
 	char *html_folder;
-	char *cors_origins;
-	size_t max_body;
 	long longpoll_timeout;  /* seconds */
 	long rate_limit;        /* requests per second per IP, 0 = off */
 	long max_events;        /* queued events per mailbox */
 	long keepalive_timeout; /* idle keep-alive connection, seconds */
 	long linger;            /* seconds undelivered events outlive their session */
 	bool auth_configured;   /* api_secret or tokens: long-polls prove credentials */
-	parley_tx_settings plain_settings, tls_settings;
 
 	struct lws_context *context;
 	GThread *thread;

@@ -7,5 +7,4 @@ transports_http_parley_transport_http_la_CFLAGS = $(AM_CFLAGS) $(LWS_CFLAGS) -fv
 transports_http_parley_transport_http_la_LDFLAGS = $(MODULE_LDFLAGS)
 transports_http_parley_transport_http_la_LIBADD = transports/common/libparleytransport.la \
 	$(MODULE_LIBS) $(LWS_LIBS)
-parleyconf_DATA += conf/parley.transport.http.conf
-EXTRA_DIST += conf/parley.transport.http.conf
+dist_parleyconf_DATA += conf/parley.transport.http.conf

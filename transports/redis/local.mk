@@ -10,12 +10,11 @@ transports_redis_parley_transport_redis_la_SOURCES = \
 transports_redis_parley_transport_redis_la_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS) -fvisibility=hidden
 transports_redis_parley_transport_redis_la_LDFLAGS = $(MODULE_LDFLAGS)
 transports_redis_parley_transport_redis_la_LIBADD = libparleyutil.la $(MODULE_LIBS) $(HIREDIS_LIBS)
-parleyconf_DATA += conf/parley.transport.redis.conf
+dist_parleyconf_DATA += conf/parley.transport.redis.conf
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_redis_parse
 tests_unit_test_redis_parse_SOURCES = tests/unit/test_redis_parse.c transports/redis/parse.c
-tests_unit_test_redis_parse_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/transports/redis
 tests_unit_test_redis_parse_LDADD = $(UNIT_LIBS) $(GLIB_LIBS)
 endif
 endif
-EXTRA_DIST += conf/parley.transport.redis.conf transports/redis/README.md
+EXTRA_DIST += transports/redis/README.md

@@ -19,11 +19,6 @@
 
 #define LOG(level, ...) parley_ws.core->log(level, WS_PACKAGE, __VA_ARGS__)
 
-typedef struct ws_out {
-	unsigned char *buffer; /* LWS_PRE headroom + text */
-	size_t length;
-} ws_out;
-
 struct ws_client {
 	parley_conn *conn;
 	const ws_flavour *flavour;
@@ -33,25 +28,17 @@ struct ws_client {
 	GByteArray *rx;
 	bool rx_overflow;
 	/* under lock */
-	GQueue out; /* ws_out */
+	GQueue out; /* parley_ws_out */
 	bool closed;
 	bool scheduled; /* in parley_ws.ready */
 	bool too_slow;
 	bool close_after_flush; /* 1009 after the error reply went out */
 };
 
-static void out_free(ws_out *out)
-{
-	g_free(out->buffer);
-	g_free(out);
-}
-
 static void client_free(void *data)
 {
 	ws_client *client = data;
-	ws_out *out;
-	while ((out = g_queue_pop_head(&client->out)) != NULL)
-		out_free(out);
+	parley_ws_out_clear(&client->out);
 	if (client->rx != NULL)
 		g_byte_array_unref(client->rx);
 	g_free(client);
@@ -64,7 +51,7 @@ static int client_queue(ws_client *client, json_t *message)
 	unsigned char *buffer = parley_tx_json_buffer(message, &length);
 	if (buffer == NULL)
 		return -1;
-	ws_out *out = g_new(ws_out, 1);
+	parley_ws_out *out = g_new(parley_ws_out, 1);
 	out->buffer = buffer;
 	out->length = length;
 	parley_ws.core->conn_ref(client->conn); /* for the ready list, if needed */
@@ -83,7 +70,7 @@ static int client_queue(ws_client *client, json_t *message)
 	}
 	g_mutex_unlock(&parley_ws.lock);
 	if (dropped)
-		out_free(out);
+		parley_ws_out_free(out);
 	if (slow_now)
 		LOG(PARLEY_LOG_WARN, "client %s too slow (%ld messages pending): closing", client->remote_ip,
 		    parley_ws.max_queue);
@@ -195,27 +182,18 @@ static void on_receive(ws_client *client, struct lws *wsi, const void *in, size_
 static int on_writable(ws_client *client, struct lws *wsi)
 {
 	g_mutex_lock(&parley_ws.lock);
-	ws_out *out = client->too_slow ? NULL : g_queue_pop_head(&client->out);
+	parley_ws_out *out = client->too_slow ? NULL : g_queue_pop_head(&client->out);
 	bool more = !g_queue_is_empty(&client->out);
 	bool too_slow = client->too_slow, close_now = client->close_after_flush && out == NULL;
 	g_mutex_unlock(&parley_ws.lock);
-	if (too_slow) {
-		static const char reason[] = "too slow";
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)reason, sizeof(reason) - 1);
-		return -1;
-	}
-	if (close_now) {
-		static const char reason[] = "message too large";
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)reason, sizeof(reason) - 1);
-		return -1;
-	}
+	if (too_slow)
+		return parley_ws_close(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow");
+	if (close_now)
+		return parley_ws_close(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
 	if (out == NULL)
 		return 0;
-	int written = lws_write(wsi, out->buffer + LWS_PRE, out->length, LWS_WRITE_TEXT);
-	out_free(out);
-	if (written < 0)
+	if (parley_ws_out_write(wsi, out) != 0)
 		return -1;
-	__atomic_add_fetch(&parley_ws.messages_out, 1, __ATOMIC_RELAXED);
 	if (more || client->close_after_flush)
 		lws_callback_on_writable(wsi);
 	return 0;
@@ -248,9 +226,7 @@ static void on_closed(ws_pss *pss)
 	pss->client = NULL;
 	g_mutex_lock(&parley_ws.lock);
 	client->closed = true;
-	ws_out *out;
-	while ((out = g_queue_pop_head(&client->out)) != NULL)
-		out_free(out);
+	parley_ws_out_clear(&client->out);
 	g_mutex_unlock(&parley_ws.lock);
 	client->wsi = NULL;
 	g_atomic_int_add(&parley_ws.connections, -1);
@@ -259,22 +235,13 @@ static void on_closed(ws_pss *pss)
 	parley_ws.core->conn_unref(client->conn);
 }
 
-/* Browsers send Origin: when cors_origins is set, only listed ones connect. */
+/* The admin protocol only when admin_enabled; browsers only from allowed origins. */
 static int filter_connection(struct lws *wsi)
 {
 	const ws_flavour *flavour = lws_get_protocol(wsi)->user;
-	if (flavour->admin && !parley_ws.admin_enabled)
+	if (flavour->admin && !parley_ws.conf.admin_enabled)
 		return -1;
-	int length = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
-	if (length <= 0 || parley_ws.cors_origins == NULL)
-		return 0;
-	char *origin = g_malloc((size_t)length + 1);
-	bool allowed = lws_hdr_copy(wsi, origin, length + 1, WSI_TOKEN_ORIGIN) >= 0 &&
-	               parley_tx_origin_allowed(parley_ws.cors_origins, origin);
-	if (!allowed)
-		LOG(PARLEY_LOG_WARN, "refused a WebSocket from origin %s", origin);
-	g_free(origin);
-	return allowed ? 0 : -1;
+	return parley_ws_origin_allowed(wsi, "a WebSocket") ? 0 : -1;
 }
 
 int parley_ws_janus_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)

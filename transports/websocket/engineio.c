@@ -100,19 +100,11 @@ parley_eio_socket *parley_eio_ref(parley_eio_socket *socket)
 	return socket;
 }
 
-static void out_free(parley_eio_out *out)
-{
-	g_free(out->buffer);
-	g_free(out);
-}
-
 void parley_eio_unref(parley_eio_socket *socket)
 {
 	if (socket == NULL || !g_atomic_int_dec_and_test(&socket->refs))
 		return;
-	parley_eio_out *out;
-	while ((out = g_queue_pop_head(&socket->out)) != NULL)
-		out_free(out);
+	parley_ws_out_clear(&socket->out);
 	g_byte_array_unref(socket->rx);
 	g_free(socket);
 }
@@ -134,7 +126,7 @@ static bool enqueue(parley_eio_socket *socket, parley_eio_type type, const char 
 		parley_eio_close(socket, "too slow");
 		return false;
 	}
-	parley_eio_out *out = g_new(parley_eio_out, 1);
+	parley_ws_out *out = g_new(parley_ws_out, 1);
 	out->length = length + 1;
 	out->buffer = g_malloc(LWS_PRE + out->length + 1);
 	out->buffer[LWS_PRE] = (unsigned char)('0' + (int)type);
@@ -224,9 +216,7 @@ void parley_eio_close(parley_eio_socket *socket, const char *reason)
 	g_hash_table_remove(sessions, socket->sid);
 	if (!context_gone)
 		lws_sul_cancel(&socket->heartbeat);
-	parley_eio_out *out;
-	while ((out = g_queue_pop_head(&socket->out)) != NULL)
-		out_free(out);
+	parley_ws_out_clear(&socket->out);
 	if (socket->poll != NULL) {
 		/* The held GET learns the session is over: a close packet. */
 		socket->closed = false;
@@ -331,24 +321,10 @@ static parley_eio_socket *check_upgrade(struct lws *wsi, int *error)
 	return *error >= 0 ? NULL : socket;
 }
 
-static bool origin_allowed(struct lws *wsi)
-{
-	int length = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
-	if (length <= 0 || parley_ws.cors_origins == NULL)
-		return true;
-	char *origin = g_malloc((size_t)length + 1);
-	bool allowed = lws_hdr_copy(wsi, origin, length + 1, WSI_TOKEN_ORIGIN) >= 0 &&
-	               parley_tx_origin_allowed(parley_ws.cors_origins, origin);
-	if (!allowed)
-		LOG(PARLEY_LOG_WARN, "refused an Engine.IO WebSocket from origin %s", origin);
-	g_free(origin);
-	return allowed;
-}
-
 static int ws_filter(struct lws *wsi)
 {
 	int error;
-	if (!parley_eio.enabled || !origin_allowed(wsi))
+	if (!parley_eio.enabled || !parley_ws_origin_allowed(wsi, "an Engine.IO WebSocket"))
 		return -1;
 	check_upgrade(wsi, &error);
 	if (error >= 0) {
@@ -395,7 +371,6 @@ static void ws_message(parley_eio_socket *socket, struct lws *wsi, const char *t
 
 static int ws_receive(parley_eio_socket *socket, struct lws *wsi, const void *in, size_t len)
 {
-	static const char large_reason[] = "message larger than maxPayload";
 	if (socket->ws_binary)
 		return 0;
 	if (lws_frame_is_binary(wsi)) {
@@ -409,9 +384,7 @@ static int ws_receive(parley_eio_socket *socket, struct lws *wsi, const void *in
 	if (socket->rx->len + len > (size_t)parley_eio.max_payload) {
 		LOG(PARLEY_LOG_VERB, "Engine.IO session %s: message over max_payload (%ld), closing", socket->sid,
 		    parley_eio.max_payload);
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)large_reason,
-		                 sizeof(large_reason) - 1);
-		return -1;
+		return parley_ws_close(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message larger than maxPayload");
 	}
 	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0) {
 		g_byte_array_append(socket->rx, in, (guint)len);
@@ -433,32 +406,22 @@ static int ws_receive(parley_eio_socket *socket, struct lws *wsi, const void *in
 
 static int ws_writable(parley_eio_socket *socket, struct lws *wsi)
 {
-	if (socket->closed || socket->ws != wsi || socket->ws_close) {
-		static const char reason[] = "session closed";
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)reason, sizeof(reason) - 1);
-		return -1;
-	}
+	if (socket->closed || socket->ws != wsi || socket->ws_close)
+		return parley_ws_close(wsi, LWS_CLOSE_STATUS_NORMAL, "session closed");
 	if (socket->probe_reply) {
 		unsigned char probe[LWS_PRE + 8];
 		memcpy(probe + LWS_PRE, "3probe", 6);
 		socket->probe_reply = false;
 		return lws_write(wsi, probe + LWS_PRE, 6, LWS_WRITE_TEXT) < 0 ? -1 : 0;
 	}
-	parley_eio_out *out = socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET ? g_queue_pop_head(&socket->out)
-	                                                                          : NULL;
-	if (out == NULL && socket->ws_binary) {
-		static const char binary_reason[] = "binary frames are not supported";
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)binary_reason,
-		                 sizeof(binary_reason) - 1);
-		return -1;
-	}
+	parley_ws_out *out = socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET ? g_queue_pop_head(&socket->out)
+	                                                                         : NULL;
+	if (out == NULL && socket->ws_binary)
+		return parley_ws_close(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, "binary frames are not supported");
 	if (out == NULL)
 		return 0;
-	int written = lws_write(wsi, out->buffer + LWS_PRE, out->length, LWS_WRITE_TEXT);
-	out_free(out);
-	if (written < 0)
+	if (parley_ws_out_write(wsi, out) != 0)
 		return -1;
-	__atomic_add_fetch(&parley_ws.messages_out, 1, __ATOMIC_RELAXED);
 	if (!g_queue_is_empty(&socket->out) || socket->ws_binary)
 		lws_callback_on_writable(wsi);
 	return 0;

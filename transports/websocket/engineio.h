@@ -20,12 +20,6 @@
 
 typedef struct parley_eio_socket parley_eio_socket;
 
-/* One outgoing packet, already encoded, with LWS_PRE bytes of headroom. */
-typedef struct parley_eio_out {
-	unsigned char *buffer;
-	size_t length;
-} parley_eio_out;
-
 struct parley_eio_socket {
 	gint refs;
 	char sid[PARLEY_EIO_SID_LENGTH + 1];
@@ -38,7 +32,7 @@ struct parley_eio_socket {
 	bool ws_binary;                 /* a binary frame came: close once flushed */
 	struct lws *poll;               /* the held long-polling GET */
 	parley_tx_exchange *poll_ex;
-	GQueue out; /* parley_eio_out */
+	GQueue out; /* parley_ws_out: encoded packets */
 	lws_sorted_usec_list_t heartbeat;
 	bool awaiting_pong;
 	bool closed;

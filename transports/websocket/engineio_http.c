@@ -63,11 +63,10 @@ void parley_eio_http_answer_poll(parley_eio_socket *socket, bool noop_if_empty)
 		return;
 	GString *payload = g_string_sized_new(256);
 	if (socket->transport == PARLEY_EIO_TRANSPORT_POLLING && !socket->upgrading) {
-		parley_eio_out *out;
+		parley_ws_out *out;
 		while ((out = g_queue_pop_head(&socket->out)) != NULL) {
 			parley_eio_payload_append(payload, (const char *)out->buffer + LWS_PRE, out->length);
-			g_free(out->buffer);
-			g_free(out);
+			parley_ws_out_free(out);
 		}
 	}
 	if (payload->len == 0) {
@@ -156,8 +155,8 @@ int parley_eio_http(parley_tx_exchange *ex, struct lws *wsi)
 	parley_eio_query query;
 	parley_eio_query_parse(ex->query, &query);
 	bool is_get = ex->method_index == LWSHUMETH_GET, is_post = ex->method_index == LWSHUMETH_POST;
-	if (parley_ws.cors_origins != NULL && ex->origin != NULL &&
-	    !parley_tx_origin_allowed(parley_ws.cors_origins, ex->origin)) {
+	if (parley_ws.conf.cors_origins != NULL && ex->origin != NULL &&
+	    !parley_tx_origin_allowed(parley_ws.conf.cors_origins, ex->origin)) {
 		respond_error(ex, wsi, PARLEY_EIO_ERR_FORBIDDEN);
 		return 0;
 	}

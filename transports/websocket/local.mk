@@ -13,18 +13,15 @@ transports_websocket_parley_transport_websocket_la_CFLAGS = $(AM_CFLAGS) $(LWS_C
 transports_websocket_parley_transport_websocket_la_LDFLAGS = $(MODULE_LDFLAGS)
 transports_websocket_parley_transport_websocket_la_LIBADD = transports/common/libparleytransport.la \
 	$(MODULE_LIBS) $(LWS_LIBS)
-parleyconf_DATA += conf/parley.transport.websocket.conf
-EXTRA_DIST += conf/parley.transport.websocket.conf
+dist_parleyconf_DATA += conf/parley.transport.websocket.conf
 
 # Unit tests of the Engine.IO and Socket.IO codecs (pure code, no lws).
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_engineio tests/unit/test_socketio
 tests_unit_test_engineio_SOURCES = tests/unit/test_engineio.c \
 	transports/websocket/engineio_codec.c transports/websocket/engineio_codec.h
-tests_unit_test_engineio_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/transports/websocket
 tests_unit_test_engineio_LDADD = $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
 tests_unit_test_socketio_SOURCES = tests/unit/test_socketio.c \
 	transports/websocket/socketio_codec.c transports/websocket/socketio_codec.h
-tests_unit_test_socketio_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/transports/websocket
 tests_unit_test_socketio_LDADD = $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
 endif

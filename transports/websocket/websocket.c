@@ -11,7 +11,6 @@
  */
 #include "websocket.h"
 #include "socketio.h"
-#include "../common/listener.h"
 
 #include <string.h>
 
@@ -22,11 +21,56 @@ ws_state parley_ws;
 static const ws_flavour janus_flavour = { "janus-protocol", false };
 static const ws_flavour admin_flavour = { "janus-admin-protocol", true };
 
+/* ---- what the Janus and Engine.IO WebSockets share ------------------------ */
+
+void parley_ws_out_free(parley_ws_out *out)
+{
+	g_free(out->buffer);
+	g_free(out);
+}
+
+void parley_ws_out_clear(GQueue *queue)
+{
+	parley_ws_out *out;
+	while ((out = g_queue_pop_head(queue)) != NULL)
+		parley_ws_out_free(out);
+}
+
+int parley_ws_out_write(struct lws *wsi, parley_ws_out *out)
+{
+	int written = lws_write(wsi, out->buffer + LWS_PRE, out->length, LWS_WRITE_TEXT);
+	parley_ws_out_free(out);
+	if (written < 0)
+		return -1;
+	__atomic_add_fetch(&parley_ws.messages_out, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int parley_ws_close(struct lws *wsi, enum lws_close_status status, const char *reason)
+{
+	lws_close_reason(wsi, status, (unsigned char *)reason, strlen(reason));
+	return -1;
+}
+
+bool parley_ws_origin_allowed(struct lws *wsi, const char *what)
+{
+	int length = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
+	if (length <= 0 || parley_ws.conf.cors_origins == NULL)
+		return true;
+	char *origin = g_malloc((size_t)length + 1);
+	bool allowed = lws_hdr_copy(wsi, origin, length + 1, WSI_TOKEN_ORIGIN) >= 0 &&
+	               parley_tx_origin_allowed(parley_ws.conf.cors_origins, origin);
+	if (!allowed)
+		LOG(PARLEY_LOG_WARN, "refused %s from origin %s", what, origin);
+	g_free(origin);
+	return allowed;
+}
+
 /* ---- plain HTTP on the WebSocket port ------------------------------------- */
 
 static const parley_tx_settings *settings_of(struct lws *wsi)
 {
-	return parley_tx_settings_of(wsi, &parley_ws.plain_settings);
+	return parley_tx_settings_of(wsi, &parley_ws.conf.plain_settings);
 }
 
 static int http_dispatch(parley_tx_exchange *ex, struct lws *wsi)
@@ -141,28 +185,14 @@ static gpointer service_thread(gpointer data)
 	return NULL;
 }
 
-static char *conf_dup(const char *key, const char *fallback)
-{
-	return g_strdup(parley_tx_conf_string(parley_ws.core, WS_PACKAGE, key, fallback));
-}
-
 static void read_config(void)
 {
 	const parley_transport_core *core = parley_ws.core;
 	size_t max_message = parley_tx_default_max_message(core);
-	parley_ws.interface = conf_dup("interface", "127.0.0.1");
-	parley_ws.port = parley_tx_conf_int(core, WS_PACKAGE, "port", 8188);
-	parley_ws.secure_port = parley_tx_conf_int(core, WS_PACKAGE, "secure_port", 0);
-	parley_ws.cert_pem = conf_dup("cert_pem", NULL);
-	parley_ws.cert_key = conf_dup("cert_key", NULL);
-	parley_ws.cors_origins = conf_dup("cors_origins", NULL);
-	parley_ws.admin_enabled = parley_tx_conf_bool(core, WS_PACKAGE, "admin_enabled", true);
+	parley_tx_listen_conf_read(&parley_ws.conf, core, WS_PACKAGE, 8188);
 	parley_ws.max_frame = (size_t)parley_tx_conf_int(core, WS_PACKAGE, "max_frame", (long)max_message);
 	if (parley_ws.max_frame == 0)
 		parley_ws.max_frame = max_message;
-	parley_ws.max_body = (size_t)parley_tx_conf_int(core, WS_PACKAGE, "max_body", (long)max_message);
-	if (parley_ws.max_body == 0)
-		parley_ws.max_body = max_message;
 	parley_ws.max_queue = parley_tx_conf_int(core, WS_PACKAGE, "max_queue", 1000);
 	if (parley_ws.max_queue < 1)
 		parley_ws.max_queue = 1;
@@ -174,13 +204,6 @@ static void read_config(void)
 		parley_ws.ping_timeout = 1;
 	if (parley_ws.ping_timeout > 3600)
 		parley_ws.ping_timeout = 3600;
-	parley_ws.plain_settings = (parley_tx_settings){
-		.cors_origins = parley_ws.cors_origins,
-		.max_body = parley_ws.max_body,
-		.secure = false,
-	};
-	parley_ws.tls_settings = parley_ws.plain_settings;
-	parley_ws.tls_settings.secure = true;
 	/* A ping after ping_interval idle seconds; no pong within ping_timeout
 	 * more seconds hangs up. */
 	parley_ws.idle_policy.secs_since_valid_ping = (uint16_t)parley_ws.ping_interval;
@@ -205,36 +228,19 @@ static int ws_init(const parley_transport_core *core)
 		.core = core,
 		.package = WS_PACKAGE,
 		.label = "WebSocket",
-		.interface = parley_ws.interface,
-		.port = parley_ws.port,
-		.secure_port = parley_ws.secure_port,
-		.cert_pem = parley_ws.cert_pem,
-		.cert_key = parley_ws.cert_key,
+		.conf = &parley_ws.conf,
 		.plain_name = "ws",
 		.tls_name = "wss",
+		.path = "/ (janus-protocol, janus-admin-protocol)",
 		.protocols = protocols,
-		.plain_settings = &parley_ws.plain_settings,
-		.tls_settings = &parley_ws.tls_settings,
+		.thread_name = "parley-ws",
+		.service = service_thread,
 		.idle_policy = parley_ws.ping_interval > 0 ? &parley_ws.idle_policy : NULL,
 	};
-	bool tls;
-	parley_tx_plan plan = parley_tx_listener_plan(&listener, &tls);
-	if (plan == PARLEY_TX_PLAN_DISABLED)
-		return 0;
-	if (plan == PARLEY_TX_PLAN_FAILED ||
-	    parley_tx_listener_open(&listener, tls, &parley_ws, &parley_ws.context) != 0) {
+	if (parley_tx_listener_start(&listener, &parley_ws, &parley_ws.context, &parley_ws.thread) != 0) {
 		ws_destroy();
 		return -1;
 	}
-	parley_ws.thread = g_thread_new("parley-ws", service_thread, NULL);
-	if (parley_ws.port > 0)
-		LOG(PARLEY_LOG_INFO,
-		    "WebSocket transport listening on ws://%s:%ld/ (janus-protocol, janus-admin-protocol)",
-		    parley_ws.interface, parley_ws.port);
-	if (tls)
-		LOG(PARLEY_LOG_INFO,
-		    "WebSocket transport listening on wss://%s:%ld/ (janus-protocol, janus-admin-protocol)",
-		    parley_ws.interface, parley_ws.secure_port);
 	return 0;
 }
 
@@ -247,10 +253,7 @@ static void ws_destroy(void)
 	parley_tx_listener_close(&parley_ws.context, &parley_ws.thread, &parley_ws.stopping);
 	parley_ws_clients_destroy();
 	parley_sio_destroy();
-	g_free(parley_ws.interface);
-	g_free(parley_ws.cert_pem);
-	g_free(parley_ws.cert_key);
-	g_free(parley_ws.cors_origins);
+	parley_tx_listen_conf_free(&parley_ws.conf);
 	parley_tx_log_to_core(NULL);
 	g_mutex_clear(&parley_ws.lock);
 	parley_ws.core = NULL;
@@ -263,7 +266,7 @@ static bool ws_janus_enabled(void)
 
 static bool ws_admin_enabled(void)
 {
-	return parley_ws.context != NULL && parley_ws.admin_enabled;
+	return parley_ws.context != NULL && parley_ws.conf.admin_enabled;
 }
 
 static void ws_session_created(parley_conn *conn, uint64_t session_id)
@@ -280,11 +283,11 @@ static json_t *ws_query_transport(json_t *request)
 	                 (json_int_t)__atomic_load_n(&parley_ws.messages_in, __ATOMIC_RELAXED), "messages_out",
 	                 (json_int_t)__atomic_load_n(&parley_ws.messages_out, __ATOMIC_RELAXED), "http_requests",
 	                 (json_int_t)__atomic_load_n(&parley_ws.http_requests, __ATOMIC_RELAXED), "interface",
-	                 parley_ws.interface ? parley_ws.interface : "", "port", (int)parley_ws.port, "secure_port",
-	                 (int)parley_ws.secure_port, "max_frame", (json_int_t)parley_ws.max_frame, "max_queue",
-	                 (int)parley_ws.max_queue, "ping_interval", (int)parley_ws.ping_interval, "admin_enabled",
-	                 parley_ws.admin_enabled, "cors_origins", parley_ws.cors_origins, "socketio",
-	                 parley_sio_status());
+	                 parley_ws.conf.interface ? parley_ws.conf.interface : "", "port", (int)parley_ws.conf.port,
+	                 "secure_port", (int)parley_ws.conf.secure_port, "max_frame", (json_int_t)parley_ws.max_frame,
+	                 "max_queue", (int)parley_ws.max_queue, "ping_interval", (int)parley_ws.ping_interval,
+	                 "admin_enabled", parley_ws.conf.admin_enabled, "cors_origins", parley_ws.conf.cors_origins,
+	                 "socketio", parley_sio_status());
 }
 
 /* The environment variables of this transport's settings. */

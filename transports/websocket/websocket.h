@@ -15,7 +15,7 @@
 #include <glib.h>
 #include <libwebsockets.h>
 #include <parley/transport.h>
-#include "../common/exchange.h"
+#include "../common/listener.h"
 
 #define WS_PACKAGE "parley.transport.websocket"
 
@@ -35,16 +35,11 @@ typedef struct ws_pss {
 typedef struct ws_state {
 	const parley_transport_core *core;
 	/* configuration */
-	char *interface;
-	long port, secure_port;
-	char *cert_pem, *cert_key;
-	char *cors_origins;
-	bool admin_enabled;
-	size_t max_frame, max_body;
+	parley_tx_listen_conf conf;
+	size_t max_frame;
 	long max_queue;
 	long ping_interval;
 	long ping_timeout; /* seconds a ping may wait for its pong */
-	parley_tx_settings plain_settings, tls_settings;
 	lws_retry_bo_t idle_policy;
 
 	struct lws_context *context;
@@ -62,6 +57,27 @@ typedef struct ws_state {
 
 extern ws_state parley_ws;
 extern const parley_transport parley_ws_transport;
+
+/* A text frame waiting for its writable callback: buffer is g_malloc'ed,
+ * LWS_PRE bytes of headroom, then `length` bytes of text. */
+typedef struct parley_ws_out {
+	unsigned char *buffer;
+	size_t length;
+} parley_ws_out;
+
+/* Frees `out` and its buffer. */
+void parley_ws_out_free(parley_ws_out *out);
+/* Frees every frame in `queue` (of parley_ws_out). */
+void parley_ws_out_clear(GQueue *queue);
+/* Writes `out` as one text frame, frees it and counts it in messages_out.
+ * -1 when the write failed (close the connection). */
+int parley_ws_out_write(struct lws *wsi, parley_ws_out *out);
+/* Sets the close frame's status and `reason`; returns -1, what the callback
+ * returns to close the connection. */
+int parley_ws_close(struct lws *wsi, enum lws_close_status status, const char *reason);
+/* Browsers send Origin: when cors_origins is set, only listed ones may open
+ * a WebSocket. A refused one is logged as "refused <what> from origin …". */
+bool parley_ws_origin_allowed(struct lws *wsi, const char *what);
 
 /* clients.c: the callback of janus-protocol and janus-admin-protocol. */
 int parley_ws_janus_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
