@@ -115,9 +115,18 @@ static void run_one_message(message_job *job)
 		json_decref(result.content);
 	}
 	parley_conn_send(job->conn, job->ctx, false, reply);
+	char answered[16];
+	g_strlcpy(answered, json_string_value(json_object_get(reply, "janus")), sizeof(answered));
 	json_decref(reply);
 	release_held_events(&hold);
 	gint64 ended = g_get_monotonic_time();
+	/* Negotiation steps (a message with a jsep) are few: each one's answer
+	 * is traced, so a client that says it got none can be checked. */
+	if (job->jsep)
+		PLOG_VERB("handle %" G_GUINT64_FORMAT ": %s message with a jsep (transaction %s) answered \"%s\" "
+		          "after %" G_GINT64_FORMAT " ms",
+		          h->id, h->plugin->package, job->transaction,
+		          answered, (ended - job->submitted) / 1000);
 	if (ended - job->submitted > SLOW_MESSAGE_US)
 		PLOG_WARN("handle %" G_GUINT64_FORMAT ": a %s message answered after %" G_GINT64_FORMAT " ms "
 		          "(%" G_GINT64_FORMAT " ms waiting for its turn, %" G_GINT64_FORMAT " ms in the plugin)",
