@@ -15,6 +15,7 @@ tests_modules_broken_no_entry_la_LDFLAGS = $(BROKEN_MODULE_LDFLAGS)
 tests_modules_broken_version_la_LDFLAGS = $(BROKEN_MODULE_LDFLAGS)
 tests_modules_broken_init_la_LDFLAGS = $(BROKEN_MODULE_LDFLAGS)
 tests_modules_broken_size_la_LDFLAGS = $(BROKEN_MODULE_LDFLAGS)
+EXTRA_DIST += tests/modules/broken_plugin.h
 # A plugin that declares an environment variable and needs it at init.
 check_LTLIBRARIES += tests/modules/env_plugin.la
 tests_modules_env_plugin_la_LDFLAGS = $(BROKEN_MODULE_LDFLAGS)

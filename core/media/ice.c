@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <net/if.h>
 #include <nice/agent.h>
 
 #define DEFAULT_STUN_PORT 3478
@@ -269,32 +270,44 @@ static bool add_address(parley_ice_agent *agent, const char *ip)
 	return nice_address_set_from_string(&address, ip) && nice_agent_add_local_address(agent->nice, &address);
 }
 
+char **parley_ice_interface_addresses(const char *name)
+{
+	GPtrArray *out = g_ptr_array_new();
+	struct ifaddrs *list = NULL;
+	if (getifaddrs(&list) == 0) {
+		for (struct ifaddrs *ifa = list; ifa; ifa = ifa->ifa_next) {
+			char ip[INET6_ADDRSTRLEN];
+			if (!ifa->ifa_addr || (name && strcmp(ifa->ifa_name, name) != 0))
+				continue;
+			if (!name && (ifa->ifa_flags & IFF_LOOPBACK))
+				continue;
+			if (ifa->ifa_addr->sa_family == AF_INET) {
+				const struct sockaddr_in *in = (const struct sockaddr_in *)ifa->ifa_addr;
+				inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+			} else if (ifa->ifa_addr->sa_family == AF_INET6) {
+				const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ifa->ifa_addr;
+				if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr))
+					continue;
+				inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+			} else {
+				continue;
+			}
+			g_ptr_array_add(out, g_strdup(ip));
+		}
+		freeifaddrs(list);
+	}
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
 /* Adds every usable address of interface `name`; returns how many. */
 static unsigned add_interface(parley_ice_agent *agent, const char *name)
 {
-	struct ifaddrs *list = NULL, *ifa;
+	char **ips = parley_ice_interface_addresses(name);
 	unsigned added = 0;
-
-	if (getifaddrs(&list) != 0)
-		return 0;
-	for (ifa = list; ifa; ifa = ifa->ifa_next) {
-		char ip[64];
-		if (!ifa->ifa_addr || strcmp(ifa->ifa_name, name) != 0)
-			continue;
-		if (ifa->ifa_addr->sa_family == AF_INET) {
-			const struct sockaddr_in *in = (const struct sockaddr_in *)ifa->ifa_addr;
-			inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-		} else if (ifa->ifa_addr->sa_family == AF_INET6) {
-			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ifa->ifa_addr;
-			if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr))
-				continue;   /* needs a scope id candidates cannot carry */
-			inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-		} else {
-			continue;
-		}
-		added += add_address(agent, ip) ? 1 : 0;
-	}
-	freeifaddrs(list);
+	for (size_t i = 0; ips[i]; i++)
+		added += add_address(agent, ips[i]) ? 1 : 0;
+	g_strfreev(ips);
 	return added;
 }
 

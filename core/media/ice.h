@@ -52,6 +52,12 @@ typedef enum parley_ice_state {
 } parley_ice_state;
 const char *parley_ice_state_name(parley_ice_state state);
 
+/* The usable addresses of interface `name` as text (every interface but
+ * loopback when name is NULL; IPv6 link-local ones left out, candidates
+ * cannot carry their scope id). Never NULL; the caller frees with
+ * g_strfreev(). */
+char **parley_ice_interface_addresses(const char *name);
+
 typedef enum parley_ice_relay_transport {
 	PARLEY_ICE_RELAY_UDP = 0,
 	PARLEY_ICE_RELAY_TCP,

@@ -9,12 +9,10 @@
 #include "lite_internal.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <net/if.h>
 #include <sys/eventfd.h>
 #include <gio/gio.h>
 
@@ -133,30 +131,11 @@ static int family_of(const char *ip)
  * loopback when name is NULL); returns how many. */
 static unsigned add_interface(GPtrArray *out, const char *name)
 {
-	struct ifaddrs *list = NULL;
+	char **ips = parley_ice_interface_addresses(name);
 	unsigned added = 0;
-	if (getifaddrs(&list) != 0)
-		return 0;
-	for (struct ifaddrs *ifa = list; ifa; ifa = ifa->ifa_next) {
-		char ip[INET6_ADDRSTRLEN];
-		if (!ifa->ifa_addr || (name && strcmp(ifa->ifa_name, name) != 0))
-			continue;
-		if (!name && (ifa->ifa_flags & IFF_LOOPBACK))
-			continue;
-		if (ifa->ifa_addr->sa_family == AF_INET) {
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)ifa->ifa_addr)->sin_addr, ip, sizeof(ip));
-		} else if (ifa->ifa_addr->sa_family == AF_INET6) {
-			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ifa->ifa_addr;
-			if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr))
-				continue; /* needs a scope id candidates cannot carry */
-			inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-		} else {
-			continue;
-		}
-		g_ptr_array_add(out, g_strdup(ip));
-		added++;
-	}
-	freeifaddrs(list);
+	for (; ips[added]; added++)
+		g_ptr_array_add(out, ips[added]); /* the strings move to out */
+	g_free(ips);
 	return added;
 }
 

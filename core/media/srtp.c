@@ -306,68 +306,73 @@ parley_srtp_profile parley_srtp_get_profile(const parley_srtp *srtp)
 	return srtp ? srtp->profile : PARLEY_SRTP_PROFILE_NONE;
 }
 
-/* Shared checks and the call itself: `fn` is one of the four libsrtp
- * functions, `tail` the room it needs (0 when unprotecting). */
-typedef srtp_err_status_t (*srtp_fn)(srtp_t ctx, void *packet, int *length);
-typedef int (*evp_fn)(parley_srtp_evp *ctx, uint8_t *packet, size_t length, size_t *out_length);
+/* Smallest packets libsrtp can work on: an RTP header, an RTCP header+SSRC;
+ * protected ones also carry their tag (and the SRTCP index). */
+#define RTP_MIN 12
+#define RTCP_MIN 8
 
-static int run_in_place(srtp_t ctx, srtp_fn fn, parley_srtp_evp *evp, evp_fn efn, void *buffer, size_t length,
-                        size_t capacity, size_t tail, size_t minimum, size_t *out_length)
+/* One of the four in-place operations: its libsrtp and OpenSSL functions,
+ * the direction (protect works on the outbound context and needs room for
+ * the tail, unprotect on the inbound one and needs the tail present) and
+ * the kind of packet. */
+typedef struct srtp_op {
+	srtp_err_status_t (*fn)(srtp_t ctx, void *packet, int *length);
+	int (*efn)(parley_srtp_evp *ctx, uint8_t *packet, size_t length, size_t *out_length);
+	bool protect;
+	bool rtcp;
+} srtp_op;
+
+static const srtp_op protect_rtp = { srtp_protect, parley_srtp_evp_protect_rtp, true, false };
+static const srtp_op protect_rtcp = { srtp_protect_rtcp, parley_srtp_evp_protect_rtcp, true, true };
+static const srtp_op unprotect_rtp = { srtp_unprotect, parley_srtp_evp_unprotect_rtp, false, false };
+static const srtp_op unprotect_rtcp = { srtp_unprotect_rtcp, parley_srtp_evp_unprotect_rtcp, false, true };
+
+/* The shared checks and the call itself; capacity is length when unprotecting. */
+static int run_in_place(parley_srtp *srtp, const srtp_op *op, void *buffer, size_t length, size_t capacity,
+                        size_t *out_length)
 {
-	int len;
-	srtp_err_status_t status;
+	if (!srtp)
+		return PARLEY_SRTP_ERR_INVALID;
+	srtp_t ctx = op->protect ? srtp->outbound : srtp->inbound;
+	parley_srtp_evp *evp = op->protect ? srtp->evp_out : srtp->evp_in;
+	size_t tail = op->rtcp ? srtp->rtcp_tail : srtp->rtp_tail;
+	size_t minimum = (op->rtcp ? RTCP_MIN : RTP_MIN) + (op->protect ? 0 : tail);
+	size_t room = op->protect ? tail : 0;
 
 	if ((!ctx && !evp) || !buffer || !out_length)
 		return PARLEY_SRTP_ERR_INVALID;
 	if (length < minimum || length > INT_MAX - PARLEY_SRTP_MAX_TAIL_ROOM)
 		return PARLEY_SRTP_ERR_MALFORMED;
-	if (capacity < length || capacity - length < tail)
+	if (capacity < length || capacity - length < room)
 		return PARLEY_SRTP_ERR_NO_ROOM;
 	if (evp)
-		return efn(evp, buffer, length, out_length);
-	len = (int)length;
-	status = fn(ctx, buffer, &len);
+		return op->efn(evp, buffer, length, out_length);
+	int len = (int)length;
+	srtp_err_status_t status = op->fn(ctx, buffer, &len);
 	if (status != srtp_err_status_ok)
 		return code_for_status(status);
 	*out_length = (size_t)len;
 	return PARLEY_SRTP_OK;
 }
 
-/* Smallest packets libsrtp can work on: an RTP header, an RTCP header+SSRC;
- * protected ones also carry their tag (and the SRTCP index). */
-#define RTP_MIN 12
-#define RTCP_MIN 8
-
 int parley_srtp_protect_rtp(parley_srtp *srtp, void *buffer, size_t length, size_t capacity,
                             size_t *out_length)
 {
-	if (!srtp)
-		return PARLEY_SRTP_ERR_INVALID;
-	return run_in_place(srtp->outbound, srtp_protect, srtp->evp_out, parley_srtp_evp_protect_rtp, buffer, length, capacity, srtp->rtp_tail,
-	                    RTP_MIN, out_length);
+	return run_in_place(srtp, &protect_rtp, buffer, length, capacity, out_length);
 }
 
 int parley_srtp_protect_rtcp(parley_srtp *srtp, void *buffer, size_t length, size_t capacity,
                              size_t *out_length)
 {
-	if (!srtp)
-		return PARLEY_SRTP_ERR_INVALID;
-	return run_in_place(srtp->outbound, srtp_protect_rtcp, srtp->evp_out, parley_srtp_evp_protect_rtcp, buffer, length, capacity, srtp->rtcp_tail,
-	                    RTCP_MIN, out_length);
+	return run_in_place(srtp, &protect_rtcp, buffer, length, capacity, out_length);
 }
 
 int parley_srtp_unprotect_rtp(parley_srtp *srtp, void *buffer, size_t length, size_t *out_length)
 {
-	if (!srtp)
-		return PARLEY_SRTP_ERR_INVALID;
-	return run_in_place(srtp->inbound, srtp_unprotect, srtp->evp_in, parley_srtp_evp_unprotect_rtp, buffer, length, length, 0,
-	                    RTP_MIN + srtp->rtp_tail, out_length);
+	return run_in_place(srtp, &unprotect_rtp, buffer, length, length, out_length);
 }
 
 int parley_srtp_unprotect_rtcp(parley_srtp *srtp, void *buffer, size_t length, size_t *out_length)
 {
-	if (!srtp)
-		return PARLEY_SRTP_ERR_INVALID;
-	return run_in_place(srtp->inbound, srtp_unprotect_rtcp, srtp->evp_in, parley_srtp_evp_unprotect_rtcp, buffer, length, length, 0,
-	                    RTCP_MIN + srtp->rtcp_tail, out_length);
+	return run_in_place(srtp, &unprotect_rtcp, buffer, length, length, out_length);
 }

@@ -11,25 +11,8 @@ static int init(const parley_plugin_core *core)
 	abort();   /* the loader must never get this far */
 }
 static void destroy(void) {}
-static int create_session(parley_plugin_session *session) { return 0; }
-static void handle_message(parley_plugin_session *session, const char *transaction, json_t *message,
-                           json_t *jsep, parley_plugin_result *result) {}
-static int destroy_session(parley_plugin_session *session) { return 0; }
 
-static const parley_plugin plugin = {
-	.api_version = 99,
-	.struct_size = sizeof(parley_plugin),
-	.package = "parley.plugin.test_version",
-	.name = "wrong api_version",
-	.init = init,
-	.destroy = destroy,
-	.create_session = create_session,
-	.handle_message = handle_message,
-	.destroy_session = destroy_session,
-};
-
-const parley_plugin *parley_plugin_entry(void);
-const parley_plugin *parley_plugin_entry(void)
-{
-	return &plugin;
-}
+#define BROKEN_API_VERSION 99
+#define BROKEN_PACKAGE "parley.plugin.test_version"
+#define BROKEN_NAME "wrong api_version"
+#include "broken_plugin.h"

@@ -1,8 +1,8 @@
 /*
  * tests/unit/recording_core.h — the recording half of a plugin core table,
  * shared by the plugins' unit tests (test_<plugin>_core.h includes it and
- * builds its own parley_plugin_core from these functions plus whatever its
- * plugin needs): push_event keeps a copy of every event
+ * builds its own parley_plugin_core from RECORDING_CORE_FIELDS plus whatever
+ * its plugin needs): push_event keeps a copy of every event
  * ({"event","data"} plus the jsep) with the session it went to,
  * handle_ref/unref are counted so a test can check they balance,
  * config_get answers from a table the test fills (fake_config_set), and log
@@ -85,6 +85,13 @@ static void fake_log(parley_log_level level, const char *module, const char *for
 	va_end(ap);
 	fputc('\n', stderr);
 }
+
+/* The fields of a core table these functions fill: a test_<plugin>_core.h
+ * starts its parley_plugin_core with them and adds what its plugin needs. */
+#define RECORDING_CORE_FIELDS                                                                            \
+	.api_version = PARLEY_PLUGIN_API_VERSION, .struct_size = sizeof(parley_plugin_core),             \
+	.push_event = fake_push_event, .handle_ref = fake_handle_ref, .handle_unref = fake_handle_unref, \
+	.config_get = fake_config_get, .log = fake_log
 
 G_GNUC_UNUSED static void fake_config_set(const char *section, const char *key, const char *value)
 {

@@ -217,6 +217,16 @@ static int check_side(fixture *f, client *c, side *s, bool use)
 	return check(f, c, ufrag, pwd, use, false);
 }
 
+/* Starts the transport with `consent_ms`, opens side s on the first loop
+ * and connects a new client c to it with a USE-CANDIDATE check. */
+static void start_connected(fixture *f, unsigned consent_ms, side *s, client *c)
+{
+	start(f, consent_ms);
+	open_side(f, 0, s);
+	client_open(c, true);
+	assert_int_equal(check_side(f, c, s, true), 0);
+}
+
 /* Datagrams the client received within ms (STUN answers included). */
 static unsigned client_drain(fixture *f, client *c, int ms, char *last, size_t last_size)
 {
@@ -410,13 +420,10 @@ static void two_loops_hand_over(void **state)
 static void path_switch(void **state)
 {
 	fixture *f = *state;
-	start(f, 30000);
 	side s;
-	open_side(f, 0, &s);
 	client first, second;
-	client_open(&first, true);
+	start_connected(f, 30000, &s, &first);
 	client_open(&second, true);
-	assert_int_equal(check_side(f, &first, &s, true), 0);
 	assert_int_equal(s.switches, 0);
 	/* A check without USE-CANDIDATE on another 5-tuple does not switch. */
 	assert_int_equal(check_side(f, &second, &s, false), 0);
@@ -440,12 +447,9 @@ static void path_switch(void **state)
 static void consent_expires(void **state)
 {
 	fixture *f = *state;
-	start(f, 1000);
 	side s;
-	open_side(f, 0, &s);
 	client c;
-	client_open(&c, true);
-	assert_int_equal(check_side(f, &c, &s, true), 0);
+	start_connected(f, 1000, &s, &c);
 	/* Checks every 400 ms keep it (media alone would not). */
 	for (int i = 0; i < 5; i++) {
 		client_send(&c, "media", 5);
@@ -484,12 +488,9 @@ static void connect_timeout(void **state)
 static void restart_rotates_credentials(void **state)
 {
 	fixture *f = *state;
-	start(f, 30000);
 	side s;
-	open_side(f, 0, &s);
 	client c;
-	client_open(&c, true);
-	assert_int_equal(check_side(f, &c, &s, true), 0);
+	start_connected(f, 30000, &s, &c);
 	char old_ufrag[64], old_pwd[64];
 	const char *ufrag, *pwd;
 	parley_lite_get_local_credentials(s.lite, &ufrag, &pwd);

@@ -16,14 +16,8 @@
 static const char *fake_state_dir(void) { return "."; }
 
 static const parley_plugin_core fake_core = {
-	.api_version = PARLEY_PLUGIN_API_VERSION,
-	.struct_size = sizeof(parley_plugin_core),
-	.push_event = fake_push_event,
-	.handle_ref = fake_handle_ref,
-	.handle_unref = fake_handle_unref,
-	.config_get = fake_config_get,
+	RECORDING_CORE_FIELDS,
 	.state_dir = fake_state_dir,
-	.log = fake_log,
 };
 
 static const parley_plugin fake_plugin = {

@@ -72,26 +72,34 @@ static size_t rewrite(uint8_t *out, const uint8_t *in, size_t len, const pc_stre
 	return pc_rewrite_rtp(out, PC_SCRATCH, in, &info, src, dst);
 }
 
+/* Rewrites the sample packet with payload type `pt` from src to dst and
+ * checks the result: the header as sent but for payload type `out_pt`, then
+ * the extension block `block` (its 4-byte head included), then the payload
+ * "abcd", in a packet that still parses. */
+static void assert_rewrites_to(const pc_stream *src, const pc_stream *dst, uint8_t pt, uint8_t out_pt,
+                               const uint8_t *block, size_t block_len)
+{
+	uint8_t in[64], out[PC_SCRATCH];
+	size_t n = rewrite(out, in, sample_packet(in, pt), src, dst);
+	assert_int_equal(n, 12 + block_len + 4);
+	assert_int_equal(out[0], in[0]);
+	assert_int_equal(out[1], out_pt);
+	assert_memory_equal(out + 2, in + 2, 10);
+	assert_memory_equal(out + 12, block, block_len);
+	assert_memory_equal(out + 12 + block_len, "abcd", 4);
+	parley_util_rtp_info info;
+	assert_int_equal(parley_util_rtp_parse(out, n, &info), 0);
+	assert_int_equal(info.payload_len, 4);
+}
+
 static void maps_ids_and_pt_by_meaning(void **state)
 {
 	(void)state;
 	pc_stream src, dst;
 	source_stream(&src);
 	destination_stream(&dst, 5);
-	uint8_t in[64], out[PC_SCRATCH];
-	size_t len = sample_packet(in, 111);
-	size_t n = rewrite(out, in, len, &src, &dst);
-	static const uint8_t expected[] = {
-		0x90, 109, 0x12, 0x34, 0x00, 0x00, 0x10, 0x00, 0xde, 0xad, 0xbe, 0xef,
-		0xbe, 0xde, 0x00, 0x01,
-		0x30, '7', 0x50, 0x85,
-		'a', 'b', 'c', 'd',
-	};
-	assert_int_equal(n, sizeof(expected));
-	assert_memory_equal(out, expected, sizeof(expected));
-	parley_util_rtp_info info;
-	assert_int_equal(parley_util_rtp_parse(out, n, &info), 0);
-	assert_int_equal(info.payload_len, 4);
+	static const uint8_t block[] = { 0xbe, 0xde, 0x00, 0x01, 0x30, '7', 0x50, 0x85 };
+	assert_rewrites_to(&src, &dst, 111, 109, block, sizeof(block));
 }
 
 static void drops_what_the_destination_lacks(void **state)
@@ -100,22 +108,15 @@ static void drops_what_the_destination_lacks(void **state)
 	pc_stream src, dst;
 	source_stream(&src);
 	destination_stream(&dst, 0); /* no audio-level */
-	uint8_t in[64], out[PC_SCRATCH];
-	size_t len = sample_packet(in, 111);
-	size_t n = rewrite(out, in, len, &src, &dst);
-	static const uint8_t expected[] = {
-		0x90, 109, 0x12, 0x34, 0x00, 0x00, 0x10, 0x00, 0xde, 0xad, 0xbe, 0xef,
-		0xbe, 0xde, 0x00, 0x01,
-		0x30, '7', 0x00, 0x00,
-		'a', 'b', 'c', 'd',
-	};
-	assert_int_equal(n, sizeof(expected));
-	assert_memory_equal(out, expected, sizeof(expected));
+	static const uint8_t block[] = { 0xbe, 0xde, 0x00, 0x01, 0x30, '7', 0x00, 0x00 };
+	assert_rewrites_to(&src, &dst, 111, 109, block, sizeof(block));
 
 	/* Nothing left to carry: the X bit goes and so does the block. */
 	memset(dst.local_ext_id, 0, sizeof(dst.local_ext_id));
 	memset(dst.local_ext_kind, 0, sizeof(dst.local_ext_kind));
-	n = rewrite(out, in, len, &src, &dst);
+	uint8_t in[64], out[PC_SCRATCH];
+	size_t len = sample_packet(in, 111);
+	size_t n = rewrite(out, in, len, &src, &dst);
 	assert_int_equal(n, 12 + 4);
 	assert_int_equal(out[0], 0x80);
 	assert_memory_equal(out + 12, "abcd", 4);
@@ -132,17 +133,8 @@ static void two_byte_when_an_id_needs_it(void **state)
 	source_stream(&src);
 	destination_stream(&dst, 0);
 	set_local_ext(&dst, PARLEY_SDP_EXT_AUDIO_LEVEL, 20);
-	uint8_t in[64], out[PC_SCRATCH];
-	size_t len = sample_packet(in, 111);
-	size_t n = rewrite(out, in, len, &src, &dst);
-	static const uint8_t expected[] = {
-		0x90, 109, 0x12, 0x34, 0x00, 0x00, 0x10, 0x00, 0xde, 0xad, 0xbe, 0xef,
-		0x10, 0x00, 0x00, 0x02,
-		3, 1, '7', 20, 1, 0x85, 0x00, 0x00,
-		'a', 'b', 'c', 'd',
-	};
-	assert_int_equal(n, sizeof(expected));
-	assert_memory_equal(out, expected, sizeof(expected));
+	static const uint8_t block[] = { 0x10, 0x00, 0x00, 0x02, 3, 1, '7', 20, 1, 0x85, 0x00, 0x00 };
+	assert_rewrites_to(&src, &dst, 111, 109, block, sizeof(block));
 }
 
 static void without_source_ids_are_the_destinations(void **state)
@@ -150,18 +142,9 @@ static void without_source_ids_are_the_destinations(void **state)
 	(void)state;
 	pc_stream dst;
 	destination_stream(&dst, 2); /* audio-level is id 2 here too */
-	uint8_t in[64], out[PC_SCRATCH];
-	size_t len = sample_packet(in, 77);
 	/* ids 1 and 4 were never negotiated on dst: dropped; 2 kept; pt untouched. */
-	size_t n = rewrite(out, in, len, NULL, &dst);
-	static const uint8_t expected[] = {
-		0x90, 77, 0x12, 0x34, 0x00, 0x00, 0x10, 0x00, 0xde, 0xad, 0xbe, 0xef,
-		0xbe, 0xde, 0x00, 0x01,
-		0x20, 0x85, 0x00, 0x00,
-		'a', 'b', 'c', 'd',
-	};
-	assert_int_equal(n, sizeof(expected));
-	assert_memory_equal(out, expected, sizeof(expected));
+	static const uint8_t block[] = { 0xbe, 0xde, 0x00, 0x01, 0x20, 0x85, 0x00, 0x00 };
+	assert_rewrites_to(NULL, &dst, 77, 77, block, sizeof(block));
 }
 
 static void h264_by_mode_and_profile(void **state)

@@ -54,16 +54,10 @@ static int fake_send_remb(parley_plugin_session *session, uint32_t bitrate)
 }
 
 static const parley_plugin_core fake_core = {
-	.api_version = PARLEY_PLUGIN_API_VERSION,
-	.struct_size = sizeof(parley_plugin_core),
-	.push_event = fake_push_event,
-	.handle_ref = fake_handle_ref,
-	.handle_unref = fake_handle_unref,
+	RECORDING_CORE_FIELDS,
 	.relay_rtp = fake_relay_rtp,
 	.send_pli = fake_send_pli,
 	.send_remb = fake_send_remb,
-	.config_get = fake_config_get,
-	.log = fake_log,
 };
 
 static const parley_plugin fake_plugin = {

@@ -28,6 +28,13 @@ export function assertReply(reply, janus, what = '') {
 	assert.ok(reply && reply.janus === janus, `${what}: expected "janus":"${janus}", got ${show(reply)}`);
 }
 
+/** The new id of a successful create or attach reply. */
+function createdId(reply, what) {
+	assertReply(reply, 'success', what);
+	assert.equal(typeof reply.data?.id, 'number', `${what}: data.id must be a number: ${show(reply)}`);
+	return reply.data.id;
+}
+
 export class HttpJanus {
 	constructor(baseUrl, { base = '/janus', extra = {} } = {}) {
 		this.baseUrl = baseUrl;
@@ -69,17 +76,12 @@ export class HttpJanus {
 	}
 
 	async createSession(extra = {}) {
-		const r = await this.request({ janus: 'create', ...extra });
-		assertReply(r, 'success', 'create');
-		assert.equal(typeof r.data?.id, 'number', `create: data.id must be a number: ${show(r)}`);
-		return r.data.id;
+		return createdId(await this.request({ janus: 'create', ...extra }), 'create');
 	}
 
 	async attach(sessionId, plugin = 'parley.plugin.echo', extra = {}) {
 		const r = await this.request({ janus: 'attach', plugin, ...extra }, { path: `/${sessionId}` });
-		assertReply(r, 'success', `attach ${plugin}`);
-		assert.equal(typeof r.data?.id, 'number', `attach: data.id must be a number: ${show(r)}`);
-		return r.data.id;
+		return createdId(r, `attach ${plugin}`);
 	}
 
 	/** GET long-poll; returns {status, json}. */
@@ -198,17 +200,12 @@ export class WsJanus {
 	}
 
 	async createSession(extra = {}) {
-		const r = await this.request({ janus: 'create', ...extra });
-		assertReply(r, 'success', 'create');
-		assert.equal(typeof r.data?.id, 'number', `create: data.id must be a number: ${show(r)}`);
-		return r.data.id;
+		return createdId(await this.request({ janus: 'create', ...extra }), 'create');
 	}
 
 	async attach(sessionId, plugin = 'parley.plugin.echo', extra = {}) {
-		const r = await this.request({ janus: 'attach', session_id: sessionId, plugin, ...extra });
-		assertReply(r, 'success', `attach ${plugin}`);
-		assert.equal(typeof r.data?.id, 'number', `attach: data.id must be a number: ${show(r)}`);
-		return r.data.id;
+		return createdId(await this.request({ janus: 'attach', session_id: sessionId, plugin, ...extra }),
+			`attach ${plugin}`);
 	}
 
 	close() {
