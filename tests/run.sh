@@ -4,14 +4,33 @@
 # (tests/e2e/*.test.mjs with node's test runner, TAP output). Counts every
 # TAP result and ends with one line: "N passed, N failed".
 # Environment: PARLEY_TEST_FILTER (extended regex matched against test file names),
+# PARLEY_TEST_SKIP (extended regex: matching files are not run),
 # PARLEY_TEST_WRAPPER (e.g. "valgrind ..." for compiled unit tests), PARLEY_SKIP_E2E=1.
 set -u
 builddir=${1:-$(pwd)}
 srcdir=${2:-$(cd "$(dirname "$0")/.." && pwd)}
 filter=${PARLEY_TEST_FILTER:-}
+skip=${PARLEY_TEST_SKIP:-}
 logdir="$builddir/tests/logs"
 mkdir -p "$logdir"
 passed=0 failed=0 failures=()
+
+# selected NAME: the file passes PARLEY_TEST_FILTER and not PARLEY_TEST_SKIP.
+selected() {
+	[ -z "$filter" ] || [[ "$1" =~ $filter ]] || return 1
+	[ -z "$skip" ] || ! [[ "$1" =~ $skip ]]
+}
+
+# failed_cases LOGFILE: each top-level "not ok" line of a TAP log and the
+# first lines of its error, indented, so the closing summary says what failed
+# without opening the log (CI shows only the end of the output).
+failed_cases() {
+	awk '/^not ok [0-9]+/ { printf "\n    %s", $0; inblock = 1; err = 0; shown = 0; next }
+	     inblock && /^  error:/ { err = 1; next }
+	     inblock && err && /^    / && shown < 3 { sub(/^ +/, ""); printf "\n      %s", $0; shown++; next }
+	     inblock && /^  [a-z]/ { err = 0 }
+	     /^  \.\.\./ { inblock = 0 }' "$1" | head -c 2000
+}
 
 # count_tap NAME LOGFILE EXIT_CODE: adds the file's TAP results to the totals.
 count_tap() {
@@ -27,7 +46,7 @@ count_tap() {
 		notok=1   # crashed or failed without reporting: count it as a failure
 	fi
 	passed=$((passed + ok)); failed=$((failed + notok))
-	if [ "$notok" -ne 0 ]; then failures+=("$name (log: $log)"); fi
+	if [ "$notok" -ne 0 ]; then failures+=("$name (log: $log)$(failed_cases "$log")"); fi
 	printf '%-50s %3d passed, %d failed\n' "$name" "$ok" "$notok"
 }
 
@@ -36,7 +55,7 @@ for t in "$builddir"/tests/unit/test_*; do
 	[ -x "$t" ] && [ -f "$t" ] || continue
 	case "$t" in *.o|*.log) continue;; esac
 	name=$(basename "$t")
-	[ -n "$filter" ] && ! [[ "$name" =~ $filter ]] && continue
+	selected "$name" || continue
 	log="$logdir/$name.log"
 	# The wrapper (valgrind) checks our binaries; a test written in shell
 	# would only have it check the shell.
@@ -55,7 +74,7 @@ if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	for t in "$srcdir"/tests/e2e/*.test.mjs; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t")
-		[ -n "$filter" ] && ! [[ "$name" =~ $filter ]] && continue
+		selected "$name" || continue
 		log="$logdir/$name.log"
 		# *-netns.test.mjs run in a network namespace with only lo (WebRTC
 		# must not pick another interface); unshare needs root, which CI is.
