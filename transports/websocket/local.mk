@@ -18,6 +18,7 @@ transports_websocket_parley_transport_websocket_la_LDFLAGS = $(MODULE_LDFLAGS)
 transports_websocket_parley_transport_websocket_la_LIBADD = transports/common/libparleytransport.la \
 	$(MODULE_LIBS) $(LWS_LIBS)
 dist_parleyconf_DATA += conf/parley.transport.websocket.conf
+EXTRA_DIST += transports/websocket/README.md
 
 # Unit tests of the Engine.IO and Socket.IO codecs (pure code, no lws), and
 # of the listeners' settings and /health shapes (no lws call; linked with
