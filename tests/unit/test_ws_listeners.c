@@ -141,7 +141,7 @@ static void test_extra_defaults(void **state)
 	assert_string_equal(sfu->section, "socketio.sfu");
 	assert_int_equal(sfu->listen.port, PARLEY_WSL_DEFAULT_PORT);
 	assert_int_equal(sfu->listen.secure_port, 0);
-	assert_string_equal(sfu->listen.interface, "127.0.0.1");          /* [general]'s */
+	assert_string_equal(sfu->listen.interface, "127.0.0.1");             /* [general]'s */
 	assert_string_equal(sfu->listen.cors_origins, "http://app.example"); /* [general]'s */
 	assert_false(sfu->listen.admin_enabled);
 	assert_true(sfu->socketio.enabled);
@@ -193,7 +193,9 @@ typedef struct refusal_case {
 	const char *reason; /* expected in the reason; NULL: accepted */
 } refusal_case;
 
+/* clang-format off */
 #define ROOM { "socketio.a", "plugin", "parley.plugin.room" }
+/* clang-format on */
 
 static const refusal_case refusal_cases[] = {
 	{ "a name with a space", { { "socketio", "listeners", "a, b!" }, ROOM }, "'b!' is not a listener name" },
@@ -206,22 +208,32 @@ static const refusal_case refusal_cases[] = {
 	    { "socketio.d", "plugin", "parley.plugin.room" } },
 	  "more than 4 listeners" },
 	{ "no plugin", { { "socketio", "listeners", "a" } }, "[socketio.a] plugin is not set" },
-	{ "a relative path", { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "path", "sio" } },
+	{ "a relative path",
+	  { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "path", "sio" } },
 	  "[socketio.a] path = 'sio' must start with '/'" },
-	{ "path /", { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "path", "/" } },
+	{ "path /",
+	  { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "path", "/" } },
 	  "[socketio.a] path = '/' would hide /health" },
-	{ "path /api", { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "path", "/api/" } },
+	{ "path /api",
+	  { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "path", "/api/" } },
 	  "would hide /api/server-info" },
-	{ "path /health", { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "path", "/health" } },
+	{ "path /health",
+	  { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "path", "/health" } },
 	  "would hide /health" },
-	{ "an unknown health", { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "health", "fancy" } },
+	{ "an unknown health",
+	  { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "health", "fancy" } },
 	  "[socketio.a] health = 'fancy' is not one of gateway, sfu" },
-	{ "no port", { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "port", "0" } },
+	{ "no port",
+	  { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "port", "0" } },
 	  "[socketio.a] listens on no port" },
 	{ "secure_port without certificates",
-	  { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "port", "0" }, { "socketio.a", "secure_port", "3443" } },
+	  { { "socketio", "listeners", "a" },
+	    ROOM,
+	    { "socketio.a", "port", "0" },
+	    { "socketio.a", "secure_port", "3443" } },
 	  "listens on no port" },
-	{ "the main port", { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "port", "8188" } },
+	{ "the main port",
+	  { { "socketio", "listeners", "a" }, ROOM, { "socketio.a", "port", "8188" } },
 	  "[socketio.a] port 8188 is also [general] port" },
 	{ "two on 3000",
 	  { { "socketio", "listeners", "a,b" }, ROOM, { "socketio.b", "plugin", "parley.plugin.room" } },
@@ -244,7 +256,8 @@ static const refusal_case refusal_cases[] = {
 	    { "socketio.b", "plugin", "parley.plugin.room" },
 	    { "socketio.b", "enabled", "false" } },
 	  NULL },
-	{ "a plugin not loaded", { { "socketio", "listeners", "a" }, { "socketio.a", "plugin", "parley.plugin.nope" } },
+	{ "a plugin not loaded",
+	  { { "socketio", "listeners", "a" }, { "socketio.a", "plugin", "parley.plugin.nope" } },
 	  "[socketio.a] plugin = parley.plugin.nope is not loaded" },
 	{ "an empty list", { { "socketio", "listeners", " , " } }, NULL },
 };
@@ -271,15 +284,15 @@ static void test_refusals(void **state)
 
 static void test_sfu_health(void **state)
 {
-	json_t *gateway = json_pack("{ss sI sI sI sI sI sI s{ss ss sI}}", "status", "healthy", "uptime",
-	                            (json_int_t)12, "sessions", (json_int_t)3, "handles", (json_int_t)4, "eventLoops",
-	                            (json_int_t)2, "workers", (json_int_t)8, "rooms", (json_int_t)1, "memory", "used",
-	                            "1.50MB", "total", "3.00MB", "rss", (json_int_t)123456);
+	json_t *gateway = json_pack("{ss sI sI sI sI sI sI s{ss ss sI}}", "status", "healthy", "uptime", (json_int_t)12,
+	                            "sessions", (json_int_t)3, "handles", (json_int_t)4, "eventLoops", (json_int_t)2,
+	                            "workers", (json_int_t)8, "rooms", (json_int_t)1, "memory", "used", "1.50MB",
+	                            "total", "3.00MB", "rss", (json_int_t)123456);
 	json_object_set_new(gateway, "peers", json_integer(5));
 	json_t *sfu = parley_wsh_sfu(gateway);
-	json_t *expected = json_pack("{ss sI sI sI sI s{ss ss}}", "status", "healthy", "uptime", (json_int_t)12, "rooms",
-	                             (json_int_t)1, "peers", (json_int_t)5, "workers", (json_int_t)2, "memory", "used",
-	                             "1.50MB", "total", "3.00MB");
+	json_t *expected = json_pack("{ss sI sI sI sI s{ss ss}}", "status", "healthy", "uptime", (json_int_t)12,
+	                             "rooms", (json_int_t)1, "peers", (json_int_t)5, "workers", (json_int_t)2, "memory",
+	                             "used", "1.50MB", "total", "3.00MB");
 	assert_true(json_equal(sfu, expected));
 	json_decref(sfu);
 	json_decref(expected);
@@ -299,10 +312,8 @@ static void test_sfu_health(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_main_as_before),
-		cmocka_unit_test(test_extra_defaults),
-		cmocka_unit_test(test_extra_own_settings),
-		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_main_as_before),     cmocka_unit_test(test_extra_defaults),
+		cmocka_unit_test(test_extra_own_settings), cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_sfu_health),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,9 +20,9 @@
 #define LOG(level, ...) parley_ws.core->log(level, WS_PACKAGE, __VA_ARGS__)
 
 static const parley_eio_handlers *handlers;
-static bool context_gone;             /* after lws_context_destroy: no lws call any more */
+static bool context_gone;              /* after lws_context_destroy: no lws call any more */
 static parley_eio_endpoint *endpoints; /* every endpoint (their owner keeps them) */
-static GHashTable *websockets;        /* wsi → socket (a reference) */
+static GHashTable *websockets;         /* wsi → socket (a reference) */
 
 void parley_eio_init(const parley_eio_handlers *h)
 {
@@ -164,8 +164,7 @@ static void heartbeat_restart(parley_eio_socket *socket)
 	                 (lws_usec_t)socket->endpoint->config.ping_interval * LWS_US_PER_MS);
 }
 
-parley_eio_socket *parley_eio_open(parley_eio_endpoint *endpoint, parley_eio_transport transport,
-                                   const char *remote_ip)
+parley_eio_socket *parley_eio_open(parley_eio_endpoint *endpoint, parley_eio_transport transport, const char *remote_ip)
 {
 	const parley_eio_config *config = &endpoint->config;
 	GHashTable *sessions = endpoint->sessions;

@@ -56,9 +56,9 @@ typedef struct parley_eio_config {
  * `section` and `plugin`, then calls parley_eio_endpoint_init. */
 struct parley_eio_endpoint {
 	parley_eio_config config;
-	char section[64];      /* "socketio" or "socketio.<name>": for log lines */
-	char plugin[128];      /* the layer above's: the plugin its clients attach to */
-	GHashTable *sessions;  /* sid → socket (a reference) */
+	char section[64];          /* "socketio" or "socketio.<name>": for log lines */
+	char plugin[128];          /* the layer above's: the plugin its clients attach to */
+	GHashTable *sessions;      /* sid → socket (a reference) */
 	parley_eio_endpoint *next; /* every endpoint, for parley_eio_destroy */
 };
 

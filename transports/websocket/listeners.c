@@ -102,8 +102,8 @@ static void read_main(const parley_util_setting_source *source, parley_wsl_socke
 	read_socketio(source, MAIN_SECTION, &defaults, main);
 	const char *path = get_string(source, MAIN_SECTION, "path");
 	if (!normalise_path(path != NULL ? path : DEFAULT_PATH, main->path, sizeof(main->path))) {
-		warn(source, "[socketio] path = '%s' must start with '/' (at most %zu bytes): using " DEFAULT_PATH, path,
-		     sizeof(main->path) - 2);
+		warn(source, "[socketio] path = '%s' must start with '/' (at most %zu bytes): using " DEFAULT_PATH,
+		     path, sizeof(main->path) - 2);
 		g_strlcpy(main->path, DEFAULT_PATH, sizeof(main->path));
 	}
 	if (main->enabled && main->plugin[0] == '\0') {
@@ -128,18 +128,18 @@ static bool valid_name(const char *name)
 static bool path_hides(const char *path, const char *route)
 {
 	size_t length = strlen(path);
-	return strncmp(route, path, length) == 0 || (strncmp(route, path, length - 1) == 0 && route[length - 1] == '\0');
+	return strncmp(route, path, length) == 0 ||
+	       (strncmp(route, path, length - 1) == 0 && route[length - 1] == '\0');
 }
 
-static int read_path(const parley_util_setting_source *source, parley_wsl_listener *l, char *reason,
-                     size_t reason_size)
+static int read_path(const parley_util_setting_source *source, parley_wsl_listener *l, char *reason, size_t reason_size)
 {
 	const char *path = get_string(source, l->section, "path");
 	if (path == NULL)
 		path = DEFAULT_PATH;
 	if (!normalise_path(path, l->socketio.path, sizeof(l->socketio.path)))
-		return refuse(reason, reason_size, "[%s] path = '%s' must start with '/' (at most %zu bytes)", l->section,
-		              path, sizeof(l->socketio.path) - 2);
+		return refuse(reason, reason_size, "[%s] path = '%s' must start with '/' (at most %zu bytes)",
+		              l->section, path, sizeof(l->socketio.path) - 2);
 	for (size_t i = 0; i < G_N_ELEMENTS(core_routes); i++) {
 		if (path_hides(l->socketio.path, core_routes[i]))
 			return refuse(reason, reason_size, "[%s] path = '%s' would hide %s", l->section, path,
@@ -190,8 +190,8 @@ static int read_extra(const parley_util_setting_source *source, const parley_tx_
 	if (read_path(source, l, reason, reason_size) != 0 || read_health(source, l, reason, reason_size) != 0)
 		return -1;
 	if (l->socketio.plugin[0] == '\0')
-		return refuse(reason, reason_size, "[%s] plugin is not set (the plugin this listener's clients attach to)",
-		              l->section);
+		return refuse(reason, reason_size,
+		              "[%s] plugin is not set (the plugin this listener's clients attach to)", l->section);
 	bool tls = listen->secure_port > 0 && listen->cert_pem != NULL && listen->cert_key != NULL;
 	if (listen->port == 0 && !tls)
 		return refuse(reason, reason_size,
@@ -200,8 +200,8 @@ static int read_extra(const parley_util_setting_source *source, const parley_tx_
 	return 0;
 }
 
-int parley_wsl_read(const parley_util_setting_source *source, const parley_tx_listen_conf *general,
-                    parley_wsl_set *set, char *reason, size_t reason_size)
+int parley_wsl_read(const parley_util_setting_source *source, const parley_tx_listen_conf *general, parley_wsl_set *set,
+                    char *reason, size_t reason_size)
 {
 	memset(set, 0, sizeof(*set));
 	read_main(source, &set->main);
@@ -214,10 +214,11 @@ int parley_wsl_read(const parley_util_setting_source *source, const parley_tx_li
 		if (**name == '\0')
 			continue;
 		if (!valid_name(*name)) {
-			rc = refuse(reason, reason_size,
-			            "[socketio] listeners: '%s' is not a listener name (letters, digits, '_', '-'; at most "
-			            "%d)",
-			            *name, PARLEY_WSL_NAME_SIZE - 1);
+			rc = refuse(
+				reason, reason_size,
+				"[socketio] listeners: '%s' is not a listener name (letters, digits, '_', '-'; at most "
+				"%d)",
+				*name, PARLEY_WSL_NAME_SIZE - 1);
 			break;
 		}
 		for (size_t i = 0; i < set->count && rc == 0; i++) {
@@ -225,7 +226,8 @@ int parley_wsl_read(const parley_util_setting_source *source, const parley_tx_li
 				rc = refuse(reason, reason_size, "[socketio] listeners names '%s' twice", *name);
 		}
 		if (rc == 0 && set->count == PARLEY_WSL_MAX)
-			rc = refuse(reason, reason_size, "[socketio] listeners: more than %d listeners", PARLEY_WSL_MAX);
+			rc = refuse(reason, reason_size, "[socketio] listeners: more than %d listeners",
+			            PARLEY_WSL_MAX);
 		if (rc != 0)
 			break;
 		parley_wsl_listener *l = &set->extra[set->count++];
@@ -286,7 +288,8 @@ int parley_wsl_check(const parley_wsl_set *set, const parley_tx_listen_conf *gen
 			ports[count] = (bound_port){ names[count], conf->interface, numbers[k] };
 			for (size_t j = 0; j < count; j++) {
 				if (same_socket(&ports[j], &ports[count]))
-					return refuse(reason, reason_size, "%s %ld is also %s: each listener needs its own port",
+					return refuse(reason, reason_size,
+					              "%s %ld is also %s: each listener needs its own port",
 					              ports[count].owner, numbers[k], ports[j].owner);
 			}
 			count++;
@@ -295,7 +298,8 @@ int parley_wsl_check(const parley_wsl_set *set, const parley_tx_listen_conf *gen
 	for (size_t i = 0; i < set->count && plugin_loaded != NULL; i++) {
 		const parley_wsl_listener *l = &set->extra[i];
 		if (l->socketio.enabled && !plugin_loaded(l->socketio.plugin))
-			return refuse(reason, reason_size, "[%s] plugin = %s is not loaded", l->section, l->socketio.plugin);
+			return refuse(reason, reason_size, "[%s] plugin = %s is not loaded", l->section,
+			              l->socketio.plugin);
 	}
 	return 0;
 }

@@ -65,8 +65,8 @@ typedef struct parley_wsl_set {
  * port's [general] settings, borrowed) for what they do not set. 0, or -1
  * with the reason of the refusal in `reason` (set->extra then holds what
  * was read so far: free it). */
-int parley_wsl_read(const parley_util_setting_source *source, const parley_tx_listen_conf *general,
-                    parley_wsl_set *set, char *reason, size_t reason_size);
+int parley_wsl_read(const parley_util_setting_source *source, const parley_tx_listen_conf *general, parley_wsl_set *set,
+                    char *reason, size_t reason_size);
 
 /* The checks that need the whole set: ports shared between listeners on
  * one address, and each extra listener's plugin (`plugin_loaded` NULL:

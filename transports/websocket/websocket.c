@@ -305,7 +305,8 @@ static void endpoint_new(ws_listener *listener, const char *section, const parle
 /* The core tells whether a plugin is loaded when it is recent enough. */
 static bool (*plugin_check(const parley_transport_core *core))(const char *)
 {
-	bool covered = core->struct_size >= offsetof(parley_transport_core, plugin_loaded) + sizeof(core->plugin_loaded);
+	bool covered = core->struct_size >=
+	               offsetof(parley_transport_core, plugin_loaded) + sizeof(core->plugin_loaded);
 	return covered ? core->plugin_loaded : NULL;
 }
 
@@ -449,19 +450,20 @@ static json_t *listeners_status(void)
 	json_t *list = json_array();
 	for (size_t i = 1; i < parley_ws.listener_count; i++) {
 		const ws_listener *listener = &parley_ws.listeners[i];
-		json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:i, s:s, s:o}", "name", listener->name,
-		                                      "interface", listener->conf->interface, "port",
-		                                      (int)listener->conf->port, "secure_port",
-		                                      (int)listener->conf->secure_port, "health",
-		                                      parley_wsl_health_name(listener->health), "socketio",
-		                                      parley_sio_status(listener->endpoint)));
+		json_array_append_new(list,
+		                      json_pack("{s:s, s:s, s:i, s:i, s:s, s:o}", "name", listener->name, "interface",
+		                                listener->conf->interface, "port", (int)listener->conf->port,
+		                                "secure_port", (int)listener->conf->secure_port, "health",
+		                                parley_wsl_health_name(listener->health), "socketio",
+		                                parley_sio_status(listener->endpoint)));
 	}
 	return list;
 }
 
 static json_t *ws_query_transport(json_t *request)
 {
-	json_t *socketio = parley_ws.listener_count > 0 ? parley_sio_status(parley_ws.listeners[0].endpoint) : json_null();
+	json_t *socketio = parley_ws.listener_count > 0 ? parley_sio_status(parley_ws.listeners[0].endpoint)
+	                                                : json_null();
 	return json_pack("{s:i, s:I, s:I, s:I, s:s, s:i, s:i, s:I, s:i, s:i, s:b, s:s?, s:o, s:o}", "connections",
 	                 g_atomic_int_get(&parley_ws.connections), "messages_in",
 	                 (json_int_t)__atomic_load_n(&parley_ws.messages_in, __ATOMIC_RELAXED), "messages_out",

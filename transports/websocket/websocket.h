@@ -35,8 +35,8 @@ typedef struct ws_listener {
 	parley_tx_listen_conf *conf;   /* &parley_ws.conf, or that in parley_ws.socketio */
 	parley_eio_endpoint *endpoint; /* g_malloc'ed; freed after parley_sio_destroy */
 	parley_wsl_health health;
-	char label[80];                /* for log lines */
-	char path[200];                /* what "listening on" lines add */
+	char label[80]; /* for log lines */
+	char path[200]; /* what "listening on" lines add */
 	char plain_vhost[48], tls_vhost[48];
 } ws_listener;
 
@@ -54,8 +54,8 @@ typedef struct ws_pss {
 typedef struct ws_state {
 	const parley_transport_core *core;
 	/* configuration */
-	parley_tx_listen_conf conf; /* [general]: the main port */
-	parley_wsl_set socketio;    /* [socketio] and the extra listeners */
+	parley_tx_listen_conf conf;                /* [general]: the main port */
+	parley_wsl_set socketio;                   /* [socketio] and the extra listeners */
 	ws_listener listeners[1 + PARLEY_WSL_MAX]; /* [0]: the main port */
 	size_t listener_count;
 	bool main_listening; /* the Janus subprotocols are served */
