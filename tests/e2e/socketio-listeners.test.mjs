@@ -6,15 +6,22 @@
 // socket.io-client v4: each port reaches its own plugin (meeting events on
 // one, room requests acked on the other, in both client modes), sids and
 // max_clients are per listener, each port's /health and /api/server-info
-// have its service's shape, SFU_PORT moves the listener, and every bad
+// have its service's shape, query_transport lists the listener, a TLS-only
+// listener takes [general]'s certificate, SFU_PORT moves it, and every bad
 // listener setting (a port in use, a port shared, a plugin not loaded, a
 // path hiding /health) is refused at start with a clear log line while the
 // rest of the gateway runs.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { io } from 'socket.io-client';
 import { serverSuite, ownServerTest, printLog } from './lib/harness.mjs';
-import { ParleyServer, freePort, waitForHealth } from './lib/server.mjs';
+import { ADMIN_SECRET, ParleyServer, freePort, waitForHealth } from './lib/server.mjs';
+import { HttpJanus, assertReply } from './lib/janus.mjs';
 import { MODES, createMeeting, connectClient, joinMeeting, sleep } from './lib/socketio.mjs';
 
 const SFU_SECTION = 'socketio.sfu';
@@ -185,6 +192,68 @@ test('the SFU port serves Socket.IO and plain HTTP only: no Janus subprotocol, 4
 		ws.on('close', () => resolve(true));
 	});
 	assert.ok(refused, 'janus-protocol is not served on the SFU port');
+});
+
+test('admin query_transport lists the extra listener with its own Socket.IO status', async (srv) => {
+	const admin = new HttpJanus(srv.httpUrl, { base: '/admin', extra: { admin_secret: ADMIN_SECRET } });
+	const r = await admin.request({ janus: 'query_transport', transport: 'parley.transport.websocket', request: {} });
+	assertReply(r, 'success', 'query_transport');
+	const body = r.result ?? r.response ?? r.data;
+	assert.equal(body.socketio.plugin, 'parley.plugin.meeting', JSON.stringify(body));
+	assert.equal(body.listeners.length, 1, JSON.stringify(body));
+	const [sfu] = body.listeners;
+	assert.equal(sfu.name, 'sfu');
+	assert.equal(sfu.port, sfuPort);
+	assert.equal(sfu.health, 'sfu');
+	assert.equal(sfu.socketio.plugin, 'parley.plugin.room');
+	assert.equal(sfu.socketio.max_clients, 3);
+	assert.equal(sfu.socketio.path, '/socket.io/');
+	await admin.close?.();
+});
+
+ownServerTest('a TLS-only listener takes [general]\'s certificate: Socket.IO and /health over https', async (own) => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-sio-tls-'));
+	try {
+		const certPath = path.join(dir, 'cert.pem');
+		const keyPath = path.join(dir, 'key.pem');
+		execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+			'-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '2',
+			'-keyout', keyPath, '-out', certPath], { stdio: 'pipe', timeout: 20000 });
+		const ca = fs.readFileSync(certPath);
+		const securePort = await freePort();
+		await own({
+			config: {
+				'parley.transport.websocket': {
+					general: { cert_pem: certPath, cert_key: keyPath },
+					socketio: { listeners: 'sfu' },
+					[SFU_SECTION]: { port: 0, secure_port: securePort, plugin: 'parley.plugin.room', health: 'sfu' },
+				},
+			},
+		});
+		const health = await new Promise((resolve, reject) => {
+			https.get({ host: '127.0.0.1', port: securePort, path: '/health', ca, timeout: 5000 }, (res) => {
+				let text = '';
+				res.on('data', (d) => { text += d; });
+				res.on('end', () => resolve({ status: res.statusCode, hsts: res.headers['strict-transport-security'], text }));
+			}).on('error', reject);
+		});
+		assert.equal(health.status, 200, health.text);
+		assert.ok(health.hsts, 'HTTPS answers carry Strict-Transport-Security');
+		assert.deepEqual(Object.keys(JSON.parse(health.text)).sort(), ['memory', 'peers', 'rooms', 'status', 'uptime', 'workers']);
+		const socket = io(`https://127.0.0.1:${securePort}`, { transports: ['websocket'], ca, reconnection: false, forceNew: true, timeout: 5000 });
+		try {
+			await new Promise((resolve, reject) => {
+				socket.once('connect', resolve);
+				socket.once('connect_error', reject);
+			});
+			const created = await socket.timeout(4000).emitWithAck('createRoom', {});
+			assert.equal(typeof created.roomId, 'string', JSON.stringify(created));
+		} finally {
+			socket.disconnect();
+		}
+	} finally {
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
 });
 
 ownServerTest('SFU_PORT moves the sample\'s [socketio.sfu] listener', async (own) => {
