@@ -274,16 +274,50 @@ ownServerTest('SFU_PORT moves the sample\'s [socketio.sfu] listener', async (own
 	assert.match(srv.log(), new RegExp(`listening on ws://127\\.0\\.0\\.1:${port}/socket\\.io/`));
 });
 
-// ---- refusals -------------------------------------------------------------------
-
-/** A server whose WebSocket transport is expected to be refused: ready once
- * the HTTP transport answers. */
-class RefusedWsServer extends ParleyServer {
+/** A server whose main WebSocket port is not expected to answer: ready once
+ * the HTTP transport (and the urls in opts.readyUrls) answer /health. */
+class PartialWsServer extends ParleyServer {
 	async waitReady(timeoutMs) {
-		const { ok, last } = await waitForHealth([`${this.httpUrl}/health`], timeoutMs, () => this.exit !== null);
-		if (!ok) throw new Error(`the HTTP transport did not answer (${last}); log:\n${this.log().slice(-4000)}`);
+		const urls = [`${this.httpUrl}/health`, ...(this.opts.readyUrls || [])];
+		const { ok, last } = await waitForHealth(urls, timeoutMs, () => this.exit !== null);
+		if (!ok) throw new Error(`${urls.join(', ')} did not answer (${last}); log:\n${this.log().slice(-4000)}`);
 	}
 }
+
+ownServerTest('the main port off (port 0): the extra listener serves alone', async () => {
+	const port = await freePort();
+	const srv = new PartialWsServer({
+		readyUrls: [`http://127.0.0.1:${port}/health`],
+		config: {
+			'parley.transport.websocket': {
+				general: { port: 0 },
+				socketio: { listeners: 'sfu' },
+				[SFU_SECTION]: { port, plugin: 'parley.plugin.room', health: 'sfu' },
+			},
+		},
+	});
+	try {
+		await srv.start();
+		const c = await connectClient({ wsPort: port }, MODES[0], 'sfu-alone');
+		try {
+			const created = await c.socket.timeout(4000).emitWithAck('createRoom', {});
+			assert.equal(typeof created.roomId, 'string');
+		} finally {
+			c.close();
+		}
+		assert.match(srv.log(), /WebSocket transport not listening \(port 0/);
+	} catch (err) {
+		printLog('main port off', srv.log());
+		throw err;
+	} finally {
+		await srv.stop();
+		srv.cleanup();
+	}
+});
+
+// ---- refusals -------------------------------------------------------------------
+
+const RefusedWsServer = PartialWsServer;
 
 const refusals = [
 	{ what: 'a port in use', sfu: (ctx) => ({ port: ctx.busyPort, plugin: 'parley.plugin.room' }),

@@ -82,7 +82,7 @@ static listen_plan plan_listening(const parley_tx_listener *listener, bool *tls)
 		LOG(listener, PARLEY_LOG_WARN, "secure_port %ld ignored: cert_pem and cert_key are not both set",
 		    conf->secure_port);
 	if (conf->port == 0 && !*tls) {
-		LOG(listener, PARLEY_LOG_INFO, "%s transport disabled (port 0 and no secure_port)", listener->label);
+		LOG(listener, PARLEY_LOG_INFO, "%s transport not listening (port 0 and no secure_port)", listener->label);
 		return PLAN_DISABLED;
 	}
 	return PLAN_LISTEN;
