@@ -5,6 +5,7 @@
  */
 #include "listeners.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
