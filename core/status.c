@@ -3,7 +3,7 @@
  * GET /health, GET /api/server-info, GET /metrics (Prometheus text), and
  * every path under a loaded plugin's http_prefix, handed to that plugin.
  * Plugins with a query_status callback add their counters to /health and
- * /metrics.
+ * /metrics (/health?plugin=<package>: that plugin's counters only).
  * Routes are a table; a path no route matches returns -1 so the transport
  * answers 404.
  */
@@ -76,12 +76,15 @@ static char *megabytes(size_t bytes)
 
 typedef void (*status_visit_fn)(const parley_plugin *plugin, const char *key, json_t *value, void *data);
 
-/* Calls `visit` for every number every loaded plugin reports. */
-static void plugin_status_each(status_visit_fn visit, void *data)
+/* Calls `visit` for every number every loaded plugin reports, or only
+ * plugin `only` (a package) when it is not NULL. */
+static void plugin_status_each(const char *only, status_visit_fn visit, void *data)
 {
 	const parley_plugin *plugins[MAX_MODULES];
 	unsigned n = parley_registry_plugins(plugins, MAX_MODULES);
 	for (unsigned i = 0; i < n; i++) {
+		if (only != NULL && strcmp(plugins[i]->package, only) != 0)
+			continue;
 		json_t *(*query)(void) = PARLEY_PLUGIN_FIELD(plugins[i], query_status);
 		json_t *status = query ? query() : NULL;
 		const char *key;
@@ -151,7 +154,7 @@ static gint compare_names(gconstpointer a, gconstpointer b, gpointer data)
 static void append_plugin_metrics(GString *out)
 {
 	GTree *series = g_tree_new_full(compare_names, NULL, g_free, free_samples);
-	plugin_status_each(collect_metric, series);
+	plugin_status_each(NULL, collect_metric, series);
 	g_tree_foreach(series, write_series, out);
 	g_tree_destroy(series);
 }
@@ -169,6 +172,22 @@ static void respond_json(parley_http_response *response, int status, json_t *bod
 	json_decref(body);
 }
 
+/* The value of `name` in a raw query string (g_free), or NULL. */
+static char *query_value(const char *query, const char *name)
+{
+	char *value = NULL;
+	size_t length = strlen(name);
+	char **pairs = g_strsplit(query != NULL ? query : "", "&", -1);
+	for (char **pair = pairs; *pair != NULL && value == NULL; pair++) {
+		if (strncmp(*pair, name, length) == 0 && (*pair)[length] == '=')
+			value = g_uri_unescape_string(*pair + length + 1, NULL);
+	}
+	g_strfreev(pairs);
+	return value;
+}
+
+/* ?plugin=<package>: the counters of that plugin only (a listener bound to
+ * one plugin reports its own rooms and peers). */
 static int serve_health(const parley_http_request *request, parley_http_response *response)
 {
 	struct mallinfo2 heap = mallinfo2();
@@ -184,7 +203,9 @@ static int serve_health(const parley_http_request *request, parley_http_response
 		"memory", "used", used, "total", total, "rss", (json_int_t)resident_bytes());
 	g_free(used);
 	g_free(total);
-	plugin_status_each(merge_into_health, body);
+	char *only = query_value(request->query, "plugin");
+	plugin_status_each(only, merge_into_health, body);
+	g_free(only);
 	respond_json(response, 200, body);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "events.h"
 #include "log.h"
 #include "loops.h"
+#include "registry.h"
 #include "request.h"
 #include "session.h"
 #include "status.h"
@@ -176,6 +177,11 @@ static bool transport_events_enabled(void)
 	return parley_events_wanted(PARLEY_EVENT_TRANSPORT);
 }
 
+static bool transport_plugin_loaded(const char *package_or_alias)
+{
+	return package_or_alias != NULL && parley_registry_plugin(package_or_alias) != NULL;
+}
+
 static const parley_transport_core transport_core = {
 	.api_version = PARLEY_TRANSPORT_API_VERSION,
 	.struct_size = sizeof(parley_transport_core),
@@ -193,6 +199,7 @@ static const parley_transport_core transport_core = {
 	.config_get = config_get,
 	.state_dir = state_dir,
 	.log = module_log,
+	.plugin_loaded = transport_plugin_loaded,
 };
 
 /* ---- event handlers ---------------------------------------------------------------- */

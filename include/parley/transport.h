@@ -69,6 +69,10 @@ typedef struct parley_transport_core {
 	const char *(*state_dir)(void);
 	void (*log)(parley_log_level level, const char *module, const char *format, ...)
 		__attribute__((format(printf, 3, 4)));
+
+	/* Appended: whether a plugin of that package (or alias) is loaded.
+	 * Plugins are loaded before transports, so init may ask. */
+	bool (*plugin_loaded)(const char *package_or_alias);
 } parley_transport_core;
 
 struct parley_transport {

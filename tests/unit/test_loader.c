@@ -309,6 +309,7 @@ static void documented_variables_are_declared(void **state)
 		{WS_SO, "CORS_ORIGINS", "general", "cors_origins"},
 		{WS_SO, "FRONTEND_URL", "general", "cors_origins"},
 		{WS_SO, "SOCKET_PING_TIMEOUT", "socketio", "ping_timeout"},
+		{WS_SO, "SFU_PORT", "socketio.sfu", "port"},
 		{REDIS_SO, "REDIS_URL", "general", "url"},
 		{REDIS_SO, "REDIS_KEY_PREFIX", "general", "key_prefix"},
 		{MEETING_SO, "STUN_SERVERS", "ice", "stun_servers"},

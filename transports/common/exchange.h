@@ -31,6 +31,7 @@ typedef struct parley_tx_settings {
 	const char *cors_origins; /* NULL: no CORS headers; "*" or a comma list */
 	size_t max_body;          /* request bodies larger than this get 413 */
 	bool secure;              /* HTTPS: adds Strict-Transport-Security */
+	const void *owner;        /* the transport's own data for this vhost, or NULL */
 } parley_tx_settings;
 
 typedef enum parley_tx_phase {

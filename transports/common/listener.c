@@ -25,10 +25,16 @@ void parley_tx_listen_conf_read(parley_tx_listen_conf *conf, const parley_transp
 	if (conf->max_body == 0)
 		conf->max_body = max_message;
 	conf->admin_enabled = parley_tx_conf_bool(core, package, "admin_enabled", true);
+	parley_tx_listen_conf_settle(conf, NULL);
+}
+
+void parley_tx_listen_conf_settle(parley_tx_listen_conf *conf, const void *owner)
+{
 	conf->plain_settings = (parley_tx_settings){
 		.cors_origins = conf->cors_origins,
 		.max_body = conf->max_body,
 		.secure = false,
+		.owner = owner,
 	};
 	conf->tls_settings = conf->plain_settings;
 	conf->tls_settings.secure = true;
@@ -76,7 +82,7 @@ static listen_plan plan_listening(const parley_tx_listener *listener, bool *tls)
 		LOG(listener, PARLEY_LOG_WARN, "secure_port %ld ignored: cert_pem and cert_key are not both set",
 		    conf->secure_port);
 	if (conf->port == 0 && !*tls) {
-		LOG(listener, PARLEY_LOG_INFO, "%s transport disabled (port 0 and no secure_port)", listener->label);
+		LOG(listener, PARLEY_LOG_INFO, "%s transport not listening (port 0 and no secure_port)", listener->label);
 		return PLAN_DISABLED;
 	}
 	return PLAN_LISTEN;
@@ -107,13 +113,13 @@ static struct lws_vhost *create_vhost(const parley_tx_listener *listener, struct
 	}
 	struct lws_vhost *vhost = lws_create_vhost(context, &info);
 	if (vhost == NULL)
-		LOG(listener, PARLEY_LOG_ERROR, "cannot listen on %s:%ld (%s)", interface, port, name);
+		LOG(listener, PARLEY_LOG_ERROR, "%s: cannot listen on %s:%ld (%s; in use, or not a local address)",
+		    listener->label, interface, port, name);
 	return vhost;
 }
 
-static int open_context(const parley_tx_listener *listener, bool tls, void *context_user, struct lws_context **context)
+static struct lws_context *open_context(const parley_tx_listener *listener, void *context_user)
 {
-	const parley_tx_listen_conf *conf = listener->conf;
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
 	/* OpenSSL initialises itself; only the TLS vhost asks for TLS. A
@@ -121,13 +127,19 @@ static int open_context(const parley_tx_listener *listener, bool tls, void *cont
 	 * down when destroyed, under the other transport's live TLS vhost. */
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.user = context_user;
-	*context = lws_create_context(&info);
-	if (*context == NULL) {
+	struct lws_context *context = lws_create_context(&info);
+	if (context == NULL)
 		LOG(listener, PARLEY_LOG_ERROR, "cannot create the libwebsockets context");
-		return -1;
-	}
-	if ((conf->port > 0 && create_vhost(listener, *context, listener->plain_name, conf->port, false) == NULL) ||
-	    (tls && create_vhost(listener, *context, listener->tls_name, conf->secure_port, true) == NULL))
+	return context;
+}
+
+static int open_vhosts(const parley_tx_listener *listener, bool tls, struct lws_context *context)
+{
+	const parley_tx_listen_conf *conf = listener->conf;
+	const char *plain = listener->plain_vhost != NULL ? listener->plain_vhost : listener->plain_name;
+	const char *secure = listener->tls_vhost != NULL ? listener->tls_vhost : listener->tls_name;
+	if ((conf->port > 0 && create_vhost(listener, context, plain, conf->port, false) == NULL) ||
+	    (tls && create_vhost(listener, context, secure, conf->secure_port, true) == NULL))
 		return -1;
 	return 0;
 }
@@ -141,17 +153,44 @@ static void log_listening(const parley_tx_listener *listener, const char *scheme
 int parley_tx_listener_start(const parley_tx_listener *listener, void *context_user, struct lws_context **context,
                              GThread **thread)
 {
-	bool tls;
-	listen_plan plan = plan_listening(listener, &tls);
-	if (plan == PLAN_DISABLED)
-		return 0;
-	if (plan == PLAN_FAILED || open_context(listener, tls, context_user, context) != 0)
+	return parley_tx_listeners_start(listener, 1, context_user, context, thread);
+}
+
+/* At most this many listeners share a context. */
+#define MAX_LISTENERS 16
+
+int parley_tx_listeners_start(const parley_tx_listener *listeners, size_t count, void *context_user,
+                              struct lws_context **context, GThread **thread)
+{
+	bool tls[MAX_LISTENERS];
+	listen_plan plans[MAX_LISTENERS];
+	bool any = false;
+	if (count == 0 || count > MAX_LISTENERS)
 		return -1;
-	*thread = g_thread_new(listener->thread_name, listener->service, NULL);
-	if (listener->conf->port > 0)
-		log_listening(listener, listener->plain_name, listener->conf->port);
-	if (tls)
-		log_listening(listener, listener->tls_name, listener->conf->secure_port);
+	for (size_t i = 0; i < count; i++) {
+		plans[i] = plan_listening(&listeners[i], &tls[i]);
+		if (plans[i] == PLAN_FAILED)
+			return -1;
+		any = any || plans[i] == PLAN_LISTEN;
+	}
+	if (!any)
+		return 0;
+	*context = open_context(&listeners[0], context_user);
+	if (*context == NULL)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		if (plans[i] == PLAN_LISTEN && open_vhosts(&listeners[i], tls[i], *context) != 0)
+			return -1;
+	}
+	*thread = g_thread_new(listeners[0].thread_name, listeners[0].service, NULL);
+	for (size_t i = 0; i < count; i++) {
+		if (plans[i] != PLAN_LISTEN)
+			continue;
+		if (listeners[i].conf->port > 0)
+			log_listening(&listeners[i], listeners[i].plain_name, listeners[i].conf->port);
+		if (tls[i])
+			log_listening(&listeners[i], listeners[i].tls_name, listeners[i].conf->secure_port);
+	}
 	return 0;
 }
 

@@ -53,6 +53,10 @@ typedef struct parley_tx_listen_conf {
  * vhosts' settings from them. */
 PARLEY_TX_HIDDEN void parley_tx_listen_conf_read(parley_tx_listen_conf *conf, const parley_transport_core *core,
                                                  const char *package, long default_port);
+/* Fills both vhosts' settings from conf's fields (after they were set by
+ * hand rather than by parley_tx_listen_conf_read); `owner` becomes the
+ * settings' owner. */
+PARLEY_TX_HIDDEN void parley_tx_listen_conf_settle(parley_tx_listen_conf *conf, const void *owner);
 /* Frees the strings and zeroes `conf`. */
 PARLEY_TX_HIDDEN void parley_tx_listen_conf_free(parley_tx_listen_conf *conf);
 
@@ -64,6 +68,10 @@ typedef struct parley_tx_listener {
 	const parley_tx_listen_conf *conf;
 	const char *plain_name; /* vhost names and URL schemes, e.g. "http" and "https" */
 	const char *tls_name;
+	/* Vhost names when several listeners share a context (NULL: plain_name
+	 * and tls_name); lws keeps the pointers: they outlive the context. */
+	const char *plain_vhost;
+	const char *tls_vhost;
 	const char *path; /* what "listening on" lines add after the port */
 	const struct lws_protocols *protocols;
 	const char *thread_name;
@@ -83,6 +91,15 @@ typedef struct parley_tx_listener {
  * *context. */
 PARLEY_TX_HIDDEN int parley_tx_listener_start(const parley_tx_listener *listener, void *context_user,
                                               struct lws_context **context, GThread **thread);
+
+/* The same for `count` listeners on one context and one service thread
+ * (the first listener's thread_name and service): every listener is
+ * planned first (a certificate file that cannot be read refuses them all),
+ * then one context with every listening one's vhosts. Nothing listening at
+ * all: 0 without a context. -1 when any vhost cannot be created (a port in
+ * use ...), logged: the caller's destroy then closes *context. */
+PARLEY_TX_HIDDEN int parley_tx_listeners_start(const parley_tx_listener *listeners, size_t count, void *context_user,
+                                               struct lws_context **context, GThread **thread);
 
 /* The service thread's loop: services `context` until *stopping is set or
  * lws reports an error. */

@@ -1,6 +1,6 @@
 /*
  * transports/websocket/engineio.c — Engine.IO 4 sessions (see engineio.h):
- * the sid table, the [socketio] configuration, the outgoing queue, the
+ * the endpoints and their sid tables, the outgoing queue, the
  * heartbeat (ping every ping_interval, close when no pong within
  * ping_timeout), the packet dispatch shared by both transports, and the
  * WebSocket side: direct connections (no sid), the probe/upgrade from
@@ -19,59 +19,31 @@
 
 #define LOG(level, ...) parley_ws.core->log(level, WS_PACKAGE, __VA_ARGS__)
 
-parley_eio_config parley_eio;
-
 static const parley_eio_handlers *handlers;
-static bool context_gone;      /* after lws_context_destroy: no lws call any more */
-static GHashTable *sessions;   /* sid → socket (a reference) */
-static GHashTable *websockets; /* wsi → socket (a reference) */
-
-/* ---- configuration -------------------------------------------------------- */
-
-static long conf_long(const char *key, long fallback, long min, long max)
-{
-	return parley_tx_setting_int(parley_ws.core, WS_PACKAGE, "socketio", key, fallback, min, max);
-}
-
-static void read_config(void)
-{
-	const parley_transport_core *core = parley_ws.core;
-	parley_eio.enabled = parley_tx_setting_bool(core, WS_PACKAGE, "socketio", "enabled", true);
-	const char *path = core->config_get(WS_PACKAGE, "socketio", "path");
-	if (path == NULL || path[0] != '/' || strlen(path) > sizeof(parley_eio.path) - 2) {
-		if (path != NULL && path[0] != '\0')
-			LOG(PARLEY_LOG_WARN,
-			    "[socketio] path = '%s' must start with '/' (at most %zu bytes): using /socket.io/", path,
-			    sizeof(parley_eio.path) - 2);
-		path = "/socket.io/";
-	}
-	g_strlcpy(parley_eio.path, path, sizeof(parley_eio.path));
-	if (!g_str_has_suffix(parley_eio.path, "/"))
-		g_strlcat(parley_eio.path, "/", sizeof(parley_eio.path));
-	parley_eio.ping_interval = conf_long("ping_interval", 25000, 100, 3600000);
-	parley_eio.ping_timeout = conf_long("ping_timeout", 20000, 100, 3600000);
-	parley_eio.max_payload = conf_long("max_payload", 1000000, 64, 100000000);
-	parley_eio.max_clients = conf_long("max_clients", 10000, 0, 10000000);
-	parley_eio.max_queue = parley_ws.max_queue;
-}
+static bool context_gone;              /* after lws_context_destroy: no lws call any more */
+static parley_eio_endpoint *endpoints; /* every endpoint (their owner keeps them) */
+static GHashTable *websockets;         /* wsi → socket (a reference) */
 
 void parley_eio_init(const parley_eio_handlers *h)
 {
-	read_config();
 	handlers = h;
 	context_gone = false;
-	sessions = g_hash_table_new(g_str_hash, g_str_equal);
+	endpoints = NULL;
 	websockets = g_hash_table_new(g_direct_hash, g_direct_equal);
+}
+
+void parley_eio_endpoint_init(parley_eio_endpoint *endpoint)
+{
+	endpoint->sessions = g_hash_table_new(g_str_hash, g_str_equal);
+	endpoint->next = endpoints;
+	endpoints = endpoint;
 }
 
 /* After lws_context_destroy: every wsi is gone, so are the websockets
  * entries; sessions still open are closed here. */
-void parley_eio_destroy(void)
+static void close_sessions(parley_eio_endpoint *endpoint)
 {
-	if (sessions == NULL)
-		return;
-	context_gone = true;
-	GList *open = g_hash_table_get_values(sessions);
+	GList *open = g_hash_table_get_values(endpoint->sessions);
 	for (GList *item = open; item != NULL; item = item->next)
 		parley_eio_ref(item->data);
 	for (GList *item = open; item != NULL; item = item->next) {
@@ -82,14 +54,25 @@ void parley_eio_destroy(void)
 		parley_eio_unref(socket);
 	}
 	g_list_free(open);
-	g_hash_table_destroy(sessions);
-	g_hash_table_destroy(websockets);
-	sessions = websockets = NULL;
+	g_hash_table_destroy(endpoint->sessions);
+	endpoint->sessions = NULL;
 }
 
-unsigned parley_eio_count(void)
+void parley_eio_destroy(void)
 {
-	return sessions != NULL ? g_hash_table_size(sessions) : 0;
+	if (websockets == NULL)
+		return;
+	context_gone = true;
+	for (parley_eio_endpoint *endpoint = endpoints; endpoint != NULL; endpoint = endpoint->next)
+		close_sessions(endpoint);
+	endpoints = NULL;
+	g_hash_table_destroy(websockets);
+	websockets = NULL;
+}
+
+unsigned parley_eio_count(const parley_eio_endpoint *endpoint)
+{
+	return endpoint->sessions != NULL ? g_hash_table_size(endpoint->sessions) : 0;
 }
 
 /* ---- sessions ------------------------------------------------------------- */
@@ -109,9 +92,9 @@ void parley_eio_unref(parley_eio_socket *socket)
 	g_free(socket);
 }
 
-parley_eio_socket *parley_eio_find(const char *sid)
+parley_eio_socket *parley_eio_find(parley_eio_endpoint *endpoint, const char *sid)
 {
-	return sessions != NULL ? g_hash_table_lookup(sessions, sid) : NULL;
+	return endpoint != NULL && endpoint->sessions != NULL ? g_hash_table_lookup(endpoint->sessions, sid) : NULL;
 }
 
 /* Queues an encoded packet; false (and the session closes) when the
@@ -120,9 +103,10 @@ static bool enqueue(parley_eio_socket *socket, parley_eio_type type, const char 
 {
 	if (socket->closed)
 		return false;
-	if (g_queue_get_length(&socket->out) >= (guint)parley_eio.max_queue) {
+	long max_queue = socket->endpoint->config.max_queue;
+	if (g_queue_get_length(&socket->out) >= (guint)max_queue) {
 		LOG(PARLEY_LOG_WARN, "Engine.IO client %s (%s) too slow: %ld packets pending, closing", socket->sid,
-		    socket->remote_ip, parley_eio.max_queue);
+		    socket->remote_ip, max_queue);
 		parley_eio_close(socket, "too slow");
 		return false;
 	}
@@ -162,13 +146,13 @@ static void heartbeat_due(lws_sorted_usec_list_t *sul)
 		return;
 	if (socket->awaiting_pong) {
 		LOG(PARLEY_LOG_VERB, "Engine.IO client %s (%s): no pong within %ld ms, closing", socket->sid,
-		    socket->remote_ip, parley_eio.ping_timeout);
+		    socket->remote_ip, socket->endpoint->config.ping_timeout);
 		parley_eio_close(socket, "ping timeout");
 		return;
 	}
 	socket->awaiting_pong = true;
 	lws_sul_schedule(parley_ws.context, 0, &socket->heartbeat, heartbeat_due,
-	                 (lws_usec_t)parley_eio.ping_timeout * LWS_US_PER_MS);
+	                 (lws_usec_t)socket->endpoint->config.ping_timeout * LWS_US_PER_MS);
 	if (enqueue(socket, PARLEY_EIO_PING, NULL, 0))
 		parley_eio_flush(socket);
 }
@@ -177,18 +161,21 @@ static void heartbeat_restart(parley_eio_socket *socket)
 {
 	socket->awaiting_pong = false;
 	lws_sul_schedule(parley_ws.context, 0, &socket->heartbeat, heartbeat_due,
-	                 (lws_usec_t)parley_eio.ping_interval * LWS_US_PER_MS);
+	                 (lws_usec_t)socket->endpoint->config.ping_interval * LWS_US_PER_MS);
 }
 
-parley_eio_socket *parley_eio_open(parley_eio_transport transport, const char *remote_ip)
+parley_eio_socket *parley_eio_open(parley_eio_endpoint *endpoint, parley_eio_transport transport, const char *remote_ip)
 {
-	if (parley_eio.max_clients > 0 && g_hash_table_size(sessions) >= (guint)parley_eio.max_clients) {
-		LOG(PARLEY_LOG_WARN, "refused an Engine.IO session from %s: max_clients (%ld) reached", remote_ip,
-		    parley_eio.max_clients);
+	const parley_eio_config *config = &endpoint->config;
+	GHashTable *sessions = endpoint->sessions;
+	if (config->max_clients > 0 && g_hash_table_size(sessions) >= (guint)config->max_clients) {
+		LOG(PARLEY_LOG_WARN, "refused an Engine.IO session from %s: [%s] max_clients (%ld) reached", remote_ip,
+		    endpoint->section, config->max_clients);
 		return NULL;
 	}
 	parley_eio_socket *socket = g_new0(parley_eio_socket, 1);
 	socket->refs = 1; /* the sid table's */
+	socket->endpoint = endpoint;
 	do {
 		parley_eio_new_sid(socket->sid);
 	} while (g_hash_table_contains(sessions, socket->sid));
@@ -197,13 +184,13 @@ parley_eio_socket *parley_eio_open(parley_eio_transport transport, const char *r
 	socket->rx = g_byte_array_new();
 	g_queue_init(&socket->out);
 	g_hash_table_insert(sessions, socket->sid, socket);
-	char *open = parley_eio_open_json(socket->sid, parley_eio.ping_interval, parley_eio.ping_timeout,
-	                                  parley_eio.max_payload, transport == PARLEY_EIO_TRANSPORT_POLLING);
+	char *open = parley_eio_open_json(socket->sid, config->ping_interval, config->ping_timeout, config->max_payload,
+	                                  transport == PARLEY_EIO_TRANSPORT_POLLING);
 	enqueue(socket, PARLEY_EIO_OPEN, open, strlen(open));
 	g_free(open);
 	heartbeat_restart(socket);
-	LOG(PARLEY_LOG_VERB, "Engine.IO session %s opened from %s (%s)", socket->sid, socket->remote_ip,
-	    transport == PARLEY_EIO_TRANSPORT_POLLING ? "polling" : "websocket");
+	LOG(PARLEY_LOG_VERB, "Engine.IO session %s opened from %s (%s, [%s])", socket->sid, socket->remote_ip,
+	    transport == PARLEY_EIO_TRANSPORT_POLLING ? "polling" : "websocket", endpoint->section);
 	handlers->opened(socket);
 	return socket;
 }
@@ -213,7 +200,8 @@ void parley_eio_close(parley_eio_socket *socket, const char *reason)
 	if (socket->closed)
 		return;
 	socket->closed = true;
-	g_hash_table_remove(sessions, socket->sid);
+	if (socket->endpoint->sessions != NULL)
+		g_hash_table_remove(socket->endpoint->sessions, socket->sid);
 	if (!context_gone)
 		lws_sul_cancel(&socket->heartbeat);
 	parley_ws_out_clear(&socket->out);
@@ -302,7 +290,7 @@ void parley_eio_receive(parley_eio_socket *socket, const parley_eio_packet *pack
 
 /* The session a WebSocket upgrade asks for: NULL + *error when refused,
  * NULL + *error == -1 for a new session. */
-static parley_eio_socket *check_upgrade(struct lws *wsi, int *error)
+static parley_eio_socket *check_upgrade(parley_eio_endpoint *endpoint, struct lws *wsi, int *error)
 {
 	char *query = parley_eio_copy_query(wsi);
 	parley_eio_query q;
@@ -313,7 +301,7 @@ static parley_eio_socket *check_upgrade(struct lws *wsi, int *error)
 		*error = PARLEY_EIO_ERR_BAD_REQUEST;
 	if (*error >= 0 || q.sid[0] == '\0')
 		return NULL;
-	parley_eio_socket *socket = parley_eio_find(q.sid);
+	parley_eio_socket *socket = parley_eio_find(endpoint, q.sid);
 	if (socket == NULL)
 		*error = PARLEY_EIO_ERR_UNKNOWN_SID;
 	else if (socket->transport != PARLEY_EIO_TRANSPORT_POLLING || socket->ws != NULL)
@@ -324,9 +312,10 @@ static parley_eio_socket *check_upgrade(struct lws *wsi, int *error)
 static int ws_filter(struct lws *wsi)
 {
 	int error;
-	if (!parley_eio.enabled || !parley_ws_origin_allowed(wsi, "an Engine.IO WebSocket"))
+	parley_eio_endpoint *endpoint = parley_ws_endpoint_of(wsi);
+	if (endpoint == NULL || !endpoint->config.enabled || !parley_ws_origin_allowed(wsi, "an Engine.IO WebSocket"))
 		return -1;
-	check_upgrade(wsi, &error);
+	check_upgrade(endpoint, wsi, &error);
 	if (error >= 0) {
 		LOG(PARLEY_LOG_VERB, "refused an Engine.IO WebSocket: %s", parley_eio_error_message(error));
 		return -1;
@@ -337,13 +326,16 @@ static int ws_filter(struct lws *wsi)
 static int ws_established(struct lws *wsi)
 {
 	int error;
-	parley_eio_socket *socket = check_upgrade(wsi, &error);
+	parley_eio_endpoint *endpoint = parley_ws_endpoint_of(wsi);
+	if (endpoint == NULL)
+		return -1;
+	parley_eio_socket *socket = check_upgrade(endpoint, wsi, &error);
 	if (error >= 0)
 		return -1;
 	if (socket == NULL) {
 		char ip[64] = "";
 		lws_get_peer_simple(wsi, ip, sizeof(ip));
-		socket = parley_eio_open(PARLEY_EIO_TRANSPORT_WEBSOCKET, ip);
+		socket = parley_eio_open(endpoint, PARLEY_EIO_TRANSPORT_WEBSOCKET, ip);
 		if (socket == NULL)
 			return -1;
 	}
@@ -381,9 +373,10 @@ static int ws_receive(parley_eio_socket *socket, struct lws *wsi, const void *in
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	if (socket->rx->len + len > (size_t)parley_eio.max_payload) {
+	long max_payload = socket->endpoint->config.max_payload;
+	if (socket->rx->len + len > (size_t)max_payload) {
 		LOG(PARLEY_LOG_VERB, "Engine.IO session %s: message over max_payload (%ld), closing", socket->sid,
-		    parley_eio.max_payload);
+		    max_payload);
 		return parley_ws_close(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message larger than maxPayload");
 	}
 	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0) {

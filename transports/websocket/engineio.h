@@ -19,6 +19,7 @@
 #include "engineio_codec.h"
 
 typedef struct parley_eio_socket parley_eio_socket;
+typedef struct parley_eio_endpoint parley_eio_endpoint;
 
 struct parley_eio_socket {
 	gint refs;
@@ -39,6 +40,7 @@ struct parley_eio_socket {
 	GByteArray *rx; /* WebSocket message reassembly */
 	bool rx_overflow;
 	void *user; /* the layer above's (socketio.c) */
+	parley_eio_endpoint *endpoint;
 };
 
 typedef struct parley_eio_config {
@@ -50,6 +52,16 @@ typedef struct parley_eio_config {
 	long max_queue;                   /* packets waiting per socket */
 } parley_eio_config;
 
+/* One listener's Engine.IO server. The owner (websocket.c) fills `config`,
+ * `section` and `plugin`, then calls parley_eio_endpoint_init. */
+struct parley_eio_endpoint {
+	parley_eio_config config;
+	char section[64];          /* "socketio" or "socketio.<name>": for log lines */
+	char plugin[128];          /* the layer above's: the plugin its clients attach to */
+	GHashTable *sessions;      /* sid → socket (a reference) */
+	parley_eio_endpoint *next; /* every endpoint, for parley_eio_destroy */
+};
+
 /* What the layer above does with a session. Service thread. */
 typedef struct parley_eio_handlers {
 	void (*opened)(parley_eio_socket *socket);
@@ -58,10 +70,12 @@ typedef struct parley_eio_handlers {
 	void (*closed)(parley_eio_socket *socket, const char *reason);
 } parley_eio_handlers;
 
-extern parley_eio_config parley_eio;
-
 /* engineio.c */
 void parley_eio_init(const parley_eio_handlers *handlers);
+/* Before the service thread starts; the endpoint lives until
+ * parley_eio_destroy. */
+void parley_eio_endpoint_init(parley_eio_endpoint *endpoint);
+/* After the lws context is gone: closes every endpoint's sessions. */
 void parley_eio_destroy(void);
 parley_eio_socket *parley_eio_ref(parley_eio_socket *socket);
 void parley_eio_unref(parley_eio_socket *socket);
@@ -69,32 +83,35 @@ void parley_eio_unref(parley_eio_socket *socket);
 void parley_eio_send(parley_eio_socket *socket, const char *data, size_t length);
 /* Ends the session (handlers->closed runs once). */
 void parley_eio_close(parley_eio_socket *socket, const char *reason);
-/* Ws callback for upgrades on [socketio] path (protocol 0's filter, then
- * ESTABLISHED, RECEIVE, SERVER_WRITEABLE, CLOSED). */
+/* Ws callback for upgrades on an endpoint's path (protocol 0's filter, then
+ * ESTABLISHED, RECEIVE, SERVER_WRITEABLE, CLOSED); the endpoint is that of
+ * the wsi's listener (parley_ws_endpoint_of). */
 int parley_eio_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
-unsigned parley_eio_count(void);
+unsigned parley_eio_count(const parley_eio_endpoint *endpoint);
 
 /* shared by engineio.c and engineio_http.c */
-parley_eio_socket *parley_eio_find(const char *sid);
-/* A new session on `transport` (open packet queued), or NULL when
- * max_clients sockets exist already. */
-parley_eio_socket *parley_eio_open(parley_eio_transport transport, const char *remote_ip);
+parley_eio_socket *parley_eio_find(parley_eio_endpoint *endpoint, const char *sid);
+/* A new session of `endpoint` on `transport` (open packet queued), or NULL
+ * when the endpoint has max_clients sockets already. */
+parley_eio_socket *parley_eio_open(parley_eio_endpoint *endpoint, parley_eio_transport transport,
+                                   const char *remote_ip);
 /* Handles one packet from the client, whichever transport carried it. */
 void parley_eio_receive(parley_eio_socket *socket, const parley_eio_packet *packet, struct lws *via_ws);
 void parley_eio_flush(parley_eio_socket *socket);
 
 /* engineio_http.c */
-bool parley_eio_claims(const char *path);
-/* A complete request on the Engine.IO path: always answered (now or, for
+/* True when `path` is the endpoint's (NULL endpoint: false). */
+bool parley_eio_claims(const parley_eio_endpoint *endpoint, const char *path);
+/* A complete request on the endpoint's path: always answered (now or, for
  * a held GET, later). */
-int parley_eio_http(parley_tx_exchange *ex, struct lws *wsi);
+int parley_eio_http(parley_eio_endpoint *endpoint, parley_tx_exchange *ex, struct lws *wsi);
 /* The held GET answers with the queued packets (or a noop). */
 void parley_eio_http_answer_poll(parley_eio_socket *socket, bool noop_if_empty);
 /* LWS_CALLBACK_CLOSED_HTTP: a held GET whose client went away. */
 void parley_eio_http_closed(struct lws *wsi);
-/* The body limit for a request on `path`: max_payload on the Engine.IO
+/* The body limit for a request on `path`: max_payload on the endpoint's
  * path, else `fallback`. */
-size_t parley_eio_body_limit(const char *path, size_t fallback);
+size_t parley_eio_body_limit(const parley_eio_endpoint *endpoint, const char *path, size_t fallback);
 /* The query string of an upgrade request (g_free), or NULL. */
 char *parley_eio_copy_query(struct lws *wsi);
 

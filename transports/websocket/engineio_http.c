@@ -1,6 +1,6 @@
 /*
  * transports/websocket/engineio_http.c — the Engine.IO long-polling
- * transport on [socketio] path: the handshake GET (open packet), held GETs
+ * transport on an endpoint's path: the handshake GET (open packet), held GETs
  * answered with the queued packets joined by 0x1e (or a noop during an
  * upgrade, or a close packet), POSTs of client payloads (answered "ok"),
  * the reference server's error answers (400/403 {"code","message"}), the
@@ -22,19 +22,19 @@
 
 static GHashTable *polls; /* wsi → socket (a reference) */
 
-bool parley_eio_claims(const char *path)
+bool parley_eio_claims(const parley_eio_endpoint *endpoint, const char *path)
 {
-	if (!parley_eio.enabled || path == NULL)
+	if (endpoint == NULL || !endpoint->config.enabled || path == NULL)
 		return false;
 	/* "/socket.io/" and "/socket.io" both name the endpoint. */
-	size_t length = strlen(parley_eio.path);
-	return strncmp(path, parley_eio.path, length) == 0 ||
-	       (strncmp(path, parley_eio.path, length - 1) == 0 && path[length - 1] == '\0');
+	const char *own = endpoint->config.path;
+	size_t length = strlen(own);
+	return strncmp(path, own, length) == 0 || (strncmp(path, own, length - 1) == 0 && path[length - 1] == '\0');
 }
 
-size_t parley_eio_body_limit(const char *path, size_t fallback)
+size_t parley_eio_body_limit(const parley_eio_endpoint *endpoint, const char *path, size_t fallback)
 {
-	return parley_eio_claims(path) ? (size_t)parley_eio.max_payload : fallback;
+	return parley_eio_claims(endpoint, path) ? (size_t)endpoint->config.max_payload : fallback;
 }
 
 /* Engine.IO's handshake query is short: 32 arguments of up to 511 bytes. */
@@ -110,7 +110,8 @@ static void hold_poll(parley_eio_socket *socket, parley_tx_exchange *ex, struct 
 	g_hash_table_insert(polls, wsi, parley_eio_ref(socket));
 	/* the heartbeat answers a held GET within ping_interval */
 	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK,
-	                (int)((parley_eio.ping_interval + parley_eio.ping_timeout) / 1000) + 10);
+	                (int)((socket->endpoint->config.ping_interval + socket->endpoint->config.ping_timeout) / 1000) +
+	                        10);
 	parley_eio_flush(socket);
 }
 
@@ -150,13 +151,13 @@ static void on_post(parley_eio_socket *socket, parley_tx_exchange *ex, struct lw
 	parley_tx_respond(ex, wsi, 200, "text/html", "ok", 2);
 }
 
-int parley_eio_http(parley_tx_exchange *ex, struct lws *wsi)
+int parley_eio_http(parley_eio_endpoint *endpoint, parley_tx_exchange *ex, struct lws *wsi)
 {
 	parley_eio_query query;
 	parley_eio_query_parse(ex->query, &query);
 	bool is_get = ex->method_index == LWSHUMETH_GET, is_post = ex->method_index == LWSHUMETH_POST;
-	if (parley_ws.conf.cors_origins != NULL && ex->origin != NULL &&
-	    !parley_tx_origin_allowed(parley_ws.conf.cors_origins, ex->origin)) {
+	const char *cors_origins = parley_tx_settings_of(wsi, &parley_ws.conf.plain_settings)->cors_origins;
+	if (cors_origins != NULL && ex->origin != NULL && !parley_tx_origin_allowed(cors_origins, ex->origin)) {
 		respond_error(ex, wsi, PARLEY_EIO_ERR_FORBIDDEN);
 		return 0;
 	}
@@ -164,7 +165,7 @@ int parley_eio_http(parley_tx_exchange *ex, struct lws *wsi)
 	if (error < 0 && (query.transport != PARLEY_EIO_TRANSPORT_POLLING || !(is_get || is_post)))
 		error = PARLEY_EIO_ERR_BAD_REQUEST; /* websocket needs an upgrade; polling is GET/POST */
 	if (error < 0 && query.sid[0] == '\0') {
-		parley_eio_socket *socket = parley_eio_open(PARLEY_EIO_TRANSPORT_POLLING, ex->remote_ip);
+		parley_eio_socket *socket = parley_eio_open(endpoint, PARLEY_EIO_TRANSPORT_POLLING, ex->remote_ip);
 		if (socket == NULL) {
 			static const char full[] = "{\"code\":3,\"message\":\"Too many sessions (max_clients)\"}";
 			parley_tx_respond(ex, wsi, 503, "application/json", full, sizeof(full) - 1);
@@ -173,7 +174,7 @@ int parley_eio_http(parley_tx_exchange *ex, struct lws *wsi)
 		hold_poll(socket, ex, wsi); /* answers at once with the open packet */
 		return 0;
 	}
-	parley_eio_socket *socket = error < 0 ? parley_eio_find(query.sid) : NULL;
+	parley_eio_socket *socket = error < 0 ? parley_eio_find(endpoint, query.sid) : NULL;
 	if (error < 0 && socket == NULL)
 		error = PARLEY_EIO_ERR_UNKNOWN_SID;
 	if (error >= 0) {

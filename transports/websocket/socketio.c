@@ -3,7 +3,8 @@
  * the Janus API (see socketio.h). Generic: nothing here knows the plugin.
  *
  *  - CONNECT "/" (40, optional auth {apisecret, token}): the client acts as
- *    a Janus API client: `create`, then `attach` to [socketio] plugin; the
+ *    a Janus API client: `create`, then `attach` to its endpoint's plugin
+ *    ([socketio] plugin, or that of its [socketio.<name>] listener); the
  *    answer is 40{"sid"}, or CONNECT_ERROR {"message"} with the core's
  *    reason. Other namespaces: CONNECT_ERROR {"message":"Invalid namespace"}.
  *  - EVENT 42[name, data] (ack id optional): a `message` whose body is
@@ -68,7 +69,6 @@ typedef struct sio_client {
 	guint64 transactions;
 } sio_client;
 
-static char *plugin_package;
 static GQueue ready; /* sio_client with inbox items (each holds a conn ref), under parley_ws.lock */
 static const parley_transport parley_sio_transport;
 
@@ -274,7 +274,8 @@ static void on_create_answer(sio_client *client, int64_t ack_id, json_t *message
 	}
 	client->session_id = (uint64_t)json_integer_value(json_object_get(json_object_get(message, "data"), "id"));
 	client->state = SIO_ATTACHING;
-	request(client, SIO_KIND_ATTACH, -1, json_pack("{ss ss}", "janus", "attach", "plugin", plugin_package));
+	request(client, SIO_KIND_ATTACH, -1,
+	        json_pack("{ss ss}", "janus", "attach", "plugin", client->engine->endpoint->plugin));
 }
 
 static void on_attach_answer(sio_client *client, int64_t ack_id, json_t *message)
@@ -494,20 +495,10 @@ static const parley_eio_handlers engine_handlers = {
 	.closed = engine_closed,
 };
 
-/* The plugin Socket.IO clients attach to comes from [socketio] plugin only:
- * without it the endpoint is off. */
 void parley_sio_init(void)
 {
 	g_queue_init(&ready);
 	parley_eio_init(&engine_handlers);
-	const char *plugin = parley_ws.core->config_get(WS_PACKAGE, "socketio", "plugin");
-	if (plugin != NULL && plugin[0] != '\0') {
-		plugin_package = g_strdup(plugin);
-	} else if (parley_eio.enabled) {
-		parley_eio.enabled = false;
-		LOG(PARLEY_LOG_WARN, "the Socket.IO endpoint is off: [socketio] plugin (the plugin its clients "
-		                     "attach to) is not set");
-	}
 }
 
 void parley_sio_destroy(void)
@@ -520,15 +511,13 @@ void parley_sio_destroy(void)
 	sio_client *client;
 	while ((client = g_queue_pop_head(&pending)) != NULL)
 		parley_ws.core->conn_unref(client->conn);
-	g_free(plugin_package);
-	plugin_package = NULL;
 }
 
-json_t *parley_sio_status(void)
+json_t *parley_sio_status(const parley_eio_endpoint *endpoint)
 {
-	return json_pack("{sb ss ss sI sI sI sI si}", "enabled", parley_eio.enabled, "path", parley_eio.path, "plugin",
-	                 plugin_package != NULL ? plugin_package : "", "ping_interval",
-	                 (json_int_t)parley_eio.ping_interval, "ping_timeout", (json_int_t)parley_eio.ping_timeout,
-	                 "max_payload", (json_int_t)parley_eio.max_payload, "max_clients",
-	                 (json_int_t)parley_eio.max_clients, "sessions", (int)parley_eio_count());
+	const parley_eio_config *config = &endpoint->config;
+	return json_pack("{sb ss ss sI sI sI sI si}", "enabled", config->enabled, "path", config->path, "plugin",
+	                 endpoint->plugin, "ping_interval", (json_int_t)config->ping_interval, "ping_timeout",
+	                 (json_int_t)config->ping_timeout, "max_payload", (json_int_t)config->max_payload,
+	                 "max_clients", (json_int_t)config->max_clients, "sessions", (int)parley_eio_count(endpoint));
 }

@@ -1,8 +1,14 @@
 /*
  * transports/websocket/websocket.h — private state of the WebSocket
- * transport, shared by websocket.c (module, config, lws context and thread,
- * plain-HTTP routes, protocol table) and clients.c (one parley_conn per
- * Janus WebSocket: framing, outgoing queue, close).
+ * transport, shared by websocket.c (module, config, its listeners on one
+ * lws context and thread, plain-HTTP routes, protocol tables) and clients.c
+ * (one parley_conn per Janus WebSocket: framing, outgoing queue, close).
+ *
+ * Listeners: the main port ([general]: the Janus subprotocols, the core's
+ * routes and the [socketio] endpoint) and the extra Socket.IO listeners
+ * ([socketio] listeners: their own port, Socket.IO endpoint and plugin, the
+ * core's routes, and the /health shape they are set to). Each listener's
+ * vhosts carry it as their settings' owner.
  *
  * Threading: one lws service thread owns every wsi. The core calls
  * send_message from any thread: it queues the text under `lock` and wakes
@@ -16,10 +22,23 @@
 #include <libwebsockets.h>
 #include <parley/transport.h>
 #include "../common/listener.h"
+#include "listeners.h"
 
 #define WS_PACKAGE "parley.transport.websocket"
 
 typedef struct ws_client ws_client;
+typedef struct parley_eio_endpoint parley_eio_endpoint;
+
+/* One port (plain and/or TLS vhost) of the transport. */
+typedef struct ws_listener {
+	const char *name;              /* "" for the main port, else the [socketio.<name>] name */
+	parley_tx_listen_conf *conf;   /* &parley_ws.conf, or that in parley_ws.socketio */
+	parley_eio_endpoint *endpoint; /* g_malloc'ed; freed after parley_sio_destroy */
+	parley_wsl_health health;
+	char label[80]; /* for log lines */
+	char path[200]; /* what "listening on" lines add */
+	char plain_vhost[48], tls_vhost[48];
+} ws_listener;
 
 /* What a WebSocket subprotocol carries (the lws protocol's `user`). */
 typedef struct ws_flavour {
@@ -35,7 +54,11 @@ typedef struct ws_pss {
 typedef struct ws_state {
 	const parley_transport_core *core;
 	/* configuration */
-	parley_tx_listen_conf conf;
+	parley_tx_listen_conf conf;                /* [general]: the main port */
+	parley_wsl_set socketio;                   /* [socketio] and the extra listeners */
+	ws_listener listeners[1 + PARLEY_WSL_MAX]; /* [0]: the main port */
+	size_t listener_count;
+	bool main_listening; /* the Janus subprotocols are served */
 	size_t max_frame;
 	long max_queue;
 	long ping_interval;
@@ -75,8 +98,13 @@ int parley_ws_out_write(struct lws *wsi, parley_ws_out *out);
 /* Sets the close frame's status and `reason`; returns -1, what the callback
  * returns to close the connection. */
 int parley_ws_close(struct lws *wsi, enum lws_close_status status, const char *reason);
-/* Browsers send Origin: when cors_origins is set, only listed ones may open
- * a WebSocket. A refused one is logged as "refused <what> from origin …". */
+/* The listener a connection came in on (the main one when unknown). */
+ws_listener *parley_ws_listener_of(struct lws *wsi);
+/* Its Socket.IO endpoint. */
+parley_eio_endpoint *parley_ws_endpoint_of(struct lws *wsi);
+/* Browsers send Origin: when the listener's cors_origins is set, only
+ * listed ones may open a WebSocket. A refused one is logged as "refused
+ * <what> from origin …". */
 bool parley_ws_origin_allowed(struct lws *wsi, const char *what);
 
 /* clients.c: the callback of janus-protocol and janus-admin-protocol. */
