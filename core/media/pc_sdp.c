@@ -93,7 +93,7 @@ static pc_stream *stream_at(parley_pc *pc, size_t index, const parley_sdp_media 
 }
 
 /* Fills the remote half of each stream from the peer's description. */
-static void take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
+void pc_take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 {
 	g_mutex_lock(&pc->lock);
 	for (size_t i = 0; i < sdp->n_media && i < PC_MAX_STREAMS; i++) {
@@ -146,7 +146,7 @@ static void take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 
 /* New local ICE credentials: candidates are gathered again and go out
  * with the next description we send. */
-static void restart_ice(parley_pc *pc)
+void pc_restart_ice(parley_pc *pc)
 {
 	for (size_t i = 0; i < pc->n_local_candidates; i++)
 		g_free(pc->local_candidates[i]);
@@ -201,7 +201,7 @@ static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offe
 	if (rc)
 		return rc;
 	if (restart && offer)
-		restart_ice(pc);   /* the peer restarts ICE: new credentials of ours too */
+		pc_restart_ice(pc);   /* the peer restarts ICE: new credentials of ours too */
 	set_string(&pc->remote_ufrag, ufrag);
 	set_string(&pc->remote_pwd, pwd);
 	if (pc->ice_ops->set_remote_credentials(pc->ice, ufrag, pwd) != 0)
@@ -274,7 +274,7 @@ int parley_pc_set_remote_description(parley_pc *pc, bool offer, const char *text
 	if (!rc)
 		rc = take_remote_transport(pc, sdp, offer, err, err_size);
 	if (!rc) {
-		take_remote_streams(pc, sdp);
+		pc_take_remote_streams(pc, sdp);
 		pc->have_remote = true;
 		if (!offer)
 			pc->offerer = false;
@@ -328,7 +328,7 @@ static void wait_for_gathering(parley_pc *pc)
 }
 
 /* Our SSRCs and RTX pts per m-line, for relay_rtp and NACK answers. */
-static void take_local_streams(parley_pc *pc, const parley_sdp *sdp)
+void pc_take_local_streams(parley_pc *pc, const parley_sdp *sdp)
 {
 	g_mutex_lock(&pc->lock);
 	for (size_t i = 0; i < sdp->n_media && i < PC_MAX_STREAMS; i++) {
@@ -447,7 +447,7 @@ char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, b
 			return NULL;
 		}
 		if (ice_restart && pc->have_remote)
-			restart_ice(pc);
+			pc_restart_ice(pc);
 	}
 	wait_for_gathering(pc);
 	char *result = NULL;
@@ -455,7 +455,7 @@ char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, b
 	if (merge_transport(pc, sdp, offer) < 0) {
 		snprintf(err, err_size, "out of memory or an SDP limit reached while merging");
 	} else {
-		take_local_streams(pc, sdp);
+		pc_take_local_streams(pc, sdp);
 		size_t len = 0;
 		char *written = parley_sdp_write(sdp, &len);
 		result = written ? g_strndup(written, len) : NULL;
