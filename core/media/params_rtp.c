@@ -35,6 +35,22 @@ static bool is_token(const char *s, size_t max)
 	return n > 0;
 }
 
+/* 1..max characters, each alphanumeric or one of `extra`. */
+static bool is_word(const char *s, size_t max, const char *extra)
+{
+	size_t n = 0;
+	for (; s && s[n]; n++)
+		if ((!g_ascii_isalnum(s[n]) && !strchr(extra, s[n])) || n >= max)
+			return false;
+	return n > 0;
+}
+
+/* RFC 8866 token characters (a mid), RFC 8851 rid characters, and what an
+ * encoding name may hold in a=rtpmap. */
+#define MID_CHARS "!#$%&'*+-.^_`{|}~"
+#define RID_CHARS "-_"
+#define CODEC_CHARS "-_."
+
 /* A token without the characters that delimit fmtp parameters. */
 static bool is_fmtp_token(const char *s, size_t max)
 {
@@ -120,7 +136,7 @@ static int take_mid(json_t *rtp, parley_sdp_media *m, char *err, size_t err_size
 	if (!mid)
 		return fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpParameters.mid: missing");
 	const char *text = json_string_value(mid);
-	if (!text || !is_token(text, PARLEY_PARAMS_MAX_MID))
+	if (!text || !is_word(text, PARLEY_PARAMS_MAX_MID, MID_CHARS))
 		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.mid: a string of 1..%d characters",
 		            PARLEY_PARAMS_MAX_MID);
 	return parley_sdp_set_string(&m->mid, text) < 0 ? PARLEY_PC_ERR_LIMIT : 0;
@@ -158,7 +174,7 @@ static int take_codec(json_t *codec, size_t index, const char *kind, parley_sdp 
 		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu]: an object", index);
 	const char *mime = json_string_value(json_object_get(codec, "mimeType"));
 	size_t kind_len = strlen(kind);
-	if (!mime || strncmp(mime, kind, kind_len) || mime[kind_len] != '/' || !is_token(mime + kind_len + 1, 32))
+	if (!mime || strncmp(mime, kind, kind_len) || mime[kind_len] != '/' || !is_word(mime + kind_len + 1, 32, CODEC_CHARS))
 		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].mimeType: \"%s/<name>\"", index,
 		            kind);
 	json_t *pt = json_object_get(codec, "payloadType"), *clock = json_object_get(codec, "clockRate");
@@ -265,7 +281,7 @@ static int check_encoding(json_t *e, size_t index, encoding *out, char *err, siz
 	if (ssrc && !integer_in(ssrc, 1, 0xffffffffLL))
 		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.encodings[%zu].ssrc: an integer 1..2^32-1",
 		            index);
-	if (rid && !is_token(json_string_value(rid), PARLEY_PARAMS_MAX_RID))
+	if (rid && !is_word(json_string_value(rid), PARLEY_PARAMS_MAX_RID, RID_CHARS))
 		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.encodings[%zu].rid: a string of 1..%d characters",
 		            index, PARLEY_PARAMS_MAX_RID);
 	if (rtx && (!json_is_object(rtx) || !integer_in(json_object_get(rtx, "ssrc"), 1, 0xffffffffLL)))
@@ -442,6 +458,8 @@ static json_t *encodings_json(const parley_sdp_media *m)
 	}
 	for (size_t i = 0; !m->n_ssrcs && i < m->n_rids; i++)
 		json_array_append_new(list, json_pack("{ss}", "rid", m->rids[i].id));
+	if (json_array_size(list) == 0)
+		json_array_append_new(list, json_object()); /* one encoding known by its mid */
 	return list;
 }
 
@@ -454,8 +472,9 @@ json_t *parley_params_rtp_from_media(const parley_sdp_media *m)
 	for (size_t i = 0; i < m->n_extmaps; i++)
 		json_array_append_new(extensions, json_pack("{ss si sb s{}}", "uri", m->extmaps[i].uri ? m->extmaps[i].uri : "",
 		                                            "id", m->extmaps[i].id, "encrypt", false, "parameters"));
-	const char *cname = m->n_ssrcs && m->ssrcs[0].cname ? m->ssrcs[0].cname : "";
-	return json_pack("{ss so so so s{ss sb sb}}", "mid", m->mid ? m->mid : "", "codecs", codecs, "headerExtensions",
-	                 extensions, "encodings", encodings_json(m), "rtcp", "cname", cname, "reducedSize",
-	                 m->rtcp_rsize, "mux", true);
+	json_t *rtcp = json_pack("{sb sb}", "reducedSize", m->rtcp_rsize, "mux", true);
+	if (m->n_ssrcs && m->ssrcs[0].cname)
+		json_object_set_new(rtcp, "cname", json_string(m->ssrcs[0].cname));
+	return json_pack("{ss so so so so}", "mid", m->mid ? m->mid : "", "codecs", codecs, "headerExtensions",
+	                 extensions, "encodings", encodings_json(m), "rtcp", rtcp);
 }
