@@ -124,8 +124,8 @@ json_t *parley_webrtc_params_restart_ice(parley_plugin_session *session, parley_
 	return run(session, false, &call, error) ? NULL : call.out;
 }
 
-int parley_webrtc_params_receive(parley_plugin_session *session, const char *kind, json_t *rtp_parameters,
-                                 int *mindex, parley_plugin_error *error)
+int parley_webrtc_params_receive(parley_plugin_session *session, const char *kind, json_t *rtp_parameters, int *mindex,
+                                 parley_plugin_error *error)
 {
 	params_call call = { .step = step_receive, .kind = kind, .in = rtp_parameters, .mindex = -1 };
 	int rc = run(session, false, &call, error);

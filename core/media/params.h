@@ -52,8 +52,8 @@ typedef enum parley_params_sources {
 /* Checks `rtp` (rtpParameters of `type`, audio or video) and fills m,
  * an m-line already added to sdp: mid, formats with fmtp and rtcp-fb,
  * extmaps, rtcp-rsize and, with PARLEY_PARAMS_SOURCES, the encodings. */
-int parley_params_rtp_to_media(json_t *rtp, parley_sdp_media_type type, parley_params_sources sources,
-                               parley_sdp *sdp, parley_sdp_media *m, char *err, size_t err_size);
+int parley_params_rtp_to_media(json_t *rtp, parley_sdp_media_type type, parley_params_sources sources, parley_sdp *sdp,
+                               parley_sdp_media *m, char *err, size_t err_size);
 /* The rtpParameters an m-line describes (new reference): {mid, codecs,
  * headerExtensions, encodings (from a=ssrc + FID, else a=rid), rtcp}. */
 json_t *parley_params_rtp_from_media(const parley_sdp_media *m);
@@ -75,8 +75,8 @@ int parley_params_caps_accept(const parley_sdp_media *m, char *err, size_t err_s
  * borrowed) supports — among `wanted` mimeTypes when it is an array — with
  * its RTX when the consumer has video/rtx, our payload types, the rtcp-fb
  * both support, and the header extensions both support with our ids. */
-int parley_params_caps_fill_send(json_t *consumer, json_t *wanted, parley_sdp *sdp, parley_sdp_media *m,
-                                 char *err, size_t err_size);
+int parley_params_caps_fill_send(json_t *consumer, json_t *wanted, parley_sdp *sdp, parley_sdp_media *m, char *err,
+                                 size_t err_size);
 
 /* ---- params_session.c [loop] ---- */
 
@@ -95,8 +95,7 @@ int parley_params_restart_ice(parley_pc *pc, json_t **out, char *err, size_t err
 /* Declares one stream the peer sends (a producer): kind "audio"|"video"
  * and its rtpParameters (encodings: SSRCs with optional RTX, or rids);
  * *mindex: the m-line index its packets carry in incoming_rtp. */
-int parley_params_receive(parley_pc *pc, const char *kind, json_t *rtp, int *mindex, char *err,
-                          size_t err_size);
+int parley_params_receive(parley_pc *pc, const char *kind, json_t *rtp, int *mindex, char *err, size_t err_size);
 /* Declares one stream we send (a consumer). options: {kind, rtpCapabilities
  * (the consumer's), codecs?: [mimeType, ...], cname?, paused?}. *out:
  * {mindex, rtpParameters} with the mid we assign, our SSRC and RTX SSRC. */

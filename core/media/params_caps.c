@@ -17,11 +17,11 @@
 
 typedef struct caps_codec {
 	parley_sdp_media_type type;
-	const char *name;    /* the mimeType's subtype */
-	int pt, rtx_pt;      /* preferred payload types; rtx_pt -1 = none */
+	const char *name; /* the mimeType's subtype */
+	int pt, rtx_pt;   /* preferred payload types; rtx_pt -1 = none */
 	uint32_t clock_rate, channels;
 	const char *fmtp;
-	int h264_mode;       /* packetization-mode, -1 when not H264 */
+	int h264_mode;         /* packetization-mode, -1 when not H264 */
 	unsigned h264_profile; /* profile_idc of profile-level-id */
 } caps_codec;
 
@@ -91,9 +91,9 @@ json_t *parley_params_capabilities(void)
 		json_array_append_new(codecs, codec_json(c));
 		if (c->rtx_pt >= 0)
 			json_array_append_new(codecs, json_pack("{ss ss si si s{si} s[]}", "kind", "video", "mimeType",
-			                                        "video/rtx", "preferredPayloadType", c->rtx_pt, "clockRate",
-			                                        (int)c->clock_rate, "parameters", "apt", c->pt,
-			                                        "rtcpFeedback"));
+			                                        "video/rtx", "preferredPayloadType", c->rtx_pt,
+			                                        "clockRate", (int)c->clock_rate, "parameters", "apt",
+			                                        c->pt, "rtcpFeedback"));
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(caps_extensions); i++) {
 		const caps_extension *x = &caps_extensions[i];
@@ -156,7 +156,7 @@ static json_t *consumer_codec(json_t *codecs, const caps_codec *c)
 	snprintf(mime, sizeof(mime), "%s/%s", kind_name(c->type), c->name);
 	size_t i;
 	json_t *entry;
-	json_array_foreach(codecs, i, entry) {
+	json_array_foreach (codecs, i, entry) {
 		const char *their = json_string_value(json_object_get(entry, "mimeType"));
 		json_t *channels = json_object_get(entry, "channels");
 		if (!their || g_ascii_strcasecmp(their, mime) ||
@@ -168,8 +168,8 @@ static json_t *consumer_codec(json_t *codecs, const caps_codec *c)
 			json_t *parameters = json_object_get(entry, "parameters");
 			int mode = integer_of(json_object_get(parameters, "packetization-mode"), 10);
 			int level_id = integer_of(json_object_get(parameters, "profile-level-id"), 16);
-			if ((mode < 0 ? 0 : mode) != c->h264_mode || (level_id < 0 ? 0x42 : (level_id >> 16) & 0xff) !=
-			                                                     (int)c->h264_profile)
+			if ((mode < 0 ? 0 : mode) != c->h264_mode ||
+			    (level_id < 0 ? 0x42 : (level_id >> 16) & 0xff) != (int)c->h264_profile)
 				continue;
 		}
 		return entry;
@@ -184,7 +184,7 @@ static bool consumer_has_feedback(json_t *codec, const char *value)
 	const char *parameter = space ? space + 1 : "";
 	size_t i;
 	json_t *fb;
-	json_array_foreach(json_object_get(codec, "rtcpFeedback"), i, fb) {
+	json_array_foreach (json_object_get(codec, "rtcpFeedback"), i, fb) {
 		const char *type = json_string_value(json_object_get(fb, "type"));
 		const char *their = json_string_value(json_object_get(fb, "parameter"));
 		if (type && strlen(type) == type_len && !strncmp(type, value, type_len) &&
@@ -198,7 +198,7 @@ static bool consumer_has_rtx(json_t *codecs)
 {
 	size_t i;
 	json_t *entry;
-	json_array_foreach(codecs, i, entry) {
+	json_array_foreach (codecs, i, entry) {
 		const char *mime = json_string_value(json_object_get(entry, "mimeType"));
 		if (mime && !g_ascii_strcasecmp(mime, "video/rtx"))
 			return true;
@@ -214,7 +214,7 @@ static bool is_wanted(json_t *wanted, const caps_codec *c)
 	snprintf(mime, sizeof(mime), "%s/%s", kind_name(c->type), c->name);
 	size_t i;
 	json_t *name;
-	json_array_foreach(wanted, i, name)
+	json_array_foreach (wanted, i, name)
 		if (json_is_string(name) && !g_ascii_strcasecmp(json_string_value(name), mime))
 			return true;
 	return false;
@@ -224,7 +224,7 @@ static bool consumer_has_extension(json_t *extensions, parley_sdp_media_type typ
 {
 	size_t i;
 	json_t *x;
-	json_array_foreach(extensions, i, x) {
+	json_array_foreach (extensions, i, x) {
 		const char *their = json_string_value(json_object_get(x, "uri"));
 		const char *kind = json_string_value(json_object_get(x, "kind"));
 		if (their && !strcmp(their, uri) && (!kind || !*kind || !strcmp(kind, kind_name(type))))
@@ -239,7 +239,8 @@ static int add_codec(const caps_codec *c, json_t *theirs, bool rtx, parley_sdp *
 	if (!f)
 		return -1;
 	for (size_t i = 0; c->type == PARLEY_SDP_MEDIA_VIDEO && i < G_N_ELEMENTS(video_feedback); i++)
-		if (consumer_has_feedback(theirs, video_feedback[i]) && parley_sdp_add_rtcp_fb(sdp, f, video_feedback[i]) < 0)
+		if (consumer_has_feedback(theirs, video_feedback[i]) &&
+		    parley_sdp_add_rtcp_fb(sdp, f, video_feedback[i]) < 0)
 			return -1;
 	if (!rtx || c->rtx_pt < 0)
 		return 0;
@@ -248,8 +249,8 @@ static int add_codec(const caps_codec *c, json_t *theirs, bool rtx, parley_sdp *
 	return parley_sdp_add_format(sdp, m, c->rtx_pt, "rtx", c->clock_rate, 0, apt) ? 0 : -1;
 }
 
-int parley_params_caps_fill_send(json_t *consumer, json_t *wanted, parley_sdp *sdp, parley_sdp_media *m,
-                                 char *err, size_t err_size)
+int parley_params_caps_fill_send(json_t *consumer, json_t *wanted, parley_sdp *sdp, parley_sdp_media *m, char *err,
+                                 size_t err_size)
 {
 	json_t *codecs = json_object_get(consumer, "codecs");
 	json_t *extensions = json_object_get(consumer, "headerExtensions");
@@ -269,8 +270,8 @@ int parley_params_caps_fill_send(json_t *consumer, json_t *wanted, parley_sdp *s
 			chosen = c;
 	}
 	if (!chosen) {
-		snprintf(err, err_size, "rtpCapabilities: no %s codec in common with the RTP capabilities%s", kind_name(m->type),
-		         wanted ? " among the codecs asked for" : "");
+		snprintf(err, err_size, "rtpCapabilities: no %s codec in common with the RTP capabilities%s",
+		         kind_name(m->type), wanted ? " among the codecs asked for" : "");
 		return PARLEY_PC_ERR_INVALID;
 	}
 	if (add_codec(chosen, theirs, consumer_has_rtx(codecs), sdp, m) < 0)
@@ -279,7 +280,8 @@ int parley_params_caps_fill_send(json_t *consumer, json_t *wanted, parley_sdp *s
 		const caps_extension *x = &caps_extensions[i];
 		const char *uri = parley_sdp_ext_uri(x->ext);
 		if (x->type == m->type && strcmp(x->direction, "recvonly") &&
-		    consumer_has_extension(extensions, m->type, uri) && parley_sdp_add_extmap(sdp, m, (uint16_t)x->id, uri) < 0)
+		    consumer_has_extension(extensions, m->type, uri) &&
+		    parley_sdp_add_extmap(sdp, m, (uint16_t)x->id, uri) < 0)
 			goto limit;
 	}
 	return 0;

@@ -15,8 +15,7 @@
 #include <glib.h>
 #include "params.h"
 
-__attribute__((format(printf, 4, 5)))
-static int fail(char *err, size_t err_size, int code, const char *format, ...)
+__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t err_size, int code, const char *format, ...)
 {
 	va_list args;
 	va_start(args, format);
@@ -76,7 +75,7 @@ static int write_fmtp(json_t *parameters, char *out, size_t size, size_t index, 
 	size_t used = 0;
 	const char *key;
 	json_t *value;
-	json_object_foreach(parameters, key, value) {
+	json_object_foreach (parameters, key, value) {
 		char text[128];
 		if (json_is_string(value) && is_fmtp_token(json_string_value(value), sizeof(text) - 1))
 			snprintf(text, sizeof(text), "%s", json_string_value(value));
@@ -85,16 +84,19 @@ static int write_fmtp(json_t *parameters, char *out, size_t size, size_t index, 
 		else if (json_is_real(value))
 			snprintf(text, sizeof(text), "%g", json_real_value(value));
 		else
-			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "rtpParameters.codecs[%zu].parameters.%.64s: a number or a string without spaces, ';' or '='",
-			            index, key);
+			return fail(
+				err, err_size, PARLEY_PC_ERR_INVALID,
+				"rtpParameters.codecs[%zu].parameters.%.64s: a number or a string without spaces, ';' or '='",
+				index, key);
 		if (!is_fmtp_token(key, 64))
 			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "rtpParameters.codecs[%zu].parameters: a name without spaces, ';' or '=' (1..64)", index);
+			            "rtpParameters.codecs[%zu].parameters: a name without spaces, ';' or '=' (1..64)",
+			            index);
 		int n = snprintf(out + used, size - used, "%s%s=%s", used ? ";" : "", key, text);
 		if (n < 0 || (size_t)n >= size - used)
 			return fail(err, err_size, PARLEY_PC_ERR_LIMIT,
-			            "rtpParameters.codecs[%zu].parameters: longer than %zu characters as fmtp", index, size - 1);
+			            "rtpParameters.codecs[%zu].parameters: longer than %zu characters as fmtp", index,
+			            size - 1);
 		used += (size_t)n;
 	}
 	return 0;
@@ -142,85 +144,91 @@ static int take_mid(json_t *rtp, parley_sdp_media *m, char *err, size_t err_size
 	return parley_sdp_set_string(&m->mid, text) < 0 ? PARLEY_PC_ERR_LIMIT : 0;
 }
 
-static int take_feedback(json_t *list, size_t index, parley_sdp *sdp, parley_sdp_format *f, char *err,
-                         size_t err_size)
+static int take_feedback(json_t *list, size_t index, parley_sdp *sdp, parley_sdp_format *f, char *err, size_t err_size)
 {
 	if (!list)
 		return 0;
 	if (!json_is_array(list) || json_array_size(list) > PARLEY_PARAMS_MAX_FEEDBACK)
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].rtcpFeedback: an array of at most %d",
-		            index, PARLEY_PARAMS_MAX_FEEDBACK);
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		            "rtpParameters.codecs[%zu].rtcpFeedback: an array of at most %d", index,
+		            PARLEY_PARAMS_MAX_FEEDBACK);
 	size_t i;
 	json_t *fb;
-	json_array_foreach(list, i, fb) {
+	json_array_foreach (list, i, fb) {
 		const char *type = json_string_value(json_object_get(fb, "type"));
 		json_t *parameter = json_object_get(fb, "parameter");
 		const char *p = json_string_value(parameter);
 		if (!type || !is_token(type, 32) || (parameter && (!p || (*p && !is_token(p, 32)))))
 			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "rtpParameters.codecs[%zu].rtcpFeedback[%zu]: {type, parameter?} without spaces", index, i);
+			            "rtpParameters.codecs[%zu].rtcpFeedback[%zu]: {type, parameter?} without spaces",
+			            index, i);
 		char value[80];
 		snprintf(value, sizeof(value), "%s%s%s", type, p && *p ? " " : "", p && *p ? p : "");
 		if (parley_sdp_add_rtcp_fb(sdp, f, value) < 0)
-			return fail(err, err_size, PARLEY_PC_ERR_LIMIT, "rtpParameters.codecs[%zu].rtcpFeedback: too many", index);
+			return fail(err, err_size, PARLEY_PC_ERR_LIMIT,
+			            "rtpParameters.codecs[%zu].rtcpFeedback: too many", index);
 	}
 	return 0;
 }
 
-static int take_codec(json_t *codec, size_t index, const char *kind, parley_sdp *sdp, parley_sdp_media *m,
-                      char *err, size_t err_size)
+static int take_codec(json_t *codec, size_t index, const char *kind, parley_sdp *sdp, parley_sdp_media *m, char *err,
+                      size_t err_size)
 {
 	if (!json_is_object(codec))
 		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu]: an object", index);
 	const char *mime = json_string_value(json_object_get(codec, "mimeType"));
 	size_t kind_len = strlen(kind);
-	if (!mime || strncmp(mime, kind, kind_len) || mime[kind_len] != '/' || !is_word(mime + kind_len + 1, 32, CODEC_CHARS))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].mimeType: \"%s/<name>\"", index,
-		            kind);
+	if (!mime || strncmp(mime, kind, kind_len) || mime[kind_len] != '/' ||
+	    !is_word(mime + kind_len + 1, 32, CODEC_CHARS))
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].mimeType: \"%s/<name>\"",
+		            index, kind);
 	json_t *pt = json_object_get(codec, "payloadType"), *clock = json_object_get(codec, "clockRate");
 	json_t *channels = json_object_get(codec, "channels");
 	if (!pt || !clock)
-		return fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpParameters.codecs[%zu]: payloadType and clockRate are required",
-		            index);
+		return fail(err, err_size, PARLEY_PC_ERR_MISSING,
+		            "rtpParameters.codecs[%zu]: payloadType and clockRate are required", index);
 	if (!integer_in(pt, 0, 127))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].payloadType: an integer 0..127",
-		            index);
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		            "rtpParameters.codecs[%zu].payloadType: an integer 0..127", index);
 	if (parley_sdp_format_by_pt(m, (int)json_integer_value(pt)))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].payloadType: %d is used twice",
-		            index, (int)json_integer_value(pt));
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		            "rtpParameters.codecs[%zu].payloadType: %d is used twice", index,
+		            (int)json_integer_value(pt));
 	if (!integer_in(clock, 1, 10000000))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].clockRate: an integer 1..10000000",
-		            index);
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		            "rtpParameters.codecs[%zu].clockRate: an integer 1..10000000", index);
 	if (channels && !integer_in(channels, 1, 8))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].channels: an integer 1..8", index);
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].channels: an integer 1..8",
+		            index);
 	char fmtp[PARLEY_PARAMS_MAX_FMTP];
 	int rc = write_fmtp(json_object_get(codec, "parameters"), fmtp, sizeof(fmtp), index, err, err_size);
 	if (rc)
 		return rc;
-	uint32_t n_channels = channels && m->type == PARLEY_SDP_MEDIA_AUDIO ? (uint32_t)json_integer_value(channels) : 0;
+	uint32_t n_channels = channels && m->type == PARLEY_SDP_MEDIA_AUDIO ? (uint32_t)json_integer_value(channels)
+	                                                                    : 0;
 	parley_sdp_format *f = parley_sdp_add_format(sdp, m, (int)json_integer_value(pt), mime + kind_len + 1,
 	                                             (uint32_t)json_integer_value(clock), n_channels,
 	                                             fmtp[0] ? fmtp : NULL);
 	if (!f)
 		return fail(err, err_size, PARLEY_PC_ERR_LIMIT, "rtpParameters.codecs[%zu]: one codec too many", index);
 	if (f->codec == PARLEY_SDP_CODEC_RTX && f->apt < 0)
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].parameters.apt: RTX needs an apt 0..127",
-		            index);
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		            "rtpParameters.codecs[%zu].parameters.apt: RTX needs an apt 0..127", index);
 	return take_feedback(json_object_get(codec, "rtcpFeedback"), index, sdp, f, err, err_size);
 }
 
-static int take_codecs(json_t *rtp, const char *kind, parley_sdp *sdp, parley_sdp_media *m, char *err,
-                       size_t err_size)
+static int take_codecs(json_t *rtp, const char *kind, parley_sdp *sdp, parley_sdp_media *m, char *err, size_t err_size)
 {
 	json_t *codecs = json_object_get(rtp, "codecs");
 	if (!codecs)
 		return fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpParameters.codecs: missing");
-	if (!json_is_array(codecs) || json_array_size(codecs) == 0 || json_array_size(codecs) > PARLEY_PARAMS_MAX_CODECS)
+	if (!json_is_array(codecs) || json_array_size(codecs) == 0 ||
+	    json_array_size(codecs) > PARLEY_PARAMS_MAX_CODECS)
 		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs: an array of 1..%d codecs",
 		            PARLEY_PARAMS_MAX_CODECS);
 	size_t i;
 	json_t *codec;
-	json_array_foreach(codecs, i, codec) {
+	json_array_foreach (codecs, i, codec) {
 		int rc = take_codec(codec, i, kind, sdp, m, err, err_size);
 		if (rc)
 			return rc;
@@ -229,10 +237,12 @@ static int take_codecs(json_t *rtp, const char *kind, parley_sdp *sdp, parley_sd
 		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[0]: a media codec, not RTX");
 	for (size_t f = 0; f < m->n_formats; f++) {
 		const parley_sdp_format *x = &m->formats[f];
-		const parley_sdp_format *media = x->codec == PARLEY_SDP_CODEC_RTX ? parley_sdp_format_by_pt(m, x->apt) : NULL;
+		const parley_sdp_format *media = x->codec == PARLEY_SDP_CODEC_RTX ? parley_sdp_format_by_pt(m, x->apt)
+		                                                                  : NULL;
 		if (x->codec == PARLEY_SDP_CODEC_RTX && (!media || media->codec == PARLEY_SDP_CODEC_RTX))
 			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "rtpParameters.codecs[%zu].parameters.apt: %d is not a media codec of this list", f, x->apt);
+			            "rtpParameters.codecs[%zu].parameters.apt: %d is not a media codec of this list", f,
+			            x->apt);
 	}
 	return 0;
 }
@@ -243,19 +253,21 @@ static int take_extensions(json_t *rtp, parley_sdp *sdp, parley_sdp_media *m, ch
 	if (!list)
 		return 0;
 	if (!json_is_array(list) || json_array_size(list) > PARLEY_PARAMS_MAX_EXTENSIONS)
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.headerExtensions: an array of at most %d",
-		            PARLEY_PARAMS_MAX_EXTENSIONS);
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		            "rtpParameters.headerExtensions: an array of at most %d", PARLEY_PARAMS_MAX_EXTENSIONS);
 	size_t i;
 	json_t *x;
-	json_array_foreach(list, i, x) {
+	json_array_foreach (list, i, x) {
 		const char *uri = json_string_value(json_object_get(x, "uri"));
 		json_t *id = json_object_get(x, "id");
 		if (!uri || !is_token(uri, 256) || !integer_in(id, 1, 255) || json_integer_value(id) == 15)
 			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
 			            "rtpParameters.headerExtensions[%zu]: {uri, id 1..255 but 15}", i);
 		if (json_is_true(json_object_get(x, "encrypt")))
-			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "rtpParameters.headerExtensions[%zu].encrypt: encrypted extensions are not supported", i);
+			return fail(
+				err, err_size, PARLEY_PC_ERR_INVALID,
+				"rtpParameters.headerExtensions[%zu].encrypt: encrypted extensions are not supported",
+				i);
 		for (size_t e = 0; e < m->n_extmaps; e++)
 			if (m->extmaps[e].id == json_integer_value(id) || !strcmp(m->extmaps[e].uri, uri))
 				return fail(err, err_size, PARLEY_PC_ERR_INVALID,
@@ -279,16 +291,18 @@ static int check_encoding(json_t *e, size_t index, encoding *out, char *err, siz
 	json_t *ssrc = json_object_get(e, "ssrc"), *rid = json_object_get(e, "rid"), *rtx = json_object_get(e, "rtx");
 	json_t *mode = json_object_get(e, "scalabilityMode");
 	if (ssrc && !integer_in(ssrc, 1, 0xffffffffLL))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.encodings[%zu].ssrc: an integer 1..2^32-1",
-		            index);
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		            "rtpParameters.encodings[%zu].ssrc: an integer 1..2^32-1", index);
 	if (rid && !is_word(json_string_value(rid), PARLEY_PARAMS_MAX_RID, RID_CHARS))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.encodings[%zu].rid: a string of 1..%d characters",
-		            index, PARLEY_PARAMS_MAX_RID);
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		            "rtpParameters.encodings[%zu].rid: a string of 1..%d characters", index,
+		            PARLEY_PARAMS_MAX_RID);
 	if (rtx && (!json_is_object(rtx) || !integer_in(json_object_get(rtx, "ssrc"), 1, 0xffffffffLL)))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.encodings[%zu].rtx: {ssrc 1..2^32-1}", index);
-	if (mode && !is_token(json_string_value(mode), 32))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.encodings[%zu].scalabilityMode: a string",
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.encodings[%zu].rtx: {ssrc 1..2^32-1}",
 		            index);
+	if (mode && !is_token(json_string_value(mode), 32))
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		            "rtpParameters.encodings[%zu].scalabilityMode: a string", index);
 	*out = (encoding){
 		.ssrc = ssrc ? (uint32_t)json_integer_value(ssrc) : 0,
 		.rtx_ssrc = rtx ? (uint32_t)json_integer_value(json_object_get(rtx, "ssrc")) : 0,
@@ -304,8 +318,8 @@ static int check_encodings(json_t *list, encoding *enc, size_t *n, char *err, si
 	if (!list)
 		return fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpParameters.encodings: missing");
 	if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > PARLEY_PARAMS_MAX_ENCODINGS)
-		return fail(err, err_size, json_is_array(list) && json_array_size(list) ? PARLEY_PC_ERR_LIMIT
-		                                                                        : PARLEY_PC_ERR_INVALID,
+		return fail(err, err_size,
+		            json_is_array(list) && json_array_size(list) ? PARLEY_PC_ERR_LIMIT : PARLEY_PC_ERR_INVALID,
 		            "rtpParameters.encodings: an array of 1..%d encodings", PARLEY_PARAMS_MAX_ENCODINGS);
 	*n = json_array_size(list);
 	for (size_t i = 0; i < *n; i++) {
@@ -320,7 +334,8 @@ static int check_encodings(json_t *list, encoding *enc, size_t *n, char *err, si
 			            "rtpParameters.encodings[%zu]: every encoding has a rid, or none has", i);
 		if (!by_rid && *n > 1 && !enc[i].ssrc)
 			return fail(err, err_size, PARLEY_PC_ERR_MISSING,
-			            "rtpParameters.encodings[%zu].ssrc: required with several encodings without rid", i);
+			            "rtpParameters.encodings[%zu].ssrc: required with several encodings without rid",
+			            i);
 		for (size_t k = 0; k < i; k++) {
 			bool same_rid = by_rid && !strcmp(enc[i].rid, enc[k].rid);
 			uint32_t a[2] = { enc[i].ssrc, enc[i].rtx_ssrc }, b[2] = { enc[k].ssrc, enc[k].rtx_ssrc };
@@ -330,7 +345,8 @@ static int check_encodings(json_t *list, encoding *enc, size_t *n, char *err, si
 					same_ssrc |= a[x] && a[x] == b[y];
 			if (same_rid || same_ssrc)
 				return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-				            "rtpParameters.encodings[%zu]: its rid or SSRC is also encodings[%zu]'s", i, k);
+				            "rtpParameters.encodings[%zu]: its rid or SSRC is also encodings[%zu]'s", i,
+				            k);
 		}
 		if (enc[i].ssrc && enc[i].ssrc == enc[i].rtx_ssrc)
 			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
@@ -373,8 +389,8 @@ static int write_sources(const encoding *enc, size_t n, const char *cname, parle
 	return 0;
 }
 
-int parley_params_rtp_to_media(json_t *rtp, parley_sdp_media_type type, parley_params_sources sources,
-                               parley_sdp *sdp, parley_sdp_media *m, char *err, size_t err_size)
+int parley_params_rtp_to_media(json_t *rtp, parley_sdp_media_type type, parley_params_sources sources, parley_sdp *sdp,
+                               parley_sdp_media *m, char *err, size_t err_size)
 {
 	if (type != PARLEY_SDP_MEDIA_AUDIO && type != PARLEY_SDP_MEDIA_VIDEO)
 		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "kind: audio or video");
@@ -392,15 +408,18 @@ int parley_params_rtp_to_media(json_t *rtp, parley_sdp_media_type type, parley_p
 		rc = check_encodings(json_object_get(rtp, "encodings"), enc, &n, err, err_size);
 	json_t *rtcp = json_object_get(rtp, "rtcp");
 	json_t *cname = json_object_get(rtcp, "cname"), *reduced = json_object_get(rtcp, "reducedSize");
-	if (!rc && rtcp && (!json_is_object(rtcp) || (cname && !is_token(json_string_value(cname), 63)) ||
-	                    (reduced && !json_is_boolean(reduced))))
-		rc = fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.rtcp: {cname?: 1..63 characters, reducedSize?: boolean}");
+	if (!rc && rtcp &&
+	    (!json_is_object(rtcp) || (cname && !is_token(json_string_value(cname), 63)) ||
+	     (reduced && !json_is_boolean(reduced))))
+		rc = fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		          "rtpParameters.rtcp: {cname?: 1..63 characters, reducedSize?: boolean}");
 	if (rc)
 		return rc;
 	m->rtcp_rsize = reduced ? json_is_true(reduced) : true;
 	if (sources == PARLEY_PARAMS_SOURCES &&
 	    write_sources(enc, n, cname ? json_string_value(cname) : "parley", sdp, m) < 0)
-		return fail(err, err_size, PARLEY_PC_ERR_LIMIT, "rtpParameters.encodings: over the description's limits");
+		return fail(err, err_size, PARLEY_PC_ERR_LIMIT,
+		            "rtpParameters.encodings: over the description's limits");
 	return 0;
 }
 
@@ -413,14 +432,15 @@ static json_t *codec_json(const parley_sdp_media *m, const parley_sdp_format *f)
 		const char *space = strchr(f->rtcp_fb[i], ' ');
 		char type[64];
 		snprintf(type, sizeof(type), "%.*s", space ? (int)(space - f->rtcp_fb[i]) : 63, f->rtcp_fb[i]);
-		json_array_append_new(feedback, json_pack("{ss ss}", "type", type, "parameter", space ? space + 1 : ""));
+		json_array_append_new(feedback,
+		                      json_pack("{ss ss}", "type", type, "parameter", space ? space + 1 : ""));
 	}
 	char mime[80];
 	snprintf(mime, sizeof(mime), "%s/%s", m->type == PARLEY_SDP_MEDIA_AUDIO ? "audio" : "video",
 	         f->name ? f->name : "");
 	json_t *codec = json_pack("{ss si si so so}", "mimeType", mime, "payloadType", f->pt, "clockRate",
-	                          (int)f->clock_rate, "parameters", parley_params_fmtp_object(f->fmtp),
-	                          "rtcpFeedback", feedback);
+	                          (int)f->clock_rate, "parameters", parley_params_fmtp_object(f->fmtp), "rtcpFeedback",
+	                          feedback);
 	if (f->channels)
 		json_object_set_new(codec, "channels", json_integer(f->channels));
 	return codec;
@@ -470,8 +490,9 @@ json_t *parley_params_rtp_from_media(const parley_sdp_media *m)
 		if (m->formats[i].pt >= 0)
 			json_array_append_new(codecs, codec_json(m, &m->formats[i]));
 	for (size_t i = 0; i < m->n_extmaps; i++)
-		json_array_append_new(extensions, json_pack("{ss si sb s{}}", "uri", m->extmaps[i].uri ? m->extmaps[i].uri : "",
-		                                            "id", m->extmaps[i].id, "encrypt", false, "parameters"));
+		json_array_append_new(extensions,
+		                      json_pack("{ss si sb s{}}", "uri", m->extmaps[i].uri ? m->extmaps[i].uri : "",
+		                                "id", m->extmaps[i].id, "encrypt", false, "parameters"));
 	json_t *rtcp = json_pack("{sb sb}", "reducedSize", m->rtcp_rsize, "mux", true);
 	if (m->n_ssrcs && m->ssrcs[0].cname)
 		json_object_set_new(rtcp, "cname", json_string(m->ssrcs[0].cname));

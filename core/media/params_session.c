@@ -26,20 +26,19 @@
 
 typedef struct params_stream {
 	parley_sdp_media_type type;
-	bool sending;   /* we send it (a consumer); else the peer does (a producer) */
+	bool sending; /* we send it (a consumer); else the peer does (a producer) */
 	bool paused, closed;
 	char mid[PARLEY_PARAMS_MAX_MID + 1];
-	json_t *rtp;    /* owned; NULL once closed */
+	json_t *rtp; /* owned; NULL once closed */
 } params_stream;
 
 typedef struct params_session {
 	params_stream streams[PARLEY_SDP_MAX_MEDIA];
 	size_t n_streams;
-	unsigned next_mid;  /* mids we assign: decimal, never one in use */
+	unsigned next_mid; /* mids we assign: decimal, never one in use */
 } params_session;
 
-__attribute__((format(printf, 4, 5)))
-static int fail(char *err, size_t err_size, int code, const char *format, ...)
+__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t err_size, int code, const char *format, ...)
 {
 	va_list args;
 	va_start(args, format);
@@ -82,7 +81,8 @@ static json_t *candidate_json(const char *line)
 	unsigned component, port;
 	uint64_t priority;
 	if (sscanf(line, "candidate:%32s %u %7s %" SCNu64 " %63s %u typ %15s", foundation, &component, transport,
-	           &priority, ip, &port, type) != 7 || port > 65535)
+	           &priority, ip, &port, type) != 7 ||
+	    port > 65535)
 		return NULL;
 	for (char *c = transport; *c; c++)
 		*c = g_ascii_tolower(*c);
@@ -155,27 +155,30 @@ int parley_params_connect(parley_pc *pc, json_t *dtls, char *err, size_t err_siz
 		            MAX_FINGERPRINTS);
 	size_t i;
 	json_t *fp;
-	json_array_foreach(list, i, fp) {
+	json_array_foreach (list, i, fp) {
 		const char *algorithm = json_string_value(json_object_get(fp, "algorithm"));
 		const char *value = json_string_value(json_object_get(fp, "value"));
 		if (!algorithm || !value)
-			return fail(err, err_size, PARLEY_PC_ERR_INVALID, "dtlsParameters.fingerprints[%zu]: {algorithm, value}",
-			            i);
+			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
+			            "dtlsParameters.fingerprints[%zu]: {algorithm, value}", i);
 		for (size_t a = 0; a < G_N_ELEMENTS(fingerprint_algorithms); a++) {
 			if (g_ascii_strcasecmp(algorithm, fingerprint_algorithms[a].name))
 				continue;
 			if (!fingerprint_valid(value, fingerprint_algorithms[a].bytes))
-				return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-				            "dtlsParameters.fingerprints[%zu].value: %zu hexadecimal bytes separated by ':'", i,
-				            fingerprint_algorithms[a].bytes);
+				return fail(
+					err, err_size, PARLEY_PC_ERR_INVALID,
+					"dtlsParameters.fingerprints[%zu].value: %zu hexadecimal bytes separated by ':'",
+					i, fingerprint_algorithms[a].bytes);
 			/* The peer as DTLS client makes us the server; as server, or
 			 * "auto", we are the client: the ICE-controlled side. */
 			bool we_are_client = strcmp(role_name, "client") != 0;
-			return parley_pc_set_remote_dtls(pc, we_are_client, fingerprint_algorithms[a].name, value, err, err_size);
+			return parley_pc_set_remote_dtls(pc, we_are_client, fingerprint_algorithms[a].name, value, err,
+			                                 err_size);
 		}
 	}
-	return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-	            "dtlsParameters.fingerprints: none with a supported algorithm (sha-1, sha-224, sha-256, sha-384, sha-512)");
+	return fail(
+		err, err_size, PARLEY_PC_ERR_INVALID,
+		"dtlsParameters.fingerprints: none with a supported algorithm (sha-1, sha-224, sha-256, sha-384, sha-512)");
 }
 
 int parley_params_restart_ice(parley_pc *pc, json_t **out, char *err, size_t err_size)
@@ -192,8 +195,7 @@ int parley_params_restart_ice(parley_pc *pc, json_t **out, char *err, size_t err
 /* ---- streams ---- */
 
 /* The two m-lines of one stream: the peer's view in `remote`, ours in `local`. */
-static int add_stream_lines(const params_stream *s, parley_sdp *remote, parley_sdp *local, char *err,
-                            size_t err_size)
+static int add_stream_lines(const params_stream *s, parley_sdp *remote, parley_sdp *local, char *err, size_t err_size)
 {
 	parley_sdp_media *rm = parley_sdp_add_media(remote, s->type, PROTO);
 	parley_sdp_media *lm = parley_sdp_add_media(local, s->type, PROTO);
@@ -203,12 +205,13 @@ static int add_stream_lines(const params_stream *s, parley_sdp *remote, parley_s
 		return 0; /* port 0: rejected */
 	rm->port = lm->port = 9;
 	rm->rtcp_mux = lm->rtcp_mux = true;
-	int rc = parley_params_rtp_to_media(s->rtp, s->type, s->sending ? PARLEY_PARAMS_NO_SOURCES : PARLEY_PARAMS_SOURCES,
-	                                    remote, rm, err, err_size);
+	int rc = parley_params_rtp_to_media(s->rtp, s->type,
+	                                    s->sending ? PARLEY_PARAMS_NO_SOURCES : PARLEY_PARAMS_SOURCES, remote, rm,
+	                                    err, err_size);
 	if (!rc)
-		rc = parley_params_rtp_to_media(s->rtp, s->type, s->sending ? PARLEY_PARAMS_SOURCES
-		                                                            : PARLEY_PARAMS_NO_SOURCES,
-		                                local, lm, err, err_size);
+		rc = parley_params_rtp_to_media(s->rtp, s->type,
+		                                s->sending ? PARLEY_PARAMS_SOURCES : PARLEY_PARAMS_NO_SOURCES, local,
+		                                lm, err, err_size);
 	rm->direction = s->paused ? PARLEY_SDP_INACTIVE : s->sending ? PARLEY_SDP_RECVONLY : PARLEY_SDP_SENDONLY;
 	lm->direction = s->paused ? PARLEY_SDP_INACTIVE : s->sending ? PARLEY_SDP_SENDONLY : PARLEY_SDP_RECVONLY;
 	return rc;
@@ -253,7 +256,8 @@ static int declare(parley_pc *pc, params_session *ps, const params_stream *strea
 	int slot = free_slot(ps);
 	if (slot < 0) {
 		json_decref(stream->rtp);
-		return fail(err, err_size, PARLEY_PC_ERR_LIMIT, "streams per transport: the limit is %d", PARLEY_SDP_MAX_MEDIA);
+		return fail(err, err_size, PARLEY_PC_ERR_LIMIT, "streams per transport: the limit is %d",
+		            PARLEY_SDP_MAX_MEDIA);
 	}
 	params_stream before = ps->streams[slot];
 	size_t n_before = ps->n_streams;
@@ -273,8 +277,9 @@ static int declare(parley_pc *pc, params_session *ps, const params_stream *strea
 
 static parley_sdp_media_type type_of(const char *kind)
 {
-	return !g_strcmp0(kind, "audio") ? PARLEY_SDP_MEDIA_AUDIO : !g_strcmp0(kind, "video") ? PARLEY_SDP_MEDIA_VIDEO
-	                                                                                        : PARLEY_SDP_MEDIA_OTHER;
+	return !g_strcmp0(kind, "audio")   ? PARLEY_SDP_MEDIA_AUDIO
+	       : !g_strcmp0(kind, "video") ? PARLEY_SDP_MEDIA_VIDEO
+	                                   : PARLEY_SDP_MEDIA_OTHER;
 }
 
 int parley_params_receive(parley_pc *pc, const char *kind, json_t *rtp, int *mindex, char *err, size_t err_size)
@@ -284,7 +289,8 @@ int parley_params_receive(parley_pc *pc, const char *kind, json_t *rtp, int *min
 		return PARLEY_PC_ERR_STATE;
 	parley_sdp_media_type type = type_of(kind);
 	if (type == PARLEY_SDP_MEDIA_OTHER)
-		return fail(err, err_size, kind ? PARLEY_PC_ERR_INVALID : PARLEY_PC_ERR_MISSING, "kind: audio or video");
+		return fail(err, err_size, kind ? PARLEY_PC_ERR_INVALID : PARLEY_PC_ERR_MISSING,
+		            "kind: audio or video");
 	/* Checked alone first: a refusal leaves the pc untouched. */
 	parley_sdp *check = parley_sdp_new(NULL);
 	parley_sdp_media *m = check ? parley_sdp_add_media(check, type, PROTO) : NULL;
@@ -293,7 +299,8 @@ int parley_params_receive(parley_pc *pc, const char *kind, json_t *rtp, int *min
 	if (!rc)
 		rc = parley_params_caps_accept(m, err, err_size);
 	if (!rc && mid_in_use(ps, m->mid))
-		rc = fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.mid: \"%s\" is in use on this transport", m->mid);
+		rc = fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.mid: \"%s\" is in use on this transport",
+		          m->mid);
 	params_stream stream = { .type = type };
 	if (!rc)
 		g_strlcpy(stream.mid, m->mid, sizeof(stream.mid));
@@ -316,10 +323,11 @@ static json_t *sending_parameters(parley_sdp_media_type type, json_t *options, c
 	}
 	parley_sdp *sdp = parley_sdp_new(NULL);
 	parley_sdp_media *m = sdp ? parley_sdp_add_media(sdp, type, PROTO) : NULL;
-	*rc = m && parley_sdp_set_string(&m->mid, mid) == 0 ? 0 : fail(err, err_size, PARLEY_PC_ERR_LIMIT, "out of memory");
+	*rc = m && parley_sdp_set_string(&m->mid, mid) == 0 ? 0
+	                                                    : fail(err, err_size, PARLEY_PC_ERR_LIMIT, "out of memory");
 	if (!*rc)
-		*rc = parley_params_caps_fill_send(json_object_get(options, "rtpCapabilities"), json_object_get(options, "codecs"),
-		                                   sdp, m, err, err_size);
+		*rc = parley_params_caps_fill_send(json_object_get(options, "rtpCapabilities"),
+		                                   json_object_get(options, "codecs"), sdp, m, err, err_size);
 	json_t *rtp = NULL;
 	if (!*rc) {
 		const char *name = cname ? json_string_value(cname) : "parley";
@@ -345,12 +353,14 @@ int parley_params_send(parley_pc *pc, json_t *options, json_t **out, char *err, 
 	if (!ps)
 		return PARLEY_PC_ERR_STATE;
 	if (!json_is_object(options))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "an object {kind, rtpCapabilities, codecs?, cname?, paused?}");
+		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		            "an object {kind, rtpCapabilities, codecs?, cname?, paused?}");
 	const char *kind = json_string_value(json_object_get(options, "kind"));
 	parley_sdp_media_type type = type_of(kind);
 	json_t *paused = json_object_get(options, "paused");
 	if (type == PARLEY_SDP_MEDIA_OTHER)
-		return fail(err, err_size, kind ? PARLEY_PC_ERR_INVALID : PARLEY_PC_ERR_MISSING, "kind: audio or video");
+		return fail(err, err_size, kind ? PARLEY_PC_ERR_INVALID : PARLEY_PC_ERR_MISSING,
+		            "kind: audio or video");
 	if (!json_object_get(options, "rtpCapabilities"))
 		return fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpCapabilities: missing");
 	if (paused && !json_is_boolean(paused))

@@ -18,7 +18,8 @@ int parley_pc_open_lite(parley_pc *pc, char *err, size_t err_size)
 		return PARLEY_PC_ERR_STATE;
 	}
 	if (!pc->settings.ice.lite) {
-		snprintf(err, err_size, "a transport without SDP needs the ICE-lite transport ([media] ice_lite = true)");
+		snprintf(err, err_size,
+		         "a transport without SDP needs the ICE-lite transport ([media] ice_lite = true)");
 		return PARLEY_PC_ERR_STATE;
 	}
 	if (pc->ice) {
@@ -28,8 +29,7 @@ int parley_pc_open_lite(parley_pc *pc, char *err, size_t err_size)
 	return pc_ensure_transport(pc, false, err, err_size);
 }
 
-size_t parley_pc_local_ice(parley_pc *pc, const char **ufrag, const char **pwd, const char **candidates,
-                           size_t max)
+size_t parley_pc_local_ice(parley_pc *pc, const char **ufrag, const char **pwd, const char **candidates, size_t max)
 {
 	*ufrag = *pwd = NULL;
 	if (!pc->ice)
@@ -41,8 +41,8 @@ size_t parley_pc_local_ice(parley_pc *pc, const char **ufrag, const char **pwd, 
 	return n;
 }
 
-int parley_pc_set_remote_dtls(parley_pc *pc, bool we_are_client, const char *hash, const char *fingerprint,
-                              char *err, size_t err_size)
+int parley_pc_set_remote_dtls(parley_pc *pc, bool we_are_client, const char *hash, const char *fingerprint, char *err,
+                              size_t err_size)
 {
 	if (pc->closed || !pc->ice) {
 		snprintf(err, err_size, "%s", pc->closed ? "the PeerConnection is closed" : "no transport yet");
@@ -83,8 +83,7 @@ int parley_pc_restart_local_ice(parley_pc *pc, char *err, size_t err_size)
 	return 0;
 }
 
-int parley_pc_apply_streams(parley_pc *pc, const parley_sdp *remote, parley_sdp *local, char *err,
-                            size_t err_size)
+int parley_pc_apply_streams(parley_pc *pc, const parley_sdp *remote, parley_sdp *local, char *err, size_t err_size)
 {
 	if (pc->closed) {
 		snprintf(err, err_size, "the PeerConnection is closed");

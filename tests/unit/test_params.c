@@ -17,15 +17,15 @@
 #include <glib.h>
 #include "core/media/params.h"
 
-#define VP8_WITH_RTX                                                                                        \
-	"{\"mid\": \"0\", \"codecs\": ["                                                                         \
-	"{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000, \"parameters\": {},"         \
-	" \"rtcpFeedback\": [{\"type\": \"nack\"}, {\"type\": \"nack\", \"parameter\": \"pli\"},"              \
-	" {\"type\": \"goog-remb\", \"parameter\": \"\"}]},"                                                     \
+#define VP8_WITH_RTX                                                                                                \
+	"{\"mid\": \"0\", \"codecs\": ["                                                                            \
+	"{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000, \"parameters\": {},"              \
+	" \"rtcpFeedback\": [{\"type\": \"nack\"}, {\"type\": \"nack\", \"parameter\": \"pli\"},"                   \
+	" {\"type\": \"goog-remb\", \"parameter\": \"\"}]},"                                                        \
 	"{\"mimeType\": \"video/rtx\", \"payloadType\": 97, \"clockRate\": 90000, \"parameters\": {\"apt\": 96}}]," \
-	" \"headerExtensions\": [{\"uri\": \"urn:ietf:params:rtp-hdrext:sdes:mid\", \"id\": 4},"                \
-	" {\"uri\": \"urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\", \"id\": 10}],"                          \
-	" \"encodings\": [{\"ssrc\": 1111, \"rtx\": {\"ssrc\": 2222}}],"                                         \
+	" \"headerExtensions\": [{\"uri\": \"urn:ietf:params:rtp-hdrext:sdes:mid\", \"id\": 4},"                    \
+	" {\"uri\": \"urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\", \"id\": 10}],"                               \
+	" \"encodings\": [{\"ssrc\": 1111, \"rtx\": {\"ssrc\": 2222}}],"                                            \
 	" \"rtcp\": {\"cname\": \"abc\", \"reducedSize\": true}}"
 
 static json_t *parse(const char *text)
@@ -96,7 +96,8 @@ static void ssrcs_with_rtx_both_ways(void **state)
 	assert_int_equal(json_integer_value(json_object_get(encoding, "ssrc")), 1111);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(encoding, "rtx"), "ssrc")), 2222);
 	json_t *ext = json_array_get(json_object_get(back, "headerExtensions"), 1);
-	assert_string_equal(json_string_value(json_object_get(ext, "uri")), "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id");
+	assert_string_equal(json_string_value(json_object_get(ext, "uri")),
+	                    "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id");
 	assert_int_equal(json_integer_value(json_object_get(ext, "id")), 10);
 	json_t *rtcp = json_object_get(back, "rtcp");
 	assert_string_equal(json_string_value(json_object_get(rtcp, "cname")), "abc");
@@ -111,8 +112,9 @@ static void ssrcs_with_rtx_both_ways(void **state)
 static void simulcast_rids_both_ways(void **state)
 {
 	json_t *rtp = parse(VP8_WITH_RTX);
-	json_object_set_new(rtp, "encodings", parse("[{\"rid\": \"r0\", \"scalabilityMode\": \"L1T3\"}, {\"rid\": \"r1\"},"
-	                                            " {\"rid\": \"r2\", \"maxBitrate\": 900000}]"));
+	json_object_set_new(rtp, "encodings",
+	                    parse("[{\"rid\": \"r0\", \"scalabilityMode\": \"L1T3\"}, {\"rid\": \"r1\"},"
+	                          " {\"rid\": \"r2\", \"maxBitrate\": 900000}]"));
 	parley_sdp *sdp;
 	char err[256] = "";
 	assert_int_equal(translate(rtp, PARLEY_SDP_MEDIA_VIDEO, &sdp, err, sizeof(err)), 0);
@@ -130,8 +132,9 @@ static void simulcast_rids_both_ways(void **state)
 	parley_sdp_free(sdp);
 
 	/* several SSRC layers: a SIM group, each with its FID partner */
-	json_object_set_new(rtp, "encodings", parse("[{\"ssrc\": 10, \"rtx\": {\"ssrc\": 11}}, {\"ssrc\": 20,"
-	                                            " \"rtx\": {\"ssrc\": 21}}]"));
+	json_object_set_new(rtp, "encodings",
+	                    parse("[{\"ssrc\": 10, \"rtx\": {\"ssrc\": 11}}, {\"ssrc\": 20,"
+	                          " \"rtx\": {\"ssrc\": 21}}]"));
 	assert_int_equal(translate(rtp, PARLEY_SDP_MEDIA_VIDEO, &sdp, err, sizeof(err)), 0);
 	m = &sdp->media[0];
 	assert_int_equal(m->n_ssrcs, 4);
@@ -147,10 +150,10 @@ static void simulcast_rids_both_ways(void **state)
 
 /* One bad rtpParameters: a member replaced (NULL value: removed). */
 typedef struct bad_case {
-	const char *member;  /* top-level member to replace */
-	const char *value;   /* JSON, or NULL to remove it */
+	const char *member; /* top-level member to replace */
+	const char *value;  /* JSON, or NULL to remove it */
 	int code;
-	const char *reason;  /* a part of the reason */
+	const char *reason; /* a part of the reason */
 } bad_case;
 
 static const bad_case bad_cases[] = {
@@ -162,36 +165,46 @@ static const bad_case bad_cases[] = {
 	{ "codecs", "[]", PARLEY_PC_ERR_INVALID, "rtpParameters.codecs" },
 	{ "codecs", "{}", PARLEY_PC_ERR_INVALID, "rtpParameters.codecs" },
 	{ "codecs", "[3]", PARLEY_PC_ERR_INVALID, "codecs[0]: an object" },
-	{ "codecs", "[{\"mimeType\": \"audio/opus\", \"payloadType\": 100, \"clockRate\": 48000}]", PARLEY_PC_ERR_INVALID,
-	  "codecs[0].mimeType" },
+	{ "codecs", "[{\"mimeType\": \"audio/opus\", \"payloadType\": 100, \"clockRate\": 48000}]",
+	  PARLEY_PC_ERR_INVALID, "codecs[0].mimeType" },
 	{ "codecs", "[{\"mimeType\": \"video/VP8\", \"clockRate\": 90000}]", PARLEY_PC_ERR_MISSING, "codecs[0]" },
-	{ "codecs", "[{\"mimeType\": \"video/VP8\", \"payloadType\": 128, \"clockRate\": 90000}]", PARLEY_PC_ERR_INVALID,
-	  "codecs[0].payloadType" },
+	{ "codecs", "[{\"mimeType\": \"video/VP8\", \"payloadType\": 128, \"clockRate\": 90000}]",
+	  PARLEY_PC_ERR_INVALID, "codecs[0].payloadType" },
 	{ "codecs", "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 0}]", PARLEY_PC_ERR_INVALID,
 	  "codecs[0].clockRate" },
-	{ "codecs", "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000}, {\"mimeType\": \"video/VP9\","
-	            " \"payloadType\": 96, \"clockRate\": 90000}]", PARLEY_PC_ERR_INVALID, "96 is used twice" },
-	{ "codecs", "[{\"mimeType\": \"video/rtx\", \"payloadType\": 97, \"clockRate\": 90000, \"parameters\": {\"apt\": 96}}]",
+	{ "codecs",
+	  "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000}, {\"mimeType\": \"video/VP9\","
+	  " \"payloadType\": 96, \"clockRate\": 90000}]",
+	  PARLEY_PC_ERR_INVALID, "96 is used twice" },
+	{ "codecs",
+	  "[{\"mimeType\": \"video/rtx\", \"payloadType\": 97, \"clockRate\": 90000, \"parameters\": {\"apt\": 96}}]",
 	  PARLEY_PC_ERR_INVALID, "codecs[0]: a media codec" },
-	{ "codecs", "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000}, {\"mimeType\": \"video/rtx\","
-	            " \"payloadType\": 97, \"clockRate\": 90000}]", PARLEY_PC_ERR_INVALID, "codecs[1].parameters.apt" },
-	{ "codecs", "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000}, {\"mimeType\": \"video/rtx\","
-	            " \"payloadType\": 97, \"clockRate\": 90000, \"parameters\": {\"apt\": 98}}]", PARLEY_PC_ERR_INVALID,
-	  "98 is not a media codec" },
+	{ "codecs",
+	  "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000}, {\"mimeType\": \"video/rtx\","
+	  " \"payloadType\": 97, \"clockRate\": 90000}]",
+	  PARLEY_PC_ERR_INVALID, "codecs[1].parameters.apt" },
+	{ "codecs",
+	  "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000}, {\"mimeType\": \"video/rtx\","
+	  " \"payloadType\": 97, \"clockRate\": 90000, \"parameters\": {\"apt\": 98}}]",
+	  PARLEY_PC_ERR_INVALID, "98 is not a media codec" },
 	{ "codecs", "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000, \"parameters\": []}]",
 	  PARLEY_PC_ERR_INVALID, "codecs[0].parameters" },
-	{ "codecs", "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000, \"parameters\": {\"a\": true}}]",
+	{ "codecs",
+	  "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000, \"parameters\": {\"a\": true}}]",
 	  PARLEY_PC_ERR_INVALID, "parameters.a" },
-	{ "codecs", "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000, \"parameters\": {\"a\": \"x;y\"}}]",
+	{ "codecs",
+	  "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000, \"parameters\": {\"a\": \"x;y\"}}]",
 	  PARLEY_PC_ERR_INVALID, "parameters.a" },
-	{ "codecs", "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000, \"rtcpFeedback\": [{}]}]",
+	{ "codecs",
+	  "[{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000, \"rtcpFeedback\": [{}]}]",
 	  PARLEY_PC_ERR_INVALID, "rtcpFeedback[0]" },
 	{ "headerExtensions", "{}", PARLEY_PC_ERR_INVALID, "rtpParameters.headerExtensions" },
 	{ "headerExtensions", "[{\"uri\": \"urn:x\", \"id\": 0}]", PARLEY_PC_ERR_INVALID, "headerExtensions[0]" },
 	{ "headerExtensions", "[{\"uri\": \"urn:x\", \"id\": 15}]", PARLEY_PC_ERR_INVALID, "headerExtensions[0]" },
-	{ "headerExtensions", "[{\"uri\": \"urn:x\", \"id\": 3}, {\"uri\": \"urn:y\", \"id\": 3}]", PARLEY_PC_ERR_INVALID,
-	  "headerExtensions[1]" },
-	{ "headerExtensions", "[{\"uri\": \"urn:x\", \"id\": 3, \"encrypt\": true}]", PARLEY_PC_ERR_INVALID, "encrypt" },
+	{ "headerExtensions", "[{\"uri\": \"urn:x\", \"id\": 3}, {\"uri\": \"urn:y\", \"id\": 3}]",
+	  PARLEY_PC_ERR_INVALID, "headerExtensions[1]" },
+	{ "headerExtensions", "[{\"uri\": \"urn:x\", \"id\": 3, \"encrypt\": true}]", PARLEY_PC_ERR_INVALID,
+	  "encrypt" },
 	{ "encodings", NULL, PARLEY_PC_ERR_MISSING, "rtpParameters.encodings: missing" },
 	{ "encodings", "[]", PARLEY_PC_ERR_INVALID, "rtpParameters.encodings" },
 	{ "encodings", "[{}, {}, {}, {}, {}]", PARLEY_PC_ERR_LIMIT, "rtpParameters.encodings" },
@@ -199,7 +212,8 @@ static const bad_case bad_cases[] = {
 	{ "encodings", "[{\"ssrc\": 4294967296}]", PARLEY_PC_ERR_INVALID, "encodings[0].ssrc" },
 	{ "encodings", "[{\"ssrc\": 5, \"rtx\": {}}]", PARLEY_PC_ERR_INVALID, "encodings[0].rtx" },
 	{ "encodings", "[{\"ssrc\": 5, \"rtx\": {\"ssrc\": 5}}]", PARLEY_PC_ERR_INVALID, "encodings[0].rtx.ssrc" },
-	{ "encodings", "[{\"ssrc\": 5}, {\"ssrc\": 6, \"rtx\": {\"ssrc\": 5}}]", PARLEY_PC_ERR_INVALID, "encodings[1]" },
+	{ "encodings", "[{\"ssrc\": 5}, {\"ssrc\": 6, \"rtx\": {\"ssrc\": 5}}]", PARLEY_PC_ERR_INVALID,
+	  "encodings[1]" },
 	{ "encodings", "[{\"ssrc\": 5}, {}]", PARLEY_PC_ERR_MISSING, "encodings[1].ssrc" },
 	{ "encodings", "[{\"rid\": \"a\"}, {\"ssrc\": 6}]", PARLEY_PC_ERR_INVALID, "encodings[1]" },
 	{ "encodings", "[{\"rid\": \"a\"}, {\"rid\": \"a\"}]", PARLEY_PC_ERR_INVALID, "encodings[1]" },
@@ -236,8 +250,8 @@ static void refusals_name_the_member(void **state)
 	json_decref(array);
 	sdp = parley_sdp_new(NULL);
 	parley_sdp_media *m = parley_sdp_add_media(sdp, PARLEY_SDP_MEDIA_APPLICATION, "UDP/DTLS/SCTP");
-	assert_int_equal(parley_params_rtp_to_media(NULL, PARLEY_SDP_MEDIA_APPLICATION, PARLEY_PARAMS_SOURCES, sdp, m, err,
-	                                            sizeof(err)),
+	assert_int_equal(parley_params_rtp_to_media(NULL, PARLEY_SDP_MEDIA_APPLICATION, PARLEY_PARAMS_SOURCES, sdp, m,
+	                                            err, sizeof(err)),
 	                 PARLEY_PC_ERR_INVALID);
 	parley_sdp_free(sdp);
 }
@@ -246,7 +260,7 @@ static json_t *capability(json_t *caps, const char *mime, int pt)
 {
 	size_t i;
 	json_t *c;
-	json_array_foreach(json_object_get(caps, "codecs"), i, c)
+	json_array_foreach (json_object_get(caps, "codecs"), i, c)
 		if (!strcmp(json_string_value(json_object_get(c, "mimeType")), mime) &&
 		    (pt < 0 || json_integer_value(json_object_get(c, "preferredPayloadType")) == pt))
 			return c;
@@ -288,14 +302,16 @@ static void produced_codecs_checked(void **state)
 	assert_int_equal(translate(rtp, PARLEY_SDP_MEDIA_VIDEO, &sdp, err, sizeof(err)), 0);
 	assert_int_equal(parley_params_caps_accept(&sdp->media[0], err, sizeof(err)), 0);
 	parley_sdp_free(sdp);
-	json_object_set_new(rtp, "codecs", parse("[{\"mimeType\": \"video/H264\", \"payloadType\": 96, \"clockRate\": 90000,"
-	                                         " \"parameters\": {\"packetization-mode\": 0, \"profile-level-id\": \"42e01f\"}}]"));
+	json_object_set_new(rtp, "codecs",
+	                    parse("[{\"mimeType\": \"video/H264\", \"payloadType\": 96, \"clockRate\": 90000,"
+	                          " \"parameters\": {\"packetization-mode\": 0, \"profile-level-id\": \"42e01f\"}}]"));
 	assert_int_equal(translate(rtp, PARLEY_SDP_MEDIA_VIDEO, &sdp, err, sizeof(err)), 0);
 	assert_int_equal(parley_params_caps_accept(&sdp->media[0], err, sizeof(err)), PARLEY_PC_ERR_INVALID);
 	assert_non_null(strstr(err, "video/H264/90000 is not in the RTP capabilities"));
 	parley_sdp_free(sdp);
-	json_object_set_new(rtp, "codecs", parse("[{\"mimeType\": \"video/H264\", \"payloadType\": 96, \"clockRate\": 90000,"
-	                                         " \"parameters\": {\"packetization-mode\": 1, \"profile-level-id\": \"4d0032\"}}]"));
+	json_object_set_new(rtp, "codecs",
+	                    parse("[{\"mimeType\": \"video/H264\", \"payloadType\": 96, \"clockRate\": 90000,"
+	                          " \"parameters\": {\"packetization-mode\": 1, \"profile-level-id\": \"4d0032\"}}]"));
 	assert_int_equal(translate(rtp, PARLEY_SDP_MEDIA_VIDEO, &sdp, err, sizeof(err)), 0);
 	assert_int_equal(parley_params_caps_accept(&sdp->media[0], err, sizeof(err)), 0);
 	parley_sdp_free(sdp);
@@ -385,12 +401,9 @@ static void fmtp_parameters(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ssrcs_with_rtx_both_ways),
-		cmocka_unit_test(simulcast_rids_both_ways),
-		cmocka_unit_test(refusals_name_the_member),
-		cmocka_unit_test(capabilities_shape),
-		cmocka_unit_test(produced_codecs_checked),
-		cmocka_unit_test(consumer_gets_a_common_codec),
+		cmocka_unit_test(ssrcs_with_rtx_both_ways), cmocka_unit_test(simulcast_rids_both_ways),
+		cmocka_unit_test(refusals_name_the_member), cmocka_unit_test(capabilities_shape),
+		cmocka_unit_test(produced_codecs_checked),  cmocka_unit_test(consumer_gets_a_common_codec),
 		cmocka_unit_test(fmtp_parameters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

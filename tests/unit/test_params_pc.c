@@ -125,7 +125,9 @@ static int send_rtp(fixture *f, end *from, int mindex, uint8_t pt, bool video, i
 		packet[2] = (uint8_t)(seq >> 8);
 		packet[3] = (uint8_t)seq++;
 		packet[11] = 9; /* rewritten to the announced SSRC */
-		parley_rtp_packet p = { .buffer = (char *)packet, .length = 100, .mindex = (uint8_t)mindex, .video = video };
+		parley_rtp_packet p = {
+			.buffer = (char *)packet, .length = 100, .mindex = (uint8_t)mindex, .video = video
+		};
 		sent += parley_pc_relay_rtp(from->pc, &p) == 0;
 		spin(f, 20);
 	}
@@ -147,7 +149,7 @@ static void put_codecs(GString *sdp, json_t *rtp)
 {
 	size_t i;
 	json_t *c;
-	json_array_foreach(json_object_get(rtp, "codecs"), i, c) {
+	json_array_foreach (json_object_get(rtp, "codecs"), i, c) {
 		int pt = (int)json_integer_value(json_object_get(c, "payloadType"));
 		const char *mime = json_string_value(json_object_get(c, "mimeType"));
 		json_t *channels = json_object_get(c, "channels");
@@ -159,7 +161,7 @@ static void put_codecs(GString *sdp, json_t *rtp)
 		const char *key;
 		json_t *value;
 		bool first = true;
-		json_object_foreach(json_object_get(c, "parameters"), key, value) {
+		json_object_foreach (json_object_get(c, "parameters"), key, value) {
 			g_string_append_printf(sdp, first ? "a=fmtp:%d " : ";", pt);
 			if (json_is_integer(value))
 				g_string_append_printf(sdp, "%s=%d", key, (int)json_integer_value(value));
@@ -179,7 +181,7 @@ static void put_media(GString *sdp, json_t *transport, const char *kind, json_t 
 	g_string_append_printf(sdp, "m=%s 9 UDP/TLS/RTP/SAVPF", kind);
 	size_t i;
 	json_t *c;
-	json_array_foreach(json_object_get(rtp, "codecs"), i, c)
+	json_array_foreach (json_object_get(rtp, "codecs"), i, c)
 		g_string_append_printf(sdp, " %d", (int)json_integer_value(json_object_get(c, "payloadType")));
 	g_string_append_printf(sdp, "\r\nc=IN IP4 127.0.0.1\r\na=mid:%s\r\na=%s\r\n",
 	                       json_string_value(json_object_get(rtp, "mid")), direction);
@@ -190,10 +192,10 @@ static void put_media(GString *sdp, json_t *transport, const char *kind, json_t 
 	                       json_string_value(json_object_get(fp, "value")));
 	g_string_append(sdp, "a=rtcp-mux\r\na=rtcp-rsize\r\n");
 	put_codecs(sdp, rtp);
-	json_array_foreach(json_object_get(rtp, "headerExtensions"), i, c)
+	json_array_foreach (json_object_get(rtp, "headerExtensions"), i, c)
 		g_string_append_printf(sdp, "a=extmap:%d %s\r\n", (int)json_integer_value(json_object_get(c, "id")),
 		                       json_string_value(json_object_get(c, "uri")));
-	json_array_foreach(json_object_get(transport, "iceCandidates"), i, c)
+	json_array_foreach (json_object_get(transport, "iceCandidates"), i, c)
 		g_string_append_printf(sdp, "a=candidate:%s 1 %s %" JSON_INTEGER_FORMAT " %s %d typ %s\r\n",
 		                       json_string_value(json_object_get(c, "foundation")),
 		                       json_string_value(json_object_get(c, "protocol")),
@@ -203,16 +205,18 @@ static void put_media(GString *sdp, json_t *transport, const char *kind, json_t 
 		                       json_string_value(json_object_get(c, "type")));
 	g_string_append(sdp, "a=end-of-candidates\r\n");
 	const char *cname = json_string_value(json_object_get(json_object_get(rtp, "rtcp"), "cname"));
-	json_array_foreach(json_object_get(rtp, "encodings"), i, c) {
+	json_array_foreach (json_object_get(rtp, "encodings"), i, c) {
 		json_t *rtx = json_object_get(json_object_get(c, "rtx"), "ssrc");
 		json_int_t ssrc = json_integer_value(json_object_get(c, "ssrc"));
 		if (!strcmp(direction, "sendonly") && rtx)
-			g_string_append_printf(sdp, "a=ssrc-group:FID %" JSON_INTEGER_FORMAT " %" JSON_INTEGER_FORMAT "\r\n",
+			g_string_append_printf(sdp,
+			                       "a=ssrc-group:FID %" JSON_INTEGER_FORMAT " %" JSON_INTEGER_FORMAT "\r\n",
 			                       ssrc, json_integer_value(rtx));
 		if (!strcmp(direction, "sendonly"))
 			g_string_append_printf(sdp, "a=ssrc:%" JSON_INTEGER_FORMAT " cname:%s\r\n", ssrc, cname);
 		if (!strcmp(direction, "sendonly") && rtx)
-			g_string_append_printf(sdp, "a=ssrc:%" JSON_INTEGER_FORMAT " cname:%s\r\n", json_integer_value(rtx), cname);
+			g_string_append_printf(sdp, "a=ssrc:%" JSON_INTEGER_FORMAT " cname:%s\r\n",
+			                       json_integer_value(rtx), cname);
 	}
 }
 
@@ -287,7 +291,8 @@ static void connect_both(fixture *f, json_t **transport_out, json_t **consumer)
 	char *offer = client_offer(client);
 	json_t *client_dtls_parameters = client_dtls(offer);
 	assert_int_equal(parley_params_connect(server->pc, client_dtls_parameters, err, sizeof(err)), 0);
-	assert_int_equal(parley_params_connect(server->pc, client_dtls_parameters, err, sizeof(err)), PARLEY_PC_ERR_STATE);
+	assert_int_equal(parley_params_connect(server->pc, client_dtls_parameters, err, sizeof(err)),
+	                 PARLEY_PC_ERR_STATE);
 	json_decref(client_dtls_parameters);
 
 	json_t *produced = parse(produced_video);
@@ -308,7 +313,8 @@ static void connect_both(fixture *f, json_t **transport_out, json_t **consumer)
 	assert_string_equal(json_string_value(json_object_get(codec, "mimeType")), "audio/opus");
 	assert_int_equal(json_integer_value(json_object_get(codec, "payloadType")), 100);
 	assert_int_equal(json_integer_value(json_object_get(codec, "channels")), 2);
-	assert_true(json_integer_value(json_object_get(json_array_get(json_object_get(rtp, "encodings"), 0), "ssrc")) > 0);
+	assert_true(json_integer_value(json_object_get(json_array_get(json_object_get(rtp, "encodings"), 0), "ssrc")) >
+	            0);
 
 	GString *answer = g_string_new("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=ice-lite\r\n"
 	                               "a=group:BUNDLE 0 1\r\n");
@@ -346,8 +352,8 @@ static void media_both_ways(void **state)
 
 	/* the server's declared audio reaches the client with the announced SSRC */
 	json_t *rtp = json_object_get(consumer, "rtpParameters");
-	uint32_t ssrc = (uint32_t)json_integer_value(json_object_get(json_array_get(json_object_get(rtp, "encodings"), 0),
-	                                                             "ssrc"));
+	uint32_t ssrc = (uint32_t)json_integer_value(
+		json_object_get(json_array_get(json_object_get(rtp, "encodings"), 0), "ssrc"));
 	assert_int_equal(send_rtp(f, server, 1, 100, false, 20), 20);
 	assert_true(client->rtp_in >= 15);
 	assert_int_equal(client->last_mindex, 1);
@@ -361,8 +367,8 @@ static void media_both_ways(void **state)
 	assert_int_equal(send_rtp(f, server, 1, 100, false, 3), 3);
 
 	/* a new ICE ufrag; the connection keeps working on the old one */
-	const char *old_ufrag = json_string_value(json_object_get(json_object_get(transport, "iceParameters"),
-	                                                          "usernameFragment"));
+	const char *old_ufrag = json_string_value(
+		json_object_get(json_object_get(transport, "iceParameters"), "usernameFragment"));
 	json_t *restarted = NULL;
 	assert_int_equal(parley_params_restart_ice(server->pc, &restarted, err, sizeof(err)), 0);
 	assert_string_not_equal(json_string_value(json_object_get(restarted, "usernameFragment")), old_ufrag);
@@ -409,7 +415,10 @@ static void refusals(void **state)
 	json_decref(out);
 	/* bad DTLS parameters, kinds and options */
 	static const char *const bad_dtls[] = {
-		"[]", "{\"role\": \"both\", \"fingerprints\": []}", "{\"role\": \"client\"}", "{\"fingerprints\": []}",
+		"[]",
+		"{\"role\": \"both\", \"fingerprints\": []}",
+		"{\"role\": \"client\"}",
+		"{\"fingerprints\": []}",
 		"{\"fingerprints\": [{\"algorithm\": \"md5\", \"value\": \"AB\"}]}",
 		"{\"fingerprints\": [{\"algorithm\": \"sha-256\", \"value\": \"AB:CD\"}]}",
 		"{\"fingerprints\": [{\"algorithm\": \"sha-256\"}]}",
