@@ -121,10 +121,23 @@ void pc_take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 		for (size_t f = 0; f < m->n_formats; f++)
 			if (m->formats[f].codec == PARLEY_SDP_CODEC_RTX && m->formats[f].pt >= 0 && m->formats[f].apt >= 0)
 				s->remote_pt_rtx_apt[m->formats[f].pt] = m->formats[f].apt;
-		/* SSRCs the peer announced (primary ones; FID partners as RTX). */
+		/* rids the peer sends; SSRCs it announced (primary ones; FID
+		 * partners as RTX). A stream kept with the same rids and no SSRC
+		 * announced keeps those learnt from its packets' mid/rid
+		 * extensions: a browser stops sending those extensions once its
+		 * SSRCs are acknowledged, so a renegotiation must not forget them. */
+		char rids[PC_MAX_SSRCS][16] = { { 0 } };
+		size_t n_rids = 0;
+		for (size_t r = 0; r < m->n_rids && n_rids < PC_MAX_SSRCS; r++)
+			if (m->rids[r].send)
+				g_strlcpy(rids[n_rids++], m->rids[r].id, sizeof(rids[0]));
+		bool same_rids = n_rids == s->n_rids && !memcmp(rids, s->rids, n_rids * sizeof(rids[0]));
+		bool keep_learnt = m->n_ssrcs == 0 && same_rids;
 		size_t n = 0;
-		memset(s->remote_ssrc, 0, sizeof(s->remote_ssrc));
-		memset(s->remote_rtx_ssrc, 0, sizeof(s->remote_rtx_ssrc));
+		if (!keep_learnt) {
+			memset(s->remote_ssrc, 0, sizeof(s->remote_ssrc));
+			memset(s->remote_rtx_ssrc, 0, sizeof(s->remote_rtx_ssrc));
+		}
 		for (size_t k = 0; k < m->n_ssrcs && n < PC_MAX_SSRCS; k++) {
 			uint32_t ssrc = m->ssrcs[k].ssrc;
 			if (is_fid_secondary(m, ssrc))
@@ -133,10 +146,8 @@ void pc_take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 			s->remote_rtx_ssrc[n] = fid_partner(m, ssrc);
 			n++;
 		}
-		s->n_rids = 0;
-		for (size_t r = 0; r < m->n_rids && s->n_rids < PC_MAX_SSRCS; r++)
-			if (m->rids[r].send)
-				g_strlcpy(s->rids[s->n_rids++], m->rids[r].id, sizeof(s->rids[0]));
+		memcpy(s->rids, rids, sizeof(rids));
+		s->n_rids = n_rids;
 		if (!s->history && s->active)
 			s->history = parley_rtp_history_new_for(s->video, pc->settings.nack_buffer_ms ?
 			                                         pc->settings.nack_buffer_ms : 1000, 0);

@@ -8,7 +8,8 @@
  * stream. ICE and DTLS connect; the client's video reaches the server's
  * incoming_rtp on the declared stream (its mindex, mid and SSRC); the
  * server's declared outgoing audio reaches the client with the SSRC the
- * server announced; pause, close, slot reuse, ICE restart and the
+ * server announced; simulcast layers known by rid only, kept across a
+ * renegotiation; pause, close, slot reuse, ICE restart and the
  * refusals of a transport that is not ICE-lite or already connected.
  */
 #include <stdarg.h>
@@ -39,6 +40,30 @@ typedef struct fixture {
 	end e[2]; /* 0: the client (SDP), 1: the server (parameters) */
 } fixture;
 
+/* The simulcast layer the core gave each SSRC's last packet. */
+typedef struct layer_seen {
+	uint32_t ssrc;
+	int layer;
+} layer_seen;
+static layer_seen layers[4];
+
+static void note_layer(uint32_t ssrc, int layer)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(layers); i++)
+		if (layers[i].ssrc == ssrc || !layers[i].ssrc) {
+			layers[i] = (layer_seen){ ssrc, layer };
+			return;
+		}
+}
+
+static int layer_of(uint32_t ssrc)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(layers); i++)
+		if (layers[i].ssrc == ssrc)
+			return layers[i].layer;
+	return -1;
+}
+
 static void cb_up(void *u)
 {
 	((end *)u)->up = true;
@@ -57,6 +82,7 @@ static void cb_rtp(void *u, parley_rtp_packet *p)
 	e->last_mindex = p->mindex;
 	e->last_video = p->video;
 	e->last_ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 | (uint32_t)b[10] << 8 | b[11];
+	note_layer(e->last_ssrc, p->simulcast_layer);
 }
 
 static const parley_pc_callbacks callbacks = { .webrtc_up = cb_up, .failed = cb_failed, .incoming_rtp = cb_rtp };
@@ -396,6 +422,97 @@ static void media_both_ways(void **state)
 	json_decref(transport);
 }
 
+/* One VP8 packet of `ssrc`, with the mid (id 1) and rid (id 2) extensions
+ * when `rid` is set, sent by the client on m-line 0. */
+static int send_layer(fixture *f, uint32_t ssrc, const char *rid, uint16_t seq)
+{
+	uint8_t packet[120] = { rid ? 0x90 : 0x80, 96, (uint8_t)(seq >> 8), (uint8_t)seq };
+	packet[8] = (uint8_t)(ssrc >> 24);
+	packet[9] = (uint8_t)(ssrc >> 16);
+	packet[10] = (uint8_t)(ssrc >> 8);
+	packet[11] = (uint8_t)ssrc;
+	if (rid) {
+		/* one-byte header: mid "0" (id 1), rid (id 2), padded to 8 bytes */
+		const uint8_t ext[] = { 0xbe, 0xde, 0x00, 0x02, 0x10, '0', 0x21, (uint8_t)rid[0], (uint8_t)rid[1],
+			                0,    0,    0 };
+		memcpy(packet + 12, ext, sizeof(ext));
+	}
+	parley_rtp_packet p = { .buffer = (char *)packet, .length = 100, .mindex = 0, .video = true };
+	int rc = parley_pc_relay_rtp(f->e[0].pc, &p);
+	spin(f, 10);
+	return rc;
+}
+
+static void simulcast_by_rid(void **state)
+{
+	fixture *f = *state;
+	end *client = &f->e[0], *server = &f->e[1];
+	memset(layers, 0, sizeof(layers));
+	char err[512] = "";
+	json_t *transport = NULL;
+	assert_int_equal(parley_params_open(server->pc, &transport, err, sizeof(err)), 0);
+	/* the client announces no SSRC: its layers are known by rid */
+	json_t *description = parse(
+		"{\"media\": [{\"mid\": \"0\", \"kind\": \"video\", \"direction\": \"sendonly\", \"codec\": \"vp8\", \"pt\": 96,"
+		" \"extensions\": [{\"id\": 1, \"uri\": \"urn:ietf:params:rtp-hdrext:sdes:mid\"}, {\"id\": 2, \"uri\":"
+		" \"urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\"}]}]}");
+	char *plugin = parley_pc_helper_sdp_offer(description, err, sizeof(err));
+	json_decref(description);
+	char *offer = parley_pc_local_description(client->pc, true, plugin, false, err, sizeof(err));
+	assert_non_null(offer);
+	json_t *dtls = client_dtls(offer);
+	assert_int_equal(parley_params_connect(server->pc, dtls, err, sizeof(err)), 0);
+	json_t *produced = parse(
+		"{\"mid\": \"0\", \"codecs\": [{\"mimeType\": \"video/VP8\", \"payloadType\": 96, \"clockRate\": 90000}],"
+		" \"headerExtensions\": [{\"uri\": \"urn:ietf:params:rtp-hdrext:sdes:mid\", \"id\": 1}, {\"uri\":"
+		" \"urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\", \"id\": 2}],"
+		" \"encodings\": [{\"rid\": \"lo\"}, {\"rid\": \"hi\", \"scalabilityMode\": \"L1T3\"}]}");
+	int mindex = -1;
+	assert_int_equal(parley_params_receive(server->pc, "video", produced, &mindex, err, sizeof(err)), 0);
+	GString *answer = g_string_new("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=ice-lite\r\n"
+	                               "a=group:BUNDLE 0\r\n");
+	put_media(answer, transport, "video", produced, "recvonly");
+	assert_int_equal(parley_pc_set_remote_description(client->pc, false, answer->str, err, sizeof(err)), 0);
+	for (int i = 0; i < 80 && !(client->up && server->up); i++)
+		spin(f, 100);
+	assert_true(client->up && server->up);
+
+	/* each SSRC is learnt from its rid: its simulcast layer is the encoding's rank */
+	uint16_t seq = 0;
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(send_layer(f, 7000, "hi", seq), 0);
+		assert_int_equal(send_layer(f, 8000, "lo", seq++), 0);
+	}
+	spin(f, 100);
+	assert_true(server->rtp_in >= 15);
+	assert_int_equal(layer_of(7000), 1);
+	assert_int_equal(layer_of(8000), 0);
+
+	/* another stream declared renegotiates; the learnt layers stay, so
+	 * packets without the extensions still arrive on their layer */
+	json_t *options = parse(consumer_caps), *consumer = NULL;
+	assert_int_equal(parley_params_send(server->pc, options, &consumer, err, sizeof(err)), 0);
+	memset(layers, 0, sizeof(layers));
+	unsigned before = server->rtp_in;
+	for (int i = 0; i < 10; i++) {
+		send_layer(f, 7000, NULL, seq);
+		send_layer(f, 8000, NULL, seq++);
+	}
+	spin(f, 100);
+	assert_true(server->rtp_in >= before + 15);
+	assert_int_equal(server->last_mindex, 0);
+	assert_int_equal(layer_of(7000), 1);
+	assert_int_equal(layer_of(8000), 0);
+	json_decref(consumer);
+	json_decref(options);
+	g_string_free(answer, TRUE);
+	json_decref(produced);
+	json_decref(dtls);
+	g_free(offer);
+	g_free(plugin);
+	json_decref(transport);
+}
+
 static void refusals(void **state)
 {
 	fixture *f = *state;
@@ -464,6 +581,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(media_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(simulcast_by_rid, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusals, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
