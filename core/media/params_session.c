@@ -239,6 +239,31 @@ static bool mid_in_use(const params_session *ps, const char *mid)
 	return false;
 }
 
+/* True when an SSRC of `json` encodings (ssrc or rtx.ssrc) is `ssrc`. */
+static bool encodings_use(json_t *encodings, uint32_t ssrc)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach (encodings, i, e)
+		if (json_integer_value(json_object_get(e, "ssrc")) == ssrc ||
+		    json_integer_value(json_object_get(json_object_get(e, "rtx"), "ssrc")) == ssrc)
+			return true;
+	return false;
+}
+
+/* An SSRC of m that another open stream the peer sends declared, or 0. */
+static uint32_t ssrc_in_use(const params_session *ps, const parley_sdp_media *m)
+{
+	for (size_t k = 0; k < m->n_ssrcs; k++)
+		for (size_t i = 0; i < ps->n_streams; i++) {
+			const params_stream *s = &ps->streams[i];
+			if (!s->closed && !s->sending &&
+			    encodings_use(json_object_get(s->rtp, "encodings"), m->ssrcs[k].ssrc))
+				return m->ssrcs[k].ssrc;
+		}
+	return 0;
+}
+
 /* A free slot (the first closed one, else a new one), or -1. */
 static int free_slot(params_session *ps)
 {
@@ -298,6 +323,10 @@ int parley_params_receive(parley_pc *pc, const char *kind, json_t *rtp, int *min
 	           : fail(err, err_size, PARLEY_PC_ERR_LIMIT, "out of memory");
 	if (!rc)
 		rc = parley_params_caps_accept(m, err, err_size);
+	uint32_t clash = rc ? 0 : ssrc_in_use(ps, m);
+	if (clash)
+		rc = fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		          "rtpParameters.encodings: SSRC %" PRIu32 " is another stream's on this transport", clash);
 	if (!rc && mid_in_use(ps, m->mid))
 		rc = fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.mid: \"%s\" is in use on this transport",
 		          m->mid);

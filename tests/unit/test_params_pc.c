@@ -325,10 +325,16 @@ static void connect_both(fixture *f, json_t **transport_out, json_t **consumer)
 	int mindex = -1;
 	assert_int_equal(parley_params_receive(server->pc, "video", produced, &mindex, err, sizeof(err)), 0);
 	assert_int_equal(mindex, 0);
-	/* the same mid again is refused, and leaves the pc as it was */
+	/* the same SSRC or mid again is refused, and leaves the pc as it was */
 	assert_int_equal(parley_params_receive(server->pc, "video", produced, &mindex, err, sizeof(err)),
 	                 PARLEY_PC_ERR_INVALID);
+	assert_non_null(strstr(err, "SSRC 4444 is another stream's"));
+	json_t *moved = json_deep_copy(produced);
+	json_object_set_new(moved, "encodings", parse("[{\"ssrc\": 5555}]"));
+	assert_int_equal(parley_params_receive(server->pc, "video", moved, &mindex, err, sizeof(err)),
+	                 PARLEY_PC_ERR_INVALID);
 	assert_non_null(strstr(err, "\"0\" is in use"));
+	json_decref(moved);
 	json_t *options = parse(consumer_caps);
 	assert_int_equal(parley_params_send(server->pc, options, consumer, err, sizeof(err)), 0);
 	json_decref(options);
