@@ -91,6 +91,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 	parley_sessions_destroy_all(PARLEY_SESSION_END_REQUEST);
+	parley_conn_unref(f->conn);
 	parley_loops_stop();
 	parley_webrtc_stop();
 	g_free(f);
