@@ -72,7 +72,8 @@ json_t *parley_params_capabilities(void);
 int parley_params_caps_accept(const parley_sdp_media *m, char *err, size_t err_size);
 /* Fills m (type audio or video) with what we send to a consumer: the first
  * capability codec of that type that `consumer` (its rtpCapabilities,
- * borrowed) supports — among `wanted` mimeTypes when it is an array — with
+ * borrowed) supports — among `wanted` (mimeTypes or {mimeType, parameters},
+ * H264 then matched by packetization-mode and profile) when it is an array — with
  * its RTX when the consumer has video/rtx, our payload types, the rtcp-fb
  * both support, and the header extensions both support with our ids. */
 int parley_params_caps_fill_send(json_t *consumer, json_t *wanted, parley_sdp *sdp, parley_sdp_media *m, char *err,

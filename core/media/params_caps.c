@@ -149,6 +149,16 @@ static int integer_of(json_t *v, int base)
 	return s && *s && end && !*end ? (int)n : -1;
 }
 
+/* True when a codec's parameters (a consumer's or a producer's) name c's
+ * H264 packetization-mode and profile (absent: mode 0, baseline). */
+static bool h264_parameters_match(json_t *parameters, const caps_codec *c)
+{
+	int mode = integer_of(json_object_get(parameters, "packetization-mode"), 10);
+	int level_id = integer_of(json_object_get(parameters, "profile-level-id"), 16);
+	return (mode < 0 ? 0 : mode) == c->h264_mode &&
+	       (level_id < 0 ? 0x42 : (level_id >> 16) & 0xff) == (int)c->h264_profile;
+}
+
 /* The consumer's codec entry matching c, or NULL. */
 static json_t *consumer_codec(json_t *codecs, const caps_codec *c)
 {
@@ -164,14 +174,8 @@ static json_t *consumer_codec(json_t *codecs, const caps_codec *c)
 			continue;
 		if (c->channels && (channels ? integer_of(channels, 10) : 1) != (int)c->channels)
 			continue;
-		if (c->h264_mode >= 0) {
-			json_t *parameters = json_object_get(entry, "parameters");
-			int mode = integer_of(json_object_get(parameters, "packetization-mode"), 10);
-			int level_id = integer_of(json_object_get(parameters, "profile-level-id"), 16);
-			if ((mode < 0 ? 0 : mode) != c->h264_mode ||
-			    (level_id < 0 ? 0x42 : (level_id >> 16) & 0xff) != (int)c->h264_profile)
-				continue;
-		}
+		if (c->h264_mode >= 0 && !h264_parameters_match(json_object_get(entry, "parameters"), c))
+			continue;
 		return entry;
 	}
 	return NULL;
@@ -206,6 +210,8 @@ static bool consumer_has_rtx(json_t *codecs)
 	return false;
 }
 
+/* wanted: mimeTypes, or codecs {mimeType, parameters} (a producer's: an
+ * H264 one picks the capability of its packetization-mode and profile). */
 static bool is_wanted(json_t *wanted, const caps_codec *c)
 {
 	if (!json_is_array(wanted))
@@ -213,10 +219,15 @@ static bool is_wanted(json_t *wanted, const caps_codec *c)
 	char mime[32];
 	snprintf(mime, sizeof(mime), "%s/%s", kind_name(c->type), c->name);
 	size_t i;
-	json_t *name;
-	json_array_foreach (wanted, i, name)
-		if (json_is_string(name) && !g_ascii_strcasecmp(json_string_value(name), mime))
+	json_t *entry;
+	json_array_foreach (wanted, i, entry) {
+		json_t *name = json_is_object(entry) ? json_object_get(entry, "mimeType") : entry;
+		if (!json_is_string(name) || g_ascii_strcasecmp(json_string_value(name), mime))
+			continue;
+		if (c->h264_mode < 0 || !json_is_object(entry) ||
+		    h264_parameters_match(json_object_get(entry, "parameters"), c))
 			return true;
+	}
 	return false;
 }
 

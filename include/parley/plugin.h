@@ -260,8 +260,10 @@ typedef struct parley_plugin_core {
 	int (*params_receive)(parley_plugin_session *session, const char *kind, json_t *rtp_parameters, int *mindex,
 	                      parley_plugin_error *error);
 	/* params_send: declares one stream we send (a mediasoup consumer):
-	 * options {kind, rtpCapabilities (the client's), codecs?: [mimeType,
-	 * ...] (limit the choice, e.g. to the producer's codec), cname?,
+	 * options {kind, rtpCapabilities (the client's), codecs?: [mimeType or
+	 * {mimeType, parameters}, ...] (limit the choice, e.g. to the
+	 * producer's codec: with its parameters, an H264 one picks the
+	 * capability of the same packetization-mode and profile), cname?,
 	 * paused?}. The codec is the first of params_rtp_capabilities of that
 	 * kind the client supports, with its RTX when the client has
 	 * video/rtx, and the header extensions both support. Returns {mindex,

@@ -361,6 +361,23 @@ static void consumer_gets_a_common_codec(void **state)
 	parley_sdp_free(sdp);
 	json_decref(wanted);
 
+	/* a producer's H264 codec picks its own profile, which the consumer has too */
+	json_t *both = parse(
+		"{\"codecs\": [{\"mimeType\": \"video/H264\", \"clockRate\": 90000, \"parameters\":"
+		" {\"packetization-mode\": 1, \"profile-level-id\": \"42e01f\"}}, {\"mimeType\": \"video/H264\","
+		" \"clockRate\": 90000, \"parameters\": {\"packetization-mode\": 1, \"profile-level-id\":"
+		" \"4d0032\"}}]}");
+	wanted = parse("[{\"mimeType\": \"video/H264\", \"parameters\": {\"packetization-mode\": 1,"
+	               " \"profile-level-id\": \"4d001f\"}}]");
+	sdp = parley_sdp_new(NULL);
+	m = parley_sdp_add_media(sdp, PARLEY_SDP_MEDIA_VIDEO, "UDP/TLS/RTP/SAVPF");
+	assert_int_equal(parley_params_caps_fill_send(both, wanted, sdp, m, err, sizeof(err)), 0);
+	assert_int_equal(m->formats[0].pt, 107);
+	assert_int_equal(m->n_formats, 1); /* no video/rtx in its capabilities */
+	parley_sdp_free(sdp);
+	json_decref(wanted);
+	json_decref(both);
+
 	/* nothing in common */
 	wanted = parse("[\"video/VP9\"]");
 	sdp = parley_sdp_new(NULL);
