@@ -407,7 +407,7 @@ int parley_params_send(parley_pc *pc, json_t *options, json_t **out, char *err, 
 	int mindex = -1;
 	rc = declare(pc, ps, &stream, &mindex, err, err_size);
 	if (!rc)
-		*out = json_pack("{si sO}", "mindex", mindex, "rtpParameters", ps->streams[mindex].rtp);
+		*out = json_pack("{si so}", "mindex", mindex, "rtpParameters", json_deep_copy(ps->streams[mindex].rtp));
 	return rc;
 }
 

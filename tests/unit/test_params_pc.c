@@ -391,6 +391,10 @@ static void media_both_ways(void **state)
 	assert_int_equal(client->last_mindex, 1);
 	assert_int_equal(client->last_ssrc, ssrc);
 
+	/* what params_send returned is the caller's: changing it changes nothing here */
+	json_object_set_new(json_object_get(consumer, "rtpParameters"), "codecs", json_integer(5));
+	rtp = NULL;
+
 	/* paused, the outgoing stream sends nothing; resumed, it sends again */
 	char err[512] = "";
 	assert_int_equal(parley_params_pause(server->pc, 1, true, err, sizeof(err)), 0);
