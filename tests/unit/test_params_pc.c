@@ -8,7 +8,10 @@
  * stream. ICE and DTLS connect; the client's video reaches the server's
  * incoming_rtp on the declared stream (its mindex, mid and SSRC); the
  * server's declared outgoing audio reaches the client with the SSRC the
- * server announced; simulcast layers known by rid only, kept across a
+ * server announced; the receive-transport flow (the client answers an
+ * offer built from the server's consumers and is the DTLS server: role
+ * "server" makes the server the DTLS client); simulcast layers known by
+ * rid only, kept across a
  * renegotiation; pause, close, slot reuse, ICE restart and the
  * refusals of a transport that is not ICE-lite or already connected.
  */
@@ -200,7 +203,11 @@ static void put_codecs(GString *sdp, json_t *rtp)
 	}
 }
 
-static void put_media(GString *sdp, json_t *transport, const char *kind, json_t *rtp, const char *direction)
+/* One m-line of a description of the server: `setup` is passive in the
+ * answer to the client's offer (send transport), actpass in an offer the
+ * client answers (receive transport), as mediasoup-client writes them. */
+static void put_media(GString *sdp, json_t *transport, const char *kind, json_t *rtp, const char *direction,
+                      const char *setup)
 {
 	json_t *ice = json_object_get(transport, "iceParameters");
 	json_t *fp = json_array_get(json_object_get(json_object_get(transport, "dtlsParameters"), "fingerprints"), 0);
@@ -211,11 +218,11 @@ static void put_media(GString *sdp, json_t *transport, const char *kind, json_t 
 		g_string_append_printf(sdp, " %d", (int)json_integer_value(json_object_get(c, "payloadType")));
 	g_string_append_printf(sdp, "\r\nc=IN IP4 127.0.0.1\r\na=mid:%s\r\na=%s\r\n",
 	                       json_string_value(json_object_get(rtp, "mid")), direction);
-	g_string_append_printf(sdp, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:%s %s\r\na=setup:passive\r\n",
+	g_string_append_printf(sdp, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:%s %s\r\na=setup:%s\r\n",
 	                       json_string_value(json_object_get(ice, "usernameFragment")),
 	                       json_string_value(json_object_get(ice, "password")),
 	                       json_string_value(json_object_get(fp, "algorithm")),
-	                       json_string_value(json_object_get(fp, "value")));
+	                       json_string_value(json_object_get(fp, "value")), setup);
 	g_string_append(sdp, "a=rtcp-mux\r\na=rtcp-rsize\r\n");
 	put_codecs(sdp, rtp);
 	json_array_foreach (json_object_get(rtp, "headerExtensions"), i, c)
@@ -350,8 +357,8 @@ static void connect_both(fixture *f, json_t **transport_out, json_t **consumer)
 
 	GString *answer = g_string_new("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=ice-lite\r\n"
 	                               "a=group:BUNDLE 0 1\r\n");
-	put_media(answer, transport, "video", produced, "recvonly");
-	put_media(answer, transport, "audio", rtp, "sendonly");
+	put_media(answer, transport, "video", produced, "recvonly", "passive");
+	put_media(answer, transport, "audio", rtp, "sendonly", "passive");
 	assert_int_equal(parley_pc_set_remote_description(client->pc, false, answer->str, err, sizeof(err)), 0);
 	g_string_free(answer, TRUE);
 	json_decref(produced);
@@ -481,7 +488,7 @@ static void simulcast_by_rid(void **state)
 	assert_int_equal(parley_params_receive(server->pc, "video", produced, &mindex, err, sizeof(err)), 0);
 	GString *answer = g_string_new("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=ice-lite\r\n"
 	                               "a=group:BUNDLE 0\r\n");
-	put_media(answer, transport, "video", produced, "recvonly");
+	put_media(answer, transport, "video", produced, "recvonly", "passive");
 	assert_int_equal(parley_pc_set_remote_description(client->pc, false, answer->str, err, sizeof(err)), 0);
 	for (int i = 0; i < 80 && !(client->up && server->up); i++)
 		spin(f, 100);
@@ -520,6 +527,79 @@ static void simulcast_by_rid(void **state)
 	json_decref(dtls);
 	g_free(offer);
 	g_free(plugin);
+	json_decref(transport);
+}
+
+/* The client's fingerprint in a description it wrote. */
+static json_t *dtls_of(const char *sdp, const char *role)
+{
+	json_t *dtls = client_dtls(sdp);
+	json_object_set_new(dtls, "role", json_string(role));
+	return dtls;
+}
+
+static const char consumer_video_caps[] =
+	"{\"kind\": \"video\", \"rtpCapabilities\": {\"codecs\": [{\"kind\": \"video\", \"mimeType\": \"video/VP8\","
+	" \"clockRate\": 90000, \"rtcpFeedback\": [{\"type\": \"nack\"}, {\"type\": \"nack\", \"parameter\": \"pli\"}]},"
+	" {\"kind\": \"video\", \"mimeType\": \"video/rtx\", \"clockRate\": 90000}], \"headerExtensions\": [{\"kind\":"
+	" \"video\", \"uri\": \"urn:ietf:params:rtp-hdrext:sdes:mid\", \"preferredId\": 1}]}}";
+
+/* mediasoup-client's receive transport: the client answers an offer built
+ * from the server's parameters (consumers only), takes the DTLS server
+ * side, and says role "server": the server is the DTLS client. */
+static void receive_transport_server_offers(void **state)
+{
+	fixture *f = *state;
+	end *client = &f->e[0], *server = &f->e[1];
+	char err[512] = "";
+	json_t *transport = NULL, *audio = NULL, *video = NULL;
+	assert_int_equal(parley_params_open(server->pc, &transport, err, sizeof(err)), 0);
+	json_t *options = parse(consumer_caps);
+	assert_int_equal(parley_params_send(server->pc, options, &audio, err, sizeof(err)), 0);
+	json_decref(options);
+	options = parse(consumer_video_caps);
+	assert_int_equal(parley_params_send(server->pc, options, &video, err, sizeof(err)), 0);
+	json_decref(options);
+	json_t *audio_rtp = json_object_get(audio, "rtpParameters"),
+	       *video_rtp = json_object_get(video, "rtpParameters");
+	assert_string_equal(json_string_value(json_object_get(video_rtp, "mid")), "1");
+	assert_int_equal(json_array_size(json_object_get(video_rtp, "codecs")), 2);
+
+	GString *offer = g_string_new("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=ice-lite\r\n"
+	                              "a=group:BUNDLE 0 1\r\n");
+	put_media(offer, transport, "audio", audio_rtp, "sendonly", "actpass");
+	put_media(offer, transport, "video", video_rtp, "sendonly", "actpass");
+	assert_int_equal(parley_pc_set_remote_description(client->pc, true, offer->str, err, sizeof(err)), 0);
+	char *plugin = parley_pc_helper_sdp_answer(offer->str, NULL, err, sizeof(err));
+	assert_non_null(plugin);
+	char *answer = parley_pc_local_description(client->pc, false, plugin, false, err, sizeof(err));
+	assert_non_null(answer);
+	assert_non_null(strstr(answer, "a=setup:passive"));
+	json_t *dtls = dtls_of(answer, "server");
+	assert_int_equal(parley_params_connect(server->pc, dtls, err, sizeof(err)), 0);
+	for (int i = 0; i < 80 && !(client->up && server->up); i++)
+		spin(f, 100);
+	assert_true(client->up && server->up);
+	json_t *info = parley_pc_info(server->pc);
+	assert_string_equal(json_string_value(json_object_get(info, "dtls-role")), "client");
+	json_decref(info);
+
+	json_t *video_encoding = json_array_get(json_object_get(video_rtp, "encodings"), 0);
+	assert_int_equal(send_rtp(f, server, 1, 101, true, 15), 15);
+	assert_true(client->rtp_in >= 10);
+	assert_int_equal(client->last_mindex, 1);
+	assert_int_equal(client->last_ssrc, (uint32_t)json_integer_value(json_object_get(video_encoding, "ssrc")));
+	unsigned before = client->rtp_in;
+	assert_int_equal(send_rtp(f, server, 0, 100, false, 15), 15);
+	assert_true(client->rtp_in >= before + 10);
+	assert_int_equal(client->last_mindex, 0);
+	assert_false(client->failed || server->failed);
+	json_decref(dtls);
+	g_free(answer);
+	g_free(plugin);
+	g_string_free(offer, TRUE);
+	json_decref(video);
+	json_decref(audio);
 	json_decref(transport);
 }
 
@@ -592,6 +672,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(media_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(simulcast_by_rid, setup, teardown),
+		cmocka_unit_test_setup_teardown(receive_transport_server_offers, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusals, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
