@@ -33,3 +33,6 @@ tests_unit_test_session_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_auth_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_api_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_api_order_LDADD = $(CORE_TEST_LIBS)
+# The plugin table's parameters entries (webrtc_params.c) on a real handle.
+check_PROGRAMS += tests/unit/test_webrtc_params
+tests_unit_test_webrtc_params_LDADD = $(CORE_TEST_LIBS) $(NICE_LIBS) $(SRTP_LIBS)

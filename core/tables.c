@@ -21,6 +21,7 @@
 #include "session.h"
 #include "status.h"
 #include "webrtc.h"
+#include "webrtc_params.h"
 
 /* ---- shared entries ------------------------------------------------------- */
 
@@ -133,6 +134,14 @@ static const parley_plugin_core plugin_core = {
 	.sdp_answer = parley_webrtc_sdp_answer,
 	.sdp_offer = parley_webrtc_sdp_offer,
 	.sdp_summary = parley_webrtc_sdp_summary,
+	.params_create_transport = parley_webrtc_params_create_transport,
+	.params_connect_transport = parley_webrtc_params_connect_transport,
+	.params_restart_ice = parley_webrtc_params_restart_ice,
+	.params_receive = parley_webrtc_params_receive,
+	.params_send = parley_webrtc_params_send,
+	.params_pause = parley_webrtc_params_pause,
+	.params_close = parley_webrtc_params_close,
+	.params_rtp_capabilities = parley_webrtc_params_rtp_capabilities,
 };
 
 /* ---- transports ------------------------------------------------------------------ */

@@ -396,6 +396,11 @@ static void apply_pending_candidates(parley_handle *h, parley_pc *pc)
 static void run_remote(void *data)
 {
 	remote_call *call = data;
+	if (parley_pc_attachment(call->pc)) {
+		snprintf(call->err, sizeof(call->err), "this PeerConnection is described by parameters, not SDP");
+		call->rc = PARLEY_PC_ERR_STATE;
+		return;
+	}
 	call->rc = parley_pc_set_remote_description(call->pc, call->offer, call->sdp, call->err, sizeof(call->err));
 	if (call->rc == 0)
 		apply_pending_candidates(call->handle, call->pc);
@@ -415,6 +420,11 @@ int parley_webrtc_remote_jsep(parley_handle *h, json_t *jsep, char *reason, size
 	remote_call call = { .pc = pc, .handle = h, .offer = offer,
 	                     .sdp = json_string_value(json_object_get(jsep, "sdp")) };
 	parley_pc_invoke(pc, run_remote, &call);
+	if (call.rc == PARLEY_PC_ERR_STATE && parley_pc_attachment(pc)) {
+		snprintf(reason, reason_size, "%s", call.err);
+		parley_pc_unref(pc);
+		return PARLEY_ERROR_WEBRTC_STATE;
+	}
 	parley_pc_unref(pc);
 	if (call.rc == PARLEY_PC_ERR_STATE && !offer) {
 		snprintf(reason, reason_size, "Unexpected ANSWER: %s", call.err);
@@ -443,6 +453,10 @@ typedef struct local_call {
 static void run_local(void *data)
 {
 	local_call *call = data;
+	if (parley_pc_attachment(call->pc)) {
+		snprintf(call->err, sizeof(call->err), "this PeerConnection is described by parameters, not SDP");
+		return;
+	}
 	call->result = parley_pc_local_description(call->pc, call->offer, call->sdp, call->restart,
 	                                           call->err, sizeof(call->err));
 }
@@ -607,6 +621,23 @@ void parley_webrtc_add_info(parley_handle *h, json_t *info)
 		parley_pc_unref(pc);
 	}
 	json_object_set_new(info, "webrtc", call.info ? call.info : json_null());
+}
+
+parley_pc *parley_webrtc_pc(parley_handle *h, bool create, char *reason, size_t reason_size)
+{
+	if (!create) {
+		parley_pc *pc = pc_of(h);
+		if (!pc)
+			snprintf(reason, reason_size, "no PeerConnection");
+		return pc;
+	}
+	if (ensure_settings(reason, reason_size))
+		return NULL;
+	if (!media_settings.ice.lite) {
+		snprintf(reason, reason_size, "a transport without SDP needs the ICE-lite transport ([media] ice_lite = true)");
+		return NULL;
+	}
+	return pc_get_or_create(h, reason, reason_size);
 }
 
 /* ---- plugin table entries ---- */

@@ -45,6 +45,11 @@ bool parley_webrtc_hangup(parley_handle *handle, const char *reason);
  * (the pc's state, or null without a pc) to `info`. */
 void parley_webrtc_add_info(parley_handle *handle, json_t *info);
 
+/* The handle's pc (a reference the caller drops with parley_pc_unref):
+ * with `create`, made when missing (it needs [media] ice_lite: the pcs of
+ * webrtc_params.c); NULL with a reason. */
+struct parley_pc *parley_webrtc_pc(parley_handle *handle, bool create, char *reason, size_t reason_size);
+
 /* Plugin table entries. */
 int parley_webrtc_relay_rtp(parley_plugin_session *session, parley_rtp_packet *packet);
 int parley_webrtc_relay_rtcp(parley_plugin_session *session, parley_rtcp_packet *packet);

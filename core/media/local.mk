@@ -7,7 +7,7 @@ libparleymedia_la_SOURCES = \
 	core/media/rtp.h core/media/rtp.c core/media/rtp_history.c \
 	core/media/rtcp.h core/media/rtcp_util.h core/media/rtcp.c core/media/rtcp_fb.c \
 	core/media/rtcp_stats.c \
-	$(media_transport_sources) $(media_pc_sources)
+	$(media_transport_sources) $(media_pc_sources) $(media_params_sources)
 libparleymedia_la_CPPFLAGS = $(CORE_CPPFLAGS)
 libparleymedia_la_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
 libparleymedia_la_LIBADD = libparleyutil.la $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
@@ -25,3 +25,4 @@ tests_unit_test_rtcp_LDADD = $(MEDIA_TEST_LIBS)
 endif
 include core/media/transport.mk
 include core/media/pc.mk
+include core/media/params.mk

@@ -41,7 +41,7 @@ const char *parley_pc_strerror(int code)
 {
 	static const char *const names[] = {
 		[0] = "ok", [1] = "invalid SDP", [2] = "not valid in this state", [3] = "ICE failure",
-		[4] = "DTLS failure", [5] = "invalid argument",
+		[4] = "DTLS failure", [5] = "invalid argument", [6] = "missing member", [7] = "over a limit",
 	};
 	unsigned i = (unsigned)(-code);
 	return i < G_N_ELEMENTS(names) && names[i] ? names[i] : "unknown error";
@@ -99,6 +99,8 @@ static void free_on_loop(void *data)
 {
 	parley_pc *pc = data;
 	release_transport(pc);
+	if (pc->attachment_free)
+		pc->attachment_free(pc->attachment);
 	for (size_t i = 0; i < pc->n_streams; i++) {
 		pc_stream_free(pc->streams[i]);
 		g_free(pc->streams[i]);

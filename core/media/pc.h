@@ -9,7 +9,9 @@
  * demux, SRTP, RTP/RTCP in and out, NACK, stats, periodic reports),
  * pc_liveness.c (is the peer still there), pc_rewrite.c (what relay_rtp
  * changes in a packet), pc_helpers.c (the SDP helpers plugins get: answer,
- * offer, summary). The core side (one pc per handle, Janus events, plugin
+ * offer, summary), pc_params.c (a pc negotiated without SDP text: ICE-lite
+ * transport, remote DTLS parameters, stream tables from two description
+ * models; used by params*.c). The core side (one pc per handle, Janus events, plugin
  * callbacks) is core/webrtc.c, in libparleycore.
  *
  * Threading: functions marked [loop] run on the pc's context thread (use
@@ -29,6 +31,7 @@
 #include <jansson.h>
 #include <parley/common.h>
 #include "ice.h"
+#include "sdp.h"
 
 typedef enum parley_pc_error {
 	PARLEY_PC_OK = 0,
@@ -37,6 +40,8 @@ typedef enum parley_pc_error {
 	PARLEY_PC_ERR_ICE = -3,        /* the ICE agent could not be created or refused the credentials */
 	PARLEY_PC_ERR_DTLS = -4,       /* no certificate / DTLS session failure */
 	PARLEY_PC_ERR_INVALID = -5,    /* bad argument */
+	PARLEY_PC_ERR_MISSING = -6,    /* a required member is missing (parameters) */
+	PARLEY_PC_ERR_LIMIT = -7,      /* over a limit (streams, encodings, ...) */
 } parley_pc_error;
 
 typedef struct parley_pc_settings {
@@ -112,6 +117,40 @@ int parley_pc_add_remote_candidate(parley_pc *pc, const char *candidate, char *e
 void parley_pc_close(parley_pc *pc);
 bool parley_pc_is_closed(parley_pc *pc);
 bool parley_pc_has_remote(parley_pc *pc);
+
+/* ---- Negotiation without SDP text (pc_params.c) ----
+ *
+ * [loop] Creates the pc's transport as our ICE-lite one (settings.ice.lite
+ * must be set: [media] ice_lite) and gathers its host candidates. 0, or
+ * PARLEY_PC_ERR_STATE (closed, not lite, already has a transport) /
+ * PARLEY_PC_ERR_ICE with a reason. */
+int parley_pc_open_lite(parley_pc *pc, char *err, size_t err_size);
+/* [loop] Our ICE credentials and up to `max` gathered candidates
+ * ("candidate:..." lines, owned by the pc until the next restart); returns
+ * how many were written. *ufrag and *pwd are NULL without a transport. */
+size_t parley_pc_local_ice(parley_pc *pc, const char **ufrag, const char **pwd, const char **candidates,
+                           size_t max);
+/* [loop] The peer's DTLS identity: we take the client role when
+ * `we_are_client`, else the server role; `hash` is the fingerprint's
+ * algorithm ("sha-256"). DTLS starts once ICE is connected. Once only:
+ * PARLEY_PC_ERR_STATE afterwards. */
+int parley_pc_set_remote_dtls(parley_pc *pc, bool we_are_client, const char *hash, const char *fingerprint,
+                              char *err, size_t err_size);
+/* [loop] New local ICE credentials (the previous ones work until the peer
+ * uses the new ones); candidates are gathered again. */
+int parley_pc_restart_local_ice(parley_pc *pc, char *err, size_t err_size);
+/* [loop] (Re)builds the stream table from two models with as many m-lines
+ * each: `remote` says what the peer sends (its SSRCs, rids, extension ids
+ * and directions from its side), `local` what we send (our SSRCs, RTX pts).
+ * The same steps as a remote offer followed by our answer; no transport
+ * attribute is read. `local` may be changed (clashing extension ids are
+ * dropped, as for an answer). 0 or an error. */
+int parley_pc_apply_streams(parley_pc *pc, const parley_sdp *remote, parley_sdp *local, char *err,
+                            size_t err_size);
+/* [loop] What drives the pc without SDP (params*.c), freed with
+ * free_fn(data) on the pc's loop when the pc is freed; NULL when none. */
+void parley_pc_attach(parley_pc *pc, void *data, void (*free_fn)(void *data));
+void *parley_pc_attachment(parley_pc *pc);
 
 /* [any] Media out. relay_rtp rewrites the SSRC to the one we announced on
  * the m-line (when we announced one), the payload type and extension ids

@@ -156,6 +156,9 @@ struct parley_pc {
 	gint64 last_heard_us;        /* when `heard` last moved (or nothing was expected) */
 	bool disconnected;
 	uint64_t disconnects, recoveries, ice_restarts;
+	/* what negotiates this pc without SDP text (pc_params.c): freed with the pc on its loop */
+	void *attachment;
+	void (*attachment_free)(void *attachment);
 };
 
 /* pc.c */
@@ -164,6 +167,11 @@ void pc_count_event(parley_pc_event event);
 int pc_ensure_transport(parley_pc *pc, bool controlling, char *err, size_t err_size);
 int pc_start_dtls(parley_pc *pc, char *err, size_t err_size);
 void pc_send_datagram(parley_pc *pc, const uint8_t *data, size_t length);
+
+/* pc_sdp.c: the negotiation steps the SDP path and pc_params.c share */
+void pc_take_remote_streams(parley_pc *pc, const parley_sdp *sdp);
+void pc_take_local_streams(parley_pc *pc, const parley_sdp *sdp);
+void pc_restart_ice(parley_pc *pc);
 
 /* pc_rewrite.c */
 void pc_formats_from_sdp(const parley_sdp_media *m, pc_format *formats, size_t *n);

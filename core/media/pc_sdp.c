@@ -93,7 +93,7 @@ static pc_stream *stream_at(parley_pc *pc, size_t index, const parley_sdp_media 
 }
 
 /* Fills the remote half of each stream from the peer's description. */
-static void take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
+void pc_take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 {
 	g_mutex_lock(&pc->lock);
 	for (size_t i = 0; i < sdp->n_media && i < PC_MAX_STREAMS; i++) {
@@ -121,10 +121,23 @@ static void take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 		for (size_t f = 0; f < m->n_formats; f++)
 			if (m->formats[f].codec == PARLEY_SDP_CODEC_RTX && m->formats[f].pt >= 0 && m->formats[f].apt >= 0)
 				s->remote_pt_rtx_apt[m->formats[f].pt] = m->formats[f].apt;
-		/* SSRCs the peer announced (primary ones; FID partners as RTX). */
+		/* rids the peer sends; SSRCs it announced (primary ones; FID
+		 * partners as RTX). A stream kept with the same rids and no SSRC
+		 * announced keeps those learnt from its packets' mid/rid
+		 * extensions: a browser stops sending those extensions once its
+		 * SSRCs are acknowledged, so a renegotiation must not forget them. */
+		char rids[PC_MAX_SSRCS][16] = { { 0 } };
+		size_t n_rids = 0;
+		for (size_t r = 0; r < m->n_rids && n_rids < PC_MAX_SSRCS; r++)
+			if (m->rids[r].send)
+				g_strlcpy(rids[n_rids++], m->rids[r].id, sizeof(rids[0]));
+		bool same_rids = n_rids == s->n_rids && !memcmp(rids, s->rids, n_rids * sizeof(rids[0]));
+		bool keep_learnt = m->n_ssrcs == 0 && same_rids;
 		size_t n = 0;
-		memset(s->remote_ssrc, 0, sizeof(s->remote_ssrc));
-		memset(s->remote_rtx_ssrc, 0, sizeof(s->remote_rtx_ssrc));
+		if (!keep_learnt) {
+			memset(s->remote_ssrc, 0, sizeof(s->remote_ssrc));
+			memset(s->remote_rtx_ssrc, 0, sizeof(s->remote_rtx_ssrc));
+		}
 		for (size_t k = 0; k < m->n_ssrcs && n < PC_MAX_SSRCS; k++) {
 			uint32_t ssrc = m->ssrcs[k].ssrc;
 			if (is_fid_secondary(m, ssrc))
@@ -133,10 +146,8 @@ static void take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 			s->remote_rtx_ssrc[n] = fid_partner(m, ssrc);
 			n++;
 		}
-		s->n_rids = 0;
-		for (size_t r = 0; r < m->n_rids && s->n_rids < PC_MAX_SSRCS; r++)
-			if (m->rids[r].send)
-				g_strlcpy(s->rids[s->n_rids++], m->rids[r].id, sizeof(s->rids[0]));
+		memcpy(s->rids, rids, sizeof(rids));
+		s->n_rids = n_rids;
 		if (!s->history && s->active)
 			s->history = parley_rtp_history_new_for(s->video, pc->settings.nack_buffer_ms ?
 			                                         pc->settings.nack_buffer_ms : 1000, 0);
@@ -146,7 +157,7 @@ static void take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 
 /* New local ICE credentials: candidates are gathered again and go out
  * with the next description we send. */
-static void restart_ice(parley_pc *pc)
+void pc_restart_ice(parley_pc *pc)
 {
 	for (size_t i = 0; i < pc->n_local_candidates; i++)
 		g_free(pc->local_candidates[i]);
@@ -201,7 +212,7 @@ static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offe
 	if (rc)
 		return rc;
 	if (restart && offer)
-		restart_ice(pc);   /* the peer restarts ICE: new credentials of ours too */
+		pc_restart_ice(pc);   /* the peer restarts ICE: new credentials of ours too */
 	set_string(&pc->remote_ufrag, ufrag);
 	set_string(&pc->remote_pwd, pwd);
 	if (pc->ice_ops->set_remote_credentials(pc->ice, ufrag, pwd) != 0)
@@ -274,7 +285,7 @@ int parley_pc_set_remote_description(parley_pc *pc, bool offer, const char *text
 	if (!rc)
 		rc = take_remote_transport(pc, sdp, offer, err, err_size);
 	if (!rc) {
-		take_remote_streams(pc, sdp);
+		pc_take_remote_streams(pc, sdp);
 		pc->have_remote = true;
 		if (!offer)
 			pc->offerer = false;
@@ -328,7 +339,7 @@ static void wait_for_gathering(parley_pc *pc)
 }
 
 /* Our SSRCs and RTX pts per m-line, for relay_rtp and NACK answers. */
-static void take_local_streams(parley_pc *pc, const parley_sdp *sdp)
+void pc_take_local_streams(parley_pc *pc, const parley_sdp *sdp)
 {
 	g_mutex_lock(&pc->lock);
 	for (size_t i = 0; i < sdp->n_media && i < PC_MAX_STREAMS; i++) {
@@ -447,7 +458,7 @@ char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, b
 			return NULL;
 		}
 		if (ice_restart && pc->have_remote)
-			restart_ice(pc);
+			pc_restart_ice(pc);
 	}
 	wait_for_gathering(pc);
 	char *result = NULL;
@@ -455,7 +466,7 @@ char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, b
 	if (merge_transport(pc, sdp, offer) < 0) {
 		snprintf(err, err_size, "out of memory or an SDP limit reached while merging");
 	} else {
-		take_local_streams(pc, sdp);
+		pc_take_local_streams(pc, sdp);
 		size_t len = 0;
 		char *written = parley_sdp_write(sdp, &len);
 		result = written ? g_strndup(written, len) : NULL;

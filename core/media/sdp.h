@@ -299,6 +299,8 @@ int parley_sdp_add_extmap(parley_sdp *sdp, parley_sdp_media *m, uint16_t id, con
 int parley_sdp_add_ssrc(parley_sdp *sdp, parley_sdp_media *m, uint32_t ssrc, const char *cname, const char *msid);
 int parley_sdp_add_ssrc_group(parley_sdp *sdp, parley_sdp_media *m, const char *semantics,
 	const uint32_t *ssrcs, size_t n);
+/* a=rid:<id> send|recv (no restrictions). */
+int parley_sdp_add_rid(parley_sdp *sdp, parley_sdp_media *m, const char *id, bool send);
 int parley_sdp_add_candidate(parley_sdp *sdp, parley_sdp_media *m, const parley_sdp_candidate *c);
 int parley_sdp_add_group(parley_sdp *sdp, const char *semantics, const char *const *mids, size_t n);
 int parley_sdp_add_attr(parley_sdp *sdp, parley_sdp_media *m, const char *name, const char *value);

@@ -423,6 +423,17 @@ int parley_sdp_add_ssrc_group(parley_sdp *sdp, parley_sdp_media *m, const char *
 	return parley_sdp_set_string(&g->semantics, semantics);
 }
 
+int parley_sdp_add_rid(parley_sdp *sdp, parley_sdp_media *m, const char *id, bool send)
+{
+	if (!id || !*id)
+		return -1;
+	parley_sdp_rid *r = sdp_push((void **)&m->rids, &m->n_rids, sizeof(*r), sdp->limits.max_rids);
+	if (!r)
+		return -1;
+	r->send = send;
+	return parley_sdp_set_string(&r->id, id);
+}
+
 int parley_sdp_add_candidate(parley_sdp *sdp, parley_sdp_media *m, const parley_sdp_candidate *c)
 {
 	if (!c || !c->foundation || !c->transport || !c->address || !c->type)

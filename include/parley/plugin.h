@@ -27,7 +27,9 @@
  * Versioning: fields are only ever appended. A newer core loads an older
  * plugin (it reads struct_size and treats missing callbacks as NULL:
  * PARLEY_PLUGIN_FIELD below); a plugin whose api_version differs in the
- * major number is refused.
+ * major number is refused. The same holds for the core table: a plugin
+ * loaded by an older core finds its struct_size smaller and checks a field
+ * it needs with PARLEY_PLUGIN_CORE_HAS before calling it.
  */
 #ifndef PARLEY_PLUGIN_H
 #define PARLEY_PLUGIN_H
@@ -202,7 +204,99 @@ typedef struct parley_plugin_core {
 	 * {uri: id}}], "ice_ufrag"} or {"error": text}; a new reference, NULL
 	 * when `sdp` is NULL. */
 	json_t *(*sdp_summary)(const char *sdp);
+
+	/* Appended: PeerConnections described by parameters, without SDP
+	 * (mediasoup's shapes: a mediasoup-client app's transport is one
+	 * handle). The core reads nothing new from older plugins; a plugin
+	 * checks that the core it runs in has them with
+	 * PARLEY_PLUGIN_CORE_HAS(core, params_create_transport) (an older core
+	 * has a smaller struct_size). api_version is unchanged: nothing before
+	 * moved.
+	 *
+	 * The handle's PeerConnection uses the ICE-lite transport ([media]
+	 * ice_lite = true, one UDP port): the client never sends ICE
+	 * credentials. Once connected, media flows exactly as on the SDP path:
+	 * incoming_rtp with packet->mindex, relay_rtp to a declared outgoing
+	 * stream's mindex (SSRC, payload type and header extensions rewritten
+	 * to what it declared), NACK/RTX, RTCP, PLI/REMB, simulcast layers from
+	 * rids or SSRCs, stats in handle_info, setup_media / hangup_media /
+	 * connection_state, close_pc. Such a handle refuses a jsep.
+	 *
+	 * Errors: a refusal fills `error` with one of the PARLEY_PLUGIN_ERROR_*
+	 * codes below and a reason naming the member at fault (e.g.
+	 * "rtpParameters.encodings[1].ssrc: ..."). JSON in is borrowed; JSON
+	 * returned is a new reference the caller owns. Any thread (the work
+	 * runs on the handle's loop; the call waits for it). Limits: 128
+	 * streams per handle (a closed stream's index is given to a later
+	 * one), 4 encodings (simulcast layers) per stream, 16 codecs and 16
+	 * header extensions per rtpParameters.
+	 *
+	 * params_create_transport: makes the handle's PeerConnection and
+	 * returns {iceParameters: {usernameFragment, password, iceLite: true},
+	 * iceCandidates: [{foundation, priority, ip, address, port, protocol:
+	 * "udp", type: "host"}], dtlsParameters: {role: "auto", fingerprints:
+	 * [{algorithm: "sha-256", value}]}}, or NULL (471 when the handle has a
+	 * PeerConnection already or ICE-lite is off). */
+	json_t *(*params_create_transport)(parley_plugin_session *session, parley_plugin_error *error);
+	/* params_connect_transport: the client's dtlsParameters {role?,
+	 * fingerprints: [{algorithm, value}]} (the first fingerprint of a
+	 * supported algorithm is used). As mediasoup: role "client" makes us
+	 * the DTLS server; "server", "auto" or none make us the client. DTLS
+	 * starts once the client's ICE checks arrive. Once per transport. */
+	int (*params_connect_transport)(parley_plugin_session *session, json_t *dtls_parameters,
+	                                parley_plugin_error *error);
+	/* params_restart_ice: new ICE credentials, returned as iceParameters;
+	 * the previous ones work until the client uses the new ones. */
+	json_t *(*params_restart_ice)(parley_plugin_session *session, parley_plugin_error *error);
+	/* params_receive: declares one stream the client sends (a mediasoup
+	 * producer): kind "audio"|"video" and its rtpParameters {mid, codecs:
+	 * [{mimeType, payloadType, clockRate, channels?, parameters?,
+	 * rtcpFeedback?}] (RTX as "video/rtx" with parameters.apt; every other
+	 * codec must be in params_rtp_capabilities), headerExtensions?: [{uri,
+	 * id}], encodings: [{ssrc, rtx?: {ssrc}}] or [{rid, scalabilityMode?}]
+	 * (simulcast: up to 4), rtcp?: {cname, reducedSize}}. Its packets reach
+	 * incoming_rtp with packet->mindex = *mindex (simulcast_layer from the
+	 * encoding's rank). The mid must not be in use on the handle. */
+	int (*params_receive)(parley_plugin_session *session, const char *kind, json_t *rtp_parameters, int *mindex,
+	                      parley_plugin_error *error);
+	/* params_send: declares one stream we send (a mediasoup consumer):
+	 * options {kind, rtpCapabilities (the client's), codecs?: [mimeType or
+	 * {mimeType, parameters}, ...] (limit the choice, e.g. to the
+	 * producer's codec: with its parameters, an H264 one picks the
+	 * capability of the same packetization-mode and profile), cname?,
+	 * paused?}. The codec is the first of params_rtp_capabilities of that
+	 * kind the client supports, with its RTX when the client has
+	 * video/rtx, and the header extensions both support. Returns {mindex,
+	 * rtpParameters: {mid (assigned here), codecs, headerExtensions,
+	 * encodings: [{ssrc, rtx?: {ssrc}}], rtcp: {cname, reducedSize: true,
+	 * mux: true}}}: relay_rtp with packet->mindex = mindex reaches it. */
+	json_t *(*params_send)(parley_plugin_session *session, json_t *options, parley_plugin_error *error);
+	/* params_pause: pauses (true) or resumes a declared stream: a paused
+	 * outgoing stream sends nothing (relay_rtp -1), a paused incoming one
+	 * reaches no plugin. */
+	int (*params_pause)(parley_plugin_session *session, int mindex, bool paused, parley_plugin_error *error);
+	/* params_close: ends a declared stream; its mindex may be reused. */
+	int (*params_close)(parley_plugin_session *session, int mindex, parley_plugin_error *error);
+	/* params_rtp_capabilities: mediasoup's RtpCapabilities of what the core
+	 * negotiates: {codecs: [{kind, mimeType, preferredPayloadType,
+	 * clockRate, channels?, parameters, rtcpFeedback: [{type,
+	 * parameter}]}] (opus; VP8, VP9, H264 each followed by its video/rtx),
+	 * headerExtensions: [{kind, uri, preferredId, preferredEncrypt,
+	 * direction}]}. A new reference. */
+	json_t *(*params_rtp_capabilities)(void);
 } parley_plugin_core;
+
+/* Codes of the core table's own refusals (the client API's numbers). */
+#define PARLEY_PLUGIN_ERROR_MISSING_ELEMENT 456 /* a required member is absent */
+#define PARLEY_PLUGIN_ERROR_INVALID_ELEMENT 467 /* a member of the wrong type or value, or over a limit */
+#define PARLEY_PLUGIN_ERROR_WEBRTC_STATE 471    /* not now: no transport, connected already, closed, no ICE-lite */
+#define PARLEY_PLUGIN_ERROR_HANDLE_GONE 459     /* the handle is being destroyed */
+#define PARLEY_PLUGIN_ERROR_UNKNOWN 490         /* ICE or DTLS could not start */
+
+/* True when the core table `core` (from init) has `field`: a core older
+ * than the field has a smaller struct_size. */
+#define PARLEY_PLUGIN_CORE_HAS(core, field)                                                         \
+	((core)->struct_size >= offsetof(parley_plugin_core, field) + sizeof((core)->field) && (core)->field != NULL)
 
 struct parley_plugin {
 	uint32_t api_version; /* PARLEY_PLUGIN_API_VERSION */

@@ -1,5 +1,5 @@
 # tests/fuzz: libFuzzer targets for the media parsers (util's RTP header and
-# keyframe detection among them), the client JSON API, the Redis URL and the
+# keyframe detection among them, the rtpParameters translation), the client JSON API, the Redis URL and the
 # Redis transport's entry parser and the Socket.IO codecs (only with
 # --enable-fuzzers, CC=clang) and, always, replay programs that run every
 # corpus file through the same entry points as part of the unit suite
@@ -26,6 +26,12 @@ tests_unit_test_fuzz_replay_keyframe_LDADD = libparleyutil.la
 check_PROGRAMS += tests/unit/test_fuzz_replay_lite
 tests_unit_test_fuzz_replay_lite_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_lite.c
 tests_unit_test_fuzz_replay_lite_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)
+
+# The rtpParameters translation (PeerConnections described by parameters).
+check_PROGRAMS += tests/unit/test_fuzz_replay_params
+tests_unit_test_fuzz_replay_params_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_params.c
+tests_unit_test_fuzz_replay_params_LDADD = libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) \
+	$(SSL_LIBS)
 
 # The client JSON API through the core (echo plugin loaded from the build),
 # the Redis URL and the Redis transport's entry parser.
@@ -91,6 +97,13 @@ tests_fuzz_fuzz_lite_SOURCES = tests/fuzz/fuzz_lite.c core/media/lite.c core/med
 tests_fuzz_fuzz_lite_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SSL_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_lite_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_lite_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)
+# The parameters translation instrumented; the rest of the media library as built.
+noinst_PROGRAMS += tests/fuzz/fuzz_params
+tests_fuzz_fuzz_params_SOURCES = tests/fuzz/fuzz_params.c core/media/params_rtp.c core/media/params_caps.c
+tests_fuzz_fuzz_params_CPPFLAGS = $(CORE_CPPFLAGS)
+tests_fuzz_fuzz_params_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_params_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_params_LDADD = libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz_engineio tests/fuzz/fuzz_socketio
 tests_fuzz_fuzz_engineio_SOURCES = tests/fuzz/fuzz_engineio.c transports/websocket/engineio_codec.c
 tests_fuzz_fuzz_engineio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket
