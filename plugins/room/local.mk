@@ -3,7 +3,7 @@
 # tests, so tests drive exactly the code parleyd loads.
 room_logic_sources = \
 	plugins/room/config.c plugins/room/connection.c plugins/room/feedback.c plugins/room/forward.c \
-	plugins/room/media.c \
+	plugins/room/media.c plugins/room/mediasoup.c plugins/room/mediasoup_params.c \
 	plugins/room/negotiate.c plugins/room/peers.c plugins/room/requests.c plugins/room/rewrite.c \
 	plugins/room/rooms.c plugins/room/simulcast.c plugins/room/snapshot.c plugins/room/speaker.c \
 	plugins/room/stats.c \
