@@ -170,9 +170,11 @@ test('a mediasoup page pauses, resumes and closes its camera: mediasoup and SDP 
 	await owner.evaluate(() => window.msc.pause('video'));
 	for (const page of others) await mscSees(page, 'paused');
 	await sdpSees('paused');
-	// nothing of it is forwarded while paused
-	const before = await everyoneReceives();
+	// nothing of it is forwarded while paused (once the frames in flight
+	// and the pages' 500 ms stats reads have caught up)
 	await new Promise((r) => setTimeout(r, 1500));
+	const before = await everyoneReceives();
+	await new Promise((r) => setTimeout(r, 2000));
 	const during = await everyoneReceives();
 	const sdpId = await world.sdp.evaluate(() => roomState.peerId);
 	const frozen = [...(await ids()).slice(1)].map((to) => [to, during[to][peerId].video - before[to][peerId].video]);
