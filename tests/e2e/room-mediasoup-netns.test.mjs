@@ -7,11 +7,13 @@
 // createWebRtcTransport send + recv, connectWebRtcTransport, produce,
 // consume, resumeConsumer, pause/resume/closeProducer), on the WebSocket
 // transport's [socketio.sfu] listener, with the core's ICE-lite transport.
-// 3 mediasoup pages publish microphone + camera and one html/room.html
-// participant (SDP, Janus API over WebSocket) is in the same room: every
-// one decodes audio and video from every other. Then a mediasoup page
-// pauses, resumes and closes its camera and the others (mediasoup and SDP)
-// see it. The tests share one room and run in order.
+// 3 mediasoup pages publish microphone + camera (the first in simulcast,
+// two rid encodings) and one html/room.html participant (SDP, Janus API
+// over WebSocket) is in the same room: every one decodes audio and video
+// from every other. A mediasoup consumer switches the simulcast producer's
+// layers (setConsumerPreferredLayers) and decodes each width. Then a
+// mediasoup page pauses, resumes and closes its camera and the others
+// (mediasoup and SDP) see it. The tests share one room and run in order.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -134,7 +136,9 @@ test('3 mediasoup-client pages and one SDP page decode audio and video from each
 	for (let i = 0; i < MSC_PAGES; i++) {
 		const page = await openPage(world.browser, appUrl, `msc${i}`);
 		world.msc.push(page);
-		await page.evaluate((o) => window.msc.start(o), { url, roomId: world.roomId, name: `msc-${i}` });
+		// the first page sends its camera in simulcast (640x360: two layers)
+		const media = i === 0 ? { simulcast: true, width: 640, height: 360 } : {};
+		await page.evaluate((o) => window.msc.start(o), { url, roomId: world.roomId, name: `msc-${i}`, ...media });
 		const s = await page.evaluate(mscState);
 		assert.equal(s.error, null, `page msc${i}: ${JSON.stringify(s)}`);
 		assert.ok(s.joined && s.peerId, `page msc${i} did not join: ${JSON.stringify(s)}`);
@@ -151,6 +155,26 @@ test('3 mediasoup-client pages and one SDP page decode audio and video from each
 	const states = await Promise.all(world.msc.map((p) => p.evaluate(mscState)));
 	for (const s of states) assert.deepEqual([s.sendState, s.recvState], ['connected', 'connected']);
 }, { timeout: 80000 });
+
+test('simulcast from rtpParameters encodings: a mediasoup consumer switches layers, the SDP page receives it too', async () => {
+	assert.equal(world.msc.length, MSC_PAGES, 'the first test did not set up the room');
+	const { peerId, producers } = await world.msc[0].evaluate(() => window.msc.state);
+	const viewer = world.msc[1];
+	const entry = await viewer.evaluate(([p, id]) => window.msc.state.remote[p]?.[id], [peerId, producers.video]);
+	assert.equal(entry?.type, 'simulcast', `consume answered ${JSON.stringify(entry)}`);
+	const widthIs = (want) => waitInPage(viewer, ([p, id, w]) => {
+		const r = window.msc.state.remote[p]?.[id];
+		return r && r.frameWidth === w;
+	}, [peerId, producers.video, want], { timeoutMs: 20000, what: `decoded width ${want}`, describe: mscState });
+	await viewer.evaluate(([p, id]) => window.msc.setLayers(p, id, 0), [peerId, producers.video]);
+	await widthIs(320);
+	await viewer.evaluate(([p, id]) => window.msc.setLayers(p, id, 1), [peerId, producers.video]);
+	await widthIs(640);
+	// the SDP participant decodes the same producer
+	await waitInPage(world.sdp, (from) => Object.values(roomState.remote[from] || {})
+		.some((r) => r.kind === 'video' && r.frameWidth > 0 && r.framesDecoded > 5), peerId,
+	{ timeoutMs: 10000, what: 'the SDP page decodes the simulcast producer', describe: sdpState });
+}, { timeout: 50000 });
 
 test('a mediasoup page pauses, resumes and closes its camera: mediasoup and SDP participants see it', async () => {
 	assert.equal(world.msc.length, MSC_PAGES, 'the first test did not set up the room');

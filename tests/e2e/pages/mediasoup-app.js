@@ -7,8 +7,10 @@
 // everyone already there and every newProducer. window.msc.state holds
 // what a test reads: peerId, roomId, producers (kind -> id), remote (peerId
 // -> producerId -> {kind, source, framesDecoded, audioSamples, paused,
-// closed}), events, error. window.msc.pause(kind) / resume(kind) /
-// close(kind) drive our producers the way a frontend does.
+// closed, consumerId, frameWidth}), events, error. window.msc.pause(kind)
+// / resume(kind) / close(kind) drive our producers the way a frontend
+// does; setLayers(peerId, producerId, spatial) picks a simulcast layer;
+// start({simulcast: true}) sends the camera as two rid encodings.
 import { Device } from 'mediasoup-client';
 import { io } from 'socket.io-client';
 
@@ -38,7 +40,8 @@ async function request(name, data = {}) {
 
 function remoteOf(peerId, producerId) {
 	const peer = state.remote[peerId] ??= {};
-	return peer[producerId] ??= { kind: null, source: null, framesDecoded: 0, audioSamples: 0, paused: false, closed: false };
+	return peer[producerId] ??= { kind: null, source: null, consumerId: null, framesDecoded: 0, frameWidth: 0,
+		audioSamples: 0, paused: false, closed: false };
 }
 
 async function consume(producerId, peerId, metadata) {
@@ -51,6 +54,8 @@ async function consume(producerId, peerId, metadata) {
 	consumers.set(producerId, { consumer, peerId });
 	const r = remoteOf(peerId, producerId);
 	r.kind = data.kind;
+	r.consumerId = data.id;
+	r.type = data.type;
 	r.source = metadata?.source || null;
 	r.paused = !!data.producerPaused;
 	const element = document.createElement(data.kind === 'video' ? 'video' : 'audio');
@@ -72,7 +77,10 @@ async function readStats() {
 		const report = await entry.consumer.getStats().catch(() => null);
 		report?.forEach((s) => {
 			if (s.type !== 'inbound-rtp') return;
-			if (s.kind === 'video') r.framesDecoded = s.framesDecoded || 0;
+			if (s.kind === 'video') {
+				r.framesDecoded = s.framesDecoded || 0;
+				r.frameWidth = s.frameWidth || 0;
+			}
 			else r.audioSamples = s.totalSamplesReceived || 0;
 		});
 	}
@@ -102,7 +110,7 @@ function listen() {
 	socket.on('error', (d) => note(`error ${d.code} ${d.message}`));
 }
 
-async function start({ url, roomId, name, width = 320, height = 240, fps = 10 }) {
+async function start({ url, roomId, name, width = 320, height = 240, fps = 10, simulcast = false }) {
 	try {
 		socket = io(url, { transports: ['websocket'] });
 		await new Promise((resolve, reject) => {
@@ -139,7 +147,10 @@ async function start({ url, roomId, name, width = 320, height = 240, fps = 10 })
 
 		const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width, height, frameRate: fps } });
 		const audio = await sendTransport.produce({ track: media.getAudioTracks()[0], appData: { source: 'mic' } });
-		const video = await sendTransport.produce({ track: media.getVideoTracks()[0], appData: { source: 'camera' } });
+		// simulcast: two rid encodings, half and full resolution
+		const encodings = simulcast ? [{ rid: 'r0', scaleResolutionDownBy: 2, maxBitrate: 200000 },
+			{ rid: 'r1', scaleResolutionDownBy: 1, maxBitrate: 900000 }] : undefined;
+		const video = await sendTransport.produce({ track: media.getVideoTracks()[0], encodings, appData: { source: 'camera' } });
 		producers.audio = audio;
 		producers.video = video;
 		state.producers = { audio: audio.id, video: video.id };
@@ -168,10 +179,16 @@ async function close(kind) {
 	await request('closeProducer', { producerId: producers[kind].id });
 }
 
+/** setConsumerPreferredLayers on our consumer of `producerId`. */
+async function setLayers(peerId, producerId, spatialLayer, temporalLayer = -1) {
+	const consumerId = state.remote[peerId]?.[producerId]?.consumerId;
+	await request('setConsumerPreferredLayers', { consumerId, spatialLayer, temporalLayer });
+}
+
 async function leave() {
 	clearInterval(statsTimer);
 	await request('leaveRoom');
 	socket.close();
 }
 
-window.msc = { state, start, pause, resume, close, leave };
+window.msc = { state, start, pause, resume, close, leave, setLayers };
