@@ -107,6 +107,48 @@ static void release(msc *m, parley_plugin_session *session)
 	m->ctx->core->handle_unref(session);
 }
 
+/* Is `name` in the comma-separated `list` (case-insensitive)? */
+static bool listed(const char *list, const char *name)
+{
+	gchar **parts = g_strsplit(list != NULL ? list : "", ",", -1);
+	bool found = false;
+	for (gchar **p = parts; *p != NULL && !found; p++)
+		found = g_ascii_strcasecmp(g_strstrip(*p), name) == 0;
+	g_strfreev(parts);
+	return found;
+}
+
+/* The core's codecs cut to the room's ([media] audio_codecs, video_codecs),
+ * in the core's order; an RTX entry stays with the codec it repairs. */
+static void keep_room_codecs(room_ctx *ctx, json_t *caps)
+{
+	json_t *kept = json_array();
+	json_int_t kept_pts[32];
+	size_t n_kept = 0, i;
+	json_t *codec;
+	json_array_foreach(json_object_get(caps, "codecs"), i, codec) {
+		const char *mime = json_string_value(json_object_get(codec, "mimeType"));
+		const char *slash = mime != NULL ? strchr(mime, '/') : NULL;
+		if (slash == NULL)
+			continue;
+		bool keep = false;
+		if (g_ascii_strcasecmp(slash + 1, "rtx") == 0) {
+			json_int_t apt = json_integer_value(json_object_get(json_object_get(codec, "parameters"), "apt"));
+			for (size_t k = 0; k < n_kept && !keep; k++)
+				keep = kept_pts[k] == apt;
+		} else {
+			keep = listed(g_str_has_prefix(mime, "audio/") ? ctx->cfg.audio_codecs : ctx->cfg.video_codecs,
+			              slash + 1);
+			if (keep && n_kept < G_N_ELEMENTS(kept_pts))
+				kept_pts[n_kept++] = json_integer_value(json_object_get(codec, "preferredPayloadType"));
+		}
+		if (keep)
+			json_array_append(kept, codec);
+	}
+	json_object_set_new(caps, "codecs", kept);
+}
+
+/* {roomId} → {rtpCapabilities}: the core's, with the room's codecs */
 static void req_capabilities(msc *m)
 {
 	json_t *caps = m->ctx->core->params_rtp_capabilities();
@@ -114,6 +156,7 @@ static void req_capabilities(msc *m)
 		refuse(m, ROOM_ERR_UNAVAILABLE, "no RTP capabilities");
 		return;
 	}
+	keep_room_codecs(m->ctx, caps);
 	m->answer = json_pack("{s:o}", "rtpCapabilities", caps);
 }
 

@@ -37,7 +37,8 @@ const { test } = serverSuite({
 		'parley.transport.http': { general: { html_folder: HTML_DIR } },
 		'parley.transport.websocket': {
 			socketio: { listeners: 'sfu' },
-			'socketio.sfu': { port: sfuPort, plugin: 'parley.plugin.room' },
+			// the pages come from this file's own origin: Engine.IO polling is cross-origin
+			'socketio.sfu': { port: sfuPort, plugin: 'parley.plugin.room', cors_origins: '*' },
 		},
 	},
 });
@@ -132,7 +133,7 @@ test('3 mediasoup-client pages and one SDP page decode audio and video from each
 	assertLoopbackOnly();
 	const appUrl = await serveApp();
 	world.browser = await launchBrowser();
-	const url = `ws://127.0.0.1:${sfuPort}`;
+	const url = `http://127.0.0.1:${sfuPort}`;
 	for (let i = 0; i < MSC_PAGES; i++) {
 		const page = await openPage(world.browser, appUrl, `msc${i}`);
 		world.msc.push(page);

@@ -135,7 +135,13 @@ static int fake_close(parley_plugin_session *s, int mindex, parley_plugin_error 
 
 static json_t *fake_caps(void)
 {
-	return json_pack("{s:[{s:s, s:s}], s:[]}", "codecs", "kind", "audio", "mimeType", "audio/opus",
+	return json_pack("{s:[{s:s, s:s, s:i}, {s:s, s:s, s:i}, {s:s, s:s, s:i, s:{s:i}}, {s:s, s:s, s:i},"
+	                 " {s:s, s:s, s:i, s:{s:i}}], s:[]}", "codecs",
+	                 "kind", "audio", "mimeType", "audio/opus", "preferredPayloadType", 100,
+	                 "kind", "video", "mimeType", "video/VP8", "preferredPayloadType", 101,
+	                 "kind", "video", "mimeType", "video/rtx", "preferredPayloadType", 102, "parameters", "apt", 101,
+	                 "kind", "video", "mimeType", "video/VP9", "preferredPayloadType", 103,
+	                 "kind", "video", "mimeType", "video/rtx", "preferredPayloadType", 104, "parameters", "apt", 103,
 	                 "headerExtensions");
 }
 
@@ -260,11 +266,16 @@ static json_t *consume_body(const char *producer)
 static void test_transports_map_to_handles(void **state)
 {
 	(void)state;
+	fake_config_set("media", "video_codecs", "vp8");
 	room_ctx *ctx = setup_room(&msc_core);
 	json_t *caps = NULL;
 	assert_int_equal(request(&clients[A], json_pack("{s:s, s:s}", "request", "getRouterRtpCapabilities", "roomId",
 	                                                "ms"), &caps), 0);
-	assert_true(json_is_array(json_object_get(json_object_get(caps, "rtpCapabilities"), "codecs")));
+	/* the room's codecs only ([media] video_codecs = vp8 here), RTX with its codec */
+	json_t *codecs = json_object_get(json_object_get(caps, "rtpCapabilities"), "codecs");
+	assert_int_equal(json_array_size(codecs), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(codecs, 1), "mimeType")), "video/VP8");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(codecs, 2), "mimeType")), "video/rtx");
 	json_decref(caps);
 
 	char *send = transport(&clients[A], "send");

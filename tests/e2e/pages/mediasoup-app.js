@@ -112,7 +112,7 @@ function listen() {
 
 async function start({ url, roomId, name, width = 320, height = 240, fps = 10, simulcast = false }) {
 	try {
-		socket = io(url, { transports: ['websocket'] });
+		socket = io(url);   // the client's defaults: polling, then the WebSocket upgrade
 		await new Promise((resolve, reject) => {
 			socket.once('connect', resolve);
 			socket.once('connect_error', reject);
