@@ -213,6 +213,11 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 		parley_plugin_error_set(error, ROOM_ERR_NOT_FOUND, "no such producer in this room");
 		return NULL;
 	}
+	if (sub->params) {
+		parley_plugin_error_set(error, ROOM_ERR_CONFLICT,
+		                        "the peer receives through a mediasoup transport: consume with rtpCapabilities");
+		return NULL;
+	}
 	for (guint i = 0; i < peer->consumers->len; i++) {
 		room_consumer *c = peer->consumers->pdata[i];
 		if (c->producer == p)

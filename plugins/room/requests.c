@@ -239,6 +239,10 @@ static void req_produce(request *r)
 		refuse(r, ROOM_ERR_INVALID, "produce needs a jsep offer");
 		return;
 	}
+	if (r->handle->params) {
+		refuse(r, ROOM_ERR_CONFLICT, "this handle's pc is a mediasoup send transport: produce with rtpParameters");
+		return;
+	}
 	json_t *sources = json_object_get(r->body, "sources");
 	if (sources != NULL && !json_is_object(sources)) {
 		refuse(r, ROOM_ERR_INVALID, "sources must be an object {mid: source}");

@@ -484,6 +484,17 @@ static void test_refusals(void **state)
 	assert_int_equal(request(&loner, json_pack("{s:s, s:s}", "request", "createWebRtcTransport", "direction", "send"),
 	                         NULL), ROOM_ERR_NOT_JOINED);
 	parley_room_handle_detach(ctx, &loner);
+	/* SDP requests on mediasoup transports are refused */
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s}", "request", "consume", "producerId", audio), NULL),
+	                 ROOM_ERR_CONFLICT);
+	parley_plugin_result result;
+	json_t *body = json_pack("{s:s}", "request", "produce");
+	json_t *jsep = json_pack("{s:s, s:s}", "type", "offer", "sdp", "v=0\r\n");
+	parley_room_handle_request(ctx, &clients[A], "tx", body, jsep, &result);
+	assert_int_equal(result.kind, PARLEY_PLUGIN_ERROR);
+	assert_int_equal(atoi(result.text), ROOM_ERR_CONFLICT);
+	json_decref(body);
+	json_decref(jsep);
 	/* the SDP requests of the same names are untouched: no rtpParameters, no jsep */
 	assert_int_equal(request(&clients[A], json_pack("{s:s}", "request", "produce"), NULL), ROOM_ERR_INVALID);
 	assert_non_null(strstr(refusal, "jsep"));
