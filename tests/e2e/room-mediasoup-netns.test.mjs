@@ -35,6 +35,9 @@ const { test } = serverSuite({
 	config: {
 		parley: { media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1', ice_lite: 'true', udp_port: udpPort } },
 		'parley.transport.http': { general: { html_folder: HTML_DIR } },
+		// layers exactly as preferred: with auto_layers the viewer's REMB
+		// estimate, low after a while on the small layer, would keep it there
+		'parley.plugin.room': { media: { auto_layers: 'false' } },
 		'parley.transport.websocket': {
 			socketio: { listeners: 'sfu' },
 			// the pages come from this file's own origin: Engine.IO polling is cross-origin
@@ -163,14 +166,15 @@ test('simulcast from rtpParameters encodings: a mediasoup consumer switches laye
 	const viewer = world.msc[1];
 	const entry = await viewer.evaluate(([p, id]) => window.msc.state.remote[p]?.[id], [peerId, producers.video]);
 	assert.equal(entry?.type, 'simulcast', `consume answered ${JSON.stringify(entry)}`);
-	const widthIs = (want) => waitInPage(viewer, ([p, id, w]) => {
+	// widths within bounds: Chromium may scale a layer down when its CPU is short
+	const widthWithin = (low, high) => waitInPage(viewer, ([p, id, lo, hi]) => {
 		const r = window.msc.state.remote[p]?.[id];
-		return r && r.frameWidth === w;
-	}, [peerId, producers.video, want], { timeoutMs: 20000, what: `decoded width ${want}`, describe: mscState });
+		return r && r.frameWidth >= lo && r.frameWidth <= hi && r.frameWidth;
+	}, [peerId, producers.video, low, high], { timeoutMs: 20000, what: `a decoded width in ${low}..${high}`, describe: mscState });
 	await viewer.evaluate(([p, id]) => window.msc.setLayers(p, id, 0), [peerId, producers.video]);
-	await widthIs(320);
+	const small = await widthWithin(1, 320);
 	await viewer.evaluate(([p, id]) => window.msc.setLayers(p, id, 1), [peerId, producers.video]);
-	await widthIs(640);
+	await widthWithin(small + 1, 640);
 	// the SDP participant decodes the same producer
 	await waitInPage(world.sdp, (from) => Object.values(roomState.remote[from] || {})
 		.some((r) => r.kind === 'video' && r.frameWidth > 0 && r.framesDecoded > 5), peerId,
