@@ -86,6 +86,27 @@ static void end_session(parley_plugin_session *psession)
 		parley_handle_destroy(h, true);
 }
 
+/* A second handle of the parent's client on the same plugin: the
+ * session's table holds it, so it ends with the session. */
+static parley_plugin_session *handle_companion(parley_plugin_session *parent, parley_plugin_error *error)
+{
+	parley_handle *h = parley_handle_from_plugin(parent);
+	if (!h || g_atomic_int_get(&h->life.destroyed)) {
+		parley_plugin_error_set(error, PARLEY_PLUGIN_ERROR_HANDLE_GONE, "the handle is gone");
+		return NULL;
+	}
+	parley_handle *companion = NULL;
+	char reason[256] = "";
+	int code = parley_handle_create(h->session, h->plugin, h->opaque_id, &companion, reason, sizeof(reason));
+	if (code) {
+		parley_plugin_error_set(error, code, "%s", reason);
+		return NULL;
+	}
+	parley_plugin_session *psession = &companion->psession;
+	parley_handle_unref(companion); /* the session's table keeps its own reference */
+	return psession;
+}
+
 /* Media services (core/webrtc.c); data channels are not supported
  * yet, so relay_data reports failure. */
 static int relay_data(parley_plugin_session *s, parley_data_packet *p) { return -1; }
@@ -142,6 +163,7 @@ static const parley_plugin_core plugin_core = {
 	.params_pause = parley_webrtc_params_pause,
 	.params_close = parley_webrtc_params_close,
 	.params_rtp_capabilities = parley_webrtc_params_rtp_capabilities,
+	.handle_companion = handle_companion,
 };
 
 /* ---- transports ------------------------------------------------------------------ */

@@ -408,6 +408,9 @@ int parley_params_rtp_to_media(json_t *rtp, parley_sdp_media_type type, parley_p
 		rc = check_encodings(json_object_get(rtp, "encodings"), enc, &n, err, err_size);
 	json_t *rtcp = json_object_get(rtp, "rtcp");
 	json_t *cname = json_object_get(rtcp, "cname"), *reduced = json_object_get(rtcp, "reducedSize");
+	/* mediasoup-client sends "" when the offer had no a=ssrc cname (rid simulcast): absent */
+	if (json_is_string(cname) && json_string_length(cname) == 0)
+		cname = NULL;
 	if (!rc && rtcp &&
 	    (!json_is_object(rtcp) || (cname && !is_token(json_string_value(cname), 63)) ||
 	     (reduced && !json_is_boolean(reduced))))

@@ -284,6 +284,23 @@ typedef struct parley_plugin_core {
 	 * headerExtensions: [{kind, uri, preferredId, preferredEncrypt,
 	 * direction}]}. A new reference. */
 	json_t *(*params_rtp_capabilities)(void);
+
+	/* Appended: a companion handle. The core's model is one PeerConnection
+	 * per handle; a client that needs two (a mediasoup-client app: a send
+	 * and a receive transport) on one attachment gets the second through
+	 * this. handle_companion makes a new handle in the Janus session of
+	 * `parent`, attached to the same plugin (the plugin's create_session
+	 * runs before it returns: do not hold a lock create_session takes) with
+	 * the parent's opaque_id, its own event loop and its own
+	 * PeerConnection. Its events (push_event) reach the same client as the
+	 * parent's, with its own "sender". It lives like any handle: until its
+	 * session ends (destroy_session is called then) or the plugin releases
+	 * it with end_session. The returned pointer is valid until its
+	 * destroy_session returns (handle_ref to keep it longer). NULL with
+	 * `error` filled: 459 the parent is gone, or the core's attach refusal
+	 * (e.g. [limits] max_handles_per_session). Any thread. Check with
+	 * PARLEY_PLUGIN_CORE_HAS(core, handle_companion). */
+	parley_plugin_session *(*handle_companion)(parley_plugin_session *parent, parley_plugin_error *error);
 } parley_plugin_core;
 
 /* Codes of the core table's own refusals (the client API's numbers). */

@@ -6,9 +6,10 @@
  * keyframe of the target layer, asking the publisher for one, rate
  * limited), drop VP8 temporal layers above the subscriber's choice, map
  * ssrc/seq/ts through the consumer's rewriting context and build the
- * outgoing packet in the producer's scratch buffer: our payload type and
- * our header extensions (mid, audio level, abs-send-time copied from the
- * publisher), then core->relay_rtp to the subscriber's handle (skipped
+ * outgoing packet in the producer's scratch buffer: the consumer's payload
+ * type and header extensions (mid, audio level, abs-send-time copied from
+ * the publisher; our ids on an SDP m-line, the declared ones on a
+ * receive transport), then core->relay_rtp to the subscriber's handle (skipped
  * while the subscriber's pc is gone: held consumers). Nothing is
  * allocated and no lock is taken per packet.
  */
@@ -16,45 +17,53 @@
 
 #include "room.h"
 
-/* Writes the outgoing packet into `out`; its length, or 0 when it does not fit. */
+/* Writes the outgoing packet into `out`: the consumer's payload type and
+ * header extension ids (mid, audio level, abs-send-time; an id 0 is not
+ * written). Its length, or 0 when it does not fit. */
 static size_t build_packet(uint8_t *out, const uint8_t *in, const parley_util_rtp_info *view, const room_consumer *c,
-                           uint8_t pt, uint16_t seq, uint32_t ts, const parley_rtp_packet *packet,
-                           const uint8_t *abs_send_time)
+                           uint16_t seq, uint32_t ts, const parley_rtp_packet *packet, const uint8_t *abs_send_time)
 {
 	size_t csrc_len = 4u * (in[0] & 0x0f);
-	size_t mid_len = strlen(c->mid);
-	size_t ext_len = 1 + mid_len + (packet->video ? 0 : (packet->audio_level >= 0 ? 2 : 0)) +
-	                 (abs_send_time != NULL ? 4 : 0);
+	size_t mid_len = c->ext_mid != 0 ? strlen(c->mid) : 0;
+	bool level = !packet->video && packet->audio_level >= 0 && c->ext_level != 0;
+	bool abs = abs_send_time != NULL && c->ext_abs != 0;
+	size_t ext_len = (mid_len > 0 ? 1 + mid_len : 0) + (level ? 2 : 0) + (abs ? 4 : 0);
 	size_t ext_words = (ext_len + 3) / 4;
-	size_t total = 12 + csrc_len + 4 + 4 * ext_words + view->payload_len;
-	if (total > ROOM_SCRATCH || mid_len == 0 || mid_len > 16)
+	size_t total = 12 + csrc_len + (ext_words > 0 ? 4 + 4 * ext_words : 0) + view->payload_len;
+	if (total > ROOM_SCRATCH || (c->ext_mid != 0 && mid_len == 0) || mid_len > 16 || c->ext_mid > 14 ||
+	    c->ext_level > 14 || c->ext_abs > 14)
 		return 0;
-	out[0] = (uint8_t)(0x80 | 0x10 | (in[0] & 0x0f));   /* V=2, no padding, X, CC */
-	out[1] = (uint8_t)((in[1] & 0x80) | (pt & 0x7f));
+	out[0] = (uint8_t)(0x80 | (ext_words > 0 ? 0x10 : 0) | (in[0] & 0x0f));   /* V=2, no padding, X, CC */
+	out[1] = (uint8_t)((in[1] & 0x80) | (c->out_pt & 0x7f));
 	parley_util_rtp_set_seq(out, seq);
 	parley_util_rtp_set_ts(out, ts);
 	parley_util_rtp_set_ssrc(out, c->out_ssrc);
 	memcpy(out + 12, in + 12, csrc_len);
-	uint8_t *ext = out + 12 + csrc_len;
-	ext[0] = 0xBE;
-	ext[1] = 0xDE;
-	ext[2] = (uint8_t)(ext_words >> 8);
-	ext[3] = (uint8_t)ext_words;
-	uint8_t *e = ext + 4;
-	*e++ = (uint8_t)((1 << 4) | (mid_len - 1));
-	memcpy(e, c->mid, mid_len);
-	e += mid_len;
-	if (!packet->video && packet->audio_level >= 0) {
-		*e++ = (uint8_t)(2 << 4);
-		*e++ = (uint8_t)((packet->voice_activity ? 0x80 : 0) | (packet->audio_level & 0x7f));
+	uint8_t *e = out + 12 + csrc_len;
+	if (ext_words > 0) {
+		uint8_t *ext = e;
+		ext[0] = 0xBE;
+		ext[1] = 0xDE;
+		ext[2] = (uint8_t)(ext_words >> 8);
+		ext[3] = (uint8_t)ext_words;
+		e = ext + 4;
+		if (mid_len > 0) {
+			*e++ = (uint8_t)((c->ext_mid << 4) | (mid_len - 1));
+			memcpy(e, c->mid, mid_len);
+			e += mid_len;
+		}
+		if (level) {
+			*e++ = (uint8_t)(c->ext_level << 4);
+			*e++ = (uint8_t)((packet->voice_activity ? 0x80 : 0) | (packet->audio_level & 0x7f));
+		}
+		if (abs) {
+			*e++ = (uint8_t)((c->ext_abs << 4) | 2);
+			memcpy(e, abs_send_time, 3);
+			e += 3;
+		}
+		while (e < ext + 4 + 4 * ext_words)
+			*e++ = 0;
 	}
-	if (abs_send_time != NULL) {
-		*e++ = (uint8_t)((3 << 4) | 2);
-		memcpy(e, abs_send_time, 3);
-		e += 3;
-	}
-	while (e < ext + 4 + 4 * ext_words)
-		*e++ = 0;
 	memcpy(e, in + view->payload_offset, view->payload_len);
 	return total;
 }
@@ -131,7 +140,7 @@ static void forward_one(room_ctx *ctx, room_producer *p, room_consumer *c, const
 	if (parley_room_rewriter_map(&c->rw, f->view.ssrc, f->view.seq, f->view.ts, f->now_us, &seq, &ts) !=
 	    ROOM_REWRITE_OK)
 		return;
-	size_t len = build_packet(p->scratch, f->buf, &f->view, c, p->out_pt, seq, ts, f->packet, f->abs_send_time);
+	size_t len = build_packet(p->scratch, f->buf, &f->view, c, seq, ts, f->packet, f->abs_send_time);
 	if (len == 0) {
 		ROOM_ADD64(&c->dropped, 1);
 		return;

@@ -3,7 +3,7 @@
 # tests, so tests drive exactly the code parleyd loads.
 room_logic_sources = \
 	plugins/room/config.c plugins/room/connection.c plugins/room/feedback.c plugins/room/forward.c \
-	plugins/room/media.c \
+	plugins/room/media.c plugins/room/mediasoup.c plugins/room/mediasoup_params.c \
 	plugins/room/negotiate.c plugins/room/peers.c plugins/room/requests.c plugins/room/rewrite.c \
 	plugins/room/rooms.c plugins/room/simulcast.c plugins/room/snapshot.c plugins/room/speaker.c \
 	plugins/room/stats.c \
@@ -24,11 +24,12 @@ EXTRA_DIST += plugins/room/README.md tests/unit/test_room_core.h tests/unit/reco
 if HAVE_CMOCKA
 room_test_libs = plugins/room/libroom.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS)
 check_PROGRAMS += tests/unit/test_room_rewrite tests/unit/test_room_simulcast tests/unit/test_room_lifecycle \
-	tests/unit/test_room_forward tests/unit/test_room_negotiate
+	tests/unit/test_room_forward tests/unit/test_room_negotiate tests/unit/test_room_mediasoup
 tests_unit_test_room_rewrite_LDADD = $(room_test_libs)
 tests_unit_test_room_simulcast_LDADD = $(room_test_libs)
 tests_unit_test_room_lifecycle_LDADD = $(room_test_libs)
 tests_unit_test_room_negotiate_LDADD = $(room_test_libs)
+tests_unit_test_room_mediasoup_LDADD = $(room_test_libs)
 # the forwarding test runs the plugin against the core's real SDP helpers
 tests_unit_test_room_forward_LDADD = plugins/room/libroom.la libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) \
 	$(JANSSON_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)

@@ -37,6 +37,7 @@ void parley_room_consumer_unref(room_consumer *c)
 	if (c->session != NULL && c->core != NULL && c->core->handle_unref != NULL)
 		c->core->handle_unref(c->session);
 	parley_room_producer_unref(c->producer);
+	json_decref(c->rtp_parameters);
 	g_free(c);
 }
 
@@ -151,9 +152,26 @@ void parley_room_publish_producer_snapshot_locked(room_ctx *ctx, room_handle *ha
 	parley_room_snapshot_publish(&handle->producers, items);
 }
 
+/* A receive transport's consumers: no slots, the peer's params consumers
+ * (RTCP finds them by SSRC). */
+static void publish_params_consumers(room_handle *handle, room_peer *peer)
+{
+	GPtrArray *array = g_ptr_array_new();
+	for (guint i = 0; peer != NULL && i < peer->consumers->len; i++) {
+		room_consumer *c = peer->consumers->pdata[i];
+		if (c->params && !g_atomic_int_get(&c->closed))
+			g_ptr_array_add(array, parley_room_consumer_copy(c));
+	}
+	parley_room_snapshot_publish_array(&handle->consumers, array);
+}
+
 void parley_room_publish_consumer_snapshot_locked(room_ctx *ctx, room_handle *handle, room_peer *peer)
 {
 	(void)ctx;
+	if (handle->params) {
+		publish_params_consumers(handle, peer);
+		return;
+	}
 	guint n = peer != NULL ? handle->slots->len : 0;
 	room_snapshot_items *items = parley_room_snapshot_items_new(n);
 	for (guint i = 0; i < n; i++) {
@@ -193,6 +211,11 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 	}
 	if (strcmp(p->room_id, peer->room_id) != 0 || g_atomic_int_get(&p->closed)) {
 		parley_plugin_error_set(error, ROOM_ERR_NOT_FOUND, "no such producer in this room");
+		return NULL;
+	}
+	if (sub->params) {
+		parley_plugin_error_set(error, ROOM_ERR_CONFLICT,
+		                        "the peer receives through a mediasoup transport: consume with rtpCapabilities");
 		return NULL;
 	}
 	for (guint i = 0; i < peer->consumers->len; i++) {
@@ -238,6 +261,10 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 	c->mindex = index;
 	g_strlcpy(c->mid, slot->mid, sizeof(c->mid));
 	c->out_ssrc = parley_room_random_u32();
+	c->out_pt = p->out_pt;
+	c->ext_mid = 1;
+	c->ext_level = 2;
+	c->ext_abs = 3;
 	c->paused = paused;
 	c->held = sub->pc_lost;   /* its pc ended: sent once restartIce made a new one */
 	c->preferred_layer = -1;
@@ -257,6 +284,39 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 	return c;
 }
 
+room_consumer *parley_room_consume_params_locked(room_ctx *ctx, room_peer *peer, room_producer *p, int mindex,
+                                                 json_t *rtp_parameters)
+{
+	room_handle *sub = peer->subscriber;
+	room_consumer *c = g_new0(room_consumer, 1);
+	c->refs = 1;
+	c->core = ctx->core;
+	do
+		parley_room_random_id(c->id, ROOM_OBJECT_ID_LEN);
+	while (g_hash_table_contains(ctx->consumers, c->id));
+	g_strlcpy(c->peer_id, peer->id, sizeof(c->peer_id));
+	c->producer = parley_room_producer_copy(p);
+	c->session = sub->session;
+	if (ctx->core->handle_ref != NULL)
+		ctx->core->handle_ref(c->session);
+	c->params = true;
+	c->mindex = mindex;
+	c->rtp_parameters = json_deep_copy(rtp_parameters);
+	parley_room_params_fill_consumer(c, rtp_parameters);
+	c->paused = 1;   /* as mediasoup: the client resumes it once its consumer is set up */
+	c->preferred_layer = -1;
+	c->preferred_temporal = -1;
+	c->layer = -1;
+	c->target_layer = -1;
+	c->stats_ms = ctx->now_ms();
+	parley_room_rewriter_init(&c->rw, c->out_ssrc, p->codec.clock_rate);
+	g_ptr_array_add(peer->consumers, c);   /* the peer's reference */
+	g_hash_table_insert(ctx->consumers, c->id, c);
+	parley_room_producer_republish_consumers_locked(ctx, p);
+	parley_room_publish_consumer_snapshot_locked(ctx, sub, peer);
+	return c;
+}
+
 void parley_room_consumer_close_locked(room_ctx *ctx, room_outbox *box, room_consumer *c)
 {
 	if (g_atomic_int_get(&c->closed))
@@ -270,6 +330,15 @@ void parley_room_consumer_close_locked(room_ctx *ctx, room_outbox *box, room_con
 		return;
 	}
 	room_handle *sub = peer->subscriber;
+	if (c->params) {
+		/* the receive transport's stream ends (its mindex may be reused) */
+		parley_room_outbox_action(ctx, box, c->session, ROOM_ACTION_CLOSE_STREAM, c->mindex);
+		if (g_ptr_array_remove(peer->consumers, c))
+			parley_room_consumer_unref(c);
+		if (sub != NULL && sub->params)
+			parley_room_publish_consumer_snapshot_locked(ctx, sub, peer);
+		return;
+	}
 	if (sub != NULL && c->mindex >= 0 && (guint)c->mindex < sub->slots->len) {
 		room_slot *slot = &g_array_index(sub->slots, room_slot, c->mindex);
 		if (slot->consumer == c) {
@@ -296,6 +365,8 @@ void parley_room_producer_close_locked(room_ctx *ctx, room_outbox *box, room_pro
 	}
 	g_list_free(consumers);
 	g_hash_table_remove(ctx->producers, p->id);
+	if (p->params)
+		parley_room_outbox_action(ctx, box, p->session, ROOM_ACTION_CLOSE_STREAM, p->mindex);
 	room_room *room = parley_room_lookup_locked(ctx, p->room_id);
 	room_peer *owner = room != NULL ? g_hash_table_lookup(room->peers, p->peer_id) : NULL;
 	if (notify && room != NULL) {

@@ -91,11 +91,15 @@ static room_producer *producer_by_mid(room_peer *peer, const char *mid)
 }
 
 /* "camera"/"screen"/"mic" for a new m-line: the client's "sources" map
- * ({mid: source}) first; else audio is mic, the first video camera and
- * any further video screen. */
+ * ({mid: source}) first (see parley_room_pick_source). */
 static void pick_source(room_peer *peer, json_t *body, const char *mid, room_kind kind, char *out, size_t size)
 {
 	const char *given = json_string_value(json_object_get(json_object_get(body, "sources"), mid));
+	parley_room_pick_source(peer, given, kind, out, size);
+}
+
+void parley_room_pick_source(room_peer *peer, const char *given, room_kind kind, char *out, size_t size)
+{
 	if (given != NULL && given[0] != '\0') {
 		g_strlcpy(out, given, size);
 		return;
@@ -113,7 +117,7 @@ static void pick_source(room_peer *peer, json_t *body, const char *mid, room_kin
 	g_strlcpy(out, camera ? "screen" : "camera", size);
 }
 
-static void fill_codec(room_producer *p, json_t *codec)
+void parley_room_fill_codec(room_producer *p, json_t *codec)
 {
 	const char *name = json_string_value(json_object_get(codec, "name"));
 	int index = codec_index(name);
@@ -195,7 +199,7 @@ int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer,
 			if (json_is_object(extra))
 				json_object_update(p->metadata, extra);
 		}
-		fill_codec(p, codec);
+		parley_room_fill_codec(p, codec);
 		json_t *extmap = json_object_get(m, "extmap");
 		p->ext_abs_send_time = (uint8_t)json_integer_value(json_object_get(extmap, EXT_ABS_SEND_TIME));
 		unsigned layers = 0;

@@ -156,6 +156,11 @@ room_peer *parley_room_peer_join_locked(room_ctx *ctx, room_outbox *box, room_ro
 
 void parley_room_peer_disconnect_locked(room_ctx *ctx, room_outbox *box, room_peer *peer)
 {
+	if (peer->mediasoup) {
+		/* a mediasoup client's transports went with its handle: nothing to come back to */
+		parley_room_peer_remove_locked(ctx, box, peer, "left");
+		return;
+	}
 	/* the publishing pc went with the handle: its streams end now */
 	close_producers_locked(ctx, box, peer, true);
 	if (peer->main != NULL) {
@@ -184,12 +189,19 @@ void parley_room_peer_remove_locked(room_ctx *ctx, room_outbox *box, room_peer *
 		sub->role = ROOM_ROLE_NONE;
 		slots_clear(sub);
 		parley_room_publish_consumer_snapshot_locked(ctx, sub, NULL);
+		if (sub->companion)   /* the receive transport's handle ends with the peer */
+			parley_room_outbox_action(ctx, box, sub->session, ROOM_ACTION_END_HANDLE, -1);
 	}
 	close_consumers_locked(ctx, box, peer);
 	close_producers_locked(ctx, box, peer, reason != NULL);
 	if (peer->main != NULL) {
 		peer->main->peer = NULL;
 		parley_room_publish_producer_snapshot_locked(ctx, peer->main, NULL);
+		if (peer->main->params) {   /* the send transport ends with the peer */
+			parley_room_outbox_action(ctx, box, peer->main->session, ROOM_ACTION_CLOSE_PC, -1);
+			peer->main->params = false;
+			peer->main->transport_id[0] = '\0';
+		}
 	}
 	if (room != NULL) {
 		g_hash_table_remove(room->peers, peer->id);

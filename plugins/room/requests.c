@@ -6,7 +6,8 @@
  * request gets an ERROR answer and the handle an "error" event. produce
  * and the subscriber's answer carry a jsep; produce answers with a
  * "produced" event holding the SDP answer. restartIce (subscriber handle)
- * answers at once; its offer follows as a subscriberOffer event.
+ * answers at once; its offer follows as a subscriberOffer event. Requests
+ * of mediasoup-client apps (parameters instead of SDP) go to mediasoup.c.
  */
 #include <string.h>
 
@@ -236,6 +237,10 @@ static void req_produce(request *r)
 	const char *sdp = json_string_value(json_object_get(r->jsep, "sdp"));
 	if (type == NULL || strcmp(type, "offer") != 0 || sdp == NULL) {
 		refuse(r, ROOM_ERR_INVALID, "produce needs a jsep offer");
+		return;
+	}
+	if (r->handle->params) {
+		refuse(r, ROOM_ERR_CONFLICT, "this handle's pc is a mediasoup send transport: produce with rtpParameters");
 		return;
 	}
 	json_t *sources = json_object_get(r->body, "sources");
@@ -588,6 +593,7 @@ static const struct {
 	{"pauseConsumer", req_pause_consumer},
 	{"closeConsumer", req_close_consumer},
 	{"setPreferredLayers", req_set_preferred_layers},
+	{"setConsumerPreferredLayers", req_set_preferred_layers},   /* the SFU service's name */
 	{"pauseProducer", req_pause_producer},
 	{"resumeProducer", req_resume_producer},
 	{"closeProducer", req_close_producer},
@@ -620,6 +626,10 @@ void parley_room_handle_request(room_ctx *ctx, parley_plugin_session *session, c
 		name = "subscriberAnswer";
 	if (name == NULL) {
 		set_error(result, ROOM_ERR_INVALID, "request (a string) is required");
+		return;
+	}
+	if (jsep == NULL && parley_room_mediasoup_wants(name, body)) {
+		parley_room_mediasoup_request(ctx, session, transaction, name, body, result);
 		return;
 	}
 	void (*handler)(request *r) = NULL;

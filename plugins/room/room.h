@@ -11,6 +11,11 @@
  *    read by the media path;
  *  - negotiate.c: publish answers; the subscriber's versioned offers and
  *    answers, ICE restarts, the offer timeout;
+ *  - mediasoup.c: the requests of mediasoup-client apps (transports,
+ *    producers and consumers described by parameters, no SDP): the send
+ *    transport is the main handle's pc, the receive transport a companion
+ *    handle's (the peer's subscriber handle); mediasoup_params.c turns
+ *    rtpParameters into a producer's facts and back;
  *  - connection.c: what happens to a handle's PeerConnection (up, quiet,
  *    back, ended): the subscriber's pc loss and the per-peer counters;
  *  - forward.c: the per-packet path (parse, rewrite, fan-out);
@@ -74,7 +79,7 @@ typedef enum room_error {
 	ROOM_ERR_NOT_JOINED = 412,     /* the handle is in no room */
 	ROOM_ERR_FULL = 429,           /* max_participants / max_rooms */
 	ROOM_ERR_MEDIA = 465,          /* SDP refused */
-	ROOM_ERR_UNAVAILABLE = 503,    /* the core offers no SDP helpers */
+	ROOM_ERR_UNAVAILABLE = 503,    /* the core offers no SDP helpers (or no parameters API) */
 } room_error;
 
 typedef struct room_config {
@@ -169,6 +174,7 @@ typedef struct room_producer {
 	unsigned layers;               /* simulcast encodings (1 = none) */
 	uint8_t ext_abs_send_time;     /* publisher's extension ids (0 = not negotiated) */
 	uint8_t out_pt;                /* payload type in the subscribers' offers */
+	bool params;                   /* declared with params_receive (a mediasoup producer) */
 	parley_plugin_session *session;/* publisher's handle (handle_ref held) */
 	room_snapshot consumers;       /* room_consumer*, read on the publisher's loop */
 	gint paused;                   /* atomic */
@@ -201,6 +207,10 @@ typedef struct room_consumer {
 	int mindex;                    /* m-line in the subscriber's pc */
 	char mid[32];
 	uint32_t out_ssrc;
+	uint8_t out_pt;                /* payload type sent (the producer's out_pt, or the params consumer's) */
+	uint8_t ext_mid, ext_level, ext_abs; /* header extension ids sent (0 = not sent): 1, 2, 3 on SDP m-lines */
+	bool params;                   /* declared with params_send on a receive transport */
+	json_t *rtp_parameters;        /* params: the consumer's rtpParameters (owned) */
 	gint paused;                   /* atomic: by the subscriber (starts paused) */
 	gint closed;                   /* atomic */
 	gint preferred_layer;          /* atomic: setPreferredLayers spatial (-1 = auto/highest) */
@@ -262,6 +272,10 @@ struct room_handle {
 	int64_t offer_sent_ms;         /* when the pending offer went out */
 	json_t *offered_mids;          /* owned: the pending offer's mids, in m-line order (NULL = none) */
 	bool media_up;
+	/* a pc described by parameters (mediasoup.c; under ctx->lock) */
+	bool params;                   /* its pc is a mediasoup transport (main: send, subscriber: recv) */
+	bool companion;                /* made by the plugin through core->handle_companion */
+	char transport_id[ROOM_OBJECT_ID_LEN + 1]; /* "" = no transport yet */
 };
 
 /* Connectivity of one of a peer's PeerConnections (its publisher pc on
@@ -297,6 +311,7 @@ struct room_peer {
 	GPtrArray *consumers;          /* room_consumer* (references) */
 	room_pc_health pcs[2];         /* by room_pc_side */
 	char publisher_ufrag[64];      /* ICE ufrag of the last publish offer ("" = none yet) */
+	bool mediasoup;                /* made a transport through parameters: no reconnect window */
 };
 
 typedef enum room_origin { ROOM_ORIGIN_API = 0, ROOM_ORIGIN_CONFIG, ROOM_ORIGIN_IMPLICIT } room_origin;
@@ -314,7 +329,16 @@ typedef struct room_room {
 
 typedef struct room_outbox {
 	GArray *items;
+	GArray *actions;               /* room_outbox_action: core calls that may wait on a loop */
 } room_outbox;
+
+/* What the outbox does with a handle after the events, outside ctx->lock
+ * (these core calls run on the handle's loop and wait for it). */
+typedef enum room_action_kind {
+	ROOM_ACTION_CLOSE_STREAM = 0,  /* params_close(mindex) */
+	ROOM_ACTION_CLOSE_PC,          /* close_pc */
+	ROOM_ACTION_END_HANDLE,        /* end_session: a companion handle the plugin made */
+} room_action_kind;
 
 /* SDP helpers the core may offer (filled from the core table when it has them). */
 typedef struct room_sdp_ops {
@@ -368,7 +392,11 @@ void parley_room_outbox_reply_new(room_ctx *ctx, room_outbox *box, room_handle *
 /* Same payload (borrowed) to every connected peer of the room but `except`. */
 void parley_room_outbox_broadcast(room_ctx *ctx, room_outbox *box, room_room *room, const char *except,
                                   const char *name, json_t *payload);
-/* Pushes everything (ctx->lock NOT held) and empties the box. */
+/* Queues `kind` on `session` (a handle_ref is held until it ran). */
+void parley_room_outbox_action(room_ctx *ctx, room_outbox *box, parley_plugin_session *session,
+                               room_action_kind kind, int mindex);
+/* Pushes everything, then runs the actions (ctx->lock NOT held), and
+ * empties the box. */
 void parley_room_outbox_flush(room_ctx *ctx, room_outbox *box);
 
 /* ---- peers.c (all _locked with ctx->lock held) ---- */
@@ -430,6 +458,17 @@ void parley_room_subscriber_pc_lost_locked(room_ctx *ctx, room_peer *peer);
 void parley_room_subscriber_check_offer_locked(room_ctx *ctx, room_outbox *box, room_peer *peer);
 /* Forgets the subscriber's negotiation (slots, pending offer, pc loss). */
 void parley_room_subscriber_reset(room_handle *handle);
+/* "camera"/"screen"/"mic" for a new producer: `given` when set; else audio
+ * is mic, the first video camera, any further video screen. */
+void parley_room_pick_source(room_peer *peer, const char *given, room_kind kind, char *out, size_t size);
+/* The producer's codec from a summary codec {name, pt, clock_rate,
+ * channels, fmtp} (sdp_summary's shape), with our payload type towards SDP
+ * subscribers. */
+void parley_room_fill_codec(room_producer *p, json_t *codec);
+/* A consumer of `p` on the peer's receive transport, declared there as
+ * `mindex` with `rtp_parameters` (borrowed; copied), paused. */
+room_consumer *parley_room_consume_params_locked(room_ctx *ctx, room_peer *peer, room_producer *p, int mindex,
+                                                 json_t *rtp_parameters);
 /* Republishes the snapshots read by the media path after a change. */
 void parley_room_publish_producer_snapshot_locked(room_ctx *ctx, room_handle *handle, room_peer *peer);
 void parley_room_publish_consumer_snapshot_locked(room_ctx *ctx, room_handle *handle, room_peer *peer);
@@ -464,6 +503,27 @@ json_t *parley_room_room_stats_locked(room_ctx *ctx, room_room *room);
 json_t *parley_room_room_info_locked(room_ctx *ctx, room_room *room, bool with_stats);
 /* Aggregated REMB for every publisher (min of subscribers, capped). */
 void parley_room_remb_tick(room_ctx *ctx);
+
+/* ---- mediasoup.c ---- */
+/* True when `name` with `body` is a mediasoup-client request (new names,
+ * or produce/consume/restartIce carrying rtpParameters, rtpCapabilities,
+ * transportId). */
+bool parley_room_mediasoup_wants(const char *name, json_t *body);
+/* Runs it: locks ctx->lock itself, never across a params_* call. */
+void parley_room_mediasoup_request(room_ctx *ctx, parley_plugin_session *session, const char *transaction,
+                                   const char *name, json_t *body, parley_plugin_result *result);
+
+/* ---- mediasoup_params.c ---- */
+/* A producer's codec, layers and extension ids from its rtpParameters. */
+void parley_room_params_fill_producer(room_ctx *ctx, room_producer *p, json_t *rtp_parameters);
+/* A params consumer's SSRC, payload type and extension ids from the
+ * rtpParameters params_send returned. */
+void parley_room_params_fill_consumer(room_consumer *c, json_t *rtp_parameters);
+/* params_send's codec limit for a consumer of `p`: [{mimeType, parameters}]. */
+json_t *parley_room_params_codecs_for(const room_producer *p);
+/* Checks the shape of produce/consume members before they reach the core:
+ * 0 or ROOM_ERR_INVALID in *error. */
+int parley_room_params_check_produce(json_t *body, room_kind *kind, parley_plugin_error *error);
 
 /* ---- requests.c ---- */
 /* Handles one client request; fills `result` (OK with content, or ERROR). */

@@ -4,6 +4,7 @@
  * roomClosed), random ids, the clock, and the outbox that carries events
  * out of ctx->lock (each queued event holds a handle_ref until pushed).
  */
+#include <stddef.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -16,6 +17,12 @@ typedef struct outbox_item {
 	json_t *jsep;                   /* owned, may be NULL */
 	char *transaction;              /* owned, may be NULL */
 } outbox_item;
+
+typedef struct outbox_action {
+	parley_plugin_session *session; /* handle_ref held */
+	room_action_kind kind;
+	int mindex;
+} outbox_action;
 
 int64_t parley_room_clock_ms(void)
 {
@@ -230,6 +237,40 @@ void parley_room_load_config_rooms(room_ctx *ctx)
 void parley_room_outbox_init(room_outbox *box)
 {
 	box->items = g_array_new(FALSE, FALSE, sizeof(outbox_item));
+	box->actions = g_array_new(FALSE, FALSE, sizeof(outbox_action));
+}
+
+void parley_room_outbox_action(room_ctx *ctx, room_outbox *box, parley_plugin_session *session,
+                               room_action_kind kind, int mindex)
+{
+	if (session == NULL)
+		return;
+	outbox_action action = {.session = session, .kind = kind, .mindex = mindex};
+	if (ctx->core->handle_ref != NULL)
+		ctx->core->handle_ref(session);
+	g_array_append_val(box->actions, action);
+}
+
+static void run_action(room_ctx *ctx, const outbox_action *action)
+{
+	const parley_plugin_core *core = ctx->core;
+	parley_plugin_error error = {0};
+	switch (action->kind) {
+	case ROOM_ACTION_CLOSE_STREAM:
+		if (PARLEY_PLUGIN_CORE_HAS(core, params_close))
+			core->params_close(action->session, action->mindex, &error);
+		break;
+	case ROOM_ACTION_CLOSE_PC:
+		if (core->close_pc != NULL)
+			core->close_pc(action->session);
+		break;
+	case ROOM_ACTION_END_HANDLE:
+		if (core->end_session != NULL)
+			core->end_session(action->session);
+		break;
+	}
+	if (error.code != 0)
+		ROOM_LOG(ctx, PARLEY_LOG_VERB, "closing stream %d: %d %s", action->mindex, error.code, error.reason);
 }
 
 void parley_room_outbox_jsep_new(room_ctx *ctx, room_outbox *box, room_handle *handle, const char *name,
@@ -294,4 +335,12 @@ void parley_room_outbox_flush(room_ctx *ctx, room_outbox *box)
 	}
 	g_array_free(box->items, TRUE);
 	box->items = NULL;
+	for (guint i = 0; i < box->actions->len; i++) {
+		outbox_action *action = &g_array_index(box->actions, outbox_action, i);
+		run_action(ctx, action);
+		if (ctx->core->handle_unref != NULL)
+			ctx->core->handle_unref(action->session);
+	}
+	g_array_free(box->actions, TRUE);
+	box->actions = NULL;
 }

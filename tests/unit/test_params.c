@@ -115,6 +115,8 @@ static void simulcast_rids_both_ways(void **state)
 	json_object_set_new(rtp, "encodings",
 	                    parse("[{\"rid\": \"r0\", \"scalabilityMode\": \"L1T3\"}, {\"rid\": \"r1\"},"
 	                          " {\"rid\": \"r2\", \"maxBitrate\": 900000}]"));
+	/* as mediasoup-client sends it for rid simulcast: no a=ssrc cname in its offer */
+	json_object_set_new(json_object_get(rtp, "rtcp"), "cname", json_string(""));
 	parley_sdp *sdp;
 	char err[256] = "";
 	assert_int_equal(translate(rtp, PARLEY_SDP_MEDIA_VIDEO, &sdp, err, sizeof(err)), 0);

@@ -5,8 +5,9 @@
  * handle's loop and only once, refusals come back as the plugin's codes
  * (456, 467, 471) with the member named, streams are declared, paused and
  * closed, the handle refuses a jsep, and after a hangup there is no
- * transport until a new one is created. The media itself is
- * test_params_pc.c's.
+ * transport until a new one is created. Companion handles: a second
+ * handle of the same session and plugin with its own transport, ended by
+ * the plugin or with the session. The media itself is test_params_pc.c's.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,15 +34,17 @@ static const parley_transport quiet = {
 	.send_message = quiet_send,
 };
 
-static gint hangups;
+static gint hangups, creates, destroys;
 
 static int plug_create(parley_plugin_session *s)
 {
+	g_atomic_int_inc(&creates);
 	return 0;
 }
 
 static int plug_destroy(parley_plugin_session *s)
 {
+	g_atomic_int_inc(&destroys);
 	return 0;
 }
 
@@ -177,10 +180,58 @@ static void entries_on_a_handle(void **state)
 	json_decref(transport);
 }
 
+static void companion_handles(void **state)
+{
+	fixture *f = *state;
+	const parley_plugin_core *core = f->core;
+	/* a fresh handle (the fixture's has a pc already), one transport setup per process */
+	parley_handle *fresh = NULL;
+	char reason[256];
+	assert_int_equal(parley_handle_create(f->session, &params_plugin, NULL, &fresh, reason, sizeof(reason)), 0);
+	parley_plugin_session *parent = &fresh->psession;
+	assert_true(PARLEY_PLUGIN_CORE_HAS(core, handle_companion));
+	int created = g_atomic_int_get(&creates), destroyed = g_atomic_int_get(&destroys);
+	parley_plugin_error error = { 0 };
+	parley_plugin_session *companion = core->handle_companion(parent, &error);
+	assert_non_null(companion);
+	assert_int_equal(g_atomic_int_get(&creates), created + 1);   /* the plugin's create_session ran */
+	parley_handle *h = parley_handle_from_plugin(companion);
+	assert_ptr_equal(h->session, f->session);
+	assert_ptr_equal(h->plugin, &params_plugin);
+	assert_true(h->id != fresh->id);
+	json_t *ids = parley_session_handle_ids(f->session);
+	assert_int_equal(json_array_size(ids), 3);
+	json_decref(ids);
+	/* one pc each */
+	json_t *one = core->params_create_transport(parent, &error);
+	json_t *two = core->params_create_transport(companion, &error);
+	assert_non_null(one);
+	assert_non_null(two);
+	assert_string_not_equal(json_string_value(json_object_get(json_object_get(one, "iceParameters"), "usernameFragment")),
+	                        json_string_value(json_object_get(json_object_get(two, "iceParameters"), "usernameFragment")));
+	json_decref(one);
+	json_decref(two);
+	/* the plugin releases it */
+	core->end_session(companion);
+	assert_int_equal(g_atomic_int_get(&destroys), destroyed + 1);
+	ids = parley_session_handle_ids(f->session);
+	assert_int_equal(json_array_size(ids), 2);
+	json_decref(ids);
+	/* another one ends with the session */
+	assert_non_null(core->handle_companion(parent, &error));
+	parley_sessions_destroy_all(PARLEY_SESSION_END_REQUEST);
+	assert_int_equal(g_atomic_int_get(&destroys), destroyed + 4);   /* + the fixture's and the fresh handle */
+	/* no companion of a handle that is gone */
+	assert_null(core->handle_companion(parent, &error));
+	assert_int_equal(error.code, PARLEY_PLUGIN_ERROR_HANDLE_GONE);
+	parley_handle_unref(fresh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(entries_on_a_handle, setup, teardown),
+		cmocka_unit_test(entries_on_a_handle),
+		cmocka_unit_test(companion_handles),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
