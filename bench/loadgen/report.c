@@ -84,7 +84,7 @@ json_t *loadgen_report_json(loadgen_run *run)
 	GArray *first_packet = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	GArray *first_key = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	loadgen_stats_totals all = { 0 };
-	uint64_t undecryptable = 0, foreign = 0;
+	uint64_t undecryptable = 0, foreign = 0, streams = 0, streams_uncounted = 0;
 	int receivers = 0, without_media = 0, connected = 0;
 	for (guint i = 0; i < run->peers->len; i++) {
 		loadgen_peer *peer = run->peers->pdata[i];
@@ -107,6 +107,8 @@ json_t *loadgen_report_json(loadgen_run *run)
 		undecryptable += s->undecryptable;
 		foreign += s->foreign;
 		without_media += s->first_packet_us == 0;
+		streams += s->n_streams;
+		streams_uncounted += s->too_many_streams;
 		if (s->join_us && s->first_packet_us) {
 			int64_t d = s->first_packet_us - s->join_us;
 			g_array_append_val(first_packet, d);
@@ -132,6 +134,9 @@ json_t *loadgen_report_json(loadgen_run *run)
 		"out_of_order", (json_int_t)all.out_of_order, "duplicates", (json_int_t)all.duplicates,
 		"corrupt", (json_int_t)all.corrupt, "undecryptable", (json_int_t)undecryptable,
 		"foreign", (json_int_t)foreign, "receivers_without_media", without_media));
+	json_t *received = json_object_get(j, "received");
+	json_object_set_new(received, "streams", json_integer((json_int_t)streams));
+	json_object_set_new(received, "packets_beyond_stream_limit", json_integer((json_int_t)streams_uncounted));
 	int64_t p50 = loadgen_stats_histogram_percentile(run->delays, 0.50);
 	int64_t p99 = loadgen_stats_histogram_percentile(run->delays, 0.99);
 	json_object_set_new(j, "delay_ms", json_pack("{s:f, s:f, s:f, s:I}", "p50", p50 / 1000.0,

@@ -16,7 +16,7 @@
 #include <jansson.h>
 #include "rtpgen.h"
 
-#define LOADGEN_STATS_MAX_STREAMS 16
+#define LOADGEN_STATS_MAX_STREAMS 64     /* streams per receiver: a 32-peer mesh */
 #define LOADGEN_DUP_WINDOW 1024          /* counters remembered for duplicate detection */
 
 typedef struct loadgen_stream_stats {

@@ -85,6 +85,9 @@ test(`a ${PEERS}-peer mesh room: ${2 * (PEERS - 1)} m-lines per subscriber, ever
 			assert.equal(rx[k], 0, `received.${k} = ${rx[k]}: ${show}`);
 		}
 		assert.equal(rx.receivers_without_media, 0, `a subscriber got nothing: ${show}`);
+		// every receiver counted a stream from each of the 11 others' audio and video
+		assert.equal(rx.packets_beyond_stream_limit, 0, `packets of streams the generator did not count: ${show}`);
+		assert.equal(rx.streams, PEERS * mlines, `streams received: ${show}`);
 		// every receiver got media and a keyframe; nothing lost once a stream started
 		assert.equal(s.join_to_first_keyframe_ms.count, PEERS, `receivers that saw a keyframe: ${show}`);
 		assert.ok(rx.packets >= 0.8 * (PEERS - 1) * (s.sent.audio_packets + s.sent.video_packets),
