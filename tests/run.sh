@@ -26,6 +26,7 @@ selected() {
 # without opening the log (CI shows only the end of the output).
 failed_cases() {
 	awk '/^not ok [0-9]+/ { printf "\n    %s", $0; inblock = 1; err = 0; shown = 0; next }
+	     inblock && /^  error: [^|>]/ { sub(/^  error: /, ""); printf "\n      %s", substr($0, 1, 300); next }
 	     inblock && /^  error:/ { err = 1; next }
 	     inblock && err && /^    / && shown < 3 { sub(/^ +/, ""); printf "\n      %s", $0; shown++; next }
 	     inblock && /^  [a-z]/ { err = 0 }
