@@ -108,4 +108,8 @@ int parley_params_pause(parley_pc *pc, int mindex, bool paused, char *err, size_
  * may be given to a later stream. */
 int parley_params_close(parley_pc *pc, int mindex, char *err, size_t err_size);
 
+/* The files' one refusal: writes the reason into err and returns code. */
+__attribute__((format(printf, 4, 5))) int parley_params_fail(char *err, size_t err_size, int code, const char *format,
+                                                             ...);
+
 #endif

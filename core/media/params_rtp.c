@@ -15,7 +15,7 @@
 #include <glib.h>
 #include "params.h"
 
-__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t err_size, int code, const char *format, ...)
+int parley_params_fail(char *err, size_t err_size, int code, const char *format, ...)
 {
 	va_list args;
 	va_start(args, format);
@@ -70,8 +70,8 @@ static int write_fmtp(json_t *parameters, char *out, size_t size, size_t index, 
 	if (!parameters)
 		return 0;
 	if (!json_is_object(parameters))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].parameters: an object",
-		            index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.codecs[%zu].parameters: an object", index);
 	size_t used = 0;
 	const char *key;
 	json_t *value;
@@ -84,19 +84,21 @@ static int write_fmtp(json_t *parameters, char *out, size_t size, size_t index, 
 		else if (json_is_real(value))
 			snprintf(text, sizeof(text), "%g", json_real_value(value));
 		else
-			return fail(
+			return parley_params_fail(
 				err, err_size, PARLEY_PC_ERR_INVALID,
 				"rtpParameters.codecs[%zu].parameters.%.64s: a number or a string without spaces, ';' or '='",
 				index, key);
 		if (!is_fmtp_token(key, 64))
-			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "rtpParameters.codecs[%zu].parameters: a name without spaces, ';' or '=' (1..64)",
-			            index);
+			return parley_params_fail(
+				err, err_size, PARLEY_PC_ERR_INVALID,
+				"rtpParameters.codecs[%zu].parameters: a name without spaces, ';' or '=' (1..64)",
+				index);
 		int n = snprintf(out + used, size - used, "%s%s=%s", used ? ";" : "", key, text);
 		if (n < 0 || (size_t)n >= size - used)
-			return fail(err, err_size, PARLEY_PC_ERR_LIMIT,
-			            "rtpParameters.codecs[%zu].parameters: longer than %zu characters as fmtp", index,
-			            size - 1);
+			return parley_params_fail(
+				err, err_size, PARLEY_PC_ERR_LIMIT,
+				"rtpParameters.codecs[%zu].parameters: longer than %zu characters as fmtp", index,
+				size - 1);
 		used += (size_t)n;
 	}
 	return 0;
@@ -136,11 +138,11 @@ static int take_mid(json_t *rtp, parley_sdp_media *m, char *err, size_t err_size
 {
 	json_t *mid = json_object_get(rtp, "mid");
 	if (!mid)
-		return fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpParameters.mid: missing");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpParameters.mid: missing");
 	const char *text = json_string_value(mid);
 	if (!text || !is_word(text, PARLEY_PARAMS_MAX_MID, MID_CHARS))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.mid: a string of 1..%d characters",
-		            PARLEY_PARAMS_MAX_MID);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.mid: a string of 1..%d characters", PARLEY_PARAMS_MAX_MID);
 	return parley_sdp_set_string(&m->mid, text) < 0 ? PARLEY_PC_ERR_LIMIT : 0;
 }
 
@@ -149,9 +151,9 @@ static int take_feedback(json_t *list, size_t index, parley_sdp *sdp, parley_sdp
 	if (!list)
 		return 0;
 	if (!json_is_array(list) || json_array_size(list) > PARLEY_PARAMS_MAX_FEEDBACK)
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		            "rtpParameters.codecs[%zu].rtcpFeedback: an array of at most %d", index,
-		            PARLEY_PARAMS_MAX_FEEDBACK);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.codecs[%zu].rtcpFeedback: an array of at most %d", index,
+		                          PARLEY_PARAMS_MAX_FEEDBACK);
 	size_t i;
 	json_t *fb;
 	json_array_foreach (list, i, fb) {
@@ -159,14 +161,15 @@ static int take_feedback(json_t *list, size_t index, parley_sdp *sdp, parley_sdp
 		json_t *parameter = json_object_get(fb, "parameter");
 		const char *p = json_string_value(parameter);
 		if (!type || !is_token(type, 32) || (parameter && (!p || (*p && !is_token(p, 32)))))
-			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "rtpParameters.codecs[%zu].rtcpFeedback[%zu]: {type, parameter?} without spaces",
-			            index, i);
+			return parley_params_fail(
+				err, err_size, PARLEY_PC_ERR_INVALID,
+				"rtpParameters.codecs[%zu].rtcpFeedback[%zu]: {type, parameter?} without spaces", index,
+				i);
 		char value[80];
 		snprintf(value, sizeof(value), "%s%s%s", type, p && *p ? " " : "", p && *p ? p : "");
 		if (parley_sdp_add_rtcp_fb(sdp, f, value) < 0)
-			return fail(err, err_size, PARLEY_PC_ERR_LIMIT,
-			            "rtpParameters.codecs[%zu].rtcpFeedback: too many", index);
+			return parley_params_fail(err, err_size, PARLEY_PC_ERR_LIMIT,
+			                          "rtpParameters.codecs[%zu].rtcpFeedback: too many", index);
 	}
 	return 0;
 }
@@ -175,31 +178,32 @@ static int take_codec(json_t *codec, size_t index, const char *kind, parley_sdp 
                       size_t err_size)
 {
 	if (!json_is_object(codec))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu]: an object", index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu]: an object",
+		                          index);
 	const char *mime = json_string_value(json_object_get(codec, "mimeType"));
 	size_t kind_len = strlen(kind);
 	if (!mime || strncmp(mime, kind, kind_len) || mime[kind_len] != '/' ||
 	    !is_word(mime + kind_len + 1, 32, CODEC_CHARS))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].mimeType: \"%s/<name>\"",
-		            index, kind);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.codecs[%zu].mimeType: \"%s/<name>\"", index, kind);
 	json_t *pt = json_object_get(codec, "payloadType"), *clock = json_object_get(codec, "clockRate");
 	json_t *channels = json_object_get(codec, "channels");
 	if (!pt || !clock)
-		return fail(err, err_size, PARLEY_PC_ERR_MISSING,
-		            "rtpParameters.codecs[%zu]: payloadType and clockRate are required", index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_MISSING,
+		                          "rtpParameters.codecs[%zu]: payloadType and clockRate are required", index);
 	if (!integer_in(pt, 0, 127))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		            "rtpParameters.codecs[%zu].payloadType: an integer 0..127", index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.codecs[%zu].payloadType: an integer 0..127", index);
 	if (parley_sdp_format_by_pt(m, (int)json_integer_value(pt)))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		            "rtpParameters.codecs[%zu].payloadType: %d is used twice", index,
-		            (int)json_integer_value(pt));
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.codecs[%zu].payloadType: %d is used twice", index,
+		                          (int)json_integer_value(pt));
 	if (!integer_in(clock, 1, 10000000))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		            "rtpParameters.codecs[%zu].clockRate: an integer 1..10000000", index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.codecs[%zu].clockRate: an integer 1..10000000", index);
 	if (channels && !integer_in(channels, 1, 8))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[%zu].channels: an integer 1..8",
-		            index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.codecs[%zu].channels: an integer 1..8", index);
 	char fmtp[PARLEY_PARAMS_MAX_FMTP];
 	int rc = write_fmtp(json_object_get(codec, "parameters"), fmtp, sizeof(fmtp), index, err, err_size);
 	if (rc)
@@ -210,10 +214,11 @@ static int take_codec(json_t *codec, size_t index, const char *kind, parley_sdp 
 	                                             (uint32_t)json_integer_value(clock), n_channels,
 	                                             fmtp[0] ? fmtp : NULL);
 	if (!f)
-		return fail(err, err_size, PARLEY_PC_ERR_LIMIT, "rtpParameters.codecs[%zu]: one codec too many", index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_LIMIT,
+		                          "rtpParameters.codecs[%zu]: one codec too many", index);
 	if (f->codec == PARLEY_SDP_CODEC_RTX && f->apt < 0)
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		            "rtpParameters.codecs[%zu].parameters.apt: RTX needs an apt 0..127", index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.codecs[%zu].parameters.apt: RTX needs an apt 0..127", index);
 	return take_feedback(json_object_get(codec, "rtcpFeedback"), index, sdp, f, err, err_size);
 }
 
@@ -221,11 +226,11 @@ static int take_codecs(json_t *rtp, const char *kind, parley_sdp *sdp, parley_sd
 {
 	json_t *codecs = json_object_get(rtp, "codecs");
 	if (!codecs)
-		return fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpParameters.codecs: missing");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpParameters.codecs: missing");
 	if (!json_is_array(codecs) || json_array_size(codecs) == 0 ||
 	    json_array_size(codecs) > PARLEY_PARAMS_MAX_CODECS)
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs: an array of 1..%d codecs",
-		            PARLEY_PARAMS_MAX_CODECS);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.codecs: an array of 1..%d codecs", PARLEY_PARAMS_MAX_CODECS);
 	size_t i;
 	json_t *codec;
 	json_array_foreach (codecs, i, codec) {
@@ -234,15 +239,17 @@ static int take_codecs(json_t *rtp, const char *kind, parley_sdp *sdp, parley_sd
 			return rc;
 	}
 	if (m->formats[0].codec == PARLEY_SDP_CODEC_RTX)
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.codecs[0]: a media codec, not RTX");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.codecs[0]: a media codec, not RTX");
 	for (size_t f = 0; f < m->n_formats; f++) {
 		const parley_sdp_format *x = &m->formats[f];
 		const parley_sdp_format *media = x->codec == PARLEY_SDP_CODEC_RTX ? parley_sdp_format_by_pt(m, x->apt)
 		                                                                  : NULL;
 		if (x->codec == PARLEY_SDP_CODEC_RTX && (!media || media->codec == PARLEY_SDP_CODEC_RTX))
-			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "rtpParameters.codecs[%zu].parameters.apt: %d is not a media codec of this list", f,
-			            x->apt);
+			return parley_params_fail(
+				err, err_size, PARLEY_PC_ERR_INVALID,
+				"rtpParameters.codecs[%zu].parameters.apt: %d is not a media codec of this list", f,
+				x->apt);
 	}
 	return 0;
 }
@@ -253,27 +260,30 @@ static int take_extensions(json_t *rtp, parley_sdp *sdp, parley_sdp_media *m, ch
 	if (!list)
 		return 0;
 	if (!json_is_array(list) || json_array_size(list) > PARLEY_PARAMS_MAX_EXTENSIONS)
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		            "rtpParameters.headerExtensions: an array of at most %d", PARLEY_PARAMS_MAX_EXTENSIONS);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.headerExtensions: an array of at most %d",
+		                          PARLEY_PARAMS_MAX_EXTENSIONS);
 	size_t i;
 	json_t *x;
 	json_array_foreach (list, i, x) {
 		const char *uri = json_string_value(json_object_get(x, "uri"));
 		json_t *id = json_object_get(x, "id");
 		if (!uri || !is_token(uri, 256) || !integer_in(id, 1, 255) || json_integer_value(id) == 15)
-			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "rtpParameters.headerExtensions[%zu]: {uri, id 1..255 but 15}", i);
+			return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+			                          "rtpParameters.headerExtensions[%zu]: {uri, id 1..255 but 15}", i);
 		if (json_is_true(json_object_get(x, "encrypt")))
-			return fail(
+			return parley_params_fail(
 				err, err_size, PARLEY_PC_ERR_INVALID,
 				"rtpParameters.headerExtensions[%zu].encrypt: encrypted extensions are not supported",
 				i);
 		for (size_t e = 0; e < m->n_extmaps; e++)
 			if (m->extmaps[e].id == json_integer_value(id) || !strcmp(m->extmaps[e].uri, uri))
-				return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-				            "rtpParameters.headerExtensions[%zu]: its id or uri is used twice", i);
+				return parley_params_fail(
+					err, err_size, PARLEY_PC_ERR_INVALID,
+					"rtpParameters.headerExtensions[%zu]: its id or uri is used twice", i);
 		if (parley_sdp_add_extmap(sdp, m, (uint16_t)json_integer_value(id), uri) < 0)
-			return fail(err, err_size, PARLEY_PC_ERR_LIMIT, "rtpParameters.headerExtensions: too many");
+			return parley_params_fail(err, err_size, PARLEY_PC_ERR_LIMIT,
+			                          "rtpParameters.headerExtensions: too many");
 	}
 	return 0;
 }
@@ -287,22 +297,23 @@ typedef struct encoding {
 static int check_encoding(json_t *e, size_t index, encoding *out, char *err, size_t err_size)
 {
 	if (!json_is_object(e))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.encodings[%zu]: an object", index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.encodings[%zu]: an object", index);
 	json_t *ssrc = json_object_get(e, "ssrc"), *rid = json_object_get(e, "rid"), *rtx = json_object_get(e, "rtx");
 	json_t *mode = json_object_get(e, "scalabilityMode");
 	if (ssrc && !integer_in(ssrc, 1, 0xffffffffLL))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		            "rtpParameters.encodings[%zu].ssrc: an integer 1..2^32-1", index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.encodings[%zu].ssrc: an integer 1..2^32-1", index);
 	if (rid && !is_word(json_string_value(rid), PARLEY_PARAMS_MAX_RID, RID_CHARS))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		            "rtpParameters.encodings[%zu].rid: a string of 1..%d characters", index,
-		            PARLEY_PARAMS_MAX_RID);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.encodings[%zu].rid: a string of 1..%d characters", index,
+		                          PARLEY_PARAMS_MAX_RID);
 	if (rtx && (!json_is_object(rtx) || !integer_in(json_object_get(rtx, "ssrc"), 1, 0xffffffffLL)))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.encodings[%zu].rtx: {ssrc 1..2^32-1}",
-		            index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.encodings[%zu].rtx: {ssrc 1..2^32-1}", index);
 	if (mode && !is_token(json_string_value(mode), 32))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		            "rtpParameters.encodings[%zu].scalabilityMode: a string", index);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.encodings[%zu].scalabilityMode: a string", index);
 	*out = (encoding){
 		.ssrc = ssrc ? (uint32_t)json_integer_value(ssrc) : 0,
 		.rtx_ssrc = rtx ? (uint32_t)json_integer_value(json_object_get(rtx, "ssrc")) : 0,
@@ -316,11 +327,13 @@ static int check_encoding(json_t *e, size_t index, encoding *out, char *err, siz
 static int check_encodings(json_t *list, encoding *enc, size_t *n, char *err, size_t err_size)
 {
 	if (!list)
-		return fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpParameters.encodings: missing");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpParameters.encodings: missing");
 	if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > PARLEY_PARAMS_MAX_ENCODINGS)
-		return fail(err, err_size,
-		            json_is_array(list) && json_array_size(list) ? PARLEY_PC_ERR_LIMIT : PARLEY_PC_ERR_INVALID,
-		            "rtpParameters.encodings: an array of 1..%d encodings", PARLEY_PARAMS_MAX_ENCODINGS);
+		return parley_params_fail(err, err_size,
+		                          json_is_array(list) && json_array_size(list) ? PARLEY_PC_ERR_LIMIT
+		                                                                       : PARLEY_PC_ERR_INVALID,
+		                          "rtpParameters.encodings: an array of 1..%d encodings",
+		                          PARLEY_PARAMS_MAX_ENCODINGS);
 	*n = json_array_size(list);
 	for (size_t i = 0; i < *n; i++) {
 		int rc = check_encoding(json_array_get(list, i), i, &enc[i], err, err_size);
@@ -330,12 +343,13 @@ static int check_encodings(json_t *list, encoding *enc, size_t *n, char *err, si
 	bool by_rid = enc[0].rid != NULL;
 	for (size_t i = 0; i < *n; i++) {
 		if ((enc[i].rid != NULL) != by_rid)
-			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "rtpParameters.encodings[%zu]: every encoding has a rid, or none has", i);
+			return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+			                          "rtpParameters.encodings[%zu]: every encoding has a rid, or none has",
+			                          i);
 		if (!by_rid && *n > 1 && !enc[i].ssrc)
-			return fail(err, err_size, PARLEY_PC_ERR_MISSING,
-			            "rtpParameters.encodings[%zu].ssrc: required with several encodings without rid",
-			            i);
+			return parley_params_fail(
+				err, err_size, PARLEY_PC_ERR_MISSING,
+				"rtpParameters.encodings[%zu].ssrc: required with several encodings without rid", i);
 		for (size_t k = 0; k < i; k++) {
 			bool same_rid = by_rid && !strcmp(enc[i].rid, enc[k].rid);
 			uint32_t a[2] = { enc[i].ssrc, enc[i].rtx_ssrc }, b[2] = { enc[k].ssrc, enc[k].rtx_ssrc };
@@ -344,13 +358,13 @@ static int check_encodings(json_t *list, encoding *enc, size_t *n, char *err, si
 				for (int y = 0; y < 2; y++)
 					same_ssrc |= a[x] && a[x] == b[y];
 			if (same_rid || same_ssrc)
-				return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-				            "rtpParameters.encodings[%zu]: its rid or SSRC is also encodings[%zu]'s", i,
-				            k);
+				return parley_params_fail(
+					err, err_size, PARLEY_PC_ERR_INVALID,
+					"rtpParameters.encodings[%zu]: its rid or SSRC is also encodings[%zu]'s", i, k);
 		}
 		if (enc[i].ssrc && enc[i].ssrc == enc[i].rtx_ssrc)
-			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "rtpParameters.encodings[%zu].rtx.ssrc: the same as its ssrc", i);
+			return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+			                          "rtpParameters.encodings[%zu].rtx.ssrc: the same as its ssrc", i);
 	}
 	return 0;
 }
@@ -393,9 +407,9 @@ int parley_params_rtp_to_media(json_t *rtp, parley_sdp_media_type type, parley_p
                                parley_sdp_media *m, char *err, size_t err_size)
 {
 	if (type != PARLEY_SDP_MEDIA_AUDIO && type != PARLEY_SDP_MEDIA_VIDEO)
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "kind: audio or video");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID, "kind: audio or video");
 	if (!json_is_object(rtp))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters: an object");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters: an object");
 	const char *kind = type == PARLEY_SDP_MEDIA_AUDIO ? "audio" : "video";
 	int rc = take_mid(rtp, m, err, err_size);
 	if (!rc)
@@ -414,15 +428,15 @@ int parley_params_rtp_to_media(json_t *rtp, parley_sdp_media_type type, parley_p
 	if (!rc && rtcp &&
 	    (!json_is_object(rtcp) || (cname && !is_token(json_string_value(cname), 63)) ||
 	     (reduced && !json_is_boolean(reduced))))
-		rc = fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		          "rtpParameters.rtcp: {cname?: 1..63 characters, reducedSize?: boolean}");
+		rc = parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                        "rtpParameters.rtcp: {cname?: 1..63 characters, reducedSize?: boolean}");
 	if (rc)
 		return rc;
 	m->rtcp_rsize = reduced ? json_is_true(reduced) : true;
 	if (sources == PARLEY_PARAMS_SOURCES &&
 	    write_sources(enc, n, cname ? json_string_value(cname) : "parley", sdp, m) < 0)
-		return fail(err, err_size, PARLEY_PC_ERR_LIMIT,
-		            "rtpParameters.encodings: over the description's limits");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_LIMIT,
+		                          "rtpParameters.encodings: over the description's limits");
 	return 0;
 }
 

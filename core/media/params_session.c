@@ -38,14 +38,6 @@ typedef struct params_session {
 	unsigned next_mid; /* mids we assign: decimal, never one in use */
 } params_session;
 
-__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t err_size, int code, const char *format, ...)
-{
-	va_list args;
-	va_start(args, format);
-	vsnprintf(err, err_size, format, args);
-	va_end(args);
-	return code;
-}
 
 static void session_free(void *data)
 {
@@ -59,7 +51,7 @@ static params_session *session_of(parley_pc *pc, char *err, size_t err_size)
 {
 	params_session *ps = parley_pc_attachment(pc);
 	if (!ps)
-		fail(err, err_size, PARLEY_PC_ERR_STATE, "no transport: create it first");
+		parley_params_fail(err, err_size, PARLEY_PC_ERR_STATE, "no transport: create it first");
 	return ps;
 }
 
@@ -107,7 +99,7 @@ int parley_params_open(parley_pc *pc, json_t **out, char *err, size_t err_size)
 {
 	*out = NULL;
 	if (parley_pc_attachment(pc))
-		return fail(err, err_size, PARLEY_PC_ERR_STATE, "the transport exists already");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_STATE, "the transport exists already");
 	int rc = parley_pc_open_lite(pc, err, err_size);
 	if (rc)
 		return rc;
@@ -143,29 +135,30 @@ int parley_params_connect(parley_pc *pc, json_t *dtls, char *err, size_t err_siz
 	if (!session_of(pc, err, err_size))
 		return PARLEY_PC_ERR_STATE;
 	if (!json_is_object(dtls))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "dtlsParameters: an object");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID, "dtlsParameters: an object");
 	json_t *role = json_object_get(dtls, "role"), *list = json_object_get(dtls, "fingerprints");
 	const char *role_name = role ? json_string_value(role) : "auto";
 	if (!role_name || (strcmp(role_name, "auto") && strcmp(role_name, "client") && strcmp(role_name, "server")))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "dtlsParameters.role: auto, client or server");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "dtlsParameters.role: auto, client or server");
 	if (!list)
-		return fail(err, err_size, PARLEY_PC_ERR_MISSING, "dtlsParameters.fingerprints: missing");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_MISSING, "dtlsParameters.fingerprints: missing");
 	if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > MAX_FINGERPRINTS)
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "dtlsParameters.fingerprints: an array of 1..%d",
-		            MAX_FINGERPRINTS);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "dtlsParameters.fingerprints: an array of 1..%d", MAX_FINGERPRINTS);
 	size_t i;
 	json_t *fp;
 	json_array_foreach (list, i, fp) {
 		const char *algorithm = json_string_value(json_object_get(fp, "algorithm"));
 		const char *value = json_string_value(json_object_get(fp, "value"));
 		if (!algorithm || !value)
-			return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-			            "dtlsParameters.fingerprints[%zu]: {algorithm, value}", i);
+			return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+			                          "dtlsParameters.fingerprints[%zu]: {algorithm, value}", i);
 		for (size_t a = 0; a < G_N_ELEMENTS(fingerprint_algorithms); a++) {
 			if (g_ascii_strcasecmp(algorithm, fingerprint_algorithms[a].name))
 				continue;
 			if (!fingerprint_valid(value, fingerprint_algorithms[a].bytes))
-				return fail(
+				return parley_params_fail(
 					err, err_size, PARLEY_PC_ERR_INVALID,
 					"dtlsParameters.fingerprints[%zu].value: %zu hexadecimal bytes separated by ':'",
 					i, fingerprint_algorithms[a].bytes);
@@ -176,7 +169,7 @@ int parley_params_connect(parley_pc *pc, json_t *dtls, char *err, size_t err_siz
 			                                 err_size);
 		}
 	}
-	return fail(
+	return parley_params_fail(
 		err, err_size, PARLEY_PC_ERR_INVALID,
 		"dtlsParameters.fingerprints: none with a supported algorithm (sha-1, sha-224, sha-256, sha-384, sha-512)");
 }
@@ -200,7 +193,7 @@ static int add_stream_lines(const params_stream *s, parley_sdp *remote, parley_s
 	parley_sdp_media *rm = parley_sdp_add_media(remote, s->type, PROTO);
 	parley_sdp_media *lm = parley_sdp_add_media(local, s->type, PROTO);
 	if (!rm || !lm || parley_sdp_set_string(&rm->mid, s->mid) < 0 || parley_sdp_set_string(&lm->mid, s->mid) < 0)
-		return fail(err, err_size, PARLEY_PC_ERR_LIMIT, "too many streams");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_LIMIT, "too many streams");
 	if (s->closed)
 		return 0; /* port 0: rejected */
 	rm->port = lm->port = 9;
@@ -221,7 +214,7 @@ static int add_stream_lines(const params_stream *s, parley_sdp *remote, parley_s
 static int renegotiate(parley_pc *pc, params_session *ps, char *err, size_t err_size)
 {
 	parley_sdp *remote = parley_sdp_new(NULL), *local = parley_sdp_new(NULL);
-	int rc = remote && local ? 0 : fail(err, err_size, PARLEY_PC_ERR_LIMIT, "out of memory");
+	int rc = remote && local ? 0 : parley_params_fail(err, err_size, PARLEY_PC_ERR_LIMIT, "out of memory");
 	for (size_t i = 0; i < ps->n_streams && !rc; i++)
 		rc = add_stream_lines(&ps->streams[i], remote, local, err, err_size);
 	if (!rc)
@@ -281,8 +274,8 @@ static int declare(parley_pc *pc, params_session *ps, const params_stream *strea
 	int slot = free_slot(ps);
 	if (slot < 0) {
 		json_decref(stream->rtp);
-		return fail(err, err_size, PARLEY_PC_ERR_LIMIT, "streams per transport: the limit is %d",
-		            PARLEY_SDP_MAX_MEDIA);
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_LIMIT, "streams per transport: the limit is %d",
+		                          PARLEY_SDP_MAX_MEDIA);
 	}
 	params_stream before = ps->streams[slot];
 	size_t n_before = ps->n_streams;
@@ -314,22 +307,24 @@ int parley_params_receive(parley_pc *pc, const char *kind, json_t *rtp, int *min
 		return PARLEY_PC_ERR_STATE;
 	parley_sdp_media_type type = type_of(kind);
 	if (type == PARLEY_SDP_MEDIA_OTHER)
-		return fail(err, err_size, kind ? PARLEY_PC_ERR_INVALID : PARLEY_PC_ERR_MISSING,
-		            "kind: audio or video");
+		return parley_params_fail(err, err_size, kind ? PARLEY_PC_ERR_INVALID : PARLEY_PC_ERR_MISSING,
+		                          "kind: audio or video");
 	/* Checked alone first: a refusal leaves the pc untouched. */
 	parley_sdp *check = parley_sdp_new(NULL);
 	parley_sdp_media *m = check ? parley_sdp_add_media(check, type, PROTO) : NULL;
 	int rc = m ? parley_params_rtp_to_media(rtp, type, PARLEY_PARAMS_SOURCES, check, m, err, err_size)
-	           : fail(err, err_size, PARLEY_PC_ERR_LIMIT, "out of memory");
+	           : parley_params_fail(err, err_size, PARLEY_PC_ERR_LIMIT, "out of memory");
 	if (!rc)
 		rc = parley_params_caps_accept(m, err, err_size);
 	uint32_t clash = rc ? 0 : ssrc_in_use(ps, m);
 	if (clash)
-		rc = fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		          "rtpParameters.encodings: SSRC %" PRIu32 " is another stream's on this transport", clash);
+		rc = parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                        "rtpParameters.encodings: SSRC %" PRIu32
+		                        " is another stream's on this transport",
+		                        clash);
 	if (!rc && mid_in_use(ps, m->mid))
-		rc = fail(err, err_size, PARLEY_PC_ERR_INVALID, "rtpParameters.mid: \"%s\" is in use on this transport",
-		          m->mid);
+		rc = parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                        "rtpParameters.mid: \"%s\" is in use on this transport", m->mid);
 	params_stream stream = { .type = type };
 	if (!rc)
 		g_strlcpy(stream.mid, m->mid, sizeof(stream.mid));
@@ -347,13 +342,15 @@ static json_t *sending_parameters(parley_sdp_media_type type, json_t *options, c
 	json_t *cname = json_object_get(options, "cname");
 	if (cname && (!json_is_string(cname) || !*json_string_value(cname) || strlen(json_string_value(cname)) > 63 ||
 	              strchr(json_string_value(cname), ' '))) {
-		*rc = fail(err, err_size, PARLEY_PC_ERR_INVALID, "cname: a string of 1..63 characters without spaces");
+		*rc = parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                         "cname: a string of 1..63 characters without spaces");
 		return NULL;
 	}
 	parley_sdp *sdp = parley_sdp_new(NULL);
 	parley_sdp_media *m = sdp ? parley_sdp_add_media(sdp, type, PROTO) : NULL;
-	*rc = m && parley_sdp_set_string(&m->mid, mid) == 0 ? 0
-	                                                    : fail(err, err_size, PARLEY_PC_ERR_LIMIT, "out of memory");
+	*rc = m && parley_sdp_set_string(&m->mid, mid) == 0
+	              ? 0
+	              : parley_params_fail(err, err_size, PARLEY_PC_ERR_LIMIT, "out of memory");
 	if (!*rc)
 		*rc = parley_params_caps_fill_send(json_object_get(options, "rtpCapabilities"),
 		                                   json_object_get(options, "codecs"), sdp, m, err, err_size);
@@ -367,7 +364,7 @@ static json_t *sending_parameters(parley_sdp_media_type type, json_t *options, c
 		if (parley_sdp_add_ssrc(sdp, m, ssrc, name, NULL) < 0 ||
 		    (rtx && (rtx_ssrc == ssrc || parley_sdp_add_ssrc(sdp, m, rtx_ssrc, name, NULL) < 0 ||
 		             parley_sdp_add_ssrc_group(sdp, m, "FID", fid, 2) < 0)))
-			*rc = fail(err, err_size, PARLEY_PC_ERR_LIMIT, "cannot add our SSRCs");
+			*rc = parley_params_fail(err, err_size, PARLEY_PC_ERR_LIMIT, "cannot add our SSRCs");
 		else
 			rtp = parley_params_rtp_from_media(m);
 	}
@@ -382,18 +379,18 @@ int parley_params_send(parley_pc *pc, json_t *options, json_t **out, char *err, 
 	if (!ps)
 		return PARLEY_PC_ERR_STATE;
 	if (!json_is_object(options))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID,
-		            "an object {kind, rtpCapabilities, codecs?, cname?, paused?}");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID,
+		                          "an object {kind, rtpCapabilities, codecs?, cname?, paused?}");
 	const char *kind = json_string_value(json_object_get(options, "kind"));
 	parley_sdp_media_type type = type_of(kind);
 	json_t *paused = json_object_get(options, "paused");
 	if (type == PARLEY_SDP_MEDIA_OTHER)
-		return fail(err, err_size, kind ? PARLEY_PC_ERR_INVALID : PARLEY_PC_ERR_MISSING,
-		            "kind: audio or video");
+		return parley_params_fail(err, err_size, kind ? PARLEY_PC_ERR_INVALID : PARLEY_PC_ERR_MISSING,
+		                          "kind: audio or video");
 	if (!json_object_get(options, "rtpCapabilities"))
-		return fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpCapabilities: missing");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_MISSING, "rtpCapabilities: missing");
 	if (paused && !json_is_boolean(paused))
-		return fail(err, err_size, PARLEY_PC_ERR_INVALID, "paused: a boolean");
+		return parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID, "paused: a boolean");
 	char mid[PARLEY_PARAMS_MAX_MID + 1];
 	do
 		snprintf(mid, sizeof(mid), "%u", ps->next_mid++);
@@ -414,7 +411,7 @@ int parley_params_send(parley_pc *pc, json_t *options, json_t **out, char *err, 
 static params_stream *declared(params_session *ps, int mindex, char *err, size_t err_size)
 {
 	if (mindex < 0 || (size_t)mindex >= ps->n_streams || ps->streams[mindex].closed) {
-		fail(err, err_size, PARLEY_PC_ERR_INVALID, "mindex %d: no such stream", mindex);
+		parley_params_fail(err, err_size, PARLEY_PC_ERR_INVALID, "mindex %d: no such stream", mindex);
 		return NULL;
 	}
 	return &ps->streams[mindex];
