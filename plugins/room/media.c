@@ -182,6 +182,42 @@ void parley_room_publish_consumer_snapshot_locked(room_ctx *ctx, room_handle *ha
 	parley_room_snapshot_publish(&handle->consumers, items);
 }
 
+/* A consumer of `p` for `peer` on its subscriber handle at m-line `mindex`:
+ * the fields both kinds share (id, references, layers unset). The caller
+ * sets its mid, SSRC, payload type and extension ids, then adds it. */
+static room_consumer *consumer_new(room_ctx *ctx, room_peer *peer, room_producer *p, int mindex)
+{
+	room_consumer *c = g_new0(room_consumer, 1);
+	c->refs = 1;
+	c->core = ctx->core;
+	do
+		parley_room_random_id(c->id, ROOM_OBJECT_ID_LEN);
+	while (g_hash_table_contains(ctx->consumers, c->id));
+	g_strlcpy(c->peer_id, peer->id, sizeof(c->peer_id));
+	c->producer = parley_room_producer_copy(p);
+	c->session = peer->subscriber->session;
+	if (ctx->core->handle_ref != NULL)
+		ctx->core->handle_ref(c->session);
+	c->mindex = mindex;
+	c->preferred_layer = -1;
+	c->preferred_temporal = -1;
+	c->layer = -1;
+	c->target_layer = -1;
+	c->stats_ms = ctx->now_ms();
+	return c;
+}
+
+/* Starts its rewriting at its SSRC and lists it: the peer's and the room's
+ * tables, the producer's consumers and the subscriber's snapshot. */
+static void consumer_add_locked(room_ctx *ctx, room_peer *peer, room_consumer *c)
+{
+	parley_room_rewriter_init(&c->rw, c->out_ssrc, c->producer->codec.clock_rate);
+	g_ptr_array_add(peer->consumers, c);   /* the peer's reference */
+	g_hash_table_insert(ctx->consumers, c->id, c);
+	parley_room_producer_republish_consumers_locked(ctx, c->producer);
+	parley_room_publish_consumer_snapshot_locked(ctx, peer->subscriber, peer);
+}
+
 void parley_room_request_keyframe(room_ctx *ctx, room_producer *p, int64_t now_us)
 {
 	if (p->kind != ROOM_KIND_VIDEO || p->session == NULL || ctx->core->send_pli == NULL)
@@ -247,18 +283,7 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 		index = (int)sub->slots->len - 1;
 	}
 	room_slot *slot = &g_array_index(sub->slots, room_slot, index);
-	room_consumer *c = g_new0(room_consumer, 1);
-	c->refs = 1;
-	c->core = ctx->core;
-	do
-		parley_room_random_id(c->id, ROOM_OBJECT_ID_LEN);
-	while (g_hash_table_contains(ctx->consumers, c->id));
-	g_strlcpy(c->peer_id, peer->id, sizeof(c->peer_id));
-	c->producer = parley_room_producer_copy(p);
-	c->session = sub->session;
-	if (ctx->core->handle_ref != NULL)
-		ctx->core->handle_ref(c->session);
-	c->mindex = index;
+	room_consumer *c = consumer_new(ctx, peer, p, index);
 	g_strlcpy(c->mid, slot->mid, sizeof(c->mid));
 	c->out_ssrc = parley_room_random_u32();
 	c->out_pt = p->out_pt;
@@ -267,19 +292,10 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 	c->ext_abs = 3;
 	c->paused = paused;
 	c->held = sub->pc_lost;   /* its pc ended: sent once restartIce made a new one */
-	c->preferred_layer = -1;
-	c->preferred_temporal = -1;
-	c->layer = -1;
-	c->target_layer = -1;
-	c->stats_ms = ctx->now_ms();
-	parley_room_rewriter_init(&c->rw, c->out_ssrc, p->codec.clock_rate);
 	slot->consumer = parley_room_consumer_copy(c);
 	slot->codec = p->codec;
 	slot->ssrc = c->out_ssrc;
-	g_ptr_array_add(peer->consumers, c);   /* the peer's reference */
-	g_hash_table_insert(ctx->consumers, c->id, c);
-	parley_room_producer_republish_consumers_locked(ctx, p);
-	parley_room_publish_consumer_snapshot_locked(ctx, sub, peer);
+	consumer_add_locked(ctx, peer, c);
 	(void)box;   /* the caller sends the offer once for a batch of consumers */
 	return c;
 }
@@ -287,33 +303,12 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 room_consumer *parley_room_consume_params_locked(room_ctx *ctx, room_peer *peer, room_producer *p, int mindex,
                                                  json_t *rtp_parameters)
 {
-	room_handle *sub = peer->subscriber;
-	room_consumer *c = g_new0(room_consumer, 1);
-	c->refs = 1;
-	c->core = ctx->core;
-	do
-		parley_room_random_id(c->id, ROOM_OBJECT_ID_LEN);
-	while (g_hash_table_contains(ctx->consumers, c->id));
-	g_strlcpy(c->peer_id, peer->id, sizeof(c->peer_id));
-	c->producer = parley_room_producer_copy(p);
-	c->session = sub->session;
-	if (ctx->core->handle_ref != NULL)
-		ctx->core->handle_ref(c->session);
+	room_consumer *c = consumer_new(ctx, peer, p, mindex);
 	c->params = true;
-	c->mindex = mindex;
 	c->rtp_parameters = json_deep_copy(rtp_parameters);
 	parley_room_params_fill_consumer(c, rtp_parameters);
 	c->paused = 1;   /* as mediasoup: the client resumes it once its consumer is set up */
-	c->preferred_layer = -1;
-	c->preferred_temporal = -1;
-	c->layer = -1;
-	c->target_layer = -1;
-	c->stats_ms = ctx->now_ms();
-	parley_room_rewriter_init(&c->rw, c->out_ssrc, p->codec.clock_rate);
-	g_ptr_array_add(peer->consumers, c);   /* the peer's reference */
-	g_hash_table_insert(ctx->consumers, c->id, c);
-	parley_room_producer_republish_consumers_locked(ctx, p);
-	parley_room_publish_consumer_snapshot_locked(ctx, sub, peer);
+	consumer_add_locked(ctx, peer, c);
 	return c;
 }
 
