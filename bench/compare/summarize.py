@@ -4,9 +4,10 @@
 #   record  one JSON line per (gateway, scenario) run from parley-loadgen's
 #           JSON summary and the script's samples of the gateway process
 #           (/proc/<pid>/stat CPU ticks, VmRSS, the veth packet counters)
-#   table   the side-by-side table (markdown) of a results file, with a
-#           Parley/Janus ratio row per scenario; --json-out appends the
-#           ratio lines for machines
+#   table   the side-by-side table (markdown) of a results file, with
+#           ratio rows per scenario (each Parley gateway over Janus, the
+#           ICE-lite one over libnice); --json-out appends the ratio lines
+#           for machines
 #   sdp     what a -v 3 loadgen log shows of the negotiation: the answer's
 #           transport, fingerprint hash, codecs, feedback, and the DTLS-SRTP
 #           profile every peer got (it is chosen in the DTLS handshake, not
@@ -20,7 +21,9 @@ import json
 import re
 import sys
 
-GATEWAYS = ('parley', 'janus')
+GATEWAYS = ('parley', 'parley-lite', 'janus')
+# the ratio rows of the table: (numerator, denominator)
+RATIOS = (('parley', 'janus'), ('parley-lite', 'janus'), ('parley-lite', 'parley'))
 
 
 def load(path):
@@ -174,20 +177,24 @@ def cmd_table(a):
 			if r.get('failure'):
 				cells[-1] += ' (FAILED: ' + str(r['failure'])[:60] + ')'
 			lines.append('| ' + ' | '.join(cells) + ' |')
-		if 'parley' in by_gw and 'janus' in by_gw:
-			p, j = by_gw['parley'], by_gw['janus']
+		for mine, theirs in RATIOS:
+			if mine not in by_gw or theirs not in by_gw:
+				continue
+			p, j = by_gw[mine], by_gw[theirs]
 			if p.get('failure') or j.get('failure'):
 				continue
-			cells = [scenario, '**parley/janus**']
+			cells = [scenario, f'**{mine}/{theirs}**']
 			ratios = {}
 			for k, _, _, compared in COLUMNS:
 				q = ratio(p.get(k), j.get(k)) if compared else None
 				ratios[k] = round(q, 3) if q is not None else None
 				cells.append(f'**{q:.2f}**' if q is not None else '')
-			cells += ['same' if p.get('srtp_profile') == j.get('srtp_profile') else 'DIFFERENT', '']
+			same = p.get('srtp_profile') == j.get('srtp_profile')
+			cells += ['same' if same else 'DIFFERENT', '']
 			lines.append('| ' + ' | '.join(cells) + ' |')
-			ratio_lines.append({'kind': 'ratio', 'scenario': scenario, 'parley_over_janus': ratios,
-			                    'srtp_profile': p.get('srtp_profile') if p.get('srtp_profile') == j.get('srtp_profile') else None})
+			ratio_lines.append({'kind': 'ratio', 'scenario': scenario,
+			                    f"{mine.replace('-', '_')}_over_{theirs}": ratios,
+			                    'srtp_profile': p.get('srtp_profile') if same else None})
 	print('\n'.join(lines))
 	if a.json_out:
 		with open(a.json_out, 'a', encoding='utf-8') as f:

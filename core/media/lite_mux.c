@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/eventfd.h>
 #include <gio/gio.h>
@@ -198,6 +200,50 @@ static socklen_t bind_address(char **addresses, int family, unsigned port, struc
 	return sizeof(*in6);
 }
 
+/* The index of the interface holding a bound address (0: the wildcard, or
+ * not found). */
+static unsigned interface_of(const struct sockaddr_storage *addr)
+{
+	const void *want = addr->ss_family == AF_INET ? (const void *)&((const struct sockaddr_in *)addr)->sin_addr
+	                                              : (const void *)&((const struct sockaddr_in6 *)addr)->sin6_addr;
+	size_t size = addr->ss_family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+	static const struct in6_addr zero;
+	if (memcmp(want, &zero, size) == 0)
+		return 0;
+	struct ifaddrs *list = NULL;
+	unsigned index = 0;
+	if (getifaddrs(&list) != 0)
+		return 0;
+	for (struct ifaddrs *i = list; i && !index; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != addr->ss_family)
+			continue;
+		const void *have = addr->ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
+		                                              : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		if (memcmp(have, want, size) == 0)
+			index = if_nametoindex(i->ifa_name);
+	}
+	freeifaddrs(list);
+	return index;
+}
+
+/* A socket bound to one address sends through that address's interface,
+ * as libnice's sockets do (IP_UNICAST_IF): on a host whose peers' addresses
+ * are local too (two ends of a veth pair), the kernel would otherwise take
+ * the loopback route. Best effort: the route decides when it fails. */
+static void pin_to_interface(int fd, const struct sockaddr_storage *addr)
+{
+	unsigned index = interface_of(addr);
+	if (!index)
+		return;
+	if (addr->ss_family == AF_INET) {
+		uint32_t ifindex = htonl(index); /* IPv4 wants network order */
+		setsockopt(fd, IPPROTO_IP, IP_UNICAST_IF, &ifindex, sizeof(ifindex));
+	} else {
+		int ifindex = (int)index;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_IF, &ifindex, sizeof(ifindex));
+	}
+}
+
 static int open_socket(int family, const struct sockaddr_storage *addr, socklen_t len, bool reuse, GError **error)
 {
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -212,6 +258,8 @@ static int open_socket(int family, const struct sockaddr_storage *addr, socklen_
 		close(fd);
 		fd = -1;
 	}
+	if (fd >= 0)
+		pin_to_interface(fd, addr);
 	if (fd < 0)
 		g_set_error(error, PARLEY_ICE_ERROR, PARLEY_ICE_ERR_INTERFACE, "ICE-lite: cannot bind UDP port %u: %s",
 		            ntohs(family == AF_INET ? ((const struct sockaddr_in *)addr)->sin_port

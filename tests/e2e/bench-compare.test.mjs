@@ -1,11 +1,11 @@
 // bench-compare.test.mjs — bench/compare.sh itself, end to end, in its short
 // form: `bench/compare.sh --quick` (one 1→10 fan-out of a few seconds on
-// Parley's room plugin, then on Janus's VideoRoom, after one SDP probe on
-// each). The script makes and deletes its own network namespace (so this is
-// not a *-netns test), installs janus when it is missing, and starts and
-// stops both gateways by PID. Checked here: exit 0, the table has a row for
-// each gateway and a Parley/Janus ratio row, and its JSON lines show both
-// gateways forwarded packets to every subscriber, negotiated the same SRTP
+// Parley's room plugin on libnice, on its ICE-lite transport, then on Janus's
+// VideoRoom, after one SDP probe on each). The script makes and deletes its
+// own network namespace (so this is not a *-netns test), installs janus when
+// it is missing, and starts and stops each gateway by PID. Checked here:
+// exit 0, the table has a row for each gateway and the ratio rows, and its
+// JSON lines show every gateway forwarded packets to every subscriber, negotiated the same SRTP
 // profile (seen by the SDP probe too), lost no peer and did not crash; the
 // forwarding floor (fwd_floor) of that fan-out is measured with and without
 // GSO and printed.
@@ -35,7 +35,7 @@ function runScript(args) {
 	});
 }
 
-test('bench/compare.sh --quick: both gateways forward to every subscriber with the same SRTP profile, no crash', { timeout: LIMIT_MS + 10000 }, async (t) => {
+test('bench/compare.sh --quick: the three gateways forward to every subscriber with the same SRTP profile, no crash', { timeout: LIMIT_MS + 10000 }, async (t) => {
 	if (process.getuid && process.getuid() !== 0) {
 		t.skip('compare.sh needs root (network namespace, veth pair)');
 		return;
@@ -54,13 +54,13 @@ test('bench/compare.sh --quick: both gateways forward to every subscriber with t
 
 		// The table: a row per gateway and the ratio row.
 		const rows = r.stdout.split('\n').filter((l) => l.startsWith('| fanout10 |'));
-		for (const gw of ['parley', 'janus', '**parley/janus**']) {
+		for (const gw of ['parley', 'parley-lite', 'janus', '**parley/janus**', '**parley-lite/janus**', '**parley-lite/parley**']) {
 			assert.ok(rows.some((l) => l.split('|')[2].trim() === gw), `no ${gw} row in the table\n${show}`);
 		}
 
 		const lines = fs.readFileSync(json, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 		const runs = lines.filter((l) => l.kind === 'run');
-		assert.deepEqual(runs.map((l) => l.gateway).sort(), ['janus', 'parley'], `runs: ${JSON.stringify(runs)}`);
+		assert.deepEqual(runs.map((l) => l.gateway).sort(), ['janus', 'parley', 'parley-lite'], `runs: ${JSON.stringify(runs)}`);
 		for (const run of runs) {
 			const what = `${run.gateway}: ${JSON.stringify(run)}`;
 			assert.equal(run.failure, null, what);
@@ -75,8 +75,10 @@ test('bench/compare.sh --quick: both gateways forward to every subscriber with t
 			assert.equal(run.undecryptable, 0, what);
 			assert.equal(run.srtp_profile, 'AEAD_AES_128_GCM', what);
 		}
-		const ratio = lines.find((l) => l.kind === 'ratio');
-		assert.ok(ratio && ratio.srtp_profile === 'AEAD_AES_128_GCM', `ratio line: ${JSON.stringify(ratio)}`);
+		const ratios = lines.filter((l) => l.kind === 'ratio');
+		assert.equal(ratios.length, 3, `ratio lines: ${JSON.stringify(ratios)}`);
+		for (const ratio of ratios) assert.equal(ratio.srtp_profile, 'AEAD_AES_128_GCM', `ratio line: ${JSON.stringify(ratio)}`);
+		assert.ok(ratios.some((l) => l.parley_lite_over_janus?.cpu_us_per_packet > 0), `no lite/janus CPU ratio: ${JSON.stringify(ratios)}`);
 		// The forwarding floor of the 1→10 fan-out, without and with GSO runs.
 		const floors = lines.filter((l) => l.kind === 'fwd_floor');
 		assert.deepEqual(floors.map((l) => l.gso).sort(), [false, true], `fwd_floor: ${JSON.stringify(floors)}`);
@@ -87,7 +89,7 @@ test('bench/compare.sh --quick: both gateways forward to every subscriber with t
 		}
 		assert.match(r.stdout, /^Forwarding floor fanout10: [\d.]+ CPU-µs per forwarded packet/m, show);
 		const sdp = lines.filter((l) => l.kind === 'sdp');
-		assert.equal(sdp.length, 2, `SDP probes: ${JSON.stringify(sdp)}`);
+		assert.equal(sdp.length, 3, `SDP probes: ${JSON.stringify(sdp)}`);
 		for (const s of sdp) {
 			assert.deepEqual(s.transport, ['UDP/TLS/RTP/SAVPF'], JSON.stringify(s));
 			assert.deepEqual(s.srtp_profiles, ['AEAD_AES_128_GCM'], JSON.stringify(s));
