@@ -477,11 +477,11 @@ async function leave(reason = 'left', { keepError = false } = {}) {
 /* ---- wiring ---- */
 
 function showUnbuilt(reason) {
-	state.status = 'unbuilt';
 	state.error = reason;
 	$('unbuilt-reason').textContent = reason;
 	$('unbuilt').classList.remove('hidden');
 	setStatus('mediasoup-client is not available', 'error');
+	state.status = 'unbuilt';
 }
 
 $('sfu').value = state.sfu;
