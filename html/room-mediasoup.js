@@ -229,16 +229,19 @@ const events = {
 		consume(d);
 	},
 	producerClosed(d) {
+		if (d.peerId === state.peerId) return ownProducerChanged(d.producerId, 'closed');
 		log(`${peerName(d.peerId)} closed ${state.peers[d.peerId]?.producers[d.producerId]?.source || d.producerId}`);
 		forgetConsumer(d.peerId, d.producerId);
 	},
 	producerPaused(d) {
+		if (d.peerId === state.peerId) return ownProducerChanged(d.producerId, 'paused');
 		const p = state.peers[d.peerId]?.producers[d.producerId];
 		if (p) p.paused = true;
 		log(`${peerName(d.peerId)} paused ${p?.source || d.producerId}`);
 		showBadges(d.peerId);
 	},
 	producerResumed(d) {
+		if (d.peerId === state.peerId) return ownProducerChanged(d.producerId, 'resumed');
 		const p = state.peers[d.peerId]?.producers[d.producerId];
 		if (p) p.paused = false;
 		log(`${peerName(d.peerId)} resumed ${p?.source || d.producerId}`);
@@ -297,18 +300,50 @@ async function produce(source, track, options = {}) {
 	return producer;
 }
 
-async function toggleSource(source) {
+/** Our microphone or camera on or off: the producer, the button, the badge. */
+function showSource(source, on) {
 	const producer = producers[source];
-	if (!producer) return;
-	const on = !state.local[source];
-	if (on) producer.resume();
-	else producer.pause();
-	await request(on ? 'resumeProducer' : 'pauseProducer', { producerId: producer.id });
+	if (on) producer?.resume();
+	else producer?.pause();
 	state.local[source] = on;
 	$(source).textContent = source === 'mic' ? (on ? 'Mute' : 'Unmute') : (on ? 'Camera off' : 'Camera on');
 	$(source).classList.toggle('off', !on);
 	showLocalBadges();
+}
+
+async function toggleSource(source) {
+	const producer = producers[source];
+	if (!producer) return;
+	const on = !state.local[source];
+	showSource(source, on);
+	try {
+		await request(on ? 'resumeProducer' : 'pauseProducer', { producerId: producer.id });
+	} catch (e) {
+		showSource(source, !on);
+		throw e;
+	}
 	log(`${source} ${on ? 'on' : 'off'}`);
+}
+
+/** The events about our own producers: ours echoed back, or the
+ * gateway's doing (an administrator's mute/unmute, a close). */
+function ownProducerChanged(producerId, what) {
+	const source = Object.keys(state.local.producers).find((s) => state.local.producers[s] === producerId);
+	if (!source) return;
+	if (what === 'closed') {
+		log(`the gateway closed your ${source}`);
+		if (source === 'screen') return stopScreen({ closed: true }).catch(fail);
+		producers[source]?.close();
+		delete producers[source];
+		delete state.local.producers[source];
+		$(source).disabled = true;
+		return;
+	}
+	const on = what === 'resumed';
+	if (source !== 'screen' && state.local[source] !== on) {
+		log(`the gateway ${what} your ${source}`);
+		showSource(source, on);
+	}
 }
 
 function drawCanvasScreen() {
@@ -326,7 +361,7 @@ function drawCanvasScreen() {
 	return canvas.captureStream(5);
 }
 
-async function stopScreen() {
+async function stopScreen({ closed = false } = {}) {
 	const producer = producers.screen;
 	delete producers.screen;
 	delete state.local.producers.screen;
@@ -337,7 +372,7 @@ async function stopScreen() {
 	$('screen').textContent = 'Share screen';
 	if (producer) {
 		producer.close();
-		if (state.joined) await request('closeProducer', { producerId: producer.id });
+		if (state.joined && !closed) await request('closeProducer', { producerId: producer.id });
 	}
 }
 

@@ -8,7 +8,8 @@
 // transport. Two pages driven through their buttons: the first creates a
 // room, the second joins it; each decodes the other's video and audio; the
 // camera and microphone buttons show producerPaused / producerResumed on
-// the other page; a screen share arrives and goes (producerClosed); Leave
+// the other page, and an administrator's mute turns the muted page's own
+// button; a screen share arrives and goes (producerClosed); Leave
 // shows peerLeft. Also: the installed folder holds every page index.html
 // links and the bundle's licence notices, and a page without its bundle
 // says so instead of breaking. The tests share the two pages and run in
@@ -18,7 +19,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after } from 'node:test';
 import { serverSuite } from './lib/harness.mjs';
-import { SRCDIR, STAGE, freePort } from './lib/server.mjs';
+import { ADMIN_SECRET, SRCDIR, STAGE, freePort } from './lib/server.mjs';
+import { HttpJanus } from './lib/janus.mjs';
 import { assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
 
 const INSTALLED_HTML = path.join(STAGE, 'share', 'parley', 'html');
@@ -207,6 +209,23 @@ test('the camera and microphone buttons: the other page gets producerPaused and 
 	assert.equal(await second.$eval(`#tile-${alice}-camera .badges`, (el) => el.textContent), '');
 	await waitVideo(second, alice, 'camera', during.frames, 15000);
 }, { timeout: 60000 });
+
+test('an administrator mutes the first page (message_plugin mute): its button shows Unmute, the other page producerPaused; unmute undoes it', async (srv) => {
+	assert.equal(world.pages.length, 2, 'the previous test did not set up the room');
+	const [first, second] = world.pages;
+	const [alice] = world.ids;
+	const { roomId, mic } = await first.evaluate(() => ({ roomId: roomState.roomId, mic: roomState.local.producers.mic }));
+	const admin = new HttpJanus(srv.httpUrl, { base: '/admin', extra: { admin_secret: ADMIN_SECRET } });
+	for (const [request, paused, label] of [['mute', true, 'Unmute'], ['unmute', false, 'Mute']]) {
+		const r = await admin.request({ janus: 'message_plugin', plugin: 'parley.plugin.room', request: { request, roomId, peerId: alice } });
+		assert.equal(r.janus, 'success', JSON.stringify(r));
+		assert.equal(r.response?.error, undefined, JSON.stringify(r));
+		await waitInPage(first, ([on, text]) => roomState.local.mic === on && document.getElementById('mic').textContent === text,
+			[!paused, label], { timeoutMs: 10000, what: `the page's own mic after ${request}`, describe: pageState });
+		await waitInPage(second, ([from, pid, p]) => roomState.peers[from]?.producers[pid]?.paused === p, [alice, mic, paused],
+			{ timeoutMs: 10000, what: `the other page after ${request}`, describe: pageState });
+	}
+}, { timeout: 30000 });
 
 test('a screen share reaches the other page and goes with producerClosed', async () => {
 	assert.equal(world.pages.length, 2, 'the previous test did not set up the room');
