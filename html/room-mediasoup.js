@@ -168,7 +168,9 @@ function forgetConsumer(peerId, producerId) {
 	const info = state.peers[peerId]?.producers[producerId];
 	if (state.peers[peerId]) delete state.peers[peerId].producers[producerId];
 	if (state.remote[peerId]) delete state.remote[peerId][producerId];
-	if (info?.source === 'screen') document.getElementById(tileId(peerId, 'screen'))?.remove();
+	const tile = info && document.getElementById(tileId(peerId, info.source));
+	if (info?.source === 'screen') tile?.remove();
+	else if (tile) tile.querySelector(info.kind === 'audio' ? 'audio' : 'video').srcObject = null;
 	showBadges(peerId);
 }
 
@@ -220,6 +222,7 @@ async function consume(p) {
 const events = {
 	peerJoined(d) {
 		peerOf(d.peerId).metadata = d.metadata || {};
+		tileFor(d.peerId, 'camera');
 		log(`${peerName(d.peerId)} joined`);
 		updateCount();
 	},
@@ -453,6 +456,7 @@ async function join() {
 		state.peerId = joined.peerId;
 		for (const p of joined.peers || []) {
 			peerOf(p.peerId).metadata = p.metadata || {};
+			tileFor(p.peerId, 'camera');
 			for (const pr of p.producers || []) rememberProducer({ ...pr, peerId: p.peerId });
 		}
 		log(`${creating ? 'created' : 'joined'} ${state.roomId} as ${state.peerId}`);
