@@ -58,7 +58,7 @@ const producers = {};            // source -> mediasoup-client Producer
 const consumers = new Map();     // producerId -> {consumer, peerId} (null while consume runs)
 let recvReady = false;           // consume only once the recv transport exists
 
-/* ---- page helpers ---- */
+/* ---- the page: log, status line, buttons ---- */
 
 function log(text) {
 	state.events.push(text);
