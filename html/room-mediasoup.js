@@ -391,7 +391,12 @@ async function toggleScreen() {
 	track.addEventListener('ended', () => { if (state.local.screen) stopScreen().catch(fail); });
 	state.local.screen = true;
 	$('screen').textContent = 'Stop sharing';
-	await produce('screen', track, { encodings: [{ maxBitrate: 400000, maxFramerate: 5 }] });
+	try {
+		await produce('screen', track, { encodings: [{ maxBitrate: 400000, maxFramerate: 5 }] });
+	} catch (e) {
+		await stopScreen({ closed: true });
+		throw e;
+	}
 	log('sharing the screen');
 }
 
