@@ -14,7 +14,7 @@
 // window.msc.pause(name) / resume(name) / close(name) drive our producers
 // the way a frontend does; shareScreen() produces a getDisplayMedia track
 // with appData {source: 'screen'}; pauseConsumer / resumeConsumer stop and
-// restart one of our consumers; setLayers(peerId, producerId, spatial)
+// restart one of our consumers; request(name, data) sends any event; setLayers(peerId, producerId, spatial)
 // picks a simulcast layer; start({simulcast: true}) sends the camera as
 // two rid encodings. When the socket drops (dropSocket() closes its
 // Engine.IO connection) socket.io-client connects again and the app joins
@@ -39,13 +39,13 @@ let receiving = false;           // the receive transport exists: newProducer is
 let settings = null;             // start()'s options, for a join again
 
 function note(text) {
-	state.events.push(text);
+	state.events.push(`${(performance.now() / 1000).toFixed(1)} ${text}`);
 	if (state.events.length > 200) state.events.shift();
 }
 
 /** One request: the event name and its ack; an ack {error} throws. */
 async function request(name, data = {}) {
-	const answer = await socket.timeout(10000).emitWithAck(name, { roomId: state.roomId, ...data });
+	const answer = await socket.timeout(20000).emitWithAck(name, { roomId: state.roomId, ...data });
 	if (answer && answer.error) throw new Error(`${name}: ${answer.code || ''} ${answer.error}`);
 	return answer;
 }
@@ -221,15 +221,18 @@ async function start(options) {
 			socket.once('connect_error', reject);
 		});
 		listen();
+		note('connected');
 		const joined = roomId
 			? await request('joinRoom', { roomId, metadata: { name } })
-			: await socket.timeout(10000).emitWithAck('createRoom', { metadata: { name } });
+			: await socket.timeout(20000).emitWithAck('createRoom', { metadata: { name } });
 		state.roomId = joined.roomId || roomId;
 		state.peerId = joined.peerId;
 		const caps = await request('getRouterRtpCapabilities');
 		device = new Device();
 		await device.load({ routerRtpCapabilities: caps.rtpCapabilities });
+		note('device loaded');
 		await makeTransports();
+		note('transports made');
 
 		const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width, height, frameRate: fps } });
 		// simulcast: two rid encodings, half and full resolution
@@ -237,8 +240,10 @@ async function start(options) {
 			{ rid: 'r1', scaleResolutionDownBy: 1, maxBitrate: 900000 }] : undefined;
 		tracks.audio = { track: media.getAudioTracks()[0], source: 'mic' };
 		tracks.video = { track: media.getVideoTracks()[0], encodings, source: 'camera' };
+		note('media captured');
 		await produceTrack('audio');
 		await produceTrack('video');
+		note('produced');
 		await consumeEveryone();
 		state.joined = true;
 		statsTimer = setInterval(() => { readStats().catch(() => {}); }, 1000);
@@ -318,5 +323,5 @@ async function leave() {
 }
 
 window.msc = {
-	state, start, pause, resume, close, leave, setLayers, shareScreen, dropSocket, pauseConsumer, resumeConsumer,
+	state, start, pause, resume, close, leave, setLayers, shareScreen, dropSocket, pauseConsumer, resumeConsumer, request,
 };
