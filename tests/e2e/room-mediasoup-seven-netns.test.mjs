@@ -155,7 +155,7 @@ test('7 mediasoup-client pages with a screen share: everyone decodes everyone', 
 	const pairs = pairsAmong(world.ids);
 	await waitRising(pairs, {}, { timeoutMs: 45000, what: 'everyone decodes everyone' });
 	const screenPairs = world.ids.slice(1).map((to) => [to, world.ids[0]]);
-	await waitRising(screenPairs, {}, { key: 'screen', timeoutMs: 20000, what: 'everyone decodes the screen share' });
+	await waitRising(screenPairs, {}, { key: 'screen', timeoutMs: 40000, what: 'everyone decodes the screen share' });
 	for (const page of world.pages.slice(1)) {
 		const entry = (await stateOf(page)).remote[world.ids[0]][world.screenId];
 		assert.equal(entry?.source, 'screen');

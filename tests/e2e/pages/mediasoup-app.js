@@ -134,6 +134,15 @@ async function readStats() {
 	state.stats = { reads: (state.stats?.reads || 0) + 1, matched, consumers: byTrack.size };
 }
 
+/** consume(), tried again (a request may time out on a loaded machine) while the producer lives. */
+function consumeRetrying(producerId, peerId, metadata, tries) {
+	consume(producerId, peerId, metadata).catch((e) => {
+		note(`consume failed: ${e.message}`);
+		const r = state.remote[peerId]?.[producerId];
+		if (tries > 1 && !r?.closed) setTimeout(() => consumeRetrying(producerId, peerId, metadata, tries - 1), 1000);
+	});
+}
+
 /** Our consumer of `producerId` ends (its producer closed). */
 function consumerGone(peerId, producerId) {
 	consumers.get(producerId)?.consumer.close();
@@ -144,7 +153,7 @@ function consumerGone(peerId, producerId) {
 const handlers = {
 	newProducer: (d) => {
 		note(`newProducer ${d.kind} ${d.producerId} of ${d.peerId}${d.paused ? ' paused' : ''}`);
-		consume(d.producerId, d.peerId, d.metadata).catch((e) => note(`consume failed: ${e.message}`));
+		consumeRetrying(d.producerId, d.peerId, d.metadata, 3);
 	},
 	producerClosed: (d) => consumerGone(d.peerId, d.producerId),
 	consumerClosed: (d) => consumerGone(d.peerId, d.producerId),
