@@ -260,7 +260,7 @@ test('a page loses its socket and joins again with its peerId within the window:
 	const { producers: old, rejoins } = await stateOf(page);
 	await page.evaluate(() => window.msc.dropSocket());
 	await waitInPage(page, (n) => window.msc.state.rejoins > n || window.msc.state.error, rejoins,
-		{ timeoutMs: 25000, what: 'the page joined again', describe: mscState });
+		{ timeoutMs: 45000, what: 'the page joined again', describe: mscState });
 	const s = await stateOf(page);
 	assert.equal(s.error, null);
 	assert.equal(s.reconnected, true);
@@ -279,7 +279,7 @@ test('a page loses its socket and joins again with its peerId within the window:
 	const pairs = pairsAmong(world.ids).filter(([to, from]) => to === id || from === id);
 	await waitRising(pairs, base, { timeoutMs: 30000, what: 'media both ways after joining again' });
 	await waitRising(pairsAmong(world.ids), await views(), { timeoutMs: 20000, what: 'everyone still decodes everyone' });
-}, { timeout: 70000 });
+}, { timeout: 100000 });
 
 test('the page closed abruptly leaves once the reconnect window ends: peerLeft {reason: "disconnected"}', async () => {
 	assert.ok(world.gone, 'no page was closed');

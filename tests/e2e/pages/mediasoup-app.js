@@ -159,9 +159,11 @@ const handlers = {
 	consumerClosed: (d) => consumerGone(d.peerId, d.producerId),
 	producerPaused: (d) => { remoteOf(d.peerId, d.producerId).paused = true; },
 	producerResumed: (d) => { remoteOf(d.peerId, d.producerId).paused = false; },
-	// as mediasoup's frontends: the consumer follows its producer
-	consumerPaused: (d) => { consumers.get(d.producerId)?.consumer.pause(); },
-	consumerResumed: (d) => { consumers.get(d.producerId)?.consumer.resume(); },
+	// noted only: pausing the local consumer too (consumer.pause(), as
+	// mediasoup-demo does) made the 7-page run's video come back late after
+	// the producer resumed; the server stops and restarts forwarding itself
+	consumerPaused: (d) => { remoteOf(d.peerId, d.producerId).paused = true; },
+	consumerResumed: (d) => { remoteOf(d.peerId, d.producerId).paused = false; },
 	peerJoined: () => {},
 	peerLeft: () => {},
 	roomCreated: () => {},
