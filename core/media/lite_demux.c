@@ -131,7 +131,10 @@ int lite_loop_send(lite_loop *loop, const struct sockaddr *to, socklen_t to_len,
 	if (!socket)
 		return -1;
 	ssize_t n = sendto(g_socket_get_fd(socket), data, length, MSG_DONTWAIT | MSG_NOSIGNAL, to, to_len);
-	return n == (ssize_t)length ? 0 : -1;
+	if (n != (ssize_t)length)
+		return -1;
+	lite_count(&lite_stat_sent, 1);
+	return 0;
 }
 
 /* ---- hand-over between loops ---- */
@@ -222,13 +225,13 @@ static void handle_stun(lite_loop *loop, unsigned via, const struct sockaddr *fr
 		lite_on_request(result.cred->owner, result.cred, via, from, from_len, result.use_candidate);
 		return;
 	}
+	lite_count(&lite_stat_rejects[result.reject], 1);
 	lite_count(result.verdict == LITE_STUN_ERROR ? &lite_stat_rejected : &lite_stat_dropped, 1);
 }
 
 void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *from, socklen_t from_len, uint8_t *data,
                         size_t length)
 {
-	lite_count(&lite_stat_datagrams, 1);
 	if (!from || (from->sa_family != AF_INET && from->sa_family != AF_INET6) || length == 0) {
 		lite_count(&lite_stat_dropped, 1);
 		return;
@@ -236,13 +239,19 @@ void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *fr
 	bool received_here = via == loop->index;
 	if (lite_stun_is_stun(data, length)) {
 		char ufrag[LITE_UFRAG_LEN + 1];
-		int owner = lite_stun_ufrag(data, length, ufrag, sizeof(ufrag)) ? lite_loop_of_ufrag(ufrag) : -1;
+		bool named = lite_stun_ufrag(data, length, ufrag, sizeof(ufrag));
+		int owner = named ? lite_loop_of_ufrag(ufrag) : -1;
+		if (owner >= (int)lite_loop_count())
+			owner = -1; /* names no loop of ours */
 		if (owner == (int)loop->index)
 			handle_stun(loop, via, from, from_len, data, length);
 		else if (owner >= 0 && received_here)
 			hand_over(loop, (unsigned)owner, from, from_len, data, length);
-		else
+		else {
+			lite_count(&lite_stat_rejects[named ? PARLEY_LITE_REJECT_UNKNOWN_UFRAG : PARLEY_LITE_REJECT_UNANSWERABLE],
+			           1);
 			lite_count(&lite_stat_dropped, 1);
+		}
 		return;
 	}
 	lite_key key;
@@ -253,10 +262,12 @@ void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *fr
 		return;
 	}
 	gpointer owner = received_here ? g_hash_table_lookup(loop->forwards, &key) : NULL;
-	if (owner)
+	if (owner) {
 		hand_over(loop, GPOINTER_TO_UINT(owner) - 1, from, from_len, data, length);
-	else
+	} else {
+		lite_count(&lite_stat_unknown_address, 1);
 		lite_count(&lite_stat_dropped, 1);
+	}
 }
 
 static void read_socket(lite_loop *loop, GSocket *socket)
@@ -275,6 +286,7 @@ static void read_socket(lite_loop *loop, GSocket *socket)
 		int n = recvmmsg(fd, loop->msgs, LITE_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		lite_count(&lite_stat_datagrams, (uint64_t)n);
 		for (int i = 0; i < n; i++) {
 			if (loop->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				lite_count(&lite_stat_dropped, 1);

@@ -98,6 +98,7 @@ typedef enum lite_stun_verdict {
 typedef struct lite_stun_result {
 	lite_stun_verdict verdict;
 	int error_code;  /* 400, 401, 420, 487 with LITE_STUN_ERROR */
+	parley_lite_reject reject; /* why, unless LITE_STUN_VALID */
 	lite_cred *cred; /* whose password matched (or whose ufrag was named) */
 	bool use_candidate;
 	size_t reply_len;
@@ -130,7 +131,11 @@ unsigned lite_loop_count(void);
 /* The loop index a ufrag's first character names, -1 when none. */
 int lite_loop_of_ufrag(const char *ufrag);
 void lite_count(uint64_t *counter, uint64_t n);
-extern uint64_t lite_stat_datagrams, lite_stat_requests, lite_stat_rejected, lite_stat_dropped, lite_stat_handed;
+/* Process-wide counters (relaxed atomics, read by parley_lite_get_stats). */
+extern uint64_t lite_stat_datagrams, lite_stat_sent, lite_stat_requests, lite_stat_rejected, lite_stat_dropped,
+	lite_stat_unknown_address, lite_stat_handed, lite_stat_selections, lite_stat_switches,
+	lite_stat_consent_expiries, lite_stat_connect_timeouts, lite_stat_restarts;
+extern uint64_t lite_stat_rejects[PARLEY_LITE_REJECT_COUNT];
 
 /* ---- lite_demux.c ---- */
 
