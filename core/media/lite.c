@@ -176,7 +176,8 @@ int parley_lite_send(parley_lite *lite, const uint8_t *data, size_t length)
 	if (!lite || lite->selected < 0)
 		return PARLEY_ICE_ERR_STATE;
 	const lite_path *path = &lite->paths[lite->selected];
-	if (lite_loop_send(lite->loop, (const struct sockaddr *)&path->addr, path->addr_len, data, length) != 0)
+	if (lite_loop_send(lite->loop, (const struct sockaddr *)&path->addr, path->addr_len, &path->local, data, length) !=
+	    0)
 		return PARLEY_ICE_ERR_SEND;
 	lite_count(&lite->datagrams_out, 1);
 	return PARLEY_ICE_OK;
@@ -206,9 +207,12 @@ int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair)
 		return PARLEY_ICE_ERR_STATE;
 	const lite_path *path = &lite->paths[lite->selected];
 	memset(pair, 0, sizeof(*pair));
-	/* Local: the first announced address of the path's family. */
+	/* Local: the address the peer sends to, else the first announced
+	 * address of the path's family. */
 	const char *const *addresses = lite_loop_addresses(lite->loop);
-	for (size_t i = 0; addresses && addresses[i]; i++)
+	if (path->local.family)
+		inet_ntop(path->local.family, &path->local.addr, pair->local_ip, sizeof(pair->local_ip));
+	for (size_t i = 0; !path->local.family && addresses && addresses[i]; i++)
 		if ((strchr(addresses[i], ':') != NULL) == (path->addr.ss_family == AF_INET6)) {
 			g_strlcpy(pair->local_ip, addresses[i], sizeof(pair->local_ip));
 			break;
@@ -256,6 +260,7 @@ int parley_lite_get_route(parley_lite *lite, parley_udp_route *route)
 	const lite_path *path = &lite->paths[lite->selected];
 	GSocket *socket = lite_loop_socket(lite->loop, path->addr.ss_family);
 	parley_udp_route_set(route, socket, (const struct sockaddr *)&path->addr, path->addr_len);
+	route->source = path->local;
 	return route->socket ? PARLEY_ICE_OK : PARLEY_ICE_ERR_STATE;
 }
 
@@ -277,7 +282,7 @@ static lite_path *path_for(parley_lite *lite, const lite_key *key)
 }
 
 void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const struct sockaddr *from, socklen_t from_len,
-                     bool use_candidate)
+                     const parley_udp_source *local, bool use_candidate)
 {
 	if (lite->state == PARLEY_ICE_STATE_FAILED || from_len > sizeof(struct sockaddr_storage))
 		return;
@@ -295,6 +300,10 @@ void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const str
 		path->owner = lite;
 		path->used = true;
 		path->via = via;
+		/* Where the peer sends to: media leaves from there (set once, as
+		 * the address: senders on other threads read both). */
+		if (local && local->family == from->sa_family)
+			path->local = *local;
 		lite_loop_list_path(lite->loop, path);
 		lite->paths_proved++;
 	} else if (path->via != via) {

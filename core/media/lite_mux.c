@@ -299,8 +299,15 @@ static int open_socket(int family, const struct sockaddr_storage *addr, socklen_
 	}
 	if (fd >= 0 && family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (fd >= 0 && reuse)
+	if (fd >= 0 && reuse) {
 		enlarge_buffers(fd);
+		/* The local address each datagram was sent to: a wildcard
+		 * socket answers from it (several addresses of a family). */
+		if (family == AF_INET)
+			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+		else
+			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
 	if (fd >= 0 && bind(fd, (const struct sockaddr *)addr, len) != 0) {
 		close(fd);
 		fd = -1;

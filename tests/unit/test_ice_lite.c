@@ -132,6 +132,7 @@ static void open_side(fixture *f, int loop, side *s)
 typedef struct client {
 	int fd;
 	struct sockaddr_in addr;
+	struct in_addr server; /* where it sends: 127.0.0.1 unless changed */
 	StunAgent agent;
 } client;
 
@@ -151,14 +152,15 @@ static void client_open(client *c, bool fingerprint)
 	assert_int_equal(bind(c->fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	socklen_t len = sizeof(c->addr);
 	getsockname(c->fd, (struct sockaddr *)&c->addr, &len);
+	inet_pton(AF_INET, "127.0.0.1", &c->server);
 	stun_agent_init(&c->agent, attrs, STUN_COMPATIBILITY_RFC5389,
 	                STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS | (fingerprint ? STUN_AGENT_USAGE_USE_FINGERPRINT : 0));
 }
 
 static void client_send(client *c, const void *data, size_t length)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)parley_lite_port()) };
-	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)parley_lite_port()),
+		                  .sin_addr = c->server };
 	assert_int_equal(sendto(c->fd, data, length, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)length);
 }
 
@@ -571,6 +573,58 @@ static void restart_rotates_credentials(void **state)
 	close(c.fd);
 }
 
+/* Two addresses of a family: the sockets bind the wildcard address, and
+ * answers and media (direct and through the send batch) leave from the
+ * address the peer sent to, not from the one the kernel would pick. The
+ * client's socket is connected to 127.0.0.2:port, so it takes nothing
+ * from anywhere else. */
+static void answers_from_the_address_sent_to(void **state)
+{
+	fixture *f = *state;
+	static const char *const two[] = { "127.0.0.1", "127.0.0.2", NULL };
+	parley_lite_config config = { .interfaces = two };
+	assert_int_equal(parley_lite_start(f->context, 2, &config, NULL), 0);
+	side s;
+	memset(&s, 0, sizeof(s));
+	s.lite = parley_lite_new(f->context[0], NULL, &lite_callbacks, &s, NULL);
+	assert_non_null(s.lite);
+	assert_int_equal(parley_lite_gather(s.lite), 0);
+	assert_int_equal(s.candidates, 2);
+	client c;
+	client_open(&c, true);
+	inet_pton(AF_INET, "127.0.0.2", &c.server);
+	struct sockaddr_in server = { .sin_family = AF_INET, .sin_port = htons((uint16_t)parley_lite_port()),
+		                      .sin_addr = c.server };
+	assert_int_equal(connect(c.fd, (struct sockaddr *)&server, sizeof(server)), 0);
+	assert_int_equal(check_side(f, &c, &s, true), 0);
+	assert_int_equal(s.state, PARLEY_ICE_STATE_CONNECTED);
+	parley_ice_pair pair;
+	assert_int_equal(parley_lite_get_selected_pair(s.lite, &pair), 0);
+	assert_string_equal(pair.local_ip, "127.0.0.2");
+	assert_int_equal(parley_lite_send(s.lite, (const uint8_t *)"direct", 6), 0);
+	char last[64] = "";
+	assert_int_equal(client_drain(f, &c, 50, last, sizeof(last)), 1);
+	assert_string_equal(last, "direct");
+
+	parley_udp_route route = { 0 };
+	assert_int_equal(parley_lite_get_route(s.lite, &route), 0);
+	assert_int_equal(route.source.family, AF_INET);
+	assert_int_equal(route.source.addr.v4.s_addr, c.server.s_addr);
+	assert_true(parley_udp_batch_attach(f->context[0]));
+	for (int i = 0; i < 3; i++) {
+		uint8_t *slot = parley_udp_batch_slot(16);
+		assert_non_null(slot);
+		memcpy(slot, "batched", 7);
+		assert_int_equal(parley_udp_batch_commit(&route, 7), 0);
+	}
+	assert_int_equal(client_drain(f, &c, 50, last, sizeof(last)), 3); /* one GSO send of 3 */
+	assert_string_equal(last, "batched");
+	parley_udp_batch_detach();
+	parley_udp_route_clear(&route);
+	parley_lite_free(s.lite);
+	close(c.fd);
+}
+
 static void bad_start(void **state)
 {
 	fixture *f = *state;
@@ -757,6 +811,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(consent_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(connect_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(restart_rotates_credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(answers_from_the_address_sent_to, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(pcs_media_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(pcs_consent_expiry_ends_the_pc, setup, teardown),
