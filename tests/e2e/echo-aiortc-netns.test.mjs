@@ -103,6 +103,19 @@ test('aiortc gets its own video (320x240 frames) and audio back through the echo
 			assert.equal(webrtc.ice, 'connected');
 			assert.equal(webrtc['ice-role'], 'controlled');
 			assert.match(webrtc['selected-local'], new RegExp(`:${srv.config.parley.media.udp_port} \\[host\\]$`));
+			// The transport's own view in handle_info, and its counters on /metrics.
+			const lite = webrtc['ice-lite'];
+			assert.equal(lite?.selected?.protocol, 'udp', `handle_info ice-lite: ${JSON.stringify(lite)}`);
+			assert.equal(lite.selected.local, `127.0.0.1:${srv.config.parley.media.udp_port}`);
+			assert.match(lite.selected.remote, /^127\.0\.0\.1:\d+$/);
+			assert.ok(lite.counters.requests > 0 && lite.counters['datagrams-in'] > lite.counters.requests &&
+				lite.counters.paths >= 1, JSON.stringify(lite.counters));
+			const metrics = await (await fetch(`${srv.httpUrl}/metrics`)).text();
+			const value = (name) => Number(metrics.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1]);
+			for (const name of ['parley_ice_lite_datagrams_received_total', 'parley_ice_lite_datagrams_sent_total',
+				'parley_ice_lite_stun_requests_total', 'parley_ice_lite_paths_selected_total']) {
+				assert.ok(value(name) > 0, `${name}: ${metrics.split('\n').filter((l) => l.includes('ice_lite')).join('\n')}`);
+			}
 		}
 		for (const s of webrtc.streams) {
 			assert.ok(s['packets-in'] > 0 && s['packets-out'] > 0,
