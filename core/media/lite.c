@@ -31,6 +31,9 @@ struct parley_lite {
 	unsigned connect_ms, consent_ms;
 	gint64 checking_since_us; /* remote credentials came, not yet connected; 0 = not checking */
 	GSource *timer;
+	/* parley_lite_info's counters: the loop's thread only, but
+	 * datagrams_out, which senders on other threads add to (atomic). */
+	uint64_t requests, datagrams_in, datagrams_out, paths_proved, switches, restarts;
 };
 
 static void random_chars(char *out, size_t n)
@@ -75,6 +78,7 @@ static gboolean tick(gpointer data)
 		return G_SOURCE_CONTINUE;
 	g_source_unref(lite->timer);
 	lite->timer = NULL;
+	lite_count(expired ? &lite_stat_consent_expiries : &lite_stat_connect_timeouts, 1);
 	set_state(lite, PARLEY_ICE_STATE_FAILED); /* last: the owner may free us */
 	return G_SOURCE_REMOVE;
 }
@@ -162,6 +166,8 @@ int parley_lite_restart(parley_lite *lite)
 	lite->cred[1] = lite->cred[0];
 	lite_loop_list_cred(lite->loop, &lite->cred[1]);
 	new_cred(lite, &lite->cred[0]);
+	lite->restarts++;
+	lite_count(&lite_stat_restarts, 1);
 	return parley_lite_gather(lite);
 }
 
@@ -170,9 +176,11 @@ int parley_lite_send(parley_lite *lite, const uint8_t *data, size_t length)
 	if (!lite || lite->selected < 0)
 		return PARLEY_ICE_ERR_STATE;
 	const lite_path *path = &lite->paths[lite->selected];
-	return lite_loop_send(lite->loop, (const struct sockaddr *)&path->addr, path->addr_len, data, length) == 0
-	               ? PARLEY_ICE_OK
-	               : PARLEY_ICE_ERR_SEND;
+	if (lite_loop_send(lite->loop, (const struct sockaddr *)&path->addr, path->addr_len, &path->local, data, length) !=
+	    0)
+		return PARLEY_ICE_ERR_SEND;
+	lite_count(&lite->datagrams_out, 1);
+	return PARLEY_ICE_OK;
 }
 
 parley_ice_state parley_lite_get_state(const parley_lite *lite)
@@ -199,9 +207,12 @@ int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair)
 		return PARLEY_ICE_ERR_STATE;
 	const lite_path *path = &lite->paths[lite->selected];
 	memset(pair, 0, sizeof(*pair));
-	/* Local: the first announced address of the path's family. */
+	/* Local: the address the peer sends to, else the first announced
+	 * address of the path's family. */
 	const char *const *addresses = lite_loop_addresses(lite->loop);
-	for (size_t i = 0; addresses && addresses[i]; i++)
+	if (path->local.family)
+		inet_ntop(path->local.family, &path->local.addr, pair->local_ip, sizeof(pair->local_ip));
+	for (size_t i = 0; !path->local.family && addresses && addresses[i]; i++)
 		if ((strchr(addresses[i], ':') != NULL) == (path->addr.ss_family == AF_INET6)) {
 			g_strlcpy(pair->local_ip, addresses[i], sizeof(pair->local_ip));
 			break;
@@ -210,6 +221,32 @@ int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair)
 	pair->local_type = "host";
 	address_text(&path->addr, pair->remote_ip, sizeof(pair->remote_ip), &pair->remote_port);
 	pair->remote_type = "prflx"; /* learnt from its check, not from a candidate */
+	return PARLEY_ICE_OK;
+}
+
+static void endpoint_text(char *out, size_t size, const char *ip, uint16_t port)
+{
+	snprintf(out, size, strchr(ip, ':') ? "[%s]:%u" : "%s:%u", ip, port);
+}
+
+int parley_lite_get_info(parley_lite *lite, parley_lite_info *info)
+{
+	if (!lite || !info)
+		return PARLEY_ICE_ERR_INVALID;
+	memset(info, 0, sizeof(*info));
+	info->protocol = "udp";
+	parley_ice_pair pair;
+	if (parley_lite_get_selected_pair(lite, &pair) == PARLEY_ICE_OK) {
+		info->selected = true;
+		endpoint_text(info->local, sizeof(info->local), pair.local_ip, pair.local_port);
+		endpoint_text(info->remote, sizeof(info->remote), pair.remote_ip, pair.remote_port);
+	}
+	info->requests = lite->requests;
+	info->datagrams_in = lite->datagrams_in;
+	info->datagrams_out = __atomic_load_n(&lite->datagrams_out, __ATOMIC_RELAXED);
+	info->paths = lite->paths_proved;
+	info->switches = lite->switches;
+	info->restarts = lite->restarts;
 	return PARLEY_ICE_OK;
 }
 
@@ -223,6 +260,7 @@ int parley_lite_get_route(parley_lite *lite, parley_udp_route *route)
 	const lite_path *path = &lite->paths[lite->selected];
 	GSocket *socket = lite_loop_socket(lite->loop, path->addr.ss_family);
 	parley_udp_route_set(route, socket, (const struct sockaddr *)&path->addr, path->addr_len);
+	route->source = path->local;
 	return route->socket ? PARLEY_ICE_OK : PARLEY_ICE_ERR_STATE;
 }
 
@@ -244,7 +282,7 @@ static lite_path *path_for(parley_lite *lite, const lite_key *key)
 }
 
 void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const struct sockaddr *from, socklen_t from_len,
-                     bool use_candidate)
+                     const parley_udp_source *local, bool use_candidate)
 {
 	if (lite->state == PARLEY_ICE_STATE_FAILED || from_len > sizeof(struct sockaddr_storage))
 		return;
@@ -262,13 +300,20 @@ void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const str
 		path->owner = lite;
 		path->used = true;
 		path->via = via;
+		/* Where the peer sends to: media leaves from there (set once, as
+		 * the address: senders on other threads read both). */
+		if (local && local->family == from->sa_family)
+			path->local = *local;
 		lite_loop_list_path(lite->loop, path);
+		lite->paths_proved++;
 	} else if (path->via != via) {
 		/* The kernel now delivers this 5-tuple to another loop's socket. */
 		lite_loop_unlist_path(lite->loop, path);
 		path->via = via;
 		lite_loop_list_path(lite->loop, path);
 	}
+	lite->requests++;
+	lite->datagrams_in++;
 	gint64 now = g_get_monotonic_time();
 	path->last_request_us = now;
 	int index = (int)(path - lite->paths);
@@ -280,6 +325,9 @@ void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const str
 	lite->selected = index;
 	lite->consent_us = now;
 	lite->checking_since_us = 0;
+	if (!first)
+		lite->switches++;
+	lite_count(first ? &lite_stat_selections : &lite_stat_switches, 1);
 	/* Last: the callbacks may end the transport. */
 	if (first)
 		set_state(lite, PARLEY_ICE_STATE_CONNECTED);
@@ -289,6 +337,7 @@ void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const str
 
 void lite_on_datagram(parley_lite *lite, uint8_t *data, size_t length)
 {
+	lite->datagrams_in++;
 	if (lite->state != PARLEY_ICE_STATE_FAILED && lite->cb.receive)
 		lite->cb.receive(lite->user_data, data, length);
 }
