@@ -5,8 +5,9 @@
  *   base_path, admin_base_path  → the Janus API (janus.c)
  *   anything else               → core->handle_http, then static files
  *                                 from html_folder, then 404 JSON.
- * Also: per-IP rate limiting, body limits (413), wrong methods (405), CORS
- * preflight, security headers (common/exchange.c) and query_transport.
+ * Also: per-IP rate limiting, head checks (431, 400, 411: common/head.c),
+ * body limits (413), wrong methods (405), CORS preflight, security headers
+ * (common/exchange.c) and query_transport.
  */
 #include "http.h"
 
@@ -90,13 +91,17 @@ static int on_http(http_pss *pss, struct lws *wsi, const char *in)
 	parley_http_janus_finish(pss);
 	parley_tx_exchange *ex = &pss->ex;
 	const parley_tx_settings *settings = settings_of(wsi);
-	bool known = parley_tx_begin(ex, wsi, in);
+	bool known = parley_tx_begin(ex, wsi, in, settings);
 	if (!pss->counted) {
 		pss->counted = true;
 		parley_http.connections++;
 	}
 	parley_http.requests++;
 	pss->kind = route_kind(ex->path);
+	if (ex->refusal != 0) {
+		parley_tx_respond_refusal(ex, wsi);
+		return 0;
+	}
 	if (!known) {
 		ex->close_after = true;
 		parley_tx_respond_error(ex, wsi, 405, "method not allowed");
@@ -113,13 +118,6 @@ static int on_http(http_pss *pss, struct lws *wsi, const char *in)
 	}
 	if (ex->content_length > 0 && (size_t)ex->content_length > settings->max_body) {
 		parley_tx_respond_too_large(ex, wsi, settings->max_body);
-		return 0;
-	}
-	if (ex->method_index == LWSHUMETH_POST && ex->content_length < 0) {
-		/* A chunked body would reach us as an empty one. */
-		ex->close_after = true;
-		parley_tx_respond_error(ex, wsi, 411,
-		                        "a POST needs a Content-Length (chunked bodies are not accepted)");
 		return 0;
 	}
 	if (parley_tx_expects_body(ex))
@@ -140,6 +138,8 @@ static int on_body(http_pss *pss, struct lws *wsi, const void *in, size_t len)
 
 static int on_body_complete(http_pss *pss, struct lws *wsi)
 {
+	if (parley_tx_body_completed(&pss->ex) != 0)
+		return -1;
 	if (pss->ex.phase != PARLEY_TX_READING)
 		return 0;
 	return dispatch(pss, wsi);
@@ -187,6 +187,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (pss != NULL)
 			on_closed(pss);
 		break;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* lws would upgrade any path of this port to a bare WebSocket */
+		parley_tx_write_upgrade_refusal(wsi, 400, "no WebSocket on this port (the WebSocket transport serves them)");
+		return -1;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: parley_http_janus_wakeup(); return 0;
 	default: break;
 	}

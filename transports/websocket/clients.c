@@ -241,6 +241,9 @@ static int filter_connection(struct lws *wsi)
 	const ws_flavour *flavour = lws_get_protocol(wsi)->user;
 	if (flavour->admin && !parley_ws.conf.admin_enabled)
 		return -1;
+	if (parley_tx_refuse_upgrade(wsi, parley_tx_settings_of(wsi, &parley_ws.conf.plain_settings), WS_PACKAGE,
+	                             parley_ws.core))
+		return -1;
 	return parley_ws_origin_allowed(wsi, "a WebSocket") ? 0 : -1;
 }
 

@@ -151,7 +151,12 @@ static int on_http(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 {
 	const parley_tx_settings *settings = settings_of(wsi);
 	__atomic_add_fetch(&parley_ws.http_requests, 1, __ATOMIC_RELAXED);
-	if (!parley_tx_begin(ex, wsi, in)) {
+	bool known = parley_tx_begin(ex, wsi, in, settings);
+	if (ex->refusal != 0) {
+		parley_tx_respond_refusal(ex, wsi);
+		return 0;
+	}
+	if (!known) {
 		ex->close_after = true;
 		parley_tx_respond_error(ex, wsi, 405, "method not allowed");
 		return 0;
@@ -171,6 +176,13 @@ static int on_http(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 	return http_dispatch(ex, wsi);
 }
 
+static int on_http_body_completed(parley_tx_exchange *ex, struct lws *wsi)
+{
+	if (parley_tx_body_completed(ex) != 0)
+		return -1;
+	return ex->phase == PARLEY_TX_READING ? http_dispatch(ex, wsi) : 0;
+}
+
 static int on_http_body(parley_tx_exchange *ex, struct lws *wsi, const void *in, size_t len)
 {
 	if (ex->phase != PARLEY_TX_READING)
@@ -187,6 +199,8 @@ static int on_http_body(parley_tx_exchange *ex, struct lws *wsi, const void *in,
  * Its WebSocket callbacks on protocol 0 are forwarded by http_callback. */
 static int filter_plain_upgrade(struct lws *wsi)
 {
+	if (parley_tx_refuse_upgrade(wsi, settings_of(wsi), WS_PACKAGE, parley_ws.core))
+		return -1;
 	char path[256] = "";
 	if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) < 0)
 		return -1;
@@ -202,7 +216,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	switch (reason) {
 	case LWS_CALLBACK_HTTP: return on_http(ex, wsi, in);
 	case LWS_CALLBACK_HTTP_BODY: return on_http_body(ex, wsi, in, len);
-	case LWS_CALLBACK_HTTP_BODY_COMPLETION: return ex->phase == PARLEY_TX_READING ? http_dispatch(ex, wsi) : 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION: return on_http_body_completed(ex, wsi);
 	case LWS_CALLBACK_HTTP_WRITEABLE: return ex != NULL ? parley_tx_writable(ex, wsi, settings_of(wsi)) : 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
