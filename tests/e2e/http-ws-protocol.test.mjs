@@ -16,12 +16,17 @@
 //    the Socket.IO path; an oversize upgrade head gets 431; the HTTP port
 //    refuses upgrades with 400;
 //  - static files: a symlink inside html_folder that leads out of it is not
-//    followed (404), one that stays inside is served.
+//    followed (404), one that stays inside is served;
+//  - shutdown: a Janus WebSocket gets close 1001, a Socket.IO client (over
+//    WebSocket and over polling) the "server-shutdown" event, then the
+//    namespace's disconnect ("io server disconnect").
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import WebSocket from 'ws';
+import { io } from 'socket.io-client';
 import { serverSuite, ownServerTest } from './lib/harness.mjs';
 
 const MAX_BODY = 4096;
@@ -263,5 +268,37 @@ ownServerTest('http: static files are served only from inside html_folder once s
 	} finally {
 		fs.rmSync(dir, { recursive: true, force: true });
 		fs.rmSync(outside, { recursive: true, force: true });
+	}
+});
+
+ownServerTest('ws: on shutdown Janus WebSockets get close 1001, Socket.IO clients a notice then "io server disconnect"', async (own) => {
+	const srv = await own({});
+	const janus = new WebSocket(srv.wsUrl, 'janus-protocol');
+	const janusClosed = new Promise((resolve) => janus.on('close', (code, reason) =>
+		resolve({ code, reason: reason.toString() })));
+	await new Promise((resolve, reject) => { janus.once('open', resolve); janus.once('error', reject); });
+	const modes = [{ transports: ['websocket'] }, { transports: ['polling'] }];
+	const clients = await Promise.all(modes.map((opts) => new Promise((resolve, reject) => {
+		const socket = io(`http://127.0.0.1:${srv.wsPort}`, { ...opts, reconnection: false, timeout: 5000 });
+		socket.notices = [];
+		socket.on('server-shutdown', (notice) => socket.notices.push(notice));
+		socket.gone = new Promise((done) => socket.on('disconnect', (reason) => done(reason)));
+		socket.once('connect', () => resolve(socket));
+		socket.once('connect_error', reject);
+	})));
+	try {
+		const stopped = srv.stop();
+		const closed = await Promise.race([janusClosed, new Promise((r) => setTimeout(() => r(null), 5000))]);
+		assert.deepEqual(closed, { code: 1001, reason: 'server shutting down' }, 'Janus WebSocket close');
+		for (const [i, socket] of clients.entries()) {
+			const reason = await Promise.race([socket.gone, new Promise((r) => setTimeout(() => r(null), 5000))]);
+			assert.equal(reason, 'io server disconnect', `${modes[i].transports}: disconnect reason`);
+			assert.deepEqual(socket.notices, [{ message: 'server shutting down' }], `${modes[i].transports}: notice`);
+		}
+		const exit = await stopped;
+		assert.equal(exit.code, 0, `parleyd exit ${JSON.stringify(exit)}`);
+	} finally {
+		janus.terminate();
+		for (const socket of clients) socket.close();
 	}
 });

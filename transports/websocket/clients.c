@@ -181,6 +181,8 @@ static void on_receive(ws_client *client, struct lws *wsi, const void *in, size_
 
 static int on_writable(ws_client *client, struct lws *wsi)
 {
+	if (g_atomic_int_get(&parley_ws.going_away))
+		return parley_ws_close(wsi, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
 	g_mutex_lock(&parley_ws.lock);
 	parley_ws_out *out = client->too_slow ? NULL : g_queue_pop_head(&client->out);
 	bool more = !g_queue_is_empty(&client->out);
@@ -214,6 +216,7 @@ static int on_established(ws_pss *pss, struct lws *wsi)
 	}
 	pss->client = client;
 	g_atomic_int_inc(&parley_ws.connections);
+	g_atomic_int_inc(&parley_ws.websockets);
 	LOG(PARLEY_LOG_VERB, "%s client connected from %s", client->flavour->name, client->remote_ip);
 	return 0;
 }
@@ -230,6 +233,7 @@ static void on_closed(ws_pss *pss)
 	g_mutex_unlock(&parley_ws.lock);
 	client->wsi = NULL;
 	g_atomic_int_add(&parley_ws.connections, -1);
+	g_atomic_int_add(&parley_ws.websockets, -1);
 	LOG(PARLEY_LOG_VERB, "%s client %s went away", client->flavour->name, client->remote_ip);
 	parley_ws.core->conn_closed(client->conn);
 	parley_ws.core->conn_unref(client->conn);

@@ -67,6 +67,7 @@ typedef struct sio_client {
 	char sid[PARLEY_EIO_SID_LENGTH + 1];
 	char *apisecret, *token;
 	guint64 transactions;
+	bool told_stopping; /* the "server-shutdown" event went out */
 } sio_client;
 
 static GQueue ready; /* sio_client with inbox items (each holds a conn ref), under parley_ws.lock */
@@ -488,11 +489,32 @@ static void engine_closed(parley_eio_socket *engine, const char *reason)
 	parley_ws.core->conn_unref(client->conn);
 }
 
+/* The server is stopping: a client in "/" gets the "server-shutdown"
+ * event once; its session's end then brings the namespace's disconnect
+ * (socket.io-client reports "io server disconnect" and does not reconnect
+ * by itself). Called when the stop starts (the notice) and again when the
+ * transport closes (the disconnect, if the session has not ended yet). */
+static void engine_going_away(parley_eio_socket *engine)
+{
+	sio_client *client = engine->user;
+	if (client == NULL || client->state == SIO_IDLE)
+		return;
+	if (!client->told_stopping) {
+		client->told_stopping = true;
+		json_t *notice = json_pack("{ss}", "message", "server shutting down");
+		emit(client, "server-shutdown", notice);
+		json_decref(notice);
+	}
+	if (engine->going_away)
+		send_packet(client, PARLEY_SIO_DISCONNECT, "/", -1, NULL);
+}
+
 static const parley_eio_handlers engine_handlers = {
 	.opened = engine_opened,
 	.message = engine_message,
 	.heartbeat = engine_heartbeat,
 	.closed = engine_closed,
+	.going_away = engine_going_away,
 };
 
 void parley_sio_init(void)

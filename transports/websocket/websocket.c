@@ -90,6 +90,8 @@ bool parley_ws_origin_allowed(struct lws *wsi, const char *what)
 	return allowed;
 }
 
+static const struct lws_protocols protocols[];
+
 /* ---- plain HTTP on the WebSocket port ------------------------------------- */
 
 /* GET /health on a listener set to the SFU seed's shape: the core's body
@@ -210,6 +212,23 @@ static int filter_plain_upgrade(struct lws *wsi)
 	return -1;
 }
 
+/* Service thread, once destroy has started: Socket.IO clients get their
+ * notice and disconnect (engineio.c, socketio.c), every WebSocket is asked
+ * to close with 1001 at its next writable callback. */
+static void say_farewell(void)
+{
+	if (g_atomic_int_get(&parley_ws.notice_due) && !g_atomic_int_get(&parley_ws.notice_sent)) {
+		parley_eio_notify_stopping();
+		g_atomic_int_set(&parley_ws.notice_sent, 1);
+	}
+	if (!g_atomic_int_get(&parley_ws.going_away) || g_atomic_int_get(&parley_ws.farewell_said))
+		return;
+	parley_eio_going_away();
+	for (size_t i = 1; protocols[i].name != NULL; i++)
+		lws_callback_on_writable_all_protocol(parley_ws.context, &protocols[i]);
+	g_atomic_int_set(&parley_ws.farewell_said, 1);
+}
+
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	parley_tx_exchange *ex = user;
@@ -228,6 +247,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		parley_ws_clients_wakeup();
 		parley_sio_wakeup();
+		say_farewell();
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED: /* Socket.IO: upgrades accepted by filter_plain_upgrade */
 	case LWS_CALLBACK_RECEIVE:
@@ -284,6 +304,7 @@ static void read_config(void)
 	 * more seconds hangs up. */
 	parley_ws.idle_policy.secs_since_valid_ping = (uint16_t)parley_ws.ping_interval;
 	parley_ws.idle_policy.secs_since_valid_hangup = (uint16_t)(parley_ws.ping_interval + parley_ws.ping_timeout);
+	parley_ws.shutdown_grace = parley_tx_setting_int(core, WS_PACKAGE, "general", "shutdown_grace", 1000, 0, 10000);
 }
 
 /* ---- listeners ------------------------------------------------------------ */
@@ -422,10 +443,52 @@ static int ws_init(const parley_transport_core *core)
 	return 0;
 }
 
+/* Waits (up to shutdown_grace ms) until `done` says the service thread
+ * did what it was woken for. */
+static void wait_for_service(bool (*done)(void))
+{
+	lws_cancel_service(parley_ws.context);
+	gint64 deadline = g_get_monotonic_time() + parley_ws.shutdown_grace * G_TIME_SPAN_MILLISECOND;
+	while (g_get_monotonic_time() < deadline && !done())
+		g_usleep(5 * G_TIME_SPAN_MILLISECOND);
+}
+
+static bool notice_sent(void)
+{
+	return g_atomic_int_get(&parley_ws.notice_sent);
+}
+
+static bool every_websocket_closed(void)
+{
+	return g_atomic_int_get(&parley_ws.farewell_said) && g_atomic_int_get(&parley_ws.websockets) == 0;
+}
+
+/* The server stops and is about to end every session: Socket.IO clients
+ * get the "server-shutdown" event before their session's disconnect. */
+static void ws_stopping(void)
+{
+	if (parley_ws.context == NULL || parley_ws.thread == NULL)
+		return;
+	g_atomic_int_set(&parley_ws.notice_due, 1);
+	wait_for_service(notice_sent);
+}
+
+/* Before the context goes: clients are told (close 1001, the Socket.IO
+ * notice when ws_stopping did not run) and given up to shutdown_grace ms
+ * to see it. */
+static void say_farewell_and_wait(void)
+{
+	if (parley_ws.context == NULL || parley_ws.thread == NULL)
+		return;
+	g_atomic_int_set(&parley_ws.going_away, 1);
+	wait_for_service(every_websocket_closed);
+}
+
 static void ws_destroy(void)
 {
 	if (parley_ws.core == NULL)
 		return;
+	say_farewell_and_wait();
 	/* Destroying the context closes every socket: each client's
 	 * conn_closed + conn_unref. */
 	parley_tx_listener_close(&parley_ws.context, &parley_ws.thread, &parley_ws.stopping);
@@ -517,6 +580,7 @@ const parley_transport parley_ws_transport = {
 	.session_over = ws_session_over,
 	.query_transport = ws_query_transport,
 	.env_overrides = ws_env_overrides,
+	.stopping = ws_stopping,
 };
 
 __attribute__((visibility("default"))) const parley_transport *parley_transport_entry(void)
