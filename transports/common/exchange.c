@@ -573,6 +573,36 @@ unsigned char *parley_tx_json_buffer(json_t *message, size_t *length)
 	return buffer;
 }
 
+void parley_tx_note_answer(parley_tx_throttle *throttle, const char *address, json_t *message,
+                           const parley_transport_core *core, const char *package)
+{
+	const char *verb = json_string_value(json_object_get(message, "janus"));
+	json_int_t code = json_integer_value(json_object_get(json_object_get(message, "error"), "code"));
+	if (throttle == NULL || verb == NULL || strcmp(verb, "error") != 0 || code != 403)
+		return;
+	long blocked_ms = 0;
+	unsigned failures = parley_tx_throttle_failed(throttle, address, g_get_monotonic_time(), &blocked_ms);
+	if (failures == 0)
+		return;
+	if (blocked_ms > 0)
+		core->log(PARLEY_LOG_WARN, package, "failed credential check from %s (%u in a row): blocked for %ld ms",
+		          address, failures, blocked_ms);
+	else
+		core->log(PARLEY_LOG_INFO, package, "failed credential check from %s (%u in a row)", address, failures);
+}
+
+long parley_tx_blocked_ms(parley_tx_throttle *throttle, const char *address)
+{
+	return parley_tx_throttle_blocked_ms(throttle, address, g_get_monotonic_time());
+}
+
+char *parley_tx_blocked_reason(long blocked_ms, char *reason, size_t reason_size)
+{
+	snprintf(reason, reason_size, "Too many failed credential checks from this address: retry in %ld ms",
+	         blocked_ms);
+	return reason;
+}
+
 static const parley_transport_core *log_core;
 
 static void emit_lws_line(int level, const char *line)

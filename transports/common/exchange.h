@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <parley/transport.h>
+#include "throttle.h"
 
 #define PARLEY_TX_HIDDEN __attribute__((visibility("hidden")))
 
@@ -154,6 +155,18 @@ PARLEY_TX_HIDDEN bool parley_tx_origin_allowed(const char *cors_origins, const c
 /* Serializes `message` (borrowed) into a g_malloc'ed buffer with LWS_PRE
  * bytes of headroom; the text starts at buffer + LWS_PRE. NULL on failure. */
 PARLEY_TX_HIDDEN unsigned char *parley_tx_json_buffer(json_t *message, size_t *length);
+
+/* Failed credential checks (throttle.h). From any thread: the core's
+ * answer `message` (borrowed) to a request from `address`; an error 403
+ * (secret or token refused) counts as a failed check, logged with the
+ * address and the count in a row, never the credential. */
+PARLEY_TX_HIDDEN void parley_tx_note_answer(parley_tx_throttle *throttle, const char *address, json_t *message,
+                                            const parley_transport_core *core, const char *package);
+/* 0, or how many ms `address` stays blocked (the caller answers 429). */
+PARLEY_TX_HIDDEN long parley_tx_blocked_ms(parley_tx_throttle *throttle, const char *address);
+/* The reason a blocked address is given, written into `reason`
+ * (returned). */
+PARLEY_TX_HIDDEN char *parley_tx_blocked_reason(long blocked_ms, char *reason, size_t reason_size);
 
 /* Routes lws's own log lines (errors and warnings) to core->log. */
 PARLEY_TX_HIDDEN void parley_tx_log_to_core(const parley_transport_core *core);

@@ -29,6 +29,10 @@ void parley_tx_listen_conf_read(parley_tx_listen_conf *conf, const parley_transp
 	                                               PARLEY_TX_DEFAULT_MAX_HEAD, PARLEY_TX_MIN_MAX_HEAD,
 	                                               PARLEY_TX_MAX_MAX_HEAD);
 	conf->linger_seconds = (int)parley_tx_setting_int(core, package, "general", "linger_seconds", 5, 0, 60);
+	conf->auth_free_failures = parley_tx_setting_int(core, package, "general", "auth_free_failures", 10, 0, 1000);
+	conf->auth_block_ms = parley_tx_setting_int(core, package, "general", "auth_block_ms", 1000, 0, 3600000);
+	conf->auth_block_max_ms =
+	        parley_tx_setting_int(core, package, "general", "auth_block_max_ms", 60000, 0, 86400000);
 	parley_tx_listen_conf_settle(conf, NULL);
 }
 

@@ -44,6 +44,8 @@ typedef struct parley_tx_listen_conf {
 	size_t max_body;
 	size_t max_head;    /* max_header_size: larger heads get 431 */
 	int linger_seconds; /* reading the rest of a body refused with 413 */
+	/* failed credential checks per address (throttle.h) */
+	long auth_free_failures, auth_block_ms, auth_block_max_ms;
 	bool admin_enabled;
 	/* vhost user data: what parley_tx_* functions find with lws_get_vhost_user */
 	parley_tx_settings plain_settings, tls_settings;
@@ -57,8 +59,9 @@ typedef struct parley_tx_listen_conf {
 
 /* Reads interface ("127.0.0.1"), port (`default_port`), secure_port (0),
  * cert_pem, cert_key, cors_origins, max_body (max_message_size; 0 means
- * that too), max_header_size (16384), linger_seconds (5) and admin_enabled
- * (true) of module `package`, and fills both vhosts' settings from them. */
+ * that too), max_header_size (16384), linger_seconds (5),
+ * auth_free_failures (10), auth_block_ms (1000), auth_block_max_ms (60000)
+ * and admin_enabled (true) of module `package`, and fills both vhosts' settings from them. */
 PARLEY_TX_HIDDEN void parley_tx_listen_conf_read(parley_tx_listen_conf *conf, const parley_transport_core *core,
                                                  const char *package, long default_port);
 /* Fills both vhosts' settings from conf's fields (after they were set by

@@ -67,11 +67,31 @@ static const parley_tx_settings *settings_of(struct lws *wsi)
 	return parley_tx_settings_of(wsi, &parley_http.conf.plain_settings);
 }
 
+/* A Janus or admin request from an address blocked for failed credential
+ * checks: 429 with the request's transaction, without reaching the core. */
+static bool refused_while_blocked(http_pss *pss, struct lws *wsi)
+{
+	parley_tx_exchange *ex = &pss->ex;
+	long blocked_ms = parley_tx_blocked_ms(parley_http.throttle, ex->remote_ip);
+	if (blocked_ms <= 0)
+		return false;
+	json_t *request = ex->body->len > 0 ? json_loadb((const char *)ex->body->data, ex->body->len, 0, NULL) : NULL;
+	char reason[128];
+	char *text = parley_http_error_text(0, json_string_value(json_object_get(request, "transaction")), 429,
+	                                    parley_tx_blocked_reason(blocked_ms, reason, sizeof(reason)));
+	json_decref(request);
+	parley_tx_respond(ex, wsi, 429, "application/json", text, strlen(text));
+	free(text);
+	return true;
+}
+
 /* The request and its body are complete: answer it. */
 static int dispatch(http_pss *pss, struct lws *wsi)
 {
 	parley_tx_exchange *ex = &pss->ex;
 	ex->phase = PARLEY_TX_WAITING;
+	if (pss->kind != HTTP_ROUTE_OTHER && refused_while_blocked(pss, wsi))
+		return 0;
 	if (pss->kind != HTTP_ROUTE_OTHER) {
 		parley_http_janus_dispatch(pss, wsi, pss->kind == HTTP_ROUTE_ADMIN);
 		return 0;
@@ -285,6 +305,8 @@ static int http_init(const parley_transport_core *core)
 	parley_tx_log_to_core(core);
 	parley_http_janus_init();
 	parley_http.rate = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	parley_http.throttle = parley_tx_throttle_new((unsigned)parley_http.conf.auth_free_failures,
+	                                              parley_http.conf.auth_block_ms, parley_http.conf.auth_block_max_ms);
 	char *path = parley_http.conf.admin_enabled
 	                     ? g_strdup_printf("%s (admin %s)", parley_http.base_path, parley_http.admin_base_path)
 	                     : g_strdup(parley_http.base_path);
@@ -318,6 +340,8 @@ static void http_destroy(void)
 	if (parley_http.rate != NULL)
 		g_hash_table_destroy(parley_http.rate);
 	parley_http.rate = NULL;
+	parley_tx_throttle_free(parley_http.throttle);
+	parley_http.throttle = NULL;
 	free_config();
 	parley_tx_log_to_core(NULL);
 	g_mutex_clear(&parley_http.lock);

@@ -88,6 +88,8 @@ int parley_ws_send_message(parley_conn *conn, void *request_ctx, bool admin, jso
 	ws_client *client = parley_ws.core->conn_data(conn);
 	if (client == NULL)
 		return -1;
+	if (request_ctx != NULL)
+		parley_tx_note_answer(parley_ws.throttle, client->remote_ip, message, parley_ws.core, WS_PACKAGE);
 	return client_queue(client, message);
 }
 
@@ -142,6 +144,14 @@ static void handle_message(ws_client *client, const char *text, size_t length)
 	}
 	if (!json_is_object(message)) {
 		reply_error(client, NULL, 455, "JSON error: not an object");
+		json_decref(message);
+		return;
+	}
+	long blocked_ms = parley_tx_blocked_ms(parley_ws.throttle, client->remote_ip);
+	if (blocked_ms > 0) {
+		char reason[128];
+		reply_error(client, json_string_value(json_object_get(message, "transaction")), 429,
+		            parley_tx_blocked_reason(blocked_ms, reason, sizeof(reason)));
 		json_decref(message);
 		return;
 	}

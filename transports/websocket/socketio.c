@@ -178,6 +178,12 @@ static void on_connect(sio_client *client, parley_sio_packet *packet)
 {
 	if (client->state != SIO_IDLE)
 		return; /* already connected or connecting */
+	long blocked_ms = parley_tx_blocked_ms(parley_ws.throttle, client->engine->remote_ip);
+	if (blocked_ms > 0) {
+		char reason[128];
+		connect_error(client, "/", parley_tx_blocked_reason(blocked_ms, reason, sizeof(reason)));
+		return;
+	}
 	set_auth(client, packet->data);
 	client->state = SIO_CREATING;
 	request(client, SIO_KIND_CREATE, -1, json_pack("{ss}", "janus", "create"));
@@ -421,6 +427,8 @@ static int sio_send_message(parley_conn *conn, void *request_ctx, bool admin, js
 	sio_client *client = parley_ws.core->conn_data(conn);
 	if (client == NULL)
 		return -1;
+	if (request_ctx != NULL)
+		parley_tx_note_answer(parley_ws.throttle, client->engine->remote_ip, message, parley_ws.core, WS_PACKAGE);
 	__atomic_add_fetch(&parley_ws.messages_out, request_ctx == NULL ? 1 : 0, __ATOMIC_RELAXED);
 	return push_item(client, request_ctx, message);
 }

@@ -434,6 +434,8 @@ static int ws_init(const parley_transport_core *core)
 	g_mutex_init(&parley_ws.lock);
 	g_queue_init(&parley_ws.ready);
 	read_config();
+	parley_ws.throttle = parley_tx_throttle_new((unsigned)parley_ws.conf.auth_free_failures,
+	                                            parley_ws.conf.auth_block_ms, parley_ws.conf.auth_block_max_ms);
 	parley_sio_init();
 	parley_tx_log_to_core(core);
 	if (setup_listeners() != 0 || start_listeners() != 0) {
@@ -498,6 +500,8 @@ static void ws_destroy(void)
 		g_free(parley_ws.listeners[i].endpoint);
 	parley_ws.listener_count = 0;
 	parley_wsl_free(&parley_ws.socketio);
+	parley_tx_throttle_free(parley_ws.throttle);
+	parley_ws.throttle = NULL;
 	parley_tx_listen_conf_free(&parley_ws.conf);
 	parley_tx_log_to_core(NULL);
 	g_mutex_clear(&parley_ws.lock);
