@@ -94,6 +94,10 @@ json_t *parley_meeting_row_to_json(const parley_meeting *m);
 parley_meeting *parley_meeting_row_from_json(json_t *row);
 /* Writes the row to <prefix>meeting:<roomId>. 0 or -1. */
 int parley_meeting_row_push(parley_meeting_redis *r, const parley_meeting *m);
+/* After Redis came back: writes the row of every live meeting of `db` that
+ * Redis no longer has (HSETNX: a row another instance wrote stays). The
+ * number written, or -1 when Redis failed. */
+int parley_meeting_rows_restore(parley_meeting_redis *r, parley_meeting_db *db, int64_t now_ms);
 /* Copies the Redis row (when there is one) into the local database:
  * 1 copied, 0 no row in Redis, -1 Redis unavailable or bad row. */
 int parley_meeting_row_pull(parley_meeting_redis *r, parley_meeting_db *db, const char *room_id);

@@ -154,3 +154,40 @@ clusterTest('Redis stopped for a few seconds: clear errors meanwhile, both insta
 	assert.equal(je.existing.participants.length, 3);
 	await joinedB.client.next('participant-joined', (d) => d.userId === 'erin', 5000);
 }, 90000);
+
+/** GET /api/meetings/<roomId> on an instance's Socket.IO port: {status, body}. */
+async function getMeeting(srv, roomId) {
+	const r = await fetch(`http://127.0.0.1:${srv.wsPort}/api/meetings/${roomId}`, { signal: AbortSignal.timeout(5000) });
+	return { status: r.status, body: await r.json() };
+}
+
+clusterTest('a meeting created over REST on one instance is in Redis at once: the other reads it', async ({ a, b }) => {
+	for (let i = 0; i < 3; i++) {
+		const meeting = await createMeeting(a, { hostId: `host-rest-${i}`, title: `REST ${i}` });
+		const seen = await getMeeting(b, meeting.roomId);
+		assert.equal(seen.status, 200, `instance B: ${JSON.stringify(seen.body)}`);
+		assert.equal(seen.body.meeting.roomId, meeting.roomId);
+		assert.equal(seen.body.meeting.title, `REST ${i}`);
+	}
+});
+
+clusterTest('Redis restarted empty: the instances write their meeting rows back', async ({ redis, a, b }) => {
+	const meeting = await createMeeting(a, { hostId: 'host-empty', title: 'Survives' });
+	await redis.stop();
+	await sleep(500);
+	await redis.start(); // same port, no persistence: every key is gone
+	// B never read the meeting: it can only learn it from the row A writes back.
+	let seen = null;
+	const deadline = Date.now() + 15000;
+	while (Date.now() < deadline) {
+		seen = await getMeeting(b, meeting.roomId).catch((e) => ({ status: 0, body: String(e) }));
+		if (seen.status === 200) break;
+		await sleep(250);
+	}
+	assert.equal(seen.status, 200, `instance B after Redis came back empty: ${JSON.stringify(seen.body)}`);
+	assert.equal(seen.body.meeting.title, 'Survives');
+	const c = await redis.client();
+	const keys = await c.call(['KEYS', '*meeting:*']);
+	c.close();
+	assert.ok(keys.some((k) => k.endsWith(`meeting:${meeting.roomId}`)), `row back in Redis: ${keys}`);
+}, 60000);
