@@ -53,6 +53,7 @@ typedef struct parley_meeting_redis {
 	char *prefix;
 	unsigned timeout_ms;
 	char instance[PARLEY_MEETING_INSTANCE_ID_LEN + 1];
+	guint64 failures;    /* commands that got no answer (down, I/O error, timeout); under lock */
 } parley_meeting_redis;
 
 /* A link for `instance` (NULL: a random id). Connects at once; when that
@@ -66,6 +67,9 @@ void parley_meeting_redis_free(parley_meeting_redis *r);
 redisReply *parley_meeting_redis_command(parley_meeting_redis *r, const char *format, ...);
 redisReply *parley_meeting_redis_argv(parley_meeting_redis *r, int argc, const char **argv, const size_t *lens);
 bool parley_meeting_redis_is_up(parley_meeting_redis *r);
+/* How many commands got no answer so far: a request that sees it grow had
+ * a Redis step fail, whatever its handler made of it. */
+guint64 parley_meeting_redis_failures(parley_meeting_redis *r);
 /* Tries to (re)connect when down; true when up afterwards. */
 bool parley_meeting_redis_reconnect(parley_meeting_redis *r);
 /* "<prefix><format...>" (g_free). */

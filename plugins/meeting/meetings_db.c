@@ -172,6 +172,12 @@ parley_meeting_db *parley_meeting_db_open(const char *path, char **error)
 	sqlite3_busy_timeout(db->sql, 2000);
 	if (sqlite3_exec(db->sql, schema_sql, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
+	/* Nobody is in a meeting of this instance while it starts: those the
+	 * database still counts as present (joined, never left: the last run
+	 * ended by a crash) have left. */
+	if (sqlite3_exec(db->sql, "UPDATE meeting_stats SET leaves=joins WHERE leaves<joins", NULL, NULL, &msg) !=
+	    SQLITE_OK)
+		goto fail;
 	for (int i = 0; i < Q_COUNT_; i++)
 		if (sqlite3_prepare_v3(db->sql, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		                       &db->stmt[i], NULL) != SQLITE_OK)

@@ -72,7 +72,8 @@ typedef enum parley_meeting_stat {
 typedef struct parley_meeting_db parley_meeting_db;
 
 /* Opens (creating file and schema) the database at `path` (":memory:" is
- * accepted). NULL on error, with the reason in `error` (may be NULL). */
+ * accepted), counting as left every participant a previous run counted as
+ * joined and never as left (it crashed). NULL on error, with the reason in `error` (may be NULL). */
 parley_meeting_db *parley_meeting_db_open(const char *path, char **error);
 void parley_meeting_db_close(parley_meeting_db *db);
 
