@@ -4,7 +4,7 @@
 #   ./parley.sh test   install what is needed, build, run the whole test suite
 #                      (normal build, then ASan+UBSan build, then valgrind,
 #                      then a bounded run of each libFuzzer target when clang
-#                      is installed: PARLEY_FUZZ_SECONDS each, default 20)
+#                      is installed: PARLEY_FUZZ_SECONDS each, default 12)
 # PARLEY_SKIP_SANITIZERS=1 / PARLEY_SKIP_VALGRIND=1 / PARLEY_SKIP_FUZZ=1 skip
 # those stages; PARLEY_SANITIZER_SKIP (a regex of test files) replaces the
 # files the sanitizer stage leaves to the normal one (empty: none).
@@ -112,9 +112,13 @@ cmd_test() {
 		# Chromium, the generator on echo and on a 12-peer room: every lite
 		# code path, restart and consent included); the heavy client ones
 		# (room media, freeze, simulcast, TURN) add client time, not lite code.
+		# Left to the normal stage too: the 7-page mediasoup room and the
+		# mediasoup demo page (the 3-page mediasoup file runs the same
+		# requests and media path), janus.js (a client library, no new
+		# server path) and bench/compare.sh (a measurement).
 		PARLEY_TOTALS=$totals ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media(-lite)?-netns|^(room-freeze|room-simulcast|turn-relay)-lite-netns}" \
+			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media(-lite)?-netns|^(room-freeze|room-simulcast|turn-relay)-lite-netns|^room-mediasoup-seven-netns|^room-page-mediasoup-netns|^janusjs\.|^bench-compare\.}" \
 			make -C build-sanitizers -j"$jobs" check || true
 	fi
 	if [ "${PARLEY_SKIP_VALGRIND:-0}" != 1 ]; then
@@ -126,7 +130,7 @@ cmd_test() {
 			"$top/tests/run.sh" "$top/build" "$top" || true
 	fi
 	if [ "${PARLEY_SKIP_FUZZ:-0}" != 1 ] && command -v clang >/dev/null; then
-		local seconds=${PARLEY_FUZZ_SECONDS:-20}
+		local seconds=${PARLEY_FUZZ_SECONDS:-12}
 		echo "=== suite: libFuzzer targets (${seconds} s each; clang build in build-fuzz)"
 		if CC=clang build build-fuzz --enable-fuzzers; then
 			PARLEY_TOTALS=$totals "$top/tests/fuzz/run.sh" "$top/build-fuzz" "$top" "$seconds" || true
