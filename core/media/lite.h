@@ -13,6 +13,11 @@
  * names the owning loop; the owner tells the receiving loop where to send
  * the rest of that 5-tuple's datagrams).
  *
+ * With a TCP port, every loop also listens on it (RFC 6544 passive
+ * candidates): a connection's first binding request is routed by ufrag
+ * like a datagram, and once valid the connection is one of that
+ * transport's paths, carrying RFC 4571 framed packets (lite_tcp.c).
+ *
  * A parley_lite is one PeerConnection's transport: our credentials (the
  * previous ones stay valid after a restart until the peer uses the new
  * ones), the paths the peer proved, the selected one (the latest valid
@@ -44,6 +49,10 @@ typedef struct parley_lite_config {
 	const char *const *interfaces;
 	const char *announced_ip;    /* IP literal announced instead of the interfaces' */
 	unsigned consent_timeout_ms; /* 0 = 30000 (RFC 7675) */
+	/* ICE-TCP (RFC 6544 passive host candidates, RFC 4571 framing). */
+	unsigned tcp_port;            /* 0 = none; else every loop listens on it */
+	unsigned tcp_max_pending;     /* connections not yet authenticated, process-wide; 0 = 64 */
+	unsigned tcp_auth_timeout_ms; /* a connection without a valid request by then is closed; 0 = 5000 */
 } parley_lite_config;
 
 typedef struct parley_lite_stats {
@@ -51,12 +60,19 @@ typedef struct parley_lite_stats {
 	uint64_t requests;    /* valid binding requests */
 	uint64_t rejected;    /* binding requests answered with an error */
 	uint64_t dropped;     /* not STUN, not from a known 5-tuple, or unusable */
-	uint64_t handed_over; /* passed to another loop */
+	uint64_t handed_over; /* passed to another loop (datagrams, TCP connections) */
+	uint64_t tcp_accepted;  /* TCP connections accepted */
+	uint64_t tcp_refused;   /* closed at once: too many not yet authenticated */
+	uint64_t tcp_bad;       /* closed: bad framing, or not STUN before a valid request */
+	uint64_t tcp_timed_out; /* closed: no valid request within tcp_auth_timeout_ms */
+	uint64_t tcp_dropped;   /* packets not sent: the connection's output ring was full */
 } parley_lite_stats;
 
 /* Opens the sockets of every loop (contexts[0..n)); fails when the port is
  * taken, no address is usable or n is 0 or above 64. */
 int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite_config *config, GError **error);
+/* The TCP port listened on, 0 when none. */
+unsigned parley_lite_tcp_port(void);
 void parley_lite_stop(void);
 bool parley_lite_running(void);
 unsigned parley_lite_port(void);
