@@ -187,6 +187,10 @@ void lite_tcp_loop_start(lite_loop *loop);
 /* Closes the listeners and every connection the loop reads. */
 void lite_tcp_loop_stop(lite_loop *loop);
 unsigned lite_tcp_port(void);
+/* A connected stream socket (non-blocking) from peer, read by loop from
+ * now on: what accepting does, and the fuzz target's entry. Closes fd when
+ * over the pending limit. */
+void lite_tcp_adopt(lite_loop *loop, int fd, const struct sockaddr_storage *peer, socklen_t peer_len);
 /* Queues one packet framed on the connection and writes what the socket
  * takes; -1 when the output ring is full (counted) or it is closed. Any
  * thread (the connection's lock). */

@@ -393,7 +393,7 @@ static void conn_attach(lite_tcp_conn *conn, lite_loop *loop)
 
 /* ---- accepting ---- */
 
-static void conn_accept(lite_loop *loop, int fd, const struct sockaddr_storage *peer, socklen_t peer_len)
+void lite_tcp_adopt(lite_loop *loop, int fd, const struct sockaddr_storage *peer, socklen_t peer_len)
 {
 	if (__atomic_load_n(&tcp.pending, __ATOMIC_RELAXED) >= (int)tcp.max_pending ||
 	    (peer->ss_family != AF_INET && peer->ss_family != AF_INET6)) {
@@ -439,7 +439,7 @@ static gboolean accept_dispatch(GSource *source, GSourceFunc callback, gpointer 
 			int fd = accept4(as->loop->tcp_listen[f], (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd < 0)
 				break;
-			conn_accept(as->loop, fd, &peer, len);
+			lite_tcp_adopt(as->loop, fd, &peer, len);
 		}
 	}
 	return G_SOURCE_CONTINUE;
