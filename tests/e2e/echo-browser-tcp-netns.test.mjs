@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { serverSuite } from './lib/harness.mjs';
 import { HTML_DIR, assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
-import { blockUdp, udpDropped } from './lib/udp_block.mjs';
+import { blockUdp, keepPeerConnections, selectedPairs, udpDropped } from './lib/ice_tcp.mjs';
 
 const UDP_PORT = 20000;
 const TCP_PORT = 20001;
@@ -23,42 +23,6 @@ const { test } = serverSuite({
 });
 
 const describe = () => ({ ...window.echoState, events: window.echoState?.events.slice(-15) });
-
-// Keeps the page's RTCPeerConnections reachable for getStats.
-function keepPeerConnections() {
-	const Original = window.RTCPeerConnection;
-	window.__pcs = [];
-	window.RTCPeerConnection = function (...args) {
-		const pc = new Original(...args);
-		window.__pcs.push(pc);
-		return pc;
-	};
-	window.RTCPeerConnection.prototype = Original.prototype;
-}
-
-// The selected pair's candidates, and what our answer announced.
-async function selectedPair() {
-	const pc = window.__pcs[window.__pcs.length - 1];
-	if (!pc) return null;
-	const report = await pc.getStats();
-	let pair = null;
-	report.forEach((s) => {
-		if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
-	});
-	if (!pair) return { none: true };
-	const local = report.get(pair.localCandidateId) || {};
-	const remote = report.get(pair.remoteCandidateId) || {};
-	const sdp = pc.remoteDescription?.sdp || '';
-	return {
-		state: pair.state,
-		bytesReceived: pair.bytesReceived,
-		local: { protocol: local.protocol, type: local.candidateType, tcpType: local.tcpType },
-		remote: { protocol: remote.protocol, port: remote.port, type: remote.candidateType, tcpType: remote.tcpType },
-		// One per m-line; Chromium appends "generation 0".
-		tcpCandidates: [...new Set(sdp.split('\n').filter((l) => l.startsWith('a=candidate') && / tcp /.test(l))
-			.map((l) => l.trim().replace(/ generation \d+$/, '')))],
-	};
-}
 
 async function echoOverTcp(srv, transport) {
 	assertLoopbackOnly();
@@ -83,7 +47,9 @@ async function echoOverTcp(srv, transport) {
 		{ timeoutMs: 10000, what: 'framesDecoded growing by 30 and more audio samples', describe });
 		const s = await page.evaluate(describe);
 		assert.equal(s.webrtcup, true, `no webrtcup event reached the page: ${JSON.stringify(s.events)}`);
-		const pair = await page.evaluate(selectedPair);
+		const pairs = await page.evaluate(selectedPairs);
+		assert.equal(pairs.length, 1, `peer connections: ${JSON.stringify(pairs)}`);
+		const pair = pairs[0];
 		assert.equal(pair?.local?.protocol, 'tcp', `selected pair: ${JSON.stringify(pair)}`);
 		assert.equal(pair.remote.protocol, 'tcp', `selected pair: ${JSON.stringify(pair)}`);
 		assert.equal(pair.remote.port, TCP_PORT, `selected pair: ${JSON.stringify(pair)}`);
