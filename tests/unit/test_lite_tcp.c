@@ -216,12 +216,17 @@ typedef struct side {
 	parley_lite *lite;
 	parley_ice_state state;
 	unsigned udp_candidates, tcp_candidates, switches, received;
+	unsigned long udp_priority, tcp_priority;
 	char last[64];
 } side;
 
 static void on_candidate(void *u, const char *c)
 {
 	side *s = u;
+	char transport[8];
+	unsigned long priority = 0;
+	assert_int_equal(sscanf(c, "candidate:%*s 1 %7s %lu", transport, &priority), 2);
+	*(strcmp(transport, "tcp") == 0 ? &s->tcp_priority : &s->udp_priority) = priority;
 	if (strstr(c, " tcp ")) {
 		assert_non_null(strstr(c, "typ host tcptype passive"));
 		char port[16];
@@ -262,6 +267,9 @@ static void open_side(fixture *f, int loop, side *s)
 	assert_int_equal(parley_lite_gather(s->lite), 0);
 	assert_int_equal(s->udp_candidates, 1);
 	assert_int_equal(s->tcp_candidates, 1);
+	/* RFC 6544: a passive TCP host candidate ranks below the UDP one. */
+	assert_true(s->tcp_priority < s->udp_priority);
+	assert_int_equal(s->tcp_priority >> 24, 126);
 }
 
 /* A TCP client (the active side) and its framing. */
