@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { serverSuite } from './lib/harness.mjs';
 import { freePort } from './lib/server.mjs';
-import { assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
+import { assertLoopbackOnly, consoleOf, launchBrowser } from './lib/browser.mjs';
 import { serveMediasoupApp } from './lib/mediasoup_app.mjs';
 import { blockUdp, keepPeerConnections, selectedPairs, udpDropped } from './lib/ice_tcp.mjs';
 
@@ -66,8 +66,13 @@ test('UDP blocked: 3 mediasoup-client pages decode audio and video from each oth
 	const context = await world.browser.newContext();
 	await context.addInitScript(keepPeerConnections);
 	for (let i = 0; i < PAGES; i++) {
-		const page = await openPage(context, world.app.url, `msc${i}`);
+		// the bundle is large: a loaded machine may need more than openPage's 15 s
+		const page = await context.newPage();
 		world.pages.push(page);
+		page.consoleLines = [];
+		page.on('console', (m) => page.consoleLines.push(`[msc${i} ${m.type()}] ${m.text()}`));
+		const resp = await page.goto(world.app.url, { timeout: 45000 });
+		assert.equal(resp?.status(), 200);
 		const started = page.evaluate((o) => window.msc.start(o), { url, roomId, name: `msc-${i}` });
 		const late = await Promise.race([started.then(() => false), new Promise((r) => setTimeout(() => r(true), 45000))]);
 		const s = await page.evaluate(state);
