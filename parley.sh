@@ -19,7 +19,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config libglib2.0-dev
  libnice-dev libsrtp2-dev libssl-dev libwebsockets-dev libjansson-dev libcmocka-dev
  libhiredis-dev libsqlite3-dev"
-TEST_PACKAGES="curl valgrind nodejs npm python3 python3-aiortc chromium redis-server coturn
+NODE_PACKAGES="nodejs npm"
+TEST_PACKAGES="curl valgrind python3 python3-aiortc chromium redis-server coturn
  libjs-janus-gateway libjs-webrtc-adapter iproute2 util-linux nftables clang
  debhelper dpkg-dev fakeroot lintian"
 
@@ -43,14 +44,26 @@ install_packages() {
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
 }
 
+# npm_install DIR VERB: the npm packages of DIR/package.json into
+# DIR/node_modules (again when package.json or package-lock.json changed);
+# VERB ci installs exactly the lock file's versions.
+npm_install() {
+	local dir=$1 verb=$2
+	[ -f "$dir/package.json" ] || return 0
+	if [ ! -d "$dir/node_modules" ] || [ "$dir/package.json" -nt "$dir/node_modules" ] ||
+		{ [ -f "$dir/package-lock.json" ] && [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; }; then
+		echo "== installing npm packages in $dir"
+		(cd "$dir" && npm "$verb" --no-audit --no-fund --loglevel=error >/dev/null)
+		touch "$dir/node_modules"
+	fi
+}
+
+# html/: mediasoup-client and socket.io-client, which the build bundles with
+# esbuild for room-mediasoup.html; tests/e2e: the e2e suite's clients.
 install_node_modules() {
 	[ "${PARLEY_SKIP_INSTALL:-0}" = 1 ] && return 0
-	[ -f tests/e2e/package.json ] || return 0
-	if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package.json -nt tests/e2e/node_modules ]; then
-		echo "== installing npm packages for the e2e suite"
-		(cd tests/e2e && npm install --no-audit --no-fund --loglevel=error >/dev/null)
-		touch tests/e2e/node_modules
-	fi
+	npm_install html ci
+	[ "${1:-}" = html ] || npm_install tests/e2e install
 }
 
 # build DIR [configure flags...]
@@ -66,17 +79,23 @@ build() {
 }
 
 cmd_run() {
-	install_packages "$BUILD_PACKAGES"
+	install_packages "$BUILD_PACKAGES $NODE_PACKAGES"
+	install_node_modules html
 	build build
 	echo "== starting parleyd (Ctrl-C stops it)"
-	# The staged HTTP transport serves the demo pages installed beside it.
+	# The staged HTTP transport serves the demo pages installed beside it;
+	# the SFU service's Socket.IO listener (port 3000) with ICE-lite serves
+	# room-mediasoup.html's mediasoup-client.
+	local conf=build/stage/etc/parley
 	sed -i "s|^#\?html_folder = .*|html_folder = $top/build/stage/share/parley/html|" \
-		build/stage/etc/parley/parley.transport.http.conf
+		"$conf/parley.transport.http.conf"
+	sed -i "s|^#\?listeners = .*|listeners = sfu|" "$conf/parley.transport.websocket.conf"
+	sed -i "s|^#\?ice_lite = .*|ice_lite = true|" "$conf/parley.conf"
 	exec build/stage/bin/parleyd --configs-folder build/stage/etc/parley "$@"
 }
 
 cmd_test() {
-	install_packages "$BUILD_PACKAGES $TEST_PACKAGES"
+	install_packages "$BUILD_PACKAGES $NODE_PACKAGES $TEST_PACKAGES"
 	install_node_modules
 	build build
 	local totals; totals=$(mktemp)
@@ -89,9 +108,13 @@ cmd_test() {
 		# clients decoding 42 streams on 2 cores test the clients' scheduling
 		# more than parleyd's memory, which the other room files (7 aiortc
 		# participants, simulcast pages, 12 and 80 generated peers) cover.
+		# Of the ICE-lite variants, the light ones run (echo with aiortc and
+		# Chromium, the generator on echo and on a 12-peer room: every lite
+		# code path, restart and consent included); the heavy client ones
+		# (room media, freeze, simulcast, TURN) add client time, not lite code.
 		PARLEY_TOTALS=$totals ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media-netns}" \
+			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media(-lite)?-netns|^(room-freeze|room-simulcast|turn-relay)-lite-netns}" \
 			make -C build-sanitizers -j"$jobs" check || true
 	fi
 	if [ "${PARLEY_SKIP_VALGRIND:-0}" != 1 ]; then

@@ -7,8 +7,9 @@
  * services (tables.c) through the loader. No transport loaded is fatal.
  *
  * Signals (through the main GMainLoop, so handlers run as ordinary code):
- * SIGINT/SIGTERM start a graceful shutdown — the API tells every client
- * (hangup, detached) and destroys the sessions, then transports get up to
+ * SIGINT/SIGTERM start a graceful shutdown — transports that ask for it
+ * learn the server stops (the WebSocket transport tells Socket.IO clients),
+ * the API tells every client (hangup, detached) and destroys the sessions, then transports get up to
  * [general] shutdown_grace ms to flush before the modules are unloaded and
  * the process exits 0. A second SIGINT/SIGTERM exits at once. SIGHUP reopens
  * the log file.
@@ -31,6 +32,7 @@
 #include "loader.h"
 #include "log.h"
 #include "loops.h"
+#include "registry.h"
 #include "tables.h"
 #include "webrtc.h"
 
@@ -198,6 +200,18 @@ static gboolean grace_tick(gpointer unused)
 	return G_SOURCE_CONTINUE;
 }
 
+/* Transports that want it learn the server stops before the sessions end. */
+static void tell_transports_stopping(void)
+{
+	const parley_transport *transports[64];
+	unsigned count = parley_registry_transports(transports, G_N_ELEMENTS(transports));
+	for (unsigned i = 0; i < count && i < G_N_ELEMENTS(transports); i++) {
+		void (*stopping)(void) = PARLEY_TRANSPORT_FIELD(transports[i], stopping);
+		if (stopping != NULL)
+			stopping();
+	}
+}
+
 static gboolean on_stop_signal(gpointer data)
 {
 	const char *name = data;
@@ -210,6 +224,7 @@ static gboolean on_stop_signal(gpointer data)
 	PLOG_INFO("%s: shutting down (grace %ld ms)", name, daemon_state.grace_ms);
 	watchdog.step = "telling the clients and ending the sessions";
 	watchdog.thread = g_thread_new("parley-shutdown", watchdog_run, NULL);
+	tell_transports_stopping();
 	parley_api_shutdown();
 	shutdown_step("flushing the transports");
 	g_timeout_add(GRACE_TICK_MS, grace_tick, NULL);

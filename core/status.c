@@ -19,6 +19,7 @@
 #include "events.h"
 #include "loops.h"
 #include "media/udp_batch.h"
+#include "media/lite.h"
 #include "media/pc.h"
 #include "registry.h"
 
@@ -234,6 +235,67 @@ static void gauge(GString *out, const char *name, const char *help, const char *
 	                       name, help, name, type, name, value);
 }
 
+/* The ICE-lite transport's counters (all zero while it is not in use). */
+static void append_lite_metrics(GString *out)
+{
+	parley_lite_stats lite;
+	parley_lite_get_stats(&lite);
+	static const struct {
+		const char *name, *help;
+		size_t offset;
+	} counters[] = {
+		{ "parley_ice_lite_datagrams_received_total",
+		  "Datagrams read from the ICE-lite sockets, and frames read from its ICE-TCP connections.",
+		  offsetof(parley_lite_stats, datagrams) },
+		{ "parley_ice_lite_datagrams_sent_total",
+		  "Datagrams the ICE-lite transport sent itself (STUN answers, DTLS, RTCP; "
+		  "the send batch's are in parley_udp_batched_datagrams_total), and frames queued on ICE-TCP.",
+		  offsetof(parley_lite_stats, sent) },
+		{ "parley_ice_lite_stun_requests_total", "Valid binding requests, answered with success.",
+		  offsetof(parley_lite_stats, requests) },
+		{ "parley_ice_lite_stun_error_answers_total", "Binding requests answered with an error (400, 401, 420, 487).",
+		  offsetof(parley_lite_stats, rejected) },
+		{ "parley_ice_lite_datagrams_dropped_total", "Datagrams dropped (unanswered STUN, unknown 5-tuple, unusable).",
+		  offsetof(parley_lite_stats, dropped) },
+		{ "parley_ice_lite_unknown_address_dropped_total",
+		  "Of those, datagrams other than STUN from a 5-tuple no valid request proved.",
+		  offsetof(parley_lite_stats, unknown_address) },
+		{ "parley_ice_lite_handed_over_total", "Datagrams passed to the event loop owning their PeerConnection.",
+		  offsetof(parley_lite_stats, handed_over) },
+		{ "parley_ice_lite_paths_selected_total", "Transports that selected their first path (ICE connected).",
+		  offsetof(parley_lite_stats, selections) },
+		{ "parley_ice_lite_path_switches_total", "Selected paths changed to another 5-tuple (renomination).",
+		  offsetof(parley_lite_stats, switches) },
+		{ "parley_ice_lite_consent_expiries_total", "Selected paths without a valid request for the consent timeout.",
+		  offsetof(parley_lite_stats, consent_expiries) },
+		{ "parley_ice_lite_connect_timeouts_total", "Transports that selected no path within the connect timeout.",
+		  offsetof(parley_lite_stats, connect_timeouts) },
+		{ "parley_ice_lite_restarts_total", "ICE restarts (new local credentials).", offsetof(parley_lite_stats, restarts) },
+		{ "parley_ice_lite_tcp_accepted_total", "ICE-TCP connections accepted.",
+		  offsetof(parley_lite_stats, tcp_accepted) },
+		{ "parley_ice_lite_tcp_refused_total",
+		  "ICE-TCP connections closed at once: too many waiting for a valid request (tcp_max_pending).",
+		  offsetof(parley_lite_stats, tcp_refused) },
+		{ "parley_ice_lite_tcp_bad_total",
+		  "ICE-TCP connections closed for bad framing, or for other than STUN before a valid request.",
+		  offsetof(parley_lite_stats, tcp_bad) },
+		{ "parley_ice_lite_tcp_timed_out_total",
+		  "ICE-TCP connections closed without a valid request within tcp_auth_timeout_ms.",
+		  offsetof(parley_lite_stats, tcp_timed_out) },
+		{ "parley_ice_lite_tcp_dropped_total", "Packets not sent on ICE-TCP: the connection's output ring was full.",
+		  offsetof(parley_lite_stats, tcp_dropped) },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(counters); i++)
+		gauge(out, counters[i].name, counters[i].help, "counter",
+		      *(const uint64_t *)((const char *)&lite + counters[i].offset));
+	g_string_append(out, "# HELP parley_ice_lite_stun_rejected_total Binding requests without a success answer, by "
+	                     "reason (the first four are answered with 400, 401, 420, 487).\n"
+	                     "# TYPE parley_ice_lite_stun_rejected_total counter\n");
+	for (int r = 0; r < PARLEY_LITE_REJECT_COUNT; r++)
+		g_string_append_printf(out, "parley_ice_lite_stun_rejected_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
+		                       parley_lite_reject_name(r), lite.rejects[r]);
+}
+
 static int serve_metrics(const parley_http_request *request, parley_http_response *response)
 {
 	GString *out = g_string_new(NULL);
@@ -260,6 +322,7 @@ static int serve_metrics(const parley_http_request *request, parley_http_respons
 	for (parley_pc_event e = 0; e < PARLEY_PC_EVENT_COUNT; e++)
 		g_string_append_printf(out, "parley_webrtc_connection_events_total{event=\"%s\"} %" G_GUINT64_FORMAT "\n",
 		                       parley_pc_event_name(e), parley_pc_event_count(e));
+	append_lite_metrics(out);
 	gauge(out, "parley_process_resident_memory_bytes", "Resident set size.", "gauge", resident_bytes());
 	gauge(out, "parley_uptime_seconds", "Seconds since the process started.", "gauge", uptime_seconds());
 

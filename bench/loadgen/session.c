@@ -556,7 +556,9 @@ int loadgen_peer_set_remote(loadgen_peer *peer, const char *type, const char *sd
 		describe(peer);
 		return 0;
 	}
-	if (offer && make_agent(peer, false, error) < 0) {
+	/* RFC 8445 §6.1.1: facing a lite agent, the full agent controls,
+	 * whoever offered. */
+	if (offer && make_agent(peer, sdp->ice_lite, error) < 0) {
 		parley_sdp_free(sdp);
 		return -1;
 	}

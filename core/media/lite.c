@@ -36,6 +36,11 @@ struct parley_lite {
 	gint64 checking_since_us; /* remote credentials came, not yet connected; 0 = not checking */
 	GSource *timer;
 	GMutex tcp_lock; /* the paths' tcp pointers, against senders on other threads */
+	/* parley_lite_info's counters: the loop's thread only, but
+	 * datagrams_out and tcp_dropped, which senders on other threads add to
+	 * (atomic). */
+	uint64_t requests, datagrams_in, datagrams_out, paths_proved, switches, restarts;
+	uint64_t tcp_paths, tcp_bad, tcp_dropped;
 };
 
 static void random_chars(char *out, size_t n)
@@ -80,6 +85,7 @@ static gboolean tick(gpointer data)
 		return G_SOURCE_CONTINUE;
 	g_source_unref(lite->timer);
 	lite->timer = NULL;
+	lite_count(expired ? &lite_stat_consent_expiries : &lite_stat_connect_timeouts, 1);
 	set_state(lite, PARLEY_ICE_STATE_FAILED); /* last: the owner may free us */
 	return G_SOURCE_REMOVE;
 }
@@ -193,6 +199,8 @@ int parley_lite_restart(parley_lite *lite)
 	lite->cred[1] = lite->cred[0];
 	lite_loop_list_cred(lite->loop, &lite->cred[1]);
 	new_cred(lite, &lite->cred[0]);
+	lite->restarts++;
+	lite_count(&lite_stat_restarts, 1);
 	return parley_lite_gather(lite);
 }
 
@@ -201,15 +209,21 @@ int parley_lite_send(parley_lite *lite, const uint8_t *data, size_t length)
 	if (!lite || lite->selected < 0)
 		return PARLEY_ICE_ERR_STATE;
 	const lite_path *path = &lite->paths[lite->selected];
+	int rc;
 	if (path->is_tcp) {
 		g_mutex_lock(&lite->tcp_lock);
-		int rc = path->tcp ? lite_tcp_send(path->tcp, data, length) : -1;
+		rc = path->tcp ? lite_tcp_send(path->tcp, data, length) : -1;
+		if (rc != 0 && path->tcp)
+			lite_count(&lite->tcp_dropped, 1); /* its output ring was full */
 		g_mutex_unlock(&lite->tcp_lock);
-		return rc == 0 ? PARLEY_ICE_OK : PARLEY_ICE_ERR_SEND;
+	} else {
+		rc = lite_loop_send(lite->loop, (const struct sockaddr *)&path->addr, path->addr_len, &path->local, data,
+		                    length);
 	}
-	return lite_loop_send(lite->loop, (const struct sockaddr *)&path->addr, path->addr_len, data, length) == 0
-	               ? PARLEY_ICE_OK
-	               : PARLEY_ICE_ERR_SEND;
+	if (rc != 0)
+		return PARLEY_ICE_ERR_SEND;
+	lite_count(&lite->datagrams_out, 1);
+	return PARLEY_ICE_OK;
 }
 
 parley_ice_state parley_lite_get_state(const parley_lite *lite)
@@ -236,9 +250,12 @@ int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair)
 		return PARLEY_ICE_ERR_STATE;
 	const lite_path *path = &lite->paths[lite->selected];
 	memset(pair, 0, sizeof(*pair));
-	/* Local: the first announced address of the path's family. */
+	/* Local: the address the peer sends to, else the first announced
+	 * address of the path's family. */
 	const char *const *addresses = lite_loop_addresses(lite->loop);
-	for (size_t i = 0; addresses && addresses[i]; i++)
+	if (path->local.family)
+		inet_ntop(path->local.family, &path->local.addr, pair->local_ip, sizeof(pair->local_ip));
+	for (size_t i = 0; !path->local.family && addresses && addresses[i]; i++)
 		if ((strchr(addresses[i], ':') != NULL) == (path->addr.ss_family == AF_INET6)) {
 			g_strlcpy(pair->local_ip, addresses[i], sizeof(pair->local_ip));
 			break;
@@ -247,6 +264,37 @@ int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair)
 	pair->local_type = "host";
 	address_text(&path->addr, pair->remote_ip, sizeof(pair->remote_ip), &pair->remote_port);
 	pair->remote_type = "prflx"; /* learnt from its check, not from a candidate */
+	return PARLEY_ICE_OK;
+}
+
+static void endpoint_text(char *out, size_t size, const char *ip, uint16_t port)
+{
+	snprintf(out, size, strchr(ip, ':') ? "[%s]:%u" : "%s:%u", ip, port);
+}
+
+int parley_lite_get_info(parley_lite *lite, parley_lite_info *info)
+{
+	if (!lite || !info)
+		return PARLEY_ICE_ERR_INVALID;
+	memset(info, 0, sizeof(*info));
+	info->protocol = "udp";
+	parley_ice_pair pair;
+	if (parley_lite_get_selected_pair(lite, &pair) == PARLEY_ICE_OK) {
+		info->selected = true;
+		if (lite->paths[lite->selected].is_tcp)
+			info->protocol = "tcp";
+		endpoint_text(info->local, sizeof(info->local), pair.local_ip, pair.local_port);
+		endpoint_text(info->remote, sizeof(info->remote), pair.remote_ip, pair.remote_port);
+	}
+	info->requests = lite->requests;
+	info->datagrams_in = lite->datagrams_in;
+	info->datagrams_out = __atomic_load_n(&lite->datagrams_out, __ATOMIC_RELAXED);
+	info->paths = lite->paths_proved;
+	info->switches = lite->switches;
+	info->restarts = lite->restarts;
+	info->tcp_paths = lite->tcp_paths;
+	info->tcp_bad = lite->tcp_bad;
+	info->tcp_dropped = __atomic_load_n(&lite->tcp_dropped, __ATOMIC_RELAXED);
 	return PARLEY_ICE_OK;
 }
 
@@ -262,6 +310,7 @@ int parley_lite_get_route(parley_lite *lite, parley_udp_route *route)
 		return PARLEY_ICE_ERR_STATE; /* framed on its connection: through parley_lite_send */
 	GSocket *socket = lite_loop_socket(lite->loop, path->addr.ss_family);
 	parley_udp_route_set(route, socket, (const struct sockaddr *)&path->addr, path->addr_len);
+	route->source = path->local;
 	return route->socket ? PARLEY_ICE_OK : PARLEY_ICE_ERR_STATE;
 }
 
@@ -288,9 +337,10 @@ static lite_path *path_for(parley_lite *lite, const lite_key *key, const lite_tc
 	return spare;
 }
 
-/* A valid request on a 5-tuple (conn NULL) or a TCP connection. */
+/* A valid request on a 5-tuple sent to our address `local` (conn NULL) or
+ * on a TCP connection (local NULL). */
 static void on_request(parley_lite *lite, lite_cred *cred, unsigned via, const struct sockaddr *from,
-                       socklen_t from_len, lite_tcp_conn *conn, bool use_candidate)
+                       socklen_t from_len, const parley_udp_source *local, lite_tcp_conn *conn, bool use_candidate)
 {
 	if (lite->state == PARLEY_ICE_STATE_FAILED || from_len > sizeof(struct sockaddr_storage))
 		return;
@@ -309,14 +359,22 @@ static void on_request(parley_lite *lite, lite_cred *cred, unsigned via, const s
 		path->owner = lite;
 		path->used = true;
 		path->via = via;
+		lite->paths_proved++;
 		if (conn) {
-			/* Not in the loop's 5-tuple table: its frames come from its connection. */
+			/* Not in the loop's 5-tuple table: its frames come from its
+			 * connection; no local address (family 0), a connection's
+			 * socket has its own. */
 			path->is_tcp = true;
+			lite->tcp_paths++;
 			lite_tcp_set_path(conn, path);
 			g_mutex_lock(&lite->tcp_lock);
 			path->tcp = conn;
 			g_mutex_unlock(&lite->tcp_lock);
 		} else {
+			/* Where the peer sends to: media leaves from there (set once,
+			 * as the address: senders on other threads read both). */
+			if (local && local->family == from->sa_family)
+				path->local = *local;
 			lite_loop_list_path(lite->loop, path);
 		}
 	} else if (!conn && path->via != via) {
@@ -325,6 +383,8 @@ static void on_request(parley_lite *lite, lite_cred *cred, unsigned via, const s
 		path->via = via;
 		lite_loop_list_path(lite->loop, path);
 	}
+	lite->requests++;
+	lite->datagrams_in++;
 	gint64 now = g_get_monotonic_time();
 	path->last_request_us = now;
 	int index = (int)(path - lite->paths);
@@ -336,6 +396,9 @@ static void on_request(parley_lite *lite, lite_cred *cred, unsigned via, const s
 	lite->selected = index;
 	lite->consent_us = now;
 	lite->checking_since_us = 0;
+	if (!first)
+		lite->switches++;
+	lite_count(first ? &lite_stat_selections : &lite_stat_switches, 1);
 	/* Last: the callbacks may end the transport. */
 	if (first)
 		set_state(lite, PARLEY_ICE_STATE_CONNECTED);
@@ -344,21 +407,23 @@ static void on_request(parley_lite *lite, lite_cred *cred, unsigned via, const s
 }
 
 void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const struct sockaddr *from, socklen_t from_len,
-                     bool use_candidate)
+                     const parley_udp_source *local, bool use_candidate)
 {
-	on_request(lite, cred, via, from, from_len, NULL, use_candidate);
+	on_request(lite, cred, via, from, from_len, local, NULL, use_candidate);
 }
 
 void lite_on_tcp_request(parley_lite *lite, lite_cred *cred, lite_tcp_conn *conn, bool use_candidate)
 {
 	socklen_t length;
 	const struct sockaddr_storage *peer = lite_tcp_peer(conn, &length);
-	on_request(lite, cred, lite_loop_index(lite->loop), (const struct sockaddr *)peer, length, conn,
+	on_request(lite, cred, lite_loop_index(lite->loop), (const struct sockaddr *)peer, length, NULL, conn,
 	           use_candidate);
 }
 
-void lite_on_tcp_closed(parley_lite *lite, lite_path *path)
+void lite_on_tcp_closed(parley_lite *lite, lite_path *path, bool bad)
 {
+	if (bad)
+		lite->tcp_bad++;
 	g_mutex_lock(&lite->tcp_lock);
 	path->tcp = NULL;
 	g_mutex_unlock(&lite->tcp_lock);
@@ -389,12 +454,15 @@ void lite_on_tcp_closed(parley_lite *lite, lite_path *path)
 	}
 	lite->selected = next;
 	lite->consent_us = lite->paths[next].last_request_us;
+	lite->switches++;
+	lite_count(&lite_stat_switches, 1);
 	if (lite->cb.selected_pair_changed)
 		lite->cb.selected_pair_changed(lite->user_data); /* last */
 }
 
 void lite_on_datagram(parley_lite *lite, uint8_t *data, size_t length)
 {
+	lite->datagrams_in++;
 	if (lite->state != PARLEY_ICE_STATE_FAILED && lite->cb.receive)
 		lite->cb.receive(lite->user_data, data, length);
 }

@@ -55,13 +55,37 @@ typedef struct parley_lite_config {
 	unsigned tcp_auth_timeout_ms; /* a connection without a valid request by then is closed; 0 = 5000 */
 } parley_lite_config;
 
+/* Why a binding request got no success answer (the first four are
+ * answered with 400, 401, 420, 487; the others are not answered). */
+typedef enum parley_lite_reject {
+	PARLEY_LITE_REJECT_BAD_REQUEST = 0, /* 400: no USERNAME or MESSAGE-INTEGRITY, not a binding */
+	PARLEY_LITE_REJECT_BAD_INTEGRITY,   /* 401: our ufrag, a wrong password */
+	PARLEY_LITE_REJECT_UNKNOWN_ATTRIBUTE, /* 420 */
+	PARLEY_LITE_REJECT_ROLE_CONFLICT,   /* 487: the peer claims ICE-CONTROLLED too */
+	PARLEY_LITE_REJECT_UNKNOWN_UFRAG,   /* nobody here owns the ufrag */
+	PARLEY_LITE_REJECT_UNANSWERABLE,    /* no FINGERPRINT, not a request, ... */
+	PARLEY_LITE_REJECT_COUNT
+} parley_lite_reject;
+/* "bad_request", "bad_integrity", ... (a metric label). */
+const char *parley_lite_reject_name(parley_lite_reject reason);
+
+/* Process-wide counters, since parley_lite_start (all loops, all transports). */
 typedef struct parley_lite_stats {
-	uint64_t datagrams;   /* received */
-	uint64_t requests;    /* valid binding requests */
+	uint64_t datagrams;   /* read from the sockets */
+	uint64_t sent;        /* sent by the transport itself (answers, DTLS, RTCP; not the send batch's) */
+	uint64_t requests;    /* valid binding requests (answered with success) */
 	uint64_t rejected;    /* binding requests answered with an error */
+	uint64_t rejects[PARLEY_LITE_REJECT_COUNT]; /* requests without success answer, by reason */
 	uint64_t dropped;     /* not STUN, not from a known 5-tuple, or unusable */
+	uint64_t unknown_address; /* of those: not STUN, from a 5-tuple no request proved */
 	uint64_t handed_over; /* passed to another loop (datagrams, TCP connections) */
-	uint64_t tcp_accepted;  /* TCP connections accepted */
+	uint64_t selections;  /* a first path selected (state CONNECTED) */
+	uint64_t switches;    /* the selected path changed to another 5-tuple */
+	uint64_t consent_expiries; /* a selected path without valid request for the consent timeout */
+	uint64_t connect_timeouts; /* no path selected within the connect timeout */
+	uint64_t restarts;    /* new local credentials */
+	/* ICE-TCP connections */
+	uint64_t tcp_accepted;  /* accepted */
 	uint64_t tcp_refused;   /* closed at once: too many not yet authenticated */
 	uint64_t tcp_bad;       /* closed: bad framing, or not STUN before a valid request */
 	uint64_t tcp_timed_out; /* closed: no valid request within tcp_auth_timeout_ms */
@@ -98,5 +122,25 @@ parley_ice_state parley_lite_get_state(const parley_lite *lite);
 int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair);
 /* The loop's socket and the selected path, for the send batch. */
 int parley_lite_get_route(parley_lite *lite, parley_udp_route *route);
+
+/* One transport's selected path (addresses as "ip:port" text) and counters,
+ * read on its loop's thread. */
+typedef struct parley_lite_info {
+	bool selected;
+	char local[64], remote[64]; /* "ip:port" ("[ip6]:port"); empty when none is selected */
+	const char *protocol;       /* "udp", or "tcp" for an ICE-TCP path */
+	uint64_t requests;          /* valid binding requests */
+	uint64_t datagrams_in;      /* every datagram that reached this transport, requests included */
+	uint64_t datagrams_out;     /* sent through parley_lite_send (the send batch's RTP is not) */
+	uint64_t paths;             /* 5-tuples and TCP connections proved by a request, ever */
+	uint64_t switches;          /* selected path changes after the first */
+	uint64_t restarts;
+	/* ICE-TCP (connections refused or closed before a valid request belong
+	 * to no transport: only parley_lite_stats counts them) */
+	uint64_t tcp_paths;   /* TCP connections proved by a request, ever (also in paths) */
+	uint64_t tcp_bad;     /* of those, closed for bad framing */
+	uint64_t tcp_dropped; /* packets not sent: the connection's output ring was full */
+} parley_lite_info;
+int parley_lite_get_info(parley_lite *lite, parley_lite_info *info);
 
 #endif

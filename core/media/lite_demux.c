@@ -125,13 +125,28 @@ void lite_loop_forward(lite_loop *loop, unsigned via, const lite_key *key, bool 
 
 /* ---- sending ---- */
 
-int lite_loop_send(lite_loop *loop, const struct sockaddr *to, socklen_t to_len, const uint8_t *data, size_t length)
+int lite_loop_send(lite_loop *loop, const struct sockaddr *to, socklen_t to_len, const parley_udp_source *local,
+                   const uint8_t *data, size_t length)
 {
 	GSocket *socket = lite_loop_socket(loop, to->sa_family);
 	if (!socket)
 		return -1;
-	ssize_t n = sendto(g_socket_get_fd(socket), data, length, MSG_DONTWAIT | MSG_NOSIGNAL, to, to_len);
-	return n == (ssize_t)length ? 0 : -1;
+	union {
+		char buf[PARLEY_UDP_SOURCE_SPACE];
+		struct cmsghdr align;
+	} control;
+	memset(&control, 0, sizeof(control));
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = length };
+	struct msghdr msg = { .msg_name = (void *)to, .msg_namelen = to_len, .msg_iov = &iov, .msg_iovlen = 1 };
+	if (local && local->family == to->sa_family) {
+		msg.msg_control = control.buf;
+		msg.msg_controllen = parley_udp_source_control(local, &control.align);
+	}
+	ssize_t n = sendmsg(g_socket_get_fd(socket), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n != (ssize_t)length)
+		return -1;
+	lite_count(&lite_stat_sent, 1);
+	return 0;
 }
 
 /* ---- hand-over between loops ---- */
@@ -139,7 +154,7 @@ int lite_loop_send(lite_loop *loop, const struct sockaddr *to, socklen_t to_len,
 /* Copies a datagram into the owner's ring from this loop (the only
  * producer of that ring); the owner is woken when this batch is done. */
 static void hand_over(lite_loop *loop, unsigned owner, const struct sockaddr *from, socklen_t from_len,
-                      const uint8_t *data, size_t length)
+                      const parley_udp_source *local, const uint8_t *data, size_t length)
 {
 	lite_loop *dst = lite_loop_at(owner);
 	if (!dst || owner >= 64 || length > LITE_DATAGRAM || from_len > sizeof(struct sockaddr_storage)) {
@@ -162,6 +177,10 @@ static void hand_over(lite_loop *loop, unsigned owner, const struct sockaddr *fr
 	slot->length = (uint16_t)length;
 	slot->from_len = from_len;
 	memcpy(&slot->from, from, from_len);
+	if (local)
+		slot->local = *local;
+	else
+		memset(&slot->local, 0, sizeof(slot->local));
 	memcpy(slot->data, data, length);
 	__atomic_store_n(&ring->tail, tail + 1, __ATOMIC_RELEASE);
 	loop->wake_pending |= (uint64_t)1 << owner;
@@ -194,8 +213,8 @@ static void drain_inbox(lite_loop *loop)
 		unsigned tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
 		for (; head != tail; head++) {
 			lite_ring_slot *slot = &ring->slots[head % LITE_RING_SLOTS];
-			lite_loop_datagram(loop, i, (const struct sockaddr *)&slot->from, slot->from_len, slot->data,
-			                   slot->length);
+			lite_loop_datagram(loop, i, (const struct sockaddr *)&slot->from, slot->from_len, &slot->local,
+			                   slot->data, slot->length);
 			__atomic_store_n(&ring->head, head + 1, __ATOMIC_RELEASE);
 		}
 	}
@@ -210,25 +229,25 @@ lite_cred *lite_loop_lookup_cred(void *data, const char *ufrag)
 }
 
 static void handle_stun(lite_loop *loop, unsigned via, const struct sockaddr *from, socklen_t from_len,
-                        const uint8_t *data, size_t length)
+                        const parley_udp_source *local, const uint8_t *data, size_t length)
 {
 	lite_stun_result result;
 	lite_stun_handle(&loop->stun, data, length, from, from_len, lite_loop_lookup_cred, loop, loop->reply, &result);
 	if (result.verdict != LITE_STUN_DROP && result.reply_len)
-		lite_loop_send(loop, from, from_len, loop->reply, result.reply_len);
+		lite_loop_send(loop, from, from_len, local, loop->reply, result.reply_len);
 	if (result.verdict == LITE_STUN_VALID) {
 		lite_count(&lite_stat_requests, 1);
 		/* Last: the transport's callbacks may end it. */
-		lite_on_request(result.cred->owner, result.cred, via, from, from_len, result.use_candidate);
+		lite_on_request(result.cred->owner, result.cred, via, from, from_len, local, result.use_candidate);
 		return;
 	}
+	lite_count(&lite_stat_rejects[result.reject], 1);
 	lite_count(result.verdict == LITE_STUN_ERROR ? &lite_stat_rejected : &lite_stat_dropped, 1);
 }
 
-void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *from, socklen_t from_len, uint8_t *data,
-                        size_t length)
+void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *from, socklen_t from_len,
+                        const parley_udp_source *local, uint8_t *data, size_t length)
 {
-	lite_count(&lite_stat_datagrams, 1);
 	if (!from || (from->sa_family != AF_INET && from->sa_family != AF_INET6) || length == 0) {
 		lite_count(&lite_stat_dropped, 1);
 		return;
@@ -236,13 +255,19 @@ void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *fr
 	bool received_here = via == loop->index;
 	if (lite_stun_is_stun(data, length)) {
 		char ufrag[LITE_UFRAG_LEN + 1];
-		int owner = lite_stun_ufrag(data, length, ufrag, sizeof(ufrag)) ? lite_loop_of_ufrag(ufrag) : -1;
+		bool named = lite_stun_ufrag(data, length, ufrag, sizeof(ufrag));
+		int owner = named ? lite_loop_of_ufrag(ufrag) : -1;
+		if (owner >= (int)lite_loop_count())
+			owner = -1; /* names no loop of ours */
 		if (owner == (int)loop->index)
-			handle_stun(loop, via, from, from_len, data, length);
+			handle_stun(loop, via, from, from_len, local, data, length);
 		else if (owner >= 0 && received_here)
-			hand_over(loop, (unsigned)owner, from, from_len, data, length);
-		else
+			hand_over(loop, (unsigned)owner, from, from_len, local, data, length);
+		else {
+			lite_count(&lite_stat_rejects[named ? PARLEY_LITE_REJECT_UNKNOWN_UFRAG : PARLEY_LITE_REJECT_UNANSWERABLE],
+			           1);
 			lite_count(&lite_stat_dropped, 1);
+		}
 		return;
 	}
 	lite_key key;
@@ -253,10 +278,12 @@ void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *fr
 		return;
 	}
 	gpointer owner = received_here ? g_hash_table_lookup(loop->forwards, &key) : NULL;
-	if (owner)
-		hand_over(loop, GPOINTER_TO_UINT(owner) - 1, from, from_len, data, length);
-	else
+	if (owner) {
+		hand_over(loop, GPOINTER_TO_UINT(owner) - 1, from, from_len, local, data, length);
+	} else {
+		lite_count(&lite_stat_unknown_address, 1);
 		lite_count(&lite_stat_dropped, 1);
+	}
 }
 
 static void read_socket(lite_loop *loop, GSocket *socket)
@@ -271,17 +298,22 @@ static void read_socket(lite_loop *loop, GSocket *socket)
 			loop->msgs[i].msg_hdr.msg_namelen = sizeof(loop->from[i]);
 			loop->msgs[i].msg_hdr.msg_iov = &loop->iov[i];
 			loop->msgs[i].msg_hdr.msg_iovlen = 1;
+			loop->msgs[i].msg_hdr.msg_control = loop->control[i].buf;
+			loop->msgs[i].msg_hdr.msg_controllen = sizeof(loop->control[i].buf);
 		}
 		int n = recvmmsg(fd, loop->msgs, LITE_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		lite_count(&lite_stat_datagrams, (uint64_t)n);
 		for (int i = 0; i < n; i++) {
 			if (loop->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				lite_count(&lite_stat_dropped, 1);
 				continue;
 			}
+			parley_udp_source local;
+			parley_udp_source_from_control(&loop->msgs[i].msg_hdr, &local);
 			lite_loop_datagram(loop, loop->index, (const struct sockaddr *)&loop->from[i],
-			                   loop->msgs[i].msg_hdr.msg_namelen, loop->bufs[i], loop->msgs[i].msg_len);
+			                   loop->msgs[i].msg_hdr.msg_namelen, &local, loop->bufs[i], loop->msgs[i].msg_len);
 		}
 		if (n < LITE_BATCH)
 			return;

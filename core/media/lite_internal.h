@@ -50,6 +50,7 @@ typedef struct lite_path {
 	socklen_t addr_len;
 	parley_lite *owner;
 	unsigned via;           /* the loop whose socket the peer's datagrams reach */
+	parley_udp_source local; /* the address the peer sends to: ours, sent from (family 0 on TCP) */
 	gint64 last_request_us; /* the last valid binding request on it */
 	bool used, listed;
 } lite_path;
@@ -62,6 +63,7 @@ typedef struct lite_ring_slot {
 	uint16_t length;
 	socklen_t from_len;
 	struct sockaddr_storage from;
+	parley_udp_source local;
 	uint8_t data[LITE_DATAGRAM];
 } lite_ring_slot;
 
@@ -90,6 +92,10 @@ typedef struct lite_loop {
 	struct mmsghdr msgs[LITE_BATCH];
 	struct iovec iov[LITE_BATCH];
 	struct sockaddr_storage from[LITE_BATCH];
+	union {
+		char buf[PARLEY_UDP_SOURCE_SPACE]; /* IP_PKTINFO / IPV6_PKTINFO: the local address */
+		struct cmsghdr align;
+	} control[LITE_BATCH];
 	uint8_t bufs[LITE_BATCH][LITE_DATAGRAM];
 	uint8_t reply[LITE_REPLY];
 	/* ICE-TCP (lite_tcp.c): listening sockets on [media] tcp_port, their
@@ -110,6 +116,7 @@ typedef enum lite_stun_verdict {
 typedef struct lite_stun_result {
 	lite_stun_verdict verdict;
 	int error_code;  /* 400, 401, 420, 487 with LITE_STUN_ERROR */
+	parley_lite_reject reject; /* why, unless LITE_STUN_VALID */
 	lite_cred *cred; /* whose password matched (or whose ufrag was named) */
 	bool use_candidate;
 	size_t reply_len;
@@ -142,7 +149,11 @@ unsigned lite_loop_count(void);
 /* The loop index a ufrag's first character names, -1 when none. */
 int lite_loop_of_ufrag(const char *ufrag);
 void lite_count(uint64_t *counter, uint64_t n);
-extern uint64_t lite_stat_datagrams, lite_stat_requests, lite_stat_rejected, lite_stat_dropped, lite_stat_handed;
+/* Process-wide counters (relaxed atomics, read by parley_lite_get_stats). */
+extern uint64_t lite_stat_datagrams, lite_stat_sent, lite_stat_requests, lite_stat_rejected, lite_stat_dropped,
+	lite_stat_unknown_address, lite_stat_handed, lite_stat_selections, lite_stat_switches,
+	lite_stat_consent_expiries, lite_stat_connect_timeouts, lite_stat_restarts;
+extern uint64_t lite_stat_rejects[PARLEY_LITE_REJECT_COUNT];
 
 /* ---- lite_demux.c ---- */
 
@@ -169,10 +180,13 @@ void lite_loop_unlist_path(lite_loop *loop, lite_path *path);
 void lite_loop_forward(lite_loop *loop, unsigned via, const lite_key *key, bool add);
 /* The socket for sending to a family, NULL when none. */
 GSocket *lite_loop_socket(lite_loop *loop, int family);
-int lite_loop_send(lite_loop *loop, const struct sockaddr *to, socklen_t to_len, const uint8_t *data, size_t length);
-/* One datagram as received on loop `via` (the fuzz target's entry). */
-void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *from, socklen_t from_len, uint8_t *data,
-                        size_t length);
+/* Sends from `local` (NULL or family 0: the kernel picks the source). */
+int lite_loop_send(lite_loop *loop, const struct sockaddr *to, socklen_t to_len, const parley_udp_source *local,
+                   const uint8_t *data, size_t length);
+/* One datagram as received on loop `via`, sent to our address `local`
+ * (NULL when unknown; the fuzz target's entry). */
+void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *from, socklen_t from_len,
+                        const parley_udp_source *local, uint8_t *data, size_t length);
 
 /* The password table lookup lite_stun_handle takes, for loop `data`. */
 lite_cred *lite_loop_lookup_cred(void *data, const char *ufrag);
@@ -209,13 +223,14 @@ void lite_tcp_configure(unsigned port, unsigned max_pending, unsigned auth_timeo
 
 /* A valid binding request reached `cred`'s transport from `from`. */
 void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const struct sockaddr *from, socklen_t from_len,
-                     bool use_candidate);
+                     const parley_udp_source *local, bool use_candidate);
 /* A valid binding request came on an ICE-TCP connection (its reading loop
- * is the transport's): the connection becomes (or stays) one of its paths. */
+ * is the transport's): the connection becomes (or stays) one of its paths,
+ * without a local address. */
 void lite_on_tcp_request(parley_lite *lite, lite_cred *cred, lite_tcp_conn *conn, bool use_candidate);
-/* That path's connection closed (the transport's loop). Last: the
- * callbacks may end the transport. */
-void lite_on_tcp_closed(parley_lite *lite, lite_path *path);
+/* That path's connection closed (the transport's loop; bad: for bad
+ * framing). Last: the callbacks may end the transport. */
+void lite_on_tcp_closed(parley_lite *lite, lite_path *path, bool bad);
 /* Another datagram from a path of this transport. */
 void lite_on_datagram(parley_lite *lite, uint8_t *data, size_t length);
 /* Another transport took one of this transport's 5-tuples. */

@@ -31,25 +31,55 @@ static struct {
 	char **addresses; /* announced, NULL-terminated */
 } mux;
 
-uint64_t lite_stat_datagrams, lite_stat_requests, lite_stat_rejected, lite_stat_dropped, lite_stat_handed;
+uint64_t lite_stat_datagrams, lite_stat_sent, lite_stat_requests, lite_stat_rejected, lite_stat_dropped,
+	lite_stat_unknown_address, lite_stat_handed, lite_stat_selections, lite_stat_switches, lite_stat_consent_expiries,
+	lite_stat_connect_timeouts, lite_stat_restarts;
+uint64_t lite_stat_rejects[PARLEY_LITE_REJECT_COUNT];
 
 void lite_count(uint64_t *counter, uint64_t n)
 {
 	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
+static uint64_t read_count(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
 void parley_lite_get_stats(parley_lite_stats *stats)
 {
-	stats->datagrams = __atomic_load_n(&lite_stat_datagrams, __ATOMIC_RELAXED);
-	stats->requests = __atomic_load_n(&lite_stat_requests, __ATOMIC_RELAXED);
-	stats->rejected = __atomic_load_n(&lite_stat_rejected, __ATOMIC_RELAXED);
-	stats->dropped = __atomic_load_n(&lite_stat_dropped, __ATOMIC_RELAXED);
-	stats->handed_over = __atomic_load_n(&lite_stat_handed, __ATOMIC_RELAXED);
-	stats->tcp_accepted = __atomic_load_n(&lite_stat_tcp_accepted, __ATOMIC_RELAXED);
-	stats->tcp_refused = __atomic_load_n(&lite_stat_tcp_refused, __ATOMIC_RELAXED);
-	stats->tcp_bad = __atomic_load_n(&lite_stat_tcp_bad, __ATOMIC_RELAXED);
-	stats->tcp_timed_out = __atomic_load_n(&lite_stat_tcp_timed_out, __ATOMIC_RELAXED);
-	stats->tcp_dropped = __atomic_load_n(&lite_stat_tcp_dropped, __ATOMIC_RELAXED);
+	stats->datagrams = read_count(&lite_stat_datagrams);
+	stats->sent = read_count(&lite_stat_sent);
+	stats->requests = read_count(&lite_stat_requests);
+	stats->rejected = read_count(&lite_stat_rejected);
+	for (int i = 0; i < PARLEY_LITE_REJECT_COUNT; i++)
+		stats->rejects[i] = read_count(&lite_stat_rejects[i]);
+	stats->dropped = read_count(&lite_stat_dropped);
+	stats->unknown_address = read_count(&lite_stat_unknown_address);
+	stats->handed_over = read_count(&lite_stat_handed);
+	stats->selections = read_count(&lite_stat_selections);
+	stats->switches = read_count(&lite_stat_switches);
+	stats->consent_expiries = read_count(&lite_stat_consent_expiries);
+	stats->connect_timeouts = read_count(&lite_stat_connect_timeouts);
+	stats->restarts = read_count(&lite_stat_restarts);
+	stats->tcp_accepted = read_count(&lite_stat_tcp_accepted);
+	stats->tcp_refused = read_count(&lite_stat_tcp_refused);
+	stats->tcp_bad = read_count(&lite_stat_tcp_bad);
+	stats->tcp_timed_out = read_count(&lite_stat_tcp_timed_out);
+	stats->tcp_dropped = read_count(&lite_stat_tcp_dropped);
+}
+
+const char *parley_lite_reject_name(parley_lite_reject reason)
+{
+	static const char *const names[PARLEY_LITE_REJECT_COUNT] = {
+		[PARLEY_LITE_REJECT_BAD_REQUEST] = "bad_request",
+		[PARLEY_LITE_REJECT_BAD_INTEGRITY] = "bad_integrity",
+		[PARLEY_LITE_REJECT_UNKNOWN_ATTRIBUTE] = "unknown_attribute",
+		[PARLEY_LITE_REJECT_ROLE_CONFLICT] = "role_conflict",
+		[PARLEY_LITE_REJECT_UNKNOWN_UFRAG] = "unknown_ufrag",
+		[PARLEY_LITE_REJECT_UNANSWERABLE] = "unanswerable",
+	};
+	return (unsigned)reason < PARLEY_LITE_REJECT_COUNT ? names[reason] : "unknown";
 }
 
 /* ---- registry ---- */
@@ -250,6 +280,21 @@ static void pin_to_interface(int fd, const struct sockaddr_storage *addr)
 	}
 }
 
+/* One socket carries every PeerConnection of its loop (libnice has one per
+ * PeerConnection), so its buffers must ride out a stall of the loop: the
+ * kernel's default (~200 KB, a few hundred small datagrams) does not. The
+ * FORCE variant passes net.core.[rw]mem_max when privileged; else the
+ * plain one, capped there. Best effort. */
+#define LITE_SOCKET_BUFFER (4 * 1024 * 1024)
+static void enlarge_buffers(int fd)
+{
+	int size = LITE_SOCKET_BUFFER;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 static int open_socket(int family, int type, const struct sockaddr_storage *addr, socklen_t len, bool reuse,
                        GError **error)
 {
@@ -261,6 +306,15 @@ static int open_socket(int family, int type, const struct sockaddr_storage *addr
 	}
 	if (fd >= 0 && family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (fd >= 0 && reuse && type == SOCK_DGRAM) {
+		enlarge_buffers(fd);
+		/* The local address each datagram was sent to: a wildcard
+		 * socket answers from it (several addresses of a family). */
+		if (family == AF_INET)
+			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+		else
+			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
 	if (fd >= 0 && bind(fd, (const struct sockaddr *)addr, len) != 0) {
 		close(fd);
 		fd = -1;

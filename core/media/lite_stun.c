@@ -93,11 +93,12 @@ static bool password_for(StunAgent *agent, StunMessage *message, uint8_t *userna
 	return true;
 }
 
-static void answer_error(StunAgent *agent, StunMessage *request, uint8_t *reply, int code, const char *why,
-                         lite_stun_result *result)
+static void answer_error(StunAgent *agent, StunMessage *request, uint8_t *reply, int code, parley_lite_reject reject,
+                         const char *why, lite_stun_result *result)
 {
 	StunMessage msg;
 	result->verdict = LITE_STUN_DROP;
+	result->reject = reject;
 	result->why = why;
 	if (!stun_agent_init_error(agent, &msg, reply, LITE_REPLY, request, (StunError)code))
 		return;
@@ -115,6 +116,7 @@ void lite_stun_handle(StunAgent *agent, const uint8_t *data, size_t length, cons
                       lite_stun_result *result)
 {
 	memset(result, 0, sizeof(*result));
+	result->reject = PARLEY_LITE_REJECT_UNANSWERABLE;
 	result->why = "not STUN";
 	if (!lite_stun_is_stun(data, length) || !from || from_len > sizeof(struct sockaddr_storage))
 		return;
@@ -127,6 +129,7 @@ void lite_stun_handle(StunAgent *agent, const uint8_t *data, size_t length, cons
 	case STUN_VALIDATION_UNKNOWN_REQUEST_ATTRIBUTE: {
 		StunMessage msg;
 		size_t len = stun_agent_build_unknown_attributes_error(agent, &msg, reply, LITE_REPLY, &request);
+		result->reject = PARLEY_LITE_REJECT_UNKNOWN_ATTRIBUTE;
 		result->why = "unknown comprehension-required attribute";
 		if (len) {
 			result->verdict = LITE_STUN_ERROR;
@@ -139,14 +142,19 @@ void lite_stun_handle(StunAgent *agent, const uint8_t *data, size_t length, cons
 		/* A ufrag of ours with a wrong password: 401; a ufrag nobody
 		 * here owns is not answered. */
 		if (state.found && stun_message_get_class(&request) == STUN_REQUEST)
-			answer_error(agent, &request, reply, STUN_ERROR_UNAUTHORIZED, "wrong password", result);
-		else
+			answer_error(agent, &request, reply, STUN_ERROR_UNAUTHORIZED, PARLEY_LITE_REJECT_BAD_INTEGRITY,
+			             "wrong password", result);
+		else if (!state.found) {
+			result->reject = PARLEY_LITE_REJECT_UNKNOWN_UFRAG;
 			result->why = "unknown ufrag";
+		} else {
+			result->why = "not a request";
+		}
 		return;
 	case STUN_VALIDATION_UNAUTHORIZED_BAD_REQUEST:
 		if (stun_message_get_class(&request) == STUN_REQUEST)
-			answer_error(agent, &request, reply, STUN_ERROR_BAD_REQUEST, "no USERNAME or MESSAGE-INTEGRITY",
-			             result);
+			answer_error(agent, &request, reply, STUN_ERROR_BAD_REQUEST, PARLEY_LITE_REJECT_BAD_REQUEST,
+			             "no USERNAME or MESSAGE-INTEGRITY", result);
 		else
 			result->why = "unauthenticated indication";
 		return;
@@ -159,7 +167,8 @@ void lite_stun_handle(StunAgent *agent, const uint8_t *data, size_t length, cons
 	}
 	uint64_t tie = 0;
 	if (stun_message_find64(&request, STUN_ATTRIBUTE_ICE_CONTROLLED, &tie) == STUN_MESSAGE_RETURN_SUCCESS) {
-		answer_error(agent, &request, reply, STUN_ERROR_ROLE_CONFLICT, "the peer is controlled too", result);
+		answer_error(agent, &request, reply, STUN_ERROR_ROLE_CONFLICT, PARLEY_LITE_REJECT_ROLE_CONFLICT,
+		             "the peer is controlled too", result);
 		return;
 	}
 	struct sockaddr_storage source;
@@ -175,6 +184,7 @@ void lite_stun_handle(StunAgent *agent, const uint8_t *data, size_t length, cons
 		result->verdict = LITE_STUN_ERROR;
 		result->error_code = STUN_ERROR_BAD_REQUEST;
 		result->reply_len = len;
+		result->reject = PARLEY_LITE_REJECT_BAD_REQUEST;
 		result->why = "not a binding request";
 		return;
 	}

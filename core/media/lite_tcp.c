@@ -120,7 +120,7 @@ static void conn_end(lite_tcp_conn *conn, uint64_t *counter)
 	if (!dispatching)
 		conn->dispatching = true; /* the callbacks below cannot free it under us */
 	if (path)
-		lite_on_tcp_closed(path->owner, path);
+		lite_on_tcp_closed(path->owner, path, counter == &lite_stat_tcp_bad);
 	if (!dispatching)
 		conn_free(conn);
 }
@@ -177,8 +177,7 @@ int lite_tcp_send(lite_tcp_conn *conn, const uint8_t *data, size_t length)
 	g_mutex_unlock(&conn->out_lock);
 	if (context)
 		g_main_context_wakeup(context); /* only when the socket is full, not per packet */
-	if (!queued)
-		lite_count(&lite_stat_tcp_dropped, 1);
+	lite_count(queued ? &lite_stat_sent : &lite_stat_tcp_dropped, 1);
 	return queued ? 0 : -1;
 }
 
@@ -218,9 +217,12 @@ static void conn_stun(lite_tcp_conn *conn, uint8_t *frame, size_t length)
 	if (result.verdict != LITE_STUN_DROP && result.reply_len)
 		lite_tcp_send(conn, loop->reply, result.reply_len);
 	/* A connection serves one transport. */
-	if (result.verdict == LITE_STUN_VALID && conn->path && conn->path->owner != result.cred->owner)
-		result.verdict = LITE_STUN_DROP;
+	if (result.verdict == LITE_STUN_VALID && conn->path && conn->path->owner != result.cred->owner) {
+		lite_count(&lite_stat_dropped, 1);
+		return;
+	}
 	if (result.verdict != LITE_STUN_VALID) {
+		lite_count(&lite_stat_rejects[result.reject], 1);
 		lite_count(result.verdict == LITE_STUN_ERROR ? &lite_stat_rejected : &lite_stat_dropped, 1);
 		return;
 	}

@@ -529,6 +529,9 @@ json_t *parley_pc_info(parley_pc *pc)
 		json_object_set_new(info, "selected-local", pair_json(pair.local_ip, pair.local_port, pair.local_type));
 		json_object_set_new(info, "selected-remote", pair_json(pair.remote_ip, pair.remote_port, pair.remote_type));
 	}
+	json_t *transport = pc->ice && pc->ice_ops->info ? pc->ice_ops->info(pc->ice) : NULL;
+	if (transport)
+		json_object_set_new(info, "ice-lite", transport);
 	json_object_set_new(info, "dtls", json_string(pc->dtls ? parley_dtls_state_name(parley_dtls_get_state(pc->dtls))
 		: "none"));
 	json_object_set_new(info, "dtls-role", json_string(!pc->role_known ? "none"

@@ -36,6 +36,7 @@ typedef struct pc_transport_ops {
 	int (*get_selected_pair)(void *t, parley_ice_pair *pair);
 	int (*get_route)(void *t, parley_udp_route *route);
 	bool (*is_controlling)(void *t);
+	json_t *(*info)(void *t); /* for handle_info (new reference), NULL when the transport has none */
 } pc_transport_ops;
 
 extern const pc_transport_ops pc_transport_nice;   /* libnice, full or its lite mode */

@@ -123,6 +123,21 @@ static bool lite_controlling(void *t)
 {
 	return false;
 }
+static json_t *lite_info(void *t)
+{
+	parley_lite_info i;
+	if (parley_lite_get_info(t, &i) != 0)
+		return NULL;
+	json_t *selected = i.selected ? json_pack("{ss ss ss}", "local", i.local, "remote", i.remote, "protocol",
+	                                          i.protocol)
+	                              : json_null();
+	return json_pack("{so s{sI sI sI sI sI sI sI sI sI}}", "selected", selected, "counters",
+	                 "requests", (json_int_t)i.requests, "datagrams-in", (json_int_t)i.datagrams_in,
+	                 "datagrams-out", (json_int_t)i.datagrams_out, "paths", (json_int_t)i.paths,
+	                 "path-switches", (json_int_t)i.switches, "restarts", (json_int_t)i.restarts,
+	                 "tcp-paths", (json_int_t)i.tcp_paths, "tcp-bad", (json_int_t)i.tcp_bad,
+	                 "tcp-dropped", (json_int_t)i.tcp_dropped);
+}
 
 const pc_transport_ops pc_transport_lite = {
 	.name = "ice-lite",
@@ -138,4 +153,5 @@ const pc_transport_ops pc_transport_lite = {
 	.get_selected_pair = lite_pair,
 	.get_route = lite_route,
 	.is_controlling = lite_controlling,
+	.info = lite_info,
 };

@@ -30,6 +30,7 @@ typedef struct batch_entry {
 	uint16_t length;
 	socklen_t addr_len;
 	struct sockaddr_storage addr;
+	parley_udp_source source;
 } batch_entry;
 
 typedef struct parley_udp_batch {
@@ -74,34 +75,84 @@ void parley_udp_route_clear(parley_udp_route *route)
 		g_object_unref(route->socket);
 	route->socket = NULL;
 	route->addr_len = 0;
+	memset(&route->source, 0, sizeof(route->source));
+}
+
+/* ---- source addresses ---- */
+
+size_t parley_udp_source_control(const parley_udp_source *source, struct cmsghdr *cm)
+{
+	if (source->family == AF_INET) {
+		struct in_pktinfo info = { .ipi_spec_dst = source->addr.v4 };
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(info));
+		memcpy(CMSG_DATA(cm), &info, sizeof(info));
+		return CMSG_SPACE(sizeof(info));
+	}
+	if (source->family == AF_INET6) {
+		struct in6_pktinfo info = { .ipi6_addr = source->addr.v6 };
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(info));
+		memcpy(CMSG_DATA(cm), &info, sizeof(info));
+		return CMSG_SPACE(sizeof(info));
+	}
+	return 0;
+}
+
+void parley_udp_source_from_control(struct msghdr *msg, parley_udp_source *source)
+{
+	memset(source, 0, sizeof(*source));
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo info;
+			memcpy(&info, CMSG_DATA(cm), sizeof(info));
+			source->family = AF_INET;
+			source->addr.v4 = info.ipi_addr; /* the header's destination */
+		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+		           cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo info;
+			memcpy(&info, CMSG_DATA(cm), sizeof(info));
+			source->family = AF_INET6;
+			source->addr.v6 = info.ipi6_addr;
+		}
+	}
 }
 
 /* ---- flush ---- */
 
 static bool same_destination(const batch_entry *a, const batch_entry *b)
 {
-	return a->socket == b->socket && a->addr_len == b->addr_len && memcmp(&a->addr, &b->addr, a->addr_len) == 0;
+	return a->socket == b->socket && a->addr_len == b->addr_len && memcmp(&a->addr, &b->addr, a->addr_len) == 0 &&
+	       memcmp(&a->source, &b->source, sizeof(a->source)) == 0;
 }
 
 static bool send_one(const batch_entry *e, struct iovec *iov, size_t n_iov, uint16_t segment)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		char buf[CMSG_SPACE(sizeof(uint16_t)) + PARLEY_UDP_SOURCE_SPACE];
 		struct cmsghdr align;
 	} control;
 	struct msghdr msg = {
 		.msg_name = (void *)&e->addr, .msg_namelen = e->addr_len,
 		.msg_iov = iov, .msg_iovlen = n_iov,
 	};
+	size_t used = 0;
+	memset(&control, 0, sizeof(control));
 	if (segment) {
-		memset(&control, 0, sizeof(control));
-		msg.msg_control = control.buf;
-		msg.msg_controllen = sizeof(control.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		struct cmsghdr *cm = &control.align;
 		cm->cmsg_level = SOL_UDP;
 		cm->cmsg_type = UDP_SEGMENT;
 		cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
 		memcpy(CMSG_DATA(cm), &segment, sizeof(segment));
+		used = CMSG_SPACE(sizeof(uint16_t));
+	}
+	used += parley_udp_source_control(&e->source, (struct cmsghdr *)(control.buf + used));
+	if (used) {
+		msg.msg_control = control.buf;
+		msg.msg_controllen = used;
 	}
 	add_count(&count_sends, 1);
 	return sendmsg(g_socket_get_fd(e->socket), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0;
@@ -201,6 +252,7 @@ int parley_udp_batch_commit(const parley_udp_route *route, size_t length)
 	e->length = (uint16_t)length;
 	e->addr_len = route->addr_len;
 	memcpy(&e->addr, &route->addr, route->addr_len);
+	e->source = route->source;
 	b->count++;
 	add_count(&count_datagrams, 1);
 	return 0;

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <glib.h>
 
 typedef struct _GSocket GSocket;    /* GIO's, as libnice hands it out */
@@ -33,11 +34,33 @@ typedef struct _GSocket GSocket;    /* GIO's, as libnice hands it out */
 /* The largest datagram a slot holds. */
 #define PARLEY_UDP_BATCH_SLOT_BYTES 1664
 
-/* Where a datagram goes: a UDP socket and the peer's address. */
+/* The local address a datagram leaves from, for a socket bound to the
+ * wildcard address on a host with several (IP_PKTINFO / IPV6_PKTINFO):
+ * the address the peer sent to. family 0 = the kernel's choice. */
+typedef struct parley_udp_source {
+	sa_family_t family;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+} parley_udp_source;
+
+/* Control-message room parley_udp_source_control needs. */
+#define PARLEY_UDP_SOURCE_SPACE CMSG_SPACE(sizeof(struct in6_pktinfo))
+/* Writes source's PKTINFO control message at cm (PARLEY_UDP_SOURCE_SPACE
+ * bytes, zeroed, aligned); returns the bytes used, 0 when family is 0. */
+size_t parley_udp_source_control(const parley_udp_source *source, struct cmsghdr *cm);
+/* The destination address of a datagram read with IP_PKTINFO /
+ * IPV6_RECVPKTINFO on, from its control messages; family 0 when absent. */
+void parley_udp_source_from_control(struct msghdr *msg, parley_udp_source *source);
+
+/* Where a datagram goes: a UDP socket, the peer's address and, optionally,
+ * the local address it leaves from. */
 typedef struct parley_udp_route {
 	GSocket *socket;                  /* NULL = no route */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
+	parley_udp_source source;         /* family 0: the kernel picks */
 } parley_udp_route;
 
 /* Counters over every thread since start (relaxed atomics). */

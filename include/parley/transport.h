@@ -104,6 +104,12 @@ struct parley_transport {
 	 * ending with {NULL}. The core reads them before init when struct_size
 	 * covers it (PARLEY_TRANSPORT_FIELD). */
 	const parley_env_override *env_overrides;
+
+	/* Appended (optional): the server is stopping (SIGTERM/SIGINT) and is
+	 * about to end every session. Called once on the main thread, before the
+	 * sessions end, so the transport can tell its clients why; it must
+	 * return promptly (it may wait a bounded time for its own thread). */
+	void (*stopping)(void);
 };
 
 /* An appended vtable field of `transport`, or NULL when the transport was

@@ -12,7 +12,8 @@
  *    its participants (one survivor wins the SET NX lock
  *    <prefix>instance:<id>:cleanup) and the others get participant-left;
  *  - reconnection with backoff (250 ms doubling to 5 s) and, once the
- *    command connection is back, reconciliation of this instance's records.
+ *    command connection is back, reconciliation of this instance's records
+ *    and the meeting rows Redis lost (a restart without persistence).
  *
  * Channel messages are JSON: {"o":origin instance, "k":"peer"|"room",
  * "p":peer, "r":room, "x":except peer, "n":event, "d":data, "t":transaction}.
@@ -347,12 +348,14 @@ static void reconcile(parley_meeting_cluster *c)
 	g_mutex_lock(&c->ctx->lock);
 	int rc = parley_meeting_store_redis_reconcile(c->ctx->store, gone);
 	g_mutex_unlock(&c->ctx->lock);
-	if (rc == 0) {
+	int rows = rc == 0 ? parley_meeting_rows_restore(c->redis, c->ctx->db, c->ctx->now_ms()) : -1;
+	if (rc == 0 && rows >= 0) {
 		refresh_lease(c);
 		c->need_reconcile = false;
 		g_atomic_int_set(&c->available, 1);
-		LOG(c, PARLEY_LOG_INFO, "cluster: Redis is back; local participants re-published, %u stale removed",
-		    gone->len);
+		LOG(c, PARLEY_LOG_INFO,
+		    "cluster: Redis is back; local participants re-published, %u stale removed, %d meeting row(s) "
+		    "written back", gone->len, rows);
 		announce_gone(c, gone);
 	}
 	g_ptr_array_unref(gone);

@@ -53,6 +53,7 @@ typedef struct parley_meeting_redis {
 	char *prefix;
 	unsigned timeout_ms;
 	char instance[PARLEY_MEETING_INSTANCE_ID_LEN + 1];
+	guint64 failures;    /* commands that got no answer (down, I/O error, timeout); under lock */
 } parley_meeting_redis;
 
 /* A link for `instance` (NULL: a random id). Connects at once; when that
@@ -66,6 +67,9 @@ void parley_meeting_redis_free(parley_meeting_redis *r);
 redisReply *parley_meeting_redis_command(parley_meeting_redis *r, const char *format, ...);
 redisReply *parley_meeting_redis_argv(parley_meeting_redis *r, int argc, const char **argv, const size_t *lens);
 bool parley_meeting_redis_is_up(parley_meeting_redis *r);
+/* How many commands got no answer so far: a request that sees it grow had
+ * a Redis step fail, whatever its handler made of it. */
+guint64 parley_meeting_redis_failures(parley_meeting_redis *r);
 /* Tries to (re)connect when down; true when up afterwards. */
 bool parley_meeting_redis_reconnect(parley_meeting_redis *r);
 /* "<prefix><format...>" (g_free). */
@@ -94,6 +98,10 @@ json_t *parley_meeting_row_to_json(const parley_meeting *m);
 parley_meeting *parley_meeting_row_from_json(json_t *row);
 /* Writes the row to <prefix>meeting:<roomId>. 0 or -1. */
 int parley_meeting_row_push(parley_meeting_redis *r, const parley_meeting *m);
+/* After Redis came back: writes the row of every live meeting of `db` that
+ * Redis no longer has (HSETNX: a row another instance wrote stays). The
+ * number written, or -1 when Redis failed. */
+int parley_meeting_rows_restore(parley_meeting_redis *r, parley_meeting_db *db, int64_t now_ms);
 /* Copies the Redis row (when there is one) into the local database:
  * 1 copied, 0 no row in Redis, -1 Redis unavailable or bad row. */
 int parley_meeting_row_pull(parley_meeting_redis *r, parley_meeting_db *db, const char *room_id);

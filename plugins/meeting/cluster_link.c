@@ -135,6 +135,7 @@ static redisReply *settle_locked(parley_meeting_redis *r, redisReply *reply)
 	if (reply == NULL) {
 		redisFree(r->conn);
 		r->conn = NULL;
+		r->failures++;
 		return NULL;
 	}
 	if (reply->type == REDIS_REPLY_ERROR) {
@@ -154,6 +155,8 @@ redisReply *parley_meeting_redis_command(parley_meeting_redis *r, const char *fo
 		va_start(ap, format);
 		reply = settle_locked(r, redisvCommand(r->conn, format, ap));
 		va_end(ap);
+	} else {
+		r->failures++;
 	}
 	g_mutex_unlock(&r->lock);
 	return reply;
@@ -165,8 +168,18 @@ redisReply *parley_meeting_redis_argv(parley_meeting_redis *r, int argc, const c
 	g_mutex_lock(&r->lock);
 	if (r->conn != NULL)
 		reply = settle_locked(r, redisCommandArgv(r->conn, argc, argv, lens));
+	else
+		r->failures++;
 	g_mutex_unlock(&r->lock);
 	return reply;
+}
+
+guint64 parley_meeting_redis_failures(parley_meeting_redis *r)
+{
+	g_mutex_lock(&r->lock);
+	guint64 failures = r->failures;
+	g_mutex_unlock(&r->lock);
+	return failures;
 }
 
 bool parley_meeting_redis_is_up(parley_meeting_redis *r)

@@ -81,7 +81,9 @@ parley_meeting *parley_meeting_row_from_json(json_t *row)
 	return m;
 }
 
-int parley_meeting_row_push(parley_meeting_redis *r, const parley_meeting *m)
+/* HSET, or HSETNX when the row must not replace one another instance
+ * wrote meanwhile. */
+static int write_row(parley_meeting_redis *r, const parley_meeting *m, bool only_if_missing)
 {
 	if (m == NULL || m->room_id == NULL)
 		return -1;
@@ -93,13 +95,43 @@ int parley_meeting_row_push(parley_meeting_redis *r, const parley_meeting *m)
 	char *key = parley_meeting_redis_key(r, "meeting:%s", m->room_id);
 	char stamp[32];
 	g_snprintf(stamp, sizeof(stamp), "%" G_GINT64_FORMAT, g_get_real_time() / 1000);
-	redisReply *reply = parley_meeting_redis_command(r, "HSET %s row %s updatedAt %s", key, text, stamp);
-	int rc = reply != NULL ? 0 : -1;
+	redisReply *reply = only_if_missing ? parley_meeting_redis_command(r, "HSETNX %s row %s", key, text)
+	                                    : parley_meeting_redis_command(r, "HSET %s row %s updatedAt %s", key,
+	                                                                   text, stamp);
+	int rc = reply == NULL ? -1 : only_if_missing && reply->type == REDIS_REPLY_INTEGER ? (int)reply->integer : 0;
 	if (reply != NULL)
 		freeReplyObject(reply);
+	if (rc == 1) {
+		reply = parley_meeting_redis_command(r, "HSETNX %s updatedAt %s", key, stamp);
+		if (reply != NULL)
+			freeReplyObject(reply);
+	}
 	g_free(key);
 	free(text);
 	return rc;
+}
+
+int parley_meeting_row_push(parley_meeting_redis *r, const parley_meeting *m)
+{
+	return write_row(r, m, false);
+}
+
+int parley_meeting_rows_restore(parley_meeting_redis *r, parley_meeting_db *db, int64_t now_ms)
+{
+	GPtrArray *live = parley_meeting_db_list_live(db, now_ms);
+	int restored = 0;
+	for (guint i = 0; i < live->len; i++) {
+		parley_meeting *m = parley_meeting_db_get(db, g_ptr_array_index(live, i));
+		int rc = write_row(r, m, true);
+		parley_meeting_free(m);
+		if (rc < 0) {
+			restored = -1;
+			break;
+		}
+		restored += rc;
+	}
+	g_ptr_array_unref(live);
+	return restored;
 }
 
 int parley_meeting_row_pull(parley_meeting_redis *r, parley_meeting_db *db, const char *room_id)

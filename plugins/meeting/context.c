@@ -309,6 +309,18 @@ void parley_meeting_outbox_error(parley_meeting_ctx *ctx, parley_meeting_outbox 
 	                               json_pack("{s:s}", "error", error));
 }
 
+bool parley_meeting_outbox_has_error(const parley_meeting_outbox *box, const char *transaction)
+{
+	for (guint i = 0; i < box->items->len; i++) {
+		const outbox_item *item = &g_array_index(box->items, outbox_item, i);
+		const char *event = json_string_value(json_object_get(item->message, "event"));
+		if (item->session != NULL && g_strcmp0(item->transaction, transaction) == 0 && event != NULL &&
+		    strcmp(event, "meeting-error") == 0)
+			return true;
+	}
+	return false;
+}
+
 void parley_meeting_outbox_flush(parley_meeting_ctx *ctx, parley_meeting_outbox *box)
 {
 	for (guint i = 0; i < box->items->len; i++) {

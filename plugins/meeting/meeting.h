@@ -114,6 +114,8 @@ void parley_meeting_outbox_deliver_local(parley_meeting_ctx *ctx, parley_meeting
 void parley_meeting_outbox_flush(parley_meeting_ctx *ctx, parley_meeting_outbox *box);
 void parley_meeting_outbox_error(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
                                  const char *peer_id, const char *transaction, const char *error);
+/* True when the box holds a meeting-error for a local peer's `transaction`. */
+bool parley_meeting_outbox_has_error(const parley_meeting_outbox *box, const char *transaction);
 
 /* ---- membership.c (all with ctx->lock held) ---- */
 /* Puts `p` (presence set to joined) in meeting `m` and tells everyone:

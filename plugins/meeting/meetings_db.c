@@ -39,7 +39,7 @@ static const char *const schema_sql =
 
 /* The prepared statements, by job. */
 enum {
-	Q_INSERT, Q_UPDATE, Q_GET, Q_LIST_USER, Q_COUNT_USER, Q_EXPIRED,
+	Q_INSERT, Q_UPDATE, Q_GET, Q_LIST_USER, Q_COUNT_USER, Q_EXPIRED, Q_LIVE,
 	Q_STATS_ENSURE, Q_USER_SEEN, Q_JOIN, Q_LEAVE, Q_CHAT, Q_AUDIO, Q_VIDEO, Q_SCREEN, Q_STATS_GET,
 	Q_COUNT_
 };
@@ -57,6 +57,8 @@ static const char *const statement_sql[Q_COUNT_] = {
 		" (SELECT room_id FROM meeting_users WHERE user_id=?1)) AND (?2 < 0 OR status=?2)",
 	[Q_EXPIRED] = "SELECT room_id FROM meetings WHERE status<>2 AND expires_at>0 AND expires_at<=?1"
 		" ORDER BY expires_at LIMIT 1000",
+	[Q_LIVE] = "SELECT room_id FROM meetings WHERE status<>2 AND (expires_at=0 OR expires_at>?1)"
+		" ORDER BY created_at DESC LIMIT 10000",
 	[Q_STATS_ENSURE] = "INSERT OR IGNORE INTO meeting_stats (room_id) VALUES (?1)",
 	[Q_USER_SEEN] = "INSERT OR IGNORE INTO meeting_users (room_id, user_id, first_joined_at) VALUES (?1,?2,?3)",
 	[Q_JOIN] = "UPDATE meeting_stats SET joins=joins+1, total=total+?2, peak=MAX(peak, ?3) WHERE room_id=?1",
@@ -169,6 +171,12 @@ parley_meeting_db *parley_meeting_db_open(const char *path, char **error)
 		goto fail;
 	sqlite3_busy_timeout(db->sql, 2000);
 	if (sqlite3_exec(db->sql, schema_sql, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	/* Nobody is in a meeting of this instance while it starts: those the
+	 * database still counts as present (joined, never left: the last run
+	 * ended by a crash) have left. */
+	if (sqlite3_exec(db->sql, "UPDATE meeting_stats SET leaves=joins WHERE leaves<joins", NULL, NULL, &msg) !=
+	    SQLITE_OK)
 		goto fail;
 	for (int i = 0; i < Q_COUNT_; i++)
 		if (sqlite3_prepare_v3(db->sql, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -344,6 +352,19 @@ GPtrArray *parley_meeting_db_list_expired(parley_meeting_db *db, int64_t now_ms)
 	sqlite3_stmt *s = statement(db, Q_EXPIRED);
 	sqlite3_bind_int64(s, 1, now_ms);
 	for (int i = 0; i < 1000 && sqlite3_step(s) == SQLITE_ROW; i++)
+		g_ptr_array_add(out, column_text(s, 0));
+	sqlite3_reset(s);
+	g_mutex_unlock(&db->lock);
+	return out;
+}
+
+GPtrArray *parley_meeting_db_list_live(parley_meeting_db *db, int64_t now_ms)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	g_mutex_lock(&db->lock);
+	sqlite3_stmt *s = statement(db, Q_LIVE);
+	sqlite3_bind_int64(s, 1, now_ms);
+	for (int i = 0; i < 10000 && sqlite3_step(s) == SQLITE_ROW; i++)
 		g_ptr_array_add(out, column_text(s, 0));
 	sqlite3_reset(s);
 	g_mutex_unlock(&db->lock);

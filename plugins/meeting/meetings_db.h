@@ -72,7 +72,8 @@ typedef enum parley_meeting_stat {
 typedef struct parley_meeting_db parley_meeting_db;
 
 /* Opens (creating file and schema) the database at `path` (":memory:" is
- * accepted). NULL on error, with the reason in `error` (may be NULL). */
+ * accepted), counting as left every participant a previous run counted as
+ * joined and never as left (it crashed). NULL on error, with the reason in `error` (may be NULL). */
 parley_meeting_db *parley_meeting_db_open(const char *path, char **error);
 void parley_meeting_db_close(parley_meeting_db *db);
 
@@ -87,6 +88,9 @@ parley_meeting *parley_meeting_db_get(parley_meeting_db *db, const char *room_id
  * New array of records; *total (may be NULL) gets the unpaged count. */
 GPtrArray *parley_meeting_db_list_for_user(parley_meeting_db *db, const char *user_id, int status,
                                            int limit, int skip, int64_t *total);
+/* Room ids of meetings neither ended nor expired at now_ms, newest first
+ * (at most 10000). */
+GPtrArray *parley_meeting_db_list_live(parley_meeting_db *db, int64_t now_ms);
 /* Room ids of meetings not ended whose expires_at is set and <= now. */
 GPtrArray *parley_meeting_db_list_expired(parley_meeting_db *db, int64_t now_ms);
 

@@ -229,8 +229,10 @@ typedef struct http_call {
 	int rc;
 } http_call;
 
-/* The room id a REST path names ("/api/meetings/<roomId>[/...]"), or NULL. */
-static char *room_of_path(const char *path)
+/* The room id a REST path names ("/api/meetings/<roomId>[/...]"), or NULL:
+ * not for "/api/meetings/user/..." nor for POST "/api/meetings/create",
+ * whose room is in the answer (rest.c's routes). */
+static char *room_of_path(const char *method, const char *path)
 {
 	const char *prefix = meeting_plugin.http_prefix;
 	if (path == NULL || !g_str_has_prefix(path, prefix))
@@ -239,7 +241,9 @@ static char *room_of_path(const char *path)
 	size_t n = strcspn(start, "/");
 	if (n == 0 || n > PARLEY_MEETING_ID_MAX || (n == 4 && strncmp(start, "user", 4) == 0))
 		return NULL;
-	return g_strndup(start, n);
+	bool creating = strcmp(method, "POST") == 0 && strncmp(start, "create", n) == 0 && n == 6 &&
+	                (start[n] == '\0' || strcmp(start + n, "/") == 0);
+	return creating ? NULL : g_strndup(start, n);
 }
 
 /* REST in cluster mode: the shared row first, the local handler, and the
@@ -256,7 +260,7 @@ static void http_job(void *data)
 		h->rc = 0;
 		return;
 	}
-	char *room = room_of_path(h->request->path);
+	char *room = room_of_path(h->request->method, h->request->path);
 	if (room != NULL)
 		parley_meeting_row_pull(r, meeting_ctx->db, room);
 	h->rc = parley_meeting_rest_handle(meeting_ctx, h->request, h->response);

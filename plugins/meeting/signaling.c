@@ -290,6 +290,8 @@ int parley_meeting_signal(parley_meeting_ctx *ctx, parley_plugin_session *sessio
 	for (size_t i = 0; request != NULL && i < G_N_ELEMENTS(requests) && entry == NULL; i++)
 		if (strcmp(requests[i].request, request) == 0)
 			entry = &requests[i];
+	parley_meeting_redis *redis = ctx->cluster != NULL ? parley_meeting_cluster_redis(ctx->cluster) : NULL;
+	guint64 failures_before = redis != NULL ? parley_meeting_redis_failures(redis) : 0;
 	if (request == NULL) {
 		parley_meeting_outbox_error(ctx, &box, handle->peer_id, transaction, INVALID("request"));
 	} else if (ctx->cluster != NULL && !parley_meeting_cluster_available(ctx->cluster)) {
@@ -305,6 +307,11 @@ int parley_meeting_signal(parley_meeting_ctx *ctx, parley_plugin_session *sessio
 	} else {
 		toggle(ctx, &box, handle, transaction, body, entry->toggle);
 	}
+	/* Redis failed under the request (it died just before, or timed out):
+	 * whatever the handler made of that, the client learns it. */
+	if (redis != NULL && parley_meeting_redis_failures(redis) != failures_before &&
+	    !parley_meeting_outbox_has_error(&box, transaction))
+		parley_meeting_outbox_error(ctx, &box, handle->peer_id, transaction, PARLEY_MEETING_CLUSTER_UNAVAILABLE);
 	g_mutex_unlock(&ctx->lock);
 	parley_meeting_outbox_flush(ctx, &box);
 	return 0;

@@ -347,11 +347,28 @@ void parley_room_consumer_close_locked(room_ctx *ctx, room_outbox *box, room_con
 		parley_room_consumer_unref(c);
 }
 
+void parley_room_producer_tell_consumers_locked(room_ctx *ctx, room_outbox *box, room_producer *p, const char *name)
+{
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, ctx->consumers);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		room_consumer *c = value;
+		room_peer *peer = c->producer == p ? peer_of(ctx, p->room_id, c->peer_id) : NULL;
+		if (peer != NULL && peer->main != NULL)
+			parley_room_outbox_emit_new(ctx, box, peer->main, name,
+			                            json_pack("{s:s, s:s, s:s}", "consumerId", c->id, "producerId", p->id,
+			                                      "peerId", p->peer_id));
+	}
+}
+
 void parley_room_producer_close_locked(room_ctx *ctx, room_outbox *box, room_producer *p, bool notify)
 {
 	if (g_atomic_int_get(&p->closed))
 		return;
 	g_atomic_int_set(&p->closed, 1);
+	if (notify)
+		parley_room_producer_tell_consumers_locked(ctx, box, p, "consumerClosed");
 	GList *consumers = g_hash_table_get_values(ctx->consumers);
 	for (GList *l = consumers; l != NULL; l = l->next) {
 		room_consumer *c = l->data;

@@ -233,7 +233,6 @@ static void req_create_transport(msc *m)
 	if (peer != NULL && handle != NULL && (handle == peer->main || handle == peer->subscriber)) {
 		handle->params = true;
 		parley_room_random_id(handle->transport_id, ROOM_OBJECT_ID_LEN);
-		peer->mediasoup = true;
 		m->answer = json_pack("{s:s, s:s, s:O, s:O, s:O}", "id", handle->transport_id, "direction", direction,
 		                      "iceParameters", json_object_get(transport, "iceParameters"), "iceCandidates",
 		                      json_object_get(transport, "iceCandidates"), "dtlsParameters",
@@ -295,7 +294,7 @@ static void req_restart_ice(msc *m)
 	release(m, session);
 }
 
-/* {roomId, transportId, kind, rtpParameters, appData?} → {producerId, id} */
+/* {roomId, transportId, kind, rtpParameters, appData?, paused?} → {producerId, id} */
 static void req_produce(msc *m)
 {
 	room_ctx *ctx = m->ctx;
@@ -331,10 +330,13 @@ static void req_produce(msc *m)
 		if (json_is_object(app_data))
 			json_object_update(p->metadata, app_data);
 		json_object_set_new(p->metadata, "source", json_string(p->source));
+		bool paused = json_is_true(json_object_get(m->body, "paused"));
+		g_atomic_int_set(&p->paused, paused);   /* before any packet: the snapshot is published next */
 		parley_room_publish_producer_snapshot_locked(ctx, peer->main, peer);
 		room_room *room = parley_room_lookup_locked(ctx, peer->room_id);
-		json_t *announce = json_pack("{s:s, s:s, s:s, s:O}", "producerId", p->id, "peerId", peer->id, "kind",
-		                             kind == ROOM_KIND_AUDIO ? "audio" : "video", "metadata", p->metadata);
+		json_t *announce = json_pack("{s:s, s:s, s:s, s:O, s:b}", "producerId", p->id, "peerId", peer->id, "kind",
+		                             kind == ROOM_KIND_AUDIO ? "audio" : "video", "metadata", p->metadata,
+		                             "paused", paused);
 		parley_room_outbox_broadcast(ctx, &m->box, room, peer->id, "newProducer", announce);
 		json_decref(announce);
 		m->answer = json_pack("{s:s, s:s}", "producerId", p->id, "id", p->id);

@@ -132,12 +132,15 @@ int parley_room_params_check_produce(json_t *body, room_kind *kind, parley_plugi
 	const char *name = json_string_value(json_object_get(body, "kind"));
 	json_t *rtp = json_object_get(body, "rtpParameters");
 	json_t *app_data = json_object_get(body, "appData");
+	json_t *paused = json_object_get(body, "paused");
 	if (name == NULL || (strcmp(name, "audio") != 0 && strcmp(name, "video") != 0))
 		return parley_plugin_error_set(error, ROOM_ERR_INVALID, "kind must be \"audio\" or \"video\"");
 	if (!json_is_object(rtp))
 		return parley_plugin_error_set(error, ROOM_ERR_INVALID, "rtpParameters must be an object");
 	if (app_data != NULL && !json_is_null(app_data) && !json_is_object(app_data))
 		return parley_plugin_error_set(error, ROOM_ERR_INVALID, "appData must be an object");
+	if (paused != NULL && !json_is_boolean(paused))
+		return parley_plugin_error_set(error, ROOM_ERR_INVALID, "paused must be a boolean");
 	if (media_codec(rtp) == NULL)
 		return parley_plugin_error_set(error, ROOM_ERR_INVALID, "rtpParameters.codecs has no media codec");
 	*kind = strcmp(name, "audio") == 0 ? ROOM_KIND_AUDIO : ROOM_KIND_VIDEO;

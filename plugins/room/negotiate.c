@@ -228,9 +228,10 @@ int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer,
 	if (peer->main != NULL)
 		parley_room_publish_producer_snapshot_locked(ctx, peer->main, peer);
 	json_array_foreach(added, i, m) {
-		json_t *announce = json_pack("{s:O, s:O, s:O, s:O}", "producerId", json_object_get(m, "producerId"),
+		json_t *announce = json_pack("{s:O, s:O, s:O, s:O, s:O}", "producerId", json_object_get(m, "producerId"),
 		                             "peerId", json_object_get(m, "peerId"), "kind", json_object_get(m, "kind"),
-		                             "metadata", json_object_get(m, "metadata"));
+		                             "metadata", json_object_get(m, "metadata"), "paused",
+		                             json_object_get(m, "paused"));
 		if (room != NULL)
 			parley_room_outbox_broadcast(ctx, box, room, peer->id, "newProducer", announce);
 		json_decref(announce);

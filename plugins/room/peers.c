@@ -88,6 +88,59 @@ void parley_room_peer_touch_locked(room_ctx *ctx, room_peer *peer)
 	peer->last_seen_ms = ctx->now_ms();
 }
 
+/* The peer's subscriber handle leaves it: a receive transport's companion
+ * handle ends (queued), its consumers close. */
+static void release_subscriber_locked(room_ctx *ctx, room_outbox *box, room_peer *peer)
+{
+	if (peer->subscriber != NULL) {
+		room_handle *sub = peer->subscriber;
+		peer->subscriber = NULL;   /* first: closing consumers offers nothing */
+		sub->peer = NULL;
+		sub->role = ROOM_ROLE_NONE;
+		slots_clear(sub);
+		parley_room_publish_consumer_snapshot_locked(ctx, sub, NULL);
+		if (sub->companion)   /* the receive transport's handle ends with the peer */
+			parley_room_outbox_action(ctx, box, sub->session, ROOM_ACTION_END_HANDLE, -1);
+	}
+	close_consumers_locked(ctx, box, peer);
+}
+
+/* The peer's main handle leaves it (its producers are closed already): a
+ * send transport's pc closes (queued) and the handle may make a new one. */
+static void release_main_locked(room_ctx *ctx, room_outbox *box, room_peer *peer)
+{
+	room_handle *main = peer->main;
+	if (main == NULL)
+		return;
+	main->peer = NULL;
+	parley_room_publish_producer_snapshot_locked(ctx, main, NULL);
+	if (main->params) {   /* the send transport ends with the peer's place on this handle */
+		parley_room_outbox_action(ctx, box, main->session, ROOM_ACTION_CLOSE_PC, -1);
+		main->params = false;
+		main->transport_id[0] = '\0';
+	}
+	peer->main = NULL;
+}
+
+/* The peer loses its main handle and keeps its place: what lived on the
+ * client's connection ends (producers, a mediasoup receive transport). */
+static void lose_main_locked(room_ctx *ctx, room_outbox *box, room_peer *peer)
+{
+	/* a mediasoup client's receive transport lives in its socket's session:
+	 * it goes too, and the client makes a new one when it joins again */
+	if (peer->subscriber != NULL && peer->subscriber->companion) {
+		release_subscriber_locked(ctx, box, peer);
+		peer->pcs[ROOM_PC_SUBSCRIBER].state = ROOM_PC_CLOSED;
+	}
+	/* the publishing pc (an SDP publisher's or the send transport) went
+	 * with the handle: its streams end now */
+	close_producers_locked(ctx, box, peer, true);
+	release_main_locked(ctx, box, peer);
+	peer->disconnected_ms = ctx->now_ms();
+	peer->publisher_ufrag[0] = '\0';   /* a new main handle publishes on a new pc */
+	peer->pcs[ROOM_PC_PUBLISHER].state = ROOM_PC_CLOSED;
+}
+
 static room_peer *peer_new(room_ctx *ctx, room_room *room, json_t *metadata)
 {
 	room_peer *peer = g_new0(room_peer, 1);
@@ -120,7 +173,7 @@ room_peer *parley_room_peer_join_locked(room_ctx *ctx, room_outbox *box, room_ro
 		/* the same peer back (after a drop, or before its old handle was noticed gone) */
 		if (peer->main != NULL) {
 			room_handle *old = peer->main;
-			parley_room_peer_disconnect_locked(ctx, box, peer);
+			lose_main_locked(ctx, box, peer);
 			old->peer = NULL;
 			old->role = ROOM_ROLE_NONE;
 			parley_room_outbox_emit_new(ctx, box, old, "error",
@@ -156,21 +209,7 @@ room_peer *parley_room_peer_join_locked(room_ctx *ctx, room_outbox *box, room_ro
 
 void parley_room_peer_disconnect_locked(room_ctx *ctx, room_outbox *box, room_peer *peer)
 {
-	if (peer->mediasoup) {
-		/* a mediasoup client's transports went with its handle: nothing to come back to */
-		parley_room_peer_remove_locked(ctx, box, peer, "left");
-		return;
-	}
-	/* the publishing pc went with the handle: its streams end now */
-	close_producers_locked(ctx, box, peer, true);
-	if (peer->main != NULL) {
-		peer->main->peer = NULL;
-		parley_room_publish_producer_snapshot_locked(ctx, peer->main, NULL);
-	}
-	peer->main = NULL;
-	peer->disconnected_ms = ctx->now_ms();
-	peer->publisher_ufrag[0] = '\0';   /* a new main handle publishes on a new pc */
-	peer->pcs[ROOM_PC_PUBLISHER].state = ROOM_PC_CLOSED;
+	lose_main_locked(ctx, box, peer);
 	if (ctx->cfg.reconnect_ms == 0) {
 		parley_room_peer_remove_locked(ctx, box, peer, "left");
 		return;
@@ -182,27 +221,9 @@ void parley_room_peer_disconnect_locked(room_ctx *ctx, room_outbox *box, room_pe
 void parley_room_peer_remove_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *reason)
 {
 	room_room *room = parley_room_lookup_locked(ctx, peer->room_id);
-	if (peer->subscriber != NULL) {
-		room_handle *sub = peer->subscriber;
-		peer->subscriber = NULL;   /* first: closing consumers offers nothing */
-		sub->peer = NULL;
-		sub->role = ROOM_ROLE_NONE;
-		slots_clear(sub);
-		parley_room_publish_consumer_snapshot_locked(ctx, sub, NULL);
-		if (sub->companion)   /* the receive transport's handle ends with the peer */
-			parley_room_outbox_action(ctx, box, sub->session, ROOM_ACTION_END_HANDLE, -1);
-	}
-	close_consumers_locked(ctx, box, peer);
+	release_subscriber_locked(ctx, box, peer);
 	close_producers_locked(ctx, box, peer, reason != NULL);
-	if (peer->main != NULL) {
-		peer->main->peer = NULL;
-		parley_room_publish_producer_snapshot_locked(ctx, peer->main, NULL);
-		if (peer->main->params) {   /* the send transport ends with the peer */
-			parley_room_outbox_action(ctx, box, peer->main->session, ROOM_ACTION_CLOSE_PC, -1);
-			peer->main->params = false;
-			peer->main->transport_id[0] = '\0';
-		}
-	}
+	release_main_locked(ctx, box, peer);
 	if (room != NULL) {
 		g_hash_table_remove(room->peers, peer->id);
 		if (reason != NULL) {

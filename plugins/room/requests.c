@@ -173,6 +173,7 @@ static void req_create_room(request *r)
 	                                            &r->error);
 	if (room == NULL)
 		return;
+	parley_room_outbox_emit_new(r->ctx, r->box, r->handle, "roomCreated", json_pack("{s:s}", "roomId", room->id));
 	if (json_is_false(join_too)) {
 		r->answer = json_pack("{s:s}", "roomId", room->id);
 		return;
@@ -452,6 +453,7 @@ static void set_producer_paused(room_ctx *ctx, room_outbox *box, room_room *room
 	json_t *event = json_pack("{s:s, s:s}", "producerId", p->id, "peerId", p->peer_id);
 	parley_room_outbox_broadcast(ctx, box, room, NULL, paused ? "producerPaused" : "producerResumed", event);
 	json_decref(event);
+	parley_room_producer_tell_consumers_locked(ctx, box, p, paused ? "consumerPaused" : "consumerResumed");
 }
 
 static void req_pause_producer(request *r)

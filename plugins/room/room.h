@@ -311,7 +311,6 @@ struct room_peer {
 	GPtrArray *consumers;          /* room_consumer* (references) */
 	room_pc_health pcs[2];         /* by room_pc_side */
 	char publisher_ufrag[64];      /* ICE ufrag of the last publish offer ("" = none yet) */
-	bool mediasoup;                /* made a transport through parameters: no reconnect window */
 };
 
 typedef enum room_origin { ROOM_ORIGIN_API = 0, ROOM_ORIGIN_CONFIG, ROOM_ORIGIN_IMPLICIT } room_origin;
@@ -430,6 +429,10 @@ int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer,
                                json_t *body, json_t **answer_out, parley_plugin_error *error);
 void parley_room_producer_close_locked(room_ctx *ctx, room_outbox *box, room_producer *p, bool notify);
 room_producer *parley_room_producer_lookup_locked(room_ctx *ctx, const char *id);
+/* Queues `name` {consumerId, producerId, peerId (the producer's)} to the
+ * peer of each of p's consumers (consumerClosed, consumerPaused,
+ * consumerResumed: what happened to the producer, per consumer). */
+void parley_room_producer_tell_consumers_locked(room_ctx *ctx, room_outbox *box, room_producer *p, const char *name);
 /* Subscribes the peer to producer `p` (its m-line is ready; the caller then
  * sends the subscriber offer with parley_room_subscriber_offer_locked). */
 room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, room_producer *p,

@@ -93,3 +93,66 @@ ownServerTest('auth: signed tokens — valid, expired, bad signature, other plug
 	// Still serving.
 	assertReply(await h.request({ janus: 'ping' }), 'pong', 'ping after auth failures');
 });
+
+ownServerTest('auth: failed secret checks are throttled per address (free failures, then 429 with a doubling block), logged without the secret', async (own) => {
+	const throttle = { auth_free_failures: 3, auth_block_ms: 400, auth_block_max_ms: 1600 };
+	const srv = await own({
+		config: {
+			parley: { auth: { api_secret: 's3cret' } },
+			'parley.transport.http': { general: throttle },
+			'parley.transport.websocket': { general: throttle },
+		},
+	});
+	const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+	const h = new HttpJanus(srv.httpUrl);
+	const w = await WsJanus.connect(srv.wsUrl);
+	try {
+		for (const [name, client] of [['http', h], ['ws', w]]) {
+			// The free failures and the one that starts the block: 403 each.
+			for (let i = 0; i < 4; i++)
+				assertError(await client.request({ janus: 'create', apisecret: 'guess-' + i }), 403, `${name} guess ${i}`);
+			// Blocked: even the right secret gets 429 now, without reaching the core.
+			assertError(await client.request({ janus: 'create', apisecret: 's3cret' }), 429, `${name} while blocked`);
+			await sleep(500);
+			// The block ended; one more failure blocks for twice as long.
+			assertError(await client.request({ janus: 'create', apisecret: 'guess-5' }), 403, `${name} after the block`);
+			await sleep(500);
+			assertError(await client.request({ janus: 'create', apisecret: 's3cret' }), 429, `${name} doubled block`);
+			await sleep(400);
+			const s = await client.createSession({ apisecret: 's3cret' });
+			assert.ok(s > 0, `${name}: the right secret works once the block ends`);
+			// The same address over the other transport is counted apart.
+		}
+		// A burst of guesses reaches the core at most once per (maximum)
+		// block: every other one gets 429.
+		const statuses = [];
+		const t0 = Date.now();
+		for (let i = 0; i < 100; i++)
+			statuses.push((await h.request({ janus: 'create', apisecret: 'burst-' + i })).error?.code);
+		const checked = statuses.filter((c) => c === 403).length;
+		const allowed = Math.ceil((Date.now() - t0) / throttle.auth_block_max_ms) + 1;
+		assert.ok(checked <= allowed, `403s in the burst: ${checked} (at most ${allowed})`);
+		assert.equal(statuses.filter((c) => c === 429).length, 100 - checked);
+	} finally {
+		await w.close();
+	}
+	const log = srv.log();
+	assert.match(log, /failed credential check from 127\.0\.0\.1 \(4 in a row\): blocked for 400 ms/);
+	assert.doesNotMatch(log, /guess-|burst-|s3cret/, 'the log never carries a credential');
+});
+
+ownServerTest('auth: failed admin secret checks are throttled too (HTTP admin API)', async (own) => {
+	const throttle = { auth_free_failures: 2, auth_block_ms: 1000, auth_block_max_ms: 1000 };
+	const srv = await own({ config: { 'parley.transport.http': { general: throttle } } });
+	const admin = (secret) => fetch(`${srv.httpUrl}/admin`, {
+		method: 'POST',
+		body: JSON.stringify({ janus: 'list_sessions', transaction: 't', admin_secret: secret }),
+		signal: AbortSignal.timeout(5000),
+	}).then(async (r) => ({ status: r.status, body: await r.json() }));
+	for (let i = 0; i < 3; i++)
+		assert.equal((await admin('wrong')).body.error?.code, 403, `admin guess ${i}`);
+	const blocked = await admin(ADMIN_SECRET);
+	assert.equal(blocked.status, 429);
+	assert.equal(blocked.body.error.code, 429);
+	assert.match(blocked.body.error.reason, /retry in \d+ ms/);
+});

@@ -159,6 +159,11 @@ test('debian: the extracted parleyd starts from the packaged samples, answers /h
 			const page = await fetch(`http://127.0.0.1:${httpPort}/index.html`, { signal: AbortSignal.timeout(5000) });
 			assert.equal(page.status, 200, `GET /index.html from html_folder ${html}`);
 			assert.equal(await page.text(), fs.readFileSync(path.join(html, 'index.html'), 'utf8'));
+			// The package build has no npm packages: the mediasoup-client page is
+			// there and its bundle is the notice that says it was not built.
+			const bundle = await fetch(`http://127.0.0.1:${httpPort}/mediasoup-client.bundle.js`, { signal: AbortSignal.timeout(5000) });
+			assert.equal(bundle.status, 200, 'GET /mediasoup-client.bundle.js');
+			assert.match(await bundle.text(), /export const unbuilt = /, 'the packaged bundle is the "not built" notice');
 
 			// The example plugin, built against parley-dev, answers through the packaged daemon.
 			const api = new HttpJanus(`http://127.0.0.1:${httpPort}`);

@@ -1,5 +1,5 @@
 // echo-aiortc-lite-netns.test.mjs — echo-aiortc-netns.test.mjs with parleyd on its
-// own ICE-lite transport ([media] ice_lite = true, udp_port = 20000): the
+// own ICE-lite transport ([media] ice_lite = true on a free udp_port, see lib/server.mjs): the
 // same real clients, the same checks.
 process.env.PARLEY_E2E_ICE_LITE = '1';
 await import('./echo-aiortc-netns.test.mjs');

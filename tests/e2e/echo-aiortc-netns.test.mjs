@@ -20,20 +20,16 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { serverSuite } from './lib/harness.mjs';
-import { ADMIN_SECRET, SRCDIR } from './lib/server.mjs';
+import { ADMIN_SECRET, ICE_LITE, SRCDIR } from './lib/server.mjs';
 import { HTML_DIR, assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
 
 const PYTHON = '/usr/bin/python3';
 const CLIENT = path.join(SRCDIR, 'tests', 'e2e', 'aiortc', 'echo_client.py');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// echo-aiortc-lite-netns.test.mjs runs this file again with the server's
-// own ICE-lite transport ([media] ice_lite = true, one shared UDP port).
-const LITE = process.env.PARLEY_E2E_ICE_LITE === '1';
 const { test } = serverSuite({
 	config: {
-		parley: { media: { interfaces: 'lo', disconnect_timeout_ms: 2000, consent_timeout_ms: 8000,
-			...(LITE ? { ice_lite: true, udp_port: 20000 } : {}) } },
+		parley: { media: { interfaces: 'lo', disconnect_timeout_ms: 2000, consent_timeout_ms: 8000 } },
 		'parley.transport.http': { general: { html_folder: HTML_DIR } },
 	},
 });
@@ -103,10 +99,23 @@ test('aiortc gets its own video (320x240 frames) and audio back through the echo
 		assert.ok(webrtc, `handle_info has no webrtc: ${JSON.stringify(info).slice(0, 600)}`);
 		assert.equal(webrtc.dtls, 'connected');
 		assert.match(webrtc['srtp-profile'], /AEAD_AES_128_GCM|AES_CM_128_HMAC_SHA1_80/);
-		if (LITE) {
+		if (ICE_LITE) {
 			assert.equal(webrtc.ice, 'connected');
 			assert.equal(webrtc['ice-role'], 'controlled');
-			assert.match(webrtc['selected-local'], /:20000 \[host\]$/);
+			assert.match(webrtc['selected-local'], new RegExp(`:${srv.config.parley.media.udp_port} \\[host\\]$`));
+			// The transport's own view in handle_info, and its counters on /metrics.
+			const lite = webrtc['ice-lite'];
+			assert.equal(lite?.selected?.protocol, 'udp', `handle_info ice-lite: ${JSON.stringify(lite)}`);
+			assert.equal(lite.selected.local, `127.0.0.1:${srv.config.parley.media.udp_port}`);
+			assert.match(lite.selected.remote, /^127\.0\.0\.1:\d+$/);
+			assert.ok(lite.counters.requests > 0 && lite.counters['datagrams-in'] > lite.counters.requests &&
+				lite.counters.paths >= 1, JSON.stringify(lite.counters));
+			const metrics = await (await fetch(`${srv.httpUrl}/metrics`)).text();
+			const value = (name) => Number(metrics.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1]);
+			for (const name of ['parley_ice_lite_datagrams_received_total', 'parley_ice_lite_datagrams_sent_total',
+				'parley_ice_lite_stun_requests_total', 'parley_ice_lite_paths_selected_total']) {
+				assert.ok(value(name) > 0, `${name}: ${metrics.split('\n').filter((l) => l.includes('ice_lite')).join('\n')}`);
+			}
 		}
 		for (const s of webrtc.streams) {
 			assert.ok(s['packets-in'] > 0 && s['packets-out'] > 0,

@@ -10,15 +10,11 @@ import assert from 'node:assert/strict';
 import { serverSuite } from './lib/harness.mjs';
 import { HTML_DIR, assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
 
-// echo-browser-lite-netns.test.mjs runs this file again with the server's
-// own ICE-lite transport ([media] ice_lite = true, one shared UDP port).
-const LITE = process.env.PARLEY_E2E_ICE_LITE === '1';
 const { test } = serverSuite({
 	config: {
 		'parley.transport.http': { general: { html_folder: HTML_DIR } },
 		// libnice offers no loopback candidate unless the address is listed.
-		parley: { media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1',
-			...(LITE ? { ice_lite: true, udp_port: 20000 } : {}) } },
+		parley: { media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1' } },
 	},
 });
 

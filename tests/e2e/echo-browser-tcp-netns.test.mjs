@@ -4,9 +4,11 @@
 // its fake camera and microphone back through parley.plugin.echo: over the
 // passive TCP candidate, RFC 4571 framed. getStats must show a selected
 // candidate pair on TCP (our port, tcptype passive), and the drop counter
-// that UDP was tried and refused.
+// that UDP was tried and refused; handle_info's ice-lite path protocol
+// "tcp" and /metrics the ICE-TCP counters.
 import assert from 'node:assert/strict';
 import { serverSuite } from './lib/harness.mjs';
+import { ADMIN_SECRET } from './lib/server.mjs';
 import { HTML_DIR, assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
 import { blockUdp, keepPeerConnections, selectedPairs, udpDropped } from './lib/ice_tcp.mjs';
 
@@ -23,6 +25,27 @@ const { test } = serverSuite({
 });
 
 const describe = () => ({ ...window.echoState, events: window.echoState?.events.slice(-15) });
+
+async function admin(srv, body, path = '') {
+	const r = await fetch(`${srv.httpUrl}/admin${path}`, {
+		method: 'POST', signal: AbortSignal.timeout(5000),
+		body: JSON.stringify({ transaction: 'e2e', admin_secret: ADMIN_SECRET, ...body }),
+	});
+	return r.json();
+}
+
+/** The ice-lite object of every handle with a selected path. */
+async function selectedLitePaths(srv) {
+	const out = [];
+	for (const session of (await admin(srv, { janus: 'list_sessions' })).sessions || []) {
+		for (const handle of (await admin(srv, { janus: 'list_handles' }, `/${session}`)).handles || []) {
+			const info = await admin(srv, { janus: 'handle_info' }, `/${session}/${handle}`);
+			const lite = info.info?.webrtc?.['ice-lite'];
+			if (lite?.selected) out.push(lite);
+		}
+	}
+	return out;
+}
 
 async function echoOverTcp(srv, transport) {
 	assertLoopbackOnly();
@@ -59,6 +82,17 @@ async function echoOverTcp(srv, transport) {
 		assert.match(pair.tcpCandidates[0], new RegExp(`^a=candidate:\\S+ 1 tcp \\d+ 127\\.0\\.0\\.1 ${TCP_PORT} typ host tcptype passive$`));
 		// UDP was tried (the UDP candidate ranks first) and dropped.
 		assert.ok(udpDropped() > dropsBefore, 'no UDP packet was dropped: is UDP really blocked?');
+		// The server's view: handle_info's path is TCP, /metrics counts the connection.
+		const paths = await selectedLitePaths(srv);
+		assert.ok(paths.length >= 1, 'no handle with a selected ice-lite path');
+		for (const lite of paths) {
+			assert.equal(lite.selected.protocol, 'tcp', `handle_info ice-lite: ${JSON.stringify(lite)}`);
+			assert.equal(lite.selected.local, `127.0.0.1:${TCP_PORT}`, JSON.stringify(lite));
+			assert.ok(lite.counters['tcp-paths'] >= 1 && lite.counters['datagrams-out'] > 0, JSON.stringify(lite.counters));
+		}
+		const metrics = await (await fetch(`${srv.httpUrl}/metrics`)).text();
+		const accepted = Number(metrics.match(/^parley_ice_lite_tcp_accepted_total (\d+)$/m)?.[1]);
+		assert.ok(accepted >= 1, metrics.split('\n').filter((l) => l.includes('ice_lite_tcp')).join('\n'));
 		await page.evaluate(() => window.echoStop());
 	} catch (err) {
 		err.message += `\nbrowser console:\n${page ? consoleOf([page]) : ''}`;

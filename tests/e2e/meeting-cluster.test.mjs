@@ -154,3 +154,102 @@ clusterTest('Redis stopped for a few seconds: clear errors meanwhile, both insta
 	assert.equal(je.existing.participants.length, 3);
 	await joinedB.client.next('participant-joined', (d) => d.userId === 'erin', 5000);
 }, 90000);
+
+/** GET /api/meetings/<roomId> on an instance's Socket.IO port: {status, body}. */
+async function getMeeting(srv, roomId) {
+	const r = await fetch(`http://127.0.0.1:${srv.wsPort}/api/meetings/${roomId}`, { signal: AbortSignal.timeout(5000) });
+	return { status: r.status, body: await r.json() };
+}
+
+clusterTest('a meeting created over REST on one instance is in Redis at once: the other reads it', async ({ a, b }) => {
+	for (let i = 0; i < 3; i++) {
+		const meeting = await createMeeting(a, { hostId: `host-rest-${i}`, title: `REST ${i}` });
+		const seen = await getMeeting(b, meeting.roomId);
+		assert.equal(seen.status, 200, `instance B: ${JSON.stringify(seen.body)}`);
+		assert.equal(seen.body.meeting.roomId, meeting.roomId);
+		assert.equal(seen.body.meeting.title, `REST ${i}`);
+	}
+});
+
+clusterTest('Redis restarted empty: the instances write their meeting rows back', async ({ redis, a, b }) => {
+	const meeting = await createMeeting(a, { hostId: 'host-empty', title: 'Survives' });
+	await redis.stop();
+	await sleep(500);
+	await redis.start(); // same port, no persistence: every key is gone
+	// B never read the meeting: it can only learn it from the row A writes back.
+	let seen = null;
+	const deadline = Date.now() + 15000;
+	while (Date.now() < deadline) {
+		seen = await getMeeting(b, meeting.roomId).catch((e) => ({ status: 0, body: String(e) }));
+		if (seen.status === 200) break;
+		await sleep(250);
+	}
+	assert.equal(seen.status, 200, `instance B after Redis came back empty: ${JSON.stringify(seen.body)}`);
+	assert.equal(seen.body.meeting.title, 'Survives');
+	const c = await redis.client();
+	const keys = await c.call(['KEYS', '*meeting:*']);
+	c.close();
+	assert.ok(keys.some((k) => k.endsWith(`meeting:${meeting.roomId}`)), `row back in Redis: ${keys}`);
+}, 60000);
+
+/** Two requests back to back just after Redis stopped answering (`stop`):
+ * each gets its meeting-error, none is dropped. */
+async function everyRequestAnswered({ redis, a, b, client }, stop) {
+	const meeting = await createMeeting(a, { hostId: 'host-drop' });
+	const ca = await client(a, 'alice@A');
+	const cb = await client(b, 'bob@B');
+	await joinMeeting(ca, meeting.roomId, alice);
+	await joinMeeting(cb, meeting.roomId, bob);
+	await ca.next('participant-joined', (d) => d.userId === 'bob');
+	const errorsBefore = ca.seen('meeting-error').length;
+	const togglesBefore = cb.seen('participant-audio-toggled')?.length ?? 0;
+	await stop();
+	ca.emit('toggle-audio', { roomId: meeting.roomId, isEnabled: false });
+	ca.emit('toggle-video', { roomId: meeting.roomId, isEnabled: false });
+	const deadline = Date.now() + 8000;
+	while (Date.now() < deadline && ca.seen('meeting-error').length - errorsBefore < 2)
+		await sleep(100);
+	const errors = ca.seen('meeting-error').slice(errorsBefore);
+	assert.equal(errors.length, 2, `one answer per request: ${JSON.stringify(errors)}`);
+	for (const e of errors) assert.equal(e.error, 'cluster store unavailable');
+	assert.equal(cb.seen('participant-audio-toggled')?.length ?? 0, togglesBefore, 'nothing half-delivered');
+}
+
+clusterTest('Redis killed: two requests sent back to back each get their meeting-error', async (t) => {
+	await everyRequestAnswered(t, async () => { await t.redis.stop(); });
+}, 60000);
+
+clusterTest('Redis stopped (SIGSTOP): two requests sent back to back each get their meeting-error', async (t) => {
+	try {
+		await everyRequestAnswered(t, async () => { process.kill(t.redis.proc.pid, 'SIGSTOP'); });
+	} finally {
+		process.kill(t.redis.proc.pid, 'SIGCONT');
+	}
+}, 60000);
+
+clusterTest('an instance killed with SIGKILL and restarted counts its participants as left in its stats', async ({ a, b, client }) => {
+	const meeting = await createMeeting(a, { hostId: 'host-crash' });
+	const ca = await client(a, 'alice@A');
+	const ca2 = await client(a, 'carol@A');
+	const cb = await client(b, 'bob@B');
+	await joinMeeting(ca, meeting.roomId, alice);
+	await joinMeeting(ca2, meeting.roomId, { userId: 'carol', userName: 'Carol' });
+	await joinMeeting(cb, meeting.roomId, bob);
+	await ca.next('participant-joined', (d) => d.userId === 'bob');
+	const stats = async (srv) => {
+		const r = await fetch(`http://127.0.0.1:${srv.wsPort}/api/meetings/${meeting.roomId}/stats`,
+			{ signal: AbortSignal.timeout(5000) });
+		return (await r.json()).stats;
+	};
+	const before = await stats(a);
+	assert.equal(before.joins, 2, `A counted its two joins: ${JSON.stringify(before)}`);
+	assert.equal(before.leaves, 0);
+	a.signal('SIGKILL');
+	await a.exited;
+	a.exit = null; // the same server object starts again:
+	await a.start(); // same state_dir (its SQLite), new ports
+	const after = await stats(a);
+	assert.equal(after.joins, 2, JSON.stringify(after));
+	assert.equal(after.leaves, 2, `the crashed run's participants count as left: ${JSON.stringify(after)}`);
+	await cb.next('participant-left', (d) => d.userId === 'alice', LEASE_TTL * 1500 + 3000);
+}, 60000);

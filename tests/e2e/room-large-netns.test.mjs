@@ -12,6 +12,7 @@
 // createRoom request (maxParticipants 12): "configurable to dozens".
 // tests/run.sh runs this file in a network namespace with only lo.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { serverSuite } from './lib/harness.mjs';
 import { runLoadgen } from './lib/loadgen.mjs';
 import { ADMIN_SECRET } from './lib/server.mjs';
@@ -57,6 +58,14 @@ async function pcStreams(srv) {
 	return result;
 }
 
+/** The namespace's UDP buffer errors (every socket: parleyd's and the
+ * generator's), from /proc/net/snmp: where a loss happened. */
+function udpErrors() {
+	const rows = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+	const [names, values] = rows.map((l) => l.split(/\s+/).slice(1));
+	return names.map((n, i) => `${n} ${values[i]}`).filter((t) => /Errors|Buf/.test(t)).join(', ');
+}
+
 test(`a ${PEERS}-peer mesh room: ${2 * (PEERS - 1)} m-lines per subscriber, everyone receives everyone intact`,
 	async (srv) => {
 		const run = runLoadgen(['--url', `${srv.wsUrl}/`, '--iface', '127.0.0.1', '--driver', 'room',
@@ -92,5 +101,6 @@ test(`a ${PEERS}-peer mesh room: ${2 * (PEERS - 1)} m-lines per subscriber, ever
 		assert.equal(s.join_to_first_keyframe_ms.count, PEERS, `receivers that saw a keyframe: ${show}`);
 		assert.ok(rx.packets >= 0.8 * (PEERS - 1) * (s.sent.audio_packets + s.sent.video_packets),
 			`received ${rx.packets} of ${PEERS - 1} x sent: ${show}`);
-		assert.ok(rx.unique > 0 && rx.loss_pct <= 2, `loss ${rx.loss_pct} %: ${show}`);
+		assert.ok(rx.unique > 0 && rx.loss_pct <= 2,
+			`loss ${rx.loss_pct} % (UDP counters of the namespace: ${udpErrors()}): ${show}`);
 	}, { timeout: 150000 });

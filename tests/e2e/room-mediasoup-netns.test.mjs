@@ -2,7 +2,7 @@
 // backend for unchanged mediasoup-client v3 frontends, in a network
 // namespace with only lo. The pages run the real mediasoup-client and
 // socket.io-client from npm, bundled here with esbuild
-// (pages/mediasoup-app.js) and served by this file: the service's Socket.IO
+// (pages/mediasoup-app.js, lib/mediasoup_app.mjs) and served by this file: the service's Socket.IO
 // events only (createRoom/joinRoom, getRouterRtpCapabilities,
 // createWebRtcTransport send + recv, connectWebRtcTransport, produce,
 // consume, resumeConsumer, pause/resume/closeProducer), on the WebSocket
@@ -15,18 +15,12 @@
 // mediasoup page pauses, resumes and closes its camera and the others
 // (mediasoup and SDP) see it. The tests share one room and run in order.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { after } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { serverSuite } from './lib/harness.mjs';
 import { freePort } from './lib/server.mjs';
+import { mscState, serveMediasoupApp } from './lib/mediasoup_app.mjs';
 import { HTML_DIR, assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MSC_PAGES = 3;
 const sfuPort = await freePort();
 const udpPort = await freePort();
@@ -46,39 +40,14 @@ const { test } = serverSuite({
 	},
 });
 
-const world = { browser: null, msc: [], sdp: null, site: null, dir: null, roomId: null };
+const world = { browser: null, msc: [], sdp: null, site: null, roomId: null };
 
 after(async () => {
 	for (const p of [...world.msc, world.sdp]) await p?.close().catch(() => {});
 	await world.browser?.close().catch(() => {});
 	world.site?.close();
-	if (world.dir) fs.rmSync(world.dir, { recursive: true, force: true });
 });
 
-/** Bundles pages/mediasoup-app.js and serves it with a page on a loopback port. */
-async function serveApp() {
-	world.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-msc-'));
-	await esbuild.build({
-		entryPoints: [path.join(HERE, 'pages', 'mediasoup-app.js')], bundle: true, format: 'iife',
-		platform: 'browser', target: 'chrome120', outfile: path.join(world.dir, 'app.js'), logLevel: 'silent',
-	});
-	const files = {
-		'/': ['text/html', '<!doctype html><meta charset="utf-8"><title>mediasoup app</title><script src="/app.js"></script>'],
-		'/app.js': ['text/javascript', fs.readFileSync(path.join(world.dir, 'app.js'))],
-	};
-	const port = await freePort();
-	world.site = http.createServer((req, res) => {
-		const file = files[req.url.split('?')[0]];
-		res.writeHead(file ? 200 : 404, { 'content-type': file ? file[0] : 'text/plain' });
-		res.end(file ? file[1] : 'not found');
-	});
-	await new Promise((resolve) => world.site.listen(port, '127.0.0.1', resolve));
-	return `http://127.0.0.1:${port}/`;
-}
-
-const mscState = () => window.msc && {
-	...window.msc.state, events: window.msc.state.events.slice(-15),
-};
 const sdpState = () => window.roomState && {
 	peerId: roomState.peerId, joined: roomState.joined, error: roomState.error, events: roomState.events.slice(-12),
 	remote: roomState.remote, peers: roomState.peers,
@@ -134,7 +103,8 @@ async function ids() {
 
 test('3 mediasoup-client pages and one SDP page decode audio and video from each other', async (srv) => {
 	assertLoopbackOnly();
-	const appUrl = await serveApp();
+	world.site = await serveMediasoupApp();
+	const appUrl = world.site.url;
 	world.browser = await launchBrowser();
 	const url = `http://127.0.0.1:${sfuPort}`;
 	for (let i = 0; i < MSC_PAGES; i++) {
@@ -200,7 +170,7 @@ test('a mediasoup page pauses, resumes and closes its camera: mediasoup and SDP 
 	for (const page of others) await mscSees(page, 'paused');
 	await sdpSees('paused');
 	// nothing of it is forwarded while paused (once the frames in flight
-	// and the pages' 500 ms stats reads have caught up)
+	// and the pages' stats reads, once a second, have caught up)
 	await new Promise((r) => setTimeout(r, 1500));
 	const before = await everyoneReceives();
 	await new Promise((r) => setTimeout(r, 2000));

@@ -12,7 +12,7 @@ import { after } from 'node:test';
 import { serverSuite } from './lib/harness.mjs';
 import { freePort } from './lib/server.mjs';
 import { assertLoopbackOnly, consoleOf, launchBrowser } from './lib/browser.mjs';
-import { serveMediasoupApp } from './lib/mediasoup_app.mjs';
+import { mscState, mscView, serveMediasoupApp } from './lib/mediasoup_app.mjs';
 import { blockUdp, keepPeerConnections, selectedPairs, udpDropped } from './lib/ice_tcp.mjs';
 
 const PAGES = 3;
@@ -40,18 +40,12 @@ after(async () => {
 	world.app?.close();
 });
 
-const state = () => window.msc && { ...window.msc.state, events: window.msc.state.events.slice(-15) };
-
-/** peerId -> {peerId -> {video, audio}}: frames decoded and audio samples. */
+/** peerId -> {peerId -> {video, screen, audio, energy}}: what each page decodes. */
 async function views() {
 	const out = {};
 	for (const page of world.pages) {
-		const s = await page.evaluate(() => window.msc.state);
-		out[s.peerId] = Object.fromEntries(Object.entries(s.remote).map(([peer, list]) => {
-			const open = Object.values(list).filter((r) => !r.closed);
-			return [peer, { video: Math.max(0, ...open.filter((r) => r.kind === 'video').map((r) => r.framesDecoded)),
-				audio: Math.max(0, ...open.filter((r) => r.kind === 'audio').map((r) => r.audioSamples)) }];
-		}));
+		const v = await mscView(page);
+		out[v.peerId] = v.from;
 	}
 	return out;
 }
@@ -75,7 +69,7 @@ test('UDP blocked: 3 mediasoup-client pages decode audio and video from each oth
 		assert.equal(resp?.status(), 200);
 		const started = page.evaluate((o) => window.msc.start(o), { url, roomId, name: `msc-${i}` });
 		const late = await Promise.race([started.then(() => false), new Promise((r) => setTimeout(() => r(true), 45000))]);
-		const s = await page.evaluate(state);
+		const s = await page.evaluate(mscState);
 		assert.ok(!late, `page msc${i} did not start within 45 s: ${JSON.stringify(s)}\n${consoleOf([page], 30)}`);
 		assert.equal(s.error, null, `page msc${i}: ${JSON.stringify(s)}`);
 		assert.ok(s.joined && s.peerId, `page msc${i} did not join: ${JSON.stringify(s)}`);
@@ -96,11 +90,11 @@ test('UDP blocked: 3 mediasoup-client pages decode audio and video from each oth
 		if (!lacking.length) break;
 		await new Promise((r) => setTimeout(r, 500));
 	}
-	const describe = async () => `${(await Promise.all(world.pages.map((p) => p.evaluate(state))))
+	const describe = async () => `${(await Promise.all(world.pages.map((p) => p.evaluate(mscState))))
 		.map((s) => JSON.stringify(s).slice(0, 1500)).join('\n')}\n${consoleOf(world.pages, 30)}`;
 	assert.deepEqual(lacking, [], `everyone decodes everyone\n${await describe()}`);
 	for (const [i, page] of world.pages.entries()) {
-		const s = await page.evaluate(state);
+		const s = await page.evaluate(mscState);
 		assert.deepEqual([s.sendState, s.recvState], ['connected', 'connected'], `page msc${i}`);
 		// a send and a receive transport, both on the passive TCP candidate
 		const pairs = await page.evaluate(selectedPairs);

@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned via = (data[0] & 4) ? 1 : 0;
 	memcpy(buf, data + 1, size - 1);
 	/* As received on loop `via`'s socket: loop 1 hands it to loop 0. */
-	lite_loop_datagram(lite_loop_at(via), via, (const struct sockaddr *)&from, sizeof(from), buf, size - 1);
+	lite_loop_datagram(lite_loop_at(via), via, (const struct sockaddr *)&from, sizeof(from), NULL, buf, size - 1);
 	for (int i = 0; i < 4; i++) {
 		g_main_context_iteration(contexts[1], FALSE);
 		g_main_context_iteration(contexts[0], FALSE);

@@ -85,8 +85,11 @@ moddir=./usr/lib/$multiarch/parley
 confs=() headers=() pages=()
 for f in "$src"/conf/*.conf; do confs+=("./etc/parley/$(basename "$f")"); done
 for f in "$src"/include/parley/*.h; do headers+=("./usr/include/parley/$(basename "$f")"); done
-while IFS= read -r f; do pages+=("./usr/share/parley/${f}"); done < <(cd "$src" && find html -type f \( -name '*.html' -o -name '*.js' -o -name '*.css' \) | sort)
+# html/bundle holds the sources of a build product (the mediasoup-client
+# bundle), html/node_modules the npm packages it is made from.
+while IFS= read -r f; do pages+=("./usr/share/parley/${f}"); done < <(cd "$src" && find html \( -path html/bundle -o -path html/node_modules \) -prune -o -type f \( -name '*.html' -o -name '*.js' -o -name '*.css' \) -print | sort)
 [ ${#pages[@]} -gt 0 ] || fail "no demo pages found under $src/html"
+pages+=(./usr/share/parley/html/mediasoup-client.bundle.js)
 
 expect_files "$deb_parley" ./usr/bin/parleyd \
 	"$moddir/plugins/parley_plugin_echo.so" "$moddir/plugins/parley_plugin_meeting.so" \
@@ -98,7 +101,7 @@ refuse_files "$deb_parley" '\.la$|/include/|\.pc$|/share/parley/html'
 expect_files "$deb_dev" "${headers[@]}" "./usr/lib/$multiarch/pkgconfig/parley.pc"
 refuse_files "$deb_dev" 'bin/|\.so$'
 expect_files "$deb_demos" "${pages[@]}"
-refuse_files "$deb_demos" '\.so$|bin/'
+refuse_files "$deb_demos" '\.so$|bin/|node_modules|/html/bundle/'
 
 ctrl=$workdir/control
 rm -rf "$ctrl"

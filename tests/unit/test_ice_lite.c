@@ -132,6 +132,7 @@ static void open_side(fixture *f, int loop, side *s)
 typedef struct client {
 	int fd;
 	struct sockaddr_in addr;
+	struct in_addr server; /* where it sends: 127.0.0.1 unless changed */
 	StunAgent agent;
 } client;
 
@@ -151,14 +152,15 @@ static void client_open(client *c, bool fingerprint)
 	assert_int_equal(bind(c->fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	socklen_t len = sizeof(c->addr);
 	getsockname(c->fd, (struct sockaddr *)&c->addr, &len);
+	inet_pton(AF_INET, "127.0.0.1", &c->server);
 	stun_agent_init(&c->agent, attrs, STUN_COMPATIBILITY_RFC5389,
 	                STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS | (fingerprint ? STUN_AGENT_USAGE_USE_FINGERPRINT : 0));
 }
 
 static void client_send(client *c, const void *data, size_t length)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)parley_lite_port()) };
-	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)parley_lite_port()),
+		                  .sin_addr = c->server };
 	assert_int_equal(sendto(c->fd, data, length, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)length);
 }
 
@@ -247,6 +249,9 @@ static unsigned client_drain(fixture *f, client *c, int ms, char *last, size_t l
 
 /* ---- STUN answers ---- */
 
+/* How much a process-wide counter moved since `before`. */
+#define MOVED(after, before, field) ((after).field - (before).field)
+
 static void stun_answers(void **state)
 {
 	fixture *f = *state;
@@ -258,6 +263,8 @@ static void stun_answers(void **state)
 	client c, bare;
 	client_open(&c, true);
 	client_open(&bare, false);
+	parley_lite_stats before;
+	parley_lite_get_stats(&before);
 
 	assert_int_equal(check(f, &c, ufrag, "not-the-password-at-all", true, false), 401);
 	assert_int_equal(s.state, PARLEY_ICE_STATE_NEW);
@@ -325,9 +332,38 @@ static void stun_answers(void **state)
 	assert_non_null(route.socket);
 	parley_udp_route_clear(&route);
 
-	parley_lite_stats stats;
-	parley_lite_get_stats(&stats);
-	assert_true(stats.requests >= 2 && stats.rejected >= 3 && stats.dropped >= 3);
+	parley_lite_stats after;
+	parley_lite_get_stats(&after);
+	assert_int_equal(MOVED(after, before, requests), 2);
+	assert_int_equal(MOVED(after, before, rejected), 3); /* 401, 487, 420 */
+	assert_int_equal(MOVED(after, before, rejects[PARLEY_LITE_REJECT_BAD_INTEGRITY]), 1);
+	assert_int_equal(MOVED(after, before, rejects[PARLEY_LITE_REJECT_ROLE_CONFLICT]), 1);
+	assert_int_equal(MOVED(after, before, rejects[PARLEY_LITE_REJECT_UNKNOWN_ATTRIBUTE]), 1);
+	assert_int_equal(MOVED(after, before, rejects[PARLEY_LITE_REJECT_UNKNOWN_UFRAG]), 1);
+	assert_int_equal(MOVED(after, before, rejects[PARLEY_LITE_REJECT_UNANSWERABLE]), 1); /* no FINGERPRINT */
+	assert_int_equal(MOVED(after, before, rejects[PARLEY_LITE_REJECT_BAD_REQUEST]), 0);
+	assert_int_equal(MOVED(after, before, unknown_address), 1);
+	assert_int_equal(MOVED(after, before, dropped), 3); /* unknown ufrag, no FINGERPRINT, unknown address */
+	assert_int_equal(MOVED(after, before, selections), 1);
+	assert_int_equal(MOVED(after, before, switches), 0);
+	assert_int_equal(MOVED(after, before, datagrams), 9);
+	assert_int_equal(MOVED(after, before, sent), 6); /* 2 successes, 3 errors, "back" */
+	/* The transport's own view: its path and counters. */
+	parley_lite_info info;
+	assert_int_equal(parley_lite_get_info(s.lite, &info), 0);
+	assert_true(info.selected);
+	char endpoint[64];
+	snprintf(endpoint, sizeof(endpoint), "127.0.0.1:%u", parley_lite_port());
+	assert_string_equal(info.local, endpoint);
+	snprintf(endpoint, sizeof(endpoint), "127.0.0.1:%u", ntohs(c.addr.sin_port));
+	assert_string_equal(info.remote, endpoint);
+	assert_string_equal(info.protocol, "udp");
+	assert_int_equal(info.requests, 2);
+	assert_int_equal(info.datagrams_in, 3); /* 2 requests, 1 "hello" */
+	assert_int_equal(info.datagrams_out, 1);
+	assert_int_equal(info.paths, 1);
+	assert_int_equal(info.switches, 0);
+	assert_int_equal(info.restarts, 0);
 	parley_lite_free(s.lite);
 	close(c.fd);
 	close(bare.fd);
@@ -428,8 +464,17 @@ static void path_switch(void **state)
 	/* A check without USE-CANDIDATE on another 5-tuple does not switch. */
 	assert_int_equal(check_side(f, &second, &s, false), 0);
 	assert_int_equal(s.switches, 0);
+	parley_lite_stats before, after;
+	parley_lite_get_stats(&before);
 	assert_int_equal(check_side(f, &second, &s, true), 0);
 	assert_int_equal(s.switches, 1);
+	parley_lite_get_stats(&after);
+	assert_int_equal(MOVED(after, before, switches), 1);
+	assert_int_equal(MOVED(after, before, selections), 0);
+	parley_lite_info info;
+	assert_int_equal(parley_lite_get_info(s.lite, &info), 0);
+	assert_int_equal(info.switches, 1);
+	assert_int_equal(info.paths, 2);
 	assert_int_equal(s.state, PARLEY_ICE_STATE_CONNECTED);
 	parley_ice_pair pair;
 	assert_int_equal(parley_lite_get_selected_pair(s.lite, &pair), 0);
@@ -457,6 +502,8 @@ static void consent_expires(void **state)
 		assert_int_equal(check_side(f, &c, &s, false), 0);
 	}
 	assert_int_equal(s.state, PARLEY_ICE_STATE_CONNECTED);
+	parley_lite_stats before, after;
+	parley_lite_get_stats(&before);
 	gint64 quiet = g_get_monotonic_time();
 	while (s.state != PARLEY_ICE_STATE_FAILED && g_get_monotonic_time() - quiet < 3000000) {
 		client_send(&c, "media", 5);
@@ -465,6 +512,9 @@ static void consent_expires(void **state)
 	gint64 ms = (g_get_monotonic_time() - quiet) / 1000;
 	assert_int_equal(s.state, PARLEY_ICE_STATE_FAILED);
 	assert_true(ms >= 900 && ms < 2000);
+	parley_lite_get_stats(&after);
+	assert_int_equal(MOVED(after, before, consent_expiries), 1);
+	assert_int_equal(MOVED(after, before, connect_timeouts), 0);
 	parley_lite_free(s.lite);
 	close(c.fd);
 }
@@ -480,8 +530,13 @@ static void connect_timeout(void **state)
 	assert_non_null(s.lite);
 	assert_int_equal(parley_lite_set_remote_credentials(s.lite, "peer", "peerpasswordpeerpassword"), 0);
 	assert_int_equal(s.state, PARLEY_ICE_STATE_CHECKING);
+	parley_lite_stats before, after;
+	parley_lite_get_stats(&before);
 	spin(f, 1000);
 	assert_int_equal(s.state, PARLEY_ICE_STATE_FAILED);
+	parley_lite_get_stats(&after);
+	assert_int_equal(MOVED(after, before, connect_timeouts), 1);
+	assert_int_equal(MOVED(after, before, consent_expiries), 0);
 	parley_lite_free(s.lite);
 }
 
@@ -496,7 +551,14 @@ static void restart_rotates_credentials(void **state)
 	parley_lite_get_local_credentials(s.lite, &ufrag, &pwd);
 	g_strlcpy(old_ufrag, ufrag, sizeof(old_ufrag));
 	g_strlcpy(old_pwd, pwd, sizeof(old_pwd));
+	parley_lite_stats before, after;
+	parley_lite_get_stats(&before);
 	assert_int_equal(parley_lite_restart(s.lite), 0);
+	parley_lite_get_stats(&after);
+	assert_int_equal(MOVED(after, before, restarts), 1);
+	parley_lite_info info;
+	assert_int_equal(parley_lite_get_info(s.lite, &info), 0);
+	assert_int_equal(info.restarts, 1);
 	assert_int_equal(s.candidates, 2);
 	parley_lite_get_local_credentials(s.lite, &ufrag, &pwd);
 	assert_string_not_equal(ufrag, old_ufrag);
@@ -507,6 +569,58 @@ static void restart_rotates_credentials(void **state)
 	assert_int_equal(check_side(f, &c, &s, true), 0);
 	assert_int_equal(check(f, &c, old_ufrag, old_pwd, false, false), -1);
 	assert_int_equal(s.state, PARLEY_ICE_STATE_CONNECTED);
+	parley_lite_free(s.lite);
+	close(c.fd);
+}
+
+/* Two addresses of a family: the sockets bind the wildcard address, and
+ * answers and media (direct and through the send batch) leave from the
+ * address the peer sent to, not from the one the kernel would pick. The
+ * client's socket is connected to 127.0.0.2:port, so it takes nothing
+ * from anywhere else. */
+static void answers_from_the_address_sent_to(void **state)
+{
+	fixture *f = *state;
+	static const char *const two[] = { "127.0.0.1", "127.0.0.2", NULL };
+	parley_lite_config config = { .interfaces = two };
+	assert_int_equal(parley_lite_start(f->context, 2, &config, NULL), 0);
+	side s;
+	memset(&s, 0, sizeof(s));
+	s.lite = parley_lite_new(f->context[0], NULL, &lite_callbacks, &s, NULL);
+	assert_non_null(s.lite);
+	assert_int_equal(parley_lite_gather(s.lite), 0);
+	assert_int_equal(s.candidates, 2);
+	client c;
+	client_open(&c, true);
+	inet_pton(AF_INET, "127.0.0.2", &c.server);
+	struct sockaddr_in server = { .sin_family = AF_INET, .sin_port = htons((uint16_t)parley_lite_port()),
+		                      .sin_addr = c.server };
+	assert_int_equal(connect(c.fd, (struct sockaddr *)&server, sizeof(server)), 0);
+	assert_int_equal(check_side(f, &c, &s, true), 0);
+	assert_int_equal(s.state, PARLEY_ICE_STATE_CONNECTED);
+	parley_ice_pair pair;
+	assert_int_equal(parley_lite_get_selected_pair(s.lite, &pair), 0);
+	assert_string_equal(pair.local_ip, "127.0.0.2");
+	assert_int_equal(parley_lite_send(s.lite, (const uint8_t *)"direct", 6), 0);
+	char last[64] = "";
+	assert_int_equal(client_drain(f, &c, 50, last, sizeof(last)), 1);
+	assert_string_equal(last, "direct");
+
+	parley_udp_route route = { 0 };
+	assert_int_equal(parley_lite_get_route(s.lite, &route), 0);
+	assert_int_equal(route.source.family, AF_INET);
+	assert_int_equal(route.source.addr.v4.s_addr, c.server.s_addr);
+	assert_true(parley_udp_batch_attach(f->context[0]));
+	for (int i = 0; i < 3; i++) {
+		uint8_t *slot = parley_udp_batch_slot(16);
+		assert_non_null(slot);
+		memcpy(slot, "batched", 7);
+		assert_int_equal(parley_udp_batch_commit(&route, 7), 0);
+	}
+	assert_int_equal(client_drain(f, &c, 50, last, sizeof(last)), 3); /* one GSO send of 3 */
+	assert_string_equal(last, "batched");
+	parley_udp_batch_detach();
+	parley_udp_route_clear(&route);
 	parley_lite_free(s.lite);
 	close(c.fd);
 }
@@ -697,6 +811,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(consent_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(connect_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(restart_rotates_credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(answers_from_the_address_sent_to, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(pcs_media_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(pcs_consent_expiry_ends_the_pc, setup, teardown),

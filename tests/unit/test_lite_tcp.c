@@ -409,11 +409,29 @@ static void tcp_path_on_both_loops(void **state)
 		assert_int_equal(pair.local_port, parley_lite_tcp_port());
 		parley_udp_route route = { 0 };
 		assert_int_equal(parley_lite_get_route(s[k].lite, &route), PARLEY_ICE_ERR_STATE);
+		/* handle_info's view: a TCP path, no local address of its own
+		 * (the first announced one), counted among the paths. */
+		parley_lite_info info;
+		assert_int_equal(parley_lite_get_info(s[k].lite, &info), 0);
+		assert_true(info.selected);
+		assert_string_equal(info.protocol, "tcp");
+		char local[64];
+		snprintf(local, sizeof(local), "127.0.0.1:%u", parley_lite_tcp_port());
+		assert_string_equal(info.local, local);
+		assert_int_equal(info.paths, 1);
+		assert_int_equal(info.tcp_paths, 1);
+		assert_int_equal(info.requests, 2);
+		assert_int_equal(info.datagrams_in, 3); /* 2 requests, 1 data frame */
+		assert_int_equal(info.datagrams_out, 1);
+		assert_int_equal(info.tcp_dropped, 0);
 	}
 	parley_lite_stats after;
 	stats(&after);
 	assert_int_equal(after.tcp_accepted - before.tcp_accepted, 2);
-	assert_true(after.requests - before.requests >= 4);
+	assert_int_equal(after.requests - before.requests, 4);
+	assert_int_equal(after.selections - before.selections, 2);
+	/* 4 answers and 2 data frames went out on the connections. */
+	assert_int_equal(after.sent - before.sent, 6);
 	/* The client closes: the selected path is gone, nothing else is valid. */
 	close(c[0].fd);
 	spin(f, 50);
@@ -439,10 +457,19 @@ static void closing_switches_to_another_path(void **state)
 	assert_int_equal(check(f, &a, &s, false), 0);
 	assert_int_equal(check(f, &b, &s, true), 0);
 	assert_int_equal(s.state, PARLEY_ICE_STATE_CONNECTED);
+	parley_lite_stats before, after;
+	stats(&before);
 	close(b.fd);
 	spin(f, 50);
 	assert_int_equal(s.state, PARLEY_ICE_STATE_CONNECTED);
 	assert_int_equal(s.switches, 1);
+	stats(&after);
+	assert_int_equal(after.switches - before.switches, 1);
+	parley_lite_info info;
+	assert_int_equal(parley_lite_get_info(s.lite, &info), 0);
+	assert_string_equal(info.protocol, "tcp");
+	assert_int_equal(info.switches, 1);
+	assert_int_equal(info.tcp_paths, 2);
 	assert_int_equal(parley_lite_send(s.lite, (const uint8_t *)"on a", 4), 0);
 	uint8_t got[64];
 	assert_int_equal(client_frame(f, &a, 500, got, sizeof(got)), 4);
@@ -478,6 +505,10 @@ static void full_output_drops(void **state)
 	stats(&after);
 	assert_true(failed > 0);
 	assert_int_equal(after.tcp_dropped - before.tcp_dropped, failed);
+	parley_lite_info info;
+	assert_int_equal(parley_lite_get_info(s.lite, &info), 0);
+	assert_int_equal(info.tcp_dropped, failed);
+	assert_int_equal(info.datagrams_out, sent - failed);
 	/* What was queued arrives whole once the client reads. */
 	uint8_t got[1500];
 	unsigned frames = 0;
@@ -529,6 +560,8 @@ static void bad_connections_are_closed(void **state)
 	assert_int_equal(client_frame(f, &unknown, 500, got, sizeof(got)), -1);
 	stats(&after);
 	assert_int_equal(after.tcp_timed_out - before.tcp_timed_out, 2);
+	/* The unknown ufrag's request is counted as such, unanswered. */
+	assert_int_equal(after.rejects[PARLEY_LITE_REJECT_UNKNOWN_UFRAG] - before.rejects[PARLEY_LITE_REJECT_UNKNOWN_UFRAG], 1);
 	/* The limit is free again: a good connection works. */
 	client good;
 	client_open(&good);

@@ -173,6 +173,8 @@ static void survives_reopen(void **state)
 	parley_meeting_stats s;
 	parley_meeting_db_get_stats(db, "keep", &s);
 	assert_int_equal(s.joins, 1);
+	/* the participant the closed run never saw leave counts as left */
+	assert_int_equal(s.leaves, 1);
 	assert_int_equal(s.chat_messages, 1);
 	GPtrArray *list = parley_meeting_db_list_for_user(db, "u1", -1, 10, 0, NULL);
 	assert_int_equal(list->len, 1);

@@ -10,7 +10,12 @@
  * resumeConsumer, forwarded packets carrying the consumer's payload type,
  * SSRC and extension ids); streams closed on the core when a producer
  * closes, the companion handle and the send pc ended with the peer; the
- * refusals and their codes; a core without the parameters API.
+ * consumer events (consumerPaused/Resumed/Closed) and pauseConsumer; a
+ * producer made paused; the reconnect window (the socket's handles end in
+ * either order, the same peerId joins again on a new socket and makes new
+ * transports, or the window ends with peerLeft); the seed's requests and
+ * event members; the refusals and their codes; a core without the
+ * parameters API.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +30,7 @@ enum { A = 0, B, N_CLIENTS };
 #define MAX_COMPANIONS 4
 static parley_plugin_session clients[N_CLIENTS];
 static parley_plugin_session companions[MAX_COMPANIONS];
+static parley_plugin_session spare;   /* a client's next socket */
 static int n_companions;
 static room_ctx *test_ctx;
 static char refusal[256];
@@ -36,6 +42,8 @@ static int next_in_mindex, next_out_mindex;
 static const char *name_of(parley_plugin_session *s)
 {
 	static const char *const names[] = {"A", "B", "c0", "c1", "c2", "c3"};
+	if (s == &spare)
+		return "S";
 	for (int i = 0; i < N_CLIENTS; i++)
 		if (s == &clients[i])
 			return names[i];
@@ -436,11 +444,9 @@ static void test_produce_and_consume(void **state)
 	assert_true(was_called("close c1 0"));
 	assert_non_null(last_event(&clients[B], "producerClosed"));
 
-	/* A's socket goes: a mediasoup peer leaves at once (no reconnect window) */
+	/* A's socket goes: its receive transport's companion ends, its place is kept */
 	parley_room_handle_detach(ctx, &clients[A]);
-	json_t *left = last_event(&clients[B], "peerLeft");
-	assert_non_null(left);
-	assert_string_equal(json_string_value(json_object_get(left, "reason")), "left");
+	assert_null(last_event(&clients[B], "peerLeft"));
 	assert_true(was_called("end c0"));
 	g_free(a_send);
 	g_free(a_recv);
@@ -504,6 +510,415 @@ static void test_refusals(void **state)
 	teardown_room(ctx);
 }
 
+/* The consumer of `producer` that `s`'s peer holds: its id (g_free). */
+static char *consumer_of(parley_plugin_session *s, const char *producer)
+{
+	char *id = NULL;
+	g_mutex_lock(&test_ctx->lock);
+	room_peer *peer = ((room_handle *)s->plugin_handle)->peer;
+	for (guint i = 0; peer != NULL && i < peer->consumers->len; i++) {
+		room_consumer *c = peer->consumers->pdata[i];
+		if (strcmp(c->producer->id, producer) == 0)
+			id = g_strdup(c->id);
+	}
+	g_mutex_unlock(&test_ctx->lock);
+	assert_non_null(id);
+	return id;
+}
+
+/* A consumer event names the consumer, its producer and the producer's peer. */
+static void assert_consumer_event(parley_plugin_session *s, const char *name, const char *consumer,
+                                  const char *producer, const char *peer_id)
+{
+	json_t *event = last_event(s, name);
+	assert_non_null(event);
+	assert_string_equal(json_string_value(json_object_get(event, "consumerId")), consumer);
+	assert_string_equal(json_string_value(json_object_get(event, "producerId")), producer);
+	assert_string_equal(json_string_value(json_object_get(event, "peerId")), peer_id);
+}
+
+static const char *peer_id_of(parley_plugin_session *s)
+{
+	return ((room_handle *)s->plugin_handle)->peer->id;
+}
+
+/* A packet (a VP8 keyframe, 160x120) from `s`'s producer at m-line `mindex`
+ * through the media path: how many went out. */
+static guint forward_one(parley_plugin_session *s, int mindex)
+{
+	static uint16_t seq = 7;
+	seq++;
+	uint8_t packet[40] = {0x80, 101, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0,
+	                      0x22, 0x22, 0x10, 0x00, 0x00, 0x00, 0x9d, 0x01, 0x2a, 0xa0, 0x00, 0x78, 0x00};
+	parley_rtp_packet in = {.buffer = (char *)packet, .length = sizeof(packet), .mindex = mindex};
+	guint before = relayed->len;
+	parley_room_incoming_rtp(test_ctx, s->plugin_handle, &in);
+	return relayed->len - before;
+}
+
+static void test_consumer_events_and_pause(void **state)
+{
+	(void)state;
+	room_ctx *ctx = setup_room(&msc_core);
+	char *a_send = transport(&clients[A], "send");
+	char *b_recv = transport(&clients[B], "recv");
+	char *video = produce(&clients[A], a_send, false, 1);
+	json_t *consumed = NULL;
+	assert_int_equal(request(&clients[B], consume_body(video), &consumed), 0);
+	json_decref(consumed);
+	char *consumer = consumer_of(&clients[B], video);
+	const char *a_id = peer_id_of(&clients[A]);
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s, s:s}", "request", "resumeConsumer", "roomId", "ms",
+	                                                "consumerId", consumer), NULL), 0);
+	assert_int_equal(forward_one(&clients[A], 0), 1);
+
+	/* the consuming peer pauses its consumer: nothing is forwarded to it; a keyframe on resume */
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s, s:s}", "request", "pauseConsumer", "roomId", "ms",
+	                                                "consumerId", consumer), NULL), 0);
+	assert_int_equal(forward_one(&clients[A], 0), 0);
+	assert_int_equal(request(&clients[A], json_pack("{s:s, s:s}", "request", "pauseConsumer", "consumerId", consumer),
+	                         NULL), ROOM_ERR_NOT_FOUND);   /* not A's consumer */
+	int plis = plis_sent;
+	fake_now_ms += 5000;
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s, s:s}", "request", "resumeConsumer", "roomId", "ms",
+	                                                "consumerId", consumer), NULL), 0);
+	assert_int_equal(plis_sent, plis + 1);
+	assert_int_equal(forward_one(&clients[A], 0), 1);
+
+	/* the producer pauses and resumes: producerPaused to everyone, consumerPaused to its consumers */
+	assert_int_equal(request(&clients[A], json_pack("{s:s, s:s, s:s}", "request", "pauseProducer", "roomId", "ms",
+	                                                "producerId", video), NULL), 0);
+	assert_non_null(last_event(&clients[B], "producerPaused"));
+	assert_consumer_event(&clients[B], "consumerPaused", consumer, video, a_id);
+	assert_int_equal(events_to(&clients[A], "consumerPaused"), 0);
+	assert_int_equal(forward_one(&clients[A], 0), 0);
+	assert_int_equal(request(&clients[A], json_pack("{s:s, s:s, s:s}", "request", "resumeProducer", "roomId", "ms",
+	                                                "producerId", video), NULL), 0);
+	json_t *resumed = last_event(&clients[B], "producerResumed");
+	assert_string_equal(json_string_value(json_object_get(resumed, "producerId")), video);
+	assert_string_equal(json_string_value(json_object_get(resumed, "peerId")), a_id);
+	assert_consumer_event(&clients[B], "consumerResumed", consumer, video, a_id);
+	assert_int_equal(forward_one(&clients[A], 0), 1);
+
+	/* the producer closes: producerClosed and consumerClosed, the consumer is gone */
+	assert_int_equal(request(&clients[A], json_pack("{s:s, s:s, s:s}", "request", "closeProducer", "roomId", "ms",
+	                                                "producerId", video), NULL), 0);
+	assert_non_null(last_event(&clients[B], "producerClosed"));
+	assert_consumer_event(&clients[B], "consumerClosed", consumer, video, a_id);
+	assert_int_equal(events_to(&clients[B], "consumerClosed"), 1);
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s}", "request", "resumeConsumer", "consumerId", consumer),
+	                         NULL), ROOM_ERR_NOT_FOUND);
+	g_free(a_send);
+	g_free(b_recv);
+	g_free(video);
+	g_free(consumer);
+	teardown_room(ctx);
+}
+
+static void test_produce_paused(void **state)
+{
+	(void)state;
+	room_ctx *ctx = setup_room(&msc_core);
+	char *a_send = transport(&clients[A], "send");
+	char *b_recv = transport(&clients[B], "recv");
+	assert_int_equal(request(&clients[A], json_pack("{s:s, s:s, s:s, s:o, s:s}", "request", "produce", "transportId",
+	                                                a_send, "kind", "video", "rtpParameters",
+	                                                rtp_parameters(false, 1), "paused", "yes"), NULL),
+	                 ROOM_ERR_INVALID);
+	assert_non_null(strstr(refusal, "paused"));
+	json_t *answer = NULL;
+	assert_int_equal(request(&clients[A], json_pack("{s:s, s:s, s:s, s:s, s:o, s:b}", "request", "produce", "roomId",
+	                                                "ms", "transportId", a_send, "kind", "video", "rtpParameters",
+	                                                rtp_parameters(false, 1), "paused", true), &answer), 0);
+	char *video = g_strdup(json_string_value(json_object_get(answer, "producerId")));
+	json_decref(answer);
+	json_t *announced = last_event(&clients[B], "newProducer");
+	assert_true(json_is_true(json_object_get(announced, "paused")));
+	json_t *listed = NULL;
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s}", "request", "getProducers", "roomId", "ms"), &listed),
+	                 0);
+	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(listed, "producers"), 0), "paused")));
+	json_decref(listed);
+	json_t *consumed = NULL;
+	assert_int_equal(request(&clients[B], consume_body(video), &consumed), 0);
+	assert_true(json_is_true(json_object_get(consumed, "producerPaused")));
+	char *consumer = g_strdup(json_string_value(json_object_get(consumed, "consumerId")));
+	json_decref(consumed);
+	/* resumed by its consumer, still paused by its producer: nothing goes out */
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s}", "request", "resumeConsumer", "consumerId", consumer),
+	                         NULL), 0);
+	assert_int_equal(forward_one(&clients[A], 0), 0);
+	assert_int_equal(request(&clients[A], json_pack("{s:s, s:s}", "request", "resumeProducer", "producerId", video),
+	                         NULL), 0);
+	assert_consumer_event(&clients[B], "consumerResumed", consumer, video, peer_id_of(&clients[A]));
+	assert_int_equal(forward_one(&clients[A], 0), 1);
+	/* a producer made without paused starts running, and says so */
+	char *audio = produce(&clients[A], a_send, true, 1);
+	assert_false(json_is_true(json_object_get(last_event(&clients[B], "newProducer"), "paused")));
+	assert_non_null(json_object_get(last_event(&clients[B], "newProducer"), "paused"));
+	g_free(a_send);
+	g_free(b_recv);
+	g_free(video);
+	g_free(audio);
+	g_free(consumer);
+	teardown_room(ctx);
+}
+
+/* A's socket dies: the core ends both handles of its session (in `companion_first` order). */
+static void socket_dies(parley_plugin_session *client, parley_plugin_session *companion, bool companion_first)
+{
+	if (companion_first)
+		parley_room_handle_detach(test_ctx, companion);
+	parley_room_handle_detach(test_ctx, client);
+	parley_room_handle_detach(test_ctx, companion);   /* gone already, or now */
+}
+
+static void reconnect_within_window(bool companion_first)
+{
+	room_ctx *ctx = setup_room(&msc_core);
+	char *a_send = transport(&clients[A], "send");
+	char *a_recv = transport(&clients[A], "recv");
+	char *b_send = transport(&clients[B], "send");
+	char *b_recv = transport(&clients[B], "recv");
+	char *a_video = produce(&clients[A], a_send, false, 1);
+	char *b_audio = produce(&clients[B], b_send, true, 1);
+	json_t *consumed = NULL;
+	assert_int_equal(request(&clients[B], consume_body(a_video), &consumed), 0);
+	json_decref(consumed);
+	assert_int_equal(request(&clients[A], consume_body(b_audio), &consumed), 0);
+	json_decref(consumed);
+	char *b_consumer = consumer_of(&clients[B], a_video);
+	char *a_id = g_strdup(peer_id_of(&clients[A]));
+	unsigned joined_before = events_to(&clients[B], "peerJoined");
+
+	socket_dies(&clients[A], &companions[0], companion_first);
+	/* A's producers close for the others; A's place stays (connected: false) */
+	assert_non_null(last_event(&clients[B], "producerClosed"));
+	assert_consumer_event(&clients[B], "consumerClosed", b_consumer, a_video, a_id);
+	assert_null(last_event(&clients[B], "peerLeft"));
+	assert_true(was_called("close A 0"));   /* A's producer stream on its (gone) send transport */
+	json_t *info = NULL;
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s}", "request", "getRoomInfo", "roomId", "ms"), &info), 0);
+	assert_int_equal(json_integer_value(json_object_get(info, "peerCount")), 2);
+	json_decref(info);
+	json_t *listed = NULL;
+	assert_int_equal(request(&clients[B], json_pack("{s:s}", "request", "getProducers"), &listed), 0);
+	assert_int_equal(json_array_size(json_object_get(listed, "producers")), 0);
+	json_decref(listed);
+	g_mutex_lock(&ctx->lock);
+	room_peer *b = ((room_handle *)clients[B].plugin_handle)->peer;
+	assert_int_equal(b->consumers->len, 0);
+	room_peer *a = g_hash_table_lookup(parley_room_lookup_locked(ctx, "ms")->peers, a_id);
+	assert_non_null(a);
+	assert_null(a->main);
+	assert_null(a->subscriber);
+	assert_int_equal(a->consumers->len, 0);
+	assert_int_equal(a->producers->len, 0);
+	g_mutex_unlock(&ctx->lock);
+
+	/* 20 s later A joins again from a new socket with its peerId */
+	fake_now_ms += 20000;
+	assert_int_equal(parley_room_sweep(ctx, fake_now_ms), 0);
+	spare.plugin_handle = parley_room_handle_attach(ctx, &spare);
+	json_t *back = NULL;
+	assert_int_equal(request(&spare, json_pack("{s:s, s:s, s:s}", "request", "joinRoom", "roomId", "ms", "peerId",
+	                                           a_id), &back), 0);
+	assert_true(json_is_true(json_object_get(back, "reconnected")));
+	assert_string_equal(json_string_value(json_object_get(back, "peerId")), a_id);
+	assert_int_equal(json_array_size(json_object_get(back, "peers")), 1);
+	json_decref(back);
+	assert_int_equal(events_to(&clients[B], "peerJoined"), joined_before);   /* it never left */
+	assert_null(last_event(&clients[B], "peerLeft"));
+	/* new transports (a new companion), produce again, consume B again */
+	char *send2 = transport(&spare, "send");
+	char *recv2 = transport(&spare, "recv");
+	assert_true(was_called("companion of S"));
+	char *video2 = produce(&spare, send2, false, 1);
+	assert_string_equal(json_string_value(json_object_get(last_event(&clients[B], "newProducer"), "producerId")),
+	                    video2);
+	assert_int_equal(request(&spare, consume_body(b_audio), &consumed), 0);
+	json_decref(consumed);
+	assert_int_equal(request(&clients[B], consume_body(video2), &consumed), 0);
+	json_decref(consumed);
+	/* media flows both ways again */
+	char *to_b = consumer_of(&clients[B], video2);
+	char *to_a = consumer_of(&spare, b_audio);
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s}", "request", "resumeConsumer", "consumerId", to_b),
+	                         NULL), 0);
+	assert_int_equal(request(&spare, json_pack("{s:s, s:s}", "request", "resumeConsumer", "consumerId", to_a), NULL),
+	                 0);
+	assert_int_equal(forward_one(&spare, 2), 1);   /* the fake core's third stream in */
+	assert_ptr_equal(g_array_index(relayed, relayed_packet, relayed->len - 1).session, &companions[1]);
+	assert_int_equal(forward_one(&clients[B], 1), 1);
+	assert_ptr_equal(g_array_index(relayed, relayed_packet, relayed->len - 1).session, &companions[2]);
+	/* long after: A is still in (the window counts from the drop only) */
+	fake_now_ms += 40000;
+	assert_int_equal(request(&spare, json_pack("{s:s}", "request", "heartbeat"), NULL), 0);
+	assert_int_equal(request(&clients[B], json_pack("{s:s}", "request", "heartbeat"), NULL), 0);
+	assert_int_equal(parley_room_sweep(ctx, fake_now_ms), 0);
+	assert_null(last_event(&clients[B], "peerLeft"));
+	parley_room_handle_detach(ctx, &spare);
+	g_free(a_send);
+	g_free(a_recv);
+	g_free(b_send);
+	g_free(b_recv);
+	g_free(a_video);
+	g_free(b_audio);
+	g_free(b_consumer);
+	g_free(a_id);
+	g_free(send2);
+	g_free(recv2);
+	g_free(video2);
+	g_free(to_b);
+	g_free(to_a);
+	teardown_room(ctx);
+}
+
+static void test_reconnect_main_first(void **state)
+{
+	(void)state;
+	reconnect_within_window(false);
+}
+
+static void test_reconnect_companion_first(void **state)
+{
+	(void)state;
+	reconnect_within_window(true);
+}
+
+static void test_reconnect_window_ends(void **state)
+{
+	(void)state;
+	room_ctx *ctx = setup_room(&msc_core);
+	char *a_send = transport(&clients[A], "send");
+	char *a_recv = transport(&clients[A], "recv");
+	char *a_id = g_strdup(peer_id_of(&clients[A]));
+	socket_dies(&clients[A], &companions[0], false);
+	fake_now_ms += 29000;
+	assert_int_equal(request(&clients[B], json_pack("{s:s}", "request", "heartbeat"), NULL), 0);
+	assert_int_equal(parley_room_sweep(ctx, fake_now_ms), 0);
+	fake_now_ms += 1000;
+	assert_int_equal(parley_room_sweep(ctx, fake_now_ms), 1);
+	json_t *left = last_event(&clients[B], "peerLeft");
+	assert_non_null(left);
+	assert_string_equal(json_string_value(json_object_get(left, "peerId")), a_id);
+	assert_string_equal(json_string_value(json_object_get(left, "reason")), "disconnected");
+	/* the peerId is a new peer now */
+	spare.plugin_handle = parley_room_handle_attach(ctx, &spare);
+	json_t *late = NULL;
+	assert_int_equal(request(&spare, json_pack("{s:s, s:s, s:s}", "request", "joinRoom", "roomId", "ms", "peerId",
+	                                           a_id), &late), 0);
+	assert_false(json_is_true(json_object_get(late, "reconnected")));
+	json_decref(late);
+	parley_room_handle_detach(ctx, &spare);
+	g_free(a_send);
+	g_free(a_recv);
+	g_free(a_id);
+	teardown_room(ctx);
+}
+
+static void test_rejoin_from_another_socket(void **state)
+{
+	(void)state;
+	room_ctx *ctx = setup_room(&msc_core);
+	char *a_send = transport(&clients[A], "send");
+	char *a_recv = transport(&clients[A], "recv");
+	char *video = produce(&clients[A], a_send, false, 1);
+	char *a_id = g_strdup(peer_id_of(&clients[A]));
+	/* the old socket is not noticed gone yet: the new one takes the place */
+	spare.plugin_handle = parley_room_handle_attach(ctx, &spare);
+	json_t *back = NULL;
+	assert_int_equal(request(&spare, json_pack("{s:s, s:s, s:s}", "request", "joinRoom", "roomId", "ms", "peerId",
+	                                           a_id), &back), 0);
+	assert_true(json_is_true(json_object_get(back, "reconnected")));
+	json_decref(back);
+	assert_true(was_called("close_pc A"));   /* the old send transport */
+	assert_true(was_called("end c0"));       /* the old receive transport */
+	assert_non_null(last_event(&clients[B], "producerClosed"));
+	assert_null(last_event(&clients[B], "peerLeft"));
+	assert_int_equal(json_integer_value(json_object_get(last_event(&clients[A], "error"), "code")), ROOM_ERR_CONFLICT);
+	g_mutex_lock(&ctx->lock);
+	room_handle *old = parley_room_handle_lookup_locked(ctx, &clients[A]);
+	assert_null(old->peer);
+	assert_false(old->params);
+	g_mutex_unlock(&ctx->lock);
+	char *send2 = transport(&spare, "send");
+	char *recv2 = transport(&spare, "recv");
+	/* the old socket's requests no longer reach the peer; its end changes nothing */
+	assert_int_equal(request(&clients[A], json_pack("{s:s, s:s}", "request", "createWebRtcTransport", "direction",
+	                                                "send"), NULL), ROOM_ERR_NOT_JOINED);
+	parley_room_handle_detach(ctx, &clients[A]);
+	g_mutex_lock(&ctx->lock);
+	room_peer *a = ((room_handle *)spare.plugin_handle)->peer;
+	assert_non_null(a);
+	assert_ptr_equal(a->main, spare.plugin_handle);
+	assert_non_null(a->subscriber);
+	g_mutex_unlock(&ctx->lock);
+	/* an explicit leaveRoom leaves at once */
+	assert_int_equal(request(&spare, json_pack("{s:s, s:s}", "request", "leaveRoom", "roomId", "ms"), NULL), 0);
+	json_t *left = last_event(&clients[B], "peerLeft");
+	assert_string_equal(json_string_value(json_object_get(left, "peerId")), a_id);
+	assert_string_equal(json_string_value(json_object_get(left, "reason")), "left");
+	parley_room_handle_detach(ctx, &spare);
+	g_free(a_send);
+	g_free(a_recv);
+	g_free(video);
+	g_free(a_id);
+	g_free(send2);
+	g_free(recv2);
+	teardown_room(ctx);
+}
+
+/* The seed's requests and events with the mediasoup flow: their members. */
+static void test_seed_requests(void **state)
+{
+	(void)state;
+	room_ctx *ctx = setup_room(&msc_core);
+	char *a_send = transport(&clients[A], "send");
+	char *audio = produce(&clients[A], a_send, true, 1);
+	json_t *announced = last_event(&clients[B], "newProducer");
+	assert_string_equal(json_string_value(json_object_get(announced, "peerId")), peer_id_of(&clients[A]));
+	assert_string_equal(json_string_value(json_object_get(announced, "kind")), "audio");
+	assert_true(json_is_object(json_object_get(announced, "metadata")));
+	json_t *answer = NULL;
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s}", "request", "getProducers", "roomId", "ms"), &answer),
+	                 0);
+	json_t *first = json_array_get(json_object_get(answer, "producers"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "producerId")), audio);
+	assert_string_equal(json_string_value(json_object_get(first, "peerId")), peer_id_of(&clients[A]));
+	assert_string_equal(json_string_value(json_object_get(first, "kind")), "audio");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(first, "metadata"), "source")), "mic");
+	json_decref(answer);
+	assert_int_equal(request(&clients[A], json_pack("{s:s, s:s}", "request", "getRoomInfo", "roomId", "ms"), &answer),
+	                 0);
+	assert_int_equal(json_integer_value(json_object_get(answer, "peerCount")), 2);
+	assert_int_equal(json_array_size(json_object_get(answer, "peers")), 2);
+	json_decref(answer);
+	assert_int_equal(request(&clients[A], json_pack("{s:s}", "request", "heartbeat"), &answer), 0);
+	assert_true(json_is_true(json_object_get(answer, "success")));
+	json_decref(answer);
+	/* createRoom tells its creator roomCreated {roomId} */
+	spare.plugin_handle = parley_room_handle_attach(ctx, &spare);
+	assert_int_equal(request(&spare, json_pack("{s:s, s:{s:s}}", "request", "createRoom", "metadata", "name", "x"),
+	                         &answer), 0);
+	assert_string_equal(json_string_value(json_object_get(last_event(&spare, "roomCreated"), "roomId")),
+	                    json_string_value(json_object_get(answer, "roomId")));
+	assert_non_null(json_object_get(answer, "peerId"));
+	json_decref(answer);
+	parley_room_handle_detach(ctx, &spare);
+	/* closeProducer of another's producer is refused; leaveRoom: peerLeft {peerId} */
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s}", "request", "closeProducer", "producerId", audio),
+	                         NULL), ROOM_ERR_NOT_FOUND);
+	const char *b_id = peer_id_of(&clients[B]);
+	char *b_copy = g_strdup(b_id);
+	assert_int_equal(request(&clients[B], json_pack("{s:s, s:s}", "request", "leaveRoom", "roomId", "ms"), NULL), 0);
+	assert_string_equal(json_string_value(json_object_get(last_event(&clients[A], "peerLeft"), "peerId")), b_copy);
+	g_free(b_copy);
+	g_free(a_send);
+	g_free(audio);
+	teardown_room(ctx);
+}
+
 static void test_core_without_parameters(void **state)
 {
 	(void)state;
@@ -521,6 +936,13 @@ int main(void)
 		cmocka_unit_test(test_transports_map_to_handles),
 		cmocka_unit_test(test_produce_and_consume),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_consumer_events_and_pause),
+		cmocka_unit_test(test_produce_paused),
+		cmocka_unit_test(test_reconnect_main_first),
+		cmocka_unit_test(test_reconnect_companion_first),
+		cmocka_unit_test(test_reconnect_window_ends),
+		cmocka_unit_test(test_rejoin_from_another_socket),
+		cmocka_unit_test(test_seed_requests),
 		cmocka_unit_test(test_core_without_parameters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

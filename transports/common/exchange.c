@@ -4,12 +4,15 @@
  * CORS, security headers, buffered responses, core routes, static files.
  */
 #include "exchange.h"
+#include "head.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "util/setting.h"
@@ -116,7 +119,55 @@ void parley_tx_reset(parley_tx_exchange *ex)
 	memset(ex, 0, sizeof(*ex));
 }
 
-bool parley_tx_begin(parley_tx_exchange *ex, struct lws *wsi, const char *in)
+/* A Content-Length header longer than this is refused as invalid. */
+#define HEAD_LENGTH_TEXT 64
+
+/* The head's facts as head.c weighs them (strings in the caller's buffers). */
+typedef struct head_facts {
+	parley_tx_head head;
+	char lengths[PARLEY_TX_HEAD_MAX_LENGTHS][HEAD_LENGTH_TEXT];
+	char version[16];
+} head_facts;
+
+/* True when the head carries `token`, even with an empty value. */
+static bool header_present(struct lws *wsi, enum lws_token_indexes token)
+{
+	char probe[2];
+	return lws_hdr_total_length(wsi, token) > 0 || lws_hdr_copy_fragment(wsi, probe, sizeof(probe), token, 0) >= 0;
+}
+
+/* The size is what lws stored of the request line and the headers it
+ * knows by name; lws's own buffer (twice max_head, see listener.c) bounds
+ * the rest. */
+static void read_head(struct lws *wsi, bool upgrade, head_facts *facts)
+{
+	parley_tx_head *head = &facts->head;
+	memset(facts, 0, sizeof(*facts));
+	for (int token = 0; token < WSI_TOKEN_COUNT; token++)
+		head->size += (size_t)lws_hdr_total_length(wsi, (enum lws_token_indexes)token);
+	if (header_present(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH)) {
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) >= HEAD_LENGTH_TEXT) {
+			head->content_length_count = 1; /* content_lengths[0] NULL: invalid */
+		} else {
+			/* every fragment fits: -1 means there is no such fragment */
+			for (int i = 0; i <= PARLEY_TX_HEAD_MAX_LENGTHS; i++) {
+				char scratch[HEAD_LENGTH_TEXT];
+				char *text = i < PARLEY_TX_HEAD_MAX_LENGTHS ? facts->lengths[i] : scratch;
+				if (lws_hdr_copy_fragment(wsi, text, HEAD_LENGTH_TEXT, WSI_TOKEN_HTTP_CONTENT_LENGTH, i) < 0)
+					break;
+				if (i < PARLEY_TX_HEAD_MAX_LENGTHS)
+					head->content_lengths[i] = text;
+				head->content_length_count++;
+			}
+		}
+	}
+	head->transfer_encoding = header_present(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
+	head->upgrade = upgrade;
+	if (upgrade && lws_hdr_copy(wsi, facts->version, sizeof(facts->version), WSI_TOKEN_VERSION) >= 0)
+		head->websocket_version = facts->version;
+}
+
+bool parley_tx_begin(parley_tx_exchange *ex, struct lws *wsi, const char *in, const parley_tx_settings *settings)
 {
 	parley_tx_reset(ex);
 	ex->content_length = -1;
@@ -133,18 +184,82 @@ bool parley_tx_begin(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 	ex->query = parley_tx_copy_query(wsi, PARLEY_TX_QUERY_FRAGMENT_MAX, 64);
 	ex->origin = copy_header(wsi, WSI_TOKEN_ORIGIN);
 	ex->authorization = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
-	char *length = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-	if (length != NULL) {
-		char *end = NULL;
-		errno = 0;
-		long value = strtol(length, &end, 10);
-		if (errno == 0 && end != length && value >= 0)
-			ex->content_length = value;
-		g_free(length);
+	head_facts facts;
+	read_head(wsi, false, &facts);
+	ex->refusal = parley_tx_head_check(&facts.head, settings->max_head, &ex->content_length, ex->refusal_reason,
+	                                   sizeof(ex->refusal_reason));
+	if (ex->refusal == 0 && ex->method_index == LWSHUMETH_POST && ex->content_length < 0) {
+		/* lws would read up to 100 MB as its body */
+		ex->refusal = 411;
+		snprintf(ex->refusal_reason, sizeof(ex->refusal_reason),
+		         "a POST needs a Content-Length (chunked bodies are not accepted)");
 	}
+	ex->body_done = ex->refusal == 0 && ex->content_length <= 0;
 	lws_get_peer_simple(wsi, ex->remote_ip, sizeof(ex->remote_ip));
 	ex->body = g_byte_array_new();
 	return ex->method != NULL;
+}
+
+void parley_tx_respond_refusal(parley_tx_exchange *ex, struct lws *wsi)
+{
+	ex->close_after = true;
+	parley_tx_respond_error(ex, wsi, ex->refusal, ex->refusal_reason);
+}
+
+/* The refusal of an upgrade, written at once: the connection is still
+ * plain HTTP/1.1 and lws closes it as soon as the filter says no. */
+void parley_tx_write_upgrade_refusal(struct lws *wsi, int status, const char *reason)
+{
+	unsigned char buffer[LWS_PRE + 1024];
+	unsigned char *start = buffer + LWS_PRE, *p = start, *end = buffer + sizeof(buffer) - 1;
+	json_t *json = json_pack("{s:s, s:i}", "error", reason, "status", status);
+	char *body = json != NULL ? json_dumps(json, JSON_COMPACT) : NULL;
+	json_decref(json);
+	size_t length = body != NULL ? strlen(body) : 0;
+	char length_text[24];
+	snprintf(length_text, sizeof(length_text), "%zu", length);
+	bool written =
+	        lws_add_http_header_status(wsi, (unsigned int)status, &p, end) == 0 &&
+	        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)"application/json",
+	                                     16, &p, end) == 0 &&
+	        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, (const unsigned char *)length_text,
+	                                     (int)strlen(length_text), &p, end) == 0 &&
+	        lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:", (const unsigned char *)"close", 5,
+	                                    &p, end) == 0 &&
+	        (status != 426 || lws_add_http_header_by_token(wsi, WSI_TOKEN_VERSION, (const unsigned char *)"13", 2,
+	                                                        &p, end) == 0) &&
+	        lws_finalize_http_header(wsi, &p, end) == 0 && (size_t)(end - p) > length;
+	if (written) {
+		memcpy(p, body, length);
+		p += length;
+		lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS);
+	}
+	free(body);
+}
+
+bool parley_tx_refuse_upgrade(struct lws *wsi, const parley_tx_settings *settings, const char *package,
+                              const parley_transport_core *core)
+{
+	head_facts facts;
+	read_head(wsi, true, &facts);
+	long content_length = -1;
+	char reason[128];
+	int status = parley_tx_head_check(&facts.head, settings->max_head, &content_length, reason, sizeof(reason));
+	if (status == 0)
+		return false;
+	char ip[64] = "";
+	lws_get_peer_simple(wsi, ip, sizeof(ip));
+	core->log(PARLEY_LOG_VERB, package, "refused a WebSocket upgrade from %s: %d %s", ip, status, reason);
+	parley_tx_write_upgrade_refusal(wsi, status, reason);
+	return true;
+}
+
+int parley_tx_body_completed(parley_tx_exchange *ex)
+{
+	if (ex->phase == PARLEY_TX_DRAINING)
+		return -1;
+	ex->body_done = true;
+	return 0;
 }
 
 bool parley_tx_expects_body(const parley_tx_exchange *ex)
@@ -203,6 +318,7 @@ void parley_tx_respond_too_large(parley_tx_exchange *ex, struct lws *wsi, size_t
 	char message[96];
 	snprintf(message, sizeof(message), "request body too large (limit %zu bytes)", max_body);
 	ex->close_after = true;
+	ex->linger = !ex->body_done;
 	parley_tx_respond_error(ex, wsi, 413, message);
 }
 
@@ -279,6 +395,20 @@ static int add_policy_headers(parley_tx_exchange *ex, struct lws *wsi, const par
 	return 0;
 }
 
+/* The answer to a refused body is out: half-close a plain connection (the
+ * client reads the answer and EOF), then read and drop the rest of the body
+ * until it ends (parley_tx_body_completed) or linger_seconds pass. */
+static int start_draining(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_settings *settings)
+{
+	if (settings->linger_seconds <= 0)
+		return -1;
+	if (!lws_is_ssl(wsi))
+		shutdown(lws_get_socket_fd(wsi), SHUT_WR);
+	ex->phase = PARLEY_TX_DRAINING;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, settings->linger_seconds);
+	return 0;
+}
+
 int parley_tx_writable(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_settings *settings)
 {
 	if (ex->phase == PARLEY_TX_HEADERS) {
@@ -305,8 +435,11 @@ int parley_tx_writable(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_
 	/* lws frees the per-session data (and so `ex`) while completing the
 	 * transaction: release everything first, touch nothing after. */
 	bool close_after = ex->close_after;
+	bool linger = ex->linger && !ex->body_done;
 	parley_tx_reset(ex);
 	ex->phase = PARLEY_TX_DONE;
+	if (linger)
+		return start_draining(ex, wsi, settings);
 	if (close_after)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -374,28 +507,50 @@ static char *safe_join(const char *folder, const char *path)
 	return g_strconcat(folder, path, path[length - 1] == '/' ? "index.html" : "", NULL);
 }
 
+/* The real path (malloc'ed) of folder + path once every symlink is
+ * resolved, or NULL when the path is not acceptable, does not exist, or
+ * resolves to somewhere outside the folder's own real path. */
+static char *inside_folder(const char *folder, const char *path)
+{
+	char *joined = safe_join(folder, path);
+	if (joined == NULL)
+		return NULL;
+	char *file = realpath(joined, NULL);
+	g_free(joined);
+	char *root = file != NULL ? realpath(folder, NULL) : NULL;
+	size_t length = root != NULL ? strlen(root) : 0;
+	bool inside = root != NULL && strncmp(file, root, length) == 0 &&
+	              (file[length] == '/' || (length == 1 && root[0] == '/'));
+	free(root);
+	if (!inside) {
+		free(file);
+		return NULL;
+	}
+	return file;
+}
+
 int parley_tx_serve_static(parley_tx_exchange *ex, struct lws *wsi, const char *folder,
                            const parley_tx_settings *settings)
 {
 	if (folder == NULL || (ex->method_index != LWSHUMETH_GET && ex->method_index != LWSHUMETH_HEAD))
 		return 1;
-	char *file = safe_join(folder, ex->path);
+	char *file = inside_folder(folder, ex->path);
 	if (file == NULL)
 		return 1;
 	struct stat st;
 	if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
-		g_free(file);
+		free(file);
 		return 1;
 	}
 	unsigned char headers[1024];
 	unsigned char *p = headers, *end = headers + sizeof(headers) - 1;
 	if (add_policy_headers(ex, wsi, settings, true, &p, end)) {
-		g_free(file);
+		free(file);
 		return -1;
 	}
 	ex->phase = PARLEY_TX_FILE;
 	int rc = lws_serve_http_file(wsi, file, content_type_for(file), (const char *)headers, (int)(p - headers));
-	g_free(file);
+	free(file);
 	if (rc < 0)
 		return -1;
 	if (rc > 0)
@@ -416,6 +571,36 @@ unsigned char *parley_tx_json_buffer(json_t *message, size_t *length)
 	buffer[LWS_PRE + size] = '\0';
 	*length = size;
 	return buffer;
+}
+
+void parley_tx_note_answer(parley_tx_throttle *throttle, const char *address, json_t *message,
+                           const parley_transport_core *core, const char *package)
+{
+	const char *verb = json_string_value(json_object_get(message, "janus"));
+	json_int_t code = json_integer_value(json_object_get(json_object_get(message, "error"), "code"));
+	if (throttle == NULL || verb == NULL || strcmp(verb, "error") != 0 || code != 403)
+		return;
+	long blocked_ms = 0;
+	unsigned failures = parley_tx_throttle_failed(throttle, address, g_get_monotonic_time(), &blocked_ms);
+	if (failures == 0)
+		return;
+	if (blocked_ms > 0)
+		core->log(PARLEY_LOG_WARN, package, "failed credential check from %s (%u in a row): blocked for %ld ms",
+		          address, failures, blocked_ms);
+	else
+		core->log(PARLEY_LOG_INFO, package, "failed credential check from %s (%u in a row)", address, failures);
+}
+
+long parley_tx_blocked_ms(parley_tx_throttle *throttle, const char *address)
+{
+	return parley_tx_throttle_blocked_ms(throttle, address, g_get_monotonic_time());
+}
+
+char *parley_tx_blocked_reason(long blocked_ms, char *reason, size_t reason_size)
+{
+	snprintf(reason, reason_size, "Too many failed credential checks from this address: retry in %ld ms",
+	         blocked_ms);
+	return reason;
 }
 
 static const parley_transport_core *log_core;

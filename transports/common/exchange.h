@@ -3,10 +3,12 @@
  * libwebsockets connection, shared by the HTTP and WebSocket transports.
  *
  * Owns: reading the request line and the headers the core cares about,
- * collecting a bounded body, CORS (allow-list or "*"), the security headers
- * every response carries, writing a buffered response in two writable
- * steps (headers, then body), serving static files with a safe path join,
- * and handing a request to core->handle_http.
+ * refusing heads head.c finds unacceptable (431, 400, 411; an upgrade's
+ * 426), collecting a bounded body, the lingering close after a 413, CORS
+ * (allow-list or "*"), the security headers every response carries,
+ * writing a buffered response in two writable steps (headers, then body),
+ * serving static files from inside their folder (symlinks resolved), and
+ * handing a request to core->handle_http.
  *
  * Threading: every function here runs on the transport's lws service thread
  * (the exchange lives in the connection's per-session data). Nothing here
@@ -23,6 +25,7 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <parley/transport.h>
+#include "throttle.h"
 
 #define PARLEY_TX_HIDDEN __attribute__((visibility("hidden")))
 
@@ -30,6 +33,8 @@
 typedef struct parley_tx_settings {
 	const char *cors_origins; /* NULL: no CORS headers; "*" or a comma list */
 	size_t max_body;          /* request bodies larger than this get 413 */
+	size_t max_head;          /* request heads larger than this get 431 */
+	int linger_seconds;       /* how long the rest of a refused body is read */
 	bool secure;              /* HTTPS: adds Strict-Transport-Security */
 	const void *owner;        /* the transport's own data for this vhost, or NULL */
 } parley_tx_settings;
@@ -42,6 +47,8 @@ typedef enum parley_tx_phase {
 	PARLEY_TX_BODY,     /* headers sent: body goes out next */
 	PARLEY_TX_FILE,     /* lws is streaming a static file */
 	PARLEY_TX_DONE,     /* transaction completed */
+	PARLEY_TX_DRAINING, /* refused (413) and answered: the rest of the body
+	                     * is read and dropped, then the connection closes */
 } parley_tx_phase;
 
 typedef struct parley_tx_exchange {
@@ -56,19 +63,41 @@ typedef struct parley_tx_exchange {
 	long content_length; /* -1 when absent */
 	GByteArray *body;    /* collected body (never beyond max_body) */
 	bool too_large;
+	bool body_done;           /* the whole body was read (or none came) */
+	int refusal;              /* 0, or the status the head earned (head.h) */
+	char refusal_reason[128]; /* why, when refusal != 0 */
 	/* the response */
 	int status;
 	const char *content_type;
 	unsigned char *out;        /* g_malloc: LWS_PRE headroom + body */
 	size_t out_length;         /* body length (after the headroom) */
 	bool close_after;          /* close the connection once answered */
+	bool linger;               /* read the rest of the body before closing */
 	bool extra_cors_preflight; /* answer carries the preflight headers */
 } parley_tx_exchange;
 
 /* Starts a request from LWS_CALLBACK_HTTP (`in` is the URI path). Frees
- * whatever the previous transaction on this connection left. Returns false
- * when the method is not one lws reports (the caller answers 405). */
-PARLEY_TX_HIDDEN bool parley_tx_begin(parley_tx_exchange *ex, struct lws *wsi, const char *in);
+ * whatever the previous transaction on this connection left, and weighs the
+ * head (head.h; and a POST without Content-Length, 411): ex->refusal says
+ * when it must be refused (answer with parley_tx_respond_refusal). Returns false when the method is not one lws
+ * reports (the caller answers 405). */
+PARLEY_TX_HIDDEN bool parley_tx_begin(parley_tx_exchange *ex, struct lws *wsi, const char *in,
+                                      const parley_tx_settings *settings);
+/* Answers ex->refusal with its reason, then closes the connection. */
+PARLEY_TX_HIDDEN void parley_tx_respond_refusal(parley_tx_exchange *ex, struct lws *wsi);
+/* From LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: weighs an upgrade's head
+ * (size, framing headers, Sec-WebSocket-Version). True when it was refused:
+ * the answer (431, 400, 411, or 426 with Sec-WebSocket-Version: 13) is
+ * written and the caller returns -1 so lws closes. */
+PARLEY_TX_HIDDEN bool parley_tx_refuse_upgrade(struct lws *wsi, const parley_tx_settings *settings,
+                                               const char *package, const parley_transport_core *core);
+/* Writes `status` {"error": reason, "status": status} at once on a
+ * connection lws is upgrading (426 adds Sec-WebSocket-Version: 13); the
+ * caller then returns -1 from the filter callback. */
+PARLEY_TX_HIDDEN void parley_tx_write_upgrade_refusal(struct lws *wsi, int status, const char *reason);
+/* From LWS_CALLBACK_HTTP_BODY_COMPLETION: -1 when the connection was only
+ * draining a refused body (close it now), else 0 (body_done is set). */
+PARLEY_TX_HIDDEN int parley_tx_body_completed(parley_tx_exchange *ex);
 /* True when a body is expected (Content-Length > 0). */
 PARLEY_TX_HIDDEN bool parley_tx_expects_body(const parley_tx_exchange *ex);
 /* Appends a body chunk; false (and too_large set) once max_body is passed. */
@@ -83,7 +112,10 @@ PARLEY_TX_HIDDEN void parley_tx_respond(parley_tx_exchange *ex, struct lws *wsi,
 PARLEY_TX_HIDDEN void parley_tx_respond_json(parley_tx_exchange *ex, struct lws *wsi, int status, json_t *body);
 /* {"error": message, "status": status} with that HTTP status. */
 PARLEY_TX_HIDDEN void parley_tx_respond_error(parley_tx_exchange *ex, struct lws *wsi, int status, const char *message);
-/* 413 {"error": "request body too large (limit N bytes)"}, then close. */
+/* 413 {"error": "request body too large (limit N bytes)"}, then a lingering
+ * close: plain connections are half-closed (FIN after the answer) and the
+ * rest of the body is read and dropped for up to linger_seconds, so a
+ * client still sending its body reads the 413 instead of a reset. */
 PARLEY_TX_HIDDEN void parley_tx_respond_too_large(parley_tx_exchange *ex, struct lws *wsi, size_t max_body);
 /* The answer to an OPTIONS preflight: 204 with CORS headers when the
  * Origin is allowed, 403 otherwise. */
@@ -123,6 +155,18 @@ PARLEY_TX_HIDDEN bool parley_tx_origin_allowed(const char *cors_origins, const c
 /* Serializes `message` (borrowed) into a g_malloc'ed buffer with LWS_PRE
  * bytes of headroom; the text starts at buffer + LWS_PRE. NULL on failure. */
 PARLEY_TX_HIDDEN unsigned char *parley_tx_json_buffer(json_t *message, size_t *length);
+
+/* Failed credential checks (throttle.h). From any thread: the core's
+ * answer `message` (borrowed) to a request from `address`; an error 403
+ * (secret or token refused) counts as a failed check, logged with the
+ * address and the count in a row, never the credential. */
+PARLEY_TX_HIDDEN void parley_tx_note_answer(parley_tx_throttle *throttle, const char *address, json_t *message,
+                                            const parley_transport_core *core, const char *package);
+/* 0, or how many ms `address` stays blocked (the caller answers 429). */
+PARLEY_TX_HIDDEN long parley_tx_blocked_ms(parley_tx_throttle *throttle, const char *address);
+/* The reason a blocked address is given, written into `reason`
+ * (returned). */
+PARLEY_TX_HIDDEN char *parley_tx_blocked_reason(long blocked_ms, char *reason, size_t reason_size);
 
 /* Routes lws's own log lines (errors and warnings) to core->log. */
 PARLEY_TX_HIDDEN void parley_tx_log_to_core(const parley_transport_core *core);

@@ -25,6 +25,14 @@ void parley_tx_listen_conf_read(parley_tx_listen_conf *conf, const parley_transp
 	if (conf->max_body == 0)
 		conf->max_body = max_message;
 	conf->admin_enabled = parley_tx_conf_bool(core, package, "admin_enabled", true);
+	conf->max_head = (size_t)parley_tx_setting_int(core, package, "general", "max_header_size",
+	                                               PARLEY_TX_DEFAULT_MAX_HEAD, PARLEY_TX_MIN_MAX_HEAD,
+	                                               PARLEY_TX_MAX_MAX_HEAD);
+	conf->linger_seconds = (int)parley_tx_setting_int(core, package, "general", "linger_seconds", 5, 0, 60);
+	conf->auth_free_failures = parley_tx_setting_int(core, package, "general", "auth_free_failures", 10, 0, 1000);
+	conf->auth_block_ms = parley_tx_setting_int(core, package, "general", "auth_block_ms", 1000, 0, 3600000);
+	conf->auth_block_max_ms =
+	        parley_tx_setting_int(core, package, "general", "auth_block_max_ms", 60000, 0, 86400000);
 	parley_tx_listen_conf_settle(conf, NULL);
 }
 
@@ -33,6 +41,8 @@ void parley_tx_listen_conf_settle(parley_tx_listen_conf *conf, const void *owner
 	conf->plain_settings = (parley_tx_settings){
 		.cors_origins = conf->cors_origins,
 		.max_body = conf->max_body,
+		.max_head = conf->max_head,
+		.linger_seconds = conf->linger_seconds,
 		.secure = false,
 		.owner = owner,
 	};
@@ -127,6 +137,10 @@ static struct lws_context *open_context(const parley_tx_listener *listener, void
 	 * down when destroyed, under the other transport's live TLS vhost. */
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.user = context_user;
+	/* lws keeps a head in a buffer of this size and drops a connection
+	 * whose head does not fit, without an answer: twice the limit, so that
+	 * a head just over it is stored whole and gets its 431. */
+	info.max_http_header_data2 = (unsigned int)(2 * listener->conf->max_head);
 	struct lws_context *context = lws_create_context(&info);
 	if (context == NULL)
 		LOG(listener, PARLEY_LOG_ERROR, "cannot create the libwebsockets context");

@@ -42,15 +42,26 @@ typedef struct parley_tx_listen_conf {
 	char *cert_key;
 	char *cors_origins; /* g_malloc or NULL */
 	size_t max_body;
+	size_t max_head;    /* max_header_size: larger heads get 431 */
+	int linger_seconds; /* reading the rest of a body refused with 413 */
+	/* failed credential checks per address (throttle.h) */
+	long auth_free_failures, auth_block_ms, auth_block_max_ms;
 	bool admin_enabled;
 	/* vhost user data: what parley_tx_* functions find with lws_get_vhost_user */
 	parley_tx_settings plain_settings, tls_settings;
 } parley_tx_listen_conf;
 
+/* max_header_size: its default (browsers send up to ~8 KB of cookies) and
+ * its bounds. */
+#define PARLEY_TX_DEFAULT_MAX_HEAD 16384
+#define PARLEY_TX_MIN_MAX_HEAD 4096
+#define PARLEY_TX_MAX_MAX_HEAD 1048576
+
 /* Reads interface ("127.0.0.1"), port (`default_port`), secure_port (0),
  * cert_pem, cert_key, cors_origins, max_body (max_message_size; 0 means
- * that too) and admin_enabled (true) of module `package`, and fills both
- * vhosts' settings from them. */
+ * that too), max_header_size (16384), linger_seconds (5),
+ * auth_free_failures (10), auth_block_ms (1000), auth_block_max_ms (60000)
+ * and admin_enabled (true) of module `package`, and fills both vhosts' settings from them. */
 PARLEY_TX_HIDDEN void parley_tx_listen_conf_read(parley_tx_listen_conf *conf, const parley_transport_core *core,
                                                  const char *package, long default_port);
 /* Fills both vhosts' settings from conf's fields (after they were set by

@@ -5,8 +5,9 @@
  *   base_path, admin_base_path  → the Janus API (janus.c)
  *   anything else               → core->handle_http, then static files
  *                                 from html_folder, then 404 JSON.
- * Also: per-IP rate limiting, body limits (413), wrong methods (405), CORS
- * preflight, security headers (common/exchange.c) and query_transport.
+ * Also: per-IP rate limiting, head checks (431, 400, 411: common/head.c),
+ * body limits (413), wrong methods (405), CORS preflight, security headers
+ * (common/exchange.c) and query_transport.
  */
 #include "http.h"
 
@@ -66,11 +67,31 @@ static const parley_tx_settings *settings_of(struct lws *wsi)
 	return parley_tx_settings_of(wsi, &parley_http.conf.plain_settings);
 }
 
+/* A Janus or admin request from an address blocked for failed credential
+ * checks: 429 with the request's transaction, without reaching the core. */
+static bool refused_while_blocked(http_pss *pss, struct lws *wsi)
+{
+	parley_tx_exchange *ex = &pss->ex;
+	long blocked_ms = parley_tx_blocked_ms(parley_http.throttle, ex->remote_ip);
+	if (blocked_ms <= 0)
+		return false;
+	json_t *request = ex->body->len > 0 ? json_loadb((const char *)ex->body->data, ex->body->len, 0, NULL) : NULL;
+	char reason[128];
+	char *text = parley_http_error_text(0, json_string_value(json_object_get(request, "transaction")), 429,
+	                                    parley_tx_blocked_reason(blocked_ms, reason, sizeof(reason)));
+	json_decref(request);
+	parley_tx_respond(ex, wsi, 429, "application/json", text, strlen(text));
+	free(text);
+	return true;
+}
+
 /* The request and its body are complete: answer it. */
 static int dispatch(http_pss *pss, struct lws *wsi)
 {
 	parley_tx_exchange *ex = &pss->ex;
 	ex->phase = PARLEY_TX_WAITING;
+	if (pss->kind != HTTP_ROUTE_OTHER && refused_while_blocked(pss, wsi))
+		return 0;
 	if (pss->kind != HTTP_ROUTE_OTHER) {
 		parley_http_janus_dispatch(pss, wsi, pss->kind == HTTP_ROUTE_ADMIN);
 		return 0;
@@ -90,13 +111,17 @@ static int on_http(http_pss *pss, struct lws *wsi, const char *in)
 	parley_http_janus_finish(pss);
 	parley_tx_exchange *ex = &pss->ex;
 	const parley_tx_settings *settings = settings_of(wsi);
-	bool known = parley_tx_begin(ex, wsi, in);
+	bool known = parley_tx_begin(ex, wsi, in, settings);
 	if (!pss->counted) {
 		pss->counted = true;
 		parley_http.connections++;
 	}
 	parley_http.requests++;
 	pss->kind = route_kind(ex->path);
+	if (ex->refusal != 0) {
+		parley_tx_respond_refusal(ex, wsi);
+		return 0;
+	}
 	if (!known) {
 		ex->close_after = true;
 		parley_tx_respond_error(ex, wsi, 405, "method not allowed");
@@ -113,13 +138,6 @@ static int on_http(http_pss *pss, struct lws *wsi, const char *in)
 	}
 	if (ex->content_length > 0 && (size_t)ex->content_length > settings->max_body) {
 		parley_tx_respond_too_large(ex, wsi, settings->max_body);
-		return 0;
-	}
-	if (ex->method_index == LWSHUMETH_POST && ex->content_length < 0) {
-		/* A chunked body would reach us as an empty one. */
-		ex->close_after = true;
-		parley_tx_respond_error(ex, wsi, 411,
-		                        "a POST needs a Content-Length (chunked bodies are not accepted)");
 		return 0;
 	}
 	if (parley_tx_expects_body(ex))
@@ -140,6 +158,8 @@ static int on_body(http_pss *pss, struct lws *wsi, const void *in, size_t len)
 
 static int on_body_complete(http_pss *pss, struct lws *wsi)
 {
+	if (parley_tx_body_completed(&pss->ex) != 0)
+		return -1;
 	if (pss->ex.phase != PARLEY_TX_READING)
 		return 0;
 	return dispatch(pss, wsi);
@@ -187,6 +207,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (pss != NULL)
 			on_closed(pss);
 		break;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* lws would upgrade any path of this port to a bare WebSocket */
+		parley_tx_write_upgrade_refusal(wsi, 400, "no WebSocket on this port (the WebSocket transport serves them)");
+		return -1;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: parley_http_janus_wakeup(); return 0;
 	default: break;
 	}
@@ -281,6 +305,8 @@ static int http_init(const parley_transport_core *core)
 	parley_tx_log_to_core(core);
 	parley_http_janus_init();
 	parley_http.rate = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	parley_http.throttle = parley_tx_throttle_new((unsigned)parley_http.conf.auth_free_failures,
+	                                              parley_http.conf.auth_block_ms, parley_http.conf.auth_block_max_ms);
 	char *path = parley_http.conf.admin_enabled
 	                     ? g_strdup_printf("%s (admin %s)", parley_http.base_path, parley_http.admin_base_path)
 	                     : g_strdup(parley_http.base_path);
@@ -314,6 +340,8 @@ static void http_destroy(void)
 	if (parley_http.rate != NULL)
 		g_hash_table_destroy(parley_http.rate);
 	parley_http.rate = NULL;
+	parley_tx_throttle_free(parley_http.throttle);
+	parley_http.throttle = NULL;
 	free_config();
 	parley_tx_log_to_core(NULL);
 	g_mutex_clear(&parley_http.lock);

@@ -63,6 +63,8 @@ typedef struct http_state {
 	GQueue wake;           /* http_mailbox with events or news for a long-poll */
 	unsigned mailboxes, longpolls;
 
+	parley_tx_throttle *throttle; /* failed credential checks per address (any thread) */
+
 	/* service thread only */
 	GHashTable *rate; /* remote ip → rate_slot */
 	unsigned connections;
@@ -95,6 +97,7 @@ struct http_req {
 	int maxev;
 	uint64_t session_id;
 	http_req *probe_for; /* a credential probe: the long-poll it unlocks (ref) */
+	char remote_ip[64];  /* whose credentials the answer judges */
 	/* under lock */
 	bool gone;
 	char *answer; /* malloc'ed JSON text waiting to be written */

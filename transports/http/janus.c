@@ -80,6 +80,8 @@ http_req *parley_http_req_new(struct lws *wsi, http_mailbox *mailbox)
 	req->refs = 1;
 	req->wsi = wsi;
 	req->mailbox = mailbox;
+	if (wsi != NULL)
+		lws_get_peer_simple(wsi, req->remote_ip, sizeof(req->remote_ip));
 	return req;
 }
 
@@ -426,6 +428,7 @@ static int answer_request(http_req *req, json_t *message)
 {
 	if (parley_http.core == NULL || message == NULL)
 		return -1;
+	parley_tx_note_answer(parley_http.throttle, req->remote_ip, message, parley_http.core, HTTP_PACKAGE);
 	char *text = dump(message);
 	g_mutex_lock(&parley_http.lock);
 	if (!req->gone) {

@@ -8,3 +8,4 @@ transports_http_parley_transport_http_la_LDFLAGS = $(MODULE_LDFLAGS)
 transports_http_parley_transport_http_la_LIBADD = transports/common/libparleytransport.la \
 	$(MODULE_LIBS) $(LWS_LIBS)
 dist_parleyconf_DATA += conf/parley.transport.http.conf
+EXTRA_DIST += transports/http/README.md

@@ -106,6 +106,7 @@ static void longpoll_check_auth(http_req *poll, struct lws *wsi, uint64_t sessio
 	http_req *probe = parley_http_req_new(NULL, mailbox);
 	g_atomic_int_inc(&poll->refs); /* the probe's */
 	probe->probe_for = poll;
+	g_strlcpy(probe->remote_ip, poll->remote_ip, sizeof(probe->remote_ip));
 	probe->session_id = session_id;
 	g_mutex_lock(&parley_http.lock);
 	mailbox->inflight++;

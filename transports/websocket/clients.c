@@ -88,6 +88,8 @@ int parley_ws_send_message(parley_conn *conn, void *request_ctx, bool admin, jso
 	ws_client *client = parley_ws.core->conn_data(conn);
 	if (client == NULL)
 		return -1;
+	if (request_ctx != NULL)
+		parley_tx_note_answer(parley_ws.throttle, client->remote_ip, message, parley_ws.core, WS_PACKAGE);
 	return client_queue(client, message);
 }
 
@@ -145,6 +147,14 @@ static void handle_message(ws_client *client, const char *text, size_t length)
 		json_decref(message);
 		return;
 	}
+	long blocked_ms = parley_tx_blocked_ms(parley_ws.throttle, client->remote_ip);
+	if (blocked_ms > 0) {
+		char reason[128];
+		reply_error(client, json_string_value(json_object_get(message, "transaction")), 429,
+		            parley_tx_blocked_reason(blocked_ms, reason, sizeof(reason)));
+		json_decref(message);
+		return;
+	}
 	parley_ws.core->incoming_request(client->conn, client, client->flavour->admin, message);
 	json_decref(message);
 }
@@ -181,6 +191,8 @@ static void on_receive(ws_client *client, struct lws *wsi, const void *in, size_
 
 static int on_writable(ws_client *client, struct lws *wsi)
 {
+	if (g_atomic_int_get(&parley_ws.going_away))
+		return parley_ws_close(wsi, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
 	g_mutex_lock(&parley_ws.lock);
 	parley_ws_out *out = client->too_slow ? NULL : g_queue_pop_head(&client->out);
 	bool more = !g_queue_is_empty(&client->out);
@@ -214,6 +226,7 @@ static int on_established(ws_pss *pss, struct lws *wsi)
 	}
 	pss->client = client;
 	g_atomic_int_inc(&parley_ws.connections);
+	g_atomic_int_inc(&parley_ws.websockets);
 	LOG(PARLEY_LOG_VERB, "%s client connected from %s", client->flavour->name, client->remote_ip);
 	return 0;
 }
@@ -230,6 +243,7 @@ static void on_closed(ws_pss *pss)
 	g_mutex_unlock(&parley_ws.lock);
 	client->wsi = NULL;
 	g_atomic_int_add(&parley_ws.connections, -1);
+	g_atomic_int_add(&parley_ws.websockets, -1);
 	LOG(PARLEY_LOG_VERB, "%s client %s went away", client->flavour->name, client->remote_ip);
 	parley_ws.core->conn_closed(client->conn);
 	parley_ws.core->conn_unref(client->conn);
@@ -240,6 +254,9 @@ static int filter_connection(struct lws *wsi)
 {
 	const ws_flavour *flavour = lws_get_protocol(wsi)->user;
 	if (flavour->admin && !parley_ws.conf.admin_enabled)
+		return -1;
+	if (parley_tx_refuse_upgrade(wsi, parley_tx_settings_of(wsi, &parley_ws.conf.plain_settings), WS_PACKAGE,
+	                             parley_ws.core))
 		return -1;
 	return parley_ws_origin_allowed(wsi, "a WebSocket") ? 0 : -1;
 }

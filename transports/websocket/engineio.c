@@ -123,7 +123,7 @@ static bool enqueue(parley_eio_socket *socket, parley_eio_type type, const char 
 
 void parley_eio_flush(parley_eio_socket *socket)
 {
-	if (socket->closed)
+	if (socket->closed || socket->going_away)
 		return;
 	if (socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET) {
 		if (socket->ws != NULL && !g_queue_is_empty(&socket->out))
@@ -204,7 +204,8 @@ void parley_eio_close(parley_eio_socket *socket, const char *reason)
 		g_hash_table_remove(socket->endpoint->sessions, socket->sid);
 	if (!context_gone)
 		lws_sul_cancel(&socket->heartbeat);
-	parley_ws_out_clear(&socket->out);
+	if (!socket->going_away)
+		parley_ws_out_clear(&socket->out);
 	if (socket->poll != NULL) {
 		/* The held GET learns the session is over: a close packet. */
 		socket->closed = false;
@@ -220,6 +221,38 @@ void parley_eio_close(parley_eio_socket *socket, const char *reason)
 	LOG(PARLEY_LOG_VERB, "Engine.IO session %s (%s) closed: %s", socket->sid, socket->remote_ip, reason);
 	handlers->closed(socket, reason);
 	parley_eio_unref(socket); /* the sid table's */
+}
+
+void parley_eio_notify_stopping(void)
+{
+	for (parley_eio_endpoint *endpoint = endpoints; endpoint != NULL; endpoint = endpoint->next) {
+		if (endpoint->sessions == NULL)
+			continue;
+		GHashTableIter iter;
+		gpointer value;
+		g_hash_table_iter_init(&iter, endpoint->sessions);
+		while (g_hash_table_iter_next(&iter, NULL, &value))
+			handlers->going_away(value); /* queues packets only: the table stays as it is */
+	}
+}
+
+void parley_eio_going_away(void)
+{
+	for (parley_eio_endpoint *endpoint = endpoints; endpoint != NULL; endpoint = endpoint->next) {
+		if (endpoint->sessions == NULL)
+			continue;
+		GList *sockets = g_hash_table_get_values(endpoint->sessions);
+		for (GList *item = sockets; item != NULL; item = item->next)
+			parley_eio_ref(item->data);
+		for (GList *item = sockets; item != NULL; item = item->next) {
+			parley_eio_socket *socket = item->data;
+			socket->going_away = true;
+			handlers->going_away(socket);
+			parley_eio_close(socket, "server shutting down");
+			parley_eio_unref(socket);
+		}
+		g_list_free(sockets);
+	}
 }
 
 /* ---- packets from the client (both transports) ---------------------------- */
@@ -344,6 +377,7 @@ static int ws_established(struct lws *wsi)
 	g_byte_array_set_size(socket->rx, 0);
 	socket->rx_overflow = false;
 	g_hash_table_insert(websockets, wsi, parley_eio_ref(socket));
+	g_atomic_int_inc(&parley_ws.websockets);
 	parley_eio_flush(socket);
 	return 0;
 }
@@ -397,8 +431,23 @@ static int ws_receive(parley_eio_socket *socket, struct lws *wsi, const void *in
 	return 0;
 }
 
+/* The last packets of a session closed because the server stops, then
+ * close 1001. */
+static int ws_write_farewell(parley_eio_socket *socket, struct lws *wsi)
+{
+	parley_ws_out *out = g_queue_pop_head(&socket->out);
+	if (out == NULL)
+		return parley_ws_close(wsi, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+	if (parley_ws_out_write(wsi, out) != 0)
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
 static int ws_writable(parley_eio_socket *socket, struct lws *wsi)
 {
+	if (socket->going_away && socket->ws == wsi && socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET)
+		return ws_write_farewell(socket, wsi);
 	if (socket->closed || socket->ws != wsi || socket->ws_close)
 		return parley_ws_close(wsi, LWS_CLOSE_STATUS_NORMAL, "session closed");
 	if (socket->probe_reply) {
@@ -425,6 +474,7 @@ static void ws_closed(struct lws *wsi)
 	parley_eio_socket *socket = NULL;
 	if (!g_hash_table_steal_extended(websockets, wsi, NULL, (gpointer *)&socket))
 		return;
+	g_atomic_int_add(&parley_ws.websockets, -1);
 	if (socket->ws == wsi) {
 		socket->ws = NULL;
 		if (socket->transport == PARLEY_EIO_TRANSPORT_WEBSOCKET)

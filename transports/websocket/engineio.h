@@ -37,6 +37,7 @@ struct parley_eio_socket {
 	lws_sorted_usec_list_t heartbeat;
 	bool awaiting_pong;
 	bool closed;
+	bool going_away; /* the server is stopping: queue held until the close */
 	GByteArray *rx; /* WebSocket message reassembly */
 	bool rx_overflow;
 	void *user; /* the layer above's (socketio.c) */
@@ -68,6 +69,7 @@ typedef struct parley_eio_handlers {
 	void (*message)(parley_eio_socket *socket, const char *data, size_t length);
 	void (*heartbeat)(parley_eio_socket *socket); /* a pong arrived */
 	void (*closed)(parley_eio_socket *socket, const char *reason);
+	void (*going_away)(parley_eio_socket *socket); /* queue the notice before the close */
 } parley_eio_handlers;
 
 /* engineio.c */
@@ -81,6 +83,13 @@ parley_eio_socket *parley_eio_ref(parley_eio_socket *socket);
 void parley_eio_unref(parley_eio_socket *socket);
 /* Queues a message packet ("4" + data) and flushes what the transport can take. */
 void parley_eio_send(parley_eio_socket *socket, const char *data, size_t length);
+/* The server is stopping: every session of every endpoint gets the layer
+ * above's notice (handlers->going_away), then its queued packets and the
+ * end: a close packet on a held poll, close 1001 on a WebSocket. */
+void parley_eio_going_away(void);
+/* The server stops: every session gets the layer above's notice
+ * (handlers->going_away) at once, its sessions are ended later. */
+void parley_eio_notify_stopping(void);
 /* Ends the session (handlers->closed runs once). */
 void parley_eio_close(parley_eio_socket *socket, const char *reason);
 /* Ws callback for upgrades on an endpoint's path (protocol 0's filter, then

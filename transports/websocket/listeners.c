@@ -184,6 +184,8 @@ static int read_extra(const parley_util_setting_source *source, const parley_tx_
 	listen->port = parley_util_setting_read_int(source, l->section, "port", PARLEY_WSL_DEFAULT_PORT, 0, 65535);
 	listen->secure_port = parley_util_setting_read_int(source, l->section, "secure_port", 0, 0, 65535);
 	listen->max_body = general->max_body;
+	listen->max_head = general->max_head; /* one lws context: one head buffer */
+	listen->linger_seconds = general->linger_seconds;
 	listen->admin_enabled = false;
 	parley_wsl_socketio base = *main;
 	base.enabled = true;

@@ -67,6 +67,7 @@ typedef struct sio_client {
 	char sid[PARLEY_EIO_SID_LENGTH + 1];
 	char *apisecret, *token;
 	guint64 transactions;
+	bool told_stopping; /* the "server-shutdown" event went out */
 } sio_client;
 
 static GQueue ready; /* sio_client with inbox items (each holds a conn ref), under parley_ws.lock */
@@ -177,6 +178,12 @@ static void on_connect(sio_client *client, parley_sio_packet *packet)
 {
 	if (client->state != SIO_IDLE)
 		return; /* already connected or connecting */
+	long blocked_ms = parley_tx_blocked_ms(parley_ws.throttle, client->engine->remote_ip);
+	if (blocked_ms > 0) {
+		char reason[128];
+		connect_error(client, "/", parley_tx_blocked_reason(blocked_ms, reason, sizeof(reason)));
+		return;
+	}
 	set_auth(client, packet->data);
 	client->state = SIO_CREATING;
 	request(client, SIO_KIND_CREATE, -1, json_pack("{ss}", "janus", "create"));
@@ -420,6 +427,8 @@ static int sio_send_message(parley_conn *conn, void *request_ctx, bool admin, js
 	sio_client *client = parley_ws.core->conn_data(conn);
 	if (client == NULL)
 		return -1;
+	if (request_ctx != NULL)
+		parley_tx_note_answer(parley_ws.throttle, client->engine->remote_ip, message, parley_ws.core, WS_PACKAGE);
 	__atomic_add_fetch(&parley_ws.messages_out, request_ctx == NULL ? 1 : 0, __ATOMIC_RELAXED);
 	return push_item(client, request_ctx, message);
 }
@@ -488,11 +497,32 @@ static void engine_closed(parley_eio_socket *engine, const char *reason)
 	parley_ws.core->conn_unref(client->conn);
 }
 
+/* The server is stopping: a client in "/" gets the "server-shutdown"
+ * event once; its session's end then brings the namespace's disconnect
+ * (socket.io-client reports "io server disconnect" and does not reconnect
+ * by itself). Called when the stop starts (the notice) and again when the
+ * transport closes (the disconnect, if the session has not ended yet). */
+static void engine_going_away(parley_eio_socket *engine)
+{
+	sio_client *client = engine->user;
+	if (client == NULL || client->state == SIO_IDLE)
+		return;
+	if (!client->told_stopping) {
+		client->told_stopping = true;
+		json_t *notice = json_pack("{ss}", "message", "server shutting down");
+		emit(client, "server-shutdown", notice);
+		json_decref(notice);
+	}
+	if (engine->going_away)
+		send_packet(client, PARLEY_SIO_DISCONNECT, "/", -1, NULL);
+}
+
 static const parley_eio_handlers engine_handlers = {
 	.opened = engine_opened,
 	.message = engine_message,
 	.heartbeat = engine_heartbeat,
 	.closed = engine_closed,
+	.going_away = engine_going_away,
 };
 
 void parley_sio_init(void)

@@ -90,6 +90,8 @@ bool parley_ws_origin_allowed(struct lws *wsi, const char *what)
 	return allowed;
 }
 
+static const struct lws_protocols protocols[];
+
 /* ---- plain HTTP on the WebSocket port ------------------------------------- */
 
 /* GET /health on a listener set to the SFU seed's shape: the core's body
@@ -151,7 +153,12 @@ static int on_http(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 {
 	const parley_tx_settings *settings = settings_of(wsi);
 	__atomic_add_fetch(&parley_ws.http_requests, 1, __ATOMIC_RELAXED);
-	if (!parley_tx_begin(ex, wsi, in)) {
+	bool known = parley_tx_begin(ex, wsi, in, settings);
+	if (ex->refusal != 0) {
+		parley_tx_respond_refusal(ex, wsi);
+		return 0;
+	}
+	if (!known) {
 		ex->close_after = true;
 		parley_tx_respond_error(ex, wsi, 405, "method not allowed");
 		return 0;
@@ -171,6 +178,13 @@ static int on_http(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 	return http_dispatch(ex, wsi);
 }
 
+static int on_http_body_completed(parley_tx_exchange *ex, struct lws *wsi)
+{
+	if (parley_tx_body_completed(ex) != 0)
+		return -1;
+	return ex->phase == PARLEY_TX_READING ? http_dispatch(ex, wsi) : 0;
+}
+
 static int on_http_body(parley_tx_exchange *ex, struct lws *wsi, const void *in, size_t len)
 {
 	if (ex->phase != PARLEY_TX_READING)
@@ -187,6 +201,8 @@ static int on_http_body(parley_tx_exchange *ex, struct lws *wsi, const void *in,
  * Its WebSocket callbacks on protocol 0 are forwarded by http_callback. */
 static int filter_plain_upgrade(struct lws *wsi)
 {
+	if (parley_tx_refuse_upgrade(wsi, settings_of(wsi), WS_PACKAGE, parley_ws.core))
+		return -1;
 	char path[256] = "";
 	if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) < 0)
 		return -1;
@@ -196,13 +212,30 @@ static int filter_plain_upgrade(struct lws *wsi)
 	return -1;
 }
 
+/* Service thread, once destroy has started: Socket.IO clients get their
+ * notice and disconnect (engineio.c, socketio.c), every WebSocket is asked
+ * to close with 1001 at its next writable callback. */
+static void say_farewell(void)
+{
+	if (g_atomic_int_get(&parley_ws.notice_due) && !g_atomic_int_get(&parley_ws.notice_sent)) {
+		parley_eio_notify_stopping();
+		g_atomic_int_set(&parley_ws.notice_sent, 1);
+	}
+	if (!g_atomic_int_get(&parley_ws.going_away) || g_atomic_int_get(&parley_ws.farewell_said))
+		return;
+	parley_eio_going_away();
+	for (size_t i = 1; protocols[i].name != NULL; i++)
+		lws_callback_on_writable_all_protocol(parley_ws.context, &protocols[i]);
+	g_atomic_int_set(&parley_ws.farewell_said, 1);
+}
+
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	parley_tx_exchange *ex = user;
 	switch (reason) {
 	case LWS_CALLBACK_HTTP: return on_http(ex, wsi, in);
 	case LWS_CALLBACK_HTTP_BODY: return on_http_body(ex, wsi, in, len);
-	case LWS_CALLBACK_HTTP_BODY_COMPLETION: return ex->phase == PARLEY_TX_READING ? http_dispatch(ex, wsi) : 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION: return on_http_body_completed(ex, wsi);
 	case LWS_CALLBACK_HTTP_WRITEABLE: return ex != NULL ? parley_tx_writable(ex, wsi, settings_of(wsi)) : 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
@@ -214,6 +247,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		parley_ws_clients_wakeup();
 		parley_sio_wakeup();
+		say_farewell();
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED: /* Socket.IO: upgrades accepted by filter_plain_upgrade */
 	case LWS_CALLBACK_RECEIVE:
@@ -270,6 +304,7 @@ static void read_config(void)
 	 * more seconds hangs up. */
 	parley_ws.idle_policy.secs_since_valid_ping = (uint16_t)parley_ws.ping_interval;
 	parley_ws.idle_policy.secs_since_valid_hangup = (uint16_t)(parley_ws.ping_interval + parley_ws.ping_timeout);
+	parley_ws.shutdown_grace = parley_tx_setting_int(core, WS_PACKAGE, "general", "shutdown_grace", 1000, 0, 10000);
 }
 
 /* ---- listeners ------------------------------------------------------------ */
@@ -399,6 +434,8 @@ static int ws_init(const parley_transport_core *core)
 	g_mutex_init(&parley_ws.lock);
 	g_queue_init(&parley_ws.ready);
 	read_config();
+	parley_ws.throttle = parley_tx_throttle_new((unsigned)parley_ws.conf.auth_free_failures,
+	                                            parley_ws.conf.auth_block_ms, parley_ws.conf.auth_block_max_ms);
 	parley_sio_init();
 	parley_tx_log_to_core(core);
 	if (setup_listeners() != 0 || start_listeners() != 0) {
@@ -408,10 +445,52 @@ static int ws_init(const parley_transport_core *core)
 	return 0;
 }
 
+/* Waits (up to shutdown_grace ms) until `done` says the service thread
+ * did what it was woken for. */
+static void wait_for_service(bool (*done)(void))
+{
+	lws_cancel_service(parley_ws.context);
+	gint64 deadline = g_get_monotonic_time() + parley_ws.shutdown_grace * G_TIME_SPAN_MILLISECOND;
+	while (g_get_monotonic_time() < deadline && !done())
+		g_usleep(5 * G_TIME_SPAN_MILLISECOND);
+}
+
+static bool notice_sent(void)
+{
+	return g_atomic_int_get(&parley_ws.notice_sent);
+}
+
+static bool every_websocket_closed(void)
+{
+	return g_atomic_int_get(&parley_ws.farewell_said) && g_atomic_int_get(&parley_ws.websockets) == 0;
+}
+
+/* The server stops and is about to end every session: Socket.IO clients
+ * get the "server-shutdown" event before their session's disconnect. */
+static void ws_stopping(void)
+{
+	if (parley_ws.context == NULL || parley_ws.thread == NULL)
+		return;
+	g_atomic_int_set(&parley_ws.notice_due, 1);
+	wait_for_service(notice_sent);
+}
+
+/* Before the context goes: clients are told (close 1001, the Socket.IO
+ * notice when ws_stopping did not run) and given up to shutdown_grace ms
+ * to see it. */
+static void say_farewell_and_wait(void)
+{
+	if (parley_ws.context == NULL || parley_ws.thread == NULL)
+		return;
+	g_atomic_int_set(&parley_ws.going_away, 1);
+	wait_for_service(every_websocket_closed);
+}
+
 static void ws_destroy(void)
 {
 	if (parley_ws.core == NULL)
 		return;
+	say_farewell_and_wait();
 	/* Destroying the context closes every socket: each client's
 	 * conn_closed + conn_unref. */
 	parley_tx_listener_close(&parley_ws.context, &parley_ws.thread, &parley_ws.stopping);
@@ -421,6 +500,8 @@ static void ws_destroy(void)
 		g_free(parley_ws.listeners[i].endpoint);
 	parley_ws.listener_count = 0;
 	parley_wsl_free(&parley_ws.socketio);
+	parley_tx_throttle_free(parley_ws.throttle);
+	parley_ws.throttle = NULL;
 	parley_tx_listen_conf_free(&parley_ws.conf);
 	parley_tx_log_to_core(NULL);
 	g_mutex_clear(&parley_ws.lock);
@@ -503,6 +584,7 @@ const parley_transport parley_ws_transport = {
 	.session_over = ws_session_over,
 	.query_transport = ws_query_transport,
 	.env_overrides = ws_env_overrides,
+	.stopping = ws_stopping,
 };
 
 __attribute__((visibility("default"))) const parley_transport *parley_transport_entry(void)

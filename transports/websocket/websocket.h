@@ -63,11 +63,17 @@ typedef struct ws_state {
 	long max_queue;
 	long ping_interval;
 	long ping_timeout; /* seconds a ping may wait for its pong */
+	long shutdown_grace; /* ms destroy waits for the WebSockets to close */
 	lws_retry_bo_t idle_policy;
 
 	struct lws_context *context;
 	GThread *thread;
 	gint stopping;
+	gint notice_due;     /* the server stops: Socket.IO clients get the notice */
+	gint notice_sent;    /* the service thread has queued it */
+	gint going_away;     /* destroy started: say goodbye, then close */
+	parley_tx_throttle *throttle; /* failed credential checks per address (any thread) */
+	gint farewell_said;  /* the service thread has asked every client to close */
 
 	/* under lock */
 	GMutex lock;
@@ -75,6 +81,7 @@ typedef struct ws_state {
 
 	/* counters (atomic) */
 	gint connections;
+	gint websockets; /* open WebSockets, Janus and Engine.IO */
 	guint64 messages_in, messages_out, http_requests;
 } ws_state;
 

@@ -34,9 +34,10 @@ export function assertLoopbackOnly() {
 		`(tests/run.sh runs *-netns.test.mjs under "unshare --net"); found ${others.join(', ')}`);
 }
 
-export async function launchBrowser() {
+/** Chromium with LAUNCH_ARGS and `extraArgs`. */
+export async function launchBrowser(extraArgs = []) {
 	assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
-	return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: 30000 });
+	return chromium.launch({ executablePath: CHROMIUM, args: [...LAUNCH_ARGS, ...extraArgs], timeout: 30000 });
 }
 
 /** Opens url in a new page of `browser` (or of a context); collects console lines. */

@@ -50,9 +50,9 @@ export function serverSuite(opts = {}) {
 }
 
 /** A test that starts its own server(s): `own(opts)` starts one, stopped
- * and printed on failure automatically. */
-export function ownServerTest(name, fn, { timeout = 30000 } = {}) {
-	nodeTest(name, { timeout }, async (t) => {
+ * and printed on failure automatically. `skip`: node:test's (a reason). */
+export function ownServerTest(name, fn, { timeout = 30000, skip = false } = {}) {
+	nodeTest(name, { timeout, skip }, async (t) => {
 		const started = [];
 		const own = async (opts) => {
 			const s = await startServer(opts);

@@ -9,6 +9,7 @@
 // then SIGKILL after a bound). The process log goes to a file that
 // `logSince()` returns so a failing test can print what the server said.
 import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -82,6 +83,34 @@ export async function freePort() {
 		}
 	}
 	throw new Error('no fresh free port on 127.0.0.1 after 50 attempts');
+}
+
+/** A free UDP port on every address (bind 0.0.0.0:0, read it, close), never
+ * one handed out before (TCP or UDP). */
+export async function freeUdpPort() {
+	for (let attempt = 0; attempt < 50; attempt++) {
+		const port = await new Promise((resolve, reject) => {
+			const sock = dgram.createSocket('udp4');
+			sock.on('error', reject);
+			sock.bind(0, '0.0.0.0', () => {
+				const { port: p } = sock.address();
+				sock.close(() => resolve(p));
+			});
+		});
+		if (!portsGiven.has(port)) {
+			portsGiven.add(port);
+			return port;
+		}
+	}
+	throw new Error('no fresh free UDP port after 50 attempts');
+}
+
+/** PARLEY_E2E_ICE_LITE=1 (set by the *-lite-* test files before they import
+ * their base file): every parleyd of the file runs its own ICE-lite
+ * transport on a free UDP port. A test's own [media] keys still win. */
+export const ICE_LITE = process.env.PARLEY_E2E_ICE_LITE === '1';
+async function iceLiteMedia() {
+	return ICE_LITE ? { ice_lite: 'true', udp_port: await freeUdpPort() } : {};
 }
 
 /** Parses INI text into an ordered list of sections [{name, lines:[...]}]. */
@@ -200,6 +229,7 @@ export class ParleyServer {
 				},
 				auth: { admin_secret: ADMIN_SECRET, api_secret: null, token_auth: null, token_secret: null },
 				transports: { disable: otherTransports() },
+				media: await iceLiteMedia(),
 			},
 			'parley.transport.http': {
 				general: {
