@@ -8,7 +8,9 @@
  * binding request (on both loops, so one is handed over), USE-CANDIDATE,
  * framed data both ways, a full output ring dropping instead of blocking,
  * closing by either side (the transport fails when its selected connection
- * closes, or switches to another valid path), garbage and oversized frames,
+ * closes, or switches to another valid path), a transport with a UDP and
+ * a TCP path (the selected path's protocol, local address and route in
+ * turn), garbage and oversized frames,
  * the authentication deadline and the limit on pending connections.
  */
 #include <stdarg.h>
@@ -478,6 +480,83 @@ static void closing_switches_to_another_path(void **state)
 	close(a.fd);
 }
 
+/* A check from a UDP socket on 127.0.0.1: true for a success answer. */
+static bool udp_check(fixture *f, client *c, int fd, side *s, bool use)
+{
+	const char *ufrag, *pwd;
+	parley_lite_get_local_credentials(s->lite, &ufrag, &pwd);
+	uint8_t buf[512];
+	size_t n = request(c, buf, ufrag, pwd, use);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)parley_lite_port()) };
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	assert_int_equal(sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)n);
+	gint64 deadline = g_get_monotonic_time() + 500 * 1000;
+	while (g_get_monotonic_time() < deadline) {
+		spin(f, 2);
+		uint8_t reply[512];
+		ssize_t got = recv(fd, reply, sizeof(reply), MSG_DONTWAIT);
+		if (got > 0) {
+			StunMessage msg = { .buffer = reply, .buffer_len = (size_t)got };
+			return stun_message_get_class(&msg) == STUN_RESPONSE;
+		}
+	}
+	return false;
+}
+
+static void expect_path(side *s, const char *protocol, unsigned port)
+{
+	parley_lite_info info;
+	assert_int_equal(parley_lite_get_info(s->lite, &info), 0);
+	assert_true(info.selected);
+	assert_string_equal(info.protocol, protocol);
+	char local[64];
+	snprintf(local, sizeof(local), "127.0.0.1:%u", port);
+	assert_string_equal(info.local, local);
+	parley_udp_route route = { 0 };
+	int rc = parley_lite_get_route(s->lite, &route);
+	if (strcmp(protocol, "udp") == 0) {
+		/* A UDP path leaves from the address its request was sent to. */
+		assert_int_equal(rc, 0);
+		assert_int_equal(route.source.family, AF_INET);
+		assert_int_equal(route.source.addr.v4.s_addr, htonl(INADDR_LOOPBACK));
+	} else {
+		assert_int_equal(rc, PARLEY_ICE_ERR_STATE); /* no route, no local address: its connection */
+	}
+	parley_udp_route_clear(&route);
+}
+
+static void udp_and_tcp_paths(void **state)
+{
+	fixture *f = *state;
+	start(f, 0, 0);
+	side s;
+	open_side(f, 0, &s);
+	client c;
+	client_open(&c);
+	int udp = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(udp >= 0);
+	assert_true(udp_check(f, &c, udp, &s, true));
+	assert_int_equal(s.state, PARLEY_ICE_STATE_CONNECTED);
+	expect_path(&s, "udp", parley_lite_port());
+	/* The client nominates its TCP connection: a switch. */
+	assert_int_equal(check(f, &c, &s, true), 0);
+	assert_int_equal(s.switches, 1);
+	expect_path(&s, "tcp", parley_lite_tcp_port());
+	/* The connection closes: the UDP path, which still has consent, again. */
+	close(c.fd);
+	spin(f, 50);
+	assert_int_equal(s.state, PARLEY_ICE_STATE_CONNECTED);
+	assert_int_equal(s.switches, 2);
+	expect_path(&s, "udp", parley_lite_port());
+	parley_lite_info info;
+	assert_int_equal(parley_lite_get_info(s.lite, &info), 0);
+	assert_int_equal(info.paths, 2);
+	assert_int_equal(info.tcp_paths, 1);
+	assert_int_equal(info.switches, 2);
+	parley_lite_free(s.lite);
+	close(udp);
+}
+
 static void full_output_drops(void **state)
 {
 	fixture *f = *state;
@@ -584,6 +663,7 @@ int main(void)
 		cmocka_unit_test(writer_ring),
 		cmocka_unit_test_setup_teardown(tcp_path_on_both_loops, setup, teardown),
 		cmocka_unit_test_setup_teardown(closing_switches_to_another_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(udp_and_tcp_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_output_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_connections_are_closed, setup, teardown),
 	};
