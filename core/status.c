@@ -244,11 +244,12 @@ static void append_lite_metrics(GString *out)
 		const char *name, *help;
 		size_t offset;
 	} counters[] = {
-		{ "parley_ice_lite_datagrams_received_total", "Datagrams read from the ICE-lite sockets.",
+		{ "parley_ice_lite_datagrams_received_total",
+		  "Datagrams read from the ICE-lite sockets, and frames read from its ICE-TCP connections.",
 		  offsetof(parley_lite_stats, datagrams) },
 		{ "parley_ice_lite_datagrams_sent_total",
 		  "Datagrams the ICE-lite transport sent itself (STUN answers, DTLS, RTCP; "
-		  "the send batch's are in parley_udp_batched_datagrams_total).",
+		  "the send batch's are in parley_udp_batched_datagrams_total), and frames queued on ICE-TCP.",
 		  offsetof(parley_lite_stats, sent) },
 		{ "parley_ice_lite_stun_requests_total", "Valid binding requests, answered with success.",
 		  offsetof(parley_lite_stats, requests) },
@@ -270,6 +271,19 @@ static void append_lite_metrics(GString *out)
 		{ "parley_ice_lite_connect_timeouts_total", "Transports that selected no path within the connect timeout.",
 		  offsetof(parley_lite_stats, connect_timeouts) },
 		{ "parley_ice_lite_restarts_total", "ICE restarts (new local credentials).", offsetof(parley_lite_stats, restarts) },
+		{ "parley_ice_lite_tcp_accepted_total", "ICE-TCP connections accepted.",
+		  offsetof(parley_lite_stats, tcp_accepted) },
+		{ "parley_ice_lite_tcp_refused_total",
+		  "ICE-TCP connections closed at once: too many waiting for a valid request (tcp_max_pending).",
+		  offsetof(parley_lite_stats, tcp_refused) },
+		{ "parley_ice_lite_tcp_bad_total",
+		  "ICE-TCP connections closed for bad framing, or for other than STUN before a valid request.",
+		  offsetof(parley_lite_stats, tcp_bad) },
+		{ "parley_ice_lite_tcp_timed_out_total",
+		  "ICE-TCP connections closed without a valid request within tcp_auth_timeout_ms.",
+		  offsetof(parley_lite_stats, tcp_timed_out) },
+		{ "parley_ice_lite_tcp_dropped_total", "Packets not sent on ICE-TCP: the connection's output ring was full.",
+		  offsetof(parley_lite_stats, tcp_dropped) },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(counters); i++)
 		gauge(out, counters[i].name, counters[i].help, "counter",

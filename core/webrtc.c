@@ -109,7 +109,14 @@ static void start_lite(parley_ice_config *ice)
 		.interfaces = ice->interfaces,
 		.announced_ip = ice->announced_ip,
 		.consent_timeout_ms = media_uint("ice_consent_timeout_ms", 30000, 600000),
+		.tcp_port = media_uint("tcp_port", 0, 65535),
+		.tcp_max_pending = media_uint("tcp_max_pending", 64, 65536),
+		.tcp_auth_timeout_ms = media_uint("tcp_auth_timeout_ms", 5000, 60000),
 	};
+	if (config.tcp_max_pending == 0)
+		config.tcp_max_pending = 1;
+	if (config.tcp_auth_timeout_ms < 500)
+		config.tcp_auth_timeout_ms = 500;
 	if (config.consent_timeout_ms < 1000)
 		config.consent_timeout_ms = 1000;
 	if (config.port == 0)
@@ -124,6 +131,10 @@ static void start_lite(parley_ice_config *ice)
 	}
 	PLOG_INFO("[media] ICE-lite on UDP port %u, %zu loop socket(s), consent timeout %u ms", parley_lite_port(), n,
 	          config.consent_timeout_ms);
+	if (config.tcp_port)
+		PLOG_INFO("[media] ICE-TCP passive candidates on TCP port %u (at most %u connections waiting for a "
+		          "valid check, %u ms each)",
+		          config.tcp_port, config.tcp_max_pending, config.tcp_auth_timeout_ms);
 }
 
 static gpointer load_settings(gpointer unused)
@@ -155,7 +166,10 @@ static gpointer load_settings(gpointer unused)
 	if (ice->lite)
 		start_lite(ice);
 	if (parley_config_get_bool("parley", "media", "ice_tcp", false))
-		PLOG_WARN("[media] ice_tcp: TCP candidates are not supported; UDP only");
+		PLOG_WARN("[media] ice_tcp: libnice's TCP candidates are not supported; with ice_lite, tcp_port "
+		          "gives ICE-TCP passive candidates");
+	if (!ice->lite && media_uint("tcp_port", 0, 65535))
+		PLOG_WARN("[media] tcp_port is used only with ice_lite = true");
 	media_settings.srtp_profiles = srtp_profiles_from(media_get("srtp_profiles"));
 	if (media_get("srtp_backend") && parley_srtp_backend_from_name(media_get("srtp_backend")) < 0)
 		PLOG_WARN("[media] srtp_backend: unknown \"%s\" (openssl or libsrtp); openssl is used",

@@ -4,7 +4,11 @@
  * new), the host candidates it announces, the 5-tuples valid binding
  * requests proved, the selected one (USE-CANDIDATE; a later one on another
  * 5-tuple switches), the connect and consent timers, and sending on the
- * loop's socket. Runs on its loop's thread only.
+ * loop's socket. An ICE-TCP connection (lite_tcp.c) is a path like a
+ * 5-tuple, with its connection instead of an address to send to; when it
+ * closes, another valid path takes over or the transport fails as when
+ * consent expires. Runs on its loop's thread, except sending (any thread:
+ * a TCP path's connection is read under tcp_lock).
  */
 #include "lite_internal.h"
 
@@ -31,9 +35,12 @@ struct parley_lite {
 	unsigned connect_ms, consent_ms;
 	gint64 checking_since_us; /* remote credentials came, not yet connected; 0 = not checking */
 	GSource *timer;
+	GMutex tcp_lock; /* the paths' tcp pointers, against senders on other threads */
 	/* parley_lite_info's counters: the loop's thread only, but
-	 * datagrams_out, which senders on other threads add to (atomic). */
+	 * datagrams_out and tcp_dropped, which senders on other threads add to
+	 * (atomic). */
 	uint64_t requests, datagrams_in, datagrams_out, paths_proved, switches, restarts;
+	uint64_t tcp_paths, tcp_bad, tcp_dropped;
 };
 
 static void random_chars(char *out, size_t n)
@@ -99,11 +106,22 @@ parley_lite *parley_lite_new(GMainContext *context, const parley_ice_config *con
 	lite->selected = -1;
 	lite->connect_ms = config && config->connect_timeout_ms ? config->connect_timeout_ms : DEFAULT_TIMEOUT_MS;
 	lite->consent_ms = lite_consent_timeout_ms();
+	g_mutex_init(&lite->tcp_lock);
 	new_cred(lite, &lite->cred[0]);
 	lite->timer = g_timeout_source_new(TICK_MS);
 	g_source_set_callback(lite->timer, tick, lite, NULL);
 	g_source_attach(lite->timer, context);
 	return lite;
+}
+
+/* Lets a path's TCP connection go (closing it), if it has one. */
+static void forget_connection(parley_lite *lite, lite_path *path)
+{
+	g_mutex_lock(&lite->tcp_lock);
+	lite_tcp_conn *conn = path->tcp;
+	path->tcp = NULL;
+	g_mutex_unlock(&lite->tcp_lock);
+	lite_tcp_close(conn);
 }
 
 void parley_lite_free(parley_lite *lite)
@@ -112,12 +130,15 @@ void parley_lite_free(parley_lite *lite)
 		return;
 	for (int i = 0; i < 2; i++)
 		lite_loop_unlist_cred(lite->loop, &lite->cred[i]);
-	for (int i = 0; i < LITE_MAX_PATHS; i++)
+	for (int i = 0; i < LITE_MAX_PATHS; i++) {
 		lite_loop_unlist_path(lite->loop, &lite->paths[i]);
+		forget_connection(lite, &lite->paths[i]);
+	}
 	if (lite->timer) {
 		g_source_destroy(lite->timer);
 		g_source_unref(lite->timer);
 	}
+	g_mutex_clear(&lite->tcp_lock);
 	g_free(lite);
 }
 
@@ -130,6 +151,18 @@ int parley_lite_gather(parley_lite *lite)
 		char line[160];
 		snprintf(line, sizeof(line), "candidate:%u 1 udp %u %s %u typ host", i + 1, priority, addresses[i],
 		         lite_loop_port());
+		if (lite->cb.candidate)
+			lite->cb.candidate(lite->user_data, line);
+	}
+	for (unsigned i = 0; lite_tcp_port() && addresses && addresses[i]; i++) {
+		/* RFC 6544 §4.2: local preference (direction << 13) + other; a
+		 * passive host candidate has direction preference 4, so it stays
+		 * below every UDP candidate. */
+		uint32_t local = (4u << 13) | (8191u - (i & 8191u));
+		uint32_t priority = (126u << 24) | (local << 8) | 255u;
+		char line[160];
+		snprintf(line, sizeof(line), "candidate:%u 1 tcp %u %s %u typ host tcptype passive", 100 + i + 1,
+		         priority, addresses[i], lite_tcp_port());
 		if (lite->cb.candidate)
 			lite->cb.candidate(lite->user_data, line);
 	}
@@ -176,8 +209,18 @@ int parley_lite_send(parley_lite *lite, const uint8_t *data, size_t length)
 	if (!lite || lite->selected < 0)
 		return PARLEY_ICE_ERR_STATE;
 	const lite_path *path = &lite->paths[lite->selected];
-	if (lite_loop_send(lite->loop, (const struct sockaddr *)&path->addr, path->addr_len, &path->local, data, length) !=
-	    0)
+	int rc;
+	if (path->is_tcp) {
+		g_mutex_lock(&lite->tcp_lock);
+		rc = path->tcp ? lite_tcp_send(path->tcp, data, length) : -1;
+		if (rc != 0 && path->tcp)
+			lite_count(&lite->tcp_dropped, 1); /* its output ring was full */
+		g_mutex_unlock(&lite->tcp_lock);
+	} else {
+		rc = lite_loop_send(lite->loop, (const struct sockaddr *)&path->addr, path->addr_len, &path->local, data,
+		                    length);
+	}
+	if (rc != 0)
 		return PARLEY_ICE_ERR_SEND;
 	lite_count(&lite->datagrams_out, 1);
 	return PARLEY_ICE_OK;
@@ -217,7 +260,7 @@ int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair)
 			g_strlcpy(pair->local_ip, addresses[i], sizeof(pair->local_ip));
 			break;
 		}
-	pair->local_port = (uint16_t)lite_loop_port();
+	pair->local_port = (uint16_t)(path->is_tcp ? lite_tcp_port() : lite_loop_port());
 	pair->local_type = "host";
 	address_text(&path->addr, pair->remote_ip, sizeof(pair->remote_ip), &pair->remote_port);
 	pair->remote_type = "prflx"; /* learnt from its check, not from a candidate */
@@ -238,6 +281,8 @@ int parley_lite_get_info(parley_lite *lite, parley_lite_info *info)
 	parley_ice_pair pair;
 	if (parley_lite_get_selected_pair(lite, &pair) == PARLEY_ICE_OK) {
 		info->selected = true;
+		if (lite->paths[lite->selected].is_tcp)
+			info->protocol = "tcp";
 		endpoint_text(info->local, sizeof(info->local), pair.local_ip, pair.local_port);
 		endpoint_text(info->remote, sizeof(info->remote), pair.remote_ip, pair.remote_port);
 	}
@@ -247,6 +292,9 @@ int parley_lite_get_info(parley_lite *lite, parley_lite_info *info)
 	info->paths = lite->paths_proved;
 	info->switches = lite->switches;
 	info->restarts = lite->restarts;
+	info->tcp_paths = lite->tcp_paths;
+	info->tcp_bad = lite->tcp_bad;
+	info->tcp_dropped = __atomic_load_n(&lite->tcp_dropped, __ATOMIC_RELAXED);
 	return PARLEY_ICE_OK;
 }
 
@@ -258,6 +306,8 @@ int parley_lite_get_route(parley_lite *lite, parley_udp_route *route)
 	if (lite->selected < 0)
 		return PARLEY_ICE_ERR_STATE;
 	const lite_path *path = &lite->paths[lite->selected];
+	if (path->is_tcp)
+		return PARLEY_ICE_ERR_STATE; /* framed on its connection: through parley_lite_send */
 	GSocket *socket = lite_loop_socket(lite->loop, path->addr.ss_family);
 	parley_udp_route_set(route, socket, (const struct sockaddr *)&path->addr, path->addr_len);
 	route->source = path->local;
@@ -266,12 +316,18 @@ int parley_lite_get_route(parley_lite *lite, parley_udp_route *route)
 
 /* ---- from the loop's datagram path ---- */
 
-static lite_path *path_for(parley_lite *lite, const lite_key *key)
+/* A path is its 5-tuple, or its TCP connection. */
+static bool path_is(const lite_path *p, const lite_key *key, const lite_tcp_conn *conn)
+{
+	return p->used && p->is_tcp == (conn != NULL) && (conn ? p->tcp == conn : memcmp(&p->key, key, sizeof(*key)) == 0);
+}
+
+static lite_path *path_for(parley_lite *lite, const lite_key *key, const lite_tcp_conn *conn)
 {
 	lite_path *spare = NULL;
 	for (int i = 0; i < LITE_MAX_PATHS; i++) {
 		lite_path *p = &lite->paths[i];
-		if (p->used && memcmp(&p->key, key, sizeof(*key)) == 0)
+		if (path_is(p, key, conn))
 			return p;
 		/* An unused slot, else the least recently checked one not selected. */
 		if (i != lite->selected &&
@@ -281,8 +337,10 @@ static lite_path *path_for(parley_lite *lite, const lite_key *key)
 	return spare;
 }
 
-void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const struct sockaddr *from, socklen_t from_len,
-                     const parley_udp_source *local, bool use_candidate)
+/* A valid request on a 5-tuple sent to our address `local` (conn NULL) or
+ * on a TCP connection (local NULL). */
+static void on_request(parley_lite *lite, lite_cred *cred, unsigned via, const struct sockaddr *from,
+                       socklen_t from_len, const parley_udp_source *local, lite_tcp_conn *conn, bool use_candidate)
 {
 	if (lite->state == PARLEY_ICE_STATE_FAILED || from_len > sizeof(struct sockaddr_storage))
 		return;
@@ -290,9 +348,10 @@ void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const str
 		lite_loop_unlist_cred(lite->loop, &lite->cred[1]); /* the restart is complete */
 	lite_key key;
 	lite_key_from(&key, from);
-	lite_path *path = path_for(lite, &key);
-	if (!path->used || memcmp(&path->key, &key, sizeof(key)) != 0) {
+	lite_path *path = path_for(lite, &key, conn);
+	if (!path_is(path, &key, conn)) {
 		lite_loop_unlist_path(lite->loop, path);
+		forget_connection(lite, path); /* the path it replaces was a connection's */
 		memset(path, 0, sizeof(*path));
 		path->key = key;
 		memcpy(&path->addr, from, from_len);
@@ -300,13 +359,25 @@ void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const str
 		path->owner = lite;
 		path->used = true;
 		path->via = via;
-		/* Where the peer sends to: media leaves from there (set once, as
-		 * the address: senders on other threads read both). */
-		if (local && local->family == from->sa_family)
-			path->local = *local;
-		lite_loop_list_path(lite->loop, path);
 		lite->paths_proved++;
-	} else if (path->via != via) {
+		if (conn) {
+			/* Not in the loop's 5-tuple table: its frames come from its
+			 * connection; no local address (family 0), a connection's
+			 * socket has its own. */
+			path->is_tcp = true;
+			lite->tcp_paths++;
+			lite_tcp_set_path(conn, path);
+			g_mutex_lock(&lite->tcp_lock);
+			path->tcp = conn;
+			g_mutex_unlock(&lite->tcp_lock);
+		} else {
+			/* Where the peer sends to: media leaves from there (set once,
+			 * as the address: senders on other threads read both). */
+			if (local && local->family == from->sa_family)
+				path->local = *local;
+			lite_loop_list_path(lite->loop, path);
+		}
+	} else if (!conn && path->via != via) {
 		/* The kernel now delivers this 5-tuple to another loop's socket. */
 		lite_loop_unlist_path(lite->loop, path);
 		path->via = via;
@@ -333,6 +404,60 @@ void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const str
 		set_state(lite, PARLEY_ICE_STATE_CONNECTED);
 	else if (lite->cb.selected_pair_changed)
 		lite->cb.selected_pair_changed(lite->user_data);
+}
+
+void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const struct sockaddr *from, socklen_t from_len,
+                     const parley_udp_source *local, bool use_candidate)
+{
+	on_request(lite, cred, via, from, from_len, local, NULL, use_candidate);
+}
+
+void lite_on_tcp_request(parley_lite *lite, lite_cred *cred, lite_tcp_conn *conn, bool use_candidate)
+{
+	socklen_t length;
+	const struct sockaddr_storage *peer = lite_tcp_peer(conn, &length);
+	on_request(lite, cred, lite_loop_index(lite->loop), (const struct sockaddr *)peer, length, NULL, conn,
+	           use_candidate);
+}
+
+void lite_on_tcp_closed(parley_lite *lite, lite_path *path, bool bad)
+{
+	if (bad)
+		lite->tcp_bad++;
+	g_mutex_lock(&lite->tcp_lock);
+	path->tcp = NULL;
+	g_mutex_unlock(&lite->tcp_lock);
+	path->used = false;
+	int index = (int)(path - lite->paths);
+	if (index != lite->selected)
+		return;
+	lite->selected = -1;
+	if (lite->state != PARLEY_ICE_STATE_CONNECTED)
+		return;
+	/* Another path with consent takes over; else consent is gone. */
+	gint64 now = g_get_monotonic_time();
+	int next = -1;
+	for (int i = 0; i < LITE_MAX_PATHS; i++) {
+		const lite_path *p = &lite->paths[i];
+		if (p->used && now - p->last_request_us <= (gint64)lite->consent_ms * 1000 &&
+		    (next < 0 || p->last_request_us > lite->paths[next].last_request_us))
+			next = i;
+	}
+	if (next < 0) {
+		if (lite->timer) {
+			g_source_destroy(lite->timer);
+			g_source_unref(lite->timer);
+			lite->timer = NULL;
+		}
+		set_state(lite, PARLEY_ICE_STATE_FAILED); /* last: the owner may free us */
+		return;
+	}
+	lite->selected = next;
+	lite->consent_us = lite->paths[next].last_request_us;
+	lite->switches++;
+	lite_count(&lite_stat_switches, 1);
+	if (lite->cb.selected_pair_changed)
+		lite->cb.selected_pair_changed(lite->user_data); /* last */
 }
 
 void lite_on_datagram(parley_lite *lite, uint8_t *data, size_t length)

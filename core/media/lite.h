@@ -13,6 +13,11 @@
  * names the owning loop; the owner tells the receiving loop where to send
  * the rest of that 5-tuple's datagrams).
  *
+ * With a TCP port, every loop also listens on it (RFC 6544 passive
+ * candidates): a connection's first binding request is routed by ufrag
+ * like a datagram, and once valid the connection is one of that
+ * transport's paths, carrying RFC 4571 framed packets (lite_tcp.c).
+ *
  * A parley_lite is one PeerConnection's transport: our credentials (the
  * previous ones stay valid after a restart until the peer uses the new
  * ones), the paths the peer proved, the selected one (the latest valid
@@ -44,6 +49,10 @@ typedef struct parley_lite_config {
 	const char *const *interfaces;
 	const char *announced_ip;    /* IP literal announced instead of the interfaces' */
 	unsigned consent_timeout_ms; /* 0 = 30000 (RFC 7675) */
+	/* ICE-TCP (RFC 6544 passive host candidates, RFC 4571 framing). */
+	unsigned tcp_port;            /* 0 = none; else every loop listens on it */
+	unsigned tcp_max_pending;     /* connections not yet authenticated, process-wide; 0 = 64 */
+	unsigned tcp_auth_timeout_ms; /* a connection without a valid request by then is closed; 0 = 5000 */
 } parley_lite_config;
 
 /* Why a binding request got no success answer (the first four are
@@ -69,17 +78,25 @@ typedef struct parley_lite_stats {
 	uint64_t rejects[PARLEY_LITE_REJECT_COUNT]; /* requests without success answer, by reason */
 	uint64_t dropped;     /* not STUN, not from a known 5-tuple, or unusable */
 	uint64_t unknown_address; /* of those: not STUN, from a 5-tuple no request proved */
-	uint64_t handed_over; /* passed to another loop */
+	uint64_t handed_over; /* passed to another loop (datagrams, TCP connections) */
 	uint64_t selections;  /* a first path selected (state CONNECTED) */
 	uint64_t switches;    /* the selected path changed to another 5-tuple */
 	uint64_t consent_expiries; /* a selected path without valid request for the consent timeout */
 	uint64_t connect_timeouts; /* no path selected within the connect timeout */
 	uint64_t restarts;    /* new local credentials */
+	/* ICE-TCP connections */
+	uint64_t tcp_accepted;  /* accepted */
+	uint64_t tcp_refused;   /* closed at once: too many not yet authenticated */
+	uint64_t tcp_bad;       /* closed: bad framing, or not STUN before a valid request */
+	uint64_t tcp_timed_out; /* closed: no valid request within tcp_auth_timeout_ms */
+	uint64_t tcp_dropped;   /* packets not sent: the connection's output ring was full */
 } parley_lite_stats;
 
 /* Opens the sockets of every loop (contexts[0..n)); fails when the port is
  * taken, no address is usable or n is 0 or above 64. */
 int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite_config *config, GError **error);
+/* The TCP port listened on, 0 when none. */
+unsigned parley_lite_tcp_port(void);
 void parley_lite_stop(void);
 bool parley_lite_running(void);
 unsigned parley_lite_port(void);
@@ -111,13 +128,18 @@ int parley_lite_get_route(parley_lite *lite, parley_udp_route *route);
 typedef struct parley_lite_info {
 	bool selected;
 	char local[64], remote[64]; /* "ip:port" ("[ip6]:port"); empty when none is selected */
-	const char *protocol;       /* "udp" */
+	const char *protocol;       /* "udp", or "tcp" for an ICE-TCP path */
 	uint64_t requests;          /* valid binding requests */
 	uint64_t datagrams_in;      /* every datagram that reached this transport, requests included */
 	uint64_t datagrams_out;     /* sent through parley_lite_send (the send batch's RTP is not) */
-	uint64_t paths;             /* 5-tuples proved by a request, ever */
+	uint64_t paths;             /* 5-tuples and TCP connections proved by a request, ever */
 	uint64_t switches;          /* selected path changes after the first */
 	uint64_t restarts;
+	/* ICE-TCP (connections refused or closed before a valid request belong
+	 * to no transport: only parley_lite_stats counts them) */
+	uint64_t tcp_paths;   /* TCP connections proved by a request, ever (also in paths) */
+	uint64_t tcp_bad;     /* of those, closed for bad framing */
+	uint64_t tcp_dropped; /* packets not sent: the connection's output ring was full */
 } parley_lite_info;
 int parley_lite_get_info(parley_lite *lite, parley_lite_info *info);
 

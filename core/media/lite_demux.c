@@ -222,7 +222,7 @@ static void drain_inbox(lite_loop *loop)
 
 /* ---- demultiplexing ---- */
 
-static lite_cred *lookup_cred(void *data, const char *ufrag)
+lite_cred *lite_loop_lookup_cred(void *data, const char *ufrag)
 {
 	lite_loop *loop = data;
 	return g_hash_table_lookup(loop->by_ufrag, ufrag);
@@ -232,7 +232,7 @@ static void handle_stun(lite_loop *loop, unsigned via, const struct sockaddr *fr
                         const parley_udp_source *local, const uint8_t *data, size_t length)
 {
 	lite_stun_result result;
-	lite_stun_handle(&loop->stun, data, length, from, from_len, lookup_cred, loop, loop->reply, &result);
+	lite_stun_handle(&loop->stun, data, length, from, from_len, lite_loop_lookup_cred, loop, loop->reply, &result);
 	if (result.verdict != LITE_STUN_DROP && result.reply_len)
 		lite_loop_send(loop, from, from_len, local, loop->reply, result.reply_len);
 	if (result.verdict == LITE_STUN_VALID) {

@@ -12,6 +12,7 @@
 #define PARLEY_MEDIA_LITE_INTERNAL_H
 
 #include "lite.h"
+#include "lite_frame.h"
 
 #include <sys/socket.h>
 #include <stun/stunagent.h>
@@ -37,13 +38,19 @@ typedef struct lite_cred {
 	bool listed; /* in the loop's ufrag table */
 } lite_cred;
 
+typedef struct lite_tcp_conn lite_tcp_conn;
+
 typedef struct lite_path {
 	lite_key key;
+	/* An ICE-TCP path: its connection (NULL once it closed; changed under
+	 * the transport's tcp_lock) and, fixed while used, that it is one. */
+	lite_tcp_conn *tcp;
+	bool is_tcp;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	parley_lite *owner;
 	unsigned via;           /* the loop whose socket the peer's datagrams reach */
-	parley_udp_source local; /* the address the peer sends to: ours, sent from */
+	parley_udp_source local; /* the address the peer sends to: ours, sent from (family 0 on TCP) */
 	gint64 last_request_us; /* the last valid binding request on it */
 	bool used, listed;
 } lite_path;
@@ -91,6 +98,11 @@ typedef struct lite_loop {
 	} control[LITE_BATCH];
 	uint8_t bufs[LITE_BATCH][LITE_DATAGRAM];
 	uint8_t reply[LITE_REPLY];
+	/* ICE-TCP (lite_tcp.c): listening sockets on [media] tcp_port, their
+	 * accept source, and the connections this loop reads (a set). */
+	int tcp_listen[2]; /* -1 when none */
+	GSource *tcp_source;
+	GHashTable *tcp_conns;
 } lite_loop;
 
 /* ---- lite_stun.c ---- */
@@ -176,11 +188,49 @@ int lite_loop_send(lite_loop *loop, const struct sockaddr *to, socklen_t to_len,
 void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *from, socklen_t from_len,
                         const parley_udp_source *local, uint8_t *data, size_t length);
 
+/* The password table lookup lite_stun_handle takes, for loop `data`. */
+lite_cred *lite_loop_lookup_cred(void *data, const char *ufrag);
+
+/* ---- lite_tcp.c ---- */
+
+#define LITE_TCP_OUT (128 * 1024) /* output ring per connection */
+
+/* Attaches the accept source of the loop's listening sockets (opened by
+ * lite_mux.c on tcp_port with SO_REUSEPORT, as the UDP ones), if any. */
+void lite_tcp_loop_start(lite_loop *loop);
+/* Closes the listeners and every connection the loop reads. */
+void lite_tcp_loop_stop(lite_loop *loop);
+unsigned lite_tcp_port(void);
+/* A connected stream socket (non-blocking) from peer, read by loop from
+ * now on: what accepting does, and the fuzz target's entry. Closes fd when
+ * over the pending limit. */
+void lite_tcp_adopt(lite_loop *loop, int fd, const struct sockaddr_storage *peer, socklen_t peer_len);
+/* Queues one packet framed on the connection and writes what the socket
+ * takes; -1 when the output ring is full (counted) or it is closed. Any
+ * thread (the connection's lock). */
+int lite_tcp_send(lite_tcp_conn *conn, const uint8_t *data, size_t length);
+/* The path that connection became (the owner's thread) is gone: closes it. */
+void lite_tcp_close(lite_tcp_conn *conn);
+/* lite.c made the connection its path (NULL: no longer). */
+void lite_tcp_set_path(lite_tcp_conn *conn, lite_path *path);
+const struct sockaddr_storage *lite_tcp_peer(const lite_tcp_conn *conn, socklen_t *length);
+extern uint64_t lite_stat_tcp_accepted, lite_stat_tcp_refused, lite_stat_tcp_bad, lite_stat_tcp_timed_out,
+	lite_stat_tcp_dropped;
+/* Process-wide settings, set by parley_lite_start. */
+void lite_tcp_configure(unsigned port, unsigned max_pending, unsigned auth_timeout_ms);
+
 /* ---- lite.c ---- */
 
 /* A valid binding request reached `cred`'s transport from `from`. */
 void lite_on_request(parley_lite *lite, lite_cred *cred, unsigned via, const struct sockaddr *from, socklen_t from_len,
                      const parley_udp_source *local, bool use_candidate);
+/* A valid binding request came on an ICE-TCP connection (its reading loop
+ * is the transport's): the connection becomes (or stays) one of its paths,
+ * without a local address. */
+void lite_on_tcp_request(parley_lite *lite, lite_cred *cred, lite_tcp_conn *conn, bool use_candidate);
+/* That path's connection closed (the transport's loop; bad: for bad
+ * framing). Last: the callbacks may end the transport. */
+void lite_on_tcp_closed(parley_lite *lite, lite_path *path, bool bad);
 /* Another datagram from a path of this transport. */
 void lite_on_datagram(parley_lite *lite, uint8_t *data, size_t length);
 /* Another transport took one of this transport's 5-tuples. */

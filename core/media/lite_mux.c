@@ -1,7 +1,8 @@
 /*
  * lite_mux.c — owns the process side of the ICE-lite transport: the
  * addresses we announce, one loop record per started event loop with its
- * sockets (IPv4 and/or IPv6, all on one port with SO_REUSEPORT), its
+ * sockets (IPv4 and/or IPv6, all on one port with SO_REUSEPORT, and the
+ * same for TCP listeners when [media] tcp_port is set), its
  * eventfd and tables, the GSource attached to its context, the registry
  * from GMainContext to loop record (looked up under a lock when a
  * transport is created, never per datagram), start, stop and counters.
@@ -61,6 +62,11 @@ void parley_lite_get_stats(parley_lite_stats *stats)
 	stats->consent_expiries = read_count(&lite_stat_consent_expiries);
 	stats->connect_timeouts = read_count(&lite_stat_connect_timeouts);
 	stats->restarts = read_count(&lite_stat_restarts);
+	stats->tcp_accepted = read_count(&lite_stat_tcp_accepted);
+	stats->tcp_refused = read_count(&lite_stat_tcp_refused);
+	stats->tcp_bad = read_count(&lite_stat_tcp_bad);
+	stats->tcp_timed_out = read_count(&lite_stat_tcp_timed_out);
+	stats->tcp_dropped = read_count(&lite_stat_tcp_dropped);
 }
 
 const char *parley_lite_reject_name(parley_lite_reject reason)
@@ -289,9 +295,10 @@ static void enlarge_buffers(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
-static int open_socket(int family, const struct sockaddr_storage *addr, socklen_t len, bool reuse, GError **error)
+static int open_socket(int family, int type, const struct sockaddr_storage *addr, socklen_t len, bool reuse,
+                       GError **error)
 {
-	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
 	if (fd >= 0 && reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
 		close(fd);
@@ -299,7 +306,7 @@ static int open_socket(int family, const struct sockaddr_storage *addr, socklen_
 	}
 	if (fd >= 0 && family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (fd >= 0 && reuse) {
+	if (fd >= 0 && reuse && type == SOCK_DGRAM) {
 		enlarge_buffers(fd);
 		/* The local address each datagram was sent to: a wildcard
 		 * socket answers from it (several addresses of a family). */
@@ -312,10 +319,15 @@ static int open_socket(int family, const struct sockaddr_storage *addr, socklen_
 		close(fd);
 		fd = -1;
 	}
-	if (fd >= 0)
+	if (fd >= 0 && type == SOCK_STREAM && listen(fd, SOMAXCONN) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0 && type == SOCK_DGRAM)
 		pin_to_interface(fd, addr);
 	if (fd < 0)
-		g_set_error(error, PARLEY_ICE_ERROR, PARLEY_ICE_ERR_INTERFACE, "ICE-lite: cannot bind UDP port %u: %s",
+		g_set_error(error, PARLEY_ICE_ERROR, PARLEY_ICE_ERR_INTERFACE, "ICE-lite: cannot bind %s port %u: %s",
+		            type == SOCK_STREAM ? "TCP" : "UDP",
 		            ntohs(family == AF_INET ? ((const struct sockaddr_in *)addr)->sin_port
 		                                    : ((const struct sockaddr_in6 *)addr)->sin6_port),
 		            g_strerror(errno));
@@ -328,7 +340,7 @@ static unsigned pick_port(int family, char **addresses, GError **error)
 {
 	struct sockaddr_storage addr;
 	socklen_t len = bind_address(addresses, family, 0, &addr);
-	int fd = open_socket(family, &addr, len, false, error);
+	int fd = open_socket(family, SOCK_DGRAM, &addr, len, false, error);
 	if (fd < 0)
 		return 0;
 	len = sizeof(addr);
@@ -346,6 +358,9 @@ static void loop_free(lite_loop *loop)
 		g_source_destroy(loop->source);
 		g_source_unref(loop->source);
 	}
+	lite_tcp_loop_stop(loop);
+	if (loop->tcp_conns)
+		g_hash_table_destroy(loop->tcp_conns);
 	for (int f = 0; f < 2; f++)
 		if (loop->sockets[f])
 			g_object_unref(loop->sockets[f]); /* closes the fd */
@@ -372,6 +387,8 @@ static lite_loop *loop_new(unsigned index, GMainContext *context, const bool fam
 	loop->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
 	loop->by_addr = g_hash_table_new(lite_key_hash, lite_key_equal);
 	loop->forwards = g_hash_table_new_full(lite_key_hash, lite_key_equal, g_free, NULL);
+	loop->tcp_conns = g_hash_table_new(NULL, NULL);
+	loop->tcp_listen[0] = loop->tcp_listen[1] = -1;
 	lite_stun_agent_init(&loop->stun);
 	if (loop->wake_fd < 0) {
 		g_set_error(error, PARLEY_ICE_ERROR, PARLEY_ICE_ERR_INVALID, "ICE-lite: eventfd: %s",
@@ -385,16 +402,24 @@ static lite_loop *loop_new(unsigned index, GMainContext *context, const bool fam
 		int family = f ? AF_INET6 : AF_INET;
 		struct sockaddr_storage addr;
 		socklen_t len = bind_address(mux.addresses, family, mux.port, &addr);
-		int fd = open_socket(family, &addr, len, true, error);
+		int fd = open_socket(family, SOCK_DGRAM, &addr, len, true, error);
 		if (fd < 0 || !(loop->sockets[f] = g_socket_new_from_fd(fd, error))) {
 			if (fd >= 0)
 				close(fd);
 			loop_free(loop);
 			return NULL;
 		}
+		if (!lite_tcp_port())
+			continue;
+		len = bind_address(mux.addresses, family, lite_tcp_port(), &addr);
+		if ((loop->tcp_listen[f] = open_socket(family, SOCK_STREAM, &addr, len, true, error)) < 0) {
+			loop_free(loop);
+			return NULL;
+		}
 	}
 	loop->source = lite_loop_source_new(loop);
 	g_source_attach(loop->source, context);
+	lite_tcp_loop_start(loop);
 	return loop;
 }
 
@@ -410,12 +435,13 @@ void parley_lite_stop(void)
 	g_strfreev(mux.addresses);
 	mux.addresses = NULL;
 	mux.port = 0;
+	lite_tcp_configure(0, 0, 0);
 	g_mutex_unlock(&mux.lock);
 }
 
 int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite_config *config, GError **error)
 {
-	if (!contexts || n == 0 || n > LITE_MAX_LOOPS || !config || config->port > 65535) {
+	if (!contexts || n == 0 || n > LITE_MAX_LOOPS || !config || config->port > 65535 || config->tcp_port > 65535) {
 		g_set_error(error, PARLEY_ICE_ERROR, PARLEY_ICE_ERR_INVALID,
 		            "ICE-lite: 1 to %d loops and a port up to 65535", LITE_MAX_LOOPS);
 		return PARLEY_ICE_ERR_INVALID;
@@ -439,6 +465,7 @@ int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite
 	mux.addresses = bound;
 	mux.port = config->port;
 	mux.consent_ms = config->consent_timeout_ms;
+	lite_tcp_configure(config->tcp_port, config->tcp_max_pending, config->tcp_auth_timeout_ms);
 	if (!rc && mux.port == 0)
 		mux.port = pick_port(families[0] ? AF_INET : AF_INET6, bound, error);
 	if (!rc && mux.port == 0)
@@ -458,6 +485,7 @@ int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite
 		g_strfreev(mux.addresses);
 		mux.addresses = NULL;
 		mux.port = 0;
+		lite_tcp_configure(0, 0, 0);
 	} else {
 		memcpy(mux.loops, made, sizeof(made));
 		mux.n = (unsigned)n;

@@ -65,8 +65,8 @@ static json_t *ice_parameters(parley_pc *pc)
 	                 true);
 }
 
-/* "candidate:<foundation> 1 udp <priority> <ip> <port> typ <type> ..." as
- * an IceCandidate, or NULL. */
+/* "candidate:<foundation> 1 udp|tcp <priority> <ip> <port> typ <type>
+ * [tcptype <t>]" as an IceCandidate (tcpType for TCP), or NULL. */
 static json_t *candidate_json(const char *line)
 {
 	char foundation[33], transport[8], ip[64], type[16];
@@ -78,8 +78,13 @@ static json_t *candidate_json(const char *line)
 		return NULL;
 	for (char *c = transport; *c; c++)
 		*c = g_ascii_tolower(*c);
-	return json_pack("{ss sI ss ss si ss ss}", "foundation", foundation, "priority", (json_int_t)priority, "ip", ip,
-	                 "address", ip, "port", (int)port, "protocol", transport, "type", type);
+	json_t *c = json_pack("{ss sI ss ss si ss ss}", "foundation", foundation, "priority", (json_int_t)priority, "ip",
+	                      ip, "address", ip, "port", (int)port, "protocol", transport, "type", type);
+	const char *tcptype = strstr(line, " tcptype ");
+	char kind[16];
+	if (c && strcmp(transport, "tcp") == 0 && tcptype && sscanf(tcptype, " tcptype %15s", kind) == 1)
+		json_object_set_new(c, "tcpType", json_string(kind));
+	return c;
 }
 
 static json_t *ice_candidates(parley_pc *pc)

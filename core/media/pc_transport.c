@@ -131,10 +131,12 @@ static json_t *lite_info(void *t)
 	json_t *selected = i.selected ? json_pack("{ss ss ss}", "local", i.local, "remote", i.remote, "protocol",
 	                                          i.protocol)
 	                              : json_null();
-	return json_pack("{so s{sI sI sI sI sI sI}}", "selected", selected, "counters",
+	return json_pack("{so s{sI sI sI sI sI sI sI sI sI}}", "selected", selected, "counters",
 	                 "requests", (json_int_t)i.requests, "datagrams-in", (json_int_t)i.datagrams_in,
 	                 "datagrams-out", (json_int_t)i.datagrams_out, "paths", (json_int_t)i.paths,
-	                 "path-switches", (json_int_t)i.switches, "restarts", (json_int_t)i.restarts);
+	                 "path-switches", (json_int_t)i.switches, "restarts", (json_int_t)i.restarts,
+	                 "tcp-paths", (json_int_t)i.tcp_paths, "tcp-bad", (json_int_t)i.tcp_bad,
+	                 "tcp-dropped", (json_int_t)i.tcp_dropped);
 }
 
 const pc_transport_ops pc_transport_lite = {

@@ -234,7 +234,8 @@ typedef struct parley_plugin_core {
 	 * params_create_transport: makes the handle's PeerConnection and
 	 * returns {iceParameters: {usernameFragment, password, iceLite: true},
 	 * iceCandidates: [{foundation, priority, ip, address, port, protocol:
-	 * "udp", type: "host"}], dtlsParameters: {role: "auto", fingerprints:
+	 * "udp", type: "host"}, and with [media] tcp_port also {..., protocol:
+	 * "tcp", type: "host", tcpType: "passive"}], dtlsParameters: {role: "auto", fingerprints:
 	 * [{algorithm: "sha-256", value}]}}, or NULL (471 when the handle has a
 	 * PeerConnection already or ICE-lite is off). */
 	json_t *(*params_create_transport)(parley_plugin_session *session, parley_plugin_error *error);

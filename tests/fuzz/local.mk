@@ -1,5 +1,6 @@
 # tests/fuzz: libFuzzer targets for the media parsers (util's RTP header and
-# keyframe detection among them, the rtpParameters translation), the client JSON API, the Redis URL and the
+# keyframe detection among them, the rtpParameters translation, the ICE-lite
+# datagram and ICE-TCP connection entries), the client JSON API, the Redis URL and the
 # Redis transport's entry parser and the Socket.IO codecs (only with
 # --enable-fuzzers, CC=clang) and, always, replay programs that run every
 # corpus file through the same entry points as part of the unit suite
@@ -26,6 +27,12 @@ tests_unit_test_fuzz_replay_keyframe_LDADD = libparleyutil.la
 check_PROGRAMS += tests/unit/test_fuzz_replay_lite
 tests_unit_test_fuzz_replay_lite_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_lite.c
 tests_unit_test_fuzz_replay_lite_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)
+
+# An ICE-TCP connection of the ICE-lite transport (RFC 4571 framing, STUN
+# before authentication, hand-over, the connection as a path).
+check_PROGRAMS += tests/unit/test_fuzz_replay_lite_tcp
+tests_unit_test_fuzz_replay_lite_tcp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_lite_tcp.c
+tests_unit_test_fuzz_replay_lite_tcp_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)
 
 # The rtpParameters translation (PeerConnections described by parameters).
 check_PROGRAMS += tests/unit/test_fuzz_replay_params
@@ -97,6 +104,12 @@ tests_fuzz_fuzz_lite_SOURCES = tests/fuzz/fuzz_lite.c core/media/lite.c core/med
 tests_fuzz_fuzz_lite_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SSL_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_lite_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_lite_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz_lite_tcp
+tests_fuzz_fuzz_lite_tcp_SOURCES = tests/fuzz/fuzz_lite_tcp.c core/media/lite.c core/media/lite_stun.c \
+	core/media/lite_mux.c core/media/lite_demux.c core/media/lite_tcp.c core/media/lite_frame.c
+tests_fuzz_fuzz_lite_tcp_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SSL_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_lite_tcp_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_lite_tcp_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)
 # The parameters translation instrumented; the rest of the media library as built.
 noinst_PROGRAMS += tests/fuzz/fuzz_params
 tests_fuzz_fuzz_params_SOURCES = tests/fuzz/fuzz_params.c core/media/params_rtp.c core/media/params_caps.c

@@ -1,5 +1,6 @@
 // tests/e2e/lib/mediasoup_app.mjs — the mediasoup-client participant of the
-// room-mediasoup-*-netns files: pages/mediasoup-app.js (the real
+// room-mediasoup-*-netns files (room-mediasoup-tcp-netns among them, over
+// ICE-TCP): pages/mediasoup-app.js (the real
 // mediasoup-client and socket.io-client from node_modules) bundled with
 // esbuild and served with an empty page from a loopback port, and what the
 // tests read of such pages: per participant, what it decodes from every
