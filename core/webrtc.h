@@ -53,6 +53,9 @@ struct parley_pc *parley_webrtc_pc(parley_handle *handle, bool create, char *rea
 /* Plugin table entries. */
 int parley_webrtc_relay_rtp(parley_plugin_session *session, parley_rtp_packet *packet);
 int parley_webrtc_relay_rtcp(parley_plugin_session *session, parley_rtcp_packet *packet);
+/* Data channels (translated by webrtc_data.c). */
+int parley_webrtc_relay_data(parley_plugin_session *session, parley_data_packet *packet);
+int parley_webrtc_close_data(parley_plugin_session *session, const char *label);
 int parley_webrtc_send_pli(parley_plugin_session *session, int mindex);
 int parley_webrtc_send_remb(parley_plugin_session *session, uint32_t bitrate);
 int parley_webrtc_close_pc(parley_plugin_session *session);
