@@ -423,6 +423,13 @@ int parley_dc_close(parley_dc *dc, const char *label)
 
 /* ---- receiving ---- */
 
+/* The peer's OPEN. Its stream id should have the peer's parity (RFC 8832
+ * §6: the DTLS client opens even ids, the server odd), but any free id is
+ * taken: aiortc 1.4 picks its parity by ICE role, not DTLS role, so as
+ * offerer (controlling, yet DTLS client) it opens odd ids. Ours keep the
+ * RFC's parity and skip ids in use, so the two cannot meet on one id
+ * except by opening it at the same moment (then the later OPEN is
+ * refused: "which a channel uses"). Counted as wrong_parity. */
 static void handle_open(parley_dc *dc, uint16_t stream, const parley_dcep_open *open)
 {
 	bool peer_parity = (stream & 1) == (dc->settings.dtls_client ? 1 : 0);
@@ -432,17 +439,17 @@ static void handle_open(parley_dc *dc, uint16_t stream, const parley_dcep_open *
 		       "DATA_CHANNEL_OPEN on stream %u, which a channel uses", stream);
 		return;
 	}
-	const char *why = !peer_parity ? "has our parity (RFC 8832 §6: the DTLS client opens even ids, the server odd)"
-		: open->label_length > PARLEY_DC_MAX_LABEL || open->protocol_length > PARLEY_DC_MAX_LABEL
-		? "has a label or protocol over " G_STRINGIFY(PARLEY_DC_MAX_LABEL) " bytes" : NULL;
-	if (why) {
+	if (open->label_length > PARLEY_DC_MAX_LABEL || open->protocol_length > PARLEY_DC_MAX_LABEL) {
 		/* Reset the stream: the peer's channel closes instead of waiting. */
 		COUNT(dc, dcep_errors, 1);
-		refuse(dc, true, PARLEY_DC_ERR_INVALID, stream, NULL, 0, "DATA_CHANNEL_OPEN on stream %u %s", stream, why);
+		refuse(dc, true, PARLEY_DC_ERR_INVALID, stream, NULL, 0, "DATA_CHANNEL_OPEN on stream %u has a label or "
+		       "protocol over %d bytes", stream, PARLEY_DC_MAX_LABEL);
 		if (alive(dc))
 			dc->transport.reset(dc->transport_data, stream);
 		return;
 	}
+	if (!peer_parity)
+		COUNT(dc, wrong_parity, 1);
 	dc_channel *ch = channel_new(dc, stream, open->label, open->label_length, open->protocol,
 	                             open->protocol_length, open->ordered, open->reliability,
 	                             open->reliability_parameter, false);
@@ -726,7 +733,7 @@ json_t *parley_dc_info(const parley_dc *dc)
 		json_array_append_new(channels, c);
 	}
 	const parley_dc_counters *n = &dc->counters;
-	return json_pack("{sb sI sI so s{sI sI sI sI sI sI sI sI sI sI sI sI}}", "up", dc->up,
+	return json_pack("{sb sI sI so s{sI sI sI sI sI sI sI sI sI sI sI sI sI}}", "up", dc->up,
 	                 "max-message-size", (json_int_t)dc->max_in,
 	                 "remote-max-message-size", (json_int_t)dc->remote_max, "channels", channels,
 	                 "counters", "messages-in", (json_int_t)n->messages_in, "bytes-in", (json_int_t)n->bytes_in,
@@ -734,5 +741,6 @@ json_t *parley_dc_info(const parley_dc *dc)
 	                 "opened", (json_int_t)n->opened, "closed", (json_int_t)n->closed,
 	                 "too-large-in", (json_int_t)n->too_large_in, "too-large-out", (json_int_t)n->too_large_out,
 	                 "busy", (json_int_t)n->busy, "dcep-errors", (json_int_t)n->dcep_errors,
-	                 "bad-ppid", (json_int_t)n->bad_ppid, "unknown-stream", (json_int_t)n->unknown_stream);
+	                 "bad-ppid", (json_int_t)n->bad_ppid, "unknown-stream", (json_int_t)n->unknown_stream,
+	                 "wrong-parity", (json_int_t)n->wrong_parity);
 }

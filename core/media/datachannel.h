@@ -1,7 +1,8 @@
 /*
  * datachannel.h — the data channels of one SCTP association (RFC 8831,
  * RFC 8832): the channel table by stream id and label, DCEP open/ack,
- * stream ids by DTLS role (client even, server odd), the PPIDs of text,
+ * stream ids by DTLS role (client even, server odd; the peer's are taken
+ * on any free id), the PPIDs of text,
  * binary and empty messages, reassembly of messages SCTP hands over in
  * pieces, the maximum message size both ways, and closing by stream reset
  * (RFC 8831 §6.7).
@@ -171,6 +172,7 @@ typedef struct parley_dc_counters {
 	uint64_t messages_in, bytes_in, messages_out, bytes_out;
 	uint64_t opened, closed;            /* channels */
 	uint64_t too_large_in, too_large_out, busy, dcep_errors, bad_ppid, unknown_stream;
+	uint64_t wrong_parity;              /* peer OPENs on our parity (accepted) */
 } parley_dc_counters;
 
 /* This association's counters. */

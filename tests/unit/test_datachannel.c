@@ -216,6 +216,11 @@ static void peer_opens_channel(void **state)
 	assert_int_equal(json_integer_value(json_object_get(ch, "reliability-parameter")), 2);
 	assert_string_equal(json_string_value(json_object_get(ch, "state")), "open");
 	assert_int_equal(json_integer_value(json_object_get(ch, "messages-in")), 4);
+	json_t *counters = json_object_get(info, "counters");
+	assert_int_equal(json_object_size(counters), 13);
+	assert_int_equal(json_integer_value(json_object_get(counters, "messages-in")), 4);
+	assert_int_equal(json_integer_value(json_object_get(counters, "messages-out")), 3);
+	assert_int_equal(json_integer_value(json_object_get(counters, "wrong-parity")), 0);
 	json_decref(info);
 	assert_int_equal(r->refusals->len, 0);
 	rec_free(r);
@@ -282,15 +287,26 @@ static void server_parity(void **state)
 	assert_int_equal(parley_dc_send(r->dc, "b", NULL, false, (const uint8_t *)"2", 1, reason, sizeof(reason)), 0);
 	assert_int_equal(sent_at(r, 0)->stream, 1);
 	assert_int_equal(sent_at(r, 2)->stream, 3);
-	/* the peer (client) may not open an odd id: refused and reset */
-	peer_open(r, 5, "bad", "", true, PARLEY_DCEP_RELIABLE, 0);
-	assert_non_null(strstr(last(r->refusals), "has our parity"));
-	assert_int_equal(r->resets->len, 1);
-	assert_int_equal(g_array_index(r->resets, uint16_t, 0), 5);
-	/* nor reuse a stream a channel has */
+	/* the peer (client) opening an odd id, as aiortc does: taken, counted;
+	 * our next channel skips it */
+	peer_open(r, 5, "odd", "", true, PARLEY_DCEP_RELIABLE, 0);
+	assert_string_equal(last(r->events), "open:odd:5");
+	assert_int_equal(parley_dc_send(r->dc, "c", NULL, false, (const uint8_t *)"3", 1, reason, sizeof(reason)), 0);
+	assert_int_equal(sent_at(r, r->sent->len - 1)->stream, 7);
+	parley_dc_counters n;
+	parley_dc_get_counters(r->dc, &n);
+	assert_int_equal(n.wrong_parity, 1);
+	/* a stream a channel has is not taken again */
 	peer_open(r, 1, "dup", "", true, PARLEY_DCEP_RELIABLE, 0);
 	assert_non_null(strstr(last(r->refusals), "which a channel uses"));
+	assert_int_equal(r->resets->len, 0);
+	/* a label over the limit: refused and the stream reset */
+	char *long_label = g_strnfill(PARLEY_DC_MAX_LABEL + 1, 'l');
+	peer_open(r, 8, long_label, "", true, PARLEY_DCEP_RELIABLE, 0);
+	g_free(long_label);
+	assert_non_null(strstr(last(r->refusals), "over 1024 bytes"));
 	assert_int_equal(r->resets->len, 1);
+	assert_int_equal(g_array_index(r->resets, uint16_t, 0), 8);
 	rec_free(r);
 }
 
