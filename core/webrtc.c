@@ -21,6 +21,7 @@
 #include "media/lite.h"
 #include "media/pc.h"
 #include "media/pc_helpers.h"
+#include "media/sctp.h"
 #include "webrtc_data.h"
 
 #define PARLEY_LOG_MODULE "webrtc"
@@ -221,6 +222,7 @@ int parley_webrtc_setup(char *reason, size_t reason_size)
 void parley_webrtc_stop(void)
 {
 	parley_lite_stop();
+	parley_sctp_shutdown();   /* usrsctp's last timers, then usrsctp_finish */
 }
 
 /* ---- events ---- */

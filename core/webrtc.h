@@ -17,7 +17,8 @@
  * process; later calls return the first result. 0, or -1 with a reason.
  * parleyd calls it at start; a PeerConnection made first would too. */
 int parley_webrtc_setup(char *reason, size_t reason_size);
-/* Closes the ICE-lite sockets ([media] ice_lite) once the loops stopped. */
+/* Closes the ICE-lite sockets ([media] ice_lite) and releases usrsctp
+ * (data channels) once the loops stopped. */
 void parley_webrtc_stop(void);
 /* A client's jsep (borrowed, already shape-checked): offer or answer.
  * 0, or an API error code (465 invalid SDP, 469 unexpected answer, 490)
