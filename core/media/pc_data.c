@@ -371,6 +371,7 @@ int parley_pc_relay_data(parley_pc *pc, const char *label, const parley_dc_open_
 		d->relay_wake = true;
 		parley_pc_ref(pc);
 		GSource *idle = g_idle_source_new();
+		g_source_set_priority(idle, G_PRIORITY_DEFAULT);   /* not behind every socket of a busy loop */
 		g_source_set_callback(idle, relay_drain, pc, (GDestroyNotify)parley_pc_unref);
 		g_source_attach(idle, pc->context);
 		g_source_unref(idle);

@@ -152,8 +152,8 @@ static void schedule_wake(parley_sctp *s)
 		return;
 	s->wake_pending = true;
 	sctp_ref(s);
-	GSource *idle = g_idle_source_new();
-	g_source_set_priority(idle, G_PRIORITY_HIGH);
+	GSource *idle = g_idle_source_new();   /* default priority: never ahead of the loop's sockets */
+	g_source_set_priority(idle, G_PRIORITY_DEFAULT);
 	g_source_set_callback(idle, wake_run, s, sctp_unref);
 	g_source_attach(idle, s->context);
 	g_source_unref(idle);
