@@ -77,8 +77,9 @@ run_e2e() {
 	record "$name" "$log" $? top $((SECONDS - start))
 }
 
-results="$logdir/results.txt"
+results="$logdir/results.$$.txt"   # this run's own: two runs may share a build
 : >"$results"
+trap 'rm -f "$results"' EXIT
 jobs=${PARLEY_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # Unit programs are independent (no fixed ports or paths): $jobs at a time.
