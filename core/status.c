@@ -20,6 +20,9 @@
 #include "loops.h"
 #include "media/udp_batch.h"
 #include "media/lite.h"
+#include "media/datachannel.h"
+#include "media/sctp.h"
+#include "webrtc_data.h"
 #include "media/pc.h"
 #include "registry.h"
 
@@ -296,6 +299,51 @@ static void append_lite_metrics(GString *out)
 		                       parley_lite_reject_name(r), lite.rejects[r]);
 }
 
+static void labelled(GString *out, const char *name, const char *help, const char *label,
+                     const char *const *values, const guint64 *counts, size_t n)
+{
+	g_string_append_printf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (size_t i = 0; i < n; i++)
+		g_string_append_printf(out, "%s{%s=\"%s\"} %" G_GUINT64_FORMAT "\n", name, label, values[i], counts[i]);
+}
+
+/* Data channels and their SCTP associations (all zero until one is used). */
+static void append_data_metrics(GString *out)
+{
+	parley_dc_counters dc;
+	parley_dc_get_totals(&dc);
+	parley_sctp_stats sctp;
+	parley_sctp_get_stats(&sctp);
+	parley_webrtc_data_stats core;
+	parley_webrtc_data_get_stats(&core);
+	static const char *const directions[] = { "in", "out" };
+	labelled(out, "parley_datachannel_messages_total", "Data channel messages received from peers (in) and sent "
+	         "to them (out).", "direction", directions, (guint64[]){ dc.messages_in, dc.messages_out }, 2);
+	labelled(out, "parley_datachannel_bytes_total", "Bytes of those messages.", "direction", directions,
+	         (guint64[]){ dc.bytes_in, dc.bytes_out }, 2);
+	static const char *const reasons[] = { "too_large_in", "too_large_out", "dcep", "bad_ppid", "unknown_stream",
+	                                       "old_plugin" };
+	labelled(out, "parley_datachannel_refused_total", "Data channel messages and DCEP requests refused: over "
+	         "[media] sctp_max_message_size from the peer (too_large_in) or over it or the peer's "
+	         "a=max-message-size from a plugin (too_large_out), malformed or misplaced DCEP, a PPID that is "
+	         "not a message's, a message on a stream with no open channel, over 65535 bytes for a plugin built "
+	         "before data_ready.", "reason", reasons,
+	         (guint64[]){ dc.too_large_in, dc.too_large_out, dc.dcep_errors, dc.bad_ppid, dc.unknown_stream,
+	                      core.too_large_for_plugin }, 6);
+	gauge(out, "parley_datachannel_busy_total", "Sends refused because the SCTP send buffer was full "
+	      "(PARLEY_DATA_ERR_BUSY).", "counter", dc.busy);
+	gauge(out, "parley_datachannel_opened_total", "Data channels opened (by peers or plugins).", "counter", dc.opened);
+	gauge(out, "parley_datachannel_closed_total", "Data channels closed.", "counter", dc.closed);
+	gauge(out, "parley_datachannel_open", "Data channels open now.", "gauge", parley_dc_open_channels());
+	gauge(out, "parley_sctp_associations", "SCTP associations (PeerConnections with data channels) now.", "gauge",
+	      sctp.associations);
+	gauge(out, "parley_sctp_associations_opened_total", "SCTP associations started.", "counter", sctp.opened);
+	labelled(out, "parley_sctp_packets_total", "SCTP packets from DTLS (in) and into DTLS (out).", "direction",
+	         directions, (guint64[]){ sctp.packets_in, sctp.packets_out }, 2);
+	gauge(out, "parley_sctp_stale_callbacks_total", "usrsctp callbacks for an association already closed "
+	      "(dropped).", "counter", sctp.stale_callbacks);
+}
+
 static int serve_metrics(const parley_http_request *request, parley_http_response *response)
 {
 	GString *out = g_string_new(NULL);
@@ -323,6 +371,7 @@ static int serve_metrics(const parley_http_request *request, parley_http_respons
 		g_string_append_printf(out, "parley_webrtc_connection_events_total{event=\"%s\"} %" G_GUINT64_FORMAT "\n",
 		                       parley_pc_event_name(e), parley_pc_event_count(e));
 	append_lite_metrics(out);
+	append_data_metrics(out);
 	gauge(out, "parley_process_resident_memory_bytes", "Resident set size.", "gauge", resident_bytes());
 	gauge(out, "parley_uptime_seconds", "Seconds since the process started.", "gauge", uptime_seconds());
 

@@ -107,10 +107,6 @@ static parley_plugin_session *handle_companion(parley_plugin_session *parent, pa
 	return psession;
 }
 
-/* Media services (core/webrtc.c); data channels are not supported
- * yet, so relay_data reports failure. */
-static int relay_data(parley_plugin_session *s, parley_data_packet *p) { return -1; }
-
 static parley_timer *plugin_timer_start(parley_plugin_session *psession, unsigned interval_ms,
                                         parley_timer_fn fn, void *user_data, void (*destroy)(void *))
 {
@@ -142,7 +138,7 @@ static const parley_plugin_core plugin_core = {
 	.end_session = end_session,
 	.relay_rtp = parley_webrtc_relay_rtp,
 	.relay_rtcp = parley_webrtc_relay_rtcp,
-	.relay_data = relay_data,
+	.relay_data = parley_webrtc_relay_data,
 	.send_pli = parley_webrtc_send_pli,
 	.send_remb = parley_webrtc_send_remb,
 	.close_pc = parley_webrtc_close_pc,
@@ -164,6 +160,7 @@ static const parley_plugin_core plugin_core = {
 	.params_close = parley_webrtc_params_close,
 	.params_rtp_capabilities = parley_webrtc_params_rtp_capabilities,
 	.handle_companion = handle_companion,
+	.close_data = parley_webrtc_close_data,
 };
 
 /* ---- transports ------------------------------------------------------------------ */

@@ -21,6 +21,8 @@
 #include "media/lite.h"
 #include "media/pc.h"
 #include "media/pc_helpers.h"
+#include "media/sctp.h"
+#include "webrtc_data.h"
 
 #define PARLEY_LOG_MODULE "webrtc"
 
@@ -180,6 +182,12 @@ static gpointer load_settings(gpointer unused)
 	parley_udp_batch_set_gso(parley_config_get_bool("parley", "media", "udp_gso", true));
 	media_settings.nack_buffer_ms = media_uint("nack_buffer_ms", 1000, 10000);
 	media_settings.gather_wait_ms = media_uint("gather_wait_ms", 1000, 10000);
+	media_settings.sctp_max_message_size = media_uint("sctp_max_message_size", PARLEY_DC_DEFAULT_MAX_MESSAGE,
+	                                                  PARLEY_DC_LIMIT_MAX_MESSAGE);
+	if (media_settings.sctp_max_message_size < 1024) {
+		PLOG_WARN("[media] sctp_max_message_size below 1024: 1024 is used");
+		media_settings.sctp_max_message_size = 1024;
+	}
 	media_settings.disconnect_timeout_ms = media_uint("disconnect_timeout_ms", 5000, 60000);
 	media_settings.consent_timeout_ms = media_uint("consent_timeout_ms", 30000, 300000);
 	if (media_settings.disconnect_timeout_ms < 1000)
@@ -214,6 +222,7 @@ int parley_webrtc_setup(char *reason, size_t reason_size)
 void parley_webrtc_stop(void)
 {
 	parley_lite_stop();
+	parley_sctp_shutdown();   /* usrsctp's last timers, then usrsctp_finish */
 }
 
 /* ---- events ---- */
@@ -346,6 +355,9 @@ static const parley_pc_callbacks pc_callbacks = {
 	.failed = on_failed,
 	.incoming_rtp = on_incoming_rtp,
 	.incoming_rtcp = on_incoming_rtcp,
+	.data_message = parley_webrtc_data_message,
+	.data_channel = parley_webrtc_data_channel,
+	.data_refused = parley_webrtc_data_refused,
 };
 
 /* ---- the handle's pc ---- */
@@ -676,6 +688,24 @@ int parley_webrtc_relay_rtcp(parley_plugin_session *session, parley_rtcp_packet 
 {
 	parley_pc *pc = pc_of_plugin_session(session);
 	int rc = pc ? parley_pc_relay_rtcp(pc, packet) : -1;
+	parley_pc_unref(pc);
+	return rc;
+}
+
+int parley_webrtc_relay_data(parley_plugin_session *session, parley_data_packet *packet)
+{
+	parley_handle *h = parley_handle_from_plugin(session);
+	parley_pc *pc = h ? pc_of(h) : NULL;
+	int rc = parley_webrtc_data_relay(h, pc, packet);
+	parley_pc_unref(pc);
+	return rc;
+}
+
+int parley_webrtc_close_data(parley_plugin_session *session, const char *label)
+{
+	parley_handle *h = parley_handle_from_plugin(session);
+	parley_pc *pc = h ? pc_of(h) : NULL;
+	int rc = parley_webrtc_data_close(h, pc, label);
 	parley_pc_unref(pc);
 	return rc;
 }

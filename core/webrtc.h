@@ -17,7 +17,8 @@
  * process; later calls return the first result. 0, or -1 with a reason.
  * parleyd calls it at start; a PeerConnection made first would too. */
 int parley_webrtc_setup(char *reason, size_t reason_size);
-/* Closes the ICE-lite sockets ([media] ice_lite) once the loops stopped. */
+/* Closes the ICE-lite sockets ([media] ice_lite) and releases usrsctp
+ * (data channels) once the loops stopped. */
 void parley_webrtc_stop(void);
 /* A client's jsep (borrowed, already shape-checked): offer or answer.
  * 0, or an API error code (465 invalid SDP, 469 unexpected answer, 490)
@@ -53,6 +54,9 @@ struct parley_pc *parley_webrtc_pc(parley_handle *handle, bool create, char *rea
 /* Plugin table entries. */
 int parley_webrtc_relay_rtp(parley_plugin_session *session, parley_rtp_packet *packet);
 int parley_webrtc_relay_rtcp(parley_plugin_session *session, parley_rtcp_packet *packet);
+/* Data channels (translated by webrtc_data.c). */
+int parley_webrtc_relay_data(parley_plugin_session *session, parley_data_packet *packet);
+int parley_webrtc_close_data(parley_plugin_session *session, const char *label);
 int parley_webrtc_send_pli(parley_plugin_session *session, int mindex);
 int parley_webrtc_send_remb(parley_plugin_session *session, uint32_t bitrate);
 int parley_webrtc_close_pc(parley_plugin_session *session);

@@ -62,6 +62,7 @@ parley_pc *parley_pc_new(GMainContext *context, const parley_pc_settings *settin
 	pc->user_data = user_data;
 	g_mutex_init(&pc->lock);
 	pc->cname_ssrc = g_random_int() | 1;
+	pc_data_init(pc);
 	return pc;
 }
 
@@ -78,6 +79,7 @@ void parley_pc_ref(parley_pc *pc)
 
 static void release_transport(parley_pc *pc)
 {
+	pc_data_stop(pc);
 	pc_media_stop_timer(pc);
 	if (pc->dtls) {
 		parley_dtls_free(pc->dtls);
@@ -111,6 +113,7 @@ static void free_on_loop(void *data)
 	g_free(pc->remote_pwd);
 	g_free(pc->remote_fp_hash);
 	g_free(pc->remote_fp);
+	pc_data_clear(pc);
 	g_mutex_clear(&pc->lock);
 	g_main_context_unref(pc->context);
 	g_free(pc);
@@ -287,6 +290,7 @@ void pc_fail(parley_pc *pc, parley_pc_event cause, const char *reason)
 void parley_pc_close(parley_pc *pc)
 {
 	pc->closed = true;
+	pc_data_stop(pc);   /* SCTP's ABORT before DTLS's close_notify */
 	if (pc->dtls)
 		parley_dtls_close(pc->dtls);
 	release_transport(pc);
@@ -458,6 +462,7 @@ static void on_dtls_connected(void *user_data, const parley_srtp_keys *keys)
 		if (pc->cb.webrtc_up)
 			pc->cb.webrtc_up(pc->user_data);
 	}
+	pc_data_maybe_start(pc);
 }
 
 static void on_dtls_failed(void *user_data, int code, const char *reason)
@@ -473,8 +478,15 @@ static void on_dtls_closed(void *user_data)
 	pc_fail(user_data, PARLEY_PC_EVENT_DTLS_FAILED, "DTLS alert");
 }
 
+/* DTLS application data is SCTP (RFC 8261). */
+static void on_dtls_data(void *user_data, const uint8_t *data, size_t length)
+{
+	pc_data_incoming(user_data, data, length);
+}
+
 static const parley_dtls_callbacks dtls_callbacks = {
 	.send = on_dtls_send,
+	.data = on_dtls_data,
 	.connected = on_dtls_connected,
 	.failed = on_dtls_failed,
 	.closed = on_dtls_closed,
@@ -548,5 +560,8 @@ json_t *parley_pc_info(parley_pc *pc)
 		if (pc->streams[i]->active)
 			json_array_append_new(streams, pc_media_stream_info(pc, pc->streams[i]));
 	json_object_set_new(info, "streams", streams);
+	json_t *data = pc_data_info(pc);
+	if (data)
+		json_object_set_new(info, "data", data);
 	return info;
 }

@@ -9,7 +9,9 @@
  * demux, SRTP, RTP/RTCP in and out, NACK, stats, periodic reports),
  * pc_liveness.c (is the peer still there), pc_rewrite.c (what relay_rtp
  * changes in a packet), pc_helpers.c (the SDP helpers plugins get: answer,
- * offer, summary), pc_params.c (a pc negotiated without SDP text: ICE-lite
+ * offer, summary), pc_data.c (data channels: the m=application line, the
+ * SCTP association over DTLS and its channels), pc_params.c (a pc
+ * negotiated without SDP text: ICE-lite
  * transport, remote DTLS parameters, stream tables from two description
  * models; used by params*.c). The core side (one pc per handle, Janus events, plugin
  * callbacks) is core/webrtc.c, in libparleycore.
@@ -30,6 +32,7 @@
 #include <glib.h>
 #include <jansson.h>
 #include <parley/common.h>
+#include "datachannel.h"
 #include "ice.h"
 #include "sdp.h"
 
@@ -58,6 +61,9 @@ typedef struct parley_pc_settings {
 	 * "consent expired" (0 = 30000, RFC 7675's consent lifetime). */
 	unsigned disconnect_timeout_ms;
 	unsigned consent_timeout_ms;
+	/* Data channels: the largest message we receive and send, announced
+	 * as a=max-message-size (0 = PARLEY_DC_DEFAULT_MAX_MESSAGE). */
+	size_t sctp_max_message_size;
 } parley_pc_settings;
 
 typedef struct parley_pc_callbacks {
@@ -78,6 +84,13 @@ typedef struct parley_pc_callbacks {
 	void (*failed)(void *user_data, const char *reason);
 	void (*incoming_rtp)(void *user_data, parley_rtp_packet *packet);
 	void (*incoming_rtcp)(void *user_data, parley_rtcp_packet *packet);
+	/* Data channels (see datachannel.h): a whole message; a channel open
+	 * or closed, or (channel NULL) the association writable; a message or
+	 * DCEP request refused either way. */
+	void (*data_message)(void *user_data, const parley_dc_channel_view *channel, bool binary, uint8_t *data,
+	                     size_t length);
+	void (*data_channel)(void *user_data, const parley_dc_channel_view *channel, parley_dc_event event);
+	void (*data_refused)(void *user_data, const parley_dc_refusal *refusal);
 } parley_pc_callbacks;
 
 typedef struct parley_pc parley_pc;
@@ -160,6 +173,26 @@ int parley_pc_relay_rtp(parley_pc *pc, const parley_rtp_packet *packet);
 int parley_pc_relay_rtcp(parley_pc *pc, const parley_rtcp_packet *packet);
 int parley_pc_send_pli(parley_pc *pc, int mindex);   /* -1 = every video stream */
 int parley_pc_send_remb(parley_pc *pc, uint32_t bitrate);
+
+/* [loop] Data channels (pc_data.c). send: one message on the oldest open
+ * channel labelled `label`, opening it with `open` when there is none
+ * (parley_dc_send); 0 or a parley_dc_error with a reason
+ * (PARLEY_DC_ERR_CLOSED when no data channel is negotiated or its
+ * association is not up). close: resets the channels labelled `label`. */
+int parley_pc_send_data(parley_pc *pc, const char *label, const parley_dc_open_options *open, bool binary,
+                        const uint8_t *data, size_t length, char *reason, size_t reason_size);
+int parley_pc_close_data(parley_pc *pc, const char *label);
+/* [any] parley_pc_send_data from any thread: on the pc's loop it sends at
+ * once (the real result); elsewhere the message is checked (size against
+ * ours, label and protocol), copied and queued for the loop, in order, at
+ * most PARLEY_PC_RELAY_QUEUE messages or PARLEY_PC_RELAY_BYTES bytes: 0
+ * then means queued, and a refusal on the loop reaches data_refused. */
+#define PARLEY_PC_RELAY_QUEUE 1024
+#define PARLEY_PC_RELAY_BYTES (16 * 1024 * 1024)
+int parley_pc_relay_data(parley_pc *pc, const char *label, const parley_dc_open_options *open, bool binary,
+                         const uint8_t *data, size_t length, char *reason, size_t reason_size);
+/* [loop] Both descriptions accepted an m=application line. */
+bool parley_pc_has_data(parley_pc *pc);
 
 /* [any] Admin handle_info "webrtc" object (new reference). */
 json_t *parley_pc_info(parley_pc *pc);

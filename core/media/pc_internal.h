@@ -11,9 +11,11 @@
 #define PARLEY_MEDIA_PC_INTERNAL_H
 
 #include "pc.h"
+#include "datachannel.h"
 #include "dtls.h"
 #include "rtcp.h"
 #include "rtp.h"
+#include "sctp.h"
 #include "sdp.h"
 #include "srtp.h"
 
@@ -111,6 +113,25 @@ typedef struct pc_stream {
 	uint32_t remote_jitter;
 } pc_stream;
 
+/* Data channels (pc_data.c), loop only. */
+typedef struct pc_data {
+	int remote_index;             /* the peer's data m-line, -1 when none */
+	bool remote_accepts, local_accepts; /* each description has it with a port */
+	uint16_t remote_port, local_port;   /* SCTP ports */
+	int64_t remote_max_message_size;    /* a=max-message-size: -1 absent, 0 unlimited */
+	parley_sctp *sctp;            /* once DTLS is up and both accept */
+	parley_dc *dc;
+	uint64_t dropped;             /* DTLS application data before the association existed */
+	uint64_t start_failures;
+	/* messages parley_pc_relay_data queued from other threads, under relay_lock
+	 * (a lock of the data path only) */
+	GMutex relay_lock;
+	GQueue relay;                 /* pc_relay_job * */
+	size_t relay_bytes;
+	bool relay_wake;              /* a drain is scheduled on the loop */
+	uint64_t relay_refused;       /* queued, then refused on the loop */
+} pc_data;
+
 struct parley_pc {
 	gint refcount;
 	GMainContext *context;
@@ -157,6 +178,7 @@ struct parley_pc {
 	gint64 last_heard_us;        /* when `heard` last moved (or nothing was expected) */
 	bool disconnected;
 	uint64_t disconnects, recoveries, ice_restarts;
+	pc_data data;
 	/* what negotiates this pc without SDP text (pc_params.c): freed with the pc on its loop */
 	void *attachment;
 	void (*attachment_free)(void *attachment);
@@ -187,6 +209,17 @@ void pc_media_stop_timer(parley_pc *pc);
 void pc_stream_reset_remote(pc_stream *s);
 void pc_stream_free(pc_stream *s);
 json_t *pc_media_stream_info(parley_pc *pc, pc_stream *s);
+
+/* pc_data.c */
+void pc_data_init(parley_pc *pc);
+void pc_data_clear(parley_pc *pc);
+void pc_data_take_remote(parley_pc *pc, const parley_sdp *sdp);
+void pc_data_take_local(parley_pc *pc, const parley_sdp *sdp);
+int pc_data_merge_local(parley_pc *pc, parley_sdp *sdp);
+void pc_data_maybe_start(parley_pc *pc);
+void pc_data_stop(parley_pc *pc);
+void pc_data_incoming(parley_pc *pc, const uint8_t *data, size_t length);
+json_t *pc_data_info(parley_pc *pc);
 
 /* pc_liveness.c */
 void pc_liveness_tick(parley_pc *pc, gint64 now);

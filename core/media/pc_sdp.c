@@ -204,8 +204,12 @@ static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offe
 		return sdp_fail(err, err_size, "missing ICE credentials (a=ice-ufrag / a=ice-pwd)");
 	if (!fp || !hash)
 		return sdp_fail(err, err_size, "missing DTLS fingerprint (a=fingerprint)");
-	if (m && !m->rtcp_mux && m->port != 0)
-		return sdp_fail(err, err_size, "rtcp-mux is required");
+	for (size_t i = 0; i < sdp->n_media; i++) {
+		const parley_sdp_media *rtp = &sdp->media[i];
+		bool media = rtp->type == PARLEY_SDP_MEDIA_AUDIO || rtp->type == PARLEY_SDP_MEDIA_VIDEO;
+		if (media && rtp->port != 0 && !rtp->rtcp_mux)
+			return sdp_fail(err, err_size, "rtcp-mux is required (m-line %zu)", i);
+	}
 	bool restart = pc->remote_ufrag && (strcmp(pc->remote_ufrag, ufrag) || strcmp(pc->remote_pwd, pwd));
 	pc->remote_ice_lite = sdp->ice_lite;
 	int rc = pc_ensure_transport(pc, !offer || sdp->ice_lite, err, err_size);
@@ -286,10 +290,12 @@ int parley_pc_set_remote_description(parley_pc *pc, bool offer, const char *text
 		rc = take_remote_transport(pc, sdp, offer, err, err_size);
 	if (!rc) {
 		pc_take_remote_streams(pc, sdp);
+		pc_data_take_remote(pc, sdp);
 		pc->have_remote = true;
 		if (!offer)
 			pc->offerer = false;
 		rc = pc_start_dtls(pc, err, err_size);
+		pc_data_maybe_start(pc);
 	}
 	parley_sdp_free(sdp);
 	return rc;
@@ -411,7 +417,7 @@ static int merge_transport(parley_pc *pc, parley_sdp *sdp, bool offer)
 		    parley_sdp_set_string(&m->fingerprint.value, parley_dtls_certificate_fingerprint()) < 0)
 			return -1;
 		m->setup = setup;
-		m->rtcp_mux = true;
+		m->rtcp_mux = m->type != PARLEY_SDP_MEDIA_APPLICATION;
 		clear_candidates(m);
 		if (m->port == 0)
 			continue;
@@ -463,10 +469,11 @@ char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, b
 	wait_for_gathering(pc);
 	char *result = NULL;
 	pc_bundle_extmaps(sdp);
-	if (merge_transport(pc, sdp, offer) < 0) {
+	if (merge_transport(pc, sdp, offer) < 0 || pc_data_merge_local(pc, sdp) < 0) {
 		snprintf(err, err_size, "out of memory or an SDP limit reached while merging");
 	} else {
 		pc_take_local_streams(pc, sdp);
+		pc_data_take_local(pc, sdp);
 		size_t len = 0;
 		char *written = parley_sdp_write(sdp, &len);
 		result = written ? g_strndup(written, len) : NULL;
@@ -477,6 +484,7 @@ char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, b
 			pc->offerer = true;
 			pc->offered_media = sdp->n_media;
 		}
+		pc_data_maybe_start(pc);
 	}
 	parley_sdp_free(sdp);
 	return result;

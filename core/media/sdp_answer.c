@@ -168,7 +168,8 @@ static int answer_media(parley_sdp *s, const parley_sdp *offer, size_t idx,
 		parley_sdp_set_string(&a->mid, o->mid) < 0)
 		return -1;
 	bool rtp = o->type == PARLEY_SDP_MEDIA_AUDIO || o->type == PARLEY_SDP_MEDIA_VIDEO;
-	bool accept = o->port != 0 && (rtp || (o->type == PARLEY_SDP_MEDIA_APPLICATION && opts->accept_data));
+	bool sctp = o->type == PARLEY_SDP_MEDIA_APPLICATION && o->proto && strstr(o->proto, "DTLS/SCTP");
+	bool accept = o->port != 0 && (rtp || (sctp && opts->accept_data));
 	bool keep_twcc = listed(opts->extensions, opts->n_extensions, parley_sdp_ext_uri(PARLEY_SDP_EXT_TRANSPORT_CC), false);
 	if (accept && rtp) {
 		int kept = answer_codecs(s, a, o, opts, keep_twcc);
@@ -189,9 +190,15 @@ static int answer_media(parley_sdp *s, const parley_sdp *offer, size_t idx,
 	if (media_transport(s, a, &opts->transport, PARLEY_SDP_SETUP_ACTIVE, cands) < 0)
 		return -1;
 	if (!rtp) {
-		a->sctp_port = o->sctp_port >= 0 ? o->sctp_port : 5000;
-		a->max_message_size = o->max_message_size;
-		return sdp_push_format(s, a, o->formats[0].fmt) ? 0 : -1;
+		/* Data channels, in the form offered: our SCTP port as
+		 * a=sctp-port, or (legacy "DTLS/SCTP <port>") as the format with
+		 * a=sctpmap. a=max-message-size is the core's to write. */
+		if (strcmp(o->proto, "DTLS/SCTP") != 0) {
+			a->sctp_port = 5000;
+			return sdp_push_format(s, a, "webrtc-datachannel") ? 0 : -1;
+		}
+		return sdp_push_format(s, a, "5000") && parley_sdp_add_attr(s, a, "sctpmap", "5000 webrtc-datachannel 1024") == 0
+			? 0 : -1;
 	}
 	for (size_t i = 0; i < o->n_extmaps; i++) {
 		const parley_sdp_extmap *e = &o->extmaps[i];

@@ -76,13 +76,48 @@ typedef struct parley_rtcp_packet {
 	bool video;
 } parley_rtcp_packet;
 
-/* One data-channel message. */
+/* How a data channel delivers (RFC 8831 §6.1), for a channel relay_data
+ * opens. */
+typedef enum parley_data_reliability {
+	PARLEY_DATA_RELIABLE = 0,              /* every message, retransmitted until acknowledged */
+	PARLEY_DATA_MAX_RETRANSMITS = 1,       /* reliability_value: retransmissions at most */
+	PARLEY_DATA_MAX_PACKET_LIFETIME = 2,   /* reliability_value: milliseconds of retransmission at most */
+} parley_data_reliability;
+
+/* One data-channel message (incoming_data and relay_data in
+ * parley/plugin.h). The fields after `binary` were appended with the
+ * plugin vtable's data_ready: the core fills and reads them only for a
+ * plugin whose struct_size covers data_ready (see plugin.h). */
 typedef struct parley_data_packet {
-	char *buffer;
-	uint16_t length;
-	const char *label;
-	bool binary;
+	char *buffer;          /* the message, not NUL-terminated; never NULL (also when empty) */
+	uint16_t length;       /* the smaller of `size` and 65535 (all an older plugin reads) */
+	const char *label;     /* the channel's label; relay_data: NULL = the oldest open channel */
+	bool binary;           /* binary, or text (UTF-8 as the sender promised, not checked) */
+	/* Appended: */
+	const char *protocol;  /* the channel's sub-protocol, "" when none; relay_data: for a channel it opens */
+	size_t size;           /* the message's length in bytes (may pass 65535) */
+	/* relay_data, for a channel it opens (an open channel keeps its own): */
+	bool unordered;
+	parley_data_reliability reliability;
+	uint32_t reliability_value;
 } parley_data_packet;
+
+/* One data channel, as data_ready reports it (valid during the call). */
+typedef struct parley_data_channel {
+	const char *label;
+	const char *protocol;
+	bool unordered;
+	parley_data_reliability reliability;
+	uint32_t reliability_value;
+	bool opened_here;      /* by relay_data (true) or by the peer */
+} parley_data_channel;
+
+typedef enum parley_data_event {
+	PARLEY_DATA_OPEN = 0,      /* a channel is open both ways */
+	PARLEY_DATA_CLOSED = 1,    /* a channel closed (either side, or the association ended) */
+	PARLEY_DATA_WRITABLE = 2,  /* no channel: the data channels can carry messages now (the
+	                            * association came up, or room came back after PARLEY_DATA_ERR_BUSY) */
+} parley_data_event;
 
 /* Timer callback: return true to keep a repeating timer, false to stop it. */
 typedef bool (*parley_timer_fn)(void *user_data);

@@ -29,7 +29,22 @@
  * PARLEY_PLUGIN_FIELD below); a plugin whose api_version differs in the
  * major number is refused. The same holds for the core table: a plugin
  * loaded by an older core finds its struct_size smaller and checks a field
- * it needs with PARLEY_PLUGIN_CORE_HAS before calling it.
+ * it needs with PARLEY_PLUGIN_CORE_HAS before calling it. A struct that
+ * carries data both ways (parley_data_packet in parley/common.h) grows the
+ * same way, and the vtable field appended with its new members says which
+ * layout a plugin was built with: the core reads and fills them only for a
+ * plugin the field is covered for (PARLEY_PLUGIN_COVERS).
+ *
+ * Data channels (SCTP over DTLS, RFC 8831/8832), since data_ready and
+ * close_data were appended: a plugin accepts them by answering an offer's
+ * m=application line (sdp_answer with "data": true) or offering one
+ * (sdp_offer with a media of kind "application"); the core runs the SCTP
+ * association and DCEP, and the plugin sees whole messages with their
+ * channel's label (incoming_data), learns when channels open and close
+ * (data_ready) and sends with relay_data (to a label; a new label opens a
+ * channel). The largest message either way is [media]
+ * sctp_max_message_size (and, for what we send, the peer's
+ * a=max-message-size).
  */
 #ifndef PARLEY_PLUGIN_H
 #define PARLEY_PLUGIN_H
@@ -148,6 +163,22 @@ typedef struct parley_plugin_core {
 	 * not negotiated). */
 	int (*relay_rtp)(parley_plugin_session *session, parley_rtp_packet *packet);
 	int (*relay_rtcp)(parley_plugin_session *session, parley_rtcp_packet *packet);
+	/* relay_data sends one data channel message (packet borrowed; copied
+	 * before it returns): packet->size bytes of packet->buffer (a plugin
+	 * built before data_ready: packet->length), binary or text, on the
+	 * oldest open channel labelled packet->label (NULL: the oldest open
+	 * channel). A label no channel has opens one: DCEP OPEN on a free
+	 * stream id of our DTLS role's parity, with packet->protocol,
+	 * unordered, reliability and reliability_value (an older plugin's:
+	 * reliable, ordered, no protocol); the message follows at once, and
+	 * data_ready reports PARLEY_DATA_OPEN when the peer acknowledges.
+	 * An empty message (size 0) goes with the empty-message PPIDs.
+	 * Any thread. On the handle's loop (incoming_data, data_ready, a
+	 * timer of the handle) it is sent before relay_data returns and the
+	 * result is the real one. From another thread it is queued for the
+	 * handle's loop (in order; at most 1024 messages or 16 MiB waiting)
+	 * and 0 means queued: a refusal there is logged and counted, not
+	 * returned. 0 or a PARLEY_DATA_ERR_* code below. */
 	int (*relay_data)(parley_plugin_session *session, parley_data_packet *packet);
 	int (*send_pli)(parley_plugin_session *session, int mindex);
 	int (*send_remb)(parley_plugin_session *session, uint32_t bitrate);
@@ -302,7 +333,28 @@ typedef struct parley_plugin_core {
 	 * (e.g. [limits] max_handles_per_session). Any thread. Check with
 	 * PARLEY_PLUGIN_CORE_HAS(core, handle_companion). */
 	parley_plugin_session *(*handle_companion)(parley_plugin_session *parent, parley_plugin_error *error);
+
+	/* Appended with data_ready: closes every open data channel labelled
+	 * `label` (NULL: every channel). RFC 8831 §6.7: its stream is reset,
+	 * the peer resets its own in turn; data_ready reports
+	 * PARLEY_DATA_CLOSED for each. Any thread (the work runs on the
+	 * handle's loop; the call waits for it). 0, or a PARLEY_DATA_ERR_*
+	 * code (NO_CHANNEL when none has that label). Check with
+	 * PARLEY_PLUGIN_CORE_HAS(core, close_data). */
+	int (*close_data)(parley_plugin_session *session, const char *label);
 } parley_plugin_core;
+
+/* relay_data's and close_data's refusals (0 = sent, or queued). */
+#define PARLEY_DATA_ERR_NOT_CONNECTED -1 /* no PeerConnection, no data channel negotiated, or its SCTP
+                                          * association is not up (yet: wait for PARLEY_DATA_WRITABLE) */
+#define PARLEY_DATA_ERR_TOO_LARGE -2     /* over [media] sctp_max_message_size or the peer's a=max-message-size */
+#define PARLEY_DATA_ERR_BUSY -3          /* the SCTP send buffer is full: data_ready says PARLEY_DATA_WRITABLE
+                                          * when it has room again */
+#define PARLEY_DATA_ERR_INVALID -4       /* a label or protocol not UTF-8 or over 1024 bytes, an unknown
+                                          * reliability, no buffer */
+#define PARLEY_DATA_ERR_LIMIT -5         /* no free stream id for a new channel, or the queue is full */
+#define PARLEY_DATA_ERR_NO_CHANNEL -6    /* no channel open (label NULL), or none labelled so (close_data) */
+#define PARLEY_DATA_ERR_SEND -7          /* SCTP refused the message */
 
 /* Codes of the core table's own refusals (the client API's numbers). */
 #define PARLEY_PLUGIN_ERROR_MISSING_ELEMENT 456 /* a required member is absent */
@@ -351,6 +403,12 @@ struct parley_plugin {
 	void (*setup_media)(parley_plugin_session *session);
 	void (*incoming_rtp)(parley_plugin_session *session, parley_rtp_packet *packet);
 	void (*incoming_rtcp)(parley_plugin_session *session, parley_rtcp_packet *packet);
+	/* incoming_data: one whole data channel message. packet->buffer is the
+	 * core's (writable, valid during the call), packet->label and
+	 * packet->protocol its channel's; packet->size its length (0 for an
+	 * empty message), packet->length the smaller of size and 65535. A
+	 * plugin built before data_ready never gets a message over 65535
+	 * bytes (dropped and logged: its `length` could not say the size). */
 	void (*incoming_data)(parley_plugin_session *session, parley_data_packet *packet);
 	void (*slow_link)(parley_plugin_session *session, int mindex, bool video, bool uplink);
 	void (*hangup_media)(parley_plugin_session *session);
@@ -378,13 +436,30 @@ struct parley_plugin {
 	 * ending with {NULL}. The core reads them before init when struct_size
 	 * covers it. */
 	const parley_env_override *env_overrides;
+
+	/* Appended (optional): data channels. A plugin built with this field
+	 * (whatever its value) gets and gives parley_data_packet with its
+	 * appended members (protocol, size, the reliability of a channel
+	 * relay_data opens). data_ready tells it, on the handle's loop:
+	 * PARLEY_DATA_OPEN with the channel (the peer opened it and we
+	 * acknowledged, or the peer acknowledged ours), PARLEY_DATA_CLOSED with
+	 * the channel (closed by either side, or the PeerConnection's SCTP
+	 * association ended), PARLEY_DATA_WRITABLE with channel NULL (the
+	 * association is up: relay_data may open channels now; or the send
+	 * buffer has room again after PARLEY_DATA_ERR_BUSY). The core reads
+	 * it only when struct_size covers it. */
+	void (*data_ready)(parley_plugin_session *session, const parley_data_channel *channel,
+	                   parley_data_event event);
 };
+
+/* True when `plugin` was built with the vtable field `field` (its
+ * struct_size covers it), whatever the field's value. */
+#define PARLEY_PLUGIN_COVERS(plugin, field)                                                        \
+	((plugin)->struct_size >= offsetof(parley_plugin, field) + sizeof((plugin)->field))
 
 /* An appended vtable field of `plugin`, or NULL when the plugin was built
  * before the field existed (its struct_size does not cover it). */
-#define PARLEY_PLUGIN_FIELD(plugin, field)                                                         \
-	((plugin)->struct_size >= offsetof(parley_plugin, field) + sizeof((plugin)->field) ? (plugin)->field \
-	                                                                                    : NULL)
+#define PARLEY_PLUGIN_FIELD(plugin, field) (PARLEY_PLUGIN_COVERS(plugin, field) ? (plugin)->field : NULL)
 
 /* The one symbol a plugin exports. */
 typedef const parley_plugin *(*parley_plugin_entry_fn)(void);

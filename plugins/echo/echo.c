@@ -9,6 +9,11 @@
  *  - incoming_rtp is relayed back on the same handle (same m-line), unless
  *    the client turned that kind off; a PLI from the client is turned into
  *    a PLI towards it (it is both sender and receiver);
+ *  - data channels: an offer's m=application line is accepted; every
+ *    message (incoming_data) goes back on a channel of the same label,
+ *    text as text and binary as binary (an empty one empty);
+ *    {"close_data": "<label>"} closes the channels so labelled (stream
+ *    reset) and admin handle_info counts messages echoed and dropped;
  *  - setup_media sends a PLI at once and every 3 s during the first 15 s
  *    of video, plus a REMB when a bitrate cap is set; hangup_media resets;
  *  - {"request":"ping"} is answered at once (synchronously) with
@@ -74,6 +79,7 @@ typedef struct echo_handle {
 	parley_timer *pli_timer;  /* start-up PLIs; under handles_lock */
 	unsigned plis_left;
 	json_int_t packets;       /* relayed back */
+	gint data_echoed, data_dropped, data_channels; /* data channels, on the handle's loop (atomics) */
 	char *sdp;                /* our last answer (without ICE/DTLS), for restarts; under handles_lock */
 	bool restart;             /* this message asks for an ICE restart; under handles_lock */
 } echo_handle;
@@ -280,6 +286,26 @@ static void answer_later(parley_plugin_session *session, const char *transaction
 	}
 }
 
+/* {"close_data": "<label>"}: closes the data channels so labelled. Not
+ * under handles_lock: the core runs it on the handle's loop and waits. */
+static void close_channels(parley_plugin_session *session, json_t *label, parley_plugin_error *error)
+{
+	if (label == NULL)
+		return;
+	if (!json_is_string(label)) {
+		parley_plugin_error_set(error, ECHO_ERROR_INVALID_ELEMENT, "close_data must be a label (string)");
+		return;
+	}
+	if (!PARLEY_PLUGIN_CORE_HAS(core, close_data)) {
+		parley_plugin_error_set(error, ECHO_ERROR_NO_MEDIA, "this core has no data channels");
+		return;
+	}
+	int rc = core->close_data(session, json_string_value(label));
+	if (rc != 0)
+		parley_plugin_error_set(error, ECHO_ERROR_NO_MEDIA, "no data channel \"%s\" to close (%d)",
+		                        json_string_value(label), rc);
+}
+
 /* Our answer to the client's offer (a new jsep), or NULL with *error.
  * The answer's SDP is kept on the handle for a later restart offer. */
 static json_t *answer_offer(parley_plugin_session *session, json_t *jsep, parley_plugin_error *error)
@@ -289,8 +315,8 @@ static json_t *answer_offer(parley_plugin_session *session, json_t *jsep, parley
 		parley_plugin_error_set(error, ECHO_ERROR_SDP, "this core has no SDP helpers");
 		return NULL;
 	}
-	json_t *options = json_pack("{s:{s:[s]}, s:{s:[s,s,s]}}", "audio", "codecs", "opus",
-	                            "video", "codecs", "vp8", "vp9", "h264");
+	json_t *options = json_pack("{s:{s:[s]}, s:{s:[s,s,s]}, s:b}", "audio", "codecs", "opus",
+	                            "video", "codecs", "vp8", "vp9", "h264", "data", 1);
 	char reason[256] = "";
 	char *sdp = core->sdp_answer(json_string_value(json_object_get(jsep, "sdp")), options, reason, sizeof(reason));
 	json_decref(options);
@@ -389,6 +415,9 @@ static void echo_handle_message(parley_plugin_session *session, const char *tran
 		return;
 	}
 	bool settings_ok = error.code == 0;
+	if (settings_ok)
+		close_channels(session, json_object_get(message, "close_data"), &error);
+	settings_ok = error.code == 0;
 	if (request != NULL)
 		event = error_event(ECHO_ERROR_UNKNOWN_REQUEST, "unknown request");
 	else if (!settings_ok || ((answer = negotiate(session, jsep, restart, &error)) == NULL && error.code != 0))
@@ -481,6 +510,37 @@ static void echo_incoming_rtcp(parley_plugin_session *session, parley_rtcp_packe
 	}
 }
 
+/* Data channels: each message back on a channel of its label, as it came
+ * (text or binary, the channel's own reliability). On the handle's loop,
+ * so relay_data sends at once; a full send buffer drops the echo. */
+static void echo_incoming_data(parley_plugin_session *session, parley_data_packet *packet)
+{
+	echo_handle *handle = session->plugin_handle;
+	if (handle == NULL)
+		return;
+	parley_data_packet reply = {
+		.buffer = packet->buffer, .length = packet->length, .label = packet->label, .binary = packet->binary,
+		.protocol = packet->protocol, .size = packet->size,
+	};
+	int rc = core->relay_data(session, &reply);
+	g_atomic_int_inc(rc == 0 ? &handle->data_echoed : &handle->data_dropped);
+	if (rc != 0)
+		LOG(PARLEY_LOG_VERB, "a %zu-byte message on \"%s\" not echoed (%d)", packet->size, packet->label, rc);
+}
+
+static void echo_data_ready(parley_plugin_session *session, const parley_data_channel *channel,
+                            parley_data_event event)
+{
+	echo_handle *handle = session->plugin_handle;
+	if (handle == NULL || channel == NULL)
+		return;
+	if (event == PARLEY_DATA_OPEN)
+		g_atomic_int_inc(&handle->data_channels);
+	else if (event == PARLEY_DATA_CLOSED)
+		g_atomic_int_add(&handle->data_channels, -1);
+	LOG(PARLEY_LOG_VERB, "data channel \"%s\" %s", channel->label, event == PARLEY_DATA_OPEN ? "open" : "closed");
+}
+
 static void echo_hangup_media(parley_plugin_session *session)
 {
 	LOG(PARLEY_LOG_VERB, "media hung up: state reset");
@@ -493,6 +553,7 @@ static void echo_hangup_media(parley_plugin_session *session)
 		handle->audio = handle->video = true;
 		handle->bitrate = 0;
 		handle->packets = 0;
+		g_atomic_int_set(&handle->data_channels, 0);
 		g_clear_pointer(&handle->sdp, g_free);
 		g_atomic_int_set(&handle->relay_audio, 1);
 		g_atomic_int_set(&handle->relay_video, 1);
@@ -516,9 +577,11 @@ static json_t *echo_query_session(parley_plugin_session *session)
 	g_mutex_lock(&handles_lock);
 	echo_handle *handle = handles ? g_hash_table_lookup(handles, session) : NULL;
 	if (handle != NULL)
-		info = json_pack("{s:b, s:b, s:I, s:I, s:I}", "audio", handle->audio, "video", handle->video,
-		                 "bitrate", handle->bitrate, "messages", handle->messages,
-		                 "relayed", handle->packets);
+		info = json_pack("{s:b, s:b, s:I, s:I, s:I, s:{s:i, s:i, s:i}}", "audio", handle->audio,
+		                 "video", handle->video, "bitrate", handle->bitrate, "messages", handle->messages,
+		                 "relayed", handle->packets, "data", "channels", g_atomic_int_get(&handle->data_channels),
+		                 "echoed", g_atomic_int_get(&handle->data_echoed),
+		                 "dropped", g_atomic_int_get(&handle->data_dropped));
 	g_mutex_unlock(&handles_lock);
 	return info;
 }
@@ -546,7 +609,9 @@ static const parley_plugin echo_plugin = {
 	.setup_media = echo_setup_media,
 	.incoming_rtp = echo_incoming_rtp,
 	.incoming_rtcp = echo_incoming_rtcp,
+	.incoming_data = echo_incoming_data,
 	.hangup_media = echo_hangup_media,
+	.data_ready = echo_data_ready,
 };
 
 const parley_plugin *parley_plugin_entry(void);

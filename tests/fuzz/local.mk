@@ -40,6 +40,17 @@ tests_unit_test_fuzz_replay_params_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz
 tests_unit_test_fuzz_replay_params_LDADD = libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) \
 	$(SSL_LIBS)
 
+# What a peer's SCTP association hands the data channel layer (DCEP,
+# message pieces, resets), and raw SCTP packets into a live usrsctp
+# association (its chunks after DTLS).
+check_PROGRAMS += tests/unit/test_fuzz_replay_datachannel
+tests_unit_test_fuzz_replay_datachannel_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_datachannel.c
+tests_unit_test_fuzz_replay_datachannel_LDADD = libparleymedia.la $(GLIB_LIBS) $(JANSSON_LIBS)
+check_PROGRAMS += tests/unit/test_fuzz_replay_sctp
+tests_unit_test_fuzz_replay_sctp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_sctp.c
+tests_unit_test_fuzz_replay_sctp_CFLAGS = $(AM_CFLAGS) $(USRSCTP_CFLAGS)
+tests_unit_test_fuzz_replay_sctp_LDADD = libparleymedia.la $(GLIB_LIBS) $(JANSSON_LIBS) $(USRSCTP_LIBS)
+
 # The client JSON API through the core (echo plugin loaded from the build),
 # the Redis URL and the Redis transport's entry parser.
 check_PROGRAMS += tests/unit/test_fuzz_replay_json_api tests/unit/test_fuzz_replay_redis_parse \
@@ -117,6 +128,19 @@ tests_fuzz_fuzz_params_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_fuzz_fuzz_params_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_params_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_params_LDADD = libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
+# The data channel layer and DCEP instrumented; the rest of the media library as built.
+noinst_PROGRAMS += tests/fuzz/fuzz_datachannel
+tests_fuzz_fuzz_datachannel_SOURCES = tests/fuzz/fuzz_datachannel.c core/media/datachannel.c core/media/dcep.c
+tests_fuzz_fuzz_datachannel_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_datachannel_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_datachannel_LDADD = libparleymedia.la $(GLIB_LIBS) $(JANSSON_LIBS)
+# usrsctp's input path with ours after it: sctp.c, datachannel.c and dcep.c instrumented.
+noinst_PROGRAMS += tests/fuzz/fuzz_sctp
+tests_fuzz_fuzz_sctp_SOURCES = tests/fuzz/fuzz_sctp.c core/media/sctp.c core/media/sctp_table.c \
+	core/media/datachannel.c core/media/dcep.c
+tests_fuzz_fuzz_sctp_CFLAGS = $(AM_CFLAGS) $(USRSCTP_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_sctp_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_sctp_LDADD = libparleymedia.la $(GLIB_LIBS) $(JANSSON_LIBS) $(USRSCTP_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz_engineio tests/fuzz/fuzz_socketio
 tests_fuzz_fuzz_engineio_SOURCES = tests/fuzz/fuzz_engineio.c transports/websocket/engineio_codec.c
 tests_fuzz_fuzz_engineio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket

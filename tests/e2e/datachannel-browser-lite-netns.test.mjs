@@ -1,0 +1,5 @@
+// datachannel-browser-lite-netns.test.mjs — datachannel-browser-netns.test.mjs
+// with parleyd on its own ICE-lite transport ([media] ice_lite = true on a
+// free udp_port, see lib/server.mjs): the same page, the same checks.
+process.env.PARLEY_E2E_ICE_LITE = '1';
+await import('./datachannel-browser-netns.test.mjs');
