@@ -131,6 +131,14 @@ static bool auth_token_allows(const parley_plugin *plugin, const char *token)
 	       parley_auth_allows_plugin(token, plugin->package);
 }
 
+static json_t *query_handler(const char *package, json_t *request)
+{
+	const parley_handler *handler = package ? parley_registry_handler(package) : NULL;
+	if (!handler || !handler->handle_request || !request)
+		return NULL;
+	return handler->handle_request(request);
+}
+
 static const parley_plugin_core plugin_core = {
 	.api_version = PARLEY_PLUGIN_API_VERSION,
 	.struct_size = sizeof(parley_plugin_core),
@@ -164,6 +172,7 @@ static const parley_plugin_core plugin_core = {
 	.params_close = parley_webrtc_params_close,
 	.params_rtp_capabilities = parley_webrtc_params_rtp_capabilities,
 	.handle_companion = handle_companion,
+	.query_handler = query_handler,
 };
 
 /* ---- transports ------------------------------------------------------------------ */

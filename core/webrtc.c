@@ -182,6 +182,12 @@ static gpointer load_settings(gpointer unused)
 	media_settings.gather_wait_ms = media_uint("gather_wait_ms", 1000, 10000);
 	media_settings.disconnect_timeout_ms = media_uint("disconnect_timeout_ms", 5000, 60000);
 	media_settings.consent_timeout_ms = media_uint("consent_timeout_ms", 30000, 300000);
+	long stats_period = parley_config_get_int("parley", "events", "stats_period", 5);
+	if (stats_period < 0 || stats_period > 3600) {
+		PLOG_WARN("[events] stats_period = %ld is out of range (0-3600): 5 is used", stats_period);
+		stats_period = 5;
+	}
+	media_settings.stats_period_s = (unsigned)stats_period;
 	if (media_settings.disconnect_timeout_ms < 1000)
 		media_settings.disconnect_timeout_ms = 1000;
 	if (media_settings.consent_timeout_ms < media_settings.disconnect_timeout_ms + 1000) {
@@ -337,6 +343,29 @@ static void on_incoming_rtcp(void *user_data, parley_rtcp_packet *packet)
 		h->plugin->incoming_rtcp(&h->psession, packet);
 }
 
+static void on_selected_pair(void *user_data, const parley_pc_pair *pair)
+{
+	parley_handle *h = user_data;
+	PLOG_VERB("handle %" G_GUINT64_FORMAT ": ICE connected (%s %s/%s%s)", h->id, pair->protocol, pair->local_type,
+	          pair->remote_type, pair->relay ? ", relayed" : "");
+	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss ss ss ss sb}", "ice", "connected", "local_type", pair->local_type,
+	                                      "remote_type", pair->remote_type, "protocol", pair->protocol,
+	                                      "relay", pair->relay));
+}
+
+/* Periodic figures (and the last ones when the pc closes), built only when
+ * a handler wants them. */
+static void on_stats(void *user_data, parley_pc *pc, bool final)
+{
+	parley_handle *h = user_data;
+	if (!parley_events_wanted(PARLEY_EVENT_MEDIA))
+		return;
+	json_t *event = json_pack("{so}", "stats", parley_pc_streams_json(pc));
+	if (final)
+		json_object_set_new(event, "final", json_true());
+	bus(h, PARLEY_EVENT_MEDIA, event);
+}
+
 static const parley_pc_callbacks pc_callbacks = {
 	.local_candidate = on_local_candidate,
 	.webrtc_up = on_webrtc_up,
@@ -346,6 +375,8 @@ static const parley_pc_callbacks pc_callbacks = {
 	.failed = on_failed,
 	.incoming_rtp = on_incoming_rtp,
 	.incoming_rtcp = on_incoming_rtcp,
+	.selected_pair = on_selected_pair,
+	.stats = on_stats,
 };
 
 /* ---- the handle's pc ---- */
@@ -370,14 +401,18 @@ static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason
 		return NULL;
 	}
 	g_mutex_lock(&h->lock);
+	bool created = false;
 	if (!h->webrtc.pc) {
 		parley_handle_ref(h); /* dropped when the pc is closed */
 		h->webrtc.pc = parley_pc_new(parley_loop_context(h->loop), &media_settings, &pc_callbacks, h);
 		h->webrtc.active = true;
+		created = true;
 	}
 	parley_pc *pc = h->webrtc.pc;
 	parley_pc_ref(pc);
 	g_mutex_unlock(&h->lock);
+	if (created)
+		bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss}", "connection", "new"));
 	return pc;
 }
 
@@ -593,6 +628,7 @@ bool parley_webrtc_hangup(parley_handle *h, const char *reason)
 	if (h->plugin->hangup_media)
 		h->plugin->hangup_media(&h->psession);
 	notify(h, "hangup", json_pack("{ssss}", "janus", "hangup", "reason", reason ? reason : "Hangup"));
+	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ssss}", "connection", "hangup", "reason", reason ? reason : "Hangup"));
 	return true;
 }
 

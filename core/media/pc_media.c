@@ -528,6 +528,10 @@ static gboolean report_tick(gpointer data)
 		check_events(pc, s, now);
 	}
 	pc_liveness_tick(pc, now);
+	if (!pc->closed && pc->cb.stats && pc->settings.stats_period_s && ++pc->stats_ticks >= pc->settings.stats_period_s) {
+		pc->stats_ticks = 0;
+		pc->cb.stats(pc->user_data, pc, false);
+	}
 	return G_SOURCE_CONTINUE;
 }
 

@@ -302,6 +302,17 @@ typedef struct parley_plugin_core {
 	 * (e.g. [limits] max_handles_per_session). Any thread. Check with
 	 * PARLEY_PLUGIN_CORE_HAS(core, handle_companion). */
 	parley_plugin_session *(*handle_companion)(parley_plugin_session *parent, parley_plugin_error *error);
+
+	/* Appended: asks a loaded event handler (its package, e.g.
+	 * "parley.handler.analytics") what it would answer the admin request
+	 * query_eventhandler with `request` (borrowed): the answer (a new
+	 * reference) or NULL when no such handler is loaded or it gave no
+	 * answer. How a plugin shows a handler's figures in its own routes
+	 * (the meeting plugin's GET /api/meetings/:roomId/stats) without
+	 * knowing the handler. Any thread; the handler's answer may read its
+	 * store, so not from a media callback. Check with
+	 * PARLEY_PLUGIN_CORE_HAS(core, query_handler). */
+	json_t *(*query_handler)(const char *package, json_t *request);
 } parley_plugin_core;
 
 /* Codes of the core table's own refusals (the client API's numbers). */

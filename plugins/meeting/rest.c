@@ -160,6 +160,12 @@ static void on_create(rest_call *call)
 	if (ctx->core->log != NULL)
 		ctx->core->log(PARLEY_LOG_INFO, PARLEY_MEETING_PACKAGE, "meeting %s created by %s",
 		               m->room_id, m->host_id);
+	parley_meeting_outbox box;
+	parley_meeting_outbox_init(&box);
+	parley_meeting_outbox_notify_new(ctx, &box, NULL,
+	                                 json_pack("{s:s, s:s, s:s, s:s}", "event", "meeting_created", "room",
+	                                           m->room_id, "title", m->title, "host", m->host_id));
+	parley_meeting_outbox_flush(ctx, &box);
 	reply_ok_new(call, 201, "meeting", parley_meeting_to_json(m));
 done:
 	parley_meeting_free(m);

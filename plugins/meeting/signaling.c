@@ -46,7 +46,7 @@ static void replace_connection(parley_meeting_ctx *ctx, parley_meeting_outbox *b
                                const parley_meeting_participant *old)
 {
 	parley_meeting_outbox_error(ctx, box, old->peer_id, NULL, PARLEY_MEETING_ERR_REPLACED);
-	parley_meeting_leave_locked(ctx, box, old);
+	parley_meeting_leave_locked(ctx, box, old, "replaced");
 }
 
 static void on_join(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting_handle *handle,
@@ -88,7 +88,7 @@ static void on_join(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_
 	/* this connection leaves wherever it was, the user's other connection is replaced */
 	parley_meeting_participant *previous = ctx->store->ops->get_by_peer(ctx->store, handle->peer_id);
 	if (previous != NULL)
-		parley_meeting_leave_locked(ctx, box, previous);
+		parley_meeting_leave_locked(ctx, box, previous, "left");
 	parley_meeting_participant_free(previous);
 	if (same_user != NULL && strcmp(same_user->peer_id, handle->peer_id) != 0)
 		replace_connection(ctx, box, same_user);
@@ -128,7 +128,7 @@ static void on_leave(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley
 	if (error != NULL)
 		parley_meeting_outbox_error(ctx, box, handle->peer_id, transaction, error);
 	else
-		parley_meeting_leave_locked(ctx, box, p);
+		parley_meeting_leave_locked(ctx, box, p, "left");
 	parley_meeting_participant_free(p);
 }
 
