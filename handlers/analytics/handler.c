@@ -259,6 +259,10 @@ static int analytics_init(const parley_handler_core *core)
 	a->started_us = g_get_real_time();
 	load_settings(&a->settings);
 	char error[512] = "";
+	char *dir = g_path_get_dirname(a->settings.db_path);
+	if (g_mkdir_with_parents(dir, 0750) != 0)
+		LOG(PARLEY_LOG_WARN, "cannot create %s for the analytics database", dir);
+	g_free(dir);
 	a->store = parley_analytics_store_open(a->settings.db_path, error, sizeof(error));
 	if (!a->store) {
 		LOG(PARLEY_LOG_ERROR, "cannot open the analytics database %s", error);

@@ -60,6 +60,8 @@ void parley_meeting_config_load(parley_meeting_config *cfg, const parley_plugin_
 	cfg->max_chat_length = (size_t)conf_int(settings, "general", "max_chat_length", 5000, 1, 1 << 20);
 	cfg->max_body_size = (size_t)conf_int(settings, "http", "max_body_size", 65536, 256, 16 << 20);
 	cfg->rate_limit = (unsigned)conf_int(settings, "http", "rate_limit", 100, 0, 1000000);
+	const char *stats_handler = conf_str(settings, "general", "stats_handler");
+	cfg->stats_handler = g_strdup(stats_handler != NULL ? stats_handler : "parley.handler.analytics");
 	const char *db_path = conf_str(settings, "general", "db_path");
 	if (db_path != NULL && db_path[0] != '\0') {
 		cfg->db_path = g_strdup(db_path);
@@ -79,6 +81,7 @@ void parley_meeting_config_load(parley_meeting_config *cfg, const parley_plugin_
 void parley_meeting_config_clear(parley_meeting_config *cfg)
 {
 	g_free(cfg->db_path);
+	g_free(cfg->stats_handler);
 	parley_meeting_ice_config_clear(&cfg->ice);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -40,6 +40,7 @@ typedef struct parley_meeting_config {
 	size_t max_body_size;         /* [http] max_body_size, bytes (65536) */
 	unsigned rate_limit;          /* [http] rate_limit, requests/minute/address (100; 0 = off) */
 	char *db_path;                /* [general] db_path or <state_dir>/meetings.db */
+	char *stats_handler;          /* [general] stats_handler: the event handler asked for /stats figures ("" = none) */
 	parley_meeting_ice_config ice;
 } parley_meeting_config;
 
