@@ -222,6 +222,35 @@ void parley_webrtc_stop(void)
 	parley_lite_stop();
 }
 
+/* ---- PeerConnections by state, for /metrics ---- */
+
+enum { PC_STATE_NONE, PC_STATE_NEW, PC_STATE_CONNECTED, PC_STATE_DISCONNECTED, PC_STATE_COUNT };
+static gint pc_counts[PC_STATE_COUNT];
+
+static void set_pc_state(parley_handle *h, int state)
+{
+	g_mutex_lock(&h->lock);
+	int old = h->webrtc.pc_state;
+	/* a closed pc stays closed until a new one is made (pc_get_or_create) */
+	if (old == PC_STATE_NONE)
+		state = PC_STATE_NONE;
+	h->webrtc.pc_state = state;
+	g_mutex_unlock(&h->lock);
+	if (old == state)
+		return;
+	if (old != PC_STATE_NONE)
+		g_atomic_int_add(&pc_counts[old], -1);
+	if (state != PC_STATE_NONE)
+		g_atomic_int_inc(&pc_counts[state]);
+}
+
+void parley_webrtc_pc_counts(unsigned *fresh, unsigned *connected, unsigned *disconnected)
+{
+	*fresh = (unsigned)g_atomic_int_get(&pc_counts[PC_STATE_NEW]);
+	*connected = (unsigned)g_atomic_int_get(&pc_counts[PC_STATE_CONNECTED]);
+	*disconnected = (unsigned)g_atomic_int_get(&pc_counts[PC_STATE_DISCONNECTED]);
+}
+
 /* ---- events ---- */
 
 static void notify(parley_handle *h, const char *kind, json_t *event)
@@ -258,6 +287,7 @@ static void on_webrtc_up(void *user_data)
 {
 	parley_handle *h = user_data;
 	PLOG_VERB("handle %" G_GUINT64_FORMAT ": WebRTC up", h->id);
+	set_pc_state(h, PC_STATE_CONNECTED);
 	notify(h, "webrtcup", json_object());
 	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss}", "connection", "webrtcup"));
 	if (handle_alive(h) && h->plugin->setup_media)
@@ -292,6 +322,7 @@ static void on_connection(void *user_data, bool connected)
 		PLOG_INFO("handle %" G_GUINT64_FORMAT ": the peer is back", h->id);
 	else
 		PLOG_INFO("handle %" G_GUINT64_FORMAT ": the peer went quiet (disconnected)", h->id);
+	set_pc_state(h, connected ? PC_STATE_CONNECTED : PC_STATE_DISCONNECTED);
 	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss}", "connection", connected ? "connected" : "disconnected"));
 	void (*callback)(parley_plugin_session *, parley_connection_state) =
 		PARLEY_PLUGIN_FIELD(h->plugin, connection_state);
@@ -406,6 +437,10 @@ static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason
 		parley_handle_ref(h); /* dropped when the pc is closed */
 		h->webrtc.pc = parley_pc_new(parley_loop_context(h->loop), &media_settings, &pc_callbacks, h);
 		h->webrtc.active = true;
+		if (h->webrtc.pc_state != PC_STATE_NONE)
+			g_atomic_int_add(&pc_counts[h->webrtc.pc_state], -1);
+		h->webrtc.pc_state = PC_STATE_NEW;
+		g_atomic_int_inc(&pc_counts[PC_STATE_NEW]);
 		created = true;
 	}
 	parley_pc *pc = h->webrtc.pc;
@@ -610,6 +645,7 @@ static bool close_pc(parley_handle *h)
 	g_mutex_unlock(&h->lock);
 	if (!pc)
 		return false;
+	set_pc_state(h, PC_STATE_NONE);
 	parley_pc_invoke(pc, run_close, pc);
 	parley_pc_unref(pc);
 	parley_handle_unref(h); /* the pc's */

@@ -22,7 +22,7 @@ static void append_ratio(GString *out, const char *name, const char *help, doubl
 		return;   /* no sample yet: no series */
 	header(out, name, "gauge", help);
 	char number[G_ASCII_DTOSTR_BUF_SIZE];
-	g_string_append_printf(out, "%s %s\n", name, g_ascii_dtostr(number, sizeof(number), value));
+	g_string_append_printf(out, "%s %s\n", name, g_ascii_formatd(number, sizeof(number), "%.9g", value));
 }
 
 static void append_duration_histogram(GString *out, const analytics_rollup *since)
@@ -57,14 +57,14 @@ static void append_connect_histogram(GString *out, const int64_t counts[ANALYTIC
 		cumulative += counts[b];
 		if (b < ANALYTICS_CONNECT_BUCKETS - 1)
 			g_string_append_printf(out, "%s_bucket{le=\"%s\"} %" G_GINT64_FORMAT "\n", name,
-			                       g_ascii_dtostr(number, sizeof(number),
-			                                      (double)parley_analytics_connect_bounds_ms[b] / 1000.0),
+			                       g_ascii_formatd(number, sizeof(number), "%g",
+			                                       (double)parley_analytics_connect_bounds_ms[b] / 1000.0),
 			                       cumulative);
 		else
 			g_string_append_printf(out, "%s_bucket{le=\"+Inf\"} %" G_GINT64_FORMAT "\n", name, cumulative);
 	}
 	g_string_append_printf(out, "%s_sum %s\n%s_count %" G_GINT64_FORMAT "\n", name,
-	                       g_ascii_dtostr(number, sizeof(number), (double)sum_ms / 1000.0), name, cumulative);
+	                       g_ascii_formatd(number, sizeof(number), "%.9g", (double)sum_ms / 1000.0), name, cumulative);
 }
 
 /* One counter family by kind, from a rollup field read by `offset`. */
