@@ -149,7 +149,7 @@ static void bind_text_or_null(sqlite3_stmt *st, int index, const char *text)
 
 int parley_analytics_store_add_record(analytics_store *s, const analytics_record *r)
 {
-	char *figures = json_dumps(r->figures ? r->figures : json_object(), JSON_COMPACT);
+	char *figures = r->figures ? json_dumps(r->figures, JSON_COMPACT) : NULL;
 	sqlite3_stmt *st = r->type == ANALYTICS_RECORD_ROOM ? s->record_room : s->record_participant;
 	sqlite3_reset(st);
 	int i = 1;

@@ -127,9 +127,10 @@ static void test_room_with_two_participants(void **state)
 	assert_int_equal(jint(live, "lost_in"), 6);
 	json_decref(live);
 
-	json_t *a = json_array_get(parley_analytics_model_participant_json(m, NULL, "r1", "A"), 0);
-	json_incref(a);
-	json_decref(parley_analytics_model_participant_json(m, NULL, "r1", "A"));
+	json_t *list = parley_analytics_model_participant_json(m, NULL, "r1", "A");
+	assert_int_equal(json_array_size(list), 1);
+	json_t *a = json_incref(json_array_get(list, 0));
+	json_decref(list);
 	assert_int_equal(jint(a, "time_to_connect_ms"), 500);
 	assert_int_equal(jint(a, "time_to_media_ms"), 600);
 	/* 62500 bytes over 5 s = 100 kbit/s */
