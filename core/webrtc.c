@@ -283,15 +283,23 @@ static void on_local_candidate(void *user_data, const char *mid, int mline, cons
 	notify(h, "trickle", json_pack("{so}", "candidate", c));
 }
 
+/* The log lines of a pc callback name its handle (the loop thread serves many). */
+#define LOG_FOR(h)                                                       \
+	parley_log_context saved_log_context = parley_log_context_save(); \
+	parley_log_context_set((h)->session->id, (h)->id)
+#define LOG_DONE() parley_log_context_restore(&saved_log_context)
+
 static void on_webrtc_up(void *user_data)
 {
 	parley_handle *h = user_data;
+	LOG_FOR(h);
 	PLOG_VERB("handle %" G_GUINT64_FORMAT ": WebRTC up", h->id);
 	set_pc_state(h, PC_STATE_CONNECTED);
 	notify(h, "webrtcup", json_object());
 	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss}", "connection", "webrtcup"));
 	if (handle_alive(h) && h->plugin->setup_media)
 		h->plugin->setup_media(&h->psession);
+	LOG_DONE();
 }
 
 static void on_media(void *user_data, int mindex, const char *mid, bool video, bool receiving)
@@ -318,6 +326,7 @@ static void on_slow_link(void *user_data, int mindex, const char *mid, bool vide
 static void on_connection(void *user_data, bool connected)
 {
 	parley_handle *h = user_data;
+	LOG_FOR(h);
 	if (connected)
 		PLOG_INFO("handle %" G_GUINT64_FORMAT ": the peer is back", h->id);
 	else
@@ -328,6 +337,7 @@ static void on_connection(void *user_data, bool connected)
 		PARLEY_PLUGIN_FIELD(h->plugin, connection_state);
 	if (handle_alive(h) && callback)
 		callback(&h->psession, connected ? PARLEY_CONNECTION_CONNECTED : PARLEY_CONNECTION_DISCONNECTED);
+	LOG_DONE();
 }
 
 typedef struct hangup_job {
@@ -338,8 +348,10 @@ typedef struct hangup_job {
 static gboolean run_hangup(gpointer data)
 {
 	hangup_job *job = data;
+	LOG_FOR(job->handle);
 	PLOG_INFO("handle %" G_GUINT64_FORMAT ": PeerConnection ended (%s)", job->handle->id, job->reason);
 	parley_webrtc_hangup(job->handle, job->reason);
+	LOG_DONE();
 	parley_handle_unref(job->handle);
 	g_free(job->reason);
 	g_free(job);
@@ -377,8 +389,10 @@ static void on_incoming_rtcp(void *user_data, parley_rtcp_packet *packet)
 static void on_selected_pair(void *user_data, const parley_pc_pair *pair)
 {
 	parley_handle *h = user_data;
+	LOG_FOR(h);
 	PLOG_VERB("handle %" G_GUINT64_FORMAT ": ICE connected (%s %s/%s%s)", h->id, pair->protocol, pair->local_type,
 	          pair->remote_type, pair->relay ? ", relayed" : "");
+	LOG_DONE();
 	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss ss ss ss sb}", "ice", "connected", "local_type", pair->local_type,
 	                                      "remote_type", pair->remote_type, "protocol", pair->protocol,
 	                                      "relay", pair->relay));

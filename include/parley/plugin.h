@@ -313,6 +313,16 @@ typedef struct parley_plugin_core {
 	 * store, so not from a media callback. Check with
 	 * PARLEY_PLUGIN_CORE_HAS(core, query_handler). */
 	json_t *(*query_handler)(const char *package, json_t *request);
+
+	/* Appended: names what the calling thread's next log lines are about,
+	 * for the JSON log format ([general] log_format = json): the handle's
+	 * session and handle ids (NULL: none) and a room (NULL or "" = none).
+	 * The core sets the handle itself around the callbacks it makes for a
+	 * handle (handle_message, PeerConnection events) and forgets both when
+	 * they return; a plugin that sets them on its own thread calls
+	 * log_context(NULL, NULL) when done.
+	 * Check with PARLEY_PLUGIN_CORE_HAS(core, log_context). */
+	void (*log_context)(parley_plugin_session *session, const char *room);
 } parley_plugin_core;
 
 /* Codes of the core table's own refusals (the client API's numbers). */

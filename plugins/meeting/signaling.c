@@ -287,6 +287,9 @@ int parley_meeting_signal(parley_meeting_ctx *ctx, parley_plugin_session *sessio
 	parley_meeting_outbox_init(&box);
 	const char *request = json_is_object(body) ? json_string_value(json_object_get(body, "request")) : NULL;
 	const request_entry *entry = NULL;
+	if (PARLEY_PLUGIN_CORE_HAS(ctx->core, log_context))   /* the log lines of this request name its meeting */
+		ctx->core->log_context(session, json_is_object(body) ? json_string_value(json_object_get(body, "roomId"))
+		                                                     : NULL);
 	for (size_t i = 0; request != NULL && i < G_N_ELEMENTS(requests) && entry == NULL; i++)
 		if (strcmp(requests[i].request, request) == 0)
 			entry = &requests[i];

@@ -646,6 +646,9 @@ void parley_room_handle_request(room_ctx *ctx, parley_plugin_session *session, c
 	request r = {.ctx = ctx, .box = &box, .transaction = transaction, .body = body, .jsep = jsep};
 	g_mutex_lock(&ctx->lock);
 	r.handle = parley_room_handle_lookup_locked(ctx, session);
+	if (PARLEY_PLUGIN_CORE_HAS(ctx->core, log_context))   /* the log lines of this request name its room */
+		ctx->core->log_context(session, r.handle != NULL && r.handle->peer != NULL ? r.handle->peer->room_id
+		                                : json_string_value(json_object_get(body, "roomId")));
 	if (r.handle == NULL)
 		refuse(&r, ROOM_ERR_NOT_FOUND, "no such handle in the room plugin");
 	else if (handler == NULL)
