@@ -68,8 +68,9 @@ typedef struct parley_pc_settings {
 /* The selected candidate pair as the `selected_pair` callback reports it.
  * A peer-reflexive remote whose address is one the peer announced as a
  * candidate (SDP or trickle) has that candidate's type: a client behind a
- * TURN relay reaches an ICE-lite server from its relay address. Strings are
- * static. */
+ * TURN relay reaches an ICE-lite server from its relay address. When that
+ * candidate is trickled after the check that selected the pair, the pair
+ * is reported again with the type. Strings are static. */
 typedef struct parley_pc_pair {
 	const char *local_type;   /* host, srflx, prflx, relay */
 	const char *remote_type;

@@ -85,6 +85,10 @@ void pc_note_remote_candidate(parley_pc *pc, const char *ip, uint16_t port, cons
 	slot->port = port;
 	g_strlcpy(slot->type, type, sizeof(slot->type));
 	pc->n_noted++;
+	/* a check may have come before the candidate (trickled late): the
+	 * pair reported as peer-reflexive may now have its real type */
+	if (pc->reported_pair[0])
+		pc_report_selected_pair(pc);
 }
 
 void pc_note_remote_candidate_line(parley_pc *pc, const char *line)

@@ -70,7 +70,19 @@ static void on_ice_connected(analytics_model *m, analytics_pc *pc, int64_t ts, j
 	copy_type(pc->local_type, sizeof(pc->local_type), json_object_get(body, "local_type"));
 	copy_type(pc->remote_type, sizeof(pc->remote_type), json_object_get(body, "remote_type"));
 	copy_type(pc->protocol, sizeof(pc->protocol), json_object_get(body, "protocol"));
-	pc->relay = json_is_true(json_object_get(body, "relay"));
+	bool relay = json_is_true(json_object_get(body, "relay"));
+	if (relay && !pc->relay && pc->up_us) {
+		/* learnt after DTLS came up (the relay candidate was trickled late) */
+		analytics_room *r;
+		analytics_participant *p;
+		parley_analytics_binding_of(m, pc->handle_id, &r, &p);
+		ANALYTICS_COUNT(m, ts, kind_of(r), pcs_relay, 1);
+		if (r)
+			r->pcs_relay++;
+		if (p)
+			p->relay = true;
+	}
+	pc->relay |= relay;
 }
 
 static void count_connect(analytics_model *m, int64_t ms)

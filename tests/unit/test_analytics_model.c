@@ -324,6 +324,13 @@ static void test_other_and_detach(void **state)
 	parley_analytics_model_live(m, &live);
 	assert_int_equal(live.pcs_new, 0);
 	assert_int_equal(live.pcs_disconnected, 1);
+	/* the relay candidate was trickled after DTLS came up: counted once, then */
+	webrtc(m, &out, MS(450), 9, json_pack("{s:s, s:s, s:s, s:s, s:b}", "ice", "connected", "local_type", "host",
+	                                      "remote_type", "relay", "protocol", "udp", "relay", 1));
+	webrtc(m, &out, MS(460), 9, json_pack("{s:s, s:s, s:s, s:s, s:b}", "ice", "connected", "local_type", "host",
+	                                      "remote_type", "relay", "protocol", "udp", "relay", 1));
+	assert_int_equal(r->pcs_relay, 1);
+	assert_true(parley_analytics_turn_share(r) == 1.0);
 	webrtc(m, &out, MS(500), 9, json_pack("{s:s, s:s}", "connection", "hangup", "reason", "Hangup"));
 	parley_analytics_model_live(m, &live);
 	assert_int_equal(live.pcs_disconnected + live.pcs_connected + live.pcs_new, 0);
