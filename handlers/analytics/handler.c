@@ -283,8 +283,7 @@ static int analytics_init(const parley_handler_core *core)
 	a->records = g_ptr_array_new_with_free_func(parley_analytics_record_free);
 	start_sinks();
 	a->store_thread = g_thread_new("an-store", store_thread, NULL);
-	g_rw_lock_init(&a->life);
-	a->alive = true;
+	a->alive = true;   /* `life` is zeroed static storage: a valid GRWLock without init */
 	LOG(PARLEY_LOG_INFO, "analytics in %s (flush every %u s, retention %u days hourly, %u days daily)",
 	    a->settings.db_path, a->settings.flush_interval_s, a->settings.retention_days,
 	    a->settings.daily_retention_days);
@@ -318,6 +317,7 @@ static void analytics_destroy(void)
 	g_mutex_clear(&a->wake_lock);
 	g_mutex_clear(&a->store_lock);
 	g_mutex_clear(&a->model_lock);
+	g_rw_lock_clear(&a->life);
 }
 
 static const parley_env_override env_overrides[] = {
