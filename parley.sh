@@ -18,9 +18,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Debian packages: build dependencies, then what the tests drive.
 BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config libglib2.0-dev
  libnice-dev libsrtp2-dev libssl-dev libwebsockets-dev libjansson-dev libcmocka-dev
- libhiredis-dev libsqlite3-dev libusrsctp-dev"
+ libhiredis-dev libsqlite3-dev libusrsctp-dev libcurl4-openssl-dev"
 NODE_PACKAGES="nodejs npm"
-TEST_PACKAGES="curl valgrind python3 python3-aiortc chromium redis-server coturn
+TEST_PACKAGES="curl valgrind python3 python3-aiortc chromium redis-server coturn prometheus
  libjs-janus-gateway libjs-webrtc-adapter iproute2 util-linux nftables clang
  debhelper dpkg-dev fakeroot lintian"
 

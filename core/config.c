@@ -35,6 +35,7 @@ static const parley_env_override core_env_overrides[] = {
 	{"API_SECRET", "auth", "api_secret"},
 	{"ADMIN_SECRET", "auth", "admin_secret"},
 	{"LOG_LEVEL", "general", "log_level"},
+	{"LOG_FORMAT", "general", "log_format"},
 	{"ANNOUNCED_IP", "media", "announced_ip"},
 	{"MEDIASOUP_ANNOUNCED_IP", "media", "announced_ip"},
 	{"MEDIASOUP_ANNOUNCED_DOMAIN", "media", "announced_domain"},

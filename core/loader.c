@@ -106,6 +106,10 @@ static const parley_env_override *transport_env_overrides(const void *vt)
 {
 	return PARLEY_TRANSPORT_FIELD((const parley_transport *)vt, env_overrides);
 }
+static const parley_env_override *handler_env_overrides(const void *vt)
+{
+	return PARLEY_HANDLER_FIELD((const parley_handler *)vt, env_overrides);
+}
 /* A plugin with an http_prefix must serve it. */
 static const char *extra_plugin_check(const void *vt)
 {
@@ -138,7 +142,7 @@ static const kind_spec kind_specs[] = {
 	                             init_transport, destroy_transport, NULL, transport_env_overrides},
 	[PARLEY_MODULE_HANDLER] = {"handler", PARLEY_HANDLER_ENTRY, PARLEY_HANDLER_API_VERSION,
 	                           V1_SIZE(parley_handler, metrics), handler_required,
-	                           init_handler, destroy_handler, NULL},
+	                           init_handler, destroy_handler, NULL, handler_env_overrides},
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(kind_specs) == PARLEY_MODULE_KINDS);
 

@@ -1,9 +1,13 @@
 /*
  * log.c — the core's logger. Owns the log destination (stderr, or a file
- * opened with O_APPEND that SIGHUP reopens), the current level, and the two
- * line formats:
+ * opened with O_APPEND that SIGHUP reopens), the current level, the two
+ * line formats ([general] log_format):
  *   text:  2026-01-02T03:04:05.678Z [INFO] [module] message
- *   json:  {"ts":"2026-01-02T03:04:05.678Z","level":"info","module":"...","msg":"..."}
+ *   json:  {"time":"2026-01-02T03:04:05.678Z","level":"info","module":"...","message":"...",
+ *           "session_id":N?,"handle_id":N?,"room":"..."?}
+ * and each thread's log context: the session, handle and room the thread
+ * is working for (set around requests, plugin messages and PeerConnection
+ * callbacks), which JSON lines carry when they are known.
  * Every line is built in memory and written with one write(2), so lines from
  * different threads never interleave. The level is read without a lock; the
  * destination is guarded by a mutex held only for the write.
@@ -50,6 +54,34 @@ static struct {
 	bool json;
 	gint level;      /* atomic */
 } logger = {.fd = -1, .level = PARLEY_LOG_INFO};
+
+static __thread parley_log_context thread_context;
+
+void parley_log_context_set(uint64_t session_id, uint64_t handle_id)
+{
+	thread_context.session_id = session_id;
+	thread_context.handle_id = handle_id;
+}
+
+void parley_log_context_room(const char *room)
+{
+	g_strlcpy(thread_context.room, room ? room : "", sizeof(thread_context.room));
+}
+
+parley_log_context parley_log_context_save(void)
+{
+	return thread_context;
+}
+
+void parley_log_context_restore(const parley_log_context *saved)
+{
+	thread_context = *saved;
+}
+
+void parley_log_context_clear(void)
+{
+	memset(&thread_context, 0, sizeof(thread_context));
+}
 
 const char *parley_log_level_name(parley_log_level level)
 {
@@ -188,15 +220,22 @@ static void write_all(int fd, const char *data, size_t length)
 
 static char *format_json_line(const char *ts, parley_log_level level, const char *module, const char *msg)
 {
-	json_t *line = json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "level", parley_log_level_name(level),
-	                         "module", module, "msg", msg);
+	json_t *line = json_pack("{s:s, s:s, s:s, s:s}", "time", ts, "level", parley_log_level_name(level),
+	                         "module", module, "message", msg);
 	if (line == NULL) {
 		/* The message was not valid UTF-8: log it with the bad bytes replaced. */
 		char *fixed = g_utf8_make_valid(msg, -1);
-		line = json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "level", parley_log_level_name(level),
-		                 "module", module, "msg", fixed);
+		line = json_pack("{s:s, s:s, s:s, s:s}", "time", ts, "level", parley_log_level_name(level),
+		                 "module", module, "message", fixed);
 		g_free(fixed);
 	}
+	const parley_log_context *c = &thread_context;
+	if (line && c->session_id)
+		json_object_set_new(line, "session_id", json_integer((json_int_t)c->session_id));
+	if (line && c->handle_id)
+		json_object_set_new(line, "handle_id", json_integer((json_int_t)c->handle_id));
+	if (line && c->room[0] && g_utf8_validate(c->room, -1, NULL))
+		json_object_set_new(line, "room", json_string(c->room));
 	char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
 	json_decref(line);
 	if (text == NULL)
@@ -231,6 +270,21 @@ void parley_log_v(parley_log_level level, const char *module, const char *format
 	g_mutex_unlock(&logger.lock);
 	g_free(line);
 	g_free(msg);
+}
+
+/* GLib's and its libraries' (libnice's) g_log messages, in our format. */
+static void glib_line(const gchar *domain, GLogLevelFlags flags, const gchar *message, gpointer unused)
+{
+	parley_log_level level = (flags & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) ? PARLEY_LOG_ERROR
+	                       : (flags & G_LOG_LEVEL_WARNING) ? PARLEY_LOG_WARN
+	                       : (flags & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO)) ? PARLEY_LOG_INFO
+	                                                                            : PARLEY_LOG_DEBUG;
+	parley_log(level, domain && *domain ? domain : "glib", "%s", message ? message : "");
+}
+
+void parley_log_capture_glib(void)
+{
+	g_log_set_default_handler(glib_line, NULL);
 }
 
 void parley_log(parley_log_level level, const char *module, const char *format, ...)

@@ -7,11 +7,28 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <parley/common.h>
+
+/* What the calling thread is working for; JSON lines name it (0 / "" =
+ * unknown). Set around requests, plugin messages and PeerConnection
+ * callbacks; a plugin names its room through its core table (log_context). */
+typedef struct parley_log_context {
+	uint64_t session_id, handle_id;
+	char room[65];
+} parley_log_context;
+void parley_log_context_set(uint64_t session_id, uint64_t handle_id);
+void parley_log_context_room(const char *room);   /* NULL clears */
+parley_log_context parley_log_context_save(void);
+void parley_log_context_restore(const parley_log_context *saved);
+void parley_log_context_clear(void);
 
 /* Opens the log: `path` NULL means stderr only. */
 int parley_log_open(const char *path, bool json_lines);
 void parley_log_reopen(void);           /* SIGHUP: reopen the file */
+/* GLib's g_log messages (GLib's own, libnice's) go through this logger too,
+ * so every line has the chosen format. */
+void parley_log_capture_glib(void);
 void parley_log_close(void);
 void parley_log_set_level(parley_log_level level);
 parley_log_level parley_log_get_level(void);

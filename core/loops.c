@@ -4,6 +4,14 @@
  * send batch, media/udp_batch.h, flushed per iteration); a handle picks
  * the least-loaded loop once and stays there.
  *
+ * Load and lag: each loop's poll function (g_main_context_set_poll_func)
+ * adds the time since the previous poll() returned to the loop's busy
+ * total (two clock reads per iteration, none per packet); a probe timer on
+ * the loop every second turns that into the load of the last window (busy
+ * share of the wall time) and measures its own lateness (the lag a new
+ * event waits).
+ * The loop's thread writes these, readers load them (relaxed atomics).
+ *
  * Timers: a parley_timer handle is an opaque, never-reused 64-bit id, not a
  * pointer. The timer itself (a GSource plus its callback) lives in a table
  * keyed by that id until the source is destroyed. So parley_timer_stop is
@@ -35,7 +43,19 @@ struct parley_loop {
 	GMutex ready_lock;
 	GCond ready_cond;
 	bool ready;
+	/* load and lag: written by the loop's thread, read anywhere (relaxed) */
+	gint64 busy_us;          /* time outside poll() since the start */
+	gint64 poll_exit_us;     /* when poll() last returned (loop thread only) */
+	gint64 window_start_us, window_busy_us; /* the probe's last window (loop thread only) */
+	gint load_permille;      /* busy share of the last window */
+	gint64 lag_us;           /* the probe's latest lateness */
+	gint64 probe_due_us;     /* loop thread only */
 };
+
+#define PROBE_INTERVAL_MS 1000
+
+/* The loop the current thread runs (for the poll function). */
+static __thread parley_loop *current_loop;
 
 typedef struct loop_timer {
 	guint64 id;
@@ -70,9 +90,57 @@ static gboolean loop_announce_ready(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* poll() for every iteration of a loop: what ran since the last one was work. */
+static gint timed_poll(GPollFD *fds, guint n, gint timeout)
+{
+	parley_loop *loop = current_loop;
+	if (loop) {
+		gint64 now = g_get_monotonic_time();
+		if (loop->poll_exit_us)
+			__atomic_store_n(&loop->busy_us, loop->busy_us + (now - loop->poll_exit_us), __ATOMIC_RELAXED);
+	}
+	gint rc = g_poll(fds, n, timeout);
+	if (loop)
+		loop->poll_exit_us = g_get_monotonic_time();
+	return rc;
+}
+
+/* Every second on the loop: its lateness, and the load of the window. */
+static gboolean probe_tick(gpointer data)
+{
+	parley_loop *loop = data;
+	gint64 now = g_get_monotonic_time();
+	gint64 lag = now > loop->probe_due_us ? now - loop->probe_due_us : 0;
+	__atomic_store_n(&loop->lag_us, lag, __ATOMIC_RELAXED);
+	/* this callback's own work so far counts for the window it closes */
+	gint64 busy_total = loop->busy_us + (loop->poll_exit_us ? now - loop->poll_exit_us : 0);
+	gint64 wall = now - loop->window_start_us;
+	if (wall > 0) {
+		gint64 busy = busy_total - loop->window_busy_us;
+		gint permille = (gint)(busy <= 0 ? 0 : busy >= wall ? 1000 : busy * 1000 / wall);
+		__atomic_store_n(&loop->load_permille, permille, __ATOMIC_RELAXED);
+	}
+	loop->window_start_us = now;
+	loop->window_busy_us = busy_total;
+	loop->probe_due_us = now + PROBE_INTERVAL_MS * 1000;
+	return G_SOURCE_CONTINUE;
+}
+
+static void start_probe(parley_loop *loop)
+{
+	loop->window_start_us = g_get_monotonic_time();
+	loop->probe_due_us = loop->window_start_us + PROBE_INTERVAL_MS * 1000;
+	GSource *probe = g_timeout_source_new(PROBE_INTERVAL_MS);
+	g_source_set_callback(probe, probe_tick, loop, NULL);
+	g_source_attach(probe, loop->context);
+	g_source_unref(probe);
+}
+
 static gpointer loop_thread(gpointer data)
 {
 	parley_loop *loop = data;
+	current_loop = loop;
+	start_probe(loop);
 	g_main_context_push_thread_default(loop->context);
 	GSource *idle = g_idle_source_new();
 	g_source_set_callback(idle, loop_announce_ready, loop, NULL);
@@ -90,6 +158,7 @@ static parley_loop *loop_new(unsigned id)
 	parley_loop *loop = g_new0(parley_loop, 1);
 	loop->id = id;
 	loop->context = g_main_context_new();
+	g_main_context_set_poll_func(loop->context, timed_poll);
 	loop->main_loop = g_main_loop_new(loop->context, FALSE);
 	g_mutex_init(&loop->ready_lock);
 	g_cond_init(&loop->ready_cond);
@@ -274,6 +343,25 @@ json_t *parley_loops_info(void)
 	}
 	g_mutex_unlock(&pool.lock);
 	return list;
+}
+
+unsigned parley_loops_stats(parley_loop_stats *out, unsigned max)
+{
+	g_mutex_lock(&pool.lock);
+	unsigned n = 0;
+	for (; n < pool.count && n < max; n++) {
+		parley_loop *loop = pool.loops[n];
+		gint64 busy = __atomic_load_n(&loop->busy_us, __ATOMIC_RELAXED);
+		out[n] = (parley_loop_stats){
+			.id = loop->id,
+			.handles = loop->handles,
+			.load = __atomic_load_n(&loop->load_permille, __ATOMIC_RELAXED) / 1000.0,
+			.lag_seconds = __atomic_load_n(&loop->lag_us, __ATOMIC_RELAXED) / 1e6,
+			.busy_seconds = busy > 0 ? busy / 1e6 : 0,
+		};
+	}
+	g_mutex_unlock(&pool.lock);
+	return n;
 }
 
 /* GSource callback: runs on the loop's thread. */

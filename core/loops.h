@@ -25,6 +25,16 @@ GThread *parley_loop_thread(parley_loop *loop);
 json_t *parley_loops_info(void);          /* admin loops_info (new reference):
                                            * [{"id","handles","thread","tid"}] */
 
+/* One loop's load and lag, for /metrics. */
+typedef struct parley_loop_stats {
+	unsigned id, handles;
+	double load;          /* busy share of the last second, 0..1 */
+	double lag_seconds;   /* how late the last 1 s probe ran */
+	double busy_seconds;  /* time not spent waiting in poll since the start */
+} parley_loop_stats;
+/* Fills up to `max` entries (loops in id order); returns how many. */
+unsigned parley_loops_stats(parley_loop_stats *out, unsigned max);
+
 parley_timer *parley_timer_start(parley_loop *loop, unsigned interval_ms, parley_timer_fn fn,
                                  void *user_data, void (*destroy)(void *));
 /* Timers: `loop` NULL = the first loop. `fn` runs on the loop's thread and

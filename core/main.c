@@ -185,7 +185,7 @@ static void apply_command_line(void)
 		}
 	}
 	if (cli.log_json)
-		parley_config_set("parley", "general", "log_json", "true");
+		parley_config_set("parley", "general", "log_format", "json");
 }
 
 static gboolean grace_tick(gpointer unused)
@@ -271,7 +271,16 @@ static int open_log(void)
 		return -1;
 	}
 	parley_log_set_level(level);
+	/* log_format (text or json); log_json = true is its older spelling */
+	const char *format = parley_config_get("parley", "general", "log_format");
 	bool json = parley_config_get_bool("parley", "general", "log_json", false);
+	if (format && *format) {
+		if (g_ascii_strcasecmp(format, "json") != 0 && g_ascii_strcasecmp(format, "text") != 0) {
+			fprintf(stderr, "parleyd: log_format \"%s\" is not text or json\n", format);
+			return -1;
+		}
+		json = g_ascii_strcasecmp(format, "json") == 0;
+	}
 	return parley_log_open(parley_config_get("parley", "general", "log_file"), json);
 }
 
@@ -326,6 +335,7 @@ int main(int argc, char **argv)
 	apply_command_line();
 	if (open_log() != 0)
 		return 1;
+	parley_log_capture_glib();
 	PLOG_INFO("parleyd %s starting (configs folder %s)", PARLEY_VERSION_STRING, folder);
 	parley_config_state_dir();
 

@@ -86,6 +86,10 @@ static void run_one_message(message_job *job)
 	parley_handle *h = job->handle;
 	uint64_t session_id = h->session->id;
 	held_events hold = { .handle = h, .list = NULL };
+	/* what the plugin logs meanwhile names the handle (and the room it names) */
+	parley_log_context saved = parley_log_context_save();
+	parley_log_context_set(session_id, h->id);
+	parley_log_context_room(NULL);
 	json_t *reply;
 	gint64 started = g_get_monotonic_time();
 	if (g_atomic_int_get(&h->life.destroyed)) {
@@ -132,6 +136,7 @@ static void run_one_message(message_job *job)
 		          "(%" G_GINT64_FORMAT " ms waiting for its turn, %" G_GINT64_FORMAT " ms in the plugin)",
 		          h->id, h->plugin->package, (ended - job->submitted) / 1000,
 		          (started - job->submitted) / 1000, (ended - started) / 1000);
+	parley_log_context_restore(&saved);
 	message_job_free(job);
 }
 

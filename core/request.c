@@ -9,6 +9,7 @@
 #include <string.h>
 #include "request.h"
 #include "errors.h"
+#include "log.h"
 
 /* Error answers per code: 403..499 → index code - 400. */
 static gint error_counts[100];
@@ -114,7 +115,18 @@ static bool find_path(const parley_request_api *api, const parley_request_verb *
 	return true;
 }
 
+static json_t *dispatch(const parley_request_api *api, parley_request *req);
+
+/* The request's session and handle name the log lines written meanwhile. */
 json_t *parley_request_dispatch(const parley_request_api *api, parley_request *req)
+{
+	parley_log_context saved = parley_log_context_save();
+	json_t *reply = dispatch(api, req);
+	parley_log_context_restore(&saved);
+	return reply;
+}
+
+static json_t *dispatch(const parley_request_api *api, parley_request *req)
 {
 	int code = parley_validate(req->message, api->envelope, req->reason, sizeof(req->reason));
 	req->transaction = json_string_value(json_object_get(req->message, "transaction"));
@@ -123,6 +135,7 @@ json_t *parley_request_dispatch(const parley_request_api *api, parley_request *r
 	req->verb = json_string_value(json_object_get(req->message, "janus"));
 	req->session_id = (uint64_t)json_integer_value(json_object_get(req->message, "session_id"));
 	req->handle_id = (uint64_t)json_integer_value(json_object_get(req->message, "handle_id"));
+	parley_log_context_set(req->session_id, req->handle_id);
 
 	unsigned slot;
 	const parley_request_verb *verb = find_verb(api, req->verb, &slot);

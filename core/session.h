@@ -82,6 +82,7 @@ typedef struct parley_handle {
 		struct parley_pc *pc; /* or NULL; holds a handle reference until it is closed */
 		bool active;          /* a pc was made since the last hangup: the next one tells plugin and client */
 		json_t *candidates;   /* trickled candidates kept until the pc has the client's description */
+		int pc_state;         /* the pc's state as /metrics counts it (webrtc.c's PC_STATE_*), 0 = none */
 	} webrtc;
 } parley_handle;
 

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "events.h"
 #include "loops.h"
+#include "metrics.h"
 #include "media/udp_batch.h"
 #include "media/lite.h"
 #include "media/datachannel.h"
@@ -115,13 +116,18 @@ static void merge_into_health(const parley_plugin *plugin, const char *key, json
 		json_object_set_new(body, key, json_real(json_number_value(have) + json_number_value(value)));
 }
 
-/* /metrics: one series per key (name made of [a-zA-Z0-9_]), one sample per plugin. */
+/* /metrics: one series per key, one sample per plugin. The key is written
+ * in snake_case ("packetsForwarded" → parley_plugin_packets_forwarded;
+ * characters other than [a-zA-Z0-9] become '_'). */
 static void collect_metric(const parley_plugin *plugin, const char *key, json_t *value, void *data)
 {
 	GTree *series = data;
 	GString *name = g_string_new("parley_plugin_");
-	for (const char *p = key; *p; p++)
-		g_string_append_c(name, g_ascii_isalnum(*p) ? *p : '_');
+	for (const char *p = key; *p; p++) {
+		if (g_ascii_isupper(*p) && p != key && name->str[name->len - 1] != '_')
+			g_string_append_c(name, '_');
+		g_string_append_c(name, g_ascii_isalnum(*p) ? g_ascii_tolower(*p) : '_');
+	}
 	GString *samples = g_tree_lookup(series, name->str);
 	if (samples == NULL) {
 		samples = g_string_new(NULL);
@@ -374,6 +380,7 @@ static int serve_metrics(const parley_http_request *request, parley_http_respons
 	append_data_metrics(out);
 	gauge(out, "parley_process_resident_memory_bytes", "Resident set size.", "gauge", resident_bytes());
 	gauge(out, "parley_uptime_seconds", "Seconds since the process started.", "gauge", uptime_seconds());
+	parley_metrics_append_runtime(out);
 
 	append_plugin_metrics(out);
 

@@ -127,6 +127,21 @@ static bool auth_token_allows(const parley_plugin *plugin, const char *token)
 	       parley_auth_allows_plugin(token, plugin->package);
 }
 
+static json_t *query_handler(const char *package, json_t *request)
+{
+	const parley_handler *handler = package ? parley_registry_handler(package) : NULL;
+	if (!handler || !handler->handle_request || !request)
+		return NULL;
+	return handler->handle_request(request);
+}
+
+static void plugin_log_context(parley_plugin_session *psession, const char *room)
+{
+	parley_handle *h = parley_handle_from_plugin(psession);
+	parley_log_context_set(h ? h->session->id : 0, h ? h->id : 0);
+	parley_log_context_room(room);
+}
+
 static const parley_plugin_core plugin_core = {
 	.api_version = PARLEY_PLUGIN_API_VERSION,
 	.struct_size = sizeof(parley_plugin_core),
@@ -161,6 +176,8 @@ static const parley_plugin_core plugin_core = {
 	.params_rtp_capabilities = parley_webrtc_params_rtp_capabilities,
 	.handle_companion = handle_companion,
 	.close_data = parley_webrtc_close_data,
+	.query_handler = query_handler,
+	.log_context = plugin_log_context,
 };
 
 /* ---- transports ------------------------------------------------------------------ */

@@ -190,6 +190,12 @@ static gpointer load_settings(gpointer unused)
 	}
 	media_settings.disconnect_timeout_ms = media_uint("disconnect_timeout_ms", 5000, 60000);
 	media_settings.consent_timeout_ms = media_uint("consent_timeout_ms", 30000, 300000);
+	long stats_period = parley_config_get_int("parley", "events", "stats_period", 5);
+	if (stats_period < 0 || stats_period > 3600) {
+		PLOG_WARN("[events] stats_period = %ld is out of range (0-3600): 5 is used", stats_period);
+		stats_period = 5;
+	}
+	media_settings.stats_period_s = (unsigned)stats_period;
 	if (media_settings.disconnect_timeout_ms < 1000)
 		media_settings.disconnect_timeout_ms = 1000;
 	if (media_settings.consent_timeout_ms < media_settings.disconnect_timeout_ms + 1000) {
@@ -225,6 +231,35 @@ void parley_webrtc_stop(void)
 	parley_sctp_shutdown();   /* usrsctp's last timers, then usrsctp_finish */
 }
 
+/* ---- PeerConnections by state, for /metrics ---- */
+
+enum { PC_STATE_NONE, PC_STATE_NEW, PC_STATE_CONNECTED, PC_STATE_DISCONNECTED, PC_STATE_COUNT };
+static gint pc_counts[PC_STATE_COUNT];
+
+static void set_pc_state(parley_handle *h, int state)
+{
+	g_mutex_lock(&h->lock);
+	int old = h->webrtc.pc_state;
+	/* a closed pc stays closed until a new one is made (pc_get_or_create) */
+	if (old == PC_STATE_NONE)
+		state = PC_STATE_NONE;
+	h->webrtc.pc_state = state;
+	g_mutex_unlock(&h->lock);
+	if (old == state)
+		return;
+	if (old != PC_STATE_NONE)
+		g_atomic_int_add(&pc_counts[old], -1);
+	if (state != PC_STATE_NONE)
+		g_atomic_int_inc(&pc_counts[state]);
+}
+
+void parley_webrtc_pc_counts(unsigned *fresh, unsigned *connected, unsigned *disconnected)
+{
+	*fresh = (unsigned)g_atomic_int_get(&pc_counts[PC_STATE_NEW]);
+	*connected = (unsigned)g_atomic_int_get(&pc_counts[PC_STATE_CONNECTED]);
+	*disconnected = (unsigned)g_atomic_int_get(&pc_counts[PC_STATE_DISCONNECTED]);
+}
+
 /* ---- events ---- */
 
 static void notify(parley_handle *h, const char *kind, json_t *event)
@@ -257,14 +292,23 @@ static void on_local_candidate(void *user_data, const char *mid, int mline, cons
 	notify(h, "trickle", json_pack("{so}", "candidate", c));
 }
 
+/* The log lines of a pc callback name its handle (the loop thread serves many). */
+#define LOG_FOR(h)                                                       \
+	parley_log_context saved_log_context = parley_log_context_save(); \
+	parley_log_context_set((h)->session->id, (h)->id)
+#define LOG_DONE() parley_log_context_restore(&saved_log_context)
+
 static void on_webrtc_up(void *user_data)
 {
 	parley_handle *h = user_data;
+	LOG_FOR(h);
 	PLOG_VERB("handle %" G_GUINT64_FORMAT ": WebRTC up", h->id);
+	set_pc_state(h, PC_STATE_CONNECTED);
 	notify(h, "webrtcup", json_object());
 	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss}", "connection", "webrtcup"));
 	if (handle_alive(h) && h->plugin->setup_media)
 		h->plugin->setup_media(&h->psession);
+	LOG_DONE();
 }
 
 static void on_media(void *user_data, int mindex, const char *mid, bool video, bool receiving)
@@ -291,15 +335,18 @@ static void on_slow_link(void *user_data, int mindex, const char *mid, bool vide
 static void on_connection(void *user_data, bool connected)
 {
 	parley_handle *h = user_data;
+	LOG_FOR(h);
 	if (connected)
 		PLOG_INFO("handle %" G_GUINT64_FORMAT ": the peer is back", h->id);
 	else
 		PLOG_INFO("handle %" G_GUINT64_FORMAT ": the peer went quiet (disconnected)", h->id);
+	set_pc_state(h, connected ? PC_STATE_CONNECTED : PC_STATE_DISCONNECTED);
 	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss}", "connection", connected ? "connected" : "disconnected"));
 	void (*callback)(parley_plugin_session *, parley_connection_state) =
 		PARLEY_PLUGIN_FIELD(h->plugin, connection_state);
 	if (handle_alive(h) && callback)
 		callback(&h->psession, connected ? PARLEY_CONNECTION_CONNECTED : PARLEY_CONNECTION_DISCONNECTED);
+	LOG_DONE();
 }
 
 typedef struct hangup_job {
@@ -310,8 +357,10 @@ typedef struct hangup_job {
 static gboolean run_hangup(gpointer data)
 {
 	hangup_job *job = data;
+	LOG_FOR(job->handle);
 	PLOG_INFO("handle %" G_GUINT64_FORMAT ": PeerConnection ended (%s)", job->handle->id, job->reason);
 	parley_webrtc_hangup(job->handle, job->reason);
+	LOG_DONE();
 	parley_handle_unref(job->handle);
 	g_free(job->reason);
 	g_free(job);
@@ -346,6 +395,31 @@ static void on_incoming_rtcp(void *user_data, parley_rtcp_packet *packet)
 		h->plugin->incoming_rtcp(&h->psession, packet);
 }
 
+static void on_selected_pair(void *user_data, const parley_pc_pair *pair)
+{
+	parley_handle *h = user_data;
+	LOG_FOR(h);
+	PLOG_VERB("handle %" G_GUINT64_FORMAT ": ICE connected (%s %s/%s%s)", h->id, pair->protocol, pair->local_type,
+	          pair->remote_type, pair->relay ? ", relayed" : "");
+	LOG_DONE();
+	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss ss ss ss sb}", "ice", "connected", "local_type", pair->local_type,
+	                                      "remote_type", pair->remote_type, "protocol", pair->protocol,
+	                                      "relay", pair->relay));
+}
+
+/* Periodic figures (and the last ones when the pc closes), built only when
+ * a handler wants them. */
+static void on_stats(void *user_data, parley_pc *pc, bool final)
+{
+	parley_handle *h = user_data;
+	if (!parley_events_wanted(PARLEY_EVENT_MEDIA))
+		return;
+	json_t *event = json_pack("{so}", "stats", parley_pc_streams_json(pc));
+	if (final)
+		json_object_set_new(event, "final", json_true());
+	bus(h, PARLEY_EVENT_MEDIA, event);
+}
+
 static const parley_pc_callbacks pc_callbacks = {
 	.local_candidate = on_local_candidate,
 	.webrtc_up = on_webrtc_up,
@@ -358,6 +432,8 @@ static const parley_pc_callbacks pc_callbacks = {
 	.data_message = parley_webrtc_data_message,
 	.data_channel = parley_webrtc_data_channel,
 	.data_refused = parley_webrtc_data_refused,
+	.selected_pair = on_selected_pair,
+	.stats = on_stats,
 };
 
 /* ---- the handle's pc ---- */
@@ -382,14 +458,22 @@ static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason
 		return NULL;
 	}
 	g_mutex_lock(&h->lock);
+	bool created = false;
 	if (!h->webrtc.pc) {
 		parley_handle_ref(h); /* dropped when the pc is closed */
 		h->webrtc.pc = parley_pc_new(parley_loop_context(h->loop), &media_settings, &pc_callbacks, h);
 		h->webrtc.active = true;
+		if (h->webrtc.pc_state != PC_STATE_NONE)
+			g_atomic_int_add(&pc_counts[h->webrtc.pc_state], -1);
+		h->webrtc.pc_state = PC_STATE_NEW;
+		g_atomic_int_inc(&pc_counts[PC_STATE_NEW]);
+		created = true;
 	}
 	parley_pc *pc = h->webrtc.pc;
 	parley_pc_ref(pc);
 	g_mutex_unlock(&h->lock);
+	if (created)
+		bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ss}", "connection", "new"));
 	return pc;
 }
 
@@ -587,6 +671,7 @@ static bool close_pc(parley_handle *h)
 	g_mutex_unlock(&h->lock);
 	if (!pc)
 		return false;
+	set_pc_state(h, PC_STATE_NONE);
 	parley_pc_invoke(pc, run_close, pc);
 	parley_pc_unref(pc);
 	parley_handle_unref(h); /* the pc's */
@@ -605,6 +690,7 @@ bool parley_webrtc_hangup(parley_handle *h, const char *reason)
 	if (h->plugin->hangup_media)
 		h->plugin->hangup_media(&h->psession);
 	notify(h, "hangup", json_pack("{ssss}", "janus", "hangup", "reason", reason ? reason : "Hangup"));
+	bus(h, PARLEY_EVENT_WEBRTC, json_pack("{ssss}", "connection", "hangup", "reason", reason ? reason : "Hangup"));
 	return true;
 }
 

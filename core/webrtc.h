@@ -63,5 +63,8 @@ int parley_webrtc_close_pc(parley_plugin_session *session);
 char *parley_webrtc_sdp_answer(const char *offer, json_t *options, char *error, size_t error_size);
 char *parley_webrtc_sdp_offer(json_t *description, char *error, size_t error_size);
 json_t *parley_webrtc_sdp_summary(const char *sdp);
+/* Live PeerConnections by state (for /metrics): created and not yet up,
+ * up (DTLS), up but the peer went quiet. */
+void parley_webrtc_pc_counts(unsigned *fresh, unsigned *connected, unsigned *disconnected);
 
 #endif

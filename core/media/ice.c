@@ -642,6 +642,7 @@ int parley_ice_agent_get_selected_pair(parley_ice_agent *agent, parley_ice_pair 
 	describe_address(&remote->addr, pair->remote_ip, sizeof(pair->remote_ip), &pair->remote_port);
 	pair->local_type = candidate_type_name(local->type);
 	pair->remote_type = candidate_type_name(remote->type);
+	pair->protocol = local->transport == NICE_CANDIDATE_TRANSPORT_UDP ? "udp" : "tcp";
 	return PARLEY_ICE_OK;
 }
 

@@ -110,6 +110,7 @@ typedef struct parley_ice_pair {
 	char remote_ip[48];
 	uint16_t remote_port;
 	const char *remote_type;
+	const char *protocol;             /* "udp" or "tcp" */
 } parley_ice_pair;
 
 typedef struct parley_ice_agent parley_ice_agent;

@@ -264,6 +264,7 @@ int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair)
 	pair->local_type = "host";
 	address_text(&path->addr, pair->remote_ip, sizeof(pair->remote_ip), &pair->remote_port);
 	pair->remote_type = "prflx"; /* learnt from its check, not from a candidate */
+	pair->protocol = path->is_tcp ? "tcp" : "udp";
 	return PARLEY_ICE_OK;
 }
 

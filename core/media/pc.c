@@ -289,6 +289,10 @@ void pc_fail(parley_pc *pc, parley_pc_event cause, const char *reason)
 
 void parley_pc_close(parley_pc *pc)
 {
+	if (pc->webrtc_up && pc->cb.stats) {
+		pc->cb.stats(pc->user_data, pc, true);
+		pc->cb.stats = NULL;   /* once */
+	}
 	pc->closed = true;
 	pc_data_stop(pc);   /* SCTP's ABORT before DTLS's close_notify */
 	if (pc->dtls)
@@ -355,6 +359,7 @@ static void refresh_route(parley_pc *pc)
 static void on_ice_selected_pair(void *user_data)
 {
 	refresh_route(user_data);
+	pc_report_selected_pair(user_data);
 }
 
 static void on_ice_state(void *user_data, parley_ice_state state)
@@ -375,6 +380,7 @@ static void on_ice_state(void *user_data, parley_ice_state state)
 	if ((state == PARLEY_ICE_STATE_CONNECTED || state == PARLEY_ICE_STATE_READY) && pc->dtls &&
 	    parley_dtls_get_state(pc->dtls) == PARLEY_DTLS_STATE_NEW)
 		parley_dtls_start(pc->dtls);
+	pc_report_selected_pair(pc);
 }
 
 static void on_ice_receive(void *user_data, const uint8_t *data, size_t length)
@@ -555,11 +561,7 @@ json_t *parley_pc_info(parley_pc *pc)
 		pc->closed ? "closed" : !pc->webrtc_up ? "new" : pc->disconnected ? "disconnected" : "connected",
 		"disconnects", (json_int_t)pc->disconnects, "recoveries", (json_int_t)pc->recoveries,
 		"ice-restarts", (json_int_t)pc->ice_restarts));
-	json_t *streams = json_array();
-	for (size_t i = 0; i < pc->n_streams; i++)
-		if (pc->streams[i]->active)
-			json_array_append_new(streams, pc_media_stream_info(pc, pc->streams[i]));
-	json_object_set_new(info, "streams", streams);
+	json_object_set_new(info, "streams", parley_pc_streams_json(pc));
 	json_t *data = pc_data_info(pc);
 	if (data)
 		json_object_set_new(info, "data", data);

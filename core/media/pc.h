@@ -36,6 +36,8 @@
 #include "ice.h"
 #include "sdp.h"
 
+typedef struct parley_pc parley_pc;
+
 typedef enum parley_pc_error {
 	PARLEY_PC_OK = 0,
 	PARLEY_PC_ERR_SDP = -1,        /* the description does not parse or misses what WebRTC needs */
@@ -64,7 +66,23 @@ typedef struct parley_pc_settings {
 	/* Data channels: the largest message we receive and send, announced
 	 * as a=max-message-size (0 = PARLEY_DC_DEFAULT_MAX_MESSAGE). */
 	size_t sctp_max_message_size;
+	/* Seconds between two `stats` callbacks while DTLS is up (0 = none but
+	 * the final one). */
+	unsigned stats_period_s;
 } parley_pc_settings;
+
+/* The selected candidate pair as the `selected_pair` callback reports it.
+ * A peer-reflexive remote whose address is one the peer announced as a
+ * candidate (SDP or trickle) has that candidate's type: a client behind a
+ * TURN relay reaches an ICE-lite server from its relay address. When that
+ * candidate is trickled after the check that selected the pair, the pair
+ * is reported again with the type. Strings are static. */
+typedef struct parley_pc_pair {
+	const char *local_type;   /* host, srflx, prflx, relay */
+	const char *remote_type;
+	const char *protocol;     /* udp, tcp */
+	bool relay;               /* either side is a TURN relay */
+} parley_pc_pair;
 
 typedef struct parley_pc_callbacks {
 	/* A local candidate for trickle ("candidate:..."), or NULL when gathering is done. */
@@ -91,9 +109,14 @@ typedef struct parley_pc_callbacks {
 	                     size_t length);
 	void (*data_channel)(void *user_data, const parley_dc_channel_view *channel, parley_dc_event event);
 	void (*data_refused)(void *user_data, const parley_dc_refusal *refusal);
+	/* ICE connected, reported once with its selected pair, and again when a
+	 * later selection changes the pair's types or protocol. */
+	void (*selected_pair)(void *user_data, const parley_pc_pair *pair);
+	/* Every settings.stats_period_s seconds while DTLS is up, and once with
+	 * final = true from parley_pc_close when DTLS was up: the owner may read
+	 * parley_pc_streams_json(pc) during the call. */
+	void (*stats)(void *user_data, parley_pc *pc, bool final);
 } parley_pc_callbacks;
-
-typedef struct parley_pc parley_pc;
 
 /* Process-wide: loads (cert_pem and key_pem) or generates the DTLS
  * certificate once; later calls return the first result. */
@@ -196,6 +219,14 @@ bool parley_pc_has_data(parley_pc *pc);
 
 /* [any] Admin handle_info "webrtc" object (new reference). */
 json_t *parley_pc_info(parley_pc *pc);
+/* [loop] The active streams' figures, as in parley_pc_info's "streams"
+ * (new reference). */
+json_t *parley_pc_streams_json(parley_pc *pc);
+/* The address, port and type of a candidate line ("candidate:f 1 udp p
+ * 192.0.2.1 5000 typ relay ...", with or without the "a=" / "candidate:"
+ * prefix). 0, or -1 when the line has no such fields. */
+int parley_pc_candidate_endpoint(const char *line, char *ip, size_t ip_size, uint16_t *port, char *type,
+                                 size_t type_size);
 
 /* Process-wide connectivity events of every pc, for /metrics. */
 typedef enum parley_pc_event {

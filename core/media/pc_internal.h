@@ -53,7 +53,15 @@ extern const pc_transport_ops pc_transport_lite;   /* our ICE-lite on the loop's
 #define PC_SCRATCH 1600
 #define PC_MAX_NACK 64
 #define PC_MAX_FORMATS 32
+#define PC_MAX_NOTED_CANDIDATES 16 /* remote candidates remembered for the selected pair's type */
 #define PC_EXT_NEGOTIATED_OTHER 0xff /* local_ext_kind: negotiated, a URI we do not interpret */
+
+/* A remote candidate's address and type (loop only). */
+typedef struct pc_noted_candidate {
+	char ip[48];
+	uint16_t port;
+	char type[8];
+} pc_noted_candidate;
 
 /* One negotiated payload type, as relay_rtp matches it between m-lines. */
 typedef struct pc_format {
@@ -179,6 +187,11 @@ struct parley_pc {
 	bool disconnected;
 	uint64_t disconnects, recoveries, ice_restarts;
 	pc_data data;
+	/* selected pair reports and stats callbacks (loop only) */
+	pc_noted_candidate noted[PC_MAX_NOTED_CANDIDATES];
+	size_t n_noted;              /* written so far; the ring keeps the latest */
+	char reported_pair[32];      /* "local/remote/protocol" last reported, "" before */
+	unsigned stats_ticks;
 	/* what negotiates this pc without SDP text (pc_params.c): freed with the pc on its loop */
 	void *attachment;
 	void (*attachment_free)(void *attachment);
@@ -190,6 +203,9 @@ void pc_count_event(parley_pc_event event);
 int pc_ensure_transport(parley_pc *pc, bool controlling, char *err, size_t err_size);
 int pc_start_dtls(parley_pc *pc, char *err, size_t err_size);
 void pc_send_datagram(parley_pc *pc, const uint8_t *data, size_t length);
+void pc_note_remote_candidate(parley_pc *pc, const char *ip, uint16_t port, const char *type);
+void pc_note_remote_candidate_line(parley_pc *pc, const char *line);
+void pc_report_selected_pair(parley_pc *pc);
 
 /* pc_sdp.c: the negotiation steps the SDP path and pc_params.c share */
 void pc_take_remote_streams(parley_pc *pc, const parley_sdp *sdp);

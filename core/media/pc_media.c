@@ -12,6 +12,7 @@
  */
 #include <string.h>
 #include "pc_internal.h"
+#include "counters.h"
 
 #define RECEIVING_TIMEOUT_US (1000 * 1000)
 #define SLOWLINK_LOST 8        /* lost packets per second that make a link slow */
@@ -93,6 +94,9 @@ int parley_pc_relay_rtp(parley_pc *pc, const parley_rtp_packet *packet)
 			if (rc == 0) {
 				s->packets_out++;
 				s->bytes_out += len;
+				parley_media_count(PARLEY_MC_PACKETS_OUT, 1);
+				parley_media_count(PARLEY_MC_BYTES_OUT, len);
+				parley_media_count(PARLEY_MC_FORWARDED, 1);
 			}
 		}
 	}
@@ -141,6 +145,7 @@ int parley_pc_send_pli(parley_pc *pc, int mindex)
 			int len = parley_rtcp_build_pli(pc->rtcp_scratch, PC_SCRATCH, pc->cname_ssrc, s->remote_ssrc[l]);
 			if (len > 0 && send_protected_rtcp(pc, pc->rtcp_scratch, (size_t)len) == 0) {
 				s->plis_out++;
+				parley_media_count(PARLEY_MC_PLIS_OUT, 1);
 				sent++;
 			}
 		}
@@ -190,8 +195,12 @@ static void retransmit(parley_pc *pc, pc_stream *s, uint16_t seq)
 		memcpy(buf, stored, len);
 		out_len = (int)len;
 	}
-	if (out_len > 0 && send_protected_rtp(pc, buf, (size_t)out_len) == 0)
+	if (out_len > 0 && send_protected_rtp(pc, buf, (size_t)out_len) == 0) {
 		s->retransmitted++;
+		parley_media_count(PARLEY_MC_RETRANSMITTED, 1);
+		parley_media_count(PARLEY_MC_PACKETS_OUT, 1);
+		parley_media_count(PARLEY_MC_BYTES_OUT, (uint64_t)out_len);
+	}
 }
 
 /* ---- receiving (loop thread) ---- */
@@ -289,8 +298,10 @@ static void nack_gap(parley_pc *pc, pc_stream *s, int layer, uint16_t seq)
 	if (can_send(pc)) {
 		int len = parley_rtcp_build_nack(pc->rtcp_scratch, PC_SCRATCH, pc->cname_ssrc, s->remote_ssrc[layer],
 		                                 missing, n);
-		if (len > 0 && send_protected_rtcp(pc, pc->rtcp_scratch, (size_t)len) == 0)
+		if (len > 0 && send_protected_rtcp(pc, pc->rtcp_scratch, (size_t)len) == 0) {
 			s->nacks_out++;
+			parley_media_count(PARLEY_MC_NACKS_OUT, 1);
+		}
 	}
 	g_mutex_unlock(&pc->lock);
 }
@@ -325,6 +336,8 @@ static void incoming_rtp(parley_pc *pc, uint8_t *data, size_t length)
 	gint64 now = g_get_monotonic_time();
 	s->packets_in++;
 	s->bytes_in += plain;
+	parley_media_count(PARLEY_MC_PACKETS_IN, 1);
+	parley_media_count(PARLEY_MC_BYTES_IN, plain);
 	s->last_rx_us = now;
 	parley_rtcp_rx_update(&s->rx[layer], info.seq, info.ts, now);
 	if (!rtx)
@@ -377,6 +390,9 @@ static pc_stream *handle_rtcp_packet(parley_pc *pc, const parley_rtcp_header *hd
 			if (!o)
 				continue;
 			int64_t rtt = parley_rtcp_rtt_us(now, rr.blocks[b].lsr, rr.blocks[b].dlsr);
+			if (rtt >= 0 && rr.blocks[b].lsr)
+				parley_media_observe_rtt(rtt);
+			parley_media_observe_loss(PARLEY_MC_LOSS_OUT, rr.blocks[b].fraction_lost);
 			g_mutex_lock(&pc->lock);
 			if (rtt >= 0) {
 				o->rtt_us = rtt;
@@ -398,6 +414,7 @@ static pc_stream *handle_rtcp_packet(parley_pc *pc, const parley_rtcp_header *hd
 			return NULL;
 		g_mutex_lock(&pc->lock);
 		s->nacks_in++;
+		parley_media_count(PARLEY_MC_NACKS_IN, 1);
 		for (size_t i = 0; i < n && i < PC_MAX_NACK && can_send(pc); i++)
 			retransmit(pc, s, seqs[i]);
 		g_mutex_unlock(&pc->lock);
@@ -407,8 +424,10 @@ static pc_stream *handle_rtcp_packet(parley_pc *pc, const parley_rtcp_header *hd
 		if (parley_rtcp_parse_fb_ssrcs(hdr, &sender, &media) != 0)
 			return NULL;
 		s = stream_by_local_ssrc(pc, media);
-		if (s && (hdr->count == PARLEY_RTCP_FMT_PLI || hdr->count == PARLEY_RTCP_FMT_FIR))
+		if (s && (hdr->count == PARLEY_RTCP_FMT_PLI || hdr->count == PARLEY_RTCP_FMT_FIR)) {
 			s->plis_in++;
+			parley_media_count(PARLEY_MC_PLIS_IN, 1);
+		}
 		*for_plugin = true;
 		return s;
 	}
@@ -464,7 +483,9 @@ static void send_report(parley_pc *pc, pc_stream *s, gint64 now_mono)
 		if (!s->remote_ssrc[l] || !s->rx[l].started)
 			continue;
 		uint32_t dlsr = s->last_sr_time[l] ? parley_rtcp_dlsr_from_us(now_mono - s->last_sr_time[l]) : 0;
-		parley_rtcp_rx_report(&s->rx[l], s->remote_ssrc[l], s->last_sr_lsr[l], dlsr, &local_sr.blocks[blocks++]);
+		parley_rtcp_rx_report(&s->rx[l], s->remote_ssrc[l], s->last_sr_lsr[l], dlsr, &local_sr.blocks[blocks]);
+		parley_media_observe_loss(PARLEY_MC_LOSS_IN, local_sr.blocks[blocks].fraction_lost);
+		blocks++;
 	}
 	int len;
 	bool sending = s->we_send && s->local_ssrc && s->sr_packets > 0;
@@ -530,6 +551,10 @@ static gboolean report_tick(gpointer data)
 		check_events(pc, s, now);
 	}
 	pc_liveness_tick(pc, now);
+	if (!pc->closed && pc->cb.stats && pc->settings.stats_period_s && ++pc->stats_ticks >= pc->settings.stats_period_s) {
+		pc->stats_ticks = 0;
+		pc->cb.stats(pc->user_data, pc, false);
+	}
 	return G_SOURCE_CONTINUE;
 }
 

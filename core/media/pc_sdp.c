@@ -253,6 +253,7 @@ static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offe
 			snprintf(line + n, sizeof(line) - (size_t)n, " raddr %s rport %d", cand->raddr,
 			         cand->rport >= 0 ? cand->rport : 0);
 		/* Unusable candidates (mDNS names, IPv6 off) are skipped, not fatal. */
+		pc_note_remote_candidate(pc, cand->address, cand->port, cand->type);
 		pc->ice_ops->add_remote_candidate(pc->ice, line, NULL);
 	}
 	if (m && m->end_of_candidates)
@@ -311,6 +312,7 @@ int parley_pc_add_remote_candidate(parley_pc *pc, const char *candidate, char *e
 		pc->ice_ops->remote_gathering_done(pc->ice);
 		return 0;
 	}
+	pc_note_remote_candidate_line(pc, candidate);
 	GError *error = NULL;
 	if (pc->ice_ops->add_remote_candidate(pc->ice, candidate, &error) != 0) {
 		snprintf(err, err_size, "%s", error ? error->message : "invalid candidate");

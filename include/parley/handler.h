@@ -7,10 +7,50 @@
  * parley_handler` vtable. incoming_event runs on the event bus thread,
  * borrows the event and must not block for long: the bus queue is bounded
  * and events beyond it are dropped and counted. Event shape:
- *   {"type": <parley_event_type bit>, "timestamp": <µs, monotonic wall>,
+ *   {"type": <parley_event_type bit>, "timestamp": <µs, wall clock>,
  *    "session_id": N?, "handle_id": N?, "emitter": "<server name>",
  *    "event": {...}}
  * Ownership and threading: see parley/common.h.
+ *
+ * What "event" holds, by type (members marked ? may be absent):
+ *  SESSION   {"name": "created"|"destroyed"|"timeout"|..., "transport"?}
+ *  HANDLE    {"name": "attached"|"detached", "plugin", "opaque_id"?}
+ *  JSEP      {"owner": "remote"|"local", "type": "offer"|"answer", "sdp"}
+ *  WEBRTC    the handle's PeerConnection:
+ *            {"connection": "new"}          created (first jsep, or a
+ *                                           transport made from parameters)
+ *            {"ice": "connected", "local_type", "remote_type", "protocol",
+ *             "relay"}                      ICE connected; again when the
+ *                                           selected pair changes later.
+ *                                           Types are host|srflx|prflx|relay
+ *                                           (a peer-reflexive remote that
+ *                                           matches a candidate the peer
+ *                                           sent takes that candidate's
+ *                                           type); relay: either side is a
+ *                                           TURN relay
+ *            {"connection": "webrtcup"}     DTLS-SRTP is up
+ *            {"connection": "disconnected"|"connected"}  the peer went
+ *                                           quiet / came back
+ *            {"connection": "hangup", "reason"}  the PeerConnection ended
+ *                                           ("ICE failed", "DTLS timeout",
+ *                                           "consent expired", "Close PC",
+ *                                           "Admin API", "Hangup", ...)
+ *  MEDIA     {"mid", "media": "audio"|"video", "receiving": bool}
+ *            {"mid", "media", "slow_link": true, "lost"}
+ *            {"stats": [stream, ...], "final"?: true}  every [events]
+ *                                           stats_period seconds while
+ *                                           DTLS is up, and once when the
+ *                                           PeerConnection closes (final);
+ *                                           a stream is admin handle_info's
+ *                                           (mid, type, packets-in/out,
+ *                                           bytes-in/out, lost, jitter-ms,
+ *                                           rtt-ms, lost-by-peer,
+ *                                           nacks-in/out, plis-in/out, ...)
+ *  PLUGIN    {"name": "plugin", "plugin": "<package>", "data": {...}}: what
+ *            the plugin passed to notify_event. The lifecycle events of the
+ *            room and meeting plugins have "data": {"event": <name>, "room",
+ *            ...} (see handlers/analytics/README.md for the list).
+ *  TRANSPORT {"name": "transport", "transport", "id", "data": {...}}
  */
 #ifndef PARLEY_HANDLER_H
 #define PARLEY_HANDLER_H
@@ -71,7 +111,20 @@ struct parley_handler {
 	/* Optional text appended to /metrics (Prometheus format, g_malloc'ed,
 	 * freed by the core), or NULL. */
 	char *(*metrics)(void);
+
+	/* Appended (optional): the environment variables that set this
+	 * handler's settings (see parley_env_override in parley/common.h),
+	 * ending with {NULL}. The core reads them before init when struct_size
+	 * covers it (PARLEY_HANDLER_FIELD). */
+	const parley_env_override *env_overrides;
 };
+
+/* An appended vtable field of `handler`, or NULL when the handler was built
+ * before the field existed (its struct_size does not cover it). */
+#define PARLEY_HANDLER_FIELD(handler, field)                                                        \
+	((handler)->struct_size >= offsetof(parley_handler, field) + sizeof((handler)->field)        \
+	         ? (handler)->field                                                                   \
+	         : NULL)
 
 typedef const parley_handler *(*parley_handler_entry_fn)(void);
 

@@ -342,6 +342,26 @@ typedef struct parley_plugin_core {
 	 * code (NO_CHANNEL when none has that label). Check with
 	 * PARLEY_PLUGIN_CORE_HAS(core, close_data). */
 	int (*close_data)(parley_plugin_session *session, const char *label);
+	/* Appended: asks a loaded event handler (its package, e.g.
+	 * "parley.handler.analytics") what it would answer the admin request
+	 * query_eventhandler with `request` (borrowed): the answer (a new
+	 * reference) or NULL when no such handler is loaded or it gave no
+	 * answer. How a plugin shows a handler's figures in its own routes
+	 * (the meeting plugin's GET /api/meetings/:roomId/stats) without
+	 * knowing the handler. Any thread; the handler's answer may read its
+	 * store, so not from a media callback. Check with
+	 * PARLEY_PLUGIN_CORE_HAS(core, query_handler). */
+	json_t *(*query_handler)(const char *package, json_t *request);
+
+	/* Appended: names what the calling thread's next log lines are about,
+	 * for the JSON log format ([general] log_format = json): the handle's
+	 * session and handle ids (NULL: none) and a room (NULL or "" = none).
+	 * The core sets the handle itself around the callbacks it makes for a
+	 * handle (handle_message, PeerConnection events) and forgets both when
+	 * they return; a plugin that sets them on its own thread calls
+	 * log_context(NULL, NULL) when done.
+	 * Check with PARLEY_PLUGIN_CORE_HAS(core, log_context). */
+	void (*log_context)(parley_plugin_session *session, const char *room);
 } parley_plugin_core;
 
 /* relay_data's and close_data's refusals (0 = sent, or queued). */

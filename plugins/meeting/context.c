@@ -60,6 +60,8 @@ void parley_meeting_config_load(parley_meeting_config *cfg, const parley_plugin_
 	cfg->max_chat_length = (size_t)conf_int(settings, "general", "max_chat_length", 5000, 1, 1 << 20);
 	cfg->max_body_size = (size_t)conf_int(settings, "http", "max_body_size", 65536, 256, 16 << 20);
 	cfg->rate_limit = (unsigned)conf_int(settings, "http", "rate_limit", 100, 0, 1000000);
+	const char *stats_handler = conf_str(settings, "general", "stats_handler");
+	cfg->stats_handler = g_strdup(stats_handler != NULL ? stats_handler : "parley.handler.analytics");
 	const char *db_path = conf_str(settings, "general", "db_path");
 	if (db_path != NULL && db_path[0] != '\0') {
 		cfg->db_path = g_strdup(db_path);
@@ -79,6 +81,7 @@ void parley_meeting_config_load(parley_meeting_config *cfg, const parley_plugin_
 void parley_meeting_config_clear(parley_meeting_config *cfg)
 {
 	g_free(cfg->db_path);
+	g_free(cfg->stats_handler);
 	parley_meeting_ice_config_clear(&cfg->ice);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -181,7 +184,7 @@ int parley_meeting_handle_detach(parley_meeting_ctx *ctx, parley_plugin_session 
 	parley_meeting_participant *p = ctx->store->ops->get_by_peer(ctx->store, handle->peer_id);
 	if (p != NULL) {
 		LOG(ctx, PARLEY_LOG_VERB, "%s left %s (connection closed)", p->user_id, p->room_id);
-		parley_meeting_leave_locked(ctx, &box, p);
+		parley_meeting_leave_locked(ctx, &box, p, "disconnected");
 		parley_meeting_participant_free(p);
 	}
 	g_hash_table_remove(ctx->sessions, session);
@@ -218,6 +221,7 @@ typedef struct outbox_item {
 	char *transaction;
 	json_t *message; /* owned */
 	char *channel;   /* cluster channel (without prefix), or NULL */
+	bool notify;     /* message goes to the event handlers (session may be NULL) */
 } outbox_item;
 
 static void queue_channel_new(parley_meeting_outbox *box, char *channel, json_t *message)
@@ -302,6 +306,22 @@ void parley_meeting_outbox_broadcast(parley_meeting_ctx *ctx, parley_meeting_out
 	g_ptr_array_unref(members);
 }
 
+void parley_meeting_outbox_notify_new(parley_meeting_ctx *ctx, parley_meeting_outbox *box, const char *peer_id,
+                                      json_t *data)
+{
+	if (data == NULL)
+		return;
+	if (ctx->core->notify_event == NULL || ctx->core->events_enabled == NULL || !ctx->core->events_enabled()) {
+		json_decref(data);
+		return;
+	}
+	parley_meeting_handle *h = peer_id != NULL ? g_hash_table_lookup(ctx->handles, peer_id) : NULL;
+	outbox_item item = { .session = h != NULL ? h->session : NULL, .message = data, .notify = true };
+	if (item.session != NULL && ctx->core->handle_ref != NULL)
+		ctx->core->handle_ref(item.session);
+	g_array_append_val(box->items, item);
+}
+
 void parley_meeting_outbox_error(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
                                  const char *peer_id, const char *transaction, const char *error)
 {
@@ -314,7 +334,7 @@ bool parley_meeting_outbox_has_error(const parley_meeting_outbox *box, const cha
 	for (guint i = 0; i < box->items->len; i++) {
 		const outbox_item *item = &g_array_index(box->items, outbox_item, i);
 		const char *event = json_string_value(json_object_get(item->message, "event"));
-		if (item->session != NULL && g_strcmp0(item->transaction, transaction) == 0 && event != NULL &&
+		if (item->session != NULL && !item->notify && g_strcmp0(item->transaction, transaction) == 0 && event != NULL &&
 		    strcmp(event, "meeting-error") == 0)
 			return true;
 	}
@@ -332,9 +352,11 @@ void parley_meeting_outbox_flush(parley_meeting_ctx *ctx, parley_meeting_outbox 
 			g_free(item->channel);
 			continue;
 		}
-		if (ctx->core->push_event != NULL)
+		if (item->notify)
+			ctx->core->notify_event(ctx->plugin, item->session, item->message);
+		else if (ctx->core->push_event != NULL)
 			ctx->core->push_event(item->session, ctx->plugin, item->transaction, item->message, NULL);
-		if (ctx->core->handle_unref != NULL)
+		if (item->session != NULL && ctx->core->handle_unref != NULL)
 			ctx->core->handle_unref(item->session);
 		json_decref(item->message);
 		g_free(item->transaction);

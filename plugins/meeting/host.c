@@ -127,7 +127,7 @@ void parley_meeting_host_remove(parley_meeting_ctx *ctx, parley_meeting_outbox *
 		parley_meeting_outbox_emit_new(ctx, box, r.target->peer_id, NULL, "removed-from-meeting",
 		                               json_pack("{s:s, s:s}", "roomId", r.meeting->room_id,
 		                                         "reason", "Removed by host"));
-		parley_meeting_leave_locked(ctx, box, r.target);
+		parley_meeting_leave_locked(ctx, box, r.target, "removed");
 	}
 	host_request_clear(&r);
 }

@@ -40,6 +40,7 @@ typedef struct parley_meeting_config {
 	size_t max_body_size;         /* [http] max_body_size, bytes (65536) */
 	unsigned rate_limit;          /* [http] rate_limit, requests/minute/address (100; 0 = off) */
 	char *db_path;                /* [general] db_path or <state_dir>/meetings.db */
+	char *stats_handler;          /* [general] stats_handler: the event handler asked for /stats figures ("" = none) */
 	parley_meeting_ice_config ice;
 } parley_meeting_config;
 
@@ -112,6 +113,14 @@ void parley_meeting_outbox_deliver_local(parley_meeting_ctx *ctx, parley_meeting
                                          const char *name, json_t *payload);
 /* Pushes everything (ctx->lock NOT held) and empties the box. */
 void parley_meeting_outbox_flush(parley_meeting_ctx *ctx, parley_meeting_outbox *box);
+/* Queues `data` (stolen) for the event handlers (core->notify_event, from
+ * the handle of `peer_id` when it is attached here, else from none); dropped
+ * at once when no handler wants plugin events. The plugin's lifecycle
+ * events (membership.c, rest.c): {"event": "meeting_created" | "meeting_started"
+ * | "meeting_ended" | "participant_joined" | "participant_left", "room", ...}
+ * (README "Events for event handlers"). */
+void parley_meeting_outbox_notify_new(parley_meeting_ctx *ctx, parley_meeting_outbox *box, const char *peer_id,
+                                      json_t *data);
 void parley_meeting_outbox_error(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
                                  const char *peer_id, const char *transaction, const char *error);
 /* True when the box holds a meeting-error for a local peer's `transaction`. */
@@ -124,9 +133,10 @@ bool parley_meeting_outbox_has_error(const parley_meeting_outbox *box, const cha
 void parley_meeting_admit_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting *m,
                                  const parley_meeting_participant *p, const char *transaction);
 /* Removes `p` from its meeting; joined: the others get participant-left,
- * waiting: the host gets participant-waiting-cancelled. */
+ * waiting: the host gets participant-waiting-cancelled. `reason` (left,
+ * disconnected, removed, replaced) goes to the event handlers. */
 void parley_meeting_leave_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
-                                 const parley_meeting_participant *p);
+                                 const parley_meeting_participant *p, const char *reason);
 /* Ends the meeting (status, ended_at, reason saved); everyone in it or
  * waiting gets meeting-ended {roomId, reason} and is removed. 0 or -1. */
 int parley_meeting_end_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting *m,

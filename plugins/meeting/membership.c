@@ -71,7 +71,15 @@ void parley_meeting_admit_locked(parley_meeting_ctx *ctx, parley_meeting_outbox 
 			ctx->core->log(PARLEY_LOG_ERROR, PARLEY_MEETING_PACKAGE, "cannot save start of %s", m->room_id);
 		if (ctx->cluster != NULL)
 			parley_meeting_row_push(parley_meeting_cluster_redis(ctx->cluster), m);
+		parley_meeting_outbox_notify_new(ctx, box, p->peer_id,
+		                                 json_pack("{s:s, s:s, s:s}", "event", "meeting_started", "room",
+		                                           m->room_id, "title", m->title));
 	}
+	parley_meeting_outbox_notify_new(ctx, box, p->peer_id,
+	                                 json_pack("{s:s, s:s, s:s, s:s, s:s?, s:b}", "event", "participant_joined",
+	                                           "room", m->room_id, "participant", p->user_id, "peer",
+	                                           p->peer_id, "name", p->user_name, "host",
+	                                           parley_meeting_rules_is_host(m, p->user_id)));
 	GPtrArray *members = ctx->store->ops->list(ctx->store, m->room_id, PARLEY_MEETING_JOINED);
 	parley_meeting_db_count_join(ctx->db, m->room_id, p->user_id, members->len, now);
 
@@ -108,13 +116,17 @@ void parley_meeting_admit_locked(parley_meeting_ctx *ctx, parley_meeting_outbox 
 }
 
 void parley_meeting_leave_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
-                                 const parley_meeting_participant *p)
+                                 const parley_meeting_participant *p, const char *reason)
 {
 	if (ctx->store->ops->remove(ctx->store, p->room_id, p->user_id) != 0)
 		return;
 	json_t *payload = json_pack("{s:s}", "userId", p->user_id); /* new, dropped below */
 	if (p->presence == PARLEY_MEETING_JOINED) {
 		parley_meeting_db_count_stat(ctx->db, p->room_id, PARLEY_MEETING_STAT_LEAVE);
+		parley_meeting_outbox_notify_new(ctx, box, p->peer_id,
+		                                 json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", "participant_left",
+		                                           "room", p->room_id, "participant", p->user_id, "peer",
+		                                           p->peer_id, "reason", reason ? reason : "left"));
 		parley_meeting_outbox_broadcast(ctx, box, p->room_id, p->peer_id, "participant-left", payload);
 	} else {
 		parley_meeting *m = parley_meeting_db_get(ctx->db, p->room_id);
@@ -153,6 +165,10 @@ int parley_meeting_end_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *bo
 		parley_meeting_row_push(parley_meeting_cluster_redis(ctx->cluster), m);
 	announce_end(ctx, box, m, PARLEY_MEETING_JOINED, reason);
 	announce_end(ctx, box, m, PARLEY_MEETING_WAITING, reason);
+	/* the handlers count the participants still in it as leaving with it */
+	parley_meeting_outbox_notify_new(ctx, box, NULL,
+	                                 json_pack("{s:s, s:s, s:s}", "event", "meeting_ended", "room", m->room_id,
+	                                           "reason", reason));
 	ctx->store->ops->clear_room(ctx->store, m->room_id);
 	if (ctx->core->log != NULL)
 		ctx->core->log(PARLEY_LOG_INFO, PARLEY_MEETING_PACKAGE, "meeting %s ended (%s)", m->room_id, reason);

@@ -148,6 +148,8 @@ static void signal_job(void *data)
 {
 	session_job *j = data;
 	parley_meeting_signal(meeting_ctx, j->session, j->transaction, j->body);
+	if (PARLEY_PLUGIN_CORE_HAS(meeting_core, log_context))   /* the plugin's own thread: forget the request */
+		meeting_core->log_context(NULL, NULL);
 }
 
 static void detach_job(void *data)

@@ -160,6 +160,12 @@ static void on_create(rest_call *call)
 	if (ctx->core->log != NULL)
 		ctx->core->log(PARLEY_LOG_INFO, PARLEY_MEETING_PACKAGE, "meeting %s created by %s",
 		               m->room_id, m->host_id);
+	parley_meeting_outbox box;
+	parley_meeting_outbox_init(&box);
+	parley_meeting_outbox_notify_new(ctx, &box, NULL,
+	                                 json_pack("{s:s, s:s, s:s, s:s}", "event", "meeting_created", "room",
+	                                           m->room_id, "title", m->title, "host", m->host_id));
+	parley_meeting_outbox_flush(ctx, &box);
 	reply_ok_new(call, 201, "meeting", parley_meeting_to_json(m));
 done:
 	parley_meeting_free(m);
@@ -246,6 +252,25 @@ done:
 	parley_meeting_free(m);
 }
 
+/* The figures an event handler keeps about the meeting ([general]
+ * stats_handler, through core->query_handler): its answer to
+ * {"request":"room", "plugin", "room"} (new reference), or NULL when no such
+ * handler is loaded or it knows nothing of the meeting. */
+static json_t *handler_figures(parley_meeting_ctx *ctx, const char *room_id)
+{
+	if (!PARLEY_PLUGIN_CORE_HAS(ctx->core, query_handler) || ctx->cfg.stats_handler == NULL ||
+	    ctx->cfg.stats_handler[0] == '\0')
+		return NULL;
+	json_t *request = json_pack("{s:s, s:s, s:s}", "request", "room", "plugin", PARLEY_MEETING_PACKAGE, "room", room_id);
+	json_t *answer = ctx->core->query_handler(ctx->cfg.stats_handler, request);
+	json_decref(request);
+	if (answer != NULL && (!json_is_object(answer) || json_object_get(answer, "error") != NULL)) {
+		json_decref(answer);
+		answer = NULL;
+	}
+	return answer;
+}
+
 static void on_stats(rest_call *call)
 {
 	parley_meeting_ctx *ctx = call->ctx;
@@ -258,7 +283,11 @@ static void on_stats(rest_call *call)
 	} else {
 		unsigned joined = ctx->store->ops->count(ctx->store, m->room_id, PARLEY_MEETING_JOINED);
 		unsigned waiting = ctx->store->ops->count(ctx->store, m->room_id, PARLEY_MEETING_WAITING);
-		reply_ok_new(call, 200, "stats", parley_meeting_stats_to_json(m, &stats, joined, waiting, ctx->now_ms()));
+		json_t *view = parley_meeting_stats_to_json(m, &stats, joined, waiting, ctx->now_ms());
+		json_t *figures = handler_figures(ctx, m->room_id);
+		if (figures != NULL)
+			json_object_set_new(view, "analytics", figures);
+		reply_ok_new(call, 200, "stats", view);
 	}
 	parley_meeting_free(m);
 }

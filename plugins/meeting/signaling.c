@@ -46,7 +46,7 @@ static void replace_connection(parley_meeting_ctx *ctx, parley_meeting_outbox *b
                                const parley_meeting_participant *old)
 {
 	parley_meeting_outbox_error(ctx, box, old->peer_id, NULL, PARLEY_MEETING_ERR_REPLACED);
-	parley_meeting_leave_locked(ctx, box, old);
+	parley_meeting_leave_locked(ctx, box, old, "replaced");
 }
 
 static void on_join(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting_handle *handle,
@@ -88,7 +88,7 @@ static void on_join(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_
 	/* this connection leaves wherever it was, the user's other connection is replaced */
 	parley_meeting_participant *previous = ctx->store->ops->get_by_peer(ctx->store, handle->peer_id);
 	if (previous != NULL)
-		parley_meeting_leave_locked(ctx, box, previous);
+		parley_meeting_leave_locked(ctx, box, previous, "left");
 	parley_meeting_participant_free(previous);
 	if (same_user != NULL && strcmp(same_user->peer_id, handle->peer_id) != 0)
 		replace_connection(ctx, box, same_user);
@@ -128,7 +128,7 @@ static void on_leave(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley
 	if (error != NULL)
 		parley_meeting_outbox_error(ctx, box, handle->peer_id, transaction, error);
 	else
-		parley_meeting_leave_locked(ctx, box, p);
+		parley_meeting_leave_locked(ctx, box, p, "left");
 	parley_meeting_participant_free(p);
 }
 
@@ -287,6 +287,9 @@ int parley_meeting_signal(parley_meeting_ctx *ctx, parley_plugin_session *sessio
 	parley_meeting_outbox_init(&box);
 	const char *request = json_is_object(body) ? json_string_value(json_object_get(body, "request")) : NULL;
 	const request_entry *entry = NULL;
+	if (PARLEY_PLUGIN_CORE_HAS(ctx->core, log_context))   /* the log lines of this request name its meeting */
+		ctx->core->log_context(session, json_is_object(body) ? json_string_value(json_object_get(body, "roomId"))
+		                                                     : NULL);
 	for (size_t i = 0; request != NULL && i < G_N_ELEMENTS(requests) && entry == NULL; i++)
 		if (strcmp(requests[i].request, request) == 0)
 			entry = &requests[i];

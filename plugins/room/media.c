@@ -377,6 +377,7 @@ void parley_room_producer_close_locked(room_ctx *ctx, room_outbox *box, room_pro
 	}
 	g_list_free(consumers);
 	g_hash_table_remove(ctx->producers, p->id);
+	parley_room_notify_track_locked(ctx, box, p, "track_unpublished");
 	if (p->params)
 		parley_room_outbox_action(ctx, box, p->session, ROOM_ACTION_CLOSE_STREAM, p->mindex);
 	room_room *room = parley_room_lookup_locked(ctx, p->room_id);
@@ -394,6 +395,14 @@ void parley_room_producer_close_locked(room_ctx *ctx, room_outbox *box, room_pro
 }
 
 static const char *const kind_names[] = {[ROOM_KIND_AUDIO] = "audio", [ROOM_KIND_VIDEO] = "video"};
+
+void parley_room_notify_track_locked(room_ctx *ctx, room_outbox *box, room_producer *p, const char *name)
+{
+	parley_room_outbox_notify_new(ctx, box, p->session,
+	                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "event", name, "room", p->room_id,
+	                                        "participant", p->peer_id, "track", p->id, "kind", kind_names[p->kind],
+	                                        "source", p->source, "layers", (int)p->layers));
+}
 
 json_t *parley_room_producer_to_json(const room_producer *p)
 {

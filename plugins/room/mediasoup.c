@@ -191,6 +191,9 @@ static parley_plugin_session *receive_handle(msc *m)
 		handle->params = true;
 		handle->companion = true;
 		peer->subscriber = handle;
+		parley_room_outbox_notify_new(ctx, &m->box, made,
+		                              json_pack("{s:s, s:s, s:s}", "event", "subscriber_attached", "room",
+		                                        peer->room_id, "participant", peer->id));
 		hold(m, made);
 	} else {
 		parley_room_outbox_action(ctx, &m->box, made, ROOM_ACTION_END_HANDLE, -1);
@@ -339,6 +342,7 @@ static void req_produce(msc *m)
 		                             "paused", paused);
 		parley_room_outbox_broadcast(ctx, &m->box, room, peer->id, "newProducer", announce);
 		json_decref(announce);
+		parley_room_notify_track_locked(ctx, &m->box, p, "track_published");
 		m->answer = json_pack("{s:s, s:s}", "producerId", p->id, "id", p->id);
 	}
 	g_mutex_unlock(&ctx->lock);

@@ -235,6 +235,9 @@ int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer,
 		if (room != NULL)
 			parley_room_outbox_broadcast(ctx, box, room, peer->id, "newProducer", announce);
 		json_decref(announce);
+		room_producer *p = parley_room_producer_lookup_locked(ctx, json_string_value(json_object_get(m, "producerId")));
+		if (p != NULL)
+			parley_room_notify_track_locked(ctx, box, p, "track_published");
 	}
 	json_decref(added);
 	*answer_out = json_pack("{s:s, s:s}", "type", "answer", "sdp", answer);

@@ -185,13 +185,22 @@ room_peer *parley_room_peer_join_locked(room_ctx *ctx, room_outbox *box, room_ro
 			peer->metadata = json_deep_copy(metadata);
 		}
 		*reconnected = true;
+		parley_room_outbox_notify_new(ctx, box, handle->session,
+		                              json_pack("{s:s, s:s, s:s}", "event", "participant_reconnected", "room",
+		                                        room->id, "participant", peer->id));
 	} else {
 		if ((int)g_hash_table_size(room->peers) >= room->max_participants) {
 			parley_plugin_error_set(error, ROOM_ERR_FULL, "the room is full");
 			return NULL;
 		}
 		peer = peer_new(ctx, room, metadata);
+		if (g_hash_table_size(room->peers) == 0)
+			parley_room_outbox_notify_new(ctx, box, handle->session,
+			                              json_pack("{s:s, s:s}", "event", "room_started", "room", room->id));
 		g_hash_table_insert(room->peers, peer->id, peer);
+		parley_room_outbox_notify_new(ctx, box, handle->session,
+		                              json_pack("{s:s, s:s, s:s}", "event", "participant_joined", "room", room->id,
+		                                        "participant", peer->id));
 		json_t *joined = json_pack("{s:s, s:O}", "peerId", peer->id, "metadata", peer->metadata);
 		parley_room_outbox_broadcast(ctx, box, room, peer->id, "peerJoined", joined);
 		json_decref(joined);
@@ -231,8 +240,16 @@ void parley_room_peer_remove_locked(room_ctx *ctx, room_outbox *box, room_peer *
 			parley_room_outbox_broadcast(ctx, box, room, NULL, "peerLeft", left);
 			json_decref(left);
 		}
-		if (g_hash_table_size(room->peers) == 0)
+		parley_room_outbox_notify_new(ctx, box, NULL,
+		                              json_pack("{s:s, s:s, s:s, s:s}", "event", "participant_left", "room",
+		                                        room->id, "participant", peer->id, "reason",
+		                                        reason ? reason : room->closing ? room->closing : "closed"));
+		if (g_hash_table_size(room->peers) == 0) {
 			room->empty_since_ms = ctx->now_ms();
+			parley_room_outbox_notify_new(ctx, box, NULL,
+			                              json_pack("{s:s, s:s, s:s}", "event", "room_finished", "room", room->id,
+			                                        "reason", room->closing ? room->closing : "empty"));
+		}
 		ROOM_LOG(ctx, PARLEY_LOG_VERB, "peer %s left room %s (%s)", peer->id, room->id, reason ? reason : "closed");
 	}
 	g_ptr_array_free(peer->producers, TRUE);

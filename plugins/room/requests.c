@@ -224,6 +224,9 @@ static void req_attach_subscriber(request *r)
 	peer->subscriber = r->handle;
 	r->handle->role = ROOM_ROLE_SUBSCRIBER;
 	r->handle->peer = peer;
+	parley_room_outbox_notify_new(r->ctx, r->box, r->handle->session,
+	                              json_pack("{s:s, s:s, s:s}", "event", "subscriber_attached", "room", room->id,
+	                                        "participant", peer->id));
 	parley_room_peer_touch_locked(r->ctx, peer);
 	r->answer = success();
 }
@@ -643,6 +646,9 @@ void parley_room_handle_request(room_ctx *ctx, parley_plugin_session *session, c
 	request r = {.ctx = ctx, .box = &box, .transaction = transaction, .body = body, .jsep = jsep};
 	g_mutex_lock(&ctx->lock);
 	r.handle = parley_room_handle_lookup_locked(ctx, session);
+	if (PARLEY_PLUGIN_CORE_HAS(ctx->core, log_context))   /* the log lines of this request name its room */
+		ctx->core->log_context(session, r.handle != NULL && r.handle->peer != NULL ? r.handle->peer->room_id
+		                                : json_string_value(json_object_get(body, "roomId")));
 	if (r.handle == NULL)
 		refuse(&r, ROOM_ERR_NOT_FOUND, "no such handle in the room plugin");
 	else if (handler == NULL)

@@ -324,6 +324,7 @@ typedef struct room_room {
 	int64_t empty_since_ms;        /* 0 = someone is in */
 	GHashTable *peers;             /* peer id → room_peer* (owned) */
 	char active_speaker[ROOM_PEER_ID_LEN + 1];
+	const char *closing;           /* static reason while parley_room_close_locked runs, else NULL */
 } room_room;
 
 typedef struct room_outbox {
@@ -391,6 +392,13 @@ void parley_room_outbox_reply_new(room_ctx *ctx, room_outbox *box, room_handle *
 /* Same payload (borrowed) to every connected peer of the room but `except`. */
 void parley_room_outbox_broadcast(room_ctx *ctx, room_outbox *box, room_room *room, const char *except,
                                   const char *name, json_t *payload);
+/* Queues `data` (stolen) for the event handlers (core->notify_event from
+ * `session`, which may be NULL); dropped at once when no handler wants
+ * plugin events. The plugin's lifecycle events: {"event": "room_started" |
+ * "room_finished" | "participant_joined" | "participant_reconnected" |
+ * "participant_left" | "subscriber_attached" | "track_published" |
+ * "track_unpublished", "room", ...} (README "Events for event handlers"). */
+void parley_room_outbox_notify_new(room_ctx *ctx, room_outbox *box, parley_plugin_session *session, json_t *data);
 /* Queues `kind` on `session` (a handle_ref is held until it ran). */
 void parley_room_outbox_action(room_ctx *ctx, room_outbox *box, parley_plugin_session *session,
                                room_action_kind kind, int mindex);
@@ -428,6 +436,8 @@ room_producer *parley_room_producer_new(room_ctx *ctx, room_peer *peer, room_kin
 int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer, const char *offer_sdp,
                                json_t *body, json_t **answer_out, parley_plugin_error *error);
 void parley_room_producer_close_locked(room_ctx *ctx, room_outbox *box, room_producer *p, bool notify);
+/* Queues `name` (track_published, track_unpublished) about `p` for the event handlers. */
+void parley_room_notify_track_locked(room_ctx *ctx, room_outbox *box, room_producer *p, const char *name);
 room_producer *parley_room_producer_lookup_locked(room_ctx *ctx, const char *id);
 /* Queues `name` {consumerId, producerId, peerId (the producer's)} to the
  * peer of each of p's consumers (consumerClosed, consumerPaused,

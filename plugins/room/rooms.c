@@ -12,10 +12,11 @@
 #include "util/setting.h"
 
 typedef struct outbox_item {
-	parley_plugin_session *session; /* handle_ref held */
+	parley_plugin_session *session; /* handle_ref held; may be NULL for a notification */
 	json_t *message;                /* owned: {"event":name,"data":payload} */
 	json_t *jsep;                   /* owned, may be NULL */
 	char *transaction;              /* owned, may be NULL */
+	bool notify;                    /* message goes to the event handlers */
 } outbox_item;
 
 typedef struct outbox_action {
@@ -171,6 +172,7 @@ room_room *parley_room_create_locked(room_ctx *ctx, const char *id, json_t *meta
 void parley_room_close_locked(room_ctx *ctx, room_outbox *box, room_room *room, const char *reason)
 {
 	json_t *payload = json_pack("{s:s, s:s}", "roomId", room->id, "reason", reason);
+	room->closing = reason;   /* what the last peer's removal reports as room_finished's reason */
 	GList *peers = g_hash_table_get_values(room->peers);
 	for (GList *l = peers; l != NULL; l = l->next) {
 		room_peer *peer = l->data;
@@ -298,6 +300,20 @@ void parley_room_outbox_reply_new(room_ctx *ctx, room_outbox *box, room_handle *
 	g_array_append_val(box->items, item);
 }
 
+void parley_room_outbox_notify_new(room_ctx *ctx, room_outbox *box, parley_plugin_session *session, json_t *data)
+{
+	if (data == NULL)
+		return;
+	if (ctx->core->notify_event == NULL || ctx->core->events_enabled == NULL || !ctx->core->events_enabled()) {
+		json_decref(data);
+		return;
+	}
+	outbox_item item = { .session = session, .message = data, .notify = true };
+	if (session != NULL && ctx->core->handle_ref != NULL)
+		ctx->core->handle_ref(session);
+	g_array_append_val(box->items, item);
+}
+
 void parley_room_outbox_emit_new(room_ctx *ctx, room_outbox *box, room_handle *handle, const char *name,
                                  json_t *payload)
 {
@@ -322,15 +338,17 @@ void parley_room_outbox_flush(room_ctx *ctx, room_outbox *box)
 {
 	for (guint i = 0; i < box->items->len; i++) {
 		outbox_item *item = &g_array_index(box->items, outbox_item, i);
-		int rc = ctx->core->push_event(item->session, ctx->plugin, item->transaction, item->message,
-		                               item->jsep);
+		int rc = item->notify ? 0 : ctx->core->push_event(item->session, ctx->plugin, item->transaction,
+		                                                  item->message, item->jsep);
+		if (item->notify)
+			ctx->core->notify_event(ctx->plugin, item->session, item->message);
 		if (rc != 0 && ctx->core->log != NULL)
 			ctx->core->log(PARLEY_LOG_VERB, PARLEY_ROOM_PACKAGE, "event %s not delivered (%d)",
 			               json_string_value(json_object_get(item->message, "event")), rc);
 		json_decref(item->message);
 		json_decref(item->jsep);
 		g_free(item->transaction);
-		if (ctx->core->handle_unref != NULL)
+		if (item->session != NULL && ctx->core->handle_unref != NULL)
 			ctx->core->handle_unref(item->session);
 	}
 	g_array_free(box->items, TRUE);

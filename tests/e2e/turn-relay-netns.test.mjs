@@ -5,7 +5,8 @@
 //    its secret and refuses a wrong secret and an expired username, so the
 //    browser tests below cannot pass by an open relay.
 //  - echo: Chromium on html/echo.html, forced to relayed candidates only,
-//    gets its own video and audio back from parley.plugin.echo through coturn.
+//    gets its own video and audio back from parley.plugin.echo through coturn
+//    (and the analytics handler counts a relayed connection: TURN share 1).
 //  - meeting: two Chromium pages in one meeting, forced to relayed candidates
 //    only and using the ICE servers of the meeting plugin's `ice-servers`
 //    event (turn_server + turn_secret), decode each other's video.
@@ -21,7 +22,10 @@ import { test } from 'node:test';
 import { ownServerTest } from './lib/harness.mjs';
 import { HTML_DIR, assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
 import { startCoturn, turnAllocate, turnRestCredentials } from './lib/coturn.mjs';
-import { ICE_LITE } from './lib/server.mjs';
+import { ADMIN_SECRET, ICE_LITE } from './lib/server.mjs';
+import { HttpJanus } from './lib/janus.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const MEDIA = { interfaces: 'lo' };
 // turn-relay-lite-netns.test.mjs repeats only the test where the gateway has
@@ -168,6 +172,17 @@ ownServerTest('Chromium on echo.html, relayed candidates only, gets its video an
 		// Parley's side of the pair: its own host candidate on loopback.
 		assert.equal(report.remote?.address, '127.0.0.1', `remote candidate ${JSON.stringify(report.remote)}`);
 		assertAllocated(turn, creds.username);
+		// the gateway saw it too: the analytics handler counts a relayed connection
+		const admin = new HttpJanus(srv.httpUrl, { base: '/admin', extra: { admin_secret: ADMIN_SECRET } });
+		let other = null;
+		for (const deadline = Date.now() + 15000; Date.now() < deadline; await sleep(250)) {
+			const r = await admin.request({ janus: 'query_eventhandler', handler: 'parley.handler.analytics',
+				request: { request: 'summary' } });
+			other = r.response?.since_start?.other;
+			if (other?.pcs_relay >= 1) break;
+		}
+		assert.equal(other?.pcs_relay, 1, `analytics: ${JSON.stringify(other)}`);
+		assert.equal(other.turn_share, 1);
 		await page.evaluate(() => window.echoStop());
 	} catch (err) {
 		err.message += `\nbrowser console:\n${page ? consoleOf([page]) : ''}\ncoturn log:\n${turn.logTail()}`;

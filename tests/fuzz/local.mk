@@ -73,8 +73,33 @@ tests_unit_test_fuzz_replay_socketio_SOURCES = tests/fuzz/replay.c tests/fuzz/fu
 	transports/websocket/socketio_codec.c
 tests_unit_test_fuzz_replay_socketio_LDADD = $(GLIB_LIBS) $(JANSSON_LIBS)
 
+# The analytics handler's reading of bus events, and the candidate-line
+# reader of a PeerConnection's selected pair report.
+if HAVE_HIREDIS
+check_PROGRAMS += tests/unit/test_fuzz_replay_analytics
+tests_unit_test_fuzz_replay_analytics_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_analytics.c
+tests_unit_test_fuzz_replay_analytics_LDADD = handlers/analytics/libanalytics.la $(GLIB_LIBS) $(JANSSON_LIBS)
+endif
+check_PROGRAMS += tests/unit/test_fuzz_replay_candidate
+tests_unit_test_fuzz_replay_candidate_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_candidate.c
+tests_unit_test_fuzz_replay_candidate_CPPFLAGS = $(CORE_CPPFLAGS)
+tests_unit_test_fuzz_replay_candidate_LDADD = libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) \
+	$(SSL_LIBS)
+
 if FUZZERS
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+analytics_fuzz_sources = handlers/analytics/model.c handlers/analytics/model_pc.c handlers/analytics/model_json.c \
+	handlers/analytics/rollup.c
+noinst_PROGRAMS += tests/fuzz/fuzz_analytics tests/fuzz/fuzz_candidate
+tests_fuzz_fuzz_analytics_SOURCES = tests/fuzz/fuzz_analytics.c $(analytics_fuzz_sources)
+tests_fuzz_fuzz_analytics_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_analytics_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_analytics_LDADD = $(GLIB_LIBS) $(JANSSON_LIBS)
+tests_fuzz_fuzz_candidate_SOURCES = tests/fuzz/fuzz_candidate.c core/media/pc_pair.c
+tests_fuzz_fuzz_candidate_CPPFLAGS = $(CORE_CPPFLAGS)
+tests_fuzz_fuzz_candidate_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_candidate_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_candidate_LDADD = libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz_sdp tests/fuzz/fuzz_rtp tests/fuzz/fuzz_rtcp tests/fuzz/fuzz_keyframe
 tests_fuzz_fuzz_sdp_SOURCES = tests/fuzz/fuzz_sdp.c $(fuzz_media_sources)
 tests_fuzz_fuzz_sdp_CPPFLAGS = $(CORE_CPPFLAGS)

@@ -292,6 +292,13 @@ static void log_writes_json_lines_and_reopens(void **state)
 	assert_int_equal(parley_log_open(path, true), 0);
 	parley_log(PARLEY_LOG_INFO, "test", "first \"quoted\" line\n");
 	parley_log(PARLEY_LOG_DEBUG, "test", "too verbose");
+	/* a line written while the thread works for a session, handle and room names them */
+	parley_log_context saved = parley_log_context_save();
+	parley_log_context_set(1234567890123ULL, 42);
+	parley_log_context_room("room-7");
+	parley_log(PARLEY_LOG_INFO, "test", "with context");
+	parley_log_context_restore(&saved);
+	parley_log(PARLEY_LOG_INFO, "test", "without context");
 	assert_int_equal(g_rename(path, moved), 0);
 	parley_log_reopen();
 	parley_log(PARLEY_LOG_WARN, "test", "second");
@@ -302,10 +309,26 @@ static void log_writes_json_lines_and_reopens(void **state)
 	json_error_t error;
 	json_t *line = json_loads(text, JSON_DISABLE_EOF_CHECK, &error);
 	assert_non_null(line);
-	assert_string_equal(json_string_value(json_object_get(line, "msg")), "first \"quoted\" line");
+	assert_string_equal(json_string_value(json_object_get(line, "message")), "first \"quoted\" line");
 	assert_string_equal(json_string_value(json_object_get(line, "level")), "info");
 	assert_string_equal(json_string_value(json_object_get(line, "module")), "test");
-	const char *ts = json_string_value(json_object_get(line, "ts"));
+	assert_null(json_object_get(line, "session_id"));
+	/* every line is one JSON object */
+	char **lines = g_strsplit(text, "\n", -1);
+	assert_int_equal(g_strv_length(lines), 4);   /* three lines and what follows the last newline */
+	json_t *with = json_loads(lines[1], 0, &error), *without = json_loads(lines[2], 0, &error);
+	assert_non_null(with);
+	assert_non_null(without);
+	assert_string_equal(json_string_value(json_object_get(with, "message")), "with context");
+	assert_int_equal(json_integer_value(json_object_get(with, "session_id")), 1234567890123LL);
+	assert_int_equal(json_integer_value(json_object_get(with, "handle_id")), 42);
+	assert_string_equal(json_string_value(json_object_get(with, "room")), "room-7");
+	assert_null(json_object_get(without, "session_id"));
+	assert_null(json_object_get(without, "room"));
+	json_decref(with);
+	json_decref(without);
+	g_strfreev(lines);
+	const char *ts = json_string_value(json_object_get(line, "time"));
 	assert_non_null(ts);
 	assert_true(g_regex_match_simple("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$", ts, 0, 0));
 	assert_null(strstr(text, "too verbose"));

@@ -202,6 +202,35 @@ static void stopping_the_pool_ends_pending_timers(void **state)
 	assert_null(parley_loops_pick());
 }
 
+static bool block_the_loop(void *data)
+{
+	g_usleep(1500 * 1000);   /* the loop can do nothing else meanwhile */
+	*(gint *)data = 1;
+	return false;
+}
+
+/* A loop kept busy for 1.5 s shows it: the probe due during the block ran
+ * at least 0.5 s late, and the window it closes was mostly busy. */
+static void load_and_lag_of_a_busy_loop(void **state)
+{
+	parley_loop_stats stats[4];
+	assert_int_equal(parley_loops_stats(stats, 4), 3);
+	assert_int_equal(stats[1].id, 1);
+	assert_true(stats[0].load >= 0 && stats[0].load <= 1);
+	gint done = 0;
+	parley_loop *first = parley_loops_first();
+	assert_non_null(parley_timer_start(first, 10, block_the_loop, &done, NULL));
+	gint64 until = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	bool seen = false;
+	while (!seen && g_get_monotonic_time() < until) {
+		g_usleep(50 * 1000);
+		parley_loops_stats(stats, 4);
+		seen = g_atomic_int_get(&done) && stats[0].lag_seconds >= 0.4 && stats[0].load >= 0.5;
+	}
+	assert_true(seen);
+	assert_true(stats[0].busy_seconds >= 1.4);
+}
+
 static void default_count_is_one_per_core(void **state)
 {
 	assert_int_equal(parley_loops_start(0), 0);
@@ -219,6 +248,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stop_from_another_thread, start_pool, stop_pool),
 		cmocka_unit_test_setup_teardown(stop_before_first_fire, start_pool, stop_pool),
 		cmocka_unit_test_setup_teardown(bad_arguments, start_pool, stop_pool),
+		cmocka_unit_test_setup_teardown(load_and_lag_of_a_busy_loop, start_pool, stop_pool),
 		cmocka_unit_test(stopping_the_pool_ends_pending_timers),
 		cmocka_unit_test(default_count_is_one_per_core),
 	};
