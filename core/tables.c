@@ -21,6 +21,7 @@
 #include "session.h"
 #include "status.h"
 #include "webrtc.h"
+#include "webrtc_owned.h"
 #include "webrtc_params.h"
 
 /* ---- shared entries ------------------------------------------------------- */
@@ -79,13 +80,6 @@ static void handle_unref(parley_plugin_session *psession)
 	parley_handle_unref(parley_handle_from_plugin(psession));
 }
 
-static void end_session(parley_plugin_session *psession)
-{
-	parley_handle *h = parley_handle_from_plugin(psession);
-	if (h)
-		parley_handle_destroy(h, true);
-}
-
 /* A second handle of the parent's client on the same plugin: the
  * session's table holds it, so it ends with the session. */
 static parley_plugin_session *handle_companion(parley_plugin_session *parent, parley_plugin_error *error)
@@ -139,7 +133,7 @@ static const parley_plugin_core plugin_core = {
 	.events_enabled = plugin_events_enabled,
 	.handle_ref = handle_ref,
 	.handle_unref = handle_unref,
-	.end_session = end_session,
+	.end_session = parley_webrtc_owned_end,
 	.relay_rtp = parley_webrtc_relay_rtp,
 	.relay_rtcp = parley_webrtc_relay_rtcp,
 	.relay_data = relay_data,
@@ -164,6 +158,10 @@ static const parley_plugin_core plugin_core = {
 	.params_close = parley_webrtc_params_close,
 	.params_rtp_capabilities = parley_webrtc_params_rtp_capabilities,
 	.handle_companion = handle_companion,
+	.handle_new = parley_webrtc_owned_handle_new,
+	.sdp_remote = parley_webrtc_owned_sdp_remote,
+	.sdp_local = parley_webrtc_owned_sdp_local,
+	.trickle = parley_webrtc_owned_trickle,
 };
 
 /* ---- transports ------------------------------------------------------------------ */
@@ -231,6 +229,7 @@ static const parley_transport_core transport_core = {
 	.state_dir = state_dir,
 	.log = module_log,
 	.plugin_loaded = transport_plugin_loaded,
+	.handle_http_call = parley_status_handle_http_call,
 };
 
 /* ---- event handlers ---------------------------------------------------------------- */
