@@ -6,8 +6,9 @@ room_logic_sources = \
 	plugins/room/media.c plugins/room/mediasoup.c plugins/room/mediasoup_params.c \
 	plugins/room/negotiate.c plugins/room/peers.c plugins/room/requests.c plugins/room/rewrite.c \
 	plugins/room/rooms.c plugins/room/simulcast.c plugins/room/snapshot.c plugins/room/speaker.c \
-	plugins/room/stats.c \
-	plugins/room/room.h plugins/room/rewrite.h plugins/room/simulcast.h
+	plugins/room/stats.c plugins/room/sdpfrag.c plugins/room/whip_http.c plugins/room/whip_resources.c \
+	plugins/room/whip_publish.c plugins/room/whep.c \
+	plugins/room/room.h plugins/room/rewrite.h plugins/room/simulcast.h plugins/room/sdpfrag.h plugins/room/whip.h
 
 noinst_LTLIBRARIES += plugins/room/libroom.la
 plugins_room_libroom_la_SOURCES = $(room_logic_sources)

@@ -339,6 +339,8 @@ static void req_produce(msc *m)
 		                             "paused", paused);
 		parley_room_outbox_broadcast(ctx, &m->box, room, peer->id, "newProducer", announce);
 		json_decref(announce);
+		if (room != NULL)
+			parley_room_whep_refill_room_locked(ctx, &m->box, room);
 		m->answer = json_pack("{s:s, s:s}", "producerId", p->id, "id", p->id);
 	}
 	g_mutex_unlock(&ctx->lock);

@@ -60,6 +60,7 @@ static void room_free(gpointer data)
 {
 	room_room *room = data;
 	g_hash_table_destroy(room->peers);
+	g_hash_table_destroy(room->viewers);
 	json_decref(room->metadata);
 	g_free(room->id);
 	g_free(room);
@@ -161,6 +162,7 @@ room_room *parley_room_create_locked(room_ctx *ctx, const char *id, json_t *meta
 	room->created_ms = ctx->now_ms();
 	room->empty_since_ms = room->created_ms;
 	room->peers = g_hash_table_new(g_str_hash, g_str_equal);
+	room->viewers = g_hash_table_new(g_str_hash, g_str_equal);
 	g_hash_table_insert(ctx->rooms, room->id, room);
 	if (ctx->core->log != NULL)
 		ctx->core->log(PARLEY_LOG_VERB, PARLEY_ROOM_PACKAGE, "room %s created (max %d)", room->id,
@@ -177,6 +179,11 @@ void parley_room_close_locked(room_ctx *ctx, room_outbox *box, room_room *room, 
 		if (peer->main != NULL)
 			parley_room_outbox_emit_new(ctx, box, peer->main, "roomClosed", json_incref(payload));
 	}
+	/* players first: the publishers' producers then close with nobody to refill */
+	GList *viewers = g_hash_table_get_values(room->viewers);
+	for (GList *l = viewers; l != NULL; l = l->next)
+		parley_room_viewer_remove_locked(ctx, box, l->data);
+	g_list_free(viewers);
 	for (GList *l = peers; l != NULL; l = l->next)
 		parley_room_peer_remove_locked(ctx, box, l->data, NULL);
 	g_list_free(peers);
@@ -267,6 +274,9 @@ static void run_action(room_ctx *ctx, const outbox_action *action)
 	case ROOM_ACTION_END_HANDLE:
 		if (core->end_session != NULL)
 			core->end_session(action->session);
+		break;
+	case ROOM_ACTION_HTTP_CLOSE:
+		parley_room_whip_session_ended(ctx, action->session, "left the room");
 		break;
 	}
 	if (error.code != 0)
