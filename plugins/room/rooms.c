@@ -292,7 +292,8 @@ void parley_room_outbox_jsep_new(room_ctx *ctx, room_outbox *box, room_handle *h
 void parley_room_outbox_reply_new(room_ctx *ctx, room_outbox *box, room_handle *handle, const char *transaction,
                                   const char *name, json_t *payload, json_t *jsep)
 {
-	if (handle == NULL || handle->session == NULL) {
+	/* a WHIP/WHEP resource's handle has no client that reads events */
+	if (handle == NULL || handle->session == NULL || handle->http) {
 		json_decref(payload);
 		json_decref(jsep);
 		return;
