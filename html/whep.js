@@ -14,7 +14,8 @@
 // postMs (when the POST went, performance.now()), firstFrameMs (the first
 // decoded video frame, ms after the POST), video {framesDecoded,
 // keyFramesDecoded, frameWidth, frameHeight, packets}, audio {samples,
-// energy, packets}. window.whepPlay(), whepStop() drive it.
+// energy, packets}; window.whepPc is the RTCPeerConnection. window.whepPlay(),
+// whepStop() drive it.
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -179,7 +180,7 @@ async function play() {
 	endOfCandidates = false;
 	setStatus('connecting…');
 	try {
-		pc = new RTCPeerConnection({ iceServers: [] });
+		pc = window.whepPc = new RTCPeerConnection({ iceServers: [] });
 		const stream = new MediaStream();
 		$('video').srcObject = stream;
 		pc.ontrack = (e) => stream.addTrack(e.track);

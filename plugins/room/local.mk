@@ -31,6 +31,11 @@ tests_unit_test_room_simulcast_LDADD = $(room_test_libs)
 tests_unit_test_room_lifecycle_LDADD = $(room_test_libs)
 tests_unit_test_room_negotiate_LDADD = $(room_test_libs)
 tests_unit_test_room_mediasoup_LDADD = $(room_test_libs)
+# the sdpfrag parser alone; the WHIP/WHEP state machine with the core's real SDP helpers
+check_PROGRAMS += tests/unit/test_room_sdpfrag tests/unit/test_room_whip
+tests_unit_test_room_sdpfrag_LDADD = $(room_test_libs)
+tests_unit_test_room_whip_LDADD = plugins/room/libroom.la libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) \
+	$(JANSSON_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)
 # the forwarding test runs the plugin against the core's real SDP helpers
 tests_unit_test_room_forward_LDADD = plugins/room/libroom.la libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) \
 	$(JANSSON_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)

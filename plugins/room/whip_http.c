@@ -363,6 +363,18 @@ static int post_playback(whip_request *r)
 	int layer;
 	if (take_layer(r, &layer) != 0)
 		return 0;
+	/* what to play first: a room or peer that is not there is 404 whatever the body */
+	g_mutex_lock(&r->ctx->lock);
+	room_room *room = parley_room_lookup_locked(r->ctx, r->room_id);
+	bool no_peer = room != NULL && r->segments == 2 && g_hash_table_lookup(room->peers, r->second) == NULL;
+	bool crowded = room != NULL && g_hash_table_size(room->viewers) >= r->ctx->cfg.whep_max_viewers;
+	g_mutex_unlock(&r->ctx->lock);
+	if (room == NULL)
+		return refuse_now(r, 404, "no such room");
+	if (no_peer)
+		return refuse_now(r, 404, "no such peer in that room");
+	if (crowded)
+		return refuse_now(r, 503, "the room has as many players as it takes");
 	bool server_offer = r->call->request.body_length == 0;
 	if (!server_offer) {
 		if (!media_type_is(r->call->content_type, SDP_TYPE))
@@ -377,17 +389,6 @@ static int post_playback(whip_request *r)
 	} else if (r->ctx->sdp.offer == NULL) {
 		return refuse_now(r, 503, "this core offers no SDP helpers");
 	}
-	g_mutex_lock(&r->ctx->lock);
-	room_room *room = parley_room_lookup_locked(r->ctx, r->room_id);
-	bool no_peer = room != NULL && r->segments == 2 && g_hash_table_lookup(room->peers, r->second) == NULL;
-	bool crowded = room != NULL && g_hash_table_size(room->viewers) >= r->ctx->cfg.whep_max_viewers;
-	g_mutex_unlock(&r->ctx->lock);
-	if (room == NULL)
-		return refuse_now(r, 404, "no such room");
-	if (no_peer)
-		return refuse_now(r, 404, "no such peer in that room");
-	if (crowded)
-		return refuse_now(r, 503, "the room has as many players as it takes");
 	room_whip_resource *res = parley_room_whip_resource_new(r->w, ROOM_WHIP_PLAYBACK, r->room_id);
 	if (res == NULL)
 		return refuse_now(r, 503, "too many WHIP and WHEP sessions");

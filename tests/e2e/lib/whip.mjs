@@ -128,11 +128,12 @@ export async function roomInfo(srv, roomId, adminSecret) {
 /**
  * In a Chromium page: publishes the fake camera and microphone with WHIP
  * (fetch + RTCPeerConnection) to `url`; with `simulcast`, two rid layers
- * (l = half size, h = full size). Sets window.whipPub {resource, etag,
+ * (l = half size, h = full size), else one scaled down by `scale` (the
+ * fake camera gives every page of a browser the same size). Sets window.whipPub {resource, etag,
  * answer, status, error, layers: [{rid, width}], restarts}. Meant for
  * page.evaluate.
  */
-export async function whipPublishInPage({ url, token, simulcast = false, width = 640, height = 480 }) {
+export async function whipPublishInPage({ url, token, simulcast = false, width = 640, height = 480, scale = 1 }) {
 	const state = window.whipPub = { status: 'starting', error: null, resource: null, etag: null, layers: [], restarts: 0 };
 	const auth = token ? { Authorization: `Bearer ${token}` } : {};
 	try {
@@ -142,7 +143,7 @@ export async function whipPublishInPage({ url, token, simulcast = false, width =
 		pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly' });
 		pc.addTransceiver(media.getVideoTracks()[0], { direction: 'sendonly', sendEncodings: simulcast
 			? [{ rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 250000 }, { rid: 'h', maxBitrate: 1200000 }]
-			: [{ maxBitrate: 1200000 }] });
+			: [{ maxBitrate: 1200000, scaleResolutionDownBy: scale }] });
 		await pc.setLocalDescription(await pc.createOffer());
 		await new Promise((resolve) => {
 			if (pc.iceGatheringState === 'complete') return resolve();
@@ -158,6 +159,11 @@ export async function whipPublishInPage({ url, token, simulcast = false, width =
 		state.link = r.headers.get('Link');
 		state.answer = await r.text();
 		await pc.setRemoteDescription({ type: 'answer', sdp: state.answer });
+		/* a loaded machine must not make the encoder scale the picture down: the tests tell streams by size */
+		const sender = pc.getSenders().find((x) => x.track?.kind === 'video');
+		const params = sender.getParameters();
+		params.degradationPreference = 'maintain-resolution';
+		await sender.setParameters(params).catch((e) => { state.degradation = e.message; });
 		state.status = 'published';
 		setInterval(async () => {
 			const layers = [];
@@ -168,7 +174,7 @@ export async function whipPublishInPage({ url, token, simulcast = false, width =
 			state.ice = pc.iceConnectionState;
 		}, 500);
 	} catch (e) {
-		state.error = e.message;
+		state.error = `${e.name}: ${e.message}`;
 		state.status = 'failed';
 	}
 	return state.status;
