@@ -22,7 +22,7 @@ BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config libglib2.0-
 NODE_PACKAGES="nodejs npm"
 TEST_PACKAGES="curl valgrind python3 python3-aiortc chromium redis-server coturn
  libjs-janus-gateway libjs-webrtc-adapter iproute2 util-linux nftables clang
- debhelper dpkg-dev fakeroot lintian"
+ debhelper dpkg-dev fakeroot lintian simple-whip-client"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
