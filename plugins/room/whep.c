@@ -136,6 +136,9 @@ void parley_room_whep_refill_locked(room_ctx *ctx, room_outbox *box, room_peer *
 			continue;
 		ROOM_LOG(ctx, PARLEY_LOG_VERB, "WHEP player %s: m-line %s plays producer %s of %s", viewer->id, slot->mid,
 		         p->id, p->peer_id);
+		/* before its DTLS is up a keyframe would be lost: connection_up asks then */
+		if (!sub->media_up)
+			continue;
 		parley_room_request_keyframe(ctx, p, ctx->now_us());
 		/* a player may set its receiver up after the first keyframe passed */
 		ROOM_STORE64(&c->keyframe_again_us, ctx->now_us() + ROOM_KEYFRAME_AGAIN_US);
