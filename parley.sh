@@ -22,7 +22,7 @@ BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config libglib2.0-
 NODE_PACKAGES="nodejs npm"
 TEST_PACKAGES="curl valgrind python3 python3-aiortc chromium redis-server coturn prometheus
  libjs-janus-gateway libjs-webrtc-adapter iproute2 util-linux nftables clang
- debhelper dpkg-dev fakeroot lintian"
+ debhelper dpkg-dev fakeroot lintian simple-whip-client"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -118,7 +118,7 @@ cmd_test() {
 		# server path) and bench/compare.sh (a measurement).
 		PARLEY_TOTALS=$totals ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media(-lite)?-netns|^(room-freeze|room-simulcast|turn-relay)-lite-netns|^room-mediasoup-seven-netns|^room-page-mediasoup-netns|^janusjs\.|^bench-compare\.}" \
+			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media(-lite)?-netns|^(room-freeze|room-simulcast|turn-relay|whip-gst|whip-simulcast)-lite-netns|^room-mediasoup-seven-netns|^room-page-mediasoup-netns|^janusjs\.|^bench-compare\.}" \
 			make -C build-sanitizers -j"$jobs" check || true
 	fi
 	if [ "${PARLEY_SKIP_VALGRIND:-0}" != 1 ]; then

@@ -110,14 +110,19 @@ static const parley_env_override *handler_env_overrides(const void *vt)
 {
 	return PARLEY_HANDLER_FIELD((const parley_handler *)vt, env_overrides);
 }
-/* A plugin with an http_prefix must serve it. */
+/* A plugin with an http_prefix (or http_prefixes) must serve it. */
 static const char *extra_plugin_check(const void *vt)
 {
 	const parley_plugin *p = vt;
-	if (p->http_prefix != NULL && p->handle_http == NULL)
-		return "http_prefix is set but handle_http is NULL";
+	const char *const *more = PARLEY_PLUGIN_FIELD(p, http_prefixes);
+	bool serves = p->handle_http != NULL || PARLEY_PLUGIN_FIELD(p, handle_http_call) != NULL;
+	if ((p->http_prefix != NULL || more != NULL) && !serves)
+		return "http_prefix is set but neither handle_http nor handle_http_call is";
 	if (p->http_prefix != NULL && p->http_prefix[0] != '/')
 		return "http_prefix does not start with '/'";
+	for (size_t i = 0; more != NULL && more[i] != NULL; i++)
+		if (more[i][0] != '/')
+			return "an entry of http_prefixes does not start with '/'";
 	return NULL;
 }
 

@@ -166,7 +166,7 @@ void parley_conn_closed(parley_conn *conn)
 
 /* ---- sessions ------------------------------------------------------------- */
 
-int parley_session_create(parley_conn *conn, uint64_t requested_id, parley_session **out,
+static int session_create(parley_conn *conn, uint64_t requested_id, bool owned, parley_session **out,
                           char *reason, size_t reason_size)
 {
 	*out = NULL;
@@ -179,6 +179,7 @@ int parley_session_create(parley_conn *conn, uint64_t requested_id, parley_sessi
 	s->created = now_us();
 	s->last_activity = s->created;
 	s->handles = g_hash_table_new(g_int64_hash, g_int64_equal);
+	s->owned = owned;
 
 	int code = 0;
 	g_mutex_lock(&table_lock);
@@ -219,6 +220,17 @@ int parley_session_create(parley_conn *conn, uint64_t requested_id, parley_sessi
 	emit_session_event(s->id, "created", conn);
 	*out = s;
 	return 0;
+}
+
+int parley_session_create(parley_conn *conn, uint64_t requested_id, parley_session **out,
+                          char *reason, size_t reason_size)
+{
+	return session_create(conn, requested_id, false, out, reason, reason_size);
+}
+
+int parley_session_create_owned(parley_session **out, char *reason, size_t reason_size)
+{
+	return session_create(NULL, 0, true, out, reason, reason_size);
 }
 
 parley_session *parley_session_find(uint64_t id)
@@ -429,7 +441,7 @@ static void collect_expired(GPtrArray *timed_out, GPtrArray *abandoned)
 		if (s->reclaim_deadline && now >= s->reclaim_deadline) {
 			g_atomic_int_inc(&s->refcount);
 			g_ptr_array_add(abandoned, s);
-		} else if (idle_limit && !s->reclaim_deadline &&
+		} else if (idle_limit && !s->reclaim_deadline && !s->owned &&
 		           now - __atomic_load_n(&s->last_activity, __ATOMIC_RELAXED) > idle_limit) {
 			g_atomic_int_inc(&s->refcount);
 			g_ptr_array_add(timed_out, s);

@@ -42,6 +42,8 @@ typedef struct parley_session {
 	gint64 last_activity;     /* monotonic µs; atomic access */
 	gint64 reclaim_deadline;  /* monotonic µs when a closed conn's session ends; 0 = none; under the table lock */
 	GHashTable *handles;      /* &handle->id → handle (holds a reference); under the table lock */
+	bool owned;               /* made for a plugin's own handle (handle_new): no conn, no idle timeout;
+	                           * set at creation, constant */
 } parley_session;
 
 typedef struct parley_handle {
@@ -131,6 +133,10 @@ int parley_conn_send(parley_conn *conn, void *request_ctx, bool admin, json_t *m
  * requested_id 0 = random. */
 int parley_session_create(parley_conn *conn, uint64_t requested_id, parley_session **out,
                           char *reason, size_t reason_size);
+/* A session no connection owns, for a handle a plugin makes itself
+ * (the plugin table's handle_new): the idle watchdog leaves it alone; it
+ * ends with its handle. 0 and a reference in *out, or 490 (limit). */
+int parley_session_create_owned(parley_session **out, char *reason, size_t reason_size);
 parley_session *parley_session_find(uint64_t id);
 void parley_session_ref(parley_session *session);
 void parley_session_unref(parley_session *session);

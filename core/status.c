@@ -1,7 +1,11 @@
 /*
  * status.c — the plain-HTTP routes the core serves through any transport:
  * GET /health, GET /api/server-info, GET /metrics (Prometheus text), and
- * every path under a loaded plugin's http_prefix, handed to that plugin.
+ * every path under a loaded plugin's http_prefix (or one of its
+ * http_prefixes), handed to that plugin: as a route call (parley/http.h)
+ * when the plugin takes them, else to its handle_http. A transport that
+ * knows only plain routes reaches a call-only plugin through a bridge that
+ * waits for the answer.
  * Plugins with a query_status callback add their counters to /health and
  * /metrics (/health?plugin=<package>: that plugin's counters only).
  * Routes are a table; a path no route matches returns -1 so the transport
@@ -422,29 +426,120 @@ static bool is_read(const char *method)
 	return method && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
 }
 
-static int route_to_plugin(const parley_http_request *request, parley_http_response *response)
+/* True when `path` is under `prefix` ("/api/meetings/" also owns
+ * "/api/meetings" itself). */
+static bool path_under_prefix(const char *path, const char *prefix)
+{
+	size_t len = prefix ? strlen(prefix) : 0;
+	if (len == 0)
+		return false;
+	return strncmp(path, prefix, len) == 0 ||
+	       (prefix[len - 1] == '/' && strlen(path) == len - 1 && strncmp(path, prefix, len - 1) == 0);
+}
+
+/* The plugin serving `path` (its http_prefix or one of its http_prefixes), or NULL. */
+static const parley_plugin *plugin_for_path(const char *path)
 {
 	const parley_plugin *plugins[MAX_MODULES];
 	unsigned n = parley_registry_plugins(plugins, MAX_MODULES);
 	for (unsigned i = 0; i < n; i++) {
-		const char *prefix = plugins[i]->http_prefix;
-		if (!prefix || !*prefix || !plugins[i]->handle_http)
-			continue;
-		size_t len = strlen(prefix);
-		/* "/api/meetings/" also owns "/api/meetings" itself. */
-		bool match = strncmp(request->path, prefix, len) == 0 ||
-		             (prefix[len - 1] == '/' && strlen(request->path) == len - 1 &&
-		              strncmp(request->path, prefix, len - 1) == 0);
-		if (match)
-			return plugins[i]->handle_http(request, response) == 0 ? 0 : -1;
+		if (path_under_prefix(path, plugins[i]->http_prefix))
+			return plugins[i];
+		const char *const *more = PARLEY_PLUGIN_FIELD(plugins[i], http_prefixes);
+		for (size_t k = 0; more != NULL && more[k] != NULL; k++)
+			if (path_under_prefix(path, more[k]))
+				return plugins[i];
 	}
-	return -1;
+	return NULL;
 }
 
-int parley_status_handle_http(const parley_http_request *request, parley_http_response *response)
+/* A plugin that takes only route calls, reached through a transport that
+ * knows only plain routes: the call is made here and waited for (bounded);
+ * response headers are lost on the way. */
+typedef struct bridge_call {
+	parley_http_call call;
+	GMutex lock;
+	GCond done_cond;
+	bool done;
+	bool abandoned; /* the waiter gave up: finish frees */
+} bridge_call;
+
+static void bridge_free(bridge_call *b)
 {
-	if (!request || !request->path || !response)
+	g_free(b->call.response.body);
+	g_free(b->call.headers);
+	g_mutex_clear(&b->lock);
+	g_cond_clear(&b->done_cond);
+	g_free(b);
+}
+
+static void bridge_finish(parley_http_call *call)
+{
+	bridge_call *b = (bridge_call *)call;
+	g_mutex_lock(&b->lock);
+	b->done = true;
+	bool abandoned = b->abandoned;
+	g_cond_signal(&b->done_cond);
+	g_mutex_unlock(&b->lock);
+	if (abandoned)
+		bridge_free(b);
+}
+
+#define BRIDGE_WAIT_US (30 * G_USEC_PER_SEC)
+
+static int bridge_to_call(int (*serve)(parley_http_call *call), const parley_http_request *request,
+                          parley_http_response *response)
+{
+	bridge_call *b = g_new0(bridge_call, 1);
+	g_mutex_init(&b->lock);
+	g_cond_init(&b->done_cond);
+	b->call.struct_size = sizeof(parley_http_call);
+	b->call.request = *request;
+	b->call.finish = bridge_finish;
+	int rc = serve(&b->call);
+	if (rc == PARLEY_HTTP_LATER) {
+		gint64 deadline = g_get_monotonic_time() + BRIDGE_WAIT_US;
+		g_mutex_lock(&b->lock);
+		while (!b->done && g_cond_wait_until(&b->done_cond, &b->lock, deadline))
+			;
+		bool done = b->done;
+		b->abandoned = !done;
+		g_mutex_unlock(&b->lock);
+		if (!done) {
+			respond_json(response, 504, json_pack("{ss}", "error", "the route did not answer in time"));
+			return 0; /* bridge_finish frees the call */
+		}
+		rc = 0;
+	}
+	if (rc == 0) {
+		*response = b->call.response;
+		b->call.response.body = NULL;
+	}
+	bridge_free(b);
+	return rc == 0 ? 0 : -1;
+}
+
+static int route_to_plugin(const parley_http_request *request, parley_http_response *response)
+{
+	const parley_plugin *plugin = plugin_for_path(request->path);
+	if (!plugin)
 		return -1;
+	int (*serve_call)(parley_http_call *) = PARLEY_PLUGIN_FIELD(plugin, handle_http_call);
+	if (serve_call)
+		return bridge_to_call(serve_call, request, response);
+	if (!plugin->handle_http)
+		return -1;
+	return plugin->handle_http(request, response) == 0 ? 0 : -1;
+}
+
+static bool is_options(const char *method)
+{
+	return method && strcmp(method, "OPTIONS") == 0;
+}
+
+/* One of the core's own routes for `request`: 0 answered, -1 not one. */
+static int serve_core_route(const parley_http_request *request, parley_http_response *response)
+{
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		if (strcmp(request->path, routes[i].path) != 0)
 			continue;
@@ -454,5 +549,35 @@ int parley_status_handle_http(const parley_http_request *request, parley_http_re
 		}
 		return routes[i].serve(request, response);
 	}
+	return -1;
+}
+
+int parley_status_handle_http(const parley_http_request *request, parley_http_response *response)
+{
+	if (!request || !request->path || !response)
+		return -1;
+	if (serve_core_route(request, response) == 0)
+		return 0;
 	return route_to_plugin(request, response);
+}
+
+int parley_status_handle_http_call(parley_http_call *call)
+{
+	if (!call || !call->request.path || !call->request.method)
+		return -1;
+	const parley_http_request *request = &call->request;
+	bool core_path = false;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		core_path |= strcmp(request->path, routes[i].path) == 0;
+	if (core_path)
+		return is_options(request->method) ? -1 : serve_core_route(request, &call->response);
+	const parley_plugin *plugin = plugin_for_path(request->path);
+	if (!plugin)
+		return -1;
+	int (*serve_call)(parley_http_call *) = PARLEY_PLUGIN_FIELD(plugin, handle_http_call);
+	if (serve_call)
+		return serve_call(call);
+	if (is_options(request->method) || !plugin->handle_http)
+		return -1;
+	return plugin->handle_http(request, &call->response) == 0 ? 0 : -1;
 }

@@ -21,6 +21,7 @@
 #include "session.h"
 #include "status.h"
 #include "webrtc.h"
+#include "webrtc_owned.h"
 #include "webrtc_params.h"
 
 /* ---- shared entries ------------------------------------------------------- */
@@ -77,13 +78,6 @@ static void handle_ref(parley_plugin_session *psession)
 static void handle_unref(parley_plugin_session *psession)
 {
 	parley_handle_unref(parley_handle_from_plugin(psession));
-}
-
-static void end_session(parley_plugin_session *psession)
-{
-	parley_handle *h = parley_handle_from_plugin(psession);
-	if (h)
-		parley_handle_destroy(h, true);
 }
 
 /* A second handle of the parent's client on the same plugin: the
@@ -150,7 +144,7 @@ static const parley_plugin_core plugin_core = {
 	.events_enabled = plugin_events_enabled,
 	.handle_ref = handle_ref,
 	.handle_unref = handle_unref,
-	.end_session = end_session,
+	.end_session = parley_webrtc_owned_end,
 	.relay_rtp = parley_webrtc_relay_rtp,
 	.relay_rtcp = parley_webrtc_relay_rtcp,
 	.relay_data = parley_webrtc_relay_data,
@@ -178,6 +172,10 @@ static const parley_plugin_core plugin_core = {
 	.close_data = parley_webrtc_close_data,
 	.query_handler = query_handler,
 	.log_context = plugin_log_context,
+	.handle_new = parley_webrtc_owned_handle_new,
+	.sdp_remote = parley_webrtc_owned_sdp_remote,
+	.sdp_local = parley_webrtc_owned_sdp_local,
+	.trickle = parley_webrtc_owned_trickle,
 };
 
 /* ---- transports ------------------------------------------------------------------ */
@@ -245,6 +243,7 @@ static const parley_transport_core transport_core = {
 	.state_dir = state_dir,
 	.log = module_log,
 	.plugin_loaded = transport_plugin_loaded,
+	.handle_http_call = parley_status_handle_http_call,
 };
 
 /* ---- event handlers ---------------------------------------------------------------- */

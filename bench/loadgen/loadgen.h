@@ -1,7 +1,8 @@
 /*
  * loadgen.h — parley-loadgen's shared types: the run options and their
- * limits, the run (one GMainContext, one Janus API WebSocket, the peers),
- * and the driver table every scenario (echo, room, videoroom) fills in.
+ * limits, the run (one GMainContext, one Janus API WebSocket — none for
+ * the WHIP/WHEP driver, which speaks plain HTTP — the peers), and the
+ * driver table every scenario (echo, room, videoroom, whip) fills in.
  *
  * Threading: everything runs on the run's one GMainContext, in the main
  * thread; no thread per peer.
@@ -30,8 +31,9 @@
 #define LOADGEN_MAX_SETUP_TIMEOUT_S 300
 
 typedef struct loadgen_options {
-	char *url;                  /* ws://host:port/path */
-	char *driver;               /* echo, room, videoroom */
+	char *url;                  /* ws://host:port/path (whip: http://host:port) */
+	char *driver;               /* echo, room, videoroom, whip */
+	char *token;                /* whip: Bearer token for /whip/ and /whep/, or NULL */
 	char *plugin;               /* plugin package; NULL = the driver's default */
 	char *iface;                /* ICE interface or IP ("lo") */
 	char *srtp;                 /* "all", "gcm", "cm" */
@@ -43,6 +45,7 @@ typedef struct loadgen_options {
 	int bitrate_kbps;           /* video bitrate */
 	int fps;
 	int keyframe_interval_s;
+	int keyframe_gap_ms;        /* least time between keyframes a PLI/FIR asks for */
 	int audio_bytes;            /* Opus payload size per 20 ms packet */
 	bool no_audio, no_video;
 	bool mesh;                  /* room drivers: every publisher gets one subscriber per other member */
@@ -65,6 +68,7 @@ typedef struct loadgen_driver {
 	const char *default_plugin;
 	const char *summary;
 	bool has_rooms;             /* rooms, subscribers and --mesh mean something */
+	bool uses_http;             /* plain HTTP to --url: no Janus API WebSocket */
 	int (*start)(loadgen_run *run, GError **error);
 	void (*stop)(loadgen_run *run);
 	void (*free)(loadgen_run *run);
@@ -73,6 +77,7 @@ typedef struct loadgen_driver {
 extern const loadgen_driver loadgen_driver_echo;
 extern const loadgen_driver loadgen_driver_room;
 extern const loadgen_driver loadgen_driver_videoroom;
+extern const loadgen_driver loadgen_driver_whip;
 
 struct loadgen_run {
 	const loadgen_options *options;

@@ -9,7 +9,8 @@ bench_loadgen_parley_loadgen_SOURCES = \
 	bench/loadgen/session.h bench/loadgen/session.c \
 	bench/loadgen/rtpgen.h bench/loadgen/rtpgen.c \
 	bench/loadgen/stats.h bench/loadgen/stats.c \
-	bench/loadgen/driver_echo.c bench/loadgen/driver_room.c bench/loadgen/driver_videoroom.c
+	bench/loadgen/driver_echo.c bench/loadgen/driver_room.c bench/loadgen/driver_videoroom.c \
+	bench/loadgen/driver_whip.c bench/loadgen/http.h bench/loadgen/http.c
 bench_loadgen_parley_loadgen_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/media
 bench_loadgen_parley_loadgen_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
 bench_loadgen_parley_loadgen_LDADD = libparleymedia.la $(GLIB_LIBS) $(JANSSON_LIBS) $(NICE_LIBS) \

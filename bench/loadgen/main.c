@@ -24,7 +24,7 @@
 #define CONNECT_TIMEOUT_MS 5000
 
 static const loadgen_driver *const drivers[] = {
-	&loadgen_driver_echo, &loadgen_driver_room, &loadgen_driver_videoroom,
+	&loadgen_driver_echo, &loadgen_driver_room, &loadgen_driver_videoroom, &loadgen_driver_whip,
 };
 
 static void log_line(int verbose, int level, const char *fmt, va_list ap)
@@ -147,13 +147,15 @@ static void ws_closed(void *user_data, const char *why)
 
 static loadgen_options options = {
 	.url = NULL, .publishers = 1, .subscribers = 0, .rooms = 1, .duration_s = 10, .setup_timeout_s = 20,
-	.bitrate_kbps = 500, .fps = 30, .keyframe_interval_s = 2, .audio_bytes = 80,
+	.bitrate_kbps = 500, .fps = 30, .keyframe_interval_s = 2, .keyframe_gap_ms = 500, .audio_bytes = 80,
 };
 static gboolean table_stdout;
 
 static const GOptionEntry entries[] = {
-	{ "url", 'u', 0, G_OPTION_ARG_STRING, &options.url, "Janus API WebSocket (ws://127.0.0.1:8188/)", "URL" },
-	{ "driver", 'd', 0, G_OPTION_ARG_STRING, &options.driver, "echo, room or videoroom (echo)", "NAME" },
+	{ "url", 'u', 0, G_OPTION_ARG_STRING, &options.url,
+	  "Janus API WebSocket (ws://127.0.0.1:8188/); whip: the HTTP base (http://127.0.0.1:8088)", "URL" },
+	{ "driver", 'd', 0, G_OPTION_ARG_STRING, &options.driver, "echo, room, videoroom or whip (echo)", "NAME" },
+	{ "token", 0, 0, G_OPTION_ARG_STRING, &options.token, "whip: Bearer token for WHIP and WHEP", "TOKEN" },
 	{ "plugin", 0, 0, G_OPTION_ARG_STRING, &options.plugin, "plugin package (the driver's default)", "PKG" },
 	{ "publishers", 'p', 0, G_OPTION_ARG_INT, &options.publishers, "publishers in all (1)", "N" },
 	{ "subscribers", 's', 0, G_OPTION_ARG_INT, &options.subscribers, "subscribers per publisher (0)", "N" },
@@ -163,6 +165,8 @@ static const GOptionEntry entries[] = {
 	{ "bitrate", 'b', 0, G_OPTION_ARG_INT, &options.bitrate_kbps, "video kbit/s (500)", "KBPS" },
 	{ "fps", 0, 0, G_OPTION_ARG_INT, &options.fps, "video frames per second (30)", "N" },
 	{ "keyframe-interval", 'k', 0, G_OPTION_ARG_INT, &options.keyframe_interval_s, "seconds between keyframes (2)", "S" },
+	{ "keyframe-gap", 0, 0, G_OPTION_ARG_INT, &options.keyframe_gap_ms,
+	  "least ms between keyframes that PLI/FIR ask for (500)", "MS" },
 	{ "audio-bytes", 0, 0, G_OPTION_ARG_INT, &options.audio_bytes, "Opus payload bytes per 20 ms (80)", "N" },
 	{ "mesh", 0, 0, G_OPTION_ARG_NONE, &options.mesh, "room drivers: everyone receives everyone else in the room", NULL },
 	{ "no-audio", 0, 0, G_OPTION_ARG_NONE, &options.no_audio, "no audio stream", NULL },
@@ -194,6 +198,7 @@ static bool check_options(const loadgen_driver **driver, char *err, size_t size)
 		{ "--fps", &options.fps, 1, LOADGEN_MAX_FPS },
 		{ "--keyframe-interval", &options.keyframe_interval_s, 1, LOADGEN_MAX_KEYFRAME_INTERVAL_S },
 		{ "--audio-bytes", &options.audio_bytes, 1, 1000 },
+		{ "--keyframe-gap", &options.keyframe_gap_ms, 20, 10000 },
 		{ "--verbose", &options.verbose, 0, 3 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(limits); i++) {
@@ -228,7 +233,7 @@ static bool check_options(const loadgen_driver **driver, char *err, size_t size)
 		if (strcmp(drivers[i]->name, options.driver) == 0)
 			*driver = drivers[i];
 	if (*driver == NULL) {
-		g_snprintf(err, size, "unknown --driver '%s' (echo, room, videoroom)", options.driver);
+		g_snprintf(err, size, "unknown --driver '%s' (echo, room, videoroom, whip)", options.driver);
 		return false;
 	}
 	if (!(*driver)->has_rooms && (options.subscribers > 0 || options.mesh || options.rooms > 1)) {
@@ -255,8 +260,9 @@ static int run_all(loadgen_run *run)
 		g_clear_error(&error);
 		return 1;
 	}
-	run->ws = loadgen_ws_connect(run->context, options.url, CONNECT_TIMEOUT_MS, ws_closed, run, &error);
-	if (run->ws == NULL) {
+	if (!run->driver->uses_http)
+		run->ws = loadgen_ws_connect(run->context, options.url, CONNECT_TIMEOUT_MS, ws_closed, run, &error);
+	if (!run->driver->uses_http && run->ws == NULL) {
 		fprintf(stderr, "parley-loadgen: %s\n", error->message);
 		g_error_free(error);
 		return 1;
@@ -296,7 +302,8 @@ int main(int argc, char **argv)
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_option_context_set_summary(oc, "Opens publishers and subscribers on a Janus-API gateway (Parley or Janus),\n"
 		"completes ICE, DTLS and SRTP, sends synthetic Opus-sized audio and VP8 video, and\n"
-		"measures loss, order, one-way delay and join times. Drivers: echo, room, videoroom.");
+		"measures loss, order, one-way delay and join times. Drivers: echo, room, videoroom, and whip\n"
+		"(WHIP publishers and WHEP players of parley.plugin.room over plain HTTP).");
 	bool parsed = g_option_context_parse(oc, &argc, &argv, &error);
 	g_option_context_free(oc);
 	if (!parsed) {
@@ -308,8 +315,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "parley-loadgen: unexpected argument '%s'\n", argv[1]);
 		return 2;
 	}
-	set_default(&options.url, "ws://127.0.0.1:8188/");
 	set_default(&options.driver, "echo");
+	set_default(&options.url, strcmp(options.driver, "whip") == 0 ? "http://127.0.0.1:8088" : "ws://127.0.0.1:8188/");
 	set_default(&options.iface, "lo");
 	set_default(&options.srtp, "all");
 	char err[256];

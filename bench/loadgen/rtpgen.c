@@ -158,7 +158,8 @@ static size_t write_vp8_header(uint8_t *f, bool key, size_t frame_len)
 
 static void send_video_frame(loadgen_rtpgen *gen, int64_t now_us, uint32_t ts)
 {
-	bool requested = gen->keyframe_wanted && now_us - gen->last_keyframe_us >= KEYFRAME_REQUEST_GAP_US;
+	int64_t gap_us = gen->config.keyframe_gap_ms ? (int64_t)gen->config.keyframe_gap_ms * 1000 : KEYFRAME_REQUEST_GAP_US;
+	bool requested = gen->keyframe_wanted && now_us - gen->last_keyframe_us >= gap_us;
 	bool key = requested || gen->counters.frames == 0 ||
 		now_us - gen->last_keyframe_us >= (int64_t)gen->config.keyframe_interval_s * G_USEC_PER_SEC;
 	size_t frame = gen->delta_frame_bytes * (key ? KEYFRAME_WEIGHT : 1);

@@ -56,6 +56,7 @@ typedef struct loadgen_rtpgen_config {
 	unsigned bitrate_kbps;         /* video */
 	unsigned fps;
 	unsigned keyframe_interval_s;
+	unsigned keyframe_gap_ms;      /* least time between a keyframe and one a request asks for (0 = 500) */
 } loadgen_rtpgen_config;
 
 typedef struct loadgen_rtpgen_counters {
@@ -77,7 +78,7 @@ void loadgen_rtpgen_free(loadgen_rtpgen *gen);
 /* Sends what is due at now_us (the first call starts the clocks). Catch-up
  * after a stall is bounded to a few packets. */
 void loadgen_rtpgen_tick(loadgen_rtpgen *gen, int64_t now_us);
-/* A keyframe soon: the next frame at least 500 ms after the last keyframe. */
+/* A keyframe soon: the next frame at least keyframe_gap_ms (500) after the last keyframe. */
 void loadgen_rtpgen_request_keyframe(loadgen_rtpgen *gen);
 const loadgen_rtpgen_counters *loadgen_rtpgen_get_counters(const loadgen_rtpgen *gen);
 

@@ -142,7 +142,10 @@ static void fill_transport(loadgen_peer *peer, parley_sdp_transport *t, parley_s
 static parley_sdp *build_offer(loadgen_peer *peer, const parley_sdp_transport *t, char *err, size_t err_size)
 {
 	const loadgen_options *o = peer->run->options;
-	parley_sdp_direction dir = peer->mode == LOADGEN_PEER_ECHO ? PARLEY_SDP_SENDRECV : PARLEY_SDP_SENDONLY;
+	parley_sdp_direction dir = peer->mode == LOADGEN_PEER_ECHO   ? PARLEY_SDP_SENDRECV
+	                           : peer->mode == LOADGEN_PEER_PLAY ? PARLEY_SDP_RECVONLY
+	                                                             : PARLEY_SDP_SENDONLY;
+	uint32_t ssrc_base = peer->mode == LOADGEN_PEER_PLAY ? 0 : peer->publisher_id * 2 + 1000;
 	static const parley_sdp_offer_codec opus = {
 		.name = "opus", .pt = AUDIO_PT, .clock_rate = 48000, .channels = 2,
 		.fmtp = "minptime=10;useinbandfec=1", .rtx_pt = -1,
@@ -161,15 +164,14 @@ static parley_sdp *build_offer(loadgen_peer *peer, const parley_sdp_transport *t
 	if (!o->no_audio)
 		media[n++] = (parley_sdp_offer_media){
 			.type = PARLEY_SDP_MEDIA_AUDIO, .mid = "0", .direction = dir, .codecs = &opus, .n_codecs = 1,
-			.track = { .ssrc = peer->publisher_id * 2 + 1000, .cname = stream, .msid_stream = stream,
-			           .msid_track = audio_track },
+			.track = { .ssrc = ssrc_base, .cname = stream, .msid_stream = stream, .msid_track = audio_track },
 		};
 	if (!o->no_video) {
 		const char *mid = n ? "1" : "0";
 		media[n++] = (parley_sdp_offer_media){
 			.type = PARLEY_SDP_MEDIA_VIDEO, .mid = mid, .direction = dir, .codecs = &vp8,
 			.n_codecs = 1,
-			.track = { .ssrc = peer->publisher_id * 2 + 1001, .cname = stream, .msid_stream = stream,
+			.track = { .ssrc = ssrc_base ? ssrc_base + 1 : 0, .cname = stream, .msid_stream = stream,
 			           .msid_track = video_track },
 		};
 	}
@@ -601,7 +603,7 @@ loadgen_peer *loadgen_peer_new(loadgen_run *run, loadgen_peer_mode mode, uint32_
 	peer->callbacks = *callbacks;
 	peer->user_data = user_data;
 	peer->local_candidates = g_ptr_array_new_with_free_func(g_free);
-	if (mode != LOADGEN_PEER_SUBSCRIBE) {
+	if (mode == LOADGEN_PEER_PUBLISH || mode == LOADGEN_PEER_ECHO) {
 		const loadgen_options *o = run->options;
 		loadgen_rtpgen_config config = {
 			.publisher = publisher_id, .audio = !o->no_audio, .video = !o->no_video,
@@ -609,6 +611,7 @@ loadgen_peer *loadgen_peer_new(loadgen_run *run, loadgen_peer_mode mode, uint32_
 			.audio_pt = AUDIO_PT, .video_pt = VIDEO_PT, .audio_bytes = (unsigned)o->audio_bytes,
 			.bitrate_kbps = (unsigned)o->bitrate_kbps, .fps = (unsigned)o->fps,
 			.keyframe_interval_s = (unsigned)o->keyframe_interval_s,
+			.keyframe_gap_ms = (unsigned)o->keyframe_gap_ms,
 		};
 		peer->gen = loadgen_rtpgen_new(&config, send_rtp, peer);
 		if (peer->gen == NULL) {

@@ -23,6 +23,7 @@ typedef enum loadgen_peer_mode {
 	LOADGEN_PEER_PUBLISH,     /* sendonly offer, sends media */
 	LOADGEN_PEER_SUBSCRIBE,   /* answers a sendonly offer, receives */
 	LOADGEN_PEER_ECHO,        /* sendrecv offer, sends and receives */
+	LOADGEN_PEER_PLAY,        /* recvonly offer, receives (a WHEP player) */
 } loadgen_peer_mode;
 
 typedef struct loadgen_peer_callbacks {

@@ -30,7 +30,7 @@ struct parley_lite {
 	lite_cred cred[2]; /* [0] current, [1] the previous one until [0] is used */
 	lite_path paths[LITE_MAX_PATHS];
 	int selected;      /* index in paths, -1 = none */
-	gint64 consent_us; /* the last valid request on the selected path */
+	gint64 consent_us; /* the last valid request on the selected path, or authenticated traffic (peer_heard) */
 	parley_ice_state state;
 	unsigned connect_ms, consent_ms;
 	gint64 checking_since_us; /* remote credentials came, not yet connected; 0 = not checking */
@@ -459,6 +459,12 @@ void lite_on_tcp_closed(parley_lite *lite, lite_path *path, bool bad)
 	lite_count(&lite_stat_switches, 1);
 	if (lite->cb.selected_pair_changed)
 		lite->cb.selected_pair_changed(lite->user_data); /* last */
+}
+
+void parley_lite_peer_heard(parley_lite *lite)
+{
+	if (lite != NULL && lite->state == PARLEY_ICE_STATE_CONNECTED && lite->selected >= 0)
+		lite->consent_us = g_get_monotonic_time();
 }
 
 void lite_on_datagram(parley_lite *lite, uint8_t *data, size_t length)

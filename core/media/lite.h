@@ -117,6 +117,13 @@ void parley_lite_get_local_credentials(parley_lite *lite, const char **ufrag, co
 int parley_lite_set_remote_credentials(parley_lite *lite, const char *ufrag, const char *pwd);
 /* New local credentials; the candidates are announced again. */
 int parley_lite_restart(parley_lite *lite);
+/* The PeerConnection heard authenticated traffic from the peer (DTLS, or
+ * RTP/RTCP that unprotects) since it last said so: that refreshes consent
+ * on the selected path like a valid binding request. A full agent may keep
+ * a lite peer's consent with binding indications only (libnice without
+ * consent freshness, as GStreamer's webrtcbin): no request comes after
+ * nomination while its media flows. */
+void parley_lite_peer_heard(parley_lite *lite);
 int parley_lite_send(parley_lite *lite, const uint8_t *data, size_t length);
 parley_ice_state parley_lite_get_state(const parley_lite *lite);
 int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair);

@@ -376,7 +376,7 @@ static json_t *media_summary(const parley_sdp *sdp, const parley_sdp_media *m, s
 	return json_pack("{si ss ss ss sb so so so so so}", "index", (int)index, "mid", m->mid ? m->mid : "",
 		"type", m->type_name ? m->type_name : "",
 		"direction", parley_sdp_direction_name(parley_sdp_media_direction(sdp, m)),
-		"rejected", m->port == 0,
+		"rejected", !parley_sdp_media_in_use(m),
 		"codecs", codecs, "ssrcs", ssrcs, "ssrc_groups", groups, "rids", rids, "extmap", ext);
 }
 

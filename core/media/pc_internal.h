@@ -39,6 +39,9 @@ typedef struct pc_transport_ops {
 	int (*get_route)(void *t, parley_udp_route *route);
 	bool (*is_controlling)(void *t);
 	json_t *(*info)(void *t); /* for handle_info (new reference), NULL when the transport has none */
+	/* Authenticated traffic came from the peer since the last report tick
+	 * (pc_liveness.c); NULL when the transport keeps consent itself. */
+	void (*peer_heard)(void *t);
 } pc_transport_ops;
 
 extern const pc_transport_ops pc_transport_nice;   /* libnice, full or its lite mode */

@@ -16,7 +16,9 @@
  * after 50 s unanswered, the backstop for a peer that sends nothing) and
  * this file judges the peer by what it sends, with RFC 7675's lifetime.
  * Counting costs one increment per datagram; the clock is read once a
- * second.
+ * second. On the ICE-lite transport, what is heard also refreshes the
+ * selected path's consent (peer_heard): a full agent may keep it with
+ * binding indications, which a lite agent does not count.
  */
 #include "pc_internal.h"
 
@@ -61,6 +63,8 @@ void pc_liveness_tick(parley_pc *pc, gint64 now)
 {
 	if (!pc->webrtc_up || pc->closed)
 		return;
+	if (pc->heard != pc->heard_at_tick && pc->ice && pc->ice_ops->peer_heard)
+		pc->ice_ops->peer_heard(pc->ice);   /* the ICE-lite transport's consent (lite.c) */
 	if (pc->heard != pc->heard_at_tick || !peer_should_be_sending(pc)) {
 		pc->heard_at_tick = pc->heard;
 		pc->last_heard_us = now;

@@ -28,7 +28,7 @@ static int sdp_fail(char *err, size_t err_size, const char *format, ...)
 static const parley_sdp_media *first_active(const parley_sdp *sdp)
 {
 	for (size_t i = 0; i < sdp->n_media; i++)
-		if (sdp->media[i].port != 0)
+		if (parley_sdp_media_in_use(&sdp->media[i]))
 			return &sdp->media[i];
 	return sdp->n_media ? &sdp->media[0] : NULL;
 }
@@ -100,7 +100,7 @@ void pc_take_remote_streams(parley_pc *pc, const parley_sdp *sdp)
 		const parley_sdp_media *m = &sdp->media[i];
 		pc_stream *s = stream_at(pc, i, m);
 		bool rtp = m->type == PARLEY_SDP_MEDIA_AUDIO || m->type == PARLEY_SDP_MEDIA_VIDEO;
-		s->active = rtp && m->port != 0;
+		s->active = rtp && parley_sdp_media_in_use(m);
 		parley_sdp_direction d = parley_sdp_media_direction(sdp, m);
 		s->we_receive = direction_sends(d);
 		s->we_send = direction_receives(d);
@@ -207,7 +207,7 @@ static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offe
 	for (size_t i = 0; i < sdp->n_media; i++) {
 		const parley_sdp_media *rtp = &sdp->media[i];
 		bool media = rtp->type == PARLEY_SDP_MEDIA_AUDIO || rtp->type == PARLEY_SDP_MEDIA_VIDEO;
-		if (media && rtp->port != 0 && !rtp->rtcp_mux)
+		if (media && parley_sdp_media_in_use(rtp) && !rtp->rtcp_mux)
 			return sdp_fail(err, err_size, "rtcp-mux is required (m-line %zu)", i);
 	}
 	bool restart = pc->remote_ufrag && (strcmp(pc->remote_ufrag, ufrag) || strcmp(pc->remote_pwd, pwd));

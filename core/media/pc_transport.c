@@ -123,6 +123,10 @@ static bool lite_controlling(void *t)
 {
 	return false;
 }
+static void lite_heard(void *t)
+{
+	parley_lite_peer_heard(t);
+}
 static json_t *lite_info(void *t)
 {
 	parley_lite_info i;
@@ -154,4 +158,5 @@ const pc_transport_ops pc_transport_lite = {
 	.get_route = lite_route,
 	.is_controlling = lite_controlling,
 	.info = lite_info,
+	.peer_heard = lite_heard,
 };

@@ -203,6 +203,7 @@ typedef struct parley_sdp_media {
 	bool rtcp_mux;
 	bool rtcp_mux_only;
 	bool rtcp_rsize;
+	bool bundle_only;      /* a=bundle-only (RFC 8843): port 0, yet it carries media in its BUNDLE group */
 	bool extmap_allow_mixed;
 	char *ice_ufrag;
 	char *ice_pwd;
@@ -394,5 +395,13 @@ typedef struct parley_sdp_offer_options {
 } parley_sdp_offer_options;
 
 parley_sdp *parley_sdp_build_offer(const parley_sdp_offer_options *opts, char *err, size_t err_len);
+
+/* An m-line that carries media: it has a port, or it is an offerer's
+ * bundle-only one (port 0 and a=bundle-only, RFC 8843 section 6: a
+ * max-bundle offer's m-lines after the first). */
+static inline bool parley_sdp_media_in_use(const parley_sdp_media *m)
+{
+	return m->port != 0 || m->bundle_only;
+}
 
 #endif

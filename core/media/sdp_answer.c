@@ -169,7 +169,9 @@ static int answer_media(parley_sdp *s, const parley_sdp *offer, size_t idx,
 		return -1;
 	bool rtp = o->type == PARLEY_SDP_MEDIA_AUDIO || o->type == PARLEY_SDP_MEDIA_VIDEO;
 	bool sctp = o->type == PARLEY_SDP_MEDIA_APPLICATION && o->proto && strstr(o->proto, "DTLS/SCTP");
-	bool accept = o->port != 0 && (rtp || (sctp && opts->accept_data));
+	/* a bundle-only m-line (port 0) of the offer's BUNDLE group is offered too */
+	bool in_offer = o->port != 0 || (o->bundle_only && o->mid && parley_sdp_is_bundled(offer, o->mid));
+	bool accept = in_offer && (rtp || (sctp && opts->accept_data));
 	bool keep_twcc = listed(opts->extensions, opts->n_extensions, parley_sdp_ext_uri(PARLEY_SDP_EXT_TRANSPORT_CC), false);
 	if (accept && rtp) {
 		int kept = answer_codecs(s, a, o, opts, keep_twcc);

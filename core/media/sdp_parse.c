@@ -131,6 +131,7 @@ static int a_allow_mixed(ctx *c, char *v) { *SLOT(c, extmap_allow_mixed) = true;
 static int a_rtcp_mux(ctx *c, char *v) { c->m->rtcp_mux = true; return 0; }
 static int a_rtcp_mux_only(ctx *c, char *v) { c->m->rtcp_mux_only = true; return 0; }
 static int a_rtcp_rsize(ctx *c, char *v) { c->m->rtcp_rsize = true; return 0; }
+static int a_bundle_only(ctx *c, char *v) { c->m->bundle_only = true; return 0; }
 static int a_eoc(ctx *c, char *v) { c->m->end_of_candidates = true; return 0; }
 
 static int direction(ctx *c, parley_sdp_direction d)
@@ -449,6 +450,7 @@ static const struct {
 	{ "rtcp", AT_MEDIA, a_rtcp },
 	{ "rtcp-mux", AT_MEDIA, a_rtcp_mux },
 	{ "rtcp-mux-only", AT_MEDIA, a_rtcp_mux_only },
+	{ "bundle-only", AT_MEDIA, a_bundle_only },
 	{ "rtcp-rsize", AT_MEDIA, a_rtcp_rsize },
 	{ "msid", AT_MEDIA, a_msid },
 	{ "ssrc", AT_MEDIA, a_ssrc },
@@ -476,7 +478,7 @@ static int keep(ctx *c, const char *name, const char *value)
 static bool is_flag(attr_fn fn)
 {
 	static const attr_fn flags[] = { a_ice_lite, a_allow_mixed, a_rtcp_mux, a_rtcp_mux_only, a_rtcp_rsize,
-		a_eoc, a_sendrecv, a_sendonly, a_recvonly, a_inactive };
+		a_bundle_only, a_eoc, a_sendrecv, a_sendonly, a_recvonly, a_inactive };
 	for (size_t i = 0; i < sizeof(flags) / sizeof(*flags); i++)
 		if (flags[i] == fn)
 			return true;

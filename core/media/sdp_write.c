@@ -168,6 +168,8 @@ static void put_media(out *o, const parley_sdp_media *m)
 		put(o, "a=rtcp-mux\r\n");
 	if (m->rtcp_mux_only)
 		put(o, "a=rtcp-mux-only\r\n");
+	if (m->bundle_only)
+		put(o, "a=bundle-only\r\n");
 	if (m->rtcp_rsize)
 		put(o, "a=rtcp-rsize\r\n");
 	put_attrs(o, m->attrs, m->n_attrs);

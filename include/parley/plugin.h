@@ -362,6 +362,52 @@ typedef struct parley_plugin_core {
 	 * log_context(NULL, NULL) when done.
 	 * Check with PARLEY_PLUGIN_CORE_HAS(core, log_context). */
 	void (*log_context)(parley_plugin_session *session, const char *room);
+	/* Appended: handles the plugin owns, and the SDP of their
+	 * PeerConnections given and taken as text. For clients that reach a
+	 * plugin without the Janus API (WHIP and WHEP resources over plain
+	 * HTTP, see handle_http_call): the plugin makes the handle, hands the
+	 * client's description to the core and answers with ours. Check with
+	 * PARLEY_PLUGIN_CORE_HAS(core, handle_new) (and the same for the
+	 * others); api_version is unchanged.
+	 *
+	 * handle_new: a handle of `plugin` in a session of its own that no
+	 * client connection owns (events pushed to it go nowhere), that the idle
+	 * watchdog leaves alone, and that admin list_sessions shows. Like any
+	 * handle it has its own event loop and PeerConnection, the plugin's
+	 * create_session runs before it returns (do not hold a lock
+	 * create_session takes) and destroy_session when it ends: end_session
+	 * ends it with its session, and so does the server's shutdown. The
+	 * pointer is valid until destroy_session returns (handle_ref to keep it
+	 * longer). NULL with `error` filled: 490 over [limits] max_sessions, or
+	 * the plugin's create_session refused (461). Any thread.
+	 *
+	 * sdp_remote: the client's description (`type` "offer" or "answer"),
+	 * as a Janus API jsep: ICE credentials, fingerprint, candidates and
+	 * streams; an offer makes the handle's PeerConnection when it has none,
+	 * an offer with new ICE credentials restarts ICE. 0, or 465 (invalid
+	 * SDP, with the parser's reason), 469 (an answer we did not ask for),
+	 * 459 (the handle is gone), 490. Any thread (it waits for the handle's
+	 * loop).
+	 *
+	 * sdp_local: our description: `sdp` (built with the SDP helpers above)
+	 * with our ICE credentials, fingerprint, setup, BUNDLE and the gathered
+	 * candidates merged in (it waits up to [media] gather_wait_ms for
+	 * gathering), exactly what push_event would send in a jsep;
+	 * `ice_restart` renews our credentials first (an offer). g_malloc'd, or
+	 * NULL with `error` filled (465, 459). Any thread.
+	 *
+	 * trickle: one of the client's candidates, "candidate:..." (a leading
+	 * "a=" is accepted), or NULL for the end of its candidates; kept until
+	 * the PeerConnection has the client's description. 0, or 465 (not a
+	 * candidate), 490 (over [limits] max_candidates_per_handle), 459. Any
+	 * thread. */
+	parley_plugin_session *(*handle_new)(const parley_plugin *plugin, const char *opaque_id,
+	                                     parley_plugin_error *error);
+	int (*sdp_remote)(parley_plugin_session *session, const char *type, const char *sdp,
+	                  parley_plugin_error *error);
+	char *(*sdp_local)(parley_plugin_session *session, const char *type, const char *sdp, bool ice_restart,
+	                   parley_plugin_error *error);
+	int (*trickle)(parley_plugin_session *session, const char *candidate, parley_plugin_error *error);
 } parley_plugin_core;
 
 /* relay_data's and close_data's refusals (0 = sent, or queued). */
@@ -470,6 +516,21 @@ struct parley_plugin {
 	 * it only when struct_size covers it. */
 	void (*data_ready)(parley_plugin_session *session, const parley_data_channel *channel,
 	                   parley_data_event event);
+	/* Appended (optional): routes that need request and response headers
+	 * or answer later (parley/http.h, "Route calls"): when set, the core
+	 * hands every request under the plugin's prefixes to it instead of
+	 * handle_http, OPTIONS included (for a plugin without it, the transport
+	 * answers OPTIONS as a CORS preflight). Returns 0 when it answered,
+	 * PARLEY_HTTP_LATER when it will call call->finish, -1 when the path is
+	 * not one of its own (the transport goes on: static files, then 404).
+	 * Any thread: the transport's, so it must not block; work that waits
+	 * (a PeerConnection's loop, ICE gathering) goes elsewhere and answers
+	 * later. The core reads it only when struct_size covers it. */
+	int (*handle_http_call)(parley_http_call *call);
+	/* Appended (optional): more path prefixes the plugin serves beside
+	 * http_prefix, each starting with '/', ending with NULL (e.g. {"/whep/",
+	 * NULL}). Needs handle_http or handle_http_call. */
+	const char *const *http_prefixes;
 };
 
 /* True when `plugin` was built with the vtable field `field` (its

@@ -73,6 +73,17 @@ typedef struct parley_transport_core {
 	/* Appended: whether a plugin of that package (or alias) is loaded.
 	 * Plugins are loaded before transports, so init may ask. */
 	bool (*plugin_loaded)(const char *package_or_alias);
+
+	/* Appended: a plain-HTTP request as a route call (parley/http.h, "Route
+	 * calls"): the routes of handle_http, plus request and response headers
+	 * and answers that come later. 0 when answered (`call->response` and
+	 * `call->headers` filled), PARLEY_HTTP_LATER when the answer comes
+	 * through call->finish (from any thread; the transport keeps the call
+	 * until then), -1 when no route matches. An OPTIONS request reaches
+	 * only routes that take calls (-1 otherwise: the transport answers the
+	 * CORS preflight itself). Check with struct_size: an older core has
+	 * only handle_http. */
+	int (*handle_http_call)(parley_http_call *call);
 } parley_transport_core;
 
 struct parley_transport {

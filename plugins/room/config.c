@@ -65,6 +65,100 @@ static bool conf_bool(const parley_util_setting_source *settings, const char *se
 	return parley_util_setting_read_bool(settings, section, key, fallback);
 }
 
+/* A comma list of non-empty, trimmed items (NULL-terminated), or NULL when
+ * it has none. */
+static char **comma_list(const char *text)
+{
+	if (text == NULL)
+		return NULL;
+	GPtrArray *items = g_ptr_array_new();
+	gchar **parts = g_strsplit(text, ",", -1);
+	for (gchar **p = parts; *p != NULL; p++) {
+		g_strstrip(*p);
+		if ((*p)[0] != '\0')
+			g_ptr_array_add(items, g_strdup(*p));
+	}
+	g_strfreev(parts);
+	if (items->len == 0) {
+		g_ptr_array_free(items, TRUE);
+		return NULL;
+	}
+	g_ptr_array_add(items, NULL);
+	return (char **)g_ptr_array_free(items, FALSE);
+}
+
+/* `value` as an RFC 8288 quoted-string (backslash before '"' and '\\'). */
+static void append_quoted(GString *out, const char *value)
+{
+	g_string_append_c(out, '"');
+	for (const char *c = value; *c != '\0'; c++) {
+		if ((unsigned char)*c < 0x20)
+			continue;
+		if (*c == '"' || *c == '\\')
+			g_string_append_c(out, '\\');
+		g_string_append_c(out, *c);
+	}
+	g_string_append_c(out, '"');
+}
+
+/* The URL of an ICE server: `scheme`:host:port unless the item has a scheme. */
+static char *ice_url(const char *item, const char *scheme)
+{
+	if (g_str_has_prefix(item, "stun:") || g_str_has_prefix(item, "stuns:") || g_str_has_prefix(item, "turn:") ||
+	    g_str_has_prefix(item, "turns:"))
+		return g_strdup(item);
+	return g_strdup_printf("%s:%s", scheme, item);
+}
+
+/* The Link header values of WHIP and WHEP answers (RFC 9725 section 4.6):
+ * [whip] stun_servers and turn_servers (+ turn_username, turn_password),
+ * else the core's [media] stun_server and turn_server. URLs with '<', '>'
+ * or blanks are left out. */
+static char **ice_links(const parley_plugin_core *core)
+{
+	const char *stun = conf_str(core, "whip", "stun_servers");
+	const char *turn = conf_str(core, "whip", "turn_servers");
+	const char *user = conf_str(core, "whip", "turn_username");
+	const char *password = conf_str(core, "whip", "turn_password");
+	if ((stun == NULL || stun[0] == '\0') && (turn == NULL || turn[0] == '\0') && core != NULL &&
+	    core->config_get != NULL) {
+		stun = core->config_get("parley", "media", "stun_server");
+		turn = core->config_get("parley", "media", "turn_server");
+		user = core->config_get("parley", "media", "turn_user");
+		password = core->config_get("parley", "media", "turn_pwd");
+	}
+	char **stuns = comma_list(stun), **turns = comma_list(turn);
+	GPtrArray *links = g_ptr_array_new();
+	for (int kind = 0; kind < 2; kind++) {
+		for (char **item = kind == 0 ? stuns : turns; item != NULL && *item != NULL; item++) {
+			char *url = ice_url(*item, kind == 0 ? "stun" : "turn");
+			if (strpbrk(url, "<> \t\"") != NULL) {
+				g_free(url);
+				continue;
+			}
+			GString *link = g_string_new(NULL);
+			g_string_append_printf(link, "<%s>; rel=\"ice-server\"", url);
+			if (kind == 1 && user != NULL && user[0] != '\0') {
+				g_string_append(link, "; username=");
+				append_quoted(link, user);
+				g_string_append(link, "; credential=");
+				append_quoted(link, password != NULL ? password : "");
+				g_string_append(link, "; credential-type=\"password\"");
+			}
+			g_ptr_array_add(links, g_string_free(link, FALSE));
+			g_free(url);
+		}
+	}
+	g_strfreev(stuns);
+	g_strfreev(turns);
+	if (links->len == 0) {
+		g_ptr_array_free(links, TRUE);
+		return NULL;
+	}
+	g_ptr_array_add(links, NULL);
+	return (char **)g_ptr_array_free(links, FALSE);
+}
+
 void parley_room_config_load(room_config *cfg, const parley_plugin_core *core)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -95,6 +189,16 @@ void parley_room_config_load(room_config *cfg, const parley_plugin_core *core)
 	cfg->video_codecs = g_strdup(video != NULL && video[0] != '\0' ? video : "vp8,h264,vp9");
 	cfg->stats_interval_ms = (unsigned)conf_int(settings, "media", "stats_interval_ms", 1000, 100, 60000);
 	cfg->mline_budget = (unsigned)conf_int(settings, "media", "subscriber_mlines", 32, 0, ROOM_MAX_MLINES);
+	cfg->whip_enabled = conf_bool(settings, "whip", "enabled", true);
+	cfg->whip_tokens = comma_list(conf_str(core, "whip", "tokens"));
+	cfg->whep_tokens = comma_list(conf_str(core, "whep", "tokens"));
+	cfg->whip_max_sdp = (size_t)conf_int(settings, "whip", "max_sdp_size", 65536, 1024, 1 << 20);
+	cfg->whip_max_fragment = (size_t)conf_int(settings, "whip", "max_fragment_size", 16384, 256, 1 << 20);
+	cfg->whip_rate_limit = (unsigned)conf_int(settings, "whip", "rate_limit", 60, 0, 1000000);
+	cfg->whip_max_sessions = (unsigned)conf_int(settings, "whip", "max_sessions", 256, 1, 100000);
+	cfg->whip_workers = (unsigned)conf_int(settings, "whip", "workers", 4, 1, 64);
+	cfg->whep_max_viewers = (unsigned)conf_int(settings, "whep", "max_viewers", 200, 1, 100000);
+	cfg->ice_links = ice_links(core);
 }
 
 void parley_room_config_clear(room_config *cfg)
@@ -102,5 +206,8 @@ void parley_room_config_clear(room_config *cfg)
 	g_free(cfg->admin_key);
 	g_free(cfg->audio_codecs);
 	g_free(cfg->video_codecs);
+	g_strfreev(cfg->whip_tokens);
+	g_strfreev(cfg->whep_tokens);
+	g_strfreev(cfg->ice_links);
 	memset(cfg, 0, sizeof(*cfg));
 }

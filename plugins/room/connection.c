@@ -61,6 +61,10 @@ static void up_locked(room_ctx *ctx, room_outbox *box, room_handle *handle, room
 		for (guint i = 0; i < peer->consumers->len; i++) {
 			room_consumer *c = peer->consumers->pdata[i];
 			parley_room_request_keyframe(ctx, c->producer, now_us);
+			/* a WHEP player's m-lines were fed before its DTLS was up: ask once more
+			 * a second later, for a player that sets its receiver up late */
+			if (handle->whep)
+				ROOM_STORE64(&c->keyframe_again_us, now_us + ROOM_KEYFRAME_AGAIN_US);
 		}
 	}
 }

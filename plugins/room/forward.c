@@ -87,7 +87,7 @@ static bool video_admits(room_ctx *ctx, room_producer *p, room_consumer *c, cons
 		.active_mask = f->active_mask,
 		.preferred = g_atomic_int_get(&c->preferred_layer),
 		.estimate = (uint32_t)g_atomic_int_get(&c->remb),
-		.auto_layers = ctx->cfg.auto_layers,
+		.auto_layers = ctx->cfg.auto_layers && !c->layer_pinned,
 		.layer_bitrates = ctx->cfg.layer_bitrates,
 	};
 	int target = parley_room_layer_choose(&in);

@@ -6,8 +6,9 @@ room_logic_sources = \
 	plugins/room/media.c plugins/room/mediasoup.c plugins/room/mediasoup_params.c \
 	plugins/room/negotiate.c plugins/room/peers.c plugins/room/requests.c plugins/room/rewrite.c \
 	plugins/room/rooms.c plugins/room/simulcast.c plugins/room/snapshot.c plugins/room/speaker.c \
-	plugins/room/stats.c \
-	plugins/room/room.h plugins/room/rewrite.h plugins/room/simulcast.h
+	plugins/room/stats.c plugins/room/sdpfrag.c plugins/room/whip_http.c plugins/room/whip_resources.c \
+	plugins/room/whip_publish.c plugins/room/whep.c \
+	plugins/room/room.h plugins/room/rewrite.h plugins/room/simulcast.h plugins/room/sdpfrag.h plugins/room/whip.h
 
 noinst_LTLIBRARIES += plugins/room/libroom.la
 plugins_room_libroom_la_SOURCES = $(room_logic_sources)
@@ -30,6 +31,11 @@ tests_unit_test_room_simulcast_LDADD = $(room_test_libs)
 tests_unit_test_room_lifecycle_LDADD = $(room_test_libs)
 tests_unit_test_room_negotiate_LDADD = $(room_test_libs)
 tests_unit_test_room_mediasoup_LDADD = $(room_test_libs)
+# the sdpfrag parser alone; the WHIP/WHEP state machine with the core's real SDP helpers
+check_PROGRAMS += tests/unit/test_room_sdpfrag tests/unit/test_room_whip
+tests_unit_test_room_sdpfrag_LDADD = $(room_test_libs)
+tests_unit_test_room_whip_LDADD = plugins/room/libroom.la libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) \
+	$(JANSSON_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)
 # the forwarding test runs the plugin against the core's real SDP helpers
 tests_unit_test_room_forward_LDADD = plugins/room/libroom.la libparleymedia.la $(UNIT_LIBS) $(GLIB_LIBS) \
 	$(JANSSON_LIBS) $(NICE_LIBS) $(SRTP_LIBS) $(SSL_LIBS)

@@ -70,6 +70,7 @@ room_producer *parley_room_producer_new(room_ctx *ctx, room_peer *peer, room_kin
 	p->mindex = mindex;
 	p->layers = 1;
 	p->metadata = json_object();
+	p->created_ms = ctx->now_ms();
 	p->session = peer->main != NULL ? peer->main->session : NULL;
 	if (p->session != NULL && ctx->core->handle_ref != NULL)
 		ctx->core->handle_ref(p->session);
@@ -90,10 +91,14 @@ room_consumer *parley_room_consumer_lookup_locked(room_ctx *ctx, const char *id)
 	return id != NULL ? g_hash_table_lookup(ctx->consumers, id) : NULL;
 }
 
+/* A peer or a WHEP player of the room. */
 static room_peer *peer_of(room_ctx *ctx, const char *room_id, const char *peer_id)
 {
 	room_room *room = parley_room_lookup_locked(ctx, room_id);
-	return room != NULL ? g_hash_table_lookup(room->peers, peer_id) : NULL;
+	if (room == NULL)
+		return NULL;
+	room_peer *peer = g_hash_table_lookup(room->peers, peer_id);
+	return peer != NULL ? peer : g_hash_table_lookup(room->viewers, peer_id);
 }
 
 static bool reclaim_now(void *data)
@@ -207,11 +212,20 @@ static room_consumer *consumer_new(room_ctx *ctx, room_peer *peer, room_producer
 	return c;
 }
 
-/* Starts its rewriting at its SSRC and lists it: the peer's and the room's
- * tables, the producer's consumers and the subscriber's snapshot. */
-static void consumer_add_locked(room_ctx *ctx, room_peer *peer, room_consumer *c)
+/* Starts its rewriting at its SSRC (continuing `after`'s numbering when
+ * given) and lists it: the peer's and the room's tables, the producer's
+ * consumers and the subscriber's snapshot. */
+static void consumer_add_locked(room_ctx *ctx, room_peer *peer, room_consumer *c, const room_rewriter *after)
 {
 	parley_room_rewriter_init(&c->rw, c->out_ssrc, c->producer->codec.clock_rate);
+	if (after != NULL) {
+		c->rw.started = true;
+		c->rw.rebase = true;
+		c->rw.last_out_seq = after->last_out_seq;
+		c->rw.last_out_ts = after->last_out_ts;
+		c->rw.last_us = after->last_us;
+		c->rw.segments = after->segments;
+	}
 	g_ptr_array_add(peer->consumers, c);   /* the peer's reference */
 	g_hash_table_insert(ctx->consumers, c->id, c);
 	parley_room_producer_republish_consumers_locked(ctx, c->producer);
@@ -295,8 +309,35 @@ room_consumer *parley_room_consume_locked(room_ctx *ctx, room_outbox *box, room_
 	slot->consumer = parley_room_consumer_copy(c);
 	slot->codec = p->codec;
 	slot->ssrc = c->out_ssrc;
-	consumer_add_locked(ctx, peer, c);
+	consumer_add_locked(ctx, peer, c, NULL);
 	(void)box;   /* the caller sends the offer once for a batch of consumers */
+	return c;
+}
+
+room_consumer *parley_room_consume_slot_locked(room_ctx *ctx, room_peer *peer, room_producer *p, guint index)
+{
+	room_handle *sub = peer->subscriber;
+	int codec = parley_room_codec_index(p->codec.name);
+	if (sub == NULL || index >= sub->slots->len || codec < 0)
+		return NULL;
+	room_slot *slot = &g_array_index(sub->slots, room_slot, index);
+	if (!slot->fixed || !slot->usable || slot->consumer != NULL || slot->kind != p->kind || slot->pts[codec] == 0)
+		return NULL;
+	room_consumer *c = consumer_new(ctx, peer, p, (int)index);
+	g_strlcpy(c->mid, slot->mid, sizeof(c->mid));
+	c->out_ssrc = slot->ssrc;
+	c->out_pt = slot->pts[codec];
+	c->ext_mid = slot->ext_mid;
+	c->ext_level = slot->ext_level;
+	c->ext_abs = slot->ext_abs;
+	if (peer->layer >= 0) {
+		c->preferred_layer = peer->layer;
+		c->layer_pinned = true;
+	}
+	slot->consumer = parley_room_consumer_copy(c);
+	slot->codec = p->codec;
+	/* the m-line's numbering continues where its previous producer's ended */
+	consumer_add_locked(ctx, peer, c, slot->has_last ? &slot->last : NULL);
 	return c;
 }
 
@@ -308,7 +349,7 @@ room_consumer *parley_room_consume_params_locked(room_ctx *ctx, room_peer *peer,
 	c->rtp_parameters = json_deep_copy(rtp_parameters);
 	parley_room_params_fill_consumer(c, rtp_parameters);
 	c->paused = 1;   /* as mediasoup: the client resumes it once its consumer is set up */
-	consumer_add_locked(ctx, peer, c);
+	consumer_add_locked(ctx, peer, c, NULL);
 	return c;
 }
 
@@ -334,17 +375,30 @@ void parley_room_consumer_close_locked(room_ctx *ctx, room_outbox *box, room_con
 			parley_room_publish_consumer_snapshot_locked(ctx, sub, peer);
 		return;
 	}
+	bool refill = false;
 	if (sub != NULL && c->mindex >= 0 && (guint)c->mindex < sub->slots->len) {
 		room_slot *slot = &g_array_index(sub->slots, room_slot, c->mindex);
 		if (slot->consumer == c) {
 			slot->consumer = NULL;
+			if (slot->fixed) {
+				/* the next producer on this m-line continues its numbering (the
+				 * publisher's loop may still be finishing a packet of c: at worst
+				 * the next consumer starts one number early, a duplicate) */
+				slot->last = c->rw;
+				slot->has_last = c->rw.started;
+			}
 			parley_room_consumer_unref(c);
 			parley_room_publish_consumer_snapshot_locked(ctx, sub, peer);
-			parley_room_subscriber_offer_locked(ctx, box, peer);   /* the m-line goes inactive */
+			if (sub->whep)
+				refill = true;   /* another producer takes the m-line, no renegotiation */
+			else
+				parley_room_subscriber_offer_locked(ctx, box, peer);   /* the m-line goes inactive */
 		}
 	}
 	if (g_ptr_array_remove(peer->consumers, c))
 		parley_room_consumer_unref(c);
+	if (refill)
+		parley_room_whep_refill_locked(ctx, box, peer);
 }
 
 void parley_room_producer_tell_consumers_locked(room_ctx *ctx, room_outbox *box, room_producer *p, const char *name)

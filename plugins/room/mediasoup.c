@@ -343,6 +343,8 @@ static void req_produce(msc *m)
 		parley_room_outbox_broadcast(ctx, &m->box, room, peer->id, "newProducer", announce);
 		json_decref(announce);
 		parley_room_notify_track_locked(ctx, &m->box, p, "track_published");
+		if (room != NULL)
+			parley_room_whep_refill_room_locked(ctx, &m->box, room);
 		m->answer = json_pack("{s:s, s:s}", "producerId", p->id, "id", p->id);
 	}
 	g_mutex_unlock(&ctx->lock);

@@ -47,7 +47,17 @@ static const struct {
 	{"AV1", PARLEY_UTIL_KEYFRAME_AV1, 104, 105},
 };
 
-static int codec_index(const char *name)
+bool parley_room_codec_at(int index, const char **name, int *pt, int *rtx_pt)
+{
+	if (index < 0 || index >= (int)G_N_ELEMENTS(codec_table))
+		return false;
+	*name = codec_table[index].name;
+	*pt = codec_table[index].pt;
+	*rtx_pt = codec_table[index].rtx_pt;
+	return true;
+}
+
+int parley_room_codec_index(const char *name)
 {
 	for (size_t i = 0; name != NULL && i < G_N_ELEMENTS(codec_table); i++)
 		if (g_ascii_strcasecmp(codec_table[i].name, name) == 0)
@@ -74,7 +84,7 @@ static json_t *main_codec(json_t *media)
 	size_t i;
 	json_t *c;
 	json_array_foreach(json_object_get(media, "codecs"), i, c) {
-		if (codec_index(json_string_value(json_object_get(c, "name"))) >= 0)
+		if (parley_room_codec_index(json_string_value(json_object_get(c, "name"))) >= 0)
 			return c;
 	}
 	return NULL;
@@ -120,7 +130,7 @@ void parley_room_pick_source(room_peer *peer, const char *given, room_kind kind,
 void parley_room_fill_codec(room_producer *p, json_t *codec)
 {
 	const char *name = json_string_value(json_object_get(codec, "name"));
-	int index = codec_index(name);
+	int index = parley_room_codec_index(name);
 	g_strlcpy(p->codec.name, index >= 0 ? codec_table[index].name : "", sizeof(p->codec.name));
 	p->codec.codec = index >= 0 ? codec_table[index].payload : PARLEY_UTIL_KEYFRAME_OTHER;
 	p->codec.pt = (int)json_integer_value(json_object_get(codec, "pt"));
@@ -227,6 +237,7 @@ int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer,
 	json_decref(answer_summary);
 	if (peer->main != NULL)
 		parley_room_publish_producer_snapshot_locked(ctx, peer->main, peer);
+	G_STATIC_ASSERT(G_N_ELEMENTS(codec_table) == ROOM_CODEC_COUNT);
 	json_array_foreach(added, i, m) {
 		json_t *announce = json_pack("{s:O, s:O, s:O, s:O, s:O}", "producerId", json_object_get(m, "producerId"),
 		                             "peerId", json_object_get(m, "peerId"), "kind", json_object_get(m, "kind"),
@@ -239,6 +250,8 @@ int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer,
 		if (p != NULL)
 			parley_room_notify_track_locked(ctx, box, p, "track_published");
 	}
+	if (room != NULL && json_array_size(added) > 0)
+		parley_room_whep_refill_room_locked(ctx, box, room);
 	json_decref(added);
 	*answer_out = json_pack("{s:s, s:s}", "type", "answer", "sdp", answer);
 	g_free(answer);
@@ -248,7 +261,7 @@ int parley_room_publish_locked(room_ctx *ctx, room_outbox *box, room_peer *peer,
 static json_t *slot_description(room_slot *slot, const char *stream)
 {
 	room_consumer *c = slot->consumer;
-	int index = codec_index(slot->codec.name);
+	int index = parley_room_codec_index(slot->codec.name);
 	if (index < 0)
 		index = slot->kind == ROOM_KIND_AUDIO ? 0 : 1;
 	json_t *codec = json_pack("{s:s, s:i}", "name", codec_table[index].name, "pt", codec_table[index].pt);

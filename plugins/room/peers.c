@@ -114,6 +114,8 @@ static void release_main_locked(room_ctx *ctx, room_outbox *box, room_peer *peer
 		return;
 	main->peer = NULL;
 	parley_room_publish_producer_snapshot_locked(ctx, main, NULL);
+	if (main->http)   /* a WHIP publisher: its resource ends with its place */
+		parley_room_outbox_action(ctx, box, main->session, ROOM_ACTION_HTTP_CLOSE, -1);
 	if (main->params) {   /* the send transport ends with the peer's place on this handle */
 		parley_room_outbox_action(ctx, box, main->session, ROOM_ACTION_CLOSE_PC, -1);
 		main->params = false;

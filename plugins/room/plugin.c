@@ -2,14 +2,16 @@
  * plugins/room/plugin.c — parley.plugin.room's face to the core: the
  * vtable, init/destroy (settings, config-file rooms, the SDP helpers when
  * the core offers them, the timers: sweep, active speaker, stats, REMB),
- * handle attach/detach, the /health counters, and the hand-off of messages, admin requests and
- * media callbacks to requests.c, forward.c, feedback.c and connection.c (pc up, quiet/back,
- * ended).
+ * handle attach/detach, the /health counters, the WHIP and WHEP routes
+ * (whip.h), and the hand-off of messages, admin requests and media
+ * callbacks to requests.c, forward.c, feedback.c and connection.c (pc up,
+ * quiet/back, ended).
  */
 #include <stddef.h>
 #include <string.h>
 
 #include "room.h"
+#include "whip.h"
 
 static room_ctx *room_context;
 static parley_timer *timers[4];
@@ -51,6 +53,25 @@ static void take_sdp_helpers(room_ctx *ctx, const parley_plugin_core *core)
 	ctx->sdp.summary = core->sdp_summary;
 }
 
+/* WHIP and WHEP: the resources' work queue, and a word on open endpoints. */
+static void start_whip(room_ctx *ctx)
+{
+	if (!ctx->cfg.whip_enabled)
+		return;
+	ctx->whip = parley_room_whip_new(ctx);
+	if (!PARLEY_PLUGIN_CORE_HAS(ctx->core, handle_new))
+		ctx->core->log(PARLEY_LOG_WARN, PARLEY_ROOM_PACKAGE,
+		               "this core cannot make handles for plain-HTTP clients: WHIP and WHEP answer 503");
+	if (ctx->cfg.whip_tokens == NULL && !ctx->whip->core_tokens)
+		ctx->core->log(PARLEY_LOG_WARN, PARLEY_ROOM_PACKAGE,
+		               "WHIP ingest (/whip/<roomId>) takes no token: anyone who reaches this server may publish "
+		               "([whip] tokens or WHIP_TOKEN)");
+	ctx->core->log(PARLEY_LOG_INFO, PARLEY_ROOM_PACKAGE,
+	               "WHIP on /whip/<roomId>, WHEP on /whep/<roomId>[/<peerId>]%s (%u workers, %u resources at most)",
+	               ctx->cfg.whep_tokens == NULL && !ctx->whip->core_tokens ? " (open)" : "", ctx->cfg.whip_workers,
+	               ctx->cfg.whip_max_sessions);
+}
+
 static int room_init(const parley_plugin_core *core)
 {
 	if (core == NULL || core->api_version != PARLEY_PLUGIN_API_VERSION || core->push_event == NULL ||
@@ -61,6 +82,7 @@ static int room_init(const parley_plugin_core *core)
 	room_context = parley_room_ctx_new(core, &room_plugin, &cfg);
 	take_sdp_helpers(room_context, core);
 	parley_room_load_config_rooms(room_context);
+	start_whip(room_context);
 	if (core->timer_start != NULL) {
 		room_config *c = &room_context->cfg;
 		timers[0] = core->timer_start(NULL, c->sweep_interval_ms, sweep_now, room_context, NULL);
@@ -88,6 +110,10 @@ static void room_destroy(void)
 			room_context->core->timer_stop(timers[i]);
 		timers[i] = NULL;
 	}
+	/* the queued WHIP/WHEP work ends first: it uses the context */
+	room_whip *whip = room_context->whip;
+	room_context->whip = NULL;
+	parley_room_whip_free(whip);
 	parley_room_ctx_free(room_context);
 	room_context = NULL;
 }
@@ -193,9 +219,45 @@ static void room_connection_state(parley_plugin_session *session, parley_connect
  * consumers and m-lines and waits for restartIce. */
 static void room_hangup_media(parley_plugin_session *session)
 {
-	if (room_context != NULL)
-		parley_room_connection_ended(room_context, session);
+	if (room_context == NULL)
+		return;
+	parley_room_connection_ended(room_context, session);
+	/* a WHIP or WHEP resource ends with its pc (ICE consent, DTLS close) */
+	parley_room_whip_session_ended(room_context, session, "disconnected");
 }
+
+/* /whip/ and /whep/ (whip_http.c). */
+static int room_handle_http_call(parley_http_call *call)
+{
+	if (room_context == NULL)
+		return -1;
+	return parley_room_whip_http_call(room_context, call);
+}
+
+/* A core without route calls cannot give WHIP its headers. */
+static int room_handle_http(const parley_http_request *request, parley_http_response *response)
+{
+	(void)request;
+	static const char text[] = "{\"error\":\"this core cannot serve WHIP or WHEP (no route calls)\",\"status\":501}";
+	response->status = 501;
+	response->content_type = "application/json";
+	response->body = g_strdup(text);
+	response->body_length = sizeof(text) - 1;
+	return 0;
+}
+
+static const char *const room_http_prefixes[] = {"/whep/", NULL};
+
+/* The environment variables of this plugin's settings. */
+static const parley_env_override room_env_overrides[] = {
+	{"WHIP_TOKEN", "whip", "tokens"},
+	{"WHEP_TOKEN", "whep", "tokens"},
+	{"STUN_SERVERS", "whip", "stun_servers"},
+	{"TURN_SERVER", "whip", "turn_servers"},
+	{"TURN_USERNAME", "whip", "turn_username"},
+	{"TURN_PASSWORD", "whip", "turn_password"},
+	{NULL},
+};
 
 static const parley_plugin room_plugin = {
 	.api_version = PARLEY_PLUGIN_API_VERSION,
@@ -214,12 +276,17 @@ static const parley_plugin room_plugin = {
 	.handle_admin_message = room_handle_admin_message,
 	.destroy_session = room_destroy_session,
 	.query_session = room_query_session,
+	.http_prefix = "/whip/",
+	.handle_http = room_handle_http,
 	.setup_media = room_setup_media,
 	.incoming_rtp = room_incoming_rtp,
 	.incoming_rtcp = room_incoming_rtcp,
 	.hangup_media = room_hangup_media,
 	.query_status = room_query_status,
 	.connection_state = room_connection_state,
+	.env_overrides = room_env_overrides,
+	.handle_http_call = room_handle_http_call,
+	.http_prefixes = room_http_prefixes,
 };
 
 const parley_plugin *parley_plugin_entry(void);

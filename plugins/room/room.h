@@ -24,7 +24,11 @@
  *  - feedback.c: RTCP from subscribers (PLI/FIR, REMB, RR) to publishers;
  *  - speaker.c: audio levels → activeSpeaker;
  *  - stats.c: bitrate/loss/layer views;
- *  - snapshot.c: loop-reclaimed immutable arrays for the media path.
+ *  - snapshot.c: loop-reclaimed immutable arrays for the media path;
+ *  - whip*.c, whep.c, sdpfrag.c: WHIP ingest and WHEP playback over plain
+ *    HTTP (whip.h): a WHIP publisher is a peer whose main handle the plugin
+ *    owns; a WHEP player a hidden viewer (room->viewers) whose m-lines are
+ *    fixed by its own offer and fed from the room's producers.
  *
  * Locking: ctx->lock serializes every control decision (rooms, peers,
  * producers, consumers). The media path never takes it: it reads
@@ -106,6 +110,17 @@ typedef struct room_config {
 	char *video_codecs;            /* [media] video_codecs ("vp8,h264,vp9") */
 	unsigned stats_interval_ms;    /* [media] stats_interval_ms (1000) */
 	unsigned mline_budget;         /* [media] subscriber_mlines (32): fresh m-lines until then, reuse after (0 = always reuse) */
+	/* WHIP and WHEP (whip.h; README "WHIP and WHEP") */
+	bool whip_enabled;             /* [whip] enabled (true) */
+	char **whip_tokens;            /* [whip] tokens / WHIP_TOKEN (NULL-terminated; NULL = no token needed) */
+	char **whep_tokens;            /* [whep] tokens / WHEP_TOKEN (the same) */
+	size_t whip_max_sdp;           /* [whip] max_sdp_size bytes (65536) */
+	size_t whip_max_fragment;      /* [whip] max_fragment_size bytes (16384) */
+	unsigned whip_rate_limit;      /* [whip] rate_limit: POSTs per address per minute (60; 0 = off) */
+	unsigned whip_max_sessions;    /* [whip] max_sessions: WHIP and WHEP resources at once (256) */
+	unsigned whip_workers;         /* [whip] workers: threads doing the resources' work (4) */
+	unsigned whep_max_viewers;     /* [whep] max_viewers per room (200) */
+	char **ice_links;              /* Link header values ([whip] stun_servers, turn_servers, ...) */
 } room_config;
 
 void parley_room_config_load(room_config *cfg, const parley_plugin_core *core);
@@ -175,6 +190,7 @@ typedef struct room_producer {
 	uint8_t ext_abs_send_time;     /* publisher's extension ids (0 = not negotiated) */
 	uint8_t out_pt;                /* payload type in the subscribers' offers */
 	bool params;                   /* declared with params_receive (a mediasoup producer) */
+	int64_t created_ms;            /* when it was made (WHEP players take the oldest first) */
 	parley_plugin_session *session;/* publisher's handle (handle_ref held) */
 	room_snapshot consumers;       /* room_consumer*, read on the publisher's loop */
 	gint paused;                   /* atomic */
@@ -215,6 +231,7 @@ typedef struct room_consumer {
 	gint closed;                   /* atomic */
 	gint preferred_layer;          /* atomic: setPreferredLayers spatial (-1 = auto/highest) */
 	gint preferred_temporal;       /* atomic: -1 = all */
+	bool layer_pinned;             /* preferred_layer is kept whatever the estimate (a WHEP player's layer query) */
 	gint remb;                     /* atomic: subscriber's estimate for this stream, bps (0 = none) */
 	gint resync;                   /* atomic: next packet re-bases (resume) */
 	gint layer;                    /* atomic: the spatial layer forwarded now (-1 none) */
@@ -241,6 +258,8 @@ void parley_room_consumer_unref(room_consumer *c);
 gpointer parley_room_producer_copy(gpointer p);
 gpointer parley_room_consumer_copy(gpointer c);
 
+#define ROOM_CODEC_COUNT 5         /* the codecs we forward (negotiate.c's table): opus, VP8, VP9, H264, AV1 */
+
 /* One slot (m-line) of a subscriber's downstream offer. */
 typedef struct room_slot {
 	char mid[32];
@@ -248,6 +267,14 @@ typedef struct room_slot {
 	room_consumer *consumer;       /* reference, NULL = inactive */
 	room_codec_info codec;         /* last codec offered on this m-line */
 	uint32_t ssrc;
+	/* A WHEP player's m-line, fixed by its offer (whep.c): what was
+	 * negotiated there, whichever producer feeds it. */
+	bool fixed;
+	bool usable;                   /* accepted, and we send on it */
+	uint8_t pts[ROOM_CODEC_COUNT]; /* the player's payload type per codec (0 = not negotiated) */
+	uint8_t ext_mid, ext_level, ext_abs;
+	bool has_last;                 /* `last`: where the previous consumer's numbering ended */
+	room_rewriter last;
 } room_slot;
 
 typedef enum room_role { ROOM_ROLE_NONE = 0, ROOM_ROLE_MAIN, ROOM_ROLE_SUBSCRIBER } room_role;
@@ -275,6 +302,8 @@ struct room_handle {
 	/* a pc described by parameters (mediasoup.c; under ctx->lock) */
 	bool params;                   /* its pc is a mediasoup transport (main: send, subscriber: recv) */
 	bool companion;                /* made by the plugin through core->handle_companion */
+	bool http;                     /* made by the plugin for a WHIP or WHEP resource (core->handle_new) */
+	bool whep;                     /* a WHEP player's: its slots are fixed, never re-offered */
 	char transport_id[ROOM_OBJECT_ID_LEN + 1]; /* "" = no transport yet */
 };
 
@@ -311,6 +340,10 @@ struct room_peer {
 	GPtrArray *consumers;          /* room_consumer* (references) */
 	room_pc_health pcs[2];         /* by room_pc_side */
 	char publisher_ufrag[64];      /* ICE ufrag of the last publish offer ("" = none yet) */
+	/* a WHEP player (in room->viewers, not room->peers: nobody sees it) */
+	bool viewer;
+	char follow[ROOM_PEER_ID_LEN + 1]; /* the peer it plays, "" = the room */
+	int layer;                     /* the simulcast layer it asked for, -1 = by its estimate */
 };
 
 typedef enum room_origin { ROOM_ORIGIN_API = 0, ROOM_ORIGIN_CONFIG, ROOM_ORIGIN_IMPLICIT } room_origin;
@@ -323,6 +356,7 @@ typedef struct room_room {
 	int64_t created_ms;
 	int64_t empty_since_ms;        /* 0 = someone is in */
 	GHashTable *peers;             /* peer id → room_peer* (owned) */
+	GHashTable *viewers;           /* peer id → room_peer* (owned): WHEP players */
 	char active_speaker[ROOM_PEER_ID_LEN + 1];
 	const char *closing;           /* static reason while parley_room_close_locked runs, else NULL */
 } room_room;
@@ -338,6 +372,7 @@ typedef enum room_action_kind {
 	ROOM_ACTION_CLOSE_STREAM = 0,  /* params_close(mindex) */
 	ROOM_ACTION_CLOSE_PC,          /* close_pc */
 	ROOM_ACTION_END_HANDLE,        /* end_session: a companion handle the plugin made */
+	ROOM_ACTION_HTTP_CLOSE,        /* the WHIP/WHEP resource of this handle ends (whip.h) */
 } room_action_kind;
 
 /* SDP helpers the core may offer (filled from the core table when it has them). */
@@ -346,6 +381,8 @@ typedef struct room_sdp_ops {
 	char *(*offer)(json_t *description, char *error, size_t error_size);
 	json_t *(*summary)(const char *sdp);
 } room_sdp_ops;
+
+typedef struct room_whip room_whip;
 
 typedef struct room_ctx {
 	const parley_plugin_core *core;
@@ -360,6 +397,7 @@ typedef struct room_ctx {
 	int64_t (*now_ms)(void);       /* clock (replaceable in tests) */
 	int64_t (*now_us)(void);
 	gint64 packets_forwarded;      /* atomic */
+	room_whip *whip;               /* WHIP and WHEP resources (whip.h), or NULL */
 } room_ctx;
 
 /* ---- rooms.c ---- */
@@ -478,6 +516,17 @@ void parley_room_pick_source(room_peer *peer, const char *given, room_kind kind,
  * channels, fmtp} (sdp_summary's shape), with our payload type towards SDP
  * subscribers. */
 void parley_room_fill_codec(room_producer *p, json_t *codec);
+/* The index of codec `name` in the table of codecs we forward
+ * (ROOM_CODEC_COUNT entries), or -1. */
+int parley_room_codec_index(const char *name);
+/* Entry `index` of that table: its name and our payload types (rtx_pt -1
+ * when none); false past the end. */
+bool parley_room_codec_at(int index, const char **name, int *pt, int *rtx_pt);
+/* A consumer of `p` on the fixed slot `index` of a WHEP player (its
+ * negotiated SSRC, payload type and extension ids; numbering continues
+ * where the slot's previous consumer ended). NULL when p's codec was not
+ * negotiated there. */
+room_consumer *parley_room_consume_slot_locked(room_ctx *ctx, room_peer *peer, room_producer *p, guint index);
 /* A consumer of `p` on the peer's receive transport, declared there as
  * `mindex` with `rtp_parameters` (borrowed; copied), paused. */
 room_consumer *parley_room_consume_params_locked(room_ctx *ctx, room_peer *peer, room_producer *p, int mindex,
@@ -489,6 +538,15 @@ void parley_room_producer_republish_consumers_locked(room_ctx *ctx, room_produce
 json_t *parley_room_producer_to_json(const room_producer *p);
 json_t *parley_room_consumer_to_json(const room_consumer *c);
 void parley_room_request_keyframe(room_ctx *ctx, room_producer *p, int64_t now_us);
+
+/* ---- whep.c (with ctx->lock held) ---- */
+/* Fills the empty slots of every WHEP player of `room` from its producers
+ * (after a producer came or went). */
+void parley_room_whep_refill_room_locked(room_ctx *ctx, room_outbox *box, room_room *room);
+void parley_room_whep_refill_locked(room_ctx *ctx, room_outbox *box, room_peer *viewer);
+/* Removes a WHEP player from its room (its consumers close; the resource
+ * behind its handle is told to end through the outbox). */
+void parley_room_viewer_remove_locked(room_ctx *ctx, room_outbox *box, room_peer *viewer);
 
 /* ---- connection.c: the PeerConnection callbacks of the core (locks itself) ---- */
 void parley_room_connection_up(room_ctx *ctx, parley_plugin_session *session);
@@ -537,6 +595,12 @@ json_t *parley_room_params_codecs_for(const room_producer *p);
 /* Checks the shape of produce/consume members before they reach the core:
  * 0 or ROOM_ERR_INVALID in *error. */
 int parley_room_params_check_produce(json_t *body, room_kind *kind, parley_plugin_error *error);
+
+/* ---- whip*.c: WHIP and WHEP resources (whip.h has the rest) ---- */
+/* The handle behind `session` lost its PeerConnection, or its room place
+ * (ROOM_ACTION_HTTP_CLOSE): when it is a WHIP or WHEP resource's, the
+ * resource ends. Without ctx->lock. */
+void parley_room_whip_session_ended(room_ctx *ctx, parley_plugin_session *session, const char *reason);
 
 /* ---- requests.c ---- */
 /* Handles one client request; fills `result` (OK with content, or ERROR). */

@@ -61,6 +61,7 @@ static void room_free(gpointer data)
 {
 	room_room *room = data;
 	g_hash_table_destroy(room->peers);
+	g_hash_table_destroy(room->viewers);
 	json_decref(room->metadata);
 	g_free(room->id);
 	g_free(room);
@@ -162,6 +163,7 @@ room_room *parley_room_create_locked(room_ctx *ctx, const char *id, json_t *meta
 	room->created_ms = ctx->now_ms();
 	room->empty_since_ms = room->created_ms;
 	room->peers = g_hash_table_new(g_str_hash, g_str_equal);
+	room->viewers = g_hash_table_new(g_str_hash, g_str_equal);
 	g_hash_table_insert(ctx->rooms, room->id, room);
 	if (ctx->core->log != NULL)
 		ctx->core->log(PARLEY_LOG_VERB, PARLEY_ROOM_PACKAGE, "room %s created (max %d)", room->id,
@@ -179,6 +181,11 @@ void parley_room_close_locked(room_ctx *ctx, room_outbox *box, room_room *room, 
 		if (peer->main != NULL)
 			parley_room_outbox_emit_new(ctx, box, peer->main, "roomClosed", json_incref(payload));
 	}
+	/* players first: the publishers' producers then close with nobody to refill */
+	GList *viewers = g_hash_table_get_values(room->viewers);
+	for (GList *l = viewers; l != NULL; l = l->next)
+		parley_room_viewer_remove_locked(ctx, box, l->data);
+	g_list_free(viewers);
 	for (GList *l = peers; l != NULL; l = l->next)
 		parley_room_peer_remove_locked(ctx, box, l->data, NULL);
 	g_list_free(peers);
@@ -270,6 +277,9 @@ static void run_action(room_ctx *ctx, const outbox_action *action)
 		if (core->end_session != NULL)
 			core->end_session(action->session);
 		break;
+	case ROOM_ACTION_HTTP_CLOSE:
+		parley_room_whip_session_ended(ctx, action->session, "left the room");
+		break;
 	}
 	if (error.code != 0)
 		ROOM_LOG(ctx, PARLEY_LOG_VERB, "closing stream %d: %d %s", action->mindex, error.code, error.reason);
@@ -284,7 +294,8 @@ void parley_room_outbox_jsep_new(room_ctx *ctx, room_outbox *box, room_handle *h
 void parley_room_outbox_reply_new(room_ctx *ctx, room_outbox *box, room_handle *handle, const char *transaction,
                                   const char *name, json_t *payload, json_t *jsep)
 {
-	if (handle == NULL || handle->session == NULL) {
+	/* a WHIP/WHEP resource's handle has no client that reads events */
+	if (handle == NULL || handle->session == NULL || handle->http) {
 		json_decref(payload);
 		json_decref(jsep);
 		return;

@@ -137,6 +137,23 @@ json_t *parley_room_room_info_locked(room_ctx *ctx, room_room *room, bool with_s
 	                         "metadata", room->metadata, "peers", peers);
 	if (with_stats)
 		json_object_set_new(info, "stats", parley_room_room_stats_locked(ctx, room));
+	json_object_set_new(info, "viewerCount", json_integer(g_hash_table_size(room->viewers)));
+	if (with_stats) {
+		/* WHEP players: what each of their m-lines plays */
+		json_t *viewers = json_array();
+		g_hash_table_iter_init(&it, room->viewers);
+		while (g_hash_table_iter_next(&it, NULL, &value)) {
+			room_peer *viewer = value;
+			json_t *consumers = json_array();
+			for (guint i = 0; i < viewer->consumers->len; i++)
+				json_array_append_new(consumers, parley_room_consumer_to_json(viewer->consumers->pdata[i]));
+			json_array_append_new(viewers, json_pack("{s:s, s:s, s:i, s:I, s:o}", "peerId", viewer->id, "follow",
+			                                         viewer->follow, "layer", viewer->layer, "joinedFor",
+			                                         (json_int_t)((ctx->now_ms() - viewer->joined_ms) / 1000),
+			                                         "consumers", consumers));
+		}
+		json_object_set_new(info, "viewers", viewers);
+	}
 	if (room->active_speaker[0] != '\0')
 		json_object_set_new(info, "activeSpeaker", json_string(room->active_speaker));
 	return info;

@@ -1,7 +1,8 @@
 # tests/fuzz: libFuzzer targets for the media parsers (util's RTP header and
 # keyframe detection among them, the rtpParameters translation, the ICE-lite
 # datagram and ICE-TCP connection entries), the client JSON API, the Redis URL and the
-# Redis transport's entry parser and the Socket.IO codecs (only with
+# Redis transport's entry parser, the Socket.IO codecs and the WHIP/WHEP
+# trickle fragments (only with
 # --enable-fuzzers, CC=clang) and, always, replay programs that run every
 # corpus file through the same entry points as part of the unit suite
 # (test_fuzz_replay_<corpus> replays tests/fuzz/corpus/<corpus>).
@@ -63,6 +64,11 @@ tests_unit_test_fuzz_replay_redis_parse_SOURCES = tests/fuzz/replay.c tests/fuzz
 tests_unit_test_fuzz_replay_redis_parse_LDADD = $(GLIB_LIBS)
 tests_unit_test_fuzz_replay_redis_url_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_redis_url.c
 tests_unit_test_fuzz_replay_redis_url_LDADD = libparleyutil.la $(GLIB_LIBS)
+
+# The trickle-ice-sdpfrag bodies of WHIP/WHEP PATCHes (the room plugin).
+check_PROGRAMS += tests/unit/test_fuzz_replay_sdpfrag
+tests_unit_test_fuzz_replay_sdpfrag_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_sdpfrag.c
+tests_unit_test_fuzz_replay_sdpfrag_LDADD = plugins/room/libroom.la $(GLIB_LIBS) $(JANSSON_LIBS)
 
 # The Socket.IO endpoint's codecs (Engine.IO 4 and Socket.IO 5).
 check_PROGRAMS += tests/unit/test_fuzz_replay_engineio tests/unit/test_fuzz_replay_socketio
@@ -166,6 +172,11 @@ tests_fuzz_fuzz_sctp_SOURCES = tests/fuzz/fuzz_sctp.c core/media/sctp.c core/med
 tests_fuzz_fuzz_sctp_CFLAGS = $(AM_CFLAGS) $(USRSCTP_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_sctp_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_sctp_LDADD = libparleymedia.la $(GLIB_LIBS) $(JANSSON_LIBS) $(USRSCTP_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz_sdpfrag
+tests_fuzz_fuzz_sdpfrag_SOURCES = tests/fuzz/fuzz_sdpfrag.c plugins/room/sdpfrag.c
+tests_fuzz_fuzz_sdpfrag_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_sdpfrag_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_sdpfrag_LDADD = $(GLIB_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz_engineio tests/fuzz/fuzz_socketio
 tests_fuzz_fuzz_engineio_SOURCES = tests/fuzz/fuzz_engineio.c transports/websocket/engineio_codec.c
 tests_fuzz_fuzz_engineio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket

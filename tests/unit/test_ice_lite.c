@@ -519,6 +519,31 @@ static void consent_expires(void **state)
 	close(c.fd);
 }
 
+/* What the pc says once a second when the peer's traffic authenticated
+ * (parley_lite_peer_heard) keeps consent without any request: a libnice
+ * peer's keepalives are indications. Once it stops, consent runs out. */
+static void authenticated_traffic_keeps_consent(void **state)
+{
+	fixture *f = *state;
+	side s;
+	client c;
+	start_connected(f, 1000, &s, &c);
+	for (int i = 0; i < 6; i++) {
+		client_send(&c, "media", 5);
+		spin(f, 400);
+		parley_lite_peer_heard(s.lite);
+	}
+	assert_int_equal(s.state, PARLEY_ICE_STATE_CONNECTED);   /* 2.4 s, no request after the first */
+	gint64 quiet = g_get_monotonic_time();
+	while (s.state != PARLEY_ICE_STATE_FAILED && g_get_monotonic_time() - quiet < 3000000)
+		spin(f, 50);
+	gint64 ms = (g_get_monotonic_time() - quiet) / 1000;
+	assert_int_equal(s.state, PARLEY_ICE_STATE_FAILED);
+	assert_true(ms >= 500 && ms < 2000);
+	parley_lite_free(s.lite);
+	close(c.fd);
+}
+
 static void connect_timeout(void **state)
 {
 	fixture *f = *state;
@@ -809,6 +834,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(two_loops_hand_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(path_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(consent_expires, setup, teardown),
+		cmocka_unit_test_setup_teardown(authenticated_traffic_keeps_consent, setup, teardown),
 		cmocka_unit_test_setup_teardown(connect_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(restart_rotates_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(answers_from_the_address_sent_to, setup, teardown),

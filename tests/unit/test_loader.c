@@ -290,6 +290,7 @@ static void module_environment_is_read_before_init(void **state)
 #define WS_SO "transports/websocket", "parley_transport_websocket.so", PARLEY_MODULE_TRANSPORT
 #define REDIS_SO "transports/redis", "parley_transport_redis.so", PARLEY_MODULE_TRANSPORT
 #define MEETING_SO "plugins/meeting", "parley_plugin_meeting.so", PARLEY_MODULE_PLUGIN
+#define ROOM_SO "plugins/room", "parley_plugin_room.so", PARLEY_MODULE_PLUGIN
 static void documented_variables_are_declared(void **state)
 {
 	static const struct {
@@ -321,6 +322,12 @@ static void documented_variables_are_declared(void **state)
 		{MEETING_SO, "MAX_PARTICIPANTS", "general", "max_participants"},
 		{MEETING_SO, "REDIS_URL", "cluster", "redis_url"},
 		{MEETING_SO, "REDIS_KEY_PREFIX", "cluster", "key_prefix"},
+		{ROOM_SO, "WHIP_TOKEN", "whip", "tokens"},
+		{ROOM_SO, "WHEP_TOKEN", "whep", "tokens"},
+		{ROOM_SO, "STUN_SERVERS", "whip", "stun_servers"},
+		{ROOM_SO, "TURN_SERVER", "whip", "turn_servers"},
+		{ROOM_SO, "TURN_USERNAME", "whip", "turn_username"},
+		{ROOM_SO, "TURN_PASSWORD", "whip", "turn_password"},
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(documented); i++) {
 		char *path = built(documented[i].folder, documented[i].file);

@@ -332,6 +332,92 @@ static void test_answer_data(void **state)
 	parley_sdp_free(offer);
 }
 
+/* RFC 8843 max-bundle offers (Chromium with bundlePolicy max-bundle, WHIP
+ * clients): the later m-lines have port 0 and a=bundle-only yet carry media in
+ * the BUNDLE group. They are answered like any other; a port 0 m-line without
+ * a=bundle-only (or outside the group) is still a rejected one. */
+static parley_sdp *bundle_only_offer(bool mark, bool grouped)
+{
+	size_t len;
+	const char *text = load("chromium-plain.sdp", &len);
+	static char buf[1 << 17];
+	const char *m = strstr(text, "m=video 33758 ");
+	assert_non_null(m);
+	const char *eol = strstr(m, "\r\n");
+	int n = snprintf(buf, sizeof(buf), "%.*sm=video 0 %.*s\r\n%s%s", (int)(m - text), text,
+		(int)(eol - (m + strlen("m=video 33758 "))), m + strlen("m=video 33758 "),
+		mark ? "a=bundle-only\r\n" : "", eol + 2);
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	if (!grouped) {
+		char *g = strstr(buf, "a=group:BUNDLE 0 1\r\n");
+		assert_non_null(g);
+		memcpy(g, "a=group:BUNDLE 0  ", strlen("a=group:BUNDLE 0  "));
+	}
+	char err[256];
+	parley_sdp *s = parley_sdp_parse(buf, strlen(buf), NULL, err, sizeof(err));
+	if (!s)
+		fail_msg("bundle-only offer: %s", err);
+	return s;
+}
+
+static void test_bundle_only(void **state)
+{
+	const char *codecs[] = { "opus", "VP8" };
+	const char *exts[] = { "urn:ietf:params:rtp-hdrext:sdes:mid" };
+	parley_sdp_answer_options o = {
+		.codecs = codecs, .n_codecs = 2, .h264_packetization_mode = -1,
+		.extensions = exts, .n_extensions = 1, .rtcp_rsize = true, .transport = transport,
+	};
+	char err[256];
+
+	parley_sdp *offer = bundle_only_offer(true, true);
+	parley_sdp_media *v = &offer->media[1];
+	assert_int_equal(v->port, 0);
+	assert_true(v->bundle_only);
+	assert_true(parley_sdp_media_in_use(v));
+	assert_false(offer->media[0].bundle_only);
+	/* written back with the attribute, parsed back the same */
+	size_t len;
+	char *text = parley_sdp_write(offer, &len);
+	assert_non_null(strstr(text, "a=bundle-only\r\n"));
+	parley_sdp *back = parley_sdp_parse(text, len, NULL, err, sizeof(err));
+	assert_non_null(back);
+	assert_true(back->media[1].bundle_only);
+	assert_int_equal(back->media[1].port, 0);
+	free(text);
+	parley_sdp_free(back);
+
+	parley_sdp *ans = parley_sdp_build_answer(offer, &o, err, sizeof(err));
+	assert_non_null(ans);
+	assert_int_equal(ans->n_media, 2);
+	assert_int_not_equal(ans->media[1].port, 0);
+	assert_false(ans->media[1].bundle_only);
+	assert_true(parley_sdp_media_in_use(&ans->media[1]));
+	assert_int_equal(ans->media[1].formats[0].codec, PARLEY_SDP_CODEC_VP8);
+	assert_int_equal(ans->n_groups, 1);
+	assert_int_equal(ans->groups[0].n_mids, 2);
+	parley_sdp_free(ans);
+	parley_sdp_free(offer);
+
+	/* port 0 without a=bundle-only: rejected, out of the answer's group */
+	offer = bundle_only_offer(false, true);
+	assert_false(parley_sdp_media_in_use(&offer->media[1]));
+	ans = parley_sdp_build_answer(offer, &o, err, sizeof(err));
+	assert_non_null(ans);
+	assert_int_equal(ans->media[1].port, 0);
+	assert_int_equal(ans->groups[0].n_mids, 1);
+	parley_sdp_free(ans);
+	parley_sdp_free(offer);
+
+	/* a=bundle-only on an m-line the BUNDLE group does not list: rejected */
+	offer = bundle_only_offer(true, false);
+	ans = parley_sdp_build_answer(offer, &o, err, sizeof(err));
+	assert_non_null(ans);
+	assert_int_equal(ans->media[1].port, 0);
+	parley_sdp_free(ans);
+	parley_sdp_free(offer);
+}
+
 static void test_answer_sendrecv_track(void **state)
 {
 	parley_sdp *offer = parse_file("firefox-plain.sdp");
@@ -492,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_answer_filters),
 		cmocka_unit_test(test_answer_sendrecv_track),
 		cmocka_unit_test(test_answer_data),
+		cmocka_unit_test(test_bundle_only),
 		cmocka_unit_test(test_build_offer),
 		cmocka_unit_test(test_errors_and_limits),
 	};

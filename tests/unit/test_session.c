@@ -344,6 +344,42 @@ static void watchdog_pass_ends_idle_sessions(void **state)
 	parley_conn_unref(conn);
 }
 
+/* A session made for a plugin's own handle (handle_new, WHIP/WHEP): no
+ * connection, counted against max_sessions, never ended by the idle watchdog
+ * (the plugin ends it, e.g. when ICE consent stops). */
+static void owned_sessions_skip_the_watchdog(void **state)
+{
+	char reason[256];
+	configure(1, 0, 2, 0, 0);
+	parley_session *owned = NULL, *other = NULL;
+	assert_int_equal(parley_session_create_owned(&owned, reason, sizeof(reason)), 0);
+	assert_non_null(owned);
+	assert_true(owned->owned);
+	assert_null(owned->conn);
+	assert_true(owned->id != 0 && owned->id < (UINT64_C(1) << 53));
+	parley_handle *h = NULL;
+	assert_int_equal(parley_handle_create(owned, &counter_plugin, NULL, &h, reason, sizeof(reason)), 0);
+	parley_session *plain = new_session(NULL);
+	assert_int_equal(parley_session_create_owned(&other, reason, sizeof(reason)), PARLEY_ERROR_UNKNOWN);
+	assert_null(other);
+	assert_non_null(strstr(reason, "max_sessions"));
+
+	g_usleep(1200 * 1000);
+	assert_int_equal(parley_sessions_watchdog_pass(), 1); /* the plain one only */
+	assert_null(parley_session_find(plain->id));
+	parley_session *still = parley_session_find(owned->id);
+	assert_ptr_equal(still, owned);
+	parley_session_unref(still);
+	assert_false(h->life.destroyed);
+
+	parley_session_destroy(owned, PARLEY_SESSION_END_REQUEST);
+	assert_true(h->life.destroyed);
+	assert_null(parley_session_find(owned->id));
+	parley_handle_unref(h);
+	parley_session_unref(plain);
+	parley_session_unref(owned);
+}
+
 static void watchdog_timer_runs_on_first_loop(void **state)
 {
 	configure(1, 0, 0, 0, 0);
@@ -472,6 +508,7 @@ int main(void)
 		cmocka_unit_test_setup(limits_are_enforced, test_setup),
 		cmocka_unit_test_setup(handles_attach_and_detach, test_setup),
 		cmocka_unit_test_setup(watchdog_pass_ends_idle_sessions, test_setup),
+		cmocka_unit_test_setup(owned_sessions_skip_the_watchdog, test_setup),
 		cmocka_unit_test_setup(watchdog_timer_runs_on_first_loop, test_setup),
 		cmocka_unit_test_setup(claim_moves_a_session, test_setup),
 		cmocka_unit_test_setup(closed_connection_with_and_without_reclaim, test_setup),

@@ -109,6 +109,9 @@ char *parley_tx_copy_query(struct lws *wsi, size_t fragment_size, int max_fragme
 
 void parley_tx_reset(parley_tx_exchange *ex)
 {
+	if (ex->call != NULL)
+		parley_tx_call_unlink(ex->call);
+	g_free(ex->headers);
 	g_free(ex->path);
 	g_free(ex->query);
 	g_free(ex->origin);
@@ -353,6 +356,17 @@ void parley_tx_respond_preflight(parley_tx_exchange *ex, struct lws *wsi, const 
 	parley_tx_respond(ex, wsi, 204, "text/plain", NULL, 0);
 }
 
+void parley_tx_answer_options(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_settings *settings,
+                              const parley_transport_core *core, parley_tx_calls *calls)
+{
+	ex->phase = PARLEY_TX_WAITING;
+	ex->extra_cors_preflight = settings->cors_origins != NULL && ex->origin != NULL &&
+	                           parley_tx_origin_allowed(settings->cors_origins, ex->origin);
+	if (parley_tx_route_to_core(ex, wsi, core, calls) == 0)
+		return;
+	parley_tx_respond_preflight(ex, wsi, settings);
+}
+
 static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p, unsigned char *end)
 {
 	return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value,
@@ -385,7 +399,7 @@ static int add_policy_headers(parley_tx_exchange *ex, struct lws *wsi, const par
 			if (add_header(wsi, "access-control-allow-methods:", "GET, POST, PUT, PATCH, DELETE, OPTIONS",
 			               p, end) ||
 			    add_header(wsi, "access-control-allow-headers:",
-			               "Content-Type, Authorization, X-Requested-With", p, end) ||
+			               "Content-Type, Authorization, X-Requested-With, If-Match", p, end) ||
 			    add_header(wsi, "access-control-max-age:", "86400", p, end))
 				return -1;
 		}
@@ -409,17 +423,72 @@ static int start_draining(parley_tx_exchange *ex, struct lws *wsi, const parley_
 	return 0;
 }
 
+/* Response headers a route call may not set: the transport's own. */
+static const char *const reserved_headers[] = {
+	"content-type", "content-length", "connection", "transfer-encoding", "keep-alive", "upgrade",
+	"vary", "strict-transport-security", "content-security-policy", "x-content-type-options",
+	"x-frame-options", "referrer-policy", "access-control-allow-origin", "access-control-allow-methods",
+	"access-control-allow-headers", "access-control-max-age", "access-control-allow-credentials",
+};
+
+/* One "Name: value" line of a route call's headers, checked and written:
+ * a token name, no control characters, not a reserved name. */
+static int add_call_header(struct lws *wsi, const char *line, size_t length, unsigned char **p, unsigned char *end)
+{
+	const char *colon = memchr(line, ':', length);
+	if (colon == NULL || colon == line || (size_t)(colon - line) > 64)
+		return 0;
+	char name[72];
+	size_t n = (size_t)(colon - line);
+	for (size_t i = 0; i < n; i++) {
+		char c = line[i];
+		if (!g_ascii_isalnum(c) && c != '-' && c != '_')
+			return 0;
+		name[i] = g_ascii_tolower(c);
+	}
+	name[n] = '\0';
+	for (size_t i = 0; i < G_N_ELEMENTS(reserved_headers); i++)
+		if (strcmp(name, reserved_headers[i]) == 0)
+			return 0;
+	const char *value = colon + 1;
+	size_t value_length = length - n - 1;
+	while (value_length > 0 && (*value == ' ' || *value == '\t')) {
+		value++;
+		value_length--;
+	}
+	for (size_t i = 0; i < value_length; i++)
+		if ((unsigned char)value[i] < 0x20 && value[i] != '\t')
+			return 0;
+	name[n] = ':';
+	name[n + 1] = '\0';
+	return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value,
+	                                   (int)value_length, p, end);
+}
+
+static int add_call_headers(parley_tx_exchange *ex, struct lws *wsi, unsigned char **p, unsigned char *end)
+{
+	for (const char *line = ex->headers; line != NULL && *line != '\0';) {
+		const char *eol = strstr(line, "\r\n");
+		size_t length = eol != NULL ? (size_t)(eol - line) : strlen(line);
+		if (add_call_header(wsi, line, length, p, end))
+			return -1;
+		line = eol != NULL ? eol + 2 : line + length;
+	}
+	return 0;
+}
+
 int parley_tx_writable(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_settings *settings)
 {
 	if (ex->phase == PARLEY_TX_HEADERS) {
-		unsigned char buffer[LWS_PRE + 2048];
-		unsigned char *start = buffer + LWS_PRE, *p = start, *end = buffer + sizeof(buffer) - 1;
-		if (lws_add_http_common_headers(wsi, (unsigned int)ex->status, ex->content_type,
-		                                (lws_filepos_t)ex->out_length, &p, end))
-			return -1;
-		if (add_policy_headers(ex, wsi, settings, false, &p, end))
-			return -1;
-		if (lws_finalize_write_http_header(wsi, start, &p, end))
+		size_t size = LWS_PRE + 2048 + (ex->headers != NULL ? strlen(ex->headers) + 256 : 0);
+		unsigned char *buffer = g_malloc(size);
+		unsigned char *start = buffer + LWS_PRE, *p = start, *end = buffer + size - 1;
+		int rc = lws_add_http_common_headers(wsi, (unsigned int)ex->status, ex->content_type,
+		                                     (lws_filepos_t)ex->out_length, &p, end) ||
+		         add_policy_headers(ex, wsi, settings, false, &p, end) || add_call_headers(ex, wsi, &p, end) ||
+		         lws_finalize_write_http_header(wsi, start, &p, end);
+		g_free(buffer);
+		if (rc)
 			return -1;
 		ex->phase = PARLEY_TX_BODY;
 		if (ex->out_length > 0) {
@@ -450,8 +519,52 @@ bool parley_tx_completes_next(const parley_tx_exchange *ex)
 	return ex->phase == PARLEY_TX_BODY || (ex->phase == PARLEY_TX_HEADERS && ex->out_length == 0);
 }
 
-int parley_tx_route_to_core(parley_tx_exchange *ex, struct lws *wsi, const parley_transport_core *core)
+void parley_tx_respond_call(parley_tx_exchange *ex, struct lws *wsi, const parley_http_call *call)
 {
+	const parley_http_response *response = &call->response;
+	parley_tx_respond(ex, wsi, response->status > 0 ? response->status : 200,
+	                  response->content_type != NULL ? response->content_type : "application/json", response->body,
+	                  response->body != NULL ? response->body_length : 0);
+	g_free(ex->headers);
+	ex->headers = g_strdup(call->headers);
+}
+
+static bool core_takes_calls(const parley_transport_core *core)
+{
+	return core->struct_size >= offsetof(parley_transport_core, handle_http_call) + sizeof(core->handle_http_call) &&
+	       core->handle_http_call != NULL;
+}
+
+/* The request as a route call: answered now, later, or not a route. */
+static int route_call(parley_tx_exchange *ex, struct lws *wsi, const parley_transport_core *core,
+                      parley_tx_calls *calls)
+{
+	char content_type[256] = "", if_match[256] = "";
+	bool has_type = lws_hdr_copy(wsi, content_type, sizeof(content_type), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0;
+	bool has_match = lws_hdr_copy(wsi, if_match, sizeof(if_match), WSI_TOKEN_HTTP_IF_MATCH) > 0;
+	parley_tx_call *call = parley_tx_call_new(calls, ex, has_type ? content_type : NULL, has_match ? if_match : NULL);
+	/* linked first: the route may finish from another thread before it returns */
+	parley_tx_call_link(call, wsi, ex);
+	int rc = core->handle_http_call(parley_tx_call_public(call));
+	if (rc == PARLEY_HTTP_LATER) {
+		ex->phase = PARLEY_TX_WAITING;
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 120);
+		return 0;
+	}
+	if (rc == 0)
+		parley_tx_respond_call(ex, wsi, parley_tx_call_public(call));
+	parley_tx_call_unlink(call);
+	parley_tx_call_done(call);
+	return rc == 0 ? 0 : -1;
+}
+
+int parley_tx_route_to_core(parley_tx_exchange *ex, struct lws *wsi, const parley_transport_core *core,
+                            parley_tx_calls *calls)
+{
+	if (calls != NULL && core_takes_calls(core))
+		return route_call(ex, wsi, core, calls);
+	if (ex->method_index == LWSHUMETH_OPTIONS)
+		return -1;
 	parley_http_request request = {
 		.method = ex->method,
 		.path = ex->path,

@@ -6,9 +6,10 @@
  * refusing heads head.c finds unacceptable (431, 400, 411; an upgrade's
  * 426), collecting a bounded body, the lingering close after a 413, CORS
  * (allow-list or "*"), the security headers every response carries,
- * writing a buffered response in two writable steps (headers, then body),
- * serving static files from inside their folder (symlinks resolved), and
- * handing a request to core->handle_http.
+ * writing a buffered response in two writable steps (headers, then body,
+ * with a route call's own header lines), serving static files from inside
+ * their folder (symlinks resolved), and handing a request to the core's
+ * routes (as a route call, call.h, when the core takes them).
  *
  * Threading: every function here runs on the transport's lws service thread
  * (the exchange lives in the connection's per-session data). Nothing here
@@ -26,6 +27,7 @@
 #include <libwebsockets.h>
 #include <parley/transport.h>
 #include "throttle.h"
+#include "call.h"
 
 #define PARLEY_TX_HIDDEN __attribute__((visibility("hidden")))
 
@@ -74,6 +76,8 @@ typedef struct parley_tx_exchange {
 	bool close_after;          /* close the connection once answered */
 	bool linger;               /* read the rest of the body before closing */
 	bool extra_cors_preflight; /* answer carries the preflight headers */
+	char *headers;             /* g_malloc or NULL: a route call's extra response header lines */
+	parley_tx_call *call;      /* the route call this request waits for (call.h), or NULL */
 } parley_tx_exchange;
 
 /* Starts a request from LWS_CALLBACK_HTTP (`in` is the URI path). Frees
@@ -122,6 +126,13 @@ PARLEY_TX_HIDDEN void parley_tx_respond_too_large(parley_tx_exchange *ex, struct
 PARLEY_TX_HIDDEN void parley_tx_respond_preflight(parley_tx_exchange *ex, struct lws *wsi,
                                                   const parley_tx_settings *settings);
 
+/* An OPTIONS request: a route call that takes it answers (with the
+ * preflight's CORS headers when the Origin is allowed), else the CORS
+ * preflight above. */
+PARLEY_TX_HIDDEN void parley_tx_answer_options(parley_tx_exchange *ex, struct lws *wsi,
+                                               const parley_tx_settings *settings, const parley_transport_core *core,
+                                               parley_tx_calls *calls);
+
 /* From LWS_CALLBACK_HTTP_WRITEABLE: writes the next step. Returns -1 when
  * the connection must close, 0 otherwise. When the step completes the
  * transaction, lws may free the per-session data holding `ex`: the caller
@@ -130,10 +141,18 @@ PARLEY_TX_HIDDEN void parley_tx_respond_preflight(parley_tx_exchange *ex, struct
 PARLEY_TX_HIDDEN bool parley_tx_completes_next(const parley_tx_exchange *ex);
 PARLEY_TX_HIDDEN int parley_tx_writable(parley_tx_exchange *ex, struct lws *wsi, const parley_tx_settings *settings);
 
-/* Offers the request to core->handle_http. 0 when the core answered (the
- * response is queued), -1 when no core or plugin route matches. */
+/* Offers the request to the core's routes: as a route call
+ * (core->handle_http_call, with the request's Content-Type and If-Match)
+ * when the core has them and `calls` is given, else to core->handle_http.
+ * 0 when the core answered (the response is queued) or will answer later
+ * (the exchange waits for its call: parley_tx_calls_deliver writes it), -1
+ * when no core or plugin route matches. An OPTIONS request reaches only
+ * route calls; an answer to one from an allowed Origin carries the CORS
+ * preflight headers. */
 PARLEY_TX_HIDDEN int parley_tx_route_to_core(parley_tx_exchange *ex, struct lws *wsi,
-                                             const parley_transport_core *core);
+                                             const parley_transport_core *core, parley_tx_calls *calls);
+/* Queues a route call's answer (status, content type, body, extra header lines). */
+PARLEY_TX_HIDDEN void parley_tx_respond_call(parley_tx_exchange *ex, struct lws *wsi, const parley_http_call *call);
 
 /* Serves ex->path from `folder` (GET/HEAD only). 0: serving started or
  * answered, 1: no such file (nothing sent), -1: close the connection. */

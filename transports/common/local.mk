@@ -6,6 +6,7 @@
 noinst_LTLIBRARIES += transports/common/libparleytransport.la
 transports_common_libparleytransport_la_SOURCES = \
 	transports/common/exchange.c transports/common/exchange.h \
+	transports/common/call.c transports/common/call.h \
 	transports/common/head.c transports/common/head.h \
 	transports/common/throttle.c transports/common/throttle.h \
 	transports/common/listener.c transports/common/listener.h

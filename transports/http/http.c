@@ -11,6 +11,7 @@
  */
 #include "http.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,7 +97,7 @@ static int dispatch(http_pss *pss, struct lws *wsi)
 		parley_http_janus_dispatch(pss, wsi, pss->kind == HTTP_ROUTE_ADMIN);
 		return 0;
 	}
-	if (parley_tx_route_to_core(ex, wsi, parley_http.core) == 0)
+	if (parley_tx_route_to_core(ex, wsi, parley_http.core, &parley_http.calls) == 0)
 		return 0;
 	int rc = parley_tx_serve_static(ex, wsi, parley_http.html_folder, settings_of(wsi));
 	if (rc < 0)
@@ -128,7 +129,7 @@ static int on_http(http_pss *pss, struct lws *wsi, const char *in)
 		return 0;
 	}
 	if (ex->method_index == LWSHUMETH_OPTIONS) {
-		parley_tx_respond_preflight(ex, wsi, settings);
+		parley_tx_answer_options(ex, wsi, settings, parley_http.core, &parley_http.calls);
 		return 0;
 	}
 	if (rate_limited(ex->remote_ip)) {
@@ -211,7 +212,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		/* lws would upgrade any path of this port to a bare WebSocket */
 		parley_tx_write_upgrade_refusal(wsi, 400, "no WebSocket on this port (the WebSocket transport serves them)");
 		return -1;
-	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: parley_http_janus_wakeup(); return 0;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		parley_http_janus_wakeup();
+		parley_tx_calls_deliver(&parley_http.calls);
+		return 0;
 	default: break;
 	}
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -295,12 +299,14 @@ static void http_destroy(void);
 
 static int http_init(const parley_transport_core *core)
 {
+	/* handle_http_call is optional: an older core answers plain routes only */
 	if (core == NULL || core->api_version != PARLEY_TRANSPORT_API_VERSION ||
-	    core->struct_size < sizeof(parley_transport_core))
+	    core->struct_size < offsetof(parley_transport_core, handle_http_call))
 		return -1;
 	memset(&parley_http, 0, sizeof(parley_http));
 	parley_http.core = core;
 	g_mutex_init(&parley_http.lock);
+	parley_tx_calls_init(&parley_http.calls);
 	read_config();
 	parley_tx_log_to_core(core);
 	parley_http_janus_init();
@@ -325,6 +331,7 @@ static int http_init(const parley_transport_core *core)
 	};
 	int started = parley_tx_listener_start(&listener, &parley_http, &parley_http.context, &parley_http.thread);
 	g_free(path);
+	parley_tx_calls_start(&parley_http.calls, parley_http.context);
 	if (started != 0)
 		http_destroy();
 	return started;
@@ -334,6 +341,8 @@ static void http_destroy(void)
 {
 	if (parley_http.core == NULL)
 		return;
+	/* route answers that come later are dropped (their lock stays valid) */
+	parley_tx_calls_stop(&parley_http.calls);
 	parley_tx_listener_close(&parley_http.context, &parley_http.thread, &parley_http.stopping);
 	if (parley_http.sessions != NULL)
 		parley_http_janus_destroy();

@@ -64,6 +64,7 @@ typedef struct http_state {
 	unsigned mailboxes, longpolls;
 
 	parley_tx_throttle *throttle; /* failed credential checks per address (any thread) */
+	parley_tx_calls calls;        /* route calls answered later (common/call.h) */
 
 	/* service thread only */
 	GHashTable *rate; /* remote ip → rate_slot */

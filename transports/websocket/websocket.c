@@ -144,7 +144,7 @@ static int http_dispatch(parley_tx_exchange *ex, struct lws *wsi)
 		if (listener_routes[i].health == listener->health && strcmp(ex->path, listener_routes[i].path) == 0)
 			return listener_routes[i].serve(ex, wsi, listener);
 	}
-	if (parley_tx_route_to_core(ex, wsi, parley_ws.core) != 0)
+	if (parley_tx_route_to_core(ex, wsi, parley_ws.core, &parley_ws.calls) != 0)
 		parley_tx_respond_error(ex, wsi, 404, "not found");
 	return 0;
 }
@@ -164,7 +164,7 @@ static int on_http(parley_tx_exchange *ex, struct lws *wsi, const char *in)
 		return 0;
 	}
 	if (ex->method_index == LWSHUMETH_OPTIONS) {
-		parley_tx_respond_preflight(ex, wsi, settings);
+		parley_tx_answer_options(ex, wsi, settings, parley_ws.core, &parley_ws.calls);
 		return 0;
 	}
 	size_t max_body = parley_eio_body_limit(parley_ws_endpoint_of(wsi), ex->path,
@@ -247,6 +247,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		parley_ws_clients_wakeup();
 		parley_sio_wakeup();
+		parley_tx_calls_deliver(&parley_ws.calls);
 		say_farewell();
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED: /* Socket.IO: upgrades accepted by filter_plain_upgrade */
@@ -433,6 +434,7 @@ static int ws_init(const parley_transport_core *core)
 	parley_ws.core = core;
 	g_mutex_init(&parley_ws.lock);
 	g_queue_init(&parley_ws.ready);
+	parley_tx_calls_init(&parley_ws.calls);
 	read_config();
 	parley_ws.throttle = parley_tx_throttle_new((unsigned)parley_ws.conf.auth_free_failures,
 	                                            parley_ws.conf.auth_block_ms, parley_ws.conf.auth_block_max_ms);
@@ -442,6 +444,7 @@ static int ws_init(const parley_transport_core *core)
 		ws_destroy();
 		return -1;
 	}
+	parley_tx_calls_start(&parley_ws.calls, parley_ws.context);
 	return 0;
 }
 
@@ -491,6 +494,8 @@ static void ws_destroy(void)
 	if (parley_ws.core == NULL)
 		return;
 	say_farewell_and_wait();
+	/* route answers that come later are dropped (their lock stays valid) */
+	parley_tx_calls_stop(&parley_ws.calls);
 	/* Destroying the context closes every socket: each client's
 	 * conn_closed + conn_unref. */
 	parley_tx_listener_close(&parley_ws.context, &parley_ws.thread, &parley_ws.stopping);

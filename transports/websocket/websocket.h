@@ -73,6 +73,7 @@ typedef struct ws_state {
 	gint notice_sent;    /* the service thread has queued it */
 	gint going_away;     /* destroy started: say goodbye, then close */
 	parley_tx_throttle *throttle; /* failed credential checks per address (any thread) */
+	parley_tx_calls calls;        /* route calls answered later (common/call.h) */
 	gint farewell_said;  /* the service thread has asked every client to close */
 
 	/* under lock */
