@@ -115,10 +115,15 @@ cmd_test() {
 		# Left to the normal stage too: the 7-page mediasoup room and the
 		# mediasoup demo page (the 3-page mediasoup file runs the same
 		# requests and media path), janus.js (a client library, no new
-		# server path) and bench/compare.sh (a measurement).
+		# server path) and bench/compare.sh (a measurement). Data channels
+		# run once per client and transport pair that adds code (aiortc on
+		# libnice, Chromium on ICE-lite; janus.js is the same Chromium path);
+		# WHIP with GStreamer on libnice (the simulcast pages add client
+		# time); ICE-TCP with the echo page (the mediasoup room over TCP is the
+		# same lite TCP code under more clients).
 		PARLEY_TOTALS=$totals ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media(-lite)?-netns|^(room-freeze|room-simulcast|turn-relay|whip-gst|whip-simulcast)-lite-netns|^room-mediasoup-seven-netns|^room-page-mediasoup-netns|^janusjs\.|^bench-compare\.}" \
+			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media(-lite)?-netns|^(room-freeze|room-simulcast|turn-relay|whip-gst|whip-simulcast)-lite-netns|^room-mediasoup-(seven|tcp)-netns|^room-page-mediasoup-netns|^datachannel-(browser-netns|aiortc-lite-netns|janusjs-netns)|^whip-simulcast-netns|^janusjs\.|^bench-compare\.}" \
 			make -C build-sanitizers -j"$jobs" check || true
 	fi
 	if [ "${PARLEY_SKIP_VALGRIND:-0}" != 1 ]; then
