@@ -19,7 +19,9 @@ import { test } from 'node:test';
 import { BUILDDIR, SRCDIR } from './lib/server.mjs';
 
 const SCRIPT = path.join(SRCDIR, 'bench/compare.sh');
-const LIMIT_MS = 110000;
+// --quick runs beside the media e2e lane (tests/run.sh): a loaded 2-core
+// machine stretches its runs, so its budget and this limit leave room.
+const LIMIT_MS = 240000;
 
 /** Runs the script (bounded); resolves {code, stdout, stderr}. */
 function runScript(args) {
@@ -43,7 +45,7 @@ test('bench/compare.sh --quick: the three gateways forward to every subscriber w
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-compare-'));
 	const json = path.join(dir, 'results.jsonl');
 	try {
-		const r = await runScript(['--quick', '--builddir', BUILDDIR, '--json', json]);
+		const r = await runScript(['--quick', '--budget', '180', '--builddir', BUILDDIR, '--json', json]);
 		const show = `stdout:\n${r.stdout}\nstderr:\n${r.stderr.slice(-4000)}`;
 		assert.equal(r.code, 0, `exit ${r.code}\n${show}`);
 		// The script's own namespace is gone once it has exited.
