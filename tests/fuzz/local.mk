@@ -1,7 +1,8 @@
 # tests/fuzz: libFuzzer targets for the media parsers (util's RTP header and
 # keyframe detection among them, the rtpParameters translation, the ICE-lite
 # datagram and ICE-TCP connection entries), the client JSON API, the Redis URL and the
-# Redis transport's entry parser and the Socket.IO codecs (only with
+# Redis transport's entry parser, the Socket.IO codecs and the chat
+# plugin's requests (only with
 # --enable-fuzzers, CC=clang) and, always, replay programs that run every
 # corpus file through the same entry points as part of the unit suite
 # (test_fuzz_replay_<corpus> replays tests/fuzz/corpus/<corpus>).
@@ -73,6 +74,11 @@ tests_unit_test_fuzz_replay_socketio_SOURCES = tests/fuzz/replay.c tests/fuzz/fu
 	transports/websocket/socketio_codec.c
 tests_unit_test_fuzz_replay_socketio_LDADD = $(GLIB_LIBS) $(JANSSON_LIBS)
 
+# The chat plugin's requests (data channel, Janus API and admin paths).
+check_PROGRAMS += tests/unit/test_fuzz_replay_chat
+tests_unit_test_fuzz_replay_chat_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_chat.c
+tests_unit_test_fuzz_replay_chat_LDADD = plugins/chat/libchat.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
+
 if FUZZERS
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 noinst_PROGRAMS += tests/fuzz/fuzz_sdp tests/fuzz/fuzz_rtp tests/fuzz/fuzz_rtcp tests/fuzz/fuzz_keyframe
@@ -141,6 +147,12 @@ tests_fuzz_fuzz_sctp_SOURCES = tests/fuzz/fuzz_sctp.c core/media/sctp.c core/med
 tests_fuzz_fuzz_sctp_CFLAGS = $(AM_CFLAGS) $(USRSCTP_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_sctp_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_sctp_LDADD = libparleymedia.la $(GLIB_LIBS) $(JANSSON_LIBS) $(USRSCTP_LIBS)
+# The chat plugin's logic and store instrumented.
+noinst_PROGRAMS += tests/fuzz/fuzz_chat
+tests_fuzz_fuzz_chat_SOURCES = tests/fuzz/fuzz_chat.c $(chat_logic_sources) plugins/chat/store_sqlite.c
+tests_fuzz_fuzz_chat_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_chat_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_chat_LDADD = libparleyutil.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz_engineio tests/fuzz/fuzz_socketio
 tests_fuzz_fuzz_engineio_SOURCES = tests/fuzz/fuzz_engineio.c transports/websocket/engineio_codec.c
 tests_fuzz_fuzz_engineio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket
