@@ -55,6 +55,14 @@ enum parley_chat_error {
 	PARLEY_CHAT_ERROR_UNKNOWN = 499,
 };
 
+/* Keeps the reason of `error` (another layer's refusal, e.g. the store's)
+ * under this plugin's `code`; returns `code`. */
+static inline int parley_chat_error_recode(parley_plugin_error *error, int code)
+{
+	error->code = code;
+	return code;
+}
+
 /* The path a request came by, and so the one its answers and (for a join)
  * the participant's events take. */
 typedef enum parley_chat_via {

@@ -251,7 +251,7 @@ static int on_message(parley_chat_request *req)
 	bool whispered = to != NULL || tos != NULL;
 	if (!whispered && parley_chat_retention_keeps(&room->keep) &&
 	    ctx->store->ops->append(ctx->store, &record, &room->keep, req->now_ms, &record.id, &req->error) != 0)
-		return parley_plugin_error_set(&req->error, PARLEY_CHAT_ERROR_UNKNOWN, "%s", req->error.reason);
+		return parley_chat_error_recode(&req->error, PARLEY_CHAT_ERROR_UNKNOWN);
 	json_t *event = parley_chat_record_event(room->id, &record);
 	json_t *sent = NULL;
 	if (whispered) {
@@ -281,7 +281,7 @@ static int store_refusal(parley_chat_request *req, int rc)
 	int code = rc == PARLEY_CHAT_STORE_NOT_FOUND ? PARLEY_CHAT_ERROR_NO_SUCH_MESSAGE
 	           : rc == PARLEY_CHAT_STORE_NOT_OWNER ? PARLEY_CHAT_ERROR_UNAUTHORIZED
 	                                                : PARLEY_CHAT_ERROR_UNKNOWN;
-	return parley_plugin_error_set(&req->error, code, "%s", req->error.reason);
+	return parley_chat_error_recode(&req->error, code);
 }
 
 static const parley_chat_param edit_message_params[] = {
@@ -383,7 +383,7 @@ static int on_history(parley_chat_request *req)
 	int64_t total = 0;
 	GPtrArray *lines = ctx->store->ops->page(ctx->store, room->key, &page, &total, &req->error);
 	if (lines == NULL)
-		return parley_plugin_error_set(&req->error, PARLEY_CHAT_ERROR_UNKNOWN, "%s", req->error.reason);
+		return parley_chat_error_recode(&req->error, PARLEY_CHAT_ERROR_UNKNOWN);
 	json_t *messages = json_array();
 	for (guint i = 0; i < lines->len; i++)
 		json_array_append_new(messages, parley_chat_record_event(room->id, lines->pdata[i]));

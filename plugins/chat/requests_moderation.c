@@ -137,7 +137,7 @@ static int on_announcement(parley_chat_request *req)
 	};
 	if (parley_chat_retention_keeps(&room->keep) &&
 	    ctx->store->ops->append(ctx->store, &record, &room->keep, req->now_ms, &record.id, &req->error) != 0)
-		return parley_plugin_error_set(&req->error, PARLEY_CHAT_ERROR_UNKNOWN, "%s", req->error.reason);
+		return parley_chat_error_recode(&req->error, PARLEY_CHAT_ERROR_UNKNOWN);
 	json_t *event = parley_chat_record_event(room->id, &record);
 	parley_chat_outbox_broadcast(ctx, &req->box, room, NULL, event);
 	json_decref(event);

@@ -224,7 +224,7 @@ static int on_destroy(parley_chat_request *req)
 		return rc;
 	bool permanent = json_is_true(json_object_get(req->body, "permanent"));
 	if (permanent && room->permanent && ctx->store->ops->room_delete(ctx->store, room->key, &req->error) != 0)
-		return parley_plugin_error_set(&req->error, PARLEY_CHAT_ERROR_UNKNOWN, "%s", req->error.reason);
+		return parley_chat_error_recode(&req->error, PARLEY_CHAT_ERROR_UNKNOWN);
 	json_t *event = json_pack("{s:s, s:I}", "textroom", "destroyed", "room", (json_int_t)room->id);
 	parley_chat_outbox_broadcast(ctx, &req->box, room, NULL, event);
 	json_decref(event);

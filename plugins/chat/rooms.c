@@ -243,7 +243,7 @@ int parley_chat_room_save(parley_chat_ctx *ctx, parley_chat_room *room, parley_p
 	int rc = ctx->store->ops->room_save(ctx->store, room->key, settings, error);
 	json_decref(settings);
 	if (rc != 0)
-		return parley_plugin_error_set(error, PARLEY_CHAT_ERROR_UNKNOWN, "%s", error->reason);
+		return parley_chat_error_recode(error, PARLEY_CHAT_ERROR_UNKNOWN);
 	room->permanent = true;
 	return 0;
 }

@@ -491,6 +491,7 @@ static void moderation(void **state)
 	                             JSON_INTEGER_FORMAT ",\"text\":\"not yours\"}", id);
 	data_request(ctx, a, text);
 	assert_int_equal(error_code_of(answer(a, "e1")), 419);
+	assert_non_null(strstr(json_string_value(json_object_get(answer(a, "e1"), "error")), "not sent by alice"));
 	g_free(text);
 	text = g_strdup_printf("{\"textroom\":\"edit_message\",\"transaction\":\"e2\",\"room\":1234,\"id\":%"
 	                       JSON_INTEGER_FORMAT ",\"text\":\"back again\"}", id);
