@@ -4,7 +4,7 @@
 // parley.plugin.chat), driven as Janus's TextRoom demo drives it
 // (tests/e2e/pages/textroom.js): "setup", the plugin's data-only offer
 // answered with a data track and "ack", then TextRoom requests on the data
-// channel. The pages join Janus's sample room 1234 beside a Janus API
+// channel, and an ICE restart ("restart") in the middle. The pages join Janus's sample room 1234 beside a Janus API
 // client, exchange public messages and whispers (to and tos), and after
 // parleyd restarts on the same state folder a page joining over a new
 // data channel gets the room's history. In a network namespace with only lo.
@@ -118,6 +118,12 @@ ownServerTest(`janus.js TextRoom pages chat over data channels, and the history 
 			assert.deepEqual((await events(bob, 'message')).filter((m) => m.text === 'just for alice'), []);
 			assert.deepEqual((await events(alice, 'message')).filter((m) => m.text === 'for you two'), []);
 
+			// an ICE restart ("restart": the plugin offers again, janus.js answers and acks);
+			// the data channel carries on
+			await alice.evaluate(() => window.chatRestart());
+			await request(alice, { textroom: 'message', room: 1234, text: 'after the restart' });
+			await waitEvent(bob, 'message', { text: 'after the restart', from: 'alice' });
+
 			// bob leaves: alice and node hear it
 			await request(bob, { textroom: 'leave', room: 1234 });
 			await waitEvent(alice, 'leave', { username: 'bob' });
@@ -138,7 +144,7 @@ ownServerTest(`janus.js TextRoom pages chat over data channels, and the history 
 			const c = await request(carol, { textroom: 'join', room: 1234, username: 'carol' });
 			assert.equal(c.textroom, 'success', JSON.stringify(c));
 			const history = (await events(carol, 'message')).map((m) => `${m.from}: ${m.text}`);
-			assert.deepEqual(history, ['alice: hello over SCTP', 'node: hello from node'],
+			assert.deepEqual(history, ['alice: hello over SCTP', 'node: hello from node', 'alice: after the restart'],
 				'the public messages, oldest first (whispers are not kept)');
 			assertNoPageErrors(open);
 		} catch (err) {

@@ -8,12 +8,13 @@
 //   await window.chatRequest({textroom, ...}) → the answer (a transaction is added)
 //   window.chatEvents()                      → every event so far
 //   await window.chatWaitEvent(kind, match)  → the first event of that kind with those members
+//   await window.chatRestart()               → after the ICE restart's answer went ("ack")
 //   await window.chatStop()
 // Every step is bounded by a timer; failures reject with what went wrong.
 /* global Janus */
 'use strict';
 
-const chat = { events: [], waiters: [], pending: {}, handle: null, janus: null, errors: [] };
+const chat = { events: [], waiters: [], pending: {}, handle: null, janus: null, errors: [], acked: null };
 
 function step(name, ms, fn) {
 	return new Promise((resolve, reject) => {
@@ -62,7 +63,8 @@ window.chatStart = async function chatStart(server) {
 			chat.handle.createAnswer({
 				jsep,
 				tracks: [{ type: 'data' }],
-				success: (answer) => chat.handle.send({ message: { request: 'ack' }, jsep: answer }),
+				success: (answer) => chat.handle.send({ message: { request: 'ack' }, jsep: answer,
+					success: () => { if (chat.acked) chat.acked(); } }),
 				error: (e) => chat.errors.push(`createAnswer: ${e}`),
 			});
 		},
@@ -94,6 +96,13 @@ window.chatWaitEvent = function chatWaitEvent(kind, match = {}, ms = 15000) {
 			else chat.waiters.push(check);
 		};
 		check();
+	});
+};
+
+window.chatRestart = function chatRestart() {
+	return step('ICE restart', 20000, (ok, fail) => {
+		chat.acked = () => { chat.acked = null; ok(); };
+		chat.handle.send({ message: { request: 'restart' }, error: fail });
 	});
 };
 
