@@ -229,7 +229,8 @@ json_t *parley_chat_set_list(GHashTable *set);
 /* An unused random id (1..2^53). */
 guint64 parley_chat_room_new_id(parley_chat_ctx *ctx);
 /* Takes `p` out of its room and its handle and frees it; an implicit
- * room left empty goes too. */
+ * room left empty goes too (unless it holds bans or mutes): the caller
+ * uses `p->room` no more. */
 void parley_chat_participant_remove(parley_chat_ctx *ctx, parley_chat_participant *p);
 /* The participant of `handle` in `room`, or NULL. */
 parley_chat_participant *parley_chat_participant_of(parley_chat_handle *handle, parley_chat_room *room);

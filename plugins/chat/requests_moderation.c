@@ -33,7 +33,9 @@ static int keep_permanent(parley_chat_request *req, parley_chat_room *room)
 	return room->permanent ? parley_chat_room_save(req->ctx, room, &req->error) : 0;
 }
 
-/* "kicked" to everyone (the kicked one included), then out. */
+/* "kicked" to everyone (the kicked one included), then out: an implicit
+ * room may go with its last participant (not one with bans), so `room`
+ * is used no more after a plain kick. */
 static void kick_out(parley_chat_request *req, parley_chat_participant *p, bool banned)
 {
 	parley_chat_room *room = p->room;

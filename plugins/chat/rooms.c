@@ -269,6 +269,8 @@ void parley_chat_participant_remove(parley_chat_ctx *ctx, parley_chat_participan
 	parley_chat_room *room = p->room;
 	g_hash_table_remove(p->handle->rooms, &room->id);
 	g_hash_table_remove(room->participants, p->username); /* frees p */
-	if (room->origin == PARLEY_CHAT_ORIGIN_IMPLICIT && g_hash_table_size(room->participants) == 0)
+	/* an implicit room goes once empty, unless it holds bans or mutes */
+	if (room->origin == PARLEY_CHAT_ORIGIN_IMPLICIT && g_hash_table_size(room->participants) == 0 &&
+	    g_hash_table_size(room->banned) == 0 && g_hash_table_size(room->muted) == 0)
 		parley_chat_room_remove(ctx, room);
 }

@@ -597,6 +597,13 @@ static void implicit_rooms(void **state)
 	assert_non_null(parley_chat_room_find(ctx, 555));
 	data_request(ctx, a, "{\"textroom\":\"leave\",\"transaction\":\"l\",\"room\":555}");
 	assert_null(parley_chat_room_find(ctx, 555)); /* gone once empty */
+	/* one that holds a ban stays, empty: the ban holds */
+	data_request(ctx, a, "{\"textroom\":\"join\",\"transaction\":\"j3\",\"room\":557,\"username\":\"a\"}");
+	data_request(ctx, a, "{\"textroom\":\"ban\",\"transaction\":\"b\",\"room\":557,\"username\":\"a\"}");
+	assert_true(json_is_true(json_object_get(answer(a, "b"), "kicked")));
+	assert_non_null(parley_chat_room_find(ctx, 557));
+	data_request(ctx, a, "{\"textroom\":\"join\",\"transaction\":\"j4\",\"room\":557,\"username\":\"a\"}");
+	assert_int_equal(error_code_of(answer(a, "j4")), 419);
 	/* a join that fails leaves no room behind: here, one room per handle */
 	data_request(ctx, a, "{\"textroom\":\"join\",\"transaction\":\"j1\",\"room\":1234,\"username\":\"a\"}");
 	data_request(ctx, a, "{\"textroom\":\"join\",\"transaction\":\"j2\",\"room\":556,\"username\":\"a\"}");
