@@ -36,3 +36,6 @@ tests_unit_test_api_order_LDADD = $(CORE_TEST_LIBS)
 # The plugin table's parameters entries (webrtc_params.c) on a real handle.
 check_PROGRAMS += tests/unit/test_webrtc_params
 tests_unit_test_webrtc_params_LDADD = $(CORE_TEST_LIBS) $(NICE_LIBS) $(SRTP_LIBS)
+# Data channels through the plugin ABI: the packet layout by the plugin's struct_size.
+check_PROGRAMS += tests/unit/test_webrtc_data
+tests_unit_test_webrtc_data_LDADD = $(CORE_TEST_LIBS) $(NICE_LIBS) $(SRTP_LIBS)

@@ -4,7 +4,7 @@ htmldir = $(pkgdatadir)/html
 dist_html_DATA = html/index.html html/parley.js \
 	html/echo.html html/echo-page.js \
 	html/meeting.html html/meeting-page.js html/meeting-mesh.js \
-	html/room.html html/room.js \
+	html/page-common.js html/room.html html/room.js \
 	html/room-mediasoup.html html/room-mediasoup.js
 htmlcssdir = $(htmldir)/css
 dist_htmlcss_DATA = html/css/parley.css html/css/meeting.css html/css/room.css

@@ -23,14 +23,9 @@
 // states) and events. window.roomJoin(), roomLeave(), roomToggleMic(),
 // roomToggleCamera(), roomToggleScreen() drive it.
 
-const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
-const intParam = (name, def, min, max) => {
-	const v = Number.parseInt(params.get(name) ?? '', 10);
-	return Number.isFinite(v) && v >= min && v <= max ? v : def;
-};
-const capture = { width: intParam('width', 320, 16, 1920), height: intParam('height', 240, 16, 1080), fps: intParam('fps', 15, 1, 60) };
-const screenMode = params.get('screen') === 'canvas' ? 'canvas' : 'display';
+import { $, params, capture, screenMode, pageLog, tileId, tileFor as makeTile, canvasScreen }
+	from './page-common.js';
+
 const REQUEST_TIMEOUT_MS = 10000;
 const HEARTBEAT_MS = 20000;
 
@@ -60,26 +55,7 @@ let recvReady = false;           // consume only once the recv transport exists
 
 /* ---- the page: log, status line, buttons ---- */
 
-function log(text) {
-	state.events.push(text);
-	if (state.events.length > 300) state.events.shift();
-	const el = $('log');
-	el.textContent += `${new Date().toISOString().slice(11, 23)} ${text}\n`;
-	if (el.textContent.length > 60000) el.textContent = el.textContent.slice(-40000);
-	el.scrollTop = el.scrollHeight;
-}
-
-function setStatus(text, kind = 'muted') {
-	state.status = text;
-	$('status').textContent = text;
-	$('status').className = `status ${kind}`;
-}
-
-function fail(err) {
-	state.error = err?.message || String(err);
-	log(`error: ${state.error}`);
-	setStatus(state.error, 'error');
-}
+const { log, setStatus, fail } = pageLog(state);
 
 function setJoined(joined) {
 	$('join').disabled = joined || !lib;
@@ -115,31 +91,8 @@ function sourceOf(p) {
 	return p.metadata?.source || (p.kind === 'audio' ? 'mic' : 'camera');
 }
 
-function tileId(peerId, source) {
-	return `tile-${peerId}-${source === 'screen' ? 'screen' : 'camera'}`;
-}
-
-/** The tile of a peer's camera (with its audio) or screen. */
 function tileFor(peerId, source) {
-	let tile = document.getElementById(tileId(peerId, source));
-	if (tile) return tile;
-	tile = document.createElement('div');
-	tile.id = tileId(peerId, source);
-	tile.className = source === 'screen' ? 'tile screen' : 'tile';
-	tile.dataset.peerId = peerId;
-	const video = document.createElement('video');
-	video.autoplay = video.playsInline = video.muted = true;
-	const name = document.createElement('span');
-	name.className = 'name';
-	name.textContent = source === 'screen' ? `${peerName(peerId)} (screen)` : peerName(peerId);
-	const badges = document.createElement('span');
-	badges.className = 'badges';
-	const meta = document.createElement('span');
-	meta.className = 'meta';
-	tile.append(video, name, badges, meta);
-	if (source !== 'screen') tile.append(Object.assign(document.createElement('audio'), { autoplay: true }));
-	$('grid').append(tile);
-	return tile;
+	return makeTile(peerId, source, peerName(peerId));
 }
 
 /** "mic off" / "camera off" badges from what the peer's producers say. */
@@ -349,21 +302,6 @@ function ownProducerChanged(producerId, what) {
 	}
 }
 
-function drawCanvasScreen() {
-	const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
-	const ctx = canvas.getContext('2d');
-	let n = 0;
-	screenTimer = setInterval(() => {
-		n++;
-		ctx.fillStyle = `hsl(${(n * 7) % 360} 60% 40%)`;
-		ctx.fillRect(0, 0, canvas.width, canvas.height);
-		ctx.fillStyle = '#fff';
-		ctx.font = '40px sans-serif';
-		ctx.fillText(`${state.name} screen ${n}`, 20, 180);
-	}, 200);
-	return canvas.captureStream(5);
-}
-
 async function stopScreen({ closed = false } = {}) {
 	const producer = producers.screen;
 	delete producers.screen;
@@ -385,8 +323,8 @@ async function toggleScreen() {
 		log('screen share stopped');
 		return;
 	}
-	screen = screenMode === 'canvas' ? drawCanvasScreen()
-		: await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 5 }, audio: false });
+	if (screenMode === 'canvas') ({ stream: screen, timer: screenTimer } = canvasScreen(state.name));
+	else screen = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 5 }, audio: false });
 	const track = screen.getVideoTracks()[0];
 	track.addEventListener('ended', () => { if (state.local.screen) stopScreen().catch(fail); });
 	state.local.screen = true;

@@ -22,23 +22,13 @@
 // window.roomJoin(), roomLeave(), roomToggleMic(), roomToggleCamera(),
 // roomToggleScreen(), roomSetLayers(spatialLayer, {peerId?, source?}) drive it.
 import { Parley } from './parley.js';
+import { $, params, intParam, capture, screenMode, pageLog, tileId, tileFor as makeTile, removeTiles, canvasScreen }
+	from './page-common.js';
 
-const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
 const PLUGIN = 'parley.plugin.room';
 const transport = params.get('transport') === 'http' ? 'http' : 'ws';
 const server = params.get('server') || Parley.defaultServer(transport);
-const intParam = (name, def, min, max) => {
-	const v = Number.parseInt(params.get(name) ?? '', 10);
-	return Number.isFinite(v) && v >= min && v <= max ? v : def;
-};
-const capture = {
-	width: intParam('width', 320, 16, 1920),
-	height: intParam('height', 240, 16, 1080),
-	fps: intParam('fps', 15, 1, 60),
-};
 const simulcast = params.get('simulcast') === '1';
-const screenMode = params.get('screen') === 'canvas' ? 'canvas' : 'display';
 const iceGraceMs = intParam('iceGraceMs', 10000, 100, 120000);
 
 const state = window.roomState = {
@@ -65,26 +55,7 @@ const tracks = { audio: null, camera: null, screen: null }; // our transceivers
 
 /* ---- page helpers ---- */
 
-function log(text) {
-	state.events.push(text);
-	if (state.events.length > 300) state.events.shift();
-	const el = $('log');
-	el.textContent += `${new Date().toISOString().slice(11, 23)} ${text}\n`;
-	if (el.textContent.length > 60000) el.textContent = el.textContent.slice(-40000);
-	el.scrollTop = el.scrollHeight;
-}
-
-function setStatus(text, kind = 'muted') {
-	state.status = text;
-	$('status').textContent = text;
-	$('status').className = `status ${kind}`;
-}
-
-function fail(err) {
-	state.error = err?.message || String(err);
-	log(`error: ${state.error}`);
-	setStatus(state.error, 'error');
-}
+const { log, setStatus, fail } = pageLog(state);
 
 function setJoined(joined) {
 	$('join').disabled = joined;
@@ -102,40 +73,11 @@ function peerName(peerId) {
 	return state.peers[peerId]?.metadata?.name || peerId;
 }
 
-function tileId(peerId, source) {
-	return `tile-${peerId}-${source === 'screen' ? 'screen' : 'camera'}`;
-}
-
 function tileFor(peerId, source) {
-	const id = tileId(peerId, source);
-	let tile = document.getElementById(id);
-	if (!tile) {
-		tile = document.createElement('div');
-		tile.id = id;
-		tile.className = source === 'screen' ? 'tile screen' : 'tile';
-		tile.dataset.peerId = peerId;
-		const video = document.createElement('video');
-		video.autoplay = video.playsInline = true;
-		video.muted = true; // audio plays through the <audio> element
-		const label = document.createElement('span');
-		label.className = 'name';
-		label.textContent = source === 'screen' ? `${peerName(peerId)} (screen)` : peerName(peerId);
-		const meta = document.createElement('span');
-		meta.className = 'meta';
-		tile.append(video, label, meta);
-		if (source !== 'screen') {
-			const audio = document.createElement('audio');
-			audio.autoplay = true;
-			tile.append(audio);
-		}
-		$('grid').append(tile);
-		tile.classList.toggle('speaking', state.activeSpeaker === peerId);
-	}
+	const fresh = !document.getElementById(tileId(peerId, source));
+	const tile = makeTile(peerId, source, peerName(peerId));
+	if (fresh) tile.classList.toggle('speaking', state.activeSpeaker === peerId);
 	return tile;
-}
-
-function removeTiles(peerId, source) {
-	for (const s of source ? [source] : ['camera', 'screen']) document.getElementById(tileId(peerId, s))?.remove();
 }
 
 function updateCount() {
@@ -394,27 +336,10 @@ function watchPublisher(peer) {
 	});
 }
 
-function drawCanvasScreen() {
-	const canvas = document.createElement('canvas');
-	canvas.width = 640;
-	canvas.height = 360;
-	const ctx = canvas.getContext('2d');
-	let n = 0;
-	screenTimer = setInterval(() => {
-		n++;
-		ctx.fillStyle = `hsl(${(n * 7) % 360} 60% 40%)`;
-		ctx.fillRect(0, 0, canvas.width, canvas.height);
-		ctx.fillStyle = '#fff';
-		ctx.font = '40px sans-serif';
-		ctx.fillText(`${state.name} screen ${n}`, 20, 180);
-	}, 200);
-	return canvas.captureStream(5);
-}
-
 async function toggleScreen() {
 	if (!tracks.screen || tracks.screen.direction === 'inactive') {
-		screen = screenMode === 'canvas' ? drawCanvasScreen()
-			: await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 5 }, audio: false });
+		if (screenMode === 'canvas') ({ stream: screen, timer: screenTimer } = canvasScreen(state.name));
+		else screen = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 5 }, audio: false });
 		const track = screen.getVideoTracks()[0];
 		track.addEventListener('ended', () => { if (state.local.screen) toggleScreen().catch(fail); });
 		if (tracks.screen) {

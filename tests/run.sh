@@ -5,7 +5,9 @@
 # TAP result and ends with one line: "N passed, N failed".
 # Environment: PARLEY_TEST_FILTER (extended regex matched against test file names),
 # PARLEY_TEST_SKIP (extended regex: matching files are not run),
-# PARLEY_TEST_WRAPPER (e.g. "valgrind ..." for compiled unit tests), PARLEY_SKIP_E2E=1.
+# PARLEY_TEST_WRAPPER (e.g. "valgrind ..." for compiled unit tests), PARLEY_SKIP_E2E=1,
+# PARLEY_TEST_JOBS (unit programs at a time and e2e lanes; default: the cores).
+# Each file's line gives its results and its wall-clock seconds.
 set -u
 builddir=${1:-$(pwd)}
 srcdir=${2:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -33,61 +35,95 @@ failed_cases() {
 	     /^  \.\.\./ { inblock = 0 }' "$1" | head -c 2000
 }
 
-# count_tap NAME LOGFILE EXIT_CODE: adds the file's TAP results to the totals.
-count_tap() {
-	local name=$1 log=$2 rc=$3 ok notok
-	ok=$(grep -cE '^[[:space:]]*ok [0-9]+' "$log" || true)
-	notok=$(grep -cE '^[[:space:]]*not ok [0-9]+' "$log" || true)
-	# node's TAP nests subtests; count only the top level for node files.
-	if [ "${4:-}" = top ]; then
-		ok=$(grep -cE '^ok [0-9]+' "$log" || true)
-		notok=$(grep -cE '^not ok [0-9]+' "$log" || true)
-	fi
+# record NAME LOG EXIT_CODE MODE SECONDS: counts the file's TAP results,
+# prints its line and appends "NAME OK NOTOK LOG" to $results (one short
+# write: lanes running side by side append whole lines). MODE "top" counts
+# only top-level results (node's TAP nests subtests).
+record() {
+	local name=$1 log=$2 rc=$3 mode=$4 secs=$5 ok notok pat='^[[:space:]]*'
+	[ "$mode" = top ] && pat='^'
+	ok=$(grep -cE "${pat}ok [0-9]+" "$log" || true)
+	notok=$(grep -cE "${pat}not ok [0-9]+" "$log" || true)
 	if [ "$rc" -ne 0 ] && [ "$notok" -eq 0 ]; then
 		notok=1   # crashed or failed without reporting: count it as a failure
 	fi
-	passed=$((passed + ok)); failed=$((failed + notok))
-	if [ "$notok" -ne 0 ]; then failures+=("$name (log: $log)$(failed_cases "$log")"); fi
-	printf '%-50s %3d passed, %d failed\n' "$name" "$ok" "$notok"
+	printf '%-50s %3d passed, %d failed %5ds\n' "$name" "$ok" "$notok" "$secs"
+	echo "$name $ok $notok $log" >>"$results"
 }
 
-echo "== unit tests"
-for t in "$builddir"/tests/unit/test_*; do
-	[ -x "$t" ] && [ -f "$t" ] || continue
-	case "$t" in *.o|*.log) continue;; esac
-	name=$(basename "$t")
-	selected "$name" || continue
-	log="$logdir/$name.log"
-	# The wrapper (valgrind) checks our binaries; a test written in shell
-	# would only have it check the shell.
-	wrapper=${PARLEY_TEST_WRAPPER:-}
+# run_unit PATH: one cmocka program (TAP output). The wrapper (valgrind)
+# checks our binaries; a test written in shell would only have it check
+# the shell.
+run_unit() {
+	local t=$1 name log wrapper=${PARLEY_TEST_WRAPPER:-} start=$SECONDS
+	name=$(basename "$t"); log="$logdir/$name.log"
 	[ "$(head -c 2 "$t")" = '#!' ] && wrapper=
 	( cd "$builddir" && PARLEY_BUILDDIR="$builddir" PARLEY_SRCDIR="$srcdir" \
 	  CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 $wrapper "$t" ) >"$log" 2>&1
-	count_tap "$name" "$log" $?
-done
+	record "$name" "$log" $? each $((SECONDS - start))
+}
 
+# run_e2e PATH: one node test file. *-netns.test.mjs run in a network
+# namespace with only lo (WebRTC must not pick another interface; unshare
+# needs root, which CI is).
+run_e2e() {
+	local t=$1 name log start=$SECONDS netns=()
+	name=$(basename "$t"); log="$logdir/$name.log"
+	case "$name" in *-netns.test.mjs)
+		netns=(unshare --net sh -c 'ip link set lo up && exec "$@"' netns) ;;
+	esac
+	( cd "$srcdir/tests/e2e" && PARLEY_BUILDDIR="$builddir" PARLEY_SRCDIR="$srcdir" \
+	  timeout 600 "${netns[@]}" node --test --test-reporter=tap "$t" ) >"$log" 2>&1
+	record "$name" "$log" $? top $((SECONDS - start))
+}
+
+results="$logdir/results.$$.txt"   # this run's own: two runs may share a build
+: >"$results"
+trap 'rm -f "$results"' EXIT
+jobs=${PARLEY_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+# Unit programs are independent (no fixed ports or paths): $jobs at a time.
+echo "== unit tests"
+running=0
+for t in "$builddir"/tests/unit/test_*; do
+	[ -x "$t" ] && [ -f "$t" ] || continue
+	case "$t" in *.o|*.log) continue;; esac
+	selected "$(basename "$t")" || continue
+	run_unit "$t" &
+	if [ $((++running)) -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+
+# End-to-end files run in two lanes side by side, each lane one file at a
+# time: the network-namespace files (the media ones: browsers, aiortc, the
+# generator) in one, the loopback files (API, signaling, protocol, packaging)
+# in the other. A namespace has its own ports, so the lanes never race for
+# one; the loopback files mostly wait on sockets and timers, so they cost
+# the media lane little CPU. PARLEY_TEST_JOBS=1 runs every file in turn.
 if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	echo "== end-to-end tests"
 	# parleyd's sanitizer reports (written by tests/e2e/lib/server.mjs) land here.
 	export PARLEY_SANITIZER_REPORTS="$logdir/sanitizer-reports.txt"
 	rm -f "$PARLEY_SANITIZER_REPORTS"
+	netns_files=() loopback_files=()
 	for t in "$srcdir"/tests/e2e/*.test.mjs; do
-		[ -f "$t" ] || continue
-		name=$(basename "$t")
-		selected "$name" || continue
-		log="$logdir/$name.log"
-		# *-netns.test.mjs run in a network namespace with only lo (WebRTC
-		# must not pick another interface); unshare needs root, which CI is.
-		netns=()
-		case "$name" in *-netns.test.mjs)
-			netns=(unshare --net sh -c 'ip link set lo up && exec "$@"' netns) ;;
-		esac
-		( cd "$srcdir/tests/e2e" && PARLEY_BUILDDIR="$builddir" PARLEY_SRCDIR="$srcdir" \
-		  timeout 600 "${netns[@]}" node --test --test-reporter=tap "$t" ) >"$log" 2>&1
-		count_tap "$name" "$log" $? top
+		[ -f "$t" ] && selected "$(basename "$t")" || continue
+		case "$t" in *-netns.test.mjs) netns_files+=("$t") ;; *) loopback_files+=("$t") ;; esac
 	done
+	run_lane() { local t; for t in "$@"; do run_e2e "$t"; done; }
+	if [ "$jobs" -gt 1 ]; then
+		run_lane "${loopback_files[@]}" &
+		run_lane "${netns_files[@]}"
+		wait
+	else
+		run_lane "${netns_files[@]}" "${loopback_files[@]}"
+	fi
 fi
+
+while read -r name ok notok log; do
+	passed=$((passed + ok)); failed=$((failed + notok))
+	if [ "$notok" -ne 0 ]; then failures+=("$name (log: $log)$(failed_cases "$log")"); fi
+done <"$results"
 
 if [ -s "${PARLEY_SANITIZER_REPORTS:-/nonexistent}" ]; then
 	reports=$(grep -c '^=== sanitizer report' "$PARLEY_SANITIZER_REPORTS")

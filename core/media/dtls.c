@@ -46,7 +46,7 @@ struct parley_dtls {
 	parley_srtp_profile profile;
 	unsigned depth;          /* > 0 while inside a call that may run callbacks */
 	bool free_requested;
-	uint8_t read_buffer[READ_BUFFER];
+	uint8_t *read_buffer;    /* READ_BUFFER bytes, made when a record first has to be read */
 };
 
 /* SRTP profiles: our bit, OpenSSL's name and id, the SRTP module's value. */
@@ -351,10 +351,17 @@ static void advance_handshake(parley_dtls *dtls)
 /* Connected: hand every application record up; notice close_notify. */
 static void read_records(parley_dtls *dtls)
 {
+	/* A media-only session reads nothing once the handshake is done: its
+	 * buffer is only made when a datagram holds more than the handshake. */
+	if (!dtls->read_buffer) {
+		if (!SSL_has_pending(dtls->ssl) && BIO_ctrl_pending(dtls->in) == 0)
+			return;
+		dtls->read_buffer = g_malloc(READ_BUFFER);
+	}
 	for (unsigned guard = 0; guard < 64 && dtls->state == PARLEY_DTLS_STATE_CONNECTED; guard++) {
 		int r, err;
 		ERR_clear_error();
-		r = SSL_read(dtls->ssl, dtls->read_buffer, sizeof(dtls->read_buffer));
+		r = SSL_read(dtls->ssl, dtls->read_buffer, READ_BUFFER);
 		if (r > 0) {
 			if (!dtls->free_requested && dtls->cb.data)
 				dtls->cb.data(dtls->user_data, dtls->read_buffer, (size_t)r);
@@ -461,6 +468,7 @@ static void release(parley_dtls *dtls)
 		BIO_free(dtls->in);
 	}
 	g_free(dtls->remote_fingerprint);
+	g_free(dtls->read_buffer);
 	g_main_context_unref(dtls->context);
 	g_free(dtls);
 }

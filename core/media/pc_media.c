@@ -378,8 +378,10 @@ static pc_stream *handle_rtcp_packet(parley_pc *pc, const parley_rtcp_header *hd
 				continue;
 			int64_t rtt = parley_rtcp_rtt_us(now, rr.blocks[b].lsr, rr.blocks[b].dlsr);
 			g_mutex_lock(&pc->lock);
-			if (rtt >= 0)
+			if (rtt >= 0) {
 				o->rtt_us = rtt;
+				parley_rtp_history_follow_rtt(o->history, rtt);
+			}
 			o->remote_lost = (uint32_t)(rr.blocks[b].cumulative_lost > 0 ? rr.blocks[b].cumulative_lost : 0);
 			o->remote_jitter = rr.blocks[b].jitter;
 			g_mutex_unlock(&pc->lock);

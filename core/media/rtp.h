@@ -72,9 +72,14 @@ typedef struct parley_rtp_history parley_rtp_history;
 parley_rtp_history *parley_rtp_history_new(size_t slots, size_t ring_bytes);
 /* Sized for a stream kind from nack_buffer_ms (> 0): audio 50 packets/s of
  * at most 1 kB, video max_bitrate_bps (0 = 5 Mbit/s); the ring is reused
- * once its oldest bytes are older than nack_buffer_ms, so only about the
- * real bitrate x nack_buffer_ms of it is ever written. NULL on bad input. */
+ * once its oldest bytes are older than the history's age, so only about the
+ * real bitrate x age of it is ever written. The age starts at 300 ms (or
+ * nack_buffer_ms if less) and follows the RTT. NULL on bad input. */
 parley_rtp_history *parley_rtp_history_new_for(bool video, unsigned nack_buffer_ms, unsigned max_bitrate_bps);
+/* The path's round trip changed: the age becomes 10 x RTT + 100 ms, at
+ * least 300 ms, at most nack_buffer_ms (histories made by _new_for only). */
+void parley_rtp_history_follow_rtt(parley_rtp_history *h, int64_t rtt_us);
+int64_t parley_rtp_history_age_us(const parley_rtp_history *h);
 void parley_rtp_history_free(parley_rtp_history *h);
 /* Copies a packet (plaintext RTP) into the ring and indexes it by seq.
  * Returns 0 or -error (-PARLEY_UTIL_RTP_ENOSPACE when larger than the ring). */

@@ -20,10 +20,19 @@
  * ring size) or whose index slot was reused by a later seq simply misses.
  *
  * Resident memory: the writer also starts a new lap early once the oldest
- * bytes of the current lap are older than the history's age (nack_buffer_ms),
- * since nothing there can be asked for any more. So only about
- * "actual bitrate × nack_buffer_ms" of the ring is ever written, and pages
- * beyond that are never touched (the ring comes from malloc, not calloc).
+ * bytes of the current lap are older than the history's age, since nothing
+ * there will be asked for any more. So only about "actual bitrate × age" of
+ * the ring is ever written, and pages beyond that are never touched (the
+ * ring comes from malloc, not calloc). The age follows the path's round
+ * trip (parley_rtp_history_follow_rtt): a receiver asks again for a missing
+ * packet about once per RTT and gives up after some ten tries (WebRTC's NACK
+ * requester), so 10 × RTT + 100 ms is all a retransmission can still serve;
+ * never less than 300 ms, never more than nack_buffer_ms, which also sizes
+ * the ring and the index. On a LAN that keeps 300 ms of a stream resident
+ * where a fixed age would keep the whole nack_buffer_ms.
+ *
+ * Index entries are 12 bytes: arrival time in ms and ring position, both
+ * modulo 2^32 (see get for why that is exact).
  *
  * Complexity: store and get are O(1); store copies the packet once.
  */
@@ -31,6 +40,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <glib.h> /* MIN, MAX */
 
 #define MAX_SLOTS 32768u
 #define MAX_RING_BYTES (64u * 1024 * 1024)
@@ -45,17 +55,23 @@
 #define RING_CEILING (16u * 1024 * 1024)
 #define INDEX_FLOOR 64u
 
+/* Retention age policy of parley_rtp_history_follow_rtt. */
+#define AGE_FLOOR_MS 300u
+#define AGE_RTT_TRIES 10u
+#define AGE_SLACK_MS 100u
+
 typedef struct entry {
-	int64_t time_us;
-	uint64_t pos;   /* absolute byte position of the packet's first byte */
+	uint32_t time_ms; /* arrival time in ms, modulo 2^32 */
+	uint32_t pos;     /* absolute byte position of the first byte, modulo 2^32 */
 	uint16_t seq;
-	uint16_t len;   /* 0 = empty */
+	uint16_t len;     /* 0 = empty */
 } entry;
 
 struct parley_rtp_history {
 	size_t count;          /* index slots, power of two */
 	size_t ring_size;      /* bytes */
 	int64_t wrap_age_us;   /* start a new lap once its first bytes are this old; 0 = only when full */
+	int64_t max_age_us;    /* the most wrap_age_us may follow the RTT up to (new_for) */
 	uint64_t write_pos;    /* absolute position of the next byte written */
 	int64_t lap_start_us;  /* arrival time of the first packet of the current lap */
 	entry *index;
@@ -104,7 +120,25 @@ parley_rtp_history *parley_rtp_history_new_for(bool video, unsigned nack_buffer_
 	uint64_t pps = video ? VIDEO_INDEX_PPS : AUDIO_INDEX_PPS;
 	size_t ring = clamp_size(bytes_per_s * ms / 1000u, RING_FLOOR, RING_CEILING);
 	size_t slots = clamp_size(pps * ms / 1000u, INDEX_FLOOR, MAX_SLOTS);
-	return history_create(slots, ring, (int64_t)ms * 1000);
+	/* Until the first RTT is known the age is its floor. */
+	parley_rtp_history *h = history_create(slots, ring, (int64_t)MIN(ms, AGE_FLOOR_MS) * 1000);
+	if (h)
+		h->max_age_us = (int64_t)ms * 1000;
+	return h;
+}
+
+void parley_rtp_history_follow_rtt(parley_rtp_history *h, int64_t rtt_us)
+{
+	if (!h || h->max_age_us == 0 || rtt_us < 0)
+		return;
+	int64_t age = MIN(rtt_us, h->max_age_us) * AGE_RTT_TRIES + AGE_SLACK_MS * 1000;
+	age = MAX(age, (int64_t)AGE_FLOOR_MS * 1000);
+	h->wrap_age_us = MIN(age, h->max_age_us);
+}
+
+int64_t parley_rtp_history_age_us(const parley_rtp_history *h)
+{
+	return h ? h->wrap_age_us : 0;
 }
 
 void parley_rtp_history_free(parley_rtp_history *h)
@@ -152,8 +186,8 @@ int parley_rtp_history_store(parley_rtp_history *h, const uint8_t *pkt, size_t l
 	entry *e = &h->index[seq & (h->count - 1)];
 	e->seq = seq;
 	e->len = (uint16_t)len;
-	e->pos = h->write_pos;
-	e->time_us = now_us;
+	e->pos = (uint32_t)h->write_pos;
+	e->time_ms = (uint32_t)(now_us / 1000);
 	h->write_pos += len;
 	return 0;
 }
@@ -167,12 +201,15 @@ const uint8_t *parley_rtp_history_get(parley_rtp_history *h, uint16_t seq, int64
 	if (e->len == 0 || e->seq != seq)
 		return NULL;
 	/* The current lap has overwritten [lap start, write_pos); anything a full
-	 * ring or more behind the writer is gone. */
-	if (h->write_pos - e->pos > h->ring_size)
+	 * ring or more behind the writer is gone. Modulo 2^32 this distance is
+	 * exact: an entry lives until its slot is reused, at most `count` (≤ 2^15)
+	 * packets of ≤ 2^16 bytes later, so the writer is < 2^31 bytes ahead. */
+	uint32_t behind = (uint32_t)h->write_pos - e->pos;
+	if (behind > h->ring_size)
 		return NULL;
-	if (max_age_us > 0 && now_us - e->time_us > max_age_us)
+	if (max_age_us > 0 && (uint32_t)(now_us / 1000) - e->time_ms > (uint64_t)max_age_us / 1000)
 		return NULL;
 	if (len)
 		*len = e->len;
-	return h->ring + e->pos % h->ring_size;
+	return h->ring + (h->write_pos - behind) % h->ring_size;
 }

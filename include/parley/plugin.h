@@ -335,11 +335,12 @@ typedef struct parley_plugin_core {
 	parley_plugin_session *(*handle_companion)(parley_plugin_session *parent, parley_plugin_error *error);
 
 	/* Appended with data_ready: closes every open data channel labelled
-	 * `label` (NULL: every channel) (RFC 8831 §6.7: its stream is reset; the peer resets its own
-	 * in turn); data_ready reports PARLEY_DATA_CLOSED for each. Any thread
-	 * (the work runs on the handle's loop; the call waits for it). 0, or a
-	 * PARLEY_DATA_ERR_* code (NO_CHANNEL when none has that label). Check
-	 * with PARLEY_PLUGIN_CORE_HAS(core, close_data). */
+	 * `label` (NULL: every channel). RFC 8831 §6.7: its stream is reset,
+	 * the peer resets its own in turn; data_ready reports
+	 * PARLEY_DATA_CLOSED for each. Any thread (the work runs on the
+	 * handle's loop; the call waits for it). 0, or a PARLEY_DATA_ERR_*
+	 * code (NO_CHANNEL when none has that label). Check with
+	 * PARLEY_PLUGIN_CORE_HAS(core, close_data). */
 	int (*close_data)(parley_plugin_session *session, const char *label);
 } parley_plugin_core;
 

@@ -134,7 +134,12 @@ clusterTest('Redis stopped for a few seconds: clear errors meanwhile, both insta
 	assert.equal(err.error, 'cluster store unavailable');
 	await sleep(2000);
 	await redis.start(); // same port, empty: the instances re-publish their participants
-	// a new join on either instance works once they reconnected (bounded retries)
+	// Instance A serves again (REST answers 503 until it has reconnected and
+	// written its participants back): only then can a join elsewhere see alice.
+	const back = Date.now() + 15000;
+	while ((await getMeeting(a, meeting.roomId).catch(() => ({}))).status !== 200 && Date.now() < back) await sleep(250);
+	assert.equal((await getMeeting(a, meeting.roomId)).status, 200, 'instance A serves again');
+	// a new join on instance B works once it reconnected too (bounded retries)
 	let joinedB = null;
 	const deadline = Date.now() + 10000;
 	while (!joinedB && Date.now() < deadline) {

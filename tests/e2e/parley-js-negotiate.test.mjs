@@ -21,7 +21,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // import the page's modules as the browser does (room.js imports ./parley.js).
 const pageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-js-'));
 fs.writeFileSync(path.join(pageDir, 'package.json'), '{"type":"module"}\n');
-for (const f of ['parley.js', 'room.js']) fs.copyFileSync(path.join(SRCDIR, 'html', f), path.join(pageDir, f));
+for (const f of ['parley.js', 'page-common.js', 'room.js']) fs.copyFileSync(path.join(SRCDIR, 'html', f), path.join(pageDir, f));
 after(() => fs.rmSync(pageDir, { recursive: true, force: true }));
 const { Parley, Session } = await import(pathToFileURL(path.join(pageDir, 'parley.js')).href);
 

@@ -21,30 +21,42 @@ for t in "$builddir"/tests/fuzz/fuzz_*; do
 	case "$t" in *.o) continue;; esac
 	targets+=("$t")
 done
-echo "1..${#targets[@]}"
-passed=0 failed=0 n=0
-for t in "${targets[@]}"; do
-	n=$((n + 1))
-	name=$(basename "$t")
-	parser=${name#fuzz_}
-	corpus="$work/$parser"
+# fuzz_one N PATH: fuzzes one target and writes its TAP line to
+# $work/N.tap. The wall-clock bound is twice the fuzzing time plus
+# start-up slack.
+fuzz_one() {
+	local n=$1 t=$2 name parser corpus log rc runs artifact
+	name=$(basename "$t"); parser=${name#fuzz_}
+	corpus="$work/$parser"; log="$logdir/$name.log"
 	mkdir -p "$corpus" "$logdir/$name"
 	[ -d "$srcdir/tests/fuzz/corpus/$parser" ] && cp -r "$srcdir/tests/fuzz/corpus/$parser/." "$corpus/"
-	log="$logdir/$name.log"
-	# The wall-clock bound is twice the fuzzing time plus start-up slack.
 	( cd "$builddir" && PARLEY_BUILDDIR="$builddir" PARLEY_SRCDIR="$srcdir" \
 	  timeout $((seconds * 2 + 60)) "$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 \
 	  -max_len=4096 -print_final_stats=1 -artifact_prefix="$logdir/$name/" "$corpus" ) >"$log" 2>&1
 	rc=$?
 	runs=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || true)
 	if [ "$rc" -eq 0 ]; then
-		passed=$((passed + 1))
-		echo "ok $n - $name: ${runs:-?} inputs in ${seconds}s, no finding"
+		echo "ok $n - $name: ${runs:-?} inputs in ${seconds}s, no finding" >"$work/$n.tap"
 	else
-		failed=$((failed + 1))
 		artifact=$(ls -t "$logdir/$name" 2>/dev/null | head -1)
-		echo "not ok $n - $name: exit $rc (log: $log${artifact:+, reproducer: $logdir/$name/$artifact})"
+		echo "not ok $n - $name: exit $rc (log: $log${artifact:+, reproducer: $logdir/$name/$artifact})" >"$work/$n.tap"
 	fi
+}
+
+# Targets are independent processes: one per core at a time (PARLEY_TEST_JOBS).
+jobs=${PARLEY_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+echo "1..${#targets[@]}"
+passed=0 failed=0 n=0 running=0
+for t in "${targets[@]}"; do
+	n=$((n + 1))
+	fuzz_one "$n" "$t" &
+	if [ $((++running)) -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+for n in $(seq 1 "${#targets[@]}"); do
+	line=$(cat "$work/$n.tap" 2>/dev/null || echo "not ok $n - no result")
+	echo "$line"
+	case "$line" in ok*) passed=$((passed + 1)) ;; *) failed=$((failed + 1)) ;; esac
 done
 echo "$passed passed, $failed failed"
 [ -n "${PARLEY_TOTALS:-}" ] && echo "$passed $failed" >>"$PARLEY_TOTALS"

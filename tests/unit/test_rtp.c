@@ -251,6 +251,57 @@ static void test_history_sized_by_time(void **state)
 	parley_rtp_history_free(h);
 }
 
+/* The age follows the RTT (10 x RTT + 100 ms, 300 ms .. nack_buffer_ms):
+ * with 1000-byte packets at 100/s, a packet 700 ms old has been
+ * overwritten when the age is 300 ms (laps of ~30 kB), and is kept when a
+ * slow path raised it to the full second. */
+static void test_history_follows_rtt(void **state)
+{
+	(void)state;
+	parley_rtp_history *h = parley_rtp_history_new_for(true, 1000, 0);
+	assert_int_equal(parley_rtp_history_age_us(h), 300000);
+	parley_rtp_history_follow_rtt(h, 50000);
+	assert_int_equal(parley_rtp_history_age_us(h), 600000);
+	parley_rtp_history_follow_rtt(h, 200000);
+	assert_int_equal(parley_rtp_history_age_us(h), 1000000);
+	parley_rtp_history_follow_rtt(h, 1000);
+	assert_int_equal(parley_rtp_history_age_us(h), 300000);
+	parley_rtp_history_follow_rtt(h, -1); /* unknown: unchanged */
+	assert_int_equal(parley_rtp_history_age_us(h), 300000);
+	parley_rtp_history *plain = parley_rtp_history_new(64, 4096); /* no age to follow */
+	parley_rtp_history_follow_rtt(plain, 50000);
+	assert_int_equal(parley_rtp_history_age_us(plain), 0);
+	parley_rtp_history_free(plain);
+	parley_rtp_history *small = parley_rtp_history_new_for(false, 100, 0); /* below the floor */
+	assert_int_equal(parley_rtp_history_age_us(small), 100000);
+	parley_rtp_history_follow_rtt(small, 50000);
+	assert_int_equal(parley_rtp_history_age_us(small), 100000);
+	parley_rtp_history_free(small);
+
+	uint8_t p[1000];
+	for (int pass = 0; pass < 2; pass++) {
+		parley_rtp_history_follow_rtt(h, pass == 0 ? 1000 : 200000);
+		for (uint32_t k = 0; k < 200; k++) {
+			uint16_t seq = (uint16_t)(pass * 1000 + k);
+			mk(p, seq, k * 900, 3);
+			int64_t now = (int64_t)(pass * 200 + k) * 10000;
+			assert_int_equal(parley_rtp_history_store(h, p, sizeof(p), now), 0);
+			if (k < 100)
+				continue;
+			size_t got;
+			const uint8_t *g = parley_rtp_history_get(h, (uint16_t)(seq - 70), now, 0, &got);
+			if (pass == 0)
+				assert_null(g);
+			else {
+				assert_non_null(g);
+				assert_int_equal(got, sizeof(p));
+				assert_int_equal(g[2] << 8 | g[3], (uint16_t)(seq - 70));
+			}
+		}
+	}
+	parley_rtp_history_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_history_byte_ring),
 		cmocka_unit_test(test_history_sized_by_time),
+		cmocka_unit_test(test_history_follows_rtt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,8 +2,8 @@
  * test_sdp.c — unit tests of core/media's SDP parser, writer and builders
  * on offers captured from Chromium (tests/unit/data/sdp/chromium-*.sdp)
  * and Firefox-style offers: field checks, parse→write→parse round trips,
- * answers that drop unsupported codecs, offers from scratch, limits and
- * malformed input.
+ * answers that drop unsupported codecs, data channel lines answered in
+ * the form offered, offers from scratch, limits and malformed input.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -272,6 +272,66 @@ static void test_answer_filters(void **state)
 	parley_sdp_free(offer);
 }
 
+static void assert_contains(const char *text, const char *const *needles, size_t n);
+
+/* m=application: the modern form (a=sctp-port, "webrtc-datachannel"),
+ * the legacy one (port as the format, a=sctpmap), a line that is not
+ * SCTP, and accept_data off. */
+static void test_answer_data(void **state)
+{
+	static const char offer_text[] =
+		"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1 2\r\n"
+		"m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n"
+		"a=sctp-port:5001\r\na=max-message-size:100000\r\n"
+		"m=application 9 DTLS/SCTP 5002\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n"
+		"a=sctpmap:5002 webrtc-datachannel 65535\r\n"
+		"m=application 9 UDP/BFCP *\r\nc=IN IP4 0.0.0.0\r\na=mid:2\r\n";
+	char err[256] = "";
+	parley_sdp *offer = parley_sdp_parse(offer_text, strlen(offer_text), NULL, err, sizeof(err));
+	assert_non_null(offer);
+	assert_int_equal(offer->media[0].sctp_port, 5001);
+	assert_int_equal(offer->media[0].max_message_size, 100000);
+	assert_int_equal(offer->media[1].sctp_port, -1);
+	assert_string_equal(offer->media[1].formats[0].fmt, "5002");
+	assert_string_equal(offer->media[1].attrs[0].name, "sctpmap");
+	assert_string_equal(offer->media[1].attrs[0].value, "5002 webrtc-datachannel 65535");
+	parley_sdp_answer_options o = { .h264_packetization_mode = -1, .accept_data = true, .transport = transport };
+	parley_sdp *ans = parley_sdp_build_answer(offer, &o, err, sizeof(err));
+	assert_non_null(ans);
+	size_t len;
+	char *text = parley_sdp_write(ans, &len);
+	static const char *const expected[] = {
+		"m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n",
+		"a=sctp-port:5000\r\n",
+		"m=application 9 DTLS/SCTP 5000\r\n",
+		"a=sctpmap:5000 webrtc-datachannel 1024\r\n",
+		"m=application 0 UDP/BFCP *\r\n",
+		"a=group:BUNDLE 0 1\r\n",
+	};
+	assert_contains(text, expected, sizeof(expected) / sizeof(expected[0]));
+	assert_null(strstr(text, "a=sctp-port:5001"));
+	assert_null(strstr(text, "a=max-message-size"));   /* the PeerConnection writes ours */
+	assert_int_equal(ans->media[1].sctp_port, -1);
+	/* and back */
+	parley_sdp *back = parley_sdp_parse(text, len, NULL, err, sizeof(err));
+	assert_non_null(back);
+	assert_int_equal(back->media[0].sctp_port, 5000);
+	assert_string_equal(back->media[1].formats[0].fmt, "5000");
+	parley_sdp_free(back);
+	free(text);
+	parley_sdp_free(ans);
+
+	/* without accept_data every data line is rejected */
+	o.accept_data = false;
+	ans = parley_sdp_build_answer(offer, &o, err, sizeof(err));
+	assert_non_null(ans);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(ans->media[i].port, 0);
+	assert_int_equal(ans->n_groups, 0);
+	parley_sdp_free(ans);
+	parley_sdp_free(offer);
+}
+
 static void test_answer_sendrecv_track(void **state)
 {
 	parley_sdp *offer = parse_file("firefox-plain.sdp");
@@ -431,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_simulcast_and_data),
 		cmocka_unit_test(test_answer_filters),
 		cmocka_unit_test(test_answer_sendrecv_track),
+		cmocka_unit_test(test_answer_data),
 		cmocka_unit_test(test_build_offer),
 		cmocka_unit_test(test_errors_and_limits),
 	};
