@@ -85,11 +85,12 @@ cmd_run() {
 	echo "== starting parleyd (Ctrl-C stops it)"
 	# The staged HTTP transport serves the demo pages installed beside it;
 	# the SFU service's Socket.IO listener (port 3000) with ICE-lite serves
-	# room-mediasoup.html's mediasoup-client.
+	# room-mediasoup.html's mediasoup-client; the chat plugin's (port 3100)
+	# serves Socket.IO chat clients.
 	local conf=build/stage/etc/parley
 	sed -i "s|^#\?html_folder = .*|html_folder = $top/build/stage/share/parley/html|" \
 		"$conf/parley.transport.http.conf"
-	sed -i "s|^#\?listeners = .*|listeners = sfu|" "$conf/parley.transport.websocket.conf"
+	sed -i "s|^#\?listeners = .*|listeners = sfu, chat|" "$conf/parley.transport.websocket.conf"
 	sed -i "s|^#\?ice_lite = .*|ice_lite = true|" "$conf/parley.conf"
 	exec build/stage/bin/parleyd --configs-folder build/stage/etc/parley "$@"
 }

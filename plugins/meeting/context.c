@@ -1,7 +1,7 @@
 /*
  * plugins/meeting/context.c — the plugin's state around the logic:
  * configuration (every key read through core->config_get), the context
- * (store, database, rate limiter, attached handles), random ids, the clock
+ * (store, database, chat history, rate limiter, attached handles), random ids, the clock
  * and the outbox that pushes events after the state lock is released.
  */
 #include <errno.h>
@@ -63,12 +63,21 @@ void parley_meeting_config_load(parley_meeting_config *cfg, const parley_plugin_
 	const char *stats_handler = conf_str(settings, "general", "stats_handler");
 	cfg->stats_handler = g_strdup(stats_handler != NULL ? stats_handler : "parley.handler.analytics");
 	const char *db_path = conf_str(settings, "general", "db_path");
-	if (db_path != NULL && db_path[0] != '\0') {
+	const char *dir = core != NULL && core->state_dir != NULL ? core->state_dir() : NULL;
+	if (db_path != NULL && db_path[0] != '\0')
 		cfg->db_path = g_strdup(db_path);
-	} else {
-		const char *dir = core != NULL && core->state_dir != NULL ? core->state_dir() : NULL;
+	else
 		cfg->db_path = g_build_filename(dir != NULL ? dir : ".", "meetings.db", NULL);
-	}
+	/* the meetings' chat: in the chat plugin's store unless told otherwise */
+	const char *chat_path = conf_str(settings, "chat", "db_path");
+	if (chat_path != NULL && chat_path[0] != '\0')
+		cfg->chat_db_path = g_strdup(chat_path);
+	else
+		cfg->chat_db_path = g_build_filename(dir != NULL ? dir : ".", "chat.db", NULL);
+	cfg->chat_keep.count = (unsigned)conf_int(settings, "chat", "history", 1000, 0, 1000000);
+	cfg->chat_keep.max_age_ms = conf_int(settings, "chat", "max_age", 0, 0, 100L * 365 * 86400) * 1000;
+	if (cfg->chat_keep.count == 0 && cfg->chat_keep.max_age_ms > 0)
+		cfg->chat_keep.count = 1000000; /* an age bound alone */
 	parley_meeting_ice_config_init(&cfg->ice, conf_str(settings, "ice", "stun_servers"),
 	                               conf_str(settings, "ice", "turn_server"),
 	                               conf_str(settings, "ice", "turn_username"),
@@ -82,6 +91,7 @@ void parley_meeting_config_clear(parley_meeting_config *cfg)
 {
 	g_free(cfg->db_path);
 	g_free(cfg->stats_handler);
+	g_free(cfg->chat_db_path);
 	parley_meeting_ice_config_clear(&cfg->ice);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -119,12 +129,24 @@ parley_meeting_ctx *parley_meeting_ctx_new(const parley_plugin_core *core, const
 	parley_meeting_db *db = parley_meeting_db_open(cfg->db_path, error);
 	if (db == NULL)
 		return NULL;
+	parley_chat_store *chat = NULL;
+	if (parley_chat_retention_keeps(&cfg->chat_keep)) {
+		parley_plugin_error chat_error = {0};
+		chat = parley_chat_store_sqlite_open(cfg->chat_db_path, &chat_error);
+		if (chat == NULL) {
+			if (error != NULL)
+				*error = g_strdup_printf("the chat history: %s", chat_error.reason);
+			parley_meeting_db_close(db);
+			return NULL;
+		}
+	}
 	parley_meeting_ctx *ctx = g_new0(parley_meeting_ctx, 1);
 	ctx->core = core;
 	ctx->plugin = plugin;
 	ctx->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	ctx->db = db;
+	ctx->chat = chat;
 	ctx->store = parley_meeting_store_memory_new();
 	ctx->ratelimit = parley_meeting_ratelimit_new(ctx->cfg.rate_limit, 0);
 	g_mutex_init(&ctx->lock);
@@ -142,6 +164,8 @@ void parley_meeting_ctx_free(parley_meeting_ctx *ctx)
 	g_hash_table_destroy(ctx->handles);
 	ctx->store->ops->destroy(ctx->store);
 	parley_meeting_db_close(ctx->db);
+	if (ctx->chat != NULL)
+		ctx->chat->ops->close(ctx->chat);
 	parley_meeting_ratelimit_free(ctx->ratelimit);
 	parley_meeting_config_clear(&ctx->cfg);
 	g_mutex_clear(&ctx->lock);

@@ -2,7 +2,7 @@
 # library (libmeeting.la) linked both into the loadable module and into the
 # unit tests, so tests drive exactly the code parleyd loads.
 meeting_logic_sources = \
-	plugins/meeting/context.c plugins/meeting/host.c plugins/meeting/ice.c \
+	plugins/meeting/chat_history.c plugins/meeting/context.c plugins/meeting/host.c plugins/meeting/ice.c \
 	plugins/meeting/meetings_db.c plugins/meeting/membership.c plugins/meeting/ratelimit.c \
 	plugins/meeting/rest.c plugins/meeting/rules.c plugins/meeting/signaling.c \
 	plugins/meeting/store_memory.c plugins/meeting/views.c \
@@ -14,7 +14,7 @@ meeting_logic_sources = \
 noinst_LTLIBRARIES += plugins/meeting/libmeeting.la
 plugins_meeting_libmeeting_la_SOURCES = $(meeting_logic_sources)
 plugins_meeting_libmeeting_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(HIREDIS_CFLAGS)
-plugins_meeting_libmeeting_la_LIBADD = libparleyutil.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(HIREDIS_LIBS)
+plugins_meeting_libmeeting_la_LIBADD = plugins/chat/libchatstore.la libparleyutil.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(HIREDIS_LIBS)
 
 plugin_LTLIBRARIES += plugins/meeting/parley_plugin_meeting.la
 plugins_meeting_parley_plugin_meeting_la_SOURCES = plugins/meeting/plugin.c

@@ -21,6 +21,7 @@
 #include <parley/plugin.h>
 
 #include "ice.h"
+#include "plugins/chat/store.h"
 #include "meetings_db.h"
 #include "ratelimit.h"
 #include "rules.h"
@@ -41,6 +42,8 @@ typedef struct parley_meeting_config {
 	unsigned rate_limit;          /* [http] rate_limit, requests/minute/address (100; 0 = off) */
 	char *db_path;                /* [general] db_path or <state_dir>/meetings.db */
 	char *stats_handler;          /* [general] stats_handler: the event handler asked for /stats figures ("" = none) */
+	char *chat_db_path;           /* [chat] db_path or <state_dir>/chat.db (the chat plugin's store) */
+	parley_chat_retention chat_keep; /* [chat] history, max_age: what each meeting's chat keeps */
 	parley_meeting_ice_config ice;
 } parley_meeting_config;
 
@@ -57,6 +60,7 @@ typedef struct parley_meeting_ctx {
 	parley_meeting_store *store;
 	parley_meeting_db *db;
 	parley_meeting_ratelimit *ratelimit;
+	parley_chat_store *chat;     /* the meetings' chat history (chat_history.c) */
 	GMutex lock;
 	GHashTable *handles;     /* peer id (borrowed from the handle) → handle (owned) */
 	GHashTable *sessions;    /* core session → handle (borrowed from `handles`) */
@@ -187,6 +191,16 @@ void parley_meeting_host_remove(parley_meeting_ctx *ctx, parley_meeting_outbox *
 parley_meeting_participant *parley_meeting_require_member(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
                                                           parley_meeting_handle *handle,
                                                           const char *transaction, json_t *body);
+
+/* ---- chat_history.c: the meetings' chat, kept through the chat plugin's store ---- */
+/* Keeps one chat message of `p` (when [chat] history keeps anything);
+ * returns its id, or 0 when not kept (a store failure is logged). */
+int64_t parley_meeting_chat_keep(parley_meeting_ctx *ctx, const parley_meeting_participant *p, const char *text,
+                                 int64_t now_ms);
+/* A page of a meeting's chat, oldest first, as the REST route shows it:
+ * {messages: [{id, userId, userName, message, timestamp}], total, limit,
+ * hasMore} (new reference), or NULL when the store failed. */
+json_t *parley_meeting_chat_page(parley_meeting_ctx *ctx, const char *room_id, int64_t before_id, unsigned limit);
 
 /* ---- rest.c ---- */
 /* Serves one /api/meetings request; always fills `response`. Returns 0. */

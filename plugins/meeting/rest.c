@@ -347,6 +347,41 @@ static void on_user_meetings(rest_call *call)
 		g_hash_table_unref(query);
 }
 
+/* GET /api/meetings/:roomId/chat?limit=&before=: the meeting's kept chat,
+ * oldest first, the newest `limit` (1..100, default 50) before the id
+ * `before`. */
+static void on_chat(rest_call *call)
+{
+	parley_meeting *m = load_meeting(call);
+	if (m == NULL)
+		return;
+	GHashTable *query = NULL;
+	const char *raw = call->request->query;
+	if (raw != NULL && raw[0] != '\0' && (query = g_uri_parse_params(raw, -1, "&", G_URI_PARAMS_NONE, NULL)) == NULL) {
+		reply_error(call, 400, "Invalid query string");
+	} else {
+		long limit, before;
+		if (!query_int(query, "limit", 50, 1, 100, &limit)) {
+			reply_bad_field(call, "limit");
+		} else if (!query_int(query, "before", 0, 1, G_MAXLONG, &before)) {
+			reply_bad_field(call, "before");
+		} else {
+			json_t *page = parley_meeting_chat_page(call->ctx, m->room_id, before, (unsigned)limit); /* new */
+			if (page == NULL) {
+				reply_error(call, 500, "Could not read the chat");
+			} else {
+				json_decref(call->reply);
+				call->status = 200;
+				call->reply = page;
+				json_object_set_new(call->reply, "success", json_true());
+			}
+		}
+	}
+	if (query != NULL)
+		g_hash_table_unref(query);
+	parley_meeting_free(m);
+}
+
 /* Order matters: the literal "user" route is tried before ":roomId". */
 static const rest_route routes[] = {
 	{ "POST", "/api/meetings/create", true, on_create },
@@ -356,6 +391,7 @@ static const rest_route routes[] = {
 	{ "GET", "/api/meetings/:roomId/participants", false, on_participants },
 	{ "POST", "/api/meetings/:roomId/end", true, on_end },
 	{ "GET", "/api/meetings/:roomId/stats", false, on_stats },
+	{ "GET", "/api/meetings/:roomId/chat", false, on_chat },
 };
 
 /* Splits a path into non-empty segments (new strv). */

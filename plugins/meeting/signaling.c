@@ -238,10 +238,15 @@ static void on_chat(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_
 	if (error != NULL) {
 		parley_meeting_outbox_error(ctx, box, handle->peer_id, transaction, error);
 	} else {
-		char *now = parley_meeting_iso8601(ctx->now_ms());
+		int64_t now_ms = ctx->now_ms();
+		char *now = parley_meeting_iso8601(now_ms);
 		json_t *payload = json_pack("{s:s, s:s, s:s, s:s}", /* new, dropped below */
 		                            "userId", p->user_id, "userName", p->user_name,
 		                            "message", message, "timestamp", now);
+		/* kept for late joiners (GET /api/meetings/:roomId/chat); its id names it there */
+		int64_t id = parley_meeting_chat_keep(ctx, p, message, now_ms);
+		if (id > 0)
+			json_object_set_new(payload, "id", json_integer((json_int_t)id));
 		parley_meeting_db_count_stat(ctx->db, p->room_id, PARLEY_MEETING_STAT_CHAT);
 		parley_meeting_outbox_broadcast(ctx, box, p->room_id, NULL, "meeting-chat-message", payload);
 		json_decref(payload);

@@ -1,8 +1,8 @@
 # tests/fuzz: libFuzzer targets for the media parsers (util's RTP header and
 # keyframe detection among them, the rtpParameters translation, the ICE-lite
 # datagram and ICE-TCP connection entries), the client JSON API, the Redis URL and the
-# Redis transport's entry parser, the Socket.IO codecs and the WHIP/WHEP
-# trickle fragments (only with
+# Redis transport's entry parser, the Socket.IO codecs, the WHIP/WHEP
+# trickle fragments and the chat plugin's requests (only with
 # --enable-fuzzers, CC=clang) and, always, replay programs that run every
 # corpus file through the same entry points as part of the unit suite
 # (test_fuzz_replay_<corpus> replays tests/fuzz/corpus/<corpus>).
@@ -91,6 +91,10 @@ tests_unit_test_fuzz_replay_candidate_SOURCES = tests/fuzz/replay.c tests/fuzz/f
 tests_unit_test_fuzz_replay_candidate_CPPFLAGS = $(CORE_CPPFLAGS)
 tests_unit_test_fuzz_replay_candidate_LDADD = libparleymedia.la $(NICE_LIBS) $(SRTP_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) \
 	$(SSL_LIBS)
+# The chat plugin's requests (data channel, Janus API and admin paths).
+check_PROGRAMS += tests/unit/test_fuzz_replay_chat
+tests_unit_test_fuzz_replay_chat_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_chat.c
+tests_unit_test_fuzz_replay_chat_LDADD = plugins/chat/libchat.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
 
 if FUZZERS
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
@@ -177,6 +181,12 @@ tests_fuzz_fuzz_sdpfrag_SOURCES = tests/fuzz/fuzz_sdpfrag.c plugins/room/sdpfrag
 tests_fuzz_fuzz_sdpfrag_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_sdpfrag_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_sdpfrag_LDADD = $(GLIB_LIBS)
+# The chat plugin's logic and store instrumented.
+noinst_PROGRAMS += tests/fuzz/fuzz_chat
+tests_fuzz_fuzz_chat_SOURCES = tests/fuzz/fuzz_chat.c $(chat_logic_sources) plugins/chat/store_sqlite.c
+tests_fuzz_fuzz_chat_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_chat_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_chat_LDADD = libparleyutil.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz_engineio tests/fuzz/fuzz_socketio
 tests_fuzz_fuzz_engineio_SOURCES = tests/fuzz/fuzz_engineio.c transports/websocket/engineio_codec.c
 tests_fuzz_fuzz_engineio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/websocket

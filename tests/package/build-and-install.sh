@@ -93,6 +93,7 @@ pages+=(./usr/share/parley/html/mediasoup-client.bundle.js)
 
 expect_files "$deb_parley" ./usr/bin/parleyd \
 	"$moddir/plugins/parley_plugin_echo.so" "$moddir/plugins/parley_plugin_meeting.so" \
+	"$moddir/plugins/parley_plugin_room.so" "$moddir/plugins/parley_plugin_chat.so" \
 	"$moddir/transports/parley_transport_http.so" "$moddir/transports/parley_transport_websocket.so" \
 	./etc/parley/parley.conf "${confs[@]}" \
 	./lib/systemd/system/parley.service ./usr/share/man/man1/parleyd.1.gz \

@@ -34,6 +34,8 @@ static parley_meeting_ctx *fake_ctx_new(void)
 	parley_meeting_config_load(&cfg, &fake_core);
 	g_free(cfg.db_path);
 	cfg.db_path = g_strdup(":memory:");
+	g_free(cfg.chat_db_path);
+	cfg.chat_db_path = g_strdup(":memory:");
 	return parley_meeting_ctx_new(&fake_core, &fake_plugin, &cfg, NULL);
 }
 

@@ -3,7 +3,8 @@
  * recording core table: a three-user join (who receives what), relay only
  * to the target, toggles and chat fan-out, leave and dropped connections,
  * every meeting-error path, the approval waiting room, host controls,
- * joining twice, and the TTL sweep.
+ * joining twice, the TTL sweep, and the chat kept for late joiners
+ * (GET /api/meetings/:roomId/chat).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -482,12 +483,79 @@ static void concurrent_connections(void **state)
 	fake_ctx_free(ctx);
 }
 
+/* GET /api/meetings/:roomId/chat (new reference: the parsed answer). */
+static json_t *get_chat(parley_meeting_ctx *ctx, const char *room, const char *query, int status)
+{
+	char *path = g_strdup_printf("/api/meetings/%s/chat", room);
+	parley_http_request r = { .method = "GET", .path = path, .query = query, .remote_ip = "127.0.0.1" };
+	parley_http_response out = { 0 };
+	parley_meeting_rest_handle(ctx, &r, &out);
+	assert_int_equal(out.status, status);
+	json_t *reply = json_loads(out.body, 0, NULL);
+	g_free(out.body);
+	g_free(path);
+	return reply;
+}
+
+/* Chat messages are kept through the chat store: a late joiner pages
+ * through them; the relayed event names each by id; a meeting with chat
+ * disabled keeps nothing. */
+static void chat_kept_for_late_joiners(void **state)
+{
+	meeting_of_three *three = *state;
+	parley_meeting_ctx *ctx = three->ctx;
+	int64_t ids[5];
+	for (int i = 0; i < 5; i++) {
+		send_json(ctx, i % 2 ? 1 : 2, "{\"request\":\"meeting-chat-message\",\"roomId\":\"%s\",\"message\":\"m%d\"}",
+		          three->room, i);
+		json_t *c = last_event(&sessions[0], "meeting-chat-message");
+		ids[i] = json_integer_value(json_object_get(c, "id"));
+		assert_true(ids[i] > 0);
+	}
+	json_t *page = get_chat(ctx, three->room, "limit=2", 200);
+	assert_true(json_is_true(json_object_get(page, "success")));
+	assert_int_equal(json_integer_value(json_object_get(page, "total")), 5);
+	assert_true(json_is_true(json_object_get(page, "hasMore")));
+	json_t *messages = json_object_get(page, "messages");
+	assert_int_equal(json_array_size(messages), 2);
+	json_t *first = json_array_get(messages, 0);
+	assert_string_equal(json_string_value(json_object_get(first, "message")), "m3");
+	assert_string_equal(json_string_value(json_object_get(first, "userId")), "bob");
+	assert_string_equal(json_string_value(json_object_get(first, "userName")), "N bob");
+	assert_int_equal(json_integer_value(json_object_get(first, "id")), ids[3]);
+	assert_non_null(strstr(json_string_value(json_object_get(first, "timestamp")), "Z"));
+	json_decref(page);
+	/* the older page, before m3 */
+	char *query = g_strdup_printf("limit=10&before=%" G_GINT64_FORMAT, (gint64)ids[3]);
+	page = get_chat(ctx, three->room, query, 200);
+	g_free(query);
+	messages = json_object_get(page, "messages");
+	assert_int_equal(json_array_size(messages), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(messages, 0), "message")), "m0");
+	assert_true(json_is_false(json_object_get(page, "hasMore")));
+	json_decref(page);
+	/* bad queries, an unknown meeting */
+	json_decref(get_chat(ctx, three->room, "limit=0", 400));
+	json_decref(get_chat(ctx, three->room, "before=x", 400));
+	json_decref(get_chat(ctx, "nosuchroom", NULL, 404));
+	/* chat disabled: refused, nothing kept */
+	char *quiet = create_meeting(ctx, "{\"isChatEnabled\":false}");
+	join(ctx, 3, quiet, "dora");
+	send_json(ctx, 3, "{\"request\":\"meeting-chat-message\",\"roomId\":\"%s\",\"message\":\"hello?\"}", quiet);
+	expect_error(3, "Chat is disabled in this meeting");
+	page = get_chat(ctx, quiet, NULL, 200);
+	assert_int_equal(json_integer_value(json_object_get(page, "total")), 0);
+	json_decref(page);
+	g_free(quiet);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(three_users_join),
 		cmocka_unit_test_setup_teardown(relay_reaches_only_target, three_joined, three_done),
 		cmocka_unit_test_setup_teardown(toggles_chat_and_leave, three_joined, three_done),
+		cmocka_unit_test_setup_teardown(chat_kept_for_late_joiners, three_joined, three_done),
 		cmocka_unit_test(join_errors),
 		cmocka_unit_test(approval_waiting_room),
 		cmocka_unit_test_setup_teardown(host_controls_and_rejoin, three_joined, three_done),

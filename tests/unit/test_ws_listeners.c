@@ -161,6 +161,7 @@ static void test_extra_own_settings(void **state)
 	char reason[256];
 	const entry entries[] = {
 		{ "socketio", "plugin", "parley.plugin.meeting" },
+		{ "socketio", "event_name", "main-only" },
 		{ "socketio", "listeners", " sfu ,other" },
 		{ "socketio.sfu", "plugin", "parley.plugin.room" },
 		{ "socketio.sfu", "port", "3001" },
@@ -170,6 +171,7 @@ static void test_extra_own_settings(void **state)
 		{ "socketio.sfu", "health", "SFU" },
 		{ "socketio.other", "plugin", "parley.plugin.meeting" },
 		{ "socketio.other", "port", "3002" },
+		{ "socketio.other", "event_name", "textroom" },
 		{ NULL },
 	};
 	assert_int_equal(read_and_check(entries, &general, &set, only_room_and_meeting, reason, sizeof(reason)), 0);
@@ -182,6 +184,10 @@ static void test_extra_own_settings(void **state)
 	assert_string_equal(parley_wsl_health_name(set.extra[0].health), "sfu");
 	assert_string_equal(set.extra[1].name, "other");
 	assert_int_equal(set.extra[1].socketio.max_clients, 10000);
+	/* event_name is each endpoint's own: never taken from [socketio] */
+	assert_string_equal(set.main.event_name, "main-only");
+	assert_string_equal(set.extra[0].socketio.event_name, "");
+	assert_string_equal(set.extra[1].socketio.event_name, "textroom");
 	parley_wsl_free(&set);
 }
 

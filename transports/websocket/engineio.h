@@ -59,6 +59,7 @@ struct parley_eio_endpoint {
 	parley_eio_config config;
 	char section[64];          /* "socketio" or "socketio.<name>": for log lines */
 	char plugin[128];          /* the layer above's: the plugin its clients attach to */
+	char event_name[64];       /* the layer above's: the member naming a plugin's events ("" = none) */
 	GHashTable *sessions;      /* sid → socket (a reference) */
 	parley_eio_endpoint *next; /* every endpoint, for parley_eio_destroy */
 };

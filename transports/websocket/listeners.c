@@ -93,6 +93,14 @@ static void read_socketio(const parley_util_setting_source *source, const char *
 	}
 	const char *plugin = get_string(source, section, "plugin");
 	g_strlcpy(out->plugin, plugin != NULL ? plugin : "", sizeof(out->plugin));
+	/* a listener's own: never taken from [socketio] (another plugin's events) */
+	const char *event_name = get_string(source, section, "event_name");
+	if (event_name != NULL && strlen(event_name) >= sizeof(out->event_name)) {
+		warn(source, "[%s] event_name = '%s' is longer than %zu bytes: not used", section, event_name,
+		     sizeof(out->event_name) - 1);
+		event_name = NULL;
+	}
+	g_strlcpy(out->event_name, event_name != NULL ? event_name : "", sizeof(out->event_name));
 }
 
 static void read_main(const parley_util_setting_source *source, parley_wsl_socketio *main)

@@ -26,6 +26,7 @@
 #define PARLEY_WSL_NAME_SIZE 32
 #define PARLEY_WSL_PATH_SIZE 128
 #define PARLEY_WSL_PLUGIN_SIZE 128
+#define PARLEY_WSL_EVENT_NAME_SIZE 64
 /* An extra listener's port when it sets none: the SFU seed's. */
 #define PARLEY_WSL_DEFAULT_PORT 3000
 
@@ -40,6 +41,10 @@ typedef struct parley_wsl_socketio {
 	bool enabled;
 	char path[PARLEY_WSL_PATH_SIZE];     /* starts and ends with '/' */
 	char plugin[PARLEY_WSL_PLUGIN_SIZE]; /* "" = unset */
+	/* The member of a plugin event's data that names the event when the
+	 * data is not {"event", "data"} ("" = none: such events are
+	 * "plugin-event"), e.g. "textroom". */
+	char event_name[PARLEY_WSL_EVENT_NAME_SIZE];
 	long ping_interval, ping_timeout;    /* ms */
 	long max_payload;                    /* bytes */
 	long max_clients;                    /* 0 = unlimited */

@@ -16,7 +16,9 @@
  *    [{"error": reason, "code": code}]. Without an ack id an error answer
  *    is emitted as the event "request-error" {code, reason}.
  *  - Plugin events {"event": name, "data": payload} → 42[name, payload];
- *    other plugin event data → 42["plugin-event", data].
+ *    with the endpoint's event_name set (e.g. "textroom"), other data
+ *    whose member of that name is a string → 42[that string, data];
+ *    any other plugin event data → 42["plugin-event", data].
  *  - Pongs touch the Janus session; DISCONNECT (41) destroys it; the
  *    Engine.IO session closing (or a missed pong) is core->conn_closed.
  *    The session ending on the core's side (timeout, destroy) sends 41.
@@ -350,8 +352,12 @@ static void on_event_message(sio_client *client, json_t *message)
 		return; /* hangup, detached, media ...: nothing to tell a signaling client */
 	json_t *data = json_object_get(json_object_get(message, "plugindata"), "data");
 	const char *name = json_string_value(json_object_get(data, "event"));
+	const char *event_name = client->engine->endpoint->event_name;
+	const char *named = event_name[0] != '\0' ? json_string_value(json_object_get(data, event_name)) : NULL;
 	if (name != NULL)
 		emit(client, name, json_object_get(data, "data"));
+	else if (named != NULL && named[0] != '\0')
+		emit(client, named, data);
 	else if (data != NULL)
 		emit(client, "plugin-event", data);
 }

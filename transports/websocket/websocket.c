@@ -334,6 +334,7 @@ static void endpoint_new(ws_listener *listener, const char *section, const parle
 	g_strlcpy(endpoint->config.path, settings->path, sizeof(endpoint->config.path));
 	g_strlcpy(endpoint->section, section, sizeof(endpoint->section));
 	g_strlcpy(endpoint->plugin, settings->plugin, sizeof(endpoint->plugin));
+	g_strlcpy(endpoint->event_name, settings->event_name, sizeof(endpoint->event_name));
 	parley_eio_endpoint_init(endpoint);
 	listener->endpoint = endpoint;
 }
