@@ -6,7 +6,8 @@
 # Environment: PARLEY_TEST_FILTER (extended regex matched against test file names),
 # PARLEY_TEST_SKIP (extended regex: matching files are not run),
 # PARLEY_TEST_WRAPPER (e.g. "valgrind ..." for compiled unit tests), PARLEY_SKIP_E2E=1,
-# PARLEY_TEST_JOBS (unit programs at a time and e2e lanes; default: the cores).
+# PARLEY_TEST_JOBS (unit programs at a time and e2e lanes; default: the cores),
+# PARLEY_E2E_SOLO (regex: e2e files that run alone, after the lanes).
 # Each file's line gives its results and its wall-clock seconds.
 set -u
 builddir=${1:-$(pwd)}
@@ -105,9 +106,15 @@ if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	# parleyd's sanitizer reports (written by tests/e2e/lib/server.mjs) land here.
 	export PARLEY_SANITIZER_REPORTS="$logdir/sanitizer-reports.txt"
 	rm -f "$PARLEY_SANITIZER_REPORTS"
-	netns_files=() loopback_files=()
+	# The heaviest files run alone, after the lanes: seven Chromium pages,
+	# three pages with four aiortc clients, a package build at -j2 and a
+	# measurement would make their neighbour's clients miss their timers.
+	solo=${PARLEY_E2E_SOLO-^(room-mediasoup-seven-netns|room-media(-lite)?-netns|debian-package|bench-compare)\.}
+	netns_files=() loopback_files=() solo_files=()
 	for t in "$srcdir"/tests/e2e/*.test.mjs; do
-		[ -f "$t" ] && selected "$(basename "$t")" || continue
+		name=$(basename "$t")
+		[ -f "$t" ] && selected "$name" || continue
+		if [ -n "$solo" ] && [[ "$name" =~ $solo ]]; then solo_files+=("$t"); continue; fi
 		case "$t" in *-netns.test.mjs) netns_files+=("$t") ;; *) loopback_files+=("$t") ;; esac
 	done
 	run_lane() { local t; for t in "$@"; do run_e2e "$t"; done; }
@@ -118,6 +125,7 @@ if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	else
 		run_lane "${netns_files[@]}" "${loopback_files[@]}"
 	fi
+	run_lane "${solo_files[@]}"
 fi
 
 while read -r name ok notok log; do
