@@ -286,7 +286,7 @@ test('chat: the admin API (message_plugin) lists, kicks, purges and destroys; /h
 	const health = await (await fetch(`${srv.httpUrl}/health`)).json();
 	assert.ok(health.chatRooms >= 2 && health.chatParticipants >= 1 && health.chatMessages >= 1, JSON.stringify(health));
 	const metrics = await (await fetch(`${srv.httpUrl}/metrics`)).text();
-	assert.match(metrics, /parley_plugin_chatRooms\{plugin="parley.plugin.chat"\} \d+/);
+	assert.match(metrics, /parley_plugin_chat_rooms\{plugin="parley.plugin.chat"\} \d+/);
 	const admin = await WsJanus.connect(srv.wsUrl, 'janus-admin-protocol', { extra: { admin_secret: ADMIN_SECRET } });
 	const ask = async (request) => {
 		const r = await admin.request({ janus: 'message_plugin', plugin: 'parley.plugin.chat', request });
