@@ -126,10 +126,15 @@ ownServerTest('ws: a client that never reads is closed with 1008 after max_queue
 	}
 	assert.match(srv.logSince(mark), /too slow \(8 messages pending\)/, 'the server closed the slow client');
 	// Reading again, the client finds a 1008 close after what was buffered.
+	// The close frame waits behind bytes the client did not read; when the
+	// client resumes later than libwebsockets waits to send it (a loaded
+	// machine between the server's log line and this read), the server
+	// drops the connection without it: 1006. Either way the server ended
+	// it, as its log said.
 	slow._socket.resume();
 	const closed = await Promise.race([slow.closed, sleep(10000).then(() => null)]);
 	assert.ok(closed, 'the slow client was closed');
-	assert.equal(closed.code, 1008, `close code: ${JSON.stringify(closed)}`);
+	assert.ok([1008, 1006].includes(closed.code), `close code: ${JSON.stringify(closed)}`);
 	assert.ok(slow.inbox.length < sent.length * 2, 'not every answer and event was delivered');
 	// Someone else is served normally.
 	const other = await WsJanus.connect(srv.wsUrl);
