@@ -95,15 +95,18 @@ cmd_run() {
 	exec build/stage/bin/parleyd --configs-folder build/stage/etc/parley "$@"
 }
 
+# Each stage's heading says when it started (seconds since the command began).
+stage() { echo "=== suite: $* (at +${SECONDS} s)"; }
+
 cmd_test() {
 	install_packages "$BUILD_PACKAGES $NODE_PACKAGES $TEST_PACKAGES"
 	install_node_modules
 	build build
 	local totals; totals=$(mktemp)
-	echo "=== suite: normal build"
+	stage "normal build"
 	PARLEY_TOTALS=$totals make -C build -j"$jobs" check || true
 	if [ "${PARLEY_SKIP_SANITIZERS:-0}" != 1 ]; then
-		echo "=== suite: ASan + UBSan build"
+		stage "ASan + UBSan build"
 		build build-sanitizers --enable-sanitizers
 		# Every file but the heaviest browser one: 3 Chromium pages and 4 aiortc
 		# clients decoding 42 streams on 2 cores test the clients' scheduling
@@ -129,7 +132,7 @@ cmd_test() {
 	fi
 	if [ "${PARLEY_SKIP_VALGRIND:-0}" != 1 ]; then
 		# memcheck sees inside uninstrumented libraries (GLib, lws) where ASan cannot.
-		echo "=== suite: valgrind (every unit test; parleyd under memcheck for the API suites)"
+		stage "valgrind (every unit test; parleyd under memcheck for the API suites)"
 		local vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
 		PARLEY_TOTALS=$totals PARLEY_TEST_WRAPPER="$vg" PARLEY_PARLEYD_WRAPPER="$vg" \
 			PARLEY_TEST_FILTER='^test_|^api-|^admin\.|^timeout\.' \
@@ -137,7 +140,7 @@ cmd_test() {
 	fi
 	if [ "${PARLEY_SKIP_FUZZ:-0}" != 1 ] && command -v clang >/dev/null; then
 		local seconds=${PARLEY_FUZZ_SECONDS:-12}
-		echo "=== suite: libFuzzer targets (${seconds} s each; clang build in build-fuzz)"
+		stage "libFuzzer targets (${seconds} s each; clang build in build-fuzz)"
 		if CC=clang build build-fuzz --enable-fuzzers; then
 			PARLEY_TOTALS=$totals "$top/tests/fuzz/run.sh" "$top/build-fuzz" "$top" "$seconds" || true
 		else
@@ -149,6 +152,7 @@ cmd_test() {
 	local p f
 	p=$(awk '{s+=$1} END {print s+0}' "$totals"); f=$(awk '{s+=$2} END {print s+0}' "$totals")
 	rm -f "$totals"
+	echo "=== suite: done in ${SECONDS} s"
 	echo "$p passed, $f failed"
 	[ "$f" -eq 0 ] && [ "$p" -gt 0 ]
 }

@@ -345,6 +345,13 @@ int main(int argc, char **argv)
 	daemon_state.grace_ms = read_count("general", "shutdown_grace", 2000, 600000);
 	if (loops < 0 || queue < 0 || workers < 0 || daemon_state.grace_ms < 0)
 		return 1;
+	/* The signals are watched before any module opens a port, so a client
+	 * that has seen /health answer can always stop the server gracefully; a
+	 * signal during start-up is handled once the main loop runs. */
+	daemon_state.loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGINT, on_stop_signal, "SIGINT");
+	g_unix_signal_add(SIGTERM, on_stop_signal, "SIGTERM");
+	g_unix_signal_add(SIGHUP, on_sighup, NULL);
 	if (parley_loops_start((unsigned)loops) != 0)
 		return 1;
 	if (parley_events_start((unsigned)queue) != 0 || parley_api_start((unsigned)workers) != 0) {
@@ -367,10 +374,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	daemon_state.loop = g_main_loop_new(NULL, FALSE);
-	g_unix_signal_add(SIGINT, on_stop_signal, "SIGINT");
-	g_unix_signal_add(SIGTERM, on_stop_signal, "SIGTERM");
-	g_unix_signal_add(SIGHUP, on_sighup, NULL);
 	PLOG_INFO("running (%u plugins, %u transports, %u handlers, %u event loops)",
 	          parley_registry_plugins(NULL, 0), parley_registry_transports(NULL, 0),
 	          parley_registry_handlers(NULL, 0), parley_loops_count());

@@ -85,6 +85,7 @@ jobs=${PARLEY_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # Unit programs are independent (no fixed ports or paths): $jobs at a time.
 echo "== unit tests"
+stage_start=$SECONDS
 running=0
 for t in "$builddir"/tests/unit/test_*; do
 	[ -x "$t" ] && [ -f "$t" ] || continue
@@ -102,7 +103,8 @@ wait
 # one; the loopback files mostly wait on sockets and timers, so they cost
 # the media lane little CPU. PARLEY_TEST_JOBS=1 runs every file in turn.
 if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
-	echo "== end-to-end tests"
+	echo "== end-to-end tests (the unit tests took $((SECONDS - stage_start)) s)"
+	stage_start=$SECONDS
 	# parleyd's sanitizer reports (written by tests/e2e/lib/server.mjs) land here.
 	export PARLEY_SANITIZER_REPORTS="$logdir/sanitizer-reports.txt"
 	rm -f "$PARLEY_SANITIZER_REPORTS"
@@ -125,7 +127,12 @@ if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	else
 		run_lane "${netns_files[@]}" "${loopback_files[@]}"
 	fi
-	run_lane "${solo_files[@]}"
+	if [ ${#solo_files[@]} -gt 0 ]; then
+		echo "== the heaviest files, one at a time (the lanes took $((SECONDS - stage_start)) s)"
+		stage_start=$SECONDS
+		run_lane "${solo_files[@]}"
+	fi
+	echo "== (end-to-end tests took $((SECONDS - stage_start)) s since the last heading)"
 fi
 
 while read -r name ok notok log; do
