@@ -95,7 +95,7 @@ json_t *parley_api_server_info_reply(const char *transaction)
 		"name", name, "version", PARLEY_VERSION, "version_string", PARLEY_VERSION_STRING,
 		"author", "The Parley authors",
 		"server-name", name,
-		"data_channels", 0,
+		"data_channels", 1,
 		"session-timeout", (json_int_t)s.session_timeout,
 		"reclaim-session-timeout", (json_int_t)s.reclaim_session_timeout,
 		"accepting-new-sessions", parley_api_accepting_sessions(),
