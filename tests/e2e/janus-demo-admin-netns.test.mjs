@@ -140,6 +140,8 @@ ownServerTest('Janus\'s admin page, unchanged: login, server info, settings, plu
 		assert.match(details, /version_string:\s+\S+/);
 		assert.match(details, /data_channels:\s+true/);
 		assert.match(details, /auth_token:\s+true/);
+		const deps = await page.locator('#server-deps').innerText();
+		for (const lib of ['glib2', 'jansson', 'libsrtp', 'crypto']) assert.match(deps, new RegExp(`^${lib}\\s+\\S`, 'm'));
 		assert.match(await page.locator('#server-plugins').innerText(), /\bEcho\b[^]*\bChat\b|\bChat\b[^]*\bEcho\b/);
 		const pluginList = await page.locator('#plugins-list a').allInnerTexts();
 		for (const p of ['parley.plugin.echo', 'parley.plugin.chat']) assert.ok(pluginList.includes(p), pluginList.join());

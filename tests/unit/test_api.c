@@ -236,6 +236,11 @@ static void ping_and_info(void **state)
 	assert_true(json_is_object(json_object_get(a, "events")));
 	assert_true(json_is_integer(json_object_get(a, "session-timeout")));
 	assert_true(json_is_false(json_object_get(a, "api_secret")));
+	assert_true(json_is_true(json_object_get(a, "data_channels")));
+	/* Janus's "dependencies": library → version */
+	json_t *deps = json_object_get(a, "dependencies");
+	for (const char *const *lib = (const char *const[]){ "glib2", "jansson", "libsrtp", "crypto", NULL }; *lib; lib++)
+		assert_true(strlen(json_string_value(json_object_get(deps, *lib))) > 0);
 	if (have_echo)
 		assert_non_null(json_object_get(json_object_get(a, "plugins"), "parley.plugin.echo"));
 	json_decref(a);
