@@ -4,7 +4,7 @@
 #   ./parley.sh test   install what is needed, build, run the whole test suite
 #                      (normal build, then ASan+UBSan build, then valgrind,
 #                      then a bounded run of each libFuzzer target when clang
-#                      is installed: PARLEY_FUZZ_SECONDS each, default 12)
+#                      is installed: PARLEY_FUZZ_SECONDS each, default 8)
 # PARLEY_SKIP_SANITIZERS=1 / PARLEY_SKIP_VALGRIND=1 / PARLEY_SKIP_FUZZ=1 skip
 # those stages; PARLEY_SANITIZER_SKIP (a regex of test files) replaces the
 # files the sanitizer stage leaves to the normal one (empty: none).
@@ -139,7 +139,7 @@ cmd_test() {
 			"$top/tests/run.sh" "$top/build" "$top" || true
 	fi
 	if [ "${PARLEY_SKIP_FUZZ:-0}" != 1 ] && command -v clang >/dev/null; then
-		local seconds=${PARLEY_FUZZ_SECONDS:-12}
+		local seconds=${PARLEY_FUZZ_SECONDS:-8}
 		stage "libFuzzer targets (${seconds} s each; clang build in build-fuzz)"
 		if CC=clang build build-fuzz --enable-fuzzers; then
 			PARLEY_TOTALS=$totals "$top/tests/fuzz/run.sh" "$top/build-fuzz" "$top" "$seconds" || true
