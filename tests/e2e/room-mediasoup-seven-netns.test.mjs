@@ -34,7 +34,9 @@ const udpPort = await freePort();
 
 const { test } = serverSuite({
 	config: {
-		parley: { media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1', ice_lite: 'true', udp_port: udpPort } },
+		// debug: every Socket.IO request and its ack is in the log a failing test prints
+		parley: { general: { log_level: 6 },
+			media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1', ice_lite: 'true', udp_port: udpPort } },
 		'parley.transport.websocket': {
 			socketio: { listeners: 'sfu' },
 			// the pages come from this file's own origin: Engine.IO polling is
