@@ -45,10 +45,13 @@ const pageState = () => window.roomState && {
 
 // Every camera is 160x120 at 8 fps: at 320x240 the seven participants
 // decoding six streams each kept both cores busy on their own, and a
-// neighbour's load then starved the clients' decoders and timers.
+// neighbour's load then starved the clients' decoders and timers. A page's
+// request waits up to 30 s for its reply: a starved machine once held
+// every Chromium page still for 20 s (the gateway's log shows the requests
+// answered at once when they came).
 function pageUrl(srv, name, extra = '') {
 	return `${srv.httpUrl}/room.html?room=${ROOM}&name=${name}&transport=ws&server=${encodeURIComponent(`${srv.wsUrl}/`)}` +
-		`&width=160&height=120&fps=8&screen=canvas${extra}`;
+		`&width=160&height=120&fps=8&screen=canvas&timeoutMs=30000${extra}`;
 }
 
 /** peerId -> {peerId -> [{kind, source, frames, width}]} for every participant. */
