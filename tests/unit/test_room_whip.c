@@ -859,7 +859,9 @@ static void whep_server_offer(void **state)
 	assert_string_equal(r.call.response.content_type, FRAG);
 	assert_non_null(strstr(r.call.response.body, "a=ice-ufrag:srv"));
 	assert_null(strstr(r.call.response.body, "a=ice-ufrag:srv1\r"));   /* new credentials, not the first ones */
-	assert_non_null(header(&r, "ETag", 0));
+	char *new_etag = header(&r, "ETag", 0);
+	assert_non_null(new_etag);
+	g_free(new_etag);
 	done(&r);
 	assert_true(was_called("local 1 offer restart"));
 	g_mutex_lock(&record_lock);
