@@ -23,6 +23,7 @@ const ROLLUP_ROWS = [
 	['turn_share', 'Relayed (TURN)', (v) => fmtPercent(v)],
 	['avg_connect_ms', 'Time to connect (avg)', fmtMs],
 	['avg_first_media_ms', 'Time to first media (avg)', fmtMs],
+	['avg_room_seconds', 'Room / meeting duration (avg)', fmtDuration],
 	['avg_participant_seconds', 'Time in a room (avg)', fmtDuration],
 	['avg_rtt_ms', 'RTT (avg)', fmtMs],
 	['loss_in_ratio', 'Loss in', (v) => fmtPercent(v, 2)],

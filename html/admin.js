@@ -4,15 +4,16 @@
 // (every few seconds, pausable), the overview (server info, event loops,
 // modules, live counts, traffic rates from /metrics drawn as sparklines)
 // and the settings (log level, session timeout, new sessions, stored
-// tokens). Sessions, rooms and meetings, and analytics are their own
-// modules (admin-sessions.js, admin-rooms.js, admin-analytics.js), each a
-// view with refresh(). The page's state is on window.adminState.
+// tokens). Sessions, rooms and meetings, chat rooms and analytics are
+// their own modules (admin-sessions.js, admin-rooms.js, admin-chat.js,
+// admin-analytics.js), each a view with refresh(). The page's state is on window.adminState.
 import { AdminClient, metricSum, normalizeServer } from './admin-api.js';
 import { RateSeries, sparkline } from './admin-charts.js';
 import { $, confirmButton, dl, el, fill, fmtBits, fmtDuration, fmtMs, fmtNumber, fmtPercent, fmtRate, stateBadge, table }
 	from './admin-dom.js';
 import { createSessionsView } from './admin-sessions.js';
 import { createMeetingsView, createRoomsView } from './admin-rooms.js';
+import { createChatView } from './admin-chat.js';
 import { createAnalyticsView } from './admin-analytics.js';
 
 const STORAGE_KEY = 'parley-admin';
@@ -81,9 +82,13 @@ const ctx = {
 		showTab('analytics');
 	},
 };
+const roomsView = createRoomsView(ctx), chatView = createChatView(ctx);
 const views = {
 	sessions: createSessionsView(ctx),
-	rooms: createRoomsView(ctx),
+	rooms: {
+		refresh: () => Promise.all([roomsView.refresh(), chatView.refresh()]),
+		reset() { roomsView.reset(); chatView.reset(); },
+	},
 	meetings: createMeetingsView(ctx),
 	analytics: createAnalyticsView(ctx),
 };
@@ -102,6 +107,8 @@ function loginFailure(err) {
 		return `Too many wrong secrets from this address: the server blocks it for a while (429). Try again later.`;
 	if (err.kind === 'network')
 		return `Cannot reach the admin API: ${err.message}`;
+	if (err.kind === 'http' && err.code === 404)
+		return `No admin API there (the HTTP transport's admin_enabled and admin_base_path): ${err.message}`;
 	return `Login failed: ${err.message}`;
 }
 
@@ -379,8 +386,10 @@ async function settingsAction(source, fn, done) {
 async function refreshSettings() {
 	const st = state.status ?? {};
 	$('log-level-now').textContent = st.log_level !== undefined ? `now ${st.log_level} (${st.log_level_name})` : '';
-	if (document.activeElement !== $('log-level') && st.log_level !== undefined) $('log-level').value = String(st.log_level);
-	if (document.activeElement !== $('session-timeout') && st.session_timeout !== undefined)
+	// a value the user changed and has not set yet stays as it is
+	if (!$('log-level').dataset.edited && st.log_level !== undefined) $('log-level').value = String(st.log_level);
+	if (!$('session-timeout').dataset.edited && document.activeElement !== $('session-timeout') &&
+	    st.session_timeout !== undefined)
 		$('session-timeout').value = String(st.session_timeout);
 	$('accepting').textContent = st.accepting_new_sessions ? 'accepted' : 'refused (create answers 472)';
 	$('accepting-toggle').textContent = st.accepting_new_sessions ? 'Refuse new sessions' : 'Accept new sessions';
@@ -446,11 +455,15 @@ function start() {
 		else tick();
 	});
 	$('refresh').addEventListener('click', () => tick());
+	$('log-level').addEventListener('change', () => { $('log-level').dataset.edited = '1'; });
+	$('session-timeout').addEventListener('input', () => { $('session-timeout').dataset.edited = '1'; });
 	$('log-level-set').addEventListener('click', () => {
+		delete $('log-level').dataset.edited;
 		const level = Number($('log-level').value);
 		settingsAction('set_log_level', () => admin.request('set_log_level', { level }), `Log level set to ${level}.`);
 	});
 	$('session-timeout-set').addEventListener('click', () => {
+		delete $('session-timeout').dataset.edited;
 		const timeout = Number.parseInt($('session-timeout').value, 10);
 		if (!Number.isInteger(timeout) || timeout < 0) { settingsStatus('The timeout is a whole number of seconds.', 'error'); return; }
 		settingsAction('set_session_timeout', () => admin.request('set_session_timeout', { timeout }),

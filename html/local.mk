@@ -8,7 +8,7 @@ dist_html_DATA = html/index.html html/parley.js \
 	html/room-mediasoup.html html/room-mediasoup.js \
 	html/whep.html html/whep.js \
 	html/admin.html html/admin.js html/admin-api.js html/admin-dom.js html/admin-charts.js \
-	html/admin-sessions.js html/admin-rooms.js html/admin-analytics.js
+	html/admin-sessions.js html/admin-rooms.js html/admin-chat.js html/admin-analytics.js
 htmlcssdir = $(htmldir)/css
 dist_htmlcss_DATA = html/css/parley.css html/css/meeting.css html/css/room.css html/css/admin.css
 
