@@ -75,9 +75,12 @@ export function createAnalyticsView(ctx) {
 			slowAt = Date.now();
 			jobs.push(loadSeries(), ask('analytics rooms', { request: 'rooms', limit: 50 }).then((r) => { if (r) st.rooms = r; }));
 		}
-		if (roomQuery) jobs.push(ask('analytics room', { request: 'room', ...roomQuery }).then((r) => { if (r) st.room = r; }));
-		if (participantQuery)
-			jobs.push(ask('analytics participant', { request: 'participant', ...participantQuery }).then((r) => { if (r) st.participant = r; }));
+		// an answer to a query replaced meanwhile is dropped
+		const rq = roomQuery, pq = participantQuery;
+		if (rq) jobs.push(ask('analytics room', { request: 'room', ...rq }).then((r) => { if (r && rq === roomQuery) st.room = r; }));
+		if (pq)
+			jobs.push(ask('analytics participant', { request: 'participant', ...pq })
+				.then((r) => { if (r && pq === participantQuery) st.participant = r; }));
 		await Promise.all(jobs);
 		render();
 	}

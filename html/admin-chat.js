@@ -22,13 +22,17 @@ export function createChatView(ctx) {
 			return;
 		}
 		await ctx.attempt('chat list', async () => { rooms = (await ask({ request: 'list' })).list ?? []; });
-		if (selected !== null) {
+		const asked = selected;
+		if (asked !== null) {
 			try {
-				participants = (await ask({ request: 'listparticipants', room: selected })).participants ?? [];
+				const list = (await ask({ request: 'listparticipants', room: asked })).participants ?? [];
+				if (selected === asked) participants = list;
 				ctx.clear('chat listparticipants');
 			} catch (err) {
-				if (/no such room/i.test(err.message) || err.reply?.response?.error_code === 417) {
-					gone = `Chat room ${selected} is gone.`;
+				if (selected !== asked) {
+					// another room was picked meanwhile
+				} else if (/no such room/i.test(err.message) || err.reply?.response?.error_code === 417) {
+					gone = `Chat room ${asked} is gone.`;
 					selected = participants = null;
 					ctx.clear('chat listparticipants');
 				} else {

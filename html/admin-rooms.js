@@ -19,13 +19,16 @@ const nameOf = (metadata) => metadata?.displayName ?? metadata?.name ?? metadata
 function detailState(ctx, plugin, noun) {
 	const s = { selected: null, info: null, gone: null };
 	s.load = async () => {
-		if (s.selected === null) return;
+		const id = s.selected;
+		if (id === null) return;
 		try {
-			s.info = await ctx.admin.plugin(plugin, { request: 'info', roomId: s.selected });
+			const info = await ctx.admin.plugin(plugin, { request: 'info', roomId: id });
+			if (s.selected === id) s.info = info; // else another was picked meanwhile
 			ctx.clear(`${noun} info`);
 		} catch (err) {
+			if (s.selected !== id) return;
 			if (err.code === 404) {
-				s.gone = `${noun[0].toUpperCase()}${noun.slice(1)} ${s.selected} is gone.`;
+				s.gone = `${noun[0].toUpperCase()}${noun.slice(1)} ${id} is gone.`;
 				s.selected = s.info = null;
 				ctx.clear(`${noun} info`);
 			} else {

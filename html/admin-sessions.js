@@ -67,18 +67,20 @@ export function createSessionsView(ctx) {
 	}
 
 	async function refreshHandles() {
-		const lh = await ctx.attempt('list_handles', () => ctx.admin.request('list_handles', {}, { session }));
-		if (!lh) return;
+		const asked = session;
+		const lh = await ctx.attempt('list_handles', () => ctx.admin.request('list_handles', {}, { session: asked }));
+		if (!lh || session !== asked) return;
 		const ids = (lh.handles ?? []).slice().sort((a, b) => a - b);
 		const detailed = ids.slice(0, MAX_HANDLES_DETAILED);
 		let failed = null;
-		const infos = await Promise.all(detailed.map((id) => ctx.admin.request('handle_info', {}, { session, handle: id })
+		const infos = await Promise.all(detailed.map((id) => ctx.admin.request('handle_info', {}, { session: asked, handle: id })
 			.then((reply) => reply.info, (err) => {
 				if (err.code !== 459) failed = err; // 459: detached meanwhile
 				return null;
 			})));
 		if (failed) ctx.report('handle_info', failed);
 		else ctx.clear('handle_info');
+		if (session !== asked) return; // another session was picked meanwhile
 		handles = ids.map((id, i) => ({ id, info: infos[i] ?? null }));
 		if (handle !== null && !ids.includes(handle)) {
 			gone = `Handle ${handle} is gone.`;
