@@ -6,7 +6,7 @@
 // or when asked; one room or meeting, and one participant, looked up by
 // id. Without the handler the tab says it is not loaded and asks nothing.
 import { drawBars } from './admin-charts.js';
-import { $, dl, el, fill, fmtBits, fmtBytes, fmtDuration, fmtMs, fmtNumber, fmtPercent, fmtTime, stateBadge, table }
+import { $, dl, el, fill, fmtBits, fmtBytes, fmtDuration, fmtMs, fmtNumber, fmtPercent, fmtTime, plural, stateBadge, table }
 	from './admin-dom.js';
 
 export const ANALYTICS = 'parley.handler.analytics';
@@ -109,13 +109,13 @@ export function createAnalyticsView(ctx) {
 		fill('analytics-summary',
 			el('div', { class: 'tiles' },
 				el('div', { class: 'tile-count', id: 'an-live-rooms' }, el('span', { class: 'n' }, fmtNumber(live.rooms?.room)),
-					el('span', { class: 'what' }, 'rooms live'), el('span', { class: 'more' }, `${fmtNumber(live.participants?.room)} participants`)),
+					el('span', { class: 'what' }, 'rooms live'), el('span', { class: 'more' }, plural(live.participants?.room, 'participant'))),
 				el('div', { class: 'tile-count', id: 'an-live-meetings' }, el('span', { class: 'n' }, fmtNumber(live.rooms?.meeting)),
-					el('span', { class: 'what' }, 'meetings live'), el('span', { class: 'more' }, `${fmtNumber(live.participants?.meeting)} participants`)),
+					el('span', { class: 'what' }, 'meetings live'), el('span', { class: 'more' }, plural(live.participants?.meeting, 'participant'))),
 				el('div', { class: 'tile-count', id: 'an-live-pcs' }, el('span', { class: 'n' }, fmtNumber(live.peerconnections?.connected)),
 					el('span', { class: 'what' }, 'PeerConnections up'),
 					el('span', { class: 'more' }, `${fmtNumber(live.peerconnections?.new)} new · ${fmtNumber(live.peerconnections?.disconnected)} disconnected`)),
-				el('div', { class: 'tile-count', id: 'an-success' }, el('span', { class: 'n' }, fmtPercent(since.all?.success_ratio)),
+				el('div', { class: 'tile-count', id: 'an-success' }, el('span', { class: 'n' }, fmtPercent(since.all?.success_ratio, 0)),
 					el('span', { class: 'what' }, 'connection success'), el('span', { class: 'more' }, `TURN ${fmtPercent(since.all?.turn_share)}`))),
 			table([{ label: 'Since start', cell: (r) => r[1] },
 				...KINDS.map((k) => ({ label: k, class: 'num', cell: (r) => r[2](since[k]?.[r[0]]) }))],
@@ -165,13 +165,25 @@ export function createAnalyticsView(ctx) {
 			], (r.finished ?? []).slice(0, 10), { empty: 'none', rowAttrs: pick })));
 	}
 
+	/** The answer's points on every period from `from` to `to`, the
+	 * missing ones (nothing happened) as zeros: a timeline. */
+	function timeline(s) {
+		if (!s) return [];
+		const step = s.period === 'day' ? 86400 : 3600;
+		const byStart = new Map((s.points ?? []).map((p) => [p.start, p]));
+		const out = [];
+		for (let t = s.from; t <= s.to && out.length < 2000; t += step) out.push(byStart.get(t) ?? { start: t });
+		return out;
+	}
+
 	function renderSeries() {
 		const s = st.series;
 		const key = $('series-key').value;
-		const points = s?.points ?? [];
+		const points = timeline(s);
 		const label = (p) => {
 			const d = new Date(p.start * 1000);
-			return s?.period === 'day' ? d.toLocaleDateString('en-CA') : `${String(d.getHours()).padStart(2, '0')}:00`;
+			const day = d.toLocaleDateString('en-CA');
+			return s?.period === 'day' ? day : `${day.slice(5)} ${String(d.getHours()).padStart(2, '0')}:00`;
 		};
 		const format = key.startsWith('bytes') ? fmtBytes : key === 'participant_seconds' ? fmtDuration : fmtNumber;
 		drawBars($('series-chart'), points, key, { label, format });

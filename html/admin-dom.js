@@ -119,6 +119,11 @@ export function fmtNumber(v, digits = 0) {
 	return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 
+/** "1 participant", "3 participants", "– participants". */
+export function plural(n, word) {
+	return `${fmtNumber(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
 export function fmtBytes(v) {
 	if (!isNum(v)) return '–';
 	const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

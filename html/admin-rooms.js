@@ -6,7 +6,7 @@
 // (parley.plugin.meeting): its `list` and one meeting's `info`: joined and
 // waiting participants, the counters; mute, remove, end. A module that is
 // not loaded is said so. Actions take two clicks.
-import { confirmButton, dl, el, fill, fmtBits, fmtDuration, fmtNumber, fmtPercent, fmtTime, rawJson, stateBadge, table }
+import { confirmButton, dl, el, fill, fmtBits, fmtDuration, fmtNumber, fmtPercent, fmtTime, plural, rawJson, stateBadge, table }
 	from './admin-dom.js';
 
 const ROOM = 'parley.plugin.room';
@@ -14,6 +14,15 @@ const MEETING = 'parley.plugin.meeting';
 
 const compact = (v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 const nameOf = (metadata) => metadata?.displayName ?? metadata?.name ?? metadata?.userName ?? '';
+
+/** A meeting's settings in words. */
+function settingsText(st = {}) {
+	const yes = (v) => (v ? 'yes' : 'no');
+	return [`at most ${st.maxParticipants ?? '?'}`, `chat ${yes(st.isChatEnabled)}`,
+		`screen share ${yes(st.isScreenShareEnabled)}`, `approval ${yes(st.requireApproval)}`,
+		`recording ${yes(st.isRecordingEnabled)}`,
+		`domains ${st.allowedDomains?.length ? st.allowedDomains.join(', ') : 'any'}`].join(' · ');
+}
 
 /** The parts both tabs share: a selected id, its info, an action runner. */
 function detailState(ctx, plugin, noun) {
@@ -85,7 +94,7 @@ export function createRoomsView(ctx) {
 			rowAttrs: (r) => ({ class: `pick${r.roomId === d.selected ? ' selected' : ''}`, id: `room-${r.roomId}`,
 				onclick: () => select(r.roomId) }),
 		}), ctx.state.rooms ? el('p', { class: 'muted small' },
-			`${fmtNumber(ctx.state.rooms.roomCount)} rooms, ${fmtNumber(ctx.state.rooms.peerCount)} participants, `,
+			`${plural(ctx.state.rooms.roomCount, 'room')}, ${plural(ctx.state.rooms.peerCount, 'participant')}, `,
 			`${fmtNumber(ctx.state.rooms.packetsForwarded)} packets forwarded since start`) : null);
 		fill('room-of', d.selected ?? '');
 		if (!d.info) {
@@ -115,7 +124,8 @@ export function createRoomsView(ctx) {
 				{ label: 'Peer', cell: (p) => el('span', { class: 'mono' }, p.peerId) },
 				{ label: 'Name', cell: (p) => nameOf(p.metadata) },
 				{ label: 'Connected', cell: (p) => stateBadge(p.connected ? 'yes' : 'no') },
-				{ label: 'Publisher pc', cell: (p) => stateBadge(p.connection?.main?.state ?? '–') },
+				{ label: 'PeerConnections up / down', cell: (p) => [stateBadge(p.connection?.publisher?.state ?? '–'), ' ',
+					stateBadge(p.connection?.subscriber?.state ?? '–')] },
 				{ label: 'In room', cell: (p) => fmtDuration(p.joinedFor) },
 				{ label: 'Seen', cell: (p) => (p.lastSeen !== undefined ? `${fmtDuration(p.lastSeen)} ago` : '–') },
 				{ label: 'Up / down', class: 'num', cell: (p) => `${(p.producers ?? []).length} / ${(p.consumers ?? []).length}` },
@@ -213,7 +223,7 @@ export function createMeetingsView(ctx) {
 				['Participants now / peak / distinct', `${stats.currentParticipants} / ${stats.peakParticipants} / ${stats.totalParticipants}`],
 				['Joins / leaves', `${stats.joins} / ${stats.leaves}`],
 				['Chat messages', stats.chatMessages],
-				['Settings', compact(meeting.settings)],
+				['Settings', settingsText(meeting.settings)],
 			], { id: 'meeting-dl' }),
 			el('p', { class: 'note' }, 'Meetings are mesh calls: media goes from peer to peer and the gateway relays only the ',
 				'signaling, so a meeting has no producers or consumers here (its participants\' PeerConnections are ',

@@ -9,7 +9,7 @@
 // admin-analytics.js), each a view with refresh(). The page's state is on window.adminState.
 import { AdminClient, metricSum, normalizeServer } from './admin-api.js';
 import { RateSeries, sparkline } from './admin-charts.js';
-import { $, confirmButton, dl, el, fill, fmtBits, fmtDuration, fmtMs, fmtNumber, fmtPercent, fmtRate, stateBadge, table }
+import { $, confirmButton, dl, el, fill, fmtBits, fmtDuration, fmtMs, fmtNumber, fmtPercent, fmtRate, plural, stateBadge, table }
 	from './admin-dom.js';
 import { createSessionsView } from './admin-sessions.js';
 import { createMeetingsView, createRoomsView } from './admin-rooms.js';
@@ -307,13 +307,18 @@ function renderOverview() {
 	const st = state.status ?? {};
 	const pcs = st.peerconnections ?? state.metrics?.pcs ?? {};
 	const rooms = state.rooms, meetings = state.meetings;
+	const sessions = st.sessions ?? state.metrics?.sessions, handles = st.handles ?? state.metrics?.handles;
+	const word = (n, one) => (n === 1 ? one : `${one}s`);
 	fill('tiles',
-		tile('sessions', 'sessions', fmtNumber(st.sessions ?? state.metrics?.sessions)),
-		tile('handles', 'handles', fmtNumber(st.handles ?? state.metrics?.handles)),
-		tile('pcs', 'PeerConnections up', fmtNumber(pcs.connected), `${fmtNumber(pcs.new)} new · ${fmtNumber(pcs.disconnected)} disconnected`),
-		tile('rooms', 'rooms', rooms ? fmtNumber(rooms.roomCount) : '–', rooms ? `${fmtNumber(rooms.peerCount)} participants` : 'room plugin not loaded'),
-		tile('meetings', 'meetings', meetings ? fmtNumber(meetings.meetingCount) : '–',
-			meetings ? `${fmtNumber(meetings.participantCount)} participants · ${fmtNumber(meetings.waitingCount)} waiting` : 'meeting plugin not loaded'));
+		tile('sessions', word(sessions, 'session'), fmtNumber(sessions)),
+		tile('handles', word(handles, 'handle'), fmtNumber(handles)),
+		tile('pcs', word(pcs.connected, 'PeerConnection') + ' up', fmtNumber(pcs.connected),
+			`${fmtNumber(pcs.new)} new · ${fmtNumber(pcs.disconnected)} disconnected`),
+		tile('rooms', word(rooms?.roomCount, 'room'), rooms ? fmtNumber(rooms.roomCount) : '–',
+			rooms ? plural(rooms.peerCount, 'participant') : 'room plugin not loaded'),
+		tile('meetings', word(meetings?.meetingCount, 'meeting'), meetings ? fmtNumber(meetings.meetingCount) : '–',
+			meetings ? `${plural(meetings.participantCount, 'participant')} · ${fmtNumber(meetings.waitingCount)} waiting`
+				: 'meeting plugin not loaded'));
 	renderServerInfo(st);
 	renderLoops();
 	renderModules();
