@@ -14,6 +14,7 @@
 #include "events.h"
 #include "log.h"
 #include "loops.h"
+#include "metrics.h"
 #include "registry.h"
 #include "request.h"
 #include "session.h"
@@ -124,6 +125,12 @@ static json_t *do_get_status(parley_request *req)
 		"workers", (json_int_t)parley_api_workers(),
 		"events_emitted", (json_int_t)parley_events_emitted(),
 		"events_dropped", (json_int_t)parley_events_dropped());
+	/* Parley's own figures: keys Janus's get_status does not have */
+	unsigned fresh, connected, disconnected;
+	parley_webrtc_pc_counts(&fresh, &connected, &disconnected);
+	json_object_set_new(status, "uptime", json_integer((json_int_t)parley_metrics_uptime_seconds()));
+	json_object_set_new(status, "peerconnections", json_pack("{sI sI sI}", "new", (json_int_t)fresh,
+		"connected", (json_int_t)connected, "disconnected", (json_int_t)disconnected));
 	json_object_set_new(status, "limits", json_pack("{sI sI sI sI}",
 		"max_sessions", (json_int_t)s.max_sessions,
 		"max_sessions_per_connection", (json_int_t)s.max_sessions_per_connection,

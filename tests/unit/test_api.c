@@ -429,7 +429,16 @@ static void admin_requests(void **state)
 	assert_int_equal(json_integer_value(json_object_get(a, "timeout")), 120);
 	json_decref(a);
 	a = call(true, json_pack("{ssssss}", "janus", "get_status", "transaction", "g", "admin_secret", "adm"));
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "status"), "session_timeout")), 120);
+	json_t *status = json_object_get(a, "status");
+	assert_int_equal(json_integer_value(json_object_get(status, "session_timeout")), 120);
+	/* Parley's extras: the process's uptime, PeerConnections by state */
+	assert_true(json_is_integer(json_object_get(status, "uptime")));
+	assert_true(json_integer_value(json_object_get(status, "uptime")) >= 0);
+	json_t *pcs = json_object_get(status, "peerconnections");
+	assert_int_equal(json_object_size(pcs), 3);
+	assert_true(json_is_integer(json_object_get(pcs, "new")));
+	assert_true(json_is_integer(json_object_get(pcs, "connected")));
+	assert_true(json_is_integer(json_object_get(pcs, "disconnected")));
 	json_decref(a);
 	expect_error(call(true, json_pack("{sssssssi}", "janus", "set_log_level", "transaction", "t",
 	                                  "admin_secret", "adm", "level", 9)), PARLEY_ERROR_INVALID_ELEMENT_TYPE);
@@ -460,6 +469,7 @@ static void admin_requests(void **state)
 	             PARLEY_ERROR_UNKNOWN_REQUEST);
 	a = call(true, json_pack("{ssssss}", "janus", "loops_info", "transaction", "t", "admin_secret", "adm"));
 	assert_int_equal(json_array_size(json_object_get(a, "loops")), 1);
+	assert_true(json_is_real(json_object_get(json_array_get(json_object_get(a, "loops"), 0), "load")));
 	json_decref(a);
 	if (have_echo) {
 		a = call(true, json_pack("{sssssssss{}}", "janus", "message_plugin", "transaction", "t",
