@@ -225,7 +225,7 @@ test('pause, resume, pauseConsumer and close: the events reach the consumers and
 	assert.ok(otherGained(still) > 5, `another viewer of the same producer stopped too (${otherGained(still)} frames in 20 s)`);
 	assert.ok(witness);
 	await viewer.evaluate(([p, id]) => window.msc.resumeConsumer(p, id), [sourceId, sourceVideo]);
-	await waitRising([[viewerId, sourceId]], still, { timeoutMs: 10000, what: 'video back after resumeConsumer' });
+	await waitRising([[viewerId, sourceId]], still, { timeoutMs: 20000, what: 'video back after resumeConsumer' });
 
 	// the screen share closes: producerClosed and consumerClosed, the consumer ends
 	await world.pages[0].evaluate(() => window.msc.close('screen'));
