@@ -4,7 +4,7 @@
 #   ./parley.sh test   install what is needed, build, run the whole test suite
 #                      (normal build, then ASan+UBSan build, then valgrind,
 #                      then a bounded run of each libFuzzer target when clang
-#                      is installed: PARLEY_FUZZ_SECONDS each, default 12)
+#                      is installed: PARLEY_FUZZ_SECONDS each, default 8)
 # PARLEY_SKIP_SANITIZERS=1 / PARLEY_SKIP_VALGRIND=1 / PARLEY_SKIP_FUZZ=1 skip
 # those stages; PARLEY_SANITIZER_SKIP (a regex of test files) replaces the
 # files the sanitizer stage leaves to the normal one (empty: none).
@@ -124,10 +124,12 @@ cmd_test() {
 		# libnice, Chromium on ICE-lite; janus.js is the same Chromium path);
 		# WHIP with GStreamer on libnice (the simulcast pages add client
 		# time); ICE-TCP with the echo page (the mediasoup room over TCP is the
-		# same lite TCP code under more clients).
+		# same lite TCP code under more clients). The admin dashboard page (a
+		# page of the demo folder; the admin requests it makes are admin.test's
+		# and the unit tests', which run here).
 		PARLEY_TOTALS=$totals ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media(-lite)?-netns|^(room-freeze|room-simulcast|turn-relay|whip-gst|whip-simulcast)-lite-netns|^room-mediasoup-(seven|tcp)-netns|^room-page-mediasoup-netns|^datachannel-(browser-netns|aiortc-lite-netns|janusjs-netns)|^whip-simulcast-netns|^janusjs\.|^bench-compare\.}" \
+			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media(-lite)?-netns|^(room-freeze|room-simulcast|turn-relay|whip-gst|whip-simulcast)-lite-netns|^room-mediasoup-(seven|tcp)-netns|^room-page-mediasoup-netns|^datachannel-(browser-netns|aiortc-lite-netns|janusjs-netns)|^whip-simulcast-netns|^admin-dashboard-netns|^janusjs\.|^bench-compare\.}" \
 			make -C build-sanitizers -j"$jobs" check || true
 	fi
 	if [ "${PARLEY_SKIP_VALGRIND:-0}" != 1 ]; then
@@ -139,7 +141,7 @@ cmd_test() {
 			"$top/tests/run.sh" "$top/build" "$top" || true
 	fi
 	if [ "${PARLEY_SKIP_FUZZ:-0}" != 1 ] && command -v clang >/dev/null; then
-		local seconds=${PARLEY_FUZZ_SECONDS:-12}
+		local seconds=${PARLEY_FUZZ_SECONDS:-8}
 		stage "libFuzzer targets (${seconds} s each; clang build in build-fuzz)"
 		if CC=clang build build-fuzz --enable-fuzzers; then
 			PARLEY_TOTALS=$totals "$top/tests/fuzz/run.sh" "$top/build-fuzz" "$top" "$seconds" || true

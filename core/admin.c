@@ -15,6 +15,7 @@
 #include "events.h"
 #include "log.h"
 #include "loops.h"
+#include "metrics.h"
 #include "registry.h"
 #include "request.h"
 #include "session.h"
@@ -123,9 +124,15 @@ static json_t *do_get_status(parley_request *req)
 		"accepting_new_sessions", parley_api_accepting_sessions(),
 		"api_secret", parley_auth_api_secret_enabled(),
 		"signed_tokens", parley_auth_token_enabled() && !parley_auth_stored_tokens_enabled());
-	json_t *figures = json_pack("{sI sI sI sI sI sI sI sI sI sI}",
+	unsigned fresh, connected, disconnected;
+	parley_webrtc_pc_counts(&fresh, &connected, &disconnected);
+	json_t *figures = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
+		"uptime", (json_int_t)parley_metrics_uptime_seconds(),
 		"active_sessions", (json_int_t)parley_sessions_count(),
 		"active_handles", (json_int_t)parley_handles_count(),
+		"peerconnections_new", (json_int_t)fresh,
+		"peerconnections_connected", (json_int_t)connected,
+		"peerconnections_disconnected", (json_int_t)disconnected,
 		"event_loops", (json_int_t)parley_loops_count(),
 		"workers", (json_int_t)parley_api_workers(),
 		"events_emitted", (json_int_t)parley_events_emitted(),

@@ -268,6 +268,10 @@ static json_t *do_message(parley_request *req)
 	 * the plugin sees the jsep. */
 	int code = 0;
 	if (jsep) {
+		/* traced with its answer (messages.c): a negotiation step that
+		 * arrived but was never answered shows here alone */
+		PLOG_VERB("handle %" G_GUINT64_FORMAT ": %s message with a jsep (transaction %s) arrived",
+		          h->id, h->plugin->package, req->transaction ? req->transaction : "none");
 		gint64 start = g_get_monotonic_time();
 		code = parley_webrtc_remote_jsep(h, jsep, req->reason, sizeof(req->reason));
 		gint64 took = g_get_monotonic_time() - start;

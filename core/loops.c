@@ -337,9 +337,11 @@ json_t *parley_loops_info(void)
 	g_mutex_lock(&pool.lock);
 	for (unsigned i = 0; i < pool.count; i++) {
 		parley_loop *loop = pool.loops[i];
-		json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:I}", "id", (json_int_t)loop->id,
+		json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:I, s:f, s:f}", "id", (json_int_t)loop->id,
 		                                      "handles", (json_int_t)loop->handles,
-		                                      "thread", loop->name, "tid", (json_int_t)loop->tid));
+		                                      "thread", loop->name, "tid", (json_int_t)loop->tid,
+		                                      "load", __atomic_load_n(&loop->load_permille, __ATOMIC_RELAXED) / 1000.0,
+		                                      "lag_ms", __atomic_load_n(&loop->lag_us, __ATOMIC_RELAXED) / 1000.0));
 	}
 	g_mutex_unlock(&pool.lock);
 	return list;

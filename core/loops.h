@@ -23,7 +23,9 @@ GMainContext *parley_loops_context_at(unsigned index); /* NULL past the last loo
 unsigned parley_loop_id(parley_loop *loop);
 GThread *parley_loop_thread(parley_loop *loop);
 json_t *parley_loops_info(void);          /* admin loops_info (new reference):
-                                           * [{"id","handles","thread","tid"}] */
+                                           * [{"id","handles","thread","tid",
+                                           *   "load" (busy share of the last second, 0-1),
+                                           *   "lag_ms" (lateness of the latest probe)}] */
 
 /* One loop's load and lag, for /metrics. */
 typedef struct parley_loop_stats {

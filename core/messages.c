@@ -4,7 +4,8 @@
  * handle behind the one running); events a plugin pushes for that handle
  * from inside its handle_message, on the same thread, are held and sent right
  * after the request's answer (ack before event). Every message is answered
- * exactly once through its connection.
+ * exactly once through its connection. A message that stays in its plugin
+ * longer than 3 s is named in the log while it is still there.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,60 @@ typedef struct message_job {
 	json_t *jsep;
 	gint64 submitted;  /* monotonic µs */
 } message_job;
+
+/* The messages in a plugin's hands right now, so that one that does not
+ * come back is named in the log while it runs (a stuck handle_message holds
+ * every later message of its handle): a timer on the main loop looks every
+ * second and warns once per message past STUCK_MESSAGE_US. */
+#define STUCK_MESSAGE_US (3 * G_USEC_PER_SEC)
+typedef struct running_message {
+	const message_job *job;
+	gint64 started;  /* monotonic µs */
+	bool warned;
+} running_message;
+static GMutex running_lock;
+static GArray *running;     /* running_message, under running_lock */
+static guint running_watch; /* main-loop timer id */
+
+static void running_add(const message_job *job, gint64 started)
+{
+	running_message r = { .job = job, .started = started };
+	g_mutex_lock(&running_lock);
+	g_array_append_val(running, r);
+	g_mutex_unlock(&running_lock);
+}
+
+static void running_remove(const message_job *job)
+{
+	g_mutex_lock(&running_lock);
+	for (guint i = 0; i < running->len; i++) {
+		if (g_array_index(running, running_message, i).job == job) {
+			g_array_remove_index_fast(running, i);
+			break;
+		}
+	}
+	g_mutex_unlock(&running_lock);
+}
+
+static gboolean watch_running(gpointer unused)
+{
+	gint64 now = g_get_monotonic_time();
+	g_mutex_lock(&running_lock);
+	for (guint i = 0; i < running->len; i++) {
+		running_message *r = &g_array_index(running, running_message, i);
+		if (r->warned || now - r->started < STUCK_MESSAGE_US)
+			continue;
+		r->warned = true;
+		const message_job *job = r->job;
+		const char *request = json_string_value(json_object_get(job->body, "request"));
+		PLOG_WARN("handle %" G_GUINT64_FORMAT ": a %s message (request \"%s\", transaction %s%s) has been "
+		          "in the plugin for %" G_GINT64_FORMAT " ms; later messages of this handle wait behind it",
+		          job->handle->id, job->handle->plugin->package, request ? request : "?", job->transaction,
+		          job->jsep ? ", with a jsep" : "", (now - r->started) / 1000);
+	}
+	g_mutex_unlock(&running_lock);
+	return G_SOURCE_CONTINUE;
+}
 
 static void message_job_free(message_job *job)
 {
@@ -99,7 +154,9 @@ static void run_one_message(message_job *job)
 	} else {
 		parley_plugin_result result = { .kind = PARLEY_PLUGIN_ERROR };
 		held_here = &hold;
+		running_add(job, started);
 		h->plugin->handle_message(&h->psession, job->transaction, job->body, job->jsep, &result);
+		running_remove(job);
 		held_here = NULL;
 		if (result.kind == PARLEY_PLUGIN_OK) {
 			reply = json_pack("{sssIsssI}", "janus", "success", "session_id", (json_int_t)session_id,
@@ -255,6 +312,12 @@ int parley_messages_start(unsigned workers, unsigned queue_limit, char *error_te
 	if (!pool)
 		pool = g_thread_pool_new(run_message_job, NULL, (gint)workers, FALSE, &error);
 	g_mutex_unlock(&pool_lock);
+	g_mutex_lock(&running_lock);
+	if (!running)
+		running = g_array_new(FALSE, FALSE, sizeof(running_message));
+	g_mutex_unlock(&running_lock);
+	if (!running_watch)
+		running_watch = g_timeout_add_seconds(1, watch_running, NULL);
 	if (error) {
 		snprintf(error_text, error_size, "%s", error->message);
 		g_error_free(error);
@@ -272,6 +335,15 @@ void parley_messages_stop(void)
 	g_mutex_unlock(&pool_lock);
 	if (p)
 		g_thread_pool_free(p, FALSE, TRUE); /* answers every queued message */
+	if (running_watch) {
+		g_source_remove(running_watch);
+		running_watch = 0;
+	}
+	g_mutex_lock(&running_lock);
+	if (running)
+		g_array_free(running, TRUE);
+	running = NULL;
+	g_mutex_unlock(&running_lock);
 }
 
 unsigned parley_messages_workers(void)

@@ -6,7 +6,8 @@
  * seconds, handles), PeerConnections by state, and the media path's
  * counters and histograms (RTP packets and bytes in and out, packets
  * relayed, retransmissions, NACKs and PLIs in and out, RTT, fraction lost).
- * Labels take fixed values only (a direction, a state, a loop's id).
+ * Labels take fixed values only (a direction, a state, a loop's id). Also
+ * the process's uptime, which /health and the admin get_status show too.
  */
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,31 @@ static void one(GString *out, const char *name, const char *type, const char *he
 }
 
 /* ---- the process ---- */
+
+guint64 parley_metrics_uptime_seconds(void)
+{
+	char *stat = NULL, *uptime = NULL;
+	guint64 result = 0;
+	if (g_file_get_contents("/proc/self/stat", &stat, NULL, NULL) &&
+	    g_file_get_contents("/proc/uptime", &uptime, NULL, NULL)) {
+		/* Field 22 (starttime) counts after the ")" that ends the command name. */
+		const char *p = strrchr(stat, ')');
+		unsigned long long start_ticks = 0;
+		int field = 2;
+		for (; p && *p && field < 22; p++)
+			if (*p == ' ')
+				field++;
+		if (p && sscanf(p, "%llu", &start_ticks) == 1) {
+			double since_boot = g_ascii_strtod(uptime, NULL);
+			double started = (double)start_ticks / (double)sysconf(_SC_CLK_TCK);
+			if (since_boot > started)
+				result = (guint64)(since_boot - started);
+		}
+	}
+	g_free(stat);
+	g_free(uptime);
+	return result;
+}
 
 typedef struct process_figures {
 	double cpu_seconds, start_seconds;

@@ -50,32 +50,6 @@ static guint64 resident_bytes(void)
 	return (guint64)resident * (guint64)sysconf(_SC_PAGESIZE);
 }
 
-/* Seconds since the process started, from /proc (0 when unreadable). */
-static guint64 uptime_seconds(void)
-{
-	char *stat = NULL, *uptime = NULL;
-	guint64 result = 0;
-	if (g_file_get_contents("/proc/self/stat", &stat, NULL, NULL) &&
-	    g_file_get_contents("/proc/uptime", &uptime, NULL, NULL)) {
-		/* Field 22 (starttime) counts after the ")" that ends the command name. */
-		const char *p = strrchr(stat, ')');
-		unsigned long long start_ticks = 0;
-		int field = 2;
-		for (; p && *p && field < 22; p++)
-			if (*p == ' ')
-				field++;
-		if (p && sscanf(p, "%llu", &start_ticks) == 1) {
-			double since_boot = g_ascii_strtod(uptime, NULL);
-			double started = (double)start_ticks / (double)sysconf(_SC_CLK_TCK);
-			if (since_boot > started)
-				result = (guint64)(since_boot - started);
-		}
-	}
-	g_free(stat);
-	g_free(uptime);
-	return result;
-}
-
 static char *megabytes(size_t bytes)
 {
 	return g_strdup_printf("%.2fMB", (double)bytes / (1024.0 * 1024.0));
@@ -209,7 +183,7 @@ static int serve_health(const parley_http_request *request, parley_http_response
 	char *total = megabytes(heap.arena + heap.hblkhd);
 	json_t *body = json_pack("{ss sI sI sI sI sI s{ss ss sI}}",
 		"status", "healthy",
-		"uptime", (json_int_t)uptime_seconds(),
+		"uptime", (json_int_t)parley_metrics_uptime_seconds(),
 		"sessions", (json_int_t)parley_api_session_count(),
 		"handles", (json_int_t)parley_api_handle_count(),
 		"eventLoops", (json_int_t)parley_loops_count(),
@@ -383,7 +357,8 @@ static int serve_metrics(const parley_http_request *request, parley_http_respons
 	append_lite_metrics(out);
 	append_data_metrics(out);
 	gauge(out, "parley_process_resident_memory_bytes", "Resident set size.", "gauge", resident_bytes());
-	gauge(out, "parley_uptime_seconds", "Seconds since the process started.", "gauge", uptime_seconds());
+	gauge(out, "parley_uptime_seconds", "Seconds since the process started.", "gauge",
+	      parley_metrics_uptime_seconds());
 	parley_metrics_append_runtime(out);
 
 	append_plugin_metrics(out);

@@ -86,21 +86,30 @@ export function removeTiles(peerId, source) {
 }
 
 /**
- * A 640x360 canvas redrawn five times a second with `label` and a counter,
- * as a screen-share stream, and the interval that draws it (clear it when
- * the share stops).
+ * A 480x270 canvas that looks like a shared slide: a still background with
+ * `label`, and a small square and a counter that move five times a second
+ * (a screen changes little between frames; repainting all of it would make
+ * every frame as costly to encode as a keyframe). Returns the stream and the
+ * interval that draws it (clear it when the share stops).
  */
 export function canvasScreen(label) {
-	const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
+	const canvas = Object.assign(document.createElement('canvas'), { width: 480, height: 270 });
 	const ctx = canvas.getContext('2d');
+	ctx.fillStyle = 'hsl(210 40% 25%)';
+	ctx.fillRect(0, 0, canvas.width, canvas.height);
+	ctx.fillStyle = '#fff';
+	ctx.font = '28px sans-serif';
+	ctx.fillText(`${label} screen`, 20, 60);
 	let n = 0;
 	const timer = setInterval(() => {
 		n++;
-		ctx.fillStyle = `hsl(${(n * 7) % 360} 60% 40%)`;
-		ctx.fillRect(0, 0, canvas.width, canvas.height);
+		ctx.fillStyle = 'hsl(210 40% 25%)';
+		ctx.fillRect(0, 180, canvas.width, 90);
+		ctx.fillStyle = `hsl(${(n * 37) % 360} 70% 55%)`;
+		ctx.fillRect(20 + (n * 12) % 400, 200, 40, 40);
 		ctx.fillStyle = '#fff';
-		ctx.font = '40px sans-serif';
-		ctx.fillText(`${label} screen ${n}`, 20, 180);
+		ctx.font = '20px sans-serif';
+		ctx.fillText(String(n), 20, 260);
 	}, 200);
 	return { stream: canvas.captureStream(5), timer };
 }

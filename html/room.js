@@ -13,6 +13,7 @@
 // ("produce"). When ICE fails on a live pc (or stays disconnected for
 // iceGraceMs, default 10 s), the subscriber asks for an ICE-restart offer
 // ("restartIce") and the publisher produces with an ICE-restart offer.
+// A request waits timeoutMs (default 10 s) for the gateway's reply.
 //
 // For tests, window.roomState holds the state: peerId, peers, remote
 // figures per peer and producer ({kind, source, consumerId, framesDecoded,
@@ -30,6 +31,7 @@ const transport = params.get('transport') === 'http' ? 'http' : 'ws';
 const server = params.get('server') || Parley.defaultServer(transport);
 const simulcast = params.get('simulcast') === '1';
 const iceGraceMs = intParam('iceGraceMs', 10000, 100, 120000);
+const timeoutMs = intParam('timeoutMs', 10000, 1000, 120000);
 
 const state = window.roomState = {
 	roomId: params.get('room') || 'demo',
@@ -448,7 +450,7 @@ async function join() {
 			video: { width: capture.width, height: capture.height, frameRate: capture.fps } });
 		$('local').srcObject = local;
 		setStatus(`Connecting to ${server}…`);
-		session = await Parley.connect(server, { keepaliveMs: 15000 });
+		session = await Parley.connect(server, { keepaliveMs: 15000, timeoutMs });
 		state.sessionId = session.id;
 		session.on('closed', (why) => { log(`session closed: ${why}`); if (state.joined) { state.joined = false; setStatus(`Disconnected: ${why}`, 'error'); } });
 		main = await session.attach(PLUGIN);

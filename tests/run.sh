@@ -96,12 +96,14 @@ for t in "$builddir"/tests/unit/test_*; do
 done
 wait
 
-# End-to-end files run in two lanes side by side, each lane one file at a
-# time: the network-namespace files (the media ones: browsers, aiortc, the
-# generator) in one, the loopback files (API, signaling, protocol, packaging)
-# in the other. A namespace has its own ports, so the lanes never race for
-# one; the loopback files mostly wait on sockets and timers, so they cost
-# the media lane little CPU. PARLEY_TEST_JOBS=1 runs every file in turn.
+# End-to-end files run in two lanes side by side. The first lane takes the
+# network-namespace files (the media ones: browsers, aiortc, the generator)
+# heaviest first; the second runs the loopback files (API, signaling,
+# protocol, packaging: they mostly wait on sockets and timers) and then
+# takes namespace files from the other end of the same list, lightest
+# first, until the lanes meet: each file is claimed once (mkdir is atomic).
+# A namespace has its own ports, so the lanes never race for one.
+# PARLEY_TEST_JOBS=1 runs every file in turn.
 if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	echo "== end-to-end tests (the unit tests took $((SECONDS - stage_start)) s)"
 	stage_start=$SECONDS
@@ -112,21 +114,38 @@ if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	# three pages with four aiortc clients, a package build at -j2 and a
 	# measurement would make their neighbour's clients miss their timers.
 	solo=${PARLEY_E2E_SOLO-^(room-mediasoup-seven-netns|room-media(-lite)?-netns|debian-package|bench-compare)\.}
-	netns_files=() loopback_files=() solo_files=()
+	heavy_files=() light_files=() loopback_files=() solo_files=()
 	for t in "$srcdir"/tests/e2e/*.test.mjs; do
 		name=$(basename "$t")
 		[ -f "$t" ] && selected "$name" || continue
 		if [ -n "$solo" ] && [[ "$name" =~ $solo ]]; then solo_files+=("$t"); continue; fi
-		case "$t" in *-netns.test.mjs) netns_files+=("$t") ;; *) loopback_files+=("$t") ;; esac
+		case "$t" in
+		*-netns.test.mjs)
+			# a twin (`await import('./base.test.mjs')`) weighs what its base does
+			base=$(sed -n "s|^await import('\./\(.*\.test\.mjs\)');|\1|p" "$t")
+			if grep -qE 'launchBrowser|startRoomClients|aiortc|whip-client' "$t" ${base:+"$srcdir/tests/e2e/$base"}; then
+				heavy_files+=("$t")
+			else
+				light_files+=("$t")
+			fi ;;
+		*) loopback_files+=("$t") ;;
+		esac
 	done
+	netns_files=("${heavy_files[@]}" "${light_files[@]}")
+	claims=$(mktemp -d)
+	# run_claimed FILE...: runs each file no other lane has claimed.
+	run_claimed() { local t; for t in "$@"; do mkdir "$claims/$(basename "$t")" 2>/dev/null && run_e2e "$t"; done; }
 	run_lane() { local t; for t in "$@"; do run_e2e "$t"; done; }
 	if [ "$jobs" -gt 1 ]; then
-		run_lane "${loopback_files[@]}" &
-		run_lane "${netns_files[@]}"
+		reversed=()
+		for ((i = ${#netns_files[@]} - 1; i >= 0; i--)); do reversed+=("${netns_files[i]}"); done
+		( run_lane "${loopback_files[@]}"; run_claimed "${reversed[@]}" ) &
+		run_claimed "${netns_files[@]}"
 		wait
 	else
 		run_lane "${netns_files[@]}" "${loopback_files[@]}"
 	fi
+	rm -rf "$claims"
 	if [ ${#solo_files[@]} -gt 0 ]; then
 		echo "== the heaviest files, one at a time (the lanes took $((SECONDS - stage_start)) s)"
 		stage_start=$SECONDS

@@ -102,16 +102,7 @@ void parley_meeting_host_mute(parley_meeting_ctx *ctx, parley_meeting_outbox *bo
 	host_request r;
 	if (!host_request_begin(ctx, box, handle, transaction, body, PARLEY_MEETING_JOINED, &r))
 		return;
-	ctx->store->ops->update_flags(ctx->store, r.target->room_id, r.target->user_id,
-	                              PARLEY_MEETING_FLAG_AUDIO, 0);
-	parley_meeting_db_count_stat(ctx->db, r.target->room_id, PARLEY_MEETING_STAT_AUDIO);
-	parley_meeting_outbox_emit_new(ctx, box, r.target->peer_id, NULL, "muted-by-host",
-	                               json_pack("{s:s}", "roomId", r.meeting->room_id));
-	json_t *payload = json_pack("{s:s, s:b}", "userId", r.target->user_id, /* new, dropped below */
-	                            "isAudioEnabled", false);
-	parley_meeting_outbox_broadcast(ctx, box, r.target->room_id, r.target->peer_id,
-	                                "participant-audio-changed", payload);
-	json_decref(payload);
+	parley_meeting_mute_locked(ctx, box, r.target);
 	host_request_clear(&r);
 }
 
@@ -124,10 +115,7 @@ void parley_meeting_host_remove(parley_meeting_ctx *ctx, parley_meeting_outbox *
 	if (strcmp(r.target->peer_id, handle->peer_id) == 0) {
 		parley_meeting_outbox_error(ctx, box, handle->peer_id, transaction, PARLEY_MEETING_ERR_TARGET);
 	} else {
-		parley_meeting_outbox_emit_new(ctx, box, r.target->peer_id, NULL, "removed-from-meeting",
-		                               json_pack("{s:s, s:s}", "roomId", r.meeting->room_id,
-		                                         "reason", "Removed by host"));
-		parley_meeting_leave_locked(ctx, box, r.target, "removed");
+		parley_meeting_remove_locked(ctx, box, r.target, "Removed by host");
 	}
 	host_request_clear(&r);
 }

@@ -2,7 +2,8 @@
 # library (libmeeting.la) linked both into the loadable module and into the
 # unit tests, so tests drive exactly the code parleyd loads.
 meeting_logic_sources = \
-	plugins/meeting/chat_history.c plugins/meeting/context.c plugins/meeting/host.c plugins/meeting/ice.c \
+	plugins/meeting/admin.c plugins/meeting/chat_history.c plugins/meeting/context.c \
+	plugins/meeting/host.c plugins/meeting/ice.c \
 	plugins/meeting/meetings_db.c plugins/meeting/membership.c plugins/meeting/ratelimit.c \
 	plugins/meeting/rest.c plugins/meeting/rules.c plugins/meeting/signaling.c \
 	plugins/meeting/store_memory.c plugins/meeting/views.c \
@@ -29,13 +30,14 @@ if HAVE_CMOCKA
 meeting_test_libs = plugins/meeting/libmeeting.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(HIREDIS_LIBS)
 check_PROGRAMS += tests/unit/test_meeting_store tests/unit/test_meeting_rules \
 	tests/unit/test_meeting_ice tests/unit/test_meeting_db tests/unit/test_meeting_rest \
-	tests/unit/test_meeting_signaling tests/unit/test_meeting_redis
+	tests/unit/test_meeting_signaling tests/unit/test_meeting_redis tests/unit/test_meeting_admin
 tests_unit_test_meeting_store_LDADD = $(meeting_test_libs)
 tests_unit_test_meeting_rules_LDADD = $(meeting_test_libs)
 tests_unit_test_meeting_ice_LDADD = $(meeting_test_libs)
 tests_unit_test_meeting_db_LDADD = $(meeting_test_libs)
 tests_unit_test_meeting_rest_LDADD = $(meeting_test_libs)
 tests_unit_test_meeting_signaling_LDADD = $(meeting_test_libs)
+tests_unit_test_meeting_admin_LDADD = $(meeting_test_libs)
 # the cluster's header includes hiredis
 tests_unit_test_meeting_redis_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS)
 tests_unit_test_meeting_redis_LDADD = $(meeting_test_libs)

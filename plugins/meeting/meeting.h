@@ -141,6 +141,14 @@ void parley_meeting_admit_locked(parley_meeting_ctx *ctx, parley_meeting_outbox 
  * disconnected, removed, replaced) goes to the event handlers. */
 void parley_meeting_leave_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
                                  const parley_meeting_participant *p, const char *reason);
+/* A joined `target` is muted: its audio flag off (counted as a toggle), it
+ * gets muted-by-host, the others participant-audio-changed. */
+void parley_meeting_mute_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
+                                const parley_meeting_participant *target);
+/* `target` gets removed-from-meeting {roomId, reason: why} and leaves
+ * (reason "removed" for the event handlers). */
+void parley_meeting_remove_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
+                                  const parley_meeting_participant *target, const char *why);
 /* Ends the meeting (status, ended_at, reason saved); everyone in it or
  * waiting gets meeting-ended {roomId, reason} and is removed. 0 or -1. */
 int parley_meeting_end_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *box, parley_meeting *m,
@@ -201,6 +209,12 @@ int64_t parley_meeting_chat_keep(parley_meeting_ctx *ctx, const parley_meeting_p
  * {messages: [{id, userId, userName, message, timestamp}], total, limit,
  * hasMore} (new reference), or NULL when the store failed. */
 json_t *parley_meeting_chat_page(parley_meeting_ctx *ctx, const char *room_id, int64_t before_id, unsigned limit);
+
+/* ---- admin.c: the admin API's message_plugin requests ---- */
+/* Answers one admin request (borrowed): list, info, end, remove, mute
+ * (README "Admin (message_plugin)"). Takes ctx->lock itself; a new
+ * reference, {"error": {code, message}} for a refusal. */
+json_t *parley_meeting_admin(parley_meeting_ctx *ctx, json_t *request);
 
 /* ---- rest.c ---- */
 /* Serves one /api/meetings request; always fills `response`. Returns 0. */

@@ -1,8 +1,8 @@
 /*
  * plugins/meeting/membership.c — the flows that change who is in a meeting,
- * shared by signaling, REST and the TTL sweep: admit (start the meeting,
- * count the join, greet the joiner, tell the others), leave, end, and the
- * TTL sweep. Everything here runs with ctx->lock held and queues its
+ * shared by signaling, REST, the admin API and the TTL sweep: admit (start
+ * the meeting, count the join, greet the joiner, tell the others), leave,
+ * mute and remove (by the host or an operator), end, and the TTL sweep. Everything here runs with ctx->lock held and queues its
  * events in an outbox.
  */
 #include <string.h>
@@ -137,6 +137,28 @@ void parley_meeting_leave_locked(parley_meeting_ctx *ctx, parley_meeting_outbox 
 		parley_meeting_free(m);
 	}
 	json_decref(payload);
+}
+
+void parley_meeting_mute_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
+                                const parley_meeting_participant *target)
+{
+	ctx->store->ops->update_flags(ctx->store, target->room_id, target->user_id, PARLEY_MEETING_FLAG_AUDIO, 0);
+	parley_meeting_db_count_stat(ctx->db, target->room_id, PARLEY_MEETING_STAT_AUDIO);
+	parley_meeting_outbox_emit_new(ctx, box, target->peer_id, NULL, "muted-by-host",
+	                               json_pack("{s:s}", "roomId", target->room_id));
+	json_t *payload = json_pack("{s:s, s:b}", "userId", target->user_id, /* new, dropped below */
+	                            "isAudioEnabled", false);
+	parley_meeting_outbox_broadcast(ctx, box, target->room_id, target->peer_id, "participant-audio-changed",
+	                                payload);
+	json_decref(payload);
+}
+
+void parley_meeting_remove_locked(parley_meeting_ctx *ctx, parley_meeting_outbox *box,
+                                  const parley_meeting_participant *target, const char *why)
+{
+	parley_meeting_outbox_emit_new(ctx, box, target->peer_id, NULL, "removed-from-meeting",
+	                               json_pack("{s:s, s:s}", "roomId", target->room_id, "reason", why));
+	parley_meeting_leave_locked(ctx, box, target, "removed");
 }
 
 /* Tells everyone of one presence the meeting is over. */

@@ -1,8 +1,9 @@
 /*
  * plugins/meeting/plugin.c — the meeting plugin's face to the core: the
  * parley_plugin vtable, init/destroy (configuration, database, TTL timer),
- * handle attach/detach, and the hand-off of messages and REST requests to
- * signaling.c and rest.c. All the logic lives in libmeeting.la.
+ * handle attach/detach, and the hand-off of messages, admin requests and
+ * REST requests to signaling.c, admin.c and rest.c. All the logic lives in
+ * libmeeting.la.
  *
  * In cluster mode ([cluster] mode = redis) messages, detaches, admin
  * queries, REST requests and the TTL sweep are handed to the cluster
@@ -225,6 +226,38 @@ static json_t *meeting_query_session(parley_plugin_session *session)
 	return q.info;
 }
 
+typedef struct admin_call {
+	json_t *request; /* borrowed */
+	json_t *answer;  /* new reference, returned */
+} admin_call;
+
+/* An admin request in cluster mode: the named meeting's shared row first,
+ * as REST requests do (an end writes the row back itself). */
+static void admin_job(void *data)
+{
+	admin_call *a = data;
+	if (!parley_meeting_cluster_available(meeting_cluster)) {
+		a->answer = json_pack("{s:{s:i, s:s}}", "error", "code", 503, "message",
+		                      PARLEY_MEETING_CLUSTER_UNAVAILABLE);
+		return;
+	}
+	const char *room = json_string_value(json_object_get(a->request, "roomId"));
+	if (room != NULL && strlen(room) <= PARLEY_MEETING_ID_MAX)
+		parley_meeting_row_pull(parley_meeting_cluster_redis(meeting_cluster), meeting_ctx->db, room);
+	a->answer = parley_meeting_admin(meeting_ctx, a->request);
+}
+
+static json_t *meeting_handle_admin_message(json_t *message)
+{
+	if (meeting_ctx == NULL)
+		return NULL;
+	if (meeting_cluster == NULL)
+		return parley_meeting_admin(meeting_ctx, message);
+	admin_call a = { .request = message };
+	parley_meeting_cluster_call(meeting_cluster, admin_job, &a);
+	return a.answer;
+}
+
 typedef struct http_call {
 	const parley_http_request *request;
 	parley_http_response *response;
@@ -325,6 +358,7 @@ static const parley_plugin meeting_plugin = {
 	.handle_message = meeting_handle_message,
 	.destroy_session = meeting_destroy_session,
 	.query_session = meeting_query_session,
+	.handle_admin_message = meeting_handle_admin_message,
 	.http_prefix = "/api/meetings/",
 	.handle_http = meeting_handle_http,
 	.env_overrides = meeting_env_overrides,

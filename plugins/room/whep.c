@@ -302,7 +302,7 @@ static void create_from_offer(room_ctx *ctx, room_whip_job *job, parley_plugin_s
 		g_free(answer);
 		return;
 	}
-	res->offer = offer;
+	res->remote = offer;
 	res->local = answer;
 	parley_room_whip_remember_credentials(res, offer);
 	char *headers = parley_room_whip_created_headers(ctx, res);
@@ -451,6 +451,8 @@ int parley_room_whep_take_answer(room_ctx *ctx, room_whip_resource *res, const c
 		return 404;
 	}
 	res->answered = true;
+	g_free(res->remote);
+	res->remote = g_strdup(sdp);
 	parley_room_whip_remember_credentials(res, sdp);
 	return 0;
 }

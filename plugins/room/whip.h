@@ -68,7 +68,8 @@ typedef struct room_whip_resource {
 	/* the running job's (jobs of one resource never run at once) */
 	char peer_id[ROOM_PEER_ID_LEN + 1]; /* its peer (WHIP) or viewer (WHEP) */
 	char etag[ROOM_WHIP_ETAG_LEN + 1];
-	char *offer;                       /* the client's offer: an ICE restart re-applies it */
+	char *remote;                      /* the client's offer, or its answer to ours: an ICE restart
+	                                    * re-applies it with the client's new credentials */
 	char *local;                       /* our description without transport: answered again on a restart */
 	char remote_ufrag[ROOM_SDPFRAG_MAX_CREDENTIAL + 1];
 	char remote_pwd[ROOM_SDPFRAG_MAX_CREDENTIAL + 1];

@@ -202,7 +202,7 @@ void parley_room_whip_run_create_ingest(room_ctx *ctx, room_whip_job *job)
 		g_free(answer);
 		return;
 	}
-	res->offer = offer;
+	res->remote = offer;
 	res->local = answer;
 	parley_room_whip_remember_credentials(res, offer);
 	char *headers = parley_room_whip_created_headers(ctx, res);
@@ -255,10 +255,10 @@ static void trickle_all(room_ctx *ctx, parley_plugin_session *session, const roo
 
 /* The client's offer with new ICE credentials and without its old
  * candidates (g_malloc'd). */
-static char *offer_with_credentials(const char *offer, const char *ufrag, const char *pwd)
+static char *with_credentials(const char *description, const char *ufrag, const char *pwd)
 {
-	GString *out = g_string_sized_new(strlen(offer) + 64);
-	gchar **lines = g_strsplit(offer, "\n", -1);
+	GString *out = g_string_sized_new(strlen(description) + 64);
+	gchar **lines = g_strsplit(description, "\n", -1);
 	for (gchar **line = lines; *line != NULL; line++) {
 		char *l = *line;
 		size_t n = strlen(l);
@@ -291,13 +291,45 @@ static void count_restart(room_ctx *ctx, parley_plugin_session *session)
 }
 
 /* An ICE restart: the answer is set on the job's call. */
+/* Our side of an ICE restart as the body of a 200: the new credentials and
+ * candidates of `merged` (our description after the restart). 0 when none. */
+static size_t restart_body(const char *merged, char *body, size_t body_size)
+{
+	room_sdpfrag *ours = g_new0(room_sdpfrag, 1);
+	size_t length = 0;
+	if (merged != NULL && parley_room_sdpfrag_of_description(merged, ours) == 0)
+		length = parley_room_sdpfrag_write(ours, body, body_size);
+	g_free(ours);
+	return length;
+}
+
+/* The restart took: the client's description with its new credentials is
+ * kept for the next one, a new ETag names the ICE session, 200 carries ours. */
+static void restarted(room_ctx *ctx, room_whip_job *job, parley_plugin_session *session, char *remote,
+                      const char *body, size_t length)
+{
+	room_whip_resource *res = job->res;
+	g_free(res->remote);
+	res->remote = remote;
+	g_strlcpy(res->remote_ufrag, job->frag->ufrag, sizeof(res->remote_ufrag));
+	g_strlcpy(res->remote_pwd, job->frag->pwd, sizeof(res->remote_pwd));
+	parley_room_whip_new_etag(res);
+	count_restart(ctx, session);
+	char *headers = g_strdup_printf("ETag: \"%s\"\r\n", res->etag);
+	ROOM_LOG(ctx, PARLEY_LOG_VERB, "resource %s: ICE restart", res->id);
+	parley_room_whip_answer(job->call, 200, FRAG_TYPE, body, length, headers);
+	g_free(headers);
+}
+
+/* The client offered: its offer again with the new credentials, and our
+ * answer to it. */
 static void restart_ice(room_ctx *ctx, room_whip_job *job, parley_plugin_session *session)
 {
 	room_whip_resource *res = job->res;
 	const room_sdpfrag *frag = job->frag;
 	parley_plugin_error error = {0};
 	char reason[600];
-	char *offer = offer_with_credentials(res->offer, frag->ufrag, frag->pwd);
+	char *offer = with_credentials(res->remote, frag->ufrag, frag->pwd);
 	if (ctx->core->sdp_remote(session, "offer", offer, &error) != 0) {
 		g_snprintf(reason, sizeof(reason), "the ICE restart was refused: %s", error.reason);
 		g_free(offer);
@@ -306,29 +338,52 @@ static void restart_ice(room_ctx *ctx, room_whip_job *job, parley_plugin_session
 	}
 	trickle_all(ctx, session, frag);
 	char *merged = ctx->core->sdp_local(session, "answer", res->local, false, &error);
-	room_sdpfrag *ours = g_new0(room_sdpfrag, 1);
 	char body[8192];
-	size_t length = 0;
-	if (merged != NULL && parley_room_sdpfrag_of_description(merged, ours) == 0)
-		length = parley_room_sdpfrag_write(ours, body, sizeof(body));
+	size_t length = restart_body(merged, body, sizeof(body));
 	g_free(merged);
-	g_free(ours);
 	if (length == 0) {
 		g_free(offer);
 		g_snprintf(reason, sizeof(reason), "our side of the ICE restart could not be made: %s", error.reason);
 		parley_room_whip_refuse(job->call, 500, reason);
 		return;
 	}
-	g_free(res->offer);
-	res->offer = offer;
-	g_strlcpy(res->remote_ufrag, frag->ufrag, sizeof(res->remote_ufrag));
-	g_strlcpy(res->remote_pwd, frag->pwd, sizeof(res->remote_pwd));
-	parley_room_whip_new_etag(res);
-	count_restart(ctx, session);
-	char *headers = g_strdup_printf("ETag: \"%s\"\r\n", res->etag);
-	ROOM_LOG(ctx, PARLEY_LOG_VERB, "resource %s: ICE restart", res->id);
-	parley_room_whip_answer(job->call, 200, FRAG_TYPE, body, length, headers);
-	g_free(headers);
+	restarted(ctx, job, session, offer, body, length);
+}
+
+/* We offered (a WHEP player's empty POST): a new offer of ours with new
+ * credentials, then the player's answer again with its new ones. The
+ * restart is an ICE matter, so the player's PATCH carries everything it
+ * needs: it sends no new SDP answer. */
+static void restart_ice_we_offered(room_ctx *ctx, room_whip_job *job, parley_plugin_session *session)
+{
+	room_whip_resource *res = job->res;
+	const room_sdpfrag *frag = job->frag;
+	parley_plugin_error error = {0};
+	char reason[600];
+	char *merged = ctx->core->sdp_local(session, "offer", res->local, true, &error);
+	if (merged == NULL) {
+		g_snprintf(reason, sizeof(reason), "our side of the ICE restart could not be made: %s", error.reason);
+		parley_room_whip_refuse(job->call, error.code == 459 ? 404 : 500, reason);
+		return;
+	}
+	char *answer = with_credentials(res->remote, frag->ufrag, frag->pwd);
+	if (ctx->core->sdp_remote(session, "answer", answer, &error) != 0) {
+		g_snprintf(reason, sizeof(reason), "the ICE restart was refused: %s", error.reason);
+		g_free(answer);
+		g_free(merged);
+		parley_room_whip_refuse(job->call, 400, reason);
+		return;
+	}
+	trickle_all(ctx, session, frag);
+	char body[8192];
+	size_t length = restart_body(merged, body, sizeof(body));
+	g_free(merged);
+	if (length == 0) {
+		g_free(answer);
+		parley_room_whip_refuse(job->call, 500, "our side of the ICE restart has no credentials");
+		return;
+	}
+	restarted(ctx, job, session, answer, body, length);
 }
 
 void parley_room_whip_run_patch(room_ctx *ctx, room_whip_job *job)
@@ -366,16 +421,13 @@ void parley_room_whip_run_patch(room_ctx *ctx, room_whip_job *job)
 		parley_room_whip_refuse(call, 412, "If-Match does not name this ICE session's ETag");
 		return;
 	}
-	if (restart && res->server_offer) {
-		parley_room_whip_refuse(call, 422, "an ICE restart is not taken on a session we offered");
-		return;
-	}
-	if (restart && res->offer == NULL) {
-		parley_room_whip_refuse(call, 409, "the session has no offer of its own to restart");
+	if (restart && res->remote == NULL) {
+		parley_room_whip_refuse(call, 409, res->server_offer ? "the player has not answered our offer yet"
+		                                                     : "the session has no offer of its own to restart");
 		return;
 	}
 	if (restart) {
-		restart_ice(ctx, job, session);
+		(res->server_offer ? restart_ice_we_offered : restart_ice)(ctx, job, session);
 		return;
 	}
 	trickle_all(ctx, session, frag);

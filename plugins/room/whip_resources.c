@@ -28,7 +28,7 @@ void parley_room_whip_resource_unref(room_whip_resource *res)
 	if (res == NULL || !g_atomic_int_dec_and_test(&res->refs))
 		return;
 	/* the session's reference went with forget or end */
-	g_free(res->offer);
+	g_free(res->remote);
 	g_free(res->local);
 	g_free(res);
 }

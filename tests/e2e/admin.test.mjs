@@ -67,6 +67,9 @@ for (const kind of ['http', 'ws']) {
 		for (const k of ['session_timeout', 'reclaim_session_timeout', 'log_level', 'accepting_new_sessions']) {
 			assert.ok(k in r.status, `get_status: missing status.${k} in ${JSON.stringify(r.status)}`);
 		}
+		// Parley's extras (keys Janus's admin page does not use as element ids)
+		assert.ok(Number.isInteger(r.status.uptime) && r.status.uptime >= 0, `status.uptime: ${JSON.stringify(r.status)}`);
+		assert.deepEqual(Object.keys(r.status.peerconnections ?? {}).sort(), ['connected', 'disconnected', 'new']);
 		await a.close();
 	});
 
@@ -172,6 +175,10 @@ for (const kind of ['http', 'ws']) {
 		assertReply(r, 'success', 'loops_info');
 		const loops = r.loops ?? r.data?.loops;
 		assert.ok(Array.isArray(loops) && loops.length >= 1, `loops_info: a non-empty "loops" array: ${JSON.stringify(r)}`);
+		for (const loop of loops) {
+			assert.ok(loop.load >= 0 && loop.load <= 1, `loops_info: load in [0, 1]: ${JSON.stringify(loop)}`);
+			assert.ok(loop.lag_ms >= 0, `loops_info: lag_ms: ${JSON.stringify(loop)}`);
+		}
 		await a.close();
 	});
 

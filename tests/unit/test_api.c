@@ -458,6 +458,12 @@ static void admin_requests(void **state)
 	json_t *value;
 	json_object_foreach(status, key, value)
 		assert_false(json_is_object(value) || json_is_array(value));
+	/* Parley's extras: the process's uptime, PeerConnections by state */
+	assert_true(json_is_integer(json_object_get(status, "uptime")));
+	assert_true(json_integer_value(json_object_get(status, "uptime")) >= 0);
+	assert_true(json_is_integer(json_object_get(status, "peerconnections_new")));
+	assert_true(json_is_integer(json_object_get(status, "peerconnections_connected")));
+	assert_true(json_is_integer(json_object_get(status, "peerconnections_disconnected")));
 	json_decref(a);
 	/* Janus admin requests Parley cannot honour: 453 with the reason, after
 	 * the secret is checked */
@@ -504,6 +510,7 @@ static void admin_requests(void **state)
 	             PARLEY_ERROR_UNKNOWN_REQUEST);
 	a = call(true, json_pack("{ssssss}", "janus", "loops_info", "transaction", "t", "admin_secret", "adm"));
 	assert_int_equal(json_array_size(json_object_get(a, "loops")), 1);
+	assert_true(json_is_real(json_object_get(json_array_get(json_object_get(a, "loops"), 0), "load")));
 	json_decref(a);
 	if (have_echo) {
 		a = call(true, json_pack("{sssssssss{}}", "janus", "message_plugin", "transaction", "t",

@@ -1,9 +1,10 @@
 /*
  * test_loops.c — the event-loop pool and its timers: least-loaded picking,
- * loops_info, timers firing on their loop's thread, a timer stopping itself
- * by returning false, stopping from inside the callback and from another
- * thread, stopping an ended timer (a no-op), and timers still pending when
- * the pool stops (their destroy notify runs). Every wait is bounded.
+ * loops_info (with each loop's load and lag), timers firing on their loop's
+ * thread, a timer stopping itself by returning false, stopping from inside
+ * the callback and from another thread, stopping an ended timer (a no-op),
+ * and timers still pending when the pool stops (their destroy notify runs).
+ * Every wait is bounded.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,6 +98,11 @@ static void pick_balances_and_info_reports(void **state)
 		assert_int_equal(json_integer_value(json_object_get(loop, "id")), (json_int_t)i);
 		assert_non_null(json_string_value(json_object_get(loop, "thread")));
 		assert_true(json_integer_value(json_object_get(loop, "tid")) > 0);
+		assert_true(json_is_real(json_object_get(loop, "load")));
+		double load = json_real_value(json_object_get(loop, "load"));
+		assert_true(load >= 0 && load <= 1);
+		assert_true(json_is_real(json_object_get(loop, "lag_ms")));
+		assert_true(json_real_value(json_object_get(loop, "lag_ms")) >= 0);
 		total += json_integer_value(json_object_get(loop, "handles"));
 	}
 	assert_int_equal(total, 4);
@@ -231,6 +237,25 @@ static void load_and_lag_of_a_busy_loop(void **state)
 	assert_true(stats[0].busy_seconds >= 1.4);
 }
 
+/* The admin API's loops_info shows the same figures: the blocked loop's
+ * load and lag (in ms), the idle ones' low. */
+static void loops_info_shows_load_and_lag(void **state)
+{
+	gint done = 0;
+	assert_non_null(parley_timer_start(parley_loops_first(), 10, block_the_loop, &done, NULL));
+	gint64 until = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	bool seen = false;
+	while (!seen && g_get_monotonic_time() < until) {
+		g_usleep(50 * 1000);
+		json_t *info = parley_loops_info();
+		json_t *first = json_array_get(info, 0);
+		seen = g_atomic_int_get(&done) && json_real_value(json_object_get(first, "load")) >= 0.5 &&
+		       json_real_value(json_object_get(first, "lag_ms")) >= 400;
+		json_decref(info);
+	}
+	assert_true(seen);
+}
+
 static void default_count_is_one_per_core(void **state)
 {
 	assert_int_equal(parley_loops_start(0), 0);
@@ -249,6 +274,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stop_before_first_fire, start_pool, stop_pool),
 		cmocka_unit_test_setup_teardown(bad_arguments, start_pool, stop_pool),
 		cmocka_unit_test_setup_teardown(load_and_lag_of_a_busy_loop, start_pool, stop_pool),
+		cmocka_unit_test_setup_teardown(loops_info_shows_load_and_lag, start_pool, stop_pool),
 		cmocka_unit_test(stopping_the_pool_ends_pending_timers),
 		cmocka_unit_test(default_count_is_one_per_core),
 	};

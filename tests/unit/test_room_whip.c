@@ -12,8 +12,7 @@
  * refuses), 401 (no, wrong or non-Bearer token, WWW-Authenticate; before
  * 404; the core's tokens), 404 (paths, rooms, peers, resources, after
  * DELETE, WHIP off), 405 (with Allow), 409, 412 (stale ETag), 413, 415,
- * 422 (restart of a session we offered), 428 (no If-Match), 429 (the
- * per-address budget, Retry-After), 503 (full room, too many resources).
+ * 428 (no If-Match), 429 (the per-address budget, Retry-After), 503 (full room, too many resources).
  * The plugin's real code with a recording core table whose handle_new,
  * sdp_remote, sdp_local and trickle remember what they were asked, and the
  * core's real SDP helpers (libparleymedia); jobs run on the plugin's
@@ -848,12 +847,27 @@ static void whep_server_offer(void **state)
 	assert_int_equal(viewer->consumers->len, 2);
 	g_mutex_unlock(&test_ctx->lock);
 	expect(409, (request_spec){.method = "PATCH", .path = whep, .content_type = SDP, .body = answer_sdp});
-	/* trickle is fine; an ICE restart is not taken on a session we offered */
+	/* trickle; then an ICE restart of a session we offered: a new offer of
+	 * ours (restart), the player's answer again with its new credentials */
 	expect(204, (request_spec){.method = "PATCH", .path = whep, .content_type = FRAG, .if_match = "*",
 	                           .body = "a=ice-ufrag:plyr\r\na=ice-pwd:playerpassword0123456789\r\n"
 	                                   "a=end-of-candidates\r\n"});
-	expect(422, (request_spec){.method = "PATCH", .path = whep, .content_type = FRAG, .if_match = "*",
-	                           .body = "a=ice-ufrag:anew\r\na=ice-pwd:anotherpassword012345678\r\n"});
+	test_call r;
+	assert_int_equal(run(&r, (request_spec){.method = "PATCH", .path = whep, .content_type = FRAG, .if_match = "*",
+	                                        .body = "a=ice-ufrag:anew\r\na=ice-pwd:anotherpassword012345678\r\n"}),
+	                 200);
+	assert_string_equal(r.call.response.content_type, FRAG);
+	assert_non_null(strstr(r.call.response.body, "a=ice-ufrag:srv"));
+	assert_null(strstr(r.call.response.body, "a=ice-ufrag:srv1\r"));   /* new credentials, not the first ones */
+	char *new_etag = header(&r, "ETag", 0);
+	assert_non_null(new_etag);
+	g_free(new_etag);
+	done(&r);
+	assert_true(was_called("local 1 offer restart"));
+	g_mutex_lock(&record_lock);
+	assert_non_null(strstr(last_remote[1], "a=ice-ufrag:anew\r\n"));
+	assert_null(strstr(last_remote[1], "a=ice-ufrag:plyr"));
+	g_mutex_unlock(&record_lock);
 	/* the followed peer leaves: the player empties; a player for it now: 404 */
 	expect(200, (request_spec){.method = "DELETE", .path = location, .authorization = AUTH});
 	g_mutex_lock(&test_ctx->lock);

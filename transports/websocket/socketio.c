@@ -218,6 +218,8 @@ static void on_event(sio_client *client, parley_sio_packet *packet)
 	}
 	json_object_set_new(body, "request", json_string(name));
 	json_t *message = json_pack("{ss so}", "janus", "message", "body", body);
+	LOG(PARLEY_LOG_DEBUG, "Socket.IO %s: event %s (ack %" G_GINT64_FORMAT ")", client->sid, name ? name : "?",
+	    packet->ack_id);
 	request(client, SIO_KIND_MESSAGE, packet->ack_id, message);
 }
 
@@ -324,8 +326,10 @@ static void on_message_answer(sio_client *client, int64_t ack_id, json_t *messag
 		}
 		args = json_pack("[{ss si}]", "error", reason, "code", code);
 	}
-	if (ack_id >= 0)
+	if (ack_id >= 0) {
+		LOG(PARLEY_LOG_DEBUG, "Socket.IO %s: ack %" G_GINT64_FORMAT " (%s)", client->sid, ack_id, verb);
 		send_packet(client, PARLEY_SIO_ACK, "/", ack_id, args);
+	}
 	json_decref(args);
 }
 

@@ -5,7 +5,7 @@ Janus HTTP API (urllib in worker threads; one long-poll per session).
 
 Each participant: a session with two handles (main and subscriber),
 joinRoom, attachSubscriber, one publishing PeerConnection (synthetic
-320x240 video at --fps and a 440 Hz tone, sendonly, "produce"), and one
+--width x --height video (320x240) at --fps and a 440 Hz tone, sendonly, "produce"), and one
 subscriber PeerConnection answering the plugin's "subscriberOffer"s (each
 answer names the offer's version; an offer followed by a newer one in the
 same long-poll answer is skipped; an answer the core refuses with 469
@@ -227,7 +227,7 @@ class Participant:
         once the answer is applied. The answer comes as a "produced" event
         from the long-poll: never called from an event handler."""
         audio = pc.addTransceiver(Audio(6000), direction="sendonly")
-        video = pc.addTransceiver(Video(self.args.fps, 40 * self.index % 256), direction="sendonly")
+        video = pc.addTransceiver(Video(self.args.fps, 40 * self.index % 256, self.args.width, self.args.height), direction="sendonly")
         await pc.setLocalDescription(await pc.createOffer())
         sources = {audio.mid: "mic", video.mid: "camera"}
         self.produced = asyncio.get_running_loop().create_future()
@@ -475,6 +475,8 @@ async def main():
     ap.add_argument("--room", required=True)
     ap.add_argument("--peers", type=int, default=4)
     ap.add_argument("--fps", type=int, default=10)
+    ap.add_argument("--width", type=int, default=320)
+    ap.add_argument("--height", type=int, default=240)
     ap.add_argument("--seconds", type=float, default=120)
     ap.add_argument("--trace-routing", action="store_true")
     args = ap.parse_args()
@@ -482,8 +484,9 @@ async def main():
         global TRACE
         TRACE = True
         trace_routing()
-    if not 1 <= args.peers <= 16 or not 1 <= args.fps <= 30 or not 0 < args.seconds <= 7200:
-        out({"error": "--peers 1..16, --fps 1..30, --seconds 0..7200"})
+    if (not 1 <= args.peers <= 16 or not 1 <= args.fps <= 30 or not 16 <= args.width <= 1920
+            or not 16 <= args.height <= 1080 or not 0 < args.seconds <= 7200):
+        out({"error": "--peers 1..16, --fps 1..30, --width 16..1920, --height 16..1080, --seconds 0..7200"})
         return 2
     if os.environ.get("ROOM_CLIENTS_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)

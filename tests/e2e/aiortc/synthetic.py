@@ -60,13 +60,15 @@ def out(obj):
 
 
 class Video(MediaStreamTrack):
-    """WIDTHxHEIGHT at `fps`: a white line moving down; the background is
-    `shade` in the blue channel, or a green ramp when shade is None."""
+    """width x height (WIDTHxHEIGHT by default) at `fps`: a white line moving
+    down; the background is `shade` in the blue channel, or a green ramp when
+    shade is None."""
     kind = "video"
 
-    def __init__(self, fps=30, shade=None):
+    def __init__(self, fps=30, shade=None, width=WIDTH, height=HEIGHT):
         super().__init__()
         self.fps, self.shade, self.n, self.start = fps, shade, 0, None
+        self.width, self.height = width, height
 
     async def recv(self):
         if self.start is None:
@@ -75,12 +77,12 @@ class Video(MediaStreamTrack):
         wait = self.start + self.n / self.fps - time.time()
         if wait > 0:
             await asyncio.sleep(wait)
-        img = numpy.zeros((HEIGHT, WIDTH, 3), numpy.uint8)
+        img = numpy.zeros((self.height, self.width, 3), numpy.uint8)
         if self.shade is None:
             img[:, :, 1] = (self.n * 4) % 256
         else:
             img[:, :, 0] = self.shade
-        img[(self.n * 3) % HEIGHT, :, :] = 255
+        img[(self.n * 3) % self.height, :, :] = 255
         frame = VideoFrame.from_ndarray(img, format="bgr24")
         frame.pts = int(self.n * 90000 / self.fps)
         frame.time_base = fractions.Fraction(1, 90000)

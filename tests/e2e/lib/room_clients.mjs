@@ -16,10 +16,10 @@ import { SRCDIR } from './server.mjs';
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** One room_clients.py process; its log keeps the last 200 lines that were not stats. */
-export function startRoomClients(srv, { room, peers, fps = 8, seconds = 600, args = [] }) {
+export function startRoomClients(srv, { room, peers, fps = 8, width = 320, height = 240, seconds = 600, args = [] }) {
 	const script = path.join(SRCDIR, 'tests/e2e/aiortc/room_clients.py');
 	const proc = spawn('/usr/bin/python3', [script, '--url', srv.httpUrl, '--room', room, '--peers', String(peers),
-		'--fps', String(fps), '--seconds', String(seconds), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+		'--fps', String(fps), '--width', String(width), '--height', String(height), '--seconds', String(seconds), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
 	const group = { proc, stats: {}, log: [], joinedLines: 0 };
 	const keep = (line) => {
 		group.log.push(line);

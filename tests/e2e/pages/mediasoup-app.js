@@ -45,7 +45,8 @@ function note(text) {
 
 /** One request: the event name and its ack; an ack {error} throws. */
 async function request(name, data = {}) {
-	const answer = await socket.timeout(20000).emitWithAck(name, { roomId: state.roomId, ...data });
+	// generous: on a starved 2-core machine every page once stood still for 20 s
+	const answer = await socket.timeout(45000).emitWithAck(name, { roomId: state.roomId, ...data });
 	if (answer && answer.error) throw new Error(`${name}: ${answer.code || ''} ${answer.error}`);
 	return answer;
 }
