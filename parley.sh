@@ -21,7 +21,7 @@ BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config libglib2.0-
  libhiredis-dev libsqlite3-dev libusrsctp-dev libcurl4-openssl-dev"
 NODE_PACKAGES="nodejs npm"
 TEST_PACKAGES="curl valgrind python3 python3-aiortc chromium redis-server coturn prometheus
- libjs-janus-gateway libjs-webrtc-adapter iproute2 util-linux nftables clang
+ libjs-janus-gateway libjs-webrtc-adapter janus-demos iproute2 util-linux nftables clang
  debhelper dpkg-dev fakeroot lintian simple-whip-client"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

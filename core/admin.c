@@ -6,6 +6,7 @@
  * sessions), manages stored tokens and forwards requests to plugins,
  * transports and event handlers.
  */
+#include <string.h>
 #include <glib.h>
 #include "admin.h"
 #include "api.h"
@@ -106,36 +107,42 @@ static json_t *do_ping(parley_request *req)
 	return json_pack("{ssss}", "janus", "pong", "transaction", req->transaction);
 }
 
+/* Janus's names for what both have (its admin page makes a row per key,
+ * with the key as the row's element id, and an edit button for the ones it
+ * knows: session_timeout, log_level); Parley's own figures under names that
+ * neither Janus nor that page use. */
 static json_t *do_get_status(parley_request *req)
 {
 	parley_session_settings s;
 	parley_sessions_settings(&s);
-	json_t *status = json_pack("{sI sI si ss sb sb sb sb sI sI sI sI sI sI}",
+	json_t *status = json_pack("{sb sI sI si ss sb sb sb}",
+		"token_auth", parley_auth_stored_tokens_enabled(),
 		"session_timeout", (json_int_t)s.session_timeout,
 		"reclaim_session_timeout", (json_int_t)s.reclaim_session_timeout,
 		"log_level", (int)parley_log_get_level(),
 		"log_level_name", parley_log_level_name(parley_log_get_level()),
 		"accepting_new_sessions", parley_api_accepting_sessions(),
 		"api_secret", parley_auth_api_secret_enabled(),
-		"token_auth", parley_auth_stored_tokens_enabled(),
-		"signed_tokens", parley_auth_token_enabled() && !parley_auth_stored_tokens_enabled(),
-		"sessions", (json_int_t)parley_sessions_count(),
-		"handles", (json_int_t)parley_handles_count(),
+		"signed_tokens", parley_auth_token_enabled() && !parley_auth_stored_tokens_enabled());
+	unsigned fresh, connected, disconnected;
+	parley_webrtc_pc_counts(&fresh, &connected, &disconnected);
+	json_t *figures = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
+		"uptime", (json_int_t)parley_metrics_uptime_seconds(),
+		"active_sessions", (json_int_t)parley_sessions_count(),
+		"active_handles", (json_int_t)parley_handles_count(),
+		"peerconnections_new", (json_int_t)fresh,
+		"peerconnections_connected", (json_int_t)connected,
+		"peerconnections_disconnected", (json_int_t)disconnected,
 		"event_loops", (json_int_t)parley_loops_count(),
 		"workers", (json_int_t)parley_api_workers(),
 		"events_emitted", (json_int_t)parley_events_emitted(),
-		"events_dropped", (json_int_t)parley_events_dropped());
-	/* Parley's own figures: keys Janus's get_status does not have */
-	unsigned fresh, connected, disconnected;
-	parley_webrtc_pc_counts(&fresh, &connected, &disconnected);
-	json_object_set_new(status, "uptime", json_integer((json_int_t)parley_metrics_uptime_seconds()));
-	json_object_set_new(status, "peerconnections", json_pack("{sI sI sI}", "new", (json_int_t)fresh,
-		"connected", (json_int_t)connected, "disconnected", (json_int_t)disconnected));
-	json_object_set_new(status, "limits", json_pack("{sI sI sI sI}",
+		"events_dropped", (json_int_t)parley_events_dropped(),
 		"max_sessions", (json_int_t)s.max_sessions,
 		"max_sessions_per_connection", (json_int_t)s.max_sessions_per_connection,
 		"max_handles_per_session", (json_int_t)s.max_handles_per_session,
-		"max_candidates_per_handle", (json_int_t)s.max_candidates_per_handle));
+		"max_candidates_per_handle", (json_int_t)s.max_candidates_per_handle);
+	json_object_update(status, figures);
+	json_decref(figures);
 	return success_with(req, "status", status);
 }
 
@@ -152,15 +159,22 @@ static json_t *do_list_handles(parley_request *req)
 static json_t *do_handle_info(parley_request *req)
 {
 	parley_handle *h = req->handle;
-	json_t *info = json_pack("{sI sI sI sI sI ss sb sI}",
+	parley_session_settings settings;
+	parley_sessions_settings(&settings);
+	json_t *info = json_pack("{sI sI sI sI sI sI ss sb sI}",
 		"session_id", (json_int_t)req->session_id,
 		"session_last_activity", (json_int_t)__atomic_load_n(&req->session->last_activity, __ATOMIC_RELAXED),
+		"session_timeout", (json_int_t)settings.session_timeout,
 		"session_created", (json_int_t)req->session->created,
 		"handle_id", (json_int_t)h->id,
 		"created", (json_int_t)h->created,
 		"plugin", h->plugin->package,
 		"loop-running", h->loop != NULL,
 		"current_time", (json_int_t)g_get_monotonic_time());
+	parley_conn *conn = parley_session_conn(req->session);
+	if (conn && conn->transport && conn->transport->package)
+		json_object_set_new(info, "session_transport", json_string(conn->transport->package));
+	parley_conn_unref(conn);
 	json_object_set_new(info, "opaque_id", h->opaque_id ? json_string(h->opaque_id) : json_null());
 	if (h->loop)
 		json_object_set_new(info, "loop-id", json_integer(parley_loop_id(h->loop)));
@@ -315,6 +329,46 @@ static json_t *do_loops_info(parley_request *req)
 	return success_with(req, "loops", loops ? loops : json_array());
 }
 
+/* Requests of Janus's admin API that Parley has nothing to act on: answered
+ * (after the admin secret is checked) with Janus's error for a request the
+ * server does not handle, 453, and a reason saying why, so a tool written
+ * for Janus shows it instead of failing. One list, two tables below. */
+#define JANUS_ONLY_VERBS(X) \
+	X("set_locking_debug", "Parley has no lock debugging") \
+	X("set_refcount_debug", "Parley has no reference counter debugging") \
+	X("set_log_timestamps", "every log line has its timestamp") \
+	X("set_log_colors", "the log has no colors") \
+	X("set_libnice_debug", "libnice's messages go through the log: raise the log level") \
+	X("set_min_nack_queue", "the retransmission history is [media] nack_buffer_ms") \
+	X("set_no_media_timer", "a silent peer is noticed after [media] disconnect_timeout_ms") \
+	X("set_slowlink_threshold", "slow links are reported from RTCP loss, without a threshold") \
+	X("query_logger", "Parley has no logger plugins") \
+	X("custom_event", "event handlers get Parley's own events only") \
+	X("custom_logline", "Parley takes no log lines from the admin API") \
+	X("resolve_address", "Parley resolves no addresses for the admin API") \
+	X("test_stun", "Parley sends no STUN tests for the admin API") \
+	X("start_pcap", "Parley does not capture traffic") \
+	X("stop_pcap", "Parley does not capture traffic") \
+	X("start_text2pcap", "Parley does not capture traffic") \
+	X("stop_text2pcap", "Parley does not capture traffic")
+
+#define AS_REASON(name, why) { name, why },
+static const struct {
+	const char *verb;
+	const char *why;
+} unsupported[] = { JANUS_ONLY_VERBS(AS_REASON) };
+
+static json_t *do_unsupported(parley_request *req)
+{
+	const char *why = "not supported";
+	for (size_t i = 0; i < G_N_ELEMENTS(unsupported); i++)
+		if (strcmp(unsupported[i].verb, req->verb) == 0)
+			why = unsupported[i].why;
+	return parley_request_fail(req, PARLEY_ERROR_UNKNOWN_REQUEST, "Unsupported request '%s': %s", req->verb, why);
+}
+
+#define AS_VERB(name, why) { name, PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, NULL, do_unsupported },
+
 /* ---- dispatch -------------------------------------------------------------------- */
 
 static const parley_request_verb verbs[] = {
@@ -341,6 +395,7 @@ static const parley_request_verb verbs[] = {
 	{ "list_tokens", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, NULL, do_list_tokens },
 	{ "remove_token", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, token_rules, do_remove_token },
 	{ "loops_info", PARLEY_PATH_OPTIONAL, PARLEY_PATH_OPTIONAL, true, NULL, do_loops_info },
+	JANUS_ONLY_VERBS(AS_VERB)
 };
 
 static int authorize(json_t *message)

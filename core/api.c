@@ -20,6 +20,8 @@
 #include "session.h"
 #include "validate.h"
 #include "webrtc.h"
+#include "media/dtls.h"
+#include "media/srtp.h"
 
 #define PARLEY_LOG_MODULE "api"
 #define MAX_MODULES 64
@@ -95,7 +97,7 @@ json_t *parley_api_server_info_reply(const char *transaction)
 		"name", name, "version", PARLEY_VERSION, "version_string", PARLEY_VERSION_STRING,
 		"author", "The Parley authors",
 		"server-name", name,
-		"data_channels", 0,
+		"data_channels", 1,
 		"session-timeout", (json_int_t)s.session_timeout,
 		"reclaim-session-timeout", (json_int_t)s.reclaim_session_timeout,
 		"accepting-new-sessions", parley_api_accepting_sessions(),
@@ -110,6 +112,10 @@ json_t *parley_api_server_info_reply(const char *transaction)
 			module_entry(plugins[i]->name, plugins[i]->author, plugins[i]->description,
 			             plugins[i]->version_string, plugins[i]->version));
 	json_object_set_new(info, "plugins", list);
+	char glib[32];
+	g_snprintf(glib, sizeof(glib), "%u.%u.%u", glib_major_version, glib_minor_version, glib_micro_version);
+	json_object_set_new(info, "dependencies", json_pack("{ss ss ss ss}", "glib2", glib, "jansson", JANSSON_VERSION,
+		"libsrtp", parley_srtp_library_version(), "crypto", parley_dtls_library_version()));
 
 	const parley_transport *transports[MAX_MODULES];
 	list = json_object();

@@ -19,4 +19,4 @@ EXTRA_DIST += tests/modules/broken_plugin.h
 # A plugin that declares an environment variable and needs it at init.
 check_LTLIBRARIES += tests/modules/env_plugin.la
 tests_modules_env_plugin_la_LDFLAGS = $(BROKEN_MODULE_LDFLAGS)
-EXTRA_DIST += examples/plugin/hello.c examples/plugin/Makefile examples/plugin/README.md
+EXTRA_DIST += core/README.md examples/plugin/hello.c examples/plugin/Makefile examples/plugin/README.md

@@ -525,20 +525,22 @@ int parley_webrtc_keep_candidate(parley_handle *h, json_t *candidate)
 
 typedef struct info_call {
 	parley_pc *pc;
-	json_t *info;
+	json_t *webrtc;  /* the pc's "webrtc" object */
+	json_t *handle;  /* what Janus shows beside it: flags, sdps, ICE mode and role */
 } info_call;
 
 static void run_info(void *data)
 {
 	info_call *call = data;
-	call->info = parley_pc_info(call->pc);
+	call->webrtc = parley_pc_info(call->pc);
+	call->handle = parley_pc_handle_info(call->pc);
 }
 
 void parley_webrtc_add_info(parley_handle *h, json_t *info)
 {
 	g_mutex_lock(&h->lock);
 	json_object_set_new(info, "pc-active", json_boolean(h->webrtc.active));
-	json_object_set_new(info, "pending-trickles", json_deep_copy(h->webrtc.candidates));
+	json_object_set_new(info, "pending-trickles", json_integer((json_int_t)json_array_size(h->webrtc.candidates)));
 	g_mutex_unlock(&h->lock);
 	parley_pc *pc = pc_of(h);
 	info_call call = { .pc = pc };
@@ -546,7 +548,10 @@ void parley_webrtc_add_info(parley_handle *h, json_t *info)
 		parley_pc_invoke(pc, run_info, &call);
 		parley_pc_unref(pc);
 	}
-	json_object_set_new(info, "webrtc", call.info ? call.info : json_null());
+	if (call.handle)
+		json_object_update(info, call.handle);
+	json_decref(call.handle);
+	json_object_set_new(info, "webrtc", call.webrtc ? call.webrtc : json_null());
 }
 
 parley_pc *parley_webrtc_pc(parley_handle *h, bool create, char *reason, size_t reason_size)

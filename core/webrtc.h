@@ -42,8 +42,11 @@ int parley_webrtc_keep_candidate(parley_handle *handle, json_t *candidate);
  * calls the plugin's hangup_media and sends the "hangup" event. Returns
  * true when there was one. */
 bool parley_webrtc_hangup(parley_handle *handle, const char *reason);
-/* Admin handle_info: adds "pc-active", "pending-trickles" and "webrtc"
- * (the pc's state, or null without a pc) to `info`. */
+/* Admin handle_info: adds "pc-active", "pending-trickles" (how many
+ * trickled candidates wait for the client's description) and "webrtc" (the
+ * pc's state in Janus's shape, or null without a pc) to `info`, and with a
+ * pc what Janus shows beside it: "flags", "sdps", "agent-created",
+ * "ice-mode", "ice-role". */
 void parley_webrtc_add_info(parley_handle *handle, json_t *info);
 
 /* The handle's pc (a reference the caller drops with parley_pc_unref):

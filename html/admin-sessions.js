@@ -18,7 +18,7 @@ function candidateType(text) {
 	return m ? m[1] : null;
 }
 
-/** handle_info's webrtc section in one shape: Parley's strings, or Janus's objects. */
+/** handle_info's webrtc section in one shape (Janus's "ice" and "dtls" objects, or strings). */
 export function webrtcFacts(w) {
 	if (!w) return null;
 	const ice = w.ice && typeof w.ice === 'object' ? w.ice : { state: w.ice };
@@ -31,8 +31,8 @@ export function webrtcFacts(w) {
 		iceRole: w['ice-role'] ?? null,
 		local, remote,
 		localType: candidateType(local), remoteType: candidateType(remote),
-		dtls: dtls.state ?? null,
-		dtlsRole: w['dtls-role'] ?? dtls.role ?? null,
+		dtls: dtls['dtls-state'] ?? dtls.state ?? null,
+		dtlsRole: w['dtls-role'] ?? dtls['dtls-role'] ?? null,
 		srtp: w['srtp-profile'] ?? dtls['srtp-profile'] ?? null,
 		connection: w.connection?.state ?? null,
 		history: w.connection ?? null,
@@ -184,7 +184,7 @@ export function createSessionsView(ctx) {
 				['Session idle', fmtDuration(secondsBetween(info.current_time, info.session_last_activity))],
 				['Event loop', info['loop-id'] ?? '–'],
 				['PeerConnection active', stateBadge(info['pc-active'] ? 'yes' : 'no')],
-				['Trickles waiting', Array.isArray(info['pending-trickles']) ? info['pending-trickles'].length : '–'],
+				['Trickles waiting', info['pending-trickles'] ?? '–'],
 			], { id: 'handle-general' }),
 			w ? webrtcSection(w) : el('p', { class: 'note', id: 'handle-webrtc' }, 'No PeerConnection on this handle.'),
 			pluginSection(info.plugin_specific),

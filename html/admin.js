@@ -305,9 +305,11 @@ function renderOverview() {
 	for (const [key, spark] of sparks) spark.draw(rates.series(key));
 	if (state.tab !== 'overview') return;
 	const st = state.status ?? {};
-	const pcs = st.peerconnections ?? state.metrics?.pcs ?? {};
+	const pcs = st.peerconnections_connected !== undefined
+		? { new: st.peerconnections_new, connected: st.peerconnections_connected, disconnected: st.peerconnections_disconnected }
+		: state.metrics?.pcs ?? {};
 	const rooms = state.rooms, meetings = state.meetings;
-	const sessions = st.sessions ?? state.metrics?.sessions, handles = st.handles ?? state.metrics?.handles;
+	const sessions = st.active_sessions ?? state.metrics?.sessions, handles = st.active_handles ?? state.metrics?.handles;
 	const word = (n, one) => (n === 1 ? one : `${one}s`);
 	fill('tiles',
 		tile('sessions', word(sessions, 'session'), fmtNumber(sessions)),
@@ -324,6 +326,9 @@ function renderOverview() {
 	renderModules();
 }
 
+/** get_status's limits (0 = none). */
+const LIMITS = ['max_sessions', 'max_sessions_per_connection', 'max_handles_per_session', 'max_candidates_per_handle'];
+
 function renderServerInfo(st) {
 	const info = state.info ?? {};
 	fill('server-info', dl([
@@ -337,7 +342,8 @@ function renderServerInfo(st) {
 			st.signed_tokens ? 'signed tokens' : null].filter(Boolean).join(', ') || 'none (open API)'],
 		['Plugin workers', st.workers],
 		['Events', st.events_emitted !== undefined ? `${fmtNumber(st.events_emitted)} emitted · ${fmtNumber(st.events_dropped)} dropped` : undefined],
-		['Limits', st.limits ? Object.entries(st.limits).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v || '∞'}`).join(' · ') : undefined],
+		['Limits', LIMITS.some((k) => st[k] !== undefined)
+			? LIMITS.map((k) => `${k.replace(/_/g, ' ')} ${st[k] || '∞'}`).join(' · ') : undefined],
 	], { id: 'server-dl' }));
 }
 

@@ -56,7 +56,7 @@ async function packets(srv) {
 					total.videoOut += st['packets-out'];
 				}
 			}
-			total.profile = w['srtp-profile'];
+			total.profile = w.dtls?.['srtp-profile'];
 		}
 	}
 	return total;

@@ -52,6 +52,8 @@ void parley_dtls_certificate_cleanup(void);
 /* "AB:CD:..." (SHA-256, upper case) for "a=fingerprint:sha-256 ...", or
  * NULL before setup. Valid until cleanup. */
 const char *parley_dtls_certificate_fingerprint(void);
+/* OpenSSL's version ("OpenSSL 3.0.x ..."), for the server info. */
+const char *parley_dtls_library_version(void);
 
 /* ---- roles from SDP a=setup ---- */
 

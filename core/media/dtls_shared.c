@@ -271,6 +271,11 @@ void parley_dtls_certificate_cleanup(void)
 	memset(&certificate, 0, sizeof(certificate));
 }
 
+const char *parley_dtls_library_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION);
+}
+
 const char *parley_dtls_certificate_fingerprint(void)
 {
 	return certificate.ctx ? certificate.fingerprint : NULL;

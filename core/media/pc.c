@@ -109,6 +109,9 @@ static void free_on_loop(void *data)
 	}
 	for (size_t i = 0; i < pc->n_local_candidates; i++)
 		g_free(pc->local_candidates[i]);
+	pc_forget_remote_candidates(pc);
+	g_free(pc->local_sdp);
+	g_free(pc->remote_sdp);
 	g_free(pc->remote_ufrag);
 	g_free(pc->remote_pwd);
 	g_free(pc->remote_fp_hash);
@@ -326,6 +329,7 @@ static void on_ice_gathering_done(void *user_data)
 {
 	parley_pc *pc = user_data;
 	pc->gathering_done = true;
+	pc->gathered_us = g_get_monotonic_time();
 	if (pc->cb.local_candidate && pc->trickling)
 		pc->cb.local_candidate(pc->user_data, pc->bundle_mid, 0, NULL);
 }
@@ -366,6 +370,9 @@ static void on_ice_state(void *user_data, parley_ice_state state)
 {
 	parley_pc *pc = user_data;
 	pc->ice_state = state;
+	bool connected = state == PARLEY_ICE_STATE_CONNECTED || state == PARLEY_ICE_STATE_READY;
+	if (connected && !pc->ice_connected_us)
+		pc->ice_connected_us = g_get_monotonic_time();
 	refresh_route(pc);
 	if (state == PARLEY_ICE_STATE_FAILED) {
 		/* Once up, libnice fails a pair only when its keepalive checks went
@@ -377,9 +384,8 @@ static void on_ice_state(void *user_data, parley_ice_state state)
 			pc_fail(pc, PARLEY_PC_EVENT_ICE_FAILED, "ICE failed");
 		return;
 	}
-	if ((state == PARLEY_ICE_STATE_CONNECTED || state == PARLEY_ICE_STATE_READY) && pc->dtls &&
-	    parley_dtls_get_state(pc->dtls) == PARLEY_DTLS_STATE_NEW)
-		parley_dtls_start(pc->dtls);
+	if (connected && pc->dtls && parley_dtls_get_state(pc->dtls) == PARLEY_DTLS_STATE_NEW)
+		pc_start_dtls_handshake(pc);
 	pc_report_selected_pair(pc);
 }
 
@@ -436,6 +442,7 @@ int pc_ensure_transport(parley_pc *pc, bool controlling, char *err, size_t err_s
 		pc->ice = NULL;
 		return PARLEY_PC_ERR_ICE;
 	}
+	pc->transport_created_us = g_get_monotonic_time();
 	return 0;
 }
 
@@ -463,6 +470,7 @@ static void on_dtls_connected(void *user_data, const parley_srtp_keys *keys)
 	parley_srtp_free(old);
 	if (!pc->webrtc_up) {
 		pc->webrtc_up = true;
+		pc->dtls_connected_us = g_get_monotonic_time();
 		pc_liveness_restart(pc);
 		pc_media_start_timer(pc);
 		if (pc->cb.webrtc_up)
@@ -518,52 +526,14 @@ int pc_start_dtls(parley_pc *pc, char *err, size_t err_size)
 		return PARLEY_PC_ERR_DTLS;
 	}
 	if (pc->ice_state == PARLEY_ICE_STATE_CONNECTED || pc->ice_state == PARLEY_ICE_STATE_READY)
-		parley_dtls_start(pc->dtls);
+		pc_start_dtls_handshake(pc);
 	return 0;
 }
 
-/* ---- admin ---- */
-
-static json_t *pair_json(const char *ip, uint16_t port, const char *type)
+/* Starts the handshake (our role decides who speaks first) and notes when. */
+void pc_start_dtls_handshake(parley_pc *pc)
 {
-	char text[96];
-	snprintf(text, sizeof(text), "%s:%u [%s]", ip, port, type ? type : "?");
-	return json_string(text);
-}
-
-json_t *parley_pc_info(parley_pc *pc)
-{
-	json_t *info = json_object();
-	json_object_set_new(info, "ice", json_string(pc->ice ? parley_ice_state_name(pc->ice_state) : "none"));
-	json_object_set_new(info, "ice-role", json_string(pc->ice ? (pc->ice_ops->is_controlling(pc->ice)
-		? "controlling" : "controlled") : "none"));
-	const char *ufrag = NULL, *pwd = NULL;
-	if (pc->ice)
-		pc->ice_ops->get_local_credentials(pc->ice, &ufrag, &pwd);
-	json_object_set_new(info, "local-ufrag", ufrag ? json_string(ufrag) : json_null());
-	json_object_set_new(info, "remote-ufrag", pc->remote_ufrag ? json_string(pc->remote_ufrag) : json_null());
-	parley_ice_pair pair;
-	if (pc->ice && pc->ice_ops->get_selected_pair(pc->ice, &pair) == 0) {
-		json_object_set_new(info, "selected-local", pair_json(pair.local_ip, pair.local_port, pair.local_type));
-		json_object_set_new(info, "selected-remote", pair_json(pair.remote_ip, pair.remote_port, pair.remote_type));
-	}
-	json_t *transport = pc->ice && pc->ice_ops->info ? pc->ice_ops->info(pc->ice) : NULL;
-	if (transport)
-		json_object_set_new(info, "ice-lite", transport);
-	json_object_set_new(info, "dtls", json_string(pc->dtls ? parley_dtls_state_name(parley_dtls_get_state(pc->dtls))
-		: "none"));
-	json_object_set_new(info, "dtls-role", json_string(!pc->role_known ? "none"
-		: pc->role == PARLEY_DTLS_ROLE_CLIENT ? "client" : "server"));
-	json_object_set_new(info, "srtp-profile", json_string(pc->dtls
-		? parley_srtp_profile_name(parley_dtls_get_srtp_profile(pc->dtls)) : "none"));
-	json_object_set_new(info, "closed", json_boolean(pc->closed));
-	json_object_set_new(info, "connection", json_pack("{ss sI sI sI}", "state",
-		pc->closed ? "closed" : !pc->webrtc_up ? "new" : pc->disconnected ? "disconnected" : "connected",
-		"disconnects", (json_int_t)pc->disconnects, "recoveries", (json_int_t)pc->recoveries,
-		"ice-restarts", (json_int_t)pc->ice_restarts));
-	json_object_set_new(info, "streams", parley_pc_streams_json(pc));
-	json_t *data = pc_data_info(pc);
-	if (data)
-		json_object_set_new(info, "data", data);
-	return info;
+	if (!pc->dtls_started_us)
+		pc->dtls_started_us = g_get_monotonic_time();
+	parley_dtls_start(pc->dtls);
 }

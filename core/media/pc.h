@@ -217,8 +217,14 @@ int parley_pc_relay_data(parley_pc *pc, const char *label, const parley_dc_open_
 /* [loop] Both descriptions accepted an m=application line. */
 bool parley_pc_has_data(parley_pc *pc);
 
-/* [any] Admin handle_info "webrtc" object (new reference). */
+/* [loop] Admin handle_info's "webrtc" object, in the shape of Janus's
+ * (new reference): "ice", "dtls", "media", "extensions", "bwe", and
+ * Parley's own members beside them (core/media/README.md). */
 json_t *parley_pc_info(parley_pc *pc);
+/* [loop] What Janus's handle_info shows beside "webrtc" for a handle with
+ * a PeerConnection (new reference): "flags", "agent-created", "ice-mode",
+ * "ice-role" and "sdps" ({profile, local, remote}). */
+json_t *parley_pc_handle_info(parley_pc *pc);
 /* [loop] The active streams' figures, as in parley_pc_info's "streams"
  * (new reference). */
 json_t *parley_pc_streams_json(parley_pc *pc);

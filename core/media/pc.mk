@@ -7,7 +7,7 @@
 media_pc_sources = \
 	core/media/pc.h core/media/pc_internal.h core/media/pc.c core/media/pc_sdp.c \
 	core/media/pc_media.c core/media/pc_liveness.c core/media/pc_rewrite.c core/media/pc_helpers.h \
-	core/media/pc_helpers.c core/media/pc_transport.c core/media/pc_params.c core/media/pc_data.c core/media/pc_pair.c \
+	core/media/pc_helpers.c core/media/pc_transport.c core/media/pc_params.c core/media/pc_data.c core/media/pc_pair.c core/media/pc_info.c \
 	core/media/counters.h core/media/counters.c
 
 if HAVE_CMOCKA

@@ -164,6 +164,8 @@ struct parley_pc {
 	bool trickling;               /* local candidates go out as they come */
 	char *local_candidates[PC_MAX_CANDIDATES];
 	size_t n_local_candidates;
+	char *remote_candidates[PC_MAX_CANDIDATES]; /* as the peer sent them, for handle_info */
+	size_t n_remote_candidates;
 	char *remote_ufrag, *remote_pwd;
 	char *remote_fp_hash, *remote_fp;
 	parley_sdp_setup remote_setup;
@@ -173,6 +175,10 @@ struct parley_pc {
 	parley_srtp *srtp;           /* inbound under loop, outbound under lock */
 	parley_udp_route route;      /* the selected pair beside libnice; under lock */
 	bool webrtc_up;
+	bool got_offer, got_answer;  /* descriptions the peer sent, ever */
+	char *local_sdp, *remote_sdp; /* the last descriptions each way, for handle_info */
+	/* when things happened (monotonic µs, 0 = not yet), for handle_info */
+	gint64 transport_created_us, gathered_us, ice_connected_us, dtls_started_us, dtls_connected_us;
 	guint timer_id;
 	GSource *timer;
 	uint32_t cname_ssrc;         /* our RTCP sender SSRC */
@@ -208,6 +214,12 @@ int pc_start_dtls(parley_pc *pc, char *err, size_t err_size);
 void pc_send_datagram(parley_pc *pc, const uint8_t *data, size_t length);
 void pc_note_remote_candidate(parley_pc *pc, const char *ip, uint16_t port, const char *type);
 void pc_note_remote_candidate_line(parley_pc *pc, const char *line);
+void pc_start_dtls_handshake(parley_pc *pc);
+
+/* pc_info.c */
+void pc_keep_remote_candidate(parley_pc *pc, const char *line);
+void pc_forget_remote_candidates(parley_pc *pc);
+void pc_keep_description(char **slot, const char *sdp);
 void pc_report_selected_pair(parley_pc *pc);
 
 /* pc_sdp.c: the negotiation steps the SDP path and pc_params.c share */

@@ -215,6 +215,8 @@ static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offe
 	int rc = pc_ensure_transport(pc, !offer || sdp->ice_lite, err, err_size);
 	if (rc)
 		return rc;
+	if (restart)
+		pc_forget_remote_candidates(pc);
 	if (restart && offer)
 		pc_restart_ice(pc);   /* the peer restarts ICE: new credentials of ours too */
 	set_string(&pc->remote_ufrag, ufrag);
@@ -254,6 +256,7 @@ static int take_remote_transport(parley_pc *pc, const parley_sdp *sdp, bool offe
 			         cand->rport >= 0 ? cand->rport : 0);
 		/* Unusable candidates (mDNS names, IPv6 off) are skipped, not fatal. */
 		pc_note_remote_candidate(pc, cand->address, cand->port, cand->type);
+		pc_keep_remote_candidate(pc, line);
 		pc->ice_ops->add_remote_candidate(pc->ice, line, NULL);
 	}
 	if (m && m->end_of_candidates)
@@ -293,6 +296,11 @@ int parley_pc_set_remote_description(parley_pc *pc, bool offer, const char *text
 		pc_take_remote_streams(pc, sdp);
 		pc_data_take_remote(pc, sdp);
 		pc->have_remote = true;
+		if (offer)
+			pc->got_offer = true;
+		else
+			pc->got_answer = true;
+		pc_keep_description(&pc->remote_sdp, text);
 		if (!offer)
 			pc->offerer = false;
 		rc = pc_start_dtls(pc, err, err_size);
@@ -313,6 +321,7 @@ int parley_pc_add_remote_candidate(parley_pc *pc, const char *candidate, char *e
 		return 0;
 	}
 	pc_note_remote_candidate_line(pc, candidate);
+	pc_keep_remote_candidate(pc, candidate);
 	GError *error = NULL;
 	if (pc->ice_ops->add_remote_candidate(pc->ice, candidate, &error) != 0) {
 		snprintf(err, err_size, "%s", error ? error->message : "invalid candidate");
@@ -480,6 +489,7 @@ char *parley_pc_local_description(parley_pc *pc, bool offer, const char *text, b
 		char *written = parley_sdp_write(sdp, &len);
 		result = written ? g_strndup(written, len) : NULL;
 		free(written);
+		pc_keep_description(&pc->local_sdp, result);
 		pc->have_local = true;
 		pc->last_local_offer = offer;
 		if (offer) {

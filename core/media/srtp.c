@@ -126,6 +126,11 @@ static int code_for_status(srtp_err_status_t status)
 	return info ? (int)info->code : PARLEY_SRTP_ERR_LIBRARY;
 }
 
+const char *parley_srtp_library_version(void)
+{
+	return srtp_get_version_string();
+}
+
 const char *parley_srtp_profile_name(parley_srtp_profile profile)
 {
 	const profile_info *info = find_profile(profile);

@@ -79,6 +79,8 @@ const char *parley_srtp_strerror(int code);
 /* A string for a raw libsrtp srtp_err_status_t value (never NULL). */
 const char *parley_srtp_status_string(int srtp_status);
 const char *parley_srtp_profile_name(parley_srtp_profile profile);
+/* libsrtp's version ("libsrtp2 2.5.0"), for the server info. */
+const char *parley_srtp_library_version(void);
 /* Salt length of a profile, 0 for an unknown one. */
 size_t parley_srtp_salt_length(parley_srtp_profile profile);
 /* Bytes protecting may add after an RTP (rtcp false) or RTCP packet. */

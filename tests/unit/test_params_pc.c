@@ -383,7 +383,7 @@ static void media_both_ways(void **state)
 	assert_int_equal(server->last_ssrc, 4444);
 	assert_true(server->last_video);
 	json_t *info = parley_pc_info(server->pc);
-	assert_string_equal(json_string_value(json_object_get(info, "dtls-role")), "server");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(info, "dtls"), "dtls-role")), "passive");
 	assert_string_equal(json_string_value(json_object_get(info, "ice-role")), "controlled");
 	json_t *stream = json_array_get(json_object_get(info, "streams"), 0);
 	assert_string_equal(json_string_value(json_object_get(stream, "mid")), "0");
@@ -581,7 +581,7 @@ static void receive_transport_server_offers(void **state)
 		spin(f, 100);
 	assert_true(client->up && server->up);
 	json_t *info = parley_pc_info(server->pc);
-	assert_string_equal(json_string_value(json_object_get(info, "dtls-role")), "client");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(info, "dtls"), "dtls-role")), "active");
 	json_decref(info);
 
 	json_t *video_encoding = json_array_get(json_object_get(video_rtp, "encodings"), 0);

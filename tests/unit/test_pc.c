@@ -291,10 +291,50 @@ static void two_pcs(void **state)
 	assert_true(e[1].rtp_in >= 5);
 	assert_int_equal(e[1].last_ssrc, 2222); /* what pc 0 announced */
 	json_t *info = parley_pc_info(e[0].pc);
-	assert_string_equal(json_string_value(json_object_get(info, "dtls")), "connected");
+	/* Janus's shape: "ice" and "dtls" objects, "media" by mid */
+	json_t *ice = json_object_get(info, "ice");
+	assert_true(g_str_equal(json_string_value(json_object_get(ice, "state")), "connected") ||
+	            g_str_equal(json_string_value(json_object_get(ice, "state")), "ready"));
+	assert_non_null(strstr(json_string_value(json_object_get(ice, "selected-pair")), " <-> 127.0.0.1:"));
+	assert_true(json_array_size(json_object_get(ice, "local-candidates")) >= 1);
+	assert_null(strstr(json_string_value(json_array_get(json_object_get(ice, "local-candidates"), 0)), "candidate:"));
+	assert_true(json_integer_value(json_object_get(ice, "connected")) > 0);
+	json_t *dtls = json_object_get(info, "dtls");
+	assert_string_equal(json_string_value(json_object_get(dtls, "dtls-state")), "connected");
+	assert_true(json_is_true(json_object_get(dtls, "valid")));
+	assert_true(g_str_has_prefix(json_string_value(json_object_get(dtls, "srtp-profile")), "SRTP_A"));
+	assert_string_equal(json_string_value(json_object_get(dtls, "remote-fingerprint-hash")), "sha-256");
+	assert_non_null(json_string_value(json_object_get(dtls, "fingerprint")));
+	assert_true(json_integer_value(json_object_get(dtls, "connected")) >=
+	            json_integer_value(json_object_get(dtls, "handshake-started")));
+	json_t *media = json_object_get(info, "media");
+	assert_int_equal(json_object_size(media), 2);
+	json_t *medium;
+	const char *mid;
+	json_object_foreach(media, mid, medium) {
+		assert_string_equal(json_string_value(json_object_get(medium, "mid")), mid);
+		assert_true(json_is_object(json_object_get(medium, "direction")));
+		assert_true(json_integer_value(json_object_get(json_object_get(medium, "ssrc"), "ssrc")) > 0);
+		assert_true(json_is_object(json_object_get(json_object_get(medium, "stats"), "out")));
+	}
 	json_t *streams = json_object_get(info, "streams");
 	assert_int_equal(json_array_size(streams), 2);
 	assert_true(json_integer_value(json_object_get(json_array_get(streams, 1), "packets-out")) >= 5);
+	const char *mid1 = json_string_value(json_object_get(json_array_get(streams, 1), "mid"));
+	assert_true(json_integer_value(json_object_get(json_object_get(json_object_get(json_object_get(media, mid1),
+	            "stats"), "out"), "packets")) >= 5);
+	json_decref(info);
+	/* and what Janus shows beside it */
+	info = parley_pc_handle_info(e[0].pc);
+	json_t *flags = json_object_get(info, "flags");
+	assert_true(json_is_true(json_object_get(flags, "negotiated")));
+	assert_true(json_is_true(json_object_get(flags, "ready")));
+	assert_true(json_is_true(json_object_get(flags, "has-audio")));
+	json_t *sdps = json_object_get(info, "sdps");
+	assert_string_equal(json_string_value(json_object_get(sdps, "profile")), "UDP/TLS/RTP/SAVPF");
+	assert_non_null(strstr(json_string_value(json_object_get(sdps, "local")), "v=0"));
+	assert_non_null(strstr(json_string_value(json_object_get(sdps, "remote")), "v=0"));
+	assert_non_null(json_string_value(json_object_get(info, "ice-mode")));
 	json_decref(info);
 	pair_close(&pair);
 	json_decref(description);
