@@ -16,7 +16,7 @@
 # bench/compare/summarize.py.
 #
 #   bench/compare.sh [--quick] [--builddir DIR] [--duration S] [--bitrate KBPS]
-#                    [--srtp gcm|cm] [--scenarios a,b] [--gateways parley,parley-lite,janus]
+#                    [--srtp gcm|cm] [--scenarios a,b] [--gateways parley,parley-lite,parley-lite-bare,janus]
 #                    [--json FILE] [--keep] [--callgrind DIR] [--budget S]
 # Prints the table (markdown) on stdout, progress on stderr, one JSON line per
 # run (and per ratio) into --json FILE. Exit 0 when every run completed, 1
@@ -43,8 +43,10 @@ SCENARIOS=(
 # parley: PeerConnections on libnice (full ICE, a socket per PeerConnection);
 # parley-lite: the same parleyd on its own ICE-lite transport ([media]
 # ice_lite = true, every PeerConnection on one UDP port, bench/compare/
-# parley-lite.conf appended to parley.conf).
-GATEWAY_TABLE=("parley|room|8188" "parley-lite|room|8190" "janus|videoroom|8189")
+# parley-lite.conf appended to parley.conf); parley-lite-bare: parley-lite
+# without its event handler (the analytics handler the other two load), so
+# that their ratio is what the handler costs the media path.
+GATEWAY_TABLE=("parley|room|8188" "parley-lite|room|8190" "parley-lite-bare|room|8191" "janus|videoroom|8189")
 
 quick=0 builddir='' duration=15 bitrate=500 srtp=gcm only_scenarios='' only_gateways='parley,parley-lite,janus'
 json_file='' keep=0 callgrind='' budget=''
@@ -99,7 +101,8 @@ for want in ${only_scenarios//,/ }; do
 done
 [ ${#selected[@]} -gt 0 ] || die "no scenario selected"
 for want in ${only_gateways//,/ }; do
-	case "$want" in parley|parley-lite|janus) ;; *) die "unknown gateway '$want' (parley, parley-lite, janus)" ;; esac
+	case "$want" in parley|parley-lite|parley-lite-bare|janus) ;;
+	*) die "unknown gateway '$want' (parley, parley-lite, parley-lite-bare, janus)" ;; esac
 done
 if [ -n "$callgrind" ]; then
 	command -v valgrind >/dev/null || die "--callgrind needs valgrind"
@@ -143,7 +146,7 @@ loadgen=$builddir/bench/loadgen/parley-loadgen
 [ -x "$parleyd" ] || die "$parleyd is missing (make install in $builddir)"
 [ -x "$loadgen" ] || die "$loadgen is missing (make in $builddir)"
 
-declare -A bin=([parley]=$parleyd [parley-lite]=$parleyd [janus]=${janus_bin:-janus})
+declare -A bin=([parley]=$parleyd [parley-lite]=$parleyd [parley-lite-bare]=$parleyd [janus]=${janus_bin:-janus})
 # The commit of what was built: the build's source folder (its Makefile's
 # abs_top_srcdir), "+local changes" when its tree differs from that commit
 # in the gateway's code, or a .commit file left by `git archive` exports.
@@ -245,14 +248,15 @@ port_open() { in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 # ---- gateways ----
 
 write_config() {   # write_config GATEWAY PORT DIR
-	local gw=$1 port=$2 dir=$3 f base=${1%-lite}
+	local gw=$1 port=$2 dir=$3 f base=${1%%-*}
 	mkdir -p "$dir"
 	for f in "$here"/$base.*; do
 		sed -e "s/@WS_PORT@/$port/" -e "s/@SRTP_PROFILE@/$srtp_profile/" \
 		    -e "s/@MAX_BITRATE@/$((bitrate * 2 * 1000))/" "$f" >"$dir/$(basename "$f")"
 	done
 	# parley.conf ends with [media]: the lite keys join that section.
-	[ "$gw" = parley-lite ] && cat "$here/parley-lite.conf" >>"$dir/parley.conf"
+	case "$gw" in parley-lite*) cat "$here/parley-lite.conf" >>"$dir/parley.conf" ;; esac
+	[ "$gw" = parley-lite-bare ] && printf '\n[handlers]\ndisable = parley.handler.analytics\n' >>"$dir/parley.conf"
 	return 0
 }
 start_gateway() {   # start_gateway GATEWAY PORT DIR: sets gateway_pid, waits for its port
@@ -263,7 +267,7 @@ start_gateway() {   # start_gateway GATEWAY PORT DIR: sets gateway_pid, waits fo
 	fi
 	case "$gw" in
 		# ip execs the gateway: $! is the gateway's own PID.
-		parley|parley-lite) ip netns exec "$ns" ${callgrind:+valgrind --tool=callgrind --callgrind-out-file="$callgrind/callgrind.$(basename "$dir")"} \
+		parley|parley-lite*) ip netns exec "$ns" ${callgrind:+valgrind --tool=callgrind --callgrind-out-file="$callgrind/callgrind.$(basename "$dir")"} \
 			"$parleyd" -F "$dir" >"$dir/gateway.log" 2>&1 & ;;
 		janus) ip netns exec "$ns" "$janus_bin" -F "$dir" >"$dir/gateway.log" 2>&1 & ;;
 	esac

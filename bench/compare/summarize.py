@@ -21,9 +21,11 @@ import json
 import re
 import sys
 
-GATEWAYS = ('parley', 'parley-lite', 'janus')
-# the ratio rows of the table: (numerator, denominator)
-RATIOS = (('parley', 'janus'), ('parley-lite', 'janus'), ('parley-lite', 'parley'))
+GATEWAYS = ('parley', 'parley-lite', 'parley-lite-bare', 'janus')
+# the ratio rows of the table: (numerator, denominator); lite over bare is
+# what the event handler (analytics) costs the media path
+RATIOS = (('parley', 'janus'), ('parley-lite', 'janus'), ('parley-lite', 'parley'),
+          ('parley-lite', 'parley-lite-bare'))
 
 
 def load(path):
