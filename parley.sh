@@ -4,7 +4,7 @@
 #   ./parley.sh test   install what is needed, build, run the whole test suite
 #                      (normal build, then ASan+UBSan build, then valgrind,
 #                      then a bounded run of each libFuzzer target when clang
-#                      is installed: PARLEY_FUZZ_SECONDS each, default 8)
+#                      is installed: PARLEY_FUZZ_SECONDS each, default 6)
 # PARLEY_SKIP_SANITIZERS=1 / PARLEY_SKIP_VALGRIND=1 / PARLEY_SKIP_FUZZ=1 skip
 # those stages; PARLEY_SANITIZER_SKIP (a regex of test files) replaces the
 # files the sanitizer stage leaves to the normal one (empty: none).
@@ -112,10 +112,11 @@ cmd_test() {
 		# clients decoding 42 streams on 2 cores test the clients' scheduling
 		# more than parleyd's memory, which the other room files (7 aiortc
 		# participants, simulcast pages, 12 and 80 generated peers) cover.
-		# Of the ICE-lite variants, the light ones run (echo with aiortc and
-		# Chromium, the generator on echo and on a 12-peer room: every lite
-		# code path, restart and consent included); the heavy client ones
-		# (room media, freeze, simulcast, TURN) add client time, not lite code.
+		# Of the ICE-lite variants, the light ones run (echo with Chromium,
+		# the generator on echo and on a 12-peer room: every lite code path,
+		# restart and consent included); the client ones whose lite checks
+		# are the same (echo with aiortc, chat with janus.js, room media,
+		# freeze, simulcast, TURN) add client time, not lite code.
 		# Left to the normal stage too: the 7-page mediasoup room and the
 		# mediasoup demo page (the 3-page mediasoup file runs the same
 		# requests and media path), janus.js (a client library, no new
@@ -126,10 +127,11 @@ cmd_test() {
 		# time); ICE-TCP with the echo page (the mediasoup room over TCP is the
 		# same lite TCP code under more clients). The admin dashboard page (a
 		# page of the demo folder; the admin requests it makes are admin.test's
-		# and the unit tests', which run here).
+		# and the unit tests', which run here) and Janus's TextRoom page (the
+		# chat plugin's data-channel path is chat-janusjs's, which runs here).
 		PARLEY_TOTALS=$totals ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media(-lite)?-netns|^(room-freeze|room-simulcast|turn-relay|whip-gst|whip-simulcast)-lite-netns|^room-mediasoup-(seven|tcp)-netns|^room-page-mediasoup-netns|^datachannel-(browser-netns|aiortc-lite-netns|janusjs-netns)|^whip-simulcast-netns|^admin-dashboard-netns|^janusjs\.|^bench-compare\.}" \
+			PARLEY_TEST_SKIP="${PARLEY_SANITIZER_SKIP-^room-media-netns|^(room-freeze|room-simulcast|turn-relay|whip-gst|whip-simulcast)-lite-netns|^room-mediasoup-(seven|tcp)-netns|^room-page-mediasoup-netns|^datachannel-(browser-netns|aiortc-lite-netns|janusjs-netns)|^whip-simulcast-netns|^admin-dashboard-netns|^janusjs\.|^bench-compare\.|^echo-aiortc-lite-netns|^chat-janusjs-lite-netns|^janus-demo-textroom-netns}" \
 			make -C build-sanitizers -j"$jobs" check || true
 	fi
 	if [ "${PARLEY_SKIP_VALGRIND:-0}" != 1 ]; then
@@ -141,7 +143,7 @@ cmd_test() {
 			"$top/tests/run.sh" "$top/build" "$top" || true
 	fi
 	if [ "${PARLEY_SKIP_FUZZ:-0}" != 1 ] && command -v clang >/dev/null; then
-		local seconds=${PARLEY_FUZZ_SECONDS:-8}
+		local seconds=${PARLEY_FUZZ_SECONDS:-6}
 		stage "libFuzzer targets (${seconds} s each; clang build in build-fuzz)"
 		if CC=clang build build-fuzz --enable-fuzzers; then
 			PARLEY_TOTALS=$totals "$top/tests/fuzz/run.sh" "$top/build-fuzz" "$top" "$seconds" || true

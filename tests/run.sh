@@ -96,13 +96,14 @@ for t in "$builddir"/tests/unit/test_*; do
 done
 wait
 
-# End-to-end files run in two lanes side by side. The first lane takes the
-# network-namespace files (the media ones: browsers, aiortc, the generator)
-# heaviest first; the second runs the loopback files (API, signaling,
-# protocol, packaging: they mostly wait on sockets and timers) and then
-# takes namespace files from the other end of the same list, lightest
-# first, until the lanes meet: each file is claimed once (mkdir is atomic).
-# A namespace has its own ports, so the lanes never race for one.
+# End-to-end files run in two lanes side by side, each file claimed once
+# (mkdir is atomic). The first lane takes the network-namespace files (the
+# media ones: browsers, aiortc, the generator) heaviest first, then the
+# loopback files from the end of their list; the second takes the loopback
+# files (API, signaling, protocol: they mostly wait on sockets and timers)
+# from the start, then the namespace files from the end of theirs, lightest
+# first. So the two media-heavy files meet only where the lanes meet. A
+# namespace has its own ports, so the lanes never race for one.
 # PARLEY_TEST_JOBS=1 runs every file in turn.
 if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	echo "== end-to-end tests (the unit tests took $((SECONDS - stage_start)) s)"
@@ -111,9 +112,9 @@ if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	export PARLEY_SANITIZER_REPORTS="$logdir/sanitizer-reports.txt"
 	rm -f "$PARLEY_SANITIZER_REPORTS"
 	# The heaviest files run alone, after the lanes: seven Chromium pages,
-	# three pages with four aiortc clients, a package build at -j2 and a
-	# measurement would make their neighbour's clients miss their timers.
-	solo=${PARLEY_E2E_SOLO-^(room-mediasoup-seven-netns|room-media(-lite)?-netns|debian-package|bench-compare)\.}
+	# three pages with four aiortc clients and a package build at -j2 would
+	# make their neighbour's clients miss their timers.
+	solo=${PARLEY_E2E_SOLO-^(room-mediasoup-seven-netns|room-media-netns|debian-package)\.}
 	heavy_files=() light_files=() loopback_files=() solo_files=()
 	for t in "$srcdir"/tests/e2e/*.test.mjs; do
 		name=$(basename "$t")
@@ -137,10 +138,11 @@ if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	run_claimed() { local t; for t in "$@"; do mkdir "$claims/$(basename "$t")" 2>/dev/null && run_e2e "$t"; done; }
 	run_lane() { local t; for t in "$@"; do run_e2e "$t"; done; }
 	if [ "$jobs" -gt 1 ]; then
-		reversed=()
-		for ((i = ${#netns_files[@]} - 1; i >= 0; i--)); do reversed+=("${netns_files[i]}"); done
-		( run_lane "${loopback_files[@]}"; run_claimed "${reversed[@]}" ) &
-		run_claimed "${netns_files[@]}"
+		reverse() { local i; reversed=(); for ((i = $# ; i >= 1; i--)); do reversed+=("${!i}"); done; }
+		reverse "${loopback_files[@]}"; loopback_reversed=("${reversed[@]}")
+		reverse "${netns_files[@]}"; netns_reversed=("${reversed[@]}")
+		run_claimed "${loopback_files[@]}" "${netns_reversed[@]}" &
+		run_claimed "${netns_files[@]}" "${loopback_reversed[@]}"
 		wait
 	else
 		run_lane "${netns_files[@]}" "${loopback_files[@]}"
