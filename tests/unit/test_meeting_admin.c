@@ -15,24 +15,6 @@
 
 static parley_plugin_session sessions[5];
 
-/* Creates a meeting through the REST handler; returns its room id (g_free). */
-static char *create_meeting(parley_meeting_ctx *ctx, const char *title, const char *settings)
-{
-	char *body = g_strdup_printf("{\"title\":\"%s\",\"hostId\":\"host\",\"settings\":%s}", title,
-	                             settings != NULL ? settings : "{}");
-	parley_http_request r = { .method = "POST", .path = "/api/meetings/create", .body = body,
-	                          .body_length = strlen(body), .remote_ip = "127.0.0.1" };
-	parley_http_response out = { 0 };
-	parley_meeting_rest_handle(ctx, &r, &out);
-	assert_int_equal(out.status, 201);
-	json_t *reply = json_loads(out.body, 0, NULL);
-	char *room = g_strdup(json_string_value(json_object_get(json_object_get(reply, "meeting"), "roomId")));
-	json_decref(reply);
-	g_free(out.body);
-	g_free(body);
-	return room;
-}
-
 static void join(parley_meeting_ctx *ctx, int who, const char *room, const char *user)
 {
 	char *text = g_strdup_printf("{\"request\":\"join-meeting\",\"roomId\":\"%s\",\"userId\":\"%s\","
@@ -85,10 +67,10 @@ static int setup(void **state)
 	f->ctx = fake_ctx_new();
 	for (size_t i = 0; i < G_N_ELEMENTS(sessions); i++)
 		parley_meeting_handle_attach(f->ctx, &sessions[i]);
-	f->ended = create_meeting(f->ctx, "Ended", NULL);
+	f->ended = fake_meeting_create(f->ctx, "Ended", NULL);
 	json_decref(admin(f->ctx, "{\"request\":\"end\",\"roomId\":\"%s\"}", f->ended));
-	f->quiet = create_meeting(f->ctx, "Quiet", NULL);
-	f->busy = create_meeting(f->ctx, "Busy", "{\"requireApproval\":true}");
+	f->quiet = fake_meeting_create(f->ctx, "Quiet", NULL);
+	f->busy = fake_meeting_create(f->ctx, "Busy", "{\"requireApproval\":true}");
 	join(f->ctx, 0, f->busy, "host");
 	join(f->ctx, 2, f->busy, "carol"); /* waits */
 	join(f->ctx, 1, f->busy, "bob");   /* waits, then admitted by the host */

@@ -15,24 +15,6 @@
 
 static parley_plugin_session sessions[6];
 
-/* Creates a meeting through the REST handler; returns its room id (g_free). */
-static char *create_meeting(parley_meeting_ctx *ctx, const char *settings)
-{
-	char *body = g_strdup_printf("{\"title\":\"T\",\"hostId\":\"host\",\"hostName\":\"Hostess\",\"settings\":%s}",
-	                             settings != NULL ? settings : "{}");
-	parley_http_request r = { .method = "POST", .path = "/api/meetings/create", .body = body,
-	                          .body_length = strlen(body), .remote_ip = "127.0.0.1" };
-	parley_http_response out = { 0 };
-	parley_meeting_rest_handle(ctx, &r, &out);
-	assert_int_equal(out.status, 201);
-	json_t *reply = json_loads(out.body, 0, NULL);
-	char *room = g_strdup(json_string_value(json_object_get(json_object_get(reply, "meeting"), "roomId")));
-	json_decref(reply);
-	g_free(out.body);
-	g_free(body);
-	return room;
-}
-
 static void attach_all(parley_meeting_ctx *ctx)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(sessions); i++)
@@ -87,7 +69,7 @@ static int three_joined(void **state)
 	meeting_of_three *three = g_new0(meeting_of_three, 1);
 	three->ctx = fake_ctx_new();
 	attach_all(three->ctx);
-	three->room = create_meeting(three->ctx, NULL);
+	three->room = fake_meeting_create(three->ctx, "T", NULL);
 	join(three->ctx, 0, three->room, "host");
 	join(three->ctx, 1, three->room, "bob");
 	join(three->ctx, 2, three->room, "carol");
@@ -109,7 +91,7 @@ static void three_users_join(void **state)
 {
 	parley_meeting_ctx *ctx = fake_ctx_new();
 	attach_all(ctx);
-	char *room = create_meeting(ctx, NULL);
+	char *room = fake_meeting_create(ctx, "T", NULL);
 	join(ctx, 0, room, "host");
 	assert_int_equal(events_to(&sessions[0], "ice-servers"), 1);
 	json_t *existing = last_event(&sessions[0], "existing-participants");
@@ -261,8 +243,8 @@ static void join_errors(void **state)
 {
 	parley_meeting_ctx *ctx = fake_ctx_new();
 	attach_all(ctx);
-	char *small = create_meeting(ctx, "{\"maxParticipants\":2,\"isChatEnabled\":false,\"isScreenShareEnabled\":false}");
-	char *closed = create_meeting(ctx, "{\"allowedDomains\":[\"example.com\"]}");
+	char *small = fake_meeting_create(ctx, "T", "{\"maxParticipants\":2,\"isChatEnabled\":false,\"isScreenShareEnabled\":false}");
+	char *closed = fake_meeting_create(ctx, "T", "{\"allowedDomains\":[\"example.com\"]}");
 	join(ctx, 0, "nosuchroom", "x");
 	expect_error(0, PARLEY_MEETING_ERR_NOT_FOUND);
 	send_json(ctx, 0, "{\"request\":\"join-meeting\",\"userId\":\"x\"}");
@@ -322,7 +304,7 @@ static void approval_waiting_room(void **state)
 {
 	parley_meeting_ctx *ctx = fake_ctx_new();
 	attach_all(ctx);
-	char *room = create_meeting(ctx, "{\"requireApproval\":true}");
+	char *room = fake_meeting_create(ctx, "T", "{\"requireApproval\":true}");
 	join(ctx, 1, room, "early"); /* waits before the host is there */
 	assert_string_equal(json_string_value(json_object_get(last_event(&sessions[1], "waiting-for-approval"), "roomId")), room);
 	assert_int_equal(events_to(&sessions[1], "joined-meeting"), 0);
@@ -414,7 +396,7 @@ static void ttl_ends_meetings(void **state)
 	fake_config_set("ice", "stun_servers", "stun.example.org:3478");
 	parley_meeting_ctx *ctx = fake_ctx_new();
 	attach_all(ctx);
-	char *room = create_meeting(ctx, NULL);
+	char *room = fake_meeting_create(ctx, "T", NULL);
 	join(ctx, 0, room, "host");
 	json_t *ice = json_object_get(last_event(&sessions[0], "ice-servers"), "iceServers");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(ice, 0), "urls")), "stun:stun.example.org:3478");
@@ -464,7 +446,7 @@ static void concurrent_connections(void **state)
 {
 	parley_meeting_ctx *ctx = fake_ctx_new();
 	attach_all(ctx);
-	char *room = create_meeting(ctx, "{\"maxParticipants\":3}");
+	char *room = fake_meeting_create(ctx, "T", "{\"maxParticipants\":3}");
 	GThread *threads[5];
 	stress_arg args[5];
 	for (int i = 0; i < 5; i++) {
@@ -539,7 +521,7 @@ static void chat_kept_for_late_joiners(void **state)
 	json_decref(get_chat(ctx, three->room, "before=x", 400));
 	json_decref(get_chat(ctx, "nosuchroom", NULL, 404));
 	/* chat disabled: refused, nothing kept */
-	char *quiet = create_meeting(ctx, "{\"isChatEnabled\":false}");
+	char *quiet = fake_meeting_create(ctx, "T", "{\"isChatEnabled\":false}");
 	join(ctx, 3, quiet, "dora");
 	send_json(ctx, 3, "{\"request\":\"meeting-chat-message\",\"roomId\":\"%s\",\"message\":\"hello?\"}", quiet);
 	expect_error(3, "Chat is disabled in this meeting");
