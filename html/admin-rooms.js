@@ -55,6 +55,23 @@ function detailState(ctx, plugin, noun) {
 		}
 		await ctx.refreshSoon();
 	};
+	// a row picked: its info is fetched at once
+	s.select = (id, render) => {
+		s.selected = id;
+		s.info = s.gone = null;
+		render();
+		ctx.refreshSoon();
+	};
+	// the list (element `listId`) and the picked one's info, or a note
+	s.refresh = async (listId, render) => {
+		if (!ctx.hasPlugin(plugin)) {
+			notLoaded(listId, plugin);
+			fill(`${noun}-info`);
+			return;
+		}
+		await s.load();
+		render();
+	};
 	return s;
 }
 
@@ -65,23 +82,8 @@ function notLoaded(id, plugin) {
 export function createRoomsView(ctx) {
 	const d = detailState(ctx, ROOM, 'room');
 
-	function select(id) {
-		d.selected = id;
-		d.info = null;
-		d.gone = null;
-		render();
-		ctx.refreshSoon();
-	}
-
-	async function refresh() {
-		if (!ctx.hasPlugin(ROOM)) {
-			notLoaded('rooms', ROOM);
-			fill('room-info');
-			return;
-		}
-		await d.load();
-		render();
-	}
+	const select = (id) => d.select(id, render);
+	const refresh = () => d.refresh('rooms', render);
 
 	function render() {
 		const list = ctx.state.rooms?.rooms ?? [];
@@ -169,23 +171,8 @@ export function createRoomsView(ctx) {
 export function createMeetingsView(ctx) {
 	const d = detailState(ctx, MEETING, 'meeting');
 
-	function select(id) {
-		d.selected = id;
-		d.info = null;
-		d.gone = null;
-		render();
-		ctx.refreshSoon();
-	}
-
-	async function refresh() {
-		if (!ctx.hasPlugin(MEETING)) {
-			notLoaded('meetings', MEETING);
-			fill('meeting-info');
-			return;
-		}
-		await d.load();
-		render();
-	}
+	const select = (id) => d.select(id, render);
+	const refresh = () => d.refresh('meetings', render);
 
 	function render() {
 		const all = ctx.state.meetings;
