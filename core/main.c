@@ -379,10 +379,18 @@ int main(int argc, char **argv)
 	          parley_registry_handlers(NULL, 0), parley_loops_count());
 	g_main_loop_run(daemon_state.loop);
 
+	gint64 drained_at = g_get_monotonic_time();
 	shutdown_step("stopping the event loops and unloading the modules");
 	stop_runtime();
 	watchdog_finish();
-	PLOG_INFO("bye");
+	if (daemon_state.stopping) {
+		gint64 now = g_get_monotonic_time();
+		PLOG_INFO("bye (shutdown took %ld ms: %ld ms ending the sessions and flushing, %ld ms unloading)",
+		          (long)((now - daemon_state.stop_started) / 1000),
+		          (long)((drained_at - daemon_state.stop_started) / 1000), (long)((now - drained_at) / 1000));
+	} else {
+		PLOG_INFO("bye");
+	}
 	g_main_loop_unref(daemon_state.loop);
 	parley_log_close();
 	parley_config_free();

@@ -275,12 +275,15 @@ ownServerTest('SFU_PORT moves the sample\'s [socketio.sfu] listener', async (own
 });
 
 /** A server whose main WebSocket port is not expected to answer: ready once
- * the HTTP transport (and the urls in opts.readyUrls) answer /health. */
+ * the HTTP transport (and the urls in opts.readyUrls) answer /health and
+ * start-up has ended (a refused transport is logged by then). */
 class PartialWsServer extends ParleyServer {
 	async waitReady(timeoutMs) {
+		const deadline = Date.now() + timeoutMs;
 		const urls = [`${this.httpUrl}/health`, ...(this.opts.readyUrls || [])];
 		const { ok, last } = await waitForHealth(urls, timeoutMs, () => this.exit !== null);
-		if (!ok) throw new Error(`${urls.join(', ')} did not answer (${last}); log:\n${this.log().slice(-4000)}`);
+		if (!ok || !(await this.waitStarted(deadline)))
+			throw new Error(`${urls.join(', ')} did not answer (${last}) or start-up did not end; log:\n${this.log().slice(-4000)}`);
 	}
 }
 

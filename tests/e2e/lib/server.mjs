@@ -8,7 +8,7 @@
 // until both transports answer GET /health, and stops it by PID (SIGTERM,
 // then SIGKILL after a bound). The process log goes to a file that
 // `logSince()` returns so a failing test can print what the server said.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -22,6 +22,13 @@ export const SRCDIR = process.env.PARLEY_SRCDIR ||
 export const STAGE = path.join(BUILDDIR, 'stage');
 export const PARLEYD = path.join(STAGE, 'bin', 'parleyd');
 export const ADMIN_SECRET = 'e2e-admin-secret';
+
+/** True when parleyd is an AddressSanitizer build or runs under
+ * PARLEY_PARLEYD_WRAPPER (valgrind): server-side work then takes several
+ * times as long, so a test that bounds how long parleyd takes to do
+ * something (not how long a client waits) widens that bound. */
+export const SLOW_PARLEYD = Boolean(process.env.PARLEY_PARLEYD_WRAPPER) ||
+	/libasan/.test(spawnSync('ldd', [PARLEYD], { encoding: 'utf8' }).stdout || '');
 
 // Environment variables that override configuration keys: never inherited
 // from the caller's environment, so the generated files are what counts.
@@ -273,10 +280,16 @@ export class ParleyServer {
 		return this;
 	}
 
-	/** Waits until both ports answer GET /health with a 200. */
+	/** Waits until both ports answer GET /health with a 200 and parleyd has
+	 * finished starting (its "running" line: every module loaded or refused). */
 	async waitReady(timeoutMs) {
+		const deadline = Date.now() + timeoutMs;
 		const urls = [`${this.httpUrl}/health`, `http://127.0.0.1:${this.wsPort}/health`];
-		const { ok, last } = await waitForHealth(urls, timeoutMs, () => this.exit !== null);
+		let { ok, last } = await waitForHealth(urls, timeoutMs, () => this.exit !== null);
+		if (ok && !(await this.waitStarted(deadline))) {
+			ok = false;
+			last = 'no "running" line in the log';
+		}
 		if (this.exit) {
 			throw new Error(`parleyd exited during start-up (${JSON.stringify(this.exit)}); log:\n` +
 				this.log().slice(-4000));
@@ -286,6 +299,18 @@ export class ParleyServer {
 		await this.stop();
 		throw new Error(`parleyd did not answer GET /health on both ports within ${timeoutMs} ms ` +
 			`(last: ${last}); log:\n${log}`);
+	}
+
+	/** Resolves true once the log has parleyd's "running" line (start-up
+	 * done: a transport answers /health before the later modules load). */
+	async waitStarted(deadline) {
+		// the text line "[main] running (", or the JSON one of log_format = json
+		const started = /\[main\] running \(|"module":\s*"main",.*"message":\s*"running \(/;
+		while (!started.test(this.log())) {
+			if (this.exit !== null || Date.now() >= deadline) return false;
+			await sleep(20);
+		}
+		return true;
 	}
 
 	log() {
