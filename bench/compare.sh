@@ -227,11 +227,12 @@ cpu_ticks() {   # utime + stime of every thread, in clock ticks ("user+system us
 	set -- $stat
 	echo "$(( ${12} + ${13} )) ${12}"
 }
-cpu_threads() {   # every live thread's time on CPU in ns (schedstat): "tid:ns,tid:ns,..."
-	local t ns out=
+cpu_threads() {   # every live thread's time on CPU in ns (schedstat) and its name: "tid:ns:name,..."
+	local t ns name out=
 	for t in "/proc/$1/task/"*; do
 		read -r ns _ <"$t/schedstat" 2>/dev/null || continue
-		out+="${t##*/}:$ns,"
+		read -r name <"$t/comm" 2>/dev/null || name=
+		out+="${t##*/}:$ns:${name//[^A-Za-z0-9_.-]/_},"
 	done
 	echo "${out:-none}"
 }

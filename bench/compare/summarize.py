@@ -3,7 +3,9 @@
 # bench/compare.sh, kept out of the shell:
 #   record  one JSON line per (gateway, scenario) run from parley-loadgen's
 #           JSON summary and the script's samples of the gateway process
-#           (/proc/<pid>/stat CPU ticks, VmRSS, the veth packet counters)
+#           (/proc/<pid>/stat CPU ticks, each thread's schedstat time and
+#           name, VmRSS, the veth packet counters): with the CPU per thread
+#           name, and the share the event bus and handler threads took
 #   table   the side-by-side table (markdown) of a results file, with
 #           ratio rows per scenario (each Parley gateway over Janus, the
 #           ICE-lite one over libnice); --json-out appends the ratio lines
@@ -42,14 +44,36 @@ def number(value):
 	return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def thread_times(text):
-	"""'tid:ns,tid:ns,...' (compare.sh's cpu_threads) -> {tid: ns}."""
+def thread_table(text):
+	"""'tid:ns:name,...' (compare.sh's cpu_threads; name optional) -> {tid: (ns, name)}."""
 	out = {}
 	for item in (text or '').split(','):
-		tid, _, ns = item.partition(':')
+		tid, ns, name = (item.split(':', 2) + ['', ''])[:3]
 		if tid.isdigit() and ns.isdigit():
-			out[tid] = int(ns)
+			out[tid] = (int(ns), name)
 	return out
+
+
+def thread_times(text):
+	"""compare.sh's cpu_threads -> {tid: ns}."""
+	return {tid: ns for tid, (ns, _) in thread_table(text).items()}
+
+
+# The threads that do the event handlers' work: the event bus thread (it
+# runs every handler's incoming_event) and the analytics handler's own
+# threads (its store, its sinks). A gateway without handlers has only an
+# idle bus thread.
+HANDLER_THREADS = re.compile(r'^(parley-events|an-)')
+
+
+def window_cpu_by_thread_us(a):
+	"""{thread name: CPU µs in the window} over the threads alive at its end."""
+	before, after = thread_table(a.cpu_threads1), thread_table(a.cpu_threads2)
+	out = {}
+	for tid, (ns, name) in after.items():
+		key = name or 'unnamed'
+		out[key] = out.get(key, 0) + (ns - before.get(tid, (0, ''))[0]) / 1000
+	return {k: round(v) for k, v in sorted(out.items())}
 
 
 def window_cpu_us(a):
@@ -94,6 +118,8 @@ def cmd_record(a):
 	# fell inside the window.
 	forwarded = packets * tx_window / tx_total if tx_total > 0 and a.window_s > 0 else 0
 	cpu_us, source, exited = window_cpu_us(a)
+	by_thread = window_cpu_by_thread_us(a) if a.window_s > 0 else {}
+	handler_us = sum(us for name, us in by_thread.items() if HANDLER_THREADS.match(name))
 	rss_delta = max(a.rss_end - a.rss_idle, 0)
 	rec = {
 		'kind': 'run', 'gateway': a.gateway, 'scenario': a.scenario, 'plugin': summary.get('plugin'),
@@ -106,6 +132,8 @@ def cmd_record(a):
 		'server_cpu_pct': round(100 * cpu_us / (a.window_s * 1e6), 1) if a.window_s > 0 else None,
 		'server_user_share': round((a.user2 - a.user1) / (a.cpu2 - a.cpu1), 2) if a.cpu2 > a.cpu1 else None,
 		'server_cpu_setup_us': round((a.cpu1 - a.cpu0) * 1e6 / a.clk_tck),
+		'server_cpu_by_thread_us': by_thread,
+		'handler_threads_cpu_share': round(handler_us / cpu_us, 4) if cpu_us > 0 and by_thread else None,
 		'received_packets': packets,
 		'forwarded_window': round(forwarded),
 		'gateway_tx_window': tx_window, 'gateway_tx_total': tx_total,
@@ -198,6 +226,12 @@ def cmd_table(a):
 			                    f"{mine.replace('-', '_')}_over_{theirs}": ratios,
 			                    'srtp_profile': p.get('srtp_profile') if same else None})
 	print('\n'.join(lines))
+	shares = [f"{r['scenario']} {r['gateway']} {100 * r['handler_threads_cpu_share']:.2f} %"
+	          for r in records if r['gateway'].startswith('parley') and not r.get('failure')
+	          and number(r.get('handler_threads_cpu_share')) is not None]
+	if shares:
+		print('\nEvent bus and handler threads (parley-events, an-*), share of the gateway\'s CPU in the window: ' +
+		      ', '.join(shares))
 	if a.json_out:
 		with open(a.json_out, 'a', encoding='utf-8') as f:
 			for r in ratio_lines:

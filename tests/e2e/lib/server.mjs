@@ -302,8 +302,10 @@ export class ParleyServer {
 	}
 
 	/** Resolves true once the log has parleyd's "running" line (start-up
-	 * done: a transport answers /health before the later modules load). */
+	 * done: a transport answers /health before the later modules load), at
+	 * once when the server's log level hides info lines. */
 	async waitStarted(deadline) {
+		if (!this.logsInfo()) return true;
 		// the text line "[main] running (", or the JSON one of log_format = json
 		const started = /\[main\] running \(|"module":\s*"main",.*"message":\s*"running \(/;
 		while (!started.test(this.log())) {
@@ -311,6 +313,15 @@ export class ParleyServer {
 			await sleep(20);
 		}
 		return true;
+	}
+
+	/** Whether the configured log level (LOG_LEVEL, then [general]
+	 * log_level; info by default) shows info lines such as "running". */
+	logsInfo() {
+		const names = { fatal: 1, error: 2, err: 2, warn: 3, warning: 3, info: 4, verb: 5, verbose: 5, debug: 6 };
+		const given = this.opts.env?.LOG_LEVEL ?? this.opts.config?.parley?.general?.log_level ?? 'info';
+		const level = names[String(given).toLowerCase()] ?? Number.parseInt(given, 10);
+		return !(level < 4);
 	}
 
 	log() {
