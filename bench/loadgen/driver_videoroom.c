@@ -6,7 +6,8 @@
  * sendonly offer and takes the answer. Once a publisher has media up, its
  * subscribers open their own sessions, "join" (ptype subscriber, streams
  * [{feed}]) — the join request time is what join → first packet/keyframe
- * count from — answer the plugin's offer and send "start" with the answer.
+ * count from; a 428 "no such feed" is asked again, bounded — answer the
+ * plugin's offer and send "start" with the answer.
  * --mesh gives every publisher one subscriber per other room member.
  */
 #include <string.h>
@@ -63,8 +64,38 @@ static void subscriber_answer(void *user_data, loadgen_peer *peer, const char *t
 	json_decref(body);
 }
 
+static void send_subscriber_join(loadgen_run *run, loadgen_peer *peer);
+
+/* The feed is announced once Janus has set up the publisher's media, which
+ * can come after our side of its DTLS handshake ended: a subscriber
+ * refused with 428 (no such feed) asks again, every JOIN_RETRY_MS up to
+ * JOIN_TRIES times. Its join time stays that of the first request. */
+#define JOIN_RETRY_MS 100
+#define JOIN_TRIES 50
+#define NO_SUCH_FEED "plugin error 428"
+
+typedef struct join_retry {
+	loadgen_run *run;
+	loadgen_peer *peer;
+} join_retry;
+
+static gboolean join_again(gpointer data)
+{
+	join_retry *r = data;
+	loadgen_peer_janus_ids(r->peer)->retry_source = 0;
+	send_subscriber_join(r->run, r->peer);
+	return G_SOURCE_REMOVE;
+}
+
 static void subscriber_joined(loadgen_run *run, loadgen_peer *peer, json_t *data, json_t *jsep, const char *error)
 {
+	loadgen_peer_janus *ids = loadgen_peer_janus_ids(peer);
+	if (error && g_str_has_prefix(error, NO_SUCH_FEED) && ++ids->join_tries < JOIN_TRIES) {
+		join_retry *r = g_new(join_retry, 1);
+		*r = (join_retry){ .run = run, .peer = peer };
+		ids->retry_source = g_timeout_add_full(G_PRIORITY_DEFAULT, JOIN_RETRY_MS, join_again, r, g_free);
+		return;
+	}
 	FAIL_IF(error, "subscriber %u: join refused: %s", loadgen_peer_publisher_id(peer), error);
 	const char *sdp = json_string_value(json_object_get(jsep, "sdp"));
 	FAIL_IF(sdp == NULL, "subscriber %u: 'attached' came without an offer", loadgen_peer_publisher_id(peer));
@@ -75,16 +106,21 @@ static void subscriber_joined(loadgen_run *run, loadgen_peer *peer, json_t *data
 	}
 }
 
-static void subscriber_opened(loadgen_run *run, loadgen_peer *peer, json_t *data, json_t *jsep, const char *error)
+static void send_subscriber_join(loadgen_run *run, loadgen_peer *peer)
 {
-	FAIL_IF(error, "subscriber %u: %s", loadgen_peer_publisher_id(peer), error);
 	loadgen_peer_janus *ids = loadgen_peer_janus_ids(peer);
 	json_t *body = json_pack("{s:s, s:s, s:I, s:[{s:I}]}", "request", "join", "ptype", "subscriber",
 	                         "room", (json_int_t)state_of(run)->rooms[ids->room_index].id,
 	                         "streams", "feed", (json_int_t)ids->feed_id);
-	loadgen_peer_stats(peer)->join_us = g_get_monotonic_time();
 	loadgen_janus_message(run, peer, body, NULL, NULL, subscriber_joined);
 	json_decref(body);
+}
+
+static void subscriber_opened(loadgen_run *run, loadgen_peer *peer, json_t *data, json_t *jsep, const char *error)
+{
+	FAIL_IF(error, "subscriber %u: %s", loadgen_peer_publisher_id(peer), error);
+	loadgen_peer_stats(peer)->join_us = g_get_monotonic_time();
+	send_subscriber_join(run, peer);
 }
 
 static void subscriber_connected(void *user_data, loadgen_peer *peer)

@@ -251,6 +251,10 @@ void loadgen_janus_close(loadgen_run *run, loadgen_peer *peer)
 		g_source_remove(ids->keepalive_source);
 		ids->keepalive_source = 0;
 	}
+	if (ids->retry_source) {
+		g_source_remove(ids->retry_source);
+		ids->retry_source = 0;
+	}
 	if (ids->handle_id) {
 		loadgen_ws_unwatch_handle(run->ws, ids->handle_id);
 		json_t *msg = json_pack("{s:s, s:I, s:I, s:s}", "janus", "detach", "session_id",

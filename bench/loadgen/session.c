@@ -629,6 +629,8 @@ void loadgen_peer_free(loadgen_peer *peer)
 		return;
 	if (peer->janus.keepalive_source)
 		g_source_remove(peer->janus.keepalive_source);
+	if (peer->janus.retry_source)
+		g_source_remove(peer->janus.retry_source);
 	if (peer->dtls) {
 		parley_dtls_close(peer->dtls);
 		parley_dtls_free(peer->dtls);

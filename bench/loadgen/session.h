@@ -46,6 +46,8 @@ typedef struct loadgen_peer_janus {
 	uint64_t feed_id;          /* videoroom/room: publisher id (ours or the one we watch) */
 	unsigned room_index;
 	guint keepalive_source;
+	guint retry_source;        /* videoroom: a subscriber's join asked again later */
+	unsigned join_tries;       /* videoroom: joins refused because the feed was not up yet */
 } loadgen_peer_janus;
 
 loadgen_peer *loadgen_peer_new(loadgen_run *run, loadgen_peer_mode mode, uint32_t publisher_id,
