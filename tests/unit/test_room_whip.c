@@ -471,9 +471,11 @@ static void tokens(void **state)
 	char *location, *etag;
 	publish("tok", &location, &etag);
 	expect(200, (request_spec){.method = "DELETE", .path = location, .authorization = "Bearer   token-two "});
-	/* a WHEP endpoint without [whep] tokens needs none */
+	/* a WHEP endpoint without [whep] tokens needs none (and the start says so) */
 	expect(404, (request_spec){.method = "POST", .path = "/whep/nowhere", .content_type = SDP, .body = offer});
 	assert_false(was_called("new 1"));
+	assert_false(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_INGEST));
+	assert_true(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_PLAYBACK));
 	g_free(location);
 	g_free(etag);
 	g_free(offer);
@@ -493,6 +495,8 @@ static void core_tokens(void **state)
 {
 	(void)state;
 	char *offer = offer_that(true);
+	assert_false(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_INGEST));
+	assert_false(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_PLAYBACK));
 	/* no [whip] tokens, but the core's token auth is on: its tokens only */
 	expect(401, (request_spec){.method = "POST", .path = "/whip/core", .content_type = SDP, .body = offer});
 	expect(401, (request_spec){.method = "POST", .path = "/whip/core", .content_type = SDP, .body = offer,
@@ -518,6 +522,75 @@ static void core_tokens(void **state)
 	done(&w);
 	g_free(player);
 	g_free(offer);
+}
+
+static int setup_whep_tokens(void **state)
+{
+	(void)state;
+	fake_config_set("whip", "tokens", "token-one");
+	fake_config_set("whep", "tokens", "viewer-a, viewer-b");
+	fake_config_set("whip", "rate_limit", "0");
+	context_new();
+	return 0;
+}
+
+/* WHEP with its own tokens: the same checks as WHIP, in the same order. */
+static void whep_tokens(void **state)
+{
+	(void)state;
+	assert_false(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_INGEST));
+	assert_false(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_PLAYBACK));
+	char *player = offer_that(false), *location, *etag;
+	publish("watched", &location, &etag);
+	/* no token, a wrong one, WHIP's, not Bearer: 401 with the challenge, before any lookup */
+	static const char *const refused[] = {NULL, "Bearer nope", AUTH, "Basic dmlld2VyLWE=", "Bearer "};
+	for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+		test_call t;
+		assert_int_equal(run(&t, (request_spec){.method = "POST", .path = "/whep/watched", .content_type = SDP,
+		                                         .authorization = refused[i], .body = player}), 401);
+		char *challenge = header(&t, "WWW-Authenticate", 0);
+		assert_string_equal(challenge, "Bearer realm=\"whep\"");
+		g_free(challenge);
+		done(&t);
+		/* a room, a peer and a resource that do not exist: 401, never 404 */
+		expect(401, (request_spec){.method = "POST", .path = "/whep/nowhere", .content_type = SDP,
+		                           .authorization = refused[i], .body = player});
+		expect(401, (request_spec){.method = "POST", .path = "/whep/watched/nosuchpeer", .content_type = SDP,
+		                           .authorization = refused[i], .body = player});
+		expect(401, (request_spec){.method = "POST", .path = "/whep/watched", .authorization = refused[i]});
+		expect(401, (request_spec){.method = "DELETE", .path = "/whep/watched/AAAAAAAAAAAAAAAAAAAAAAAA",
+		                           .authorization = refused[i]});
+		expect(401, (request_spec){.method = "PATCH", .path = "/whep/watched/AAAAAAAAAAAAAAAAAAAAAAAA",
+		                           .authorization = refused[i], .content_type = FRAG, .if_match = "*",
+		                           .body = "a=end-of-candidates\r\n"});
+	}
+	assert_false(was_called("new 1"));   /* no player was made */
+	/* a WHEP token is no WHIP token */
+	char *sender = offer_that(true);
+	expect(401, (request_spec){.method = "POST", .path = "/whip/watched", .content_type = SDP,
+	                           .authorization = "Bearer viewer-a", .body = sender});
+	/* the right one: 201, then the resource with it */
+	test_call t;
+	assert_int_equal(run(&t, (request_spec){.method = "POST", .path = "/whep/watched", .content_type = SDP,
+	                                         .authorization = "Bearer viewer-b", .body = player}), 201);
+	char *whep = header(&t, "Location", 0), *whep_etag = header(&t, "ETag", 0);
+	done(&t);
+	expect(401, (request_spec){.method = "PATCH", .path = whep, .content_type = FRAG, .if_match = whep_etag,
+	                           .body = "a=end-of-candidates\r\n"});
+	expect(204, (request_spec){.method = "PATCH", .path = whep, .authorization = "Bearer viewer-a",
+	                           .content_type = FRAG, .if_match = whep_etag, .body = "a=end-of-candidates\r\n"});
+	expect(401, (request_spec){.method = "DELETE", .path = whep, .authorization = AUTH});
+	expect(200, (request_spec){.method = "DELETE", .path = whep, .authorization = "Bearer viewer-a"});
+	expect(404, (request_spec){.method = "DELETE", .path = whep, .authorization = "Bearer viewer-a"});
+	/* the empty POST (our offer) is checked the same way */
+	expect(401, (request_spec){.method = "POST", .path = "/whep/watched"});
+	expect(201, (request_spec){.method = "POST", .path = "/whep/watched", .authorization = "Bearer viewer-a"});
+	g_free(whep);
+	g_free(whep_etag);
+	g_free(sender);
+	g_free(player);
+	g_free(location);
+	g_free(etag);
 }
 
 static void paths_methods_and_bodies(void **state)
@@ -909,6 +982,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(whip_created, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(tokens, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(core_tokens, setup_core_tokens, teardown),
+		cmocka_unit_test_setup_teardown(whep_tokens, setup_whep_tokens, teardown),
 		cmocka_unit_test_setup_teardown(paths_methods_and_bodies, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(trickle_and_restart, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(limits, setup_limits, teardown),
