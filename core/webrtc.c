@@ -262,7 +262,6 @@ static parley_pc *pc_of(parley_handle *h)
 	return pc;
 }
 
-/* The handle's pc (a reference), created when missing. */
 /* A handle of a session no connection owns serves a client over plain
  * HTTP (WHIP, WHEP): no trickle reaches it, our description must carry
  * every candidate. */
@@ -275,6 +274,7 @@ static const parley_pc_settings *settings_for(parley_handle *h)
 	return media_settings;
 }
 
+/* The handle's pc (a reference), created when missing. */
 static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason_size)
 {
 	if (ensure_settings(reason, reason_size))

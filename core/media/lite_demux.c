@@ -5,8 +5,9 @@
  * requests (a handed-over one from the loop that received it, after the
  * forward of the path it proved), the hand-over of a datagram that reached
  * the wrong loop to its owner's inbox ring (and the eventfd that wakes it),
- * and the tables the transports list their credentials and paths in. Everything here runs on
- * the loop's thread except the producer side of another loop's ring.
+ * and the tables the transports list their credentials and paths in.
+ * Everything here runs on the loop's thread except the producer side of
+ * another loop's ring.
  */
 #include "lite_internal.h"
 
