@@ -88,7 +88,7 @@ for (const transport of opts.transports) {
 	if (transport === 'lite') Object.assign(media, { ice_lite: 'true', udp_port: await freeUdpPort() });
 	const srv = await startServer({
 		config: {
-			parley: { general: { log_level: 3, event_loops: 0 }, media },
+			parley: { general: { log_level: 4, event_loops: 0 }, media },
 			'parley.plugin.room': { whip: { tokens: TOKEN, rate_limit: 0 }, general: { max_participants: 10 },
 				media: { pli_interval_ms: pli } },
 		},

@@ -262,6 +262,18 @@ static parley_pc *pc_of(parley_handle *h)
 	return pc;
 }
 
+/* A handle of a session no connection owns serves a client over plain
+ * HTTP (WHIP, WHEP): no trickle reaches it, our description must carry
+ * every candidate. */
+static const parley_pc_settings *settings_for(parley_handle *h)
+{
+	const parley_pc_settings *http = NULL;
+	char ignored[8];
+	if (h->session->owned && parley_webrtc_settings_http(&http, ignored, sizeof(ignored)) == 0)
+		return http;
+	return media_settings;
+}
+
 /* The handle's pc (a reference), created when missing. */
 static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason_size)
 {
@@ -275,7 +287,7 @@ static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason
 	bool created = false;
 	if (!h->webrtc.pc) {
 		parley_handle_ref(h); /* dropped when the pc is closed */
-		h->webrtc.pc = parley_pc_new(parley_loop_context(h->loop), media_settings, &pc_callbacks, h);
+		h->webrtc.pc = parley_pc_new(parley_loop_context(h->loop), settings_for(h), &pc_callbacks, h);
 		h->webrtc.active = true;
 		if (h->webrtc.pc_state != PC_STATE_NONE)
 			g_atomic_int_add(&pc_counts[h->webrtc.pc_state], -1);

@@ -3,7 +3,11 @@
  * handle in a session no connection owns) and the text SDP entries of the
  * plugin table (sdp_remote, sdp_local, trickle), which take and give what
  * a Janus API jsep and trickle would, through the same paths (webrtc.c).
- * For clients that reach a plugin over plain HTTP (WHIP, WHEP).
+ * For clients that reach a plugin over plain HTTP (WHIP, WHEP), which
+ * have no channel for our candidates after our description: their pcs wait
+ * up to [media] http_gather_wait_ms for gathering (webrtc.c, settings_for),
+ * and a description that still goes out without end-of-candidates is
+ * logged.
  */
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +113,10 @@ char *parley_webrtc_owned_sdp_local(parley_plugin_session *psession, const char 
 	}
 	char *text = g_strdup(json_string_value(json_object_get(merged, "sdp")));
 	json_decref(merged);
+	if (text && !strstr(text, "a=end-of-candidates"))
+		PLOG_WARN("handle %" G_GUINT64_FORMAT ": our %s goes out before candidate gathering ended "
+		          "([media] http_gather_wait_ms): candidates gathered later reach this client only "
+		          "with an ICE restart", h->id, type);
 	return text;
 }
 

@@ -3,7 +3,9 @@
  * read once from parley.conf [media] (and [events] stats_period): ICE
  * interfaces, announced address, port range, STUN/TURN, the ICE-lite
  * transport (started here), SRTP profiles and backend, send batching, NACK
- * history, liveness timeouts; then the process's DTLS certificate.
+ * history, liveness timeouts, how long a description waits for gathering
+ * (longer for clients over plain HTTP); then the process's DTLS
+ * certificate.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 
 static GOnce settings_once = G_ONCE_INIT;
 static parley_pc_settings media_settings;
+static parley_pc_settings http_settings;   /* media_settings for clients over plain HTTP */
 static char setup_error[256];
 static int setup_result;
 
@@ -194,6 +197,13 @@ static gpointer load_settings(gpointer unused)
 		          media_settings.disconnect_timeout_ms + 1000);
 		media_settings.consent_timeout_ms = media_settings.disconnect_timeout_ms + 1000;
 	}
+	/* A client over plain HTTP (WHIP, WHEP) learns our candidates from our
+	 * description alone (RFC 9725: none can follow the answer), so its
+	 * descriptions wait for gathering to end, longer. */
+	http_settings = media_settings;
+	http_settings.gather_wait_ms = media_uint("http_gather_wait_ms", 5000, 30000);
+	if (http_settings.gather_wait_ms < media_settings.gather_wait_ms)
+		http_settings.gather_wait_ms = media_settings.gather_wait_ms;
 	setup_result = parley_pc_global_setup(media_get("cert_pem"), media_get("cert_key"), setup_error,
 	                                      sizeof(setup_error));
 	if (setup_result)
@@ -207,6 +217,15 @@ int parley_webrtc_settings(const parley_pc_settings **settings, char *reason, si
 {
 	g_once(&settings_once, load_settings, NULL);
 	*settings = &media_settings;
+	if (setup_result)
+		snprintf(reason, reason_size, "%s", setup_error);
+	return setup_result;
+}
+
+int parley_webrtc_settings_http(const parley_pc_settings **settings, char *reason, size_t reason_size)
+{
+	g_once(&settings_once, load_settings, NULL);
+	*settings = &http_settings;
 	if (setup_result)
 		snprintf(reason, reason_size, "%s", setup_error);
 	return setup_result;

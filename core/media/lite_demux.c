@@ -2,10 +2,12 @@
  * lite_demux.c — owns the ICE-lite datagram path of one loop: recvmmsg
  * batches from the loop's sockets, the demultiplexing (a STUN request by
  * the ufrag it names, the rest by remote address+port), answering binding
- * requests, the hand-over of a datagram that reached the wrong loop to its
- * owner's inbox ring (and the eventfd that wakes it), and the tables the
- * transports list their credentials and paths in. Everything here runs on
- * the loop's thread except the producer side of another loop's ring.
+ * requests (a handed-over one from the loop that received it, after the
+ * forward of the path it proved), the hand-over of a datagram that reached
+ * the wrong loop to its owner's inbox ring (and the eventfd that wakes it),
+ * and the tables the transports list their credentials and paths in.
+ * Everything here runs on the loop's thread except the producer side of
+ * another loop's ring.
  */
 #include "lite_internal.h"
 
@@ -149,6 +151,58 @@ int lite_loop_send(lite_loop *loop, const struct sockaddr *to, socklen_t to_len,
 	return 0;
 }
 
+/* An answer another loop sends: posted after the forward of a path the
+ * request proved (lite_loop_list_path), so it is applied there first. */
+typedef struct answer_message {
+	GMainContext *context; /* of the loop that sends it */
+	unsigned target;
+	struct sockaddr_storage to;
+	socklen_t to_len;
+	parley_udp_source local;
+	bool has_local;
+	size_t length;
+	uint8_t data[LITE_REPLY];
+} answer_message;
+
+static gboolean send_answer(gpointer data)
+{
+	answer_message *m = data;
+	lite_loop *loop = lite_loop_at(m->target);
+	if (loop && loop->context == m->context)
+		lite_loop_send(loop, (const struct sockaddr *)&m->to, m->to_len, m->has_local ? &m->local : NULL, m->data,
+		               m->length);
+	return G_SOURCE_REMOVE;
+}
+
+/* Answers a binding request that loop `via` received and handed over: from
+ * `via`, after what this loop told it before (a new path's forward).
+ * Else the peer, connected by our answer, could send its next datagram
+ * (the DTLS ClientHello) before `via` knows whose it is: dropped as from
+ * an unknown address, it would come again only after the peer's
+ * retransmission timer (a second for DTLS). Control path: once per handed
+ * over request. */
+static void answer_via(lite_loop *loop, unsigned via, const struct sockaddr *to, socklen_t to_len,
+                       const parley_udp_source *local, const uint8_t *reply, size_t length)
+{
+	lite_loop *target = lite_loop_at(via);
+	if (!target || target == loop || length > LITE_REPLY || to_len > sizeof(struct sockaddr_storage)) {
+		lite_loop_send(loop, to, to_len, local, reply, length);
+		return;
+	}
+	answer_message *m = g_new0(answer_message, 1);
+	m->context = target->context;
+	m->target = via;
+	memcpy(&m->to, to, to_len);
+	m->to_len = to_len;
+	if (local) {
+		m->local = *local;
+		m->has_local = true;
+	}
+	m->length = length;
+	memcpy(m->data, reply, length);
+	g_main_context_invoke_full(target->context, G_PRIORITY_DEFAULT, send_answer, m, g_free);
+}
+
 /* ---- hand-over between loops ---- */
 
 /* Copies a datagram into the owner's ring from this loop (the only
@@ -233,6 +287,18 @@ static void handle_stun(lite_loop *loop, unsigned via, const struct sockaddr *fr
 {
 	lite_stun_result result;
 	lite_stun_handle(&loop->stun, data, length, from, from_len, lite_loop_lookup_cred, loop, loop->reply, &result);
+	if (result.verdict == LITE_STUN_VALID && via != loop->index) {
+		/* Received by another loop: the path is learnt (and its forward
+		 * posted there) before our answer goes, from there. */
+		uint8_t answer[LITE_REPLY];
+		size_t answer_len = result.reply_len <= sizeof(answer) ? result.reply_len : 0;
+		memcpy(answer, loop->reply, answer_len);
+		lite_count(&lite_stat_requests, 1);
+		lite_on_request(result.cred->owner, result.cred, via, from, from_len, local, result.use_candidate);
+		if (answer_len)
+			answer_via(loop, via, from, from_len, local, answer, answer_len);
+		return;
+	}
 	if (result.verdict != LITE_STUN_DROP && result.reply_len)
 		lite_loop_send(loop, from, from_len, local, loop->reply, result.reply_len);
 	if (result.verdict == LITE_STUN_VALID) {

@@ -62,14 +62,20 @@ static void start_whip(room_ctx *ctx)
 	if (!PARLEY_PLUGIN_CORE_HAS(ctx->core, handle_new))
 		ctx->core->log(PARLEY_LOG_WARN, PARLEY_ROOM_PACKAGE,
 		               "this core cannot make handles for plain-HTTP clients: WHIP and WHEP answer 503");
-	if (ctx->cfg.whip_tokens == NULL && !ctx->whip->core_tokens)
+	if (parley_room_whip_open(ctx->whip, ROOM_WHIP_INGEST))
 		ctx->core->log(PARLEY_LOG_WARN, PARLEY_ROOM_PACKAGE,
-		               "WHIP ingest (/whip/<roomId>) takes no token: anyone who reaches this server may publish "
-		               "([whip] tokens or WHIP_TOKEN)");
+		               "WHIP ingest (/whip/<roomId>) is open: it takes no token, so anyone who reaches this "
+		               "server may publish into its rooms ([whip] tokens or WHIP_TOKEN)");
+	if (parley_room_whip_open(ctx->whip, ROOM_WHIP_PLAYBACK))
+		ctx->core->log(PARLEY_LOG_WARN, PARLEY_ROOM_PACKAGE,
+		               "WHEP playback (/whep/<roomId>) is open: it takes no token, so anyone who reaches this "
+		               "server may watch its rooms ([whep] tokens or WHEP_TOKEN)");
 	ctx->core->log(PARLEY_LOG_INFO, PARLEY_ROOM_PACKAGE,
-	               "WHIP on /whip/<roomId>, WHEP on /whep/<roomId>[/<peerId>]%s (%u workers, %u resources at most)",
-	               ctx->cfg.whep_tokens == NULL && !ctx->whip->core_tokens ? " (open)" : "", ctx->cfg.whip_workers,
-	               ctx->cfg.whip_max_sessions);
+	               "WHIP on /whip/<roomId> (%s), WHEP on /whep/<roomId>[/<peerId>] (%s); %u workers, %u resources "
+	               "at most",
+	               parley_room_whip_open(ctx->whip, ROOM_WHIP_INGEST) ? "open" : "Bearer token",
+	               parley_room_whip_open(ctx->whip, ROOM_WHIP_PLAYBACK) ? "open" : "Bearer token",
+	               ctx->cfg.whip_workers, ctx->cfg.whip_max_sessions);
 }
 
 static int room_init(const parley_plugin_core *core)

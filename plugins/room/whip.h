@@ -135,6 +135,9 @@ void parley_room_whip_refuse(parley_http_call *call, int status, const char *rea
 /* The headers of a created resource (Location, ETag, Link, Accept-Patch,
  * Access-Control-Expose-Headers), g_malloc'd. */
 char *parley_room_whip_created_headers(room_ctx *ctx, const room_whip_resource *res);
+/* The endpoint of `kind` takes requests without a token: no [whip] tokens
+ * (WHIP) or [whep] tokens (WHEP) and no core token auth. */
+bool parley_room_whip_open(const room_whip *w, room_whip_kind kind);
 /* The path of a resource: /whip/<room>/<id> or /whep/<room>/<id>. */
 char *parley_room_whip_location(const room_whip_resource *res);
 

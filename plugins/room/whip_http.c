@@ -191,10 +191,21 @@ static bool bearer_token(const char *authorization, char *out, size_t size)
 	return true;
 }
 
+/* The token lists of an endpoint: [whip] tokens or [whep] tokens. */
+static char **tokens_of(const room_ctx *ctx, room_whip_kind kind)
+{
+	return kind == ROOM_WHIP_INGEST ? ctx->cfg.whip_tokens : ctx->cfg.whep_tokens;
+}
+
+bool parley_room_whip_open(const room_whip *w, room_whip_kind kind)
+{
+	return tokens_of(w->ctx, kind) == NULL && !w->core_tokens;
+}
+
 static bool token_ok(whip_request *r)
 {
-	char **tokens = r->kind == ROOM_WHIP_INGEST ? r->ctx->cfg.whip_tokens : r->ctx->cfg.whep_tokens;
-	if (tokens == NULL && !r->w->core_tokens)
+	char **tokens = tokens_of(r->ctx, r->kind);
+	if (parley_room_whip_open(r->w, r->kind))
 		return true;
 	char token[1024];
 	if (!bearer_token(r->call->request.authorization, token, sizeof(token)))

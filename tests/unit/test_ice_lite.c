@@ -8,7 +8,9 @@
  * password, nothing without FINGERPRINT, 487 for a controlled peer, 420
  * for an unknown comprehension-required attribute), two transports on one
  * socket told apart by ufrag then 5-tuple, transports on two loops (the
- * kernel spreads their flows over both loops' sockets: hand-over), a path
+ * kernel spreads their flows over both loops' sockets: hand-over; the
+ * answer to a handed-over request leaves after the receiving loop learnt
+ * the path, so the peer's next datagram is not dropped), a path
  * switch on a later USE-CANDIDATE, consent expiry and ICE restart.
  */
 #include <stdarg.h>
@@ -451,6 +453,78 @@ static void two_loops_hand_over(void **state)
 	parley_lite_free(s[1].lite);
 }
 
+/* Runs one loop only, for ms. */
+static void spin_one(fixture *f, int k, int ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
+	while (g_get_monotonic_time() < deadline)
+		if (!g_main_context_iteration(f->context[k], FALSE))
+			g_usleep(1000);
+}
+
+/* A request the other loop's socket received and handed over: its answer
+ * leaves only once that loop knows the path, so the peer's first datagram
+ * after the answer (a DTLS ClientHello) is handed over too, never dropped
+ * as from an unknown address (the peer would send it again only a second
+ * later). The loops run one at a time, as a busy machine may run them. */
+static void answer_after_the_forward(void **state)
+{
+	fixture *f = *state;
+	start(f, 30000);
+	side s;
+	client c;
+	bool crossed = false;
+	/* a flow the kernel gives to loop 0's socket, for a transport on loop 1 */
+	for (int attempt = 0; attempt < 32 && !crossed; attempt++) {
+		open_side(f, 1, &s);
+		client_open(&c, true);
+		const char *ufrag, *pwd;
+		parley_lite_get_local_credentials(s.lite, &ufrag, &pwd);
+		uint8_t buf[512];
+		size_t n = request(&c, buf, ufrag, pwd, true, false);
+		parley_lite_stats before, after;
+		parley_lite_get_stats(&before);
+		client_send(&c, buf, n);
+		spin_one(f, 0, 20);
+		parley_lite_get_stats(&after);
+		crossed = after.handed_over > before.handed_over;
+		if (crossed)
+			break;
+		spin(f, 20);   /* loop 1 read it itself: another flow */
+		close(c.fd);
+		parley_lite_free(s.lite);
+	}
+	assert_true(crossed);   /* 2^-32 that every flow stayed on loop 1 */
+	/* loop 1 takes the request (and nominates the path), while loop 0 is
+	 * another thread's (what loop 1 tells it waits in its queue) ... */
+	g_main_context_release(f->context[0]);
+	spin_one(f, 1, 50);
+	assert_true(g_main_context_acquire(f->context[0]));
+	assert_int_equal(s.state, PARLEY_ICE_STATE_CONNECTED);
+	/* ... then loop 0 runs until the answer is out; the peer answers it at once */
+	uint8_t reply[512];
+	ssize_t got = -1;
+	gint64 deadline = g_get_monotonic_time() + 300000;
+	while (got <= 0 && g_get_monotonic_time() < deadline) {
+		got = recv(c.fd, reply, sizeof(reply), 0);
+		if (got <= 0)
+			spin_one(f, 0, 2);
+	}
+	assert_true(got > 0);
+	client_send(&c, "hello", 5);
+	parley_lite_stats before, after;
+	parley_lite_get_stats(&before);
+	spin_one(f, 0, 20);
+	parley_lite_get_stats(&after);
+	assert_int_equal(MOVED(after, before, unknown_address), 0);
+	assert_int_equal(MOVED(after, before, handed_over), 1);
+	spin(f, 20);
+	assert_int_equal(s.received, 1);
+	assert_string_equal(s.last, "hello");
+	close(c.fd);
+	parley_lite_free(s.lite);
+}
+
 /* ---- path switch, consent, restart ---- */
 
 static void path_switch(void **state)
@@ -832,6 +906,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stun_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(demux_by_ufrag_then_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_loops_hand_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(answer_after_the_forward, setup, teardown),
 		cmocka_unit_test_setup_teardown(path_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(consent_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(authenticated_traffic_keeps_consent, setup, teardown),

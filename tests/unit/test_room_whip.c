@@ -109,8 +109,14 @@ static int fake_sdp_remote(parley_plugin_session *s, const char *type, const cha
 	return 0;
 }
 
+/* What our descriptions look like: the libnice transport's (one host
+ * candidate), or the ICE-lite transport's as the core writes it
+ * (a=ice-lite at the session level; UDP and passive TCP host candidates
+ * and a server-reflexive one from the announced address). */
+static bool fake_ice_lite;
+
 /* Our description with "transport" after its first m-line: credentials
- * that change with every call, one candidate, end-of-candidates. */
+ * that change with every call, candidates, end-of-candidates. */
 static char *fake_sdp_local(parley_plugin_session *s, const char *type, const char *sdp, bool restart,
                             parley_plugin_error *error)
 {
@@ -121,13 +127,31 @@ static char *fake_sdp_local(parley_plugin_session *s, const char *type, const ch
 	called("local %d %s%s", index_of(s), type, restart ? " restart" : "");
 	const char *m = strstr(sdp, "\nm=");
 	const char *eol = m != NULL ? strchr(m + 1, '\n') : NULL;
-	char *transport = g_strdup_printf("a=ice-ufrag:srv%d\r\na=ice-pwd:serverpassword%012d\r\n"
-	                                  "a=candidate:1 1 udp 2130706431 127.0.0.1 %d typ host\r\na=end-of-candidates\r\n",
-	                                  n, n, 40000 + n);
-	char *out = eol != NULL ? g_strdup_printf("%.*s%s%s", (int)(eol + 1 - sdp), sdp, transport, eol + 1)
-	                        : g_strconcat(sdp, transport, NULL);
+	char *transport = fake_ice_lite
+		? g_strdup_printf("a=ice-ufrag:srv%d\r\na=ice-pwd:serverpassword%012d\r\n"
+		                  "a=candidate:1 1 udp 2130706431 127.0.0.1 %d typ host\r\n"
+		                  "a=candidate:2 1 tcp 1518280447 127.0.0.1 %d typ host tcptype passive\r\n"
+		                  "a=candidate:3 1 udp 1694498815 192.0.2.7 %d typ srflx raddr 127.0.0.1 rport %d\r\n"
+		                  "a=end-of-candidates\r\n",
+		                  n, n, 40000 + n, 41000 + n, 40000 + n, 40000 + n)
+		: g_strdup_printf("a=ice-ufrag:srv%d\r\na=ice-pwd:serverpassword%012d\r\n"
+		                  "a=candidate:1 1 udp 2130706431 127.0.0.1 %d typ host\r\na=end-of-candidates\r\n",
+		                  n, n, 40000 + n);
+	size_t session_end = m != NULL ? (size_t)(m + 1 - sdp) : strlen(sdp);
+	GString *out = g_string_new(NULL);
+	g_string_append_len(out, sdp, (gssize)session_end);
+	if (fake_ice_lite)
+		g_string_append(out, "a=ice-lite\r\n");
+	if (eol != NULL) {
+		g_string_append_len(out, sdp + session_end, eol + 1 - (sdp + session_end));
+		g_string_append(out, transport);
+		g_string_append(out, eol + 1);
+	} else {
+		g_string_append(out, sdp + session_end);
+		g_string_append(out, transport);
+	}
 	g_free(transport);
-	return out;
+	return g_string_free(out, FALSE);
 }
 
 static int fake_trickle(parley_plugin_session *s, const char *candidate, parley_plugin_error *error)
@@ -471,9 +495,11 @@ static void tokens(void **state)
 	char *location, *etag;
 	publish("tok", &location, &etag);
 	expect(200, (request_spec){.method = "DELETE", .path = location, .authorization = "Bearer   token-two "});
-	/* a WHEP endpoint without [whep] tokens needs none */
+	/* a WHEP endpoint without [whep] tokens needs none (and the start says so) */
 	expect(404, (request_spec){.method = "POST", .path = "/whep/nowhere", .content_type = SDP, .body = offer});
 	assert_false(was_called("new 1"));
+	assert_false(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_INGEST));
+	assert_true(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_PLAYBACK));
 	g_free(location);
 	g_free(etag);
 	g_free(offer);
@@ -493,6 +519,8 @@ static void core_tokens(void **state)
 {
 	(void)state;
 	char *offer = offer_that(true);
+	assert_false(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_INGEST));
+	assert_false(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_PLAYBACK));
 	/* no [whip] tokens, but the core's token auth is on: its tokens only */
 	expect(401, (request_spec){.method = "POST", .path = "/whip/core", .content_type = SDP, .body = offer});
 	expect(401, (request_spec){.method = "POST", .path = "/whip/core", .content_type = SDP, .body = offer,
@@ -518,6 +546,75 @@ static void core_tokens(void **state)
 	done(&w);
 	g_free(player);
 	g_free(offer);
+}
+
+static int setup_whep_tokens(void **state)
+{
+	(void)state;
+	fake_config_set("whip", "tokens", "token-one");
+	fake_config_set("whep", "tokens", "viewer-a, viewer-b");
+	fake_config_set("whip", "rate_limit", "0");
+	context_new();
+	return 0;
+}
+
+/* WHEP with its own tokens: the same checks as WHIP, in the same order. */
+static void whep_tokens(void **state)
+{
+	(void)state;
+	assert_false(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_INGEST));
+	assert_false(parley_room_whip_open(test_ctx->whip, ROOM_WHIP_PLAYBACK));
+	char *player = offer_that(false), *location, *etag;
+	publish("watched", &location, &etag);
+	/* no token, a wrong one, WHIP's, not Bearer: 401 with the challenge, before any lookup */
+	static const char *const refused[] = {NULL, "Bearer nope", AUTH, "Basic dmlld2VyLWE=", "Bearer "};
+	for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+		test_call t;
+		assert_int_equal(run(&t, (request_spec){.method = "POST", .path = "/whep/watched", .content_type = SDP,
+		                                         .authorization = refused[i], .body = player}), 401);
+		char *challenge = header(&t, "WWW-Authenticate", 0);
+		assert_string_equal(challenge, "Bearer realm=\"whep\"");
+		g_free(challenge);
+		done(&t);
+		/* a room, a peer and a resource that do not exist: 401, never 404 */
+		expect(401, (request_spec){.method = "POST", .path = "/whep/nowhere", .content_type = SDP,
+		                           .authorization = refused[i], .body = player});
+		expect(401, (request_spec){.method = "POST", .path = "/whep/watched/nosuchpeer", .content_type = SDP,
+		                           .authorization = refused[i], .body = player});
+		expect(401, (request_spec){.method = "POST", .path = "/whep/watched", .authorization = refused[i]});
+		expect(401, (request_spec){.method = "DELETE", .path = "/whep/watched/AAAAAAAAAAAAAAAAAAAAAAAA",
+		                           .authorization = refused[i]});
+		expect(401, (request_spec){.method = "PATCH", .path = "/whep/watched/AAAAAAAAAAAAAAAAAAAAAAAA",
+		                           .authorization = refused[i], .content_type = FRAG, .if_match = "*",
+		                           .body = "a=end-of-candidates\r\n"});
+	}
+	assert_false(was_called("new 1"));   /* no player was made */
+	/* a WHEP token is no WHIP token */
+	char *sender = offer_that(true);
+	expect(401, (request_spec){.method = "POST", .path = "/whip/watched", .content_type = SDP,
+	                           .authorization = "Bearer viewer-a", .body = sender});
+	/* the right one: 201, then the resource with it */
+	test_call t;
+	assert_int_equal(run(&t, (request_spec){.method = "POST", .path = "/whep/watched", .content_type = SDP,
+	                                         .authorization = "Bearer viewer-b", .body = player}), 201);
+	char *whep = header(&t, "Location", 0), *whep_etag = header(&t, "ETag", 0);
+	done(&t);
+	expect(401, (request_spec){.method = "PATCH", .path = whep, .content_type = FRAG, .if_match = whep_etag,
+	                           .body = "a=end-of-candidates\r\n"});
+	expect(204, (request_spec){.method = "PATCH", .path = whep, .authorization = "Bearer viewer-a",
+	                           .content_type = FRAG, .if_match = whep_etag, .body = "a=end-of-candidates\r\n"});
+	expect(401, (request_spec){.method = "DELETE", .path = whep, .authorization = AUTH});
+	expect(200, (request_spec){.method = "DELETE", .path = whep, .authorization = "Bearer viewer-a"});
+	expect(404, (request_spec){.method = "DELETE", .path = whep, .authorization = "Bearer viewer-a"});
+	/* the empty POST (our offer) is checked the same way */
+	expect(401, (request_spec){.method = "POST", .path = "/whep/watched"});
+	expect(201, (request_spec){.method = "POST", .path = "/whep/watched", .authorization = "Bearer viewer-a"});
+	g_free(whep);
+	g_free(whep_etag);
+	g_free(sender);
+	g_free(player);
+	g_free(location);
+	g_free(etag);
 }
 
 static void paths_methods_and_bodies(void **state)
@@ -651,6 +748,96 @@ static void trickle_and_restart(void **state)
 	assert_int_equal(((room_handle *)handles[0].plugin_handle)->peer->pcs[ROOM_PC_PUBLISHER].restarts, 1);
 	g_mutex_unlock(&test_ctx->lock);
 	g_free(new_etag);
+	g_free(location);
+	g_free(etag);
+}
+
+static int setup_ice_lite(void **state)
+{
+	fake_ice_lite = true;
+	return setup_default(state);
+}
+
+static int teardown_ice_lite(void **state)
+{
+	fake_ice_lite = false;
+	return teardown(state);
+}
+
+/* Our fragment of a 200 (an ICE restart) parsed; its text in *text (a copy). */
+static room_sdpfrag *ours_of(const test_call *t, char **text)
+{
+	assert_string_equal(t->call.response.content_type, FRAG);
+	room_sdpfrag *ours = g_new0(room_sdpfrag, 1);
+	char reason[200] = "";
+	assert_int_equal(parley_room_sdpfrag_parse(t->call.response.body, t->call.response.body_length, ours, reason,
+	                                           sizeof(reason)), 0);
+	*text = g_strndup(t->call.response.body, t->call.response.body_length);
+	return ours;
+}
+
+/* Every candidate of ours is in the fragment an ICE restart answers, as
+ * sent: the ICE-lite transport's (a=ice-lite, host UDP and TCP, srflx) for a
+ * WHIP publisher, a WHEP player that offered and one we offered to. */
+static void restart_fragments_carry_our_candidates(void **state)
+{
+	(void)state;
+	char *location, *etag;
+	publish("lite", &location, &etag);
+	const char *restart = "a=ice-ufrag:nEwU\r\na=ice-pwd:aNewPasswordOf24CharsXY\r\nm=audio 9 RTP/AVP 0\r\na=mid:0\r\n";
+	char *player = offer_that(false);
+	test_call t;
+	assert_int_equal(run(&t, (request_spec){.method = "POST", .path = "/whep/lite", .content_type = SDP,
+	                                         .body = player}), 201);
+	const char *answer = t.call.response.body;
+	assert_non_null(strstr(answer, "\r\na=ice-lite\r\n"));
+	assert_true(strstr(answer, "\r\na=ice-lite\r\n") < strstr(answer, "\r\nm="));   /* at the session level */
+	assert_non_null(strstr(answer, "typ srflx raddr 127.0.0.1"));
+	assert_non_null(strstr(answer, "tcptype passive"));
+	assert_non_null(strstr(answer, "a=end-of-candidates"));
+	char *whep = header(&t, "Location", 0);
+	done(&t);
+	assert_int_equal(run(&t, (request_spec){.method = "POST", .path = "/whep/lite"}), 201);
+	char *offered = header(&t, "Location", 0);
+	assert_non_null(strstr(t.call.response.body, "a=ice-lite"));
+	assert_non_null(strstr(t.call.response.body, "typ srflx"));
+	/* the player answers our offer (the helpers answer for a browser) */
+	char error[200] = "";
+	json_t *options = json_pack("{s:{s:s}, s:{s:s}}", "audio", "direction", "recvonly", "video", "direction",
+	                            "recvonly");
+	char *helper_answer = parley_pc_helper_sdp_answer(t.call.response.body, options, error, sizeof(error));
+	json_decref(options);
+	done(&t);
+	assert_non_null(helper_answer);
+	char *as_answer = g_strconcat(helper_answer, "a=ice-ufrag:plyr\r\na=ice-pwd:playerpassword0123456789\r\n", NULL);
+	expect(204, (request_spec){.method = "PATCH", .path = offered, .content_type = SDP, .body = as_answer});
+	const char *const paths[] = {location, whep, offered};
+	for (size_t i = 0; i < G_N_ELEMENTS(paths); i++) {
+		assert_int_equal(run(&t, (request_spec){.method = "PATCH", .path = paths[i], .authorization = AUTH,
+		                                         .content_type = FRAG, .if_match = "*", .body = restart}), 200);
+		char *text;
+		room_sdpfrag *ours = ours_of(&t, &text);
+		assert_true(ours->ice_lite);
+		assert_true(g_str_has_prefix(text, "a=ice-lite\r\na=ice-ufrag:srv"));
+		assert_true(g_str_has_prefix(ours->pwd, "serverpassword"));
+		assert_true(g_str_has_prefix(ours->media_line, "m=audio 9 UDP/TLS/RTP/SAVPF "));
+		assert_string_equal(ours->first_mid, "0");
+		assert_int_equal(ours->n_candidates, 3);
+		assert_true(g_str_has_prefix(ours->candidates[0].line, "candidate:1 1 udp 2130706431 127.0.0.1 "));
+		assert_non_null(strstr(ours->candidates[1].line, " typ host tcptype passive"));
+		assert_non_null(strstr(ours->candidates[2].line, "192.0.2.7"));
+		assert_non_null(strstr(ours->candidates[2].line, " typ srflx raddr 127.0.0.1 rport "));
+		assert_true(ours->end_of_candidates);
+		assert_true(g_str_has_suffix(text, "a=end-of-candidates\r\n"));
+		g_free(text);
+		g_free(ours);
+		done(&t);
+	}
+	g_free(as_answer);
+	g_free(helper_answer);
+	g_free(offered);
+	g_free(whep);
+	g_free(player);
 	g_free(location);
 	g_free(etag);
 }
@@ -909,8 +1096,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(whip_created, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(tokens, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(core_tokens, setup_core_tokens, teardown),
+		cmocka_unit_test_setup_teardown(whep_tokens, setup_whep_tokens, teardown),
 		cmocka_unit_test_setup_teardown(paths_methods_and_bodies, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(trickle_and_restart, setup_default, teardown),
+		cmocka_unit_test_setup_teardown(restart_fragments_carry_our_candidates, setup_ice_lite, teardown_ice_lite),
 		cmocka_unit_test_setup_teardown(limits, setup_limits, teardown),
 		cmocka_unit_test_setup_teardown(whep_players, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(whep_server_offer, setup_default, teardown),
