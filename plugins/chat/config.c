@@ -127,6 +127,10 @@ void parley_chat_config_load(parley_chat_config *cfg, const parley_plugin_core *
 	cfg->rate = (unsigned)read_int(&source, "limits", "message_rate", 5, 0, 100000);
 	cfg->burst = (unsigned)read_int(&source, "limits", "message_burst", 10, 1, 100000);
 	cfg->history_page = (unsigned)read_int(&source, "limits", "history_page", 100, 1, 100000);
+	cfg->send_batch = (unsigned)read_int(&source, "limits", "send_batch", 32, 1, 100000);
+	cfg->send_queue = (unsigned)read_int(&source, "limits", "send_queue", 4096, 16, 10000000);
+	cfg->send_queue_bytes = (size_t)read_int(&source, "limits", "send_queue_bytes", 16L * 1024 * 1024, 65536,
+	                                         1024L * 1024 * 1024);
 	cfg->rooms = read_rooms(core, &source);
 }
 
