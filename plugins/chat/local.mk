@@ -4,7 +4,8 @@
 # store; the rest of its logic is libchat.la, linked both into the
 # loadable module and into the unit tests and the fuzz target.
 noinst_LTLIBRARIES += plugins/chat/libchatstore.la
-plugins_chat_libchatstore_la_SOURCES = plugins/chat/store_sqlite.c plugins/chat/store.h
+plugins_chat_libchatstore_la_SOURCES = plugins/chat/store_queue.c plugins/chat/store_sqlite.c plugins/chat/store_sqlite.h \
+	plugins/chat/store.h
 plugins_chat_libchatstore_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 plugins_chat_libchatstore_la_LIBADD = $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
 
@@ -29,9 +30,10 @@ EXTRA_DIST += plugins/chat/README.md tests/unit/test_chat_core.h
 if HAVE_CMOCKA
 chat_test_libs = plugins/chat/libchat.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
 check_PROGRAMS += tests/unit/test_chat_store tests/unit/test_chat_requests tests/unit/test_chat_limits \
-	tests/unit/test_chat_pump
+	tests/unit/test_chat_pump tests/unit/test_chat_store_queue
 tests_unit_test_chat_store_LDADD = $(chat_test_libs)
 tests_unit_test_chat_requests_LDADD = $(chat_test_libs)
 tests_unit_test_chat_limits_LDADD = $(chat_test_libs)
 tests_unit_test_chat_pump_LDADD = $(chat_test_libs)
+tests_unit_test_chat_store_queue_LDADD = $(chat_test_libs)
 endif

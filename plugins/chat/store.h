@@ -20,7 +20,10 @@
  *    bound by age); trim applies the same to a room at any time. Callers
  *    never append to a room whose retention is {0, 0} (nothing kept).
  *  - Every operation is atomic on its own and may be called from any
- *    thread (the store serializes them itself).
+ *    thread (the store serializes them itself). The SQLite store writes
+ *    on a thread of its own (store_queue.c): append answers before the
+ *    message is in the file (its id given at once), and every later
+ *    operation sees it; close writes everything still queued.
  *  - A refusal returns a non-zero code and fills a parley_plugin_error:
  *    PARLEY_CHAT_STORE_NOT_FOUND (no such message in that room),
  *    PARLEY_CHAT_STORE_NOT_OWNER (another sender's message), or
