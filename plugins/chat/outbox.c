@@ -49,6 +49,8 @@ static void payload_free(void *data)
 
 void parley_chat_outbox_init(parley_chat_outbox *box)
 {
+	box->loop_handle = NULL;
+	box->paced = false;
 	box->items = g_array_new(FALSE, TRUE, sizeof(outbox_item));
 	box->payloads = g_ptr_array_new_with_free_func(payload_free);
 }
