@@ -79,6 +79,7 @@ typedef struct parley_chat_config {
 	parley_chat_retention history;/* [history] count, max_age: rooms that set none */
 	unsigned history_limit;       /* [history] limit: the largest count a room may keep */
 	unsigned purge_interval;      /* [history] purge_interval, seconds (age trimming of all rooms) */
+	parley_chat_store_limits store; /* [history] write_batch, write_queue: the store's writer */
 	unsigned max_rooms;           /* [limits] */
 	unsigned max_participants;    /* per room */
 	unsigned max_rooms_per_handle;

@@ -117,6 +117,8 @@ void parley_chat_config_load(parley_chat_config *cfg, const parley_plugin_core *
 	cfg->history.count = (unsigned)read_int(&source, "history", "count", 0, 0, cfg->history_limit);
 	cfg->history.max_age_ms = read_int(&source, "history", "max_age", 0, 0, 100L * 365 * 86400) * 1000;
 	cfg->purge_interval = (unsigned)read_int(&source, "history", "purge_interval", 60, 1, 86400);
+	cfg->store.batch = (unsigned)read_int(&source, "history", "write_batch", 256, 1, 100000);
+	cfg->store.max_pending = (unsigned)read_int(&source, "history", "write_queue", 65536, 16, 10000000);
 
 	cfg->max_rooms = (unsigned)read_int(&source, "limits", "max_rooms", 1000, 1, 1000000);
 	cfg->max_participants = (unsigned)read_int(&source, "limits", "max_participants", 1000, 1, 1000000);

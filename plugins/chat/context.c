@@ -71,7 +71,7 @@ static void load_rooms(parley_chat_ctx *ctx)
 parley_chat_ctx *parley_chat_ctx_new(const parley_plugin_core *core, const parley_plugin *plugin,
                                      parley_chat_config *cfg, parley_plugin_error *error)
 {
-	parley_chat_store *store = parley_chat_store_sqlite_open(cfg->db_path, error);
+	parley_chat_store *store = parley_chat_store_sqlite_open_limited(cfg->db_path, &cfg->store, error);
 	if (store == NULL) {
 		parley_chat_config_clear(cfg);
 		return NULL;

@@ -2,12 +2,13 @@
  * plugins/chat/store_queue.c — the chat store the plugins use
  * (parley_chat_store_sqlite_open): every change goes to SQLite on a writer
  * thread of its own, never on the caller's thread (a handle's event loop
- * or a worker), in batches of up to BATCH changes per transaction.
+ * or a worker), in batches of up to `batch` changes per transaction.
  *
  * - append is fire and forget: the message id is given at once (from the
  *   largest id the file ever gave), the record is copied into the queue
- *   and the caller goes on. The queue holds at most MAX_PENDING changes;
- *   beyond, append is refused (the writer is behind).
+ *   and the caller goes on. The queue holds at most max_pending changes
+ *   (parley_chat_store_limits); beyond, append is refused (the writer is
+ *   behind).
  * - edit, remove, trim, purge, room_save and room_delete answer with a
  *   result (an owner check, a count): they are queued too, behind every
  *   earlier change, and the caller waits for the writer to run them.
@@ -28,9 +29,9 @@
 
 #include "store_sqlite.h"
 
-#define BATCH 256          /* changes per transaction */
-#define MAX_PENDING 65536  /* changes waiting for the writer */
-#define RETRY_US 100000    /* after the file stayed locked for the busy timeout */
+#define BATCH 256          /* changes per transaction (default) */
+#define MAX_PENDING 65536  /* changes waiting for the writer (default) */
+#define RETRY_US 100000    /* after the file stayed locked for the busy timeout (store_sqlite.c) */
 #define STOP_TRIES 300     /* begins tried once stopping before what waits is given up (30 s and more) */
 
 typedef enum op_kind {
@@ -62,6 +63,8 @@ typedef struct queue_store {
 	GCond done;            /* a batch was committed */
 	GQueue pending;        /* write_op*, oldest first */
 	int64_t last_id;       /* the last message id given */
+	unsigned batch;
+	unsigned max_pending;
 	bool stopping;
 	unsigned stop_tries;   /* begins refused since stopping */
 	bool waiting_logged;   /* the file is locked: said once (writer thread only) */
@@ -137,13 +140,13 @@ static void batch_failed(write_op **batch, unsigned n, const parley_plugin_error
 static gpointer writer_main(gpointer data)
 {
 	queue_store *s = data;
-	write_op *batch[BATCH];
+	write_op **batch = g_new(write_op *, s->batch);
 	for (;;) {
 		g_mutex_lock(&s->lock);
 		while (g_queue_is_empty(&s->pending) && !s->stopping)
 			g_cond_wait(&s->work, &s->lock);
 		unsigned n = 0;
-		for (GList *l = s->pending.head; l != NULL && n < BATCH; l = l->next)
+		for (GList *l = s->pending.head; l != NULL && n < s->batch; l = l->next)
 			batch[n++] = l->data;
 		g_mutex_unlock(&s->lock);
 		if (n == 0)
@@ -187,6 +190,7 @@ static gpointer writer_main(gpointer data)
 		g_mutex_unlock(&s->lock);
 		g_mutex_unlock(&s->db_lock);
 	}
+	g_free(batch);
 	return NULL;
 }
 
@@ -222,7 +226,7 @@ static int q_append(parley_chat_store *store, const parley_chat_record *record, 
 	op->now_ms = now_ms;
 	g_mutex_lock(&s->lock);
 	guint waiting = g_queue_get_length(&s->pending);
-	if (waiting >= MAX_PENDING) {
+	if (waiting >= s->max_pending) {
 		g_mutex_unlock(&s->lock);
 		op_free(op);
 		return parley_plugin_error_set(error, PARLEY_CHAT_STORE_FAILED,
@@ -423,12 +427,20 @@ static const parley_chat_store_ops queue_ops = {
 
 parley_chat_store *parley_chat_store_sqlite_open(const char *path, parley_plugin_error *error)
 {
+	return parley_chat_store_sqlite_open_limited(path, NULL, error);
+}
+
+parley_chat_store *parley_chat_store_sqlite_open_limited(const char *path, const parley_chat_store_limits *limits,
+                                                         parley_plugin_error *error)
+{
 	chat_db *db = chat_db_open(path, error);
 	if (db == NULL)
 		return NULL;
 	queue_store *s = g_new0(queue_store, 1);
 	s->base.ops = &queue_ops;
 	s->db = db;
+	s->batch = limits != NULL && limits->batch > 0 ? limits->batch : BATCH;
+	s->max_pending = limits != NULL && limits->max_pending > 0 ? limits->max_pending : MAX_PENDING;
 	s->last_id = chat_db_last_id(db);
 	g_mutex_init(&s->db_lock);
 	g_mutex_init(&s->lock);

@@ -315,7 +315,10 @@ chat_db *chat_db_open(const char *path, parley_plugin_error *error)
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
 	if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK)
 		goto fail;
-	sqlite3_busy_timeout(db->sql, 10000); /* the writer thread waits, not a loop */
+	/* short: the writer holds the connection while it waits for a file
+	 * another process locked, and readers (a join's replay) wait for the
+	 * connection; the writer tries again later without it (store_queue.c) */
+	sqlite3_busy_timeout(db->sql, 50);
 	if (sqlite3_exec(db->sql, schema_sql, NULL, NULL, &message) != SQLITE_OK)
 		goto fail;
 	for (int i = 0; i < Q_COUNT_; i++)

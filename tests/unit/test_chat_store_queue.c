@@ -6,7 +6,7 @@
  * queued wait for it; interleaved rooms keep their own order; close
  * writes everything queued (read back with a plain SQLite connection),
  * and ids go on after a reopen; appends answer while another connection
- * holds the file's write lock.
+ * holds the file's write lock, up to the queue's bound (then refused).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,12 +169,43 @@ static void appends_do_not_wait_for_the_file(void **state)
 	tmp_db_remove(dir, path);
 }
 
+/* write_queue: with the writer held up by a locked file, appends beyond
+ * the bound are refused with a reason; the ones taken are all written
+ * once the lock goes. */
+static void bounded_queue(void **state)
+{
+	char *dir, *path = tmp_db(&dir);
+	parley_plugin_error error = {0};
+	parley_chat_store *s = parley_chat_store_sqlite_open_limited(path, &(parley_chat_store_limits){
+		.batch = 4, .max_pending = 16}, &error);
+	assert_non_null(s);
+	sqlite3 *other = NULL;
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	const parley_chat_retention keep = {.count = 100};
+	char text[32];
+	for (int i = 0; i < 16; i++) {
+		snprintf(text, sizeof(text), "m%d", i);
+		add(s, "Q", text, 1000 + i, &keep);
+	}
+	parley_chat_record r = {.kind = PARLEY_CHAT_KIND_MESSAGE, .room = "Q", .sender = "a", .text = "over", .date_ms = 2000};
+	int64_t id = 0;
+	assert_int_equal(s->ops->append(s, &r, &keep, 2000, &id, &error), PARLEY_CHAT_STORE_FAILED);
+	assert_non_null(strstr(error.reason, "the history writer is behind"));
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	s->ops->close(s);
+	assert_int_equal(raw_count(path, "Q"), 16);
+	tmp_db_remove(dir, path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(queued_reads_back),
 		cmocka_unit_test(close_writes_everything),
 		cmocka_unit_test(appends_do_not_wait_for_the_file),
+		cmocka_unit_test(bounded_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
