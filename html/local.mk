@@ -7,10 +7,12 @@ dist_html_DATA = html/index.html html/parley.js \
 	html/page-common.js html/room.html html/room.js \
 	html/room-mediasoup.html html/room-mediasoup.js \
 	html/whep.html html/whep.js \
+	html/chat.html html/chat-page.js \
 	html/admin.html html/admin.js html/admin-api.js html/admin-dom.js html/admin-charts.js \
 	html/admin-sessions.js html/admin-rooms.js html/admin-chat.js html/admin-analytics.js
 htmlcssdir = $(htmldir)/css
-dist_htmlcss_DATA = html/css/parley.css html/css/meeting.css html/css/room.css html/css/admin.css
+dist_htmlcss_DATA = html/css/parley.css html/css/meeting.css html/css/room.css html/css/admin.css \
+	html/css/chat.css
 
 # room-mediasoup.html runs the real mediasoup-client and socket.io-client,
 # bundled here by esbuild from the npm packages pinned in html/package.json

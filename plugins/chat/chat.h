@@ -79,6 +79,7 @@ typedef struct parley_chat_config {
 	parley_chat_retention history;/* [history] count, max_age: rooms that set none */
 	unsigned history_limit;       /* [history] limit: the largest count a room may keep */
 	unsigned purge_interval;      /* [history] purge_interval, seconds (age trimming of all rooms) */
+	parley_chat_store_limits store; /* [history] write_batch, write_queue: the store's writer */
 	unsigned max_rooms;           /* [limits] */
 	unsigned max_participants;    /* per room */
 	unsigned max_rooms_per_handle;
@@ -88,6 +89,9 @@ typedef struct parley_chat_config {
 	unsigned rate;                /* [limits] message_rate: messages per second per participant (0 = off) */
 	unsigned burst;               /* [limits] message_burst */
 	unsigned history_page;        /* [limits] history_page: most messages one history answer holds */
+	unsigned send_batch;          /* [limits] send_batch: data channel messages sent to a handle per loop iteration */
+	unsigned send_queue;          /* [limits] send_queue: messages waiting for one handle's data channel */
+	size_t send_queue_bytes;      /* [limits] send_queue_bytes: their bytes */
 	json_t *rooms;                /* [general] rooms and their [room-<id>] sections: {id: settings} */
 } parley_chat_config;
 
@@ -117,6 +121,27 @@ typedef struct parley_chat_room {
 
 struct parley_chat_handle;
 
+/* ---- pump.c: the data channel messages waiting for one handle ---- */
+typedef struct parley_chat_pump parley_chat_pump;
+/* A pump for `session` (a reference taken until the last unref). */
+parley_chat_pump *parley_chat_pump_new(const parley_plugin_core *core, parley_plugin_session *session,
+                                       const parley_chat_config *cfg);
+parley_chat_pump *parley_chat_pump_ref(parley_chat_pump *pump);
+void parley_chat_pump_unref(parley_chat_pump *pump);
+/* One message (`text` referenced, `label` copied; NULL: the oldest open
+ * channel). `on_loop`: the caller runs on the handle's loop (it may send
+ * at once when nothing waits); `queue_first`: never at once (a history
+ * replay, sent in slices). Any thread; never with the pump's lock held. */
+void parley_chat_pump_send(parley_chat_pump *pump, const char *label, GBytes *text, bool on_loop, bool queue_first);
+/* data_ready said WRITABLE (on the handle's loop): sending goes on. */
+void parley_chat_pump_resume(parley_chat_pump *pump);
+/* The channels are gone: what waits is dropped, nothing more is taken
+ * until reopen (a new setup). */
+void parley_chat_pump_close(parley_chat_pump *pump);
+void parley_chat_pump_reopen(parley_chat_pump *pump);
+/* {queued, queued_bytes, sent, dropped, busy, blocked} (new reference). */
+json_t *parley_chat_pump_info(parley_chat_pump *pump);
+
 typedef struct parley_chat_participant {
 	struct parley_chat_handle *handle;
 	parley_chat_room *room;
@@ -132,6 +157,7 @@ typedef struct parley_chat_handle {
 	GHashTable *rooms;        /* &room->id → participant (borrowed: the room owns it) */
 	bool setup;               /* our offer went out */
 	bool writable;            /* the data channels carry messages (data_ready) */
+	parley_chat_pump *pump;   /* what waits for its data channels (a reference) */
 	guint64 sdp_session;
 	guint64 sdp_version;
 	guint64 requests;         /* counters for handle_info */
@@ -169,6 +195,9 @@ int parley_chat_handle_detach(parley_chat_ctx *ctx, parley_plugin_session *sessi
 /* The handle's data channels are gone: it leaves the rooms it joined over
  * them and may set up again. */
 void parley_chat_handle_hangup(parley_chat_ctx *ctx, parley_plugin_session *session);
+/* data_ready said WRITABLE (on the handle's loop): the association is up,
+ * or the send buffer has room again. */
+void parley_chat_handle_writable(parley_chat_ctx *ctx, parley_plugin_session *session);
 /* Admin handle_info of the session (new reference) or NULL. */
 json_t *parley_chat_handle_query(parley_chat_ctx *ctx, parley_plugin_session *session);
 /* {"chatRooms", "chatParticipants", "chatMessages"} for /health (new reference). */
@@ -181,6 +210,8 @@ int64_t parley_chat_clock_now(void);
 typedef struct parley_chat_outbox {
 	GArray *items;            /* outbox items (outbox.c) */
 	GPtrArray *payloads;      /* shared payloads: one JSON text for every copy of a broadcast */
+	const parley_chat_handle *loop_handle; /* flushed on this handle's loop (a data channel request), or NULL */
+	bool paced;               /* data channel items queued now are sent in slices (a history replay) */
 } parley_chat_outbox;
 
 void parley_chat_outbox_init(parley_chat_outbox *box);

@@ -117,6 +117,8 @@ void parley_chat_config_load(parley_chat_config *cfg, const parley_plugin_core *
 	cfg->history.count = (unsigned)read_int(&source, "history", "count", 0, 0, cfg->history_limit);
 	cfg->history.max_age_ms = read_int(&source, "history", "max_age", 0, 0, 100L * 365 * 86400) * 1000;
 	cfg->purge_interval = (unsigned)read_int(&source, "history", "purge_interval", 60, 1, 86400);
+	cfg->store.batch = (unsigned)read_int(&source, "history", "write_batch", 256, 1, 100000);
+	cfg->store.max_pending = (unsigned)read_int(&source, "history", "write_queue", 65536, 16, 10000000);
 
 	cfg->max_rooms = (unsigned)read_int(&source, "limits", "max_rooms", 1000, 1, 1000000);
 	cfg->max_participants = (unsigned)read_int(&source, "limits", "max_participants", 1000, 1, 1000000);
@@ -127,6 +129,10 @@ void parley_chat_config_load(parley_chat_config *cfg, const parley_plugin_core *
 	cfg->rate = (unsigned)read_int(&source, "limits", "message_rate", 5, 0, 100000);
 	cfg->burst = (unsigned)read_int(&source, "limits", "message_burst", 10, 1, 100000);
 	cfg->history_page = (unsigned)read_int(&source, "limits", "history_page", 100, 1, 100000);
+	cfg->send_batch = (unsigned)read_int(&source, "limits", "send_batch", 32, 1, 100000);
+	cfg->send_queue = (unsigned)read_int(&source, "limits", "send_queue", 4096, 16, 10000000);
+	cfg->send_queue_bytes = (size_t)read_int(&source, "limits", "send_queue_bytes", 16L * 1024 * 1024, 65536,
+	                                         1024L * 1024 * 1024);
 	cfg->rooms = read_rooms(core, &source);
 }
 

@@ -19,6 +19,8 @@ static void handle_free(void *data)
 {
 	parley_chat_handle *handle = data;
 	g_hash_table_destroy(handle->rooms);
+	parley_chat_pump_close(handle->pump);
+	parley_chat_pump_unref(handle->pump);
 	g_free(handle);
 }
 
@@ -69,7 +71,7 @@ static void load_rooms(parley_chat_ctx *ctx)
 parley_chat_ctx *parley_chat_ctx_new(const parley_plugin_core *core, const parley_plugin *plugin,
                                      parley_chat_config *cfg, parley_plugin_error *error)
 {
-	parley_chat_store *store = parley_chat_store_sqlite_open(cfg->db_path, error);
+	parley_chat_store *store = parley_chat_store_sqlite_open_limited(cfg->db_path, &cfg->store, error);
 	if (store == NULL) {
 		parley_chat_config_clear(cfg);
 		return NULL;
@@ -109,6 +111,7 @@ parley_chat_handle *parley_chat_handle_attach(parley_chat_ctx *ctx, parley_plugi
 	parley_chat_handle *handle = g_new0(parley_chat_handle, 1);
 	handle->session = session;
 	handle->rooms = g_hash_table_new(g_int64_hash, g_int64_equal);
+	handle->pump = parley_chat_pump_new(ctx->core, session, &ctx->cfg);
 	g_mutex_lock(&ctx->lock);
 	g_hash_table_insert(ctx->handles, session, handle);
 	g_mutex_unlock(&ctx->lock);
@@ -149,6 +152,7 @@ int parley_chat_handle_detach(parley_chat_ctx *ctx, parley_plugin_session *sessi
 	parley_chat_handle *handle = g_hash_table_lookup(ctx->handles, session);
 	if (handle != NULL) {
 		leave_rooms_locked(ctx, &box, handle, true, PARLEY_CHAT_VIA_DATA);
+		parley_chat_pump_close(handle->pump);
 		g_hash_table_remove(ctx->handles, session);
 	}
 	g_mutex_unlock(&ctx->lock);
@@ -167,10 +171,29 @@ void parley_chat_handle_hangup(parley_chat_ctx *ctx, parley_plugin_session *sess
 		leave_rooms_locked(ctx, &box, handle, false, PARLEY_CHAT_VIA_DATA);
 		handle->setup = false;
 		handle->writable = false;
+		parley_chat_pump_close(handle->pump);
 	}
 	g_mutex_unlock(&ctx->lock);
 	parley_chat_outbox_flush(ctx, &box);
 	parley_chat_outbox_clear(&box);
+}
+
+void parley_chat_handle_writable(parley_chat_ctx *ctx, parley_plugin_session *session)
+{
+	g_mutex_lock(&ctx->lock);
+	parley_chat_handle *handle = g_hash_table_lookup(ctx->handles, session);
+	parley_chat_pump *pump = NULL;
+	if (handle != NULL) {
+		if (!handle->writable)
+			parley_chat_pump_reopen(handle->pump);
+		handle->writable = true;
+		pump = parley_chat_pump_ref(handle->pump);
+	}
+	g_mutex_unlock(&ctx->lock);
+	if (pump != NULL) {
+		parley_chat_pump_resume(pump);
+		parley_chat_pump_unref(pump);
+	}
 }
 
 json_t *parley_chat_handle_query(parley_chat_ctx *ctx, parley_plugin_session *session)
@@ -190,8 +213,9 @@ json_t *parley_chat_handle_query(parley_chat_ctx *ctx, parley_plugin_session *se
 			json_object_set_new(view, "via", json_string(p->via == PARLEY_CHAT_VIA_DATA ? "datachannel" : "api"));
 			json_array_append_new(rooms, view);
 		}
-		info = json_pack("{s:b, s:b, s:I, s:o}", "setup", handle->setup, "writable", handle->writable, "requests",
-		                 (json_int_t)handle->requests, "rooms", rooms);
+		info = json_pack("{s:b, s:b, s:I, s:o, s:o}", "setup", handle->setup, "writable", handle->writable,
+		                 "requests", (json_int_t)handle->requests, "rooms", rooms, "send_queue",
+		                 parley_chat_pump_info(handle->pump));
 	}
 	g_mutex_unlock(&ctx->lock);
 	return info;

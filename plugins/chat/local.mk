@@ -4,13 +4,14 @@
 # store; the rest of its logic is libchat.la, linked both into the
 # loadable module and into the unit tests and the fuzz target.
 noinst_LTLIBRARIES += plugins/chat/libchatstore.la
-plugins_chat_libchatstore_la_SOURCES = plugins/chat/store_sqlite.c plugins/chat/store.h
+plugins_chat_libchatstore_la_SOURCES = plugins/chat/store_queue.c plugins/chat/store_sqlite.c plugins/chat/store_sqlite.h \
+	plugins/chat/store.h
 plugins_chat_libchatstore_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 plugins_chat_libchatstore_la_LIBADD = $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
 
 chat_logic_sources = \
 	plugins/chat/config.c plugins/chat/context.c plugins/chat/negotiate.c plugins/chat/outbox.c \
-	plugins/chat/params.c plugins/chat/ratelimit.c plugins/chat/request.c plugins/chat/requests_members.c \
+	plugins/chat/params.c plugins/chat/pump.c plugins/chat/ratelimit.c plugins/chat/request.c plugins/chat/requests_members.c \
 	plugins/chat/requests_moderation.c plugins/chat/requests_rooms.c plugins/chat/rooms.c plugins/chat/views.c \
 	plugins/chat/chat.h plugins/chat/ratelimit.h
 
@@ -28,8 +29,11 @@ EXTRA_DIST += plugins/chat/README.md tests/unit/test_chat_core.h
 
 if HAVE_CMOCKA
 chat_test_libs = plugins/chat/libchat.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
-check_PROGRAMS += tests/unit/test_chat_store tests/unit/test_chat_requests tests/unit/test_chat_limits
+check_PROGRAMS += tests/unit/test_chat_store tests/unit/test_chat_requests tests/unit/test_chat_limits \
+	tests/unit/test_chat_pump tests/unit/test_chat_store_queue
 tests_unit_test_chat_store_LDADD = $(chat_test_libs)
 tests_unit_test_chat_requests_LDADD = $(chat_test_libs)
 tests_unit_test_chat_limits_LDADD = $(chat_test_libs)
+tests_unit_test_chat_pump_LDADD = $(chat_test_libs)
+tests_unit_test_chat_store_queue_LDADD = $(chat_test_libs)
 endif

@@ -1,14 +1,16 @@
 /*
  * plugins/chat/outbox.c — deliveries decided under ctx->lock and handed to
- * the core after it is released: data channel messages (relay_data),
- * Janus events (push_event) and event-handler notices (notify_event), in
- * the order they were queued.
+ * the core after it is released: data channel messages (to the handle's
+ * pump, pump.c, which sends them on the handle's loop), Janus events
+ * (push_event) and event-handler notices (notify_event), in the order
+ * they were queued.
  *
  * A broadcast queues one payload for many handles: its JSON text is made
- * once and shared. Each queued delivery holds a reference on its handle's
- * session (core->handle_ref) until it is sent, so a handle that goes away
- * meanwhile only makes the core refuse the delivery. A payload must not be
- * changed once queued.
+ * once and shared (also with the pumps, as GBytes). Each queued delivery
+ * holds a reference on its handle's session (core->handle_ref) or pump
+ * until it is handed on, so a handle that goes away meanwhile only makes
+ * the core refuse the delivery. A payload must not be changed once
+ * queued.
  */
 #include <string.h>
 
@@ -22,13 +24,15 @@ typedef enum item_kind {
 
 typedef struct outbox_payload {
 	json_t *json;    /* a reference */
-	char *text;      /* its JSON text, made on first data channel use */
-	size_t size;
+	GBytes *text;    /* its JSON text, made on first data channel use (shared with the pumps) */
 } outbox_payload;
 
 typedef struct outbox_item {
 	item_kind kind;
 	parley_plugin_session *session; /* a reference (core->handle_ref), or NULL */
+	parley_chat_pump *pump;         /* ITEM_DATA: the handle's pump (a reference) */
+	bool on_loop;                   /* ITEM_DATA: flushed on that handle's loop */
+	bool paced;                     /* ITEM_DATA: sent in slices (a history replay) */
 	char *label;
 	char *transaction;
 	guint payload;                  /* index in box->payloads */
@@ -38,12 +42,15 @@ static void payload_free(void *data)
 {
 	outbox_payload *p = data;
 	json_decref(p->json);
-	free(p->text);
+	if (p->text != NULL)
+		g_bytes_unref(p->text);
 	g_free(p);
 }
 
 void parley_chat_outbox_init(parley_chat_outbox *box)
 {
+	box->loop_handle = NULL;
+	box->paced = false;
 	box->items = g_array_new(FALSE, TRUE, sizeof(outbox_item));
 	box->payloads = g_ptr_array_new_with_free_func(payload_free);
 }
@@ -59,14 +66,15 @@ static guint payload_index(parley_chat_outbox *box, json_t *json, bool text)
 		g_ptr_array_add(box->payloads, last);
 	}
 	if (text && last->text == NULL) {
-		last->text = json_dumps(json, JSON_COMPACT);
-		last->size = last->text != NULL ? strlen(last->text) : 0;
+		char *dump = json_dumps(json, JSON_COMPACT);
+		if (dump != NULL)
+			last->text = g_bytes_new_with_free_func(dump, strlen(dump), free, dump);
 	}
 	return box->payloads->len - 1;
 }
 
-static void queue(parley_chat_ctx *ctx, parley_chat_outbox *box, item_kind kind, parley_plugin_session *session,
-                  const char *label, const char *transaction, json_t *payload)
+static outbox_item *queue(parley_chat_ctx *ctx, parley_chat_outbox *box, item_kind kind,
+                          parley_plugin_session *session, const char *label, const char *transaction, json_t *payload)
 {
 	outbox_item item = {
 		.kind = kind, .session = session, .label = g_strdup(label), .transaction = g_strdup(transaction),
@@ -75,6 +83,7 @@ static void queue(parley_chat_ctx *ctx, parley_chat_outbox *box, item_kind kind,
 	if (session != NULL)
 		ctx->core->handle_ref(session);
 	g_array_append_val(box->items, item);
+	return &g_array_index(box->items, outbox_item, box->items->len - 1);
 }
 
 void parley_chat_outbox_send(parley_chat_ctx *ctx, parley_chat_outbox *box, parley_chat_handle *handle,
@@ -82,8 +91,16 @@ void parley_chat_outbox_send(parley_chat_ctx *ctx, parley_chat_outbox *box, parl
 {
 	if (handle == NULL || via == PARLEY_CHAT_VIA_ADMIN)
 		return;
-	queue(ctx, box, via == PARLEY_CHAT_VIA_DATA ? ITEM_DATA : ITEM_EVENT, handle->session, label, transaction,
-	      payload);
+	if (via != PARLEY_CHAT_VIA_DATA) {
+		queue(ctx, box, ITEM_EVENT, handle->session, label, transaction, payload);
+		return;
+	}
+	/* data channel messages go through the handle's pump (no session
+	 * reference: the pump holds one) */
+	outbox_item *item = queue(ctx, box, ITEM_DATA, NULL, label, transaction, payload);
+	item->pump = parley_chat_pump_ref(handle->pump);
+	item->on_loop = handle == box->loop_handle;
+	item->paced = box->paced;
 }
 
 void parley_chat_outbox_to(parley_chat_ctx *ctx, parley_chat_outbox *box, parley_chat_participant *p, json_t *payload)
@@ -126,15 +143,8 @@ static void deliver(parley_chat_ctx *ctx, const outbox_item *item, outbox_payloa
 	int rc = 0;
 	switch (item->kind) {
 	case ITEM_DATA:
-		if (payload->text == NULL)
-			return;
-		rc = core->relay_data(item->session, &(parley_data_packet){
-			.buffer = payload->text, .length = (uint16_t)MIN(payload->size, 65535), .label = item->label,
-			.binary = false, .protocol = "", .size = payload->size,
-		});
-		if (rc != 0)
-			core->log(PARLEY_LOG_VERB, PARLEY_CHAT_PACKAGE, "a %zu-byte message not sent on the data channel (%d)",
-			          payload->size, rc);
+		if (payload->text != NULL)
+			parley_chat_pump_send(item->pump, item->label, payload->text, item->on_loop, item->paced);
 		break;
 	case ITEM_EVENT:
 		rc = core->push_event(item->session, ctx->plugin, item->transaction, payload->json, NULL);
@@ -152,6 +162,7 @@ static void item_clear(parley_chat_ctx *ctx, outbox_item *item)
 {
 	if (item->session != NULL && ctx != NULL)
 		ctx->core->handle_unref(item->session);
+	parley_chat_pump_unref(item->pump);
 	g_free(item->label);
 	g_free(item->transaction);
 }

@@ -120,13 +120,8 @@ static void chat_incoming_data(parley_plugin_session *session, parley_data_packe
 static void chat_data_ready(parley_plugin_session *session, const parley_data_channel *channel,
                             parley_data_event event)
 {
-	if (chat_ctx == NULL || event != PARLEY_DATA_WRITABLE)
-		return;
-	g_mutex_lock(&chat_ctx->lock);
-	parley_chat_handle *handle = g_hash_table_lookup(chat_ctx->handles, session);
-	if (handle != NULL)
-		handle->writable = true;
-	g_mutex_unlock(&chat_ctx->lock);
+	if (chat_ctx != NULL && event == PARLEY_DATA_WRITABLE)
+		parley_chat_handle_writable(chat_ctx, session);
 }
 
 static void chat_hangup_media(parley_plugin_session *session)

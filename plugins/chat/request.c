@@ -166,6 +166,8 @@ static int run_locked(parley_chat_request *req, parley_plugin_session *session, 
 			return parley_plugin_error_set(&req->error, PARLEY_CHAT_ERROR_UNKNOWN,
 			                               "No session associated with this handle");
 		req->handle->requests++;
+		if (req->via == PARLEY_CHAT_VIA_DATA)
+			req->box.loop_handle = req->handle; /* incoming_data runs on its loop */
 	}
 	return def->run(req);
 }
@@ -220,6 +222,7 @@ static void refuse_data(parley_chat_ctx *ctx, parley_plugin_session *session, co
 	json_t *reply = parley_chat_error_reply(code, reason);
 	g_mutex_lock(&ctx->lock);
 	ctx->refused++;
+	box.loop_handle = g_hash_table_lookup(ctx->handles, session);
 	parley_chat_outbox_send(ctx, &box, g_hash_table_lookup(ctx->handles, session), PARLEY_CHAT_VIA_DATA, label, NULL,
 	                        reply);
 	g_mutex_unlock(&ctx->lock);

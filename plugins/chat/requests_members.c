@@ -94,11 +94,15 @@ static void replay_history(parley_chat_request *req, parley_chat_participant *p)
 		               error.reason);
 		return;
 	}
+	/* over a data channel, sent in slices on the handle's loop (pump.c);
+	 * what the join sends after it waits behind it */
+	req->box.paced = true;
 	for (guint i = 0; i < lines->len; i++) {
 		json_t *event = parley_chat_record_event(room->id, lines->pdata[i]);
 		parley_chat_outbox_to(ctx, &req->box, p, event);
 		json_decref(event);
 	}
+	req->box.paced = false;
 	g_ptr_array_unref(lines);
 }
 

@@ -20,7 +20,10 @@
  *    bound by age); trim applies the same to a room at any time. Callers
  *    never append to a room whose retention is {0, 0} (nothing kept).
  *  - Every operation is atomic on its own and may be called from any
- *    thread (the store serializes them itself).
+ *    thread (the store serializes them itself). The SQLite store writes
+ *    on a thread of its own (store_queue.c): append answers before the
+ *    message is in the file (its id given at once), and every later
+ *    operation sees it; close writes everything still queued.
  *  - A refusal returns a non-zero code and fills a parley_plugin_error:
  *    PARLEY_CHAT_STORE_NOT_FOUND (no such message in that room),
  *    PARLEY_CHAT_STORE_NOT_OWNER (another sender's message), or
@@ -111,9 +114,19 @@ struct parley_chat_store {
 	const parley_chat_store_ops *ops;
 };
 
+/* The SQLite store's writer: changes per transaction, and changes that
+ * may wait for it (append beyond: refused). 0 = the default. */
+typedef struct parley_chat_store_limits {
+	unsigned batch;        /* default 256 */
+	unsigned max_pending;  /* default 65536 */
+} parley_chat_store_limits;
+
 /* The SQLite store in the file `path` (":memory:" for a private one),
- * made with its schema when new. NULL with `error` filled when it cannot
- * be opened. */
+ * made with its schema when new, its writer bounded by `limits` (NULL:
+ * the defaults). NULL with `error` filled when it cannot be opened. */
+parley_chat_store *parley_chat_store_sqlite_open_limited(const char *path, const parley_chat_store_limits *limits,
+                                                         parley_plugin_error *error);
+/* The same with the default limits. */
 parley_chat_store *parley_chat_store_sqlite_open(const char *path, parley_plugin_error *error);
 
 void parley_chat_record_free(parley_chat_record *record);

@@ -183,7 +183,8 @@ tests_fuzz_fuzz_sdpfrag_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_sdpfrag_LDADD = $(GLIB_LIBS)
 # The chat plugin's logic and store instrumented.
 noinst_PROGRAMS += tests/fuzz/fuzz_chat
-tests_fuzz_fuzz_chat_SOURCES = tests/fuzz/fuzz_chat.c $(chat_logic_sources) plugins/chat/store_sqlite.c
+tests_fuzz_fuzz_chat_SOURCES = tests/fuzz/fuzz_chat.c $(chat_logic_sources) plugins/chat/store_queue.c \
+	plugins/chat/store_sqlite.c
 tests_fuzz_fuzz_chat_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_chat_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_chat_LDADD = libparleyutil.la $(GLIB_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)

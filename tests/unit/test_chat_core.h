@@ -66,8 +66,17 @@ static int fake_push_event(parley_plugin_session *session, const parley_plugin *
 	return 0;
 }
 
+/* Sends relay_data takes before it answers BUSY (-1: no bound), as a
+ * full SCTP send buffer would; a test refills it and calls
+ * parley_chat_handle_writable, as data_ready would. */
+static int relay_budget = -1;
+
 static int fake_relay_data(parley_plugin_session *session, parley_data_packet *packet)
 {
+	if (relay_budget == 0)
+		return PARLEY_DATA_ERR_BUSY;
+	if (relay_budget > 0)
+		relay_budget--;
 	json_t *json = json_loadb(packet->buffer, packet->size, 0, NULL);
 	if (json == NULL)
 		json = json_pack("{s:s%}", "__unparsable", packet->buffer, packet->size);
@@ -108,18 +117,68 @@ static void fake_notify(const parley_plugin *plugin, parley_plugin_session *sess
 	(void)session;
 	(void)event;
 }
-/* No loop: negotiation answers run inline. */
+/* The handles' loops: timers wait in a list until run_timers() plays one
+ * loop iteration after another (a timer returning true fires again at
+ * the next). Timers without a session (the plugin's own) never fire. */
+typedef struct fake_timer {
+	parley_timer_fn fn;
+	void *data;
+	void (*destroy)(void *);
+	bool stopped;
+} fake_timer;
+
+static GPtrArray *timers;       /* fake_timer* waiting for the next iteration */
+static unsigned timer_rounds;   /* iterations run_timers played so far */
+
 static parley_timer *fake_timer_start(parley_plugin_session *session, unsigned interval_ms, parley_timer_fn fn,
                                       void *user_data, void (*destroy)(void *))
 {
-	(void)session;
 	(void)interval_ms;
-	(void)fn;
-	(void)user_data;
-	(void)destroy;
-	return NULL;
+	if (session == NULL)
+		return NULL;
+	fake_timer *t = g_new0(fake_timer, 1);
+	t->fn = fn;
+	t->data = user_data;
+	t->destroy = destroy;
+	if (timers == NULL)
+		timers = g_ptr_array_new();
+	g_ptr_array_add(timers, t);
+	return (parley_timer *)t;
 }
-static void fake_timer_stop(parley_timer *timer) { (void)timer; }
+static void fake_timer_stop(parley_timer *timer)
+{
+	if (timer != NULL)
+		((fake_timer *)timer)->stopped = true;
+}
+
+/* One loop iteration: every waiting timer fires once. False when none waited. */
+G_GNUC_UNUSED static bool run_timers_once(void)
+{
+	if (timers == NULL || timers->len == 0)
+		return false;
+	GPtrArray *due = timers;
+	timers = g_ptr_array_new();
+	for (guint i = 0; i < due->len; i++) {
+		fake_timer *t = due->pdata[i];
+		if (!t->stopped && t->fn(t->data) && !t->stopped) {
+			g_ptr_array_add(timers, t);
+			continue;
+		}
+		if (t->destroy != NULL)
+			t->destroy(t->data);
+		g_free(t);
+	}
+	g_ptr_array_unref(due);
+	timer_rounds++;
+	return true;
+}
+
+/* Iterations until no timer waits (at most 100000). */
+static void run_timers(void)
+{
+	for (unsigned i = 0; i < 100000 && run_timers_once(); i++)
+		;
+}
 
 /* The SDP the core would make of our description: its m-line kinds. */
 static char *fake_sdp_offer(json_t *description, char *error, size_t error_size)
@@ -191,6 +250,8 @@ G_GNUC_UNUSED static parley_chat_ctx *ctx_new(void)
 
 static void ctx_free(parley_chat_ctx *ctx)
 {
+	run_timers();
+	relay_budget = -1;
 	parley_chat_ctx_free(ctx);
 	if (settings != NULL)
 		g_hash_table_remove_all(settings);
@@ -227,6 +288,7 @@ G_GNUC_UNUSED static json_t *api_request(parley_chat_ctx *ctx, parley_plugin_ses
 /* How many deliveries to `session` have "textroom" == kind (NULL: any). */
 G_GNUC_UNUSED static unsigned count_to(parley_plugin_session *session, const char *kind)
 {
+	run_timers();
 	unsigned n = 0;
 	for (guint i = 0; i < deliveries->len; i++) {
 		delivery *d = deliveries->pdata[i];
@@ -240,6 +302,7 @@ G_GNUC_UNUSED static unsigned count_to(parley_plugin_session *session, const cha
 /* The last delivery to `session` of `kind` (borrowed) or NULL. */
 G_GNUC_UNUSED static json_t *last_to(parley_plugin_session *session, const char *kind)
 {
+	run_timers();
 	for (guint i = deliveries->len; i > 0; i--) {
 		delivery *d = deliveries->pdata[i - 1];
 		if (d->session == session &&
@@ -252,6 +315,7 @@ G_GNUC_UNUSED static json_t *last_to(parley_plugin_session *session, const char 
 /* The answer to data channel transaction `tx` (borrowed) or NULL. */
 G_GNUC_UNUSED static json_t *answer(parley_plugin_session *session, const char *tx)
 {
+	run_timers();
 	for (guint i = deliveries->len; i > 0; i--) {
 		delivery *d = deliveries->pdata[i - 1];
 		if (d->session == session && g_strcmp0(json_string_value(json_object_get(d->json, "transaction")), tx) == 0)

@@ -99,6 +99,7 @@ static void message_rate(void **state)
 	assert_int_equal(error_code_of(answer(a, "e")), 424);
 	parley_chat_handle_detach(ctx, a);
 	parley_chat_handle_detach(ctx, b);
+	run_timers();
 	assert_int_equal(refs, 0);
 	ctx_free(ctx);
 }

@@ -132,6 +132,7 @@ static void malformed_requests_refused(void **state)
 	json_decref(reply);
 	json_decref(body);
 	parley_chat_handle_detach(ctx, s);
+	run_timers();
 	assert_int_equal(refs, 0);
 	ctx_free(ctx);
 }
@@ -227,6 +228,7 @@ static void join_message_whisper_leave(void **state)
 	parley_chat_handle_detach(ctx, a);
 	parley_chat_handle_detach(ctx, b);
 	parley_chat_handle_detach(ctx, d);
+	run_timers();
 	assert_int_equal(refs, 0);
 	ctx_free(ctx);
 }
@@ -403,6 +405,7 @@ static void room_management(void **state)
 	json_decref(info);
 	parley_chat_handle_detach(ctx, a);
 	parley_chat_handle_detach(ctx, b);
+	run_timers();
 	assert_int_equal(refs, 0);
 	ctx_free(ctx);
 }
@@ -541,6 +544,7 @@ static void moderation(void **state)
 	assert_int_equal(json_integer_value(json_object_get(answer(m, "p"), "removed")), 0);
 	for (parley_plugin_session *s[] = {a, b, m, NULL}, **p = s; *p != NULL; p++)
 		parley_chat_handle_detach(ctx, *p);
+	run_timers();
 	assert_int_equal(refs, 0);
 	ctx_free(ctx);
 }
@@ -580,6 +584,7 @@ static void negotiation(void **state)
 	assert_true(parley_chat_negotiate(ctx, a, "setup", "t5", NULL, &result));
 	assert_non_null(json_object_get(last_to(a, "event"), "__jsep"));
 	parley_chat_handle_detach(ctx, a);
+	run_timers();
 	assert_int_equal(refs, 0);
 	ctx_free(ctx);
 }
