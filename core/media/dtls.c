@@ -19,6 +19,7 @@
 #define DEFAULT_MTU 1200
 #define MIN_MTU 256
 #define MAX_MTU 65000
+#define MIN_SEND_FRAGMENT 512 /* the least OpenSSL takes */
 #define DEFAULT_RETRANSMIT_MS 1000
 #define MAX_RETRANSMIT_MS 60000
 #define DEFAULT_HANDSHAKE_TIMEOUT_MS 30000
@@ -47,6 +48,7 @@ struct parley_dtls {
 	unsigned depth;          /* > 0 while inside a call that may run callbacks */
 	bool free_requested;
 	uint8_t *read_buffer;    /* READ_BUFFER bytes, made when a record first has to be read */
+	bool delivered_data;     /* an application record came: read_buffer stays */
 };
 
 /* SRTP profiles: our bit, OpenSSL's name and id, the SRTP module's value. */
@@ -358,17 +360,24 @@ static void read_records(parley_dtls *dtls)
 			return;
 		dtls->read_buffer = g_malloc(READ_BUFFER);
 	}
+	bool delivered = dtls->delivered_data;
 	for (unsigned guard = 0; guard < 64 && dtls->state == PARLEY_DTLS_STATE_CONNECTED; guard++) {
 		int r, err;
 		ERR_clear_error();
 		r = SSL_read(dtls->ssl, dtls->read_buffer, READ_BUFFER);
 		if (r > 0) {
+			dtls->delivered_data = delivered = true;
 			if (!dtls->free_requested && dtls->cb.data)
 				dtls->cb.data(dtls->user_data, dtls->read_buffer, (size_t)r);
 			continue;
 		}
 		err = SSL_get_error(dtls->ssl, r);
-		if (err == SSL_ERROR_ZERO_RETURN) {
+		if (err == SSL_ERROR_WANT_READ && !delivered) {
+			/* Only handshake leftovers so far (a repeated flight): no
+			 * application data to keep a buffer for. */
+			g_free(dtls->read_buffer);
+			dtls->read_buffer = NULL;
+		} else if (err == SSL_ERROR_ZERO_RETURN) {
 			dtls->state = PARLEY_DTLS_STATE_CLOSED;
 			if (!dtls->free_requested && dtls->cb.closed)
 				dtls->cb.closed(dtls->user_data);
@@ -450,6 +459,10 @@ parley_dtls *parley_dtls_new(GMainContext *context, const parley_dtls_options *o
 	SSL_set_app_data(dtls->ssl, dtls);
 	SSL_set_options(dtls->ssl, SSL_OP_NO_QUERY_MTU);
 	SSL_set_mtu(dtls->ssl, dtls->mtu);
+	/* No record we write is larger than the MTU (handshake messages are
+	 * cut to it, SCTP packets fit in it): OpenSSL's write buffer, kept for
+	 * the session's life, is then sized to it rather than to 16 KB. */
+	SSL_set_max_send_fragment(dtls->ssl, CLAMP(dtls->mtu, MIN_SEND_FRAGMENT, SSL3_RT_MAX_PLAIN_LENGTH));
 	DTLS_set_timer_cb(dtls->ssl, next_retransmit_us);
 	if (dtls->role == PARLEY_DTLS_ROLE_CLIENT)
 		SSL_set_connect_state(dtls->ssl);

@@ -24,6 +24,13 @@
 
 /* ---- what is kept for the summary ---- */
 
+/* A copy of at most `max` bytes of `text`, sized to what it holds
+ * (g_strndup(text, max) would always take max + 1 bytes). */
+static char *copy_cut(const char *text, size_t max)
+{
+	return g_strndup(text, strnlen(text, max));
+}
+
 void pc_keep_remote_candidate(parley_pc *pc, const char *line)
 {
 	if (!line || !*line || pc->n_remote_candidates >= PC_MAX_CANDIDATES)
@@ -33,7 +40,7 @@ void pc_keep_remote_candidate(parley_pc *pc, const char *line)
 	for (size_t i = 0; i < pc->n_remote_candidates; i++)   /* a renegotiation repeats them */
 		if (strncmp(pc->remote_candidates[i], line, KEPT_CANDIDATE_MAX) == 0)
 			return;
-	pc->remote_candidates[pc->n_remote_candidates++] = g_strndup(line, KEPT_CANDIDATE_MAX);
+	pc->remote_candidates[pc->n_remote_candidates++] = copy_cut(line, KEPT_CANDIDATE_MAX);
 }
 
 void pc_forget_remote_candidates(parley_pc *pc)
@@ -46,7 +53,7 @@ void pc_forget_remote_candidates(parley_pc *pc)
 void pc_keep_description(char **slot, const char *sdp)
 {
 	g_free(*slot);
-	*slot = sdp ? g_strndup(sdp, KEPT_DESCRIPTION_MAX) : NULL;
+	*slot = sdp ? copy_cut(sdp, KEPT_DESCRIPTION_MAX) : NULL;
 }
 
 /* ---- names ---- */
