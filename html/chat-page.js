@@ -13,9 +13,8 @@
 // username, participants: {username: display}, messages: [{from, display,
 // text, date, whisper, to, history, announcement}], events, error}.
 import { Parley } from './parley.js';
+import { $, params, pageLog } from './page-common.js';
 
-const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
 const LABEL = 'JanusDataChannel';
 const JOIN_TIMEOUT_MS = 120000;   // a long history comes before the join's answer
 const REQUEST_TIMEOUT_MS = 10000;
@@ -26,26 +25,7 @@ const state = window.chatState = {
 };
 const conn = { session: null, handle: null, pc: null, channel: null, pending: new Map(), seq: 0 };
 
-function log(text) {
-	state.events.push(text);
-	if (state.events.length > 300) state.events.shift();
-	const el = $('log');
-	el.textContent += `${new Date().toISOString().slice(11, 19)} ${text}\n`;
-	if (el.textContent.length > 30000) el.textContent = el.textContent.slice(-20000);
-	el.scrollTop = el.scrollHeight;
-}
-
-function setStatus(text, kind = 'muted') {
-	state.status = text;
-	$('status').textContent = text;
-	$('status').className = `status ${kind}`;
-}
-
-function fail(err) {
-	state.error = err?.message || String(err);
-	log(`error: ${state.error}`);
-	setStatus(state.error, 'error');
-}
+const { log, setStatus, fail } = pageLog(state);
 
 function setJoined(joined) {
 	state.joined = joined;

@@ -1,9 +1,10 @@
-// page-common.js — what the two room pages (room.html over the Janus API,
-// room-mediasoup.html over the SFU service's Socket.IO events) share and
-// nothing else: the page's query parameters, its log and status line, the
-// grid's tiles, and the canvas that stands in for a screen to share. Each
-// page keeps its own state object (window.roomState); the helpers here
-// write into the one they are given.
+// page-common.js — what the demo pages share and nothing else: the page's
+// query parameters and its log and status line (the room pages and
+// chat.html), the grid's tiles and the canvas that stands in for a screen
+// to share (the two room pages: room.html over the Janus API,
+// room-mediasoup.html over the SFU service's Socket.IO events). Each page
+// keeps its own state object (window.roomState, window.chatState); the
+// helpers here write into the one they are given.
 
 export const $ = (id) => document.getElementById(id);
 export const params = new URLSearchParams(location.search);

@@ -21,31 +21,13 @@ import asyncio
 import json
 import sys
 import time
-import uuid
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from janus_http import JanusHttp  # noqa: E402
+from janus_http import JanusSession  # noqa: E402
 from synthetic import out  # noqa: E402  (also: loopback-only ICE)
 
 
-class Janus(JanusHttp):
-    async def create(self, plugin):
-        r = await self.call("/janus", {"janus": "create", "transaction": uuid.uuid4().hex})
-        self.session = r["data"]["id"]
-        r = await self.call(f"/janus/{self.session}", {"janus": "attach", "plugin": plugin,
-                                                      "transaction": uuid.uuid4().hex})
-        self.handle = r["data"]["id"]
-
-    async def message(self, body, jsep=None):
-        msg = {"janus": "message", "transaction": uuid.uuid4().hex, "body": body}
-        if jsep:
-            msg["jsep"] = jsep
-        return await self.call(f"/janus/{self.session}/{self.handle}", msg)
-
-    async def poll(self):
-        r = await self.call(f"/janus/{self.session}?maxev=10&rid={uuid.uuid4().hex}", None, timeout=40)
-        return r if isinstance(r, list) else [r]
 
 
 async def until(check, what, seconds=30):
@@ -66,7 +48,7 @@ def summary(m):
 
 
 async def run(args):
-    janus = Janus(args.url)
+    janus = JanusSession(args.url)
     await janus.create(args.plugin)
     out({"ready": True, "session": janus.session, "handle": janus.handle})
     reply = await janus.message({"request": "setup"})
@@ -126,7 +108,7 @@ async def run(args):
         out({"event": inbox.pop(0)})
     await pc.close()
     try:
-        await janus.call(f"/janus/{janus.session}", {"janus": "destroy", "transaction": uuid.uuid4().hex}, timeout=5)
+        await janus.destroy()
     except Exception:
         pass
     return 0

@@ -23,31 +23,13 @@ import asyncio
 import hashlib
 import sys
 import time
-import uuid
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from janus_http import JanusHttp  # noqa: E402
+from janus_http import JanusSession  # noqa: E402
 from synthetic import Audio, Video, out  # noqa: E402  (also: loopback-only ICE)
 
 
-class Janus(JanusHttp):
-    async def create(self, plugin):
-        r = await self.call("/janus", {"janus": "create", "transaction": uuid.uuid4().hex})
-        self.session = r["data"]["id"]
-        r = await self.call(f"/janus/{self.session}", {"janus": "attach", "plugin": plugin,
-                                                      "transaction": uuid.uuid4().hex})
-        self.handle = r["data"]["id"]
-
-    async def message(self, body, jsep=None):
-        msg = {"janus": "message", "transaction": uuid.uuid4().hex, "body": body}
-        if jsep:
-            msg["jsep"] = jsep
-        return await self.call(f"/janus/{self.session}/{self.handle}", msg)
-
-    async def poll(self):
-        r = await self.call(f"/janus/{self.session}?maxev=10&rid={uuid.uuid4().hex}", None, timeout=40)
-        return r if isinstance(r, list) else [r]
 
 
 def describe(m):
@@ -66,7 +48,7 @@ async def until(check, what, seconds=20):
 
 
 async def run(args):
-    janus = Janus(args.url)
+    janus = JanusSession(args.url)
     await janus.create("parley.plugin.echo")
     out({"ready": True, "session": janus.session, "handle": janus.handle})
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -148,7 +130,7 @@ async def run(args):
          "states": {label: ch.readyState for label, ch in channels.items()}})
     await pc.close()
     try:
-        await janus.call(f"/janus/{janus.session}", {"janus": "destroy", "transaction": uuid.uuid4().hex}, timeout=5)
+        await janus.destroy()
     except Exception:
         pass
     return 0

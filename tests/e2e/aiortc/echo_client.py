@@ -25,42 +25,19 @@ import logging
 import os
 import sys
 import time
-import uuid
 
 from aiortc import (RTCConfiguration, RTCPeerConnection,
                     RTCSessionDescription)
 
-from janus_http import JanusHttp  # noqa: E402
+from janus_http import JanusSession  # noqa: E402
 from synthetic import HEIGHT, WIDTH, Audio, Video, out  # noqa: E402  (also: loopback-only ICE)
 
 
-class Janus(JanusHttp):
-    def __init__(self, url):
-        super().__init__(url)
-        self.session = None
-        self.handle = None
-
-    async def create(self, plugin):
-        r = await self.call("/janus", {"janus": "create", "transaction": uuid.uuid4().hex})
-        self.session = r["data"]["id"]
-        r = await self.call(f"/janus/{self.session}", {"janus": "attach", "plugin": plugin,
-                                                      "transaction": uuid.uuid4().hex})
-        self.handle = r["data"]["id"]
-
-    async def message(self, body, jsep=None):
-        msg = {"janus": "message", "transaction": uuid.uuid4().hex, "body": body}
-        if jsep:
-            msg["jsep"] = jsep
-        return await self.call(f"/janus/{self.session}/{self.handle}", msg)
-
-    async def poll(self):
-        r = await self.call(f"/janus/{self.session}?maxev=10&rid={uuid.uuid4().hex}", None, timeout=40)
-        return r if isinstance(r, list) else [r]
 
 
 async def one(args, index):
     tag = {"index": index} if args.sessions > 1 else {}
-    janus = Janus(args.url)
+    janus = JanusSession(args.url)
     await janus.create(args.plugin)
     out({"ready": True, "session": janus.session, "handle": janus.handle, **tag})
 
@@ -158,7 +135,7 @@ async def one(args, index):
     poller.cancel()
     await pc.close()
     try:
-        await janus.call(f"/janus/{janus.session}", {"janus": "destroy", "transaction": uuid.uuid4().hex}, 5)
+        await janus.destroy()
     except Exception:
         pass
     return rc
