@@ -48,7 +48,8 @@ struct parley_dtls {
 	unsigned depth;          /* > 0 while inside a call that may run callbacks */
 	bool free_requested;
 	uint8_t *read_buffer;    /* READ_BUFFER bytes, made when a record first has to be read */
-	bool delivered_data;     /* an application record came: read_buffer stays */
+	bool delivered_data;     /* an application record came or went: the buffers stay */
+	bool buffers_freed;      /* OpenSSL's record buffers given back (see release_buffers) */
 };
 
 /* SRTP profiles: our bit, OpenSSL's name and id, the SRTP module's value. */
@@ -281,6 +282,32 @@ static gboolean on_handshake_timeout(gpointer data)
 
 /* ---- handshake and records ---- */
 
+/*
+ * OpenSSL keeps a DTLS session's record buffers (~18 KB) for its life (it
+ * gives them back only for TLS). A media-only session needs them again
+ * just for close_notify or a peer's repeated flight, so once connected
+ * they are given back while empty (SSL_free_buffers), and made again
+ * before any call that can read or write a record: OpenSSL's DTLS write
+ * path does not make a missing write buffer itself. A session with data
+ * channels keeps them (no churn per packet).
+ */
+static void release_buffers(parley_dtls *dtls)
+{
+	if (dtls->state == PARLEY_DTLS_STATE_CONNECTED && !dtls->delivered_data && !dtls->buffers_freed &&
+	    SSL_free_buffers(dtls->ssl) == 1)
+		dtls->buffers_freed = true;
+}
+
+static bool need_buffers(parley_dtls *dtls)
+{
+	if (dtls->buffers_freed) {
+		if (SSL_alloc_buffers(dtls->ssl) != 1)
+			return false;
+		dtls->buffers_freed = false;
+	}
+	return true;
+}
+
 static void handshake_done(parley_dtls *dtls)
 {
 	const SRTP_PROTECTION_PROFILE *chosen = SSL_get_selected_srtp_profile(dtls->ssl);
@@ -318,6 +345,7 @@ static void handshake_done(parley_dtls *dtls)
 	if (!dtls->free_requested && dtls->cb.connected)
 		dtls->cb.connected(dtls->user_data, &keys);
 	OPENSSL_cleanse(&keys, sizeof(keys));
+	release_buffers(dtls);
 }
 
 /* An OpenSSL failure → our code and reason. */
@@ -360,6 +388,10 @@ static void read_records(parley_dtls *dtls)
 			return;
 		dtls->read_buffer = g_malloc(READ_BUFFER);
 	}
+	if (!need_buffers(dtls)) {
+		fail(dtls, PARLEY_DTLS_ERR_HANDSHAKE, "read: out of memory for the record buffers");
+		return;
+	}
 	bool delivered = dtls->delivered_data;
 	for (unsigned guard = 0; guard < 64 && dtls->state == PARLEY_DTLS_STATE_CONNECTED; guard++) {
 		int r, err;
@@ -377,6 +409,7 @@ static void read_records(parley_dtls *dtls)
 			 * application data to keep a buffer for. */
 			g_free(dtls->read_buffer);
 			dtls->read_buffer = NULL;
+			release_buffers(dtls);
 		} else if (err == SSL_ERROR_ZERO_RETURN) {
 			dtls->state = PARLEY_DTLS_STATE_CLOSED;
 			if (!dtls->free_requested && dtls->cb.closed)
@@ -551,7 +584,8 @@ int parley_dtls_send_data(parley_dtls *dtls, const uint8_t *data, size_t length)
 		return PARLEY_DTLS_ERR_TOO_LARGE;
 	enter(dtls);
 	ERR_clear_error();
-	r = SSL_write(dtls->ssl, data, (int)length);
+	dtls->delivered_data = true;
+	r = need_buffers(dtls) ? SSL_write(dtls->ssl, data, (int)length) : -1;
 	if (r <= 0)
 		fail_from_ssl(dtls, "write");
 	if (!leave(dtls))
@@ -567,7 +601,8 @@ void parley_dtls_close(parley_dtls *dtls)
 	stop_timers(dtls);
 	if (dtls->state == PARLEY_DTLS_STATE_CONNECTED || dtls->state == PARLEY_DTLS_STATE_CONNECTING) {
 		ERR_clear_error();
-		(void)SSL_shutdown(dtls->ssl);   /* queues close_notify through the send BIO */
+		if (need_buffers(dtls))
+			(void)SSL_shutdown(dtls->ssl);   /* queues close_notify through the send BIO */
 		ERR_clear_error();
 	}
 	if (dtls->state != PARLEY_DTLS_STATE_FAILED)

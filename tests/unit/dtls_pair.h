@@ -14,6 +14,7 @@
 typedef struct dtls_end {
 	parley_dtls *dtls;
 	GQueue *outbox;          /* GBytes datagrams this end sent */
+	GBytes *last;            /* the last datagram it sent (a reference) */
 	unsigned drop_next;      /* discard this many of our next datagrams */
 	unsigned sent, dropped;
 	bool connected, closed;
@@ -36,7 +37,11 @@ static void pair_send(void *user_data, const uint8_t *data, size_t length)
 		end->dropped++;
 		return;
 	}
-	g_queue_push_tail(end->outbox, g_bytes_new(data, length));
+	GBytes *datagram = g_bytes_new(data, length);
+	if (end->last)
+		g_bytes_unref(end->last);
+	end->last = g_bytes_ref(datagram);
+	g_queue_push_tail(end->outbox, datagram);
 }
 
 static void pair_connected(void *user_data, const parley_srtp_keys *keys)
@@ -141,6 +146,10 @@ static void dtls_pair_clear(dtls_pair *p)
 	g_queue_free_full(p->server.outbox, (GDestroyNotify)g_bytes_unref);
 	g_string_free(p->client.data, TRUE);
 	g_string_free(p->server.data, TRUE);
+	if (p->client.last)
+		g_bytes_unref(p->client.last);
+	if (p->server.last)
+		g_bytes_unref(p->server.last);
 	while (g_main_context_iteration(p->context, FALSE))
 		;
 	g_main_context_unref(p->context);

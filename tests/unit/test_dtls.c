@@ -165,6 +165,35 @@ static void application_data_and_close_notify(void **state)
 	dtls_pair_clear(&p);
 }
 
+static bool client_closed(dtls_pair *p)
+{
+	return p->client.closed;
+}
+
+/* A media-only session gives OpenSSL's record buffers back once connected
+ * (dtls.c, release_buffers): reading a repeated final flight of the peer
+ * and writing close_notify make them again. */
+static void media_only_session_reads_a_repeated_flight_and_closes(void **state)
+{
+	dtls_pair p;
+	assert_int_equal(dtls_pair_init(&p, (parley_dtls_options){0}, (parley_dtls_options){0}), 0);
+	parley_dtls_start(p.server.dtls);
+	parley_dtls_start(p.client.dtls);
+	assert_true(dtls_pair_pump(&p, both_connected, 5000));
+	assert_non_null(p.client.last);
+	gsize size;
+	const uint8_t *flight = g_bytes_get_data(p.client.last, &size);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(parley_dtls_incoming(p.server.dtls, flight, size), PARLEY_DTLS_OK);
+	dtls_pair_pump(&p, any_failed, 200);
+	assert_int_equal(parley_dtls_get_state(p.server.dtls), PARLEY_DTLS_STATE_CONNECTED);
+	assert_int_equal(parley_dtls_get_state(p.client.dtls), PARLEY_DTLS_STATE_CONNECTED);
+	parley_dtls_close(p.server.dtls);
+	assert_true(dtls_pair_pump(&p, client_closed, 2000));
+	assert_int_equal(p.client.failed_code, 0);
+	dtls_pair_clear(&p);
+}
+
 static void setup_roles(void **state)
 {
 	parley_dtls_role role;
@@ -337,6 +366,7 @@ int main(void)
 		cmocka_unit_test(dropped_datagram_is_retransmitted),
 		cmocka_unit_test(silent_peer_times_out),
 		cmocka_unit_test(application_data_and_close_notify),
+		cmocka_unit_test(media_only_session_reads_a_repeated_flight_and_closes),
 		cmocka_unit_test(setup_roles),
 		cmocka_unit_test(classify_first_byte),
 		cmocka_unit_test(certificate_and_bad_inputs),
