@@ -308,7 +308,13 @@ export class ParleyServer {
 		if (!this.logsInfo()) return true;
 		// the text line "[main] running (", or the JSON one of log_format = json
 		const started = /\[main\] running \(|"module":\s*"main",.*"message":\s*"running \(/;
-		while (!started.test(this.log())) {
+		// [general] log_file sends the log there instead of to our file
+		const file = this.config?.parley?.general?.log_file;
+		const read = () => {
+			if (!file) return this.log();
+			try { return fs.readFileSync(file, 'utf8'); } catch { return ''; }
+		};
+		while (!started.test(read())) {
 			if (this.exit !== null || Date.now() >= deadline) return false;
 			await sleep(20);
 		}
