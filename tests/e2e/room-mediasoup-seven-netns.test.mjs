@@ -201,7 +201,10 @@ test('pause, resume, pauseConsumer and close: the events reach the consumers and
 		await waitEvent(page, 'producerResumed', { producerId: video, peerId: ownerId });
 		await waitEvent(page, 'consumerResumed', { producerId: video, consumerId: await consumerIdOf(page, ownerId, video) });
 	}
-	await waitRising(otherIds.map((to) => [to, ownerId]), during, { timeoutMs: 15000, what: 'video back after resume' });
+	// bounded like the other waits here: the pages' own stats reads stall
+	// while seven Chromium pages starve on two cores (once 35 s passed
+	// between pause and resume above)
+	await waitRising(otherIds.map((to) => [to, ownerId]), during, { timeoutMs: 30000, what: 'video back after resume' });
 
 	// a client stops one consumer of its own: only that pair stops
 	const sourceId = world.ids[3];
@@ -298,7 +301,17 @@ test('the page closed abruptly leaves once the reconnect window ends: peerLeft {
 			assert.ok(!(await logOf(page)).some((e) => e.name === 'peerLeft' && e.data.peerId === id), 'peerLeft before the window ended');
 	// the sweep runs every 5 s: up to WINDOW_S + 5 s, and the pages' own pace
 	const deadline = at + (WINDOW_S + 20) * 1000;
+	// the page that lost its socket and joined again comes last: once the
+	// others have peerLeft, the window has surely ended
+	const rejoined = world.pages.at(-1);
 	for (const page of world.pages) {
+		if (page === rejoined && !(await logOf(page)).some((e) => e.name === 'peerLeft' && e.data.peerId === id)) {
+			// away when the window ended (the broadcast went while it had
+			// no socket): it joined the room as it is, without that peer
+			const seen = await page.evaluate(() => window.msc.request('getRoomInfo'));
+			assert.ok(!seen.peers.some((p) => p.peerId === id), 'the page that joined again still sees the peer that left');
+			continue;
+		}
 		const left = await waitEvent(page, 'peerLeft', { peerId: id }, Math.max(1000, deadline - Date.now()));
 		assert.equal(left.reason, 'disconnected');
 	}
