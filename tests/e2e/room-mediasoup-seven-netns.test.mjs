@@ -35,7 +35,9 @@ const udpPort = await freePort();
 const { test } = serverSuite({
 	config: {
 		// debug: every Socket.IO request and its ack is in the log a failing test prints
-		parley: { general: { log_level: 6 },
+		// a page's pongs keep its session: the session outlives a late pong
+		// (ping_interval 30 s + ping_timeout 60 s below)
+		parley: { general: { log_level: 6, session_timeout: 120 },
 			media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1', ice_lite: 'true', udp_port: udpPort } },
 		'parley.transport.websocket': {
 			socketio: { listeners: 'sfu' },
@@ -239,7 +241,7 @@ test('pause, resume, pauseConsumer and close: the events reach the consumers and
 		await waitInPage(page, ([p, id]) => window.msc.state.remote[p][id].closed, [world.ids[0], world.screenId],
 			{ timeoutMs: 5000, what: 'the screen consumer closed', describe: mscState });
 	}
-}, { timeout: 120000 });
+}, { timeout: 180000 });   // above the sum of its bounded waits
 
 test('a page closes abruptly: the six others keep decoding each other', async () => {
 	assert.equal(world.pages.length, PAGES, 'the first tests did not set up the room');
