@@ -105,6 +105,22 @@ static void queued_reads_back(void **state)
 	tmp_db_remove(dir, path);
 }
 
+/* Another connection holding the file's write lock, as another process
+ * would: the writer waits until release_write_lock. */
+static sqlite3 *hold_write_lock(const char *path)
+{
+	sqlite3 *other = NULL;
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	return other;
+}
+
+static void release_write_lock(sqlite3 *other)
+{
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+}
+
 static int64_t raw_count(const char *path, const char *room)
 {
 	sqlite3 *db = NULL;
@@ -152,9 +168,7 @@ static void appends_do_not_wait_for_the_file(void **state)
 	parley_plugin_error error = {0};
 	parley_chat_store *s = parley_chat_store_sqlite_open(path, &error);
 	assert_non_null(s);
-	sqlite3 *other = NULL;
-	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3 *other = hold_write_lock(path);
 	const parley_chat_retention keep = {.count = 1000};
 	char text[32];
 	for (int i = 0; i < 100; i++) {
@@ -162,8 +176,7 @@ static void appends_do_not_wait_for_the_file(void **state)
 		assert_true(add(s, "L", text, 1000 + i, &keep) > 0);
 	}
 	assert_page(s, "L", 100, "m", 0, 100, 100);
-	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(other);
+	release_write_lock(other);
 	s->ops->close(s);
 	assert_int_equal(raw_count(path, "L"), 100);
 	tmp_db_remove(dir, path);
@@ -179,9 +192,7 @@ static void bounded_queue(void **state)
 	parley_chat_store *s = parley_chat_store_sqlite_open_limited(path, &(parley_chat_store_limits){
 		.batch = 4, .max_pending = 16}, &error);
 	assert_non_null(s);
-	sqlite3 *other = NULL;
-	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3 *other = hold_write_lock(path);
 	const parley_chat_retention keep = {.count = 100};
 	char text[32];
 	for (int i = 0; i < 16; i++) {
@@ -192,8 +203,7 @@ static void bounded_queue(void **state)
 	int64_t id = 0;
 	assert_int_equal(s->ops->append(s, &r, &keep, 2000, &id, &error), PARLEY_CHAT_STORE_FAILED);
 	assert_non_null(strstr(error.reason, "the history writer is behind"));
-	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(other);
+	release_write_lock(other);
 	s->ops->close(s);
 	assert_int_equal(raw_count(path, "Q"), 16);
 	tmp_db_remove(dir, path);
