@@ -15,6 +15,11 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_ice tests/unit/test_dtls tests/unit/test_srtp tests/unit/test_udp_batch
 tests_unit_test_udp_batch_LDADD = $(MEDIA_TEST_LIBS)
 tests_unit_test_ice_LDADD = $(MEDIA_TEST_LIBS)
+# The same source's one 50 s case (libnice's keepalive bound), on its own.
+check_PROGRAMS += tests/unit/test_ice_vanished
+tests_unit_test_ice_vanished_SOURCES = tests/unit/test_ice.c
+tests_unit_test_ice_vanished_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_ICE_VANISHED
+tests_unit_test_ice_vanished_LDADD = $(MEDIA_TEST_LIBS)
 # test_dtls makes its certificates with OpenSSL itself
 tests_unit_test_dtls_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
 tests_unit_test_dtls_LDADD = $(MEDIA_TEST_LIBS)
