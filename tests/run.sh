@@ -8,7 +8,7 @@
 # PARLEY_TEST_WRAPPER (e.g. "valgrind ..." for compiled unit tests), PARLEY_SKIP_E2E=1,
 # PARLEY_TEST_JOBS (unit programs at a time and e2e lanes; default: the cores),
 # PARLEY_E2E_SOLO (regex: e2e files that run alone, after the lanes),
-# PARLEY_E2E_BACKGROUND (regex: e2e files that run niced beside the lanes).
+# PARLEY_E2E_BACKGROUND (regex: e2e files that run beside the lanes).
 # Each file's line gives its results and its wall-clock seconds.
 set -u
 builddir=${1:-$(pwd)}
@@ -118,9 +118,9 @@ if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	# three pages with four aiortc clients and a package build at -j2 would
 	# make their neighbour's clients miss their timers.
 	solo=${PARLEY_E2E_SOLO-^(room-mediasoup-seven-netns|room-media-netns)\.}
-	# The package build mostly compiles and waits on dpkg: it runs at the
-	# lowest priority beside the lanes (with more time: the lanes come first),
-	# and the solo files wait for it. One lane (PARLEY_TEST_JOBS=1): in turn.
+	# The package build runs beside the lanes (it compiles niced: the lanes'
+	# clients come first), and the solo files wait for it. One lane
+	# (PARLEY_TEST_JOBS=1): in turn.
 	background=${PARLEY_E2E_BACKGROUND-^debian-package\.}
 	heavy_files=() light_files=() loopback_files=() solo_files=() background_files=()
 	for t in "$srcdir"/tests/e2e/*.test.mjs; do
@@ -143,7 +143,7 @@ if [ "${PARLEY_SKIP_E2E:-0}" != 1 ] && [ -d "$srcdir/tests/e2e" ]; then
 	netns_files=("${heavy_files[@]}" "${light_files[@]}")
 	background_pid=
 	if [ "$jobs" -gt 1 ] && [ ${#background_files[@]} -gt 0 ]; then
-		( renice -n 19 -p "$BASHPID" >/dev/null; for t in "${background_files[@]}"; do run_e2e "$t" 1200; done ) &
+		( for t in "${background_files[@]}"; do run_e2e "$t" 1200; done ) &
 		background_pid=$!
 		background_files=()
 	fi

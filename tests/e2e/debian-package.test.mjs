@@ -22,8 +22,8 @@ import path from 'node:path';
 import { freePort, SRCDIR, BUILDDIR, waitForHealth } from './lib/server.mjs';
 import { HttpJanus, assertReply } from './lib/janus.mjs';
 
-// ~100 s alone on 2 cores; the suite runs it at the lowest priority beside
-// the other files, where it gets what they leave idle.
+// ~100 s alone on 2 cores; the suite runs this file beside the others, and
+// the build niced (nice -n 10), so their clients keep their timers.
 const BUILD_TIMEOUT_MS = 1000000;
 const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-deb-'));
 let packaged = null; // {root, multiarch, version} once step 1 passed
@@ -99,7 +99,7 @@ test('debian: dpkg-buildpackage builds parley, parley-dev, parley-demos; content
 	{ skip: skipReason() ?? false, timeout: BUILD_TIMEOUT_MS + 10000 }, async (t) => {
 		const script = path.join(SRCDIR, 'tests', 'package', 'build-and-install.sh');
 		const t0 = Date.now();
-		const r = await run('bash', [script, SRCDIR, workdir], BUILD_TIMEOUT_MS);
+		const r = await run('nice', ['-n', '10', 'bash', script, SRCDIR, workdir], BUILD_TIMEOUT_MS);
 		fs.writeFileSync(path.join(workdir, 'build-and-install.out'), r.output);
 		assert.equal(r.code, 0, `build-and-install.sh failed (exit ${r.code}, signal ${r.signal}):\n` +
 			r.output.slice(-6000));
@@ -114,7 +114,7 @@ test('debian: dpkg-buildpackage builds parley, parley-dev, parley-demos; content
 	});
 
 test('debian: the extracted parleyd starts from the packaged samples, answers /health, serves the demos, loads the example plugin, stops on SIGTERM',
-	{ skip: skipReason() ?? false, timeout: 60000 }, async () => {
+	{ skip: skipReason() ?? false, timeout: 90000 }, async () => {
 		assert.ok(packaged, 'the packages were not built (see the previous test)');
 		const { root, multiarch } = packaged;
 		const lib = path.join(root, 'usr', 'lib', multiarch, 'parley');
@@ -150,9 +150,9 @@ test('debian: the extracted parleyd starts from the packaged samples, answers /h
 		}));
 		const log = () => fs.readFileSync(logPath, 'utf8').slice(-4000);
 		try {
-			// Both transports answer GET /health within 10 s.
+			// Both transports answer GET /health (within 30 s: other test files may load the machine).
 			const urls = [`http://127.0.0.1:${httpPort}/health`, `http://127.0.0.1:${wsPort}/health`];
-			const { ready, last } = await waitForHealth(urls, 10000, () => exit !== null);
+			const { ready, last } = await waitForHealth(urls, 30000, () => exit !== null);
 			assert.equal(exit, null, `parleyd exited during start-up (${JSON.stringify(exit)}):\n${log()}`);
 			assert.equal(ready.size, urls.length,
 				`GET /health answered 200 on ${[...ready]} only, wanted ${urls} (last: ${last}):\n${log()}`);

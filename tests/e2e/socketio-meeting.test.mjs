@@ -352,6 +352,48 @@ ownServerTest('short session_timeout: the Janus session lives as long as the soc
 	}
 }, { timeout: 30000 });
 
+ownServerTest('a slow pong does not end the Janus session: each ping sent touches it too', async (own) => {
+	// A client answering every ping 4 s late: without the touch at each ping
+	// the session would go 8 s (ping_interval + the delay) untouched, past
+	// session_timeout (6 s); with it, at most 4 s.
+	const srv = await own({
+		config: {
+			parley: { general: { session_timeout: 6 } },
+			'parley.transport.websocket': { socketio: { ping_interval: 4000, ping_timeout: 10000 } },
+		},
+	});
+	const ws = new WebSocket(`ws://127.0.0.1:${srv.wsPort}/socket.io/?EIO=4&transport=websocket`);
+	const frames = [];
+	let pongTimer = null;
+	const waiters = [];
+	ws.on('message', (m) => {
+		const frame = m.toString();
+		frames.push(frame);
+		if (frame === '2') pongTimer = setTimeout(() => ws.send('3'), 4000);
+		for (const w of waiters.splice(0)) w();
+	});
+	const seen = async (pred, ms) => {
+		const deadline = Date.now() + ms;
+		while (!frames.some(pred)) {
+			assert.ok(Date.now() < deadline, `not seen in ${ms} ms: ${JSON.stringify(frames)}`);
+			await new Promise((resolve) => { waiters.push(resolve); setTimeout(resolve, 200); });
+		}
+	};
+	try {
+		await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+		ws.send('40');
+		await seen((f) => f.startsWith('40{'), 10000);
+		await sleep(13000); // pings at ~4 and ~12 s, their pongs at ~8 and ~16 s
+		assert.ok(frames.filter((f) => f === '2').length >= 2, JSON.stringify(frames));
+		assert.ok(!frames.includes('41'), `the session ended: ${JSON.stringify(frames)}`);
+		ws.send('427["toggle-audio",{"isEnabled":true}]');
+		await seen((f) => f === '437[]', 10000);
+	} finally {
+		clearTimeout(pongTimer);
+		ws.close();
+	}
+}, { timeout: 60000 });
+
 ownServerTest('long-polling from a browser origin: CORS for listed origins, 403 code 4 for others', async (own) => {
 	const srv = await own({
 		config: { 'parley.transport.websocket': { general: { cors_origins: 'http://app.example.test' } } },

@@ -155,6 +155,7 @@ static void heartbeat_due(lws_sorted_usec_list_t *sul)
 	                 (lws_usec_t)socket->endpoint->config.ping_timeout * LWS_US_PER_MS);
 	if (enqueue(socket, PARLEY_EIO_PING, NULL, 0))
 		parley_eio_flush(socket);
+	handlers->heartbeat(socket); /* alive until this ping goes unanswered */
 }
 
 static void heartbeat_restart(parley_eio_socket *socket)

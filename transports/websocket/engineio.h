@@ -68,7 +68,7 @@ struct parley_eio_endpoint {
 typedef struct parley_eio_handlers {
 	void (*opened)(parley_eio_socket *socket);
 	void (*message)(parley_eio_socket *socket, const char *data, size_t length);
-	void (*heartbeat)(parley_eio_socket *socket); /* a pong arrived */
+	void (*heartbeat)(parley_eio_socket *socket); /* a ping went out or its pong came back */
 	void (*closed)(parley_eio_socket *socket, const char *reason);
 	void (*going_away)(parley_eio_socket *socket); /* queue the notice before the close */
 } parley_eio_handlers;

@@ -19,8 +19,11 @@
  *    with the endpoint's event_name set (e.g. "textroom"), other data
  *    whose member of that name is a string → 42[that string, data];
  *    any other plugin event data → 42["plugin-event", data].
- *  - Pongs touch the Janus session; DISCONNECT (41) destroys it; the
- *    Engine.IO session closing (or a missed pong) is core->conn_closed.
+ *  - Each ping sent and each pong received touches the Janus session, so
+ *    it lives as long as the socket (given ping_timeout < session_timeout):
+ *    Socket.IO clients send no keepalive of their own. DISCONNECT (41)
+ *    destroys it; the Engine.IO session closing (or a missed pong) is
+ *    core->conn_closed.
  *    The session ending on the core's side (timeout, destroy) sends 41.
  *  - Binary packets and undecodable packets: CONNECT_ERROR {"message"}
  *    and the namespace's Janus session ends.
