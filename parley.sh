@@ -66,16 +66,21 @@ install_node_modules() {
 	[ "${1:-}" = html ] || npm_install tests/e2e install
 }
 
-# build DIR [configure flags...]
-build() {
+# configure_tree DIR [configure flags...]: DIR configured (once) from the source.
+configure_tree() {
 	local dir=$1; shift
 	[ -x configure ] && [ configure -nt configure.ac ] || ./autogen.sh
 	mkdir -p "$dir"
 	if [ ! -f "$dir/Makefile" ] || [ configure -nt "$dir/config.status" ]; then
 		(cd "$dir" && ../configure --prefix="$top/$dir/stage" "$@" >/dev/null)
 	fi
-	make -C "$dir" -j"$jobs" >/dev/null
-	make -C "$dir" install >/dev/null
+}
+
+# build DIR [configure flags...]: configured, built and staged in DIR/stage.
+build() {
+	configure_tree "$@" || return
+	make -C "$1" -j"$jobs" >/dev/null
+	make -C "$1" install >/dev/null
 }
 
 cmd_run() {
@@ -150,7 +155,7 @@ cmd_test() {
 	if [ "${PARLEY_SKIP_FUZZ:-0}" != 1 ] && command -v clang >/dev/null; then
 		local seconds=${PARLEY_FUZZ_SECONDS:-6}
 		stage "libFuzzer targets (${seconds} s each; clang build in build-fuzz)"
-		if CC=clang build build-fuzz --enable-fuzzers; then
+		if CC=clang configure_tree build-fuzz --enable-fuzzers && make -C build-fuzz -j"$jobs" fuzzers >/dev/null; then
 			PARLEY_TOTALS=$totals "$top/tests/fuzz/run.sh" "$top/build-fuzz" "$top" "$seconds" || true
 		else
 			echo "not ok - the --enable-fuzzers build failed"

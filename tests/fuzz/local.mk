@@ -199,4 +199,8 @@ tests_fuzz_fuzz_socketio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/we
 tests_fuzz_fuzz_socketio_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_socketio_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_socketio_LDADD = $(GLIB_LIBS) $(JANSSON_LIBS)
+# `make fuzzers` builds the targets alone: the fuzz stage needs no daemon,
+# plugin or transport of this clang build.
+fuzzers: $(filter tests/fuzz/fuzz_%,$(noinst_PROGRAMS))
+.PHONY: fuzzers
 endif
