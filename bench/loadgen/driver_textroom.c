@@ -40,7 +40,6 @@ typedef struct tr_member {
 	unsigned index;
 	char username[48];
 	bool joined;
-	unsigned in_flight;
 } tr_member;
 
 typedef struct tr_state {
@@ -114,7 +113,6 @@ static void send_one(loadgen_run *run, tr_member *m)
 	int len = g_snprintf(msg, sizeof(msg),
 		"{\"textroom\":\"message\",\"transaction\":\"m%" G_GINT64_FORMAT "\",\"room\":%d,\"text\":\"%s\",\"ack\":false}",
 		seq, run->options->room, text);
-	m->in_flight++;
 	if (loadgen_peer_send_text(m->peer, LABEL, msg, (size_t)len, reason, sizeof(reason)) < 0)
 		loadgen_run_fail(run, "participant %u: message not sent: %s", m->index + 1, reason);
 }
@@ -177,7 +175,13 @@ static void end_phase(loadgen_run *run)
 	loadgen_log(run, 1, "phase %s: %u messages, %" G_GUINT64_FORMAT " deliveries in %.2f s, %" G_GUINT64_FORMAT
 	            " missing", st->kind == TR_ONE ? "one" : "all", a->sent, a->delivered, seconds,
 	            loadgen_tr_phase_missing(a));
+	uint64_t missing = loadgen_tr_phase_missing(a), duplicates = a->duplicates;
 	loadgen_tr_phase_free(a);
+	if (missing != 0 || duplicates != 0) {
+		loadgen_run_fail(run, "phase %s: %" G_GUINT64_FORMAT " deliveries missing, %" G_GUINT64_FORMAT
+		                 " duplicated", st->kind == TR_ONE ? "one" : "all", missing, duplicates);
+		return;
+	}
 	begin_next(run);
 }
 
@@ -198,6 +202,8 @@ static gboolean drain_expired(gpointer data)
 {
 	loadgen_run *run = data;
 	state_of(run)->timer = 0;
+	if (run->stopping)
+		return G_SOURCE_REMOVE;
 	end_phase(run);   /* the next phase's warm-up starts from there */
 	return G_SOURCE_REMOVE;
 }
@@ -207,6 +213,8 @@ static gboolean warmup_expired(gpointer data)
 	loadgen_run *run = data;
 	tr_state *st = state_of(run);
 	st->timer = 0;
+	if (run->stopping)
+		return G_SOURCE_REMOVE;
 	loadgen_run_fail(run, "warm-up: %" G_GUINT64_FORMAT " of %u deliveries missing after %d ms",
 	                 loadgen_tr_phase_missing(st->acct), st->acct->sent * st->n, WARMUP_TIMEOUT_MS);
 	return G_SOURCE_REMOVE;
@@ -217,6 +225,8 @@ static gboolean phase_deadline(gpointer data)
 	loadgen_run *run = data;
 	tr_state *st = state_of(run);
 	st->timer = 0;
+	if (run->stopping)
+		return G_SOURCE_REMOVE;
 	st->sending = false;
 	if (loadgen_tr_phase_missing(st->acct) == 0)
 		end_phase(run);
@@ -242,8 +252,6 @@ static void check_done(loadgen_run *run)
 static void begin_next(loadgen_run *run)
 {
 	tr_state *st = state_of(run);
-	for (unsigned i = 0; i < st->n; i++)
-		st->members[i].in_flight = 0;
 	if (st->next_kind == st->n_kinds || run->stopping) {
 		loadgen_run_finish(run);
 		return;
@@ -280,12 +288,9 @@ static void on_message(loadgen_run *run, tr_member *m, const loadgen_tr_event *e
 		return;
 	}
 	loadgen_tr_phase_receipt(st->acct, m->index, ev->seq, ev->send_us, g_get_monotonic_time());
-	if (ev->from == NULL || strcmp(ev->from, m->username) != 0)
-		return;
-	/* our own message came back: the next one may go */
-	if (m->in_flight > 0)
-		m->in_flight--;
-	if (may_send(st) && (st->measuring || st->kind == TR_ONE || m->index == 0))
+	/* our own message came back: the sender's next one may go */
+	if (ev->from != NULL && strcmp(ev->from, m->username) == 0 && may_send(st) &&
+	    (st->measuring || st->kind == TR_ONE || m->index == 0))
 		send_one(run, m);
 	check_done(run);
 }
@@ -511,11 +516,13 @@ static json_t *tr_report(loadgen_run *run)
 		joined += st->members[i].joined;
 	}
 	json_t *setup = run->media_start_us ? json_real((run->media_start_us - run->start_us) / 1000.0) : json_null();
-	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:o, s:O, s:I, s:I, s:s?}", "driver", "textroom", "plugin", run->plugin,
-	                 "room", run->options->room, "participants", st ? (int)st->n : 0, "joined", joined,
-	                 "setup_ms", setup, "phases", st ? st->results : json_null(),
-	                 "stale_messages", (json_int_t)(st ? st->stale : 0), "send_busy", (json_int_t)busy,
-	                 "failure", run->failure);
+	json_t *j = json_pack("{s:s, s:s, s:i, s:i, s:i, s:o, s:O, s:I, s:I}", "driver", "textroom", "plugin",
+	                      run->plugin, "room", run->options->room, "participants", st ? (int)st->n : 0,
+	                      "joined", joined, "setup_ms", setup, "phases", st ? st->results : json_null(),
+	                      "stale_messages", (json_int_t)(st ? st->stale : 0), "send_busy", (json_int_t)busy);
+	if (run->failure)
+		json_object_set_new(j, "failure", json_string(run->failure));
+	return j;
 }
 
 static void tr_table(loadgen_run *run, json_t *summary, FILE *out)
@@ -540,6 +547,8 @@ static void tr_table(loadgen_run *run, json_t *summary, FILE *out)
 		        json_number_value(json_object_get(p, "latency_p99_ms")),
 		        (int)json_integer_value(json_object_get(p, "missing")), cpu_text);
 	}
+	if (run->failure)
+		fprintf(out, "FAILED: %s\n", run->failure);
 }
 
 const loadgen_driver loadgen_driver_textroom = {

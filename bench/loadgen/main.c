@@ -117,9 +117,9 @@ void loadgen_run_peer_ready(loadgen_run *run, loadgen_peer *peer)
 		return;
 	run->media_start_us = g_get_monotonic_time();
 	run->cpu_start_us = cpu_time_us();
-	loadgen_log(run, 1, "all %d peers connected after %.0f ms; %s for %d s", run->peers_expected,
+	loadgen_log(run, 1, "all %d peers connected after %.0f ms; %s %d s", run->peers_expected,
 	            (run->media_start_us - run->start_us) / 1000.0,
-	            run->driver->all_ready ? "phases of at most" : "media", run->options->duration_s);
+	            run->driver->all_ready ? "phases of at most" : "media for", run->options->duration_s);
 	if (run->driver->all_ready)
 		run->driver->all_ready(run);
 	else
