@@ -31,9 +31,6 @@
 #define JOIN_TRANSACTION "join"
 #define WARMUP_TIMEOUT_MS 15000
 #define DRAIN_TIMEOUT_MS 10000
-#define MAX_PHASES 4
-
-typedef enum tr_kind { TR_ONE, TR_ALL } tr_kind;
 
 typedef struct tr_member {
 	loadgen_peer *peer;
@@ -45,11 +42,11 @@ typedef struct tr_member {
 typedef struct tr_state {
 	tr_member *members;
 	unsigned n;
-	tr_kind kinds[MAX_PHASES];
+	loadgen_tr_phase_kind kinds[LOADGEN_TR_MAX_PHASES];
 	unsigned n_kinds, next_kind;
 	/* the phase under way */
 	unsigned phase_id;             /* in the text: 1, 2 ... (warm-ups too) */
-	tr_kind kind;
+	loadgen_tr_phase_kind kind;
 	bool measuring, sending;
 	loadgen_tr_phase *acct;
 	int64_t t0_us, gw_cpu0_us, own_cpu0_us;
@@ -124,71 +121,19 @@ static bool may_send(tr_state *st)
 
 /* ---- phases ---- */
 
-static void begin_next(loadgen_run *run);
+static const char *phase_name(loadgen_tr_phase_kind kind)
+{
+	return kind == LOADGEN_TR_PHASE_ONE ? "one" : "all";
+}
 
 static double ms(int64_t us) { return us < 0 ? -1 : us / 1000.0; }
 
-static void end_phase(loadgen_run *run)
-{
-	tr_state *st = state_of(run);
-	if (st->timer)
-		g_source_remove(st->timer);
-	st->timer = 0;
-	st->sending = false;
-	loadgen_tr_phase *a = st->acct;
-	st->acct = NULL;
-	if (!st->measuring) {   /* the warm-up is over: the measured phase */
-		loadgen_tr_phase_free(a);
-		st->measuring = true;
-		st->phase_id++;
-		st->acct = loadgen_tr_phase_new(st->n, (uint32_t)run->options->messages);
-		st->sending = true;
-		st->t0_us = g_get_monotonic_time();
-		st->gw_cpu0_us = gateway_cpu_us(run);
-		st->own_cpu0_us = own_cpu_us();
-		return;   /* the caller (begin) starts the senders */
-	}
-	int64_t end_us = a->last_receipt_us > st->t0_us ? a->last_receipt_us : g_get_monotonic_time();
-	int64_t gw1 = gateway_cpu_us(run), own1 = own_cpu_us();
-	double seconds = (end_us - st->t0_us) / 1e6;
-	json_t *r = json_pack("{s:s, s:i, s:i, s:I, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I}",
-		"phase", st->kind == TR_ONE ? "one" : "all", "senders", st->kind == TR_ONE ? 1 : (int)st->n,
-		"participants", (int)st->n, "messages", (json_int_t)a->sent, "seconds", seconds,
-		"messages_per_s", seconds > 0 ? a->sent / seconds : 0.0,
-		"deliveries_per_s", seconds > 0 ? a->delivered / seconds : 0.0,
-		"latency_p50_ms", ms(loadgen_stats_histogram_percentile(a->latency, 0.50)),
-		"latency_p99_ms", ms(loadgen_stats_histogram_percentile(a->latency, 0.99)),
-		"deliveries", (json_int_t)a->delivered, "missing", (json_int_t)loadgen_tr_phase_missing(a),
-		"duplicates", (json_int_t)a->duplicates);
-	json_object_set_new(r, "window", json_integer(st->kind == TR_ONE ? run->options->window : 1));
-	if (st->gw_cpu0_us >= 0 && gw1 >= 0) {
-		json_object_set_new(r, "server_cpu_s", json_real((gw1 - st->gw_cpu0_us) / 1e6));
-		json_object_set_new(r, "server_cpu_us_per_delivery",
-			a->delivered ? json_real((double)(gw1 - st->gw_cpu0_us) / (double)a->delivered) : json_null());
-	} else {
-		json_object_set_new(r, "server_cpu_s", json_null());
-		json_object_set_new(r, "server_cpu_us_per_delivery", json_null());
-	}
-	json_object_set_new(r, "loadgen_cpu_us_per_delivery",
-		a->delivered ? json_real((double)(own1 - st->own_cpu0_us) / (double)a->delivered) : json_null());
-	json_array_append_new(st->results, r);
-	loadgen_log(run, 1, "phase %s: %u messages, %" G_GUINT64_FORMAT " deliveries in %.2f s, %" G_GUINT64_FORMAT
-	            " missing", st->kind == TR_ONE ? "one" : "all", a->sent, a->delivered, seconds,
-	            loadgen_tr_phase_missing(a));
-	uint64_t missing = loadgen_tr_phase_missing(a), duplicates = a->duplicates;
-	loadgen_tr_phase_free(a);
-	if (missing != 0 || duplicates != 0) {
-		loadgen_run_fail(run, "phase %s: %" G_GUINT64_FORMAT " deliveries missing, %" G_GUINT64_FORMAT
-		                 " duplicated", st->kind == TR_ONE ? "one" : "all", missing, duplicates);
-		return;
-	}
-	begin_next(run);
-}
-
+/* Participant 1 fills the window ("one", and every warm-up with a window
+ * of 1); in "all" everyone sends its first message. */
 static void start_senders(loadgen_run *run)
 {
 	tr_state *st = state_of(run);
-	if (!st->measuring || st->kind == TR_ONE) {
+	if (!st->measuring || st->kind == LOADGEN_TR_PHASE_ONE) {
 		unsigned w = st->measuring ? (unsigned)run->options->window : 1;
 		for (unsigned i = 0; i < w && may_send(st); i++)
 			send_one(run, &st->members[0]);
@@ -198,26 +143,63 @@ static void start_senders(loadgen_run *run)
 	}
 }
 
-static gboolean drain_expired(gpointer data)
+static void stop_timer(tr_state *st)
 {
-	loadgen_run *run = data;
-	state_of(run)->timer = 0;
-	if (run->stopping)
-		return G_SOURCE_REMOVE;
-	end_phase(run);   /* the next phase's warm-up starts from there */
-	return G_SOURCE_REMOVE;
+	if (st->timer)
+		g_source_remove(st->timer);
+	st->timer = 0;
 }
 
-static gboolean warmup_expired(gpointer data)
+static gboolean drain_expired(gpointer data);
+static gboolean warmup_expired(gpointer data);
+static void begin_next(loadgen_run *run);
+
+/* A CPU time as JSON: seconds, or null when it could not be read. */
+static json_t *cpu_json(int64_t t0_us, int64_t t1_us, double scale)
 {
-	loadgen_run *run = data;
+	return t0_us >= 0 && t1_us >= t0_us ? json_real((double)(t1_us - t0_us) * scale) : json_null();
+}
+
+/* The measured phase is over: its summary, then the next phase (or the
+ * run fails when a delivery is missing or came twice). */
+static void finish_measured(loadgen_run *run)
+{
 	tr_state *st = state_of(run);
-	st->timer = 0;
-	if (run->stopping)
-		return G_SOURCE_REMOVE;
-	loadgen_run_fail(run, "warm-up: %" G_GUINT64_FORMAT " of %u deliveries missing after %d ms",
-	                 loadgen_tr_phase_missing(st->acct), st->acct->sent * st->n, WARMUP_TIMEOUT_MS);
-	return G_SOURCE_REMOVE;
+	stop_timer(st);
+	st->sending = false;
+	loadgen_tr_phase *a = st->acct;
+	st->acct = NULL;
+	int64_t end_us = a->last_receipt_us > st->t0_us ? a->last_receipt_us : g_get_monotonic_time();
+	int64_t gw1 = st->gw_cpu0_us >= 0 ? gateway_cpu_us(run) : -1, own1 = own_cpu_us();
+	double seconds = (end_us - st->t0_us) / 1e6, per_delivery = a->delivered ? 1.0 / (double)a->delivered : 0;
+	uint64_t missing = loadgen_tr_phase_missing(a), duplicates = a->duplicates;
+	json_t *r = json_pack("{s:s, s:i, s:i, s:i, s:I, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I}",
+		"phase", phase_name(st->kind), "senders", st->kind == LOADGEN_TR_PHASE_ONE ? 1 : (int)st->n,
+		"window", st->kind == LOADGEN_TR_PHASE_ONE ? run->options->window : 1, "participants", (int)st->n,
+		"messages", (json_int_t)a->sent, "seconds", seconds,
+		"messages_per_s", seconds > 0 ? a->sent / seconds : 0.0,
+		"deliveries_per_s", seconds > 0 ? a->delivered / seconds : 0.0,
+		"latency_p50_ms", ms(loadgen_stats_histogram_percentile(a->latency, 0.50)),
+		"latency_p99_ms", ms(loadgen_stats_histogram_percentile(a->latency, 0.99)),
+		"deliveries", (json_int_t)a->delivered, "missing", (json_int_t)missing,
+		"duplicates", (json_int_t)duplicates);
+	json_object_set_new(r, "server_cpu_s", cpu_json(st->gw_cpu0_us, gw1, 1e-6));
+	json_object_set_new(r, "server_cpu_pct", cpu_json(st->gw_cpu0_us, gw1, seconds > 0 ? 1e-4 / seconds : 0));
+	json_object_set_new(r, "server_cpu_us_per_delivery",
+	                    a->delivered ? cpu_json(st->gw_cpu0_us, gw1, per_delivery) : json_null());
+	json_object_set_new(r, "loadgen_cpu_pct", cpu_json(st->own_cpu0_us, own1, seconds > 0 ? 1e-4 / seconds : 0));
+	json_object_set_new(r, "loadgen_cpu_us_per_delivery",
+	                    a->delivered ? cpu_json(st->own_cpu0_us, own1, per_delivery) : json_null());
+	json_array_append_new(st->results, r);
+	loadgen_log(run, 1, "phase %s: %u messages, %" G_GUINT64_FORMAT " deliveries in %.2f s, %" G_GUINT64_FORMAT
+	            " missing", phase_name(st->kind), a->sent, a->delivered, seconds, missing);
+	loadgen_tr_phase_free(a);
+	if (missing != 0 || duplicates != 0) {
+		loadgen_run_fail(run, "phase %s: %" G_GUINT64_FORMAT " deliveries missing, %" G_GUINT64_FORMAT
+		                 " duplicated", phase_name(st->kind), missing, duplicates);
+		return;
+	}
+	begin_next(run);
 }
 
 static gboolean phase_deadline(gpointer data)
@@ -227,28 +209,67 @@ static gboolean phase_deadline(gpointer data)
 	st->timer = 0;
 	if (run->stopping)
 		return G_SOURCE_REMOVE;
-	st->sending = false;
+	st->sending = false;   /* what is owed may still come, for DRAIN_TIMEOUT_MS */
 	if (loadgen_tr_phase_missing(st->acct) == 0)
-		end_phase(run);
+		finish_measured(run);
 	else
 		st->timer = g_timeout_add(DRAIN_TIMEOUT_MS, drain_expired, run);
 	return G_SOURCE_REMOVE;
 }
 
-/* The phase is complete when nothing more will be sent and nothing is owed. */
+/* The warm-up is over: the measured phase, bounded by --messages and
+ * --duration. */
+static void start_measured(loadgen_run *run)
+{
+	tr_state *st = state_of(run);
+	stop_timer(st);
+	loadgen_tr_phase_free(st->acct);
+	st->measuring = true;
+	st->phase_id++;
+	st->acct = loadgen_tr_phase_new(st->n, (uint32_t)run->options->messages);
+	st->sending = true;
+	st->t0_us = g_get_monotonic_time();
+	st->gw_cpu0_us = gateway_cpu_us(run);
+	st->own_cpu0_us = own_cpu_us();
+	st->timer = g_timeout_add_seconds((guint)run->options->duration_s, phase_deadline, run);
+	start_senders(run);
+}
+
+/* A phase (warm-up or measured) is complete when nothing more will be
+ * sent and nothing is owed. */
 static void check_done(loadgen_run *run)
 {
 	tr_state *st = state_of(run);
 	if (st->acct == NULL || may_send(st) || loadgen_tr_phase_missing(st->acct) != 0)
 		return;
-	bool was_warmup = !st->measuring;
-	end_phase(run);
-	if (was_warmup && st->acct) {
-		st->timer = g_timeout_add_seconds((guint)run->options->duration_s, phase_deadline, run);
-		start_senders(run);
-	}
+	if (st->measuring)
+		finish_measured(run);
+	else
+		start_measured(run);
 }
 
+static gboolean drain_expired(gpointer data)
+{
+	loadgen_run *run = data;
+	state_of(run)->timer = 0;
+	if (!run->stopping)
+		finish_measured(run);   /* reports what is still missing */
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean warmup_expired(gpointer data)
+{
+	loadgen_run *run = data;
+	tr_state *st = state_of(run);
+	st->timer = 0;
+	if (!run->stopping)
+		loadgen_run_fail(run, "warm-up: %" G_GUINT64_FORMAT " of %u deliveries missing after %d ms",
+		                 loadgen_tr_phase_missing(st->acct), st->acct->sent * st->n, WARMUP_TIMEOUT_MS);
+	return G_SOURCE_REMOVE;
+}
+
+/* The next phase's warm-up (--warmup messages from participant 1, one in
+ * flight, not measured), or the end of the run. */
 static void begin_next(loadgen_run *run)
 {
 	tr_state *st = state_of(run);
@@ -260,9 +281,7 @@ static void begin_next(loadgen_run *run)
 	st->phase_id++;
 	st->measuring = false;
 	if (run->options->warmup == 0) {
-		st->acct = loadgen_tr_phase_new(st->n, 1);   /* an empty warm-up */
-		st->sending = false;
-		check_done(run);
+		start_measured(run);
 		return;
 	}
 	st->acct = loadgen_tr_phase_new(st->n, (uint32_t)run->options->warmup);
@@ -288,9 +307,8 @@ static void on_message(loadgen_run *run, tr_member *m, const loadgen_tr_event *e
 		return;
 	}
 	loadgen_tr_phase_receipt(st->acct, m->index, ev->seq, ev->send_us, g_get_monotonic_time());
-	/* our own message came back: the sender's next one may go */
-	if (ev->from != NULL && strcmp(ev->from, m->username) == 0 && may_send(st) &&
-	    (st->measuring || st->kind == TR_ONE || m->index == 0))
+	/* our own message came back: our next one may go */
+	if (ev->from != NULL && strcmp(ev->from, m->username) == 0 && may_send(st))
 		send_one(run, m);
 	check_done(run);
 }
@@ -432,25 +450,10 @@ static void first_opened(loadgen_run *run, loadgen_peer *peer, json_t *data, jso
 	json_decref(body);
 }
 
-static int parse_phases(tr_state *st, const char *list, GError **error)
+static bool tr_check(const loadgen_options *options, char *err, size_t size)
 {
-	gchar **names = g_strsplit(list, ",", -1);
-	int rc = 0;
-	for (gchar **n = names; *n && rc == 0; n++) {
-		if (st->n_kinds == MAX_PHASES || (strcmp(*n, "one") != 0 && strcmp(*n, "all") != 0)) {
-			g_set_error(error, LOADGEN_ERROR, LOADGEN_ERROR_FAILED,
-			            "--phases: a list of at most %d of one, all (got '%s')", MAX_PHASES, list);
-			rc = -1;
-		} else {
-			st->kinds[st->n_kinds++] = strcmp(*n, "one") == 0 ? TR_ONE : TR_ALL;
-		}
-	}
-	g_strfreev(names);
-	if (rc == 0 && st->n_kinds == 0) {
-		g_set_error(error, LOADGEN_ERROR, LOADGEN_ERROR_FAILED, "--phases names no phase");
-		rc = -1;
-	}
-	return rc;
+	loadgen_tr_phase_kind kinds[LOADGEN_TR_MAX_PHASES];
+	return loadgen_tr_parse_phases(options->phases, kinds, LOADGEN_TR_MAX_PHASES, err, size) > 0;
 }
 
 static int tr_start(loadgen_run *run, GError **error)
@@ -462,8 +465,13 @@ static int tr_start(loadgen_run *run, GError **error)
 	tr_state *st = g_new0(tr_state, 1);
 	run->driver_data = st;
 	st->results = json_array();
-	if (parse_phases(st, run->options->phases, error) < 0)
+	char reason[160];
+	int n = loadgen_tr_parse_phases(run->options->phases, st->kinds, LOADGEN_TR_MAX_PHASES, reason, sizeof(reason));
+	if (n <= 0) {
+		g_set_error(error, LOADGEN_ERROR, LOADGEN_ERROR_FAILED, "%s", reason);
 		return -1;
+	}
+	st->n_kinds = (unsigned)n;
 	st->n = (unsigned)run->options->participants;
 	st->members = g_new0(tr_member, st->n);
 	run->peers_expected = (int)st->n;
@@ -559,6 +567,7 @@ const loadgen_driver loadgen_driver_textroom = {
 	.start = tr_start,
 	.stop = tr_stop,
 	.free = tr_free,
+	.check = tr_check,
 	.all_ready = all_ready,
 	.report = tr_report,
 	.table = tr_table,

@@ -35,7 +35,7 @@
 
 typedef struct loadgen_options {
 	char *url;                  /* ws://host:port/path (whip: http://host:port) */
-	char *driver;               /* echo, room, videoroom, whip */
+	char *driver;               /* echo, room, videoroom, whip, textroom */
 	char *token;                /* whip: Bearer token for /whip/ and /whep/, or NULL */
 	char *plugin;               /* plugin package; NULL = the driver's default */
 	char *iface;                /* ICE interface or IP ("lo") */
@@ -55,7 +55,7 @@ typedef struct loadgen_options {
 	bool expect_intact;         /* echo: exit 1 unless every packet came back intact */
 	bool json_only;             /* no human table */
 	/* textroom driver */
-	int participants;           /* peers in the room (0 = 50) */
+	int participants;           /* peers in the room */
 	int messages;               /* measured messages per phase */
 	int window;                 /* "one": messages in flight */
 	int warmup;                 /* unmeasured messages before each phase */
@@ -87,6 +87,9 @@ typedef struct loadgen_driver {
 	 * window (the driver ends the run with loadgen_run_finish); report and
 	 * table replace the media summary. */
 	void (*all_ready)(loadgen_run *run);
+	/* Optional: the driver's own options, checked before the run (false
+	 * with the reason: exit 2). */
+	bool (*check)(const loadgen_options *options, char *err, size_t size);
 	json_t *(*report)(loadgen_run *run);
 	void (*table)(loadgen_run *run, json_t *summary, FILE *out);
 } loadgen_driver;

@@ -268,7 +268,7 @@ static bool check_options(const loadgen_driver **driver, char *err, size_t size)
 		           (*driver)->name);
 		return false;
 	}
-	return true;
+	return (*driver)->check == NULL || (*driver)->check(&options, err, size);
 }
 
 static void set_default(char **slot, const char *value)

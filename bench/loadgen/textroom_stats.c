@@ -1,5 +1,6 @@
 /*
- * textroom_stats.c — owns the textroom driver's message text format, the
+ * textroom_stats.c — owns the textroom driver's --phases list, its message
+ * text format, the
  * parsing of TextRoom data channel messages into loadgen_tr_event, and the
  * per-phase delivery accounting (textroom_stats.h).
  */
@@ -11,6 +12,32 @@
 #include <glib.h>
 
 #define TEXT_TAG "lg"
+
+int loadgen_tr_parse_phases(const char *list, loadgen_tr_phase_kind *kinds, size_t max, char *reason,
+                            size_t reason_size)
+{
+	static const struct {
+		const char *name;
+		loadgen_tr_phase_kind kind;
+	} names[] = { { "one", LOADGEN_TR_PHASE_ONE }, { "all", LOADGEN_TR_PHASE_ALL } };
+	size_t n = 0;
+	const char *p = list ? list : "";
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		size_t i = 0;
+		while (i < G_N_ELEMENTS(names) && (strlen(names[i].name) != len || strncmp(names[i].name, p, len) != 0))
+			i++;
+		if (i == G_N_ELEMENTS(names) || n == max) {
+			snprintf(reason, reason_size, "--phases: a list of at most %zu of one, all (got '%s')", max,
+			         list ? list : "");
+			return -1;
+		}
+		kinds[n++] = names[i].kind;
+		if (p[len] == '\0')
+			return (int)n;
+		p += len + 1;
+	}
+}
 
 size_t loadgen_tr_format_text(char *out, size_t size, unsigned phase, uint32_t seq, int64_t send_us)
 {

@@ -1,5 +1,6 @@
 /*
- * textroom_stats.h — what the textroom driver reads and counts: the text
+ * textroom_stats.h — what the textroom driver reads and counts: its
+ * --phases list, the text
  * its messages carry ("lg <phase> <seq> <send µs>"), the TextRoom data
  * channel messages it receives (answers by transaction, errors, message
  * events), and one phase's delivery accounting (per message: who got it,
@@ -21,6 +22,19 @@
 #define LOADGEN_TR_MAX_PARTICIPANTS 500
 #define LOADGEN_TR_MAX_MESSAGES 100000
 #define LOADGEN_TR_TEXT_SIZE 64
+#define LOADGEN_TR_MAX_PHASES 4
+
+/* The phases a run goes through (--phases one,all). */
+typedef enum loadgen_tr_phase_kind {
+	LOADGEN_TR_PHASE_ONE,  /* one sender, a window of messages in flight */
+	LOADGEN_TR_PHASE_ALL,  /* every participant sends, one in flight each */
+} loadgen_tr_phase_kind;
+
+/* Reads a comma list of phase names ("one", "all") into kinds (at most
+ * `max`): their count, or -1 with a reason (an unknown or empty name, too
+ * many). */
+int loadgen_tr_parse_phases(const char *list, loadgen_tr_phase_kind *kinds, size_t max, char *reason,
+                            size_t reason_size);
 
 typedef enum loadgen_tr_kind {
 	LOADGEN_TR_OTHER,      /* an event the driver does not look at (join, leave ...) */

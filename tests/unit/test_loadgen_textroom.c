@@ -1,6 +1,7 @@
 /*
  * test_loadgen_textroom.c — unit tests of parley-loadgen's textroom
- * accounting (bench/loadgen/textroom_stats.c): the message text round
+ * accounting (bench/loadgen/textroom_stats.c): the --phases list, the
+ * message text round
  * trip and its refusals, TextRoom data channel messages (answers, errors,
  * message events ours or not, bad JSON), and a phase's deliveries (counted
  * once per participant, duplicates and unknown sequence numbers apart,
@@ -15,6 +16,30 @@
 #include <glib.h>
 
 #include "textroom_stats.h"
+
+static void test_phases(void **state)
+{
+	(void)state;
+	loadgen_tr_phase_kind k[LOADGEN_TR_MAX_PHASES];
+	char reason[128];
+	assert_int_equal(loadgen_tr_parse_phases("one,all", k, LOADGEN_TR_MAX_PHASES, reason, sizeof(reason)), 2);
+	assert_int_equal(k[0], LOADGEN_TR_PHASE_ONE);
+	assert_int_equal(k[1], LOADGEN_TR_PHASE_ALL);
+	assert_int_equal(loadgen_tr_parse_phases("all", k, LOADGEN_TR_MAX_PHASES, reason, sizeof(reason)), 1);
+	assert_int_equal(k[0], LOADGEN_TR_PHASE_ALL);
+	assert_int_equal(loadgen_tr_parse_phases("all,one,all,one", k, 4, reason, sizeof(reason)), 4);
+	assert_int_equal(k[2], LOADGEN_TR_PHASE_ALL);
+	static const char *const bad[] = {
+		"", ",", "one,", ",one", "one,,all", "on", "onex", "ONE", "one ,all", " one", "all,one,all,one,all", NULL,
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		reason[0] = '\0';
+		assert_int_equal(loadgen_tr_parse_phases(bad[i], k, 4, reason, sizeof(reason)), -1);
+		assert_non_null(strstr(reason, "--phases: a list of at most 4 of one, all"));
+	}
+	/* the list is bounded by the caller's array */
+	assert_int_equal(loadgen_tr_parse_phases("one,all", k, 1, reason, sizeof(reason)), -1);
+}
 
 static void test_text_round_trip(void **state)
 {
@@ -151,6 +176,7 @@ static void test_phase_accounting(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_text_round_trip),
 		cmocka_unit_test(test_text_refused),
 		cmocka_unit_test(test_events),
