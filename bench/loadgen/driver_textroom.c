@@ -353,7 +353,7 @@ static void data_writable(void *user_data, loadgen_peer *peer)
 	char msg[256], reason[256] = "";
 	int len = g_snprintf(msg, sizeof(msg),
 		"{\"textroom\":\"join\",\"transaction\":\"" JOIN_TRANSACTION "\",\"room\":%d,\"username\":\"%s\","
-		"\"display\":\"%s\",\"history\":false}", run->options->room, m->username, m->username);
+		"\"display\":\"%s\"}", run->options->room, m->username, m->username);
 	loadgen_peer_stats(peer)->join_us = g_get_monotonic_time();
 	if (loadgen_peer_send_text(peer, LABEL, msg, (size_t)len, reason, sizeof(reason)) < 0)
 		loadgen_run_fail(run, "participant %u: join not sent: %s", m->index + 1, reason);
