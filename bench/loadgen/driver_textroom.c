@@ -16,7 +16,9 @@
  * receipt of the "message" event. After the sending ends a phase waits (at
  * most DRAIN_TIMEOUT_MS) for the deliveries still owed; what is still owed
  * then is reported missing. The gateway's CPU (utime+stime of
- * /proc/<--gateway-pid>/stat) over the phase gives CPU per delivery.
+ * /proc/<--gateway-pid>/stat) over the phase gives CPU per delivery; the
+ * time its threads and ours waited for a CPU (schedstat) says how much
+ * of a phase was spent queueing behind other work on the machine.
  */
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +52,7 @@ typedef struct tr_state {
 	bool measuring, sending;
 	loadgen_tr_phase *acct;
 	int64_t t0_us, gw_cpu0_us, own_cpu0_us;
+	int64_t gw_wait0_us, own_wait0_us;   /* run-queue waits at the start */
 	guint timer;
 	uint64_t stale;                /* our messages of an earlier phase */
 	json_t *results;               /* array of phase summaries */
@@ -95,6 +98,37 @@ static int64_t gateway_cpu_us(loadgen_run *run)
 		return -1;
 	long hz = sysconf(_SC_CLK_TCK);
 	return (int64_t)((utime + stime) * G_USEC_PER_SEC / (unsigned long long)(hz > 0 ? hz : 100));
+}
+
+/* Time the process's threads spent runnable but waiting for a CPU, in µs
+ * (the second field of /proc/<pid>/task/<tid>/schedstat, summed over the
+ * threads alive now), or -1 when it cannot be read. On a machine shared
+ * with other work this says whether a phase measured the process or the
+ * queue in front of the CPUs. */
+static int64_t run_queue_wait_us(int pid)
+{
+	char path[64];
+	g_snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	GDir *dir = g_dir_open(path, 0, NULL);
+	if (dir == NULL)
+		return -1;
+	int64_t total_ns = 0;
+	bool any = false;
+	for (const char *tid; (tid = g_dir_read_name(dir)) != NULL;) {
+		char file[96];
+		unsigned long long on_cpu = 0, waiting = 0;
+		g_snprintf(file, sizeof(file), "/proc/%d/task/%s/schedstat", pid, tid);
+		FILE *f = fopen(file, "r");
+		if (f == NULL)
+			continue;
+		if (fscanf(f, "%llu %llu", &on_cpu, &waiting) == 2) {
+			total_ns += (int64_t)waiting;
+			any = true;
+		}
+		fclose(f);
+	}
+	g_dir_close(dir);
+	return any ? total_ns / 1000 : -1;
 }
 
 /* ---- sending ---- */
@@ -171,6 +205,8 @@ static void finish_measured(loadgen_run *run)
 	st->acct = NULL;
 	int64_t end_us = a->last_receipt_us > st->t0_us ? a->last_receipt_us : g_get_monotonic_time();
 	int64_t gw1 = st->gw_cpu0_us >= 0 ? gateway_cpu_us(run) : -1, own1 = own_cpu_us();
+	int64_t gw_wait1 = st->gw_wait0_us >= 0 ? run_queue_wait_us(run->options->gateway_pid) : -1;
+	int64_t own_wait1 = st->own_wait0_us >= 0 ? run_queue_wait_us((int)getpid()) : -1;
 	double seconds = (end_us - st->t0_us) / 1e6, per_delivery = a->delivered ? 1.0 / (double)a->delivered : 0;
 	uint64_t missing = loadgen_tr_phase_missing(a), duplicates = a->duplicates;
 	json_t *r = json_pack("{s:s, s:i, s:i, s:i, s:I, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I}",
@@ -187,7 +223,9 @@ static void finish_measured(loadgen_run *run)
 	json_object_set_new(r, "server_cpu_pct", cpu_json(st->gw_cpu0_us, gw1, seconds > 0 ? 1e-4 / seconds : 0));
 	json_object_set_new(r, "server_cpu_us_per_delivery",
 	                    a->delivered ? cpu_json(st->gw_cpu0_us, gw1, per_delivery) : json_null());
+	json_object_set_new(r, "server_wait_pct", cpu_json(st->gw_wait0_us, gw_wait1, seconds > 0 ? 1e-4 / seconds : 0));
 	json_object_set_new(r, "loadgen_cpu_pct", cpu_json(st->own_cpu0_us, own1, seconds > 0 ? 1e-4 / seconds : 0));
+	json_object_set_new(r, "loadgen_wait_pct", cpu_json(st->own_wait0_us, own_wait1, seconds > 0 ? 1e-4 / seconds : 0));
 	json_object_set_new(r, "loadgen_cpu_us_per_delivery",
 	                    a->delivered ? cpu_json(st->own_cpu0_us, own1, per_delivery) : json_null());
 	json_array_append_new(st->results, r);
@@ -231,6 +269,8 @@ static void start_measured(loadgen_run *run)
 	st->t0_us = g_get_monotonic_time();
 	st->gw_cpu0_us = gateway_cpu_us(run);
 	st->own_cpu0_us = own_cpu_us();
+	st->gw_wait0_us = run->options->gateway_pid > 0 ? run_queue_wait_us(run->options->gateway_pid) : -1;
+	st->own_wait0_us = run_queue_wait_us((int)getpid());
 	st->timer = g_timeout_add_seconds((guint)run->options->duration_s, phase_deadline, run);
 	start_senders(run);
 }

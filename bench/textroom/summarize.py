@@ -10,7 +10,9 @@ bench/textroom_compare.sh.
   progress       (a record on stdin) one line for the log.
   table FILE     the markdown table of every record in FILE and, per run
                  and phase, a parley/janus ratio row; exit 1 when a run
-                 failed or lost a delivery.
+                 failed or lost a delivery. "waited %" is the time the
+                 process's threads were runnable but queued for a CPU, as
+                 % of the phase (summed over threads: it may pass 100).
 """
 import argparse
 import json
@@ -54,7 +56,8 @@ def fmt(value, digits):
 
 
 COLUMNS = ("| run | gateway | phase | participants | messages | messages/s | deliveries/s | delivery p50 ms "
-           "| delivery p99 ms | missing | server CPU µs per delivery | server CPU % | generator CPU % | load avg |")
+           "| delivery p99 ms | missing | server CPU µs per delivery | server CPU % | server waited % | generator CPU % "
+           "| generator waited % | load avg |")
 
 
 def table(args):
@@ -68,15 +71,16 @@ def table(args):
         load = "%.1f→%.1f" % tuple(r["load_average"]) if len(r["load_average"]) == 2 else "-"
         if r["failure"]:
             ok = False
-            print("| %d | %s | FAILED: %s | | | | | | | | | | | %s |" % (r["run"], r["gateway"], r["failure"], load))
+            print("| %d | %s | FAILED: %s | | | | | | | | | | | | | %s |" % (r["run"], r["gateway"], r["failure"], load))
         for p in (r["summary"] or {}).get("phases") or []:
             ok = ok and p["missing"] == 0
             by_key[(r["run"], p["phase"], r["gateway"])] = p
-            print("| %d | %s | %s | %d | %d | %.0f | %.0f | %s | %s | %d | %s | %s | %s | %s |" % (
+            print("| %d | %s | %s | %d | %d | %.0f | %.0f | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
                 r["run"], r["gateway"], p["phase"], p["participants"], p["messages"], p["messages_per_s"],
                 p["deliveries_per_s"], fmt(p["latency_p50_ms"], 2), fmt(p["latency_p99_ms"], 2), p["missing"],
                 fmt(p["server_cpu_us_per_delivery"], 1), fmt(p.get("server_cpu_pct"), 0),
-                fmt(p.get("loadgen_cpu_pct"), 0), load))
+                fmt(p.get("server_wait_pct"), 0), fmt(p.get("loadgen_cpu_pct"), 0),
+                fmt(p.get("loadgen_wait_pct"), 0), load))
     for (run, phase, gw), p in by_key.items():
         j = by_key.get((run, phase, "janus"))
         if gw != "parley" or j is None:
@@ -85,7 +89,7 @@ def table(args):
         def ratio(key, digits=2):
             a, b = p.get(key), j.get(key)
             return "-" if a is None or not b else "%.*f" % (digits, a / b)
-        print("| %d | parley/janus | %s | | | %s | %s | %s | %s | | %s | %s | | |" % (
+        print("| %d | parley/janus | %s | | | %s | %s | %s | %s | | %s | %s | | | | |" % (
             run, phase, ratio("messages_per_s"), ratio("deliveries_per_s"), ratio("latency_p50_ms"),
             ratio("latency_p99_ms"), ratio("server_cpu_us_per_delivery"), ratio("server_cpu_pct")))
     return 0 if ok and records else 1
