@@ -34,3 +34,23 @@ tests_unit_test_loadgen_textroom_CPPFLAGS = $(tests_unit_test_loadgen_CPPFLAGS)
 tests_unit_test_loadgen_textroom_CFLAGS = $(tests_unit_test_loadgen_CFLAGS)
 tests_unit_test_loadgen_textroom_LDADD = $(tests_unit_test_loadgen_LDADD)
 endif
+
+# What the textroom driver reads from the gateway and its --phases list:
+# the corpus replayed in the unit suite, and a libFuzzer target
+# (--enable-fuzzers) for tests/fuzz/run.sh.
+check_PROGRAMS += tests/unit/test_fuzz_replay_loadgen_textroom
+tests_unit_test_fuzz_replay_loadgen_textroom_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_loadgen_textroom.c \
+	bench/loadgen/textroom_stats.c bench/loadgen/stats.c bench/loadgen/rtpgen.c
+tests_unit_test_fuzz_replay_loadgen_textroom_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/media -I$(top_srcdir)/bench/loadgen
+tests_unit_test_fuzz_replay_loadgen_textroom_CFLAGS = $(AM_CFLAGS) $(SRTP_CFLAGS)
+tests_unit_test_fuzz_replay_loadgen_textroom_LDADD = libparleymedia.la $(GLIB_LIBS) $(JANSSON_LIBS) $(NICE_LIBS) \
+	$(SRTP_LIBS) $(SSL_LIBS)
+if FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_loadgen_textroom
+tests_fuzz_fuzz_loadgen_textroom_SOURCES = tests/fuzz/fuzz_loadgen_textroom.c bench/loadgen/textroom_stats.c \
+	bench/loadgen/stats.c bench/loadgen/rtpgen.c
+tests_fuzz_fuzz_loadgen_textroom_CPPFLAGS = $(tests_unit_test_fuzz_replay_loadgen_textroom_CPPFLAGS)
+tests_fuzz_fuzz_loadgen_textroom_CFLAGS = $(AM_CFLAGS) $(SRTP_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_loadgen_textroom_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_loadgen_textroom_LDADD = $(tests_unit_test_fuzz_replay_loadgen_textroom_LDADD)
+endif

@@ -45,21 +45,22 @@ size_t loadgen_tr_format_text(char *out, size_t size, unsigned phase, uint32_t s
 	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
 }
 
-/* A decimal number without sign, ending at a space or the end. */
-static bool read_number(const char **p, uint64_t max, uint64_t *value)
+/* A decimal number as we write it (no sign, no leading zero) followed by
+ * `end` (a space, or the string's end); *p moves past both. */
+static bool read_number(const char **p, char end, uint64_t max, uint64_t *value)
 {
 	const char *s = *p;
 	uint64_t v = 0;
-	if (*s < '0' || *s > '9')
+	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
 		return false;
 	for (; *s >= '0' && *s <= '9'; s++) {
 		if (v > (max - (uint64_t)(*s - '0')) / 10)
 			return false;
 		v = v * 10 + (uint64_t)(*s - '0');
 	}
-	if (*s != ' ' && *s != '\0')
+	if (*s != end)
 		return false;
-	*p = *s == ' ' ? s + 1 : s;
+	*p = end == '\0' ? s : s + 1;
 	*value = v;
 	return true;
 }
@@ -70,8 +71,8 @@ bool loadgen_tr_parse_text(const char *text, unsigned *phase, uint32_t *seq, int
 		return false;
 	const char *p = text + sizeof(TEXT_TAG);
 	uint64_t a = 0, b = 0, c = 0;
-	if (!read_number(&p, 1000, &a) || *p == '\0' || !read_number(&p, UINT32_MAX, &b) || *p == '\0' ||
-	    !read_number(&p, INT64_MAX, &c) || *p != '\0')
+	if (!read_number(&p, ' ', 1000, &a) || !read_number(&p, ' ', UINT32_MAX, &b) ||
+	    !read_number(&p, '\0', INT64_MAX, &c))
 		return false;
 	*phase = (unsigned)a;
 	*seq = (uint32_t)b;

@@ -58,6 +58,8 @@ static void test_text_round_trip(void **state)
 	assert_true(loadgen_tr_parse_text("lg 1 2 3", &phase, &seq, &t));
 	assert_int_equal(seq, 2);
 	assert_true(t == 3);
+	assert_true(loadgen_tr_parse_text("lg 0 0 0", &phase, &seq, &t));
+	assert_int_equal(phase, 0);
 }
 
 static void test_text_refused(void **state)
@@ -65,7 +67,8 @@ static void test_text_refused(void **state)
 	(void)state;
 	static const char *const bad[] = {
 		"", "lg", "lg ", "lg 1 2", "lg 1 2 ", "lg 1 2 3 4", "lg 1 2 3x", "lg -1 2 3", "lg 1 4294967296 3",
-		"lg 1 2 9223372036854775808", "xx 1 2 3", "lg  1 2 3", "lg 1001 2 3", "hello world",
+		"lg 1 2 9223372036854775808", "xx 1 2 3", "lg  1 2 3", "lg 1001 2 3", "hello world", "lg 01 2 3",
+		"lg 1 00 3", "lg 1 2 +3", "lg 1 5 9720 ", "lg 1 5  9720",
 	};
 	unsigned phase;
 	uint32_t seq;
