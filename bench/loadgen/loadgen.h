@@ -2,7 +2,8 @@
  * loadgen.h — parley-loadgen's shared types: the run options and their
  * limits, the run (one GMainContext, one Janus API WebSocket — none for
  * the WHIP/WHEP driver, which speaks plain HTTP — the peers), and the
- * driver table every scenario (echo, room, videoroom, whip) fills in.
+ * driver table every scenario (echo, room, videoroom, whip, textroom)
+ * fills in.
  *
  * Threading: everything runs on the run's one GMainContext, in the main
  * thread; no thread per peer.
@@ -29,10 +30,12 @@
 #define LOADGEN_MAX_FPS 60
 #define LOADGEN_MAX_KEYFRAME_INTERVAL_S 600
 #define LOADGEN_MAX_SETUP_TIMEOUT_S 300
+#define LOADGEN_MAX_WINDOW 256
+#define LOADGEN_MAX_WARMUP 1000
 
 typedef struct loadgen_options {
 	char *url;                  /* ws://host:port/path (whip: http://host:port) */
-	char *driver;               /* echo, room, videoroom, whip */
+	char *driver;               /* echo, room, videoroom, whip, textroom */
 	char *token;                /* whip: Bearer token for /whip/ and /whep/, or NULL */
 	char *plugin;               /* plugin package; NULL = the driver's default */
 	char *iface;                /* ICE interface or IP ("lo") */
@@ -51,6 +54,14 @@ typedef struct loadgen_options {
 	bool mesh;                  /* room drivers: every publisher gets one subscriber per other member */
 	bool expect_intact;         /* echo: exit 1 unless every packet came back intact */
 	bool json_only;             /* no human table */
+	/* textroom driver */
+	int participants;           /* peers in the room */
+	int messages;               /* measured messages per phase */
+	int window;                 /* "one": messages in flight */
+	int warmup;                 /* unmeasured messages before each phase */
+	int room;                   /* TextRoom room id */
+	int gateway_pid;            /* gateway whose /proc CPU is sampled (0 = none) */
+	char *phases;               /* "one,all" */
 	int verbose;
 } loadgen_options;
 
@@ -72,12 +83,22 @@ typedef struct loadgen_driver {
 	int (*start)(loadgen_run *run, GError **error);
 	void (*stop)(loadgen_run *run);
 	void (*free)(loadgen_run *run);
+	/* Optional: drivers with their own phases. all_ready replaces the media
+	 * window (the driver ends the run with loadgen_run_finish); report and
+	 * table replace the media summary. */
+	void (*all_ready)(loadgen_run *run);
+	/* Optional: the driver's own options, checked before the run (false
+	 * with the reason: exit 2). */
+	bool (*check)(const loadgen_options *options, char *err, size_t size);
+	json_t *(*report)(loadgen_run *run);
+	void (*table)(loadgen_run *run, json_t *summary, FILE *out);
 } loadgen_driver;
 
 extern const loadgen_driver loadgen_driver_echo;
 extern const loadgen_driver loadgen_driver_room;
 extern const loadgen_driver loadgen_driver_videoroom;
 extern const loadgen_driver loadgen_driver_whip;
+extern const loadgen_driver loadgen_driver_textroom;
 
 struct loadgen_run {
 	const loadgen_options *options;
@@ -103,6 +124,8 @@ struct loadgen_run {
 /* Called by drivers. */
 void loadgen_run_fail(loadgen_run *run, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void loadgen_run_peer_ready(loadgen_run *run, loadgen_peer *peer);
+/* A driver with its own phases is done: goodbyes after a short drain. */
+void loadgen_run_finish(loadgen_run *run);
 /* Adds a peer to the run (the run owns it from now on). */
 void loadgen_run_add_peer(loadgen_run *run, loadgen_peer *peer);
 /* report.c: the JSON summary (new reference), the human table, the echo

@@ -14,10 +14,12 @@
 #include <sys/resource.h>
 #include "dtls.h"
 #include "janus_ws.h"
+#include "sctp.h"
 #include "loadgen.h"
 #include "session.h"
 #include "srtp.h"
 #include "stats.h"
+#include "textroom_stats.h"
 
 #define TICK_MS 10
 #define DRAIN_MS 600
@@ -25,6 +27,7 @@
 
 static const loadgen_driver *const drivers[] = {
 	&loadgen_driver_echo, &loadgen_driver_room, &loadgen_driver_videoroom, &loadgen_driver_whip,
+	&loadgen_driver_textroom,
 };
 
 static void log_line(int verbose, int level, const char *fmt, va_list ap)
@@ -75,6 +78,11 @@ static void end_media(loadgen_run *run)
 	g_timeout_add(DRAIN_MS, quit_loop, run);
 }
 
+void loadgen_run_finish(loadgen_run *run)
+{
+	end_media(run);
+}
+
 static gboolean media_done(gpointer data)
 {
 	end_media(data);
@@ -109,9 +117,13 @@ void loadgen_run_peer_ready(loadgen_run *run, loadgen_peer *peer)
 		return;
 	run->media_start_us = g_get_monotonic_time();
 	run->cpu_start_us = cpu_time_us();
-	loadgen_log(run, 1, "all %d peers connected after %.0f ms; media for %d s", run->peers_expected,
-	            (run->media_start_us - run->start_us) / 1000.0, run->options->duration_s);
-	g_timeout_add((guint)run->options->duration_s * 1000, media_done, run);
+	loadgen_log(run, 1, "all %d peers connected after %.0f ms; %s %d s", run->peers_expected,
+	            (run->media_start_us - run->start_us) / 1000.0,
+	            run->driver->all_ready ? "phases of at most" : "media for", run->options->duration_s);
+	if (run->driver->all_ready)
+		run->driver->all_ready(run);
+	else
+		g_timeout_add((guint)run->options->duration_s * 1000, media_done, run);
 }
 
 /* Publishers send from the moment they connect; the window that counts
@@ -148,13 +160,14 @@ static void ws_closed(void *user_data, const char *why)
 static loadgen_options options = {
 	.url = NULL, .publishers = 1, .subscribers = 0, .rooms = 1, .duration_s = 10, .setup_timeout_s = 20,
 	.bitrate_kbps = 500, .fps = 30, .keyframe_interval_s = 2, .keyframe_gap_ms = 500, .audio_bytes = 80,
+	.participants = 50, .messages = 3000, .window = 8, .warmup = 20, .room = 1234,
 };
 static gboolean table_stdout;
 
 static const GOptionEntry entries[] = {
 	{ "url", 'u', 0, G_OPTION_ARG_STRING, &options.url,
 	  "Janus API WebSocket (ws://127.0.0.1:8188/); whip: the HTTP base (http://127.0.0.1:8088)", "URL" },
-	{ "driver", 'd', 0, G_OPTION_ARG_STRING, &options.driver, "echo, room, videoroom or whip (echo)", "NAME" },
+	{ "driver", 'd', 0, G_OPTION_ARG_STRING, &options.driver, "echo, room, videoroom, whip or textroom (echo)", "NAME" },
 	{ "token", 0, 0, G_OPTION_ARG_STRING, &options.token, "whip: Bearer token for WHIP and WHEP", "TOKEN" },
 	{ "plugin", 0, 0, G_OPTION_ARG_STRING, &options.plugin, "plugin package (the driver's default)", "PKG" },
 	{ "publishers", 'p', 0, G_OPTION_ARG_INT, &options.publishers, "publishers in all (1)", "N" },
@@ -174,6 +187,14 @@ static const GOptionEntry entries[] = {
 	{ "iface", 'i', 0, G_OPTION_ARG_STRING, &options.iface, "ICE interface or IP (lo)", "IF" },
 	{ "srtp", 0, 0, G_OPTION_ARG_STRING, &options.srtp, "SRTP profiles offered: all, gcm, cm (all)", "P" },
 	{ "expect-intact", 0, 0, G_OPTION_ARG_NONE, &options.expect_intact, "echo: fail unless every packet returns intact", NULL },
+	{ "participants", 0, 0, G_OPTION_ARG_INT, &options.participants, "textroom: participants in the room (50)", "N" },
+	{ "messages", 0, 0, G_OPTION_ARG_INT, &options.messages, "textroom: measured messages per phase (3000)", "N" },
+	{ "window", 0, 0, G_OPTION_ARG_INT, &options.window, "textroom: messages in flight in phase one (8)", "N" },
+	{ "warmup", 0, 0, G_OPTION_ARG_INT, &options.warmup, "textroom: unmeasured messages before a phase (20)", "N" },
+	{ "phases", 0, 0, G_OPTION_ARG_STRING, &options.phases, "textroom: one,all (both)", "LIST" },
+	{ "room", 0, 0, G_OPTION_ARG_INT, &options.room, "textroom: room id, created when missing (1234)", "ID" },
+	{ "gateway-pid", 0, 0, G_OPTION_ARG_INT, &options.gateway_pid,
+	  "textroom: the gateway's PID, whose utime+stime per phase gives CPU per delivery", "PID" },
 	{ "json-only", 0, 0, G_OPTION_ARG_NONE, &options.json_only, "no human table", NULL },
 	{ "table-stdout", 0, 0, G_OPTION_ARG_NONE, &table_stdout, "human table on stdout after the JSON line", NULL },
 	{ "verbose", 'v', 0, G_OPTION_ARG_INT, &options.verbose, "log level 0..3 (0)", "N" },
@@ -200,6 +221,12 @@ static bool check_options(const loadgen_driver **driver, char *err, size_t size)
 		{ "--audio-bytes", &options.audio_bytes, 1, 1000 },
 		{ "--keyframe-gap", &options.keyframe_gap_ms, 20, 10000 },
 		{ "--verbose", &options.verbose, 0, 3 },
+		{ "--participants", &options.participants, 2, LOADGEN_TR_MAX_PARTICIPANTS },
+		{ "--messages", &options.messages, 1, LOADGEN_TR_MAX_MESSAGES },
+		{ "--window", &options.window, 1, LOADGEN_MAX_WINDOW },
+		{ "--warmup", &options.warmup, 0, LOADGEN_MAX_WARMUP },
+		{ "--room", &options.room, 1, G_MAXINT },
+		{ "--gateway-pid", &options.gateway_pid, 0, G_MAXINT },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(limits); i++) {
 		if (*limits[i].value < limits[i].min || *limits[i].value > limits[i].max) {
@@ -233,7 +260,7 @@ static bool check_options(const loadgen_driver **driver, char *err, size_t size)
 		if (strcmp(drivers[i]->name, options.driver) == 0)
 			*driver = drivers[i];
 	if (*driver == NULL) {
-		g_snprintf(err, size, "unknown --driver '%s' (echo, room, videoroom, whip)", options.driver);
+		g_snprintf(err, size, "unknown --driver '%s' (echo, room, videoroom, whip, textroom)", options.driver);
 		return false;
 	}
 	if (!(*driver)->has_rooms && (options.subscribers > 0 || options.mesh || options.rooms > 1)) {
@@ -241,7 +268,7 @@ static bool check_options(const loadgen_driver **driver, char *err, size_t size)
 		           (*driver)->name);
 		return false;
 	}
-	return true;
+	return (*driver)->check == NULL || (*driver)->check(&options, err, size);
 }
 
 static void set_default(char **slot, const char *value)
@@ -277,7 +304,7 @@ static int run_all(loadgen_run *run)
 	/* The loop ends by itself: media_done or a failure → drain → quit. */
 	g_main_loop_run(run->loop);
 	run->driver->stop(run);
-	json_t *summary = loadgen_report_json(run);
+	json_t *summary = run->driver->report ? run->driver->report(run) : loadgen_report_json(run);
 	char why[256] = "";
 	bool intact = true;
 	if (options.expect_intact) {
@@ -289,7 +316,9 @@ static int run_all(loadgen_run *run)
 	printf("%s\n", line);
 	fflush(stdout);
 	free(line);
-	if (!options.json_only)
+	if (!options.json_only && run->driver->table)
+		run->driver->table(run, summary, table_stdout ? stdout : stderr);
+	else if (!options.json_only)
 		loadgen_report_table(run, summary, table_stdout ? stdout : stderr);
 	json_decref(summary);
 	return run->failure == NULL && intact ? 0 : 1;
@@ -302,8 +331,9 @@ int main(int argc, char **argv)
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_option_context_set_summary(oc, "Opens publishers and subscribers on a Janus-API gateway (Parley or Janus),\n"
 		"completes ICE, DTLS and SRTP, sends synthetic Opus-sized audio and VP8 video, and\n"
-		"measures loss, order, one-way delay and join times. Drivers: echo, room, videoroom, and whip\n"
-		"(WHIP publishers and WHEP players of parley.plugin.room over plain HTTP).");
+		"measures loss, order, one-way delay and join times. Drivers: echo, room, videoroom, whip\n"
+		"(WHIP publishers and WHEP players of parley.plugin.room over plain HTTP), and textroom\n"
+		"(TextRoom participants over data channels: messages/s, delivery latency, CPU per delivery).");
 	bool parsed = g_option_context_parse(oc, &argc, &argv, &error);
 	g_option_context_free(oc);
 	if (!parsed) {
@@ -319,6 +349,7 @@ int main(int argc, char **argv)
 	set_default(&options.url, strcmp(options.driver, "whip") == 0 ? "http://127.0.0.1:8088" : "ws://127.0.0.1:8188/");
 	set_default(&options.iface, "lo");
 	set_default(&options.srtp, "all");
+	set_default(&options.phases, "one,all");
 	char err[256];
 	const loadgen_driver *driver = NULL;
 	if (!check_options(&driver, err, sizeof(err))) {
@@ -340,6 +371,7 @@ int main(int argc, char **argv)
 	loadgen_stats_histogram_free(run.delays);
 	g_main_loop_unref(run.loop);
 	g_free(run.failure);
+	parley_sctp_shutdown();   /* usrsctp's last timers (textroom's associations) */
 	parley_dtls_certificate_cleanup();
 	return rc;
 }

@@ -4,7 +4,8 @@
  * gathered candidates inlined) and what it takes from the remote SDP
  * (credentials, candidates, fingerprint, setup role), the datagram path
  * (RFC 7983 demux, SRTP unprotect, RTP into stats, PLI/FIR into a keyframe
- * request) and the send path (rtpgen → SRTP protect in place → ICE).
+ * request) and the send path (rtpgen → SRTP protect in place → ICE);
+ * in data mode, DTLS application data to and from its data channels.
  */
 #include "session.h"
 
@@ -14,6 +15,7 @@
 #include "rtcp.h"
 #include "rtp.h"
 #include "sdp.h"
+#include "session_data.h"
 #include "srtp.h"
 #include "util/keyframe.h"
 
@@ -48,6 +50,8 @@ struct loadgen_peer {
 	parley_sdp *remote;          /* the remote offer, kept until we answer */
 	bool remote_is_offer;
 	bool gathered, answered, dtls_started, failed;
+	bool dtls_client;            /* our DTLS role */
+	loadgen_datachan *data;      /* data mode, once DTLS is up */
 	GPtrArray *local_candidates; /* "candidate:..." strings (owned) */
 	loadgen_rtpgen *gen;
 	loadgen_stats stats;
@@ -191,6 +195,7 @@ static parley_sdp *build_answer(loadgen_peer *peer, const parley_sdp_transport *
 	parley_sdp_answer_options opts = {
 		.codecs = answer_codecs, .n_codecs = G_N_ELEMENTS(answer_codecs), .h264_packetization_mode = -1,
 		.directions = dirs, .n_directions = n, .transport = *t, .session_id = "1",
+		.accept_data = peer->mode == LOADGEN_PEER_DATA,
 	};
 	parley_sdp *answer = parley_sdp_build_answer(peer->remote, &opts, err, err_size);
 	g_free(dirs);
@@ -226,6 +231,78 @@ static void describe(loadgen_peer *peer)
 	free(text);
 }
 
+/* ---- data channels (data mode) ---- */
+
+static void data_output(void *user_data, const uint8_t *packet, size_t length)
+{
+	loadgen_peer *peer = user_data;
+	if (peer->dtls && parley_dtls_get_state(peer->dtls) == PARLEY_DTLS_STATE_CONNECTED)
+		parley_dtls_send_data(peer->dtls, packet, length);
+}
+
+static void data_writable(void *user_data)
+{
+	loadgen_peer *peer = user_data;
+	if (peer->callbacks.data_writable)
+		peer->callbacks.data_writable(peer->user_data, peer);
+}
+
+static void data_text(void *user_data, const char *text, size_t length)
+{
+	loadgen_peer *peer = user_data;
+	if (peer->callbacks.data_text)
+		peer->callbacks.data_text(peer->user_data, peer, text, length);
+}
+
+static void data_lost(void *user_data, const char *reason)
+{
+	loadgen_peer *peer = user_data;
+	if (!peer->run->stopping)
+		fail(peer, "%s", reason);
+}
+
+/* The association over the DTLS just connected, to the SCTP port and
+ * maximum message size of the offer's m=application line. */
+static int start_data(loadgen_peer *peer)
+{
+	const parley_sdp_media *m = NULL;
+	for (size_t i = 0; peer->remote && i < peer->remote->n_media && m == NULL; i++)
+		if (peer->remote->media[i].type == PARLEY_SDP_MEDIA_APPLICATION && peer->remote->media[i].port != 0)
+			m = &peer->remote->media[i];
+	if (m == NULL) {
+		fail(peer, "the offer has no m=application line to carry data channels");
+		return -1;
+	}
+	uint16_t port = m->sctp_port > 0 && m->sctp_port <= 65535 ? (uint16_t)m->sctp_port : 0;
+	static const loadgen_datachan_callbacks callbacks = {
+		.output = data_output, .writable = data_writable, .text = data_text, .lost = data_lost,
+	};
+	char err[160] = "";
+	peer->data = loadgen_datachan_new(peer->run->context, peer->dtls_client, port, m->max_message_size, &callbacks,
+	                                  peer, err, sizeof(err));
+	if (peer->data == NULL) {
+		fail(peer, "SCTP: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int loadgen_peer_send_text(loadgen_peer *peer, const char *label, const char *text, size_t length,
+                           char *reason, size_t reason_size)
+{
+	if (peer->data == NULL || peer->failed) {
+		g_snprintf(reason, reason_size, "no data channel association");
+		return -1;
+	}
+	int rc = loadgen_datachan_send_text(peer->data, label, text, length, reason, reason_size);
+	return rc == 0 ? 0 : -1;
+}
+
+uint64_t loadgen_peer_data_busy(const loadgen_peer *peer)
+{
+	return peer->data ? loadgen_datachan_busy(peer->data) : 0;
+}
+
 /* ---- DTLS / SRTP ---- */
 
 static void dtls_send(void *user_data, const uint8_t *data, size_t length)
@@ -245,6 +322,8 @@ static void dtls_connected(void *user_data, const parley_srtp_keys *keys)
 		return;
 	}
 	peer->connected_us = g_get_monotonic_time();
+	if (peer->mode == LOADGEN_PEER_DATA && start_data(peer) < 0)
+		return;
 	peer->callbacks.connected(peer->user_data, peer);
 }
 
@@ -262,6 +341,9 @@ static void dtls_closed(void *user_data)
 
 static void dtls_data(void *user_data, const uint8_t *data, size_t length)
 {
+	loadgen_peer *peer = user_data;
+	if (peer->data)
+		loadgen_datachan_input(peer->data, data, length);
 }
 
 static unsigned srtp_profiles(const char *name)
@@ -289,6 +371,7 @@ static int start_dtls(loadgen_peer *peer, const parley_sdp *sdp, const parley_sd
 		            "remote SDP lacks a usable a=fingerprint or a=setup");
 		return -1;
 	}
+	peer->dtls_client = options.role == PARLEY_DTLS_ROLE_CLIENT;
 	static const parley_dtls_callbacks callbacks = {
 		.send = dtls_send, .connected = dtls_connected, .failed = dtls_failed,
 		.closed = dtls_closed, .data = dtls_data,
@@ -424,7 +507,8 @@ void loadgen_peer_tick(loadgen_peer *peer, int64_t now_us)
 		return;
 	if (peer->gen)
 		loadgen_rtpgen_tick(peer->gen, now_us);
-	if (peer->mode != LOADGEN_PEER_PUBLISH && now_us - peer->last_rr_us >= RR_INTERVAL_US)
+	if (peer->mode != LOADGEN_PEER_PUBLISH && peer->mode != LOADGEN_PEER_DATA &&
+	    now_us - peer->last_rr_us >= RR_INTERVAL_US)
 		send_receiver_report(peer, now_us);
 }
 
@@ -481,7 +565,7 @@ static int make_agent(loadgen_peer *peer, bool controlling, GError **error)
 
 int loadgen_peer_create_offer(loadgen_peer *peer, GError **error)
 {
-	if (peer->ice != NULL || peer->mode == LOADGEN_PEER_SUBSCRIBE) {
+	if (peer->ice != NULL || peer->mode == LOADGEN_PEER_SUBSCRIBE || peer->mode == LOADGEN_PEER_DATA) {
 		g_set_error(error, LOADGEN_ERROR, LOADGEN_ERROR_FAILED, "this peer does not offer");
 		return -1;
 	}
@@ -535,7 +619,8 @@ int loadgen_peer_set_remote(loadgen_peer *peer, const char *type, const char *sd
 		return -1;
 	}
 	bool renegotiate = offer && peer->dtls != NULL && peer->gathered;
-	if (offer != (peer->mode == LOADGEN_PEER_SUBSCRIBE) || (peer->dtls != NULL && !renegotiate)) {
+	bool answers = peer->mode == LOADGEN_PEER_SUBSCRIBE || peer->mode == LOADGEN_PEER_DATA;
+	if (offer != answers || (peer->dtls != NULL && !renegotiate)) {
 		g_set_error(error, LOADGEN_ERROR, LOADGEN_ERROR_FAILED, "unexpected remote %s", type);
 		return -1;
 	}
@@ -631,6 +716,7 @@ void loadgen_peer_free(loadgen_peer *peer)
 		g_source_remove(peer->janus.keepalive_source);
 	if (peer->janus.retry_source)
 		g_source_remove(peer->janus.retry_source);
+	loadgen_datachan_free(peer->data);   /* its ABORT goes out through DTLS */
 	if (peer->dtls) {
 		parley_dtls_close(peer->dtls);
 		parley_dtls_free(peer->dtls);

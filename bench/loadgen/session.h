@@ -3,7 +3,9 @@
  * library: ICE (ice.h, libnice), DTLS-SRTP (dtls.h, srtp.h), SDP (sdp.h:
  * our offers and answers are built with its builders, remote ones parsed
  * with its parser), RTP/RTCP parsing and VP8 keyframe detection. A peer
- * publishes (synthetic RTP from rtpgen), subscribes (stats), or both (echo).
+ * publishes (synthetic RTP from rtpgen), subscribes (stats), or both (echo),
+ * or, in data mode, answers a data-channel-only offer and carries text
+ * messages over SCTP (session_data.c).
  *
  * All peers share the run's GMainContext: no thread per peer. A peer is
  * freed only outside its own callbacks (the run frees them at the end).
@@ -24,6 +26,7 @@ typedef enum loadgen_peer_mode {
 	LOADGEN_PEER_SUBSCRIBE,   /* answers a sendonly offer, receives */
 	LOADGEN_PEER_ECHO,        /* sendrecv offer, sends and receives */
 	LOADGEN_PEER_PLAY,        /* recvonly offer, receives (a WHEP player) */
+	LOADGEN_PEER_DATA,        /* answers an m=application offer: data channels only */
 } loadgen_peer_mode;
 
 typedef struct loadgen_peer_callbacks {
@@ -31,8 +34,12 @@ typedef struct loadgen_peer_callbacks {
 	void (*local_description)(void *user_data, loadgen_peer *peer, const char *type, const char *sdp);
 	/* DTLS-SRTP is up. */
 	void (*connected)(void *user_data, loadgen_peer *peer);
-	/* ICE or DTLS failed. */
+	/* ICE or DTLS failed (or, data mode, the association or channel). */
 	void (*failed)(void *user_data, loadgen_peer *peer, const char *reason);
+	/* Data mode: the SCTP association is up and can send (once). */
+	void (*data_writable)(void *user_data, loadgen_peer *peer);
+	/* Data mode: a whole text message (borrowed for the call). */
+	void (*data_text)(void *user_data, loadgen_peer *peer, const char *text, size_t length);
 } loadgen_peer_callbacks;
 
 /* What drivers keep on a peer (the Janus ids), read and written freely. */
@@ -59,6 +66,12 @@ int loadgen_peer_create_offer(loadgen_peer *peer, GError **error);
 int loadgen_peer_set_remote(loadgen_peer *peer, const char *type, const char *sdp, GError **error);
 /* A trickled Janus candidate object ({"candidate","sdpMid",...} or {"completed":true}). */
 void loadgen_peer_trickle(loadgen_peer *peer, json_t *candidate);
+/* Data mode: sends text on the channel `label` (opened on first use).
+ * 0, or -1 with a reason (the association is not up, the buffer is full). */
+int loadgen_peer_send_text(loadgen_peer *peer, const char *label, const char *text, size_t length,
+                           char *reason, size_t reason_size);
+/* Data mode: messages refused for a full SCTP send buffer. */
+uint64_t loadgen_peer_data_busy(const loadgen_peer *peer);
 /* Sends due media when publishing and connected. */
 void loadgen_peer_tick(loadgen_peer *peer, int64_t now_us);
 
