@@ -60,7 +60,7 @@ static const char *janus_error(json_t *reply, char *buf, size_t size)
 static void request(janus_call *c, json_t *msg, bool wait_event, loadgen_ws_reply_fn fn)
 {
 	GError *error = NULL;
-	if (loadgen_ws_request(c->run->ws, msg, wait_event, LOADGEN_JANUS_TIMEOUT_MS, fn, c, &error) < 0) {
+	if (loadgen_ws_request(c->run->ws, msg, wait_event, LOADGEN_JANUS_TIMEOUT_MS, fn, c, g_free, &error) < 0) {
 		c->done(c->run, c->peer, NULL, NULL, error->message);
 		g_error_free(error);
 		g_free(c);

@@ -36,7 +36,8 @@ typedef struct ws_pending {
 	bool wait_event;
 	int64_t deadline_us;
 	loadgen_ws_reply_fn fn;
-	void *user_data;
+	void *user_data;          /* fn's, or drop's when no answer comes */
+	GDestroyNotify drop;
 } ws_pending;
 
 typedef struct ws_watch {
@@ -309,7 +310,7 @@ int loadgen_ws_send_json(loadgen_ws *ws, json_t *message, GError **error)
 /* ---- requests ---- */
 
 int loadgen_ws_request(loadgen_ws *ws, json_t *request, bool wait_event, unsigned timeout_ms,
-                       loadgen_ws_reply_fn fn, void *user_data, GError **error)
+                       loadgen_ws_reply_fn fn, void *user_data, GDestroyNotify drop, GError **error)
 {
 	if (g_hash_table_size(ws->pending) >= LOADGEN_WS_MAX_PENDING) {
 		g_set_error(error, LOADGEN_ERROR, LOADGEN_ERROR_FAILED, "more than %d requests pending", LOADGEN_WS_MAX_PENDING);
@@ -321,6 +322,7 @@ int loadgen_ws_request(loadgen_ws *ws, json_t *request, bool wait_event, unsigne
 	p->deadline_us = g_get_monotonic_time() + (int64_t)timeout_ms * 1000;
 	p->fn = fn;
 	p->user_data = user_data;
+	p->drop = drop;
 	json_t *copy = json_copy(request);
 	json_object_set_new(copy, "transaction", json_string(p->transaction));
 	int rc = loadgen_ws_send_json(ws, copy, error);
@@ -333,14 +335,14 @@ int loadgen_ws_request(loadgen_ws *ws, json_t *request, bool wait_event, unsigne
 	return 0;
 }
 
-static gboolean cancel_matching(gpointer key, gpointer value, gpointer user_data)
+/* A request freed unanswered (the connection freed with it pending):
+ * its user_data goes to drop. Answered ones are stolen from the table. */
+static void pending_free(gpointer data)
 {
-	return ((ws_pending *)value)->user_data == user_data;
-}
-
-void loadgen_ws_cancel(loadgen_ws *ws, void *user_data)
-{
-	g_hash_table_foreach_remove(ws->pending, cancel_matching, user_data);
+	ws_pending *p = data;
+	if (p->drop != NULL)
+		p->drop(p->user_data);
+	g_free(p);
 }
 
 void loadgen_ws_watch_handle(loadgen_ws *ws, uint64_t handle_id, loadgen_ws_event_fn fn, void *user_data)
@@ -560,7 +562,7 @@ loadgen_ws *loadgen_ws_connect(GMainContext *context, const char *url, unsigned 
 	ws->context = context;
 	ws->rx = g_byte_array_new();
 	ws->message = g_byte_array_new();
-	ws->pending = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	ws->pending = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, pending_free);
 	ws->watches = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	ws->closed = closed;
 	ws->closed_data = closed_data;

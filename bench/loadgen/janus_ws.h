@@ -33,19 +33,20 @@ typedef void (*loadgen_ws_closed_fn)(void *user_data, const char *why);
  * timeout_ms (blocking, once at start). NULL + error on failure. */
 loadgen_ws *loadgen_ws_connect(GMainContext *context, const char *url, unsigned timeout_ms,
                                loadgen_ws_closed_fn closed, void *closed_data, GError **error);
-/* Sends a close frame (best effort) and frees; pending replies are dropped
- * without callbacks. */
+/* Sends a close frame (best effort) and frees; pending requests end without
+ * their callback: each one's user_data goes to its drop function. */
 void loadgen_ws_free(loadgen_ws *ws);
 
 /* Sends `request` with a new transaction. With wait_event, an "ack" is
  * skipped and the next message with the same transaction is the answer
- * (plugin messages); otherwise the first one is. 0, or -1 with error. */
+ * (plugin messages); otherwise the first one is. fn gets user_data once
+ * (answer, error, timeout or closed connection); if the connection is
+ * freed first, drop (may be NULL) gets it instead. 0, or -1 with error
+ * (neither is called). */
 int loadgen_ws_request(loadgen_ws *ws, json_t *request, bool wait_event, unsigned timeout_ms,
-                       loadgen_ws_reply_fn fn, void *user_data, GError **error);
+                       loadgen_ws_reply_fn fn, void *user_data, GDestroyNotify drop, GError **error);
 /* Sends without waiting for anything (keepalive, trickle, detach at the end). */
 int loadgen_ws_send_json(loadgen_ws *ws, json_t *message, GError **error);
-/* Drops every pending request made with `user_data` (no callback). */
-void loadgen_ws_cancel(loadgen_ws *ws, void *user_data);
 
 void loadgen_ws_watch_handle(loadgen_ws *ws, uint64_t handle_id, loadgen_ws_event_fn fn, void *user_data);
 void loadgen_ws_unwatch_handle(loadgen_ws *ws, uint64_t handle_id);
