@@ -95,7 +95,8 @@ ownServerTest('auth: signed tokens — valid, expired, bad signature, other plug
 });
 
 ownServerTest('auth: failed secret checks are throttled per address (free failures, then 429 with a doubling block), logged without the secret', async (own) => {
-	const throttle = { auth_free_failures: 3, auth_block_ms: 400, auth_block_max_ms: 1600 };
+	// Blocks of 2 s, then 4 s: each wait below has ~2 s to spare on a slow machine.
+	const throttle = { auth_free_failures: 3, auth_block_ms: 2000, auth_block_max_ms: 8000 };
 	const srv = await own({
 		config: {
 			parley: { auth: { api_secret: 's3cret' } },
@@ -113,12 +114,13 @@ ownServerTest('auth: failed secret checks are throttled per address (free failur
 				assertError(await client.request({ janus: 'create', apisecret: 'guess-' + i }), 403, `${name} guess ${i}`);
 			// Blocked: even the right secret gets 429 now, without reaching the core.
 			assertError(await client.request({ janus: 'create', apisecret: 's3cret' }), 429, `${name} while blocked`);
-			await sleep(500);
-			// The block ended; one more failure blocks for twice as long.
+			await sleep(2200);
+			// The block ended; one more failure blocks for twice as long: past
+			// the first block's length it still holds.
 			assertError(await client.request({ janus: 'create', apisecret: 'guess-5' }), 403, `${name} after the block`);
-			await sleep(500);
+			await sleep(2200);
 			assertError(await client.request({ janus: 'create', apisecret: 's3cret' }), 429, `${name} doubled block`);
-			await sleep(400);
+			await sleep(2000);
 			const s = await client.createSession({ apisecret: 's3cret' });
 			assert.ok(s > 0, `${name}: the right secret works once the block ends`);
 			// The same address over the other transport is counted apart.
@@ -137,7 +139,7 @@ ownServerTest('auth: failed secret checks are throttled per address (free failur
 		await w.close();
 	}
 	const log = srv.log();
-	assert.match(log, /failed credential check from 127\.0\.0\.1 \(4 in a row\): blocked for 400 ms/);
+	assert.match(log, /failed credential check from 127\.0\.0\.1 \(4 in a row\): blocked for 2000 ms/);
 	assert.doesNotMatch(log, /guess-|burst-|s3cret/, 'the log never carries a credential');
 });
 
