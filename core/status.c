@@ -22,6 +22,7 @@
 #include "config.h"
 #include "events.h"
 #include "loops.h"
+#include "memtrim.h"
 #include "metrics.h"
 #include "media/udp_batch.h"
 #include "media/lite.h"
@@ -360,6 +361,14 @@ static int serve_metrics(const parley_http_request *request, parley_http_respons
 	append_lite_metrics(out);
 	append_data_metrics(out);
 	gauge(out, "parley_process_resident_memory_bytes", "Resident set size.", "gauge", resident_bytes());
+	parley_memtrim_stats trim;
+	parley_memtrim_get_stats(&trim);
+	gauge(out, "parley_memory_trims_total", "malloc_trim calls: malloc held memory_trim_min_kb or more free.",
+	      "counter", trim.trims);
+	gauge(out, "parley_memory_trim_released_bytes_total", "Resident memory those calls gave back to the system.",
+	      "counter", trim.released_bytes);
+	gauge(out, "parley_memory_malloc_free_bytes", "Memory malloc held free at the last check (memory_trim_interval).",
+	      "gauge", trim.free_bytes);
 	gauge(out, "parley_uptime_seconds", "Seconds since the process started.", "gauge",
 	      parley_metrics_uptime_seconds());
 	parley_metrics_append_runtime(out);
