@@ -32,6 +32,7 @@
 #include "loader.h"
 #include "log.h"
 #include "loops.h"
+#include "memtrim.h"
 #include "registry.h"
 #include "tables.h"
 #include "webrtc.h"
@@ -312,6 +313,7 @@ static unsigned load_modules(void)
 
 static void stop_runtime(void)
 {
+	parley_memtrim_stop();
 	parley_events_stop();
 	parley_loops_stop();
 	parley_webrtc_stop();
@@ -343,7 +345,9 @@ int main(int argc, char **argv)
 	long queue = read_count("events", "queue_size", 4096, 1 << 20);
 	long workers = read_count("general", "workers", 4, 1024);
 	daemon_state.grace_ms = read_count("general", "shutdown_grace", 2000, 600000);
-	if (loops < 0 || queue < 0 || workers < 0 || daemon_state.grace_ms < 0)
+	long trim_ms = read_count("general", "memory_trim_interval", 5000, 3600000);
+	long trim_min_kb = read_count("general", "memory_trim_min_kb", 1024, 1 << 22);
+	if (loops < 0 || queue < 0 || workers < 0 || daemon_state.grace_ms < 0 || trim_ms < 0 || trim_min_kb < 0)
 		return 1;
 	/* The signals are watched before any module opens a port, so a client
 	 * that has seen /health answer can always stop the server gracefully; a
@@ -374,6 +378,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	parley_memtrim_start((unsigned)trim_ms, (size_t)trim_min_kb * 1024);
 	PLOG_INFO("running (%u plugins, %u transports, %u handlers, %u event loops)",
 	          parley_registry_plugins(NULL, 0), parley_registry_transports(NULL, 0),
 	          parley_registry_handlers(NULL, 0), parley_loops_count());

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "events.h"
 #include "loops.h"
+#include "memtrim.h"
 #include "metrics.h"
 #include "media/udp_batch.h"
 #include "media/lite.h"
@@ -249,6 +250,9 @@ static void append_lite_metrics(GString *out)
 		  offsetof(parley_lite_stats, unknown_address) },
 		{ "parley_ice_lite_handed_over_total", "Datagrams passed to the event loop owning their PeerConnection.",
 		  offsetof(parley_lite_stats, handed_over) },
+		{ "parley_ice_lite_handover_full_total",
+		  "Of the dropped, datagrams the owning loop's hand-over ring had no room for (lite_handover_kb).",
+		  offsetof(parley_lite_stats, handover_full) },
 		{ "parley_ice_lite_paths_selected_total", "Transports that selected their first path (ICE connected).",
 		  offsetof(parley_lite_stats, selections) },
 		{ "parley_ice_lite_path_switches_total", "Selected paths changed to another 5-tuple (renomination).",
@@ -357,6 +361,14 @@ static int serve_metrics(const parley_http_request *request, parley_http_respons
 	append_lite_metrics(out);
 	append_data_metrics(out);
 	gauge(out, "parley_process_resident_memory_bytes", "Resident set size.", "gauge", resident_bytes());
+	parley_memtrim_stats trim;
+	parley_memtrim_get_stats(&trim);
+	gauge(out, "parley_memory_trims_total", "malloc_trim calls: malloc held memory_trim_min_kb or more free.",
+	      "counter", trim.trims);
+	gauge(out, "parley_memory_trim_released_bytes_total", "Resident memory those calls gave back to the system.",
+	      "counter", trim.released_bytes);
+	gauge(out, "parley_memory_malloc_free_bytes", "Memory malloc held free at the last check (memory_trim_interval).",
+	      "gauge", trim.free_bytes);
 	gauge(out, "parley_uptime_seconds", "Seconds since the process started.", "gauge",
 	      parley_metrics_uptime_seconds());
 	parley_metrics_append_runtime(out);

@@ -108,7 +108,10 @@ static void start_lite(parley_ice_config *ice)
 		.tcp_port = media_uint("tcp_port", 0, 65535),
 		.tcp_max_pending = media_uint("tcp_max_pending", 64, 65536),
 		.tcp_auth_timeout_ms = media_uint("tcp_auth_timeout_ms", 5000, 60000),
+		.handover_bytes = (size_t)media_uint("lite_handover_kb", 256, 16384) * 1024,
 	};
+	if (config.handover_bytes < 16 * 1024)
+		config.handover_bytes = 16 * 1024;
 	if (config.tcp_max_pending == 0)
 		config.tcp_max_pending = 1;
 	if (config.tcp_auth_timeout_ms < 500)
@@ -125,8 +128,8 @@ static void start_lite(parley_ice_config *ice)
 		ice->lite = false;
 		return;
 	}
-	PLOG_INFO("[media] ICE-lite on UDP port %u, %zu loop socket(s), consent timeout %u ms", parley_lite_port(), n,
-	          config.consent_timeout_ms);
+	PLOG_INFO("[media] ICE-lite on UDP port %u, %zu loop socket(s), consent timeout %u ms, hand-over rings of %zu KiB",
+	          parley_lite_port(), n, config.consent_timeout_ms, config.handover_bytes / 1024);
 	if (config.tcp_port)
 		PLOG_INFO("[media] ICE-TCP passive candidates on TCP port %u (at most %u connections waiting for a "
 		          "valid check, %u ms each)",

@@ -53,6 +53,11 @@ typedef struct parley_lite_config {
 	unsigned tcp_port;            /* 0 = none; else every loop listens on it */
 	unsigned tcp_max_pending;     /* connections not yet authenticated, process-wide; 0 = 64 */
 	unsigned tcp_auth_timeout_ms; /* a connection without a valid request by then is closed; 0 = 5000 */
+	/* Bytes of each hand-over ring (one per ordered pair of loops, made the
+	 * first time one loop passes a datagram to the other); 0 = 256 KiB,
+	 * rounded up to a power of two, 16 KiB .. 16 MiB. Only the largest
+	 * backlog is ever written; a datagram that finds it full is dropped. */
+	size_t handover_bytes;
 } parley_lite_config;
 
 /* Why a binding request got no success answer (the first four are
@@ -79,6 +84,7 @@ typedef struct parley_lite_stats {
 	uint64_t dropped;     /* not STUN, not from a known 5-tuple, or unusable */
 	uint64_t unknown_address; /* of those: not STUN, from a 5-tuple no request proved */
 	uint64_t handed_over; /* passed to another loop (datagrams, TCP connections) */
+	uint64_t handover_full; /* of the dropped: the owner loop's hand-over ring was full */
 	uint64_t selections;  /* a first path selected (state CONNECTED) */
 	uint64_t switches;    /* the selected path changed to another 5-tuple */
 	uint64_t consent_expiries; /* a selected path without valid request for the consent timeout */

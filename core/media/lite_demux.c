@@ -206,7 +206,10 @@ static void answer_via(lite_loop *loop, unsigned via, const struct sockaddr *to,
 /* ---- hand-over between loops ---- */
 
 /* Copies a datagram into the owner's ring from this loop (the only
- * producer of that ring); the owner is woken when this batch is done. */
+ * producer of that ring); the owner is woken when this recvmmsg batch is
+ * done. A full ring drops the datagram (counted): the peer's
+ * retransmissions (STUN, DTLS) and NACKs recover, as after a loss on the
+ * network. */
 static void hand_over(lite_loop *loop, unsigned owner, const struct sockaddr *from, socklen_t from_len,
                       const parley_udp_source *local, const uint8_t *data, size_t length)
 {
@@ -218,25 +221,19 @@ static void hand_over(lite_loop *loop, unsigned owner, const struct sockaddr *fr
 	lite_ring *ring = __atomic_load_n(&dst->inbox[loop->index], __ATOMIC_ACQUIRE);
 	if (!ring) {
 		/* Once per pair of loops, the first time one hands over to the other. */
-		ring = g_new0(lite_ring, 1);
+		ring = lite_ring_new(lite_handover_bytes());
+		if (!ring) {
+			lite_count(&lite_stat_handover_full, 1);
+			lite_count(&lite_stat_dropped, 1);
+			return;
+		}
 		__atomic_store_n(&dst->inbox[loop->index], ring, __ATOMIC_RELEASE);
 	}
-	unsigned tail = ring->tail;
-	unsigned head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
-	if (tail - head >= LITE_RING_SLOTS) {
+	if (!lite_ring_put(ring, from, from_len, local, data, length)) {
+		lite_count(&lite_stat_handover_full, 1);
 		lite_count(&lite_stat_dropped, 1);
 		return;
 	}
-	lite_ring_slot *slot = &ring->slots[tail % LITE_RING_SLOTS];
-	slot->length = (uint16_t)length;
-	slot->from_len = from_len;
-	memcpy(&slot->from, from, from_len);
-	if (local)
-		slot->local = *local;
-	else
-		memset(&slot->local, 0, sizeof(slot->local));
-	memcpy(slot->data, data, length);
-	__atomic_store_n(&ring->tail, tail + 1, __ATOMIC_RELEASE);
 	loop->wake_pending |= (uint64_t)1 << owner;
 	lite_count(&lite_stat_handed, 1);
 }
@@ -254,6 +251,18 @@ static void wake_owners(lite_loop *loop)
 	}
 }
 
+typedef struct inbox_reader {
+	lite_loop *loop;
+	unsigned via; /* the loop that received the datagrams */
+} inbox_reader;
+
+static void inbox_datagram(void *user, const struct sockaddr *from, socklen_t from_len, const parley_udp_source *local,
+                           uint8_t *data, size_t length)
+{
+	inbox_reader *reader = user;
+	lite_loop_datagram(reader->loop, reader->via, from, from_len, local, data, length);
+}
+
 static void drain_inbox(lite_loop *loop)
 {
 	uint64_t value;
@@ -261,16 +270,9 @@ static void drain_inbox(lite_loop *loop)
 		return;
 	for (unsigned i = 0; i < LITE_MAX_LOOPS; i++) {
 		lite_ring *ring = __atomic_load_n(&loop->inbox[i], __ATOMIC_ACQUIRE);
-		if (!ring)
-			continue;
-		unsigned head = ring->head;
-		unsigned tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
-		for (; head != tail; head++) {
-			lite_ring_slot *slot = &ring->slots[head % LITE_RING_SLOTS];
-			lite_loop_datagram(loop, i, (const struct sockaddr *)&slot->from, slot->from_len, &slot->local,
-			                   slot->data, slot->length);
-			__atomic_store_n(&ring->head, head + 1, __ATOMIC_RELEASE);
-		}
+		inbox_reader reader = { loop, i };
+		if (ring)
+			lite_ring_drain(ring, inbox_datagram, &reader);
 	}
 }
 
@@ -381,6 +383,8 @@ static void read_socket(lite_loop *loop, GSocket *socket)
 			lite_loop_datagram(loop, loop->index, (const struct sockaddr *)&loop->from[i],
 			                   loop->msgs[i].msg_hdr.msg_namelen, &local, loop->bufs[i], loop->msgs[i].msg_len);
 		}
+		/* Owners start on what this batch handed them while we read on. */
+		wake_owners(loop);
 		if (n < LITE_BATCH)
 			return;
 	}

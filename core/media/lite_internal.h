@@ -13,6 +13,7 @@
 
 #include "lite.h"
 #include "lite_frame.h"
+#include "lite_ring.h"
 
 #include <sys/socket.h>
 #include <stun/stunagent.h>
@@ -56,23 +57,6 @@ typedef struct lite_path {
 } lite_path;
 
 #define LITE_BATCH 32       /* datagrams per recvmmsg */
-#define LITE_RING_SLOTS 128 /* hand-over slots per (sender, receiver) pair of loops */
-
-/* One datagram handed from the loop that received it to its owner's. */
-typedef struct lite_ring_slot {
-	uint16_t length;
-	socklen_t from_len;
-	struct sockaddr_storage from;
-	parley_udp_source local;
-	uint8_t data[LITE_DATAGRAM];
-} lite_ring_slot;
-
-/* Single producer (the sending loop), single consumer (the owner): head
- * and tail are only ever advanced by their side, with release stores. */
-typedef struct lite_ring {
-	unsigned head, tail;
-	lite_ring_slot slots[LITE_RING_SLOTS];
-} lite_ring;
 
 /* One event loop's share (lite_mux.c sets it up, lite_demux.c runs it). */
 typedef struct lite_loop {
@@ -87,7 +71,7 @@ typedef struct lite_loop {
 	GHashTable *by_addr;  /* lite_key * (in a lite_path) → lite_path *, not owned */
 	GHashTable *forwards; /* lite_key * (owned) → owner loop index + 1 */
 	StunAgent stun;
-	lite_ring *inbox[LITE_MAX_LOOPS]; /* [sender]: created once by that sender, freed at stop */
+	lite_ring *inbox[LITE_MAX_LOOPS]; /* [sender]: created once by that sender (lite_ring.h), freed at stop */
 	uint64_t wake_pending;            /* loops to wake when this batch is done */
 	struct mmsghdr msgs[LITE_BATCH];
 	struct iovec iov[LITE_BATCH];
@@ -151,8 +135,8 @@ int lite_loop_of_ufrag(const char *ufrag);
 void lite_count(uint64_t *counter, uint64_t n);
 /* Process-wide counters (relaxed atomics, read by parley_lite_get_stats). */
 extern uint64_t lite_stat_datagrams, lite_stat_sent, lite_stat_requests, lite_stat_rejected, lite_stat_dropped,
-	lite_stat_unknown_address, lite_stat_handed, lite_stat_selections, lite_stat_switches,
-	lite_stat_consent_expiries, lite_stat_connect_timeouts, lite_stat_restarts;
+	lite_stat_unknown_address, lite_stat_handed, lite_stat_handover_full, lite_stat_selections,
+	lite_stat_switches, lite_stat_consent_expiries, lite_stat_connect_timeouts, lite_stat_restarts;
 extern uint64_t lite_stat_rejects[PARLEY_LITE_REJECT_COUNT];
 
 /* ---- lite_demux.c ---- */
@@ -170,6 +154,8 @@ char lite_loop_tag(const lite_loop *loop);
 const char *const *lite_loop_addresses(const lite_loop *loop);
 unsigned lite_loop_port(void);
 unsigned lite_consent_timeout_ms(void);
+/* The configured size of a hand-over ring ([media] lite_handover_kb). */
+size_t lite_handover_bytes(void);
 void lite_loop_list_cred(lite_loop *loop, lite_cred *cred);
 void lite_loop_unlist_cred(lite_loop *loop, lite_cred *cred);
 /* Puts path in the 5-tuple table (taking the key from another transport's

@@ -28,12 +28,13 @@ static struct {
 	unsigned n;
 	unsigned port;
 	unsigned consent_ms;
+	size_t handover_bytes;
 	char **addresses; /* announced, NULL-terminated */
 } mux;
 
 uint64_t lite_stat_datagrams, lite_stat_sent, lite_stat_requests, lite_stat_rejected, lite_stat_dropped,
-	lite_stat_unknown_address, lite_stat_handed, lite_stat_selections, lite_stat_switches, lite_stat_consent_expiries,
-	lite_stat_connect_timeouts, lite_stat_restarts;
+	lite_stat_unknown_address, lite_stat_handed, lite_stat_handover_full, lite_stat_selections,
+	lite_stat_switches, lite_stat_consent_expiries, lite_stat_connect_timeouts, lite_stat_restarts;
 uint64_t lite_stat_rejects[PARLEY_LITE_REJECT_COUNT];
 
 void lite_count(uint64_t *counter, uint64_t n)
@@ -57,6 +58,7 @@ void parley_lite_get_stats(parley_lite_stats *stats)
 	stats->dropped = read_count(&lite_stat_dropped);
 	stats->unknown_address = read_count(&lite_stat_unknown_address);
 	stats->handed_over = read_count(&lite_stat_handed);
+	stats->handover_full = read_count(&lite_stat_handover_full);
 	stats->selections = read_count(&lite_stat_selections);
 	stats->switches = read_count(&lite_stat_switches);
 	stats->consent_expiries = read_count(&lite_stat_consent_expiries);
@@ -135,6 +137,11 @@ unsigned lite_loop_port(void)
 unsigned lite_consent_timeout_ms(void)
 {
 	return mux.consent_ms ? mux.consent_ms : 30000;
+}
+
+size_t lite_handover_bytes(void)
+{
+	return mux.handover_bytes ? mux.handover_bytes : LITE_RING_DEFAULT;
 }
 
 unsigned parley_lite_port(void)
@@ -373,7 +380,7 @@ static void loop_free(lite_loop *loop)
 	if (loop->forwards)
 		g_hash_table_destroy(loop->forwards);
 	for (unsigned i = 0; i < LITE_MAX_LOOPS; i++)
-		g_free(loop->inbox[i]);
+		lite_ring_free(loop->inbox[i]);
 	g_main_context_unref(loop->context);
 	g_free(loop);
 }
@@ -465,6 +472,7 @@ int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite
 	mux.addresses = bound;
 	mux.port = config->port;
 	mux.consent_ms = config->consent_timeout_ms;
+	mux.handover_bytes = config->handover_bytes;
 	lite_tcp_configure(config->tcp_port, config->tcp_max_pending, config->tcp_auth_timeout_ms);
 	if (!rc && mux.port == 0)
 		mux.port = pick_port(families[0] ? AF_INET : AF_INET6, bound, error);

@@ -74,7 +74,10 @@ parley_rtp_history *parley_rtp_history_new(size_t slots, size_t ring_bytes);
  * at most 1 kB, video max_bitrate_bps (0 = 5 Mbit/s); the ring is reused
  * once its oldest bytes are older than the history's age, so only about the
  * real bitrate x age of it is ever written. The age starts at 300 ms (or
- * nack_buffer_ms if less) and follows the RTT. NULL on bad input. */
+ * nack_buffer_ms if less) and follows the RTT. The index starts at 32
+ * entries and doubles, up to nack_buffer_ms x 100 (audio) or 1000 (video)
+ * packets/s, when it would otherwise drop a packet younger than the age
+ * that the ring still holds. NULL on bad input. */
 parley_rtp_history *parley_rtp_history_new_for(bool video, unsigned nack_buffer_ms, unsigned max_bitrate_bps);
 /* The path's round trip changed: the age becomes 10 x RTT + 100 ms, at
  * least 300 ms, at most nack_buffer_ms (histories made by _new_for only). */
@@ -89,8 +92,9 @@ int parley_rtp_history_store(parley_rtp_history *h, const uint8_t *pkt, size_t l
  * index), or is older than max_age_us (0 = no age limit). */
 const uint8_t *parley_rtp_history_get(parley_rtp_history *h, uint16_t seq, int64_t now_us,
 	int64_t max_age_us, size_t *len);
-/* Index entries and ring size in bytes. */
+/* Ring size in bytes; index entries now and the most it may grow to. */
 size_t parley_rtp_history_ring_bytes(const parley_rtp_history *h);
 size_t parley_rtp_history_capacity(const parley_rtp_history *h);
+size_t parley_rtp_history_max_capacity(const parley_rtp_history *h);
 
 #endif

@@ -3,9 +3,21 @@
  *
  * Layout: a byte ring (one contiguous buffer holding the stored packets back
  * to back) plus a small index of entries seq → (position, length, arrival
- * time), the index slot being seq mod its size. Both are allocated once, in
- * parley_rtp_history_new / _new_for; store and get never allocate and take
- * no lock (the caller's stream lock already covers them).
+ * time), the index slot being seq mod its size. The ring is allocated once,
+ * in parley_rtp_history_new / _new_for; get never allocates, and neither
+ * takes a lock (the caller's stream lock already covers them).
+ *
+ * The index of a history made by _new_for grows with the stream's real
+ * packet rate: it starts at INDEX_START slots and doubles (up to the size
+ * nack_buffer_ms × the kind's packet-rate ceiling gives) when a store would
+ * reuse a slot whose packet is still in the ring and younger than the
+ * history's age, i.e. when the index, not the ring, would lose a packet a
+ * receiver may still ask for. A stream at a steady rate stops growing after
+ * its first second or so (log2 steps, each one allocation and one rehash of
+ * the entries), so store does not allocate in steady state; when growing
+ * fails for lack of memory the smaller index keeps working. A 500 kbit/s
+ * video stream (~50 packets/s, 300 ms age) keeps 32 or 64 slots (0.4–0.8 kB)
+ * where sizing for the ceiling took 1024 (12 kB, zeroed, so resident).
  *
  * Why a byte ring rather than fixed packet slots: packets range from ~60
  * bytes (Opus) to ~1200 (video), so fixed 1600-byte slots waste most of
@@ -34,7 +46,8 @@
  * Index entries are 12 bytes: arrival time in ms and ring position, both
  * modulo 2^32 (see get for why that is exact).
  *
- * Complexity: store and get are O(1); store copies the packet once.
+ * Complexity: store and get are O(1) (a store that grows the index is
+ * O(index), a handful of times per stream); store copies the packet once.
  */
 #include "rtp.h"
 
@@ -54,6 +67,7 @@
 #define RING_FLOOR (32u * 1024)
 #define RING_CEILING (16u * 1024 * 1024)
 #define INDEX_FLOOR 64u
+#define INDEX_START 32u                /* slots a _new_for index starts with */
 
 /* Retention age policy of parley_rtp_history_follow_rtt. */
 #define AGE_FLOOR_MS 300u
@@ -69,6 +83,7 @@ typedef struct entry {
 
 struct parley_rtp_history {
 	size_t count;          /* index slots, power of two */
+	size_t max_count;      /* what the index may grow to (= count: never grows) */
 	size_t ring_size;      /* bytes */
 	int64_t wrap_age_us;   /* start a new lap once its first bytes are this old; 0 = only when full */
 	int64_t max_age_us;    /* the most wrap_age_us may follow the RTT up to (new_for) */
@@ -89,6 +104,7 @@ static parley_rtp_history *history_create(size_t slots, size_t ring_bytes, int64
 	if (!h)
 		return NULL;
 	h->count = n;
+	h->max_count = n;
 	h->ring_size = ring_bytes;
 	h->wrap_age_us = wrap_age_us > 0 ? wrap_age_us : 0;
 	h->index = calloc(n, sizeof(entry));
@@ -121,9 +137,12 @@ parley_rtp_history *parley_rtp_history_new_for(bool video, unsigned nack_buffer_
 	size_t ring = clamp_size(bytes_per_s * ms / 1000u, RING_FLOOR, RING_CEILING);
 	size_t slots = clamp_size(pps * ms / 1000u, INDEX_FLOOR, MAX_SLOTS);
 	/* Until the first RTT is known the age is its floor. */
-	parley_rtp_history *h = history_create(slots, ring, (int64_t)MIN(ms, AGE_FLOOR_MS) * 1000);
-	if (h)
-		h->max_age_us = (int64_t)ms * 1000;
+	parley_rtp_history *h = history_create(MIN(slots, INDEX_START), ring, (int64_t)MIN(ms, AGE_FLOOR_MS) * 1000);
+	if (!h)
+		return NULL;
+	h->max_age_us = (int64_t)ms * 1000;
+	while (h->max_count < slots)
+		h->max_count <<= 1;
 	return h;
 }
 
@@ -155,6 +174,36 @@ size_t parley_rtp_history_capacity(const parley_rtp_history *h)
 	return h ? h->count : 0;
 }
 
+size_t parley_rtp_history_max_capacity(const parley_rtp_history *h)
+{
+	return h ? h->max_count : 0;
+}
+
+/* True when e (about to be replaced by another seq) could still be served:
+ * its bytes are in the ring and it is younger than the history's age. */
+static bool entry_wanted(const parley_rtp_history *h, const entry *e, int64_t now_us)
+{
+	if (e->len == 0 || (uint32_t)h->write_pos - e->pos > h->ring_size)
+		return false;
+	return h->wrap_age_us == 0 || (uint32_t)(now_us / 1000) - e->time_ms < (uint64_t)h->wrap_age_us / 1000;
+}
+
+/* Doubles the index, moving every entry to its slot in the larger one.
+ * Entries held distinct seq mod count, so they stay distinct mod 2 count. */
+static void grow_index(parley_rtp_history *h)
+{
+	size_t n = h->count * 2;
+	entry *index = calloc(n, sizeof(entry));
+	if (!index)
+		return; /* keep the smaller index */
+	for (size_t i = 0; i < h->count; i++)
+		if (h->index[i].len)
+			index[h->index[i].seq & (n - 1)] = h->index[i];
+	free(h->index);
+	h->index = index;
+	h->count = n;
+}
+
 size_t parley_rtp_history_ring_bytes(const parley_rtp_history *h)
 {
 	return h ? h->ring_size : 0;
@@ -184,6 +233,10 @@ int parley_rtp_history_store(parley_rtp_history *h, const uint8_t *pkt, size_t l
 	memcpy(h->ring + off, pkt, len);
 	uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
 	entry *e = &h->index[seq & (h->count - 1)];
+	if (h->count < h->max_count && e->seq != seq && entry_wanted(h, e, now_us)) {
+		grow_index(h);
+		e = &h->index[seq & (h->count - 1)];
+	}
 	e->seq = seq;
 	e->len = (uint16_t)len;
 	e->pos = (uint32_t)h->write_pos;

@@ -5,7 +5,7 @@ media_transport_sources = \
 	core/media/ice.h core/media/ice.c core/media/udp_batch.h core/media/udp_batch.c \
 	core/media/lite.h core/media/lite_internal.h core/media/lite.c core/media/lite_stun.c \
 	core/media/lite_mux.c core/media/lite_demux.c core/media/lite_tcp.c core/media/lite_frame.h \
-	core/media/lite_frame.c \
+	core/media/lite_frame.c core/media/lite_ring.h core/media/lite_ring.c \
 	core/media/dtls.h core/media/dtls.c core/media/dtls_shared.h core/media/dtls_shared.c \
 	core/media/srtp.h core/media/srtp.c core/media/srtp_evp.h core/media/srtp_evp.c
 
@@ -27,6 +27,9 @@ tests_unit_test_srtp_LDADD = $(MEDIA_TEST_LIBS)
 # ICE-lite: raw STUN peers and a libnice-driven pc against a lite pc.
 check_PROGRAMS += tests/unit/test_ice_lite
 tests_unit_test_ice_lite_LDADD = $(CORE_TEST_LIBS) $(NICE_LIBS) $(SRTP_LIBS)
+# The hand-over ring between loops, alone and with two threads.
+check_PROGRAMS += tests/unit/test_lite_ring
+tests_unit_test_lite_ring_LDADD = $(MEDIA_TEST_LIBS)
 # ICE-TCP: RFC 4571 framing, and TCP peers against passive candidates.
 check_PROGRAMS += tests/unit/test_lite_tcp
 tests_unit_test_lite_tcp_LDADD = $(CORE_TEST_LIBS) $(NICE_LIBS) $(SRTP_LIBS)

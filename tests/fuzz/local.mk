@@ -146,13 +146,14 @@ tests_fuzz_fuzz_redis_url_LDADD = $(GLIB_LIBS)
 # The ICE-lite sources instrumented; the rest of the media library as built.
 noinst_PROGRAMS += tests/fuzz/fuzz_lite
 tests_fuzz_fuzz_lite_SOURCES = tests/fuzz/fuzz_lite.c core/media/lite.c core/media/lite_stun.c \
-	core/media/lite_mux.c core/media/lite_demux.c
+	core/media/lite_mux.c core/media/lite_demux.c core/media/lite_ring.c
 tests_fuzz_fuzz_lite_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SSL_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_lite_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_lite_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz_lite_tcp
 tests_fuzz_fuzz_lite_tcp_SOURCES = tests/fuzz/fuzz_lite_tcp.c core/media/lite.c core/media/lite_stun.c \
-	core/media/lite_mux.c core/media/lite_demux.c core/media/lite_tcp.c core/media/lite_frame.c
+	core/media/lite_mux.c core/media/lite_demux.c core/media/lite_tcp.c core/media/lite_frame.c \
+	core/media/lite_ring.c
 tests_fuzz_fuzz_lite_tcp_CFLAGS = $(AM_CFLAGS) $(NICE_CFLAGS) $(SSL_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_lite_tcp_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_lite_tcp_LDADD = libparleymedia.la $(NICE_LIBS) $(GLIB_LIBS) $(SSL_LIBS)

@@ -213,14 +213,16 @@ static void test_history_sized_by_time(void **state)
 	parley_rtp_history *h = parley_rtp_history_new_for(true, 1000, 0); /* 5 Mbit/s x 1 s */
 	assert_non_null(h);
 	assert_int_equal(parley_rtp_history_ring_bytes(h), 625000);
-	assert_int_equal(parley_rtp_history_capacity(h), 1024);
+	assert_int_equal(parley_rtp_history_capacity(h), 32); /* grows with the packet rate */
+	assert_int_equal(parley_rtp_history_max_capacity(h), 1024);
 	parley_rtp_history_free(h);
 	h = parley_rtp_history_new_for(true, 10000, 100000000); /* ceiling */
 	assert_int_equal(parley_rtp_history_ring_bytes(h), 16u * 1024 * 1024);
 	parley_rtp_history_free(h);
 	h = parley_rtp_history_new_for(false, 100, 0); /* floor */
 	assert_int_equal(parley_rtp_history_ring_bytes(h), 32u * 1024);
-	assert_int_equal(parley_rtp_history_capacity(h), 64);
+	assert_int_equal(parley_rtp_history_capacity(h), 32);
+	assert_int_equal(parley_rtp_history_max_capacity(h), 64);
 	/* 60-byte packets every 20 ms for 10 s (30 kB written): with a 100 ms
 	 * age the ring is reused after ~6 packets, never spreading past ~1 kB. */
 	uint8_t p[60];
@@ -248,6 +250,87 @@ static void test_history_sized_by_time(void **state)
 			assert_null(parley_rtp_history_get(h, (uint16_t)(65000 + k - 6), now, 100000, &got));
 	}
 	assert_true(hi - lo < 1024);
+	assert_int_equal(parley_rtp_history_capacity(h), 32); /* 5 packets per 100 ms never needed more */
+	parley_rtp_history_free(h);
+}
+
+/* Stores `count` 600-byte packets from seq `first`, one every `gap_us`
+ * from `start_us`, and checks that every packet younger than the
+ * history's age (and still in its ring) is served at the end. Returns the
+ * index size after the first `count / 2` packets through *half. */
+static void feed_video(parley_rtp_history *h, uint16_t first, uint32_t count, int64_t start_us, int64_t gap_us,
+                       size_t *half)
+{
+	uint8_t p[600];
+	int64_t now = start_us;
+	for (uint32_t k = 0; k < count; k++) {
+		uint16_t seq = (uint16_t)(first + k);
+		mk(p, seq, k * 3000, 5);
+		p[20] = (uint8_t)k;
+		now = start_us + (int64_t)k * gap_us;
+		assert_int_equal(parley_rtp_history_store(h, p, sizeof(p), now), 0);
+		if (k + 1 == count / 2)
+			*half = parley_rtp_history_capacity(h);
+	}
+	int64_t age = parley_rtp_history_age_us(h);
+	for (uint32_t k = 0; k < count; k++) {
+		int64_t at = start_us + (int64_t)k * gap_us;
+		if (now - at >= age || (uint64_t)(count - k) * sizeof(p) > parley_rtp_history_ring_bytes(h))
+			continue;
+		size_t got;
+		const uint8_t *g = parley_rtp_history_get(h, (uint16_t)(first + k), now, 0, &got);
+		assert_non_null(g);
+		assert_int_equal(got, sizeof(p));
+		assert_int_equal(g[20], (uint8_t)k);
+	}
+}
+
+/* The index follows the stream's packet rate: a slow stream keeps a small
+ * one, a fast one grows it until every packet younger than the age is
+ * found (then it stops: no allocation in steady state), a faster one stops
+ * at the ceiling nack_buffer_ms gives, and a slower path (larger age)
+ * grows it again. */
+static void test_history_index_grows(void **state)
+{
+	(void)state;
+	size_t half;
+	/* 50 packets/s, 300 ms age: ~15 packets to keep */
+	parley_rtp_history *h = parley_rtp_history_new_for(true, 1000, 0);
+	feed_video(h, 65000, 500, 0, 20000, &half);
+	assert_int_equal(parley_rtp_history_capacity(h), 32);
+	assert_int_equal(half, 32);
+	parley_rtp_history_free(h);
+
+	/* 1000 packets/s (4.8 Mbit/s): ~300 packets younger than 300 ms */
+	h = parley_rtp_history_new_for(true, 1000, 0);
+	feed_video(h, 65000, 4000, 0, 1000, &half);
+	size_t grown = parley_rtp_history_capacity(h);
+	assert_true(grown >= 512 && grown <= 1024);
+	assert_int_equal(half, grown); /* grew in the first second, not since */
+	/* the path's RTT rises: 1 s of packets to keep, the ceiling */
+	parley_rtp_history_follow_rtt(h, 200000);
+	feed_video(h, (uint16_t)(65000 + 4000), 4000, 4000000, 1000, &half);
+	assert_int_equal(parley_rtp_history_capacity(h), 1024);
+	parley_rtp_history_free(h);
+
+	/* 5000 packets/s: the index stops at its ceiling, the newest 1024 are
+	 * served and older ones miss (the slot was reused) */
+	h = parley_rtp_history_new_for(true, 1000, 0);
+	uint8_t p[600];
+	for (uint32_t k = 0; k < 5000; k++) {
+		mk(p, (uint16_t)k, k, 5);
+		assert_int_equal(parley_rtp_history_store(h, p, sizeof(p), (int64_t)k * 200), 0);
+	}
+	assert_int_equal(parley_rtp_history_capacity(h), 1024);
+	size_t got;
+	assert_non_null(parley_rtp_history_get(h, (uint16_t)(4999 - 1023), 1000000, 0, &got));
+	assert_null(parley_rtp_history_get(h, (uint16_t)(4999 - 1024), 1000000, 0, &got));
+	parley_rtp_history_free(h);
+
+	/* a history with a fixed index never grows */
+	h = parley_rtp_history_new(16, 65536);
+	feed_video(h, 0, 100, 0, 1000, &half);
+	assert_int_equal(parley_rtp_history_capacity(h), 16);
 	parley_rtp_history_free(h);
 }
 
@@ -312,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_history_byte_ring),
 		cmocka_unit_test(test_history_sized_by_time),
 		cmocka_unit_test(test_history_follows_rtt),
+		cmocka_unit_test(test_history_index_grows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
