@@ -105,7 +105,7 @@ static void on_channel(redisAsyncContext *ac, void *r, void *privdata)
 
 /* ---- pub/sub connection ---- */
 
-static gboolean free_sub_conn(gpointer data)
+static void free_sub_conn(gpointer data)
 {
 	sub_conn *s = data;
 	if (s->source != NULL) {
@@ -113,6 +113,13 @@ static gboolean free_sub_conn(gpointer data)
 		g_source_unref(s->source);
 	}
 	g_free(s);
+}
+
+/* The idle source that frees a lost connection does it in its destroy
+ * notify: that also runs when the thread's context goes first (a stop
+ * right after the loss). */
+static gboolean sub_conn_idle(gpointer data)
+{
 	return G_SOURCE_REMOVE;
 }
 
@@ -134,7 +141,7 @@ static void sub_gone(sub_conn *s)
 		return;
 	}
 	GSource *idle = g_idle_source_new();
-	g_source_set_callback(idle, free_sub_conn, s, NULL);
+	g_source_set_callback(idle, sub_conn_idle, s, free_sub_conn);
 	g_source_attach(idle, c->context);
 	g_source_unref(idle);
 }
@@ -531,8 +538,14 @@ static void quit_job(void *data)
 		freeReplyObject(reply);
 	g_free(alive);
 	c->stopping = true;
-	if (c->sub != NULL && c->sub->ac != NULL)
-		redisAsyncFree(c->sub->ac); /* on_disconnect runs: sub_gone */
+	sub_conn *s = c->sub;
+	if (s != NULL && s->ac != NULL)
+		redisAsyncFree(s->ac); /* once connected, on_disconnect runs: sub_gone */
+	if (s != NULL && c->sub == s) {
+		/* still connecting (Redis down): hiredis calls no disconnect callback */
+		s->ac = NULL;
+		sub_gone(s);
+	}
 	g_main_loop_quit(c->loop);
 }
 

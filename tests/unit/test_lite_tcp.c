@@ -579,7 +579,9 @@ static void full_output_drops(void **state)
 		if (i % 100 == 0)
 			spin(f, 1);
 	}
-	assert_true(g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC);
+	/* (a blocking send would never return: a bound far above a starved
+	 * machine's time for this loop, not a measure of speed) */
+	assert_true(g_get_monotonic_time() - t0 < 60 * G_USEC_PER_SEC);
 	parley_lite_stats after;
 	stats(&after);
 	assert_true(failed > 0);
@@ -592,11 +594,14 @@ static void full_output_drops(void **state)
 	uint8_t got[1500];
 	unsigned frames = 0;
 	ssize_t n;
-	while ((n = client_frame(f, &c, 200, got, sizeof(got))) > 0) {
+	/* Each frame may wait behind other work on a loaded machine (5 s);
+	 * once all are in, none more comes. */
+	while (frames < sent - failed && (n = client_frame(f, &c, 5000, got, sizeof(got))) > 0) {
 		assert_int_equal(n, sizeof(packet));
 		frames++;
 	}
 	assert_int_equal(frames, sent - failed);
+	assert_int_equal(client_frame(f, &c, 300, got, sizeof(got)), 0);
 	parley_lite_free(s.lite);
 	close(c.fd);
 }
