@@ -25,6 +25,19 @@
 #endif
 #endif
 
+/* ASan's allocator (at build time) or valgrind's (at run time: its
+ * preload replaces malloc): glibc's mallinfo2 and malloc_trim do not see
+ * their memory, so only the calls themselves are checked there. */
+static bool malloc_is_replaced(void)
+{
+#ifdef OTHER_MALLOC
+	return true;
+#else
+	const char *preload = getenv("LD_PRELOAD");
+	return preload != NULL && strstr(preload, "vgpreload") != NULL;
+#endif
+}
+
 #define BLOCKS 192
 #define BLOCK (64 * 1024) /* below glibc's mmap threshold: from the arena */
 
@@ -66,10 +79,12 @@ static void trims_what_malloc_holds(void **state)
 	assert_false(parley_memtrim_check((size_t)1 << 40));
 	parley_memtrim_get_stats(&after);
 	assert_int_equal(after.trims, before.trims);
-#ifdef OTHER_MALLOC
-	(void)held;
-	parley_memtrim_check(1024 * 1024);
-#else
+	if (malloc_is_replaced()) {
+		(void)held;
+		parley_memtrim_check(1024 * 1024);
+		free(fence);
+		return;
+	}
 	assert_int_equal(after.checks, before.checks + 1);
 	assert_true(after.free_bytes >= (uint64_t)BLOCKS * BLOCK);
 	assert_true(resident() + 4 * 1024 * 1024 > held); /* still resident */
@@ -89,7 +104,6 @@ static void trims_what_malloc_holds(void **state)
 	parley_memtrim_get_stats(&after);
 	assert_int_equal(after.trims, before.trims + 2);
 	free(second);
-#endif
 	free(fence);
 }
 
