@@ -202,21 +202,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ---- the namespace ----
+# ---- the namespace (bench/compare/netns.sh) ----
 
 in_ns() { ip netns exec "$ns" "$@"; }
-ip netns add "$ns" || { echo "compare.sh: ip netns add failed" >&2; exit 1; }
+. "$top/bench/compare/netns.sh"
+netns_up "$ns" compare.sh
 log "namespace $ns (veth lgj0 127.0.0.2 / lgj1 127.0.0.3), work folder $work"
-in_ns sh -c '
-	ip link set lo up &&
-	sysctl -qw net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.default.route_localnet=1 \
-		net.ipv4.conf.all.accept_local=1 net.ipv4.conf.default.accept_local=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-		net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 &&
-	ip link add lgj0 type veth peer name lgj1 &&
-	ip addr add 127.0.0.2/32 dev lgj0 && ip addr add 127.0.0.3/32 dev lgj1 &&
-	ip link set lgj0 up && ip link set lgj1 up' ||
-	{ echo "compare.sh: setting up namespace $ns failed" >&2; exit 1; }
 
 # ---- samples of the gateway process ----
 
