@@ -26,6 +26,7 @@
 # bad options.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/compare/lib.sh"   # stop_pid, netns_up
 here=$top/bench/textroom
 
 # gateway | WebSocket port inside the namespace
@@ -111,21 +112,6 @@ ns=parleytr$$
 # ---- cleanup: everything by PID, the namespace, on every exit ----
 
 gateway_pid=''
-stop_pid() {   # stop_pid PID: SIGTERM, SIGKILL after the grace; sets stop_status
-	local pid=$1 i
-	stop_status=0
-	[ -n "$pid" ] || return 0
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null
-		for ((i = 0; i < STOP_GRACE_S * 10; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$pid" 2>/dev/null && { log "pid $pid ignored SIGTERM for ${STOP_GRACE_S}s: SIGKILL"; kill -KILL "$pid" 2>/dev/null; }
-	fi
-	wait "$pid" 2>/dev/null
-	stop_status=$?
-}
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
@@ -142,10 +128,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ---- the namespace (bench/compare/netns.sh) ----
+# ---- the namespace (bench/compare/lib.sh) ----
 
 in_ns() { ip netns exec "$ns" "$@"; }
-. "$top/bench/compare/netns.sh"
 netns_up "$ns" textroom_compare.sh
 log "namespace $ns (veth lgj0 127.0.0.2 / lgj1 127.0.0.3), work folder $work"
 port_open() { in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }

@@ -13,22 +13,17 @@
 // loopback interfaces when it gathers). Bounded: 5 participants, 60
 // messages per phase, each phase at most 10 s.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test as nodeTest } from 'node:test';
 import { serverSuite } from './lib/harness.mjs';
-import { runLoadgen } from './lib/loadgen.mjs';
+import { runLoadgen, withJanusInVeth } from './lib/loadgen.mjs';
 import { ICE_LITE, SRCDIR, freePort } from './lib/server.mjs';
 
-const JANUS = process.env.JANUS_BIN || '/usr/sbin/janus';
-const JANUS_BIN = fs.existsSync(JANUS) ? JANUS : '/usr/bin/janus';
 const NOT_LITE = ICE_LITE && 'Janus: parleyd\'s ICE transport is not involved';
 const PARTICIPANTS = 5;
 const MESSAGES = 60;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const { test } = serverSuite({
 	config: {
@@ -99,22 +94,6 @@ nodeTest('parley-loadgen textroom refuses bad options with exit code 2 and a rea
 	}
 });
 
-/** True when 127.0.0.1:port accepts a TCP connection (within 1 s). */
-function accepts(port) {
-	return new Promise((resolve) => {
-		const c = net.connect({ host: '127.0.0.1', port });
-		const done = (ok) => { clearTimeout(t); c.destroy(); resolve(ok); };
-		const t = setTimeout(() => done(false), 1000);
-		c.once('connect', () => done(true));
-		c.once('error', () => done(false));
-	});
-}
-
-function links() {
-	return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').filter(Boolean)
-		.map((l) => l.split(':')[1].trim().split('@')[0]);
-}
-
 /** Janus's config folder from bench/textroom/ (TextRoom + WebSocket on `port`, gathering on lgj0). */
 function janusConfig(port) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loadgen-textroom-janus-'));
@@ -126,40 +105,9 @@ function janusConfig(port) {
 }
 
 nodeTest('parley-loadgen textroom: the same driver through Janus 1.1.2\'s TextRoom, nothing missing', { timeout: 150000, skip: NOT_LITE }, async (t) => {
-	if (!fs.existsSync(JANUS_BIN)) {
-		t.skip(`no janus binary at ${JANUS_BIN} (apt-get install janus)`);
-		return;
-	}
-	const names = links();
-	assert.deepEqual(names.filter((n) => n !== 'lo' && n !== 'lgj0' && n !== 'lgj1'), [],
-		`this test adds interfaces: it must run in a network namespace with only lo (tests/run.sh does); found ${names}`);
-	if (!names.includes('lgj0')) {
-		const sh = (cmd) => execFileSync('sh', ['-c', cmd], { stdio: 'pipe' });
-		sh('sysctl -qw net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.default.route_localnet=1 ' +
-			'net.ipv4.conf.all.accept_local=1 net.ipv4.conf.default.accept_local=1 ' +
-			'net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0');
-		sh('ip link add lgj0 type veth peer name lgj1 && ip addr add 127.0.0.2/32 dev lgj0 && ' +
-			'ip addr add 127.0.0.3/32 dev lgj1 && ip link set lgj0 up && ip link set lgj1 up');
-	}
 	const port = await freePort();
-	const dir = janusConfig(port);
-	const log = path.join(dir, 'janus.out');
-	const janus = spawn(JANUS_BIN, ['-F', dir], { stdio: ['ignore', fs.openSync(log, 'w'), fs.openSync(log, 'a')] });
-	try {
-		let up = false;
-		for (let i = 0; i < 150 && !up && janus.exitCode === null; i++) {   // 30 s: a busy machine starts janus slowly
-			await sleep(200);
-			up = await accepts(port);
-		}
-		assert.ok(up, `janus did not open port ${port} within 30 s (exit ${janus.exitCode}):\n` +
-			fs.readFileSync(log, 'utf8').slice(-3000));
+	await withJanusInVeth(t, janusConfig(port), port, async (janus) => {
 		const r = await runLoadgen(driverArgs(`ws://127.0.0.1:${port}/`, '127.0.0.3', janus.pid), 120000);
 		assertAllDelivered(r, 'janus textroom');
-	} finally {
-		janus.kill('SIGTERM');
-		const killer = setTimeout(() => janus.kill('SIGKILL'), 5000);
-		if (janus.exitCode === null) await new Promise((r) => janus.once('exit', r));
-		clearTimeout(killer);
-		fs.rmSync(dir, { recursive: true, force: true });
-	}
+	});
 });
