@@ -200,8 +200,9 @@ tests_fuzz_fuzz_socketio_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/transports/we
 tests_fuzz_fuzz_socketio_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_socketio_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_socketio_LDADD = $(GLIB_LIBS) $(JANSSON_LIBS)
-# `make fuzzers` builds the targets alone: the fuzz stage needs no daemon,
-# plugin or transport of this clang build.
-fuzzers: $(filter tests/fuzz/fuzz_%,$(noinst_PROGRAMS))
+# `make fuzzers` builds the targets and the one module they load
+# (fuzz_json_api runs the echo plugin): the fuzz stage needs no daemon,
+# transport or other plugin of this clang build.
+fuzzers: $(filter tests/fuzz/fuzz_%,$(noinst_PROGRAMS)) plugins/echo/parley_plugin_echo.la
 .PHONY: fuzzers
 endif
