@@ -69,20 +69,26 @@ export function writeToneWav(file, { hz = 440, rate = 48000, amplitude = 0.3 } =
 /** A page's state for failure messages (the last events only). */
 export const mscState = () => window.msc && { ...window.msc.state, events: window.msc.state.events.slice(-15) };
 
-/** What one mediasoup page decodes: {peerId, from: {peerId: {video, screen, audio, energy}}},
+/** What one mediasoup page decodes: {peerId, from: {peerId: {video, screen, audio, energy, camera, screenRx}}},
  * the largest counters over its open consumers of each other participant
- * (video: cameras, screen: producers with source "screen"). */
+ * (video: cameras, screen: producers with source "screen"; camera and
+ * screenRx: the receive counters of the consumer that decoded most). */
 export async function mscView(page) {
 	const s = await page.evaluate(() => window.msc.state);
 	const from = {};
 	for (const [peer, list] of Object.entries(s.remote)) {
 		const open = Object.values(list).filter((r) => !r.closed);
 		const most = (pick, key) => Math.max(0, ...open.filter(pick).map((r) => r[key] || 0));
+		const first = (pick) => open.filter(pick).sort((a, b) => b.framesDecoded - a.framesDecoded)[0];
+		const camera = first((r) => r.kind === 'video' && r.source !== 'screen');
+		const screen = first((r) => r.kind === 'video' && r.source === 'screen');
 		from[peer] = {
 			video: most((r) => r.kind === 'video' && r.source !== 'screen', 'framesDecoded'),
 			screen: most((r) => r.kind === 'video' && r.source === 'screen', 'framesDecoded'),
 			audio: most((r) => r.kind === 'audio', 'audioSamples'),
 			energy: most((r) => r.kind === 'audio', 'audioEnergy'),
+			camera: camera?.rx,   // receive counters (getStats), for failure reports
+			...(screen ? { screenRx: screen.rx } : {}),
 		};
 	}
 	return { peerId: s.peerId, from };

@@ -46,7 +46,14 @@ function note(text) {
 /** One request: the event name and its ack; an ack {error} throws. */
 async function request(name, data = {}) {
 	// generous: on a starved 2-core machine every page once stood still for 20 s
-	const answer = await socket.timeout(45000).emitWithAck(name, { roomId: state.roomId, ...data });
+	const sent = performance.now();
+	let answer;
+	try {
+		answer = await socket.timeout(45000).emitWithAck(name, { roomId: state.roomId, ...data });
+	} catch (e) {
+		note(`${name} unanswered after ${((performance.now() - sent) / 1000).toFixed(1)} s: ${e.message} (socket ${socket.connected ? 'connected' : 'not connected'})`);
+		throw e;
+	}
 	if (answer && answer.error) throw new Error(`${name}: ${answer.code || ''} ${answer.error}`);
 	return answer;
 }
@@ -124,6 +131,9 @@ async function readStats() {
 		if (s.kind === 'video') {
 			r.framesDecoded = s.framesDecoded || 0;
 			r.frameWidth = s.frameWidth || 0;
+			// what a failure report shows of a video that does not move
+			r.rx = { packets: s.packetsReceived || 0, lost: s.packetsLost || 0, keyframes: s.keyFramesDecoded || 0,
+				plis: s.pliCount || 0, nacks: s.nackCount || 0, dropped: s.framesDropped || 0 };
 		} else {
 			r.audioSamples = s.totalSamplesReceived || 0;
 			// energy: the sum of the squared levels read so far (rises while sound plays)
@@ -199,14 +209,14 @@ async function makeTransports() {
 		request('produce', { transportId: sendTransport.id, kind, rtpParameters, appData })
 			.then(({ producerId }) => callback({ id: producerId }), errback);
 	});
-	sendTransport.on('connectionstatechange', (s) => { state.sendState = s; });
+	sendTransport.on('connectionstatechange', (s) => { state.sendState = s; note(`send transport ${s}`); });
 
 	const recvInfo = await request('createWebRtcTransport', { direction: 'recv' });
 	recvTransport = device.createRecvTransport(recvInfo);
 	recvTransport.on('connect', ({ dtlsParameters }, callback, errback) => {
 		request('connectWebRtcTransport', { transportId: recvTransport.id, dtlsParameters }).then(() => callback(), errback);
 	});
-	recvTransport.on('connectionstatechange', (s) => { state.recvState = s; });
+	recvTransport.on('connectionstatechange', (s) => { state.recvState = s; note(`recv transport ${s}`); });
 	receiving = true;
 }
 
