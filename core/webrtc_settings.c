@@ -129,7 +129,7 @@ static void start_lite(parley_ice_config *ice)
 		return;
 	}
 	PLOG_INFO("[media] ICE-lite on UDP port %u, %zu loop socket(s), consent timeout %u ms, hand-over rings of %zu KiB",
-	          parley_lite_port(), n, config.consent_timeout_ms, config.handover_bytes / 1024);
+	          parley_lite_port(), n, config.consent_timeout_ms, parley_lite_handover_bytes() / 1024);
 	if (config.tcp_port)
 		PLOG_INFO("[media] ICE-TCP passive candidates on TCP port %u (at most %u connections waiting for a "
 		          "valid check, %u ms each)",

@@ -106,6 +106,8 @@ unsigned parley_lite_tcp_port(void);
 void parley_lite_stop(void);
 bool parley_lite_running(void);
 unsigned parley_lite_port(void);
+/* The bytes each hand-over ring has (handover_bytes as rounded). */
+size_t parley_lite_handover_bytes(void);
 void parley_lite_get_stats(parley_lite_stats *stats);
 
 typedef struct parley_lite parley_lite;

@@ -141,7 +141,12 @@ unsigned lite_consent_timeout_ms(void)
 
 size_t lite_handover_bytes(void)
 {
-	return mux.handover_bytes ? mux.handover_bytes : LITE_RING_DEFAULT;
+	return lite_ring_capacity_for(mux.handover_bytes ? mux.handover_bytes : LITE_RING_DEFAULT);
+}
+
+size_t parley_lite_handover_bytes(void)
+{
+	return lite_handover_bytes();
 }
 
 unsigned parley_lite_port(void)

@@ -56,11 +56,17 @@ struct lite_ring {
 
 #define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
 
-lite_ring *lite_ring_new(size_t capacity)
+size_t lite_ring_capacity_for(size_t bytes)
 {
 	size_t n = LITE_RING_MIN;
-	while (n < capacity && n < LITE_RING_MAX)
+	while (n < bytes && n < LITE_RING_MAX)
 		n <<= 1;
+	return n;
+}
+
+lite_ring *lite_ring_new(size_t capacity)
+{
+	size_t n = lite_ring_capacity_for(capacity);
 	lite_ring *ring = aligned_alloc(64, sizeof(*ring)); /* a multiple of 64: its alignment */
 	if (!ring)
 		return NULL;

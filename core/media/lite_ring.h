@@ -35,8 +35,10 @@
 
 typedef struct lite_ring lite_ring;
 
-/* capacity in bytes, rounded up to a power of two within [LITE_RING_MIN,
- * LITE_RING_MAX]. NULL when out of memory. */
+/* The capacity a ring asked for `bytes` gets: rounded up to a power of two
+ * within [LITE_RING_MIN, LITE_RING_MAX]. */
+size_t lite_ring_capacity_for(size_t bytes);
+/* capacity in bytes, as lite_ring_capacity_for. NULL when out of memory. */
 lite_ring *lite_ring_new(size_t capacity);
 void lite_ring_free(lite_ring *ring);
 size_t lite_ring_capacity(const lite_ring *ring);

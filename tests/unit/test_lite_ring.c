@@ -100,6 +100,8 @@ static void sizes(void **state)
 	lite_ring_free(ring);
 	ring = lite_ring_new(100 * 1024);
 	assert_int_equal(lite_ring_capacity(ring), 128 * 1024);
+	assert_int_equal(lite_ring_capacity_for(100 * 1024), 128 * 1024); /* what the start-up log says */
+	assert_int_equal(lite_ring_capacity_for(128 * 1024), 128 * 1024);
 	lite_ring_free(ring);
 	ring = lite_ring_new((size_t)1 << 30);
 	assert_int_equal(lite_ring_capacity(ring), LITE_RING_MAX);
