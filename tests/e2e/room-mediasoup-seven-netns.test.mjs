@@ -326,7 +326,9 @@ seven('a page loses its socket and joins again with its peerId within the window
 	trace('p5 drops its socket');
 	await page.evaluate(() => window.msc.dropSocket());
 	await waitInPage(page, (n) => window.msc.state.rejoins > n || window.msc.state.error, rejoins,
-		{ timeoutMs: 45000, what: 'the page joined again', describe: mscState });
+		// joining again consumes the 12 others' producers one by one: each a
+		// consume round trip with the page (3-5 s apiece on a starved machine)
+		{ timeoutMs: 90000, what: 'the page joined again', describe: mscState });
 	const s = await stateOf(page);
 	assert.equal(s.error, null);
 	assert.equal(s.reconnected, true);
@@ -343,9 +345,9 @@ seven('a page loses its socket and joins again with its peerId within the window
 	}
 	const base = await views();
 	const pairs = pairsAmong(world.ids).filter(([to, from]) => to === id || from === id);
-	await waitRising(pairs, base, { timeoutMs: 30000, what: 'media both ways after joining again' });
+	await waitRising(pairs, base, { timeoutMs: MEDIA_WAIT_MS, what: 'media both ways after joining again' });
 	await waitRising(pairsAmong(world.ids), await views(), { timeoutMs: 20000, what: 'everyone still decodes everyone' });
-}, { timeout: 100000 });
+}, { timeout: 200000 });
 
 seven('the page closed abruptly leaves once the reconnect window ends: peerLeft {reason: "disconnected"}', async () => {
 	assert.ok(world.gone, 'no page was closed');
