@@ -86,7 +86,7 @@ async function views() {
 /** Each page: its transports' states and its last events first (a failure report is cut short), then the consoles. */
 const describe = async () => `${(await Promise.all(world.pages.map((p) => p.evaluate(mscState).catch((e) => e.message))))
 	.map((s) => JSON.stringify(s?.peerId ? { peerId: s.peerId, send: s.sendState, recv: s.recvState, error: s.error,
-		rejoins: s.rejoins, events: s.events } : s).slice(0, 1500)).join('\n')}\n${consoleOf(world.pages, 30)}`;
+		rejoins: s.rejoins, events: s.events.map((e) => e.slice(0, 110)) } : s).slice(0, 2000)).join('\n')}\n${consoleOf(world.pages, 30)}`;
 
 const pairsAmong = (ids) => ids.flatMap((to) => ids.filter((from) => from !== to).map((from) => [to, from]));
 const zero = { video: 0, screen: 0, audio: 0, energy: 0 };
