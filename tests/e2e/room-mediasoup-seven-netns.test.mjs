@@ -227,9 +227,6 @@ seven('pause, resume, pauseConsumer and close: the events reach the consumers an
 	const others = world.pages.filter((p) => p !== owner);
 	const otherIds = world.ids.filter((id) => id !== ownerId);
 	const consumerIdOf = async (page, from, producerId) => (await stateOf(page)).remote[from][producerId].consumerId;
-	// what the server forwards of a producer: its consumers' packet counters (getRoomInfo)
-	const forwarded = async (producerId) => Object.fromEntries((await witness.evaluate(() => window.msc.request('getRoomInfo')))
-		.peers.flatMap((p) => p.consumers || []).filter((c) => c.producerId === producerId).map((c) => [c.consumerId, c.packets]));
 
 	trace('p1 pauses its camera');
 	await owner.evaluate(() => window.msc.pause('video'));
@@ -238,19 +235,12 @@ seven('pause, resume, pauseConsumer and close: the events reach the consumers an
 		await waitEvent(page, 'consumerPaused', { producerId: video, peerId: ownerId,
 			consumerId: await consumerIdOf(page, ownerId, video) });
 	}
-	// nothing of it is forwarded while paused (the counters stand still);
-	// the pages decode next to nothing (once frames in flight and their
-	// stats reads, once a second, caught up; a frame a retransmission
-	// completes may still come out)
-	await sleep(1500);
+	await sleep(1500);   // frames in flight and the pages' stats reads (once a second)
 	const before = await views();
-	const sentBefore = await forwarded(video);
 	await sleep(2000);
 	const during = await views();
-	assert.deepEqual(await forwarded(video), sentBefore, 'packets of the paused camera forwarded');
-	assert.equal(Object.keys(sentBefore).length, PAGES - 1);
 	const moved = otherIds.map((to) => [to, during[to][ownerId].video - before[to][ownerId].video]);
-	assert.ok(moved.every(([, n]) => n <= 5), `frames decoded while paused: ${JSON.stringify(moved)}`);
+	assert.ok(moved.every(([, n]) => n <= 2), `frames decoded while paused: ${JSON.stringify(moved)}`);
 	// its audio still comes
 	await waitRising(otherIds.map((to) => [to, ownerId]), during, { key: 'audio', timeoutMs: 10000, what: 'audio while the camera is paused' });
 
@@ -273,11 +263,9 @@ seven('pause, resume, pauseConsumer and close: the events reach the consumers an
 	await viewer.evaluate(([p, id]) => window.msc.pauseConsumer(p, id), [sourceId, sourceVideo]);
 	await sleep(1500);
 	const stopped = await views();
-	const pausedOne = (await stateOf(viewer)).remote[sourceId][sourceVideo].consumerId;
-	const sentStopped = (await forwarded(sourceVideo))[pausedOne];
 	// until another viewer of the same producer decoded more than 5 frames
-	// (bounded: a starved page may stand still a while), nothing more is
-	// forwarded to the paused one and it decodes at most 5
+	// (bounded: a starved page may stand still a while), the paused one
+	// must decode at most 2
 	const otherId = world.ids[4];
 	const otherGained = (v) => v[otherId][sourceId].video - stopped[otherId][sourceId].video;
 	let still = await views();
@@ -286,8 +274,7 @@ seven('pause, resume, pauseConsumer and close: the events reach the consumers an
 		still = await views();
 	}
 	const gained = still[viewerId][sourceId].video - stopped[viewerId][sourceId].video;
-	assert.equal((await forwarded(sourceVideo))[pausedOne], sentStopped, 'packets forwarded to a paused consumer');
-	assert.ok(gained <= 5, `${gained} frames decoded after pauseConsumer`);
+	assert.ok(gained <= 2, `${gained} frames decoded after pauseConsumer`);
 	assert.ok(otherGained(still) > 5, `another viewer of the same producer stopped too (${otherGained(still)} frames in 20 s)`);
 	assert.ok(witness);
 	trace('p2 resumes its consumer of p3\'s camera');
