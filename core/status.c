@@ -253,6 +253,10 @@ static void append_lite_metrics(GString *out)
 		{ "parley_ice_lite_handover_full_total",
 		  "Of the dropped, datagrams the owning loop's hand-over ring had no room for (lite_handover_kb).",
 		  offsetof(parley_lite_stats, handover_full) },
+		{ "parley_ice_lite_stale_dropped_total",
+		  "Of the dropped, RTP datagrams that had waited in the socket's queue past lite_stale_media_ms "
+		  "(the loop fell behind).",
+		  offsetof(parley_lite_stats, stale) },
 		{ "parley_ice_lite_paths_selected_total", "Transports that selected their first path (ICE connected).",
 		  offsetof(parley_lite_stats, selections) },
 		{ "parley_ice_lite_path_switches_total", "Selected paths changed to another 5-tuple (renomination).",

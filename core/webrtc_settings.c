@@ -109,6 +109,7 @@ static void start_lite(parley_ice_config *ice)
 		.tcp_max_pending = media_uint("tcp_max_pending", 64, 65536),
 		.tcp_auth_timeout_ms = media_uint("tcp_auth_timeout_ms", 5000, 60000),
 		.handover_bytes = (size_t)media_uint("lite_handover_kb", 256, 16384) * 1024,
+		.stale_media_ms = media_uint("lite_stale_media_ms", 1000, 60000),
 	};
 	if (config.handover_bytes < 16 * 1024)
 		config.handover_bytes = 16 * 1024;
@@ -128,8 +129,10 @@ static void start_lite(parley_ice_config *ice)
 		ice->lite = false;
 		return;
 	}
-	PLOG_INFO("[media] ICE-lite on UDP port %u, %zu loop socket(s), consent timeout %u ms, hand-over rings of %zu KiB",
-	          parley_lite_port(), n, config.consent_timeout_ms, parley_lite_handover_bytes() / 1024);
+	PLOG_INFO("[media] ICE-lite on UDP port %u, %zu loop socket(s), consent timeout %u ms, hand-over rings of %zu KiB, "
+	          "RTP dropped unread after %u ms queued",
+	          parley_lite_port(), n, config.consent_timeout_ms, parley_lite_handover_bytes() / 1024,
+	          config.stale_media_ms);
 	if (config.tcp_port)
 		PLOG_INFO("[media] ICE-TCP passive candidates on TCP port %u (at most %u connections waiting for a "
 		          "valid check, %u ms each)",

@@ -58,6 +58,12 @@ typedef struct parley_lite_config {
 	 * rounded up to a power of two, 16 KiB .. 16 MiB. Only the largest
 	 * backlog is ever written; a datagram that finds it full is dropped. */
 	size_t handover_bytes;
+	/* An RTP datagram (not STUN, DTLS or RTCP) that waited in a socket's
+	 * receive queue longer than this is dropped unread: a loop that fell
+	 * behind (starved of CPU) catches up at once and answers the binding
+	 * requests queued behind it before the peer's ICE gives up, instead of
+	 * forwarding seconds-old media. 0 = never. */
+	unsigned stale_media_ms;
 } parley_lite_config;
 
 /* Why a binding request got no success answer (the first four are
@@ -85,6 +91,7 @@ typedef struct parley_lite_stats {
 	uint64_t unknown_address; /* of those: not STUN, from a 5-tuple no request proved */
 	uint64_t handed_over; /* passed to another loop (datagrams, TCP connections) */
 	uint64_t handover_full; /* of the dropped: the owner loop's hand-over ring was full */
+	uint64_t stale;       /* of the dropped: RTP older than stale_media_ms when read */
 	uint64_t selections;  /* a first path selected (state CONNECTED) */
 	uint64_t switches;    /* the selected path changed to another 5-tuple */
 	uint64_t consent_expiries; /* a selected path without valid request for the consent timeout */

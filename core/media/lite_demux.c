@@ -1,6 +1,7 @@
 /*
  * lite_demux.c — owns the ICE-lite datagram path of one loop: recvmmsg
- * batches from the loop's sockets, the demultiplexing (a STUN request by
+ * batches from the loop's sockets (RTP that waited in the socket's queue
+ * past [media] lite_stale_media_ms is dropped unread), the demultiplexing (a STUN request by
  * the ufrag it names, the rest by remote address+port), answering binding
  * requests (a handed-over one from the loop that received it, after the
  * forward of the path it proved), the hand-over of a datagram that reached
@@ -12,6 +13,7 @@
 #include "lite_internal.h"
 
 #include <errno.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -354,9 +356,43 @@ void lite_loop_datagram(lite_loop *loop, unsigned via, const struct sockaddr *fr
 	}
 }
 
+bool lite_is_stale_media(const uint8_t *data, size_t length, int64_t waited_ns, int64_t limit_ns)
+{
+	if (limit_ns <= 0 || waited_ns <= limit_ns || length < 12)
+		return false;
+	/* RFC 7983: a first byte of 128..191 is RTP or RTCP; RTCP's packet
+	 * types are 192..223 (RFC 5761), which no RTP payload type reaches
+	 * with the marker bit. STUN and DTLS are never stale. */
+	return data[0] >= 128 && data[0] <= 191 && !(data[1] >= 192 && data[1] <= 223);
+}
+
+static int64_t realtime_ns(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+/* How long the datagram waited in the socket's queue (SO_TIMESTAMPNS), 0
+ * when the kernel gave no time. */
+static int64_t waited_ns(struct msghdr *msg, int64_t now)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec queued;
+			memcpy(&queued, CMSG_DATA(cm), sizeof(queued));
+			int64_t waited = now - ((int64_t)queued.tv_sec * 1000000000 + queued.tv_nsec);
+			return waited > 0 ? waited : 0;
+		}
+	}
+	return 0;
+}
+
 static void read_socket(lite_loop *loop, GSocket *socket)
 {
 	int fd = g_socket_get_fd(socket);
+	int64_t stale_ns = lite_stale_media_ns();
 	for (int round = 0; round < ROUNDS; round++) {
 		for (unsigned i = 0; i < LITE_BATCH; i++) {
 			loop->iov[i].iov_base = loop->bufs[i];
@@ -373,8 +409,15 @@ static void read_socket(lite_loop *loop, GSocket *socket)
 		if (n <= 0)
 			return;
 		lite_count(&lite_stat_datagrams, (uint64_t)n);
+		int64_t now = stale_ns ? realtime_ns() : 0;
 		for (int i = 0; i < n; i++) {
 			if (loop->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				lite_count(&lite_stat_dropped, 1);
+				continue;
+			}
+			if (stale_ns && lite_is_stale_media(loop->bufs[i], loop->msgs[i].msg_len,
+			                                    waited_ns(&loop->msgs[i].msg_hdr, now), stale_ns)) {
+				lite_count(&lite_stat_stale, 1);
 				lite_count(&lite_stat_dropped, 1);
 				continue;
 			}

@@ -77,7 +77,8 @@ typedef struct lite_loop {
 	struct iovec iov[LITE_BATCH];
 	struct sockaddr_storage from[LITE_BATCH];
 	union {
-		char buf[PARLEY_UDP_SOURCE_SPACE]; /* IP_PKTINFO / IPV6_PKTINFO: the local address */
+		/* IP_PKTINFO / IPV6_PKTINFO (the local address), SO_TIMESTAMPNS (when the kernel queued it) */
+		char buf[PARLEY_UDP_SOURCE_SPACE + CMSG_SPACE(sizeof(struct timespec))];
 		struct cmsghdr align;
 	} control[LITE_BATCH];
 	uint8_t bufs[LITE_BATCH][LITE_DATAGRAM];
@@ -135,7 +136,7 @@ int lite_loop_of_ufrag(const char *ufrag);
 void lite_count(uint64_t *counter, uint64_t n);
 /* Process-wide counters (relaxed atomics, read by parley_lite_get_stats). */
 extern uint64_t lite_stat_datagrams, lite_stat_sent, lite_stat_requests, lite_stat_rejected, lite_stat_dropped,
-	lite_stat_unknown_address, lite_stat_handed, lite_stat_handover_full, lite_stat_selections,
+	lite_stat_unknown_address, lite_stat_handed, lite_stat_handover_full, lite_stat_stale, lite_stat_selections,
 	lite_stat_switches, lite_stat_consent_expiries, lite_stat_connect_timeouts, lite_stat_restarts;
 extern uint64_t lite_stat_rejects[PARLEY_LITE_REJECT_COUNT];
 
@@ -156,6 +157,12 @@ unsigned lite_loop_port(void);
 unsigned lite_consent_timeout_ms(void);
 /* The configured size of a hand-over ring ([media] lite_handover_kb). */
 size_t lite_handover_bytes(void);
+/* [media] lite_stale_media_ms in ns, 0 = never drop. */
+int64_t lite_stale_media_ns(void);
+/* Whether a datagram that waited `waited_ns` in the socket's queue is RTP
+ * (not STUN, DTLS or RTCP: RFC 7983 demultiplexing) older than `limit_ns`
+ * (0 = no limit): such media is dropped unread. */
+bool lite_is_stale_media(const uint8_t *data, size_t length, int64_t waited_ns, int64_t limit_ns);
 void lite_loop_list_cred(lite_loop *loop, lite_cred *cred);
 void lite_loop_unlist_cred(lite_loop *loop, lite_cred *cred);
 /* Puts path in the 5-tuple table (taking the key from another transport's

@@ -29,11 +29,12 @@ static struct {
 	unsigned port;
 	unsigned consent_ms;
 	size_t handover_bytes;
+	int64_t stale_ns;
 	char **addresses; /* announced, NULL-terminated */
 } mux;
 
 uint64_t lite_stat_datagrams, lite_stat_sent, lite_stat_requests, lite_stat_rejected, lite_stat_dropped,
-	lite_stat_unknown_address, lite_stat_handed, lite_stat_handover_full, lite_stat_selections,
+	lite_stat_unknown_address, lite_stat_handed, lite_stat_handover_full, lite_stat_stale, lite_stat_selections,
 	lite_stat_switches, lite_stat_consent_expiries, lite_stat_connect_timeouts, lite_stat_restarts;
 uint64_t lite_stat_rejects[PARLEY_LITE_REJECT_COUNT];
 
@@ -59,6 +60,7 @@ void parley_lite_get_stats(parley_lite_stats *stats)
 	stats->unknown_address = read_count(&lite_stat_unknown_address);
 	stats->handed_over = read_count(&lite_stat_handed);
 	stats->handover_full = read_count(&lite_stat_handover_full);
+	stats->stale = read_count(&lite_stat_stale);
 	stats->selections = read_count(&lite_stat_selections);
 	stats->switches = read_count(&lite_stat_switches);
 	stats->consent_expiries = read_count(&lite_stat_consent_expiries);
@@ -142,6 +144,11 @@ unsigned lite_consent_timeout_ms(void)
 size_t lite_handover_bytes(void)
 {
 	return lite_ring_capacity_for(mux.handover_bytes ? mux.handover_bytes : LITE_RING_DEFAULT);
+}
+
+int64_t lite_stale_media_ns(void)
+{
+	return mux.stale_ns;
 }
 
 size_t parley_lite_handover_bytes(void)
@@ -326,6 +333,8 @@ static int open_socket(int family, int type, const struct sockaddr_storage *addr
 			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 		else
 			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+		/* When each datagram was queued: stale media is dropped unread (lite_stale_media_ns). */
+		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	}
 	if (fd >= 0 && bind(fd, (const struct sockaddr *)addr, len) != 0) {
 		close(fd);
@@ -478,6 +487,7 @@ int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite
 	mux.port = config->port;
 	mux.consent_ms = config->consent_timeout_ms;
 	mux.handover_bytes = config->handover_bytes;
+	mux.stale_ns = (int64_t)config->stale_media_ms * 1000000;
 	lite_tcp_configure(config->tcp_port, config->tcp_max_pending, config->tcp_auth_timeout_ms);
 	if (!rc && mux.port == 0)
 		mux.port = pick_port(families[0] ? AF_INET : AF_INET6, bound, error);

@@ -166,6 +166,12 @@ function seven(name, fn, options) {
 }
 
 const logOf = (page) => page.evaluate(() => window.msc.state.log);
+/** The page's peerLeft events for the page closed at `gone.at` that came
+ * before its reconnect window ended (a second's slack for the clocks), as
+ * "N ms after the close". */
+const leftEarly = async (page, gone) => (await logOf(page))
+	.filter((e) => e.name === 'peerLeft' && e.data.peerId === gone.id && e.at - gone.at < (WINDOW_S - 1) * 1000)
+	.map((e) => `${e.at - gone.at} ms after the close`);
 const stateOf = (page) => page.evaluate(() => window.msc.state);
 
 seven('7 mediasoup-client pages with a screen share: everyone decodes everyone', async () => {
@@ -313,9 +319,10 @@ seven('a page closes abruptly: the six others keep decoding each other', async (
 	}
 	const base = await views();
 	await waitRising(pairsAmong(world.ids), base, { timeoutMs: MEDIA_WAIT_MS, what: 'the six others keep decoding each other' });
-	// its place is kept for the window: no peerLeft yet (checked again below)
+	// its place is kept for the window: no peerLeft before it ends (the
+	// wait above may itself outlast the window on a starved machine)
 	for (const page of world.pages)
-		assert.ok(!(await logOf(page)).some((e) => e.name === 'peerLeft' && e.data.peerId === goneId), 'peerLeft at once');
+		assert.deepEqual(await leftEarly(page, world.gone), [], 'peerLeft before the reconnect window ended');
 }, { timeout: 120000 });
 
 seven('a page loses its socket and joins again with its peerId within the window: media both ways again', async () => {
@@ -355,9 +362,6 @@ seven('a page loses its socket and joins again with its peerId within the window
 seven('the page closed abruptly leaves once the reconnect window ends: peerLeft {reason: "disconnected"}', async () => {
 	assert.ok(world.gone, 'no page was closed');
 	const { id, at } = world.gone;
-	if (Date.now() - at < (WINDOW_S - 2) * 1000)
-		for (const page of world.pages)
-			assert.ok(!(await logOf(page)).some((e) => e.name === 'peerLeft' && e.data.peerId === id), 'peerLeft before the window ended');
 	// the sweep runs every 5 s: up to WINDOW_S + 5 s, and the pages' own pace
 	const deadline = at + (WINDOW_S + 20) * 1000;
 	// the page that lost its socket and joined again comes last: once the
@@ -374,7 +378,8 @@ seven('the page closed abruptly leaves once the reconnect window ends: peerLeft 
 		const left = await waitEvent(page, 'peerLeft', { peerId: id }, Math.max(1000, deadline - Date.now()));
 		assert.equal(left.reason, 'disconnected');
 	}
-	assert.ok(Date.now() - at >= (WINDOW_S - 1) * 1000, 'peerLeft came before the reconnect window ended');
+	for (const page of world.pages)
+		assert.deepEqual(await leftEarly(page, world.gone), [], 'peerLeft before the reconnect window ended');
 	const info = await world.pages[0].evaluate(() => window.msc.request('getRoomInfo'));
 	assert.equal(info.peerCount, PAGES - 1);
 	assert.deepEqual(info.peers.map((p) => p.peerId).sort(), [...world.ids].sort());

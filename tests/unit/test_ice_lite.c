@@ -27,6 +27,7 @@
 #include <stun/stunagent.h>
 #include <stun/usages/ice.h>
 #include "core/media/lite.h"
+#include "core/media/lite_internal.h"
 #include "core/media/pc.h"
 #include "core/media/pc_helpers.h"
 
@@ -63,13 +64,19 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void start(fixture *f, unsigned consent_ms)
+static void start_stale(fixture *f, unsigned consent_ms, unsigned stale_media_ms)
 {
-	parley_lite_config config = { .interfaces = loopback, .consent_timeout_ms = consent_ms };
+	parley_lite_config config = { .interfaces = loopback, .consent_timeout_ms = consent_ms,
+		                      .stale_media_ms = stale_media_ms };
 	GError *error = NULL;
 	assert_int_equal(parley_lite_start(f->context, 2, &config, &error), 0);
 	assert_null(error);
 	assert_true(parley_lite_port() > 0);
+}
+
+static void start(fixture *f, unsigned consent_ms)
+{
+	start_stale(f, consent_ms, 0);
 }
 
 static void spin(fixture *f, int ms)
@@ -900,6 +907,71 @@ static void pcs_consent_expiry_ends_the_pc(void **state)
 	close_pcs(e);
 }
 
+/* ---- a loop that fell behind ---- */
+
+/* What lite_demux.c drops unread: RTP only, and only past the limit. */
+static void stale_media_is_rtp_past_the_limit(void **state)
+{
+	(void)state;
+	static const uint8_t rtp[12] = { 0x80, 96 }, rtp_marker[12] = { 0x80, 0x80 | 111 },
+	                     rtcp_sr[12] = { 0x80, 200 }, rtcp_rtpfb[12] = { 0x81, 205 }, dtls[13] = { 22, 0xfe, 0xfd },
+	                     stun[20] = { 0x00, 0x01 };
+	const int64_t ms = 1000000;
+	assert_true(lite_is_stale_media(rtp, sizeof(rtp), 1001 * ms, 1000 * ms));
+	assert_true(lite_is_stale_media(rtp_marker, sizeof(rtp_marker), 1001 * ms, 1000 * ms));
+	assert_false(lite_is_stale_media(rtp, sizeof(rtp), 1000 * ms, 1000 * ms));
+	assert_false(lite_is_stale_media(rtp, sizeof(rtp), 5000 * ms, 0)); /* 0 = never */
+	assert_false(lite_is_stale_media(rtcp_sr, sizeof(rtcp_sr), 5000 * ms, 1000 * ms));
+	assert_false(lite_is_stale_media(rtcp_rtpfb, sizeof(rtcp_rtpfb), 5000 * ms, 1000 * ms));
+	assert_false(lite_is_stale_media(dtls, sizeof(dtls), 5000 * ms, 1000 * ms));
+	assert_false(lite_is_stale_media(stun, sizeof(stun), 5000 * ms, 1000 * ms));
+	assert_false(lite_is_stale_media(rtp, 11, 5000 * ms, 1000 * ms)); /* too short to be RTP */
+}
+
+/* The loops stand still for 700 ms while a connected peer sends RTP, RTCP
+ * and a binding request: when they run again, the RTP that waited past
+ * the 250 ms limit is dropped unread and counted, the RTCP is delivered,
+ * the request answered; fresh RTP afterwards is delivered. */
+static void behind_loop_drops_stale_rtp_and_answers(void **state)
+{
+	fixture *f = *state;
+	start_stale(f, 30000, 250);
+	side s;
+	client c;
+	open_side(f, 0, &s);
+	client_open(&c, true);
+	assert_int_equal(check_side(f, &c, &s, true), 0);
+	spin(f, 20);
+	parley_lite_stats before, after;
+	parley_lite_get_stats(&before);
+	unsigned received = s.received;
+
+	uint8_t rtp[200] = { 0x80, 96, 0, 1 }, rtcp[28] = { 0x80, 201, 0, 6 };
+	for (int i = 0; i < 5; i++)
+		client_send(&c, rtp, sizeof(rtp));
+	client_send(&c, rtcp, sizeof(rtcp));
+	uint8_t req[512];
+	const char *ufrag, *pwd;
+	parley_lite_get_local_credentials(s.lite, &ufrag, &pwd);
+	client_send(&c, req, request(&c, req, ufrag, pwd, true, false));
+	g_usleep(700 * 1000); /* the loops are behind */
+	unsigned answers = client_drain(f, &c, 300, NULL, 0);
+	parley_lite_get_stats(&after);
+	assert_int_equal(answers, 1);                    /* the binding request */
+	assert_int_equal(s.received, received + 1);      /* the RTCP */
+	assert_int_equal(MOVED(after, before, stale), 5); /* the RTP */
+	assert_int_equal(MOVED(after, before, requests), 1);
+
+	client_send(&c, rtp, sizeof(rtp));
+	for (int i = 0; i < 100 && s.received < received + 2; i++)
+		spin(f, 2);
+	assert_int_equal(s.received, received + 2);
+	parley_lite_get_stats(&after);
+	assert_int_equal(MOVED(after, before, stale), 5);
+	parley_lite_free(s.lite);
+	close(c.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -916,6 +988,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(pcs_media_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(pcs_consent_expiry_ends_the_pc, setup, teardown),
+		cmocka_unit_test(stale_media_is_rtp_past_the_limit),
+		cmocka_unit_test_setup_teardown(behind_loop_drops_stale_rtp_and_answers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

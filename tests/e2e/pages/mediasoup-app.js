@@ -185,7 +185,7 @@ function listen() {
 	for (const [name, handle] of Object.entries(handlers)) {
 		socket.on(name, (d) => {
 			state.counts[name] = (state.counts[name] || 0) + 1;
-			state.log.push({ name, data: d });
+			state.log.push({ name, data: d, at: Date.now() });
 			if (state.log.length > 400) state.log.shift();
 			note(`${name} ${JSON.stringify(d).slice(0, 120)}`);
 			handle(d);
