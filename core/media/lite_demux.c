@@ -1,9 +1,9 @@
 /*
  * lite_demux.c — owns the ICE-lite datagram path of one loop: recvmmsg
  * batches from the loop's sockets (RTP that waited in the socket's queue
- * past [media] lite_stale_media_ms is dropped unread), the demultiplexing (a STUN request by
- * the ufrag it names, the rest by remote address+port), answering binding
- * requests (a handed-over one from the loop that received it, after the
+ * past [media] lite_stale_media_ms is dropped unread), the
+ * demultiplexing (a STUN request by the ufrag it names, the rest by remote
+ * address+port), answering binding requests (a handed-over one from the loop that received it, after the
  * forward of the path it proved), the hand-over of a datagram that reached
  * the wrong loop to its owner's inbox ring (and the eventfd that wakes it),
  * and the tables the transports list their credentials and paths in.
@@ -360,9 +360,10 @@ bool lite_is_stale_media(const uint8_t *data, size_t length, int64_t waited_ns, 
 {
 	if (limit_ns <= 0 || waited_ns <= limit_ns || length < 12)
 		return false;
-	/* RFC 7983: a first byte of 128..191 is RTP or RTCP; RTCP's packet
-	 * types are 192..223 (RFC 5761), which no RTP payload type reaches
-	 * with the marker bit. STUN and DTLS are never stale. */
+	/* RFC 7983: a first byte of 128..191 is RTP or RTCP; a second byte of
+	 * 192..223 is an RTCP packet type (RFC 5761 §4 keeps RTP payload
+	 * types 64..95 out of muxed sessions for that). STUN and DTLS are
+	 * never stale. */
 	return data[0] >= 128 && data[0] <= 191 && !(data[1] >= 192 && data[1] <= 223);
 }
 
