@@ -1,14 +1,14 @@
 /*
  * lite_demux.c — owns the ICE-lite datagram path of one loop: recvmmsg
  * batches from the loop's sockets (RTP that waited in the socket's queue
- * past [media] lite_stale_media_ms is dropped unread), the
- * demultiplexing (a STUN request by the ufrag it names, the rest by remote
- * address+port), answering binding requests (a handed-over one from the loop that received it, after the
- * forward of the path it proved), the hand-over of a datagram that reached
- * the wrong loop to its owner's inbox ring (and the eventfd that wakes it),
- * and the tables the transports list their credentials and paths in.
- * Everything here runs on the loop's thread except the producer side of
- * another loop's ring.
+ * past [media] lite_stale_media_ms is dropped unread), the demultiplexing
+ * (a STUN request by the ufrag it names, the rest by remote address+port),
+ * answering binding requests (a handed-over one from the loop that
+ * received it, after the forward of the path it proved), the hand-over of
+ * a datagram that reached the wrong loop to its owner's inbox ring (and
+ * the eventfd that wakes it), and the tables the transports list their
+ * credentials and paths in. Everything here runs on the loop's thread
+ * except the producer side of another loop's ring.
  */
 #include "lite_internal.h"
 
