@@ -22,8 +22,9 @@ include core/api.mk
 CORE_TEST_LIBS = libparleycore.la $(UNIT_LIBS) $(GLIB_LIBS) $(JANSSON_LIBS) $(SSL_LIBS)
 check_PROGRAMS += tests/unit/test_config tests/unit/test_loader tests/unit/test_loops tests/unit/test_events \
 	tests/unit/test_example_plugin tests/unit/test_validate tests/unit/test_session tests/unit/test_auth \
-	tests/unit/test_api tests/unit/test_api_order tests/unit/test_memtrim
+	tests/unit/test_api tests/unit/test_api_order tests/unit/test_memtrim tests/unit/test_lateness
 tests_unit_test_memtrim_LDADD = $(CORE_TEST_LIBS)
+tests_unit_test_lateness_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_config_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_loader_LDADD = $(CORE_TEST_LIBS)
 tests_unit_test_loops_LDADD = $(CORE_TEST_LIBS)

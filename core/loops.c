@@ -9,7 +9,8 @@
  * total (two clock reads per iteration, none per packet); a probe timer on
  * the loop every second turns that into the load of the last window (busy
  * share of the wall time) and measures its own lateness (the lag a new
- * event waits).
+ * event waits); a probe seconds late is logged with what the thread did
+ * meanwhile (lateness.c).
  * The loop's thread writes these, readers load them (relaxed atomics).
  *
  * Timers: a parley_timer handle is an opaque, never-reused 64-bit id, not a
@@ -26,6 +27,7 @@
 #include <glib.h>
 
 #include "loops.h"
+#include "lateness.h"
 #include "media/udp_batch.h"
 #include "log.h"
 
@@ -50,6 +52,7 @@ struct parley_loop {
 	gint load_permille;      /* busy share of the last window */
 	gint64 lag_us;           /* the probe's latest lateness */
 	gint64 probe_due_us;     /* loop thread only */
+	parley_lateness lateness; /* a probe seconds late is logged (loop thread only) */
 };
 
 #define PROBE_INTERVAL_MS 1000
@@ -123,11 +126,13 @@ static gboolean probe_tick(gpointer data)
 	loop->window_start_us = now;
 	loop->window_busy_us = busy_total;
 	loop->probe_due_us = now + PROBE_INTERVAL_MS * 1000;
+	parley_lateness_probe(&loop->lateness, now, lag);
 	return G_SOURCE_CONTINUE;
 }
 
 static void start_probe(parley_loop *loop)
 {
+	parley_lateness_init(&loop->lateness, loop->name);
 	loop->window_start_us = g_get_monotonic_time();
 	loop->probe_due_us = loop->window_start_us + PROBE_INTERVAL_MS * 1000;
 	GSource *probe = g_timeout_source_new(PROBE_INTERVAL_MS);

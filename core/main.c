@@ -33,6 +33,7 @@
 #include "log.h"
 #include "loops.h"
 #include "memtrim.h"
+#include "lateness.h"
 #include "registry.h"
 #include "tables.h"
 #include "webrtc.h"
@@ -313,6 +314,7 @@ static unsigned load_modules(void)
 
 static void stop_runtime(void)
 {
+	parley_lateness_unwatch();
 	parley_memtrim_stop();
 	parley_events_stop();
 	parley_loops_stop();
@@ -379,6 +381,7 @@ int main(int argc, char **argv)
 	}
 
 	parley_memtrim_start((unsigned)trim_ms, (size_t)trim_min_kb * 1024);
+	parley_lateness_watch(g_main_loop_get_context(daemon_state.loop), "the main loop");
 	PLOG_INFO("running (%u plugins, %u transports, %u handlers, %u event loops)",
 	          parley_registry_plugins(NULL, 0), parley_registry_transports(NULL, 0),
 	          parley_registry_handlers(NULL, 0), parley_loops_count());

@@ -4,7 +4,7 @@
 # module that declares an environment variable (their unit tests are listed
 # with the JSON API's in local.mk).
 core_runtime_sources = core/config.c core/log.c core/loops.c core/loader.c core/registry.c core/events.c \
-	core/memtrim.h core/memtrim.c
+	core/memtrim.h core/memtrim.c core/lateness.h core/lateness.c
 
 # Broken modules: built only for `make check` from tests/modules/<name>.c
 # (they call nothing but libc); -rpath makes libtool build a shared object
