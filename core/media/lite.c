@@ -3,7 +3,8 @@
  * (current, and the previous ones after a restart until the peer uses the
  * new), the host candidates it announces, the 5-tuples valid binding
  * requests proved, the selected one (USE-CANDIDATE; a later one on another
- * 5-tuple switches), the connect and consent timers, and sending on the
+ * 5-tuple switches), the connect and consent timeouts (one timer per loop
+ * checks all its transports), and sending on the
  * loop's socket. An ICE-TCP connection (lite_tcp.c) is a path like a
  * 5-tuple, with its connection instead of an address to send to; when it
  * closes, another valid path takes over or the transport fails as when
@@ -34,7 +35,8 @@ struct parley_lite {
 	parley_ice_state state;
 	unsigned connect_ms, consent_ms;
 	gint64 checking_since_us; /* remote credentials came, not yet connected; 0 = not checking */
-	GSource *timer;
+	bool timing;              /* in the loop's tick list: the timeouts are still watched */
+	parley_lite *tick_prev, *tick_next;
 	GMutex tcp_lock; /* the paths' tcp pointers, against senders on other threads */
 	/* parley_lite_info's counters: the loop's thread only, but
 	 * datagrams_out and tcp_dropped, which senders on other threads add to
@@ -73,20 +75,77 @@ static void set_state(parley_lite *lite, parley_ice_state state)
 		lite->cb.state_changed(lite->user_data, state);
 }
 
-static gboolean tick(gpointer data)
+/* ---- the loop's tick: connect and consent timeouts ---- */
+
+static gboolean loop_tick(gpointer data);
+
+/* Puts lite in its loop's tick list, starting the loop's timer if the list
+ * was empty. The loop's thread. */
+static void start_timing(parley_lite *lite)
 {
-	parley_lite *lite = data;
-	gint64 now = g_get_monotonic_time();
+	lite_loop *loop = lite->loop;
+	lite->tick_prev = NULL;
+	lite->tick_next = loop->ticking;
+	if (loop->ticking)
+		loop->ticking->tick_prev = lite;
+	loop->ticking = lite;
+	lite->timing = true;
+	if (!loop->tick_source) {
+		loop->tick_source = g_timeout_source_new(TICK_MS);
+		g_source_set_callback(loop->tick_source, loop_tick, loop, NULL);
+		g_source_set_static_name(loop->tick_source, "parley-ice-lite-tick");
+		g_source_attach(loop->tick_source, loop->context);
+	}
+}
+
+/* Takes lite out of the list (its timeouts are no longer watched). */
+static void stop_timing(parley_lite *lite)
+{
+	if (!lite->timing)
+		return;
+	lite_loop *loop = lite->loop;
+	if (loop->tick_visit == lite)
+		loop->tick_visit = lite->tick_next;
+	if (lite->tick_prev)
+		lite->tick_prev->tick_next = lite->tick_next;
+	else
+		loop->ticking = lite->tick_next;
+	if (lite->tick_next)
+		lite->tick_next->tick_prev = lite->tick_prev;
+	lite->tick_prev = lite->tick_next = NULL;
+	lite->timing = false;
+}
+
+/* One transport's check; may end it (the owner may free it). */
+static void check_timeouts(parley_lite *lite, gint64 now)
+{
 	bool expired = lite->state == PARLEY_ICE_STATE_CONNECTED &&
 	               now - lite->consent_us > (gint64)lite->consent_ms * 1000;
 	bool timed_out = lite->state != PARLEY_ICE_STATE_CONNECTED && lite->checking_since_us &&
 	                 now - lite->checking_since_us > (gint64)lite->connect_ms * 1000;
 	if (!expired && !timed_out)
-		return G_SOURCE_CONTINUE;
-	g_source_unref(lite->timer);
-	lite->timer = NULL;
+		return;
+	stop_timing(lite);
 	lite_count(expired ? &lite_stat_consent_expiries : &lite_stat_connect_timeouts, 1);
 	set_state(lite, PARLEY_ICE_STATE_FAILED); /* last: the owner may free us */
+}
+
+/* Every TICK_MS while the loop has transports. A check may free its
+ * transport or another one: stop_timing moves tick_visit past the one it
+ * unlinks, so the walk never touches a freed transport. */
+static gboolean loop_tick(gpointer data)
+{
+	lite_loop *loop = data;
+	gint64 now = g_get_monotonic_time();
+	for (parley_lite *lite = loop->ticking; lite; lite = loop->tick_visit) {
+		loop->tick_visit = lite->tick_next;
+		check_timeouts(lite, now);
+	}
+	loop->tick_visit = NULL;
+	if (loop->ticking)
+		return G_SOURCE_CONTINUE;
+	g_source_unref(loop->tick_source);
+	loop->tick_source = NULL;
 	return G_SOURCE_REMOVE;
 }
 
@@ -108,9 +167,7 @@ parley_lite *parley_lite_new(GMainContext *context, const parley_ice_config *con
 	lite->consent_ms = lite_consent_timeout_ms();
 	g_mutex_init(&lite->tcp_lock);
 	new_cred(lite, &lite->cred[0]);
-	lite->timer = g_timeout_source_new(TICK_MS);
-	g_source_set_callback(lite->timer, tick, lite, NULL);
-	g_source_attach(lite->timer, context);
+	start_timing(lite);
 	return lite;
 }
 
@@ -134,10 +191,7 @@ void parley_lite_free(parley_lite *lite)
 		lite_loop_unlist_path(lite->loop, &lite->paths[i]);
 		forget_connection(lite, &lite->paths[i]);
 	}
-	if (lite->timer) {
-		g_source_destroy(lite->timer);
-		g_source_unref(lite->timer);
-	}
+	stop_timing(lite);
 	g_mutex_clear(&lite->tcp_lock);
 	g_free(lite);
 }
@@ -445,11 +499,7 @@ void lite_on_tcp_closed(parley_lite *lite, lite_path *path, bool bad)
 			next = i;
 	}
 	if (next < 0) {
-		if (lite->timer) {
-			g_source_destroy(lite->timer);
-			g_source_unref(lite->timer);
-			lite->timer = NULL;
-		}
+		stop_timing(lite);
 		set_state(lite, PARLEY_ICE_STATE_FAILED); /* last: the owner may free us */
 		return;
 	}

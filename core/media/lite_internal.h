@@ -88,6 +88,12 @@ typedef struct lite_loop {
 	int tcp_listen[2]; /* -1 when none */
 	GSource *tcp_source;
 	GHashTable *tcp_conns;
+	/* lite.c's transports on this loop, which one timer (TICK_MS, running
+	 * while the list is not empty) checks for connect and consent
+	 * timeouts: one wake-up for them all instead of one each. */
+	parley_lite *ticking;    /* the list's head (parley_lite.tick_next links it) */
+	parley_lite *tick_visit; /* the next one a running check visits (unlinking it moves this on) */
+	GSource *tick_source;
 } lite_loop;
 
 /* ---- lite_stun.c ---- */

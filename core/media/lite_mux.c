@@ -379,6 +379,10 @@ static void loop_free(lite_loop *loop)
 		g_source_destroy(loop->source);
 		g_source_unref(loop->source);
 	}
+	if (loop->tick_source) {
+		g_source_destroy(loop->tick_source);
+		g_source_unref(loop->tick_source);
+	}
 	lite_tcp_loop_stop(loop);
 	if (loop->tcp_conns)
 		g_hash_table_destroy(loop->tcp_conns);

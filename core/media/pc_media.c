@@ -562,7 +562,10 @@ void pc_media_start_timer(parley_pc *pc)
 {
 	if (pc->timer)
 		return;
-	pc->timer = g_timeout_source_new(1000);
+	/* A seconds timer: GLib fires every such timer of a context in the
+	 * same loop iteration, so all the loop's PeerConnections report on
+	 * one wake-up instead of one each. */
+	pc->timer = g_timeout_source_new_seconds(1);
 	g_source_set_callback(pc->timer, report_tick, pc, NULL);
 	g_source_attach(pc->timer, pc->context);
 }
