@@ -3,8 +3,9 @@
  * place by the media path, a GSource whose prepare step (the start of each
  * loop iteration, before the poll) flushes them, and the flush itself:
  * datagrams grouped per (socket, destination) in queue order, runs of equal
- * size sent as one UDP GSO message, the rest one sendmsg() each. Nothing
- * here allocates after attach.
+ * size made one UDP GSO message, the rest a message each, and every
+ * stretch of messages on one socket handed to the kernel in one
+ * sendmmsg(). Nothing here allocates after attach.
  */
 #include "udp_batch.h"
 
@@ -25,6 +26,7 @@
 
 typedef struct batch_entry {
 	GSocket *socket;
+	uint32_t hash;                    /* of the destination: most entries differ here */
 	bool owns_ref;                    /* this entry holds the reference dropped after the flush */
 	bool sent;
 	uint16_t length;
@@ -33,10 +35,23 @@ typedef struct batch_entry {
 	parley_udp_source source;
 } batch_entry;
 
+typedef union batch_control {
+	char buf[CMSG_SPACE(sizeof(uint16_t)) + PARLEY_UDP_SOURCE_SPACE];
+	struct cmsghdr align;
+} batch_control;
+
 typedef struct parley_udp_batch {
 	GSource *source;
 	unsigned count;
 	batch_entry entries[BATCH_SLOTS];
+	/* The flush's messages: one per run, in queue order of their first
+	 * datagram; a run's iovecs are consecutive in iov, members[] names
+	 * the entry of each iovec, first_iov[] a message's first. */
+	struct mmsghdr msgs[BATCH_SLOTS];
+	batch_control controls[BATCH_SLOTS];
+	struct iovec iov[BATCH_SLOTS];
+	unsigned members[BATCH_SLOTS];
+	unsigned first_iov[BATCH_SLOTS];
 	uint8_t slots[BATCH_SLOTS][PARLEY_UDP_BATCH_SLOT_BYTES];
 } parley_udp_batch;
 
@@ -49,7 +64,7 @@ static __thread parley_udp_batch *thread_batch;
 
 static gint batching_enabled = 1;
 static gint gso_enabled = 1;
-static guint64 count_datagrams, count_sends, count_gso_sends, count_dropped;
+static guint64 count_datagrams, count_sends, count_gso_sends, count_syscalls, count_dropped;
 
 static void add_count(guint64 *counter, guint64 n)
 {
@@ -125,53 +140,48 @@ void parley_udp_source_from_control(struct msghdr *msg, parley_udp_source *sourc
 
 static bool same_destination(const batch_entry *a, const batch_entry *b)
 {
-	return a->socket == b->socket && a->addr_len == b->addr_len && memcmp(&a->addr, &b->addr, a->addr_len) == 0 &&
-	       memcmp(&a->source, &b->source, sizeof(a->source)) == 0;
+	return a->hash == b->hash && a->socket == b->socket && a->addr_len == b->addr_len &&
+	       memcmp(&a->addr, &b->addr, a->addr_len) == 0 && memcmp(&a->source, &b->source, sizeof(a->source)) == 0;
 }
 
-static bool send_one(const batch_entry *e, struct iovec *iov, size_t n_iov, uint16_t segment)
+/* Writes msg's control messages (the GSO segment size when segment is
+ * not 0, the source address) into control. */
+static void set_control(struct msghdr *msg, const batch_entry *e, batch_control *control, uint16_t segment)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(uint16_t)) + PARLEY_UDP_SOURCE_SPACE];
-		struct cmsghdr align;
-	} control;
-	struct msghdr msg = {
-		.msg_name = (void *)&e->addr, .msg_namelen = e->addr_len,
-		.msg_iov = iov, .msg_iovlen = n_iov,
-	};
 	size_t used = 0;
-	memset(&control, 0, sizeof(control));
+	memset(control, 0, sizeof(*control));
 	if (segment) {
-		struct cmsghdr *cm = &control.align;
+		struct cmsghdr *cm = &control->align;
 		cm->cmsg_level = SOL_UDP;
 		cm->cmsg_type = UDP_SEGMENT;
 		cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
 		memcpy(CMSG_DATA(cm), &segment, sizeof(segment));
 		used = CMSG_SPACE(sizeof(uint16_t));
 	}
-	used += parley_udp_source_control(&e->source, (struct cmsghdr *)(control.buf + used));
-	if (used) {
-		msg.msg_control = control.buf;
-		msg.msg_controllen = used;
-	}
+	used += parley_udp_source_control(&e->source, (struct cmsghdr *)(control->buf + used));
+	msg->msg_control = used ? control->buf : NULL;
+	msg->msg_controllen = used;
+}
+
+/* One datagram on its own (a GSO message the kernel refused, resent). */
+static bool send_one(const batch_entry *e, struct iovec *iov)
+{
+	batch_control control;
+	struct msghdr msg = { .msg_name = (void *)&e->addr, .msg_namelen = e->addr_len, .msg_iov = iov, .msg_iovlen = 1 };
+	set_control(&msg, e, &control, 0);
 	add_count(&count_sends, 1);
+	add_count(&count_syscalls, 1);
 	return sendmsg(g_socket_get_fd(e->socket), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0;
 }
 
-/* Errors that say this path cannot segment: stop trying for good. */
-static bool gso_unsupported(int error)
+/* Makes message m of entries[first] and the later ones to its destination
+ * that extend its run: same size, or one shorter that ends it. Their
+ * iovecs go at b->iov[*n_iov] on. */
+static void collect_run(parley_udp_batch *b, unsigned first, unsigned m, unsigned *n_iov)
 {
-	return error == EIO || error == ENOPROTOOPT || error == EOPNOTSUPP;
-}
-
-/* Sends entries[first] and the later ones to its destination that extend
- * its run: same size, or one shorter that ends it. */
-static void send_run(parley_udp_batch *b, unsigned first)
-{
-	struct iovec iov[GSO_MAX_SEGMENTS];
 	batch_entry *head = &b->entries[first];
+	struct iovec *iov = &b->iov[*n_iov];
 	size_t n = 0, bytes = 0;
-	unsigned members[GSO_MAX_SEGMENTS];
 	bool gso = g_atomic_int_get(&gso_enabled);
 
 	for (unsigned i = first; i < b->count && n < GSO_MAX_SEGMENTS; i++) {
@@ -181,40 +191,78 @@ static void send_run(parley_udp_batch *b, unsigned first)
 		if (i != first && (!gso || e->length > head->length || bytes + e->length > GSO_MAX_BYTES))
 			break;
 		iov[n] = (struct iovec){ .iov_base = b->slots[i], .iov_len = e->length };
-		members[n++] = i;
+		b->members[*n_iov + n] = i;
+		n++;
 		bytes += e->length;
 		e->sent = true;
 		if (e->length < head->length)
 			break;    /* a shorter one can only be the last of a run */
 	}
-	if (n == 1) {
-		if (!send_one(head, iov, 1, 0))
-			add_count(&count_dropped, 1);
-		return;
-	}
-	if (send_one(head, iov, n, head->length)) {
-		add_count(&count_gso_sends, 1);
-		return;
-	}
-	int error = errno;
-	if (gso_unsupported(error))
+	struct msghdr *msg = &b->msgs[m].msg_hdr;
+	*msg = (struct msghdr){ .msg_name = &head->addr, .msg_namelen = head->addr_len, .msg_iov = iov, .msg_iovlen = n };
+	set_control(msg, head, &b->controls[m], n > 1 ? head->length : 0);
+	b->first_iov[m] = *n_iov;
+	*n_iov += n;
+}
+
+/* Message m, which the kernel refused with `error`: a GSO message the
+ * path cannot segment goes again a datagram at a time (and GSO stays off);
+ * else its datagrams are lost, as on a full buffer. */
+static void message_failed(parley_udp_batch *b, unsigned m, int error)
+{
+	struct msghdr *msg = &b->msgs[m].msg_hdr;
+	size_t n = msg->msg_iovlen;
+	bool unsupported = error == EIO || error == ENOPROTOOPT || error == EOPNOTSUPP;
+	if (n > 1 && unsupported)
 		g_atomic_int_set(&gso_enabled, 0);
-	if (!gso_unsupported(error) && error != EINVAL) {
+	if (n == 1 || (!unsupported && error != EINVAL)) {
 		add_count(&count_dropped, n);
 		return;
 	}
 	for (size_t k = 0; k < n; k++)
-		if (!send_one(&b->entries[members[k]], &iov[k], 1, 0))
+		if (!send_one(&b->entries[b->members[b->first_iov[m] + k]], &msg->msg_iov[k]))
 			add_count(&count_dropped, 1);
+}
+
+/* Messages [first, end), all on one socket: sendmmsg() until all went or
+ * failed. The kernel stops at the first failing message and reports it
+ * by its count; the next call starts there and returns its error. */
+static void send_messages(parley_udp_batch *b, unsigned first, unsigned end)
+{
+	int fd = g_socket_get_fd(b->entries[b->members[b->first_iov[first]]].socket);
+	unsigned m = first;
+	while (m < end) {
+		int sent = sendmmsg(fd, &b->msgs[m], end - m, MSG_DONTWAIT | MSG_NOSIGNAL);
+		add_count(&count_syscalls, 1);
+		add_count(&count_sends, sent > 0 ? (guint64)sent : 1);
+		if (sent > 0) {
+			for (unsigned k = m; k < m + (unsigned)sent; k++)
+				if (b->msgs[k].msg_hdr.msg_iovlen > 1)
+					add_count(&count_gso_sends, 1);
+			m += (unsigned)sent;
+			continue;
+		}
+		message_failed(b, m, errno);
+		m++;
+	}
 }
 
 static void batch_flush(parley_udp_batch *b)
 {
 	if (b->count == 0)
 		return;
+	unsigned n_msgs = 0, n_iov = 0;
 	for (unsigned i = 0; i < b->count; i++)
 		if (!b->entries[i].sent)
-			send_run(b, i);
+			collect_run(b, i, n_msgs++, &n_iov);
+	/* One sendmmsg() per stretch of messages on the same socket. */
+	for (unsigned first = 0, m = 1; m <= n_msgs; m++) {
+		GSocket *socket = b->entries[b->members[b->first_iov[first]]].socket;
+		if (m < n_msgs && b->entries[b->members[b->first_iov[m]]].socket == socket)
+			continue;
+		send_messages(b, first, m);
+		first = m;
+	}
 	for (unsigned i = 0; i < b->count; i++) {
 		batch_entry *e = &b->entries[i];
 		if (e->owns_ref)
@@ -225,6 +273,19 @@ static void batch_flush(parley_udp_batch *b)
 }
 
 /* ---- queueing ---- */
+
+/* FNV-1a over the socket pointer and the address's bytes. */
+static uint32_t destination_hash(const batch_entry *e)
+{
+	uint32_t h = 2166136261u;
+	uintptr_t socket = (uintptr_t)e->socket;
+	const uint8_t *bytes = (const uint8_t *)&e->addr;
+	for (size_t i = 0; i < sizeof(socket); i++, socket >>= 8)
+		h = (h ^ (uint8_t)socket) * 16777619u;
+	for (socklen_t i = 0; i < e->addr_len; i++)
+		h = (h ^ bytes[i]) * 16777619u;
+	return h;
+}
 
 uint8_t *parley_udp_batch_slot(size_t bytes)
 {
@@ -253,6 +314,7 @@ int parley_udp_batch_commit(const parley_udp_route *route, size_t length)
 	e->addr_len = route->addr_len;
 	memcpy(&e->addr, &route->addr, route->addr_len);
 	e->source = route->source;
+	e->hash = destination_hash(e);
 	b->count++;
 	add_count(&count_datagrams, 1);
 	return 0;
@@ -318,6 +380,7 @@ void parley_udp_batch_get_stats(parley_udp_batch_stats *stats)
 	stats->datagrams = __atomic_load_n(&count_datagrams, __ATOMIC_RELAXED);
 	stats->sends = __atomic_load_n(&count_sends, __ATOMIC_RELAXED);
 	stats->gso_sends = __atomic_load_n(&count_gso_sends, __ATOMIC_RELAXED);
+	stats->syscalls = __atomic_load_n(&count_syscalls, __ATOMIC_RELAXED);
 	stats->dropped = __atomic_load_n(&count_dropped, __ATOMIC_RELAXED);
 	stats->gso_enabled = g_atomic_int_get(&gso_enabled) != 0;
 }

@@ -4,7 +4,8 @@
  * ends (before the loop polls again). Datagrams to one destination on one
  * socket leave in the order they were queued; a run of them of one size
  * (the last may be shorter) goes out as a single UDP GSO send (UDP_SEGMENT),
- * so the kernel's stack is crossed once per run instead of once per packet.
+ * so the kernel's stack is crossed once per run instead of once per packet,
+ * and all the messages of one socket enter the kernel in one sendmmsg().
  * Where GSO is refused (old kernel, no checksum offload on the device) the
  * run is sent a datagram at a time and GSO stays off.
  *
@@ -66,8 +67,9 @@ typedef struct parley_udp_route {
 /* Counters over every thread since start (relaxed atomics). */
 typedef struct parley_udp_batch_stats {
 	uint64_t datagrams;               /* committed */
-	uint64_t sends;                   /* sendmsg() calls made at flush */
+	uint64_t sends;                   /* messages handed to the kernel at flush (a datagram, or a GSO run) */
 	uint64_t gso_sends;               /* of which carried more than one datagram */
+	uint64_t syscalls;                /* sendmmsg()/sendmsg() calls that carried them */
 	uint64_t dropped;                 /* the kernel refused them (full buffer, unreachable) */
 	bool gso_enabled;
 } parley_udp_batch_stats;
@@ -95,7 +97,7 @@ void parley_udp_route_clear(parley_udp_route *route);
 void parley_udp_batch_get_stats(parley_udp_batch_stats *stats);
 /* For the whole process ([media] send_batch, udp_gso): with batching off
  * parley_udp_batch_slot() returns NULL everywhere (callers send their own
- * way); with GSO off every queued datagram is its own sendmsg(). Both on
+ * way); with GSO off every queued datagram is its own message. Both on
  * by default. */
 void parley_udp_batch_set_enabled(bool enabled);
 void parley_udp_batch_set_gso(bool enabled);
