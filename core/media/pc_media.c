@@ -5,8 +5,9 @@
  * video, the plugin's incoming_rtp; RTCP: SR/RR bookkeeping (RTT), NACK
  * answers from the retransmission ring, PLI/FIR/REMB/RR to the plugin.
  * Out: relay_rtp / relay_rtcp / PLI / REMB protected into preallocated
- * buffers under the pc's send mutex: RTP into a slot of the loop thread's
- * send batch (udp_batch.c) when the selected pair allows it, else scratch. A 1 s timer sends SR/RR +
+ * buffers under the pc's send mutex: RTP and RTCP into a slot of the loop
+ * thread's send batch (udp_batch.c) when the selected pair allows it, so
+ * no syscall is made under the mutex; else scratch. A 1 s timer sends SR/RR +
  * SDES per stream and raises media on/off and slow-link events. Nothing
  * here allocates per packet.
  */
@@ -43,23 +44,48 @@ static uint8_t *rtp_out_buffer(parley_pc *pc)
 	return slot ? slot : pc->scratch;
 }
 
+/* Queues the `out` protected bytes at buf (a batch slot) or sends them. */
+static int send_out(parley_pc *pc, uint8_t *buf, size_t out, bool in_batch)
+{
+	if (in_batch)
+		return parley_udp_batch_commit(&pc->route, out);
+	return pc->ice && pc->ice_ops->send(pc->ice, buf, out) == 0 ? 0 : -1;
+}
+
 /* Protects buf (from rtp_out_buffer) in place and sends or queues it. */
 static int send_protected_rtp(parley_pc *pc, uint8_t *buf, size_t len)
 {
 	size_t out = 0;
 	if (!pc->srtp || parley_srtp_protect_rtp(pc->srtp, buf, len, PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM, &out) != 0)
 		return -1;
-	if (buf != pc->scratch)
-		return parley_udp_batch_commit(&pc->route, out);
-	return pc->ice && pc->ice_ops->send(pc->ice, buf, out) == 0 ? 0 : -1;
+	return send_out(pc, buf, out, buf != pc->scratch);
 }
 
+/* Protects the RTCP built at buf and queues it in this thread's send batch
+ * like RTP (copied into a slot), else sends it: on a loop thread nothing
+ * enters the kernel while pc->lock is held, so a relay from another loop
+ * never waits on a sender the kernel preempted. */
 static int send_protected_rtcp(parley_pc *pc, uint8_t *buf, size_t len)
 {
+	uint8_t *slot = pc->route.socket ? parley_udp_batch_slot(PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM) : NULL;
+	if (slot && len <= PC_SCRATCH) {
+		memcpy(slot, buf, len);
+		buf = slot;
+	} else {
+		slot = NULL;
+	}
 	size_t out = 0;
 	if (!pc->srtp || parley_srtp_protect_rtcp(pc->srtp, buf, len, PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM, &out) != 0)
 		return -1;
-	return pc->ice && pc->ice_ops->send(pc->ice, buf, out) == 0 ? 0 : -1;
+	return send_out(pc, buf, out, slot != NULL);
+}
+
+/* Takes pc->lock to send: a full send batch is sent first, so that the
+ * slot taken under the lock does not send it there. */
+static void lock_to_send(parley_pc *pc)
+{
+	parley_udp_batch_make_room();
+	g_mutex_lock(&pc->lock);
 }
 
 static bool can_send(parley_pc *pc)
@@ -73,10 +99,11 @@ int parley_pc_relay_rtp(parley_pc *pc, const parley_rtp_packet *packet)
 	if (!pc || !packet || !packet->buffer || packet->length < PARLEY_UTIL_RTP_HEADER_MIN || packet->length > PC_SCRATCH)
 		return -1;
 	int rc = -1;
-	g_mutex_lock(&pc->lock);
+	lock_to_send(pc);
 	pc_stream *s = packet->mindex < pc->n_streams ? pc->streams[packet->mindex] : NULL;
 	if (s && s->active && s->we_send && can_send(pc)) {
 		uint8_t *buf = rtp_out_buffer(pc);
+		gint64 now = g_get_monotonic_time();
 		parley_util_rtp_info info;
 		size_t len = 0;
 		if (parley_util_rtp_parse((const uint8_t *)packet->buffer, packet->length, &info) == 0)
@@ -85,11 +112,11 @@ int parley_pc_relay_rtp(parley_pc *pc, const parley_rtp_packet *packet)
 			if (s->local_ssrc)
 				parley_util_rtp_set_ssrc(buf, s->local_ssrc);
 			if (s->history)
-				parley_rtp_history_store(s->history, buf, len, g_get_monotonic_time());
+				parley_rtp_history_store(s->history, buf, len, now);
 			s->sr_packets++;
 			s->sr_octets += (uint32_t)info.payload_len;
 			s->last_out_ts = info.ts;
-			s->last_out_time = g_get_monotonic_time();
+			s->last_out_time = now;
 			rc = send_protected_rtp(pc, buf, len);
 			if (rc == 0) {
 				s->packets_out++;
@@ -111,7 +138,7 @@ int parley_pc_relay_rtcp(parley_pc *pc, const parley_rtcp_packet *packet)
 	if (parley_rtcp_validate((const uint8_t *)packet->buffer, packet->length, false) < 0)
 		return -1;
 	int rc = -1;
-	g_mutex_lock(&pc->lock);
+	lock_to_send(pc);
 	if (can_send(pc)) {
 		memcpy(pc->rtcp_scratch, packet->buffer, packet->length);
 		rc = send_protected_rtcp(pc, pc->rtcp_scratch, packet->length);
@@ -134,7 +161,7 @@ int parley_pc_send_pli(parley_pc *pc, int mindex)
 	if (!pc)
 		return -1;
 	int sent = 0;
-	g_mutex_lock(&pc->lock);
+	lock_to_send(pc);
 	for (size_t i = 0; i < pc->n_streams && can_send(pc); i++) {
 		pc_stream *s = pc->streams[i];
 		if (!s->active || !s->video || (mindex >= 0 && (size_t)mindex != i))
@@ -160,7 +187,7 @@ int parley_pc_send_remb(parley_pc *pc, uint32_t bitrate)
 		return -1;
 	parley_rtcp_remb remb = { .sender = pc->cname_ssrc, .bitrate = bitrate };
 	int rc = -1;
-	g_mutex_lock(&pc->lock);
+	lock_to_send(pc);
 	for (size_t i = 0; i < pc->n_streams; i++) {
 		pc_stream *s = pc->streams[i];
 		for (int l = 0; s->active && s->video && l < PC_MAX_SSRCS; l++)
@@ -294,7 +321,7 @@ static void nack_gap(parley_pc *pc, pc_stream *s, int layer, uint16_t seq)
 	size_t n = 0;
 	for (int k = 1; k < diff && n < max && n < PC_MAX_NACK; k++)
 		missing[n++] = (uint16_t)(seq - diff + k);
-	g_mutex_lock(&pc->lock);
+	lock_to_send(pc);
 	if (can_send(pc)) {
 		int len = parley_rtcp_build_nack(pc->rtcp_scratch, PC_SCRATCH, pc->cname_ssrc, s->remote_ssrc[layer],
 		                                 missing, n);
@@ -412,7 +439,7 @@ static pc_stream *handle_rtcp_packet(parley_pc *pc, const parley_rtcp_header *hd
 		int rc = parley_rtcp_parse_nack(hdr, &sender, &media, seqs, PC_MAX_NACK, &n);
 		if ((rc != 0 && rc != -PARLEY_RTCP_ELIMIT) || !(s = stream_by_local_ssrc(pc, media)))
 			return NULL;
-		g_mutex_lock(&pc->lock);
+		lock_to_send(pc);
 		s->nacks_in++;
 		parley_media_count(PARLEY_MC_NACKS_IN, 1);
 		for (size_t i = 0; i < n && i < PC_MAX_NACK && can_send(pc); i++)
@@ -544,7 +571,7 @@ static gboolean report_tick(gpointer data)
 		pc_stream *s = pc->streams[i];
 		if (!s->active)
 			continue;
-		g_mutex_lock(&pc->lock);
+		lock_to_send(pc);
 		if (can_send(pc))
 			send_report(pc, s, now);
 		g_mutex_unlock(&pc->lock);

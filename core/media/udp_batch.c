@@ -297,6 +297,13 @@ uint8_t *parley_udp_batch_slot(size_t bytes)
 	return b->slots[b->count];
 }
 
+void parley_udp_batch_make_room(void)
+{
+	parley_udp_batch *b = thread_batch;
+	if (b && b->count == BATCH_SLOTS)
+		batch_flush(b);
+}
+
 int parley_udp_batch_commit(const parley_udp_route *route, size_t length)
 {
 	parley_udp_batch *b = thread_batch;

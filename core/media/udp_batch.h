@@ -85,6 +85,10 @@ void parley_udp_batch_detach(void);
  * is off or bytes > PARLEY_UDP_BATCH_SLOT_BYTES. Valid until the next
  * commit, or until this thread's loop iteration ends. */
 uint8_t *parley_udp_batch_slot(size_t bytes);
+/* Sends the calling thread's batch now if it is full, so that the next
+ * parley_udp_batch_slot() does not: call it before taking a lock that
+ * other threads' senders wait on. */
+void parley_udp_batch_make_room(void);
 /* Queues the `length` bytes written in the slot for `route`. Returns 0, or
  * -1 (no batch, no route, bad length, no slot taken). */
 int parley_udp_batch_commit(const parley_udp_route *route, size_t length);
