@@ -80,6 +80,7 @@ static int setup(void **state)
 		return -1;
 	parley_session_settings limits = { .session_timeout = 60, .max_candidates_per_handle = 4 };
 	parley_sessions_configure(&limits);
+	parley_handles_set_hangup(parley_webrtc_hangup);   /* as the API sets it: a detach closes the pc */
 	fixture *f = g_new0(fixture, 1);
 	f->core = parley_tables_all()->plugin;
 	f->conn = parley_conn_new(&quiet, NULL, NULL);
@@ -94,6 +95,9 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 	parley_sessions_destroy_all(PARLEY_SESSION_END_REQUEST);
+	parley_handles_set_hangup(NULL);
+	parley_handle_unref(f->handle);   /* the references the creates gave */
+	parley_session_unref(f->session);
 	parley_conn_unref(f->conn);
 	parley_loops_stop();
 	parley_webrtc_stop();
