@@ -497,6 +497,7 @@ int parley_api_start(unsigned workers)
 	};
 	parley_sessions_configure(&s);
 	parley_handles_set_hangup(parley_webrtc_hangup);
+	parley_handles_set_release(parley_webrtc_release);
 	parley_auth_configure(NULL);
 	parley_api_set_accepting_sessions(true);
 

@@ -20,6 +20,7 @@ static gint handle_count;
 static parley_session_settings settings = { .session_timeout = 60 };
 static parley_timer *watchdog;
 static bool (*media_hangup)(parley_handle *h, const char *reason); /* atomic access */
+static void (*media_release)(parley_handle *h);                    /* atomic access */
 
 /* ---- ids and settings ------------------------------------------------- */
 
@@ -65,6 +66,11 @@ void parley_sessions_set_timeout(unsigned seconds)
 void parley_handles_set_hangup(bool (*hangup)(parley_handle *handle, const char *reason))
 {
 	__atomic_store_n(&media_hangup, hangup, __ATOMIC_RELEASE);
+}
+
+void parley_handles_set_release(void (*release)(parley_handle *handle))
+{
+	__atomic_store_n(&media_release, release, __ATOMIC_RELEASE);
 }
 
 /* Ends the handle's media, when it has any (see parley_handles_set_hangup). */
@@ -633,6 +639,11 @@ int parley_handle_destroy(parley_handle *h, bool notify)
 		hang_up(h, "Detach");
 	if (!g_atomic_int_compare_and_exchange(&h->life.destroyed, 0, 1))
 		return 0;
+	/* Detached now, so no new pc can start; one the plugin started
+	 * during the hangup (an offer pushed from hangup_media) ends here. */
+	void (*release)(parley_handle *) = __atomic_load_n(&media_release, __ATOMIC_ACQUIRE);
+	if (release)
+		release(h);
 	g_mutex_lock(&table_lock);
 	bool in_table = g_hash_table_lookup(h->session->handles, &h->id) == h;
 	if (in_table)

@@ -175,6 +175,10 @@ int parley_handle_destroy(parley_handle *handle, bool notify);
  * parley_api_start installs core/webrtc.c's parley_webrtc_hangup; until
  * then (unit tests of sessions alone) no handle has media. */
 void parley_handles_set_hangup(bool (*hangup)(parley_handle *handle, const char *reason));
+/* Installed beside it: once a handle is marked detached (no new pc can
+ * start), closes a pc its plugin started during that last hangup (an
+ * offer pushed from hangup_media), with no event: nothing else would. */
+void parley_handles_set_release(void (*release)(parley_handle *handle));
 
 /* A random id in [1, 2^53) (safe for JavaScript clients). */
 uint64_t parley_random_id(void);

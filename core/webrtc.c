@@ -283,6 +283,13 @@ static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason
 		snprintf(reason, reason_size, "no event loop for this handle");
 		return NULL;
 	}
+	/* A detached handle gets no new pc: nothing would close it. (At
+	 * shutdown a plugin ending one handle may still push an offer to
+	 * another whose pc is already closed.) */
+	if (g_atomic_int_get(&h->life.destroyed)) {
+		snprintf(reason, reason_size, "the handle is detached");
+		return NULL;
+	}
 	g_mutex_lock(&h->lock);
 	bool created = false;
 	if (!h->webrtc.pc) {
@@ -502,6 +509,14 @@ static bool close_pc(parley_handle *h)
 	parley_pc_unref(pc);
 	parley_handle_unref(h); /* the pc's */
 	return true;
+}
+
+void parley_webrtc_release(parley_handle *h)
+{
+	g_mutex_lock(&h->lock);
+	h->webrtc.active = false;
+	g_mutex_unlock(&h->lock);
+	close_pc(h);
 }
 
 bool parley_webrtc_hangup(parley_handle *h, const char *reason)

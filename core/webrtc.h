@@ -42,6 +42,9 @@ int parley_webrtc_keep_candidate(parley_handle *handle, json_t *candidate);
  * calls the plugin's hangup_media and sends the "hangup" event. Returns
  * true when there was one. */
 bool parley_webrtc_hangup(parley_handle *handle, const char *reason);
+/* Closes the handle's pc with no event and no plugin callback (see
+ * parley_handles_set_release). */
+void parley_webrtc_release(parley_handle *handle);
 /* Admin handle_info: adds "pc-active", "pending-trickles" (how many
  * trickled candidates wait for the client's description) and "webrtc" (the
  * pc's state in Janus's shape, or null without a pc) to `info`, and with a
