@@ -16,7 +16,7 @@
 # bench/compare/summarize.py.
 #
 #   bench/compare.sh [--quick] [--builddir DIR] [--duration S] [--bitrate KBPS]
-#                    [--srtp gcm|cm] [--scenarios a,b] [--gateways parley,parley-lite,parley-lite-bare,janus]
+#                    [--srtp gcm|cm] [--scenarios a,b] [--gateways parley,parley-lite,parley-lite-ports,parley-lite-bare,janus]
 #                    [--json FILE] [--keep] [--callgrind DIR] [--budget S]
 # Prints the table (markdown) on stdout, progress on stderr, one JSON line per
 # run (and per ratio) into --json FILE. Exit 0 when every run completed, 1
@@ -44,10 +44,13 @@ SCENARIOS=(
 # parley: PeerConnections on libnice (full ICE, a socket per PeerConnection);
 # parley-lite: the same parleyd on its own ICE-lite transport ([media]
 # ice_lite = true, every PeerConnection on one UDP port, bench/compare/
-# parley-lite.conf appended to parley.conf); parley-lite-bare: parley-lite
+# parley-lite.conf appended to parley.conf); parley-lite-ports: parley-lite
+# with each event loop on a UDP port of its own ([media] udp_port_per_loop:
+# no datagram is passed between loops); parley-lite-bare: parley-lite
 # without its event handler (the analytics handler the other two load), so
 # that their ratio is what the handler costs the media path.
-GATEWAY_TABLE=("parley|room|8188" "parley-lite|room|8190" "parley-lite-bare|room|8191" "janus|videoroom|8189")
+GATEWAY_TABLE=("parley|room|8188" "parley-lite|room|8190" "parley-lite-ports|room|8192" "parley-lite-bare|room|8191"
+	"janus|videoroom|8189")
 
 quick=0 builddir='' duration=15 bitrate=500 srtp=gcm only_scenarios='' only_gateways='parley,parley-lite,janus'
 json_file='' keep=0 callgrind='' budget=''
@@ -102,8 +105,8 @@ for want in ${only_scenarios//,/ }; do
 done
 [ ${#selected[@]} -gt 0 ] || die "no scenario selected"
 for want in ${only_gateways//,/ }; do
-	case "$want" in parley|parley-lite|parley-lite-bare|janus) ;;
-	*) die "unknown gateway '$want' (parley, parley-lite, parley-lite-bare, janus)" ;; esac
+	case "$want" in parley|parley-lite|parley-lite-ports|parley-lite-bare|janus) ;;
+	*) die "unknown gateway '$want' (parley, parley-lite, parley-lite-ports, parley-lite-bare, janus)" ;; esac
 done
 if [ -n "$callgrind" ]; then
 	command -v valgrind >/dev/null || die "--callgrind needs valgrind"
@@ -147,7 +150,8 @@ loadgen=$builddir/bench/loadgen/parley-loadgen
 [ -x "$parleyd" ] || die "$parleyd is missing (make install in $builddir)"
 [ -x "$loadgen" ] || die "$loadgen is missing (make in $builddir)"
 
-declare -A bin=([parley]=$parleyd [parley-lite]=$parleyd [parley-lite-bare]=$parleyd [janus]=${janus_bin:-janus})
+declare -A bin=([parley]=$parleyd [parley-lite]=$parleyd [parley-lite-ports]=$parleyd [parley-lite-bare]=$parleyd
+	[janus]=${janus_bin:-janus})
 # The commit of what was built: the build's source folder (its Makefile's
 # abs_top_srcdir), "+local changes" when its tree differs from that commit
 # in the gateway's code, or a .commit file left by `git archive` exports.
@@ -233,6 +237,7 @@ write_config() {   # write_config GATEWAY PORT DIR
 	done
 	# parley.conf ends with [media]: the lite keys join that section.
 	case "$gw" in parley-lite*) cat "$here/parley-lite.conf" >>"$dir/parley.conf" ;; esac
+	[ "$gw" = parley-lite-ports ] && printf 'udp_port_per_loop = true\n' >>"$dir/parley.conf"
 	[ "$gw" = parley-lite-bare ] && printf '\n[handlers]\ndisable = parley.handler.analytics\n' >>"$dir/parley.conf"
 	return 0
 }

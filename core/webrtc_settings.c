@@ -102,6 +102,7 @@ static void start_lite(parley_ice_config *ice)
 		contexts[n] = c;
 	parley_lite_config config = {
 		.port = media_uint("udp_port", 0, 65535),
+		.port_per_loop = parley_config_get_bool("parley", "media", "udp_port_per_loop", false),
 		.interfaces = ice->interfaces,
 		.announced_ip = ice->announced_ip,
 		.consent_timeout_ms = media_uint("ice_consent_timeout_ms", 30000, 600000),
@@ -129,10 +130,10 @@ static void start_lite(parley_ice_config *ice)
 		ice->lite = false;
 		return;
 	}
-	PLOG_INFO("[media] ICE-lite on UDP port %u, %zu loop socket(s), consent timeout %u ms, hand-over rings of %zu KiB, "
+	PLOG_INFO("[media] ICE-lite on UDP port %u%s, %zu loop socket(s), consent timeout %u ms, hand-over rings of %zu KiB, "
 	          "RTP dropped unread after %u ms queued",
-	          parley_lite_port(), n, config.consent_timeout_ms, parley_lite_handover_bytes() / 1024,
-	          config.stale_media_ms);
+	          parley_lite_port(), config.port_per_loop ? " and the next ones (a port per loop)" : "", n,
+	          config.consent_timeout_ms, parley_lite_handover_bytes() / 1024, config.stale_media_ms);
 	if (config.tcp_port)
 		PLOG_INFO("[media] ICE-TCP passive candidates on TCP port %u (at most %u connections waiting for a "
 		          "valid check, %u ms each)",

@@ -23,10 +23,10 @@ import json
 import re
 import sys
 
-GATEWAYS = ('parley', 'parley-lite', 'parley-lite-bare', 'janus')
+GATEWAYS = ('parley', 'parley-lite', 'parley-lite-ports', 'parley-lite-bare', 'janus')
 # the ratio rows of the table: (numerator, denominator); lite over bare is
 # what the event handler (analytics) costs the media path
-RATIOS = (('parley', 'janus'), ('parley-lite', 'janus'), ('parley-lite', 'parley'),
+RATIOS = (('parley', 'janus'), ('parley-lite', 'janus'), ('parley-lite-ports', 'janus'), ('parley-lite', 'parley'),
           ('parley-lite', 'parley-lite-bare'))
 
 

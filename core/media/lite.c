@@ -204,7 +204,7 @@ int parley_lite_gather(parley_lite *lite)
 		uint32_t priority = (126u << 24) | ((65535u - i) << 8) | 255u;
 		char line[160];
 		snprintf(line, sizeof(line), "candidate:%u 1 udp %u %s %u typ host", i + 1, priority, addresses[i],
-		         lite_loop_port());
+		         lite_loop_port(lite->loop));
 		if (lite->cb.candidate)
 			lite->cb.candidate(lite->user_data, line);
 	}
@@ -314,7 +314,7 @@ int parley_lite_get_selected_pair(parley_lite *lite, parley_ice_pair *pair)
 			g_strlcpy(pair->local_ip, addresses[i], sizeof(pair->local_ip));
 			break;
 		}
-	pair->local_port = (uint16_t)(path->is_tcp ? lite_tcp_port() : lite_loop_port());
+	pair->local_port = (uint16_t)(path->is_tcp ? lite_tcp_port() : lite_loop_port(lite->loop));
 	pair->local_type = "host";
 	address_text(&path->addr, pair->remote_ip, sizeof(pair->remote_ip), &pair->remote_port);
 	pair->remote_type = "prflx"; /* learnt from its check, not from a candidate */

@@ -43,6 +43,13 @@
 
 typedef struct parley_lite_config {
 	unsigned port; /* 0 = one ephemeral port, shared by every loop */
+	/* Each loop on a port of its own, port + its index (ephemeral ones
+	 * when port is 0), announced by its transports: every datagram then
+	 * reaches the loop whose PeerConnection it is for, where on a shared
+	 * port the kernel spreads peers over the loops by a hash of their
+	 * address and a loop passes on what belongs to another (a copy and
+	 * a wake-up per datagram). Costs a firewall rule for the range. */
+	bool port_per_loop;
 	/* NULL-terminated interface names or IP literals whose addresses are
 	 * announced (and decide which families get a socket); NULL or empty =
 	 * every non-loopback address of the host. */
@@ -112,7 +119,7 @@ int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite
 unsigned parley_lite_tcp_port(void);
 void parley_lite_stop(void);
 bool parley_lite_running(void);
-unsigned parley_lite_port(void);
+unsigned parley_lite_port(void); /* the first loop's UDP port */
 /* The bytes each hand-over ring has (handover_bytes as rounded). */
 size_t parley_lite_handover_bytes(void);
 void parley_lite_get_stats(parley_lite_stats *stats);

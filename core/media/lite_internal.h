@@ -61,6 +61,7 @@ typedef struct lite_path {
 /* One event loop's share (lite_mux.c sets it up, lite_demux.c runs it). */
 typedef struct lite_loop {
 	unsigned index;
+	unsigned port; /* its UDP sockets' (every loop's, unless port_per_loop) */
 	GMainContext *context;
 	GSource *source;
 	GSocket *sockets[2]; /* [0] IPv4, [1] IPv6; NULL when that family is not configured */
@@ -159,7 +160,7 @@ unsigned lite_loop_index(const lite_loop *loop);
 char lite_loop_tag(const lite_loop *loop);
 /* The announced host addresses ("ip" strings) and the shared port. */
 const char *const *lite_loop_addresses(const lite_loop *loop);
-unsigned lite_loop_port(void);
+unsigned lite_loop_port(const lite_loop *loop);
 unsigned lite_consent_timeout_ms(void);
 /* The configured size of a hand-over ring ([media] lite_handover_kb). */
 size_t lite_handover_bytes(void);

@@ -1,8 +1,9 @@
 /*
  * lite_mux.c — owns the process side of the ICE-lite transport: the
  * addresses we announce, one loop record per started event loop with its
- * sockets (IPv4 and/or IPv6, all on one port with SO_REUSEPORT, and the
- * same for TCP listeners when [media] tcp_port is set), its
+ * sockets (IPv4 and/or IPv6, all on one port with SO_REUSEPORT, or with
+ * port_per_loop a port of its own: the first + its index; TCP listeners
+ * when [media] tcp_port is set share that one port), its
  * eventfd and tables, the GSource attached to its context, the registry
  * from GMainContext to loop record (looked up under a lock when a
  * transport is created, never per datagram), start, stop and counters.
@@ -26,7 +27,8 @@ static struct {
 	GMutex lock;
 	lite_loop *loops[LITE_MAX_LOOPS];
 	unsigned n;
-	unsigned port;
+	unsigned port;      /* the first loop's */
+	bool port_per_loop; /* else every loop's port */
 	unsigned consent_ms;
 	size_t handover_bytes;
 	int64_t stale_ns;
@@ -131,9 +133,9 @@ const char *const *lite_loop_addresses(const lite_loop *loop)
 	return (const char *const *)mux.addresses;
 }
 
-unsigned lite_loop_port(void)
+unsigned lite_loop_port(const lite_loop *loop)
 {
-	return mux.port;
+	return loop->port;
 }
 
 unsigned lite_consent_timeout_ms(void)
@@ -403,10 +405,12 @@ static void loop_free(lite_loop *loop)
 	g_free(loop);
 }
 
-static lite_loop *loop_new(unsigned index, GMainContext *context, const bool families[2], GError **error)
+static lite_loop *loop_new(unsigned index, unsigned port, GMainContext *context, const bool families[2],
+                           GError **error)
 {
 	lite_loop *loop = g_new0(lite_loop, 1);
 	loop->index = index;
+	loop->port = port;
 	loop->context = g_main_context_ref(context);
 	loop->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	loop->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
@@ -426,7 +430,7 @@ static lite_loop *loop_new(unsigned index, GMainContext *context, const bool fam
 			continue;
 		int family = f ? AF_INET6 : AF_INET;
 		struct sockaddr_storage addr;
-		socklen_t len = bind_address(mux.addresses, family, mux.port, &addr);
+		socklen_t len = bind_address(mux.addresses, family, port, &addr);
 		int fd = open_socket(family, SOCK_DGRAM, &addr, len, true, error);
 		if (fd < 0 || !(loop->sockets[f] = g_socket_new_from_fd(fd, error))) {
 			if (fd >= 0)
@@ -460,13 +464,15 @@ void parley_lite_stop(void)
 	g_strfreev(mux.addresses);
 	mux.addresses = NULL;
 	mux.port = 0;
+	mux.port_per_loop = false;
 	lite_tcp_configure(0, 0, 0);
 	g_mutex_unlock(&mux.lock);
 }
 
 int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite_config *config, GError **error)
 {
-	if (!contexts || n == 0 || n > LITE_MAX_LOOPS || !config || config->port > 65535 || config->tcp_port > 65535) {
+	if (!contexts || n == 0 || n > LITE_MAX_LOOPS || !config || config->tcp_port > 65535 ||
+	    config->port + (config->port && config->port_per_loop ? n - 1 : 0) > 65535) {
 		g_set_error(error, PARLEY_ICE_ERROR, PARLEY_ICE_ERR_INVALID,
 		            "ICE-lite: 1 to %d loops and a port up to 65535", LITE_MAX_LOOPS);
 		return PARLEY_ICE_ERR_INVALID;
@@ -489,6 +495,7 @@ int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite
 		families[family_of(bound[i]) == AF_INET6] = true;
 	mux.addresses = bound;
 	mux.port = config->port;
+	mux.port_per_loop = config->port_per_loop;
 	mux.consent_ms = config->consent_timeout_ms;
 	mux.handover_bytes = config->handover_bytes;
 	mux.stale_ns = (int64_t)config->stale_media_ms * 1000000;
@@ -498,9 +505,13 @@ int parley_lite_start(GMainContext *const *contexts, size_t n, const parley_lite
 	if (!rc && mux.port == 0)
 		rc = PARLEY_ICE_ERR_INTERFACE;
 	lite_loop *made[LITE_MAX_LOOPS] = { 0 };
-	for (size_t i = 0; !rc && i < n; i++)
-		if (!(made[i] = loop_new((unsigned)i, contexts[i], families, error)))
+	for (size_t i = 0; !rc && i < n; i++) {
+		unsigned port = mux.port;
+		if (i > 0 && mux.port_per_loop)
+			port = config->port ? config->port + (unsigned)i : pick_port(families[0] ? AF_INET : AF_INET6, bound, error);
+		if (port == 0 || !(made[i] = loop_new((unsigned)i, port, contexts[i], families, error)))
 			rc = PARLEY_ICE_ERR_INTERFACE;
+	}
 	if (!rc && config->announced_ip) {
 		g_strfreev(mux.addresses);
 		mux.addresses = g_new0(char *, 2);

@@ -97,12 +97,15 @@ typedef struct side {
 	parley_ice_state state;
 	unsigned candidates, switches, received;
 	char last[64];
+	char candidate[160]; /* the last one gathered */
 } side;
 
 static void on_candidate(void *u, const char *c)
 {
-	((side *)u)->candidates++;
+	side *s = u;
+	s->candidates++;
 	assert_non_null(strstr(c, "typ host"));
+	g_strlcpy(s->candidate, c, sizeof(s->candidate));
 }
 static void on_state(void *u, parley_ice_state s)
 {
@@ -142,6 +145,7 @@ typedef struct client {
 	int fd;
 	struct sockaddr_in addr;
 	struct in_addr server; /* where it sends: 127.0.0.1 unless changed */
+	unsigned port;         /* and to which port: 0 = parley_lite_port() */
 	StunAgent agent;
 } client;
 
@@ -156,6 +160,7 @@ static void client_open(client *c, bool fingerprint)
 		                          0 };
 	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	assert_true(c->fd >= 0);
+	c->port = 0;
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
 	assert_int_equal(bind(c->fd, (struct sockaddr *)&a, sizeof(a)), 0);
@@ -168,7 +173,8 @@ static void client_open(client *c, bool fingerprint)
 
 static void client_send(client *c, const void *data, size_t length)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)parley_lite_port()),
+	struct sockaddr_in to = { .sin_family = AF_INET,
+		                  .sin_port = htons((uint16_t)(c->port ? c->port : parley_lite_port())),
 		                  .sin_addr = c->server };
 	assert_int_equal(sendto(c->fd, data, length, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)length);
 }
@@ -910,6 +916,49 @@ static void pcs_consent_expiry_ends_the_pc(void **state)
 	close_pcs(e);
 }
 
+/* ---- a port per loop ---- */
+
+/* Each loop on its own port: a transport announces its loop's, a peer
+ * checking there reaches that loop, and nothing is handed over. */
+static void port_per_loop(void **state)
+{
+	fixture *f = *state;
+	parley_lite_config config = { .interfaces = loopback, .port_per_loop = true };
+	GError *error = NULL;
+	assert_int_equal(parley_lite_start(f->context, 2, &config, &error), 0);
+	side s[2];
+	unsigned port[2];
+	for (int k = 0; k < 2; k++) {
+		open_side(f, k, &s[k]);
+		char ip[64];
+		assert_int_equal(sscanf(s[k].candidate, "candidate:%*u 1 udp %*u %63s %u typ host", ip, &port[k]), 2);
+		assert_string_equal(ip, "127.0.0.1");
+	}
+	assert_int_equal(port[0], parley_lite_port());
+	assert_int_not_equal(port[0], port[1]);
+	parley_lite_stats before, after;
+	parley_lite_get_stats(&before);
+	for (int k = 0; k < 2; k++) {
+		client c;
+		client_open(&c, true);
+		c.port = port[k];
+		assert_int_equal(check_side(f, &c, &s[k], true), 0);
+		assert_int_equal(s[k].state, PARLEY_ICE_STATE_CONNECTED);
+		parley_ice_pair pair;
+		assert_int_equal(parley_lite_get_selected_pair(s[k].lite, &pair), 0);
+		assert_int_equal(pair.local_port, port[k]);
+		client_send(&c, "media", 5);
+		spin(f, 50);
+		assert_string_equal(s[k].last, "media");
+		close(c.fd);
+	}
+	parley_lite_get_stats(&after);
+	assert_int_equal(MOVED(after, before, handed_over), 0);
+	assert_int_equal(MOVED(after, before, requests), 2);
+	for (int k = 0; k < 2; k++)
+		parley_lite_free(s[k].lite);
+}
+
 /* ---- a loop that fell behind ---- */
 
 /* What lite_demux.c drops unread: RTP only, and only past the limit. */
@@ -991,6 +1040,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(pcs_media_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(pcs_consent_expiry_ends_the_pc, setup, teardown),
+		cmocka_unit_test_setup_teardown(port_per_loop, setup, teardown),
 		cmocka_unit_test(stale_media_is_rtp_past_the_limit),
 		cmocka_unit_test_setup_teardown(behind_loop_drops_stale_rtp_and_answers, setup, teardown),
 	};

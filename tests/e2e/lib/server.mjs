@@ -115,9 +115,15 @@ export async function freeUdpPort() {
 
 /** PARLEY_E2E_ICE_LITE=1 (set by the *-lite-* test files before they import
  * their base file): every parleyd of the file runs its own ICE-lite
- * transport on a free UDP port. A test's own [media] keys still win. */
+ * transport on a free UDP port; PARLEY_E2E_LITE_PORTS=1 too (the
+ * *-lite-ports-* files): each event loop on an ephemeral port of its own
+ * ([media] udp_port_per_loop), with two loops. A test's own [media] keys
+ * still win. */
 export const ICE_LITE = process.env.PARLEY_E2E_ICE_LITE === '1';
+const LITE_PORTS = ICE_LITE && process.env.PARLEY_E2E_LITE_PORTS === '1';
 async function iceLiteMedia() {
+	if (LITE_PORTS)
+		return { ice_lite: 'true', udp_port: '0', udp_port_per_loop: 'true' };
 	return ICE_LITE ? { ice_lite: 'true', udp_port: await freeUdpPort() } : {};
 }
 
@@ -232,7 +238,7 @@ export class ParleyServer {
 					plugins_folder: path.join(lib, 'plugins'),
 					transports_folder: path.join(lib, 'transports'),
 					handlers_folder: path.join(lib, 'handlers'),
-					event_loops: 1,
+					event_loops: LITE_PORTS ? 2 : 1,   /* a port per loop wants loops */
 					log_file: null,
 				},
 				auth: { admin_secret: ADMIN_SECRET, api_secret: null, token_auth: null, token_secret: null },

@@ -1,0 +1,6 @@
+// room-large-lite-ports-netns.test.mjs — room-large-netns.test.mjs with parleyd on its own ICE-lite
+// transport, each event loop on a UDP port of its own ([media] udp_port_per_loop, see
+// lib/server.mjs): publishers and subscribers on both loops' ports, media relayed between loops.
+process.env.PARLEY_E2E_ICE_LITE = '1';
+process.env.PARLEY_E2E_LITE_PORTS = '1';
+await import('./room-large-netns.test.mjs');
