@@ -351,12 +351,13 @@ static int serve_metrics(const parley_http_request *request, parley_http_respons
 	parley_udp_batch_get_stats(&udp);
 	gauge(out, "parley_udp_batched_datagrams_total", "Media datagrams sent through the loops' send batches.",
 	      "counter", udp.datagrams);
-	gauge(out, "parley_udp_batch_sends_total", "Messages that carried them (a datagram, or a GSO run of them).", "counter",
-	      udp.sends);
+	gauge(out, "parley_udp_batch_sends_total", "Messages that carried them (a datagram, or a GSO run of them).",
+	      "counter", udp.sends);
 	gauge(out, "parley_udp_gso_sends_total", "Of those, UDP GSO sends of more than one datagram.", "counter",
 	      udp.gso_sends);
-	gauge(out, "parley_udp_batch_syscalls_total", "sendmmsg() (or, resending a refused GSO run, sendmsg()) calls that handed the messages to the kernel.",
-	      "counter", udp.syscalls);
+	gauge(out, "parley_udp_batch_syscalls_total",
+	      "sendmmsg() calls (and sendmsg() ones resending a refused GSO run) that handed them to the kernel.", "counter",
+	      udp.syscalls);
 	gauge(out, "parley_udp_batch_dropped_total", "Batched datagrams the kernel refused.", "counter", udp.dropped);
 	gauge(out, "parley_udp_gso_enabled", "1 while UDP GSO is in use.", "gauge", udp.gso_enabled);
 	g_string_append(out, "# HELP parley_webrtc_connection_events_total PeerConnection connectivity events by kind "

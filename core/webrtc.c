@@ -283,9 +283,8 @@ static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason
 		snprintf(reason, reason_size, "no event loop for this handle");
 		return NULL;
 	}
-	/* A detached handle gets no new pc: nothing would close it. (At
-	 * shutdown a plugin ending one handle may still push an offer to
-	 * another whose pc is already closed.) */
+	/* A detached handle gets no new pc: its release (session.c) has run,
+	 * nothing would close it. */
 	if (g_atomic_int_get(&h->life.destroyed)) {
 		snprintf(reason, reason_size, "the handle is detached");
 		return NULL;

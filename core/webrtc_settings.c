@@ -130,10 +130,13 @@ static void start_lite(parley_ice_config *ice)
 		ice->lite = false;
 		return;
 	}
+	const char *ports = "";
+	if (config.port_per_loop)
+		ports = config.port ? " and the next ones, a port per loop" : " for the first loop, an ephemeral port per loop";
 	PLOG_INFO("[media] ICE-lite on UDP port %u%s, %zu loop socket(s), consent timeout %u ms, hand-over rings of %zu KiB, "
 	          "RTP dropped unread after %u ms queued",
-	          parley_lite_port(), config.port_per_loop ? " and the next ones (a port per loop)" : "", n,
-	          config.consent_timeout_ms, parley_lite_handover_bytes() / 1024, config.stale_media_ms);
+	          parley_lite_port(), ports, n, config.consent_timeout_ms, parley_lite_handover_bytes() / 1024,
+	          config.stale_media_ms);
 	if (config.tcp_port)
 		PLOG_INFO("[media] ICE-TCP passive candidates on TCP port %u (at most %u connections waiting for a "
 		          "valid check, %u ms each)",

@@ -158,7 +158,7 @@ gboolean lite_key_equal(gconstpointer a, gconstpointer b);
 unsigned lite_loop_index(const lite_loop *loop);
 /* One character of the ufrag alphabet naming the loop. */
 char lite_loop_tag(const lite_loop *loop);
-/* The announced host addresses ("ip" strings) and the shared port. */
+/* The announced host addresses ("ip" strings); the loop's UDP port. */
 const char *const *lite_loop_addresses(const lite_loop *loop);
 unsigned lite_loop_port(const lite_loop *loop);
 unsigned lite_consent_timeout_ms(void);

@@ -35,49 +35,44 @@ void pc_stream_free(pc_stream *s)
 
 /* ---- sending (callers hold pc->lock) ---- */
 
-/* Where the next outgoing RTP packet is written: a slot of this thread's
- * send batch when the selected pair is a plain UDP route (sent when the
- * loop iteration ends), else the pc's scratch (sent through libnice). */
-static uint8_t *rtp_out_buffer(parley_pc *pc)
+/* Where the next outgoing packet is written: a slot of this thread's send
+ * batch when the selected pair is a plain UDP route (sent when the loop
+ * iteration ends), else the pc's scratch (sent through the transport). */
+static uint8_t *out_buffer(parley_pc *pc)
 {
 	uint8_t *slot = pc->route.socket ? parley_udp_batch_slot(PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM) : NULL;
 	return slot ? slot : pc->scratch;
 }
 
-/* Queues the `out` protected bytes at buf (a batch slot) or sends them. */
-static int send_out(parley_pc *pc, uint8_t *buf, size_t out, bool in_batch)
+/* Queues the `out` protected bytes at buf (from out_buffer) or sends them. */
+static int send_out(parley_pc *pc, uint8_t *buf, size_t out)
 {
-	if (in_batch)
+	if (buf != pc->scratch)
 		return parley_udp_batch_commit(&pc->route, out);
 	return pc->ice && pc->ice_ops->send(pc->ice, buf, out) == 0 ? 0 : -1;
 }
 
-/* Protects buf (from rtp_out_buffer) in place and sends or queues it. */
+/* Protects buf (from out_buffer) in place and sends or queues it. */
 static int send_protected_rtp(parley_pc *pc, uint8_t *buf, size_t len)
 {
 	size_t out = 0;
 	if (!pc->srtp || parley_srtp_protect_rtp(pc->srtp, buf, len, PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM, &out) != 0)
 		return -1;
-	return send_out(pc, buf, out, buf != pc->scratch);
+	return send_out(pc, buf, out);
 }
 
-/* Protects the RTCP built at buf and queues it in this thread's send batch
- * like RTP (copied into a slot), else sends it: on a loop thread nothing
+/* Protects the RTCP built at buf (at most PC_SCRATCH bytes) in a copy at
+ * out_buffer and queues or sends it like RTP: on a loop thread nothing
  * enters the kernel while pc->lock is held, so a relay from another loop
  * never waits on a sender the kernel preempted. */
-static int send_protected_rtcp(parley_pc *pc, uint8_t *buf, size_t len)
+static int send_protected_rtcp(parley_pc *pc, const uint8_t *buf, size_t len)
 {
-	uint8_t *slot = pc->route.socket ? parley_udp_batch_slot(PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM) : NULL;
-	if (slot && len <= PC_SCRATCH) {
-		memcpy(slot, buf, len);
-		buf = slot;
-	} else {
-		slot = NULL;
-	}
+	uint8_t *copy = out_buffer(pc);
+	memcpy(copy, buf, len);
 	size_t out = 0;
-	if (!pc->srtp || parley_srtp_protect_rtcp(pc->srtp, buf, len, PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM, &out) != 0)
+	if (!pc->srtp || parley_srtp_protect_rtcp(pc->srtp, copy, len, PC_SCRATCH + PARLEY_SRTP_MAX_TAIL_ROOM, &out) != 0)
 		return -1;
-	return send_out(pc, buf, out, slot != NULL);
+	return send_out(pc, copy, out);
 }
 
 /* Takes pc->lock to send: a full send batch is sent first, so that the
@@ -102,7 +97,7 @@ int parley_pc_relay_rtp(parley_pc *pc, const parley_rtp_packet *packet)
 	lock_to_send(pc);
 	pc_stream *s = packet->mindex < pc->n_streams ? pc->streams[packet->mindex] : NULL;
 	if (s && s->active && s->we_send && can_send(pc)) {
-		uint8_t *buf = rtp_out_buffer(pc);
+		uint8_t *buf = out_buffer(pc);
 		gint64 now = g_get_monotonic_time();
 		parley_util_rtp_info info;
 		size_t len = 0;
@@ -213,7 +208,7 @@ static void retransmit(parley_pc *pc, pc_stream *s, uint16_t seq)
 	if (!stored || len > PC_SCRATCH - PARLEY_RTP_RTX_OSN_LEN)
 		return;
 	uint8_t pt = stored[1] & 0x7f;
-	uint8_t *buf = rtp_out_buffer(pc);
+	uint8_t *buf = out_buffer(pc);
 	int out_len;
 	if (s->local_rtx_ssrc && s->local_rtx_pt[pt] >= 0)
 		out_len = parley_rtp_rtx_wrap(stored, len, (uint8_t)s->local_rtx_pt[pt], s->local_rtx_ssrc,

@@ -224,41 +224,49 @@ static void message_failed(parley_udp_batch *b, unsigned m, int error)
 			add_count(&count_dropped, 1);
 }
 
+/* The socket message m goes out on (its first datagram's). */
+static GSocket *message_socket(const parley_udp_batch *b, unsigned m)
+{
+	return b->entries[b->members[b->first_iov[m]]].socket;
+}
+
 /* Messages [first, end), all on one socket: sendmmsg() until all went or
  * failed. The kernel stops at the first failing message and reports it
  * by its count; the next call starts there and returns its error. */
 static void send_messages(parley_udp_batch *b, unsigned first, unsigned end)
 {
-	int fd = g_socket_get_fd(b->entries[b->members[b->first_iov[first]]].socket);
-	unsigned m = first;
+	int fd = g_socket_get_fd(message_socket(b, first));
+	unsigned m = first, calls = 0, gso = 0;
 	while (m < end) {
 		int sent = sendmmsg(fd, &b->msgs[m], end - m, MSG_DONTWAIT | MSG_NOSIGNAL);
-		add_count(&count_syscalls, 1);
-		add_count(&count_sends, sent > 0 ? (guint64)sent : 1);
-		if (sent > 0) {
-			for (unsigned k = m; k < m + (unsigned)sent; k++)
-				if (b->msgs[k].msg_hdr.msg_iovlen > 1)
-					add_count(&count_gso_sends, 1);
-			m += (unsigned)sent;
+		calls++;
+		if (sent <= 0) {
+			message_failed(b, m, errno);
+			m++;
 			continue;
 		}
-		message_failed(b, m, errno);
-		m++;
+		for (unsigned k = m; k < m + (unsigned)sent; k++)
+			gso += b->msgs[k].msg_hdr.msg_iovlen > 1;
+		m += (unsigned)sent;
 	}
+	/* Shared counters: added once per stretch, not per datagram. */
+	add_count(&count_syscalls, calls);
+	add_count(&count_sends, end - first);
+	add_count(&count_gso_sends, gso);
 }
 
 static void batch_flush(parley_udp_batch *b)
 {
 	if (b->count == 0)
 		return;
+	add_count(&count_datagrams, b->count);
 	unsigned n_msgs = 0, n_iov = 0;
 	for (unsigned i = 0; i < b->count; i++)
 		if (!b->entries[i].sent)
 			collect_run(b, i, n_msgs++, &n_iov);
 	/* One sendmmsg() per stretch of messages on the same socket. */
 	for (unsigned first = 0, m = 1; m <= n_msgs; m++) {
-		GSocket *socket = b->entries[b->members[b->first_iov[first]]].socket;
-		if (m < n_msgs && b->entries[b->members[b->first_iov[m]]].socket == socket)
+		if (m < n_msgs && message_socket(b, m) == message_socket(b, first))
 			continue;
 		send_messages(b, first, m);
 		first = m;
@@ -323,7 +331,6 @@ int parley_udp_batch_commit(const parley_udp_route *route, size_t length)
 	e->source = route->source;
 	e->hash = destination_hash(e);
 	b->count++;
-	add_count(&count_datagrams, 1);
 	return 0;
 }
 
