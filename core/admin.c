@@ -159,6 +159,7 @@ static json_t *do_list_handles(parley_request *req)
 static json_t *do_handle_info(parley_request *req)
 {
 	parley_handle *h = req->handle;
+	parley_loop *loop = __atomic_load_n(&h->loop, __ATOMIC_ACQUIRE); /* may move until a pc exists */
 	parley_session_settings settings;
 	parley_sessions_settings(&settings);
 	json_t *info = json_pack("{sI sI sI sI sI sI ss sb sI}",
@@ -169,15 +170,19 @@ static json_t *do_handle_info(parley_request *req)
 		"handle_id", (json_int_t)h->id,
 		"created", (json_int_t)h->created,
 		"plugin", h->plugin->package,
-		"loop-running", h->loop != NULL,
+		"loop-running", loop != NULL,
 		"current_time", (json_int_t)g_get_monotonic_time());
 	parley_conn *conn = parley_session_conn(req->session);
 	if (conn && conn->transport && conn->transport->package)
 		json_object_set_new(info, "session_transport", json_string(conn->transport->package));
 	parley_conn_unref(conn);
 	json_object_set_new(info, "opaque_id", h->opaque_id ? json_string(h->opaque_id) : json_null());
-	if (h->loop)
-		json_object_set_new(info, "loop-id", json_integer(parley_loop_id(h->loop)));
+	if (loop)
+		json_object_set_new(info, "loop-id", json_integer(parley_loop_id(loop)));
+	g_mutex_lock(&h->lock);
+	if (h->loop_group)
+		json_object_set_new(info, "loop-group", json_string(h->loop_group));
+	g_mutex_unlock(&h->lock);
 	parley_webrtc_add_info(h, info);
 	json_t *specific = h->plugin->query_session ? h->plugin->query_session(&h->psession) : NULL;
 	json_object_set_new(info, "plugin_specific", specific ? specific : json_object());

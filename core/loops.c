@@ -11,6 +11,13 @@
  * share of the wall time) and measures its own lateness (the lag a new
  * event waits); a probe seconds late is logged with what the thread did
  * meanwhile (lateness.c).
+ *
+ * Groups: handles that relay media to one another (a room's) may join a
+ * named group; the group lives on one loop, the one its first member
+ * held, and a later member's slot moves there. One room's forwarding then
+ * runs on one thread: no packet crosses a core, no subscriber's
+ * PeerConnection state bounces between two (as a mediasoup Router lives in
+ * one worker). The group ends with its last member.
  * The loop's thread writes these, readers load them (relaxed atomics).
  *
  * Timers: a parley_timer handle is an opaque, never-reused 64-bit id, not a
@@ -69,10 +76,16 @@ typedef struct loop_timer {
 	void (*destroy)(void *);
 } loop_timer;
 
+typedef struct loop_group {
+	parley_loop *loop;
+	unsigned members;
+} loop_group;
+
 static struct {
 	GMutex lock;
 	parley_loop **loops;
 	unsigned count;
+	GHashTable *groups;  /* name (owned) -> loop_group* (owned); NULL when none */
 } pool;
 
 static struct {
@@ -263,6 +276,7 @@ void parley_loops_stop(void)
 	unsigned count = pool.count;
 	pool.loops = NULL;
 	pool.count = 0;
+	g_clear_pointer(&pool.groups, g_hash_table_destroy);
 	g_mutex_unlock(&pool.lock);
 	for (unsigned i = 0; i < count; i++)
 		loop_free(loops[i]);
@@ -303,6 +317,48 @@ void parley_loops_release(parley_loop *loop)
 	if (loop->handles > 0)
 		loop->handles--;
 	g_mutex_unlock(&pool.lock);
+}
+
+parley_loop *parley_loops_group_join(parley_loop *from, const char *group)
+{
+	g_mutex_lock(&pool.lock);
+	if (pool.groups == NULL)
+		pool.groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	loop_group *g = g_hash_table_lookup(pool.groups, group);
+	if (g == NULL) {
+		g = g_new0(loop_group, 1);
+		g->loop = from;
+		g_hash_table_insert(pool.groups, g_strdup(group), g);
+	}
+	g->members++;
+	if (g->loop != from) {
+		if (from->handles > 0)
+			from->handles--;
+		g->loop->handles++;
+	}
+	parley_loop *loop = g->loop;
+	g_mutex_unlock(&pool.lock);
+	return loop;
+}
+
+void parley_loops_group_leave(const char *group)
+{
+	g_mutex_lock(&pool.lock);
+	loop_group *g = pool.groups != NULL ? g_hash_table_lookup(pool.groups, group) : NULL;
+	if (g != NULL && --g->members == 0)
+		g_hash_table_remove(pool.groups, group);
+	if (pool.groups != NULL && g_hash_table_size(pool.groups) == 0)
+		g_clear_pointer(&pool.groups, g_hash_table_destroy);
+	g_mutex_unlock(&pool.lock);
+}
+
+unsigned parley_loops_group_members(const char *group)
+{
+	g_mutex_lock(&pool.lock);
+	loop_group *g = pool.groups != NULL ? g_hash_table_lookup(pool.groups, group) : NULL;
+	unsigned members = g != NULL ? g->members : 0;
+	g_mutex_unlock(&pool.lock);
+	return members;
 }
 
 parley_loop *parley_loops_first(void)

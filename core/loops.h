@@ -17,6 +17,14 @@ void parley_loops_stop(void);
 unsigned parley_loops_count(void);
 parley_loop *parley_loops_pick(void);      /* the least-loaded loop; the caller then owns one "handle" slot */
 void parley_loops_release(parley_loop *loop); /* gives the slot back */
+/* Groups of handles that share one loop (see loops.c). A handle holding a
+ * slot on `from` joins `group`: a new group settles on `from`; otherwise
+ * the slot moves to the group's loop. Returns the loop the slot is on now
+ * (release it there). Each join is matched by one leave; the group ends
+ * with its last member. */
+parley_loop *parley_loops_group_join(parley_loop *from, const char *group);
+void parley_loops_group_leave(const char *group);
+unsigned parley_loops_group_members(const char *group); /* 0: no such group */
 parley_loop *parley_loops_first(void);
 GMainContext *parley_loop_context(parley_loop *loop);
 GMainContext *parley_loops_context_at(unsigned index); /* NULL past the last loop */

@@ -530,6 +530,21 @@ static void emit_handle_event(parley_handle *h, const char *name)
 	json_decref(event);
 }
 
+/* A detached handle gives back its loop slot and leaves its loop group.
+ * Under the lock: after any parley_webrtc_share_loop that saw it attached. */
+static void release_loop(parley_handle *h)
+{
+	g_mutex_lock(&h->lock);
+	parley_loop *loop = h->loop;
+	char *group = g_steal_pointer(&h->loop_group);
+	g_mutex_unlock(&h->lock);
+	if (group)
+		parley_loops_group_leave(group);
+	g_free(group);
+	if (loop)
+		parley_loops_release(loop);
+}
+
 static void free_handle(parley_handle *h)
 {
 	g_free(h->opaque_id);
@@ -582,8 +597,7 @@ int parley_handle_create(parley_session *s, const parley_plugin *plugin, const c
 		g_mutex_lock(&table_lock);
 		g_hash_table_remove(s->handles, &h->id);
 		g_mutex_unlock(&table_lock);
-		if (h->loop)
-			parley_loops_release(h->loop);
+		release_loop(h);
 		g_atomic_int_add(&handle_count, -1);
 		snprintf(reason, reason_size, "Couldn't attach to plugin %s: error %d", plugin->package, rc);
 		free_handle(h);
@@ -656,8 +670,7 @@ int parley_handle_destroy(parley_handle *h, bool notify)
 	if (notify)
 		send_handle_event(h, json_pack("{ss}", "janus", "detached"));
 	emit_handle_event(h, "detached");
-	if (h->loop)
-		parley_loops_release(h->loop);
+	release_loop(h);
 	g_atomic_int_add(&handle_count, -1);
 	PLOG_VERB("handle %" G_GUINT64_FORMAT " detached", h->id);
 	if (in_table)

@@ -51,11 +51,15 @@ typedef struct parley_handle {
 
 	/* Who the handle is. Owner: core/session.c, which sets these in
 	 * parley_handle_create (loop right after the handle entered its
-	 * session's table) and never changes them: read without a lock. */
+	 * session's table) and never changes them: read without a lock. The
+	 * one exception is `loop`: parley_webrtc_share_loop moves it, under
+	 * `lock`, while the handle has no PeerConnection; read it under `lock`
+	 * to make a pc, elsewhere with __atomic_load_n. */
 	uint64_t id;
 	parley_session *session;  /* a reference */
 	const parley_plugin *plugin;
-	parley_loop *loop;        /* pinned event loop (one slot of parley_loops_pick), or NULL */
+	parley_loop *loop;        /* event loop (one slot of parley_loops_pick), or NULL */
+	char *loop_group;         /* the loop group it joined (owned, under lock; left at detach), or NULL */
 	char *opaque_id;          /* or NULL */
 	gint64 created;           /* monotonic µs */
 

@@ -107,8 +107,18 @@ static parley_timer *plugin_timer_start(parley_plugin_session *psession, unsigne
 	parley_handle *h = parley_handle_from_plugin(psession);
 	if (h && g_atomic_int_get(&h->life.destroyed))
 		return NULL;
-	parley_loop *loop = h && h->loop ? h->loop : parley_loops_first();
-	return parley_timer_start(loop, interval_ms, fn, user_data, destroy);
+	parley_loop *loop = h ? __atomic_load_n(&h->loop, __ATOMIC_ACQUIRE) : NULL;
+	return parley_timer_start(loop ? loop : parley_loops_first(), interval_ms, fn, user_data, destroy);
+}
+
+static int handle_share_loop(parley_plugin_session *psession, const char *group, parley_plugin_error *error)
+{
+	parley_handle *h = parley_handle_from_plugin(psession);
+	if (!h)
+		return parley_plugin_error_set(error, PARLEY_PLUGIN_ERROR_HANDLE_GONE, "the handle is gone");
+	char reason[128] = "";
+	int code = parley_webrtc_share_loop(h, group, reason, sizeof(reason));
+	return code ? parley_plugin_error_set(error, code, "%s", reason) : 0;
 }
 
 static bool auth_token_allows(const parley_plugin *plugin, const char *token)
@@ -176,6 +186,7 @@ static const parley_plugin_core plugin_core = {
 	.sdp_remote = parley_webrtc_owned_sdp_remote,
 	.sdp_local = parley_webrtc_owned_sdp_local,
 	.trickle = parley_webrtc_owned_trickle,
+	.handle_share_loop = handle_share_loop,
 };
 
 /* ---- transports ------------------------------------------------------------------ */

@@ -191,7 +191,7 @@ static void on_failed(void *user_data, const char *reason)
 	job->reason = g_strdup(reason);
 	GSource *idle = g_idle_source_new();
 	g_source_set_callback(idle, run_hangup, job, NULL);
-	g_source_attach(idle, parley_loop_context(h->loop));
+	g_source_attach(idle, parley_loop_context(__atomic_load_n(&h->loop, __ATOMIC_ACQUIRE)));
 	g_source_unref(idle);
 }
 
@@ -279,10 +279,6 @@ static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason
 {
 	if (ensure_settings(reason, reason_size))
 		return NULL;
-	if (!h->loop) {
-		snprintf(reason, reason_size, "no event loop for this handle");
-		return NULL;
-	}
 	/* A detached handle gets no new pc: its release (session.c) has run,
 	 * nothing would close it. */
 	if (g_atomic_int_get(&h->life.destroyed)) {
@@ -290,6 +286,11 @@ static parley_pc *pc_get_or_create(parley_handle *h, char *reason, size_t reason
 		return NULL;
 	}
 	g_mutex_lock(&h->lock);
+	if (!h->loop) { /* read under the lock: parley_webrtc_share_loop moves it until a pc exists */
+		g_mutex_unlock(&h->lock);
+		snprintf(reason, reason_size, "no event loop for this handle");
+		return NULL;
+	}
 	bool created = false;
 	if (!h->webrtc.pc) {
 		parley_handle_ref(h); /* dropped when the pc is closed */
@@ -516,6 +517,35 @@ void parley_webrtc_release(parley_handle *h)
 	h->webrtc.active = false;
 	g_mutex_unlock(&h->lock);
 	close_pc(h);
+}
+
+int parley_webrtc_share_loop(parley_handle *h, const char *group, char *reason, size_t reason_size)
+{
+	bool leave = group == NULL || group[0] == '\0';
+	int code = 0;
+	g_mutex_lock(&h->lock);
+	if (g_atomic_int_get(&h->life.destroyed)) {
+		code = PARLEY_ERROR_HANDLE_NOT_FOUND;
+		snprintf(reason, reason_size, "the handle is detached");
+	} else if (g_strcmp0(h->loop_group, leave ? NULL : group) == 0) {
+		/* there already */
+	} else if (h->webrtc.pc && !leave) {
+		code = PARLEY_ERROR_WEBRTC_STATE;
+		snprintf(reason, reason_size, "the handle has a PeerConnection on its loop already");
+	} else if (!h->loop) {
+		code = PARLEY_ERROR_WEBRTC_STATE;
+		snprintf(reason, reason_size, "no event loop for this handle");
+	} else {
+		if (h->loop_group)
+			parley_loops_group_leave(h->loop_group);
+		g_clear_pointer(&h->loop_group, g_free);
+		if (!leave) {
+			__atomic_store_n(&h->loop, parley_loops_group_join(h->loop, group), __ATOMIC_RELEASE);
+			h->loop_group = g_strdup(group);
+		}
+	}
+	g_mutex_unlock(&h->lock);
+	return code;
 }
 
 bool parley_webrtc_hangup(parley_handle *h, const char *reason)

@@ -45,6 +45,12 @@ bool parley_webrtc_hangup(parley_handle *handle, const char *reason);
 /* Closes the handle's pc with no event and no plugin callback (see
  * parley_handles_set_release). */
 void parley_webrtc_release(parley_handle *handle);
+/* Puts the handle on the event loop of `group` (core/loops.h; NULL or ""
+ * leaves its group and stays where it is), so its PeerConnection will run
+ * there. 0 (also when it is in that group already), or 471 when it has a
+ * PeerConnection (it stays where it is), 459 when it is detached, with a
+ * reason. */
+int parley_webrtc_share_loop(parley_handle *handle, const char *group, char *reason, size_t reason_size);
 /* Admin handle_info: adds "pc-active", "pending-trickles" (how many
  * trickled candidates wait for the client's description) and "webrtc" (the
  * pc's state in Janus's shape, or null without a pc) to `info`, and with a

@@ -408,6 +408,24 @@ typedef struct parley_plugin_core {
 	char *(*sdp_local)(parley_plugin_session *session, const char *type, const char *sdp, bool ice_restart,
 	                   parley_plugin_error *error);
 	int (*trickle)(parley_plugin_session *session, const char *candidate, parley_plugin_error *error);
+	/* Appended: event-loop affinity. A handle's PeerConnection runs on one
+	 * event loop, picked (the least loaded) when the handle attached.
+	 * handle_share_loop puts the handle into a named group (a room's id,
+	 * say) whose handles share one loop: the group settles on the loop of
+	 * its first member, a later member moves there. Media a plugin relays
+	 * between a group's handles (relay_rtp from one's incoming_rtp to
+	 * another) then stays on one thread, as a mediasoup Router's stays in
+	 * one worker: no packet, lock or counter crosses a core. The price is
+	 * that one group can use one core; a plugin with groups larger than a
+	 * core can forward leaves them apart (relaying across loops works).
+	 * Call it before the handle's PeerConnection exists (before its jsep,
+	 * transport or sdp_remote): its loop is fixed from then on. NULL or ""
+	 * leaves the group (the handle stays where it is); the handle leaves
+	 * it anyway when it ends. Returns 0 (also when it is in that group
+	 * already), or fills `error` and returns 471 (it has a PeerConnection
+	 * already: it stays where it is) or 459 (the handle is gone). Any
+	 * thread. Check with PARLEY_PLUGIN_CORE_HAS(core, handle_share_loop). */
+	int (*handle_share_loop)(parley_plugin_session *session, const char *group, parley_plugin_error *error);
 } parley_plugin_core;
 
 /* relay_data's and close_data's refusals (0 = sent, or queued). */

@@ -179,6 +179,7 @@ void parley_room_config_load(room_config *cfg, const parley_plugin_core *core)
 	cfg->max_bitrate = (uint32_t)conf_int(settings, "media", "max_bitrate", 2500000, 30000, 100000000);
 	cfg->remb_interval_ms = (uint32_t)conf_int(settings, "media", "remb_interval_ms", 1000, 100, 60000);
 	cfg->simulcast = conf_bool(settings, "media", "simulcast", true);
+	cfg->loop_per_room = conf_bool(settings, "media", "loop_per_room", true);
 	cfg->auto_layers = conf_bool(settings, "media", "auto_layers", true);
 	conf_layer_bitrates(core, cfg->layer_bitrates);
 	cfg->speaker_interval_ms = (unsigned)conf_int(settings, "media", "speaker_interval_ms", 500, 0, 60000);

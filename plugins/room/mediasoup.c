@@ -229,6 +229,7 @@ static void req_create_transport(msc *m)
 	}
 	if (target == NULL)
 		return;
+	parley_room_share_loop(ctx, target, m->room_id);   /* before its pc exists */
 	json_t *transport = ctx->core->params_create_transport(target, &m->error);
 	g_mutex_lock(&ctx->lock);
 	room_handle *handle = parley_room_handle_lookup_locked(ctx, target);

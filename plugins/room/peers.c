@@ -213,6 +213,7 @@ room_peer *parley_room_peer_join_locked(room_ctx *ctx, room_outbox *box, room_ro
 	peer->disconnected_ms = 0;
 	handle->peer = peer;
 	handle->role = ROOM_ROLE_MAIN;
+	parley_room_outbox_share_loop(ctx, box, handle->session, room->id);
 	parley_room_peer_touch_locked(ctx, peer);
 	room->empty_since_ms = 0;
 	return peer;

@@ -224,6 +224,7 @@ static void req_attach_subscriber(request *r)
 	peer->subscriber = r->handle;
 	r->handle->role = ROOM_ROLE_SUBSCRIBER;
 	r->handle->peer = peer;
+	parley_room_outbox_share_loop(r->ctx, r->box, r->handle->session, room->id);
 	parley_room_outbox_notify_new(r->ctx, r->box, r->handle->session,
 	                              json_pack("{s:s, s:s, s:s}", "event", "subscriber_attached", "room", room->id,
 	                                        "participant", peer->id));

@@ -100,6 +100,7 @@ typedef struct room_config {
 	char *admin_key;               /* [general] admin_key: room creation needs it (NULL = open) */
 	unsigned pli_interval_ms;      /* [media] pli_interval_ms (500) */
 	uint32_t max_bitrate;          /* [media] max_bitrate bps (2500000): REMB cap to publishers */
+	bool loop_per_room;            /* [media] loop_per_room (true): a room's handles share one event loop */
 	uint32_t remb_interval_ms;     /* [media] remb_interval_ms (1000) */
 	bool simulcast;                /* [media] simulcast (true) */
 	bool auto_layers;              /* [media] auto_layers (true): layer from subscriber REMB */
@@ -373,6 +374,7 @@ typedef enum room_action_kind {
 	ROOM_ACTION_CLOSE_PC,          /* close_pc */
 	ROOM_ACTION_END_HANDLE,        /* end_session: a companion handle the plugin made */
 	ROOM_ACTION_HTTP_CLOSE,        /* the WHIP/WHEP resource of this handle ends (whip.h) */
+	ROOM_ACTION_SHARE_LOOP,        /* onto its room's loop (parley_room_share_loop); runs before the events */
 } room_action_kind;
 
 /* SDP helpers the core may offer (filled from the core table when it has them). */
@@ -440,8 +442,16 @@ void parley_room_outbox_notify_new(room_ctx *ctx, room_outbox *box, parley_plugi
 /* Queues `kind` on `session` (a handle_ref is held until it ran). */
 void parley_room_outbox_action(room_ctx *ctx, room_outbox *box, parley_plugin_session *session,
                                room_action_kind kind, int mindex);
-/* Pushes everything, then runs the actions (ctx->lock NOT held), and
- * empties the box. */
+/* Queues putting `session` on the event loop of `room_id`'s handles
+ * ([media] loop_per_room), done before the box's events go out, so before
+ * an offer in them makes the handle's pc. */
+void parley_room_outbox_share_loop(room_ctx *ctx, room_outbox *box, parley_plugin_session *session,
+                                   const char *room_id);
+/* The same now (ctx->lock NOT held): core->handle_share_loop with the room's
+ * id as the group; a handle whose pc exists already stays where it is. */
+void parley_room_share_loop(room_ctx *ctx, parley_plugin_session *session, const char *room_id);
+/* Runs the loop moves, pushes everything, then runs the other actions
+ * (ctx->lock NOT held), and empties the box. */
 void parley_room_outbox_flush(room_ctx *ctx, room_outbox *box);
 
 /* ---- peers.c (all _locked with ctx->lock held) ---- */

@@ -23,6 +23,7 @@ typedef struct outbox_action {
 	parley_plugin_session *session; /* handle_ref held */
 	room_action_kind kind;
 	int mindex;
+	char *room_id;                  /* ROOM_ACTION_SHARE_LOOP's (owned) */
 } outbox_action;
 
 int64_t parley_room_clock_ms(void)
@@ -260,6 +261,24 @@ void parley_room_outbox_action(room_ctx *ctx, room_outbox *box, parley_plugin_se
 	g_array_append_val(box->actions, action);
 }
 
+void parley_room_outbox_share_loop(room_ctx *ctx, room_outbox *box, parley_plugin_session *session,
+                                   const char *room_id)
+{
+	if (session == NULL || !ctx->cfg.loop_per_room)
+		return;
+	parley_room_outbox_action(ctx, box, session, ROOM_ACTION_SHARE_LOOP, -1);
+	g_array_index(box->actions, outbox_action, box->actions->len - 1).room_id = g_strdup(room_id);
+}
+
+void parley_room_share_loop(room_ctx *ctx, parley_plugin_session *session, const char *room_id)
+{
+	if (!ctx->cfg.loop_per_room || !PARLEY_PLUGIN_CORE_HAS(ctx->core, handle_share_loop))
+		return;
+	parley_plugin_error error = {0};
+	if (ctx->core->handle_share_loop(session, room_id, &error) != 0)
+		ROOM_LOG(ctx, PARLEY_LOG_VERB, "room %s: a handle stays on its own loop: %s", room_id, error.reason);
+}
+
 static void run_action(room_ctx *ctx, const outbox_action *action)
 {
 	const parley_plugin_core *core = ctx->core;
@@ -279,6 +298,9 @@ static void run_action(room_ctx *ctx, const outbox_action *action)
 		break;
 	case ROOM_ACTION_HTTP_CLOSE:
 		parley_room_whip_session_ended(ctx, action->session, "left the room");
+		break;
+	case ROOM_ACTION_SHARE_LOOP:
+		parley_room_share_loop(ctx, action->session, action->room_id);
 		break;
 	}
 	if (error.code != 0)
@@ -345,8 +367,23 @@ void parley_room_outbox_broadcast(room_ctx *ctx, room_outbox *box, room_room *ro
 	}
 }
 
+/* Runs the actions of one kind (or all but it), drops their references. */
+static void run_actions(room_ctx *ctx, room_outbox *box, bool share_loop)
+{
+	for (guint i = 0; i < box->actions->len; i++) {
+		outbox_action *action = &g_array_index(box->actions, outbox_action, i);
+		if ((action->kind == ROOM_ACTION_SHARE_LOOP) != share_loop)
+			continue;
+		run_action(ctx, action);
+		g_free(action->room_id);
+		if (ctx->core->handle_unref != NULL)
+			ctx->core->handle_unref(action->session);
+	}
+}
+
 void parley_room_outbox_flush(room_ctx *ctx, room_outbox *box)
 {
+	run_actions(ctx, box, true);   /* before an event's jsep makes the handle's pc */
 	for (guint i = 0; i < box->items->len; i++) {
 		outbox_item *item = &g_array_index(box->items, outbox_item, i);
 		int rc = item->notify ? 0 : ctx->core->push_event(item->session, ctx->plugin, item->transaction,
@@ -364,12 +401,7 @@ void parley_room_outbox_flush(room_ctx *ctx, room_outbox *box)
 	}
 	g_array_free(box->items, TRUE);
 	box->items = NULL;
-	for (guint i = 0; i < box->actions->len; i++) {
-		outbox_action *action = &g_array_index(box->actions, outbox_action, i);
-		run_action(ctx, action);
-		if (ctx->core->handle_unref != NULL)
-			ctx->core->handle_unref(action->session);
-	}
+	run_actions(ctx, box, false);
 	g_array_free(box->actions, TRUE);
 	box->actions = NULL;
 }

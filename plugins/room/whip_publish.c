@@ -94,6 +94,7 @@ parley_plugin_session *parley_room_whip_make_handle(room_ctx *ctx, room_whip_job
 	}
 	core->handle_ref(session);
 	parley_room_whip_set_session(ctx->whip, job->res, session);
+	parley_room_share_loop(ctx, session, job->res->room_id);   /* before sdp_remote makes its pc */
 	return session;
 }
 

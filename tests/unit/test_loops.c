@@ -113,6 +113,53 @@ static void pick_balances_and_info_reports(void **state)
 	parley_loops_release(d);
 }
 
+static unsigned handles_on(parley_loop *loop)
+{
+	parley_loop_stats stats[3];
+	unsigned n = parley_loops_stats(stats, 3);
+	for (unsigned i = 0; i < n; i++)
+		if (stats[i].id == parley_loop_id(loop))
+			return stats[i].handles;
+	fail_msg("loop %u not in the stats", parley_loop_id(loop));
+	return 0;
+}
+
+static void groups_share_one_loop(void **state)
+{
+	parley_loop *a = parley_loops_pick(), *b = parley_loops_pick(), *c = parley_loops_pick();
+	assert_true(a != b && b != c && a != c);
+	/* the first member's loop becomes the group's; later members' slots move there */
+	assert_ptr_equal(parley_loops_group_join(b, "room-1"), b);
+	assert_ptr_equal(parley_loops_group_join(a, "room-1"), b);
+	assert_ptr_equal(parley_loops_group_join(c, "room-1"), b);
+	assert_int_equal(parley_loops_group_members("room-1"), 3);
+	assert_int_equal(handles_on(a), 0);
+	assert_int_equal(handles_on(b), 3);
+	assert_int_equal(handles_on(c), 0);
+	/* another group settles where its first member is */
+	parley_loop *d = parley_loops_pick();   /* a or c: the least loaded */
+	assert_true(d == a || d == c);
+	assert_ptr_equal(parley_loops_group_join(d, "room-2"), d);
+	assert_int_equal(parley_loops_group_members("room-2"), 1);
+	/* leaving keeps the slot where it is; the group ends with its last member */
+	parley_loops_group_leave("room-1");
+	parley_loops_group_leave("room-1");
+	assert_int_equal(parley_loops_group_members("room-1"), 1);
+	parley_loops_group_leave("room-1");
+	assert_int_equal(parley_loops_group_members("room-1"), 0);
+	assert_int_equal(handles_on(b), 3);
+	parley_loops_group_leave("room-1");   /* no such group: nothing */
+	/* a group of the same name later starts afresh */
+	assert_ptr_equal(parley_loops_group_join(d, "room-1"), d);
+	parley_loops_group_leave("room-1");
+	parley_loops_group_leave("room-2");
+	assert_int_equal(parley_loops_group_members("room-2"), 0);
+	for (int i = 0; i < 3; i++)
+		parley_loops_release(b);
+	parley_loops_release(d);
+	assert_int_equal(handles_on(a) + handles_on(b) + handles_on(c), 0);
+}
+
 static void timers_fire_on_their_loop_thread(void **state)
 {
 	parley_loop *loops[3] = {parley_loops_pick(), parley_loops_pick(), parley_loops_pick()};
@@ -268,6 +315,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(pick_balances_and_info_reports, start_pool, stop_pool),
+		cmocka_unit_test_setup_teardown(groups_share_one_loop, start_pool, stop_pool),
 		cmocka_unit_test_setup_teardown(timers_fire_on_their_loop_thread, start_pool, stop_pool),
 		cmocka_unit_test_setup_teardown(stop_from_inside_the_callback, start_pool, stop_pool),
 		cmocka_unit_test_setup_teardown(stop_from_another_thread, start_pool, stop_pool),

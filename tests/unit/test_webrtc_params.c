@@ -7,7 +7,8 @@
  * closed, the handle refuses a jsep, and after a hangup there is no
  * transport until a new one is created. Companion handles: a second
  * handle of the same session and plugin with its own transport, ended by
- * the plugin or with the session. The media itself is test_params_pc.c's.
+ * the plugin or with the session. Loop groups (handle_share_loop): two
+ * handles on two loops end up on one, until a pc pins a handle. The media itself is test_params_pc.c's.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include "core/config.h"
 #include "core/errors.h"
 #include "core/loops.h"
+#include "core/media/pc.h"
 #include "core/session.h"
 #include "core/tables.h"
 #include "core/webrtc.h"
@@ -73,7 +75,7 @@ static int setup(void **state)
 {
 	parley_config_set("parley", "media", "ice_lite", "true");
 	parley_config_set("parley", "media", "interfaces", "127.0.0.1");
-	if (parley_loops_start(1))
+	if (parley_loops_start(2))
 		return -1;
 	char reason[256];
 	if (parley_webrtc_setup(reason, sizeof(reason)))
@@ -231,10 +233,58 @@ static void companion_handles(void **state)
 	parley_handle_unref(fresh);
 }
 
+/* handle_share_loop: a group's handles on one loop, until a pc exists */
+static void handles_share_a_loop(void **state)
+{
+	fixture *f = *state;
+	const parley_plugin_core *core = f->core;
+	assert_true(PARLEY_PLUGIN_CORE_HAS(core, handle_share_loop));
+	char reason[256];
+	parley_handle *one = NULL, *two = NULL;
+	assert_int_equal(parley_handle_create(f->session, &params_plugin, NULL, &one, reason, sizeof(reason)), 0);
+	for (int i = 0; i < 4 && (two == NULL || two->loop == one->loop); i++) {
+		if (two != NULL) {
+			parley_handle_destroy(two, false);
+			parley_handle_unref(two);
+		}
+		assert_int_equal(parley_handle_create(f->session, &params_plugin, NULL, &two, reason, sizeof(reason)), 0);
+	}
+	assert_ptr_not_equal(one->loop, two->loop);   /* two loops: the least loaded picks apart */
+	parley_plugin_error error = { 0 };
+	assert_int_equal(core->handle_share_loop(&one->psession, "room-a", &error), 0);
+	assert_int_equal(core->handle_share_loop(&two->psession, "room-a", &error), 0);
+	assert_ptr_equal(two->loop, one->loop);
+	assert_int_equal(parley_loops_group_members("room-a"), 2);
+	/* its pc runs there; from then on it stays */
+	json_t *transport = core->params_create_transport(&two->psession, &error);
+	assert_non_null(transport);
+	json_decref(transport);
+	parley_pc *pc = parley_webrtc_pc(two, false, reason, sizeof(reason));
+	assert_non_null(pc);
+	assert_ptr_equal(parley_pc_context(pc), parley_loop_context(one->loop));
+	parley_pc_unref(pc);
+	assert_int_equal(core->handle_share_loop(&two->psession, "room-a", &error), 0);   /* there already */
+	error.code = 0;
+	assert_int_equal(core->handle_share_loop(&two->psession, "room-b", &error), PARLEY_PLUGIN_ERROR_WEBRTC_STATE);
+	assert_int_equal(error.code, PARLEY_PLUGIN_ERROR_WEBRTC_STATE);
+	assert_ptr_equal(two->loop, one->loop);
+	/* leaving keeps the loop; a detached handle leaves its group */
+	assert_int_equal(core->handle_share_loop(&two->psession, NULL, &error), 0);
+	assert_int_equal(parley_loops_group_members("room-a"), 1);
+	assert_int_equal(parley_handle_destroy(one, false), 0);
+	assert_int_equal(parley_loops_group_members("room-a"), 0);
+	assert_int_equal(core->handle_share_loop(&one->psession, "room-a", &error), PARLEY_PLUGIN_ERROR_HANDLE_GONE);
+	assert_int_equal(parley_loops_group_members("room-a"), 0);
+	parley_handle_destroy(two, false);
+	parley_handle_unref(one);
+	parley_handle_unref(two);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(entries_on_a_handle),
+		cmocka_unit_test(handles_share_a_loop),
 		cmocka_unit_test(companion_handles),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
