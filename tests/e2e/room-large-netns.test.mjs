@@ -10,6 +10,10 @@
 // The room's size comes from the plugin's configuration ([general]
 // max_participants = 40 for rooms that do not say, limit 60) and the
 // createRoom request (maxParticipants 12): "configurable to dozens".
+// Event loops: every PeerConnection of the room runs on one loop and its
+// handle names the room's loop group ([media] loop_per_room, the default);
+// with PARLEY_E2E_ROOM_SPREAD=1 (loop_per_room = false) and two loops
+// (PARLEY_E2E_LITE_PORTS) they run on both and media crosses between them.
 // tests/run.sh runs this file in a network namespace with only lo.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -19,11 +23,16 @@ import { ADMIN_SECRET } from './lib/server.mjs';
 import { HttpJanus } from './lib/janus.mjs';
 
 const PEERS = 12;
+const SPREAD = process.env.PARLEY_E2E_ROOM_SPREAD === '1';
+const LOOPS = process.env.PARLEY_E2E_LITE_PORTS === '1' ? 2 : 1;   /* lib/server.mjs */
 
 const { test } = serverSuite({
 	config: {
 		parley: { media: { interfaces: '127.0.0.1', listen_ip: '127.0.0.1' } },
-		'parley.plugin.room': { general: { max_participants: '40', max_participants_limit: '60' } },
+		'parley.plugin.room': {
+			general: { max_participants: '40', max_participants_limit: '60' },
+			media: { loop_per_room: SPREAD ? 'false' : 'true' },
+		},
 	},
 });
 
@@ -41,7 +50,8 @@ function streamLists(v, out = []) {
 	return out;
 }
 
-/** Per PeerConnection of every handle: [active streams, streams that sent packets]. */
+/** Per PeerConnection of every handle: [active streams, streams that sent
+ * packets, the handle's loop-id, its loop-group]. */
 async function pcStreams(srv) {
 	const admin = new HttpJanus(srv.httpUrl, { base: '/admin', extra: { admin_secret: ADMIN_SECRET } });
 	const result = [];
@@ -51,7 +61,8 @@ async function pcStreams(srv) {
 		for (const h of lh.handles ?? []) {
 			const hi = await admin.request({ janus: 'handle_info' }, { path: `/${s}/${h}` });
 			for (const list of streamLists(hi.info)) {
-				result.push([list.length, list.filter((x) => Number(x['packets-out']) > 0).length]);
+				result.push([list.length, list.filter((x) => Number(x['packets-out']) > 0).length,
+					hi.info['loop-id'], hi.info['loop-group']]);
 			}
 		}
 	}
@@ -73,16 +84,27 @@ test(`a ${PEERS}-peer mesh room: ${2 * (PEERS - 1)} m-lines per subscriber, ever
 			'--audio-bytes', '40', '--keyframe-interval', '2', '--setup-timeout', '40', '--json-only'], 120000);
 		// In the media window: 12 subscriber pcs, 22 active m-lines each, all forwarding.
 		const mlines = 2 * (PEERS - 1);
-		let subscribers = [];
+		let subscribers = [], pcs = [];
 		for (let i = 0; i < 30; i++) {
 			await sleep(1000);
-			const pcs = await pcStreams(srv).catch(() => []);
+			pcs = await pcStreams(srv).catch(() => []);
 			subscribers = pcs.filter(([n]) => n === mlines);
 			if (subscribers.length === PEERS && subscribers.every(([n, sent]) => sent === n)) break;
 		}
 		const r = await run;
 		assert.equal(subscribers.length, PEERS, `subscriber pcs with ${mlines} m-lines: ${JSON.stringify(subscribers)}`);
 		for (const [n, sent] of subscribers) assert.equal(sent, n, `a subscriber pc forwarded on ${sent} of ${n} m-lines`);
+		// where they ran: the room's loop, or (spread) every loop
+		const loops = new Set(pcs.map(([, , loop]) => loop)), groups = new Set(pcs.map(([, , , group]) => group));
+		const where = JSON.stringify(pcs.map(([, , loop, group]) => [loop, group]));
+		if (SPREAD) {
+			assert.equal(loops.size, LOOPS, `pcs on ${loops.size} of ${LOOPS} loops: ${where}`);
+			assert.deepEqual([...groups], [undefined], `loop groups with loop_per_room = false: ${where}`);
+		} else {
+			assert.equal(loops.size, 1, `the room's pcs on ${loops.size} loops: ${where}`);
+			assert.equal(groups.size, 1, `loop groups: ${where}`);
+			assert.equal(typeof [...groups][0], 'string', `no loop group: ${where}`);
+		}
 		const s = r.summary;
 		assert.ok(s, `no JSON summary on stdout (exit ${r.code}):\n${r.stdout}\n${r.stderr.slice(-4000)}`);
 		const show = JSON.stringify(s);
