@@ -11,14 +11,14 @@
  * share of the wall time) and measures its own lateness (the lag a new
  * event waits); a probe seconds late is logged with what the thread did
  * meanwhile (lateness.c).
+ * The loop's thread writes these, readers load them (relaxed atomics).
  *
  * Groups: handles that relay media to one another (a room's) may join a
  * named group; the group lives on one loop, the one its first member
  * held, and a later member's slot moves there. One room's forwarding then
  * runs on one thread: no packet crosses a core, no subscriber's
  * PeerConnection state bounces between two (as a mediasoup Router lives in
- * one worker). The group ends with its last member.
- * The loop's thread writes these, readers load them (relaxed atomics).
+ * one worker). The group ends with its last member. Under pool.lock.
  *
  * Timers: a parley_timer handle is an opaque, never-reused 64-bit id, not a
  * pointer. The timer itself (a GSource plus its callback) lives in a table

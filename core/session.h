@@ -59,7 +59,7 @@ typedef struct parley_handle {
 	parley_session *session;  /* a reference */
 	const parley_plugin *plugin;
 	parley_loop *loop;        /* event loop (one slot of parley_loops_pick), or NULL */
-	char *loop_group;         /* the loop group it joined (owned, under lock; left at detach), or NULL */
+	char *loop_group;         /* "<package>/<group>" it joined (owned, under lock; left at detach), or NULL */
 	char *opaque_id;          /* or NULL */
 	gint64 created;           /* monotonic µs */
 

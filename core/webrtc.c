@@ -522,12 +522,14 @@ void parley_webrtc_release(parley_handle *h)
 int parley_webrtc_share_loop(parley_handle *h, const char *group, char *reason, size_t reason_size)
 {
 	bool leave = group == NULL || group[0] == '\0';
+	/* the plugin's name for it, in the plugin's own namespace */
+	char *key = leave ? NULL : g_strdup_printf("%s/%s", h->plugin->package, group);
 	int code = 0;
 	g_mutex_lock(&h->lock);
 	if (g_atomic_int_get(&h->life.destroyed)) {
 		code = PARLEY_ERROR_HANDLE_NOT_FOUND;
 		snprintf(reason, reason_size, "the handle is detached");
-	} else if (g_strcmp0(h->loop_group, leave ? NULL : group) == 0) {
+	} else if (g_strcmp0(h->loop_group, key) == 0) {
 		/* there already */
 	} else if (h->webrtc.pc && !leave) {
 		code = PARLEY_ERROR_WEBRTC_STATE;
@@ -540,11 +542,12 @@ int parley_webrtc_share_loop(parley_handle *h, const char *group, char *reason, 
 			parley_loops_group_leave(h->loop_group);
 		g_clear_pointer(&h->loop_group, g_free);
 		if (!leave) {
-			__atomic_store_n(&h->loop, parley_loops_group_join(h->loop, group), __ATOMIC_RELEASE);
-			h->loop_group = g_strdup(group);
+			__atomic_store_n(&h->loop, parley_loops_group_join(h->loop, key), __ATOMIC_RELEASE);
+			h->loop_group = g_steal_pointer(&key);
 		}
 	}
 	g_mutex_unlock(&h->lock);
+	g_free(key);
 	return code;
 }
 

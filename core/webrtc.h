@@ -45,7 +45,8 @@ bool parley_webrtc_hangup(parley_handle *handle, const char *reason);
 /* Closes the handle's pc with no event and no plugin callback (see
  * parley_handles_set_release). */
 void parley_webrtc_release(parley_handle *handle);
-/* Puts the handle on the event loop of `group` (core/loops.h; NULL or ""
+/* Puts the handle on the event loop of `group` (core/loops.h; the group is
+ * named "<plugin package>/<group>", so plugins never share one; NULL or ""
  * leaves its group and stays where it is), so its PeerConnection will run
  * there. 0 (also when it is in that group already), or 471 when it has a
  * PeerConnection (it stays where it is), 459 when it is detached, with a

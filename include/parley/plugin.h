@@ -411,7 +411,7 @@ typedef struct parley_plugin_core {
 	/* Appended: event-loop affinity. A handle's PeerConnection runs on one
 	 * event loop, picked (the least loaded) when the handle attached.
 	 * handle_share_loop puts the handle into a named group (a room's id,
-	 * say) whose handles share one loop: the group settles on the loop of
+	 * say; groups are the plugin's own) whose handles share one loop: the group settles on the loop of
 	 * its first member, a later member moves there. Media a plugin relays
 	 * between a group's handles (relay_rtp from one's incoming_rtp to
 	 * another) then stays on one thread, as a mediasoup Router's stays in

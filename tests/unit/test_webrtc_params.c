@@ -234,6 +234,8 @@ static void companion_handles(void **state)
 }
 
 /* handle_share_loop: a group's handles on one loop, until a pc exists */
+#define ROOM_A "parley.plugin.params/room-a"   /* "room-a" in the plugin's namespace */
+
 static void handles_share_a_loop(void **state)
 {
 	fixture *f = *state;
@@ -254,7 +256,8 @@ static void handles_share_a_loop(void **state)
 	assert_int_equal(core->handle_share_loop(&one->psession, "room-a", &error), 0);
 	assert_int_equal(core->handle_share_loop(&two->psession, "room-a", &error), 0);
 	assert_ptr_equal(two->loop, one->loop);
-	assert_int_equal(parley_loops_group_members("room-a"), 2);
+	assert_int_equal(parley_loops_group_members(ROOM_A), 2);
+	assert_int_equal(parley_loops_group_members("room-a"), 0);   /* not the bare name */
 	/* its pc runs there; from then on it stays */
 	json_t *transport = core->params_create_transport(&two->psession, &error);
 	assert_non_null(transport);
@@ -270,11 +273,11 @@ static void handles_share_a_loop(void **state)
 	assert_ptr_equal(two->loop, one->loop);
 	/* leaving keeps the loop; a detached handle leaves its group */
 	assert_int_equal(core->handle_share_loop(&two->psession, NULL, &error), 0);
-	assert_int_equal(parley_loops_group_members("room-a"), 1);
+	assert_int_equal(parley_loops_group_members(ROOM_A), 1);
 	assert_int_equal(parley_handle_destroy(one, false), 0);
-	assert_int_equal(parley_loops_group_members("room-a"), 0);
+	assert_int_equal(parley_loops_group_members(ROOM_A), 0);
 	assert_int_equal(core->handle_share_loop(&one->psession, "room-a", &error), PARLEY_PLUGIN_ERROR_HANDLE_GONE);
-	assert_int_equal(parley_loops_group_members("room-a"), 0);
+	assert_int_equal(parley_loops_group_members(ROOM_A), 0);
 	parley_handle_destroy(two, false);
 	parley_handle_unref(one);
 	parley_handle_unref(two);
