@@ -387,6 +387,7 @@ static void conn_attach(lite_tcp_conn *conn, lite_loop *loop)
 	((conn_source *)source)->conn = conn;
 	g_source_set_name(source, "parley-ice-tcp");
 	conn->tag = g_source_add_unix_fd(source, conn->fd, G_IO_IN);
+	g_source_set_can_recurse(source, TRUE);   /* no fd churn per dispatch: see lite_loop_source_new */
 	conn->watching_out = false;
 	g_source_set_ready_time(source, conn->pending ? conn->deadline_us : -1);
 	conn->source = source;
