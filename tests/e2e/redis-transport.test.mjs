@@ -42,6 +42,18 @@ async function withRedisAndGateway(fn, general = {}) {
 	}
 }
 
+/** Waits until the gateway's consumer group exists on `stream`: parleyd makes it
+ * once its Redis connection is up, which may come after its HTTP port answers. */
+async function waitForGroup(client, stream, group, timeoutMs = 10000) {
+	const end = Date.now() + timeoutMs;
+	for (;;) {
+		const groups = await client.call(['XINFO', 'GROUPS', stream]).catch(() => []);
+		if (groups.some((g) => Array.isArray(g) && g[0] === 'name' && g[1] === group)) return;
+		if (Date.now() > end) throw new Error(`no consumer group ${group} on ${stream} after ${timeoutMs} ms`);
+		await sleep(25);
+	}
+}
+
 /** create + attach echo through the shared stream; returns {session, handle}. */
 async function createAndAttach(client, reply) {
 	const t1 = await send(client, 'parley:requests', { janus: 'create' }, reply);
@@ -260,6 +272,7 @@ test('a request read by a consumer that died unacknowledged is claimed and answe
 	await withRedisAndGateway(async ({ client }) => {
 		const reply = 'parley:reply:e2e-claim';
 		// A consumer of the group reads the request and vanishes without XACK.
+		await waitForGroup(client, 'parley:requests', 'gateways');
 		const t = tx('info');
 		// Added and read as "ghost" in one transaction, so the gateway cannot read it first.
 		await client.call(['MULTI']);

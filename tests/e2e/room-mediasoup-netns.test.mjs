@@ -14,10 +14,13 @@
 // layers (setConsumerPreferredLayers) and decodes each width. Then a
 // mediasoup page pauses, resumes and closes its camera and the others
 // (mediasoup and SDP) see it. The tests share one room and run in order.
+// Every PeerConnection of the room, mediasoup transports and SDP handles
+// alike, is in the room's loop group (admin handle_info's loop-group).
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { serverSuite } from './lib/harness.mjs';
-import { freePort } from './lib/server.mjs';
+import { ADMIN_SECRET, freePort } from './lib/server.mjs';
+import { HttpJanus } from './lib/janus.mjs';
 import { mscState, serveMediasoupApp } from './lib/mediasoup_app.mjs';
 import { HTML_DIR, assertLoopbackOnly, consoleOf, launchBrowser, openPage, waitInPage } from './lib/browser.mjs';
 
@@ -101,6 +104,21 @@ async function ids() {
 	return list;
 }
 
+/** The loop-group of every handle that has a PeerConnection (admin API). */
+async function pcLoopGroups(srv) {
+	const admin = new HttpJanus(srv.httpUrl, { base: '/admin', extra: { admin_secret: ADMIN_SECRET } });
+	const groups = [];
+	const ls = await admin.request({ janus: 'list_sessions' });
+	for (const s of ls.sessions ?? []) {
+		const lh = await admin.request({ janus: 'list_handles' }, { path: `/${s}` });
+		for (const h of lh.handles ?? []) {
+			const hi = await admin.request({ janus: 'handle_info' }, { path: `/${s}/${h}` });
+			if (hi.info?.webrtc) groups.push(hi.info['loop-group'] ?? null);
+		}
+	}
+	return groups;
+}
+
 test('3 mediasoup-client pages and one SDP page decode audio and video from each other', async (srv) => {
 	assertLoopbackOnly();
 	world.site = await serveMediasoupApp();
@@ -128,6 +146,10 @@ test('3 mediasoup-client pages and one SDP page decode audio and video from each
 	await waitAllReceive(everyone, { timeoutMs: 45000 });
 	const states = await Promise.all(world.msc.map((p) => p.evaluate(mscState)));
 	for (const s of states) assert.deepEqual([s.sendState, s.recvState], ['connected', 'connected']);
+	// send and receive transports of each mediasoup page, the SDP page's publisher and subscriber
+	const groups = await pcLoopGroups(srv);
+	assert.ok(groups.length >= 2 * MSC_PAGES + 2, `handles with a pc: ${JSON.stringify(groups)}`);
+	for (const g of groups) assert.equal(g, `parley.plugin.room/${world.roomId}`, JSON.stringify(groups));
 }, { timeout: 80000 });
 
 test('simulcast from rtpParameters encodings: a mediasoup consumer switches layers, the SDP page receives it too', async () => {
