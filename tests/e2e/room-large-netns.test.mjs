@@ -55,15 +55,10 @@ function streamLists(v, out = []) {
 async function pcStreams(srv) {
 	const admin = new HttpJanus(srv.httpUrl, { base: '/admin', extra: { admin_secret: ADMIN_SECRET } });
 	const result = [];
-	const ls = await admin.request({ janus: 'list_sessions' });
-	for (const s of ls.sessions ?? []) {
-		const lh = await admin.request({ janus: 'list_handles' }, { path: `/${s}` });
-		for (const h of lh.handles ?? []) {
-			const hi = await admin.request({ janus: 'handle_info' }, { path: `/${s}/${h}` });
-			for (const list of streamLists(hi.info)) {
-				result.push([list.length, list.filter((x) => Number(x['packets-out']) > 0).length,
-					hi.info['loop-id'], hi.info['loop-group']]);
-			}
+	for (const info of await admin.allHandleInfos()) {
+		for (const list of streamLists(info)) {
+			result.push([list.length, list.filter((x) => Number(x['packets-out']) > 0).length,
+				info['loop-id'], info['loop-group']]);
 		}
 	}
 	return result;

@@ -107,16 +107,7 @@ async function ids() {
 /** The loop-group of every handle that has a PeerConnection (admin API). */
 async function pcLoopGroups(srv) {
 	const admin = new HttpJanus(srv.httpUrl, { base: '/admin', extra: { admin_secret: ADMIN_SECRET } });
-	const groups = [];
-	const ls = await admin.request({ janus: 'list_sessions' });
-	for (const s of ls.sessions ?? []) {
-		const lh = await admin.request({ janus: 'list_handles' }, { path: `/${s}` });
-		for (const h of lh.handles ?? []) {
-			const hi = await admin.request({ janus: 'handle_info' }, { path: `/${s}/${h}` });
-			if (hi.info?.webrtc) groups.push(hi.info['loop-group'] ?? null);
-		}
-	}
-	return groups;
+	return (await admin.allHandleInfos()).filter((info) => info.webrtc).map((info) => info['loop-group'] ?? null);
 }
 
 test('3 mediasoup-client pages and one SDP page decode audio and video from each other', async (srv) => {

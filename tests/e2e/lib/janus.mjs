@@ -117,6 +117,21 @@ export class HttpJanus {
 		}
 		throw new Error(`no matching event on session ${sessionId} within ${timeoutMs} ms; got ${show(seen)}`);
 	}
+
+	/** Admin API (a client made with base '/admin' and the admin secret):
+	 * handle_info's `info` of every handle of every session. */
+	async allHandleInfos() {
+		const infos = [];
+		const ls = await this.request({ janus: 'list_sessions' });
+		for (const s of ls.sessions ?? []) {
+			const lh = await this.request({ janus: 'list_handles' }, { path: `/${s}` });
+			for (const h of lh.handles ?? []) {
+				const hi = await this.request({ janus: 'handle_info' }, { path: `/${s}/${h}` });
+				if (hi.info) infos.push(hi.info);
+			}
+		}
+		return infos;
+	}
 }
 
 export class WsJanus {
